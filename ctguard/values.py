@@ -1,0 +1,71 @@
+"""Three-valued model values: Known, Unknown(reason) or Absent.
+
+Every configurable field of the model holds one of these.  Parsers decide which; policies
+read them through ``resolve`` so an unresolved ``!Ref Param`` or ``var.x`` can never turn
+into a silent PASS.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar, Union
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Known(Generic[T]):
+    """A value the input states (or that a parser derived with certainty)."""
+
+    value: T
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """A value the input sets but we cannot know statically, with why."""
+
+    reason: str
+
+    def __bool__(self) -> bool:  # guard against `if unknown:` slipping through as truthy
+        raise TypeError(f"truth value of Unknown({self.reason!r}) is undefined")
+
+
+@dataclass(frozen=True, slots=True)
+class Absent:
+    """The input does not set the value: the AWS default applies."""
+
+
+ABSENT = Absent()
+
+Value = Union[Known[T], Unknown, Absent]
+
+
+def known(value: Any) -> Known[Any]:
+    return Known(value)
+
+
+def is_unknown(v: object) -> bool:
+    return isinstance(v, Unknown)
+
+
+def resolve(v: Value[T], default: T) -> Known[T] | Unknown:
+    """Apply the AWS default to an Absent value."""
+    if isinstance(v, Absent):
+        return Known(default)
+    return v
+
+
+def contains_unknown(obj: object) -> Unknown | None:
+    """First Unknown found anywhere inside a plain JSON-like structure (documents, lists)."""
+    if isinstance(obj, Unknown):
+        return obj
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            found = contains_unknown(k) or contains_unknown(v)
+            if found:
+                return found
+    elif isinstance(obj, (list, tuple)):
+        for item in obj:
+            found = contains_unknown(item)
+            if found:
+                return found
+    return None
