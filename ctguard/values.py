@@ -59,13 +59,13 @@ def contains_unknown(obj: object) -> Unknown | None:
     if isinstance(obj, Unknown):
         return obj
     if isinstance(obj, dict):
-        for k, v in obj.items():
-            found = contains_unknown(k) or contains_unknown(v)
-            if found:
-                return found
+        items: Any = [x for kv in obj.items() for x in kv]
     elif isinstance(obj, (list, tuple)):
-        for item in obj:
-            found = contains_unknown(item)
-            if found:
-                return found
+        items = obj
+    else:
+        return None
+    for item in items:
+        found = contains_unknown(item)
+        if found is not None:
+            return found
     return None
