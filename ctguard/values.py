@@ -6,7 +6,7 @@ into a silent PASS.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, Union
 
 T = TypeVar("T")
@@ -14,9 +14,14 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Known(Generic[T]):
-    """A value the input states (or that a parser derived with certainty)."""
+    """A value the input states (or that a parser derived with certainty).
+
+    ``via`` says where a derived value came from (``"parameter Env (default)"``,
+    ``"Ref LogBucket"``) so messages can name it; it is not part of equality.
+    """
 
     value: T
+    via: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,76 @@
+"""Findings: what a policy concluded about one trail (or account), and where."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Severity(str, Enum):
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        try:
+            return cls(text.lower())
+        except ValueError:
+            raise ValueError(
+                f"unknown severity {text!r}; expected one of {', '.join(s.value for s in cls)}"
+            ) from None
+
+
+_SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
+
+
+class Status(str, Enum):
+    PASS = "PASS"
+    FAIL = "FAIL"
+    UNKNOWN = "UNKNOWN"
+    ERROR = "ERROR"  # the check itself could not run (policy raised, input unreadable)
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    source: str  # "inline", "metadata", "config", "cli", "baseline"
+    reason: str | None = None
+    expires: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule_id: str
+    status: Status
+    severity: Severity
+    message: str
+    file: str
+    line: int = 1
+    column: int = 1
+    resource: str | None = None  # trail key / resource key / account
+    resource_name: str | None = None
+    resource_kind: str = "trail"
+    model_path: tuple[str | int, ...] = ()
+    source_kind: str = ""
+    conditions: str | None = None  # CloudFormation condition assignment that produced it
+    suppression: Suppression | None = field(default=None, compare=False)
+
+    def fingerprint(self) -> str:
+        """Line-independent identity, stable across edits that only move code."""
+        text = "\x1f".join(
+            [self.rule_id, self.file, self.resource_kind, self.resource or "", ".".join(map(str, self.model_path))]
+        )
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    @property
+    def is_failure(self) -> bool:
+        return self.status in (Status.FAIL, Status.ERROR)
+
+    def sort_key(self) -> tuple[object, ...]:
+        return (self.file, self.line, self.column, self.rule_id, self.resource or "", self.status.value)

@@ -1,0 +1,45 @@
+"""The result of reading one input: model variants, source map, and problems found on the way."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ctguard.location import Owner, Path, SourceMap, Span
+from ctguard.model import Model
+
+# Problems a parser can report; each kind maps to a built-in rule (policies/CT00x-*.yaml).
+PARSE_ERROR = "CT001"  # the input could not be read or parsed at all
+INVALID_PROPERTY = "CT002"  # unknown property, wrong type, missing required (resource schema)
+DUPLICATE_KEY = "CT003"
+BAD_REFERENCE = "CT004"  # Ref / GetAtt / var to something that does not exist
+UNRESOLVABLE = "CT005"  # a module source or value ctguard cannot follow (informational)
+
+
+@dataclass(frozen=True, slots=True)
+class InputProblem:
+    rule_id: str
+    message: str
+    span: Span
+    owner: Owner | None = None
+    path: Path = ()
+
+    @property
+    def fatal(self) -> bool:
+        return self.rule_id == PARSE_ERROR
+
+
+@dataclass(slots=True)
+class ParsedInput:
+    path: str  # as given on the command line, relative when it was relative
+    kind: str  # cloudformation | terraform | terraform-plan | snapshot | describe-trails
+    variants: list[Model] = field(default_factory=list)
+    source_map: SourceMap | None = None
+    problems: list[InputProblem] = field(default_factory=list)
+
+    @property
+    def unusable(self) -> bool:
+        """True when the input could not be used (exit code 3)."""
+        return any(p.fatal for p in self.problems)
+
+    def problem(self, rule_id: str, message: str, line: int = 1, column: int = 1,
+                owner: Owner | None = None, path: Path = ()) -> None:
+        self.problems.append(InputProblem(rule_id, message, Span(self.path, line, column), owner, path))

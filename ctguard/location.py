@@ -1,0 +1,61 @@
+"""Where model values came from: spans kept beside the model, never inside it.
+
+Parsers record a span per (owner, model path); the engine asks for the span of the path a
+policy names and falls back to the nearest recorded ancestor, so a finding about a missing
+property points at the resource or block that should hold it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Path = tuple[str | int, ...]
+Owner = tuple[str, str]  # (kind, key): ("trail", "MyTrail"), ("bucket", "LogBucket")
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    file: str
+    line: int  # 1-based
+    column: int = 1  # 1-based
+    end_line: int | None = None
+    end_column: int | None = None
+
+
+class SourceMap:
+    __slots__ = ("file", "_spans")
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self._spans: dict[tuple[Owner, Path], Span] = {}
+
+    def record(
+        self,
+        owner: Owner,
+        path: Path,
+        line: int,
+        column: int = 1,
+        end_line: int | None = None,
+        end_column: int | None = None,
+        file: str | None = None,
+    ) -> None:
+        self._spans[(owner, tuple(path))] = Span(file or self.file, line, column, end_line, end_column)
+
+    def set(self, owner: Owner, path: Path, span: Span) -> None:
+        self._spans[(owner, tuple(path))] = span
+
+    def exact(self, owner: Owner, path: Path) -> Span | None:
+        return self._spans.get((owner, tuple(path)))
+
+    def span(self, owner: Owner, path: Path = ()) -> Span:
+        path = tuple(path)
+        for end in range(len(path), -1, -1):
+            found = self._spans.get((owner, path[:end]))
+            if found is not None:
+                return found
+        return Span(self.file, 1, 1)
+
+    def owners(self) -> set[Owner]:
+        return {owner for owner, _ in self._spans}
+
+    def __len__(self) -> int:
+        return len(self._spans)

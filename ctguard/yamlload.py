@@ -1,0 +1,207 @@
+"""Safe YAML/JSON loading that remembers where every key and value came from.
+
+We let PyYAML (its C parser when present) compose the node graph and build plain Python
+objects ourselves.  That gives three things a plain ``safe_load`` does not:
+
+* a side table of spans keyed by the path of each value (never stored inside the data);
+* CloudFormation short-form tags (``!Ref X``, ``!GetAtt A.B``, ``!Sub ...``) turned into
+  their long forms, and unknown tags kept as data rather than executed;
+* duplicate keys reported (PyYAML silently keeps the last), and budgets against alias bombs
+  and deep nesting, since composition alone does not expand aliases but construction would.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+try:  # the C composer is ~10x faster; fall back quietly where libyaml is missing
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+Path = tuple[str | int, ...]
+
+MAX_NODES = 1_000_000  # constructed values, counting each alias expansion again
+MAX_DEPTH = 200
+
+_TAG_STR = "tag:yaml.org,2002:str"
+_TAG_INT = "tag:yaml.org,2002:int"
+_TAG_FLOAT = "tag:yaml.org,2002:float"
+_TAG_BOOL = "tag:yaml.org,2002:bool"
+_TAG_NULL = "tag:yaml.org,2002:null"
+
+# CloudFormation short forms whose long form is not simply "Fn::" + name.
+_SHORT_TAGS = {"!Ref": "Ref", "!Condition": "Condition"}
+
+
+class LoadError(Exception):
+    """The document could not be loaded; ``line``/``column`` are 1-based."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    path: Path
+    key: str
+    first_line: int
+    line: int
+    column: int
+
+
+@dataclass(slots=True)
+class Loaded:
+    data: Any
+    # path -> (line, column) of the key (for mapping members) or of the item (for list items)
+    spans: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    value_spans: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    duplicates: list[Duplicate] = field(default_factory=list)
+
+
+class _Builder:
+    __slots__ = ("spans", "value_spans", "duplicates", "cfn_tags")
+
+    def __init__(self, cfn_tags: bool) -> None:
+        self.spans: dict[Path, tuple[int, int]] = {}
+        self.value_spans: dict[Path, tuple[int, int]] = {}
+        self.duplicates: list[Duplicate] = []
+        self.cfn_tags = cfn_tags
+
+    def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            raise LoadError(
+                f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line + 1, node.start_mark.column + 1
+            )
+        self.value_spans[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        tag = node.tag
+        if isinstance(node, yaml.ScalarNode):
+            value = _scalar(node)
+        elif isinstance(node, yaml.SequenceNode):
+            value = [self._item(child, path + (i,), depth) for i, child in enumerate(node.value)]
+        elif isinstance(node, yaml.MappingNode):
+            value = self._mapping(node, path, depth)
+        else:  # pragma: no cover - PyYAML has no other node kinds
+            raise LoadError(f"unsupported YAML node {type(node).__name__}")
+        if tag.startswith("!") and self.cfn_tags:
+            return _intrinsic(tag, value, node)
+        return value
+
+    def _item(self, child: yaml.Node, path: Path, depth: int) -> Any:
+        self.spans[path] = (child.start_mark.line + 1, child.start_mark.column + 1)
+        return self.build(child, path, depth + 1)
+
+    def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        first_seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise LoadError(
+                    "YAML merge keys ('<<') are not supported in templates",
+                    key_node.start_mark.line + 1,
+                    key_node.start_mark.column + 1,
+                )
+            key = _scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            if key is None or isinstance(key, (list, dict)):
+                raise LoadError(
+                    "mapping keys must be plain scalars",
+                    key_node.start_mark.line + 1,
+                    key_node.start_mark.column + 1,
+                )
+            if not isinstance(key, str):
+                key = str(key).lower() if isinstance(key, bool) else str(key)
+            line, col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+            if key in result:
+                self.duplicates.append(Duplicate(path + (key,), key, first_seen[key], line, col))
+            first_seen.setdefault(key, line)
+            self.spans[path + (key,)] = (line, col)
+            result[key] = self.build(value_node, path + (key,), depth + 1)
+        return result
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int], depth: int) -> int:
+    """How many values construction would create, counting every alias expansion again.
+
+    Memoised on node identity (aliases share nodes), so this is linear in the composed size
+    even for a billion-laughs document, whose expansion we then refuse before building it.
+    """
+    seen = memo.get(id(node))
+    if seen is not None:
+        return seen
+    if depth > MAX_DEPTH:
+        raise LoadError(f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.ScalarNode):
+        total = 1
+    elif isinstance(node, yaml.SequenceNode):
+        total = 1 + sum(_expanded_size(child, memo, depth + 1) for child in node.value)
+    else:
+        total = 1 + sum(
+            _expanded_size(k, memo, depth + 1) + _expanded_size(v, memo, depth + 1) for k, v in node.value
+        )
+    memo[id(node)] = total
+    return min(total, MAX_NODES + 1)
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    tag = node.tag
+    if tag == _TAG_STR or tag.startswith("!"):
+        return node.value
+    if tag in _TYPED:
+        try:
+            return _TYPED[tag](node)
+        except (ValueError, TypeError, yaml.YAMLError):
+            return node.value
+    return node.value  # timestamps, binary and other tags stay text: we never need them typed
+
+
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_TYPED = {
+    _TAG_NULL: _CONSTRUCTOR.construct_yaml_null,
+    _TAG_BOOL: _CONSTRUCTOR.construct_yaml_bool,
+    _TAG_INT: _CONSTRUCTOR.construct_yaml_int,
+    _TAG_FLOAT: _CONSTRUCTOR.construct_yaml_float,
+}
+
+
+def _intrinsic(tag: str, value: Any, node: yaml.Node) -> Any:
+    name = _SHORT_TAGS.get(tag) or "Fn::" + tag[1:]
+    if name == "Fn::GetAtt" and isinstance(value, str):
+        resource, _, attribute = value.partition(".")
+        value = [resource, attribute]
+    return {name: value}
+
+
+def load(text: str, *, cfn_tags: bool = True) -> Loaded:
+    """Parse YAML (or JSON, a subset) text into plain data plus spans."""
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = " ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
+        if mark is not None:
+            raise LoadError(message, mark.line + 1, mark.column + 1) from None
+        raise LoadError(message) from None
+    except yaml.YAMLError as exc:
+        raise LoadError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+    except RecursionError:
+        raise LoadError(f"nesting too deep to parse (more than {MAX_DEPTH} levels)") from None
+    builder = _Builder(cfn_tags)
+    if root is None:
+        return Loaded(None)
+    try:
+        size = _expanded_size(root, {}, 0)
+        if size > MAX_NODES:
+            raise LoadError(
+                f"document expands to more than {MAX_NODES:,} values through aliases (YAML alias bomb?)",
+                root.start_mark.line + 1,
+                root.start_mark.column + 1,
+            )
+        data = builder.build(root, (), 0)
+    except RecursionError:
+        raise LoadError(f"nesting too deep to load (more than {MAX_DEPTH} levels)") from None
+    return Loaded(data, builder.spans, builder.value_spans, builder.duplicates)
