@@ -1,0 +1,1 @@
+"""Input parsers: each turns one kind of input into ``ParsedInput`` (see docs/architecture.md)."""
