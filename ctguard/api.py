@@ -1,0 +1,72 @@
+"""The Python API: ``check(paths)`` returns a ``Report`` with typed findings.
+
+The CLI is a thin layer over this module; everything it prints comes from a Report.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from ctguard import scan
+from ctguard.engine.evaluate import Settings, evaluate_input
+from ctguard.engine.policy import Policy, load_policies
+from ctguard.findings import Finding, Severity, Status
+from ctguard.inputs import PARSE_ERROR, ParsedInput
+from ctguard.parsers.context import ParseContext
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    inputs: list[ParsedInput] = field(default_factory=list)  # every input that was read
+    policies: list[Policy] = field(default_factory=list)
+
+    @property
+    def unusable(self) -> list[Finding]:
+        return [f for f in self.findings if f.rule_id == PARSE_ERROR]
+
+    def failing(self, threshold: Severity) -> list[Finding]:
+        return [
+            f for f in self.findings
+            if f.suppression is None and f.is_failure and f.severity.rank >= threshold.rank
+        ]
+
+    def exit_code(self, threshold: Severity = Severity.LOW) -> int:
+        if self.unusable:
+            return 3
+        return 1 if self.failing(threshold) else 0
+
+
+def check(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    policy_dirs: Iterable[str] = (),
+    settings: Settings | None = None,
+    context: ParseContext | None = None,
+    policies: list[Policy] | None = None,
+) -> Report:
+    """Check files and directories; see the README for the meaning of each finding field."""
+    settings = settings or Settings()
+    context = context or ParseContext()
+    if policies is None:
+        policies = load_policies(tuple(policy_dirs))
+    report = Report(policies=policies)
+    for parsed in load_inputs([os.fspath(p) for p in paths], context):
+        report.inputs.append(parsed)
+        report.findings.extend(evaluate_input(parsed, policies, settings))
+    report.findings.sort(key=Finding.sort_key)
+    return report
+
+
+def load_inputs(paths: list[str], context: ParseContext) -> Iterable[ParsedInput]:
+    """Parse every CloudTrail-related input below ``paths``; unreadable ones come back with CT001."""
+    from ctguard.parsers import dispatch
+
+    yield from dispatch.parse_paths(paths, context)
+
+
+__all__ = ["Finding", "Report", "Settings", "Severity", "Status", "check", "load_inputs"]

@@ -1,0 +1,1 @@
+"""Python checks named by policies (``impl: ctguard.checks.<module>:check``): one function each."""

@@ -1,0 +1,1 @@
+"""Policy engine: load policies, evaluate them over the model, produce findings."""

@@ -1,0 +1,232 @@
+"""Run policies over parsed inputs and turn the results into findings.
+
+Each policy runs once per model variant (CloudFormation ``Fn::If`` gives several); results
+for the same trail are then merged: a FAIL in any variant is a FAIL that names the conditions
+under which it happens.  A policy that raises becomes an ERROR finding, never a crash.
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from ctguard.engine import conditions
+from ctguard.engine.policy import Policy
+from ctguard.findings import Finding, Severity, Status
+from ctguard.inputs import InputProblem, ParsedInput
+from ctguard.location import Owner, Path, SourceMap, Span
+from ctguard.model import Model, Trail
+from ctguard.values import Known
+
+log = logging.getLogger(__name__)
+
+_QUIET_VIA = {None, "AWS default", "provider default"}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Knobs policies read (retention targets and the like); set from config or the CLI."""
+
+    retention_days: int = 365
+    strict: bool = False
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a Python check yields for one trail or resource."""
+
+    status: Status
+    path: Path = ()
+    message: str | None = None
+    owner: Owner | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckContext:
+    policy: Policy
+    model: Model
+    settings: Settings
+    trail: Trail | None = None
+
+    def lookup(self, dotted: str, root: Any = None) -> Any:
+        from ctguard.engine.paths import lookup
+
+        return lookup(root if root is not None else self.trail, self.model, dotted)
+
+
+@dataclass(slots=True)
+class _Result:
+    status: Status
+    owner: Owner
+    path: Path
+    message: str
+    name: str | None
+
+
+def evaluate_input(parsed: ParsedInput, policies: Iterable[Policy], settings: Settings) -> list[Finding]:
+    policies = list(policies)
+    by_id = {p.id: p for p in policies}
+    findings = [_problem_finding(parsed, p, by_id) for p in parsed.problems]
+    source_map = parsed.source_map or SourceMap(parsed.path)
+    variants = parsed.variants
+    for policy in policies:
+        if policy.scope == "input":
+            continue
+        merged: dict[Owner, list[tuple[Model, _Result]]] = defaultdict(list)
+        for model in variants:
+            for result in _run(policy, model, settings, parsed.path):
+                merged[result.owner].append((model, result))
+        for owner, results in merged.items():
+            findings.append(_merge(policy, owner, results, len(variants), parsed, source_map))
+    if settings.strict:
+        findings = [_strict(f) for f in findings]
+    return findings
+
+
+def _run(policy: Policy, model: Model, settings: Settings, input_path: str) -> Iterable[_Result]:
+    if policy.scope == "trail":
+        for trail in model.trails:
+            yield _guarded(policy, model, settings, trail, ("trail", trail.key), _display(trail))
+    else:
+        yield _guarded(policy, model, settings, None, ("account", input_path), None)
+
+
+def _guarded(policy: Policy, model: Model, settings: Settings, trail: Trail | None,
+             owner: Owner, name: str | None) -> _Result:
+    try:
+        return _check(policy, model, settings, trail, owner, name)
+    except Exception as exc:  # a policy bug must not stop the other policies or inputs
+        log.debug("policy %s raised", policy.id, exc_info=True)
+        return _Result(Status.ERROR, owner, (), f"policy {policy.id} raised {type(exc).__name__}: {exc}", name)
+
+
+def _check(policy: Policy, model: Model, settings: Settings, trail: Trail | None,
+           owner: Owner, name: str | None) -> _Result:
+    root = trail
+    if policy.when is not None:
+        applies = conditions.evaluate(policy.when, root, model)
+        if applies.value is False:
+            return _Result(Status.PASS, owner, (), _text(policy, "pass", name, applies, "not applicable"), name)
+        if applies.value is None:
+            return _Result(Status.UNKNOWN, applies.owner or owner, applies.path,
+                           _unknown_text(policy, name, applies.reason), name)
+    if policy.check is not None:
+        truth = conditions.evaluate(policy.check, root, model)
+        where = truth.owner or owner
+        path = truth.path or _location(policy)
+        if truth.value is None:
+            return _Result(Status.UNKNOWN, where, path, _unknown_text(policy, name, truth.reason), name)
+        status = Status.PASS if truth.value else Status.FAIL
+        return _Result(status, where, path, _text(policy, status.value.lower(), name, truth), name)
+    func = policy.resolve_impl()
+    outcome = func(CheckContext(policy, model, settings, trail))
+    if not isinstance(outcome, Outcome):
+        raise TypeError(f"{policy.impl} returned {type(outcome).__name__}, expected Outcome")
+    message = outcome.message or _format(
+        policy.message.get(outcome.status.value.lower()) or policy.message["fail"],
+        {"trail": name or "", **outcome.values},
+    )
+    return _Result(outcome.status, outcome.owner or owner, outcome.path or _location(policy), message, name)
+
+
+def _merge(policy: Policy, owner: Owner, results: list[tuple[Model, _Result]], variant_count: int,
+           parsed: ParsedInput, source_map: SourceMap) -> Finding:
+    order = (Status.FAIL, Status.ERROR, Status.UNKNOWN, Status.PASS)
+    worst = min((r for _, r in results), key=lambda r: order.index(r.status))
+    cond_text = None
+    if variant_count > 1:
+        hit = [m.conditions for m, r in results if r.status == worst.status]
+        if len(hit) < variant_count:
+            cond_text = " or ".join(_conditions(c) for c in hit) or None
+    message = worst.message + (f" (when {cond_text})" if cond_text else "")
+    span: Span = source_map.span(worst.owner, worst.path)
+    return Finding(
+        rule_id=policy.id,
+        status=worst.status,
+        severity=policy.severity,
+        message=message,
+        file=span.file,
+        line=span.line,
+        column=span.column,
+        resource=owner[1],
+        resource_name=worst.name,
+        resource_kind=owner[0],
+        model_path=worst.path,
+        source_kind=parsed.kind,
+        conditions=cond_text,
+    )
+
+
+def _problem_finding(parsed: ParsedInput, problem: InputProblem, by_id: dict[str, Policy]) -> Finding:
+    policy = by_id.get(problem.rule_id)
+    status = Status.ERROR if problem.fatal else Status.FAIL
+    return Finding(
+        rule_id=problem.rule_id,
+        status=status,
+        severity=policy.severity if policy else Severity.HIGH,
+        message=problem.message,
+        file=problem.span.file,
+        line=problem.span.line,
+        column=problem.span.column,
+        resource=problem.owner[1] if problem.owner else None,
+        resource_kind=problem.owner[0] if problem.owner else "input",
+        model_path=problem.path,
+        source_kind=parsed.kind,
+    )
+
+
+def _strict(finding: Finding) -> Finding:
+    if finding.status is not Status.UNKNOWN:
+        return finding
+    from dataclasses import replace
+
+    return replace(finding, status=Status.FAIL, message=f"cannot be verified (--strict): {finding.message}")
+
+
+def _conditions(assignment: tuple[tuple[str, bool], ...]) -> str:
+    return " and ".join(f"{name} is {'true' if value else 'false'}" for name, value in assignment)
+
+
+def _location(policy: Policy) -> Path:
+    return tuple(policy.location.split(".")) if policy.location else ()
+
+
+def _display(trail: Trail) -> str:
+    return str(trail.name.value) if isinstance(trail.name, Known) and trail.name.value else trail.key
+
+
+def _text(policy: Policy, which: str, name: str | None, truth: conditions.Truth, default: str = "") -> str:
+    template = policy.message.get(which) or (policy.message["fail"] if which == "fail" else default or policy.title)
+    text = _format(template, {"trail": name or "", "value": _show(truth.shown)})
+    if truth.via not in _QUIET_VIA:
+        text += f" (value from {truth.via})"
+    return text
+
+
+def _unknown_text(policy: Policy, name: str | None, reason: str | None) -> str:
+    template = policy.message.get("unknown") or "Cannot tell whether {title_lower}: {reason}"
+    return _format(template, {"trail": name or "", "reason": reason or "unknown value",
+                              "title_lower": policy.title[0].lower() + policy.title[1:]})
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "not set"
+    return str(value)
+
+
+class _Defaulting(dict):  # type: ignore[type-arg]
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _format(template: str, values: Mapping[str, Any]) -> str:
+    try:
+        return template.format_map(_Defaulting(values))
+    except (ValueError, IndexError):
+        return template

@@ -1,0 +1,189 @@
+"""Policies are data: one YAML file per policy, validated against a JSON Schema at load time.
+
+A broken policy file is a hard error naming the file and line (``PolicyError``), never a
+warning followed by a silent skip.  Validation needs ``jsonschema`` (~70 ms to import), so the
+digest of every file that validated is remembered in a small cache; an unchanged policy set
+then loads without importing it.  Anything changed, added or new is validated again.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from ctguard import yamlload
+from ctguard.findings import Severity
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "policy.schema.json"
+
+
+class PolicyError(Exception):
+    """A policy file or directory is unusable; exit code 2."""
+
+    def __init__(self, file: str, line: int, message: str) -> None:
+        super().__init__(f"{file}:{line}: {message}")
+        self.file, self.line, self.message = file, line, message
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    id: str
+    name: str
+    title: str
+    severity: Severity
+    scope: str
+    message: dict[str, str]
+    docs: dict[str, Any]
+    file: str
+    check: Any = None
+    when: Any = None
+    impl: str | None = None
+    location: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    references: dict[str, list[str]] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    status: str = "stable"
+
+    def resolve_impl(self) -> Callable[..., Any]:
+        module_name, _, func_name = (self.impl or "").partition(":")
+        try:
+            module = importlib.import_module(module_name)
+            return getattr(module, func_name)  # type: ignore[no-any-return]
+        except (ImportError, AttributeError) as exc:
+            raise PolicyError(self.file, 1, f"impl {self.impl!r} cannot be loaded: {exc}") from None
+
+
+def builtin_policy_dir() -> Path:
+    """Installed wheels carry policies inside the package; a source checkout keeps them at the top."""
+    here = Path(__file__).resolve().parent.parent
+    packaged = here / "policies"
+    return packaged if packaged.is_dir() else here.parent / "policies"
+
+
+def load_policies(extra_dirs: tuple[str, ...] = (), *, use_cache: bool = True) -> list[Policy]:
+    files: list[Path] = sorted(builtin_policy_dir().glob("*.yaml"))
+    for directory in extra_dirs:
+        path = Path(directory)
+        if not path.is_dir():
+            raise PolicyError(directory, 1, "policy directory does not exist")
+        found = sorted(path.glob("*.y*ml"))
+        if not found:
+            raise PolicyError(directory, 1, "policy directory holds no .yaml files")
+        files.extend(found)
+    policies: list[Policy] = []
+    seen: dict[str, str] = {}
+    cache = _ValidationCache() if use_cache else None
+    for file in files:
+        policy = _load_file(file, cache)
+        if policy.id in seen:
+            raise PolicyError(str(file), 1, f"duplicate policy id {policy.id} (also in {seen[policy.id]})")
+        seen[policy.id] = str(file)
+        if policy.impl:
+            policy.resolve_impl()
+        policies.append(policy)
+    if cache is not None:
+        cache.save()
+    return sorted(policies, key=lambda p: p.id)
+
+
+def _load_file(file: Path, cache: _ValidationCache | None) -> Policy:
+    try:
+        raw = file.read_bytes()
+        text = raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(str(file), 1, f"cannot read policy: {exc}") from None
+    try:
+        loaded = yamlload.load(text, cfn_tags=False)
+    except yamlload.LoadError as exc:
+        raise PolicyError(str(file), exc.line, exc.message) from None
+    if loaded.duplicates:
+        dup = loaded.duplicates[0]
+        raise PolicyError(str(file), dup.line, f"duplicate key {dup.key!r} (first at line {dup.first_line})")
+    data = loaded.data
+    digest = hashlib.sha256(raw).hexdigest()
+    if cache is None or not cache.known(digest):
+        _validate(file, data, loaded.spans)
+        if cache is not None:
+            cache.add(digest)
+    if file.stem.split("-")[0] != data["id"]:
+        raise PolicyError(str(file), loaded.spans.get(("id",), (1, 1))[0],
+                          f"policy id {data['id']} does not match the file name (expected {data['id']}-*.yaml)")
+    return Policy(
+        id=data["id"],
+        name=data["name"],
+        title=data["title"],
+        severity=Severity(data["severity"]),
+        scope=data["scope"],
+        message=data["message"],
+        docs=data["docs"],
+        file=str(file),
+        check=data.get("check"),
+        when=data.get("when"),
+        impl=data.get("impl"),
+        location=data.get("location"),
+        params=data.get("params") or {},
+        references=data.get("references") or {},
+        tags=tuple(data.get("tags") or ()),
+        status=data.get("status", "stable"),
+    )
+
+
+_SCHEMA: Any = None
+
+
+def _validate(file: Path, data: Any, spans: dict[tuple[Any, ...], tuple[int, int]]) -> None:
+    global _SCHEMA
+    import json
+
+    import jsonschema
+
+    if _SCHEMA is None:
+        _SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(_SCHEMA)
+    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    if not errors:
+        return
+    error = jsonschema.exceptions.best_match(errors) or errors[0]
+    path = tuple(error.absolute_path)
+    line = 1
+    for end in range(len(path), -1, -1):
+        if path[:end] in spans:
+            line = spans[path[:end]][0]
+            break
+    where = "/".join(map(str, path)) or "(top level)"
+    raise PolicyError(str(file), line, f"invalid policy at {where}: {error.message}")
+
+
+class _ValidationCache:
+    """Digests of policy files that passed validation against this exact schema."""
+
+    def __init__(self) -> None:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        schema_digest = hashlib.sha256(SCHEMA_PATH.read_bytes()).hexdigest()[:16]
+        self.path = Path(base) / "ctguard" / f"policies-valid-{schema_digest}.txt"
+        try:
+            self.digests = set(self.path.read_text(encoding="ascii").split())
+        except (OSError, UnicodeDecodeError):
+            self.digests = set()
+        self.dirty = False
+
+    def known(self, digest: str) -> bool:
+        return digest in self.digests
+
+    def add(self, digest: str) -> None:
+        self.digests.add(digest)
+        self.dirty = True
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        try:  # a read-only home must not break a check: we just validate again next time
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text("\n".join(sorted(self.digests)) + "\n", encoding="ascii")
+            os.replace(tmp, self.path)
+        except OSError:
+            pass

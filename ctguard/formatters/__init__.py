@@ -1,0 +1,14 @@
+"""Output formats; each module exposes ``render(report, options) -> str``."""
+from __future__ import annotations
+
+import importlib
+from typing import Any, Callable
+
+FORMATS = ("text", "json")
+
+
+def renderer(name: str) -> Callable[..., str]:
+    if name not in FORMATS:
+        raise ValueError(f"unknown format {name!r}; expected one of {', '.join(FORMATS)}")
+    module: Any = importlib.import_module(f"ctguard.formatters.{name}_format")
+    return module.render  # type: ignore[no-any-return]

@@ -1,0 +1,58 @@
+"""Machine-readable report following ``ctguard/schemas/report.schema.json`` (versioned)."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ctguard import __version__
+from ctguard.api import Report
+from ctguard.findings import Finding
+from ctguard.formatters.summary import summarize
+
+SCHEMA_VERSION = "1.0"
+
+
+def finding_dict(f: Finding) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "rule_id": f.rule_id,
+        "status": f.status.value,
+        "severity": f.severity.value,
+        "message": f.message,
+        "file": f.file,
+        "line": f.line,
+        "column": f.column,
+        "resource": f.resource,
+        "resource_name": f.resource_name,
+        "resource_kind": f.resource_kind,
+        "model_path": ".".join(map(str, f.model_path)) or None,
+        "input_kind": f.source_kind,
+        "conditions": f.conditions,
+        "fingerprint": f.fingerprint(),
+    }
+    if f.suppression is not None:
+        out["suppression"] = {"source": f.suppression.source, "reason": f.suppression.reason,
+                              "expires": f.suppression.expires}
+    return out
+
+
+def as_dict(report: Report) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "ctguard", "version": __version__},
+        "summary": summarize(report),
+        "findings": [finding_dict(f) for f in report.findings],
+        "inputs": [
+            {"file": p.path, "kind": p.kind,
+             "trails": len({t.key for m in p.variants for t in m.trails}),
+             "variants": len(p.variants)}
+            for p in report.inputs
+        ],
+        "unparsed": [
+            {"file": f.file, "line": f.line, "column": f.column, "message": f.message}
+            for f in report.unusable
+        ],
+    }
+
+
+def render(report: Report, options: dict[str, Any]) -> str:
+    return json.dumps(as_dict(report), indent=2, sort_keys=False) + "\n"

@@ -1,0 +1,37 @@
+"""Counts shared by the text summary and the JSON ``summary`` object."""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from ctguard.api import Report
+from ctguard.findings import Status
+
+
+def summarize(report: Report) -> dict[str, Any]:
+    counts = Counter(f.status.value for f in report.findings if f.suppression is None)
+    trails = {(f.file, f.resource) for f in report.findings if f.resource_kind == "trail"}
+    return {
+        "inputs": len(report.inputs),
+        "unreadable": len(report.unusable),
+        "trails": len(trails),
+        "failed": counts.get(Status.FAIL.value, 0),
+        "errors": counts.get(Status.ERROR.value, 0),
+        "unknown": counts.get(Status.UNKNOWN.value, 0),
+        "passed": counts.get(Status.PASS.value, 0),
+        "suppressed": sum(1 for f in report.findings if f.suppression is not None),
+    }
+
+
+def summary_line(report: Report) -> str:
+    s = summarize(report)
+    parts = [f"{s['inputs']} CloudTrail-related input{'s' if s['inputs'] != 1 else ''}",
+             f"{s['trails']} trail{'s' if s['trails'] != 1 else ''}",
+             f"{s['failed']} failed", f"{s['unknown']} unknown", f"{s['passed']} passed"]
+    if s["errors"]:
+        parts.append(f"{s['errors']} errors")
+    if s["suppressed"]:
+        parts.append(f"{s['suppressed']} suppressed")
+    if s["unreadable"]:
+        parts.append(f"{s['unreadable']} unreadable")
+    return "ctguard: " + ", ".join(parts)

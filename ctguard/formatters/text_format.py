@@ -1,0 +1,41 @@
+"""``file:line:col: ID SEVERITY message``: the parseable style editors and pre-commit link."""
+from __future__ import annotations
+
+from typing import Any
+
+from ctguard.api import Report
+from ctguard.findings import Finding, Status
+from ctguard.formatters.summary import summary_line
+
+_TAG = {Status.FAIL: "", Status.UNKNOWN: "[unknown] ", Status.ERROR: "[error] ", Status.PASS: "[pass] "}
+_COLOUR = {Status.FAIL: "red", Status.UNKNOWN: "yellow", Status.ERROR: "magenta", Status.PASS: "green"}
+
+
+def line_for(f: Finding) -> str:
+    return f"{f.file}:{f.line}:{f.column}: {f.rule_id} {f.severity.value.upper()} {_TAG[f.status]}{f.message}"
+
+
+def render(report: Report, options: dict[str, Any]) -> str:
+    show_passed = options.get("show_passed", False)
+    shown = [f for f in report.findings if f.status is not Status.PASS or show_passed]
+    lines = [line_for(f) for f in shown]
+    lines.append(summary_line(report))
+    return "\n".join(lines) + "\n"
+
+
+def render_colour(report: Report, options: dict[str, Any]) -> None:
+    """Same content, coloured by rich, for a terminal."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(highlight=False, soft_wrap=True)
+    show_passed = options.get("show_passed", False)
+    for f in report.findings:
+        if f.status is Status.PASS and not show_passed:
+            continue
+        colour = _COLOUR[f.status]
+        console.print(
+            f"[bold]{escape(f.file)}:{f.line}:{f.column}:[/] [{colour}]{f.rule_id} "
+            f"{f.severity.value.upper()}[/] {escape(_TAG[f.status] + f.message)}"
+        )
+    console.print(escape(summary_line(report)), style="bold")

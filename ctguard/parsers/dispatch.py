@@ -1,0 +1,102 @@
+"""Route each file or Terraform module to its parser; turn read failures into CT001 inputs.
+
+Every parser is imported only when a file of its kind turns up, so a pre-commit run on one
+template never imports the Terraform stack (lark) and vice versa.
+"""
+from __future__ import annotations
+
+import os
+from typing import Iterator
+
+from ctguard import scan, yamlload
+from ctguard.inputs import PARSE_ERROR, ParsedInput
+from ctguard.parsers.context import ParseContext
+
+
+def parse_paths(paths: list[str], context: ParseContext) -> Iterator[ParsedInput]:
+    tf_dirs: dict[str, None] = {}  # ordered set
+    for path, problem in scan.walk(paths):
+        if problem is not None:
+            yield _unusable(path, "unknown", f"cannot read {path}: {problem}")
+            continue
+        try:
+            size = os.path.getsize(path)
+        except OSError as exc:
+            yield _unusable(path, "unknown", f"cannot read {path}: {exc.strerror or exc}")
+            continue
+        suffix = os.path.splitext(path)[1].lower()
+        if suffix == ".tf":
+            tf_dirs.setdefault(os.path.dirname(path) or ".", None)
+            continue
+        if suffix not in scan.TEMPLATE_SUFFIXES:
+            continue
+        parsed = _parse_file(path, size, context)
+        if parsed is not None:
+            yield parsed
+    for directory in tf_dirs:
+        yield from _parse_terraform(directory, context)
+
+
+def _parse_file(path: str, size: int, context: ParseContext) -> ParsedInput | None:
+    if size > scan.MAX_FILE_BYTES:
+        with open(path, "rb") as fh:
+            head = fh.read(65536)
+        if scan.sniff(path, head) is None:
+            return None
+        return _unusable(path, "unknown", f"{path} is {size:,} bytes, larger than the "
+                         f"{scan.MAX_FILE_BYTES:,} bytes ctguard reads; not checked")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        return _unusable(path, "unknown", f"cannot read {path}: {exc.strerror or exc}")
+    kind = scan.sniff(path, data if not data.startswith((b"\xff\xfe", b"\xfe\xff")) else _utf16(data))
+    if kind is None:
+        return None
+    try:
+        text = scan.decode(data)
+    except UnicodeDecodeError as exc:
+        return _unusable(path, kind, f"{path} is not UTF-8 or UTF-16 text ({exc.reason})")
+    if kind == "cloudformation":
+        from ctguard.parsers import cloudformation
+
+        return cloudformation.parse(path, text, context)
+    if kind == "terraform-plan":
+        from ctguard.parsers import terraform
+
+        return terraform.parse_plan(path, text, context)
+    if kind == "cloudformation-other":
+        return _syntax_only(path, text)
+    return None
+
+
+def _syntax_only(path: str, text: str) -> ParsedInput | None:
+    """A template with nothing CloudTrail-related: silent unless it is broken."""
+    try:
+        yamlload.load(text)
+    except yamlload.LoadError as exc:
+        parsed = ParsedInput(path, "cloudformation")
+        parsed.problem(PARSE_ERROR, f"cannot parse template: {exc.message}", exc.line, exc.column)
+        return parsed
+    return None
+
+
+def _parse_terraform(directory: str, context: ParseContext) -> Iterator[ParsedInput]:
+    from ctguard.parsers import terraform
+
+    if not terraform.tf_dir_is_cloudtrail_related(directory):
+        return
+    yield from terraform.parse_module(directory, context)
+
+
+def _utf16(data: bytes) -> bytes:
+    try:
+        return data.decode("utf-16").encode("utf-8")
+    except UnicodeDecodeError:
+        return b""
+
+
+def _unusable(path: str, kind: str, message: str) -> ParsedInput:
+    parsed = ParsedInput(path, kind)
+    parsed.problem(PARSE_ERROR, message)
+    return parsed
