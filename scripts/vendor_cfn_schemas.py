@@ -55,14 +55,13 @@ SCHEMA_KEYWORDS = frozenset(
     {
         "$ref", "type", "enum", "const",
         "properties", "patternProperties", "additionalProperties", "required",
-        "requiredXor", "requiredOr", "dependentExcluded", "dependentRequired",
+        "requiredXor", "requiredOr", "dependentExcluded",
         "items", "minItems", "maxItems",
         "pattern", "minLength", "maxLength",
         "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
         "anyOf", "oneOf", "allOf",
     }
 )
-SCHEMA_MAPS = ("properties", "patternProperties", "dependentExcluded", "dependentRequired")
 
 # The registry schemas use ECMA/PCRE \p{..} classes that Python's `re` lacks; inside a
 # character class these widen to \w / \s, which errs towards accepting (no false alarms).
