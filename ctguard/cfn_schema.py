@@ -25,7 +25,7 @@ _ENUM_SHOWN = 25
 _NAMES_SHOWN = 10
 _RANGE_KEYWORDS = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"})
 
-Path = Tuple[Union[str, int], ...]
+_Path = Tuple[Union[str, int], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +69,10 @@ def schema_source() -> dict[str, Any]:
 
 
 def validate_properties(resource_type: str, properties: object) -> list[SchemaProblem]:
+    """Problems with one resource's ``Properties`` (pass ``{}`` when the key is absent).
+
+    Unknown resource types yield no problems: ctguard only vouches for the types it vendors.
+    """
     schema = _data()["types"].get(resource_type)
     if schema is None:  # not a type we vendor: cfn-lint's business, not ours
         return []
@@ -76,11 +80,11 @@ def validate_properties(resource_type: str, properties: object) -> list[SchemaPr
     if not _is_intrinsic(properties) and not isinstance(properties, dict):
         walker.add((), "wrong-type", f"Properties of {resource_type}: expected a mapping, got {_describe(properties)}")
         return walker.out
-    for ro_path in _read_only_paths(resource_type, schema):
-        for found in _find(properties, ro_path, ()):
-            walker.add(found, "read-only", f"{walker.where(found)} is read-only: CloudFormation sets it "
-                       "(read it with Fn::GetAtt), a template cannot")
     try:
+        for ro_path in _read_only_paths(resource_type, schema):
+            for found in _find(properties, ro_path, ()):
+                walker.add(found, "read-only", f"{walker.where(found)} is read-only: CloudFormation sets it "
+                           "(read it with Fn::GetAtt), a template cannot")
         walker.walk(properties, schema, ())
     except RecursionError:  # a self-referencing YAML alias, not a real template
         walker.add((), "too-deep", f"Properties of {resource_type} are nested too deeply to check")
@@ -101,7 +105,7 @@ def _read_only_paths(type_name: str, schema: dict[str, Any]) -> list[tuple[str, 
     return paths
 
 
-def _find(inst: Any, parts: tuple[str, ...], path: Path) -> list[Path]:
+def _find(inst: Any, parts: tuple[str, ...], path: _Path) -> list[_Path]:
     if not parts:
         return [path]
     if isinstance(inst, list):
@@ -112,7 +116,8 @@ def _find(inst: Any, parts: tuple[str, ...], path: Path) -> list[Path]:
 
 
 def _is_intrinsic(value: Any) -> bool:
-    if type(value) is not dict or len(value) != 1:
+    # isinstance, not type(): cfn-lint's decoder and our YAML loader return dict subclasses.
+    if not isinstance(value, dict) or len(value) != 1:
         return False
     key = next(iter(value))
     return isinstance(key, str) and (key == "Ref" or key.startswith("Fn::") or key == "Condition")
@@ -164,13 +169,13 @@ class _Walker:
         self.root = root
         self.out: list[SchemaProblem] = []
 
-    def add(self, path: Path, kind: str, message: str) -> None:
+    def add(self, path: _Path, kind: str, message: str) -> None:
         self.out.append(SchemaProblem(path, kind, message))
 
-    def where(self, path: Path) -> str:
+    def where(self, path: _Path) -> str:
         return f"Property '{_format_path(path)}' of {self.type_name}" if path else f"Properties of {self.type_name}"
 
-    def inside(self, path: Path) -> str:
+    def inside(self, path: _Path) -> str:
         return f"in '{_format_path(path)}' of {self.type_name}" if path else f"for {self.type_name}"
 
     def resolve(self, ref: str) -> dict[str, Any] | None:
@@ -179,7 +184,7 @@ class _Walker:
             node = node.get(part) if isinstance(node, dict) else None
         return node if isinstance(node, dict) else None
 
-    def walk(self, inst: Any, schema: dict[str, Any], path: Path) -> None:
+    def walk(self, inst: Any, schema: dict[str, Any], path: _Path) -> None:
         if _is_intrinsic(inst):
             return  # resolved at deploy time; descending would misreport Fn::If branches
         ref = schema.get("$ref")
@@ -208,7 +213,7 @@ class _Walker:
             if keyword in schema:
                 self.any_of(inst, schema[keyword], path)
 
-    def walk_object(self, inst: dict[Any, Any], schema: dict[str, Any], path: Path) -> None:
+    def walk_object(self, inst: dict[Any, Any], schema: dict[str, Any], path: _Path) -> None:
         props: dict[str, Any] = schema.get("properties", {})
         pattern_props: dict[str, Any] = schema.get("patternProperties", {})
         extra = schema.get("additionalProperties", True)
@@ -248,7 +253,7 @@ class _Walker:
                         self.add(path + (other,), "excluded",
                                  f"{other!r} cannot be used together with {name!r} {self.inside(path)}")
 
-    def walk_scalar(self, inst: Any, schema: dict[str, Any], path: Path) -> None:
+    def walk_scalar(self, inst: Any, schema: dict[str, Any], path: _Path) -> None:
         if isinstance(inst, str):
             before = len(self.out)
             self.bounds(len(inst), schema.get("minLength"), schema.get("maxLength"), "characters", path)
@@ -273,14 +278,14 @@ class _Walker:
                          if isinstance(a, str) and isinstance(inst, str) and a.lower() == inst.lower()), "")
             self.add(path, "invalid-enum", f"{self.where(path)}: {inst!r} is not one of {shown}{hint}")
 
-    def bounds(self, size: int, low: int | None, high: int | None, unit: str, path: Path) -> None:
+    def bounds(self, size: int, low: int | None, high: int | None, unit: str, path: _Path) -> None:
         kind = "length"
         if low is not None and size < low:
             self.add(path, kind, f"{self.where(path)}: has {size} {unit}, expected at least {low}")
         if high is not None and size > high:
             self.add(path, kind, f"{self.where(path)}: has {size} {unit}, expected at most {high}")
 
-    def any_of(self, inst: Any, branches: list[dict[str, Any]], path: Path) -> None:
+    def any_of(self, inst: Any, branches: list[dict[str, Any]], path: _Path) -> None:
         # oneOf is treated as anyOf: the registry schemas use it for "one of these shapes".
         failures: list[list[SchemaProblem]] = []
         for branch in branches:
@@ -299,7 +304,7 @@ class _Walker:
 
         self.out.extend(min(failures, key=badness))
 
-    def unknown_message(self, key: str, path: Path, props: dict[str, Any]) -> str:
+    def unknown_message(self, key: str, path: _Path, props: dict[str, Any]) -> str:
         text = f"Unknown property {key!r} {self.inside(path)}"
         same = [n for n in props if n.lower() == key.lower()]
         if same:
@@ -329,7 +334,7 @@ def _names(names: list[str]) -> str:
     return ", ".join(repr(n) for n in names)
 
 
-def _format_path(path: Path) -> str:
+def _format_path(path: _Path) -> str:
     text = ""
     for step in path:
         text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))

@@ -223,6 +223,30 @@ def test_only_the_expected_problems_for_a_mixed_resource() -> None:
                      ("wrong-type", ("EventSelectors",))]
 
 
+class _Node(dict):  # stands in for cfn-lint's dict_node / str_node, which carry line marks
+    pass
+
+
+class _Str(str):
+    pass
+
+
+def test_decoder_node_subclasses_are_handled() -> None:
+    props = _Node({_Str("S3BucketName"): _Node({_Str("Ref"): _Str("B")}), _Str("IsLogging"): _Str("true"),
+                   _Str("KmsKeyId"): _Node({_Str("Fn::GetAtt"): ["K", "Arn"]})})
+    problems = validate_properties(TRAIL, props)
+    assert [(p.path, p.kind) for p in problems] == [(("KmsKeyId",), "unknown-property")]
+
+
+def test_self_referencing_structure_does_not_crash() -> None:
+    loop: list[Any] = []
+    loop.append(loop)
+    problems = validate_properties(TRAIL, trail(EventSelectors=loop, Tags=loop))
+    assert problems and all(isinstance(p, SchemaProblem) for p in problems)
+    # a nested read-only path is searched through lists: this one never ends
+    assert "too-deep" in {p.kind for p in validate_properties(BUCKET, {"MetadataConfiguration": loop})}
+
+
 def test_schema_problem_is_frozen() -> None:
     problem = SchemaProblem(("A", 0), "wrong-type", "m")
     with pytest.raises(dataclasses.FrozenInstanceError):
