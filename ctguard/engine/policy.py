@@ -108,6 +108,13 @@ def _load_file(file: Path, cache: _ValidationCache | None) -> Policy:
         _validate(file, data, loaded.spans)
         if cache is not None:
             cache.add(digest)
+    has_logic = [k for k in ("check", "impl") if k in data]
+    if data["scope"] == "input" and has_logic:
+        raise PolicyError(str(file), loaded.spans[(has_logic[0],)][0],
+                          "scope input policies are reported by the parsers and take no check or impl")
+    if data["scope"] != "input" and len(has_logic) != 1:
+        line = loaded.spans[(has_logic[1],)][0] if len(has_logic) == 2 else 1
+        raise PolicyError(str(file), line, "a policy needs exactly one of `check` (declarative) or `impl` (Python)")
     if file.stem.split("-")[0] != data["id"]:
         raise PolicyError(str(file), loaded.spans.get(("id",), (1, 1))[0],
                           f"policy id {data['id']} does not match the file name (expected {data['id']}-*.yaml)")
@@ -154,7 +161,32 @@ def _validate(file: Path, data: Any, spans: dict[tuple[Any, ...], tuple[int, int
             line = spans[path[:end]][0]
             break
     where = "/".join(map(str, path)) or "(top level)"
-    raise PolicyError(str(file), line, f"invalid policy at {where}: {error.message}")
+    message = _condition_hint(error.instance) if error.validator == "oneOf" else error.message
+    raise PolicyError(str(file), line, f"invalid policy at {where}: {message[:300]}")
+
+
+_OPERATORS = ("equals", "in", "exists", "matches", "contains", "at_least", "at_most")
+
+
+def _condition_hint(node: Any) -> str:
+    """jsonschema's oneOf message dumps the whole node; say what is wrong with the condition instead."""
+    import re
+
+    expected = "expected `all`, `any`, `not`, or `attribute` with exactly one of " + ", ".join(_OPERATORS)
+    if not isinstance(node, dict):
+        return f"a condition must be a mapping; {expected}"
+    if "attribute" not in node:
+        return f"unknown condition keys {sorted(map(str, node))}; {expected}"
+    if not isinstance(node["attribute"], str) or not re.fullmatch(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*",
+                                                                   node["attribute"]):
+        return f"attribute {node['attribute']!r} is not a model path (lower_case names joined by dots)"
+    ops = [k for k in node if k != "attribute"]
+    unknown = [k for k in ops if k not in _OPERATORS]
+    if unknown:
+        return f"unknown operator {unknown[0]!r}; {expected}"
+    if len(ops) != 1:
+        return f"attribute {node['attribute']!r} needs exactly one operator, found {len(ops)} ({', '.join(ops)})"
+    return f"invalid value for {ops[0]!r} on attribute {node['attribute']!r}"
 
 
 class _ValidationCache:
