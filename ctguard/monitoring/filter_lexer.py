@@ -13,6 +13,7 @@ from ctguard.monitoring.filter_ast import FilterPatternError
 # Unquoted values stop at anything that has a meaning in either syntax.
 _STOP = set(" \t\r\n(){}[],\"&|=!<>%")
 _NAME = re.compile(r"[A-Za-z0-9_\-]+")
+_INDEX = re.compile(r"\[(\d+)\]")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\Z")
 # "Filter patterns with regex can only include" alphanumerics, these symbols and these operators;
 # "The () operator is not supported" (CloudWatch Logs, "Supported regular expressions (regex)
@@ -76,7 +77,7 @@ def _read_selector(text: str, pos: int) -> Token:
             path.append(m.group())
             i = m.end()
         else:
-            m = re.compile(r"\[(\d+)\]").match(text, i)
+            m = _INDEX.match(text, i)
             if not m:
                 # Only [NUMBER] is documented ("Array elements are denoted with [NUMBER] syntax").
                 raise FilterPatternError("array index must be [NUMBER]", i + 1)
