@@ -1,0 +1,1 @@
+"""CIS monitoring chain: CloudWatch Logs filter patterns, EventBridge patterns, CIS items."""
