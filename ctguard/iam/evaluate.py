@@ -197,7 +197,7 @@ def evaluate_statement(statement: Statement, request: Request, *, resource_based
     return (first_unknown[0], first_unknown[1]) if first_unknown else (True, None)
 
 
-def _effect_is(statement: Statement, effect: str) -> Tri:
+def effect_is(statement: Statement, effect: str) -> Tri:
     return statement.effect if isinstance(statement.effect, Unknown) else statement.effect == effect
 
 
@@ -213,8 +213,8 @@ def evaluate(documents: Sequence[Any], request: Request, *, resource_based: bool
             applies, failed = evaluate_statement(st, request, resource_based=resource_based, variables=variables)
             res = StatementResult(StatementRef(d, st.index, st.sid), st, applies, failed)
             results.append(res)
-            allow.append((t_and([applies, _effect_is(st, "Allow")]), res))
-            deny.append((t_and([applies, _effect_is(st, "Deny")]), res))
+            allow.append((t_and([applies, effect_is(st, "Allow")]), res))
+            deny.append((t_and([applies, effect_is(st, "Deny")]), res))
     denied, allowed = t_or(v for v, _ in deny), t_or(v for v, _ in allow)
     what = f"{_show(request.action)} on {_show(request.resource)} by {request.principal}"
     done = tuple(results)
