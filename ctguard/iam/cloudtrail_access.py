@@ -134,6 +134,8 @@ def bucket_policy_allows_delivery(
     question = "CloudTrail delivery to the bucket"
 
     def check() -> Verdict:
+        if not ids:
+            return Verdict(None, f"{question}: no account id or organization id to check the log path against")
         reqs = _delivery_requests(bucket, prefix, ids, where, account, _source_context(arn, account, ids), kms_key_arn, digest)
         return _all([(label, evaluate([policy], r)) for label, r in reqs], question)
 

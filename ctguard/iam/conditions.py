@@ -103,7 +103,7 @@ def _compare(base: str, policy_value: str, request_value: str) -> bool:
             return ipaddress.ip_address(request_value.strip()) in network
         else:
             return policy_value == request_value  # binaryequals: base64 text compared as is
-    except (ValueError, TypeError, OverflowError):
+    except (ValueError, TypeError, OverflowError, OSError):
         return False
     return {
         "equals": left == right,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Mapping, Union
+from typing import Mapping
 
 from ctguard.iam.tri import Tri
 from ctguard.values import Unknown
@@ -150,4 +150,3 @@ def arn_like(tokens: Tokens, value: str) -> bool:
     return all(glob_match(p, v) for p, v in zip(pattern_parts, value_parts))
 
 
-Pattern = Union[str, Unknown]

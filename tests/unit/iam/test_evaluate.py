@@ -36,6 +36,7 @@ from typing import Any
 
 import pytest
 
+from ctguard.iam.document import PolicyDocumentError, normalize
 from ctguard.iam.evaluate import Outcome, Principal, Request, evaluate
 from ctguard.values import Unknown
 
@@ -228,3 +229,36 @@ def test_unknown_deny_without_allow_is_still_not_allowed() -> None:
 def test_deciding_statement_is_reported() -> None:
     decision = evaluate([doc(dict(st(), Sid="First"), dict(st("Deny"), Sid="Second"))], rq(), resource_based=False)
     assert decision.statement is not None and decision.statement.sid == "Second" and decision.statement.index == 1
+
+
+@pytest.mark.parametrize(
+    "document, message",
+    [
+        ({"Version": "2012-10-17"}, "no Statement"),
+        ({"Statement": [{"Effect": "Allow", "Action": "s3:*", "NotAction": "iam:*", "Resource": "*"}]}, "both set"),
+        ({"Statement": {"Effect": "Permit", "Action": "s3:*", "Resource": "*"}}, "Effect"),
+        ({"Statement": {"Effect": "Allow", "Resource": "*"}}, "neither Action nor NotAction"),
+        ({"Statement": {"Effect": "Allow", "Action": 3, "Resource": "*"}}, "Action is int"),
+        ({"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"StringEqualz": {"k": "v"}}}}, "unknown condition operator"),
+        ({"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"NullIfExists": {"k": "true"}}}}, "Null takes"),
+        ({"Statement": {"Effect": "Allow", "Action": "s3:*", "Principal": {"Users": "x"}}}, "unknown principal type"),
+        ({"Version": "2020-01-01", "Statement": []}, "Version"),
+        (["not", "a", "dict"], "expected an object"),
+    ],
+)
+def test_malformed_documents_are_rejected(document: Any, message: str) -> None:
+    # IAM rejects these at PutPolicy time ("IAM JSON policy grammar"), so they never grant anything.
+    with pytest.raises(PolicyDocumentError, match=message):
+        normalize(document)
+
+
+def test_principal_in_identity_policy_and_missing_principal_in_resource_policy() -> None:
+    with pytest.raises(PolicyDocumentError):
+        evaluate([doc(st(Principal="*"))], rq(), resource_based=False)
+    with pytest.raises(PolicyDocumentError):
+        evaluate([doc(st())], rq(), resource_based=True)
+
+
+def test_account_id_principal_is_the_root_arn() -> None:
+    assert Principal.aws("123456789012").id == "arn:aws:iam::123456789012:root"
+    assert Principal.aws("arn:aws:iam::123456789012:user/u").account == "123456789012"
