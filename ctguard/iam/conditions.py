@@ -150,15 +150,16 @@ def evaluate_condition(
     if isinstance(key, Unknown):
         return key
     found = context.get(key.lower(), None)
-    if isinstance(found, Unknown):
-        return found
-    members = list(found) if isinstance(found, (list, tuple)) else ([] if found is None else [found])
     if operator.base == "null":
-        present = bool(members)
+        # A key present with an unknown value is still present: Null decides without it.
+        present = isinstance(found, Unknown) or bool(found if isinstance(found, (list, tuple)) else found is not None)
         return t_or(
             v if isinstance(v, Unknown) else (not present if v.lower() == "true" else present if v.lower() == "false" else False)
             for v in values
         )
+    if isinstance(found, Unknown):
+        return found
+    members = list(found) if isinstance(found, (list, tuple)) else ([] if found is None else [found])
     if not members:
         if operator.if_exists:
             return True

@@ -368,8 +368,32 @@ _json = hs.recursive(
     max_leaves=30,
 )
 _statement = hs.dictionaries(hs.sampled_from(_KEYS[2:]), _json, max_size=7)
-_document = hs.one_of(_json, hs.fixed_dictionaries({"Statement": hs.one_of(_statement, hs.lists(_statement, max_size=3), _json)},
-                                                   optional={"Version": hs.sampled_from(["2012-10-17", "2008-10-17", "x"]) | _json}))  # fmt: skip
+_unknown = hs.builds(Unknown, hs.sampled_from(["param", "var.x"]))
+_text = hs.one_of(hs.sampled_from(_WORDS), hs.text(max_size=6), _unknown)
+_values = hs.one_of(_text, hs.booleans(), hs.integers(), hs.lists(hs.one_of(_text, hs.booleans()), min_size=1, max_size=3))
+_ops = hs.sampled_from(["StringEquals", "StringNotEqualsIfExists", "ForAllValues:StringLike", "ForAnyValue:ArnNotLike", "Null",
+                        "Bool", "IpAddress", "NotIpAddress", "NumericLessThan", "DateGreaterThan", "ArnLike", "BinaryEquals", "Foo"])  # fmt: skip
+_condition = hs.one_of(_unknown, hs.dictionaries(hs.one_of(_ops, _unknown), hs.one_of(_unknown, hs.dictionaries(
+    hs.sampled_from(["aws:SourceArn", "aws:username", "aws:SecureTransport", "aws:TagKeys", "aws:SourceIp"]) | _unknown,
+    _values, min_size=1, max_size=3)), min_size=1, max_size=3))  # fmt: skip
+_principal = hs.one_of(hs.just("*"), _unknown, hs.dictionaries(hs.sampled_from(["AWS", "Service", "Federated"]) | _unknown,
+                                                                 hs.one_of(_text, hs.lists(_text, min_size=1, max_size=2)), min_size=1, max_size=2))  # fmt: skip
+_plausible = hs.builds(
+    lambda base, name, actions, who: {**base, name: actions, **who},
+    hs.fixed_dictionaries({"Effect": hs.sampled_from(["Allow", "Deny"]) | _unknown},
+                          optional={"Sid": _text, "Resource": hs.one_of(_text, hs.lists(_text, min_size=1, max_size=3)),
+                                    "NotResource": _text, "Condition": _condition}),
+    hs.sampled_from(["Action", "NotAction"]),
+    hs.one_of(_text, hs.lists(_text, min_size=1, max_size=3)),
+    hs.one_of(hs.just({}), hs.builds(lambda k, v: {k: v}, hs.sampled_from(["Principal", "NotPrincipal"]), _principal)),
+)  # fmt: skip
+_document = hs.one_of(
+    _json,
+    hs.fixed_dictionaries({"Statement": hs.one_of(_statement, hs.lists(_statement, max_size=3), _json)},
+                          optional={"Version": hs.sampled_from(["2012-10-17", "2008-10-17", "x"]) | _json}),
+    hs.fixed_dictionaries({"Version": hs.sampled_from(["2012-10-17", "2008-10-17"]) | _unknown,
+                           "Statement": hs.one_of(_plausible, _unknown, hs.lists(hs.one_of(_plausible, _unknown), min_size=1, max_size=3))}),
+)  # fmt: skip
 
 
 @settings(max_examples=400, deadline=None)

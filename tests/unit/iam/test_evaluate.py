@@ -208,6 +208,8 @@ CASES: list[Any] = [
     pytest.param([doc(st(action="iam:*", **cond("StringEquals", "aws:SourceArn", Unknown("param"))))], rq(), False, I, id="unknown-irrelevant"),
     # Three-valued (ctguard): an Unknown Effect cannot hide a definite Deny elsewhere.
     pytest.param([doc(st(Unknown("effect param")), st("Deny"))], rq(), False, D, id="unknown-effect-definite-deny"),
+    # Three-valued (ctguard) + CONDOPS (Null tests presence only): a present key of unknown value decides Null.
+    pytest.param([doc(st(**cond("Null", "aws:SourceArn", "false")))], rq(aws__SourceArn=Unknown("trail ARN")), False, A, id="null-present-unknown-value"),
     # Three-valued (ctguard): "*" names every resource, even an unknown one.
     pytest.param([doc(st(resource="*"))], rq(resource=Unknown("bucket name parameter")), False, A, id="unknown-resource-star"),
 ]
