@@ -115,6 +115,8 @@ def statement_is_public(statement: Statement) -> Tri:
 
 def is_public(document: Any, account_id: str | None = None) -> Verdict:
     """ok=True: S3 would call this bucket policy public (ok=None: an Unknown could make it so)."""
+    if document is None:
+        return Verdict(False, "there is no bucket policy, so it grants nothing")
     doc = normalize(document)
     first_unknown: tuple[Unknown, Statement] | None = None
     outsiders: list[str] = []
@@ -146,6 +148,8 @@ def denies_insecure_transport(document: Any, bucket_arn: str | Unknown) -> Verdi
     """ok=True when every plain-HTTP request to the bucket and to its objects is explicitly denied,
     for any caller. Probing objects separately catches TLS statements that list only the
     bucket ARN and forget ``/*`` (or the reverse)."""
+    if document is None:
+        return Verdict(False, "there is no bucket policy, so nothing denies plain-HTTP requests")
     if isinstance(bucket_arn, str) and not bucket_arn.startswith("arn:"):
         bucket_arn = f"arn:aws:s3:::{bucket_arn}"
     obj: str | Unknown = bucket_arn if isinstance(bucket_arn, Unknown) else f"{bucket_arn}/ctguard-probe/object"

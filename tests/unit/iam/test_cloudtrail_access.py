@@ -414,3 +414,8 @@ def test_random_documents_raise_only_policy_document_error(document: Any, resour
     # The CloudTrail questions turn malformed documents into a refusal instead of raising.
     deliver(document)
     key_policy_allows_cloudtrail_encrypt(document, TRAIL, ACCT)
+
+
+def test_no_bucket_policy() -> None:
+    assert is_public(None).ok is False
+    assert denies_insecure_transport(None, BUCKET).ok is False
