@@ -1,0 +1,281 @@
+"""The policy questions a CloudTrail trail depends on, answered by evaluating real requests.
+
+Each function builds the requests CloudTrail actually makes (as documented in the CloudTrail
+User Guide pages "Amazon S3 bucket policy for CloudTrail", "Configure AWS KMS key policies for
+CloudTrail", "Amazon SNS topic policy for CloudTrail" and "Role policy document for CloudTrail
+to use CloudWatch Logs") and evaluates them, so equivalent rewrites pass and near misses fail
+with the reason. Every result is a ``Verdict(ok, reason, statement)`` with ``ok`` None when an
+Unknown value could change the answer.
+
+Modelling decisions:
+
+* CloudTrail's PutObject carries ``s3:x-amz-acl = bucket-owner-full-control`` (that is why the
+  documented policy can require it), ``aws:SourceArn`` = the trail ARN and
+  ``aws:SourceAccount`` = the trail's account, over TLS. With ``kms_key_arn`` it also carries
+  SSE-KMS headers. ``aws:SourceOrgID`` is Unknown unless an organization id is given.
+* The object checked is a concrete log file key
+  ``<prefix>/AWSLogs/<account>/CloudTrail/<region>/...``; organization trails write under
+  ``AWSLogs/<org-id>/<member-account>/``.
+* "Restricted source" (confused deputy) means a delivery made for another account's trail is
+  refused; it is tested by evaluating the same requests with a foreign trail ARN and account,
+  so a restriction by aws:SourceArn, aws:SourceAccount or aws:SourceOrgID all count.
+* The KMS encryption-context requirement is tested the same way: a GenerateDataKey made for a
+  foreign trail must be refused.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Sequence
+
+from ctguard.iam.document import PolicyDocumentError
+from ctguard.iam.evaluate import Decision, Principal, Request, Verdict, evaluate
+from ctguard.values import Unknown
+
+CLOUDTRAIL = "cloudtrail.amazonaws.com"
+_TRAIL = re.compile(r"^arn:aws[\w-]*:cloudtrail:([a-z0-9-]+):(\d{12}):trail/.+$")
+_LOG_GROUP = re.compile(r"^(arn:aws[\w-]*:logs:([a-z0-9-]+):(\d{12}):log-group:[^:]+)(:\*)?$")
+
+
+def _guarded(question: str, check: Callable[[], Verdict], policy: Any) -> Verdict:
+    if policy is None:
+        return Verdict(False, f"{question}: there is no policy, so nothing is granted")
+    try:
+        return check()
+    except PolicyDocumentError as exc:
+        return Verdict(False, f"{question}: the policy is malformed ({exc}); AWS would reject it")
+
+
+def _join(*parts: object) -> str | Unknown:
+    for part in parts:
+        if isinstance(part, Unknown):
+            return part
+    return "".join(str(p) for p in parts)
+
+
+def _trail(trail_arn: str | Unknown | None) -> tuple[str | Unknown, str | Unknown, str | Unknown]:
+    """(trail ARN, region, account); Unknown where the ARN does not say."""
+    if trail_arn is None:
+        missing = Unknown("the trail ARN is not known")
+        return missing, missing, missing
+    if isinstance(trail_arn, Unknown):
+        return trail_arn, trail_arn, trail_arn
+    found = _TRAIL.match(trail_arn)
+    if not found:
+        bad = Unknown(f"{trail_arn!r} is not a trail ARN")
+        return trail_arn, bad, bad
+    return trail_arn, found.group(1), found.group(2)
+
+
+def _all(checks: list[tuple[str, Decision]], question: str) -> Verdict:
+    """AND of several requests: the first refusal explains, then the first Unknown."""
+    for label, decision in checks:
+        if decision.allowed is False:
+            return Verdict(False, f"{question}: {label} is refused: {decision.reason}", decision.statement)
+    for label, decision in checks:
+        if decision.allowed is None:
+            return Verdict(None, f"{question}: {label} is undecided: {decision.reason}", decision.statement)
+    label, decision = checks[-1]
+    return Verdict(True, f"{question}: every request is allowed ({decision.reason})", decision.statement)
+
+
+def _delivery_requests(
+    bucket: str | Unknown, prefix: str | Unknown | None, ids: Sequence[str | Unknown], region: str | Unknown,
+    trail_account: str | Unknown, source: dict[str, Any], kms_key_arn: str | Unknown | None, digest: bool,
+) -> list[tuple[str, Request]]:  # fmt: skip
+    bucket_arn = _join("arn:aws:s3:::", bucket)
+    base = bucket_arn if prefix is None or prefix == "" else _join(bucket_arn, "/", prefix.strip("/") if isinstance(prefix, str) else prefix)
+    service = Principal.service(CLOUDTRAIL)
+    requests = [("s3:GetBucketAcl on the bucket", Request(service, "s3:GetBucketAcl", bucket_arn, source))]
+    put_ctx = dict(source, **{"s3:x-amz-acl": "bucket-owner-full-control"})
+    if kms_key_arn is not None:
+        put_ctx.update({"s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": kms_key_arn})
+    accounts = [i for i in ids if not (isinstance(i, str) and i.startswith("o-"))]
+    members = accounts or [trail_account]
+    kinds = ["CloudTrail"] + (["CloudTrail-Digest"] if digest else [])
+    for path_id in ids:
+        org = isinstance(path_id, str) and path_id.startswith("o-")
+        for member in members if org else [path_id]:
+            folder = _join(base, "/AWSLogs/", path_id, "/", member) if org else _join(base, "/AWSLogs/", path_id)
+            ctx = put_ctx if org else dict(put_ctx, **{"aws:SourceAccount": path_id})
+            for kind in kinds:
+                key = _join(folder, f"/{kind}/", region, "/2024/01/01/", member, f"_{kind}_", region, "_20240101T0000Z_ctguard.json.gz")
+                label = f"s3:PutObject of a {kind} file to {_show(key)}"
+                requests.append((label, Request(service, "s3:PutObject", key, ctx)))
+    return requests
+
+
+def _show(value: str | Unknown) -> str:
+    return f"<unknown: {value.reason}>" if isinstance(value, Unknown) else value
+
+
+def _source_context(trail_arn: str | Unknown, account: str | Unknown, ids: Sequence[str | Unknown]) -> dict[str, Any]:
+    orgs = [i for i in ids if isinstance(i, str) and i.startswith("o-")]
+    return {
+        "aws:SourceArn": trail_arn,
+        "aws:SourceAccount": account,
+        "aws:SourceOrgID": orgs[0] if orgs else Unknown("the organization id is not known"),
+        "aws:SecureTransport": True,
+        "aws:PrincipalIsAWSService": True,
+        "aws:PrincipalServiceName": CLOUDTRAIL,
+    }
+
+
+def bucket_policy_allows_delivery(
+    policy: Any, bucket: str | Unknown, prefix: str | Unknown | None, account_ids_or_org_id: Sequence[str | Unknown],
+    trail_arn: str | Unknown | None = None, region: str | Unknown | None = None, *,
+    kms_key_arn: str | Unknown | None = None, digest: bool = False,
+) -> Verdict:  # fmt: skip
+    """Can CloudTrail read the bucket ACL and write its log (and, with digest, digest) files?"""
+    arn, trail_region, account = _trail(trail_arn)
+    ids = list(account_ids_or_org_id)
+    if isinstance(account, Unknown) and ids and isinstance(ids[0], str) and not ids[0].startswith("o-"):
+        account = ids[0]  # a non-organization trail writes under its own account id
+    where = region if region is not None else trail_region
+    question = "CloudTrail delivery to the bucket"
+
+    def check() -> Verdict:
+        if not ids:
+            return Verdict(None, f"{question}: no account id or organization id to check the log path against")
+        reqs = _delivery_requests(bucket, prefix, ids, where, account, _source_context(arn, account, ids), kms_key_arn, digest)
+        return _all([(label, evaluate([policy], r)) for label, r in reqs], question)
+
+    return _guarded(question, check, policy)
+
+
+def bucket_policy_restricts_source(
+    policy: Any, bucket: str | Unknown, prefix: str | Unknown | None, account_ids_or_org_id: Sequence[str | Unknown],
+    trail_arn: str | Unknown | None = None, region: str | Unknown | None = None,
+) -> Verdict:  # fmt: skip
+    """Is delivery refused when CloudTrail writes on behalf of another account's trail?"""
+    ids = list(account_ids_or_org_id)
+    _, trail_region, _ = _trail(trail_arn)
+    where = region if region is not None else trail_region
+    probe_region = where if isinstance(where, str) else "us-east-1"
+    foreign = next(a for a in ("999999999999", "888888888888") if a not in ids)
+    source = {
+        "aws:SourceArn": f"arn:aws:cloudtrail:{probe_region}:{foreign}:trail/ctguard-probe",
+        "aws:SourceAccount": foreign,
+        "aws:SourceOrgID": "o-ctguardprobe",
+        "aws:SecureTransport": True,
+        "aws:PrincipalIsAWSService": True,
+        "aws:PrincipalServiceName": CLOUDTRAIL,
+    }
+    question = "confused-deputy protection of the bucket"
+
+    def check() -> Verdict:
+        acl, *puts = _delivery_requests(bucket, prefix, ids, where, foreign, source, None, False)
+        for label, req in puts:
+            req = Request(req.principal, req.action, req.resource, dict(req.context, **{"aws:SourceAccount": foreign}))
+            decision = evaluate([policy], req)
+            if decision.allowed is True:
+                return Verdict(False, f"{question}: {label} is allowed for a trail in account {foreign} "
+                               f"({decision.reason}); constrain it with aws:SourceArn or aws:SourceAccount", decision.statement)  # fmt: skip
+            if decision.allowed is None:
+                return Verdict(None, f"{question}: {label} for a foreign trail is undecided: {decision.reason}", decision.statement)
+        note = ""
+        if evaluate([policy], acl[1]).allowed is True:
+            note = " (s3:GetBucketAcl is not constrained, which only discloses the bucket ACL)"
+        return Verdict(True, f"{question}: log delivery for a trail of another account is refused{note}")
+
+    return _guarded(question, check, policy)
+
+
+def key_policy_allows_cloudtrail_encrypt(
+    policy: Any, trail_arn: str | Unknown | None, account: str | Unknown, *,
+    key_arn: str | Unknown | None = None, require_context_condition: bool = True,
+) -> Verdict:  # fmt: skip
+    """Can CloudTrail GenerateDataKey (for this trail) and DescribeKey, and only for our trails?"""
+    arn, _, _ = _trail(trail_arn)
+    key: str | Unknown = key_arn if key_arn is not None else Unknown("the key ARN is not known")
+    service = Principal.service(CLOUDTRAIL)
+    question = "CloudTrail use of the KMS key"
+
+    def context(trail: str | Unknown, owner: str | Unknown) -> dict[str, Any]:
+        return {"kms:EncryptionContext:aws:cloudtrail:arn": trail, "aws:SourceArn": trail, "aws:SourceAccount": owner, "aws:SecureTransport": True}
+
+    def check() -> Verdict:
+        ctx = context(arn, account)
+        verdict = _all(
+            [
+                ("kms:GenerateDataKey", evaluate([policy], Request(service, "kms:GenerateDataKey", key, ctx))),
+                ("kms:DescribeKey", evaluate([policy], Request(service, "kms:DescribeKey", key, ctx))),
+            ],
+            question,
+        )
+        if verdict.ok is not True or not require_context_condition:
+            return verdict
+        foreign = "888888888888" if account == "999999999999" else "999999999999"
+        probe = context(f"arn:aws:cloudtrail:us-east-1:{foreign}:trail/ctguard-probe", foreign)
+        decision = evaluate([policy], Request(service, "kms:GenerateDataKey", key, probe))
+        if decision.allowed is True:
+            return Verdict(False, f"{question}: a trail in account {foreign} could also encrypt with this key ({decision.reason}); "
+                           "add the kms:EncryptionContext:aws:cloudtrail:arn condition", decision.statement)  # fmt: skip
+        if decision.allowed is None:
+            return Verdict(None, f"{question}: scoping to our trails is undecided: {decision.reason}", decision.statement)
+        return verdict
+
+    return _guarded(question, check, policy)
+
+
+def key_policy_allows_decrypt(
+    policy: Any, account: str | Unknown, *, principal_arn: str | Unknown | None = None,
+    trail_arn: str | Unknown | None = None, key_arn: str | Unknown | None = None,
+) -> Verdict:  # fmt: skip
+    """Can a reader (default: the account, i.e. its IAM principals) decrypt the trail's log files?
+    Without a trail ARN the files are taken to come from some trail of ``account``."""
+    who = Principal.aws(principal_arn if principal_arn is not None else account)
+    trail = trail_arn if trail_arn is not None else _join("arn:aws:cloudtrail:us-east-1:", account, ":trail/ctguard-probe")
+    caller = who.account if who.account is not None else account
+    ctx = {"kms:EncryptionContext:aws:cloudtrail:arn": trail, "kms:CallerAccount": caller,
+           "aws:PrincipalAccount": caller, "aws:PrincipalArn": who.id, "aws:SecureTransport": True}  # fmt: skip
+    key: str | Unknown = key_arn if key_arn is not None else Unknown("the key ARN is not known")
+    question = "decryption of CloudTrail log files"
+    return _guarded(question, lambda: _all([("kms:Decrypt", evaluate([policy], Request(who, "kms:Decrypt", key, ctx)))], question), policy)
+
+
+def role_trusts_cloudtrail(
+    trust_policy: Any, *, trail_arn: str | Unknown | None = None, role_arn: str | Unknown | None = None
+) -> Verdict:
+    arn, _, account = _trail(trail_arn)
+    ctx = {"aws:SourceArn": arn, "aws:SourceAccount": account, "aws:SecureTransport": True}
+    role: str | Unknown = role_arn if role_arn is not None else Unknown("the role ARN is not known")
+    request = Request(Principal.service(CLOUDTRAIL), "sts:AssumeRole", role, ctx)
+    question = "CloudTrail assuming the CloudWatch Logs role"
+    return _guarded(question, lambda: _all([("sts:AssumeRole", evaluate([trust_policy], request))], question), trust_policy)
+
+
+def role_can_write_log_group(
+    permission_documents: Sequence[Any], log_group_arn: str | Unknown, *, org_id: str | None = None
+) -> Verdict:
+    """Do the role's identity policies allow CreateLogStream and PutLogEvents on CloudTrail's
+    stream (``<account>_CloudTrail_<region>``, or ``<org-id>_<account>_CloudTrail_<region>``)?"""
+    question = "CloudTrail writing to the log group"
+    if isinstance(log_group_arn, Unknown):
+        group, region, account = log_group_arn, log_group_arn, log_group_arn
+    else:
+        found = _LOG_GROUP.match(log_group_arn)
+        if not found:
+            return Verdict(None, f"{question}: {log_group_arn!r} is not a log group ARN")
+        group, region, account = found.group(1), found.group(2), found.group(3)
+    stream = _join(f"{org_id}_" if org_id else "", account, "_CloudTrail_", region)
+    resource = _join(group, ":log-stream:", stream)
+    role = Principal.aws(Unknown("the role ARN is not known"))
+    checks = [
+        (action, Request(role, action, resource, {"aws:SecureTransport": True}))
+        for action in ("logs:CreateLogStream", "logs:PutLogEvents")
+    ]
+
+    def check() -> Verdict:
+        return _all([(a, evaluate(permission_documents, r, resource_based=False)) for a, r in checks], question)
+
+    return _guarded(question, check, permission_documents if permission_documents else None)
+
+
+def topic_policy_allows_cloudtrail_publish(
+    policy: Any, topic_arn: str | Unknown, trail_arn: str | Unknown | None = None
+) -> Verdict:
+    arn, _, account = _trail(trail_arn)
+    ctx = {"aws:SourceArn": arn, "aws:SourceAccount": account, "aws:SecureTransport": True}
+    request = Request(Principal.service(CLOUDTRAIL), "sns:Publish", topic_arn, ctx)
+    question = "CloudTrail notifications to the topic"
+    return _guarded(question, lambda: _all([("sns:Publish", evaluate([policy], request))], question), policy)

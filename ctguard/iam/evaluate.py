@@ -1,0 +1,263 @@
+"""Decide one request against policy documents, three-valued.
+
+Semantics ("Policy evaluation logic", "The difference between explicit and implicit denies"):
+a request is explicitly denied if any applicable statement denies it, allowed if none denies
+and at least one allows, implicitly denied otherwise. A statement applies when its Principal
+(resource-based policies only), Action, Resource and every Condition clause match.
+
+Decisions where the docs are unclear or silent:
+
+* ``"Principal": "*"`` and ``{"AWS": "*"}`` match every principal: anonymous callers, IAM
+  principals and AWS service principals (the Principal page calls the two forms equivalent).
+* An account principal (``"123456789012"`` or ``arn:aws:iam::123456789012:root``) matches every
+  IAM principal of that account, never a service principal; a role ARN also matches its
+  ``sts`` assumed-role sessions. Other wildcards in AWS principals are not patterns.
+* A missing Resource/NotResource matches (role trust policies have none); a missing Principal
+  in a resource-based policy, or a Principal in an identity-based one, is a PolicyDocumentError.
+* Policy variables: see matching.py (unresolved -> Unknown). Version absent -> 2008-10-17
+  (variables are literal text), as the Version element page says.
+* Keys absent from ``Request.context`` are absent from the request: callers model the whole
+  request context, and use an ``Unknown`` value for a key that is present with unknown value.
+"""
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+from ctguard.iam.conditions import evaluate_condition
+from ctguard.iam.document import Document, Element, PolicyDocumentError, PrincipalEntry, Statement, normalize
+from ctguard.iam.matching import action_matches, resource_matches
+from ctguard.iam.tri import Tri, t_and, t_not, t_or
+from ctguard.values import Unknown
+
+_ACCOUNT = re.compile(r"^\d{12}$")
+_ROOT = re.compile(r"^arn:aws[\w-]*:iam::(\d{12}):root$")
+_SESSION = re.compile(r"^arn:(aws[\w-]*):sts::(\d{12}):assumed-role/([^/]+)/.+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    kind: str  # "service" | "aws" | "anonymous" | "federated" | "canonical"
+    id: str | Unknown
+
+    @classmethod
+    def service(cls, name: str | Unknown) -> Principal:
+        return cls("service", name)
+
+    @classmethod
+    def aws(cls, arn_or_account: str | Unknown) -> Principal:
+        if isinstance(arn_or_account, str) and _ACCOUNT.match(arn_or_account):
+            arn_or_account = f"arn:aws:iam::{arn_or_account}:root"
+        return cls("aws", arn_or_account)
+
+    @classmethod
+    def anonymous(cls) -> Principal:
+        return cls("anonymous", "*")
+
+    @property
+    def account(self) -> str | Unknown | None:
+        if isinstance(self.id, Unknown):
+            return self.id
+        parts = self.id.split(":")
+        return parts[4] if self.kind == "aws" and len(parts) > 4 and parts[4] else None
+
+    def __str__(self) -> str:
+        return "anonymous (*)" if self.kind == "anonymous" else f"{self.kind} principal {_show(self.id)}"
+
+
+@dataclass(frozen=True)
+class Request:
+    principal: Principal
+    action: str | Unknown
+    resource: str | Unknown
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Condition keys are case-insensitive, so the context is keyed by lower case once.
+        object.__setattr__(self, "context", {k.lower(): v for k, v in self.context.items()})
+
+
+class Outcome(enum.Enum):
+    ALLOW = "ALLOW"
+    EXPLICIT_DENY = "EXPLICIT_DENY"
+    IMPLICIT_DENY = "IMPLICIT_DENY"
+    UNKNOWN = "UNKNOWN"
+
+
+@dataclass(frozen=True, slots=True)
+class StatementRef:
+    document: int
+    index: int
+    sid: str | Unknown | None
+
+    def __str__(self) -> str:
+        where = f"statement {self.index}" + (f" of document {self.document}" if self.document else "")
+        return where + (f" (Sid {_show(self.sid)})" if self.sid is not None else "")
+
+
+@dataclass(frozen=True, slots=True)
+class StatementResult:
+    ref: StatementRef
+    statement: Statement
+    applies: Tri
+    failed: str | None  # which element did not match (or was Unknown), for explanations
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    allowed: bool | None  # None when unknown; False also covers "denied, but which way is unknown"
+    reason: str
+    statement: StatementRef | None = None
+    unknown: Unknown | None = None
+    results: tuple[StatementResult, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A three-valued answer to one question, with why and the statement that decided it."""
+
+    ok: bool | None
+    reason: str
+    statement: StatementRef | None = None
+
+
+def _show(value: object) -> str:
+    return f"<unknown: {value.reason}>" if isinstance(value, Unknown) else repr(value)
+
+
+def _principal_matches(entry: PrincipalEntry, principal: Principal) -> Tri:
+    kind, value = entry.kind, entry.value
+    if isinstance(kind, Unknown):
+        return kind
+    if kind == "*" or (kind == "AWS" and value == "*"):
+        return True
+    if isinstance(value, Unknown):
+        return value
+    wanted = {"AWS": "aws", "Service": "service", "Federated": "federated", "CanonicalUser": "canonical"}[kind]
+    if principal.kind != wanted:
+        return False
+    if isinstance(principal.id, Unknown):
+        return principal.id
+    if kind == "Service":
+        return value.lower() == principal.id.lower()
+    if kind != "AWS":
+        return value == principal.id
+    if _ACCOUNT.match(value):
+        value = f"arn:aws:iam::{value}:root"
+    root = _ROOT.match(value)
+    if root:
+        return principal.account == root.group(1)
+    session = _SESSION.match(principal.id)
+    if session:
+        return value in (principal.id, f"arn:{session.group(1)}:iam::{session.group(2)}:role/{session.group(3)}")
+    return value == principal.id
+
+
+def _element(element: Element, match: Any) -> Tri:
+    hit = t_or(match(v) for v in element.values)
+    return t_not(hit) if element.negated else hit
+
+
+def _variables(version: object) -> Tri:
+    if isinstance(version, Unknown):
+        return version
+    return version == "2012-10-17"
+
+
+def evaluate_statement(statement: Statement, request: Request, *, resource_based: bool, variables: Tri) -> tuple[Tri, str | None]:
+    """(applies, the first element that did not definitely match)."""
+    ctx = request.context
+    checks: list[tuple[str, Any]] = []
+    if resource_based:
+        if statement.principal is None:
+            raise PolicyDocumentError(f"Statement[{statement.index}] of a resource-based policy has no Principal")
+        checks.append(("Principal", lambda: _element(statement.principal, lambda e: _principal_matches(e, request.principal))))  # type: ignore[union-attr]
+    elif statement.principal is not None:
+        raise PolicyDocumentError(f"Statement[{statement.index}] of an identity-based policy has a Principal")
+    checks.append(("Action", lambda: _element(statement.action, lambda p: action_matches(p, request.action))))
+    if statement.resource is not None:
+        resource = statement.resource
+        checks.append(("Resource", lambda: _element(resource, lambda p: resource_matches(p, request.resource, ctx, variables))))
+    for clause in statement.conditions:
+        name = f"Condition {_show(getattr(clause.operator, 'name', clause.operator))} {_show(clause.key)}"
+        if isinstance(clause.operator, Unknown):
+            checks.append((name, lambda c=clause: c.operator))
+        else:
+            checks.append((name, lambda c=clause: evaluate_condition(c.operator, c.key, c.values, ctx, variables)))
+    first_unknown: tuple[Unknown, str] | None = None
+    for name, check in checks:
+        result = check()
+        if result is False:
+            return False, name
+        if isinstance(result, Unknown) and first_unknown is None:
+            first_unknown = (result, name)
+    return (first_unknown[0], first_unknown[1]) if first_unknown else (True, None)
+
+
+def effect_is(statement: Statement, effect: str) -> Tri:
+    return statement.effect if isinstance(statement.effect, Unknown) else statement.effect == effect
+
+
+def evaluate(documents: Sequence[Any], request: Request, *, resource_based: bool = True) -> Decision:
+    """Evaluate every statement of every document together (explicit deny wins)."""
+    results: list[StatementResult] = []
+    allow: list[tuple[Tri, StatementResult]] = []
+    deny: list[tuple[Tri, StatementResult]] = []
+    for d, raw in enumerate(documents):
+        doc: Document = normalize(raw)
+        variables = _variables(doc.version)
+        for st in doc.statements:
+            applies, failed = evaluate_statement(st, request, resource_based=resource_based, variables=variables)
+            res = StatementResult(StatementRef(d, st.index, st.sid), st, applies, failed)
+            results.append(res)
+            allow.append((t_and([applies, effect_is(st, "Allow")]), res))
+            deny.append((t_and([applies, effect_is(st, "Deny")]), res))
+    denied, allowed = t_or(v for v, _ in deny), t_or(v for v, _ in allow)
+    what = f"{_show(request.action)} on {_show(request.resource)} by {request.principal}"
+    done = tuple(results)
+    if denied is True:
+        ref = next(r for v, r in deny if v is True).ref
+        return Decision(Outcome.EXPLICIT_DENY, False, f"{ref} explicitly denies {what}", ref, results=done)
+    if denied is False and allowed is True:
+        ref = next(r for v, r in allow if v is True).ref
+        return Decision(Outcome.ALLOW, True, f"{ref} allows {what}", ref, results=done)
+    if denied is False and allowed is False:
+        return Decision(Outcome.IMPLICIT_DENY, False, f"no statement allows {what}{_near_miss(done)}", results=done)
+    # Deny candidates first: an undecided Deny is the more important thing to report.
+    pending = [(v, r, verb) for verb, pairs in (("deny", deny), ("allow", allow)) for v, r in pairs if isinstance(v, Unknown)]
+    unknown, res, verb = pending[0]
+    ok = False if allowed is False else None
+    reason = f"{res.ref} may {verb} {what}: {res.failed or 'element'} depends on {unknown.reason}"
+    return Decision(Outcome.UNKNOWN, ok, reason, res.ref, unknown, done)
+
+
+def _near_miss(results: tuple[StatementResult, ...]) -> str:
+    """Point at the Allow statement that came closest, which is usually the one with a typo."""
+    order = ["Principal", "Action", "Resource"]
+    best: StatementResult | None = None
+    for res in results:
+        if res.statement.effect != "Allow" or res.failed is None:
+            continue
+        rank = order.index(res.failed) if res.failed in order else len(order)
+        if best is None or rank > (order.index(best.failed) if best.failed in order else len(order)):
+            best = res
+    if best is None or best.failed == "Principal":
+        return ""
+    shown = best.statement.resource.values if best.failed == "Resource" and best.statement.resource else ()
+    detail = f" (it grants {', '.join(map(_show, shown))})" if shown else ""
+    return f"; closest is {best.ref}, whose {best.failed} does not match{detail}"
+
+
+def allows(documents: Sequence[Any], request: Request, *, resource_based: bool = True) -> Verdict:
+    decision = evaluate(documents, request, resource_based=resource_based)
+    return Verdict(decision.allowed, decision.reason, decision.statement)
+
+
+def service_can(
+    document: Any, service: str, action: str, resource: str | Unknown, context: Mapping[str, Any] | None = None
+) -> Verdict:
+    """Can AWS service principal ``service`` call ``action`` under this resource-based policy?"""
+    return allows([document], Request(Principal.service(service), action, resource, dict(context or {})))

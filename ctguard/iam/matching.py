@@ -1,0 +1,152 @@
+"""Wildcard matching for Action, Resource and string/ARN condition values.
+
+Sources (quoted in tests/unit/iam/test_evaluate.py):
+
+* IAM JSON policy elements: Action -- prefix and action name are case-insensitive, ``*`` and
+  ``?`` wildcards.
+* IAM JSON policy elements: Resource -- case-sensitive; ``*``/``?`` work within an ARN
+  segment, and "If the * wildcard is the last character of a resource ARN segment, it can
+  expand to match beyond the colon boundaries"; in the resource part ``*`` crosses ``/``.
+* Condition operators: ``ArnLike`` checks "each of the six colon-delimited components of the
+  ARN ... separately"; ``StringLike`` is a plain case-sensitive glob over the whole string.
+
+Policy variables (``${aws:username}``) are resolved from the request context only when the
+document's Version is 2012-10-17 (earlier versions treat them as literal text, as IAM does).
+A variable whose key the request context lacks yields Unknown rather than "no match": AWS only
+says such a statement "might" become invalid, so we refuse to guess.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Mapping
+
+from ctguard.iam.tri import Tri
+from ctguard.values import Unknown
+
+# (character, wildcard-capable): characters that came from a variable's value or from the
+# escapes ${*} ${?} ${$} are literal even when they are '*' or '?'.
+Token = tuple[str, bool]
+Tokens = tuple[Token, ...]
+
+_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_MISSING = object()
+
+
+def context_text(value: object) -> str:
+    """How a context or policy scalar reads as a string (JSON ``false`` is "false")."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def tokens_of(
+    pattern: str, context: Mapping[str, object], variables: Tri
+) -> Tokens | Unknown:
+    """Split a policy value into tokens, substituting ``${...}`` policy variables."""
+    if "${" not in pattern or variables is False:
+        return tuple((ch, True) for ch in pattern)
+    if isinstance(variables, Unknown):
+        return variables
+    tokens: list[Token] = []
+    pos = 0
+    for found in _VARIABLE.finditer(pattern):
+        tokens.extend((ch, True) for ch in pattern[pos : found.start()])
+        pos = found.end()
+        body = found.group(1).strip()
+        if body in ("*", "?", "$"):
+            tokens.append((body, False))
+            continue
+        name, _, default_text = body.partition(",")
+        default_text = default_text.strip()
+        default = default_text[1:-1] if len(default_text) >= 2 and default_text[0] == default_text[-1] == "'" else None
+        value = context.get(name.strip().lower(), _MISSING)
+        if isinstance(value, Unknown):
+            return value
+        if value is _MISSING or isinstance(value, (list, tuple)):
+            # Multivalued keys cannot be variables (IAM docs); a missing key falls back to
+            # the documented default syntax ${key, 'default'} when present.
+            if default is None:
+                return Unknown(f"policy variable ${{{name.strip()}}} has no single value in the request")
+            value = default
+        tokens.extend((ch, False) for ch in context_text(value))
+    tokens.extend((ch, True) for ch in pattern[pos:])
+    return tuple(tokens)
+
+
+def literal(tokens: Tokens) -> str:
+    return "".join(ch for ch, _ in tokens)
+
+
+@lru_cache(maxsize=4096)
+def _regex(tokens: Tokens, arn_segments: bool, ignore_case: bool) -> re.Pattern[str]:
+    parts: list[str] = []
+    colons = 0
+    for i, (ch, wild) in enumerate(tokens):
+        in_prefix = arn_segments and colons < 5
+        if ch == ":":
+            colons += 1
+        if wild and ch == "*":
+            ends_segment = i + 1 == len(tokens) or tokens[i + 1][0] == ":"
+            parts.append("[^:]*" if in_prefix and not ends_segment else ".*")
+        elif wild and ch == "?":
+            parts.append("[^:]" if in_prefix else ".")
+        else:
+            parts.append(re.escape(ch))
+    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
+    return re.compile("".join(parts), flags)
+
+
+def glob_match(tokens: Tokens, value: str, *, ignore_case: bool = False) -> bool:
+    return _regex(tokens, False, ignore_case).fullmatch(value) is not None
+
+
+def action_matches(pattern: str | Unknown, action: str | Unknown) -> Tri:
+    if isinstance(pattern, Unknown):
+        return pattern
+    if pattern == "*":
+        return True
+    if isinstance(action, Unknown):
+        return action
+    return glob_match(tokens_of(pattern, {}, False), action, ignore_case=True)  # type: ignore[arg-type]
+
+
+def resource_matches(
+    pattern: str | Unknown,
+    resource: str | Unknown,
+    context: Mapping[str, object],
+    variables: Tri,
+) -> Tri:
+    if isinstance(pattern, Unknown):
+        return pattern
+    if pattern == "*":
+        return True  # even an unknown resource: "*" names every resource
+    tokens = tokens_of(pattern, context, variables)
+    if isinstance(tokens, Unknown):
+        return tokens
+    if isinstance(resource, Unknown):
+        return resource
+    return _regex(tokens, True, False).fullmatch(resource) is not None
+
+
+def _split_arn(tokens: Tokens) -> list[Tokens]:
+    parts: list[list[Token]] = [[]]
+    for token in tokens:
+        if token[0] == ":" and len(parts) < 6:
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    return [tuple(p) for p in parts]
+
+
+def arn_like(tokens: Tokens, value: str) -> bool:
+    """ArnEquals/ArnLike: component-wise glob; values that are not six-part ARNs never match."""
+    if literal(tokens) == "*" and tokens[0][1]:
+        return True
+    pattern_parts = _split_arn(tokens)
+    value_parts = value.split(":", 5)
+    if len(pattern_parts) != 6 or len(value_parts) != 6:
+        return False
+    return all(glob_match(p, v) for p, v in zip(pattern_parts, value_parts))
+
+

@@ -1,0 +1,48 @@
+"""Kleene three-valued logic over ``bool`` and ``ctguard.values.Unknown``.
+
+Unknown is falsy-proof (``bool(Unknown)`` raises), so every combination of policy facts goes
+through these helpers instead of ``and``/``or``.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Union
+
+from ctguard.values import Unknown
+
+Tri = Union[bool, Unknown]
+
+
+def t_not(value: Tri) -> Tri:
+    return value if isinstance(value, Unknown) else not value
+
+
+def t_and(values: Iterable[Tri]) -> Tri:
+    """False wins over Unknown, so a definite mismatch decides even next to an Unknown."""
+    unknown: Unknown | None = None
+    for value in values:
+        if isinstance(value, Unknown):
+            if unknown is None:
+                unknown = value
+        elif not value:
+            return False
+    return unknown if unknown is not None else True
+
+
+def t_or(values: Iterable[Tri]) -> Tri:
+    """True wins over Unknown: one definite match is enough whatever the others are."""
+    unknown: Unknown | None = None
+    for value in values:
+        if isinstance(value, Unknown):
+            if unknown is None:
+                unknown = value
+        elif value:
+            return True
+    return unknown if unknown is not None else False
+
+
+def is_true(value: Tri) -> bool:
+    return value is True
+
+
+def is_false(value: Tri) -> bool:
+    return value is False
