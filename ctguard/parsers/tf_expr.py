@@ -42,7 +42,8 @@ class Trace:
 
     def add(self, ref: Ref) -> None:
         for refs in self.stack:
-            refs.append(ref)
+            if ref not in refs:  # memoised values replay their references; keep the first
+                refs.append(ref)
 
     def mark(self, unknown: Unknown) -> str:
         self.unknowns.append(unknown)
@@ -165,7 +166,7 @@ class Evaluator:
                 continue
             key_node, value_node = elem.children[0], elem.children[2]
             key = self._object_key(key_node)
-            if isinstance(key, Unknown) or has_unknown(key, self.trace):
+            if has_unknown(key, self.trace) is not None:
                 return Unknown("object key is not known")
             result[str(key) if not isinstance(key, bool) else str(key).lower()] = self.eval(value_node)
         return result
@@ -286,8 +287,9 @@ class Evaluator:
 
     def _e_unary_op(self, kids: list[Any]) -> Any:
         value = self.eval(kids[1])
-        if has_unknown(value, self.trace):
-            return has_unknown(value, self.trace)
+        unknown = has_unknown(value, self.trace)
+        if unknown is not None:
+            return unknown
         if str(kids[0]) == "!":
             return (not value) if isinstance(value, bool) else Unknown("! of a non-bool")
         return -value if isinstance(value, (int, float)) and not isinstance(value, bool) else Unknown("- of a non-number")

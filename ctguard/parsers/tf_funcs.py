@@ -62,7 +62,7 @@ def _texty(fn: Callable[[str], str]) -> Callable[[Evaluator, list[Tree], bool], 
 def _format(ev: Evaluator, nodes: list[Tree], expand: bool) -> Any:
     args = _args(ev, nodes, expand)
     spec, rest = args[0], list(args[1:])
-    if not isinstance(spec, str) or ev.trace.first_unknown(spec):
+    if not isinstance(spec, str) or ev.trace.first_unknown(spec) is not None:
         return Unknown("format() with an unknown format string")
     out, i, n = [], 0, 0
     while i < len(spec):
@@ -101,8 +101,8 @@ def _try(ev: Evaluator, nodes: list[Tree], expand: bool) -> Any:
             return value
         if not value.reason.startswith(_ERRORS):
             return value  # a value unknown until apply is not an error: try() would return it
-        first = first or value
-    return first or Unknown("try() with no arguments")
+        first = value if first is None else first
+    return Unknown("try() with no arguments") if first is None else first
 
 
 def _coalesce(ev: Evaluator, nodes: list[Tree], expand: bool) -> Any:
@@ -230,7 +230,8 @@ def json_text(obj: Any, ev: Evaluator) -> str:
 
 def binary(op: str, left: Any, right: Any, ev: Evaluator) -> Any:
     left, right = _whole(left, ev), _whole(right, ev)
-    unknown = has_unknown(left, ev.trace) or has_unknown(right, ev.trace)
+    unknown = has_unknown(left, ev.trace)
+    unknown = has_unknown(right, ev.trace) if unknown is None else unknown
     if unknown is not None:
         return Unknown(f"operand of {op} is unknown: {unknown.reason}")
     if op == "==":
