@@ -18,12 +18,9 @@ depend on, hence the major-version pin.
 """
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 
 from lark import Token, Tree
-
-_RECURSION_FLOOR = 4000  # Lark's tree building recurses per nesting level
 
 
 @dataclass(slots=True)
@@ -98,8 +95,6 @@ def parse_text(file: str, text: str) -> Body | HclError:
     import hcl2  # imported late: the prefilter must not pay for it
     from lark.exceptions import LarkError, UnexpectedInput
 
-    if sys.getrecursionlimit() < _RECURSION_FLOOR:
-        sys.setrecursionlimit(_RECURSION_FLOOR)
     try:
         tree = hcl2.parses_to_tree(text)
         return _body(tree.children[0], file)
