@@ -113,7 +113,8 @@ def _describe(exc: Exception) -> str:
 
     if isinstance(exc, UnexpectedToken):
         token = exc.token
-        shown = "end of file" if token.type == "$END" else repr(str(token).strip() or token.type)
+        text = str(token).strip().splitlines()[0][:30] if str(token).strip() else token.type
+        shown = "end of file" if token.type == "$END" else repr(text)
         expected = sorted(exc.expected)[:6]
         hint = f" (expected one of {', '.join(expected)})" if expected else ""
         return f"HCL syntax error: unexpected {shown}{hint}"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ctguard.parsers.tf_expr import Evaluator, JsonDoc, Namespace, Ref, finalize, has_unknown
-from ctguard.parsers.tf_hcl import Attr, Block, Body
+from ctguard.parsers.tf_hcl import Block, Body
 from ctguard.values import ABSENT, Known, Unknown, Value
 
 if TYPE_CHECKING:

@@ -368,3 +368,25 @@ def test_mutated_hcl_never_raises(tmp_path_factory, data):
     parsed = parse_module(str(directory), CTX)[0]
     for problem in parsed.problems:
         assert problem.rule_id in ("CT001", "CT004", "CT005")
+
+
+def test_event_data_store_provider_default_and_event_rule_targets(tmp_path):
+    (tmp_path / "main.tf").write_text('''
+resource "aws_cloudtrail_event_data_store" "lake" {
+  name = "lake"
+}
+resource "aws_cloudwatch_event_rule" "ct" {
+  name          = "cloudtrail-changes"
+  event_pattern = jsonencode({ source = ["aws.cloudtrail"] })
+}
+resource "aws_cloudwatch_event_target" "sns" {
+  rule = aws_cloudwatch_event_rule.ct.name
+  arn  = "arn:aws:sns:eu-west-1:111122223333:alerts"
+}
+''')
+    model = parse_module(str(tmp_path), CTX)[0].variants[0]
+    lake = model.resource("event_data_store", "aws_cloudtrail_event_data_store.lake")
+    assert lake.retention_days == Known(2555) and lake.retention_days.via == "provider default"
+    rule = model.resource("event_rule", "aws_cloudwatch_event_rule.ct")
+    assert rule.event_pattern.value == {"source": ["aws.cloudtrail"]}
+    assert rule.targets.value == ("arn:aws:sns:eu-west-1:111122223333:alerts",)
