@@ -1,0 +1,129 @@
+"""Data sources ctguard can answer without calling AWS.
+
+``aws_iam_policy_document`` is rendered the way the provider renders it (single-item lists
+collapse to strings, ``Effect`` defaults to Allow) so the IAM evaluator sees the same document
+a plan would hold.  Identity data sources answer from ``ParseContext`` or stay Unknown: the
+deploying credentials decide them, not the code.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ctguard.parsers.tf_expr import JsonDoc, Namespace, Ref
+from ctguard.values import Unknown
+
+if TYPE_CHECKING:
+    from ctguard.parsers.tf_instances import BlockView, Instance
+
+
+def data_attribute(inst: "Instance", name: str) -> tuple[Any, list[Ref]]:
+    ctx = inst.decl.module.loader.context
+    kind = inst.decl.type
+    if kind == "aws_caller_identity":
+        account = ctx.account_id or Unknown("account of the deploying credentials (pass --account)")
+        if name in ("account_id", "id"):
+            return account, []
+        return Unknown(f"data.aws_caller_identity.{name} depends on the deploying credentials"), []
+    if kind == "aws_region":
+        if name in ("name", "id", "region"):
+            return ctx.region or Unknown("region of the deployment (pass --region)"), []
+        if name == "endpoint" and ctx.region:
+            return f"{ctx.region}.amazonaws.com", []
+    if kind == "aws_partition":
+        if name in ("partition", "id"):
+            return ctx.partition, []
+        if name == "dns_suffix":
+            return "amazonaws.com.cn" if ctx.partition == "aws-cn" else "amazonaws.com", []
+    if kind == "aws_iam_policy_document" and name in ("json", "minified_json"):
+        refs: list[Ref] = []
+        inst.ev.trace.stack.append(refs)
+        try:
+            return JsonDoc(policy_document(inst.view)), refs
+        finally:
+            inst.ev.trace.stack.pop()
+    if name in inst.decl.block.body.attributes:
+        return inst.argument(name)
+    return Unknown(f"{inst.address}.{name} is read from AWS at plan time"), []
+
+
+def _list(value: Any) -> Any:
+    if isinstance(value, Namespace):
+        return Unknown(f"whole object {value!r} in a policy document")
+    if value is None or isinstance(value, Unknown):
+        return value
+    return value if isinstance(value, list) else [value]
+
+
+def _collapse(values: Any) -> Any:
+    return values[0] if isinstance(values, list) and len(values) == 1 else values
+
+
+def policy_document(view: "BlockView") -> Any:
+    """The JSON document an ``aws_iam_policy_document`` renders, Unknown placeholders inside."""
+    doc: dict[str, Any] = {"Version": _or(_raw(view, "version"), "2012-10-17")}
+    if view.has("policy_id"):
+        doc["Id"] = _raw(view, "policy_id")
+    if view.has("source_policy_documents") or view.has("override_policy_documents"):
+        doc["Statement"] = Unknown("source/override policy documents are not merged by ctguard")
+        return doc
+    statements = view.blocks("statement")
+    if isinstance(statements, Unknown):
+        doc["Statement"] = statements
+        return doc
+    doc["Statement"] = [_statement(s) for s in statements]
+    return doc
+
+
+def _or(value: Any, fallback: Any) -> Any:
+    return fallback if value is None or value == "" else value
+
+
+def _raw(view: "BlockView", name: str) -> Any:
+    value, _ = view.raw(name)
+    from ctguard.values import Absent
+
+    return None if isinstance(value, Absent) else value
+
+
+def _statement(view: "BlockView") -> dict[str, Any]:
+    st: dict[str, Any] = {}
+    if view.has("sid"):
+        st["Sid"] = _raw(view, "sid")
+    st["Effect"] = _or(_raw(view, "effect"), "Allow")
+    for attr, key in (("actions", "Action"), ("not_actions", "NotAction"),
+                      ("resources", "Resource"), ("not_resources", "NotResource")):
+        if view.has(attr):
+            value = _list(_raw(view, attr))
+            if value is not None:
+                st[key] = _collapse(value)
+    for block, key in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
+        principals = view.blocks(block)
+        if isinstance(principals, Unknown):
+            st[key] = principals
+            continue
+        merged: dict[str, Any] = {}
+        for p in principals:
+            ptype, ids = _raw(p, "type"), _list(_raw(p, "identifiers"))
+            if ptype == "*" and isinstance(ids, list) and ids == ["*"]:
+                st[key] = "*"
+                break
+            if isinstance(ptype, Unknown) or isinstance(ids, Unknown):
+                merged[str(ptype) if isinstance(ptype, str) else "?"] = ids if isinstance(ids, Unknown) else ptype
+                continue
+            existing = merged.setdefault(str(ptype), [])
+            existing.extend(ids or [])
+        if merged and key not in st:
+            st[key] = {k: _collapse(v) if isinstance(v, list) else v for k, v in merged.items()}
+    conditions = view.blocks("condition")
+    if isinstance(conditions, Unknown):
+        st["Condition"] = conditions
+    elif conditions:
+        cond: dict[str, Any] = {}
+        for c in conditions:
+            test, variable, values = _raw(c, "test"), _raw(c, "variable"), _list(_raw(c, "values"))
+            if not isinstance(test, str) or not isinstance(variable, str):
+                cond["?"] = Unknown("condition test or variable is unknown")
+                continue
+            cond.setdefault(test, {})[variable] = _collapse(values)
+        st["Condition"] = cond
+    return st

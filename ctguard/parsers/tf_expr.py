@@ -1,0 +1,484 @@
+"""Static evaluation of HCL expressions (Lark trees) into plain values with Unknown placeholders.
+
+Nothing is executed: references resolve through ``Namespace`` objects the module layer provides
+(``var``, ``local``, resource types, ``data``, ``module``), functions through a short allow-list
+in ``tf_funcs``; anything else is ``Unknown`` with the reason.  A template whose parts are
+partly unknown keeps its known text and marks the unknown parts with private-use markers, so a
+policy document written as a heredoc still yields its known statements (``finalize`` turns
+marked strings into ``Unknown``).  References met on the way are recorded in a shared ``Trace``
+so the resource layer can link a trail to ``aws_s3_bucket.logs`` even through variables.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+from lark import Token, Tree
+
+from ctguard.values import Unknown
+
+MAX_DEPTH = 64  # nested evaluations (locals -> vars -> module inputs); beyond it: Unknown
+MARK = re.compile("\ue000(\\d+)\ue001")
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    text: str  # "var.bucket", "aws_s3_bucket.logs.id"
+    address: str | None = None  # full resource address when the reference names a resource
+    origin: str | None = None  # where a variable's value came from ("terraform.tfvars")
+
+    def describe(self) -> str:
+        return f"{self.text} ({self.origin})" if self.origin else self.text
+
+
+@dataclass(slots=True)
+class Trace:
+    """Shared by all evaluators of one parse: reference capture and unknown markers."""
+
+    stack: list[list[Ref]] = field(default_factory=list)
+    unknowns: list[Unknown] = field(default_factory=list)
+    depth: int = 0
+
+    def add(self, ref: Ref) -> None:
+        for refs in self.stack:
+            if ref not in refs:  # memoised values replay their references; keep the first
+                refs.append(ref)
+
+    def mark(self, unknown: Unknown) -> str:
+        self.unknowns.append(unknown)
+        return f"\ue000{len(self.unknowns) - 1}\ue001"
+
+    def first_unknown(self, text: str) -> Unknown | None:
+        m = MARK.search(text)
+        return self.unknowns[int(m.group(1))] if m else None
+
+
+class Namespace:
+    """Something a traversal walks into: ``var``, ``aws_s3_bucket``, a resource instance..."""
+
+    def attr(self, name: str, ev: "Evaluator") -> Any:
+        return Unknown(f"{self!r} has no attribute {name}")
+
+    def index(self, key: Any, ev: "Evaluator") -> Any:
+        return Unknown(f"{self!r} cannot be indexed")
+
+    def expand(self, ev: "Evaluator") -> Any:
+        """The value this object stands for when used whole (a resource as an object)."""
+        return Unknown(f"whole object {self!r} is not evaluated")
+
+
+@dataclass(frozen=True, slots=True)
+class JsonDoc:
+    """``jsonencode(x)`` / ``aws_iam_policy_document.json``: text for strings, ``obj`` for documents."""
+
+    obj: Any
+
+
+def has_unknown(value: Any, trace: Trace) -> Unknown | None:
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, str):
+        return trace.first_unknown(value)
+    if isinstance(value, JsonDoc):
+        return has_unknown(value.obj, trace)
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            found = has_unknown(item, trace)
+            if found is not None:
+                return found
+    return None
+
+
+class Evaluator:
+    def __init__(self, trace: Trace, lookup: Callable[[str], Any], functions: dict[str, Callable[..., Any]],
+                 bindings: dict[str, Any] | None = None) -> None:
+        self.trace = trace
+        self.lookup = lookup  # root name -> value or Namespace; raises KeyError when unknown
+        self.functions = functions
+        self.bindings = bindings or {}  # count, each, for-expression and dynamic iterators
+
+    def bind(self, **names: Any) -> "Evaluator":
+        return Evaluator(self.trace, self.lookup, self.functions, {**self.bindings, **names})
+
+    def evaluate(self, node: Tree | Token) -> tuple[Any, list[Ref]]:
+        """Value of a top-level expression and the references it went through."""
+        refs: list[Ref] = []
+        self.trace.stack.append(refs)
+        try:
+            return self.eval(node), refs
+        finally:
+            self.trace.stack.pop()
+
+    def eval(self, node: Tree | Token) -> Any:
+        if self.trace.depth > MAX_DEPTH:
+            return Unknown("expression nesting too deep (reference cycle?)")
+        self.trace.depth += 1
+        try:
+            return self._eval(node)
+        except RecursionError:
+            return Unknown("expression nesting too deep")
+        finally:
+            self.trace.depth -= 1
+
+    def _eval(self, node: Tree | Token) -> Any:
+        if isinstance(node, Token):
+            return _token_value(node)
+        kind = node.data
+        kids = [c for c in node.children if not (isinstance(c, Tree) and c.data == "new_line_or_comment")]
+        handler = getattr(self, "_e_" + str(kind), None)
+        if handler is None:
+            return Unknown(f"unsupported expression ({kind})")
+        return handler(kids)
+
+    # terms -----------------------------------------------------------------------------
+    def _e_expr_term(self, kids: list[Any]) -> Any:
+        inner = [k for k in kids if isinstance(k, Tree)]
+        return self.eval(inner[0]) if inner else Unknown("empty expression")
+
+    def _e_literal_value(self, kids: list[Any]) -> Any:
+        return {"true": True, "false": False, "null": None}[str(kids[0])]
+
+    def _e_int_lit(self, kids: list[Any]) -> Any:
+        return int(str(kids[0]))
+
+    def _e_float_lit(self, kids: list[Any]) -> Any:
+        return float(str(kids[0]))
+
+    def _e_identifier(self, kids: list[Any]) -> Any:
+        name = str(kids[0])
+        if name in self.bindings:
+            return self.bindings[name]
+        try:
+            return self.lookup(name)
+        except KeyError:
+            return Unknown(f"unknown name {name}")
+
+    def _e_tuple(self, kids: list[Any]) -> Any:
+        return [self.eval(k) for k in kids if isinstance(k, Tree)]
+
+    def _e_object(self, kids: list[Any]) -> Any:
+        result: dict[str, Any] = {}
+        for elem in kids:
+            if not (isinstance(elem, Tree) and elem.data == "object_elem"):
+                continue
+            key_node, value_node = elem.children[0], elem.children[2]
+            key = self._object_key(key_node)
+            if has_unknown(key, self.trace) is not None:
+                return Unknown("object key is not known")
+            result[str(key) if not isinstance(key, bool) else str(key).lower()] = self.eval(value_node)
+        return result
+
+    def _object_key(self, key_node: Tree) -> Any:
+        inner = key_node.children[0]
+        # A bare identifier as key is a literal name in HCL, not a variable.
+        if isinstance(inner, Tree) and inner.data == "expr_term":
+            first = inner.children[0]
+            if isinstance(first, Tree) and first.data in ("identifier", "keyword", "literal_value"):
+                return str(first.children[0])
+        if isinstance(inner, Tree) and inner.data == "keyword":
+            return str(inner.children[0])
+        return self.eval(inner)
+
+    # strings ---------------------------------------------------------------------------
+    def _e_string(self, kids: list[Any]) -> Any:
+        parts: list[Any] = []
+        for part in kids:
+            if not isinstance(part, Tree):
+                continue  # the quotes
+            token = part.children[0]
+            if isinstance(token, Token):
+                if token.type == "STRING_CHARS":
+                    parts.append(unescape(str(token)))
+                else:  # $${ and %%{ escapes are literal text
+                    parts.append(str(token)[1:])
+            elif token.data == "interpolation":
+                parts.append(self.eval(token.children[1]))
+            else:
+                return Unknown("template directives (%{ ... }) are not evaluated")
+        return self.join_template(parts)
+
+    def join_template(self, parts: list[Any]) -> Any:
+        if len(parts) == 1 and not isinstance(parts[0], str):
+            return parts[0] if isinstance(parts[0], Unknown) else self.to_text(parts[0])
+        return "".join(self.to_text(p) for p in parts)
+
+    def to_text(self, value: Any) -> str:
+        """Text of a value inside a template; unknown parts become markers."""
+        if isinstance(value, Unknown):
+            return self.trace.mark(value)
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        if isinstance(value, (str, int, float)):
+            return str(value)
+        if isinstance(value, JsonDoc):
+            from ctguard.parsers.tf_funcs import json_text
+
+            return json_text(value.obj, self)
+        if value is None:
+            return self.trace.mark(Unknown("null in a string template"))
+        return self.trace.mark(Unknown("a collection cannot be used in a string template"))
+
+    def _e_heredoc_template(self, kids: list[Any]) -> Any:
+        return self._heredoc(str(kids[0]), trim=False)
+
+    def _e_heredoc_template_trim(self, kids: list[Any]) -> Any:
+        return self._heredoc(str(kids[0]), trim=True)
+
+    def _heredoc(self, raw: str, trim: bool) -> Any:
+        lines = raw.split("\n")
+        body = lines[1:-2] if lines[-1] == "" else lines[1:-1]
+        if trim:
+            indent = min((len(l) - len(l.lstrip(" \t")) for l in body if l.strip()), default=0)
+            body = [l[indent:] for l in body]
+        text = "\n".join(body) + ("\n" if body else "")
+        return self.join_template(list(self._template_parts(text)))
+
+    def _template_parts(self, text: str) -> Iterator[Any]:
+        from ctguard.parsers.tf_hcl import parse_expression
+
+        pos = 0
+        while True:
+            start = text.find("${", pos)
+            if start < 0:
+                yield text[pos:]
+                return
+            if start > 0 and text[start - 1] == "$":  # $${ escapes
+                yield text[pos:start - 1] + "${"
+                pos = start + 2
+                continue
+            yield text[pos:start]
+            end = _matching_brace(text, start + 2)
+            if end < 0:
+                yield Unknown("unterminated interpolation in heredoc")
+                return
+            expr = parse_expression(text[start + 2:end])
+            yield Unknown("interpolation could not be parsed") if expr is None else self.eval(expr)
+            pos = end + 1
+
+    def _e_template_string(self, kids: list[Any]) -> Any:
+        return Unknown("template directive string is not evaluated")
+
+    # operators -------------------------------------------------------------------------
+    def _e_conditional(self, kids: list[Any]) -> Any:
+        exprs = [k for k in kids if isinstance(k, Tree)]
+        cond = self.eval(exprs[0])
+        unknown = has_unknown(cond, self.trace)
+        if unknown is not None:
+            return Unknown(f"condition is unknown: {unknown.reason}")
+        if not isinstance(cond, bool):
+            return Unknown("condition is not a bool")
+        return self.eval(exprs[1] if cond else exprs[2])
+
+    def _e_binary_op(self, kids: list[Any]) -> Any:
+        from ctguard.parsers.tf_funcs import binary
+
+        left = self.eval(kids[0])
+        term = kids[1]
+        op = str(term.children[0].children[0])
+        right_node = [c for c in term.children if isinstance(c, Tree) and c.data != "new_line_or_comment"][-1]
+        if op == "&&" and left is False or op == "||" and left is True:
+            return left  # short-circuit also when the right side is unknown
+        return binary(op, left, self.eval(right_node), self)
+
+    def _e_unary_op(self, kids: list[Any]) -> Any:
+        value = self.eval(kids[1])
+        unknown = has_unknown(value, self.trace)
+        if unknown is not None:
+            return unknown
+        if str(kids[0]) == "!":
+            return (not value) if isinstance(value, bool) else Unknown("! of a non-bool")
+        return -value if isinstance(value, (int, float)) and not isinstance(value, bool) else Unknown("- of a non-number")
+
+    # traversals ------------------------------------------------------------------------
+    def _e_get_attr_expr_term(self, kids: list[Any]) -> Any:
+        return self.get_attr(self.eval(kids[0]), _name(kids[1].children[-1]))
+
+    def _e_index_expr_term(self, kids: list[Any]) -> Any:
+        return self.index(self.eval(kids[0]), self._index_key(kids[1]))
+
+    def _index_key(self, index: Tree) -> Any:
+        if index.data == "short_index":
+            return int(str(index.children[-1]))
+        return self.eval([c for c in index.children if isinstance(c, Tree) and c.data != "new_line_or_comment"][0])
+
+    def _e_attr_splat_expr_term(self, kids: list[Any]) -> Any:
+        return self._splat(self.eval(kids[0]), kids[1])
+
+    _e_full_splat_expr_term = _e_attr_splat_expr_term
+
+    def _splat(self, base: Any, splat: Tree) -> Any:
+        if isinstance(base, Namespace):
+            base = base.expand(self)
+        if isinstance(base, Unknown):
+            return base
+        items = base if isinstance(base, list) else ([] if base is None else [base])
+        steps = [c for c in splat.children if isinstance(c, Tree)]
+        result = []
+        for item in items:
+            for step in steps:
+                item = self.get_attr(item, _name(step.children[-1])) if step.data == "get_attr" \
+                    else self.index(item, self._index_key(step))
+            result.append(item)
+        return result
+
+    def get_attr(self, base: Any, name: str) -> Any:
+        if isinstance(base, Namespace):
+            return base.attr(name, self)
+        if isinstance(base, Unknown):
+            return base
+        if isinstance(base, dict):
+            return base[name] if name in base else Unknown(f"no attribute {name}")
+        return Unknown(f"cannot read .{name} of a {type(base).__name__}")
+
+    def index(self, base: Any, key: Any) -> Any:
+        if isinstance(base, Unknown):
+            return base
+        if has_unknown(key, self.trace) is not None:
+            return Unknown("index is unknown")
+        if isinstance(base, Namespace):
+            return base.index(key, self)
+        if isinstance(base, list) and isinstance(key, (int, float)) and not isinstance(key, bool):
+            i = int(key)
+            return base[i] if -len(base) <= i < len(base) else Unknown(f"index {i} out of range")
+        if isinstance(base, dict):
+            return base.get(str(key), Unknown(f"no key {key}"))
+        return Unknown(f"cannot index a {type(base).__name__}")
+
+    # functions and for expressions ----------------------------------------------------------
+    def _e_function_call(self, kids: list[Any]) -> Any:
+        names = [k for k in kids if isinstance(k, Tree) and k.data == "identifier"]
+        if len(names) > 1:
+            return Unknown(f"provider function {'::'.join(_name(n) for n in names)}")
+        name = _name(names[0])
+        fn = self.functions.get(name)
+        if fn is None:
+            return Unknown(f"function {name}")
+        args_node = next((k for k in kids if isinstance(k, Tree) and k.data == "arguments"), None)
+        arg_nodes = [] if args_node is None else [
+            c for c in args_node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"
+        ]
+        expand = args_node is not None and any(
+            isinstance(c, Token) and c.type == "ELLIPSIS" for c in args_node.children
+        )
+        try:
+            return fn(self, arg_nodes, expand)
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+            return Unknown(f"function {name} could not be evaluated: {exc}")
+
+    def _e_for_tuple_expr(self, kids: list[Any]) -> Any:
+        from ctguard.parsers.tf_funcs import for_expr
+
+        return for_expr(self, kids, as_object=False)
+
+    def _e_for_object_expr(self, kids: list[Any]) -> Any:
+        from ctguard.parsers.tf_funcs import for_expr
+
+        return for_expr(self, kids, as_object=True)
+
+
+def _name(node: Tree | Token) -> str:
+    if isinstance(node, Token):
+        return str(node)
+    return "".join(_name(c) for c in node.children)
+
+
+def _token_value(token: Token) -> Any:
+    return str(token)
+
+
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def unescape(text: str) -> str:
+    if "\\" not in text:
+        return text
+
+    def sub(m: re.Match[str]) -> str:
+        esc = m.group(1)
+        if esc[0] in "uU":
+            try:
+                return chr(int(esc[1:], 16))
+            except ValueError:
+                return m.group(0)
+        return _ESCAPES.get(esc, m.group(0))
+
+    return re.sub(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", sub, text)
+
+
+def _matching_brace(text: str, pos: int) -> int:
+    depth, quote = 0, False
+    while pos < len(text):
+        ch = text[pos]
+        if quote:
+            if ch == "\\":
+                pos += 1
+            elif ch == '"':
+                quote = False
+        elif ch == '"':
+            quote = True
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            if depth == 0:
+                return pos
+            depth -= 1
+        pos += 1
+    return -1
+
+
+def finalize(value: Any, trace: Trace, document: bool = False) -> Any:
+    """Turn an evaluated value into model data: markers into Unknown, namespaces resolved.
+
+    ``document=True`` parses JSON text (heredoc policies) and keeps Unknown placeholders inside;
+    otherwise any unknown part makes the whole value Unknown.
+    """
+    if isinstance(value, JsonDoc):
+        value = value.obj if document else value
+    if document and isinstance(value, str):
+        import json
+
+        try:
+            value = json.loads(value)
+        except ValueError:
+            unknown = trace.first_unknown(value)
+            return unknown if unknown is not None else Unknown("policy is not valid JSON")
+        return _placeholders(value, trace)
+    if document:
+        return _placeholders(value, trace)
+    if isinstance(value, JsonDoc):
+        unknown = has_unknown(value.obj, trace)
+        if unknown is not None:
+            return unknown
+        import json
+
+        return json.dumps(_placeholders(value.obj, trace), separators=(",", ":"))
+    if isinstance(value, Namespace):
+        return Unknown(f"reference to a whole object ({value!r})")
+    if isinstance(value, str):
+        unknown = trace.first_unknown(value)
+        return unknown if unknown is not None else value
+    if isinstance(value, list):
+        return [finalize(v, trace) for v in value]
+    if isinstance(value, dict):
+        return {k: finalize(v, trace) for k, v in value.items()}
+    return value
+
+
+def _placeholders(value: Any, trace: Trace) -> Any:
+    if isinstance(value, str):
+        unknown = trace.first_unknown(value)
+        return unknown if unknown is not None else value
+    if isinstance(value, JsonDoc):
+        return _placeholders(value.obj, trace)
+    if isinstance(value, Namespace):
+        return Unknown(f"reference to a whole object ({value!r})")
+    if isinstance(value, list):
+        return [_placeholders(v, trace) for v in value]
+    if isinstance(value, dict):
+        return {k: _placeholders(v, trace) for k, v in value.items()}
+    return value

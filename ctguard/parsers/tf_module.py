@@ -1,0 +1,383 @@
+"""Module assembly: a directory of .tf files, its variables, locals, resources and module calls.
+
+Terraform treats a directory as one module, so references resolve across its files.  Variable
+precedence follows Terraform: default < terraform.tfvars < *.auto.tfvars (lexical) <
+``--var-file`` (in order) < ``-var``.  Local module calls are loaded recursively with the
+caller's inputs (so a trail defined in a module is judged with its caller's values), bounded
+by depth and by a cycle check on real paths; registry and git sources are reported, not fetched.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from ctguard.inputs import UNRESOLVABLE, PARSE_ERROR, BAD_REFERENCE
+from ctguard.parsers.context import ParseContext
+from ctguard.parsers.tf_expr import Evaluator, Namespace, Ref, Trace
+from ctguard.parsers.tf_funcs import FUNCTIONS
+from ctguard.parsers.tf_hcl import Attr, Block, Body, HclError, parse_expression, parse_text
+from ctguard.parsers.tf_instances import MAX_INSTANCES, Decl, Instance
+from ctguard.values import Unknown
+
+MAX_MODULE_DEPTH = 8
+LOCAL_SOURCE = ("./", "../", ".\\", "..\\")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    rule_id: str
+    message: str
+    file: str
+    line: int = 1
+    column: int = 1
+
+
+@dataclass(slots=True)
+class Loader:
+    """State shared by every module of one parse: files, problems, the reference trace."""
+
+    context: ParseContext
+    overrides: dict[str, str] = field(default_factory=dict)  # path -> text (pre-commit staged content)
+    trace: Trace = field(default_factory=Trace)
+    problems: list[Problem] = field(default_factory=list)
+    _files: dict[str, dict[str, Body]] = field(default_factory=dict)
+    tfvars: dict[str, Body | None] = field(default_factory=dict)
+
+    def files(self, directory: str) -> dict[str, Body]:
+        """Parsed .tf files of a directory, by path; unreadable files become CT001 problems."""
+        key = os.path.realpath(directory)
+        if key not in self._files:
+            parsed: dict[str, Body] = {}
+            extra = [p for p in self.overrides if os.path.dirname(p) == directory and p.endswith(".tf")]
+            for path in sorted(set(tf_files(directory)) | set(extra)):
+                body = self.parse(path)
+                if body is not None:
+                    parsed[path] = body
+            self._files[key] = parsed
+        return self._files[key]
+
+    def parse(self, path: str) -> Body | None:
+        text = self.overrides.get(path)
+        if text is None:
+            try:
+                with open(path, encoding="utf-8-sig") as handle:
+                    text = handle.read()
+            except (OSError, UnicodeDecodeError) as exc:
+                self.problems.append(Problem(PARSE_ERROR, f"cannot read {path}: {exc}", path))
+                return None
+        body = parse_text(path, text)
+        if isinstance(body, HclError):
+            self.problems.append(Problem(PARSE_ERROR, body.message, path, body.line, body.column))
+            return None
+        return body
+
+
+def tf_files(directory: str) -> list[str]:
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    return [os.path.join(directory, n) for n in names if n.endswith(".tf") and os.path.isfile(os.path.join(directory, n))]
+
+
+class _Dict(Namespace):
+    """``var`` / ``local`` / ``module.x``: names resolved lazily, memoised, cycles broken."""
+
+    def __init__(self, label: str, resolve: Any, origin: Any = None) -> None:
+        self.label = label
+        self.resolve = resolve  # name -> (value, refs, origin)
+        self._origin = origin or (lambda name: None)  # name -> where its value comes from
+        self.memo: dict[str, tuple[Any, list[Ref], str | None]] = {}
+
+    def __repr__(self) -> str:
+        return self.label
+
+    def attr(self, name: str, ev: Evaluator) -> Any:
+        # The outer reference goes first: it is the one ``via`` names.
+        if name in self.memo:
+            ev.trace.add(Ref(f"{self.label}.{name}", None, self.memo[name][2]))
+        else:
+            origin = self._origin(name)
+            ev.trace.add(Ref(f"{self.label}.{name}", None, origin))
+            self.memo[name] = (Unknown(f"reference cycle through {self.label}.{name}"), [], origin)
+            self.memo[name] = self.resolve(name)
+        value, refs, _ = self.memo[name]
+        for ref in refs:
+            ev.trace.add(ref)
+        return value
+
+    def expand(self, ev: Evaluator) -> Any:
+        return Unknown(f"whole {self.label} object used as a value")
+
+
+class _Types(Namespace):
+    """``aws_s3_bucket`` (or ``data.aws_x``): resolves the resource name to its instances."""
+
+    def __init__(self, module: "Module", mode: str, rtype: str | None) -> None:
+        self.module, self.mode, self.rtype = module, mode, rtype
+
+    def __repr__(self) -> str:
+        return self.rtype or "data"
+
+    def attr(self, name: str, ev: Evaluator) -> Any:
+        if self.rtype is None:  # data.<type>
+            return _Types(self.module, "data", name)
+        group = self.module.groups.get((self.mode, self.rtype, name))
+        if group is None:
+            return Unknown(f"no attribute {self.rtype}.{name} (not defined in this module)")
+        return group
+
+
+class Group(Namespace):
+    """All instances of one resource/data block (one without count/for_each has exactly one)."""
+
+    def __init__(self, decl: Decl, instances: list[Instance], keyed: str | None) -> None:
+        self.decl, self.instances, self.keyed = decl, instances, keyed  # keyed: None | count | for_each
+
+    def __repr__(self) -> str:
+        return self.decl.address
+
+    def attr(self, name: str, ev: Evaluator) -> Any:
+        if self.keyed is None and self.instances:
+            return self.instances[0].attr(name, ev)
+        return Unknown(f"{self.decl.address} has count/for_each: index it to read .{name}")
+
+    def index(self, key: Any, ev: Evaluator) -> Any:
+        for inst in self.instances:
+            if inst.suffix in (f"[{key}]", f'["{key}"]') or (inst.existence is not None):
+                return inst
+        return Unknown(f"index {key} of {self.decl.address} does not exist")
+
+    def expand(self, ev: Evaluator) -> Any:
+        if self.keyed == "for_each":
+            return {inst.suffix[2:-2]: inst for inst in self.instances}
+        if self.keyed == "count" and all(i.existence is None for i in self.instances):
+            return list(self.instances)
+        return Unknown(f"{self.decl.address}: instances are not known")
+
+
+class Module:
+    def __init__(self, loader: Loader, directory: str, prefix: str = "",
+                 inputs: dict[str, tuple[Any, list[Ref], str]] | None = None,
+                 chain: tuple[str, ...] = ()) -> None:
+        self.loader, self.directory, self.prefix = loader, directory, prefix
+        self.inputs = inputs  # None: the root module (tfvars and context apply)
+        self.chain = chain + (os.path.realpath(directory),)
+        self.variables: dict[str, Block] = {}
+        self.locals: dict[str, Attr] = {}
+        self.outputs: dict[str, Attr] = {}
+        self.calls: list[Block] = []
+        self.decls: list[Decl] = []
+        self._root_values: list[tuple[str, dict[str, Any]]] | None = None
+        for body in loader.files(directory).values():
+            self._collect(body)
+        self.var = _Dict("var", self._variable, lambda name: self._variable_source(name)[0])
+        self.local = _Dict("local", self._local)
+        self.children: dict[str, list[tuple[str, "Module | None"]]] = {}
+        self.groups: dict[tuple[str, str, str], Group] = {}
+        self.ev = Evaluator(loader.trace, self._lookup, FUNCTIONS)
+        for decl in self.decls:
+            self.groups[(decl.mode, decl.type, decl.name)] = self._expand_decl(decl)
+        for call in self.calls:
+            self.children[call.labels[0] if call.labels else "?"] = self._call(call)
+
+    def _collect(self, body: Body) -> None:
+        for block in body.blocks:
+            labels = block.labels
+            if block.type in ("resource", "data") and len(labels) == 2:
+                self.decls.append(Decl("managed" if block.type == "resource" else "data", labels[0], labels[1], block, self))
+            elif block.type == "variable" and labels:
+                self.variables[labels[0]] = block
+            elif block.type == "locals":
+                self.locals.update(block.body.attributes)
+            elif block.type == "output" and labels and "value" in block.body.attributes:
+                self.outputs[labels[0]] = block.body.attributes["value"]
+            elif block.type == "module" and labels:
+                self.calls.append(block)
+
+    # name resolution ---------------------------------------------------------------------
+    def _lookup(self, name: str) -> Any:
+        if name == "var":
+            return self.var
+        if name == "local":
+            return self.local
+        if name == "data":
+            return _Types(self, "data", None)
+        if name == "module":
+            return _Dict("module", self._module_outputs)
+        if name == "path":
+            return {"module": self.directory, "root": self.directory if self.inputs is None else Unknown("path.root"),
+                    "cwd": Unknown("path.cwd")}
+        if name == "terraform":
+            return {"workspace": Unknown("terraform.workspace is chosen at run time")}
+        if any(key[1] == name for key in self.groups) or name.startswith(("aws_", "awscc_")):
+            return _Types(self, "managed", name)
+        raise KeyError(name)
+
+    def _variable_source(self, name: str) -> tuple[str | None, Any, list[Ref]]:
+        """(origin, value, refs) of a variable's value before evaluation of a default."""
+        if self.inputs is not None and name in self.inputs:
+            value, refs, origin = self.inputs[name]
+            return origin, value, refs
+        found: tuple[str | None, Any, list[Ref]] = (None, None, [])
+        if self.inputs is None:
+            if self._root_values is None:
+                self._root_values = list(self.loader_var_sources())
+            for source, values in self._root_values:
+                if name in values:
+                    found = (source, values[name], [])
+        block = self.variables.get(name)
+        if found[0] is None and block is not None and "default" in block.body.attributes:
+            return "default", block.body.attributes["default"].expr, []
+        return found
+
+    def _variable(self, name: str) -> tuple[Any, list[Ref], str | None]:
+        block = self.variables.get(name)
+        if block is None:
+            return Unknown(f"no attribute var.{name}: variable is not declared"), [], None
+        origin, value, refs = self._variable_source(name)
+        if origin is None:
+            return Unknown(f"var.{name} has no value (no default, not set in tfvars or -var)"), [], None
+        if origin == "default":
+            value, refs = self.ev.evaluate(value)
+        return _convert(value, block, self.ev), refs, origin
+
+    def loader_var_sources(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Root-module variable sources, lowest precedence first."""
+        names = sorted(os.listdir(self.directory)) if os.path.isdir(self.directory) else []
+        files = [n for n in names if n == "terraform.tfvars"] + [n for n in names if n.endswith(".auto.tfvars")]
+        for name in files:
+            yield name, self._tfvars(os.path.join(self.directory, name))
+        for path in self.loader.context.var_files:
+            yield os.path.basename(path), self._tfvars(path)
+        cli: dict[str, Any] = {}
+        for key, text in self.loader.context.variables.items():
+            expr = parse_expression(text) if text[:1] in "[{" else None
+            cli[key] = self.ev.eval(expr) if expr is not None else text
+        yield "-var", cli
+
+    def _tfvars(self, path: str) -> dict[str, Any]:
+        if path not in self.loader.tfvars:
+            self.loader.tfvars[path] = self.loader.parse(path)
+        body = self.loader.tfvars[path]
+        if body is None:
+            return {}
+        literal = Evaluator(self.loader.trace, _no_names, FUNCTIONS)
+        return {name: literal.eval(attr.expr) for name, attr in body.attributes.items()}
+
+    def _local(self, name: str) -> tuple[Any, list[Ref], str | None]:
+        attr = self.locals.get(name)
+        if attr is None:
+            return Unknown(f"no attribute local.{name}: local is not defined"), [], None
+        value, refs = self.ev.evaluate(attr.expr)
+        return value, refs, None
+
+    def _module_outputs(self, name: str) -> tuple[Any, list[Ref], str | None]:
+        instances = self.children.get(name)
+        if not instances or instances[0][1] is None:
+            return Unknown(f"outputs of module.{name} are not known"), [], None
+        if len(instances) != 1 or instances[0][0] != f"module.{name}":
+            return Unknown(f"module.{name} has count/for_each"), [], None
+        child = instances[0][1]
+        outputs = {out: child.ev.evaluate(attr.expr) for out, attr in child.outputs.items()}
+        return {k: v for k, (v, _) in outputs.items()}, [r for _, refs in outputs.values() for r in refs], None
+
+    # expansion ---------------------------------------------------------------------------
+    def expansions(self, body: Body, where: str) -> list[tuple[str, dict[str, Any], Unknown | None]]:
+        """(address suffix, bindings, existence) per instance that count/for_each creates."""
+        if "count" in body.attributes:
+            n = self.ev.eval(body.attributes["count"].expr)
+            if isinstance(n, (int, float)) and not isinstance(n, bool):
+                return [(f"[{i}]", {"count": {"index": i}}, None) for i in range(min(int(n), MAX_INSTANCES))]
+            reason = Unknown(f"count of {where} is unknown: {getattr(n, 'reason', 'not a number')}")
+            return [("", {"count": {"index": reason}}, reason)]
+        if "for_each" in body.attributes:
+            items = self.ev.eval(body.attributes["for_each"].expr)
+            if isinstance(items, dict):
+                pairs = list(items.items())
+            elif isinstance(items, list) and all(isinstance(x, str) for x in items):
+                pairs = [(x, x) for x in items]
+            else:
+                reason = Unknown(f"for_each of {where} is unknown: {getattr(items, 'reason', 'not a map or set')}")
+                return [("", {"each": {"key": reason, "value": reason}}, reason)]
+            return [(f'["{k}"]', {"each": {"key": k, "value": v}}, None) for k, v in pairs[:MAX_INSTANCES]]
+        return [("", {}, None)]
+
+    def _expand_decl(self, decl: Decl) -> Group:
+        body = decl.block.body
+        keyed = "count" if "count" in body.attributes else "for_each" if "for_each" in body.attributes else None
+        instances = [Instance(decl, suffix, self.ev.bind(**bindings), existence)
+                     for suffix, bindings, existence in self.expansions(body, decl.address)]
+        return Group(decl, instances, keyed)
+
+    def _call(self, call: Block) -> list[tuple[str, "Module | None"]]:
+        name = call.labels[0]
+        source_attr = call.body.attributes.get("source")
+        source = self.ev.eval(source_attr.expr) if source_attr else None
+        where = f"module.{name}"
+        if not isinstance(source, str) or not source.startswith(LOCAL_SOURCE):
+            self._problem(UNRESOLVABLE, f"module source {source!r} is not resolvable locally: {self.prefix}{where} is not checked", call)
+            return [(f"{self.prefix}{where}", None)]
+        directory = os.path.normpath(os.path.join(self.directory, source))
+        if not os.path.isdir(directory):
+            self._problem(BAD_REFERENCE, f"module source {source!r} of {self.prefix}{where} does not exist", call)
+            return [(f"{self.prefix}{where}", None)]
+        if os.path.realpath(directory) in self.chain or len(self.chain) > MAX_MODULE_DEPTH:
+            self._problem(UNRESOLVABLE, f"module {self.prefix}{where} calls itself or nests too deep; not followed", call)
+            return [(f"{self.prefix}{where}", None)]
+        result: list[tuple[str, Module | None]] = []
+        meta = {"source", "version", "count", "for_each", "providers", "depends_on"}
+        for suffix, bindings, _existence in self.expansions(call.body, f"{self.prefix}{where}"):
+            ev = self.ev.bind(**bindings)
+            inputs = {}
+            for arg, attr in call.body.attributes.items():
+                if arg not in meta:
+                    value, refs = ev.evaluate(attr.expr)
+                    inputs[arg] = (value, refs, f"{self.prefix}{where} input")
+            address = f"{self.prefix}{where}{suffix}"
+            result.append((address, Module(self.loader, directory, address + ".", inputs, self.chain)))
+        return result
+
+    def _problem(self, rule: str, message: str, block: Block) -> None:
+        self.loader.problems.append(Problem(rule, message, block.file, block.line, block.column))
+
+    def instances(self) -> Iterator[Instance]:
+        """Every managed resource instance of this module and the local modules it calls."""
+        for group in self.groups.values():
+            if group.decl.mode == "managed":
+                yield from group.instances
+        for children in self.children.values():
+            for _, child in children:
+                if child is not None:
+                    yield from child.instances()
+
+
+def _no_names(name: str) -> Any:
+    raise KeyError(name)
+
+
+def _convert(value: Any, block: Block, ev: Evaluator) -> Any:
+    """Apply a variable's primitive type: ``-var enabled=false`` arrives as the text "false"."""
+    type_attr = block.body.attributes.get("type")
+    if type_attr is None or not isinstance(value, str):
+        return value
+    declared = _type_name(type_attr.expr)
+    if declared == "bool" and value in ("true", "false"):
+        return value == "true"
+    if declared == "number":
+        try:
+            return int(value) if value.lstrip("-").isdigit() else float(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _type_name(node: Any) -> str:
+    from lark import Tree
+
+    while isinstance(node, Tree) and node.data == "expr_term" and len(node.children) == 1:
+        node = node.children[0]
+    if isinstance(node, Tree) and node.data == "identifier":
+        return str(node.children[0])
+    return ""

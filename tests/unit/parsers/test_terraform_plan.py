@@ -1,0 +1,102 @@
+"""Terraform plan JSON (`terraform show -json`): planned values, after_unknown, links, spans."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ctguard.parsers.context import ParseContext
+from ctguard.parsers.terraform import parse
+from ctguard.parsers.tf_plan import parse_plan
+from ctguard.values import Absent, Known, Unknown
+
+PLAN = Path(__file__).resolve().parents[3] / "fixtures" / "terraform" / "plan" / "plan.json"
+CTX = ParseContext()
+
+
+def parsed(text: str | None = None):
+    return parse_plan(str(PLAN), PLAN.read_text() if text is None else text, CTX)
+
+
+def test_kind_and_child_module_trail_keyed_by_address():
+    result = parsed()
+    assert result.kind == "terraform-plan" and not result.problems
+    (trail,) = result.variants[0].trails
+    assert trail.key == "module.audit.aws_cloudtrail.this"
+    assert trail.name == Known("acme-plan-trail")
+    assert trail.is_multi_region == Known(True) and trail.is_logging == Known(True)
+    assert trail.event_selectors.value[0].read_write_type == Known("All")
+
+
+def test_after_unknown_values_are_unknown_not_absent():
+    trail = parsed().variants[0].trails[0]
+    assert isinstance(trail.kms_key_id, Unknown) and "after apply" in trail.kms_key_id.reason
+    assert isinstance(trail.arn, Unknown)
+    assert isinstance(trail.sns_topic, Absent)  # null and not marked unknown: not set
+
+
+def test_unconfigured_computed_bucket_arguments_stay_absent():
+    bucket = parsed().variants[0].resource("bucket", "aws_s3_bucket.trail")
+    # aws_s3_bucket marks logging/versioning/encryption unknown because it computes them;
+    # the configuration does not set them, so they are not set.
+    assert isinstance(bucket.logging_target_bucket, Absent)
+    assert isinstance(bucket.encryption_algorithm, Absent)
+    assert bucket.versioning == Known("Enabled")  # from aws_s3_bucket_versioning
+    assert bucket.public_access_block.value.block_public_acls == Known(True)
+    assert isinstance(bucket.policy, Unknown)  # aws_s3_bucket_policy with all values unknown
+
+
+def test_links_use_configuration_references_through_module_inputs():
+    model = parsed().variants[0]
+    trail = model.trails[0]
+    assert trail.bucket == "aws_s3_bucket.trail"
+    assert trail.kms_key == "aws_kms_key.trail"  # kms_key_id is unknown: only the reference links it
+    assert trail.s3_bucket_name.via == "aws_s3_bucket.trail.id"
+
+
+def test_links_by_name_without_configuration():
+    doc = json.loads(PLAN.read_text())
+    del doc["configuration"]
+    model = parsed(json.dumps(doc, indent=2)).variants[0]
+    assert model.trails[0].bucket == "aws_s3_bucket.trail"
+    assert model.trails[0].kms_key is None
+
+
+def test_spans_point_into_the_plan_file():
+    result = parsed()
+    sm = result.source_map
+    owner = ("trail", "module.audit.aws_cloudtrail.this")
+    lines = PLAN.read_text().splitlines()
+    root = sm.span(owner)
+    assert root.file == str(PLAN)
+    assert '"address": "module.audit.aws_cloudtrail.this"' in lines[root.line]
+    assert '"is_multi_region_trail"' in lines[sm.span(owner, ("is_multi_region",)).line - 1]
+    assert '"read_write_type"' in lines[sm.span(owner, ("event_selectors", 0, "read_write_type")).line - 1]
+    assert sm.span(owner, ("advanced_event_selectors", 0)) == root  # missing: the resource object
+
+
+def test_rejects_other_json_and_future_formats():
+    result = parse_plan("x.json", '{"Resources": {}}', CTX)
+    assert result.unusable and result.problems[0].rule_id == "CT001"
+    doc = json.loads(PLAN.read_text())
+    doc["format_version"] = "2.0"
+    result = parsed(json.dumps(doc, indent=2))
+    assert result.unusable and "format_version" in result.problems[0].message
+    result = parse_plan("x.json", '{"planned_values": ', CTX)
+    assert result.unusable and result.problems[0].span.line >= 1
+
+
+def test_bom_and_parse_entry_point():
+    result = parse(str(PLAN), "\ufeff" + PLAN.read_text(), CTX)
+    assert result.kind == "terraform-plan" and result.variants[0].trails
+
+
+def test_resource_without_values_gets_unknowns_from_after_unknown():
+    doc = json.loads(PLAN.read_text())
+    trail = doc["planned_values"]["root_module"]["child_modules"][0]["resources"][0]
+    del trail["values"]
+    change = next(c for c in doc["resource_changes"] if c["address"] == trail["address"])
+    change["change"]["after_unknown"] = {"name": True, "s3_bucket_name": True, "event_selector": True}
+    t = parsed(json.dumps(doc)).variants[0].trails[0]
+    assert isinstance(t.name, Unknown) and isinstance(t.s3_bucket_name, Unknown)
+    assert isinstance(t.event_selectors, Unknown)
+    assert t.bucket == "aws_s3_bucket.trail"  # still linked through configuration
