@@ -6,6 +6,7 @@ template never imports the Terraform stack (lark) and vice versa.
 from __future__ import annotations
 
 import os
+import re
 from typing import Iterator
 
 from ctguard import scan, yamlload
@@ -33,8 +34,31 @@ def parse_paths(paths: list[str], context: ParseContext) -> Iterator[ParsedInput
         parsed = _parse_file(path, size, context)
         if parsed is not None:
             yield parsed
+    called = _called_modules(list(tf_dirs))
     for directory in tf_dirs:
+        if os.path.realpath(directory) in called:
+            continue  # judged through its caller, with the caller's inputs
         yield from _parse_terraform(directory, context)
+
+
+_MODULE_SOURCE = re.compile(r'\bsource\s*=\s*"(\.\.?/[^"]*)"')
+
+
+def _called_modules(directories: list[str]) -> set[str]:
+    """Directories that another scanned Terraform directory calls as a local module."""
+    called: set[str] = set()
+    for directory in directories:
+        for name in sorted(os.listdir(directory)):
+            if not name.endswith(".tf"):
+                continue
+            try:
+                with open(os.path.join(directory, name), encoding="utf-8", errors="replace") as fh:
+                    text = fh.read()
+            except OSError:
+                continue
+            for source in _MODULE_SOURCE.findall(text):
+                called.add(os.path.realpath(os.path.join(directory, source)))
+    return called
 
 
 def _parse_file(path: str, size: int, context: ParseContext) -> ParsedInput | None:
@@ -62,9 +86,9 @@ def _parse_file(path: str, size: int, context: ParseContext) -> ParsedInput | No
 
         return cloudformation.parse(path, text, context)
     if kind == "terraform-plan":
-        from ctguard.parsers import terraform
+        from ctguard.parsers import tf_plan
 
-        return terraform.parse_plan(path, text, context)
+        return tf_plan.parse_plan(path, text, context)
     if kind == "cloudformation-other":
         return _syntax_only(path, text)
     return None
