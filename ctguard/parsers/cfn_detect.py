@@ -1,0 +1,34 @@
+"""Cheap text prefilters: is this a CloudFormation template, and does it concern CloudTrail?
+
+Both run on raw text before any parsing, so a pre-commit run over many unrelated YAML/JSON
+files (Kubernetes manifests, workflows, package.json) stays fast.  They may say yes too
+often (the parser then decides); they must not say no to a real template.
+"""
+from __future__ import annotations
+
+import re
+
+_FORMAT_VERSION = re.compile(r"""["']?AWSTemplateFormatVersion["']?\s*:""")
+_RESOURCES = re.compile(r"""(^|[{,\s])["']?Resources["']?\s*:""", re.MULTILINE)
+_AWS_TYPE = re.compile(r"""["']?Type["']?\s*:\s*["']?(AWS|Alexa|Custom)::""")
+
+# Any one of these alone makes a template worth parsing for ctguard.
+_RELATED = re.compile(
+    r"AWS::CloudTrail::"
+    r"|cloudtrail\.amazonaws\.com"  # a bucket, key or topic policy granting CloudTrail
+    r"|\$\.event(Name|Source|Type)|\$\.errorCode|\$\.userIdentity"  # CloudTrail metric filters
+    r"|AWS API Call via CloudTrail|[\"']aws\.cloudtrail[\"']|\baws\.cloudtrail\b"  # EventBridge rules
+    r"|CloudTrailMetrics"
+)
+
+
+def looks_like_cloudformation(text: str) -> bool:
+    """True for text that is probably a CloudFormation (or SAM) template, YAML or JSON."""
+    if _FORMAT_VERSION.search(text):
+        return True
+    return bool(_RESOURCES.search(text) and _AWS_TYPE.search(text))
+
+
+def is_cloudtrail_related(text: str) -> bool:
+    """True when the text mentions a trail or something that only matters for trails."""
+    return bool(_RELATED.search(text))

@@ -1,0 +1,372 @@
+"""Static resolution of CloudFormation intrinsic functions to plain values or Unknown.
+
+``Resolver.resolve`` turns a template value into plain data (str, int, bool, list, dict) in
+which anything that cannot be known before deployment is an ``Unknown(reason)`` placeholder,
+and ``AWS::NoValue`` is the ``NO_VALUE`` sentinel (dropped from lists and mappings, Absent at a
+property).  A ``Trace`` passed along collects the logical ids a value refers to (for links:
+``S3BucketName: !Ref LogBucket`` links the trail to LogBucket) and where a Known value came
+from (``via``: ``"parameter Env (default)"``).
+
+Strings that combine parts (``Fn::Sub``, ``Fn::Join``) are Unknown as soon as one part is:
+a half-known bucket ARN would compare unequal to everything.  Nothing is ever executed, and
+every recursion is bounded by ``MAX_DEPTH`` plus a guard against resources whose names refer
+to themselves.  What a Ref/GetAtt to a resource yields lives in ``cfn_physical``.
+"""
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from ctguard.parsers.context import ParseContext
+from ctguard.values import Unknown
+
+if TYPE_CHECKING:
+    from ctguard.parsers.cfn_template import Path, Template
+
+MAX_DEPTH = 64
+
+_PSEUDO_UNKNOWN = {
+    "AWS::StackName": "the stack name is chosen at deploy time",
+    "AWS::StackId": "the stack id is assigned at deploy time",
+    "AWS::NotificationARNs": "the stack's notification ARNs are chosen at deploy time",
+}
+_SUB_VAR = re.compile(r"\$\{([^}]*)\}")
+
+
+class _NoValue:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NO_VALUE"
+
+
+NO_VALUE: Any = _NoValue()
+
+
+@dataclass(slots=True)
+class Trace:
+    refs: list[str] = field(default_factory=list)  # logical ids, in the order written
+    vias: list[str] = field(default_factory=list)
+    # Parameters whose default was used: a deployment may pass another value.
+    defaults: list[str] = field(default_factory=list)
+
+    def via(self) -> str | None:
+        return "; ".join(dict.fromkeys(self.vias)) or None
+
+
+Report = Callable[[str, str, "Path"], None]  # (rule id, message, data path)
+ConditionLookup = Callable[[str], "bool | None"]
+
+
+class Resolver:
+    def __init__(self, template: Template, context: ParseContext, condition: ConditionLookup, report: Report,
+                 pins: dict[str, Any] | None = None) -> None:
+        self.template = template
+        self.context = context
+        self.condition = condition
+        self.report = report
+        # Parameter (and pseudo parameter) values a variant's conditions imply: IsProd true
+        # means Env is "prod" there, whatever its default.
+        self.pins = pins or {}
+        self.active: set[str] = set()  # resources whose names are being resolved (cycle guard)
+
+    def resolve(self, node: Any, path: Path, trace: Trace | None = None, depth: int = 0) -> Any:
+        if depth > MAX_DEPTH:
+            return Unknown(f"value nested more than {MAX_DEPTH} levels deep")
+        if trace is None:
+            trace = Trace()
+        if isinstance(node, dict):
+            if len(node) == 1:
+                (key, arg), = node.items()
+                if key == "Ref" or (isinstance(key, str) and key.startswith("Fn::")):
+                    return self._intrinsic(key, arg, path, trace, depth)
+            out = {}
+            for k, v in node.items():
+                value = self.resolve(v, path + (k,), trace, depth + 1)
+                if value is not NO_VALUE:
+                    out[k] = value
+            return out
+        if isinstance(node, list):
+            items = [self.resolve(v, path + (i,), trace, depth + 1) for i, v in enumerate(node)]
+            return [v for v in items if v is not NO_VALUE]
+        return node
+
+    def _intrinsic(self, key: str, arg: Any, path: Path, trace: Trace, depth: int) -> Any:
+        handler = _HANDLERS.get(key)
+        if handler is None:
+            return Unknown(f"{key} is not evaluated statically")
+        return handler(self, arg, path + (key,), trace, depth + 1)
+
+    # --- references -------------------------------------------------------------------------
+
+    def ref(self, name: Any, path: Path, trace: Trace, depth: int = 0) -> Any:
+        from ctguard.parsers import cfn_physical
+
+        if not isinstance(name, str):
+            return Unknown("Ref needs a name")
+        if name == "AWS::NoValue":
+            return NO_VALUE
+        if name.startswith("AWS::"):
+            return self._pseudo(name, trace)
+        params = self.template.parameters
+        if name in params:
+            return self._parameter(name, params[name], trace)
+        if name in self.template.resources:
+            trace.refs.append(name)
+            trace.vias.append(f"Ref {name}")
+            return cfn_physical.ref_value(self, name, depth)
+        self.report("CT004", f"Ref to undefined '{name}' (not a parameter, pseudo parameter or resource)", path)
+        return Unknown(f"Ref to undefined '{name}'")
+
+    def get_att(self, logical_id: Any, attribute: Any, path: Path, trace: Trace, depth: int = 0) -> Any:
+        from ctguard.parsers import cfn_physical
+
+        if not isinstance(logical_id, str) or not isinstance(attribute, str):
+            return Unknown("Fn::GetAtt needs a resource and an attribute name")
+        if logical_id not in self.template.resources:
+            self.report("CT004", f"Fn::GetAtt to undefined resource '{logical_id}'", path)
+            return Unknown(f"Fn::GetAtt to undefined resource '{logical_id}'")
+        trace.refs.append(logical_id)
+        trace.vias.append(f"GetAtt {logical_id}.{attribute}")
+        return cfn_physical.get_att_value(self, logical_id, attribute, depth)
+
+    def pseudo(self, name: str) -> Any:
+        return self._pseudo(name, Trace())
+
+    def _pseudo(self, name: str, trace: Trace) -> Any:
+        ctx = self.context
+        if name in self.pins:
+            trace.vias.append(f"{name} (condition variant)")
+            return self.pins[name]
+        if name == "AWS::Region":
+            if ctx.region:
+                trace.vias.append("AWS::Region (deploy context)")
+                return ctx.region
+            return Unknown("AWS::Region is known only at deploy time (pass the region)")
+        if name == "AWS::AccountId":
+            if ctx.account_id:
+                trace.vias.append("AWS::AccountId (deploy context)")
+                return ctx.account_id
+            return Unknown("AWS::AccountId is known only at deploy time (pass the account id)")
+        if name == "AWS::Partition":
+            return ctx.partition
+        if name == "AWS::URLSuffix":
+            return "amazonaws.com.cn" if ctx.partition == "aws-cn" else "amazonaws.com"
+        if name in _PSEUDO_UNKNOWN:
+            return Unknown(_PSEUDO_UNKNOWN[name])
+        return Unknown(f"unknown pseudo parameter {name}")
+
+    def _parameter(self, name: str, definition: Any, trace: Trace) -> Any:
+        if isinstance(definition, Unknown):
+            return definition
+        if not isinstance(definition, dict):
+            return Unknown(f"parameter {name} is not a mapping")
+        ptype = definition.get("Type")
+        ptype = ptype if isinstance(ptype, str) else "String"
+        if name in self.context.variables:
+            raw: Any = self.context.variables[name]
+            via = f"parameter {name} (given value)"
+        elif name in self.pins:
+            raw = self.pins[name]
+            if isinstance(raw, Unknown):
+                return raw
+            via = f"parameter {name} (condition variant)"
+        elif "Default" in definition:
+            raw = definition["Default"]
+            if isinstance(raw, Unknown):
+                return raw
+            via = f"parameter {name} (default)"
+            trace.defaults.append(name)
+        else:
+            return Unknown(f"parameter {name} has no default")
+        if ptype.startswith("AWS::SSM::Parameter::Value"):
+            return Unknown(f"parameter {name} is read from SSM parameter {raw!r} at deploy time")
+        trace.vias.append(via)
+        if ptype == "CommaDelimitedList" or ptype.startswith("List<"):
+            if isinstance(raw, list):
+                return [_text(v) for v in raw]
+            return [part.strip() for part in _text(raw).split(",")]
+        if isinstance(raw, (dict, list)):
+            return Unknown(f"parameter {name} has a {type(raw).__name__} default")
+        return raw if ptype == "Number" and isinstance(raw, (int, float)) else _text(raw)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def _scalar_text(value: Any, what: str) -> str | Unknown:
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, (str, int, float)) and value is not NO_VALUE:
+        return _text(value)
+    return Unknown(f"{what} is not a string")
+
+
+# --- handlers: (resolver, argument, path of the function key, trace, depth) -> value ----------
+
+
+def _ref(r: Resolver, arg: Any, path: Path, trace: Trace, depth: int) -> Any:
+    return r.ref(arg, path[:-1], trace, depth)
+
+
+def _get_att(r: Resolver, arg: Any, path: Path, trace: Trace, depth: int) -> Any:
+    if isinstance(arg, str):
+        arg = arg.split(".", 1) if "." in arg else [arg, None]
+    if not isinstance(arg, list) or len(arg) != 2:
+        return Unknown("Fn::GetAtt needs [resource, attribute]")
+    attribute = r.resolve(arg[1], path + (1,), trace, depth)
+    return r.get_att(arg[0], attribute, path[:-1], trace, depth)
+
+
+def _sub(r: Resolver, arg: Any, path: Path, trace: Trace, depth: int) -> Any:
+    variables: dict[str, Any] = {}
+    if isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], dict):
+        text = arg[0]
+        for name, value in arg[1].items():
+            variables[name] = r.resolve(value, path + (1, name), trace, depth)
+    else:
+        text = arg
+    if not isinstance(text, str):
+        return Unknown("Fn::Sub needs a string")
+    parts: list[str] = []
+    pos = 0
+    for match in _SUB_VAR.finditer(text):
+        parts.append(text[pos:match.start()])
+        pos = match.end()
+        name = match.group(1)
+        if name.startswith("!"):  # ${!Literal} writes ${Literal}
+            parts.append("${" + name[1:] + "}")
+            continue
+        name = name.strip()
+        if name in variables:
+            value = variables[name]
+        elif "." in name and not name.startswith("AWS::"):
+            resource, _, attribute = name.partition(".")
+            value = r.get_att(resource, attribute, path[:-1], trace, depth)
+        else:
+            value = r.ref(name, path[:-1], trace, depth)
+        piece = _scalar_text(value, f"${{{name}}}")
+        if isinstance(piece, Unknown):
+            return piece
+        parts.append(piece)
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def _join(r: Resolver, arg: Any, path: Path, trace: Trace, depth: int) -> Any:
+    if not isinstance(arg, list) or len(arg) != 2:
+        return Unknown("Fn::Join needs [delimiter, list]")
+    delimiter = r.resolve(arg[0], path + (0,), trace, depth)
+    items = r.resolve(arg[1], path + (1,), trace, depth)
+    for value in (delimiter, items):
+        if isinstance(value, Unknown):
+            return value
+    if not isinstance(delimiter, str) or not isinstance(items, list):
+        return Unknown("Fn::Join needs a string delimiter and a list")
+    texts = []
+    for item in items:
+        piece = _scalar_text(item, "a Fn::Join item")
+        if isinstance(piece, Unknown):
+            return piece
+        texts.append(piece)
+    return delimiter.join(texts)
+
+
+def _select(r: Resolver, arg: Any, path: Path, trace: Trace, depth: int) -> Any:
+    if not isinstance(arg, list) or len(arg) != 2:
+        return Unknown("Fn::Select needs [index, list]")
+    index = r.resolve(arg[0], path + (0,), trace, depth)
+    items = r.resolve(arg[1], path + (1,), trace, depth)
+    for value in (index, items):
+        if isinstance(value, Unknown):
+            return value
+    try:
+        position = int(index)
+    except (TypeError, ValueError):
+        return Unknown(f"Fn::Select index {index!r} is not a number")
+    if not isinstance(items, list):
+        return Unknown("Fn::Select needs a list")
+    if not 0 <= position < len(items):
+        return Unknown(f"Fn::Select index {position} is out of range (list of {len(items)})")
+    return items[position]
+
+
+def _split(r: Resolver, arg: Any, path: Path, trace: Trace, depth: int) -> Any:
+    if not isinstance(arg, list) or len(arg) != 2:
+        return Unknown("Fn::Split needs [delimiter, string]")
+    delimiter = r.resolve(arg[0], path + (0,), trace, depth)
+    text = r.resolve(arg[1], path + (1,), trace, depth)
+    for value in (delimiter, text):
+        if isinstance(value, Unknown):
+            return value
+    if not isinstance(delimiter, str) or not delimiter or not isinstance(text, str):
+        return Unknown("Fn::Split needs a delimiter and a string")
+    return text.split(delimiter)
+
+
+def _if(r: Resolver, arg: Any, path: Path, trace: Trace, depth: int) -> Any:
+    if not isinstance(arg, list) or len(arg) != 3 or not isinstance(arg[0], str):
+        return Unknown("Fn::If needs [condition, value if true, value if false]")
+    name = arg[0]
+    if name not in r.template.conditions:
+        r.report("CT004", f"Fn::If names undefined condition '{name}'", path[:-1])
+        return Unknown(f"Fn::If names undefined condition '{name}'")
+    value = r.condition(name)
+    if value is None:
+        return Unknown(f"depends on condition {name}")
+    branch = 1 if value else 2
+    return r.resolve(arg[branch], path + (branch,), trace, depth)
+
+
+def _import_value(r: Resolver, arg: Any, path: Path, trace: Trace, depth: int) -> Any:
+    name = r.resolve(arg, path, Trace(), depth)
+    return Unknown(f"imported value {name}" if isinstance(name, str) else "imported value (name not known)")
+
+
+def _find_in_map(r: Resolver, arg: Any, path: Path, trace: Trace, depth: int) -> Any:
+    if not isinstance(arg, list) or len(arg) < 3:
+        return Unknown("Fn::FindInMap needs [map, top-level key, second-level key]")
+    keys = [r.resolve(arg[i], path + (i,), trace, depth) for i in range(3)]
+    for key in keys:
+        if isinstance(key, Unknown):
+            return Unknown(f"Fn::FindInMap key is unknown: {key.reason}")
+    map_name, top, second = (_text(k) if isinstance(k, (str, int, float)) else None for k in keys)
+    if map_name not in r.template.mappings:
+        r.report("CT004", f"Fn::FindInMap names undefined mapping '{map_name}'", path[:-1])
+        return Unknown(f"Fn::FindInMap names undefined mapping '{map_name}'")
+    level = r.template.mappings[map_name]
+    for key in (top, second):
+        if not isinstance(level, dict) or key not in level:
+            return Unknown(f"mapping {map_name} has no key {key!r}")
+        level = level[key]
+    return r.resolve(level, ("Mappings", map_name, top or "", second or ""), trace, depth)
+
+
+def _base64(r: Resolver, arg: Any, path: Path, trace: Trace, depth: int) -> Any:
+    value = _scalar_text(r.resolve(arg, path, trace, depth), "Fn::Base64 input")
+    return value if isinstance(value, Unknown) else base64.b64encode(value.encode()).decode()
+
+
+def _deploy_time(what: str) -> Callable[..., Any]:
+    return lambda r, arg, path, trace, depth: Unknown(f"{what} is evaluated at deploy time")
+
+
+_HANDLERS: dict[str, Callable[[Resolver, Any, Any, Trace, int], Any]] = {
+    "Ref": _ref,
+    "Fn::GetAtt": _get_att,
+    "Fn::Sub": _sub,
+    "Fn::Join": _join,
+    "Fn::Select": _select,
+    "Fn::Split": _split,
+    "Fn::If": _if,
+    "Fn::ImportValue": _import_value,
+    "Fn::FindInMap": _find_in_map,
+    "Fn::Base64": _base64,
+    "Fn::GetAZs": _deploy_time("Fn::GetAZs"),
+    "Fn::Cidr": _deploy_time("Fn::Cidr"),
+}

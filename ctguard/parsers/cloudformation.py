@@ -1,0 +1,197 @@
+"""CloudFormation templates (YAML, JSON, SAM, ``.template``) to ctguard models.
+
+``parse(path, text, context)`` returns a ``ParsedInput`` of kind ``"cloudformation"``:
+
+* CT001 (unusable) for text that is not YAML/JSON, not a mapping, or has no Resources mapping;
+  no model is built then.
+* CT002 for each problem the resource-schema validator (``ctguard.cfn_schema``) finds in the
+  types we model, at the span of the offending key (or its nearest recorded parent).
+* CT003 for duplicate keys, at the second key; the value becomes Unknown in the model.
+* CT004 for ``Ref``/``Fn::GetAtt``/``${X}``/``Fn::If``/``Fn::FindInMap`` to undefined names.
+
+One ``Model`` per truth assignment of the conditions the modelled resources use
+(``cfn_conditions``), capped at ``MAX_VARIANTS``; past the cap a single variant holds
+``Unknown("depends on condition X")`` where ``Fn::If`` decides and keeps conditional resources.
+
+Transforms: SAM (``AWS::Serverless-2016-10-31``) templates are parsed as they are; trails and
+their resources are plain CloudFormation resources in them.  Other transforms and macros
+(``AWS::Include``, ``AWS::LanguageExtensions``'s ``Fn::ForEach``) are not expanded: we check
+the resources written in the template and nothing the transform would add.
+
+How references to resources become values (symbolic ``${LogicalId}`` tokens for generated
+names and key ids, ARNs from the deploy context) is described in ``cfn_physical``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ctguard.inputs import ParsedInput
+from ctguard.location import SourceMap
+from ctguard.model import Model, Trail
+from ctguard.parsers.cfn_attach import attach, attach_managed_arns, link_trail
+from ctguard.parsers.cfn_conditions import Conditions, iter_names
+from ctguard.parsers.cfn_detect import is_cloudtrail_related, looks_like_cloudformation
+from ctguard.parsers.cfn_intrinsics import Resolver
+from ctguard.parsers.cfn_props import Build, Reader
+from ctguard.parsers.cfn_resources import BUILDERS, arn_value, context_value, name_value
+from ctguard.parsers.cfn_template import Path, Template, TemplateError, load_template
+from ctguard.parsers.cfn_trail import TRAIL_SCALARS, trail_fields
+from ctguard.parsers.context import ParseContext
+
+try:
+    from ctguard.cfn_schema import validate_properties
+except ImportError:  # the schema validator lands separately; parsing works without it
+    validate_properties = None
+
+__all__ = ["MAX_VARIANTS", "is_cloudtrail_related", "looks_like_cloudformation", "parse"]
+
+MAX_VARIANTS = 64
+TRAIL = "AWS::CloudTrail::Trail"
+# Resources that change another resource rather than becoming a model object; aliases first,
+# since trails may name their key by alias.
+ATTACHING = ("AWS::KMS::Alias", "AWS::S3::BucketPolicy", "AWS::SNS::TopicPolicy", "AWS::SNS::Subscription",
+             "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+MODELLED = frozenset(BUILDERS) | {TRAIL} | frozenset(ATTACHING)
+_KINDS = {TRAIL: "trail", **{rtype: kind for rtype, (kind, _) in BUILDERS.items()}}
+_TRAIL_PATHS = {prop: (name,) for name, (prop, _) in TRAIL_SCALARS.items()}
+
+
+def parse(path: str, text: str, context: ParseContext) -> ParsedInput:
+    result = ParsedInput(path=path, kind="cloudformation")
+    try:
+        template = load_template(text)
+    except TemplateError as exc:
+        result.problem("CT001", exc.message, exc.line, exc.column)
+        return result
+    result.source_map = SourceMap(path)
+    problems = _Problems(result, template)
+    for dup in template.duplicates:
+        result.problem("CT003", f"duplicate key '{dup.key}' (first defined on line {dup.first_line}); "
+                       "which value CloudFormation uses is undefined, so ctguard treats it as unknown",
+                       dup.line, dup.column)
+    modelled = _check_resources(template, problems)
+    _schema_problems(template, modelled, problems)
+    try:
+        result.variants = _variants(template, context, modelled, result.source_map, problems)
+    except RecursionError:  # deeply nested values the depth budgets did not catch
+        result.variants = []
+        result.problem("CT001", "the template is nested too deeply to evaluate")
+    result.problems.sort(key=lambda p: (p.span.line, p.span.column))
+    return result
+
+
+class _Problems:
+    """Problems reported once, although every variant resolves the same references again."""
+
+    def __init__(self, result: ParsedInput, template: Template) -> None:
+        self.result = result
+        self.template = template
+        self.seen: set[tuple[str, str, int, int]] = set()
+
+    def report(self, rule_id: str, message: str, path: Path) -> None:
+        line, column = self.template.ref_span(path)
+        self.add(rule_id, message, line, column)
+
+    def add(self, rule_id: str, message: str, line: int, column: int, owner: Any = None, model_path: Any = ()) -> None:
+        key = (rule_id, message, line, column)
+        if key not in self.seen:
+            self.seen.add(key)
+            self.result.problem(rule_id, message, line, column, owner, model_path)
+
+
+def _check_resources(template: Template, problems: _Problems) -> list[str]:
+    """Logical ids of the resources we model; structural mistakes become CT002."""
+    out = []
+    for logical_id, resource in template.resources.items():
+        if logical_id.startswith("Fn::"):  # Fn::ForEach of AWS::LanguageExtensions: not expanded
+            continue
+        line, column = template.nearest_span(("Resources", logical_id))
+        if not isinstance(resource, dict):
+            problems.add("CT002", f"resource {logical_id} is not a mapping with Type and Properties", line, column)
+        elif not isinstance(resource.get("Type"), str):
+            problems.add("CT002", f"resource {logical_id} has no Type", line, column)
+        elif resource["Type"] in MODELLED:
+            if "Properties" in resource and not isinstance(resource["Properties"], dict):
+                line, column = template.nearest_span(("Resources", logical_id, "Properties"))
+                problems.add("CT002", f"Properties of {logical_id} is not a mapping", line, column)
+            out.append(logical_id)
+    return out
+
+
+def _schema_problems(template: Template, modelled: list[str], problems: _Problems) -> None:
+    if validate_properties is None:
+        return
+    resources = template.data.get("Resources", {})  # as loaded: duplicates are CT003's business
+    for logical_id in modelled:
+        resource = resources.get(logical_id)
+        if not isinstance(resource, dict):
+            continue
+        rtype = resource.get("Type")
+        props = resource.get("Properties", {})
+        if not isinstance(props, dict):
+            continue
+        kind = _KINDS.get(rtype)
+        owner = (kind, logical_id) if kind else None
+        for found in validate_properties(rtype, props):
+            line, column = template.nearest_span(("Resources", logical_id, "Properties") + tuple(found.path))
+            model_path = _TRAIL_PATHS.get(found.path[0], ()) if rtype == TRAIL and found.path else ()
+            problems.add("CT002", found.message, line, column, owner, model_path)
+
+
+def _variants(template: Template, context: ParseContext, modelled: list[str], source_map: SourceMap,
+              problems: _Problems) -> list[Model]:
+    conditions = Conditions(template, Resolver(template, context, lambda name: None, problems.report))
+    used = conditions.used_by(modelled)
+    assignments = conditions.assignments(used, MAX_VARIANTS)
+    if assignments is None:  # too many: one variant, undecided conditions stay unknown
+        resolver = Resolver(template, context, lambda name: conditions.evaluate(name, {}), problems.report)
+        return [_model(Build(template, resolver, source_map), modelled)]
+    models = []
+    for assignment in assignments:
+        def lookup(name: str, leaves: dict[str, bool] = assignment) -> bool | None:
+            return conditions.evaluate(name, leaves)
+
+        resolver = Resolver(template, context, lookup, problems.report, conditions.pins(assignment))
+        model = _model(Build(template, resolver, source_map), modelled)
+        model.conditions = tuple(sorted(iter_names(assignment, used, conditions)))
+        models.append(model)
+    return models
+
+
+def _model(build: Build, modelled: list[str]) -> Model:
+    context = build.resolver.context
+    model = Model(account_id=context_value(context.account_id, "account id"),
+                  region=context_value(context.region, "region"))
+    resources = build.template.resources
+    present = [lid for lid in modelled if _exists(build, resources[lid])]
+    for logical_id in present:
+        entry = BUILDERS.get(resources[logical_id]["Type"])
+        if entry is not None:
+            model.add(entry[0], entry[1](build, logical_id))
+    for rtype in ATTACHING:
+        for logical_id in present:
+            if resources[logical_id]["Type"] == rtype:
+                attach(model, build, logical_id, rtype)
+    for logical_id in present:
+        if resources[logical_id]["Type"] == "AWS::IAM::Role":
+            attach_managed_arns(model, build, logical_id)
+    for logical_id in present:
+        if resources[logical_id]["Type"] == TRAIL:
+            model.trails.append(_trail(build, model, logical_id))
+    return model
+
+
+def _exists(build: Build, resource: dict[str, Any]) -> bool:
+    name = resource.get("Condition")
+    if not isinstance(name, str) or name not in build.template.conditions:
+        return True
+    return build.resolver.condition(name) is not False
+
+
+def _trail(build: Build, model: Model, logical_id: str) -> Trail:
+    reader = Reader(build, logical_id, ("trail", logical_id))
+    context = build.resolver.context
+    trail = Trail(key=logical_id, name=name_value(reader, "TrailName"), arn=arn_value(build, logical_id),
+                  account_id=context_value(context.account_id, "account id"),
+                  home_region=context_value(context.region, "region"), **trail_fields(reader))
+    return link_trail(model, build, trail, reader)
