@@ -110,6 +110,37 @@ def read_expectations(fixture: Path) -> list[Expectation]:
     return [parse_expectation(m["body"]) for m in map(_EXPECT.match, lines) if m]
 
 
+# Fixtures that expose a bug outside this test (parser, engine, policy), as a strict xfail:
+# when the bug is fixed the case XPASSes, the run fails, and the entry must be removed.
+KNOWN_BUGS: dict[str, str] = {
+    "CT104/pass/getatt-key-arn.yaml":
+        "cfn parser: Fn::GetAtt TrailKey.Arn is Unknown without --region/--account, so CT104 is UNKNOWN, not PASS",
+    "CT104/pass/getatt-long-form.json":
+        "cfn parser: Fn::GetAtt [Key, Arn] is Unknown without --region/--account, so CT104 is UNKNOWN, not PASS",
+    "CT105/pass/log-group-and-role.yaml":
+        "cfn parser: Fn::GetAtt LogGroup.Arn / Role.Arn are Unknown without --region/--account: CT105 UNKNOWN",
+    "CT105/pass/log-group-and-role-long-form.json":
+        "cfn parser: Fn::GetAtt LogGroup.Arn / Role.Arn are Unknown without --region/--account: CT105 UNKNOWN",
+    "CT004/fail/sub-undefined-parameter.json":
+        "cfn parser: Fn::Sub stops at the first Unknown (${AWS::Region}); the undefined ${TrailLogGroupName} "
+        "after it is never reported as CT004",
+    "CT101/fail/condition-branch.yaml":
+        "cfn parser: a property written with a short-form `!If [...]` gets no span, so the finding falls back "
+        "to the logical id line (the long form `Fn::If` is located correctly)",
+    "CT103/fail/unnamed-trail-message.yaml":
+        "cfn parser/engine: an unnamed trail's name is the token ${BillingTrail}, so messages say "
+        "'Trail ${BillingTrail}' instead of 'Trail BillingTrail'",
+}
+
+
+def fixture_params() -> list[object]:
+    return [
+        pytest.param(p, id=_case_id(p), marks=[pytest.mark.xfail(reason=KNOWN_BUGS[_case_id(p)], strict=True)])
+        if _case_id(p) in KNOWN_BUGS else pytest.param(p, id=_case_id(p))
+        for p in fixture_cases()
+    ]
+
+
 def fixture_cases() -> list[Path]:
     if not RULES.is_dir():
         return []
@@ -133,7 +164,7 @@ def _show(findings: list[Finding]) -> str:
     ) or "  (no findings)"
 
 
-@pytest.mark.parametrize("fixture", fixture_cases(), ids=_case_id)
+@pytest.mark.parametrize("fixture", fixture_params())
 def test_fixture(fixture: Path) -> None:
     rule_id, outcome = fixture.parent.parent.name, fixture.parent.name
     assert outcome in OUTCOMES, f"{fixture}: folder must be one of {sorted(OUTCOMES)}"
@@ -172,9 +203,16 @@ def test_fixture(fixture: Path) -> None:
             assert f.rule_id == "CT001" and declared, f"ERROR finding: {_show([f])}"
 
 
+def test_known_bugs_name_existing_fixtures() -> None:
+    cases = {_case_id(p) for p in fixture_cases()}
+    assert set(KNOWN_BUGS) <= cases, sorted(set(KNOWN_BUGS) - cases)
+
+
 def test_fixture_tree_is_well_formed() -> None:
     """Folder names are policy ids and outcomes; every file is a fixture or a sidecar."""
     policy_ids = {p.name.split("-")[0] for p in (REPO / "policies").glob("*.yaml")}
+    stems = [p.with_suffix("") for p in fixture_cases()]
+    assert len(stems) == len(set(stems)), "two fixtures share a name (and so a .expect file)"
     for rule_dir in RULES.iterdir():
         assert rule_dir.name in policy_ids, f"{rule_dir}: no policy {rule_dir.name}"
         for outcome_dir in rule_dir.iterdir():
@@ -195,7 +233,8 @@ def test_fixture_tree_is_well_formed() -> None:
         ("CT103 PASS", Expectation("CT103", Status.PASS)),
         ("CT103 FAIL line 12", Expectation("CT103", Status.FAIL, 12)),
         ("CT104 FAIL line 9 column 7 msg=\"alias/aws\"", Expectation("CT104", Status.FAIL, 9, 7, "alias/aws")),
-        ("ct112 fail when=\"IsProd is false\"", None),
+        ("CT112 FAIL lines 3", None),
+        ("CT112 MAYBE", None),
     ],
 )
 def test_expect_syntax(body: str, expected: Expectation | None) -> None:
