@@ -141,8 +141,14 @@ def _root(data: Any) -> dict[str, Any]:
         markers = [k for k in _TEMPLATE_KEYS if k in data]
         why = f" although it has {', '.join(markers)}" if markers else ""
         raise TemplateError(f"the template has no Resources section{why}; CloudFormation requires one")
-    if not isinstance(data["Resources"], dict):
-        raise TemplateError(f"Resources is {_kind(data['Resources'])}; expected a mapping of logical ids to resources")
+    resources = data["Resources"]
+    if not isinstance(resources, dict):
+        raise TemplateError(f"Resources is {_kind(resources)}; expected a mapping of logical ids to resources")
+    if len(resources) == 1:
+        (key,) = resources
+        if key == "Ref" or (isinstance(key, str) and key.startswith("Fn::") and not key.startswith("Fn::ForEach")):
+            raise TemplateError(f"Resources is an intrinsic function ({key}); expected a mapping of logical ids "
+                                "to resources")
     return data
 
 
