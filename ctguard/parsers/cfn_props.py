@@ -93,7 +93,7 @@ class Node:
         return not _is_intrinsic(self.raw) or self.resolve() is not NO_VALUE
 
     def span(self) -> tuple[int, int] | None:
-        return self.build.template.spans.get(self.path) if self.spans else None
+        return self.build.template.key_span(self.path) if self.spans else None
 
 
 class _Root:
