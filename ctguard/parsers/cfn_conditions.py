@@ -168,6 +168,39 @@ class Conditions:
                 return False
         return True
 
+    def pins(self, assignment: dict[str, bool]) -> dict[str, Any]:
+        """Values the assignment forces on parameters: the literal a true leaf names, the one
+        allowed value left, or Unknown when the default is excluded and several remain."""
+        equal: dict[str, str] = {}
+        unequal: dict[str, set[str]] = {}
+        for key, truth in assignment.items():
+            constraint = self._constraint(key)
+            if constraint is not None:
+                name, literal = constraint
+                if truth:
+                    equal[name] = literal
+                else:
+                    unequal.setdefault(name, set()).add(literal)
+        out: dict[str, Any] = dict(equal)
+        for name, excluded in unequal.items():
+            if name in equal:
+                continue
+            allowed = self._allowed_values(name)
+            left = sorted(allowed - excluded) if allowed is not None else None
+            default = self._default(name)
+            if left is not None and len(left) == 1:
+                out[name] = left[0]
+            elif default is not None and default in excluded:
+                shown = ", ".join(sorted(excluded))
+                out[name] = Unknown(f"{name} is none of {shown} in this variant, but its value is not known")
+        return out
+
+    def _default(self, name: str) -> str | None:
+        definition = self.template.parameters.get(name)
+        if name.startswith("AWS::") or not isinstance(definition, dict) or "Default" not in definition:
+            return None
+        return _canonical(definition["Default"])
+
     def _constraint(self, key: str) -> tuple[str, str] | None:
         """``(parameter, literal)`` when the leaf is ``Equals [Ref P, literal]`` (either order)."""
         lhs, rhs = self._leaves[key]

@@ -61,11 +61,15 @@ ConditionLookup = Callable[[str], "bool | None"]
 
 
 class Resolver:
-    def __init__(self, template: Template, context: ParseContext, condition: ConditionLookup, report: Report) -> None:
+    def __init__(self, template: Template, context: ParseContext, condition: ConditionLookup, report: Report,
+                 pins: dict[str, Any] | None = None) -> None:
         self.template = template
         self.context = context
         self.condition = condition
         self.report = report
+        # Parameter (and pseudo parameter) values a variant's conditions imply: IsProd true
+        # means Env is "prod" there, whatever its default.
+        self.pins = pins or {}
         self.active: set[str] = set()  # resources whose names are being resolved (cycle guard)
 
     def resolve(self, node: Any, path: Path, trace: Trace | None = None, depth: int = 0) -> Any:
@@ -133,6 +137,9 @@ class Resolver:
 
     def _pseudo(self, name: str, trace: Trace) -> Any:
         ctx = self.context
+        if name in self.pins:
+            trace.vias.append(f"{name} (condition variant)")
+            return self.pins[name]
         if name == "AWS::Region":
             if ctx.region:
                 trace.vias.append("AWS::Region (deploy context)")
@@ -161,6 +168,11 @@ class Resolver:
         if name in self.context.variables:
             raw: Any = self.context.variables[name]
             via = f"parameter {name} (given value)"
+        elif name in self.pins:
+            raw = self.pins[name]
+            if isinstance(raw, Unknown):
+                return raw
+            via = f"parameter {name} (condition variant)"
         elif "Default" in definition:
             raw = definition["Default"]
             if isinstance(raw, Unknown):

@@ -87,9 +87,9 @@ def arn(r: Resolver, service: str, resource: Any, *, region: bool = True, accoun
     if isinstance(resource, Unknown):
         return resource
     parts = [r.pseudo("AWS::Region") if region else "", r.pseudo("AWS::AccountId") if account else ""]
-    for part in parts:
+    for part, what in zip(parts, ("region", "account id")):
         if isinstance(part, Unknown):
-            return Unknown(f"the ARN of {owner or 'this resource'} needs {part.reason}")
+            return Unknown(f"the ARN of {owner or 'this resource'} needs the {what}, known only at deploy time")
     return f"arn:{r.context.partition}:{service}:{parts[0]}:{parts[1]}:{resource}"
 
 

@@ -93,7 +93,14 @@ class Node:
         return not _is_intrinsic(self.raw) or self.resolve() is not NO_VALUE
 
     def span(self) -> tuple[int, int] | None:
-        return self.build.template.spans.get(self.path) if self.spans else None
+        return self.build.template.key_span(self.path) if self.spans else None
+
+
+class _Root:
+    __slots__ = ()
+
+
+ROOT = _Root()  # "the resource's Properties", as opposed to None: "a mapping that is not set"
 
 
 class Reader:
@@ -122,9 +129,24 @@ class Reader:
             self.build.source_map.record(self.owner, model_path, *span)
 
     def value(self, name: str, model_path: tuple[str | int, ...] | None, convert: Converter,
-              parent: Node | None = None, label: str | None = None) -> Value[Any]:
-        """Property ``name`` of ``parent`` (default: Properties) converted, as Known/Unknown/Absent."""
-        node = (parent or self.root).get(name)
+              parent: Node | None | _Root = ROOT, label: str | None = None) -> Value[Any]:
+        """Property ``name`` of ``parent`` (default: Properties) converted, as Known/Unknown/Absent.
+
+        ``parent=None`` (an enclosing mapping the template does not set) gives Absent.
+        """
+        if parent is None:
+            return ABSENT
+        base = self.root if isinstance(parent, _Root) else parent
+        if not base.is_literal_map():
+            # A mapping built by an intrinsic, or a scalar where a mapping belongs.
+            resolved = base.resolve()
+            if isinstance(resolved, Unknown):
+                return resolved
+            if not isinstance(resolved, dict):
+                where = (label or name).rsplit(".", 1)[0] if base is not self.root else "Properties"
+                return Unknown(f"{where} is {describe(resolved)}, expected a mapping")
+            base = Node(self.build, resolved, base.path, spans=False)
+        node = base.get(name)
         if node is None:
             return ABSENT
         if model_path is not None:

@@ -242,7 +242,7 @@ def alarm(build: Build, logical_id: str) -> Alarm:
             "evaluation_periods": ("EvaluationPeriods", to_int), "threshold": ("Threshold", to_float),
             "comparison_operator": ("ComparisonOperator", to_str), "actions_enabled": ("ActionsEnabled", to_bool),
             "alarm_actions": ("AlarmActions", to_str_list)}
-    return Alarm(key=logical_id, name=name_value(r, "AlarmName"), **_struct(r, None, (), "", spec))
+    return Alarm(key=logical_id, name=name_value(r, "AlarmName"), **_struct(r, r.root, (), "", spec))
 
 
 def event_rule(build: Build, logical_id: str) -> EventRule:
@@ -269,7 +269,7 @@ def event_data_store(build: Build, logical_id: str) -> EventDataStore:
             "termination_protection": ("TerminationProtectionEnabled", to_bool),
             "is_multi_region": ("MultiRegionEnabled", to_bool), "is_organization": ("OrganizationEnabled", to_bool)}
     return EventDataStore(key=logical_id, name=name_value(r, "Name"), arn=arn_value(build, logical_id),
-                          advanced_event_selectors=advanced_selectors(r), **_struct(r, None, (), "", spec))
+                          advanced_event_selectors=advanced_selectors(r), **_struct(r, r.root, (), "", spec))
 
 
 # CloudFormation type -> (model kind, builder)

@@ -68,12 +68,12 @@ class Template:
         return None
 
     def key_span(self, path: Path) -> tuple[int, int] | None:
-        return self.spans.get(path)
+        return _lookup(self.spans, path)
 
     def nearest_span(self, path: Path) -> tuple[int, int]:
         """Span of ``path`` or of its nearest recorded ancestor (line 1 without spans)."""
         for end in range(len(path), 0, -1):
-            found = self.spans.get(path[:end])
+            found = _lookup(self.spans, path[:end])
             if found is not None:
                 return found
         return (1, 1)
@@ -81,10 +81,23 @@ class Template:
     def ref_span(self, path: Path) -> tuple[int, int]:
         """Where an intrinsic at ``path`` is written: its argument, or the tag for short forms."""
         for candidate in (path + ("Ref",), path + ("Fn::GetAtt",), path + ("Fn::Sub",), path):
-            found = self.value_spans.get(candidate)
+            found = _lookup(self.value_spans, candidate)
             if found is not None:
                 return found
         return self.nearest_span(path)
+
+
+def _lookup(spans: dict[Path, tuple[int, int]], path: Path) -> tuple[int, int] | None:
+    found = spans.get(path)
+    if found is None and any(_is_function(step) for step in path):
+        # yamlload keys the children of a short-form tag (!If [c, a, b]) by the path without
+        # the function name, while the data has {"Fn::If": [...]} there.
+        found = spans.get(tuple(step for step in path if not _is_function(step)))
+    return found
+
+
+def _is_function(step: str | int) -> bool:
+    return isinstance(step, str) and (step == "Ref" or step.startswith("Fn::"))
 
 
 def load_template(text: str) -> Template:
@@ -128,8 +141,14 @@ def _root(data: Any) -> dict[str, Any]:
         markers = [k for k in _TEMPLATE_KEYS if k in data]
         why = f" although it has {', '.join(markers)}" if markers else ""
         raise TemplateError(f"the template has no Resources section{why}; CloudFormation requires one")
-    if not isinstance(data["Resources"], dict):
-        raise TemplateError(f"Resources is {_kind(data['Resources'])}; expected a mapping of logical ids to resources")
+    resources = data["Resources"]
+    if not isinstance(resources, dict):
+        raise TemplateError(f"Resources is {_kind(resources)}; expected a mapping of logical ids to resources")
+    if len(resources) == 1:
+        (key,) = resources
+        if key == "Ref" or (isinstance(key, str) and key.startswith("Fn::") and not key.startswith("Fn::ForEach")):
+            raise TemplateError(f"Resources is an intrinsic function ({key}); expected a mapping of logical ids "
+                                "to resources")
     return data
 
 

@@ -76,6 +76,7 @@ def parse(path: str, text: str, context: ParseContext) -> ParsedInput:
     except RecursionError:  # deeply nested values the depth budgets did not catch
         result.variants = []
         result.problem("CT001", "the template is nested too deeply to evaluate")
+    result.problems.sort(key=lambda p: (p.span.line, p.span.column))
     return result
 
 
@@ -150,7 +151,8 @@ def _variants(template: Template, context: ParseContext, modelled: list[str], so
         def lookup(name: str, leaves: dict[str, bool] = assignment) -> bool | None:
             return conditions.evaluate(name, leaves)
 
-        model = _model(Build(template, Resolver(template, context, lookup, problems.report), source_map), modelled)
+        resolver = Resolver(template, context, lookup, problems.report, conditions.pins(assignment))
+        model = _model(Build(template, resolver, source_map), modelled)
         model.conditions = tuple(sorted(iter_names(assignment, used, conditions)))
         models.append(model)
     return models
