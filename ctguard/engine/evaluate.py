@@ -195,7 +195,11 @@ def _location(policy: Policy) -> Path:
 
 
 def _display(trail: Trail) -> str:
-    return str(trail.name.value) if isinstance(trail.name, Known) and trail.name.value else trail.key
+    """The trail's name as users know it; a name CloudFormation would generate is shown as the logical id."""
+    name = trail.name
+    if isinstance(name, Known) and name.value and "generated" not in (name.via or ""):
+        return str(name.value)
+    return trail.key
 
 
 def _text(policy: Policy, which: str, name: str | None, truth: conditions.Truth, default: str = "") -> str:
