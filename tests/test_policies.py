@@ -125,9 +125,6 @@ KNOWN_BUGS: dict[str, str] = {
     "CT004/fail/sub-undefined-parameter.json":
         "cfn parser: Fn::Sub stops at the first Unknown (${AWS::Region}); the undefined ${TrailLogGroupName} "
         "after it is never reported as CT004",
-    "CT101/fail/condition-branch.yaml":
-        "cfn parser: a property written with a short-form `!If [...]` gets no span, so the finding falls back "
-        "to the logical id line (the long form `Fn::If` is located correctly)",
     "CT103/fail/unnamed-trail-message.yaml":
         "cfn parser/engine: an unnamed trail's name is the token ${BillingTrail}, so messages say "
         "'Trail ${BillingTrail}' instead of 'Trail BillingTrail'",
