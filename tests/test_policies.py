@@ -114,20 +114,9 @@ def read_expectations(fixture: Path) -> list[Expectation]:
 # Fixtures that expose a bug outside this test (parser, engine, policy), as a strict xfail:
 # when the bug is fixed the case XPASSes, the run fails, and the entry must be removed.
 KNOWN_BUGS: dict[str, str] = {
-    "CT104/pass/getatt-key-arn.yaml":
-        "cfn parser: Fn::GetAtt TrailKey.Arn is Unknown without --region/--account, so CT104 is UNKNOWN, not PASS",
-    "CT104/pass/getatt-long-form.json":
-        "cfn parser: Fn::GetAtt [Key, Arn] is Unknown without --region/--account, so CT104 is UNKNOWN, not PASS",
-    "CT105/pass/log-group-and-role.yaml":
-        "cfn parser: Fn::GetAtt LogGroup.Arn / Role.Arn are Unknown without --region/--account: CT105 UNKNOWN",
-    "CT105/pass/log-group-and-role-long-form.json":
-        "cfn parser: Fn::GetAtt LogGroup.Arn / Role.Arn are Unknown without --region/--account: CT105 UNKNOWN",
     "CT004/fail/sub-undefined-parameter.json":
         "cfn parser: Fn::Sub stops at the first Unknown (${AWS::Region}); the undefined ${TrailLogGroupName} "
         "after it is never reported as CT004",
-    "CT103/fail/unnamed-trail-message.yaml":
-        "cfn parser/engine: an unnamed trail's name is the token ${BillingTrail}, so messages say "
-        "'Trail ${BillingTrail}' instead of 'Trail BillingTrail'",
 }
 
 
@@ -250,8 +239,6 @@ def test_expect_syntax(body: str, expected: Expectation | None) -> None:
 TRAIL_POLICIES = sorted(p.name.split("-")[0] for p in (REPO / "policies").glob("CT1*.yaml"))
 
 
-@pytest.mark.xfail(strict=True, reason="cfn parser: Fn::GetAtt ...Arn is Unknown without --region/--account, "
-                   "so CT104 and CT105 are UNKNOWN (see KNOWN_BUGS)")
 def test_example_secure_trail_passes_everything() -> None:
     _assert_all_pass(check([EXAMPLES / "secure-trail.yaml"]))
 

@@ -69,7 +69,8 @@ def _basic_detail(selectors: tuple[EventSelector, ...]) -> str:
     for i, sel in enumerate(selectors):
         include = _value(sel.include_management_events, True)
         rwt = _value(sel.read_write_type, "All")
-        parts.append(f"selector {i + 1}: IncludeManagementEvents={include}, ReadWriteType={rwt}")
+        shown = "true" if include is True else "false" if include is False else include
+        parts.append(f"selector {i + 1} has IncludeManagementEvents {shown} and ReadWriteType {rwt}")
     return "; ".join(parts)
 
 
