@@ -157,8 +157,8 @@ class CompiledTrail:
         if status == 2:
             why = (cond.unknown_reason if cond else None) or "a condition is unknown"
             decided = DecidedBy("selectors", index, sel.name, sel.origin, field)
-            return Verdict(self.key, None, f"unknown: {where}: {field} is undecidable: {why}",
-                           decided, why, self.mode)
+            what = f"{field} is undecidable: " if field else ""
+            return Verdict(self.key, None, f"unknown: {where}: {what}{why}", decided, why, self.mode)
         if code == INVALID:
             why = sel.plan(category).why or "invalid for trails"
             return Verdict(self.key, False, f"not captured: {where} can never match {category} events: {why}",

@@ -61,9 +61,10 @@ class Condition:
         self.index, self.fs, self.always = index, fs, -1
         self.unknown_reason: str | None = None
         name = fs.field
-        self.field = name if isinstance(name, str) else "?"
+        self.field = name if isinstance(name, str) else None
         if isinstance(name, Unknown):
-            self.always, self.unknown_reason = UNKNOWN, f"field name unknown: {name.reason}"
+            # Also how normalize.py spells basic settings with no advanced equivalent.
+            self.always, self.unknown_reason = UNKNOWN, name.reason
             return
         lower = name == "readOnly"  # "True" from a YAML boolean still means true
         parts = {op: _split(getattr(fs, op), lower) for op in SELECT_OPS + DESELECT_OPS}
