@@ -1,0 +1,203 @@
+"""One CloudTrail record, reduced to what trail scope and selectors can look at.
+
+``Event.from_record`` accepts anything json.loads can produce and never raises: a missing or
+ill-typed key becomes None, so replaying a messy archive cannot stop on one odd line.  The
+derived facts (category, global-service-event) also record *how* they were derived, because a
+verdict that rests on a guess (OPEN-Q3, OPEN-Q7) must be able to say so.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from ctguard.simulate.catalogue import (
+    DATA_APIS,
+    GLOBAL_SOURCES,
+    STS_GLOBAL_HOSTS,
+    STS_SOURCE,
+    global_region,
+)
+from ctguard.simulate.policy import DEFAULT_POLICY, SimPolicy
+
+CATEGORIES = ("Management", "Data", "NetworkActivity", "Insight")
+_CATEGORY_BY_TYPE = {"AwsCloudTrailInsight": "Insight", "AwsVpceEvent": "NetworkActivity"}
+
+
+class Resource(NamedTuple):
+    type: str | None
+    arn: str | None  # the ARN, or the ARNPrefix when ``is_prefix``
+    is_prefix: bool = False
+
+
+def _s(v: Any) -> str | None:
+    return v if isinstance(v, str) else None
+
+
+def _b(v: Any) -> bool | None:
+    # Some fixtures write "true"/"True" strings; CloudTrail itself writes JSON booleans.
+    if v is True or v is False:
+        return v
+    if isinstance(v, str):
+        low = v.lower()
+        if low == "true":
+            return True
+        if low == "false":
+            return False
+    return None
+
+
+def _d(v: Any) -> dict[str, Any]:
+    return v if isinstance(v, dict) else {}
+
+
+def _resources(raw: Any) -> tuple[Resource, ...]:
+    if not isinstance(raw, list) or not raw:
+        return ()
+    out = []
+    for item in raw:
+        if not isinstance(item, dict):
+            continue  # a stringified dict in one Panther fixture: no usable fields
+        arn = item.get("ARN")
+        if arn is None:
+            arn = item.get("arn")  # older docs samples use lower case
+        if isinstance(arn, str):
+            out.append(Resource(_s(item.get("type")), arn, False))
+            continue
+        prefix = item.get("ARNPrefix")
+        out.append(Resource(_s(item.get("type")), _s(prefix), isinstance(prefix, str)))
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    event_source: str | None = None
+    event_name: str | None = None
+    event_category: str = "Management"
+    category_basis: str = "default"  # eventCategory | eventType | managementEvent | catalogue | default
+    read_only: bool | None = None
+    recipient_account_id: str | None = None
+    account_basis: str = "recipientAccountId"  # or userIdentity.accountId | missing
+    aws_region: str | None = None
+    event_type: str | None = None
+    resources: tuple[Resource, ...] = ()
+    error_code: str | None = None
+    vpc_endpoint_id: str | None = None
+    session_credential_from_console: bool | None = None
+    user_identity_arn: str | None = None
+    is_global_service_event: bool | None = False  # None: cannot tell (OPEN-Q3, STS)
+    gse_basis: str = "regional source"
+    insight_type: str | None = None
+    insight_category: str | None = None  # insightDetails.sourceEventCategory, default Management
+    event_time: str | None = None
+    event_id: str | None = None
+
+    @classmethod
+    def from_record(cls, record: Any, policy: SimPolicy = DEFAULT_POLICY) -> Event:
+        if not isinstance(record, dict):
+            return cls(category_basis="default (record is not an object)", account_basis="missing")
+        get = record.get
+        source = _s(get("eventSource"))
+        name = _s(get("eventName"))
+        event_type = _s(get("eventType"))
+        region = _s(get("awsRegion"))
+        category, category_basis = _category(record, source, name, event_type, policy)
+
+        account = _s(get("recipientAccountId"))
+        account_basis = "recipientAccountId"
+        identity = _d(get("userIdentity"))
+        if account is None:
+            account = _s(identity.get("accountId")) if policy.recipient_falls_back_to_caller else None
+            account_basis = "userIdentity.accountId" if account is not None else "missing"
+
+        insight_type = insight_category = None
+        if category == "Insight":
+            details = _d(get("insightDetails"))
+            insight_type = _s(details.get("insightType"))
+            insight_category = _s(details.get("sourceEventCategory")) or "Management"
+            gse, gse_basis = False, "Insights events are generated per Region"
+        else:
+            gse, gse_basis = _global(source, region, record, policy)
+
+        return cls(
+            event_source=source,
+            event_name=name,
+            event_category=category,
+            category_basis=category_basis,
+            read_only=_b(get("readOnly")),
+            recipient_account_id=account,
+            account_basis=account_basis,
+            aws_region=region,
+            event_type=event_type,
+            resources=_resources(get("resources")),
+            error_code=_s(get("errorCode")),
+            vpc_endpoint_id=_s(get("vpcEndpointId")),
+            session_credential_from_console=_b(get("sessionCredentialFromConsole")),
+            user_identity_arn=_s(identity.get("arn")),
+            is_global_service_event=gse,
+            gse_basis=gse_basis,
+            insight_type=insight_type,
+            insight_category=insight_category,
+            event_time=_s(get("eventTime")),
+            event_id=_s(get("eventID")),
+        )
+
+    def classify(self) -> dict[str, Any]:
+        """What the simulator decided about this record, for reports and debugging."""
+        return {
+            "category": self.event_category,
+            "category_basis": self.category_basis,
+            "read_only": self.read_only,
+            "global_service_event": self.is_global_service_event,
+            "gse_basis": self.gse_basis,
+            "account": self.recipient_account_id,
+            "account_basis": self.account_basis,
+            "region": self.aws_region,
+            "source": self.event_source,
+            "name": self.event_name,
+            "resource_types": sorted({r.type for r in self.resources if r.type}),
+        }
+
+
+def _category(
+    record: dict[str, Any], source: str | None, name: str | None, event_type: str | None,
+    policy: SimPolicy,
+) -> tuple[str, str]:
+    """R7: eventCategory, then eventType, then managementEvent, then the catalogue (OPEN-Q7)."""
+    category = record.get("eventCategory")
+    if isinstance(category, str) and category:
+        return category, "eventCategory"
+    by_type = _CATEGORY_BY_TYPE.get(event_type) if event_type else None
+    if by_type is not None:
+        return by_type, "eventType"
+    management = _b(record.get("managementEvent"))
+    if management is not None:
+        return ("Management" if management else "Data"), "managementEvent"
+    if policy.use_data_api_catalogue and source is not None and name is not None:
+        names = DATA_APIS.get(source)
+        if names is not None and name in names:
+            return "Data", "catalogue"
+    return "Management", "default"
+
+
+def _global(
+    source: str | None, region: str | None, record: dict[str, Any], policy: SimPolicy
+) -> tuple[bool | None, str]:
+    """R5 / OPEN-Q3: IAM, CloudFront, sign-in always; STS only through its global endpoint."""
+    if source is None:
+        return False, "no eventSource"
+    if source in GLOBAL_SOURCES or source in policy.extra_global_sources:
+        return True, f"{source} is a global service"
+    if source != STS_SOURCE:
+        return False, "regional source"
+    host = _s(_d(record.get("tlsDetails")).get("clientProvidedHostHeader"))
+    if host is not None:
+        if host in STS_GLOBAL_HOSTS:
+            return True, f"STS global endpoint (host {host})"
+        return False, f"STS regional endpoint (host {host})"
+    if region is None or region != global_region(region):
+        # Since Nov 2021 global-endpoint calls are recorded in the global Region only.
+        return False, "STS call recorded outside the global Region: regional endpoint"
+    forced = policy.sts_without_host_header_is_global
+    if forced is not None:
+        return forced, "STS without host header in the global Region: policy decides"
+    return None, "STS call in the global Region without tlsDetails host: endpoint unknown"
