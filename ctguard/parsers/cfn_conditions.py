@@ -37,6 +37,7 @@ class Conditions:
         self.definitions = template.conditions
         self._leaves: dict[str, tuple[Any, Any]] = {}  # key -> (lhs, rhs) raw operands
         self._fixed: dict[str, bool | None] = {}
+        self._by_id: dict[int, tuple[Any, str]] = {}  # id(argument) -> (argument, key): skips json.dumps
 
     # --- which conditions matter -------------------------------------------------------------
 
@@ -92,7 +93,11 @@ class Conditions:
     def _leaf(self, arg: Any) -> str | None:
         if not isinstance(arg, list) or len(arg) != 2:
             return None
+        seen = self._by_id.get(id(arg))
+        if seen is not None and seen[0] is arg:
+            return seen[1]
         key = json.dumps(arg, sort_keys=True, default=str)
+        self._by_id[id(arg)] = (arg, key)
         if key not in self._leaves:
             self._leaves[key] = (arg[0], arg[1])
             self._fixed[key] = self._fixed_value(arg[0], arg[1])
