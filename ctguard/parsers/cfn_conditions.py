@@ -20,7 +20,7 @@ import json
 from typing import TYPE_CHECKING, Any, Iterator
 
 from ctguard.parsers.cfn_intrinsics import Resolver, Trace
-from ctguard.values import Unknown
+from ctguard.values import Unknown, contains_unknown
 
 if TYPE_CHECKING:
     from ctguard.parsers.cfn_template import Path, Template
@@ -247,8 +247,6 @@ def _canonical(value: Any) -> str:
 
 
 def _has_unknown(value: Any) -> bool:
-    from ctguard.values import contains_unknown
-
     return contains_unknown(value) is not None
 
 
