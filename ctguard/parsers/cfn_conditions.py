@@ -20,7 +20,7 @@ import json
 from typing import TYPE_CHECKING, Any, Iterator
 
 from ctguard.parsers.cfn_intrinsics import Resolver, Trace
-from ctguard.values import Unknown
+from ctguard.values import Unknown, contains_unknown
 
 if TYPE_CHECKING:
     from ctguard.parsers.cfn_template import Path, Template
@@ -37,6 +37,7 @@ class Conditions:
         self.definitions = template.conditions
         self._leaves: dict[str, tuple[Any, Any]] = {}  # key -> (lhs, rhs) raw operands
         self._fixed: dict[str, bool | None] = {}
+        self._by_id: dict[int, tuple[Any, str]] = {}  # id(argument) -> (argument, key): skips json.dumps
 
     # --- which conditions matter -------------------------------------------------------------
 
@@ -64,23 +65,24 @@ class Conditions:
         """Truth of a named condition under a leaf assignment; None when it is not decided."""
         if name in stack or len(stack) > _MAX_DEPTH or name not in self.definitions:
             return None
-        return self._eval(self.definitions[name], leaves, stack + (name,), 0)
+        return self._eval(self.definitions[name], leaves, stack + (name,), 0, ("Conditions", name))
 
-    def _eval(self, expr: Any, leaves: dict[str, bool], stack: tuple[str, ...], depth: int) -> bool | None:
+    def _eval(self, expr: Any, leaves: dict[str, bool], stack: tuple[str, ...], depth: int,
+              path: Path) -> bool | None:
         if depth > _MAX_DEPTH or not isinstance(expr, dict) or len(expr) != 1:
             return None
         (fn, arg), = expr.items()
         if fn == "Condition":
             return self.evaluate(arg, leaves, stack) if isinstance(arg, str) else None
         if fn == "Fn::Equals":
-            key = self._leaf(arg)
+            key = self._leaf(arg, path + (fn,))
             if key is None:
                 return None
             fixed = self._fixed.get(key, _FIXED)
             return leaves.get(key) if fixed is _FIXED else fixed  # type: ignore[return-value]
         if not isinstance(arg, list):
             return None
-        values = [self._eval(item, leaves, stack, depth + 1) for item in arg]
+        values = [self._eval(item, leaves, stack, depth + 1, path + (fn, i)) for i, item in enumerate(arg)]
         if fn == "Fn::Not":
             return None if len(values) != 1 or values[0] is None else not values[0]
         if fn == "Fn::And":
@@ -89,20 +91,24 @@ class Conditions:
             return True if True in values else (None if None in values else False)
         return None
 
-    def _leaf(self, arg: Any) -> str | None:
+    def _leaf(self, arg: Any, path: Path) -> str | None:
         if not isinstance(arg, list) or len(arg) != 2:
             return None
+        seen = self._by_id.get(id(arg))
+        if seen is not None and seen[0] is arg:
+            return seen[1]
         key = json.dumps(arg, sort_keys=True, default=str)
+        self._by_id[id(arg)] = (arg, key)
         if key not in self._leaves:
             self._leaves[key] = (arg[0], arg[1])
-            self._fixed[key] = self._fixed_value(arg[0], arg[1])
+            self._fixed[key] = self._fixed_value(arg, path)
         return key
 
-    def _fixed_value(self, lhs: Any, rhs: Any) -> Any:
+    def _fixed_value(self, arg: list[Any], path: Path) -> Any:
         values = []
-        for side in (lhs, rhs):
+        for i, side in enumerate(arg):
             trace = Trace()
-            value = self.resolver.resolve(side, ("Conditions",), trace)
+            value = self.resolver.resolve(side, path + (i,), trace)
             if isinstance(value, Unknown) or trace.defaults or _has_unknown(value):
                 return _FIXED
             values.append(_canonical(value))
@@ -112,23 +118,23 @@ class Conditions:
         """The varying leaves the named conditions depend on, in first-seen order."""
         out: dict[str, None] = {}
         for name in names:
-            self._collect(self.definitions.get(name), out, {name}, 0)
+            self._collect(self.definitions.get(name), out, {name}, 0, ("Conditions", name))
         return list(out)
 
-    def _collect(self, expr: Any, out: dict[str, None], seen: set[str], depth: int) -> None:
+    def _collect(self, expr: Any, out: dict[str, None], seen: set[str], depth: int, path: Path) -> None:
         if depth > _MAX_DEPTH or not isinstance(expr, dict) or len(expr) != 1:
             return
         (fn, arg), = expr.items()
         if fn == "Condition" and isinstance(arg, str) and arg not in seen:
             seen.add(arg)
-            self._collect(self.definitions.get(arg), out, seen, depth + 1)
+            self._collect(self.definitions.get(arg), out, seen, depth + 1, ("Conditions", arg))
         elif fn == "Fn::Equals":
-            key = self._leaf(arg)
+            key = self._leaf(arg, path + (fn,))
             if key is not None and self._fixed[key] is _FIXED:
                 out[key] = None
         elif isinstance(arg, list):
-            for item in arg:
-                self._collect(item, out, seen, depth + 1)
+            for i, item in enumerate(arg):
+                self._collect(item, out, seen, depth + 1, path + (fn, i))
 
     # --- enumeration ---------------------------------------------------------------------------
 
@@ -241,8 +247,6 @@ def _canonical(value: Any) -> str:
 
 
 def _has_unknown(value: Any) -> bool:
-    from ctguard.values import contains_unknown
-
     return contains_unknown(value) is not None
 
 

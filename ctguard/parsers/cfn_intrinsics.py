@@ -10,7 +10,8 @@ from (``via``: ``"parameter Env (default)"``).
 Strings that combine parts (``Fn::Sub``, ``Fn::Join``) are Unknown as soon as one part is:
 a half-known bucket ARN would compare unequal to everything.  Nothing is ever executed, and
 every recursion is bounded by ``MAX_DEPTH`` plus a guard against resources whose names refer
-to themselves.  What a Ref/GetAtt to a resource yields lives in ``cfn_physical``.
+to themselves.  What a Ref/GetAtt to a resource yields lives in ``cfn_physical``; the
+``Fn::*`` handlers live in ``cfn_functions``.
 """
 from __future__ import annotations
 

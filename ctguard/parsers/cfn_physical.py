@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ctguard.parsers.cfn_intrinsics import NO_VALUE, Trace
 from ctguard.values import Unknown
 
 if TYPE_CHECKING:
@@ -67,8 +68,6 @@ def physical_name(r: Resolver, logical_id: str, depth: int = 0) -> Any:
         return token(logical_id)
     r.active.add(logical_id)
     try:
-        from ctguard.parsers.cfn_intrinsics import NO_VALUE, Trace
-
         value = r.resolve(props[prop], ("Resources", logical_id, "Properties", prop), Trace(), depth + 1)
     finally:
         r.active.discard(logical_id)
@@ -94,8 +93,6 @@ def arn(r: Resolver, service: str, resource: Any, *, region: bool = True, accoun
 
 
 def _role_path(r: Resolver, logical_id: str, depth: int) -> Any:
-    from ctguard.parsers.cfn_intrinsics import NO_VALUE, Trace
-
     props = r.template.resources[logical_id].get("Properties")
     if not isinstance(props, dict) or "Path" not in props:
         return "/"

@@ -12,6 +12,7 @@ expected a boolean")`` (the schema validator reports the problem itself).
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
@@ -246,8 +247,6 @@ def to_str_list(value: Any, label: str) -> tuple[str | Unknown, ...] | Unknown:
 def to_document(value: Any, label: str) -> Any:
     # Policy documents are JSON-like; CloudFormation also accepts them as a JSON string.
     if isinstance(value, str):
-        import json
-
         try:
             return json.loads(value)
         except ValueError:
@@ -255,10 +254,6 @@ def to_document(value: Any, label: str) -> Any:
     if isinstance(value, (dict, Unknown)):
         return value
     return Unknown(f"{label} is {describe(value)}, expected a mapping")
-
-
-def to_any(value: Any, label: str) -> Any:
-    return value
 
 
 def _is_intrinsic(raw: Any) -> bool:

@@ -23,7 +23,7 @@ names and key ids, ARNs from the deploy context) is described in ``cfn_physical`
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from ctguard.inputs import ParsedInput
 from ctguard.location import SourceMap
@@ -148,14 +148,23 @@ def _variants(template: Template, context: ParseContext, modelled: list[str], so
         return [_model(Build(template, resolver, source_map), modelled)]
     models = []
     for assignment in assignments:
-        def lookup(name: str, leaves: dict[str, bool] = assignment) -> bool | None:
-            return conditions.evaluate(name, leaves)
-
+        lookup = _memoised(conditions, assignment)
         resolver = Resolver(template, context, lookup, problems.report, conditions.pins(assignment))
         model = _model(Build(template, resolver, source_map), modelled)
         model.conditions = tuple(sorted(iter_names(assignment, used, conditions)))
         models.append(model)
     return models
+
+
+def _memoised(conditions: Conditions, assignment: dict[str, bool]) -> Callable[[str], bool | None]:
+    memo: dict[str, bool | None] = {}
+
+    def lookup(name: str) -> bool | None:
+        if name not in memo:
+            memo[name] = conditions.evaluate(name, assignment)
+        return memo[name]
+
+    return lookup
 
 
 def _model(build: Build, modelled: list[str]) -> Model:

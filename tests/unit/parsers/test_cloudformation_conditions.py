@@ -204,3 +204,24 @@ Resources:
     assert (problem.rule_id, problem.span.line) == ("CT004", 5)
     assert "Nope" in problem.message
     assert len(result.variants[0].trails) == 1
+
+
+def test_undefined_parameter_in_a_condition_is_reported_at_the_reference():
+    text = """
+Conditions:
+  IsProd: !Equals [!Ref Envv, prod]
+  Long:
+    Fn::Not:
+      - Fn::Equals: [{Ref: Missing}, x]
+Resources:
+  Trail:
+    Type: AWS::CloudTrail::Trail
+    Properties:
+      S3BucketName: b
+      IsLogging: !If [IsProd, true, false]
+      IsMultiRegionTrail: !If [Long, true, false]
+"""
+    result = parse("t.yaml", text, ParseContext())
+    assert [(p.rule_id, p.span.line, p.span.column) for p in result.problems] == [
+        ("CT004", 3, 20), ("CT004", 6, 28)]
+    assert "'Envv'" in result.problems[0].message
