@@ -80,16 +80,22 @@ class _Builder:
             )
         self.value_spans[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         tag = node.tag
+        intrinsic = _long_name(tag) if self.cfn_tags and tag.startswith("!") else None
+        # Children of a short-form tag live under the long form's key in the data
+        # ({"Fn::If": [...]}), so their spans must be keyed the same way.
+        inner = path + (intrinsic,) if intrinsic else path
+        if intrinsic:
+            self.value_spans[inner] = self.value_spans[path]
         if isinstance(node, yaml.ScalarNode):
             value = _scalar(node)
         elif isinstance(node, yaml.SequenceNode):
-            value = [self._item(child, path + (i,), depth) for i, child in enumerate(node.value)]
+            value = [self._item(child, inner + (i,), depth) for i, child in enumerate(node.value)]
         elif isinstance(node, yaml.MappingNode):
-            value = self._mapping(node, path, depth)
+            value = self._mapping(node, inner, depth)
         else:  # pragma: no cover - PyYAML has no other node kinds
             raise LoadError(f"unsupported YAML node {type(node).__name__}")
-        if tag.startswith("!") and self.cfn_tags:
-            return _intrinsic(tag, value, node)
+        if intrinsic:
+            return _intrinsic(intrinsic, value)
         return value
 
     def _item(self, child: yaml.Node, path: Path, depth: int) -> Any:
@@ -168,8 +174,11 @@ _TYPED = {
 }
 
 
-def _intrinsic(tag: str, value: Any, node: yaml.Node) -> Any:
-    name = _SHORT_TAGS.get(tag) or "Fn::" + tag[1:]
+def _long_name(tag: str) -> str:
+    return _SHORT_TAGS.get(tag) or "Fn::" + tag[1:]
+
+
+def _intrinsic(name: str, value: Any) -> Any:
     if name == "Fn::GetAtt" and isinstance(value, str):
         resource, _, attribute = value.partition(".")
         value = [resource, attribute]

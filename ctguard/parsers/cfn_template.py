@@ -88,16 +88,7 @@ class Template:
 
 
 def _lookup(spans: dict[Path, tuple[int, int]], path: Path) -> tuple[int, int] | None:
-    found = spans.get(path)
-    if found is None and any(_is_function(step) for step in path):
-        # yamlload keys the children of a short-form tag (!If [c, a, b]) by the path without
-        # the function name, while the data has {"Fn::If": [...]} there.
-        found = spans.get(tuple(step for step in path if not _is_function(step)))
-    return found
-
-
-def _is_function(step: str | int) -> bool:
-    return isinstance(step, str) and (step == "Ref" or step.startswith("Fn::"))
+    return spans.get(path)
 
 
 def load_template(text: str) -> Template:

@@ -28,6 +28,14 @@ def test_short_intrinsics_become_long_forms_and_spans_are_one_based() -> None:
     assert loaded.value_spans[("Resources", "Trail", "Properties", "KMSKeyId")] == (5, 17)
 
 
+def test_children_of_short_form_tags_are_keyed_like_the_long_form() -> None:
+    short = load("A: !If\n  - C\n  - {k: 1}\n  - 2\n")
+    long = load("A:\n  Fn::If:\n    - C\n    - {k: 1}\n    - 2\n")
+    assert short.data == long.data == {"A": {"Fn::If": ["C", {"k": 1}, 2]}}
+    assert short.spans[("A", "Fn::If", 1, "k")] == (3, 6)
+    assert long.spans[("A", "Fn::If", 1, "k")] == (4, 8)
+
+
 def test_yaml_scalars_follow_yaml_1_1_like_cloudformation() -> None:
     data = load("a: yes\nb: 'true'\nc: 0x10\nd: 1.5\ne: ~\nf: 2012-10-17\n").data
     assert data == {"a": True, "b": "true", "c": 16, "d": 1.5, "e": None, "f": "2012-10-17"}
