@@ -66,18 +66,40 @@ class CompiledTrail:
         self._accounts: dict[str | None, Verdict | None] = {}
         self._regions: dict[tuple[object, ...], Verdict | None] = {}
         self._insights: dict[tuple[str | None, str], Verdict] = {}
+        self._regional: dict[str | None, Verdict | None] = {}
         self._selected: dict[tuple[object, ...], Verdict] = {}
+        self._matches = [self._selector_verdict("", 1, i, -1, None)
+                         for i in range(len(self.selectors.compiled))]
 
     def evaluate(self, ev: Event) -> Verdict:
         pending = self._logging
         if pending is not None and pending.captured is False:
             return pending
-        for v in (self._account(ev), self._region(ev)):
-            if v is not None:
-                if v.captured is False:
-                    return v
-                pending = pending or v
-        v = self._insight(ev) if ev.event_category == "Insight" else self._select(ev)
+        # Stage caches are read inline (no method call) on the hot path; misses go to _account/_region.
+        try:
+            v = self._accounts[ev.recipient_account_id]
+        except KeyError:
+            v = self._account(ev)
+        if v is not None:
+            if v.captured is False:
+                return v
+            pending = pending or v
+        if ev.is_global_service_event is False and not self.ctx.enabled_regions:
+            try:
+                v = self._regional[ev.aws_region]
+            except KeyError:
+                v = self._regional[ev.aws_region] = self._region(ev)
+        else:
+            v = self._region(ev)
+        if v is not None:
+            if v.captured is False:
+                return v
+            pending = pending or v
+        if ev.event_category == "Insight":
+            v = self._insight(ev)
+        else:
+            result = self.selectors.run(ev)
+            v = self._matches[result[1]] if result[0] == 1 else self._select(ev, result)
         if v.captured is False or pending is None:
             return v
         return pending
@@ -122,8 +144,7 @@ class CompiledTrail:
         return v
 
     # -- selectors ----------------------------------------------------------------------
-    def _select(self, ev: Event) -> Verdict:
-        result = self.selectors.run(ev)
+    def _select(self, ev: Event, result: tuple[int, int, int]) -> Verdict:
         status, index, encoded = result
         hit = None
         if status == 0 and index >= 0:

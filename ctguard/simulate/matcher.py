@@ -54,12 +54,14 @@ class Condition:
 
     __slots__ = ("index", "fs", "field", "multi", "get", "eq", "sw", "ew", "neq", "nsw",
                  "new", "has_select", "unk_select", "unk_deselect", "absent_code", "always",
-                 "unknown_reason")
+                 "unknown_reason", "test")
 
     def __init__(self, index: int, fs: FieldSelector, types: frozenset[str] | None | Unknown,
                  policy: SimPolicy) -> None:
         self.index, self.fs, self.always = index, fs, -1
         self.unknown_reason: str | None = None
+        # ``test`` is bound once to the variant this field needs, saving a dispatch per event.
+        self.test: Callable[[Event], int] = self._const
         name = fs.field
         self.field = name if isinstance(name, str) else None
         if isinstance(name, Unknown):
@@ -93,13 +95,30 @@ class Condition:
             self.get = resource_types
         else:
             self.get = single_getter(name, policy) or (lambda ev: None)
+        if self.always < 0:
+            self.test = self._many if self.multi else self._single
 
-    def test(self, ev: Event) -> int:
-        if self.always >= 0:
-            return self.always
-        if self.multi:
-            return self.test_many(self.get(ev))
-        return self.test_value(self.get(ev))
+    def _const(self, ev: Event) -> int:
+        return self.always
+
+    def _many(self, ev: Event) -> int:
+        return self.test_many(self.get(ev))
+
+    def _single(self, ev: Event) -> int:
+        v = self.get(ev)  # test_value inlined: this is the innermost loop of a replay
+        if v is None:
+            return self.absent_code
+        if v in self.neq:
+            return HIT_NOT_EQUALS
+        if self.nsw and v.startswith(self.nsw):
+            return HIT_NOT_STARTS
+        if self.new and v.endswith(self.new):
+            return HIT_NOT_ENDS
+        if self.has_select and not (
+            v in self.eq or (self.sw and v.startswith(self.sw)) or (self.ew and v.endswith(self.ew))
+        ):
+            return UNKNOWN if self.unk_select else MISS
+        return UNKNOWN if self.unk_deselect else MATCH
 
     def test_value(self, v: str | None) -> int:
         if v is None:

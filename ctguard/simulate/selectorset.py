@@ -8,11 +8,12 @@ the first).  Selectors that cannot match a category at all are sorted out once p
 from __future__ import annotations
 
 from ctguard.simulate.events import Event
-from ctguard.simulate.matcher import INVALID, MATCHED, UNKNOWN, CompiledSelector
+from ctguard.simulate.matcher import INVALID, MATCH, MATCHED, UNKNOWN, CompiledSelector, Condition, enc
 from ctguard.simulate.normalize import Normalized
 from ctguard.simulate.policy import SimPolicy
 
 Result = tuple[int, int, int]
+Candidate = tuple[int, tuple[Condition, ...], int]  # selector index, runtime conditions, unknown index
 NOTHING: Result = (0, -1, -1)  # no selector at all could match
 UNDETERMINED: Result = (2, -1, -1)  # the selector list itself is unknown
 
@@ -27,7 +28,7 @@ class SelectorSet:
             CompiledSelector(i, s, policy, origins[i] if i < len(origins) else None)
             for i, s in enumerate(normalized.selectors)
         )
-        self._by_cat: dict[str, tuple[tuple[CompiledSelector, ...], Result]] = {}
+        self._by_cat: dict[str, tuple[tuple[Candidate, ...], Result]] = {}
         self._matched = tuple((1, i, MATCHED) for i in range(len(self.compiled)))
 
     def run(self, ev: Event) -> Result:
@@ -40,25 +41,34 @@ class SelectorSet:
         if not candidates:
             return static
         first_fail: Result | None = None
-        unknown: Result | None = None
-        for sel in candidates:
-            r = sel.match(ev)
-            if r == MATCHED:
-                return self._matched[sel.index]
-            if r % 8 == UNKNOWN:
-                if unknown is None:
-                    unknown = (2, sel.index, r)
-            elif first_fail is None:
-                first_fail = (0, sel.index, r)
-        return unknown or first_fail  # type: ignore[return-value]
+        unknown_result: Result | None = None
+        # CompiledSelector.match inlined: one call per condition instead of three.
+        for index, conds, unknown in candidates:
+            for cond in conds:
+                code = cond.test(ev)
+                if code == MATCH:
+                    continue
+                if code == UNKNOWN:
+                    if unknown < 0 or cond.index < unknown:
+                        unknown = cond.index
+                    continue
+                if first_fail is None:
+                    first_fail = (0, index, enc(cond.index, code))
+                break
+            else:
+                if unknown < 0:
+                    return self._matched[index]
+                if unknown_result is None:
+                    unknown_result = (2, index, enc(unknown, UNKNOWN))
+        return unknown_result or first_fail  # type: ignore[return-value]
 
-    def _build(self, category: str) -> tuple[tuple[CompiledSelector, ...], Result]:
-        candidates = []
+    def _build(self, category: str) -> tuple[tuple[Candidate, ...], Result]:
+        candidates: list[Candidate] = []
         statics: list[Result] = []
         for sel in self.compiled:
             plan = sel.plan(category)
             if plan.static is None:
-                candidates.append(sel)
+                candidates.append((sel.index, plan.conds, plan.unknown_index))
             else:
                 statics.append((0, sel.index, plan.static))
         invalid = [r for r in statics if r[2] % 8 == INVALID]
