@@ -45,10 +45,6 @@ class SimPolicy:
     # either put order except the one moto gets wrong.  False makes such trails Unknown.
     advanced_wins_over_basic: bool = True
 
-    # OPEN-Q6.  Org-trail data selectors naming member-account resources match member events
-    # by plain ARN comparison (UG23-creating-trail-organization says member ARNs may be added).
-    org_member_arns_match: bool = True
-
     # OPEN-Q7.  Records with neither eventCategory, eventType hint nor managementEvent are
     # classified by a small catalogue of data APIs (catalogue.py); everything else defaults to
     # Management, the category of all CloudTrail records before data events existed.
@@ -76,3 +72,9 @@ DEFAULT_POLICY = SimPolicy()
 # OPEN-Q4 made explicit: IncludeGlobalServiceEvents is read as stored, Absent → True (the API
 # default); a multi-Region trail storing False gets no GSE (the combination AWS refuses).
 IGSE_READ_AS_STORED = True
+
+# OPEN-Q6 made explicit: an organization trail's data selectors that name member-account
+# resources match the member's own calls on them (UG23-creating-trail-organization: member ARNs
+# may be added and are logged without cross-account setup).  ARN tests are plain string
+# comparisons that never look at whose account the resource is in, so there is nothing to switch.
+ORG_MEMBER_ARNS_MATCH = True

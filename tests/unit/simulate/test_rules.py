@@ -21,7 +21,14 @@ from ctguard.model import (
     Trail,
     TrailStatus,
 )
-from ctguard.simulate.evaluate import SimContext, Verdict, captured_by_any, compile_trail, evaluate
+from ctguard.simulate.evaluate import (
+    SimContext,
+    Verdict,
+    captured_by_any,
+    compile_trail,
+    evaluate,
+    evaluate_trails,
+)
 from ctguard.simulate.events import Event
 from ctguard.simulate.explain import render_text, verdict_to_dict
 from ctguard.simulate.policy import SimPolicy
@@ -524,14 +531,9 @@ def test_evaluate_trails_and_captured_by_any() -> None:
     ctx = SimContext()
     default, s3_all = trail(key="d"), trail(key="s", event_selectors=basic(EventSelector(data_resources=Known((S3_DR("arn:aws:s3"),)))))
     unknown = trail(key="u", advanced_event_selectors=Unknown("x"))
-    assert [v.captured for v in evaluate_trails_([default, s3_all], ev, ctx)] == [False, True]
+    assert [v.captured for v in evaluate_trails([default, s3_all], ev, ctx)] == [False, True]
     assert captured_by_any([default, s3_all], ev, ctx) is True
     assert captured_by_any([default, unknown], ev, ctx) is None
     assert captured_by_any([default], ev, ctx) is False
     assert captured_by_any([compile_trail(s3_all, ctx)], ev, ctx) is True
 
-
-def evaluate_trails_(trails: list[Trail], ev: Event, ctx: SimContext) -> list[Verdict]:
-    from ctguard.simulate.evaluate import evaluate_trails
-
-    return evaluate_trails(trails, ev, ctx)
