@@ -280,6 +280,12 @@ class Model:
     )
     account_id: Value[str] = ABSENT
     region: Value[str] = ABSENT
+    # Account-level facts; live audits and snapshots set them, IaC inputs leave them Absent.
+    organization_id: Value[str] = ABSENT
+    is_organization_management_account: Value[bool] = ABSENT
+    enabled_regions: Value[tuple[str, ...]] = ABSENT
+    audited_regions: Value[tuple[str, ...]] = ABSENT
+    account_public_access_block: PublicAccessBlock | None = None
     # For CloudFormation Conditions: the truth assignment this variant was built under.
     conditions: tuple[tuple[str, bool], ...] = ()
 
