@@ -59,6 +59,7 @@ class Finding:
     model_path: tuple[str | int, ...] = ()
     source_kind: str = ""
     conditions: str | None = None  # CloudFormation condition assignment that produced it
+    remediation: str | None = field(default=None, compare=False)  # fix in the input's own language
     suppression: Suppression | None = field(default=None, compare=False)
 
     def fingerprint(self) -> str:

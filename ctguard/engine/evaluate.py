@@ -157,7 +157,18 @@ def _merge(policy: Policy, owner: Owner, results: list[tuple[Model, _Result]], v
         model_path=worst.path,
         source_kind=parsed.kind,
         conditions=cond_text,
+        remediation=remediation_for(policy, parsed.kind) if worst.status is Status.FAIL else None,
     )
+
+
+# Which docs.fix entry speaks the input's language; live inputs are fixed with the CLI.
+_FIX_LANGUAGE = {"cloudformation": "cloudformation", "terraform": "terraform", "terraform-plan": "terraform"}
+
+
+def remediation_for(policy: Policy, input_kind: str) -> str | None:
+    fix = (policy.docs or {}).get("fix") or {}
+    text = fix.get(_FIX_LANGUAGE.get(input_kind, "cli")) or fix.get("cli")
+    return str(text).strip() if text else None
 
 
 def _problem_finding(parsed: ParsedInput, problem: InputProblem, by_id: dict[str, Policy]) -> Finding:

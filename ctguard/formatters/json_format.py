@@ -29,6 +29,8 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "conditions": f.conditions,
         "fingerprint": f.fingerprint(),
     }
+    if f.remediation:
+        out["remediation"] = f.remediation
     if f.suppression is not None:
         out["suppression"] = {"source": f.suppression.source, "reason": f.suppression.reason,
                               "expires": f.suppression.expires}

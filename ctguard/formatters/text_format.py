@@ -18,7 +18,11 @@ def line_for(f: Finding) -> str:
 def render(report: Report, options: dict[str, Any]) -> str:
     show_passed = options.get("show_passed", False)
     shown = [f for f in report.findings if f.status is not Status.PASS or show_passed]
-    lines = [line_for(f) for f in shown]
+    lines = []
+    for f in shown:
+        lines.append(line_for(f))
+        if f.remediation and options.get("fixes", True):
+            lines.append(f"    fix: {f.remediation}")
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
 
@@ -38,4 +42,6 @@ def render_colour(report: Report, options: dict[str, Any]) -> None:
             f"[bold]{escape(f.file)}:{f.line}:{f.column}:[/] [{colour}]{f.rule_id} "
             f"{f.severity.value.upper()}[/] {escape(_TAG[f.status] + f.message)}"
         )
+        if f.remediation and options.get("fixes", True):
+            console.print(f"    [dim]fix: {escape(f.remediation)}[/]")
     console.print(escape(summary_line(report)), style="bold")
