@@ -19,6 +19,11 @@ The test asserts that
 * no parser problem (CT001-CT005) goes undeclared: fixtures are otherwise valid templates;
 * nothing raises and no policy ends in ERROR (other than a declared CT001).
 
+A fixture is a file (CloudFormation, plan or snapshot JSON) or a directory holding a Terraform
+module (``*.tf`` / ``*.tf.json``; expect lines in the leading ``#``/``//`` comments of its
+``.tf`` files). A ``# context: account=111122223333 region=eu-west-1`` line gives the deploy
+context for that case.
+
 The three templates under ``examples/cloudformation/`` are checked here as well.
 """
 from __future__ import annotations
@@ -42,6 +47,37 @@ PARSER_RULES = frozenset({"CT001", "CT002", "CT003", "CT004", "CT005"})
 _WORST_FIRST = (Status.ERROR, Status.FAIL, Status.UNKNOWN, Status.PASS)
 _EXPECT = re.compile(r"^\s*(?:#|//)?\s*expect:\s*(?P<body>.+?)\s*$")
 _SUFFIXES = {".yaml", ".yml", ".json", ".template"}
+_CONTEXT = re.compile(r"^\s*(?:#|//)\s*context:\s*(?P<body>.+?)\s*$")
+
+
+def _is_module_dir(path: Path) -> bool:
+    return path.is_dir() and any(p.name.endswith((".tf", ".tf.json")) for p in path.iterdir())
+
+
+def _comment_lines(fixture: Path) -> list[str]:
+    """The leading comment block of a file, or of every .tf file of a module directory."""
+    files = sorted(p for p in fixture.iterdir() if p.suffix == ".tf") if fixture.is_dir() else [fixture]
+    lines: list[str] = []
+    for file in files:
+        for line in file.read_bytes().decode("utf-8", errors="replace").splitlines():
+            if not line.strip():
+                continue
+            if not line.lstrip().startswith(("#", "//")):
+                break
+            lines.append(line)
+    return lines
+
+
+def read_context(fixture: Path) -> ParseContext | None:
+    sidecar = fixture.with_suffix(".expect")
+    if fixture.is_file() and sidecar.is_file():
+        lines = sidecar.read_text(encoding="utf-8").splitlines()
+    else:
+        lines = _comment_lines(fixture)
+    for m in filter(None, map(_CONTEXT.match, lines)):
+        values = dict(word.split("=", 1) for word in shlex.split(m["body"]))
+        return ParseContext(account_id=values.get("account"), region=values.get("region"))
+    return None
 
 
 @dataclass(frozen=True)
@@ -96,18 +132,11 @@ def parse_expectation(body: str) -> Expectation:
 
 
 def read_expectations(fixture: Path) -> list[Expectation]:
-    lines: list[str] = []
     sidecar = fixture.with_suffix(".expect")
-    if sidecar.is_file():
-        lines += sidecar.read_text(encoding="utf-8").splitlines()
+    if fixture.is_file() and sidecar.is_file():
+        lines = sidecar.read_text(encoding="utf-8").splitlines()
     else:
-        text = fixture.read_bytes().decode("utf-8", errors="replace")
-        for line in text.splitlines():  # leading comment block only
-            if not line.strip():
-                continue
-            if not line.lstrip().startswith("#"):
-                break
-            lines.append(line)
+        lines = _comment_lines(fixture)
     return [parse_expectation(m["body"]) for m in map(_EXPECT.match, lines) if m]
 
 
@@ -131,7 +160,8 @@ def fixture_params() -> list[object]:
 def fixture_cases() -> list[Path]:
     if not RULES.is_dir():
         return []
-    return sorted(p for p in RULES.glob("*/*/*") if p.is_file() and p.suffix in _SUFFIXES)
+    return sorted(p for p in RULES.glob("*/*/*")
+                  if (p.is_file() and p.suffix in _SUFFIXES) or _is_module_dir(p))
 
 
 def _case_id(path: Path) -> str:
@@ -158,7 +188,7 @@ def test_fixture(fixture: Path) -> None:
     expectations = read_expectations(fixture)
     assert expectations, f"{fixture}: no `expect:` line (leading comment or sibling .expect file)"
 
-    report = check([fixture])  # (c): must not raise
+    report = check([fixture], context=read_context(fixture))  # (c): must not raise
     findings = report.findings
     listing = _show(findings)
 
@@ -205,7 +235,10 @@ def test_fixture_tree_is_well_formed() -> None:
         for outcome_dir in rule_dir.iterdir():
             assert outcome_dir.name in OUTCOMES, f"{outcome_dir}: expected pass, fail or unknown"
             for file in outcome_dir.iterdir():
-                if file.suffix == ".expect":
+                if file.is_dir():
+                    assert _is_module_dir(file), f"{file}: a fixture directory must hold a Terraform module"
+                    assert read_expectations(file), f"{file}: no `expect:` line in its .tf files"
+                elif file.suffix == ".expect":
                     siblings = [file.with_suffix(s) for s in _SUFFIXES]
                     assert any(s.is_file() for s in siblings), f"{file}: no fixture beside it"
                 else:
