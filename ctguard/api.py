@@ -54,8 +54,14 @@ def check(
     context = context or ParseContext()
     if policies is None:
         policies = load_policies(tuple(policy_dirs))
+    return evaluate(load_inputs([os.fspath(p) for p in paths], context), policies, settings)
+
+
+def evaluate(inputs: Iterable[ParsedInput], policies: list[Policy], settings: Settings | None = None) -> Report:
+    """Run the policies over inputs that are already parsed (live audits build them from a CallStore)."""
+    settings = settings or Settings()
     report = Report(policies=policies)
-    for parsed in load_inputs([os.fspath(p) for p in paths], context):
+    for parsed in inputs:
         report.inputs.append(parsed)
         report.findings.extend(evaluate_input(parsed, policies, settings))
     report.findings.sort(key=Finding.sort_key)
@@ -69,4 +75,4 @@ def load_inputs(paths: list[str], context: ParseContext) -> Iterable[ParsedInput
     yield from dispatch.parse_paths(paths, context)
 
 
-__all__ = ["Finding", "Report", "Settings", "Severity", "Status", "check", "load_inputs"]
+__all__ = ["Finding", "Report", "Settings", "Severity", "Status", "check", "evaluate", "load_inputs"]
