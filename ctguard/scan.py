@@ -106,6 +106,8 @@ def sniff(path: str, head: bytes) -> str | None:
         return None
     if suffix == ".json" and b'"planned_values"' in head and b'"format_version"' in head:
         return "terraform-plan" if b"aws_cloudtrail" in head else None
+    if b"\x00" in head and _CT_TYPES.search(head):
+        return "cloudformation"  # looks CloudTrail-related but is binary: decoding reports it
     if _CFN_HINT.search(head):
         if _CT_TYPES.search(head) or _RELATED.search(head):
             return "cloudformation"
