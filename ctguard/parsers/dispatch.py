@@ -5,13 +5,16 @@ template never imports the Terraform stack (lark) and vice versa.
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ctguard import scan, yamlload
 from ctguard.inputs import PARSE_ERROR, ParsedInput
 from ctguard.parsers.context import ParseContext
+
+log = logging.getLogger(__name__)
 
 
 def parse_paths(paths: list[str], context: ParseContext) -> Iterator[ParsedInput]:
@@ -31,14 +34,17 @@ def parse_paths(paths: list[str], context: ParseContext) -> Iterator[ParsedInput
             continue
         if suffix not in scan.TEMPLATE_SUFFIXES:
             continue
-        parsed = _parse_file(path, size, context)
+        parsed = _guarded(path, lambda: _parse_file(path, size, context))
         if parsed is not None:
             yield parsed
     called = _called_modules(list(tf_dirs))
     for directory in tf_dirs:
         if os.path.realpath(directory) in called:
             continue  # judged through its caller, with the caller's inputs
-        yield from _parse_terraform(directory, context)
+        try:
+            yield from _parse_terraform(directory, context)
+        except Exception as exc:  # noqa: BLE001 - see _guarded
+            yield _internal_error(directory, exc)
 
 
 _MODULE_SOURCE = re.compile(r'\bsource\s*=\s*"(\.\.?/[^"]*)"')
@@ -111,6 +117,22 @@ def _parse_terraform(directory: str, context: ParseContext) -> Iterator[ParsedIn
     if not terraform.tf_dir_is_cloudtrail_related(directory):
         return
     yield from terraform.parse_module(directory, context)
+
+
+def _guarded(path: str, parse: Callable[[], ParsedInput | None]) -> ParsedInput | None:
+    """A parser bug must cost one input, not the run: the input gets CT001 and the rest is checked."""
+    try:
+        return parse()
+    except RecursionError:
+        return _unusable(path, "unknown", f"{path} is nested too deeply to read")
+    except Exception as exc:  # noqa: BLE001
+        return _internal_error(path, exc)
+
+
+def _internal_error(path: str, exc: Exception) -> ParsedInput:
+    log.debug("parser raised on %s", path, exc_info=True)
+    return _unusable(path, "unknown", f"ctguard could not read {path}: internal parser error "
+                     f"({type(exc).__name__}: {exc}); please report it (--debug shows details)")
 
 
 def _utf16(data: bytes) -> bytes:
