@@ -172,7 +172,9 @@ def _elsewhere(model: Model, item: CisItem, group: Group) -> str:
     for flt in model.all("metric_filter"):
         pattern, target = flt.pattern, flt.log_group_name
         if isinstance(pattern, Known) and isinstance(target, Known) and judge_filter(item, str(pattern.value)).passes:
-            return (f" (metric filter {display_filter(flt)} matches it but is on log group {target.value}, "
+            linked = model.resource("log_group", flt.log_group)
+            shown = display(linked, linked.key) if linked is not None else target.value
+            return (f" (metric filter {display_filter(flt)} matches it but is on log group {shown}, "
                     "which no trail writes to)")
     return ""
 

@@ -1,7 +1,7 @@
 """The links of the monitoring chain that do not involve pattern semantics: the trail, its
 log group, the alarm's settings, its SNS action and the topic's subscriptions.
 
-"Sensible alarm" (documented in docs/monitoring.md and the policies): one matching event in
+"Sensible alarm" (stated in the CT5xx policies' docs.what): one matching event in
 one period must put the alarm into ALARM.  So the statistic is Sum or SampleCount, the
 comparison is GreaterThanOrEqualToThreshold with 0 < threshold <= the value one event
 publishes, or GreaterThanThreshold with 0 <= threshold < it; DatapointsToAlarm (default:
