@@ -161,6 +161,10 @@ def _group_chain(model: Model, item: CisItem, group: Group) -> Step:
     where = f"log group {group.label}"
     if on_group:
         found = _filter_steps(model, item, on_group, where, group.owner, group.path)
+    elif group.key is None and not isinstance(model.audited_regions, Known):
+        # The log group is defined outside this input, so its filters may well be too.
+        found = unknown(FILTER, f"{where} is defined outside this input, and so may be its metric filters "
+                                f"(none here matches {label(item)})", group.owner, group.path)
     else:
         found = fail(FILTER, f"{where} has no metric filter for {label(item)}{_elsewhere(model, item, group)}",
                      group.owner, group.path)
@@ -241,17 +245,20 @@ def _rule_step(model: Model, item: CisItem, rule: EventRule) -> Step | None:
 # --- entry point ---------------------------------------------------------------------------
 
 def walk(model: Model, item: CisItem) -> Step | None:
-    """The best chain for ``item``; None when the input has nothing to judge (no trail, no
-    filter, no rule, and it is not a live account)."""
+    """The best chain for ``item``; None when the item is not judged on this input.
+
+    An input that defines no metric filter, alarm or EventBridge rule does not try to monitor
+    anything (a trail stack whose alarms live in a monitoring stack, say): the items are judged
+    where the monitoring is defined, and in live audits, where the whole account is seen."""
+    live = isinstance(model.audited_regions, Known)
+    if not live and not any(model.all(kind) for kind in ("metric_filter", "alarm", "event_rule")):
+        return None
     candidates: list[Step] = [_trail_chain(model, item, trail) for trail in model.trails]
     if not model.trails:
         orphan = _orphan_chain(model, item)
         if orphan is not None:
             candidates.append(orphan)
     candidates += [s for s in (_rule_step(model, item, r) for r in model.all("event_rule")) if s is not None]
-    if not candidates and not isinstance(model.audited_regions, Known) and not model.all("event_rule") \
-            and not model.all("alarm"):
-        return None
     return any_of(candidates, fail(LOG_GROUP, "no trail writes to a CloudWatch Logs group"))
 
 
@@ -260,8 +267,9 @@ def check(ctx: CheckContext) -> Outcome:
     values = {"item": label(item)}
     step = walk(ctx.model, item)
     if step is None:
-        return Outcome(Status.PASS, message=f"{label(item)}: not applicable, this input defines no trail "
-                                            "and no monitoring resources")
+        return Outcome(Status.PASS, message=f"{label(item)}: not applicable, this input defines no metric "
+                                            "filter, alarm or EventBridge rule (judged where they are defined, "
+                                            "or in a live audit)")
     if step.passed:
         return Outcome(Status.PASS, values={**values, "detail": " -> ".join(f for f in step.facts if f)})
     key = "detail" if step.status is Status.FAIL else "reason"
