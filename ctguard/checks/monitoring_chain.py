@@ -161,6 +161,11 @@ def _group_chain(model: Model, item: CisItem, group: Group) -> Step:
     where = f"log group {group.label}"
     if on_group:
         found = _filter_steps(model, item, on_group, where, group.owner, group.path)
+    elif _other_account(model, group):
+        # An organization trail seen from a member account: the log group and its filters live in
+        # the management account (prowler #2438 fails every item here).
+        found = unknown(FILTER, f"{where} is in account {group.account}, whose metric filters cannot be seen "
+                                "from this one", group.owner, group.path)
     elif group.key is None and not isinstance(model.audited_regions, Known):
         # The log group is defined outside this input, so its filters may well be too.
         found = unknown(FILTER, f"{where} is defined outside this input, and so may be its metric filters "
@@ -169,6 +174,11 @@ def _group_chain(model: Model, item: CisItem, group: Group) -> Step:
         found = fail(FILTER, f"{where} has no metric filter for {label(item)}{_elsewhere(model, item, group)}",
                      group.owner, group.path)
     return any_of([found, *pending], found)
+
+
+def _other_account(model: Model, group: Group) -> bool:
+    account = model.account_id
+    return bool(group.account and isinstance(account, Known) and account.value and account.value != group.account)
 
 
 def _elsewhere(model: Model, item: CisItem, group: Group) -> str:

@@ -71,6 +71,12 @@ class Group:
     owner: tuple[str, str]
     path: tuple[str, ...]
     region: str | None = None
+    account: str | None = None
+
+
+def arn_account(arn: str) -> str | None:
+    parts = arn.split(":")
+    return parts[4] or None if len(parts) > 5 and parts[0] == "arn" else None
 
 
 def arn_region(arn: str) -> str | None:
@@ -95,13 +101,14 @@ def log_group_step(model: Model, trail: Trail) -> tuple[Step, Group | None]:
             f"log group {group.key} has no name in this input")
         region = group.region.value if isinstance(group.region, Known) else None
         found = Group(group.key, gname, display(group, group.key), ("log_group", group.key), (),
-                      region or (arn_region(arn_text) if arn_text else None))
+                      region or (arn_region(arn_text) if arn_text else None),
+                      arn_account(arn_text) if arn_text else None)
     elif arn_text:
         gname = arn_log_group_name(arn_text)
         if gname is None:
             return fail(LOG_GROUP, f"trail {name}'s CloudWatchLogsLogGroupArn {arn_text} is not a log group ARN",
                         owner, path), None
-        found = Group(None, Known(gname), gname, owner, path, arn_region(arn_text))
+        found = Group(None, Known(gname), gname, owner, path, arn_region(arn_text), arn_account(arn_text))
     elif isinstance(arn, Unknown):
         return unknown(LOG_GROUP, f"the log group trail {name} writes to is not known: {arn.reason}",
                        owner, path), None

@@ -44,6 +44,15 @@ def _model(**changes: object) -> Model:
     return model
 
 
+def test_organization_trail_log_group_in_another_account_is_unknown() -> None:
+    model = _model(trail={"cloudwatch_logs_log_group_arn": Known(ARN.replace("111122223333", "999988887777")),
+                          "is_organization": Known(True)})
+    model.account_id = Known("111122223333")
+    model.resources["metric_filter"].clear()
+    step = walk(model, ROOT)
+    assert step is not None and step.status is Status.UNKNOWN and "account 999988887777" in step.message
+
+
 def test_step_combinators() -> None:
     assert any_of([fail(TRAIL, "a"), fail(ALARM, "deep")], fail(0, "none")).message == "deep"
     assert any_of([fail(ALARM, "deep"), unknown(TRAIL, "maybe")], fail(0, "none")).status is Status.UNKNOWN
