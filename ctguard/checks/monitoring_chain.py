@@ -12,6 +12,7 @@ outside the input, FAIL with the first broken link of the chain that got furthes
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Iterable
 
 from ctguard.checks.monitoring_links import (
@@ -51,6 +52,12 @@ def _verdict_text(verdict: FilterVerdict) -> str:
     if verdict.overbroad:
         parts.append(f"also matches unrelated {_shown(verdict.overbroad)}")
     return " and ".join(parts)
+
+
+@lru_cache(maxsize=4096)
+def _judge(key: str, pattern: str) -> FilterVerdict:
+    """Filters repeat across policies, variants and inputs: judge each text once per item."""
+    return judge_filter(key, pattern)
 
 
 def _caught(item: CisItem, verdict: FilterVerdict) -> int:
@@ -133,7 +140,7 @@ def _filter_steps(model: Model, item: CisItem, filters: Iterable[MetricFilter], 
             steps.append(unknown(FILTER, f"the pattern of metric filter {display_filter(flt)} is not known: "
                                          f"{pattern.reason}", here, at))
             continue
-        verdict = judge_filter(item, str(pattern.value))
+        verdict = _judge(item.key, str(pattern.value))
         if verdict.passes:
             steps.append(all_of(ok(FILTER, f"metric filter {display_filter(flt)}"),
                                 lambda flt=flt: _metric_step(model, flt)))
@@ -185,7 +192,7 @@ def _elsewhere(model: Model, item: CisItem, group: Group) -> str:
     """Name a filter that would do, but sits on a log group no trail writes to."""
     for flt in model.all("metric_filter"):
         pattern, target = flt.pattern, flt.log_group_name
-        if isinstance(pattern, Known) and isinstance(target, Known) and judge_filter(item, str(pattern.value)).passes:
+        if isinstance(pattern, Known) and isinstance(target, Known) and _judge(item.key, str(pattern.value)).passes:
             linked = model.resource("log_group", flt.log_group)
             shown = display(linked, linked.key) if linked is not None else target.value
             return (f" (metric filter {display_filter(flt)} matches it but is on log group {shown}, "
