@@ -113,6 +113,8 @@ def _alarms_for(model: Model, flt: MetricFilter, index: int, transformation: Any
             continue
         if (a_metric.value, a_namespace.value) != (metric.value, namespace.value):
             continue
+        if isinstance(alarm.region, Known) and isinstance(flt.region, Known) and alarm.region.value != flt.region.value:
+            continue  # metrics are regional: an alarm elsewhere watches another metric of the same name
         steps.append(all_of(alarm_settings_step(alarm, transformation.metric_value),
                             lambda alarm=alarm: action_step(model, alarm)))
     return any_of(steps, fail(ALARM, f"metric {shown} has no alarm", owner, path))

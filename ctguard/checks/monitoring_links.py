@@ -17,7 +17,7 @@ from ctguard.checks.monitoring_steps import (
     ACTION, ALARM, LOG_GROUP, SUBSCRIPTION, TRAIL, Step, any_of, every, fail, ok, unknown,
 )
 from ctguard.model import Alarm, LogGroup, Model, Topic, Trail
-from ctguard.values import Absent, Known, Unknown, resolve
+from ctguard.values import Known, Unknown, resolve
 
 SENSIBLE_STATISTICS = ("Sum", "SampleCount")
 MAX_PERIOD = 3600
@@ -232,10 +232,6 @@ def logging_trail_step(model: Model, depth: int) -> Step:
         fail(TRAIL, "EventBridge receives CloudTrail events only while a trail is logging, and there is none")
     found = any_of(steps, none)
     return ok(depth) if found.passed else found
-
-
-def is_absent(value: Any) -> bool:
-    return isinstance(value, Absent)
 
 
 __all__ = ["Group", "action_step", "alarm_settings_step", "display", "log_group_step", "logging_trail_step",

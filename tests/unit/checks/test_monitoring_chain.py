@@ -77,6 +77,8 @@ def test_complete_chain_passes() -> None:
     ({"metric_filter": {"pattern": Known('{ $.userIdentity.type = "Root" }')}}, Status.FAIL,
      "also matches unrelated s3:GetBucketAcl (Root, invokedBy a service)"),
     ({"alarm": {"namespace": Known("Other")}}, Status.FAIL, "metric CIS/RootUsage has no alarm"),
+    ({"alarm": {"region": Known("us-east-1")}, "metric_filter": {"region": Known("eu-west-1")}}, Status.FAIL,
+     "metric CIS/RootUsage has no alarm"),
     ({"alarm": {"actions_enabled": Known(False)}}, Status.FAIL, "actions disabled"),
     ({"alarm": {"alarm_actions": Known(("arn:aws:sns:eu-west-1:999988887777:elsewhere",))}}, Status.UNKNOWN,
      "defined outside this input"),
