@@ -217,6 +217,9 @@ class MetricFilter:
     filter_name: Value[str] = _f()
     pattern: Value[str] = _f("")
     transformations: Value[tuple[MetricTransformation, ...]] = _f(())
+    # Key of the LogGroup in the same Model that log_group_name names; None when not defined there.
+    log_group: str | None = None
+    region: Value[str] = _f(None, "the region the filter lives in; live audits set it")
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +235,10 @@ class Alarm:
     comparison_operator: Value[str] = _f()
     actions_enabled: Value[bool] = _f(True)
     alarm_actions: Value[tuple[str | Unknown, ...]] = _f(())
+    datapoints_to_alarm: Value[int] = _f(None, "Absent: equal to evaluation_periods")
+    # Per alarm action, the key of the SNS topic in the same Model it names, else None.
+    action_topics: tuple[str | None, ...] = ()
+    region: Value[str] = _f(None, "the region the alarm lives in; live audits set it")
 
 
 @dataclass(frozen=True, slots=True)
