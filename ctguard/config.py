@@ -45,6 +45,15 @@ def _str_list(v: Any) -> list[str] | None:
     return None
 
 
+def _formats(v: Any) -> list[str] | None:
+    from ctguard.formatters import FORMATS
+
+    specs = _str_list(v)
+    if specs is None or any(spec.partition(":")[0] not in FORMATS for spec in specs):
+        return None
+    return specs
+
+
 def _bool(v: Any) -> bool | None:
     return v if isinstance(v, bool) else None
 
@@ -74,15 +83,21 @@ def _severity_map(v: Any) -> dict[str, str] | None:
     return out
 
 
+_SKIP_KEYS = {"id", "rule", "reason", "comment", "justification", "expires", "exp", "file", "resource"}
+
+
 def _skips(v: Any) -> list[Any] | None:
     if isinstance(v, (str, dict)):
         v = [v]
-    return list(v) if isinstance(v, list) else None
+    if not isinstance(v, list) or any(isinstance(e, dict) and not set(e) <= _SKIP_KEYS for e in v):
+        return None
+    return list(v)
 
 
 # key -> (converter returning None when the value is wrong, what was expected, is a path)
 KEYS: dict[str, tuple[Callable[[Any], Any], str, str]] = {
-    "format": (_str_list, "a format name or a list like [text, sarif:out.sarif]", "format"),
+    "format": (_formats, "a format (text, json, sarif, junit, github, markdown) or a list like "
+                         "[text, sarif:out.sarif]", "format"),
     "output": (_str_list, "a file name or a list of them", "path"),
     "fail_on": (_severity, "one of info, low, medium, high, critical", ""),
     "strict": (_bool, "true or false", ""),
@@ -92,7 +107,7 @@ KEYS: dict[str, tuple[Callable[[Any], Any], str, str]] = {
     "region": (_str, "a region name", ""),
     "var_file": (_str_list, "a file or a list of files", "path"),
     "retention_days": (_positive, "a whole number of days, at least 1", ""),
-    "skip": (_skips, "a list of rule ids, 'ID:reason' strings or {id, reason, expires, file, resource}", ""),
+    "skip": (_skips, "a list of rule ids, 'ID:reason' strings or {id, reason, expires, file, resource} mappings", ""),
     "only": (_str_list, "a rule id or a list of them", ""),
     "baseline": (_str, "a baseline file", "path"),
     "severity": (_severity_map, "a mapping of rule id to severity, e.g. {CT108: low}", ""),

@@ -97,3 +97,35 @@ def test_discovery_stops_at_the_repository_root(tmp_path: Path) -> None:
     (repo / "infra").mkdir()
     assert config.discover([str(repo / "infra")]) is None
     assert config.discover([str(tmp_path / "repo" / "..")]) == str(tmp_path / ".ctguard.yaml")
+
+
+CONFIG_SCHEMA = json.loads((Path(config.__file__).parent / "schemas" / "config.schema.json").read_text())
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+
+
+def _readme_block(lang: str, after: str) -> str:
+    start = README.index(f"```{lang}\n", README.index(after)) + len(lang) + 4
+    return README[start:README.index("```", start)]
+
+
+def test_readme_and_fixture_configurations_load_and_match_the_schema(tmp_path: Path) -> None:
+    import jsonschema
+    import tomllib
+
+    from ctguard.yamlload import load as load_yaml
+
+    yaml_text = _readme_block("yaml", "### Configuration")
+    toml_text = _readme_block("toml", "### Configuration")
+    for text in (yaml_text, (FIXTURE / ".ctguard.yaml").read_text()):
+        (tmp_path / ".ctguard.yaml").write_text(text)
+        loaded = config.load(str(tmp_path / ".ctguard.yaml"))
+        assert loaded.get("fail_on") == "medium"
+        jsonschema.validate(load_yaml(text, cfn_tags=False).data, CONFIG_SCHEMA)  # what ctguard reads
+    (tmp_path / "pyproject.toml").write_text(toml_text)
+    assert config.load(str(tmp_path / "pyproject.toml")).get("severity") == {"CT110": "info"}
+    jsonschema.validate(tomllib.loads(toml_text)["tool"]["ctguard"], CONFIG_SCHEMA)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"skip": [{"id": "CT101", "reson": "typo"}]}, CONFIG_SCHEMA)
+    (tmp_path / ".ctguard.yaml").write_text("skip:\n  - {id: CT101, reson: typo}\n")
+    with pytest.raises(config.ConfigError, match=r"\.ctguard\.yaml:1: 'skip' must be"):
+        config.load(str(tmp_path / ".ctguard.yaml"))

@@ -5,11 +5,13 @@ import json
 import shutil
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from ctguard.cli import main
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+SCHEMA = json.loads((FIXTURES.parent / "ctguard" / "schemas" / "baseline.schema.json").read_text())
 
 
 @pytest.fixture()
@@ -25,7 +27,7 @@ def test_create_then_only_new_findings_fail(repo: Path, capsys: pytest.CaptureFi
     assert main(["check", ".", "--create-baseline", ".ctguard.baseline"]) == 0
     assert "wrote baseline .ctguard.baseline" in capsys.readouterr().err
     data = json.loads((repo / ".ctguard.baseline").read_text())
-    assert data["version"] == 1
+    jsonschema.validate(data, SCHEMA)
     assert data["findings"] == sorted(data["findings"], key=lambda e: (e["file"], e["resource"]))
     files = {e["file"] for e in data["findings"]}
     assert files == {"trail.yaml", "tf/main.tf"}
