@@ -94,6 +94,9 @@ def test_cli_skip_and_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(["check", template, "--only", "CT109", "--show-passed"]) == 1
     lines = [l for l in capsys.readouterr().out.splitlines() if ": CT" in l]
     assert lines and all(" CT109 " in l for l in lines)
+    assert main(["check", template, "--only", "CT109,CT110", "--show-passed"]) == 1
+    rules = {l.split(": ")[1].split()[0] for l in capsys.readouterr().out.splitlines() if ": CT" in l}
+    assert rules == {"CT109", "CT110"}
     assert main(["check", template, "--skip", ":oops"]) == 2
     assert "cannot read skip" in capsys.readouterr().err
 

@@ -127,6 +127,7 @@ def _merge(args: argparse.Namespace, conf: Any) -> dict[str, Any]:
     if bad:
         raise UsageError(f"{bad[0].where}: {bad[0].problem}")
     merged["skip"] = skips
+    merged["only"] = [p.strip() for value in merged["only"] for p in value.split(",") if p.strip()]
     merged["severity"] = {**(conf.get("severity", {}) if conf is not None else {}), **cli["severity"]}
     return merged
 
