@@ -107,3 +107,21 @@ def test_suppressed_findings_do_not_fail_but_stay_reported(tmp_path: Path, capsy
     assert main(["check", template, "--fail-on", "high", "--no-config", "--severity", "CT109=critical"]) == 1
     out = capsys.readouterr().out
     assert "CT109 CRITICAL" in out and "CT101 HIGH [suppressed by metadata: regional trail by design]" in out
+
+
+def test_block_extent_in_hcl_and_yaml() -> None:
+    from ctguard.suppress.inline import block_end
+
+    hcl = ['resource "aws_s3_bucket_policy" "p" {',   # 1
+           '  policy = <<EOF',                         # 2
+           '{',                                        # 3: heredoc body at column 1
+           '  "Version": "2012-10-17"',                # 4
+           '}',                                        # 5
+           'EOF',                                      # 6
+           '  # ctguard:skip=CT401:shared bucket',     # 7
+           '}',                                        # 8
+           '',
+           'resource "aws_sns_topic" "t" {}']          # 10
+    assert block_end(hcl, 1) == 8 and block_end(hcl, 10) == 10
+    yaml_lines = ["Resources:", "  A:", "    Type: X", "    # inside A", "  # above B", "  B:", "    Type: Y"]
+    assert block_end(yaml_lines, 2) == 4 and block_end(yaml_lines, 6) == 7

@@ -23,6 +23,7 @@ from ctguard.suppress.rules import Owner, Skip, checked, parse_spec
 _MARK = "ctguard:skip="
 _COMMENT = re.compile(r"(?:#|//|/\*)\s*ctguard:skip=([^\n]*?)\s*(?:\*/\s*)?$")
 _COMMENT_LINE = re.compile(r"^\s*(#|//|/\*|\*)")
+_HEREDOC = re.compile(r"<<-?\s*([A-Za-z_][A-Za-z0-9_]*)\s*$")
 
 
 def inline_skips(parsed: ParsedInput, warnings: list[str]) -> list[Skip]:
@@ -102,15 +103,24 @@ def block_end(lines: list[str], header: int) -> int:
     """Last line of the block whose header is on line ``header`` (1-based)."""
     level = _indent(lines[header - 1])
     last = header
+    heredoc: str | None = None
     for index in range(header, len(lines)):
         text = lines[index]
         stripped = text.strip()
+        if heredoc is not None:  # HCL heredoc bodies may start at column 1 (JSON policies, EOF)
+            last = index + 1
+            if stripped == heredoc:
+                heredoc = None
+            continue
         if not stripped:
             continue
         if _COMMENT_LINE.match(text):
             if _indent(text) > level:
                 last = index + 1
             continue
+        opened = _HEREDOC.search(text)
+        if opened is not None and _indent(text) > level:
+            heredoc = opened.group(1)
         if _indent(text) <= level:
             if stripped[0] in "}])":
                 return index + 1
