@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ctguard.location import Owner, Path, SourceMap, Span
 from ctguard.model import Model
+
+if TYPE_CHECKING:
+    from ctguard.suppress.rules import Skip
 
 # Problems a parser can report; each kind maps to a built-in rule (policies/CT00x-*.yaml).
 PARSE_ERROR = "CT001"  # the input could not be read or parsed at all
@@ -34,6 +38,9 @@ class ParsedInput:
     variants: list[Model] = field(default_factory=list)
     source_map: SourceMap | None = None
     problems: list[InputProblem] = field(default_factory=list)
+    # Suppressions the input declares as data (CloudFormation Metadata.ctguard.skip); inline
+    # comments are found later from the file text (ctguard.suppress.inline).
+    skips: list[Skip] = field(default_factory=list)
 
     @property
     def unusable(self) -> bool:

@@ -166,9 +166,8 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["check"])
     assert exc.value.code == 2
-    with pytest.raises(SystemExit) as exc:
-        main(["check", "--format", "yaml", "x"])
-    assert exc.value.code == 2
+    assert main(["check", "--format", "yaml", "x"]) == 2
+    assert "unknown format 'yaml'" in capsys.readouterr().err
 
 
 def test_rules_and_explain(capsys: pytest.CaptureFixture[str]) -> None:
@@ -196,3 +195,14 @@ def test_examples_run_as_the_readme_says() -> None:
 def test_version_and_module_entry_point() -> None:
     proc = subprocess.run([sys.executable, "-m", "ctguard", "--version"], capture_output=True, text=True, check=True)
     assert proc.stdout.startswith("ctguard ")
+
+
+def test_readme_python_api_example_runs(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (REPO / "README.md").read_text()
+    start = readme.index("```python\n", readme.index("### From Python")) + len("```python\n")
+    code = readme[start:readme.index("```", start)]
+    monkeypatch.chdir(REPO)
+    namespace: dict[str, object] = {}
+    exec(compile(code.replace('"templates/"', '"examples/"'), "README.md", "exec"), namespace)
+    assert namespace["exit_code"] == 1
+    assert "CT101 FAIL high" in capsys.readouterr().out
