@@ -103,6 +103,8 @@ def bucket(build: Build, logical_id: str) -> Bucket:
             **_struct(r, pab, ("public_access_block",), "PublicAccessBlockConfiguration", _PAB)))
     f["versioning"] = r.value("Status", ("versioning",), to_str, r.node("VersioningConfiguration"),
                               "VersioningConfiguration.Status")
+    # Only the root user can turn MFA delete on, through the API: a template never shows it.
+    f["mfa_delete"] = Unknown("CloudFormation cannot set MFA delete, so this template does not show it")
     f["object_lock"] = r.value("ObjectLockEnabled", ("object_lock",), _object_lock_enabled)
     retention = _nested(r.node("ObjectLockConfiguration"), "Rule", "DefaultRetention")
     f["object_lock_mode"] = r.value("Mode", ("object_lock_mode",), to_str, retention)
