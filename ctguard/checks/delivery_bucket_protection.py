@@ -64,6 +64,8 @@ def immutability(ctx: CheckContext) -> Outcome:
     elif isinstance(lock, Unknown):
         pending.append(unknown(("object_lock",), f"whether Object Lock is on is not known: {lock.reason}", owner))
     versioning = bucket.versioning
+    if lock is True:  # enabling Object Lock turns versioning on, whatever the input says
+        versioning = Known("Enabled", via="Object Lock")
     mfa = _bool(bucket.mfa_delete)
     if isinstance(versioning, Unknown):
         pending.append(unknown(("versioning",), f"the versioning status is not known: {versioning.reason}", owner))
