@@ -25,6 +25,10 @@ def access_logging(ctx: CheckContext) -> Outcome:
         return Outcome(Status.FAIL, ("logging_target_bucket",), owner=owner,
                        values={"detail": "server access logging is off"})
     name = text(bucket.name)
+    if target.value.startswith("${") and target.value != "${" + bucket.key + "}":
+        # CloudFormation's name of another bucket resource of the template (Ref OtherBucket).
+        return Outcome(Status.PASS, ("logging_target_bucket",), owner=owner,
+                       values={"detail": f"server access logs go to bucket {target.value[2:-1]} of this template"})
     if isinstance(name, Unknown) and target.value != name:
         # Two different unresolved names may still be the same bucket.
         return unknown(("logging_target_bucket",), f"whether it logs into itself is not known: {name.reason}", owner)

@@ -120,6 +120,11 @@ def resolution(ctx: CheckContext) -> Outcome:
     if isinstance(named, Absent):
         return Outcome(Status.PASS, ("kms_key_id",), "The trail uses no KMS key: not applicable")
     if isinstance(named, Unknown):
+        if trail.kms_key is not None and ctx.model.resource("kms_key", trail.kms_key) is not None:
+            # Unresolved only because the key's ARN is a deploy-time value: the input refers to
+            # the key resource itself (Ref / GetAtt / aws_kms_key.x.arn), so it resolves to it.
+            return Outcome(Status.PASS, ("kms_key_id",), values={
+                "detail": f"it refers to key {trail.kms_key} of this input directly"})
         return unknown(("kms_key_id",), f"the trail's key reference is not known: {named.reason}")
     ref = str(named.value)
     if _AWS_MANAGED.search(ref):

@@ -42,6 +42,9 @@ def encryption(ctx: CheckContext) -> Outcome:
     if isinstance(group, Outcome):
         return group
     value = group.kms_key_id
+    if isinstance(value, Unknown) and group.kms_key is not None:
+        return Outcome(Status.PASS, ("kms_key_id",), owner=_owner(group),
+                       values={"detail": f"it is encrypted with KMS key {group.kms_key} of this input"})
     if isinstance(value, Unknown):
         return unknown(("kms_key_id",), f"the log group key is not known: {value.reason}", _owner(group))
     if isinstance(value, Absent) or not value.value:
@@ -67,6 +70,10 @@ def home_region(ctx: CheckContext) -> Outcome:
         reason = arn.reason if isinstance(arn, Unknown) else f"{arn} is not a log group ARN"
         return unknown(("cloudwatch_logs_log_group_arn",), f"the log group's Region is not known: {reason}")
     home = region_of(ctx)
+    if group is not None and isinstance(region, Unknown) and region == trail.home_region:
+        # Both are the one deploy-time Region of the stack that defines the trail and the group.
+        return Outcome(Status.PASS, ("cloudwatch_logs_log_group_arn",), values={
+            "detail": "the log group is defined with the trail, in the same deploy-time Region"})
     if isinstance(region, Unknown) or isinstance(home, Unknown):
         reason = next(v for v in (region, home) if isinstance(v, Unknown)).reason  # type: ignore[union-attr]
         return unknown(("cloudwatch_logs_log_group_arn",), reason)

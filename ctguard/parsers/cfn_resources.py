@@ -177,10 +177,12 @@ def kms_key(build: Build, logical_id: str) -> KmsKey:
 
 def log_group(build: Build, logical_id: str) -> LogGroup:
     r = Reader(build, logical_id, ("log_group", logical_id))
+    _, trace = r.trace("KmsKeyId")
+    key = next((ref for ref in trace.refs if build.template.resource_type(ref) == "AWS::KMS::Key"), None)
     return LogGroup(key=logical_id, name=name_value(r, "LogGroupName"), arn=arn_value(build, logical_id),
                      region=context_value(build.resolver.context.region, "region"),
                      retention_days=r.value("RetentionInDays", ("retention_days",), to_int),
-                     kms_key_id=r.value("KmsKeyId", ("kms_key_id",), to_str))
+                     kms_key_id=r.value("KmsKeyId", ("kms_key_id",), to_str), kms_key=key)
 
 
 def role(build: Build, logical_id: str) -> Role:
