@@ -41,7 +41,7 @@ def _owner(bucket: Bucket) -> tuple[str, str]:
 
 
 def _setting(block: Any, name: str) -> Tri:
-    """One public-access-block setting; Absent block -> None-ish handled by the caller."""
+    """One public-access-block setting: an Absent block, or an Absent setting, is off."""
     if isinstance(block, Unknown):
         return block
     if not isinstance(block, Known) or not isinstance(block.value, PublicAccessBlock):

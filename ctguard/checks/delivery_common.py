@@ -119,13 +119,21 @@ def log_path_ids(ctx: CheckContext) -> list[str | Unknown]:
     return [account_of(ctx)]
 
 
+# The iam package prefixes its reasons with the question asked; the policy message already says it.
+_QUESTIONS = ("CloudTrail delivery to the bucket: ", "confused-deputy protection of the bucket: ",
+              "CloudTrail use of the KMS key: ", "decryption of CloudTrail log files: ",
+              "CloudTrail assuming the CloudWatch Logs role: ", "CloudTrail writing to the log group: ",
+              "CloudTrail notifications to the topic: ")
+
+
 def from_verdict(verdict: Verdict, owner: tuple[str, str] | None, path: tuple[Any, ...],
                  extra: dict[str, Any] | None = None) -> Outcome:
     values = dict(extra or {})
+    reason = next((verdict.reason[len(q):] for q in _QUESTIONS if verdict.reason.startswith(q)), verdict.reason)
     if verdict.ok is None:
-        values["reason"] = verdict.reason
+        values["reason"] = reason
         return Outcome(Status.UNKNOWN, path, owner=owner, values=values)
-    values["detail"] = verdict.reason
+    values["detail"] = reason
     return Outcome(Status.PASS if verdict.ok else Status.FAIL, path, owner=owner, values=values)
 
 
