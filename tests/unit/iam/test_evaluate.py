@@ -289,3 +289,10 @@ def test_principal_in_identity_policy_and_missing_principal_in_resource_policy()
 def test_account_id_principal_is_the_root_arn() -> None:
     assert Principal.aws("123456789012").id == "arn:aws:iam::123456789012:root"
     assert Principal.aws("arn:aws:iam::123456789012:user/u").account == "123456789012"
+
+
+def test_generated_name_token_is_literal_not_a_variable() -> None:
+    # Parsers spell a name CloudFormation generates as ${LogicalId}; no policy variable lacks a colon.
+    policy = doc(st(resource="arn:aws:s3:::${TrailBucket}/AWSLogs/*"))
+    assert evaluate([policy], rq(resource="arn:aws:s3:::${TrailBucket}/AWSLogs/1/x"), resource_based=False).outcome is A
+    assert evaluate([policy], rq(resource="arn:aws:s3:::other/AWSLogs/1/x"), resource_based=False).outcome is I
