@@ -11,7 +11,8 @@ Public exposure is judged as S3 does ("Blocking public access to your Amazon S3 
   ``public-read-write``, ``authenticated-read``); ``IgnorePublicAcls`` makes S3 ignore it and
   ``BlockPublicAcls`` refuses to store it;
 * a bucket public access block left out of an IaC input is the S3 default for new buckets since
-  April 2023: all four settings on. A live audit always reads the real setting.
+  April 2023: all four settings on. In a live input (its trails carry a ``status``) an Absent
+  block means the bucket has none (``NoSuchPublicAccessBlockConfiguration``): all off.
 * The account-level block is a live-only fact; when an IaC input makes the bucket public at bucket
   level, the finding is a FAIL that says an account-level block would still stop it.
 """
@@ -55,7 +56,8 @@ def _setting(block: Any, name: str) -> Tri:
 def _blocked(ctx: CheckContext, bucket: Bucket, names: tuple[str, ...]) -> tuple[Tri, str]:
     """Whether any of ``names`` is on at bucket or account level, and where."""
     bucket_block = bucket.public_access_block
-    if isinstance(bucket_block, Absent):
+    live = ctx.trail is not None and ctx.trail.status is not None  # only live inputs read trail status
+    if isinstance(bucket_block, Absent) and not live:
         bucket_block = Known(PublicAccessBlock(*(Known(True) for _ in range(4))), via=_NEW_BUCKET_DEFAULT)
     account_block: Any = bucket.account_public_access_block
     if isinstance(account_block, Absent) and ctx.model.account_public_access_block is not None:

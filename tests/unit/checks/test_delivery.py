@@ -19,7 +19,9 @@ from ctguard.checks import (
 from ctguard.engine.evaluate import CheckContext, Outcome, Settings
 from ctguard.engine.policy import load_policies
 from ctguard.findings import Status
-from ctguard.model import Bucket, KmsKey, LifecycleRule, LogGroup, Model, PublicAccessBlock, Role, Topic, Trail
+from ctguard.model import (
+    Bucket, KmsKey, LifecycleRule, LogGroup, Model, PublicAccessBlock, Role, Topic, Trail, TrailStatus,
+)
 from ctguard.values import ABSENT, Known, Unknown
 
 ACCOUNT, REGION = "111122223333", "us-east-1"
@@ -86,7 +88,8 @@ def live_model(**trail_changes: Any) -> Model:
     trail = Trail(key=TRAIL_ARN, name=k("main"), arn=k(TRAIL_ARN), account_id=k(ACCOUNT), home_region=k(REGION),
                   s3_bucket_name=k("trail-logs"), kms_key_id=k(KEY_ARN), cloudwatch_logs_log_group_arn=k(GROUP_ARN + ":*"),
                   cloudwatch_logs_role_arn=k(ROLE_ARN), sns_topic=k(TOPIC_ARN), log_file_validation=k(True),
-                  bucket="trail-logs", kms_key=KEY_ARN, log_group=GROUP_ARN, role=ROLE_ARN, topic=TOPIC_ARN)
+                  bucket="trail-logs", kms_key=KEY_ARN, log_group=GROUP_ARN, role=ROLE_ARN, topic=TOPIC_ARN,
+                  status=TrailStatus(is_logging=k(True)))
     model.trails.append(replace(trail, **trail_changes))
     return model
 
@@ -274,3 +277,11 @@ def test_trail_without_destinations(rule: str, check: Any) -> None:
     outcome = run(check, model, rule)
     expected = Status.UNKNOWN if rule <= "CT407" else Status.PASS
     assert outcome.status is expected, outcome
+
+
+def test_missing_bucket_block_means_none_live_and_the_new_bucket_default_in_iac() -> None:
+    model = change(live_model(), "bucket", acl=k("public-read"), public_access_block=ABSENT)
+    assert run(access.public_bucket, model, "CT401").status is Status.FAIL  # live: no block configured
+    model.trails[0] = replace(model.trails[0], status=None)  # IaC: S3 creates new buckets with all four on
+    outcome = run(access.public_bucket, model, "CT401")
+    assert outcome.status is Status.PASS, outcome
