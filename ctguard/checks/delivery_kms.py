@@ -145,7 +145,10 @@ def resolution(ctx: CheckContext) -> Outcome:
             problems.append(f"{ref} names {what} {theirs}, but the key's {what} is {ours}")
 
     found_key, found_alias = _KEY_ARN.match(ref), _ALIAS_ARN.match(ref)
-    if found_key:
+    if found_key and isinstance(arn, str) and "${" not in arn:
+        if arn != ref:
+            problems.append(f"{ref} is not the key's ARN {arn}")
+    elif found_key:
         compare("key id", key_id, found_key.group(3))
         if key_arn:
             compare("Region", key_arn.group(1), found_key.group(1))
@@ -163,7 +166,7 @@ def resolution(ctx: CheckContext) -> Outcome:
         compare("key id", key_id, ref)
     if problems:
         return Outcome(Status.FAIL, ("kms_key_id",), values={"detail": "; ".join(problems)})
-    if pending and not (found_key and isinstance(arn, str)):
+    if pending:
         return unknown(("kms_key_id",), "; ".join(pending))
     return Outcome(Status.PASS, ("kms_key_id",), values={"detail": f"{ref} resolves to key {key.key}"})
 

@@ -185,7 +185,7 @@ def test_key_state_left_out_is_the_created_state() -> None:
 def test_key_reference_must_name_the_linked_key() -> None:
     other = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/ffffffff-0000-0000-0000-000000000000"
     outcome = run(kms.resolution, live_model(kms_key_id=k(other)), "CT412")
-    assert outcome.status is Status.FAIL and "key id" in outcome.values["detail"]
+    assert outcome.status is Status.FAIL and "is not the key's ARN" in outcome.values["detail"]
     assert run(kms.resolution, live_model(kms_key_id=k("alias/trail")), "CT412").status is Status.PASS
     wrong_alias = run(kms.resolution, live_model(kms_key_id=k("alias/other")), "CT412")
     assert wrong_alias.status is Status.FAIL and "alias/trail" in wrong_alias.values["detail"]
