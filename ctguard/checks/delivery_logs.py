@@ -92,6 +92,9 @@ def delivery_role(ctx: CheckContext) -> Outcome:
     trail = trail_of(ctx)
     if isinstance(trail.cloudwatch_logs_log_group_arn, Absent):
         return Outcome(Status.PASS, ("cloudwatch_logs_role_arn",), "The trail sends no events to CloudWatch Logs: not applicable")
+    if isinstance(trail.cloudwatch_logs_role_arn, Absent):
+        return Outcome(Status.PASS, ("cloudwatch_logs_role_arn",),
+                       "The trail names no CloudWatch Logs role: not applicable (CT105 reports it)")
     role = linked(ctx, "role")
     if isinstance(role, Outcome):
         return role
