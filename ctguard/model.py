@@ -175,6 +175,9 @@ class LogGroup:
     region: Value[str] = _f()
     retention_days: Value[int] = _f(None, "Absent: logs never expire")
     kms_key_id: Value[str] = _f()
+    # Key of the KMS key resource in the same Model that kms_key_id refers to (its ARN may be
+    # known only after deploy); None when it names no key this input defines.
+    kms_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

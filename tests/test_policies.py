@@ -273,7 +273,15 @@ TRAIL_POLICIES = sorted(p.name.split("-")[0] for p in (REPO / "policies").glob("
 
 
 def test_example_secure_trail_passes_everything() -> None:
-    _assert_all_pass(check([EXAMPLES / "secure-trail.yaml"]))
+    report = check([EXAMPLES / "secure-trail.yaml"])
+    listing = _show(report.findings)
+    # Without --account/--region the delivery checks (CT4xx) cannot evaluate policies that name
+    # the account or region: they are UNKNOWN and say so. Everything else passes.
+    deferred = [f for f in report.findings if f.status == Status.UNKNOWN and f.rule_id.startswith("CT4")
+                and "deploy time" in f.message]
+    assert {f.rule_id for f in report.findings} >= set(TRAIL_POLICIES), listing
+    assert all(f.status == Status.PASS for f in report.findings if f not in deferred), listing
+    assert report.exit_code() == 0
 
 
 def test_example_secure_trail_passes_everything_with_deploy_context() -> None:

@@ -104,6 +104,8 @@ def bucket(build: Build, logical_id: str) -> Bucket:
             **_struct(r, pab, ("public_access_block",), "PublicAccessBlockConfiguration", _PAB)))
     f["versioning"] = r.value("Status", ("versioning",), to_str, r.node("VersioningConfiguration"),
                               "VersioningConfiguration.Status")
+    # Only the root user can turn MFA delete on, through the API: a template never shows it.
+    f["mfa_delete"] = Unknown("CloudFormation cannot set MFA delete, so this template does not show it")
     f["object_lock"] = r.value("ObjectLockEnabled", ("object_lock",), _object_lock_enabled)
     retention = _nested(r.node("ObjectLockConfiguration"), "Rule", "DefaultRetention")
     f["object_lock_mode"] = r.value("Mode", ("object_lock_mode",), to_str, retention)
@@ -176,10 +178,12 @@ def kms_key(build: Build, logical_id: str) -> KmsKey:
 
 def log_group(build: Build, logical_id: str) -> LogGroup:
     r = Reader(build, logical_id, ("log_group", logical_id))
+    _, trace = r.trace("KmsKeyId")
+    key = next((ref for ref in trace.refs if build.template.resource_type(ref) == "AWS::KMS::Key"), None)
     return LogGroup(key=logical_id, name=name_value(r, "LogGroupName"), arn=arn_value(build, logical_id),
                      region=context_value(build.resolver.context.region, "region"),
                      retention_days=r.value("RetentionInDays", ("retention_days",), to_int),
-                     kms_key_id=r.value("KmsKeyId", ("kms_key_id",), to_str))
+                     kms_key_id=r.value("KmsKeyId", ("kms_key_id",), to_str), kms_key=key)
 
 
 def role(build: Build, logical_id: str) -> Role:

@@ -39,11 +39,15 @@ def log_group_fields(view: View, rec: Rec) -> Fields:
     retention = as_int(rec.get(view, "retention_in_days", ("retention_days",)))
     if isinstance(retention, Known) and retention.value == 0:
         retention = ABSENT  # the provider's 0 means "never expire", as leaving it out does
-    return _clean({
+    out = _clean({
         "name": as_str(rec.get(view, "name", ("name",))),
         "retention_days": retention,
         "kms_key_id": as_str(rec.get(view, "kms_key_id", ("kms_key_id",))),
     })
+    keys = rec.linked("kms_key_id", "aws_kms_key")
+    if keys:  # aws_kms_key.x.arn is known only after apply, but it is a key of this module
+        out["kms_key"] = keys[0]
+    return out
 
 
 def role_fields(view: View, rec: Rec) -> Fields:
