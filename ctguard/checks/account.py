@@ -82,6 +82,7 @@ def trails_per_region(ctx: CheckContext) -> Outcome:
             continue
         if scope.value is None:
             maybe_multi.append(name(trail))
+            continue
         region = home_region(trail, model)
         if region is None:
             homeless.append(name(trail))
@@ -94,11 +95,10 @@ def trails_per_region(ctx: CheckContext) -> Outcome:
         return outcome(Status.FAIL, ctx, f"{label.capitalize()} would have {worst} trails in {region}, more than the "
                                          f"{TRAILS_PER_REGION} CloudTrail allows per region (multi-region trails count "
                                          f"in every region): {', '.join(names)}")
-    uncertain = len(maybe_multi) + len(homeless)
-    if worst + uncertain > TRAILS_PER_REGION:
+    uncertain = sorted(set(maybe_multi) | set(homeless))
+    if worst + len(uncertain) > TRAILS_PER_REGION:
         return outcome(Status.UNKNOWN, ctx, f"Cannot tell whether {label} stays within {TRAILS_PER_REGION} trails per "
-                                            f"region: the region or scope of {', '.join(sorted(set(maybe_multi + homeless)))} "
-                                            "is not known")
+                                            f"region: the region or scope of {', '.join(uncertain)} is not known")
     return outcome(Status.PASS, ctx, f"{label.capitalize()} has at most {worst} trail(s) in any region "
                                      f"(limit {TRAILS_PER_REGION})")
 

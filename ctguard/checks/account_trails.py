@@ -32,7 +32,10 @@ def fact(value: object, default: object = None, what: str = "") -> Fact:
 
 
 def name(trail: Trail) -> str:
-    return str(trail.name.value) if isinstance(trail.name, Known) and trail.name.value else trail.key
+    shown = trail.name
+    if isinstance(shown, Known) and shown.value and "generated" not in (shown.via or ""):
+        return str(shown.value)
+    return trail.key
 
 
 def is_live(model: Model) -> bool:
@@ -83,12 +86,17 @@ def multi_region(trail: Trail) -> Fact:
     return fact(trail.is_multi_region, False, "IsMultiRegionTrail")
 
 
+DEPLOY_REGION = "the deploy region"
+
+
 def home_region(trail: Trail, model: Model) -> str | None:
+    """The trail's home region; a template's trails without one all live in the region it deploys to."""
     if isinstance(trail.home_region, Known):
         return str(trail.home_region.value)
-    if isinstance(trail.home_region, Absent) and isinstance(model.region, Known):
+    if isinstance(model.region, Known):
         return str(model.region.value)
-    return None
+    # IaC: a template's (or module's) trails are created in the region it is deployed to, known or not.
+    return DEPLOY_REGION if not is_live(model) or isinstance(trail.home_region, Absent) else None
 
 
 def all_of(*facts: Fact) -> Fact:
