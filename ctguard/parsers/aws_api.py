@@ -25,11 +25,17 @@ from ctguard.values import Known, Unknown
 SNAPSHOT = "aws-snapshot"
 
 
-def build_inputs(store: CallStore, path: str, *, kind: str = SNAPSHOT,
-                 spans: CallSpans | None = None) -> list[ParsedInput]:
-    """One ParsedInput per account that has recorded calls."""
+NO_CREATED = "the snapshot does not say when it was taken (meta.created)"
+
+
+def build_inputs(store: CallStore, path: str, *, kind: str = SNAPSHOT, spans: CallSpans | None = None,
+                 no_time: str = NO_CREATED) -> list[ParsedInput]:
+    """One ParsedInput per account that has recorded calls.
+
+    ``no_time`` is why status ages cannot be measured when ``store.meta`` has no ``created`` time.
+    """
     created = store.meta.get("created")
-    read_time = Known(str(created)) if created else Unknown("the snapshot does not say when it was taken (meta.created)")
+    read_time = Known(str(created)) if created else Unknown(no_time)
     return [_account_input(store, account, path, kind, spans, read_time) for account in store.accounts()]
 
 

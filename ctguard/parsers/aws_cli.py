@@ -54,7 +54,8 @@ def parse(path: str, text: str, context: ParseContext) -> list[ParsedInput] | No
     spans = CallSpans(path, _main_spans(text))
     for trail in trails:
         _add_sidecars(store, spans, path, account, trail)
-    inputs = build_inputs(store, path, kind=KIND, spans=spans)
+    inputs = build_inputs(store, path, kind=KIND, spans=spans,
+                          no_time="CLI outputs do not record when they were taken; save a snapshot with ctguard audit")
     for parsed in inputs:
         for model in parsed.variants:
             model.audited_regions = Unknown("describe-trails output does not say which regions were read")
