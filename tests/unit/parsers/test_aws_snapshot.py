@@ -133,14 +133,26 @@ def _shape_problems(shape: Any, value: Any, where: str) -> list[str]:
     return []
 
 
-@pytest.mark.parametrize("path", _snapshots(), ids=lambda p: str(p.relative_to(REPO)))
-def test_fixture_responses_match_botocore_shapes(path: Path) -> None:
+@pytest.fixture(scope="module")
+def operations() -> Any:
+    """Operation models, loaded once per service (botocore parses a large JSON file per service)."""
     botocore = pytest.importorskip("botocore.session")
     session = botocore.get_session()
+    services: dict[str, Any] = {}
+
+    def get(service: str, operation: str) -> Any:
+        if service not in services:
+            services[service] = session.get_service_model(service)
+        return services[service].operation_model(operation)
+    return get
+
+
+@pytest.mark.parametrize("path", _snapshots(), ids=lambda p: str(p.relative_to(REPO)))
+def test_fixture_responses_match_botocore_shapes(path: Path, operations: Any) -> None:
     problems: list[str] = []
     data = json.loads(path.read_text(encoding="utf-8"))
     for i, call in enumerate(data["calls"]):
-        model = session.get_service_model(call["service"]).operation_model(call["operation"])
+        model = operations(call["service"], call["operation"])
         for key in call.get("params") or {}:
             if key not in model.input_shape.members:
                 problems.append(f"calls[{i}] {call['operation']} param {key}: not a request parameter")
