@@ -40,7 +40,8 @@ def test_store_round_trip_is_schema_valid() -> None:
 
 @pytest.mark.parametrize("edit, where, words", [
     (lambda d: d["calls"][3].update(region="US-East-1"), "calls/3/region", "does not match"),
-    (lambda d: d["calls"][0].update(error={"code": "AccessDenied"}), "calls/0", "exactly one of response and error"),
+    (lambda d: d["calls"][0].update(error={"code": "AccessDenied"}), "calls/0", "has both response and error"),
+    (lambda d: d["calls"][2].pop("response"), "calls/2", "needs exactly one of response and error"),
     (lambda d: d["calls"][1].pop("account"), "calls/1", "'account' is a required property"),
     (lambda d: d.update(ctguard_snapshot="2.0"), "ctguard_snapshot", "does not match"),
     (lambda d: d.update(calls={}), "calls", "is not of type 'array'"),
