@@ -31,7 +31,6 @@ class Answer:
 
     label: str
     result: CallResult | None
-    foreign: str | None = None  # "owned by account X": the resource lives in another account
 
     @property
     def ok(self) -> bool:
@@ -57,7 +56,7 @@ class Answer:
         else:
             assert self.result.error is not None
             reason = f"{self.label} failed: {self.result.error.describe()}"
-        return Unknown(f"{self.foreign}; {reason}" if self.foreign else reason)
+        return Unknown(reason)
 
     def value(self, get: Callable[[Mapping[str, Any]], Any], none: Any = ABSENT) -> Value[Any]:
         """``get(response)``; None from ``get`` means the API left it out (Absent: the AWS default).
@@ -88,7 +87,7 @@ class Calls:
             self._exact[(region, service, op, params)] = (result, index)
 
     def get(self, service: str, operation: str, params: Mapping[str, Any] | None = None,
-            region: str | None = None, foreign: str | None = None) -> Answer:
+            region: str | None = None) -> Answer:
         """The answer in ``region`` when it was read there, else in any region."""
         wanted = canonical_params(params)
         found = None
@@ -98,8 +97,8 @@ class Calls:
             found = self._any.get((service, operation, wanted))
         label = f"{service}:{operation}"
         if found is None:
-            return Answer(label, None, foreign)
-        return Answer(label, found[0], foreign)
+            return Answer(label, None)
+        return Answer(label, found[0])
 
     def index_of(self, service: str, operation: str, params: Mapping[str, Any] | None = None,
                  region: str | None = None) -> int | None:

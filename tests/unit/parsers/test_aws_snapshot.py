@@ -160,3 +160,16 @@ def test_fixture_responses_match_botocore_shapes(path: Path, operations: Any) ->
         if "response" in call:
             problems.extend(_shape_problems(model.output_shape, call["response"], f"calls[{i}] {call['operation']}"))
     assert not problems, "\n".join(problems[:20])
+
+
+@pytest.mark.parametrize("text", [
+    (AWS / "snapshot-organization.json").read_text(encoding="utf-8"),
+    '{"a": "x\\"}{[", "b": [1, {"c": "]"}, [2, 3.5e2, true, null]], "d": {}, "e": [], "f": "\\u00e9"}',
+    '{\n\t"calls" :[ {"k":\n  {"deep": {"deeper": {"deepest": [0]}}}} ]\n}',
+])
+def test_json_spans_agree_with_yamlload(text: str) -> None:
+    from ctguard import yamlload
+    from ctguard.parsers.aws_spans import json_spans
+
+    expected = {k: v for k, v in yamlload.load(text, cfn_tags=False).spans.items() if len(k) <= 6}
+    assert json_spans(text, 6) == expected
