@@ -59,16 +59,25 @@ def _account_input(store: CallStore, account: str, path: str, kind: str, spans: 
     for group in model.all("log_group"):
         for metric_filter in related.build_metric_filters(group, calls, source_map):
             model.add("metric_filter", metric_filter)
-    for region in calls.regions("cloudwatch", "DescribeAlarms"):
+    # Alarms and rules are listed in every region holding a trail's log group (rules also in home
+    # regions); a region whose listing is missing gets an all-Unknown stand-in, never "none".
+    groups = {str(g.region.value) for g in model.all("log_group") if isinstance(g.region, Known)}
+    homes = {str(t.home_region.value) for t in model.trails if isinstance(t.home_region, Known) and is_own(t, account)}
+    for region in sorted(set(calls.regions("cloudwatch", "DescribeAlarms")) | groups):
         for alarm in related.build_alarms(calls, region, source_map):
             model.add("alarm", alarm)
-    for region in calls.regions("events", "ListRules"):
+    for region in sorted(set(calls.regions("events", "ListRules")) | groups | (homes & set(audited))):
         for rule in related.build_event_rules(calls, region, source_map):
             model.add("event_rule", rule)
     for region in calls.regions("cloudtrail", "ListEventDataStores"):
         for store_ in related.build_event_data_stores(calls, region, source_map):
             model.add("event_data_store", store_)
     return ParsedInput(path, kind, variants=[model], source_map=source_map)
+
+
+def is_own(trail: Trail, account: str) -> bool:
+    owner = arn_account(trail.key)
+    return owner is None or owner == account
 
 
 def _links(entry: TrailEntry, account: str, calls: Calls, model: Model, source_map: SourceMap) -> dict[str, str | None]:

@@ -100,6 +100,11 @@ class Calls:
             return Answer(label, None)
         return Answer(label, found[0])
 
+    def exact(self, service: str, operation: str, params: Mapping[str, Any] | None, region: str) -> Answer:
+        """The answer recorded in exactly this region (no fall-back to another region)."""
+        found = self._exact.get((region, service, operation, canonical_params(params)))
+        return Answer(f"{service}:{operation}", None if found is None else found[0])
+
     def index_of(self, service: str, operation: str, params: Mapping[str, Any] | None = None,
                  region: str | None = None) -> int | None:
         wanted = canonical_params(params)

@@ -323,3 +323,21 @@ def test_live_datetimes_and_url_encoded_iam_documents() -> None:
     assert trail.status.latest_delivery_time == Known("2026-11-22T09:55:12Z")  # type: ignore[union-attr]
     assert model.all("role")[0].trust_policy == Known({"Version": "2012-10-17", "Statement": []})
     _unknown(model.resource("bucket", BUCKET).versioning, "SlowDown (HTTP 503)")
+
+
+def test_unread_filters_alarms_and_rules_are_unknown_stand_ins_not_none() -> None:
+    model = _model(_snapshot(lambda c: [_drop("DescribeMetricFilters")(c), _fail("DescribeAlarms", "AccessDenied")(c),
+                                        _drop("ListRules")(c), _drop("ListTargetsByRule")(c)]))
+    [metric_filter] = model.all("metric_filter")
+    _unknown(metric_filter.pattern, "not read (logs:DescribeMetricFilters was not called)")
+    [alarm] = model.all("alarm")
+    _unknown(alarm.metric_name, "cloudwatch:DescribeAlarms failed: AccessDenied")
+    [rule] = model.all("event_rule")
+    _unknown(rule.event_pattern, "not read (events:ListRules was not called)")
+    assert rule.key == "arn:aws:events:us-east-1:rules-not-read"
+
+
+def test_rule_targets_not_read() -> None:
+    [rule] = _model(_snapshot(_drop("ListTargetsByRule"))).all("event_rule")
+    assert rule.event_pattern.value["source"] == ["aws.cloudtrail"]
+    _unknown(rule.targets, "events:ListTargetsByRule was not called")
