@@ -121,7 +121,8 @@ def duplicate_global_events(ctx: CheckContext) -> Outcome:
             maybe.append((name(trail), verdict.reason))
     if len(sure) > 1:
         return outcome(Status.FAIL, ctx, f"{len(sure)} trails deliver the global service events (IAM, STS, CloudFront) "
-                                         f"of {label}, so each is recorded {len(sure)} times: {', '.join(sorted(sure))}")
+                                         f"of {label}, so each is recorded {len(sure)} times: "
+                                         f"{', '.join(sorted(sure))}")
     if len(sure) + len(maybe) > 1:
         detail = "; ".join(f"{n}: {r}" for n, r in maybe)
         return outcome(Status.UNKNOWN, ctx, f"Cannot tell whether global service events of {label} are recorded more "

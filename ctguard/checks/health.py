@@ -32,8 +32,8 @@ def _status(ctx: CheckContext) -> TrailStatus | Outcome:
     status = ctx.trail.status
     if isinstance(status, TrailStatus):
         return status
-    return Outcome(Status.PASS, message=f"{ctx.policy.id} is not applicable to trail {name(ctx.trail)}: its live status "
-                                        "(GetTrailStatus) is only known in a live audit or snapshot")
+    return Outcome(Status.PASS, message=f"{ctx.policy.id} is not applicable to trail {name(ctx.trail)}: its live "
+                                        "status (GetTrailStatus) is only known in a live audit or snapshot")
 
 
 def logging_stopped(ctx: CheckContext) -> Outcome:
@@ -99,7 +99,8 @@ def stale_delivery(ctx: CheckContext) -> Outcome:
     if isinstance(logging, Unknown) or not isinstance(logging, Known):
         return Outcome(Status.UNKNOWN, path, values={"reason": _reason(logging), "hours": hours})
     if not logging.value:
-        return Outcome(Status.PASS, path, message=f"Trail {trail} is not logging (see CT801), so no delivery is expected")
+        return Outcome(Status.PASS, path,
+                       message=f"Trail {trail} is not logging (see CT801), so no delivery is expected")
     read = _time(status.read_time)
     if read is None:
         read = Unknown("the time the status was read is not recorded")

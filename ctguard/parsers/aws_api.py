@@ -83,8 +83,9 @@ def is_own(trail: Trail, account: str) -> bool:
 def _links(entry: TrailEntry, account: str, calls: Calls, model: Model, source_map: SourceMap) -> dict[str, str | None]:
     data = entry.data
     owner = arn_account(entry.arn)
-    elsewhere = f"owned by account {owner} (organization trail); read it in that account" if owner and owner != account \
-        else None
+    elsewhere = None
+    if owner and owner != account:
+        elsewhere = f"owned by account {owner} (organization trail); read it in that account"
     links: dict[str, str | None] = {}
 
     def link(name: str, kind: str, ident: str | None, key_of: Callable[[str], str], build: Callable[[], Any],

@@ -164,7 +164,8 @@ def build_role(arn: str, calls: Calls, source_map: SourceMap) -> Role | None:
 
 def _role_policies(name: str, calls: Calls) -> Value[tuple[Any, ...]]:
     params = {"RoleName": name}
-    inline, attached = calls.get("iam", "ListRolePolicies", params), calls.get("iam", "ListAttachedRolePolicies", params)
+    inline = calls.get("iam", "ListRolePolicies", params)
+    attached = calls.get("iam", "ListAttachedRolePolicies", params)
     for listing in (inline, attached):
         if not listing.ok:
             return listing.unknown()

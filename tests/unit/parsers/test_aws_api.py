@@ -39,7 +39,8 @@ def _model(data: dict[str, Any], account: str = ACCOUNT) -> Model:
 
 def _drop(operation: str, service: str | None = None):  # type: ignore[no-untyped-def]
     def edit(calls: list[dict[str, Any]]) -> None:
-        calls[:] = [c for c in calls if not (c["operation"] == operation and (service is None or c["service"] == service))]
+        calls[:] = [c for c in calls
+                    if not (c["operation"] == operation and (service is None or c["service"] == service))]
     return edit
 
 
@@ -82,7 +83,8 @@ def test_trail_from_describe_trails_status_selectors_insights_and_tags() -> None
     assert trail.advanced_event_selectors is ABSENT
     assert trail.insight_selectors == Known(())  # InsightNotEnabledException: none, not unknown
     assert trail.tags == Known({"owner": "security"})
-    assert (trail.bucket, trail.kms_key, trail.topic) == (BUCKET, KEY, "arn:aws:sns:us-east-1:111122223333:cloudtrail-notify")
+    topic = "arn:aws:sns:us-east-1:111122223333:cloudtrail-notify"
+    assert (trail.bucket, trail.kms_key, trail.topic) == (BUCKET, KEY, topic)
     assert trail.log_group == "arn:aws:logs:us-east-1:111122223333:log-group:cloudtrail/main-trail"
     assert trail.role == "arn:aws:iam::111122223333:role/CloudTrailToCloudWatch"
 
@@ -146,8 +148,8 @@ def test_event_data_stores_from_list_and_get() -> None:
         for c in calls:
             if c["operation"] == "ListEventDataStores" and c["region"] == "us-east-1":
                 c["response"] = {"EventDataStores": [summary]}
-        calls.append({"account": ACCOUNT, "region": "us-east-1", "service": "cloudtrail", "operation": "GetEventDataStore",
-                      "params": {"EventDataStore": eds_arn}, "response": detail})
+        calls.append({"account": ACCOUNT, "region": "us-east-1", "service": "cloudtrail",
+                      "operation": "GetEventDataStore", "params": {"EventDataStore": eds_arn}, "response": detail})
     [store] = _model(_snapshot(edit)).all("event_data_store")
     assert store.name == Known("org-lake") and store.kms_key_id == Known(KEY) and store.retention_days == Known(2557)
     assert store.advanced_event_selectors.value[0].field_selectors[0].equals == ("Management",)
@@ -168,9 +170,10 @@ def test_status_selectors_insights_tags_not_read() -> None:
     data = _snapshot(lambda calls: [f(calls) for f in (_drop("GetTrailStatus"), _drop("GetEventSelectors"),
                                                        _drop("GetInsightSelectors"), _drop("ListTags"))])
     trail = _trail(_model(data))
-    for value in (trail.is_logging, trail.status.is_logging, trail.status.latest_delivery_error,  # type: ignore[union-attr]
-                  trail.status.latest_delivery_time, trail.event_selectors,  # type: ignore[union-attr]
-                  trail.advanced_event_selectors, trail.insight_selectors, trail.tags):
+    status = trail.status
+    assert status is not None
+    for value in (trail.is_logging, status.is_logging, status.latest_delivery_error, status.latest_delivery_time,
+                  trail.event_selectors, trail.advanced_event_selectors, trail.insight_selectors, trail.tags):
         _unknown(value, "not read")
 
 
@@ -199,7 +202,8 @@ def test_failed_calls_are_unknown_with_the_error() -> None:
     model = _model(_snapshot(lambda c: [_fail("GetBucketPolicy", "AccessDenied")(c),
                                         _fail("GetEventSelectors", "AccessDeniedException", 400)(c),
                                         _fail("GetKeyRotationStatus", "AccessDeniedException", 400)(c)]))
-    _unknown(model.resource("bucket", BUCKET).policy, "s3:GetBucketPolicy failed: AccessDenied (HTTP 403): denied by test")
+    _unknown(model.resource("bucket", BUCKET).policy,
+             "s3:GetBucketPolicy failed: AccessDenied (HTTP 403): denied by test")
     trail = _trail(model)
     _unknown(trail.event_selectors, "cloudtrail:GetEventSelectors failed")
     _unknown(trail.advanced_event_selectors, "cloudtrail:GetEventSelectors failed")
@@ -223,14 +227,16 @@ def test_describe_trails_failing_in_one_region_or_all() -> None:
     assert model.audited_regions == Known(("us-east-1",)) and len(model.trails) == 1
     model = _model(_snapshot(_fail("DescribeTrails", "UnrecognizedClientException", 400)))
     assert model.trails == []
-    _unknown(model.audited_regions, "DescribeTrails failed in every region", "eu-west-1: cloudtrail:DescribeTrails failed")
+    _unknown(model.audited_regions, "DescribeTrails failed in every region",
+             "eu-west-1: cloudtrail:DescribeTrails failed")
 
 
 # --- "not configured" answers: Known none ------------------------------------------------------
 
 def test_not_configured_errors_are_known_none() -> None:
     def edit(calls: list[dict[str, Any]]) -> None:
-        codes = {"GetBucketPolicy": "NoSuchBucketPolicy", "GetPublicAccessBlock": "NoSuchPublicAccessBlockConfiguration",
+        codes = {"GetBucketPolicy": "NoSuchBucketPolicy",
+                 "GetPublicAccessBlock": "NoSuchPublicAccessBlockConfiguration",
                  "GetBucketLifecycleConfiguration": "NoSuchLifecycleConfiguration",
                  "GetBucketEncryption": "ServerSideEncryptionConfigurationNotFoundError",
                  "DescribeOrganization": "AWSOrganizationsNotInUseException"}
@@ -293,7 +299,8 @@ def test_organization_trail_seen_from_a_member_keeps_its_resources_elsewhere() -
 
 def test_one_input_per_account() -> None:
     inputs = build_inputs(CallStore.from_json(ORG), "org.json")
-    assert [p.variants[0].account_id.value for p in inputs] == ["222233334444", "999988887777"]  # type: ignore[union-attr]
+    accounts = [p.variants[0].account_id for p in inputs]
+    assert accounts == [Known("222233334444"), Known("999988887777")]
     assert {p.kind for p in inputs} == {"aws-snapshot"} and {p.path for p in inputs} == {"org.json"}
 
 

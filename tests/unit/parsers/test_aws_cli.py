@@ -34,7 +34,9 @@ def test_sidecars_fill_status_selectors_insights_and_tags() -> None:
     assert trail.is_logging == Known(True)
     assert trail.status is not None and trail.status.latest_delivery_time == Known("2026-11-22T09:55:12Z")
     assert trail.event_selectors.value[0].read_write_type == Known("All")  # type: ignore[union-attr]
-    assert [s.insight_type for s in trail.insight_selectors.value] == ["ApiCallRateInsight", "ApiErrorRateInsight"]  # type: ignore[union-attr]
+    insights = trail.insight_selectors
+    assert isinstance(insights, Known)
+    assert [s.insight_type for s in insights.value] == ["ApiCallRateInsight", "ApiErrorRateInsight"]
     assert trail.tags == Known({"owner": "security"})
     # The CLI's error line in a sidecar is the recorded error: "not enabled" is Known none.
     legacy = _trail(model, LEGACY)
@@ -55,7 +57,8 @@ def test_account_and_regions() -> None:
     assert model.account_id == Known("111122223333")
     assert isinstance(model.audited_regions, Unknown)
     assert isinstance(model.enabled_regions, Unknown) and isinstance(model.organization_id, Unknown)
-    assert _model(SAMPLE / "trails.json", ParseContext(account_id="111122223333")).account_id.via == "--account"  # type: ignore[union-attr]
+    given = _model(SAMPLE / "trails.json", ParseContext(account_id="111122223333")).account_id
+    assert isinstance(given, Known) and given.via == "--account"
 
 
 def test_member_output_with_only_the_organization_trail(tmp_path: Path) -> None:

@@ -81,8 +81,9 @@ def test_multi_account_snapshot_is_one_input_per_account() -> None:
     report = check([AWS / "snapshot-organization.json"])
     assert [p.kind for p in report.inputs] == ["aws-snapshot", "aws-snapshot"]
     ct605 = {f.resource: f for f in report.findings if f.rule_id == "CT605"}
-    assert ct605["999988887777"].status is Status.PASS and "runs organization trail org-trail" in ct605["999988887777"].message
-    assert ct605["222233334444"].status is Status.PASS and "covered by organization trail" in ct605["222233334444"].message
+    management, member = ct605["999988887777"], ct605["222233334444"]
+    assert management.status is Status.PASS and "runs organization trail org-trail" in management.message
+    assert member.status is Status.PASS and "covered by organization trail" in member.message
     org_trail = "arn:aws:cloudtrail:us-east-1:999988887777:trail/org-trail"
     seen = {(f.resource, f.resource_name) for f in report.findings if f.rule_id == "CT101"}
     assert (org_trail, "org-trail") in seen  # resource is the ARN in both accounts' findings
