@@ -67,10 +67,13 @@ def _parse_file(path: str, size: int, context: ParseContext) -> ParsedInput | li
     if size > scan.MAX_FILE_BYTES:
         with open(path, "rb") as fh:
             head = fh.read(65536)
-        if scan.sniff(path, head) is None:
+        big = scan.sniff(path, head)
+        if big is None:
             return None
-        return _unusable(path, "unknown", f"{path} is {size:,} bytes, larger than the "
-                         f"{scan.MAX_FILE_BYTES:,} bytes ctguard reads; not checked")
+        if big != "aws-snapshot" or size > scan.MAX_SNAPSHOT_BYTES:  # an organization's snapshot is large
+            limit = scan.MAX_SNAPSHOT_BYTES if big == "aws-snapshot" else scan.MAX_FILE_BYTES
+            return _unusable(path, "unknown", f"{path} is {size:,} bytes, larger than the "
+                             f"{limit:,} bytes ctguard reads; not checked")
     try:
         with open(path, "rb") as fh:
             data = fh.read()

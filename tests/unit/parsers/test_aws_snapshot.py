@@ -174,3 +174,12 @@ def test_json_spans_agree_with_yamlload(text: str) -> None:
 
     expected = {k: v for k, v in yamlload.load(text, cfn_tags=False).spans.items() if len(k) <= 6}
     assert json_spans(text, 6) == expected
+
+
+def test_snapshots_may_be_larger_than_templates(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scan, "MAX_FILE_BYTES", 1024)
+    report = check([AWS / "snapshot-single-account.json"])
+    assert report.inputs[0].kind == "aws-snapshot" and not report.unusable
+    monkeypatch.setattr(scan, "MAX_SNAPSHOT_BYTES", 2048)
+    [finding] = check([AWS / "snapshot-single-account.json"]).findings
+    assert finding.rule_id == "CT001" and "larger than the 2,048 bytes" in finding.message
