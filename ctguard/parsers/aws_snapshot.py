@@ -73,8 +73,9 @@ def parse(path: str, text: str, context: ParseContext) -> list[ParsedInput]:
     if problems:
         where, message = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        line = _line_of(text, where)
-        return [_unusable(path, f"snapshot does not follow the snapshot schema at {where}: {message}{more}", line)]
+        line, column = _position(text, where)
+        return [_unusable(path, f"snapshot does not follow the snapshot schema at {where}: {message}{more}",
+                          line, column)]
     store = CallStore.from_json(data)
     inputs = build_inputs(store, path, kind=SNAPSHOT, spans=_spans(path, text))
     if not inputs:  # a valid snapshot without calls still is an input, with nothing in it
@@ -88,16 +89,16 @@ def _spans(path: str, text: str) -> CallSpans:
     return CallSpans(path, json_spans(text, DEPTH))
 
 
-def _line_of(text: str, where: str) -> int:
+def _position(text: str, where: str) -> tuple[int, int]:
     if where == "(top level)" or len(text) > SPAN_LIMIT:
-        return 1
+        return 1, 1
     spans = json_spans(text, DEPTH)
     key = tuple(int(p) if p.isdigit() else p for p in where.split("/"))
     while key:
         if key in spans:
-            return spans[key][0]
+            return spans[key]
         key = key[:-1]
-    return 1
+    return 1, 1
 
 
 def _unusable(path: str, message: str, line: int = 1, column: int = 1) -> ParsedInput:
