@@ -57,6 +57,8 @@ def _account_input(store: CallStore, account: str, path: str, kind: str, spans: 
             trail = dataclasses.replace(trail, status=dataclasses.replace(trail.status, read_time=read_time))
         model.trails.append(trail)
     for group in model.all("log_group"):
+        if arn_account(group.key) not in (None, account):
+            continue  # in the organization trail's account: read there
         for metric_filter in related.build_metric_filters(group, calls, source_map):
             model.add("metric_filter", metric_filter)
     # Alarms and rules are listed in every region holding a trail's log group (rules also in home

@@ -135,10 +135,13 @@ class CallSpans:
     prefix: tuple[Any, ...] = ("calls",)
     # For inputs assembled from several files (describe-trails + sidecars): call index -> (file, prefix).
     files: dict[int, tuple[str, tuple[Any, ...]]] = field(default_factory=dict)
+    # Store order -> position in the file's call list, when a call recorded twice made them differ.
+    order: list[int] | None = None
 
     def record(self, source_map: SourceMap, owner: Owner, path: tuple[Any, ...], index: int,
                inner: tuple[Any, ...] = ()) -> None:
-        file, prefix = self.files.get(index, (self.file, self.prefix + (index,)))
+        at = self.order[index] if self.order is not None and index < len(self.order) else index
+        file, prefix = self.files.get(index, (self.file, self.prefix + (at,)))
         key = prefix + inner
         while key:
             at = self.spans.get(key)

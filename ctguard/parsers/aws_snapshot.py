@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ctguard.audit.calls import CallStore
+from ctguard.audit.calls import CallStore, canonical_params
 from ctguard.inputs import PARSE_ERROR, ParsedInput
 from ctguard.parsers.aws_api import SNAPSHOT, build_inputs
 from ctguard.parsers.aws_reader import CallSpans
@@ -77,7 +77,10 @@ def parse(path: str, text: str, context: ParseContext) -> list[ParsedInput]:
         return [_unusable(path, f"snapshot does not follow the snapshot schema at {where}: {message}{more}",
                           line, column)]
     store = CallStore.from_json(data)
-    inputs = build_inputs(store, path, kind=SNAPSHOT, spans=_spans(path, text))
+    spans = _spans(path, text)
+    if len(store) != len(data["calls"]):
+        spans.order = _first_positions(data["calls"])
+    inputs = build_inputs(store, path, kind=SNAPSHOT, spans=spans)
     if not inputs:  # a valid snapshot without calls still is an input, with nothing in it
         inputs = [ParsedInput(path, SNAPSHOT)]
     return inputs
@@ -87,6 +90,14 @@ def _spans(path: str, text: str) -> CallSpans:
     if len(text) > SPAN_LIMIT:
         return CallSpans(path)
     return CallSpans(path, json_spans(text, DEPTH))
+
+
+def _first_positions(calls: list[dict[str, Any]]) -> list[int]:
+    """A call recorded twice keeps its first position in the store (and its last answer)."""
+    seen: dict[tuple[Any, ...], int] = {}
+    for i, c in enumerate(calls):
+        seen.setdefault((c["account"], c["region"], c["service"], c["operation"], canonical_params(c.get("params"))), i)
+    return sorted(seen.values())
 
 
 def _position(text: str, where: str) -> tuple[int, int]:

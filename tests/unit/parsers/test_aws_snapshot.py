@@ -183,3 +183,13 @@ def test_snapshots_may_be_larger_than_templates(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(scan, "MAX_SNAPSHOT_BYTES", 2048)
     [finding] = check([AWS / "snapshot-single-account.json"]).findings
     assert finding.rule_id == "CT001" and "larger than the 2,048 bytes" in finding.message
+
+
+def test_a_call_recorded_twice_does_not_shift_the_lines(tmp_path: Path) -> None:
+    data = json.loads(json.dumps(SINGLE))
+    data["calls"].insert(1, json.loads(json.dumps(data["calls"][0])))  # GetCallerIdentity twice
+    path = tmp_path / "twice.json"
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    finding = next(f for f in check([path]).findings if f.rule_id == "CT101")
+    lines = path.read_text().splitlines()
+    assert '"Name": "main-trail"' in lines[finding.line]
