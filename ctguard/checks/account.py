@@ -35,7 +35,8 @@ def baseline_trail(ctx: CheckContext) -> Outcome:
     label = account_label(model)
     if not model.trails and isinstance(model.audited_regions, Unknown):
         return outcome(Status.UNKNOWN, ctx, f"Cannot tell whether {label} has a baseline trail: "
-                                            f"its trails could not be listed ({model.audited_regions.reason})")
+                                            f"no trail is listed, and which regions were listed is not known "
+                                            f"({model.audited_regions.reason})")
     gaps: list[str] = []
     unknown: list[str] = []
     for trail in model.trails:
