@@ -19,11 +19,17 @@ SKIP_DIRS = frozenset({
 })
 TEMPLATE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template", ".cfn", ".tmpl"})
 MAX_FILE_BYTES = 20 * 1024 * 1024  # CloudFormation caps templates at 1 MB; anything this big is not one
+MAX_SNAPSHOT_BYTES = 1024 * 1024 * 1024  # snapshots of whole organizations
 
 _CFN_HINT = re.compile(rb"AWSTemplateFormatVersion|[\"']?Type[\"']?\s*:\s*[\"']?AWS::[A-Za-z0-9]+::")
 # Types that are CloudTrail-related on their own, and those that are only with a CloudTrail mention.
 _CT_TYPES = re.compile(rb"AWS::CloudTrail::")
 _RELATED = re.compile(rb"cloudtrail|\$\.eventName|\$\.errorCode|\$\.eventSource", re.IGNORECASE)
+# A ctguard snapshot and `aws cloudtrail describe-trails` output: JSON objects with these keys
+# (the parsers check that the key is at the top level).
+_JSON_OBJECT = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*\{")
+_AWS_SNAPSHOT = re.compile(rb'"ctguard_snapshot"\s*:')
+_DESCRIBE_TRAILS = re.compile(rb'"trailList"\s*:')
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +114,11 @@ def sniff(path: str, head: bytes) -> str | None:
         return "terraform-plan" if b"aws_cloudtrail" in head else None
     if b"\x00" in head and _CT_TYPES.search(head):
         return "cloudformation"  # looks CloudTrail-related but is binary: decoding reports it
+    if suffix == ".json" and _JSON_OBJECT.match(head):
+        if _AWS_SNAPSHOT.search(head):
+            return "aws-snapshot"
+        if _DESCRIBE_TRAILS.search(head):
+            return "aws-cli"
     if _CFN_HINT.search(head):
         if _CT_TYPES.search(head) or _RELATED.search(head):
             return "cloudformation"

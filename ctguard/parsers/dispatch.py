@@ -34,8 +34,15 @@ def parse_paths(paths: list[str], context: ParseContext) -> Iterator[ParsedInput
             continue
         if suffix not in scan.TEMPLATE_SUFFIXES:
             continue
+<<<<<<< HEAD
         parsed = _guarded(path, lambda: _parse_file(path, size, context))
         if parsed is not None:
+=======
+        parsed = _parse_file(path, size, context)
+        if isinstance(parsed, list):  # a snapshot holds one input per account
+            yield from parsed
+        elif parsed is not None:
+>>>>>>> wt-awsmodel
             yield parsed
     called = _called_modules(list(tf_dirs))
     for directory in tf_dirs:
@@ -67,14 +74,17 @@ def _called_modules(directories: list[str]) -> set[str]:
     return called
 
 
-def _parse_file(path: str, size: int, context: ParseContext) -> ParsedInput | None:
+def _parse_file(path: str, size: int, context: ParseContext) -> ParsedInput | list[ParsedInput] | None:
     if size > scan.MAX_FILE_BYTES:
         with open(path, "rb") as fh:
             head = fh.read(65536)
-        if scan.sniff(path, head) is None:
+        big = scan.sniff(path, head)
+        if big is None:
             return None
-        return _unusable(path, "unknown", f"{path} is {size:,} bytes, larger than the "
-                         f"{scan.MAX_FILE_BYTES:,} bytes ctguard reads; not checked")
+        if big != "aws-snapshot" or size > scan.MAX_SNAPSHOT_BYTES:  # an organization's snapshot is large
+            limit = scan.MAX_SNAPSHOT_BYTES if big == "aws-snapshot" else scan.MAX_FILE_BYTES
+            return _unusable(path, "unknown", f"{path} is {size:,} bytes, larger than the "
+                             f"{limit:,} bytes ctguard reads; not checked")
     try:
         with open(path, "rb") as fh:
             data = fh.read()
@@ -97,6 +107,10 @@ def _parse_file(path: str, size: int, context: ParseContext) -> ParsedInput | No
         return tf_plan.parse_plan(path, text, context)
     if kind == "cloudformation-other":
         return _syntax_only(path, text)
+    if kind in ("aws-snapshot", "aws-cli"):
+        from ctguard.parsers import aws_files
+
+        return aws_files.parse(path, text, kind, context)
     return None
 
 
