@@ -34,15 +34,10 @@ def parse_paths(paths: list[str], context: ParseContext) -> Iterator[ParsedInput
             continue
         if suffix not in scan.TEMPLATE_SUFFIXES:
             continue
-<<<<<<< HEAD
         parsed = _guarded(path, lambda: _parse_file(path, size, context))
-        if parsed is not None:
-=======
-        parsed = _parse_file(path, size, context)
         if isinstance(parsed, list):  # a snapshot holds one input per account
             yield from parsed
         elif parsed is not None:
->>>>>>> wt-awsmodel
             yield parsed
     called = _called_modules(list(tf_dirs))
     for directory in tf_dirs:
@@ -133,7 +128,7 @@ def _parse_terraform(directory: str, context: ParseContext) -> Iterator[ParsedIn
     yield from terraform.parse_module(directory, context)
 
 
-def _guarded(path: str, parse: Callable[[], ParsedInput | None]) -> ParsedInput | None:
+def _guarded(path: str, parse: Callable[[], ParsedInput | list[ParsedInput] | None]) -> ParsedInput | list[ParsedInput] | None:
     """A parser bug must cost one input, not the run: the input gets CT001 and the rest is checked."""
     try:
         return parse()
