@@ -10,7 +10,6 @@ from ctguard.checks.account_trails import name
 from ctguard.engine.evaluate import CheckContext, Outcome
 from ctguard.findings import Status
 from ctguard.model import TrailStatus
-from ctguard.parsers.aws_reader import parse_time
 from ctguard.values import Absent, Known, Unknown
 
 DEFAULT_STALE_HOURS = 24
@@ -140,6 +139,8 @@ def _time(value: object):  # type: ignore[no-untyped-def]
     if isinstance(value, Absent) or (isinstance(value, Known) and value.value is None):
         return None
     assert isinstance(value, Known)
+    from ctguard.parsers.aws_reader import parse_time  # only live inputs carry times: keep IaC runs lean
+
     parsed = parse_time(str(value.value))
     return parsed if parsed is not None else Unknown(f"cannot read the time {value.value!r}")
 
