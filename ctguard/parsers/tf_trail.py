@@ -69,6 +69,7 @@ def event_selectors(view: View, rec: Rec, path: tuple[Any, ...]) -> Value[Any]:
         return blocks
     if not blocks:
         return ABSENT
+    rec.here(blocks[0], path)
     result = []
     for i, b in enumerate(blocks):
         rec.here(b, path + (i,))
@@ -103,6 +104,7 @@ def advanced_selectors(view: View, rec: Rec, path: tuple[Any, ...]) -> Value[Any
         return blocks
     if not blocks:
         return ABSENT
+    rec.here(blocks[0], path)
     result = []
     for i, b in enumerate(blocks):
         rec.here(b, path + (i,))
@@ -126,6 +128,7 @@ def _insights(view: View, rec: Rec) -> Value[Any]:
         return blocks
     if not blocks:
         return ABSENT
+    rec.here(blocks[0], ("insight_selectors",))
     result = []
     for i, b in enumerate(blocks):
         here = ("insight_selectors", i)
