@@ -72,7 +72,7 @@ def _problem(rule: str, message: str, file: str, line: int, column: int):  # typ
 
 
 def parse(path: str, text: str, context: ParseContext) -> ParsedInput:
-    if path.endswith(".json"):
+    if path.endswith(".json") and not path.endswith(".tf.json"):
         from ctguard.parsers.tf_plan import parse_plan
 
         return parse_plan(path, text, context)
@@ -86,9 +86,11 @@ def _join(path: str) -> str:
 
 
 # prefilter ----------------------------------------------------------------------------------
-_TRAIL = re.compile(r'(?:resource|data)\s+"aws_cloudtrail(?:_event_data_store)?"')
-_RESOURCE = re.compile(r'resource\s+"(aws_[a-z0-9_]+)"')
-_SOURCE = re.compile(r'\bsource\s*=\s*"([^"]+)"')
+# HCL (`resource "aws_cloudtrail"`) and JSON syntax (`"aws_cloudtrail": {`) alike.
+_TRAIL = re.compile(r'(?:(?:resource|data)\s+"aws_cloudtrail(?:_event_data_store)?"'
+                    r'|"aws_cloudtrail(?:_event_data_store)?"\s*:\s*[{\[])')
+_RESOURCE = re.compile(r'(?:resource\s+"(aws_[a-z0-9_]+)"|"(aws_[a-z0-9_]+)"\s*:\s*[{\[])')
+_SOURCE = re.compile(r'(?:\bsource\s*=|"source"\s*:)\s*"([^"]+)"')
 
 
 def tf_dir_is_cloudtrail_related(directory: str, _seen: frozenset[str] = frozenset()) -> bool:
@@ -113,7 +115,7 @@ def tf_dir_is_cloudtrail_related(directory: str, _seen: frozenset[str] = frozens
     for text in texts:
         if _TRAIL.search(text):
             return True
-        if "cloudtrail" in text.lower() and any(t in RELATED_TYPES for t in _RESOURCE.findall(text)):
+        if "cloudtrail" in text.lower() and any(t in RELATED_TYPES for pair in _RESOURCE.findall(text) for t in pair):
             return True
     for text in texts:
         for source in _SOURCE.findall(text):

@@ -18,10 +18,13 @@ from ctguard.parsers.tf_expr import Evaluator, Namespace, Ref, Trace
 from ctguard.parsers.tf_funcs import FUNCTIONS
 from ctguard.parsers.tf_hcl import Attr, Block, Body, HclError, parse_expression, parse_text
 from ctguard.parsers.tf_instances import MAX_INSTANCES, Decl, Instance
+from ctguard.parsers.tf_json import parse_json_text
+from ctguard.parsers.tf_override import merge_overrides
 from ctguard.values import Unknown
 
 MAX_MODULE_DEPTH = 8
 LOCAL_SOURCE = ("./", "../", ".\\", "..\\")
+TF_SUFFIXES = (".tf", ".tf.json")  # HCL and JSON syntax; a module may mix them
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,12 +52,15 @@ class Loader:
         key = os.path.realpath(directory)
         if key not in self._files:
             parsed: dict[str, Body] = {}
-            extra = [p for p in self.overrides if os.path.dirname(p) == directory and p.endswith(".tf")]
+            extra = [p for p in self.overrides if os.path.dirname(p) == directory and p.endswith(TF_SUFFIXES)]
             for path in sorted(set(tf_files(directory)) | set(extra)):
                 body = self.parse(path)
                 if body is not None:
                     parsed[path] = body
-            self._files[key] = parsed
+            merged, orphans = merge_overrides(parsed)
+            for block, message in orphans:
+                self.problems.append(Problem(BAD_REFERENCE, message, block.file, block.line, block.column))
+            self._files[key] = merged
         return self._files[key]
 
     def parse(self, path: str) -> Body | None:
@@ -66,7 +72,7 @@ class Loader:
             except (OSError, UnicodeDecodeError) as exc:
                 self.problems.append(Problem(PARSE_ERROR, f"cannot read {path}: {exc}", path))
                 return None
-        body = parse_text(path, text)
+        body = parse_json_text(path, text) if path.endswith(".tf.json") else parse_text(path, text)
         if isinstance(body, HclError):
             self.problems.append(Problem(PARSE_ERROR, body.message, path, body.line, body.column))
             return None
@@ -78,7 +84,8 @@ def tf_files(directory: str) -> list[str]:
         names = sorted(os.listdir(directory))
     except OSError:
         return []
-    return [os.path.join(directory, n) for n in names if n.endswith(".tf") and os.path.isfile(os.path.join(directory, n))]
+    return [os.path.join(directory, n) for n in names
+            if n.endswith(TF_SUFFIXES) and os.path.isfile(os.path.join(directory, n))]
 
 
 class _Dict(Namespace):
