@@ -25,8 +25,8 @@ from __future__ import annotations
 import os
 import re
 
-from ctguard.inputs import UNRESOLVABLE, InputProblem, ParsedInput
-from ctguard.location import SourceMap, Span
+from ctguard.inputs import UNRESOLVABLE, ParsedInput
+from ctguard.location import SourceMap
 from ctguard.parsers.context import ParseContext
 from ctguard.parsers.tf_assemble import RELATED_TYPES, Assembler, Item
 from ctguard.parsers.tf_module import LOCAL_SOURCE, MAX_MODULE_DEPTH, Loader, Module, tf_files
@@ -61,7 +61,7 @@ def parse_module(directory: str, context: ParseContext, overrides: dict[str, str
     except RecursionError:
         loader.problems.append(_problem("CT001", "module too deeply nested to evaluate", label, 1, 1))
     for p in loader.problems:
-        result.problems.append(InputProblem(p.rule_id, p.message, Span(p.file, p.line, p.column)))
+        result.problem(p.rule_id, p.message, p.line, p.column, file=p.file)
     return [result]
 
 

@@ -98,12 +98,30 @@ def _bodies(value: Any, labels: int, path: tuple[Any, ...],
             yield from _bodies(inner, labels - 1, path + (label,), prefix + (str(label),))
 
 
-def hcl_text(value: Any) -> str:
-    """HCL expression text with the meaning Terraform gives the JSON value."""
+def parse_tfvars_json(file: str, text: str) -> Body | HclError:
+    """``terraform.tfvars.json`` / ``*.auto.tfvars.json``: variable values, taken literally."""
+    try:
+        loaded = load(text.lstrip("\ufeff"), cfn_tags=False)
+    except LoadError as exc:
+        return HclError(file, f"variables JSON syntax error: {exc.message}", exc.line or 1, exc.column or 1)
+    if not isinstance(loaded.data, dict):
+        return HclError(file, "a .tfvars.json file must hold an object at the top level")
+    body = Body()
+    for name, value in loaded.data.items():
+        expr = parse_expression(hcl_text(value, literal=True))
+        line, column = loaded.spans.get((name,), (1, 1))
+        body.attributes[name] = Attr(name, expr if expr is not None else _INVALID, file, line, column)
+    return body
+
+
+def hcl_text(value: Any, literal: bool = False) -> str:
+    """HCL expression text with the meaning Terraform gives the JSON value (``literal``: no templates)."""
     if isinstance(value, str):
-        whole = _single_interpolation(value)
+        whole = None if literal else _single_interpolation(value)
         if whole is not None:
             return f"({whole})"
+        if literal:
+            value = value.replace("${", "$${").replace("%{", "%%{")
         escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
         return f'"{escaped}"'
     if isinstance(value, bool):
@@ -113,9 +131,10 @@ def hcl_text(value: Any) -> str:
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, list):
-        return "[" + ", ".join(hcl_text(v) for v in value) + "]"
+        return "[" + ", ".join(hcl_text(v, literal) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{hcl_text(str(k))} = {hcl_text(v)}" for k, v in value.items() if k != "//") + "}"
+        return "{" + ", ".join(f"{hcl_text(str(k), True)} = {hcl_text(v, literal)}"
+                               for k, v in value.items() if k != "//") + "}"
     return "null"
 
 

@@ -13,7 +13,7 @@ from ctguard.inputs import BAD_REFERENCE, PARSE_ERROR
 from ctguard.parsers.context import ParseContext
 from ctguard.parsers.tf_expr import Trace
 from ctguard.parsers.tf_hcl import Body, HclError, parse_text
-from ctguard.parsers.tf_json import parse_json_text
+from ctguard.parsers.tf_json import parse_json_text, parse_tfvars_json
 from ctguard.parsers.tf_override import merge_overrides
 
 TF_SUFFIXES = (".tf", ".tf.json")  # HCL and JSON syntax; a module may mix them
@@ -64,7 +64,10 @@ class Loader:
             except (OSError, UnicodeDecodeError) as exc:
                 self.problems.append(Problem(PARSE_ERROR, f"cannot read {path}: {exc}", path))
                 return None
-        body = parse_json_text(path, text) if path.endswith(".tf.json") else parse_text(path, text)
+        if path.endswith(".tfvars.json"):
+            body = parse_tfvars_json(path, text)
+        else:
+            body = parse_json_text(path, text) if path.endswith(".tf.json") else parse_text(path, text)
         if isinstance(body, HclError):
             self.problems.append(Problem(PARSE_ERROR, body.message, path, body.line, body.column))
             return None

@@ -113,7 +113,8 @@ class Module:
     def loader_var_sources(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Root-module variable sources, lowest precedence first."""
         names = sorted(os.listdir(self.directory)) if os.path.isdir(self.directory) else []
-        files = [n for n in names if n == "terraform.tfvars"] + [n for n in names if n.endswith(".auto.tfvars")]
+        files = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
+        files += [n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
         for name in files:
             yield name, self._tfvars(os.path.join(self.directory, name))
         for path in self.loader.context.var_files:

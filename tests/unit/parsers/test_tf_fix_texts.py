@@ -62,10 +62,12 @@ def _module(tmp_path: Path, body: str) -> Path:
     return directory
 
 
-def _status(tmp_path: Path, rule: str, body: str) -> Status:
+def _status(tmp_path: Path, rule: str, body: str, fix: str) -> Status:
     report = check([_module(tmp_path, body)], context=ParseContext(account_id="111122223333", region="eu-west-1"))
     assert not [f for f in report.findings if f.rule_id < "CT100"], [f.message for f in report.findings]
     (finding,) = [f for f in report.findings if f.rule_id == rule]
+    if finding.status is Status.FAIL:  # the engine shows this very text on Terraform findings
+        assert finding.remediation == fix.strip()
     return finding.status
 
 
@@ -79,7 +81,7 @@ def test_fix_is_hcl_that_fixes(tmp_path: Path, rule: str, fix: str) -> None:
     assert not isinstance(parsed, HclError), f"{rule}: fix is not HCL: {parsed}"
     before = NEEDS.get(rule, "")
     if rule not in DEFAULT_IS_FIX:
-        assert _status(tmp_path, rule, before) is Status.FAIL, f"{rule}: the bare trail should fail"
+        assert _status(tmp_path, rule, before, fix) is Status.FAIL, f"{rule}: the bare trail should fail"
     # CT111's fix replaces the offending selector rather than adding a second one.
     with_fix = before.split("event_selector")[0] if rule == "CT111" else before
-    assert _status(tmp_path, rule, with_fix + fix + "\n") is Status.PASS, f"{rule}: {fix!r} does not fix it"
+    assert _status(tmp_path, rule, with_fix + fix + "\n", fix) is Status.PASS, f"{rule}: {fix!r} does not fix it"

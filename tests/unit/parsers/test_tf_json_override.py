@@ -194,3 +194,28 @@ variable "insights" {
     # the override's variable block has no original: reported, not fatal
     assert [p.rule_id for p in parsed.problems] == ["CT004"]
     assert "has no original" in parsed.problems[0].message
+
+
+def test_tfvars_json_values_are_literal_and_follow_terraform_precedence(tmp_path):
+    directory = _write(tmp_path / "m", {
+        "main.tf": 'resource "aws_cloudtrail" "main" {\n  name                  = var.name\n'
+                   '  s3_bucket_name        = "logs"\n  is_multi_region_trail = var.multi\n}\n'
+                   'variable "name" {\n  type = string\n}\nvariable "multi" {\n  type = bool\n}\n',
+        "terraform.tfvars": 'name  = "from-tfvars"\nmulti = false\n',
+        "terraform.tfvars.json": json.dumps({"name": "from-json-${not_a_template}"}),
+        "b.auto.tfvars.json": json.dumps({"multi": True}),
+    })
+    _, model = _model(directory)
+    (trail,) = model.trails
+    assert trail.name == Known("from-json-${not_a_template}")
+    assert trail.is_multi_region == Known(True)
+
+
+def test_problem_in_another_file_of_the_module_names_that_file(tmp_path):
+    directory = _write(tmp_path / "m", {
+        "main.tf": 'resource "aws_cloudtrail" "main" {\n  name           = "audit"\n  s3_bucket_name = "logs"\n}\n',
+        "zz_override.tf": 'resource "aws_s3_bucket" "missing" {\n  bucket = "x"\n}\n',
+    })
+    report = check([directory], context=CTX)
+    (problem,) = [f for f in report.findings if f.rule_id == "CT004"]
+    assert problem.file.endswith("zz_override.tf") and problem.line == 1
