@@ -119,6 +119,8 @@ def tf_dir_is_cloudtrail_related(directory: str, _seen: frozenset[str] = frozens
             return True
     for text in texts:
         for source in _SOURCE.findall(text):
+            if "cloudtrail" in source.lower() and not source.startswith(LOCAL_SOURCE):
+                return True  # a registry/git trail module: reported as not checked, never skipped silently
             if source.startswith(LOCAL_SOURCE):
                 child = os.path.normpath(os.path.join(directory, source))
                 if tf_dir_is_cloudtrail_related(child, _seen | {real}):

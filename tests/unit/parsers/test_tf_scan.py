@@ -70,3 +70,13 @@ def test_syntax_error_is_ct001_exit_3_and_other_inputs_are_checked(tmp_path):
     assert any(f["file"].endswith("weak-trail.yaml") and f["status"] == "FAIL" for f in findings)
     # unrelated modules stay silent
     assert not any("network" in f["file"] or "lambda" in f["file"] for f in findings)
+
+
+def test_registry_trail_module_is_reported_not_skipped(tmp_path):
+    """A module whose only trail comes from the registry is not "unrelated": it says it was not checked."""
+    (tmp_path / "main.tf").write_text(
+        'module "cloudtrail" {\n  source  = "cloudposse/cloudtrail/aws"\n  version = "0.24.0"\n  name = "audit"\n}\n',
+        encoding="utf-8")
+    report = check([tmp_path])
+    (finding,) = report.findings
+    assert finding.rule_id == "CT005" and "not checked" in finding.message and finding.line == 1
