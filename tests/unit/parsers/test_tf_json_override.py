@@ -4,6 +4,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from ctguard.api import check
 from ctguard.parsers.context import ParseContext
 from ctguard.parsers.terraform import parse_module, tf_dir_is_cloudtrail_related
@@ -219,3 +222,26 @@ def test_problem_in_another_file_of_the_module_names_that_file(tmp_path):
     report = check([directory], context=CTX)
     (problem,) = [f for f in report.findings if f.rule_id == "CT004"]
     assert problem.file.endswith("zz_override.tf") and problem.line == 1
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 3) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from(["${var.multi_region}", "${", "}", "$${x}", "%{ if true }x%{ endif }", "\\", '"', "${local.prefix}-x",
+                       "${aws_s3_bucket.logs.arn}", "${unknown_fn(1)}", "arn:aws:kms:eu-west-1:1:key/k", "All"])
+    | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["a", "type", "values", "//"]), inner,
+                                                                 max_size=3),
+    max_leaves=8,
+)
+_TRAIL_ARGS = ["name", "s3_bucket_name", "is_multi_region_trail", "enable_logging", "kms_key_id", "tags",
+               "event_selector", "advanced_event_selector", "insight_selector", "dynamic", "count", "for_each"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.sampled_from(_TRAIL_ARGS), _JSON_VALUES, max_size=6))
+def test_random_json_trail_arguments_never_raise(tmp_path_factory, arguments):
+    doc = json.loads(json.dumps(TRAIL_JSON))
+    doc["resource"]["aws_cloudtrail"]["main"].update(arguments)
+    directory = _write(tmp_path_factory.mktemp("j"), {"main.tf.json": json.dumps(doc)})
+    report = check([directory], context=CTX)
+    assert not [f for f in report.findings if f.status.value == "ERROR" and f.rule_id != "CT001"]
