@@ -51,28 +51,28 @@ def _tf_unrelated(rng: random.Random, module: int, part: int) -> str:
     blocks = [
         f'variable "{name}_env" {{\n  type    = string\n  default = "{rng.choice(["dev", "stage", "prod"])}"\n}}\n',
         f'locals {{\n  {name}_tags = {{\n    Service = "{name}"\n    Env     = var.{name}_env\n  }}\n}}\n',
-        f'resource "aws_vpc" "{name}" {{\n  cidr_block           = "{cidr}"\n  enable_dns_support   = true\n'
-        f'  enable_dns_hostnames = true\n  tags                 = local.{name}_tags\n}}\n',
-        f'resource "aws_subnet" "{name}" {{\n  count             = 3\n  vpc_id            = aws_vpc.{name}.id\n'
-        f'  cidr_block        = cidrsubnet(aws_vpc.{name}.cidr_block, 4, count.index)\n'
-        f'  availability_zone = element(["eu-west-1a", "eu-west-1b", "eu-west-1c"], count.index)\n}}\n',
-        f'resource "aws_security_group" "{name}" {{\n  name   = "{name}"\n  vpc_id = aws_vpc.{name}.id\n\n'
-        '  ingress {\n    from_port   = 443\n    to_port     = 443\n    protocol    = "tcp"\n'
-        f'    cidr_blocks = ["{cidr}"]\n  }}\n\n  egress {{\n    from_port   = 0\n    to_port     = 0\n'
-        '    protocol    = "-1"\n    cidr_blocks = ["0.0.0.0/0"]\n  }\n}\n',
-        f'resource "aws_iam_role" "{name}" {{\n  name = "{name}-exec"\n  assume_role_policy = jsonencode({{\n'
-        '    Version = "2012-10-17"\n    Statement = [{\n      Effect    = "Allow"\n'
-        '      Principal = { Service = "lambda.amazonaws.com" }\n      Action    = "sts:AssumeRole"\n    }]\n  })\n}\n',
-        f'resource "aws_lambda_function" "{name}" {{\n  function_name = "{name}"\n  role          = aws_iam_role.{name}.arn\n'
-        f'  handler       = "index.handler"\n  runtime       = "python3.12"\n  filename      = "build/{name}.zip"\n'
-        f'  memory_size   = {rng.choice([128, 256, 512])}\n\n  environment {{\n    variables = {{\n'
-        f'      TABLE = aws_dynamodb_table.{name}.name\n    }}\n  }}\n}}\n',
-        f'resource "aws_dynamodb_table" "{name}" {{\n  name         = "{name}"\n  billing_mode = "PAY_PER_REQUEST"\n'
-        '  hash_key     = "pk"\n\n  attribute {\n    name = "pk"\n    type = "S"\n  }\n\n'
-        '  point_in_time_recovery {\n    enabled = true\n  }\n}\n',
-        f'resource "aws_s3_bucket" "{name}_assets" {{\n  bucket = "acme-{name}-assets"\n}}\n\n'
-        f'resource "aws_s3_bucket_versioning" "{name}_assets" {{\n  bucket = aws_s3_bucket.{name}_assets.id\n'
-        '  versioning_configuration {\n    status = "Enabled"\n  }\n}\n',
+        (f'resource "aws_vpc" "{name}" {{\n  cidr_block           = "{cidr}"\n  enable_dns_support   = true\n'
+         f'  enable_dns_hostnames = true\n  tags                 = local.{name}_tags\n}}\n'),
+        (f'resource "aws_subnet" "{name}" {{\n  count             = 3\n  vpc_id            = aws_vpc.{name}.id\n'
+         f'  cidr_block        = cidrsubnet(aws_vpc.{name}.cidr_block, 4, count.index)\n'
+         f'  availability_zone = element(["eu-west-1a", "eu-west-1b", "eu-west-1c"], count.index)\n}}\n'),
+        (f'resource "aws_security_group" "{name}" {{\n  name   = "{name}"\n  vpc_id = aws_vpc.{name}.id\n\n'
+         '  ingress {\n    from_port   = 443\n    to_port     = 443\n    protocol    = "tcp"\n'
+         f'    cidr_blocks = ["{cidr}"]\n  }}\n\n  egress {{\n    from_port   = 0\n    to_port     = 0\n'
+         '    protocol    = "-1"\n    cidr_blocks = ["0.0.0.0/0"]\n  }\n}\n'),
+        (f'resource "aws_iam_role" "{name}" {{\n  name = "{name}-exec"\n  assume_role_policy = jsonencode({{\n'
+         '    Version = "2012-10-17"\n    Statement = [{\n      Effect    = "Allow"\n'
+         '      Principal = { Service = "lambda.amazonaws.com" }\n      Action    = "sts:AssumeRole"\n    }]\n  })\n}\n'),
+        (f'resource "aws_lambda_function" "{name}" {{\n  function_name = "{name}"\n  role          = aws_iam_role.{name}.arn\n'
+         f'  handler       = "index.handler"\n  runtime       = "python3.12"\n  filename      = "build/{name}.zip"\n'
+         f'  memory_size   = {rng.choice([128, 256, 512])}\n\n  environment {{\n    variables = {{\n'
+         f'      TABLE = aws_dynamodb_table.{name}.name\n    }}\n  }}\n}}\n'),
+        (f'resource "aws_dynamodb_table" "{name}" {{\n  name         = "{name}"\n  billing_mode = "PAY_PER_REQUEST"\n'
+         '  hash_key     = "pk"\n\n  attribute {\n    name = "pk"\n    type = "S"\n  }\n\n'
+         '  point_in_time_recovery {\n    enabled = true\n  }\n}\n'),
+        (f'resource "aws_s3_bucket" "{name}_assets" {{\n  bucket = "acme-{name}-assets"\n}}\n\n'
+         f'resource "aws_s3_bucket_versioning" "{name}_assets" {{\n  bucket = aws_s3_bucket.{name}_assets.id\n'
+         '  versioning_configuration {\n    status = "Enabled"\n  }\n}\n'),
         f'output "{name}_function" {{\n  value = aws_lambda_function.{name}.arn\n}}\n',
     ]
     rng.shuffle(blocks)
@@ -115,20 +115,20 @@ def _tf_trail_module(rng: random.Random, module: int) -> dict[str, str]:
 def _cfn_unrelated(rng: random.Random, i: int) -> str:
     name = f"Svc{i}"
     parts = [
-        f"  {name}Queue:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !Sub '${{AWS::StackName}}-{i}'\n"
-        f"      VisibilityTimeout: {rng.choice([30, 60, 120])}\n",
-        f"  {name}Table:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      BillingMode: PAY_PER_REQUEST\n"
-        "      AttributeDefinitions:\n        - AttributeName: pk\n          AttributeType: S\n"
-        "      KeySchema:\n        - AttributeName: pk\n          KeyType: HASH\n",
-        f"  {name}Role:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n"
-        "        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n"
-        "            Principal:\n              Service: lambda.amazonaws.com\n            Action: sts:AssumeRole\n",
-        f"  {name}Function:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.12\n"
-        f"      Handler: index.handler\n      Role: !GetAtt {name}Role.Arn\n      Code:\n"
-        "        ZipFile: |\n          def handler(event, context):\n              return event\n"
-        f"      Environment:\n        Variables:\n          TABLE: !Ref {name}Table\n",
-        f"  {name}Bucket:\n    Type: AWS::S3::Bucket\n    Properties:\n      VersioningConfiguration:\n"
-        "        Status: Enabled\n",
+        (f"  {name}Queue:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !Sub '${{AWS::StackName}}-{i}'\n"
+         f"      VisibilityTimeout: {rng.choice([30, 60, 120])}\n"),
+        (f"  {name}Table:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      BillingMode: PAY_PER_REQUEST\n"
+         "      AttributeDefinitions:\n        - AttributeName: pk\n          AttributeType: S\n"
+         "      KeySchema:\n        - AttributeName: pk\n          KeyType: HASH\n"),
+        (f"  {name}Role:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n"
+         "        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n"
+         "            Principal:\n              Service: lambda.amazonaws.com\n            Action: sts:AssumeRole\n"),
+        (f"  {name}Function:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.12\n"
+         f"      Handler: index.handler\n      Role: !GetAtt {name}Role.Arn\n      Code:\n"
+         "        ZipFile: |\n          def handler(event, context):\n              return event\n"
+         f"      Environment:\n        Variables:\n          TABLE: !Ref {name}Table\n"),
+        (f"  {name}Bucket:\n    Type: AWS::S3::Bucket\n    Properties:\n      VersioningConfiguration:\n"
+         "        Status: Enabled\n"),
     ]
     rng.shuffle(parts)
     return ('AWSTemplateFormatVersion: "2010-09-09"\nDescription: service stack\nParameters:\n  Env:\n'

@@ -217,7 +217,6 @@ class Assembler:
             self._link_spans(trail)
         return model
 
-
     def _link_spans(self, trail: Trail) -> None:
         """A finding on a link (``kms_key``) points at the argument that makes it."""
         owner = ("trail", trail.key)

@@ -10,7 +10,8 @@ evaluates both syntaxes the same way.
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from lark import Tree
 

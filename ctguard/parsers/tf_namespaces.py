@@ -49,7 +49,7 @@ class Names(Namespace):
 class ResourceTypes(Namespace):
     """``aws_s3_bucket`` (or ``data.aws_x``): resolves the resource name to its instances."""
 
-    def __init__(self, module: "Module", mode: str, rtype: str | None) -> None:
+    def __init__(self, module: Module, mode: str, rtype: str | None) -> None:
         self.module, self.mode, self.rtype = module, mode, rtype
 
     def __repr__(self) -> str:

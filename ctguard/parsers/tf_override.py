@@ -30,8 +30,9 @@ def merge_overrides(files: dict[str, Body]) -> tuple[dict[str, Body], list[tuple
                 continue
             target = _original(primary, block)
             if target is None:
-                orphans.append((block, f"override {_describe(block)} in {os.path.basename(path)} has no original "
-                                       "block to override; ignored"))
+                message = (f"override {_describe(block)} in {os.path.basename(path)} has no original "
+                           "block to override; ignored")
+                orphans.append((block, message))
             else:
                 merge_block(target.body, block.body)
     return primary, orphans

@@ -56,13 +56,13 @@ class Trace:
 class Namespace:
     """Something a traversal walks into: ``var``, ``aws_s3_bucket``, a resource instance..."""
 
-    def attr(self, name: str, ev: "Evaluator") -> Any:
+    def attr(self, name: str, ev: Evaluator) -> Any:
         return Unknown(f"{self!r} has no attribute {name}")
 
-    def index(self, key: Any, ev: "Evaluator") -> Any:
+    def index(self, key: Any, ev: Evaluator) -> Any:
         return Unknown(f"{self!r} cannot be indexed")
 
-    def expand(self, ev: "Evaluator") -> Any:
+    def expand(self, ev: Evaluator) -> Any:
         """The value this object stands for when used whole (a resource as an object)."""
         return Unknown(f"whole object {self!r} is not evaluated")
 

@@ -7,7 +7,7 @@ arrive as raw text, so their interpolations are found here and parsed as lone ex
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from lark import Token, Tree
 
