@@ -85,3 +85,12 @@ def test_fix_is_hcl_that_fixes(tmp_path: Path, rule: str, fix: str) -> None:
     # CT111's fix replaces the offending selector rather than adding a second one.
     with_fix = before.split("event_selector")[0] if rule == "CT111" else before
     assert _status(tmp_path, rule, with_fix + fix + "\n", fix) is Status.PASS, f"{rule}: {fix!r} does not fix it"
+
+
+def test_multi_line_fix_stays_aligned_in_text_output(tmp_path: Path) -> None:
+    from ctguard.formatters.text_format import render
+
+    report = check([_module(tmp_path, "")], context=ParseContext(account_id="111122223333", region="eu-west-1"))
+    text = render(report, {})
+    assert '    fix: cloud_watch_logs_group_arn = "${aws_cloudwatch_log_group.trail.arn}:*"\n' \
+           "         cloud_watch_logs_role_arn  = aws_iam_role.trail_logs.arn\n" in text
