@@ -48,5 +48,6 @@ class ParsedInput:
         return any(p.fatal for p in self.problems)
 
     def problem(self, rule_id: str, message: str, line: int = 1, column: int = 1,
-                owner: Owner | None = None, path: Path = ()) -> None:
-        self.problems.append(InputProblem(rule_id, message, Span(self.path, line, column), owner, path))
+                owner: Owner | None = None, path: Path = (), file: str | None = None) -> None:
+        """``file``: the file the problem is in when it is not ``self.path`` (another .tf file of a module)."""
+        self.problems.append(InputProblem(rule_id, message, Span(file or self.path, line, column), owner, path))

@@ -29,7 +29,7 @@ def render(report: Report, options: dict[str, Any]) -> str:
     for f in shown:
         lines.append(line_for(f))
         if f.remediation and f.suppression is None and options.get("fixes", True):
-            lines.append(f"    fix: {f.remediation}")
+            lines.append("    fix: " + f.remediation.replace("\n", "\n         "))  # multi-line HCL stays aligned
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
 
@@ -50,5 +50,5 @@ def render_colour(report: Report, options: dict[str, Any]) -> None:
             f"{f.severity.value.upper()}[/] {escape(tag(f) + f.message)}"
         )
         if f.remediation and f.suppression is None and options.get("fixes", True):
-            console.print(f"    [dim]fix: {escape(f.remediation)}[/]")
+            console.print("    [dim]fix: " + escape(f.remediation).replace("\n", "\n         ") + "[/]")
     console.print(escape(summary_line(report)), style="bold")

@@ -29,7 +29,7 @@ def parse_paths(paths: list[str], context: ParseContext) -> Iterator[ParsedInput
             yield _unusable(path, "unknown", f"cannot read {path}: {exc.strerror or exc}")
             continue
         suffix = os.path.splitext(path)[1].lower()
-        if suffix == ".tf":
+        if suffix == ".tf" or path.lower().endswith(".tf.json"):
             tf_dirs.setdefault(os.path.dirname(path) or ".", None)
             continue
         if suffix not in scan.TEMPLATE_SUFFIXES:
@@ -49,7 +49,7 @@ def parse_paths(paths: list[str], context: ParseContext) -> Iterator[ParsedInput
             yield _internal_error(directory, exc)
 
 
-_MODULE_SOURCE = re.compile(r'\bsource\s*=\s*"(\.\.?/[^"]*)"')
+_MODULE_SOURCE = re.compile(r'(?:\bsource\s*=|"source"\s*:)\s*"(\.\.?/[^"]*)"')
 
 
 def _called_modules(directories: list[str]) -> set[str]:
@@ -57,7 +57,7 @@ def _called_modules(directories: list[str]) -> set[str]:
     called: set[str] = set()
     for directory in directories:
         for name in sorted(os.listdir(directory)):
-            if not name.endswith(".tf"):
+            if not name.endswith((".tf", ".tf.json")):
                 continue
             try:
                 with open(os.path.join(directory, name), encoding="utf-8", errors="replace") as fh:
