@@ -66,6 +66,11 @@ def home_region(ctx: CheckContext) -> Outcome:
         region = _LOG_GROUP_ARN.match(arn).group(1)  # type: ignore[union-attr]
     elif group is not None:
         region = text(group.region)
+    if group is not None and (region is None or isinstance(region, Unknown)):
+        # Defined in the same input as the trail and given no Region of its own: both deploy to
+        # the one Region of the stack or provider (a plan's log group ARN is known only after apply).
+        return Outcome(Status.PASS, ("cloudwatch_logs_log_group_arn",), values={
+            "detail": "the log group is defined with the trail, in the same deploy-time Region"})
     if region is None or isinstance(arn, Unknown) and group is None:
         reason = arn.reason if isinstance(arn, Unknown) else f"{arn} is not a log group ARN"
         return unknown(("cloudwatch_logs_log_group_arn",), f"the log group's Region is not known: {reason}")
