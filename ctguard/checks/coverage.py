@@ -72,7 +72,8 @@ def _account_coverage(ctx: CheckContext, group: str) -> Outcome:
         detail = "; ".join(f"trail {trail_name(ct.trail)}: {_why(v)}" for ct, v in zip(compiled, first.verdicts))
         more = [r.rep.describe for r in missed[1:]]
         if more:
-            detail += f" (also missed: {'; '.join(more)})"
+            shown = "; ".join(more[:3]) + (f"; {len(more) - 3} more" if len(more) > 3 else "")
+            detail += f" (also missed: {shown})"
         return Outcome(Status.FAIL, verdict_path(best.trail, verdict), owner=("trail", best.trail.key),
                        values={"event": first.rep.describe, "detail": detail + _assumed(place)})
     if unknown:

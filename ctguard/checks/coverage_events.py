@@ -154,6 +154,9 @@ _STAGE_PATHS = {
     "insights": ("insight_selectors",),
 }
 _ORIGIN = re.compile(r"EventSelectors\[(\d+)\](?:\.DataResources\[(\d+)\])?")
+_BASIC_PROPS = (("ReadWriteType", "read_write_type"), ("IncludeManagementEvents", "include_management_events"),
+                ("ExcludeManagementEventSources", "exclude_management_event_sources"),
+                ("DataResources", "data_resources"))
 _FIELD_PATH = {"readOnly": "read_write_type", "eventSource": "exclude_management_event_sources",
                "resources.ARN": "values"}
 
@@ -169,6 +172,9 @@ def verdict_path(trail: Trail, verdict: Verdict) -> tuple[str | int, ...]:
         return ("is_multi_region",)
     if d.stage != "selectors":
         return _STAGE_PATHS.get(d.stage, ())
+    if d.field == "eventCategory" and verdict.captured is False:
+        # "no selector takes <category> events": the selector list as a whole is the problem.
+        return ("advanced_event_selectors",) if verdict.mode == "advanced" else ("event_selectors",)
     if verdict.mode == "advanced":
         if d.selector_index is None:
             return ("advanced_event_selectors",)
@@ -185,11 +191,18 @@ def verdict_path(trail: Trail, verdict: Verdict) -> tuple[str | int, ...]:
         if not m:
             return ("event_selectors",)
         path = ("event_selectors", int(m[1]))
+        if d.field == "readOnly":
+            return path + ("read_write_type",)
         if m[2] is not None:
             path += ("data_resources", int(m[2]))
             return path + (("values",) if d.field == "resources.ARN" else ())
         if d.field in _FIELD_PATH:
             return path + (_FIELD_PATH[d.field],)
+        # An unknown basic value has no advanced spelling; the reason names the property.
+        why = verdict.unknown_because or ""
+        for prop, attr in _BASIC_PROPS:
+            if f"].{prop}" in why:
+                return path + (attr,)
         return path
     return ("event_selectors",) if verdict.mode == "default" else ()
 
