@@ -45,7 +45,7 @@ LIMIT_ADVANCED_VALUES = 500
 
 
 def _did_you_mean(value: str, choices: frozenset[str] | tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.75)
+    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
     return f"; did you mean {close[0]}?" if close else ""
 
 
@@ -193,7 +193,11 @@ def basic_values(ctx: CheckContext) -> Outcome:
 # --- CT303 ----------------------------------------------------------------------------------
 
 def bucket_trailing_slash(ctx: CheckContext) -> Outcome:
-    """CT303: an S3 bucket ARN without its trailing '/' where an object prefix is meant."""
+    """CT303: an S3 bucket ARN without its trailing '/' where an object prefix is meant.
+
+    In advanced selectors a value ending in '-', '.' or '_' is read as a deliberate prefix over
+    bucket names (arn:aws:s3:::aft-logs- for every aft-logs-* bucket) and left alone.
+    """
     assert ctx.trail is not None
     lint = Lint()
     for i, sel in basic(ctx.trail, lint):
@@ -218,7 +222,7 @@ def bucket_trailing_slash(ctx: CheckContext) -> Outcome:
                 for v in getattr(fs, op):
                     if isinstance(v, Unknown):
                         lint.maybe(fs_path(i, j, op), f"{label(i, sel)}: resources.ARN value unknown: {v.reason}")
-                    elif BUCKET_ARN.match(v) and S3_OBJECT in types:
+                    elif BUCKET_ARN.match(v) and S3_OBJECT in types and not _name_prefix(v):
                         bucket = v.rsplit(":", 1)[1]
                         effect = "records" if op == "starts_with" else "excludes"
                         lint.add(fs_path(i, j, op),
@@ -226,6 +230,11 @@ def bucket_trailing_slash(ctx: CheckContext) -> Outcome:
                                  f"also {effect} objects of every bucket whose name starts with {bucket!r} "
                                  f"({bucket}-archive, {bucket}2, ...); write {v + '/'!r}")
     return lint.outcome()
+
+
+def _name_prefix(v: str) -> bool:
+    """A deliberate prefix over bucket names (arn:aws:s3:::aft-logs-), or a wildcard CT304 reports."""
+    return v.endswith(("-", ".", "_")) or "*" in v or "?" in v
 
 
 # --- CT304 ----------------------------------------------------------------------------------
