@@ -89,7 +89,7 @@ def _contradictions(lint: Lint, i: int, sel) -> None:  # type: ignore[no-untyped
             if not selects or not has_deselect:
                 continue
             if any(isinstance(v, Unknown) for _, v in selects):
-                lint.maybe(fs_path(i, j), f"{label(i, sel)}: a {name} value is unknown")
+                lint.maybe(fs_path(i, j), f"{label(i, sel)}: a value of {name} is unknown")
                 continue
             reasons = [_excluded(op, v, ne, nsw, new) for op, v in selects]  # type: ignore[arg-type]
             if all(reasons):
@@ -100,7 +100,7 @@ def _contradictions(lint: Lint, i: int, sel) -> None:  # type: ignore[no-untyped
         equal_sets = [(j, fs) for j, fs in group if fs.equals and not fs.starts_with and not fs.ends_with]
         if len(equal_sets) >= 2 and name not in ("resources.type", "resources.ARN"):
             if any(isinstance(v, Unknown) for _, fs in equal_sets for v in fs.equals):
-                lint.maybe(fs_path(i, equal_sets[1][0], "equals"), f"{label(i, sel)}: a {name} value is unknown")
+                lint.maybe(fs_path(i, equal_sets[1][0], "equals"), f"{label(i, sel)}: a value of {name} is unknown")
                 continue
             common = set(equal_sets[0][1].equals)
             for _, fs in equal_sets[1:]:
