@@ -117,9 +117,16 @@ def unscoped_data_events(ctx: CheckContext) -> Outcome:
             if isinstance(t, Unknown):
                 lint.maybe(path, f"{origin}: resources.type unknown: {t.reason}")
             elif t in HIGH_VOLUME_TYPES:
-                lint.add(path, f"{origin} records every read and write data event on every {t} "
+                lint.add(path, f"{_describe(origin, sel.name)} records every read and write data event on every {t} "
                                f"(no resources.ARN, readOnly or eventName condition)")
     return lint.outcome()
+
+
+def _describe(origin: str, name: object) -> str:
+    m = _ORIGIN.search(origin or "")
+    if m and m[1]:
+        return f"advanced selector {int(m[2]) + 1}" + (f" ({name!r})" if isinstance(name, str) and name else "")
+    return origin
 
 
 def _origin_path(origin: str) -> tuple[str | int, ...]:
