@@ -19,6 +19,7 @@ from ctguard.checks.coverage_events import (
     selectors_only,
     trail_name,
     verdict_path,
+    why,
 )
 from ctguard.engine.evaluate import CheckContext, Outcome
 from ctguard.findings import Status
@@ -69,7 +70,7 @@ def _account_coverage(ctx: CheckContext, group: str) -> Outcome:
     if missed:
         first = missed[0]
         verdict = first.verdicts[compiled.index(best)]
-        detail = "; ".join(f"trail {trail_name(ct.trail)}: {_why(v)}" for ct, v in zip(compiled, first.verdicts))
+        detail = "; ".join(f"trail {trail_name(ct.trail)}: {why(v)}" for ct, v in zip(compiled, first.verdicts))
         more = [r.rep.describe for r in missed[1:]]
         if more:
             shown = "; ".join(more[:3]) + (f"; {len(more) - 3} more" if len(more) > 3 else "")
@@ -80,7 +81,7 @@ def _account_coverage(ctx: CheckContext, group: str) -> Outcome:
         first = unknown[0]
         i, verdict = next((i, v) for i, v in enumerate(first.verdicts) if v.captured is None)
         trail = compiled[i].trail
-        reason = f"{first.rep.describe}: trail {trail_name(trail)}: {verdict.unknown_because or verdict.reason}"
+        reason = f"{first.rep.describe}: trail {trail_name(trail)}: {why(verdict)}"
         return Outcome(Status.UNKNOWN, verdict_path(trail, verdict), owner=("trail", trail.key),
                        values={"reason": reason})
     names = sorted({trail_name(compiled[i].trail) for r in results for i, v in enumerate(r.verdicts)
@@ -93,10 +94,6 @@ def _closest(compiled: list[CompiledTrail], results: list[_Result]) -> CompiledT
     def score(i: int) -> int:
         return sum(1 for r in results if r.verdicts[i].captured is True)
     return compiled[max(range(len(compiled)), key=lambda i: (score(i), -i))]
-
-
-def _why(v: Verdict) -> str:
-    return v.reason.removeprefix("not captured: ")
 
 
 def _assumed(place: Place) -> str:
@@ -132,11 +129,11 @@ def exclusions(ctx: CheckContext) -> Outcome:
         rep, verdict = excluded[0]
         what = "; ".join(r.describe for r, _ in excluded)
         return Outcome(Status.FAIL, verdict_path(trail, verdict),
-                       values={"events": what, "detail": _why(verdict)})
+                       values={"events": what, "detail": why(verdict)})
     if unknown:
         rep, verdict = unknown[0]
         return Outcome(Status.UNKNOWN, verdict_path(trail, verdict),
-                       values={"reason": f"{rep.describe}: {verdict.unknown_because or verdict.reason}"})
+                       values={"reason": f"{rep.describe}: {why(verdict)}"})
     if not judged:
         return Outcome(Status.PASS, message=f"Trail {trail_name(trail)} records no management events, "
                                             "so none are excluded (see CT201)")

@@ -207,6 +207,28 @@ def verdict_path(trail: Trail, verdict: Verdict) -> tuple[str | int, ...]:
     return ("event_selectors",) if verdict.mode == "default" else ()
 
 
+_BASIC_WORDS = (
+    ('the record\'s readOnly fails Equals ["false"]', "ReadWriteType WriteOnly takes no read events"),
+    ('the record\'s readOnly fails Equals ["true"]', "ReadWriteType ReadOnly takes no write events"),
+    ("eventSource NotEquals", "ExcludeManagementEventSources holds"),
+    ("the record's resources.ARN fails StartsWith", "the object ARN starts with none of the Values"),
+    ("the record's resources.ARN fails Equals", "the ARN is none of the Values"),
+)
+
+
+def why(verdict: Verdict) -> str:
+    """The verdict's reason without its "captured:" prefix, in basic selectors' own words for basic trails."""
+    text = verdict.unknown_because if verdict.captured is None and verdict.unknown_because else verdict.reason
+    for prefix in ("not captured: ", "captured: ", "unknown: "):
+        text = text.removeprefix(prefix)
+    if verdict.mode == "basic":
+        for advanced_words, basic_words in _BASIC_WORDS:
+            text = text.replace(advanced_words, basic_words)
+        text = re.sub(r"selector #\d+ 'EventSelectors\[(\d+)\]( management)?'", r"EventSelectors[\1]", text)
+        text = re.sub(r"selector #\d+ '(EventSelectors\[\d+\]\.DataResources\[\d+\])'", r"\1", text)
+    return text
+
+
 def _op_attr(operator: str | None, fs: Any) -> str | None:
     names = {"Equals": "equals", "StartsWith": "starts_with", "EndsWith": "ends_with", "NotEquals": "not_equals",
              "NotStartsWith": "not_starts_with", "NotEndsWith": "not_ends_with"}
@@ -225,5 +247,5 @@ def _first(items: Iterable[str | None]) -> str | None:
     return next((i for i in items if i), None)
 
 
-__all__ = ["ANY_BUCKET", "Place", "Representative", "compile_all", "place_of", "representative", "representatives",
+__all__ = ["why", "ANY_BUCKET", "Place", "Representative", "compile_all", "place_of", "representative", "representatives",
            "selectors_only", "sim_context", "trail_name", "verdict_path"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ctguard.checks.coverage_events import place_of, representative, selectors_only, verdict_path
+from ctguard.checks.coverage_events import place_of, representative, selectors_only, verdict_path, why
 from ctguard.checks.selector_lint_walk import ADV, BASIC, Lint
 from ctguard.engine.evaluate import CheckContext, Outcome
 from ctguard.findings import Status
@@ -40,11 +40,11 @@ def read_write_split(ctx: CheckContext) -> Outcome:
     states = (read.captured, write.captured, verdict.captured)
     if states == (True, True, False):
         return Outcome(Status.FAIL, verdict_path(trail, verdict),
-                       values={"event": probe.describe, "detail": verdict.reason.removeprefix("not captured: ")})
+                       values={"event": probe.describe, "detail": why(verdict)})
     if None in states and False not in states[:2]:
         unknown = next(v for v in (read, write, verdict) if v.captured is None)
         return Outcome(Status.UNKNOWN, verdict_path(trail, unknown),
-                       values={"reason": unknown.unknown_because or unknown.reason})
+                       values={"reason": why(unknown)})
     return Outcome(Status.PASS)
 
 
@@ -65,10 +65,10 @@ def delivery_feedback_loop(ctx: CheckContext) -> Outcome:
     if isinstance(bucket, Known) and bucket.value:
         if verdict.captured is True:
             return Outcome(Status.FAIL, verdict_path(trail, verdict),
-                           values={"bucket": name, "detail": verdict.reason.removeprefix("captured: ")})
+                           values={"bucket": name, "detail": why(verdict)})
         if verdict.captured is None:
             return Outcome(Status.UNKNOWN, verdict_path(trail, verdict),
-                           values={"reason": f"{rep.describe}: {verdict.unknown_because or verdict.reason}"})
+                           values={"reason": f"{rep.describe}: {why(verdict)}"})
         return Outcome(Status.PASS, values={"bucket": name})
     if verdict.captured is False and not _logs_s3_objects(trail):
         return Outcome(Status.PASS, values={"bucket": "its bucket"})
