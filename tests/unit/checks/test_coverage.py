@@ -101,7 +101,7 @@ CASES = [
     Case("s3r-read-only", "CT204", [trail(event_selectors=basic(EventSelector(read_write_type=Known("ReadOnly"),
          data_resources=Known((DataResource("AWS::S3::Object", ("arn:aws:s3:::",)),)))))], Status.PASS),
     Case("s3w-one-bucket", "CT203", [trail(event_selectors=basic(EventSelector(data_resources=Known(
-        (DataResource("AWS::S3::Object", ("arn:aws:s3:::payroll/",)),)))))], Status.FAIL, "StartsWith"),
+        (DataResource("AWS::S3::Object", ("arn:aws:s3:::payroll/",)),)))))], Status.FAIL, "starts with none of the Values"),
     Case("s3w-advanced-excluding-log-bucket", "CT203", [trail(advanced_event_selectors=adv(
         MGMT, S3_ALL + (("resources.ARN", {"not_starts_with": ("arn:aws:s3:::logs/",)}),)))], Status.PASS),
     Case("s3w-advanced-exclusion-unknown", "CT203", [trail(advanced_event_selectors=adv(
