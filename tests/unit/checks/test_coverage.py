@@ -163,3 +163,24 @@ def test_management_coverage_for_insights(sels: Known | None, read: bool | None,
                                                                            else {"advanced_event_selectors": sels} if sels else {}))
     cov = coverage(t)
     assert (cov.read, cov.write) == (read, write), cov.reason
+
+
+def test_representative_events_classify_as_intended() -> None:
+    """The data file's records read as the policies assume: category, read/write class, global or not."""
+    place = place_of(Model(account_id=Known("111122223333"), region=Known("eu-west-1")))
+    expected = {
+        "management-read": ("Management", True, False), "management-write": ("Management", False, False),
+        "management-write-global": ("Management", False, True), "management-read-global": ("Management", True, True),
+        "kms-read": ("Management", True, False), "rdsdata-execute": ("Management", False, False),
+        "s3-write": ("Data", False, False), "s3-read-other-region": ("Data", True, False),
+        "service-event-without-read-only": ("Management", None, False),
+    }
+    seen = {}
+    for group in ("management", "exclusions", "s3-write", "s3-read", "no-read-only"):
+        for rep in representatives(place, group):
+            ev = rep.event
+            seen[rep.id] = (ev.event_category, ev.read_only, bool(ev.is_global_service_event))
+            assert ev.recipient_account_id == "111122223333" and "{" not in rep.describe
+    for event_id, want in expected.items():
+        assert seen[event_id] == want, event_id
+    assert {r.baseline for r in representatives(place, "exclusions")} == {"management-read", "management-write"}
