@@ -55,13 +55,25 @@ def delivery_feedback_loop(ctx: CheckContext) -> Outcome:
     place = place_of(ctx.model, [trail])
     compiled = selectors_only(trail, place)
     bucket = trail.s3_bucket_name
-    prefix = trail.s3_key_prefix.value if isinstance(trail.s3_key_prefix, Known) and trail.s3_key_prefix.value else ""
-    log_key = (f"{prefix.strip('/')}/" if prefix else "") + (
-        f"AWSLogs/{place.account}/CloudTrail/{place.region}/2026/01/15/"
-        f"{place.account}_CloudTrail_{place.region}_20260115T1005Z_Ab12Cd34Ef56Gh78.json.gz")
     name = bucket.value if isinstance(bucket, Known) and bucket.value else "ctguard-unknown-log-bucket"
-    rep = representative(place, "trail-delivery", trail_bucket=name, log_key=log_key)
-    verdict = compiled.evaluate(rep.event)
+    prefix = trail.s3_key_prefix
+    # An unknown key prefix is tried two ways: a verdict that depends on it is unknown.
+    if isinstance(prefix, Unknown):
+        prefixes = ["", "ctguard-unknown-prefix"]
+    else:
+        prefixes = [prefix.value if isinstance(prefix, Known) and prefix.value else ""]
+    verdicts = []
+    reps = []
+    for p in prefixes:
+        log_key = (f"{p.strip('/')}/" if p else "") + (
+            f"AWSLogs/{place.account}/CloudTrail/{place.region}/2026/01/15/"
+            f"{place.account}_CloudTrail_{place.region}_20260115T1005Z_Ab12Cd34Ef56Gh78.json.gz")
+        reps.append(representative(place, "trail-delivery", trail_bucket=name, log_key=log_key))
+        verdicts.append(compiled.evaluate(reps[-1].event))
+    rep, verdict = reps[0], verdicts[0]
+    if isinstance(prefix, Unknown) and len({v.captured for v in verdicts}) > 1:
+        return Outcome(Status.UNKNOWN, ("s3_key_prefix",),
+                       values={"reason": f"whether the selectors match depends on the key prefix: {prefix.reason}"})
     if isinstance(bucket, Known) and bucket.value:
         if verdict.captured is True:
             return Outcome(Status.FAIL, verdict_path(trail, verdict),
