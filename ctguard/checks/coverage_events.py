@@ -86,14 +86,17 @@ def place_of(model: Model, trails: Iterable[Trail] = ()) -> Place:
 
 
 def representatives(place: Place, group: str, **extra: str) -> list[Representative]:
-    values = place.values(**extra)
-    return [Representative(t["id"], _fill(t["describe"], values), Event.from_record(_fill(t["record"], values)),
-                           t.get("baseline"))
-            for t in _templates() if group in t["groups"]]
+    return [_build(place, t["id"], tuple(sorted(extra.items()))) for t in _templates() if group in t["groups"]]
 
 
 def representative(place: Place, event_id: str, **extra: str) -> Representative:
-    values = place.values(**extra)
+    return _build(place, event_id, tuple(sorted(extra.items())))
+
+
+@lru_cache(maxsize=1024)
+def _build(place: Place, event_id: str, extra: tuple[tuple[str, str], ...]) -> Representative:
+    """Filled once per place: every policy of every input in one account and Region shares them."""
+    values = place.values(**dict(extra))
     for t in _templates():
         if t["id"] == event_id:
             return Representative(t["id"], _fill(t["describe"], values),
