@@ -142,7 +142,8 @@ def _check_values(lint: Lint, i: int, j: int, fs, where: str, category: str) -> 
             if name in ("readOnly", "sessionCredentialFromConsole") or (category, name) == ("Management", "eventSource"):
                 lint.maybe(fs_path(i, j, op), f"{where}: {name} value unknown: {v.reason}")
             continue
-        if name in ("readOnly", "sessionCredentialFromConsole") and v.lower() not in ("true", "false"):
+        if name in ("readOnly", "sessionCredentialFromConsole") and op in ("equals", "not_equals") \
+                and v.lower() not in ("true", "false"):
             lint.add(fs_path(i, j, op), f"{where}: {name} takes \"true\" or \"false\", not {v!r}")
         elif (category, name) == ("Management", "eventSource") and v not in EXCLUDABLE_SOURCES:
             lint.add(fs_path(i, j, op), f"{where}: management selectors on trails can exclude only "
