@@ -37,6 +37,13 @@ Resources:
       InsightSelectors:
         - InsightType: ApiCallRateInsight
         - InsightType: ApiErrorRateInsight
+      AdvancedEventSelectors:
+        - FieldSelectors:
+            - {Field: eventCategory, Equals: [Management]}
+        - FieldSelectors:
+            - {Field: eventCategory, Equals: [Data]}
+            - {Field: resources.type, Equals: ["AWS::S3::Object"]}
+            - {Field: resources.ARN, NotStartsWith: ["arn:aws:s3:::audit-logs-111111111111/"]}
 """
 
 WEAK_LOW_ONLY = GOOD.replace("      SnsTopicName: trail-topic\n", "").replace(
@@ -141,7 +148,7 @@ def test_json_output_is_valid_against_its_schema(tmp_path: Path, capsys: pytest.
 def test_output_file_keeps_summary_on_terminal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out_file = tmp_path / "report.json"
     code, out, err = run(tmp_path, capsys, {"bad.yaml": BAD}, "-f", "json", "-o", str(out_file))
-    assert code == 1 and out == "" and "1 failed" in err
+    assert code == 1 and out == "" and "4 failed" in err  # CT101; CT201, CT203, CT204 (other Regions)
     jsonschema.validate(json.loads(out_file.read_text()), REPORT_SCHEMA)
 
 
@@ -175,7 +182,7 @@ def test_rules_and_explain(capsys: pytest.CaptureFixture[str]) -> None:
     rules = json.loads(capsys.readouterr().out)["rules"]
     ct101 = next(r for r in rules if r["id"] == "CT101")
     assert ct101["references"]["checkov"] == ["CKV_AWS_67"]
-    assert main(["explain", "ct112"]) == 0
+    assert main(["explain", "ct201"]) == 0
     page = capsys.readouterr().out
     for section in ("What it does", "Why it matters", "How to fix", "References"):
         assert section in page

@@ -7,7 +7,7 @@ from ctguard.checks.account_trails import (
     Fact, account_label, all_of, applies, fact, home_region, is_live, is_own, logging, multi_region, name,
     not_applicable, outcome, trail_account,
 )
-from ctguard.checks.management_events import coverage
+from ctguard.checks.coverage_management import coverage
 from ctguard.engine.evaluate import CheckContext, Outcome
 from ctguard.findings import Status
 from ctguard.model import Trail

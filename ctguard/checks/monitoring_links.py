@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ctguard.checks.management_events import coverage
+from ctguard.checks.coverage_management import coverage
 from ctguard.checks.monitoring_steps import (
     ACTION, ALARM, LOG_GROUP, SUBSCRIPTION, TRAIL, Step, any_of, every, fail, ok, unknown,
 )
