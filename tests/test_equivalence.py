@@ -29,9 +29,12 @@ def _by_trail(report: Report) -> dict[str, set[tuple[str, str]]]:
             for trail in variant.trails:
                 assert isinstance(trail.name, Known), f"{parsed.path}: trail {trail.key} needs a known name"
                 names[trail.key] = trail.name.value
+    account_scope = {p.id for p in report.policies if p.scope == "account"}
     out: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for f in report.findings:
-        if f.resource_kind == "trail":
+        if f.rule_id in account_scope:  # one result for the whole input, whichever trail it points at
+            out["(account)"].add((f.rule_id, f.status.value))
+        elif f.resource_kind == "trail":
             out[names[f.resource]].add((f.rule_id, f.status.value))
     return dict(out)
 

@@ -55,6 +55,9 @@ def delivery_feedback_loop(ctx: CheckContext) -> Outcome:
     place = place_of(ctx.model, [trail])
     compiled = selectors_only(trail, place)
     bucket = trail.s3_bucket_name
+    linked = ctx.model.resource("bucket", trail.bucket)
+    if isinstance(bucket, Unknown) and linked is not None and isinstance(linked.name, Known):
+        bucket = linked.name  # a plan knows the name of the bucket the trail references before apply
     name = bucket.value if isinstance(bucket, Known) and bucket.value else "ctguard-unknown-log-bucket"
     prefix = trail.s3_key_prefix
     # An unknown key prefix is tried two ways: a verdict that depends on it is unknown.
