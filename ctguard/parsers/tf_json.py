@@ -16,6 +16,7 @@ from typing import Any
 from lark import Tree
 
 from ctguard.parsers.tf_hcl import Attr, Block, Body, HclError, parse_expression
+from ctguard.parsers.tf_template import matching_brace
 from ctguard.yamlload import LoadError, load
 
 # Top-level block types and how many labels each has.
@@ -143,21 +144,5 @@ def _single_interpolation(text: str) -> str | None:
     """The inner expression when ``text`` is exactly ``${ expr }``."""
     if not (text.startswith("${") and text.endswith("}")):
         return None
-    depth, quote, i = 0, False, 2
-    while i < len(text):
-        ch = text[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == '"':
-                quote = False
-        elif ch == '"':
-            quote = True
-        elif ch == "{":
-            depth += 1
-        elif ch == "}":
-            if depth == 0:
-                return text[2:i] if i == len(text) - 1 else None
-            depth -= 1
-        i += 1
-    return None
+    end = matching_brace(text, 2)
+    return text[2:end] if end == len(text) - 1 else None

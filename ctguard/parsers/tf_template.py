@@ -32,7 +32,7 @@ def unescape(text: str) -> str:
     return re.sub(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", sub, text)
 
 
-def _matching_brace(text: str, pos: int) -> int:
+def matching_brace(text: str, pos: int) -> int:
     depth, quote = 0, False
     while pos < len(text):
         ch = text[pos]
@@ -79,7 +79,7 @@ def template_parts(text: str) -> Iterator[str | Tree | Token | Unknown]:
             pos = start + 2
             continue
         yield text[pos:start]
-        end = _matching_brace(text, start + 2)
+        end = matching_brace(text, start + 2)
         if end < 0:
             yield Unknown("unterminated interpolation in heredoc")
             return
