@@ -1,0 +1,148 @@
+"""Replay many records through several trails and count what each would capture.
+
+The hot path avoids building an ``Event`` for records whose verdicts are fully determined by a
+handful of top-level keys: such records are grouped under a *shape key* (eventSource,
+eventName, eventCategory, eventType, managementEvent, readOnly and their types,
+recipientAccountId, awsRegion, plus the raw value of any field a trail's selectors name), and
+the verdicts are computed once per shape.  Every other record (STS calls, whose global-ness
+depends on tlsDetails; Insights; records without recipientAccountId; records with resources
+when a selector looks at resources; unhashable values) takes the full path
+``Event.from_record`` → ``CompiledTrail.evaluate``.  ``test_replay`` checks that both paths give
+the same verdict on every record of the shared dataset.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from ctguard.simulate.catalogue import STS_SOURCE
+from ctguard.simulate.evaluate import CompiledTrail, Verdict
+from ctguard.simulate.events import Event
+from ctguard.simulate.policy import SimPolicy
+
+# Selector fields whose record value is not in the base shape key.
+_EXTRA_FIELDS = {
+    "errorCode": "errorCode",
+    "vpcEndpointId": "vpcEndpointId",
+    "sessionCredentialFromConsole": "sessionCredentialFromConsole",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """What reports group by, and the verdict of every trail for records of this shape."""
+
+    category: str
+    source: str | None
+    name: str | None
+    read_only: bool | None
+    account: str | None
+    region: str | None
+    verdicts: tuple[Verdict, ...]
+
+
+class Replay:
+    """Feed batches of raw records; read ``shapes()`` (shape, count) and the time span."""
+
+    def __init__(self, trails: list[CompiledTrail], policy: SimPolicy) -> None:
+        self.trails = trails
+        self.policy = policy
+        self.records = 0
+        self.first_time: str | None = None
+        self.last_time: str | None = None
+        self.errors: list[tuple[str, str]] = []
+        self._fast: dict[tuple[Any, ...], int] = {}
+        self._slow: dict[tuple[Any, ...], int] = {}
+        self._shapes: list[Shape] = []
+        self._counts: list[int] = []
+        fields: set[str] = set()
+        for t in trails:
+            for sel in t.normalized.selectors:
+                for fs in sel.field_selectors:
+                    if isinstance(fs.field, str):
+                        fields.add(fs.field)
+        self._uses_resources = bool(fields & {"resources.type", "resources.ARN"})
+        self._uses_identity = "userIdentity.arn" in fields
+        self._extra = tuple(_EXTRA_FIELDS[f] for f in sorted(fields & set(_EXTRA_FIELDS)))
+        self._no_fast = bool(policy.extra_global_sources) or not policy.recipient_falls_back_to_caller
+
+    # -- hot path ---------------------------------------------------------------------------
+    def add(self, records: list[Any]) -> None:
+        fast, counts = self._fast, self._counts
+        uses_res, uses_id, extra = self._uses_resources, self._uses_identity, self._extra
+        lo, hi = self.first_time, self.last_time
+        n = 0
+        slow = self._add_slow
+        for rec in records:
+            n += 1
+            if type(rec) is not dict:
+                slow(rec)
+                continue
+            get = rec.get
+            t = get("eventTime")
+            if type(t) is str:
+                if lo is None or t < lo:
+                    lo = t
+                if hi is None or t > hi:
+                    hi = t
+            src, acct, etype = get("eventSource"), get("recipientAccountId"), get("eventType")
+            if (src == STS_SOURCE or type(acct) is not str or etype == "AwsCloudTrailInsight"
+                    or (uses_res and get("resources"))):
+                slow(rec)
+                continue
+            ro, me = get("readOnly"), get("managementEvent")
+            key: tuple[Any, ...] = (src, get("eventName"), get("eventCategory"), etype, ro, type(ro), me, type(me),
+                                    acct, get("awsRegion"))
+            if uses_id:
+                ident = get("userIdentity")
+                key += (ident.get("arn") if type(ident) is dict else None,)
+            if extra:
+                key += tuple(get(f) for f in extra)
+            try:
+                counts[fast[key]] += 1
+            except KeyError:
+                self._new_fast(key, rec)
+            except TypeError:  # an unhashable value somewhere: evaluate this one directly
+                slow(rec)
+        self.records += n
+        self.first_time, self.last_time = lo, hi
+
+    def _new_fast(self, key: tuple[Any, ...], rec: dict[str, Any]) -> None:
+        if self._no_fast:
+            self._add_slow(rec)
+            return
+        ev = Event.from_record(rec, self.policy)
+        if ev.event_category == "Insight":  # eventCategory "Insight" without the eventType
+            self._add_slow(rec)
+            return
+        index = self._shape_index(ev)
+        self._fast[key] = index
+        self._counts[index] += 1
+
+    def _add_slow(self, rec: Any) -> None:
+        ev = Event.from_record(rec, self.policy)
+        self._counts[self._shape_index(ev)] += 1
+
+    def _shape_index(self, ev: Event) -> int:
+        verdicts = tuple(t.evaluate(ev) for t in self.trails)
+        key = (ev.event_category, ev.event_source, ev.event_name, ev.read_only, ev.recipient_account_id,
+               ev.aws_region, tuple(id(v) for v in verdicts))
+        index = self._slow.get(key)
+        if index is None:
+            index = self._slow[key] = len(self._shapes)
+            self._shapes.append(Shape(ev.event_category, ev.event_source, ev.event_name, ev.read_only,
+                                      ev.recipient_account_id, ev.aws_region, verdicts))
+            self._counts.append(0)
+        return index
+
+    # -- results ----------------------------------------------------------------------------
+    def shapes(self) -> Iterable[tuple[Shape, int]]:
+        return ((s, c) for s, c in zip(self._shapes, self._counts) if c)
+
+
+def verdicts_for(trails: list[CompiledTrail], record: Any, policy: SimPolicy) -> tuple[Event, list[Verdict]]:
+    ev = Event.from_record(record, policy)
+    return ev, [t.evaluate(ev) for t in trails]
+
+
+__all__ = ["Replay", "Shape", "verdicts_for"]
