@@ -134,7 +134,7 @@ def summarize(trails: list[Any], shapes: Iterable[tuple[Shape, int]], *, records
                 "events": {k: b[k] for k in ("management_free", "management_paid", "data", "network_activity",
                                              "insights_analysed")},
                 "usd": round(usd, 6),
-                "usd_monthly": round(usd * scale, 2) if scale is not None else None,
+                "usd_monthly": round(usd * scale, 4) if scale is not None else None,
                 "notes": notes,
             },
         })
@@ -146,7 +146,7 @@ def summarize(trails: list[Any], shapes: Iterable[tuple[Shape, int]], *, records
         "any_trail": {**any_total, "by_category": any_cat},
         "trails": out_trails,
         "cost": {"usd": round(total_usd, 6),
-                 "usd_monthly": round(total_usd * scale, 2) if scale is not None else None},
+                 "usd_monthly": round(total_usd * scale, 4) if scale is not None else None},
     }
 
 
