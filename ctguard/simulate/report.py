@@ -133,8 +133,8 @@ def summarize(trails: list[Any], shapes: Iterable[tuple[Shape, int]], *, records
             "cost": {
                 "events": {k: b[k] for k in ("management_free", "management_paid", "data", "network_activity",
                                              "insights_analysed")},
-                "usd": round(usd, 6),
-                "usd_monthly": round(usd * scale, 4) if scale is not None else None,
+                "usd": usd,
+                "usd_monthly": usd * scale if scale is not None else None,
                 "notes": notes,
             },
         })
@@ -145,8 +145,8 @@ def summarize(trails: list[Any], shapes: Iterable[tuple[Shape, int]], *, records
         "pricing": {"date": price["date"], "source": price["source"]},
         "any_trail": {**any_total, "by_category": any_cat},
         "trails": out_trails,
-        "cost": {"usd": round(total_usd, 6),
-                 "usd_monthly": round(total_usd * scale, 4) if scale is not None else None},
+        "cost": {"usd": total_usd,
+                 "usd_monthly": total_usd * scale if scale is not None else None},
     }
 
 
