@@ -3,10 +3,12 @@
 The hot path avoids building an ``Event`` for records whose verdicts are fully determined by a
 handful of top-level keys: such records are grouped under a *shape key* (eventSource,
 eventName, eventCategory, eventType, managementEvent, readOnly and their types,
-recipientAccountId, awsRegion, plus the raw value of any field a trail's selectors name), and
-the verdicts are computed once per shape.  Every other record (STS calls, whose global-ness
-depends on tlsDetails; Insights; records without recipientAccountId; records with resources
-when a selector looks at resources; unhashable values) takes the full path
+recipientAccountId, awsRegion, the STS host header, plus the raw value of any field a trail's
+selectors name), and the verdicts are computed once per shape.  With strict_trail_fields (the
+default) Management and NetworkActivity records ignore resources and userIdentity, which no
+valid selector of theirs can read (R24).  Every other record (Insights; records without
+recipientAccountId; Data records with resources when a selector looks at resources;
+unhashable values) takes the full path
 ``Event.from_record`` → ``CompiledTrail.evaluate``.  ``test_replay`` checks that both paths give
 the same verdict on every record of the shared dataset.
 """
@@ -15,11 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from ctguard.simulate.catalogue import STS_SOURCE
+from ctguard.simulate.catalogue import DATA_APIS, STS_SOURCE
 from ctguard.simulate.evaluate import CompiledTrail, Verdict
 from ctguard.simulate.events import Event
 from ctguard.simulate.policy import SimPolicy
 
+_DATA_NAMES = frozenset((s, n) for s, names in DATA_APIS.items() for n in names)
 # Selector fields whose record value is not in the base shape key.
 _EXTRA_FIELDS = {
     "errorCode": "errorCode",
@@ -69,6 +72,14 @@ class Replay:
     # -- hot path ---------------------------------------------------------------------------
     def add(self, records: list[Any]) -> None:
         fast, counts = self._fast, self._counts
+        # With strict_trail_fields, a record whose eventCategory is literally "Management" gets
+        # its verdict from the base key alone; otherwise never skip the other fields.
+        strict = self.policy.strict_trail_fields
+        mgmt = "Management" if strict else object()
+        net = "NetworkActivity" if strict else object()
+        # Records without eventCategory: Management unless managementEvent or the data-API
+        # catalogue (OPEN-Q7) says otherwise, as events._category derives it.
+        data_names = _DATA_NAMES if self.policy.use_data_api_catalogue else frozenset()
         uses_res, uses_id, extra = self._uses_resources, self._uses_identity, self._extra
         lo, hi = self.first_time, self.last_time
         n = 0
@@ -85,25 +96,39 @@ class Replay:
                     lo = t
                 if hi is None or t > hi:
                     hi = t
-            src, acct, etype = get("eventSource"), get("recipientAccountId"), get("eventType")
-            if (src == STS_SOURCE or type(acct) is not str or etype == "AwsCloudTrailInsight"
-                    or (uses_res and get("resources"))):
+            src, acct, etype, cat = get("eventSource"), get("recipientAccountId"), get("eventType"), get("eventCategory")
+            if type(acct) is not str or etype == "AwsCloudTrailInsight":
                 slow(rec)
                 continue
-            ro, me = get("readOnly"), get("managementEvent")
-            key: tuple[Any, ...] = (src, get("eventName"), get("eventCategory"), etype, ro, type(ro), me, type(me),
-                                    acct, get("awsRegion"))
-            if uses_id:
-                ident = get("userIdentity")
-                key += (ident.get("arn") if type(ident) is dict else None,)
-            if extra:
-                key += tuple(get(f) for f in extra)
             try:
-                counts[fast[key]] += 1
+                ro, me, name = get("readOnly"), get("managementEvent"), get("eventName")
+                key: tuple[Any, ...] = (src, name, cat, etype, ro, type(ro), me, type(me), acct, get("awsRegion"))
+                if src == STS_SOURCE:  # global or regional endpoint (OPEN-Q3): the host decides
+                    tls = get("tlsDetails")
+                    key += (tls.get("clientProvidedHostHeader") if type(tls) is dict else None,)
+                if cat == mgmt or (not cat and etype != "AwsVpceEvent" and strict
+                                   and (me is True or (me is None and (src, name) not in data_names))):
+                    pass  # strict trails: Management selectors read only eventCategory, eventSource, readOnly (R24)
+                elif cat == net:
+                    if extra:  # network activity selectors never read resources or userIdentity (R24)
+                        key += tuple(get(f) for f in extra)
+                elif uses_res and get("resources"):
+                    slow(rec)
+                    continue
+                else:
+                    if uses_id:
+                        ident = get("userIdentity")
+                        key += (ident.get("arn") if type(ident) is dict else None,)
+                    if extra:
+                        key += tuple(get(f) for f in extra)
+                index = fast[key]
             except KeyError:
                 self._new_fast(key, rec)
+                continue
             except TypeError:  # an unhashable value somewhere: evaluate this one directly
                 slow(rec)
+                continue
+            counts[index] += 1
         self.records += n
         self.first_time, self.last_time = lo, hi
 
