@@ -200,3 +200,14 @@ def test_shared_dataset_replays_via_cli(capsys: pytest.CaptureFixture[str]) -> N
     by_cat = doc["any_trail"]["by_category"]
     assert sum(sum(c.values()) for c in by_cat.values()) == 959
     assert set(by_cat) == {"Management", "Data", "NetworkActivity"}
+
+
+def test_trails_from_terraform_plan_and_module(capsys: pytest.CaptureFixture[str]) -> None:
+    doc = run_json(capsys, str(ROOT / "fixtures" / "terraform" / "plan" / "plan.json"),
+                   str(ROOT / "fixtures" / "terraform" / "advanced_selectors"), *CTX,
+                   "--event", str(FIX / "event-putobject.json"))
+    verdicts = {v["trail"]: v for v in doc["events"][0]["verdicts"]}
+    assert verdicts["module.audit.aws_cloudtrail.this"]["captured"] is True
+    adv = verdicts["aws_cloudtrail.advanced"]
+    assert adv["captured"] is False and adv["decided_by"]["field"] == "resources.ARN"
+    assert adv["decided_by"]["record_value"] == ["arn:aws:s3:::data-bucket/in/a.csv", "arn:aws:s3:::data-bucket"]
