@@ -120,7 +120,7 @@ def test_catalog_from_botocore(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     botocore = pytest.importorskip("botocore")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     doc = run_json(capsys, str(FIX / "with-s3-data.yaml"), "--catalog", "--service", "kms")
-    assert (tmp_path / "ctguard" / f"botocore-operations-{botocore.__version__}.json").is_file()
+    assert not (tmp_path / "ctguard").exists()  # only the named models were loaded: nothing cached
     assert doc["mode"] == "catalog" and doc["source"]["operations"] == doc["records"] > 30
     (t,) = doc["trails"]
     assert t["totals"]["captured"] == 0 and t["totals"]["missed"] == doc["records"]  # kms excluded
@@ -128,6 +128,37 @@ def test_catalog_from_botocore(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     assert {"Decrypt", "CreateKey"} <= names
     again = run_json(capsys, str(FIX / "mgmt-only.yaml"), "--catalog", "--service", "kms", "--service", "sts")
     assert again["trails"][0]["totals"]["captured"] == again["records"]
+    assert botocore.__version__ == doc["source"]["botocore"]
+
+
+def test_catalogue_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    botocore = pytest.importorskip("botocore")
+    from ctguard.simulate import operations as ops
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(ops, "_enumerate", lambda names=None: ("v", {"kms": {"source": "kms.amazonaws.com",
+                                                                            "operations": ["Decrypt", "CreateKey"]}}))
+    assert ops.load_services()[1]["kms"]["operations"] == ["Decrypt", "CreateKey"]
+    cached = tmp_path / "ctguard" / f"botocore-operations-{botocore.__version__}.json"
+    assert cached.is_file()
+    monkeypatch.setattr(ops, "_enumerate", lambda names=None: pytest.fail("cache not used"))
+    assert ops.load_services({"kms"})[0] == "v"
+    got = {(o.name, o.read_only, o.category) for o in ops.operations(ops.load_services()[1])}
+    assert got == {("Decrypt", True, "Management"), ("CreateKey", False, "Management")}
+
+
+@pytest.mark.parametrize("service,meta,source", [
+    ("sesv2", {"endpointPrefix": "email", "signingName": "ses"}, "ses.amazonaws.com"),
+    ("dynamodbstreams", {"endpointPrefix": "streams.dynamodb", "signingName": "dynamodb"}, "dynamodb.amazonaws.com"),
+    ("ec2", {"endpointPrefix": "ec2"}, "ec2.amazonaws.com"),
+])
+def test_event_source_mapping(service: str, meta: dict[str, str], source: str) -> None:
+    from ctguard.simulate.operations import event_source, is_read_only, operation
+
+    assert event_source(service, meta) == source
+    assert is_read_only("ec2.amazonaws.com", "DescribeInstances") and not is_read_only("ec2.amazonaws.com", "RunInstances")
+    assert is_read_only("kms.amazonaws.com", "GenerateDataKey") and is_read_only("sts.amazonaws.com", "AssumeRole")
+    assert operation("s3", "s3.amazonaws.com", "PutObject").category == "Data"
 
 
 def test_catalog_diff(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

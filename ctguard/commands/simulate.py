@@ -248,7 +248,7 @@ def _catalog_replay(trails: list[Any], args: argparse.Namespace) -> tuple[Any, d
     from ctguard.simulate.policy import DEFAULT_POLICY
     from ctguard.simulate.replay import Replay
 
-    version, services = load_services()
+    version, services = load_services(set(args.service) or None)
     ops = operations(services, set(args.service) or None)
     if not ops:
         from ctguard.simulate.operations import CatalogUnavailable

@@ -77,7 +77,7 @@ def _cache_path(version: str) -> str:
     return os.path.join(base, "ctguard", f"botocore-operations-{version}.json")
 
 
-def _enumerate() -> tuple[str, dict[str, dict[str, Any]]]:
+def _enumerate(names: set[str] | None = None) -> tuple[str, dict[str, dict[str, Any]]]:
     try:
         import botocore
         import botocore.loaders
@@ -85,15 +85,20 @@ def _enumerate() -> tuple[str, dict[str, dict[str, Any]]]:
         raise CatalogUnavailable("--catalog needs botocore: pip install 'ctguard[aws]'") from None
     loader = botocore.loaders.Loader()
     services: dict[str, dict[str, Any]] = {}
-    for name in sorted(loader.list_available_services("service-2")):
+    available = sorted(loader.list_available_services("service-2"))
+    for name in available if names is None else [n for n in available if n in names]:
         model = loader.load_service_model(name, "service-2")
         meta = model.get("metadata", {})
         services[name] = {"source": event_source(name, meta), "operations": sorted(model.get("operations", {}))}
     return botocore.__version__, services
 
 
-def load_services() -> tuple[str, dict[str, dict[str, Any]]]:
-    """(botocore version, {service: {"source", "operations"}}), from the cache when it has it."""
+def load_services(only: set[str] | None = None) -> tuple[str, dict[str, dict[str, Any]]]:
+    """(botocore version, {service: {"source", "operations"}}), from the cache when it has it.
+
+    With ``only`` naming botocore services and no cache yet, just those models are loaded
+    (nothing is cached then); names that are event-source prefixes need the full enumeration.
+    """
     try:
         import botocore
     except ImportError:
@@ -105,6 +110,10 @@ def load_services() -> tuple[str, dict[str, dict[str, Any]]]:
         return data["botocore"], data["services"]
     except (OSError, ValueError, KeyError):
         pass
+    if only:
+        version, services = _enumerate(only)
+        if set(services) == only:
+            return version, services
     version, services = _enumerate()
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
