@@ -242,3 +242,18 @@ def test_trails_from_terraform_plan_and_module(capsys: pytest.CaptureFixture[str
     adv = verdicts["aws_cloudtrail.advanced"]
     assert adv["captured"] is False and adv["decided_by"]["field"] == "resources.ARN"
     assert adv["decided_by"]["record_value"] == ["arn:aws:s3:::data-bucket/in/a.csv", "arn:aws:s3:::data-bucket"]
+
+
+def test_progress_bar_only_on_a_terminal(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("rich")
+    from ctguard.commands import simulate as cmd
+
+    advance, close = cmd._progress(100)
+    assert advance is None  # captured stderr is not a terminal
+    close()
+    monkeypatch.setattr(cmd.sys.stderr, "isatty", lambda: True, raising=False)
+    advance, close = cmd._progress(100)
+    assert advance is not None
+    advance(60)
+    advance(40)
+    close()
