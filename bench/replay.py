@@ -128,14 +128,12 @@ def replay(files: list[str]) -> int:
     from ctguard.simulate.archive import iter_batches
     from ctguard.simulate.evaluate import SimContext, compile_trail
     from ctguard.simulate.policy import DEFAULT_POLICY
-    from ctguard.simulate.replay import Replay
     from ctguard.simulate.report import summarize
+    from ctguard.simulate.session import run_replay
 
     ctx = SimContext(account_id=ACCOUNT)
     compiled = [compile_trail(t, ctx) for t in trails()]
-    rp = Replay(compiled, DEFAULT_POLICY)
-    for batch in iter_batches([(f, 0) for f in files]):
-        rp.add(batch.records)
+    rp = run_replay(compiled, iter_batches([(f, 0) for f in files]), DEFAULT_POLICY)  # what the CLI runs
     summarize(compiled, rp.shapes(), records=rp.records, first_time=rp.first_time, last_time=rp.last_time)
     return rp.records
 

@@ -112,7 +112,7 @@ def test_diff_gains_and_losses(capsys: pytest.CaptureFixture[str]) -> None:
     assert doc["old"]["cost"]["usd"] == 0 and doc["new"]["cost"]["usd"] == pytest.approx(0.1 / 100_000)
     code, out, _ = run(capsys, "--diff", str(FIX / "mgmt-only.yaml"), str(FIX / "with-s3-data.yaml"), *CTX,
                        "--events", str(FIX / "events"))
-    assert "gained 1 · lost 1" in out and "1 × kms.amazonaws.com Decrypt [Management]" in out
+    assert code == 0 and "gained 1 · lost 1" in out and "1 × kms.amazonaws.com Decrypt [Management]" in out
 
 
 def test_catalog_from_botocore(capsys: pytest.CaptureFixture[str], tmp_path: Path,

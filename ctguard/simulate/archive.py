@@ -93,17 +93,21 @@ def read_file(path: str, size: int | None = None) -> Iterator[Batch]:
     if low.endswith(_LINES_SUFFIXES):
         yield from _read_lines(path, size)
         return
+    yield Batch(path, _parse_file(path), size)
+
+
+def _parse_file(path: str) -> list[Any]:
+    # A function of its own so that no generator frame keeps the bytes or the parsed document
+    # alive while the consumer works and the next file is parsed: peak memory is one file.
     data = _open_bytes(path)
     try:
-        doc = json.loads(data)
+        return _records_of(json.loads(data), path)
     except UnicodeDecodeError as exc:
         raise ArchiveError(f"{path}: not UTF-8 text: {exc.reason}") from None
     except json.JSONDecodeError as exc:
         if exc.msg == "Extra data":  # several documents: JSON lines without the suffix
-            yield Batch(path, _parse_lines(io.BytesIO(data), path), size)
-            return
+            return _parse_lines(io.BytesIO(data), path)
         raise ArchiveError(f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
-    yield Batch(path, _records_of(doc, path), size)
 
 
 def _parse_lines(fh: io.BytesIO, path: str) -> list[Any]:

@@ -95,21 +95,12 @@ class Replay:
         # catalogue (OPEN-Q7) says otherwise, as events._category derives it.
         data_names = _DATA_NAMES if self.policy.use_data_api_catalogue else frozenset()
         uses_res, uses_id, extra = self._uses_resources, self._uses_identity, self._extra
-        lo, hi = self.first_time, self.last_time
-        n = 0
         slow = self._add_slow
         for rec in records:
-            n += 1
             if type(rec) is not dict:
                 slow(rec)
                 continue
             get = rec.get
-            t = get("eventTime")
-            if type(t) is str:
-                if lo is None or t < lo:
-                    lo = t
-                if hi is None or t > hi:
-                    hi = t
             src, acct, etype, cat = get("eventSource"), get("recipientAccountId"), get("eventType"), get("eventCategory")
             if type(acct) is not str or etype == "AwsCloudTrailInsight":
                 slow(rec)
@@ -143,8 +134,15 @@ class Replay:
                 slow(rec)
                 continue
             counts[index] += 1
-        self.records += n
-        self.first_time, self.last_time = lo, hi
+        self.records += len(records)
+        # eventTime span in one C-level pass (ISO-8601 UTC strings sort as times).
+        times = [t for t in [r.get("eventTime") for r in records if type(r) is dict] if type(t) is str]
+        if times:
+            lo, hi = min(times), max(times)
+            if self.first_time is None or lo < self.first_time:
+                self.first_time = lo
+            if self.last_time is None or hi > self.last_time:
+                self.last_time = hi
 
     def _new_fast(self, key: tuple[Any, ...], rec: dict[str, Any]) -> None:
         if self._no_fast:

@@ -75,10 +75,13 @@ def _enabled(model: Any) -> dict[str, frozenset[str]]:
 def run_replay(trails: list[CompiledTrail], batches: Iterable[Any], policy: SimPolicy,
                progress: Callable[[int], None] | None = None) -> Replay:
     replay = Replay(trails, policy)
-    for batch in batches:
+    it = iter(batches)
+    while (batch := next(it, None)) is not None:
         replay.add(batch.records)
+        nbytes = batch.nbytes
+        del batch  # not alive while the next file is parsed
         if progress is not None:
-            progress(batch.nbytes)
+            progress(nbytes)
     return replay
 
 

@@ -23,19 +23,19 @@ from __future__ import annotations
 from typing import Sequence
 
 from ctguard.simulate.catalogue import (
+    _PARTITION_PREFIXES,
     DATA_APIS,
     GLOBAL_REGION_BY_PARTITION,
     GLOBAL_SOURCES,
+    OPT_IN_REGIONS,
     STS_GLOBAL_HOSTS,
     STS_SOURCE,
-    _PARTITION_PREFIXES,
     partition_of,
 )
 from ctguard.simulate.evaluate import CompiledTrail
-from ctguard.simulate.logic import and3, or3
 from ctguard.simulate.matcher import CompiledSelector, Condition, _selector_types
 from ctguard.simulate.policy import SimPolicy
-from ctguard.simulate.scope import could_log
+from ctguard.simulate.scope import insight_stage
 from ctguard.values import Unknown
 
 DIALECTS = ("athena", "duckdb")
@@ -155,7 +155,6 @@ def _account(t: CompiledTrail) -> str:
             member = NULL
         else:
             home = eff.home_region
-            from ctguard.simulate.catalogue import OPT_IN_REGIONS
             if isinstance(home, str) and home in OPT_IN_REGIONS:
                 yes = [a for a, regs in ctx.enabled_regions.items() if home in regs]
                 no = [a for a, regs in ctx.enabled_regions.items() if home not in regs]
@@ -213,8 +212,6 @@ def _region(t: CompiledTrail, gse: str) -> str:
 
 
 def _insights(t: CompiledTrail) -> str:
-    from ctguard.simulate.scope import insight_stage
-
     sels = None if t.mode == "unknown" else t.normalized.selectors
     chosen = t.effective.insight_selectors
     types = {"ApiCallRateInsight", "ApiErrorRateInsight"}

@@ -7,7 +7,7 @@ from SQL, so each verdict says only that the query decided it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
 from ctguard.simulate.evaluate import CompiledTrail, DecidedBy, Verdict
 from ctguard.simulate.replay import Shape
