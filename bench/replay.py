@@ -6,8 +6,10 @@
    built from the shared dataset's records (or built-in templates without it) with fresh event
    times, ids, callers and S3 object keys, so the record mix is real but every record differs.
 2. Floor: read + ``gzip.decompress`` + ``json.loads`` of every file.  Replay: the same files
-   through ``ctguard.simulate`` (archive reader, ``Replay`` over --trails trail configurations).
-   Best of --runs, alternating.  Target: replay / floor <= 1.3.
+   through ``ctguard.simulate`` (archive reader, ``run_replay`` over 4 trail configurations,
+   ``summarize``).  Best of --runs, alternating; the ratio uses this process's CPU time (wall
+   time is printed too: on a shared machine it mostly measures the neighbours).
+   Target: replay / floor <= 1.3.
 3. Peak RSS (``ru_maxrss``) of a fresh subprocess replaying the archive once (1x) and ten times
    (10x: the file list repeated, i.e. ten times the bytes streamed).  Target: 10x / 1x <= 1.2.
 
@@ -162,19 +164,21 @@ def main() -> None:
     size = sum(os.path.getsize(f) for f in files)
     print(f"archive: {len(files)} files, {size / 1e6:.1f} MB compressed, {args.records:,} records "
           f"(ready in {time.perf_counter() - start:.1f} s) at {root}")
-    best_floor = best_replay = float("inf")
+    # CPU time of this process is the headline (the machine may be shared); wall time beside it.
+    best = {"floor": [float("inf")] * 2, "replay": [float("inf")] * 2}
+    counts = {}
     for _ in range(args.runs):
-        t = time.perf_counter()
-        n_floor = floor(files)
-        best_floor = min(best_floor, time.perf_counter() - t)
-        t = time.perf_counter()
-        n_replay = replay(files)
-        best_replay = min(best_replay, time.perf_counter() - t)
-    assert n_floor == n_replay == args.records, (n_floor, n_replay)
-    print(f"decompress + json.loads: {best_floor:.2f} s  {n_floor / best_floor:,.0f} records/s")
-    print(f"replay ({len(trails())} trails):    {best_replay:.2f} s  {n_replay / best_replay:,.0f} records/s")
-    ratio = best_replay / best_floor
-    print(f"ratio replay / floor: {ratio:.3f}  (target <= 1.3: {'met' if ratio <= 1.3 else 'NOT met'})")
+        for name, fn in (("floor", floor), ("replay", replay)):
+            wall, cpu = time.perf_counter(), time.process_time()
+            counts[name] = fn(files)
+            best[name] = [min(best[name][0], time.process_time() - cpu), min(best[name][1], time.perf_counter() - wall)]
+    assert counts["floor"] == counts["replay"] == args.records, counts
+    for name, label in (("floor", "decompress + json.loads"), ("replay", f"replay ({len(trails())} trails)   ")):
+        cpu, wall = best[name]
+        print(f"{label}: cpu {cpu:.2f} s ({args.records / cpu:,.0f} records/s), wall {wall:.2f} s")
+    ratio, wall_ratio = best["replay"][0] / best["floor"][0], best["replay"][1] / best["floor"][1]
+    print(f"ratio replay / floor: {ratio:.3f} cpu, {wall_ratio:.3f} wall  "
+          f"(target <= 1.3: {'met' if ratio <= 1.3 else 'NOT met'})")
     rss = {}
     for repeat in (1, 10):
         out = subprocess.run([sys.executable, __file__, "--child", str(root), "--repeat", str(repeat)],

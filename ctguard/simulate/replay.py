@@ -15,6 +15,7 @@ the same verdict on every record of the shared dataset.
 from __future__ import annotations
 
 import gc
+from itertools import repeat
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -23,6 +24,9 @@ from ctguard.simulate.evaluate import CompiledTrail, Verdict
 from ctguard.simulate.events import Event
 from ctguard.simulate.policy import SimPolicy
 
+_QUICK_KEYS = ("eventSource", "eventName", "eventCategory", "eventType", "readOnly", "managementEvent",
+               "recipientAccountId", "awsRegion")
+_PLAIN = frozenset({bool, str, type(None)})
 _DATA_NAMES = frozenset((s, n) for s, names in DATA_APIS.items() for n in names)
 # Selector fields whose record value is not in the base shape key.
 _EXTRA_FIELDS = {
@@ -56,6 +60,7 @@ class Replay:
         self.last_time: str | None = None
         self.errors: list[tuple[str, str]] = []
         self._fast: dict[tuple[Any, ...], int] = {}
+        self._quick: dict[tuple[Any, ...], int] = {}
         self._slow: dict[tuple[Any, ...], int] = {}
         self._shapes: list[Shape] = []
         self._counts: list[int] = []
@@ -83,8 +88,64 @@ class Replay:
                 gc.enable()
         else:
             self._add(records)
+        self.records += len(records)
+        self._span(records)
 
     def _add(self, records: list[Any]) -> None:
+        """First pass: the common records by an 8-key tuple built in C (``map(rec.get, ...)``).
+
+        That tuple ignores the types of readOnly and managementEvent, so it is used only for a
+        batch in which every one of them is a bool, None or a string (checked in C for the whole
+        batch): then ``1 == True`` cannot make two records share an entry.  Keys whose shape is
+        not fully determined by the tuple map to -1 and go through ``_add_detailed``.
+        """
+        try:
+            ro_types = set(map(type, map(dict.get, records, repeat("readOnly"))))
+            me_types = set(map(type, map(dict.get, records, repeat("managementEvent"))))
+        except TypeError:  # a record that is not a JSON object
+            self._add_detailed(records)
+            return
+        if not (ro_types <= _PLAIN and me_types <= _PLAIN):
+            self._add_detailed(records)
+            return
+        quick, counts, miss = self._quick, self._counts, self._quick_miss
+        rest = []
+        for rec in records:
+            try:
+                index = quick[tuple(map(rec.get, _QUICK_KEYS))]
+            except KeyError:
+                index = miss(rec)
+            except TypeError:
+                index = -1
+            if index >= 0:
+                counts[index] += 1
+            else:
+                rest.append(rec)
+        if rest:
+            self._add_detailed(rest)
+
+    def _quick_miss(self, rec: dict[str, Any]) -> int:
+        key = tuple(map(rec.get, _QUICK_KEYS))
+        src, name, cat, etype, _ro, me, acct, _region = key
+        policy = self.policy
+        complete = (
+            policy.strict_trail_fields and not policy.extra_global_sources and policy.recipient_falls_back_to_caller
+            and type(acct) is str and src != STS_SOURCE and etype != "AwsCloudTrailInsight"
+            and (cat == "Management"
+                 or (cat == "NetworkActivity" and not self._extra)
+                 or (not cat and etype != "AwsVpceEvent"
+                     and (me is True or (me is None and not (policy.use_data_api_catalogue
+                                                             and (src, name) in _DATA_NAMES)))))
+        )
+        index = -1
+        if complete:
+            ev = Event.from_record(rec, policy)
+            if ev.event_category != "Insight":
+                index = self._shape_index(ev)
+        self._quick[key] = index
+        return index
+
+    def _add_detailed(self, records: list[Any]) -> None:
         fast, counts = self._fast, self._counts
         # With strict_trail_fields, a record whose eventCategory is literally "Management" gets
         # its verdict from the base key alone; otherwise never skip the other fields.
@@ -134,7 +195,8 @@ class Replay:
                 slow(rec)
                 continue
             counts[index] += 1
-        self.records += len(records)
+
+    def _span(self, records: list[Any]) -> None:
         # eventTime span in one C-level pass (ISO-8601 UTC strings sort as times).
         times = [t for t in [r.get("eventTime") for r in records if type(r) is dict] if type(t) is str]
         if times:
