@@ -102,6 +102,11 @@ def test_bad_archive_file_is_skipped_with_warning(capsys: pytest.CaptureFixture[
     assert doc["source"]["skipped"][0][0].endswith("broken.json.gz")
 
 
+def test_no_readable_archive_is_an_input_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, str(FIX / "mgmt-only.yaml"), "--events", str(tmp_path / "missing.json.gz"))
+    assert code == 3 and "missing.json.gz: cannot read" in err
+
+
 def test_diff_gains_and_losses(capsys: pytest.CaptureFixture[str]) -> None:
     doc = run_json(capsys, "--diff", str(FIX / "mgmt-only.yaml"), str(FIX / "with-s3-data.yaml"), *CTX,
                    "--events", str(FIX / "events"))

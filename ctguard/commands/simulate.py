@@ -237,6 +237,8 @@ def _archive_replay(trails: list[Any], paths: list[str], policy: Any) -> tuple[A
         replay = run_replay(trails, iter_batches(files, lambda p, m: skipped.append((p, m))), policy, advance)
     finally:
         close()
+    if len(skipped) == len(files):
+        raise ArchiveError("no readable CloudTrail record files: " + "; ".join(m for _, m in skipped[:3]))
     for path, msg in skipped:
         print(f"ctguard: warning: skipped {msg}", file=sys.stderr)
     return replay, {"paths": paths, "files": len(files), "bytes": sum(s for _, s in files),
