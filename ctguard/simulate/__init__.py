@@ -21,9 +21,12 @@ from ctguard.simulate.events import Event, Resource
 from ctguard.simulate.explain import render_text, verdict_to_dict
 from ctguard.simulate.normalize import Normalized, normalize_basic, normalize_trail
 from ctguard.simulate.policy import DEFAULT_POLICY, SimPolicy
+from ctguard.simulate.replay import Replay, Shape
+from ctguard.simulate.report import summarize
 
 __all__ = [
     "DEFAULT_POLICY", "CompiledTrail", "DecidedBy", "Event", "Normalized", "Resource", "SimContext",
     "SimPolicy", "Verdict", "captured_by_any", "compile_trail", "evaluate", "evaluate_trails",
     "normalize_basic", "normalize_trail", "render_text", "verdict_to_dict",
+    "Replay", "Shape", "summarize",
 ]

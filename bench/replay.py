@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""Archive replay speed and memory (issue 5, item 8), as ratios to baselines measured in this run.
+
+1. Generates (once, cached under --dir) an archive of --records CloudTrail records in
+   ``AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/*.json.gz`` files of --per-file records,
+   built from the shared dataset's records (or built-in templates without it) with fresh event
+   times, ids, callers and S3 object keys, so the record mix is real but every record differs.
+2. Floor: read + ``gzip.decompress`` + ``json.loads`` of every file.  Replay: the same files
+   through ``ctguard.simulate`` (archive reader, ``run_replay`` over 4 trail configurations,
+   ``summarize``).  Best of --runs, alternating; the ratio uses this process's CPU time (wall
+   time is printed too: on a shared machine it mostly measures the neighbours).
+   Target: replay / floor <= 1.3.
+3. Peak RSS (``ru_maxrss``) of a fresh subprocess replaying the archive once (1x) and ten times
+   (10x: the file list repeated, i.e. ten times the bytes streamed).  Target: 10x / 1x <= 1.2.
+
+Usage: python bench/replay.py [--records 1000000] [--per-file 2000] [--dir /tmp/ctguard-bench]
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import gzip
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+SHARED = REPO.parent / "shared" / "data" / "events"
+ACCOUNT = "111122223333"
+REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
+
+
+def _templates() -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    if SHARED.is_dir():
+        for f in sorted(SHARED.glob("*.jsonl")):
+            out += [json.loads(x) for x in f.read_text(encoding="utf-8").splitlines() if x.strip()]
+    if not out:  # no shared data: a small realistic mix
+        base = {"eventVersion": "1.09", "userIdentity": {"type": "IAMUser", "accountId": ACCOUNT,
+                                                         "arn": f"arn:aws:iam::{ACCOUNT}:user/u"},
+                "eventType": "AwsApiCall", "sourceIPAddress": "198.51.100.1", "userAgent": "aws-cli/2",
+                "requestParameters": {"maxResults": 100}, "responseElements": None}
+        for src, name, ro in (("ec2.amazonaws.com", "DescribeInstances", True), ("kms.amazonaws.com", "Decrypt", True),
+                              ("iam.amazonaws.com", "CreateRole", False), ("ec2.amazonaws.com", "RunInstances", False)):
+            out.append({**base, "eventSource": src, "eventName": name, "readOnly": ro, "eventCategory": "Management",
+                        "managementEvent": True})
+        out.append({**base, "eventSource": "s3.amazonaws.com", "eventName": "GetObject", "readOnly": True,
+                    "eventCategory": "Data", "managementEvent": False,
+                    "resources": [{"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::b/k"},
+                                  {"type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::b"}]})
+    return [r for r in out if isinstance(r, dict)]
+
+
+def generate(root: Path, records: int, per_file: int) -> list[Path]:
+    marker = root / f".complete-{records}-{per_file}"
+    if marker.exists():
+        return sorted(root.rglob("*.json.gz"))
+    rng = random.Random(5)
+    templates = _templates()
+    t0 = 1_704_067_200  # 2024-01-01
+    files = []
+    n = 0
+    while n < records:
+        region = REGIONS[(n // per_file) % len(REGIONS)]
+        ts = t0 + n * 2  # ~ 2 s apart: a million records span ~23 days
+        day = time.strftime("%Y/%m/%d", time.gmtime(ts))
+        d = root / "AWSLogs" / ACCOUNT / "CloudTrail" / region / day
+        d.mkdir(parents=True, exist_ok=True)
+        batch = []
+        for i in range(min(per_file, records - n)):
+            r = copy.deepcopy(rng.choice(templates))
+            r["eventTime"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts + i * 2))
+            r["eventID"] = str(uuid.UUID(int=rng.getrandbits(128)))
+            r["awsRegion"] = region
+            r["recipientAccountId"] = ACCOUNT
+            if isinstance(r.get("userIdentity"), dict):
+                r["userIdentity"]["arn"] = f"arn:aws:iam::{ACCOUNT}:user/u{rng.randrange(50)}"
+            for res in r.get("resources") or []:
+                if isinstance(res, dict) and res.get("type") == "AWS::S3::Object":
+                    res["ARN"] = f"arn:aws:s3:::bucket{rng.randrange(5)}/k/{rng.getrandbits(40):x}"
+            batch.append(r)
+        path = d / f"{ACCOUNT}_CloudTrail_{region}_{time.strftime('%Y%m%dT%H%MZ', time.gmtime(ts))}_{n:08d}.json.gz"
+        path.write_bytes(gzip.compress(json.dumps({"Records": batch}).encode(), 6))
+        files.append(path)
+        n += len(batch)
+    marker.write_text("ok")
+    return sorted(files)
+
+
+def trails() -> list[Any]:
+    from ctguard.model import AdvancedEventSelector, DataResource, EventSelector, FieldSelector, Trail
+    from ctguard.values import Known
+
+    def t(key: str, **kw: Any) -> Trail:
+        return Trail(key=key, is_logging=Known(True), is_multi_region=Known(True), home_region=Known("us-east-1"),
+                     account_id=Known(ACCOUNT), **kw)
+
+    fs = FieldSelector
+    return [
+        t("default"),
+        t("write-only", event_selectors=Known((EventSelector(read_write_type=Known("WriteOnly")),))),
+        t("s3-basic", event_selectors=Known((EventSelector(data_resources=Known(
+            (DataResource("AWS::S3::Object", ("arn:aws:s3:::bucket1/",)),))),))),
+        t("advanced", advanced_event_selectors=Known((
+            AdvancedEventSelector("m", (fs("eventCategory", equals=("Management",)),
+                                        fs("eventSource", not_equals=("kms.amazonaws.com",)))),
+            AdvancedEventSelector("s3", (fs("eventCategory", equals=("Data",)), fs("resources.type", equals=("AWS::S3::Object",)),
+                                         fs("resources.ARN", not_starts_with=("arn:aws:s3:::bucket0/",)))),
+        ))),
+    ]
+
+
+def floor(files: list[str]) -> int:
+    n = 0
+    for f in files:
+        with open(f, "rb") as fh:
+            n += len(json.loads(gzip.decompress(fh.read()))["Records"])
+    return n
+
+
+def replay(files: list[str]) -> int:
+    from ctguard.simulate.archive import iter_batches
+    from ctguard.simulate.evaluate import SimContext, compile_trail
+    from ctguard.simulate.policy import DEFAULT_POLICY
+    from ctguard.simulate.report import summarize
+    from ctguard.simulate.session import run_replay
+
+    ctx = SimContext(account_id=ACCOUNT)
+    compiled = [compile_trail(t, ctx) for t in trails()]
+    rp = run_replay(compiled, iter_batches([(f, 0) for f in files]), DEFAULT_POLICY)  # what the CLI runs
+    summarize(compiled, rp.shapes(), records=rp.records, first_time=rp.first_time, last_time=rp.last_time)
+    return rp.records
+
+
+def child(root: str, repeat: int) -> None:
+    files = [str(p) for p in sorted(Path(root).rglob("*.json.gz"))] * repeat
+    n = replay(files)
+    print(json.dumps({"records": n, "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--records", type=int, default=1_000_000)
+    ap.add_argument("--per-file", type=int, default=2000)
+    ap.add_argument("--dir", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "ctguard-bench-archive"))
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--child", metavar="DIR", help=argparse.SUPPRESS)
+    ap.add_argument("--repeat", type=int, default=1, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(args.child, args.repeat)
+        return
+    root = Path(args.dir) / f"{args.records}-{args.per_file}"
+    start = time.perf_counter()
+    files = [str(p) for p in generate(root, args.records, args.per_file)]
+    size = sum(os.path.getsize(f) for f in files)
+    print(f"archive: {len(files)} files, {size / 1e6:.1f} MB compressed, {args.records:,} records "
+          f"(ready in {time.perf_counter() - start:.1f} s) at {root}")
+    # CPU time of this process is the headline (the machine may be shared); wall time beside it.
+    best = {"floor": [float("inf")] * 2, "replay": [float("inf")] * 2}
+    counts = {}
+    for _ in range(args.runs):
+        for name, fn in (("floor", floor), ("replay", replay)):
+            wall, cpu = time.perf_counter(), time.process_time()
+            counts[name] = fn(files)
+            best[name] = [min(best[name][0], time.process_time() - cpu), min(best[name][1], time.perf_counter() - wall)]
+    assert counts["floor"] == counts["replay"] == args.records, counts
+    for name, label in (("floor", "decompress + json.loads"), ("replay", f"replay ({len(trails())} trails)   ")):
+        cpu, wall = best[name]
+        print(f"{label}: cpu {cpu:.2f} s ({args.records / cpu:,.0f} records/s), wall {wall:.2f} s")
+    ratio, wall_ratio = best["replay"][0] / best["floor"][0], best["replay"][1] / best["floor"][1]
+    print(f"ratio replay / floor: {ratio:.3f} cpu, {wall_ratio:.3f} wall  "
+          f"(target <= 1.3: {'met' if ratio <= 1.3 else 'NOT met'})")
+    rss = {}
+    for repeat in (1, 10):
+        out = subprocess.run([sys.executable, __file__, "--child", str(root), "--repeat", str(repeat)],
+                             capture_output=True, text=True, check=True)
+        rss[repeat] = json.loads(out.stdout)
+        print(f"peak RSS {repeat:>2}x ({rss[repeat]['records']:,} records): {rss[repeat]['maxrss_kb'] / 1024:.1f} MB")
+    mem = rss[10]["maxrss_kb"] / rss[1]["maxrss_kb"]
+    print(f"ratio RSS 10x / 1x: {mem:.3f}  (target <= 1.2: {'met' if mem <= 1.2 else 'NOT met'})")
+
+
+if __name__ == "__main__":
+    main()

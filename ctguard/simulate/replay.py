@@ -1,0 +1,247 @@
+"""Replay many records through several trails and count what each would capture.
+
+The hot path avoids building an ``Event`` for records whose verdicts are fully determined by a
+handful of top-level keys: such records are grouped under a *shape key* (eventSource,
+eventName, eventCategory, eventType, managementEvent, readOnly and their types,
+recipientAccountId, awsRegion, the STS host header, plus the raw value of any field a trail's
+selectors name), and the verdicts are computed once per shape.  With strict_trail_fields (the
+default) Management and NetworkActivity records ignore resources and userIdentity, which no
+valid selector of theirs can read (R24).  Every other record (Insights; records without
+recipientAccountId; Data records with resources when a selector looks at resources;
+unhashable values) takes the full path
+``Event.from_record`` → ``CompiledTrail.evaluate``.  ``test_replay`` checks that both paths give
+the same verdict on every record of the shared dataset.
+"""
+from __future__ import annotations
+
+import gc
+from itertools import repeat
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from ctguard.simulate.catalogue import DATA_APIS, STS_SOURCE
+from ctguard.simulate.evaluate import CompiledTrail, Verdict
+from ctguard.simulate.events import Event
+from ctguard.simulate.policy import SimPolicy
+
+_QUICK_KEYS = ("eventSource", "eventName", "eventCategory", "eventType", "readOnly", "managementEvent",
+               "recipientAccountId", "awsRegion")
+_PLAIN = frozenset({bool, str, type(None)})
+_DATA_NAMES = frozenset((s, n) for s, names in DATA_APIS.items() for n in names)
+# Selector fields whose record value is not in the base shape key.
+_EXTRA_FIELDS = {
+    "errorCode": "errorCode",
+    "vpcEndpointId": "vpcEndpointId",
+    "sessionCredentialFromConsole": "sessionCredentialFromConsole",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """What reports group by, and the verdict of every trail for records of this shape."""
+
+    category: str
+    source: str | None
+    name: str | None
+    read_only: bool | None
+    account: str | None
+    region: str | None
+    verdicts: tuple[Verdict, ...]
+
+
+class Replay:
+    """Feed batches of raw records; read ``shapes()`` (shape, count) and the time span."""
+
+    def __init__(self, trails: list[CompiledTrail], policy: SimPolicy) -> None:
+        self.trails = trails
+        self.policy = policy
+        self.records = 0
+        self.first_time: str | None = None
+        self.last_time: str | None = None
+        self.errors: list[tuple[str, str]] = []
+        self._fast: dict[tuple[Any, ...], int] = {}
+        self._quick: dict[tuple[Any, ...], int] = {}
+        self._slow: dict[tuple[Any, ...], int] = {}
+        self._shapes: list[Shape] = []
+        self._counts: list[int] = []
+        fields: set[str] = set()
+        for t in trails:
+            for sel in t.normalized.selectors:
+                for fs in sel.field_selectors:
+                    if isinstance(fs.field, str):
+                        fields.add(fs.field)
+        self._uses_resources = bool(fields & {"resources.type", "resources.ARN"})
+        self._uses_identity = "userIdentity.arn" in fields
+        self._extra = tuple(_EXTRA_FIELDS[f] for f in sorted(fields & set(_EXTRA_FIELDS)))
+        self._no_fast = bool(policy.extra_global_sources) or not policy.recipient_falls_back_to_caller
+
+    # -- hot path ---------------------------------------------------------------------------
+    def add(self, records: list[Any]) -> None:
+        # The loop allocates short-lived tuples while a whole parsed log file is alive; the
+        # cyclic GC would otherwise traverse that file's objects again and again (it costs
+        # about a third of the replay).  Nothing here creates reference cycles.
+        if gc.isenabled():
+            gc.disable()
+            try:
+                self._add(records)
+            finally:
+                gc.enable()
+        else:
+            self._add(records)
+        self.records += len(records)
+        self._span(records)
+
+    def _add(self, records: list[Any]) -> None:
+        """First pass: the common records by an 8-key tuple built in C (``map(rec.get, ...)``).
+
+        That tuple ignores the types of readOnly and managementEvent, so it is used only for a
+        batch in which every one of them is a bool, None or a string (checked in C for the whole
+        batch): then ``1 == True`` cannot make two records share an entry.  Keys whose shape is
+        not fully determined by the tuple map to -1 and go through ``_add_detailed``.
+        """
+        try:
+            ro_types = set(map(type, map(dict.get, records, repeat("readOnly"))))
+            me_types = set(map(type, map(dict.get, records, repeat("managementEvent"))))
+        except TypeError:  # a record that is not a JSON object
+            self._add_detailed(records)
+            return
+        if not (ro_types <= _PLAIN and me_types <= _PLAIN):
+            self._add_detailed(records)
+            return
+        quick, counts, miss = self._quick, self._counts, self._quick_miss
+        rest = []
+        for rec in records:
+            try:
+                index = quick[tuple(map(rec.get, _QUICK_KEYS))]
+            except KeyError:
+                index = miss(rec)
+            except TypeError:
+                index = -1
+            if index >= 0:
+                counts[index] += 1
+            else:
+                rest.append(rec)
+        if rest:
+            self._add_detailed(rest)
+
+    def _quick_miss(self, rec: dict[str, Any]) -> int:
+        key = tuple(map(rec.get, _QUICK_KEYS))
+        src, name, cat, etype, _ro, me, acct, _region = key
+        policy = self.policy
+        complete = (
+            policy.strict_trail_fields and not policy.extra_global_sources and policy.recipient_falls_back_to_caller
+            and type(acct) is str and src != STS_SOURCE and etype != "AwsCloudTrailInsight"
+            and (cat == "Management"
+                 or (cat == "NetworkActivity" and not self._extra)
+                 or (not cat and etype != "AwsVpceEvent"
+                     and (me is True or (me is None and not (policy.use_data_api_catalogue
+                                                             and (src, name) in _DATA_NAMES)))))
+        )
+        index = -1
+        if complete:
+            ev = Event.from_record(rec, policy)
+            if ev.event_category != "Insight":
+                index = self._shape_index(ev)
+        self._quick[key] = index
+        return index
+
+    def _add_detailed(self, records: list[Any]) -> None:
+        fast, counts = self._fast, self._counts
+        # With strict_trail_fields, a record whose eventCategory is literally "Management" gets
+        # its verdict from the base key alone; otherwise never skip the other fields.
+        strict = self.policy.strict_trail_fields
+        mgmt = "Management" if strict else object()
+        net = "NetworkActivity" if strict else object()
+        # Records without eventCategory: Management unless managementEvent or the data-API
+        # catalogue (OPEN-Q7) says otherwise, as events._category derives it.
+        data_names = _DATA_NAMES if self.policy.use_data_api_catalogue else frozenset()
+        uses_res, uses_id, extra = self._uses_resources, self._uses_identity, self._extra
+        slow = self._add_slow
+        for rec in records:
+            if type(rec) is not dict:
+                slow(rec)
+                continue
+            get = rec.get
+            src, acct, etype, cat = get("eventSource"), get("recipientAccountId"), get("eventType"), get("eventCategory")
+            if type(acct) is not str or etype == "AwsCloudTrailInsight":
+                slow(rec)
+                continue
+            try:
+                ro, me, name = get("readOnly"), get("managementEvent"), get("eventName")
+                key: tuple[Any, ...] = (src, name, cat, etype, ro, type(ro), me, type(me), acct, get("awsRegion"))
+                if src == STS_SOURCE:  # global or regional endpoint (OPEN-Q3): the host decides
+                    tls = get("tlsDetails")
+                    key += (tls.get("clientProvidedHostHeader") if type(tls) is dict else None,)
+                if cat == mgmt or (not cat and etype != "AwsVpceEvent" and strict
+                                   and (me is True or (me is None and (src, name) not in data_names))):
+                    pass  # strict trails: Management selectors read only eventCategory, eventSource, readOnly (R24)
+                elif cat == net:
+                    if extra:  # network activity selectors never read resources or userIdentity (R24)
+                        key += tuple(get(f) for f in extra)
+                elif uses_res and get("resources"):
+                    slow(rec)
+                    continue
+                else:
+                    if uses_id:
+                        ident = get("userIdentity")
+                        key += (ident.get("arn") if type(ident) is dict else None,)
+                    if extra:
+                        key += tuple(get(f) for f in extra)
+                index = fast[key]
+            except KeyError:
+                self._new_fast(key, rec)
+                continue
+            except TypeError:  # an unhashable value somewhere: evaluate this one directly
+                slow(rec)
+                continue
+            counts[index] += 1
+
+    def _span(self, records: list[Any]) -> None:
+        # eventTime span in one C-level pass (ISO-8601 UTC strings sort as times).
+        times = [t for t in [r.get("eventTime") for r in records if type(r) is dict] if type(t) is str]
+        if times:
+            lo, hi = min(times), max(times)
+            if self.first_time is None or lo < self.first_time:
+                self.first_time = lo
+            if self.last_time is None or hi > self.last_time:
+                self.last_time = hi
+
+    def _new_fast(self, key: tuple[Any, ...], rec: dict[str, Any]) -> None:
+        if self._no_fast:
+            self._add_slow(rec)
+            return
+        ev = Event.from_record(rec, self.policy)
+        if ev.event_category == "Insight":  # eventCategory "Insight" without the eventType
+            self._add_slow(rec)
+            return
+        index = self._shape_index(ev)
+        self._fast[key] = index
+        self._counts[index] += 1
+
+    def _add_slow(self, rec: Any) -> None:
+        ev = Event.from_record(rec, self.policy)
+        self._counts[self._shape_index(ev)] += 1
+
+    def _shape_index(self, ev: Event) -> int:
+        verdicts = tuple(t.evaluate(ev) for t in self.trails)
+        key = (ev.event_category, ev.event_source, ev.event_name, ev.read_only, ev.recipient_account_id,
+               ev.aws_region, tuple(id(v) for v in verdicts))
+        index = self._slow.get(key)
+        if index is None:
+            index = self._slow[key] = len(self._shapes)
+            self._shapes.append(Shape(ev.event_category, ev.event_source, ev.event_name, ev.read_only,
+                                      ev.recipient_account_id, ev.aws_region, verdicts))
+            self._counts.append(0)
+        return index
+
+    # -- results ----------------------------------------------------------------------------
+    def shapes(self) -> Iterable[tuple[Shape, int]]:
+        return ((s, c) for s, c in zip(self._shapes, self._counts) if c)
+
+
+def verdicts_for(trails: list[CompiledTrail], record: Any, policy: SimPolicy) -> tuple[Event, list[Verdict]]:
+    ev = Event.from_record(record, policy)
+    return ev, [t.evaluate(ev) for t in trails]
+
+
+__all__ = ["Replay", "Shape", "verdicts_for"]

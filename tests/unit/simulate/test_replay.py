@@ -1,0 +1,180 @@
+"""Replay: the shape-cached fast path gives exactly the verdicts of Event.from_record + evaluate,
+archives are read in every CloudTrail shape, and the cost rules of report.py hold."""
+from __future__ import annotations
+
+import gzip
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ctguard.model import AdvancedEventSelector, EventSelector, FieldSelector, InsightSelector, Trail
+from ctguard.simulate.archive import ArchiveError, iter_batches, list_files, load_records, read_file
+from ctguard.simulate.evaluate import SimContext, compile_trail
+from ctguard.simulate.events import Event
+from ctguard.simulate.policy import SimPolicy
+from ctguard.simulate.replay import Replay
+from ctguard.simulate.report import pricing, summarize
+from ctguard.values import Known
+
+A = "111111111111"
+FS = FieldSelector
+EVENTS_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "events"
+
+
+def _t(key: str, **kw: Any) -> Trail:
+    base: dict[str, Any] = dict(is_logging=Known(True), is_multi_region=Known(True), home_region=Known("us-east-1"),
+                                account_id=Known(A))
+    base.update(kw)
+    return Trail(key=key, **base)
+
+
+TRAILS = [
+    _t("default"),
+    _t("single", is_multi_region=Known(False), include_global_service_events=Known(False)),
+    _t("write-only", event_selectors=Known((EventSelector(read_write_type=Known("WriteOnly")),))),
+    _t("identity", advanced_event_selectors=Known((
+        AdvancedEventSelector("m", (FS("eventCategory", equals=("Management",)),)),
+        AdvancedEventSelector("d", (FS("eventCategory", equals=("Data",)), FS("resources.type", equals=("AWS::S3::Object",)),
+                                    FS("userIdentity.arn", not_starts_with=(f"arn:aws:iam::{A}:role/svc",)))),
+        AdvancedEventSelector("n", (FS("eventCategory", equals=("NetworkActivity",)), FS("eventSource", equals=("s3.amazonaws.com",)),
+                                    FS("errorCode", equals=("VpceAccessDenied",)))),
+    ))),
+]
+
+
+def _rec(**kw: Any) -> dict[str, Any]:
+    r = {"eventSource": "ec2.amazonaws.com", "eventName": "RunInstances", "eventCategory": "Management",
+         "readOnly": False, "recipientAccountId": A, "awsRegion": "us-east-1", "eventTime": "2024-01-01T00:00:00Z",
+         "userIdentity": {"accountId": A, "arn": f"arn:aws:iam::{A}:user/u"}}
+    r.update(kw)
+    return r
+
+
+TRICKY = [
+    _rec(), _rec(readOnly=1), _rec(readOnly="true"), _rec(readOnly=True), _rec(managementEvent=1, eventCategory=None),
+    _rec(managementEvent=True, eventCategory=None), _rec(eventSource="sts.amazonaws.com", eventName="GetCallerIdentity"),
+    _rec(eventSource="sts.amazonaws.com", tlsDetails={"clientProvidedHostHeader": "sts.amazonaws.com"}),
+    _rec(eventSource="iam.amazonaws.com", awsRegion="eu-west-1"), _rec(recipientAccountId=None),
+    _rec(eventCategory="Insight", insightDetails={"insightType": "ApiCallRateInsight"}),
+    _rec(eventType="AwsCloudTrailInsight", eventCategory=None), _rec(eventSource=["unhashable"]), "not a record", 7,
+    _rec(eventCategory="Data", eventSource="s3.amazonaws.com", eventName="GetObject",
+         resources=[{"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::b/k"}]),
+    _rec(eventCategory="Data", eventSource="s3.amazonaws.com", eventName="GetObject",
+         userIdentity={"arn": f"arn:aws:iam::{A}:role/svc-x"}, resources=[{"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::b/k"}]),
+    _rec(eventCategory="NetworkActivity", eventSource="s3.amazonaws.com", errorCode="VpceAccessDenied"),
+    _rec(eventCategory="NetworkActivity", eventSource="s3.amazonaws.com", errorCode="Other"),
+    _rec(eventTime=5), _rec(eventTime="2024-01-03T00:00:00Z"),
+]
+
+
+def _direct(trails: list[Any], records: list[Any], policy: SimPolicy) -> Counter[tuple[Any, ...]]:
+    out: Counter[tuple[Any, ...]] = Counter()
+    for r in records:
+        ev = Event.from_record(r, policy)
+        out[(ev.event_category, ev.event_source, ev.event_name, tuple(t.evaluate(ev).reason for t in trails))] += 1
+    return out
+
+
+def _replayed(trails: list[Any], records: list[Any], policy: SimPolicy) -> tuple[Counter[tuple[Any, ...]], Replay]:
+    rp = Replay(trails, policy)
+    for i in range(0, len(records), 7):  # several batches
+        rp.add(records[i:i + 7])
+    out: Counter[tuple[Any, ...]] = Counter()
+    for s, c in rp.shapes():
+        out[(s.category, s.source, s.name, tuple(v.reason for v in s.verdicts))] += c
+    return out, rp
+
+
+@pytest.mark.parametrize("policy", [SimPolicy(), SimPolicy(extra_global_sources=frozenset({"ec2.amazonaws.com"}))])
+def test_fast_path_equals_direct_evaluation(policy: SimPolicy) -> None:
+    records: list[Any] = list(TRICKY) * 3
+    if EVENTS_DIR.is_dir():
+        for f in sorted(EVENTS_DIR.glob("*.jsonl")):
+            records += [json.loads(x) for x in f.read_text(encoding="utf-8").splitlines() if x.strip()]
+    trails = [compile_trail(t, SimContext(account_id=A, policy=policy)) for t in TRAILS]
+    got, rp = _replayed(trails, records, policy)
+    assert got == _direct(trails, records, policy)
+    assert rp.records == len(records)
+    assert (rp.first_time, rp.last_time) == ("2024-01-01T00:00:00Z", "2024-01-03T00:00:00Z") or EVENTS_DIR.is_dir()
+
+
+def test_readonly_one_is_not_true() -> None:
+    reads = _t("read-only", event_selectors=Known((EventSelector(read_write_type=Known("ReadOnly")),)))
+    trails = [compile_trail(reads, SimContext(account_id=A))]
+    rp = Replay(trails, SimPolicy())
+    rp.add([_rec(readOnly=True), _rec(readOnly=1), _rec(readOnly=True)])
+    # True is a read (captured); 1 is no readOnly at all, which ReadOnly does not take (OPEN-Q1).
+    assert sorted((s.verdicts[0].captured, c) for s, c in rp.shapes()) == [(False, 1), (True, 2)]
+
+
+def test_archive_shapes(tmp_path: Path) -> None:
+    tree = tmp_path / "AWSLogs" / A / "CloudTrail" / "us-east-1" / "2024" / "01" / "01"
+    tree.mkdir(parents=True)
+    (tree / "b.json.gz").write_bytes(gzip.compress(json.dumps({"Records": [_rec(), _rec()]}).encode()))
+    (tree / "a.json").write_text(json.dumps(_rec()))
+    (tree / "c.jsonl.gz").write_bytes(gzip.compress(("\n".join(json.dumps(_rec()) for _ in range(5)) + "\n").encode()))
+    (tree / "notes.txt").write_text("ignored")
+    files = list_files([str(tmp_path)])
+    assert [Path(f).name for f, _ in files] == ["a.json", "b.json.gz", "c.jsonl.gz"]
+    batches = list(iter_batches(files))
+    assert sum(len(b.records) for b in batches) == 8
+    assert sum(b.nbytes for b in batches) == sum(s for _, s in files)  # progress adds up to the bytes on disk
+
+
+def test_json_lines_stream_in_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ctguard.simulate.archive as archive
+
+    monkeypatch.setattr(archive, "LINE_BATCH", 10)
+    p = tmp_path / "big.jsonl"
+    p.write_text("".join(json.dumps(_rec(eventName=f"E{i}")) + "\n" for i in range(35)))
+    batches = list(read_file(str(p)))
+    assert [len(b.records) for b in batches] == [10, 10, 10, 5]
+    assert sum(b.nbytes for b in batches) == p.stat().st_size
+
+
+@pytest.mark.parametrize("content,message", [
+    (b'{"Records": 5}', '"Records" is not a list'),
+    (b"[1, 2", "invalid JSON at line 1"),
+    (b'{"a": "\xff"}', "not UTF-8"),
+    (b"5", "expected a JSON object or array"),
+    (b"\x1f\x8b\x08garbage", "not a valid gzip file"),
+])
+def test_archive_errors_name_the_file(tmp_path: Path, content: bytes, message: str) -> None:
+    p = tmp_path / "x.json"
+    p.write_bytes(content)
+    with pytest.raises(ArchiveError) as exc:
+        load_records(str(p))
+    assert str(p) in str(exc.value) and message in str(exc.value)
+    errors: list[tuple[str, str]] = []
+    assert [b.records for b in iter_batches([(str(p), 1)], lambda a, b: errors.append((a, b)))] == [[]]
+    assert errors and errors[0][0] == str(p)
+
+
+def test_cost_rules() -> None:
+    # R36 / pricing page: first management copy free, later copies paid; data always paid;
+    # Insights: ApiCallRate analyses write management events, ApiErrorRate all management events.
+    ctx = SimContext(account_id=A)
+    first = compile_trail(_t("first"), ctx)
+    second = compile_trail(_t("second", insight_selectors=Known((InsightSelector("ApiCallRateInsight"),
+                                                                  InsightSelector("ApiErrorRateInsight")))), ctx)
+    data = compile_trail(_t("data", event_selectors=Known((EventSelector(data_resources=Known((
+        __import__("ctguard.model", fromlist=["DataResource"]).DataResource("AWS::S3::Object", ("arn:aws:s3",)),))),))), ctx)
+    trails = [first, second, data]
+    rp = Replay(trails, SimPolicy())
+    records = ([_rec(eventTime="2024-01-01T00:00:00Z")] * 3 + [_rec(readOnly=True, eventTime="2024-01-02T00:00:00Z")]
+               + [_rec(eventCategory="Data", eventSource="s3.amazonaws.com", eventName="GetObject",
+                       resources=[{"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::b/k"}])] * 2)
+    rp.add(records)
+    doc = summarize(trails, rp.shapes(), records=rp.records, first_time=rp.first_time, last_time=rp.last_time)
+    p = pricing()
+    ev = [t["cost"]["events"] for t in doc["trails"]]
+    assert ev[0]["management_free"] == 4 and ev[0]["management_paid"] == 0
+    assert ev[1]["management_paid"] == 4 and ev[1]["insights_analysed"] == 3 + 4  # call rate: 3 writes; error rate: 4
+    assert ev[2]["management_paid"] == 4 and ev[2]["data"] == 2
+    usd = doc["trails"][1]["cost"]["usd"]
+    assert usd == pytest.approx((4 * p["management_additional_copy"] + 7 * p["insights_analysed"]) / p["per_events"])
+    assert doc["trails"][1]["cost"]["usd_monthly"] == pytest.approx(usd * 30, rel=1e-3)  # one day of records
+    assert p["date"] and p["source"].startswith("https://aws.amazon.com/cloudtrail/pricing")
