@@ -17,7 +17,7 @@ from ctguard.findings import Finding, Severity, Status
 from ctguard.inputs import InputProblem, ParsedInput
 from ctguard.location import Owner, Path, SourceMap, Span
 from ctguard.model import Model, Trail
-from ctguard.values import Known
+from ctguard.values import Absent, Known
 
 log = logging.getLogger(__name__)
 
@@ -94,17 +94,21 @@ def _run(policy: Policy, model: Model, settings: Settings, input_path: str) -> I
             yield _guarded(policy, model, settings, trail, ("trail", trail.key), _display(trail))
     else:
         result = _guarded(policy, model, settings, None, ("account", input_path), None)
-        yield _own_account(result, model)
+        yield _own_account(result, model, input_path)
 
 
-def _own_account(result: _Result, model: Model) -> _Result:
-    """An account finding about another account's resource (a member pointing at the organization
-    trail, its log group) is the member's: re-owned to the member account, so the management
-    account's own finding on that resource keeps a fingerprint of its own."""
-    parts = result.owner[1].split(":") if isinstance(result.owner[1], str) else []
+def _own_account(result: _Result, model: Model, input_path: str) -> _Result:
+    """Account findings of a live input (one snapshot holds several accounts) are the account's.
+
+    A finding about another account's resource (a member pointing at the organization trail or
+    its log group) and one with no resource of its own are re-owned to the audited account, so
+    that each account's finding has a fingerprint of its own."""
     account = model.account_id
-    if (len(parts) > 5 and parts[0] == "arn" and parts[4] and isinstance(account, Known) and account.value
-            and parts[4] != account.value):
+    if isinstance(model.audited_regions, Absent) or not (isinstance(account, Known) and account.value):
+        return result
+    parts = result.owner[1].split(":") if isinstance(result.owner[1], str) else []
+    foreign = len(parts) > 5 and parts[0] == "arn" and parts[4] and parts[4] != account.value
+    if foreign or result.owner == ("account", input_path):
         return _Result(result.status, ("account", str(account.value)), (), result.message, result.name)
     return result
 
