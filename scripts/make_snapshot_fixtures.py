@@ -15,7 +15,8 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 RULES = REPO / "fixtures" / "rules"
@@ -365,7 +366,8 @@ GROUP = group_arn()
 def delivery_case(*, account: Calls | None = None, bucket: Calls | None = None, key: Calls | None = None,
                   key_named: str | None = None, group: Calls | None = None, group_at: str | None = None,
                   topic: bool = False, trail_bucket: str = BUCKET) -> dict[str, Any]:
-    """One account, one trail, and the delivery resources the case needs."""
+    """One account, one trail, and the delivery resources the case needs (``bucket=[]``: the bucket was
+    not read, so bucket policies say UNKNOWN and the case stays small)."""
     uses_key = key is not None
     calls = [*(account if account is not None else account_calls(pab=ALL_ON)),
              *trail_calls(bucket=trail_bucket, key=(key_named or key_arn()) if uses_key else None,
@@ -465,57 +467,57 @@ CASES: dict[str, tuple[Callable[[], dict[str, Any]], list[str]]] = {
         lambda: delivery_case(bucket=bucket_calls(lifecycle_days=90)),
         ['CT407 FAIL msg="after 90 days"']),
     "CT408/pass/snapshot-rotation-on": (
-        lambda: delivery_case(key=key_calls()),
+        lambda: delivery_case(bucket=[], key=key_calls()),
         ["CT408 PASS"]),
     "CT408/fail/snapshot-rotation-off": (
-        lambda: delivery_case(key=key_calls(rotation=False)),
+        lambda: delivery_case(bucket=[], key=key_calls(rotation=False)),
         ['CT408 FAIL msg="automatic rotation is off"']),
     "CT409/pass/snapshot-key-policy": (
-        lambda: delivery_case(key=key_calls()),
+        lambda: delivery_case(bucket=[], key=key_calls()),
         ["CT409 PASS"]),
     "CT410/pass/snapshot-key-policy": (
-        lambda: delivery_case(key=key_calls()),
+        lambda: delivery_case(bucket=[], key=key_calls()),
         ["CT410 PASS"]),
     "CT411/pass/snapshot-key-enabled": (
-        lambda: delivery_case(key=key_calls()),
+        lambda: delivery_case(bucket=[], key=key_calls()),
         ['CT411 PASS msg="the key is Enabled"']),
     "CT411/fail/snapshot-key-pending-deletion": (
-        lambda: delivery_case(key=key_calls(state="PendingDeletion")),
+        lambda: delivery_case(bucket=[], key=key_calls(state="PendingDeletion")),
         ['CT411 FAIL msg="the key is PendingDeletion"']),
     "CT411/fail/snapshot-key-disabled": (
-        lambda: delivery_case(key=key_calls(state="Disabled")),
+        lambda: delivery_case(bucket=[], key=key_calls(state="Disabled")),
         ['CT411 FAIL msg="the key is Disabled"']),
     "CT411/unknown/snapshot-describe-key-denied": (
-        lambda: delivery_case(key=[call("kms", "DescribeKey", {"KeyId": key_arn(OTHER)}, error="AccessDeniedException",
+        lambda: delivery_case(bucket=[], key=[call("kms", "DescribeKey", {"KeyId": key_arn(OTHER)}, error="AccessDeniedException",
                                         message="User is not authorized to perform: kms:DescribeKey")],
                               key_named=key_arn(OTHER)),
         ['CT411 UNKNOWN msg="kms:DescribeKey failed: AccessDeniedException (HTTP 403)"']),
     "CT412/pass/snapshot-alias-reference": (
-        lambda: delivery_case(key=key_calls("alias/cloudtrail"), key_named="alias/cloudtrail"),
+        lambda: delivery_case(bucket=[], key=key_calls("alias/cloudtrail"), key_named="alias/cloudtrail"),
         ['CT412 PASS msg="alias/cloudtrail resolves to key"']),
     "CT413/pass/snapshot-retention-400-days": (
-        lambda: delivery_case(group=group_calls()),
+        lambda: delivery_case(bucket=[], group=group_calls()),
         ['CT413 PASS msg="400 days"']),
     "CT413/fail/snapshot-retention-30-days": (
-        lambda: delivery_case(group=group_calls(retention=30)),
+        lambda: delivery_case(bucket=[], group=group_calls(retention=30)),
         ['CT413 FAIL msg="30 days"']),
     "CT414/pass/snapshot-log-group-key": (
-        lambda: delivery_case(group=group_calls(kms=key_arn()), key=key_calls()),
+        lambda: delivery_case(bucket=[], group=group_calls(kms=key_arn()), key=key_calls()),
         ['CT414 PASS msg="encrypted with KMS key"']),
     "CT414/fail/snapshot-log-group-service-key": (
-        lambda: delivery_case(group=group_calls()),
+        lambda: delivery_case(bucket=[], group=group_calls()),
         ['CT414 FAIL msg="service-owned CloudWatch Logs key"']),
     "CT415/pass/snapshot-delivery-role": (
-        lambda: delivery_case(group=group_calls()),
+        lambda: delivery_case(bucket=[], group=group_calls()),
         ["CT415 PASS"]),
     "CT416/pass/snapshot-topic-policy": (
-        lambda: delivery_case(topic=True),
+        lambda: delivery_case(bucket=[], topic=True),
         ["CT416 PASS"]),
     "CT417/pass/snapshot-log-group-in-home-region": (
-        lambda: delivery_case(group=group_calls()),
+        lambda: delivery_case(bucket=[], group=group_calls()),
         ['CT417 PASS msg="the log group is in us-east-1"']),
     "CT417/fail/snapshot-log-group-in-other-region": (
-        lambda: delivery_case(group=group_calls(region="eu-west-1"),
+        lambda: delivery_case(bucket=[], group=group_calls(region="eu-west-1"),
                               group_at=group_arn(region="eu-west-1")),
         ['CT417 FAIL msg="not in the trail\'s home Region us-east-1"']),
     # --- area E: the CT503 chain, one broken link per case ------------------------------------
