@@ -17,7 +17,7 @@ from ctguard.findings import Finding, Severity, Status
 from ctguard.inputs import InputProblem, ParsedInput
 from ctguard.location import Owner, Path, SourceMap, Span
 from ctguard.model import Model, Trail
-from ctguard.values import Known
+from ctguard.values import Absent, Known
 
 log = logging.getLogger(__name__)
 
@@ -89,9 +89,39 @@ def evaluate_input(parsed: ParsedInput, policies: Iterable[Policy], settings: Se
 def _run(policy: Policy, model: Model, settings: Settings, input_path: str) -> Iterable[_Result]:
     if policy.scope == "trail":
         for trail in model.trails:
+            if _seen_from_member(trail, model):
+                continue
             yield _guarded(policy, model, settings, trail, ("trail", trail.key), _display(trail))
     else:
-        yield _guarded(policy, model, settings, None, ("account", input_path), None)
+        result = _guarded(policy, model, settings, None, ("account", input_path), None)
+        yield _own_account(result, model, input_path)
+
+
+def _own_account(result: _Result, model: Model, input_path: str) -> _Result:
+    """Account findings of a live input (one snapshot holds several accounts) are the account's.
+
+    A finding about another account's resource (a member pointing at the organization trail or
+    its log group) and one with no resource of its own are re-owned to the audited account, so
+    that each account's finding has a fingerprint of its own."""
+    account = model.account_id
+    if isinstance(model.audited_regions, Absent) or not (isinstance(account, Known) and account.value):
+        return result
+    parts = result.owner[1].split(":") if isinstance(result.owner[1], str) else []
+    foreign = len(parts) > 5 and parts[0] == "arn" and parts[4] and parts[4] != account.value
+    if foreign or result.owner == ("account", input_path):
+        return _Result(result.status, ("account", str(account.value)), (), result.message, result.name)
+    return result
+
+
+def _seen_from_member(trail: Trail, model: Model) -> bool:
+    """An organization trail of another account (a member's view of the management account's trail).
+
+    Its trail findings belong to the account that owns it, which reports them once; account-scope
+    policies still count it for the member's coverage."""
+    owner, account = trail.account_id, model.account_id
+    return (isinstance(trail.is_organization, Known) and trail.is_organization.value is True
+            and isinstance(owner, Known) and isinstance(account, Known)
+            and bool(owner.value) and bool(account.value) and owner.value != account.value)
 
 
 def _guarded(policy: Policy, model: Model, settings: Settings, trail: Trail | None,

@@ -65,8 +65,22 @@ def _account_input(store: CallStore, account: str, path: str, kind: str, spans: 
     # regions); a region whose listing is missing gets an all-Unknown stand-in, never "none".
     groups = {str(g.region.value) for g in model.all("log_group") if isinstance(g.region, Known)}
     homes = {str(t.home_region.value) for t in model.trails if isinstance(t.home_region, Known) and is_own(t, account)}
+    _link_log_group_keys(model)
+
+    def topic_key(arn: str) -> str | None:
+        """The alarm action's SNS topic, built from its recorded calls (the collector reads the
+        topics of alarms on the trails' metrics); None when it was not read."""
+        if arn_service(arn) != "sns":
+            return None
+        if model.resource("topic", arn) is None:
+            topic = related.build_topic(arn, calls, source_map)
+            if topic is None:
+                return None
+            model.add("topic", topic)
+        return arn
+
     for region in sorted(set(calls.regions("cloudwatch", "DescribeAlarms")) | groups):
-        for alarm in related.build_alarms(calls, region, source_map):
+        for alarm in related.build_alarms(calls, region, source_map, topic_key):
             model.add("alarm", alarm)
     for region in sorted(set(calls.regions("events", "ListRules")) | groups | (homes & set(audited))):
         for rule in related.build_event_rules(calls, region, source_map):
@@ -75,6 +89,23 @@ def _account_input(store: CallStore, account: str, path: str, kind: str, spans: 
         for store_ in related.build_event_data_stores(calls, region, source_map):
             model.add("event_data_store", store_)
     return ParsedInput(path, kind, variants=[model], source_map=source_map)
+
+
+def _link_log_group_keys(model: Model) -> None:
+    """``LogGroup.kms_key``: the key its kmsKeyId (a key ARN) names, when that key was read."""
+    keys = {k.key: k.key for k in model.all("kms_key")}
+    for k in model.all("kms_key"):
+        if isinstance(k.arn, Known):
+            keys.setdefault(str(k.arn.value), k.key)
+    for group in model.all("log_group"):
+        named = group.kms_key_id
+        if isinstance(named, Known) and named.value and str(named.value) in keys:
+            model.add("log_group", dataclasses.replace(group, kms_key=keys[str(named.value)]))
+
+
+def arn_service(arn: str) -> str | None:
+    parts = arn.split(":")
+    return parts[2] if len(parts) > 5 and parts[0] == "arn" else None
 
 
 def is_own(trail: Trail, account: str) -> bool:
@@ -103,6 +134,11 @@ def _links(entry: TrailEntry, account: str, calls: Calls, model: Model, source_m
             else:
                 existing = build()
             if existing is not None:
+                earlier = model.resource(kind, existing.key)
+                if isinstance(existing, KmsKey) and isinstance(earlier, KmsKey):
+                    # The same key named by ARN and by alias from two trails: it carries every alias.
+                    aliases = tuple(dict.fromkeys(earlier.aliases + existing.aliases))
+                    existing = dataclasses.replace(existing, aliases=aliases)
                 model.add(kind, existing)
         links[name] = existing.key if existing is not None else None
 

@@ -51,13 +51,36 @@ def build_bucket(name: str, calls: Calls, source_map: SourceMap) -> Bucket | Non
         **_object_lock(got["GetObjectLockConfiguration"]),
         **_encryption(got["GetBucketEncryption"]),
     }
-    # The account-level block applies only to buckets the audited account owns; the calls do not say
-    # who owns the bucket, so it stays Unknown rather than borrowing this account's setting.
-    owner_reason = "the account owning the bucket is not recorded"
-    fields["owner_account_id"] = Unknown(owner_reason)
-    fields["account_public_access_block"] = Unknown(owner_reason)
-    fields["account_id"] = Unknown(owner_reason)
+    fields.update(_ownership(name, calls, got["GetBucketAcl"]))
     return Bucket(key=key, **fields)
+
+
+def _ownership(name: str, calls: Calls, acl: Answer) -> dict[str, Value[Any]]:
+    """Who owns the bucket, and so whose account-level public access block applies to it.
+
+    ``s3:ListBuckets`` lists exactly the buckets the audited account owns (with its canonical user
+    id, which GetBucketAcl names as the bucket's owner). Without that answer the owner is Unknown,
+    and so is the account-level block: borrowing the audited account's block for a bucket another
+    account owns would call a public bucket private.
+    """
+    account = calls.account
+    listing = calls.get("s3", "ListBuckets", {})
+    if not listing.ok:
+        reason = f"the account owning the bucket is not known: {listing.unknown().reason}"
+        return {"owner_account_id": Unknown(reason), "account_id": Unknown(reason),
+                "account_public_access_block": Unknown(reason)}
+    names = {str(b.get("Name")) for b in listing.response.get("Buckets") or ()}
+    my_id = (listing.response.get("Owner") or {}).get("ID")
+    acl_owner = (acl.response.get("Owner") or {}).get("ID") if acl.ok else None
+    if name in names or (my_id and acl_owner == my_id):
+        via = f"s3:ListBuckets of account {account}"
+        block = public_access_block(calls.get("s3control", "GetPublicAccessBlock", {"AccountId": account}))
+        return {"owner_account_id": Known(account, via=via), "account_id": Known(account, via=via),
+                "account_public_access_block": Known(block, via=f"s3control:GetPublicAccessBlock of account {account}")}
+    reason = (f"bucket {name} is owned by another account (s3:ListBuckets of {account} does not list it); "
+              "its account-level public access block is read in that account")
+    return {"owner_account_id": Unknown(reason), "account_id": Unknown(reason),
+            "account_public_access_block": Unknown(reason)}
 
 
 def _pab(config: Mapping[str, Any]) -> PublicAccessBlock:
@@ -83,7 +106,15 @@ def _acl(answer: Answer) -> dict[str, Value[Any]]:
     if not answer.ok:
         return {"acl": answer.unknown(), "acl_grants": answer.unknown()}
     grants = tuple(answer.response.get("Grants") or ())
-    return {"acl": Known(_canned(grants), via="derived from GetBucketAcl grants"), "acl_grants": Known(grants)}
+    return {"acl": Known(_canned(grants), via="derived from GetBucketAcl grants"),
+            "acl_grants": Known(tuple(_grant(g) for g in grants))}
+
+
+def _grant(grant: Mapping[str, Any]) -> dict[str, Any]:
+    """One API grant in the model's shape (the one the IaC parsers give): permission, type, uri, id, email."""
+    grantee = grant.get("Grantee") or {}
+    return {"permission": grant.get("Permission"), "type": grantee.get("Type"), "uri": grantee.get("URI"),
+            "id": grantee.get("ID"), "email_address": grantee.get("EmailAddress")}
 
 
 def _canned(grants: tuple[Mapping[str, Any], ...]) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import fields
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from ctguard.location import SourceMap
 from ctguard.model import (
@@ -15,10 +15,12 @@ from ctguard.values import ABSENT, Known, Unknown, Value
 
 
 def foreign(cls: type, key: str, reason: str, **known: Any) -> Any:
-    """A resource in another account: every field Unknown with ``reason`` except the identity given."""
-    values = {f.name: Unknown(reason) for f in fields(cls) if f.name != "key" and f.name not in known}
-    if "aliases" in values:
-        values["aliases"] = ()
+    """A resource in another account: every value field Unknown with ``reason`` except the identity given.
+
+    Links to other resources (``kms_key``) and plain tuples (``aliases``) keep their defaults: they are
+    keys into this model, not values read from AWS."""
+    values = {f.name: Unknown(reason) for f in fields(cls)
+              if f.name != "key" and f.name not in known and "default" in f.metadata}
     return cls(key=key, **values, **known)
 
 
@@ -45,6 +47,7 @@ def build_key(key_id: str, calls: Calls, source_map: SourceMap) -> KmsKey | None
     manager = meta.get("KeyManager")
     return KmsKey(
         key=arn,
+        aliases=_alias_of(key_id),
         key_id=_opt(meta.get("KeyId")),
         arn=Known(arn),
         # AWS managed keys rotate yearly and GetKeyRotationStatus on them is allowed; keep what it says.
@@ -54,6 +57,15 @@ def build_key(key_id: str, calls: Calls, source_map: SourceMap) -> KmsKey | None
         key_manager=_opt(manager),
         multi_region=Known(bool(meta["MultiRegion"])) if "MultiRegion" in meta else ABSENT,
     )
+
+
+def _alias_of(key_id: str) -> tuple[str, ...]:
+    """DescribeKey resolved ``key_id``; when it is an alias (name or ARN), the key carries that alias."""
+    if key_id.startswith("alias/"):
+        return (key_id,)
+    if key_id.startswith("arn:") and ":alias/" in key_id:
+        return ("alias/" + key_id.split(":alias/", 1)[1],)
+    return ()
 
 
 # --- CloudWatch Logs, metric filters, alarms ----------------------------------------------
@@ -91,7 +103,8 @@ def build_metric_filters(group: LogGroup, calls: Calls, source_map: SourceMap) -
         # Unread filters must not look like "no filters": one placeholder whose pattern is Unknown.
         unknown = answer.unknown()
         return [MetricFilter(key=f"{group.key}:metric-filter:(not read)", log_group_name=Known(str(name)),
-                             filter_name=unknown, pattern=unknown, transformations=unknown)]
+                             filter_name=unknown, pattern=unknown, transformations=unknown,
+                             log_group=group.key, region=_opt(region))]
     out = []
     for f in answer.response.get("metricFilters") or ():
         key = f"{group.key}:metric-filter:{f.get('filterName')}"
@@ -106,11 +119,15 @@ def build_metric_filters(group: LogGroup, calls: Calls, source_map: SourceMap) -
                 MetricTransformation(_opt(t.get("metricName")), _opt(t.get("metricNamespace")),
                                      _opt(t.get("metricValue")))
                 for t in f.get("metricTransformations") or ())),
+            log_group=group.key,
+            region=_opt(region),
         ))
     return out
 
 
-def build_alarms(calls: Calls, region: str, source_map: SourceMap) -> list[Alarm]:
+def build_alarms(calls: Calls, region: str, source_map: SourceMap,
+                 topic_key: Callable[[str], str | None] = lambda arn: None) -> list[Alarm]:
+    """The region's metric alarms; ``topic_key`` gives the model key of the SNS topic an action names."""
     answer = calls.exact("cloudwatch", "DescribeAlarms", {}, region)
     if not answer.ok:
         return [_unread(Alarm, f"arn:aws:cloudwatch:{region}:alarms-not-read", answer.unknown())]
@@ -125,6 +142,9 @@ def build_alarms(calls: Calls, region: str, source_map: SourceMap) -> list[Alarm
             threshold=_opt(a.get("Threshold"), float), comparison_operator=_opt(a.get("ComparisonOperator")),
             actions_enabled=Known(bool(a["ActionsEnabled"])) if "ActionsEnabled" in a else ABSENT,
             alarm_actions=Known(strs(a.get("AlarmActions"))),
+            datapoints_to_alarm=_opt(a.get("DatapointsToAlarm"), int),
+            action_topics=tuple(topic_key(action) for action in strs(a.get("AlarmActions"))),
+            region=Known(region),
         ))
     return out
 
@@ -212,7 +232,9 @@ def build_event_rules(calls: Calls, region: str, source_map: SourceMap) -> list[
 
 def _unread(cls: type, key: str, unknown: Unknown) -> Any:
     """A stand-in for the alarms or rules of a region whose listing was not read: every field Unknown."""
-    values = {f.name: unknown for f in fields(cls) if f.name != "key"}
+    values = {f.name: unknown for f in fields(cls) if f.name != "key" and "default" in f.metadata}
+    if "region" in values:
+        values["region"] = Known(key.split(":")[3])
     return cls(key=key, **values)
 
 

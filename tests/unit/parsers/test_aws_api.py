@@ -101,7 +101,7 @@ def test_bucket_from_the_ten_s3_calls() -> None:
     rule = bucket.lifecycle_rules.value[0]
     assert rule.expiration_days == Known(2557) and rule.noncurrent_expiration_days == Known(90)
     assert bucket.encryption_algorithm == Known("aws:kms") and bucket.encryption_kms_key_id == Known(KEY)
-    _unknown(bucket.account_public_access_block, "owning the bucket is not recorded")
+    _unknown(bucket.account_public_access_block, "owning the bucket is not known", "s3:ListBuckets was not called")
 
 
 def test_key_log_group_filters_alarms_role_topic_rules() -> None:
