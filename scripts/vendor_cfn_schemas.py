@@ -89,6 +89,10 @@ def cfnlint_version(root: str) -> str:
 
 def provider_types(root: str, region: str) -> dict[str, str]:
     """Parse providers/<region>.py (`types = {name: hash}`) as a literal, without importing."""
+    json_path = os.path.join(root, "data", "schemas", "providers", region + ".json")
+    if os.path.exists(json_path):  # cfn-lint >= 1.5x keeps the mapping as JSON
+        with open(json_path, encoding="utf-8") as fh:
+            return dict(json.load(fh))
     path = os.path.join(root, "data", "schemas", "providers", region.replace("-", "_") + ".py")
     with open(path, encoding="utf-8") as fh:
         tree = ast.parse(fh.read(), path)
