@@ -37,7 +37,8 @@ class ClientOptions:
     def config(self) -> Any:
         from botocore.config import Config
 
-        return Config(retries={"mode": self.retry_mode, "max_attempts": self.max_attempts},
+        # total_max_attempts counts the first try, like AWS_MAX_ATTEMPTS (Config's max_attempts does not).
+        return Config(retries={"mode": self.retry_mode, "total_max_attempts": self.max_attempts},
                       connect_timeout=self.connect_timeout, read_timeout=self.read_timeout,
                       max_pool_connections=self.max_pool_connections, user_agent_extra=USER_AGENT)
 

@@ -4,6 +4,7 @@ Every live test talks HTTP to 127.0.0.1 only: boto3 finds the proxy through AWS_
 """
 from __future__ import annotations
 
+import os
 import socket
 import sys
 import urllib.request
@@ -34,9 +35,17 @@ def _local_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
 def moto_server() -> Iterator[str]:
     from moto.server import ThreadedMotoServer
 
+    # EC2's default AMIs take seconds to load after every reset; the audit only asks for regions.
+    os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
+    # Warm moto's EC2 (a multi-second import on first use) once, not inside the first test's timing.
+    urllib.request.urlopen(urllib.request.Request(
+        f"http://{host}:{port}/?Action=DescribeRegions&Version=2016-11-15",
+        headers={"Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/aws4_request"}),
+        timeout=60).read()
     socket.getaddrinfo = _local_getaddrinfo
     try:
         yield f"http://{host}:{port}"

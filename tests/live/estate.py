@@ -7,16 +7,34 @@ from typing import Any
 import boto3
 
 ACCOUNT = "123456789012"  # moto's default account
+_SESSION: list[Any] = []
+
+
+def _session() -> Any:
+    if not _SESSION:
+        _SESSION.append(boto3.Session())
+    return _SESSION[0]
+
+
+_CLIENTS: dict[tuple[Any, ...], Any] = {}
 
 
 class Estate:
-    def __init__(self, endpoint: str, session: Any = None, account: str = ACCOUNT) -> None:
+    """Resources of one account; ``credentials`` (from AssumeRole) select another moto account."""
+
+    def __init__(self, endpoint: str, credentials: dict[str, str] | None = None, account: str = ACCOUNT) -> None:
         self.endpoint = endpoint
-        self.session = session or boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
+        self.credentials = credentials or {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
         self.account = account
 
     def client(self, service: str, region: str = "us-east-1") -> Any:
-        return self.session.client(service, region_name=region, endpoint_url=self.endpoint)
+        # Clients are cached across tests (moto is reset, the clients stay valid): building them
+        # costs more than the calls.
+        key = (service, region, self.endpoint, tuple(sorted(self.credentials.items())))
+        if key not in _CLIENTS:
+            _CLIENTS[key] = _session().client(service, region_name=region, endpoint_url=self.endpoint,
+                                              **self.credentials)
+        return _CLIENTS[key]
 
     def bucket(self, name: str, region: str = "us-east-1", **settings: Any) -> str:
         s3 = self.client("s3", region)

@@ -37,6 +37,7 @@ class Rule:
     service: str | None = None  # SigV4 signing name ("cloudtrail", "s3", "s3"...); None: any
     region: str | None = None
     path_contains: str | None = None  # e.g. a bucket name
+    body_contains: str | None = None  # e.g. a role ARN in an AssumeRole request
     times: int | None = None  # affect only the first N matching requests
     delay: float = 0.0  # for "delay" and "timeout"
     body: Any = None  # for "stub": the JSON answer
@@ -49,6 +50,7 @@ class Seen:
     region: str
     operation: str
     path: str
+    body: bytes = b""
 
 
 class FaultProxy:
@@ -149,7 +151,7 @@ class FaultProxy:
                 operation = "GetPublicAccessBlock"
             elif handler.command == "GET":
                 operation = next((op for key, op in S3_GET_SUBRESOURCES.items() if key in params), "")
-        return Seen(service, region, operation, split.path)
+        return Seen(service, region, operation, split.path, body)
 
     def _forward(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
         conn = http.client.HTTPConnection(*self.upstream, timeout=60)
@@ -212,6 +214,9 @@ def _matches(rule: Rule, seen: Seen) -> bool:
     if rule.region is not None and rule.region != seen.region:
         return False
     if rule.path_contains is not None and rule.path_contains not in seen.path:
+        return False
+    if rule.body_contains is not None and rule.body_contains not in urllib.parse.unquote_plus(
+            seen.body.decode("utf-8", "replace")):
         return False
     return rule.times is None or rule.hits < rule.times
 
