@@ -80,6 +80,7 @@ class TrailStatus:
     latest_cloudwatch_logs_delivery_time: Value[str] = _f()
     start_logging_time: Value[str] = _f()
     stop_logging_time: Value[str] = _f()
+    read_time: Value[str] = _f(None, "when the status was read (the snapshot's meta.created); ages are measured from it")
 
 
 @dataclass(frozen=True, slots=True)

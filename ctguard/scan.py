@@ -24,6 +24,11 @@ _CFN_HINT = re.compile(rb"AWSTemplateFormatVersion|[\"']?Type[\"']?\s*:\s*[\"']?
 # Types that are CloudTrail-related on their own, and those that are only with a CloudTrail mention.
 _CT_TYPES = re.compile(rb"AWS::CloudTrail::")
 _RELATED = re.compile(rb"cloudtrail|\$\.eventName|\$\.errorCode|\$\.eventSource", re.IGNORECASE)
+# A ctguard snapshot and `aws cloudtrail describe-trails` output: JSON objects with these keys
+# (the parsers check that the key is at the top level).
+_JSON_OBJECT = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*\{")
+_AWS_SNAPSHOT = re.compile(rb'"ctguard_snapshot"\s*:')
+_DESCRIBE_TRAILS = re.compile(rb'"trailList"\s*:')
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +111,11 @@ def sniff(path: str, head: bytes) -> str | None:
         return None
     if suffix == ".json" and b'"planned_values"' in head and b'"format_version"' in head:
         return "terraform-plan" if b"aws_cloudtrail" in head else None
+    if suffix == ".json" and _JSON_OBJECT.match(head):
+        if _AWS_SNAPSHOT.search(head):
+            return "aws-snapshot"
+        if _DESCRIBE_TRAILS.search(head):
+            return "aws-cli"
     if _CFN_HINT.search(head):
         if _CT_TYPES.search(head) or _RELATED.search(head):
             return "cloudformation"

@@ -32,7 +32,9 @@ def parse_paths(paths: list[str], context: ParseContext) -> Iterator[ParsedInput
         if suffix not in scan.TEMPLATE_SUFFIXES:
             continue
         parsed = _parse_file(path, size, context)
-        if parsed is not None:
+        if isinstance(parsed, list):  # a snapshot holds one input per account
+            yield from parsed
+        elif parsed is not None:
             yield parsed
     called = _called_modules(list(tf_dirs))
     for directory in tf_dirs:
@@ -61,7 +63,7 @@ def _called_modules(directories: list[str]) -> set[str]:
     return called
 
 
-def _parse_file(path: str, size: int, context: ParseContext) -> ParsedInput | None:
+def _parse_file(path: str, size: int, context: ParseContext) -> ParsedInput | list[ParsedInput] | None:
     if size > scan.MAX_FILE_BYTES:
         with open(path, "rb") as fh:
             head = fh.read(65536)
@@ -91,6 +93,10 @@ def _parse_file(path: str, size: int, context: ParseContext) -> ParsedInput | No
         return tf_plan.parse_plan(path, text, context)
     if kind == "cloudformation-other":
         return _syntax_only(path, text)
+    if kind in ("aws-snapshot", "aws-cli"):
+        from ctguard.parsers import aws_files
+
+        return aws_files.parse(path, text, kind, context)
     return None
 
 

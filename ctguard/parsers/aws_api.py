@@ -1,0 +1,116 @@
+"""The model of each audited account, built from a ``CallStore`` (live audit, snapshot or CLI outputs).
+
+One ``ParsedInput`` per account. Trails are keyed by ARN; related resources by ARN as well, and
+linked from the trail only when their calls were recorded. An organization trail seen from a
+member account keeps its bucket, key, log group, role and topic in the management account: those
+are built with every field Unknown ("owned by account X"), so no policy fails on what this
+account cannot see.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable
+
+from ctguard.audit.calls import CallStore
+from ctguard.inputs import ParsedInput
+from ctguard.location import SourceMap
+from ctguard.model import Bucket, KmsKey, LogGroup, Model, Role, Topic, Trail, TrailStatus
+from ctguard.parsers import aws_related as related
+from ctguard.parsers.aws_account import fill_account
+from ctguard.parsers.aws_buckets import bucket_key, build_bucket
+from ctguard.parsers.aws_reader import CallSpans, Calls, arn_account
+from ctguard.parsers.aws_trails import TrailEntry, build_trail, listed_trails
+from ctguard.values import Known, Unknown
+
+SNAPSHOT = "aws-snapshot"
+
+
+def build_inputs(store: CallStore, path: str, *, kind: str = SNAPSHOT,
+                 spans: CallSpans | None = None) -> list[ParsedInput]:
+    """One ParsedInput per account that has recorded calls."""
+    created = store.meta.get("created")
+    read_time = Known(str(created)) if created else Unknown("the snapshot does not say when it was taken (meta.created)")
+    return [_account_input(store, account, path, kind, spans, read_time) for account in store.accounts()]
+
+
+def _account_input(store: CallStore, account: str, path: str, kind: str, spans: CallSpans | None,
+                   read_time: Known[str] | Unknown) -> ParsedInput:
+    calls = Calls(store, account, spans)
+    source_map = SourceMap(path)
+    if spans is not None:
+        first = next((i for i, (key, _) in enumerate(store.calls()) if key[0] == account), None)
+        if first is not None:
+            spans.record(source_map, ("account", account), (), first)
+    model = Model()
+    entries, failed = listed_trails(calls)
+    audited = tuple(r for r in calls.regions("cloudtrail", "DescribeTrails") if r not in failed)
+    fill_account(model, calls, audited, failed)
+    for entry in entries:
+        trail = build_trail(entry, calls, source_map, _links(entry, account, calls, model, source_map))
+        if isinstance(trail.status, TrailStatus):
+            trail = dataclasses.replace(trail, status=dataclasses.replace(trail.status, read_time=read_time))
+        model.trails.append(trail)
+    for group in model.all("log_group"):
+        for metric_filter in related.build_metric_filters(group, calls, source_map):
+            model.add("metric_filter", metric_filter)
+    for region in calls.regions("cloudwatch", "DescribeAlarms"):
+        for alarm in related.build_alarms(calls, region, source_map):
+            model.add("alarm", alarm)
+    for region in calls.regions("events", "ListRules"):
+        for rule in related.build_event_rules(calls, region, source_map):
+            model.add("event_rule", rule)
+    for region in calls.regions("cloudtrail", "ListEventDataStores"):
+        for store_ in related.build_event_data_stores(calls, region, source_map):
+            model.add("event_data_store", store_)
+    return ParsedInput(path, kind, variants=[model], source_map=source_map)
+
+
+def _links(entry: TrailEntry, account: str, calls: Calls, model: Model, source_map: SourceMap) -> dict[str, str | None]:
+    data = entry.data
+    owner = arn_account(entry.arn)
+    elsewhere = f"owned by account {owner} (organization trail); read it in that account" if owner and owner != account \
+        else None
+    links: dict[str, str | None] = {}
+
+    def link(name: str, kind: str, ident: str | None, key_of: Callable[[str], str], build: Callable[[], Any],
+             cls: type) -> None:
+        if not ident:
+            links[name] = None
+            return
+        key = key_of(ident)
+        existing = model.resource(kind, key)
+        if existing is None:
+            if elsewhere is not None:
+                existing = related.foreign(cls, key, elsewhere, **_identity(cls, ident, key))
+            else:
+                existing = build()
+            if existing is not None:
+                model.add(kind, existing)
+        links[name] = existing.key if existing is not None else None
+
+    bucket = data.get("S3BucketName")
+    link("bucket", "bucket", bucket, bucket_key, lambda: build_bucket(bucket, calls, source_map), Bucket)
+    key_id = data.get("KmsKeyId")
+    link("kms_key", "kms_key", key_id, str, lambda: related.build_key(key_id, calls, source_map), KmsKey)
+    group = data.get("CloudWatchLogsLogGroupArn")
+    link("log_group", "log_group", group, lambda a: a[:-2] if a.endswith(":*") else a,
+         lambda: related.build_log_group(group, calls, source_map), LogGroup)
+    role = data.get("CloudWatchLogsRoleArn")
+    link("role", "role", role, str, lambda: related.build_role(role, calls, source_map), Role)
+    topic = data.get("SnsTopicARN")
+    link("topic", "topic", topic, str, lambda: related.build_topic(topic, calls, source_map), Topic)
+    return links
+
+
+def _identity(cls: type, ident: str, key: str) -> dict[str, Any]:
+    """What the trail itself says about a resource in another account: its name and ARN."""
+    if cls is Bucket:
+        return {"name": Known(ident), "arn": Known(key)}
+    if cls is LogGroup:
+        return {"name": Known(related.log_group_name(ident)), "arn": Known(key)}
+    if cls is KmsKey:
+        return {"arn": Known(ident)} if ident.startswith("arn:") else {"key_id": Known(ident)}
+    return {"arn": Known(ident), "name": Known(ident.rsplit("/", 1)[-1].rsplit(":", 1)[-1])}
+
+
+__all__ = ["SNAPSHOT", "Trail", "build_inputs"]

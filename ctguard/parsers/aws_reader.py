@@ -1,0 +1,199 @@
+"""Reading one account's recorded calls as model values.
+
+Every value the AWS mappers produce goes through ``Answer``: a call that was never made gives
+``Unknown("not read: ...")``, a failed call ``Unknown`` with the AWS error, and the "no such
+configuration" errors of S3, KMS and CloudTrail a Known "none". Nothing here ever turns a
+missing answer into False.
+"""
+from __future__ import annotations
+
+import json
+import urllib.parse
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any, Callable, Mapping
+
+from ctguard.audit.calls import CallResult, CallStore, canonical_params
+from ctguard.location import Owner, SourceMap
+from ctguard.values import ABSENT, Known, Unknown, Value
+
+# Errors that mean "this is not configured", not "we could not read it".
+NOT_CONFIGURED = frozenset({
+    "NoSuchBucketPolicy", "NoSuchPublicAccessBlockConfiguration", "InsightNotEnabledException",
+    "ObjectLockConfigurationNotFoundError", "NoSuchLifecycleConfiguration",
+    "ServerSideEncryptionConfigurationNotFoundError", "AWSOrganizationsNotInUseException",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One recorded call (or its absence), named for messages as ``service:Operation``."""
+
+    label: str
+    result: CallResult | None
+    foreign: str | None = None  # "owned by account X": the resource lives in another account
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None and self.result.error is None
+
+    @property
+    def response(self) -> Mapping[str, Any]:
+        assert self.result is not None and self.result.response is not None
+        return self.result.response
+
+    @property
+    def error_code(self) -> str | None:
+        return self.result.error.code if self.result is not None and self.result.error else None
+
+    @property
+    def not_configured(self) -> bool:
+        return self.error_code in NOT_CONFIGURED
+
+    def unknown(self) -> Unknown:
+        """Why the values this call would give are not known (only for a missing or failed call)."""
+        if self.result is None:
+            reason = f"not read ({self.label} was not called)"
+        else:
+            assert self.result.error is not None
+            reason = f"{self.label} failed: {self.result.error.describe()}"
+        return Unknown(f"{self.foreign}; {reason}" if self.foreign else reason)
+
+    def value(self, get: Callable[[Mapping[str, Any]], Any], none: Any = ABSENT) -> Value[Any]:
+        """``get(response)``; None from ``get`` means the API left it out (Absent: the AWS default).
+
+        ``none`` is the value when the call answered "not configured"; ABSENT lets the AWS default apply.
+        """
+        if self.ok:
+            got = get(self.response)
+            return ABSENT if got is None else Known(got)
+        if self.not_configured:
+            return none if none is ABSENT else Known(none, via=f"{self.label}: {self.error_code}")
+        return self.unknown()
+
+
+class Calls:
+    """One account's calls, indexed for region-less look-ups (first recorded wins)."""
+
+    def __init__(self, store: CallStore, account: str, spans: "CallSpans | None" = None) -> None:
+        self.store = store
+        self.account = account
+        self.spans = spans
+        self._any: dict[tuple[str, str, str], tuple[CallResult, int]] = {}
+        self._exact: dict[tuple[str, str, str, str], tuple[CallResult, int]] = {}
+        for index, ((acc, region, service, op, params), result) in enumerate(store.calls()):
+            if acc != account:
+                continue
+            self._any.setdefault((service, op, params), (result, index))
+            self._exact[(region, service, op, params)] = (result, index)
+
+    def get(self, service: str, operation: str, params: Mapping[str, Any] | None = None,
+            region: str | None = None, foreign: str | None = None) -> Answer:
+        """The answer in ``region`` when it was read there, else in any region."""
+        wanted = canonical_params(params)
+        found = None
+        if region is not None:
+            found = self._exact.get((region, service, operation, wanted))
+        if found is None:
+            found = self._any.get((service, operation, wanted))
+        label = f"{service}:{operation}"
+        if found is None:
+            return Answer(label, None, foreign)
+        return Answer(label, found[0], foreign)
+
+    def index_of(self, service: str, operation: str, params: Mapping[str, Any] | None = None,
+                 region: str | None = None) -> int | None:
+        wanted = canonical_params(params)
+        found = self._exact.get((region, service, operation, wanted)) if region else None
+        found = found or self._any.get((service, operation, wanted))
+        return None if found is None else found[1]
+
+    def regions(self, service: str, operation: str) -> list[str]:
+        return sorted({r for (r, s, o, _) in self._exact if s == service and o == operation})
+
+    def mark(self, source_map: SourceMap, owner: Owner, path: tuple[Any, ...], service: str,
+             operation: str, params: Mapping[str, Any] | None = None, region: str | None = None,
+             inner: tuple[Any, ...] = ()) -> None:
+        """Record the span of a call's entry (or of ``inner`` inside its response) for ``owner``/``path``."""
+        if self.spans is None:
+            return
+        index = self.index_of(service, operation, params, region)
+        if index is not None:
+            self.spans.record(source_map, owner, path, index, inner)
+
+
+@dataclass(slots=True)
+class CallSpans:
+    """Where each call (by recording order) sits in the snapshot file: ``file`` and key spans."""
+
+    file: str
+    spans: Mapping[tuple[Any, ...], tuple[int, int]] = field(default_factory=dict)
+    prefix: tuple[Any, ...] = ("calls",)
+    # For inputs assembled from several files (describe-trails + sidecars): call index -> (file, prefix).
+    files: dict[int, tuple[str, tuple[Any, ...]]] = field(default_factory=dict)
+
+    def record(self, source_map: SourceMap, owner: Owner, path: tuple[Any, ...], index: int,
+               inner: tuple[Any, ...] = ()) -> None:
+        file, prefix = self.files.get(index, (self.file, self.prefix + (index,)))
+        key = prefix + inner
+        while key:
+            at = self.spans.get(key)
+            if at is not None:
+                source_map.record(owner, path, at[0], at[1], file=file)
+                return
+            key = key[:-1]
+        if inner == () and file != source_map.file:
+            source_map.record(owner, path, 1, 1, file=file)
+
+
+def arn_account(arn: str) -> str | None:
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 and parts[0] == "arn" and parts[4] else None
+
+
+def arn_region(arn: str) -> str | None:
+    parts = arn.split(":")
+    return parts[3] if len(parts) > 5 and parts[0] == "arn" and parts[3] else None
+
+
+def timestamp(value: Any) -> str | None:
+    """Timestamps as ISO 8601 strings in UTC, whether boto3 gave a datetime or a snapshot a string."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def parse_time(text: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (TypeError, ValueError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def document(raw: Any) -> Any:
+    """A policy document as boto3 gives it: a dict (IAM, decoded by boto3) or a JSON string (S3, KMS, SNS);
+    IAM documents read without boto3's decoding are URL-encoded."""
+    if raw is None or isinstance(raw, (dict, list)):
+        return raw
+    text = str(raw)
+    for candidate in (text, urllib.parse.unquote(text)):
+        try:
+            return json.loads(candidate)
+        except ValueError:
+            continue
+    return Unknown("the policy document is not valid JSON")
+
+
+def strs(values: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in values or ())
+
+
+__all__ = ["NOT_CONFIGURED", "Answer", "CallSpans", "Calls", "arn_account", "arn_region", "document",
+           "parse_time", "strs", "timestamp"]

@@ -1,0 +1,250 @@
+"""KMS keys, log groups (with metric filters), alarms, topics, roles, EventBridge rules and event data stores."""
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from typing import Any, Mapping
+
+from ctguard.location import SourceMap
+from ctguard.model import (
+    Alarm, EventDataStore, EventRule, KmsKey, LogGroup, MetricFilter, MetricTransformation, Role, Subscription, Topic,
+)
+from ctguard.parsers.aws_reader import Calls, arn_region, document, strs
+from ctguard.parsers.aws_trails import advanced_selectors
+from ctguard.values import ABSENT, Known, Unknown, Value
+
+
+def foreign(cls: type, key: str, reason: str, **known: Any) -> Any:
+    """A resource in another account: every field Unknown with ``reason`` except the identity given."""
+    values = {f.name: Unknown(reason) for f in fields(cls) if f.name != "key" and f.name not in known}
+    if "aliases" in values:
+        values["aliases"] = ()
+    return cls(key=key, **values, **known)
+
+
+def _opt(value: Any, cast: Any = str) -> Value[Any]:
+    return ABSENT if value is None or value == "" else Known(cast(value))
+
+
+# --- KMS -------------------------------------------------------------------------------
+
+def build_key(key_id: str, calls: Calls, source_map: SourceMap) -> KmsKey | None:
+    describe = calls.get("kms", "DescribeKey", {"KeyId": key_id})
+    if describe.result is None:
+        return None
+    if not describe.ok:
+        unknown = describe.unknown()
+        calls.mark(source_map, ("kms_key", key_id), (), "kms", "DescribeKey", {"KeyId": key_id})
+        return KmsKey(key=key_id, key_id=Known(key_id), arn=unknown, rotation=unknown, policy=unknown,
+                      state=unknown, key_manager=unknown, multi_region=unknown)
+    meta = describe.response.get("KeyMetadata") or {}
+    arn = str(meta.get("Arn") or key_id)
+    calls.mark(source_map, ("kms_key", arn), (), "kms", "DescribeKey", {"KeyId": key_id})
+    rotation = calls.get("kms", "GetKeyRotationStatus", {"KeyId": arn})
+    policy = calls.get("kms", "GetKeyPolicy", {"KeyId": arn, "PolicyName": "default"})
+    manager = meta.get("KeyManager")
+    return KmsKey(
+        key=arn,
+        key_id=_opt(meta.get("KeyId")),
+        arn=Known(arn),
+        # AWS managed keys rotate yearly and GetKeyRotationStatus on them is allowed; keep what it says.
+        rotation=rotation.value(lambda r: bool(r.get("KeyRotationEnabled"))),
+        policy=policy.value(lambda r: document(r.get("Policy"))),
+        state=_opt(meta.get("KeyState")),
+        key_manager=_opt(manager),
+        multi_region=Known(bool(meta["MultiRegion"])) if "MultiRegion" in meta else ABSENT,
+    )
+
+
+# --- CloudWatch Logs, metric filters, alarms ----------------------------------------------
+
+def log_group_name(arn: str) -> str:
+    # arn:aws:logs:region:account:log-group:NAME:*
+    rest = arn.split(":log-group:", 1)[1] if ":log-group:" in arn else arn
+    return rest[:-2] if rest.endswith(":*") else rest
+
+
+def build_log_group(arn: str, calls: Calls, source_map: SourceMap) -> LogGroup | None:
+    name = log_group_name(arn)
+    region = arn_region(arn)
+    answer = calls.get("logs", "DescribeLogGroups", {"logGroupNamePrefix": name}, region)
+    if answer.result is None:
+        return None
+    key = arn[:-2] if arn.endswith(":*") else arn
+    calls.mark(source_map, ("log_group", key), (), "logs", "DescribeLogGroups", {"logGroupNamePrefix": name}, region)
+    base = {"name": Known(name), "arn": Known(key), "region": _opt(region)}
+    if not answer.ok:
+        return LogGroup(key=key, **base, retention_days=answer.unknown(), kms_key_id=answer.unknown())
+    match = next((g for g in answer.response.get("logGroups") or () if g.get("logGroupName") == name), None)
+    if match is None:
+        gone = Known(None, via="DescribeLogGroups: the log group does not exist")
+        return LogGroup(key=key, **base, retention_days=Unknown(f"log group {name} does not exist"), kms_key_id=gone)
+    return LogGroup(key=key, **base, retention_days=_opt(match.get("retentionInDays"), int),
+                    kms_key_id=_opt(match.get("kmsKeyId")))
+
+
+def build_metric_filters(group: LogGroup, calls: Calls, source_map: SourceMap) -> list[MetricFilter]:
+    name = group.name.value if isinstance(group.name, Known) else None
+    region = group.region.value if isinstance(group.region, Known) else None
+    answer = calls.get("logs", "DescribeMetricFilters", {"logGroupName": name}, region)
+    if not answer.ok:
+        return []  # CT5xx read the filters of a log group; none recorded reads as "none found" only when read
+    out = []
+    for f in answer.response.get("metricFilters") or ():
+        key = f"{group.key}:metric-filter:{f.get('filterName')}"
+        calls.mark(source_map, ("metric_filter", key), (), "logs", "DescribeMetricFilters", {"logGroupName": name},
+                   region)
+        out.append(MetricFilter(
+            key=key,
+            log_group_name=Known(str(f.get("logGroupName") or name)),
+            filter_name=_opt(f.get("filterName")),
+            pattern=Known(str(f.get("filterPattern") or "")),
+            transformations=Known(tuple(
+                MetricTransformation(_opt(t.get("metricName")), _opt(t.get("metricNamespace")),
+                                     _opt(t.get("metricValue")))
+                for t in f.get("metricTransformations") or ())),
+        ))
+    return out
+
+
+def build_alarms(calls: Calls, region: str, source_map: SourceMap) -> list[Alarm]:
+    answer = calls.get("cloudwatch", "DescribeAlarms", {}, region)
+    if not answer.ok or answer.result is None:
+        return []
+    out = []
+    for a in answer.response.get("MetricAlarms") or ():
+        key = str(a.get("AlarmArn") or f"{region}:alarm:{a.get('AlarmName')}")
+        calls.mark(source_map, ("alarm", key), (), "cloudwatch", "DescribeAlarms", {}, region)
+        out.append(Alarm(
+            key=key, name=_opt(a.get("AlarmName")), metric_name=_opt(a.get("MetricName")),
+            namespace=_opt(a.get("Namespace")), statistic=_opt(a.get("Statistic")),
+            period=_opt(a.get("Period"), int), evaluation_periods=_opt(a.get("EvaluationPeriods"), int),
+            threshold=_opt(a.get("Threshold"), float), comparison_operator=_opt(a.get("ComparisonOperator")),
+            actions_enabled=Known(bool(a["ActionsEnabled"])) if "ActionsEnabled" in a else ABSENT,
+            alarm_actions=Known(strs(a.get("AlarmActions"))),
+        ))
+    return out
+
+
+# --- SNS ---------------------------------------------------------------------------------
+
+def build_topic(arn: str, calls: Calls, source_map: SourceMap) -> Topic | None:
+    attrs = calls.get("sns", "GetTopicAttributes", {"TopicArn": arn}, arn_region(arn))
+    subs = calls.get("sns", "ListSubscriptionsByTopic", {"TopicArn": arn}, arn_region(arn))
+    if attrs.result is None and subs.result is None:
+        return None
+    calls.mark(source_map, ("topic", arn), (), "sns", "GetTopicAttributes", {"TopicArn": arn}, arn_region(arn))
+    subscriptions = subs.value(lambda r: tuple(
+        Subscription(protocol=_opt(s.get("Protocol")), endpoint=_opt(s.get("Endpoint")),
+                     confirmed=Known(str(s.get("SubscriptionArn", "")).startswith("arn:")))
+        for s in r.get("Subscriptions") or ()))
+    return Topic(
+        key=arn, name=Known(arn.rsplit(":", 1)[-1]), arn=Known(arn),
+        policy=attrs.value(lambda r: document((r.get("Attributes") or {}).get("Policy"))),
+        kms_key_id=attrs.value(lambda r: (r.get("Attributes") or {}).get("KmsMasterKeyId")),
+        subscriptions=subscriptions,
+    )
+
+
+# --- IAM -----------------------------------------------------------------------------------
+
+def build_role(arn: str, calls: Calls, source_map: SourceMap) -> Role | None:
+    name = arn.rsplit("/", 1)[-1]
+    params = {"RoleName": name}
+    get = calls.get("iam", "GetRole", params)
+    if get.result is None:
+        return None
+    calls.mark(source_map, ("role", arn), (), "iam", "GetRole", params)
+    trust = get.value(lambda r: document((r.get("Role") or {}).get("AssumeRolePolicyDocument")))
+    return Role(key=arn, name=Known(name), arn=Known(arn), trust_policy=trust, policies=_role_policies(name, calls))
+
+
+def _role_policies(name: str, calls: Calls) -> Value[tuple[Any, ...]]:
+    params = {"RoleName": name}
+    inline, attached = calls.get("iam", "ListRolePolicies", params), calls.get("iam", "ListAttachedRolePolicies", params)
+    for listing in (inline, attached):
+        if not listing.ok:
+            return listing.unknown()
+    docs: list[Any] = []
+    for policy_name in inline.response.get("PolicyNames") or ():
+        got = calls.get("iam", "GetRolePolicy", {"RoleName": name, "PolicyName": policy_name})
+        if not got.ok:
+            return got.unknown()
+        docs.append(document(got.response.get("PolicyDocument")))
+    for att in attached.response.get("AttachedPolicies") or ():
+        policy_arn = att.get("PolicyArn")
+        meta = calls.get("iam", "GetPolicy", {"PolicyArn": policy_arn})
+        if not meta.ok:
+            return meta.unknown()
+        version = (meta.response.get("Policy") or {}).get("DefaultVersionId")
+        got = calls.get("iam", "GetPolicyVersion", {"PolicyArn": policy_arn, "VersionId": version})
+        if not got.ok:
+            return got.unknown()
+        docs.append(document((got.response.get("PolicyVersion") or {}).get("Document")))
+    return Known(tuple(docs))
+
+
+# --- EventBridge -----------------------------------------------------------------------------
+
+def build_event_rules(calls: Calls, region: str, source_map: SourceMap) -> list[EventRule]:
+    answer = calls.get("events", "ListRules", {"EventBusName": "default"}, region)
+    if not answer.ok or answer.result is None:
+        return []
+    out = []
+    for rule in answer.response.get("Rules") or ():
+        name = str(rule.get("Name"))
+        key = str(rule.get("Arn") or f"{region}:rule/{name}")
+        calls.mark(source_map, ("event_rule", key), (), "events", "ListRules", {"EventBusName": "default"}, region)
+        targets = calls.get("events", "ListTargetsByRule", {"Rule": name, "EventBusName": "default"}, region)
+        pattern = rule.get("EventPattern")
+        out.append(EventRule(
+            key=key, name=Known(name), event_bus=Known(str(rule.get("EventBusName") or "default")),
+            event_pattern=Known(_pattern(pattern)) if pattern else ABSENT,
+            state=_opt(rule.get("State")),
+            targets=targets.value(lambda r: strs(t.get("Arn") for t in r.get("Targets") or ())),
+        ))
+    return out
+
+
+def _pattern(raw: Any) -> Any:
+    if isinstance(raw, str):
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
+    return raw
+
+
+# --- CloudTrail Lake -------------------------------------------------------------------------
+
+def build_event_data_stores(calls: Calls, region: str, source_map: SourceMap) -> list[EventDataStore]:
+    listing = calls.get("cloudtrail", "ListEventDataStores", {}, region)
+    if not listing.ok or listing.result is None:
+        return []
+    out = []
+    for summary in listing.response.get("EventDataStores") or ():
+        arn = str(summary.get("EventDataStoreArn"))
+        if arn_region(arn) not in (None, region):
+            continue  # listed again from another region; built from its own region
+        detail = calls.get("cloudtrail", "GetEventDataStore", {"EventDataStore": arn}, region)
+        data: Mapping[str, Any] = detail.response if detail.ok else summary
+        calls.mark(source_map, ("event_data_store", arn), (), "cloudtrail", "ListEventDataStores", {}, region)
+        kms = detail.value(lambda r: r.get("KmsKeyId"))
+        out.append(EventDataStore(
+            key=arn, name=_opt(data.get("Name")), arn=Known(arn), kms_key_id=kms,
+            retention_days=_opt(data.get("RetentionPeriod"), int),
+            termination_protection=_flag(data, "TerminationProtectionEnabled"),
+            is_multi_region=_flag(data, "MultiRegionEnabled"),
+            is_organization=_flag(data, "OrganizationEnabled"),
+            advanced_event_selectors=Known(advanced_selectors(data.get("AdvancedEventSelectors")))
+            if data.get("AdvancedEventSelectors") is not None else ABSENT,
+        ))
+    return out
+
+
+def _flag(data: Mapping[str, Any], key: str) -> Value[bool]:
+    return Known(bool(data[key])) if isinstance(data.get(key), bool) else ABSENT
+
+
+__all__ = ["build_alarms", "build_event_data_stores", "build_event_rules", "build_key", "build_log_group",
+           "build_metric_filters", "build_role", "build_topic", "foreign", "log_group_name"]
