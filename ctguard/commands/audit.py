@@ -93,17 +93,37 @@ def run(args: argparse.Namespace) -> int:
             return _usage(f"cannot write snapshot {args.save}: {exc.strerror or exc}")
     _report_reads(outcome, list(failed_reads(store)))
     try:
-        from ctguard.parsers.aws_api import build_inputs
+        inputs = _inputs(store, text, args.save)
     except ModuleNotFoundError as exc:
-        if exc.name != "ctguard.parsers.aws_api":
+        if not (exc.name or "").startswith("ctguard.parsers.aws_"):
             raise
         saved = f" (the calls were saved to {args.save})" if args.save else ""
         return _usage(f"this ctguard cannot map live API answers to its model yet{saved}")
-    report = _evaluate(args, build_inputs(store, args.save or "aws"))
+    report = _evaluate(args, inputs)
     _render(args, report)
     if outcome.incomplete:
         return EXIT_INPUT
     return report.exit_code(threshold)
+
+
+LIVE_PATH = "<live audit>"  # the input name of an audit that is not saved
+
+
+def _inputs(store: Any, text: str, save: str | None) -> Any:
+    """The model of every account, built exactly as ``ctguard check`` will build it.
+
+    With --save, the saved text itself is parsed (findings then point at its lines), so that
+    ``ctguard check FILE`` gives the same report; without, the store is mapped directly.
+    """
+    if save:
+        import importlib
+
+        from ctguard.parsers.context import ParseContext
+
+        return importlib.import_module("ctguard.parsers.aws_snapshot").parse(save, text, ParseContext())
+    from ctguard.parsers.aws_api import build_inputs
+
+    return build_inputs(store, LIVE_PATH)
 
 
 def _evaluate(args: argparse.Namespace, inputs: Any) -> Any:
