@@ -4,15 +4,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
-
 ACCOUNT = "123456789012"  # moto's default account
 _SESSION: list[Any] = []
 
 
 def _session() -> Any:
     if not _SESSION:
-        _SESSION.append(boto3.Session())
+        from ctguard.audit.session import base_session
+
+        _SESSION.append(base_session())  # shares the audit's parsed service models
     return _SESSION[0]
 
 
