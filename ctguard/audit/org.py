@@ -7,7 +7,7 @@ from ctguard.audit.calls import ApiError
 from ctguard.audit.errors import to_api_error
 from ctguard.audit.reader import Reader
 from ctguard.audit.regions import global_region, partition
-from ctguard.audit.session import derived_session, refreshable_credentials
+from ctguard.audit.session import Clients, refreshable_credentials
 
 SESSION_NAME = "ctguard-audit"
 
@@ -29,9 +29,9 @@ def role_arn(account: str, role_name: str, region: str) -> str:
     return f"arn:{partition(region)}:iam::{account}:role/{role_name}"
 
 
-def assume_role(base: Any, sts_client: Any, account: str, role_name: str, region: str,
+def assume_role(caller: Clients, account: str, role_name: str, region: str,
                 external_id: str | None) -> tuple[Any | None, ApiError | None, dict[str, Any]]:
-    """A session in ``account`` (credentials renew themselves), or the AssumeRole error.
+    """Credentials in ``account`` (they renew themselves), or the AssumeRole error.
 
     Returns the recorded params too: the failure is stored as ``sts AssumeRole`` under the
     member account so the report says why nothing there could be read.
@@ -41,7 +41,9 @@ def assume_role(base: Any, sts_client: Any, account: str, role_name: str, region
         params["ExternalId"] = external_id
 
     def fetch() -> dict[str, Any]:
-        return dict(sts_client.assume_role(**params)["Credentials"])
+        # Renewal can happen while a member's request is being signed: sign this one as the caller.
+        with caller.signing():
+            return dict(caller.get("sts", region).assume_role(**params)["Credentials"])
 
     try:
         credentials = refreshable_credentials(fetch)
@@ -51,7 +53,7 @@ def assume_role(base: Any, sts_client: Any, account: str, role_name: str, region
         if not isinstance(exc, (BotoCoreError, ClientError)):
             raise
         return None, to_api_error(exc), _recorded(params)
-    return derived_session(base, credentials), None, _recorded(params)
+    return credentials, None, _recorded(params)
 
 
 def _recorded(params: dict[str, Any]) -> dict[str, Any]:

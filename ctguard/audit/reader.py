@@ -76,9 +76,10 @@ class Reader:
 
         client = self.clients.get(service, region)
         method = xform_name(operation)
-        if client.can_paginate(method):
-            return client.get_paginator(method).paginate(**params).build_full_result()
-        return getattr(client, method)(**params)
+        with self.clients.signing():
+            if client.can_paginate(method):
+                return client.get_paginator(method).paginate(**params).build_full_result()
+            return getattr(client, method)(**params)
 
 
 def _is_aws_failure(exc: Exception) -> bool:

@@ -16,7 +16,7 @@ from ctguard.audit.org import assume_role, member_accounts
 from ctguard.audit.progress import NoProgress, Progress
 from ctguard.audit.reader import Reader
 from ctguard.audit.regions import global_region, partition
-from ctguard.audit.session import ClientOptions, Clients, base_session, require_boto3
+from ctguard.audit.session import ClientOptions, Clients, SharedClients, base_session, require_boto3
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,8 @@ def run_audit(request: AuditRequest, progress: Progress | None = None) -> AuditO
     first_region = (request.regions or [None])[0] or base.region_name or "us-east-1"
     fallback = request.regions or _fallback_regions(base)
     store = CallStore()
-    caller_clients = Clients(base, request.client)
+    shared = SharedClients(base, request.client)
+    caller_clients = Clients(shared)
     caller = _identify(caller_clients, first_region)
     caller_reader = Reader(caller, caller_clients, store, progress.call_done)
     accounts = [caller]
@@ -63,16 +64,14 @@ def run_audit(request: AuditRequest, progress: Progress | None = None) -> AuditO
         members = member_accounts(caller_reader, first_region)
         if members is not None:
             accounts = sorted(set(members) | {caller})
-    sts = caller_clients.get("sts", first_region)
 
     def audit_one(account: str) -> AccountResult:
         if account == caller:
             reader = caller_reader
         else:
-            session, error, params = assume_role(base, sts, account, request.role_name or "", first_region,
-                                                 request.external_id)
-            reader = Reader(account, Clients(session, request.client) if session else caller_clients, store,
-                            progress.call_done)
+            credentials, error, params = assume_role(caller_clients, account, request.role_name or "", first_region,
+                                                     request.external_id)
+            reader = Reader(account, Clients(shared, credentials), store, progress.call_done)
             if error is not None:
                 reader.record_error(first_region, "sts", "AssumeRole", params, error)
                 progress.account_done(account)

@@ -60,6 +60,7 @@ class FaultProxy:
         self.latency = latency
         self.rules: list[Rule] = []
         self.seen: list[Seen] = []
+        self.upstream_seconds: dict[str, float] = {}  # operation -> time moto took, summed
         self.lock = threading.Lock()
         proxy = self
 
@@ -105,6 +106,7 @@ class FaultProxy:
         with self.lock:
             self.rules.clear()
             self.seen.clear()
+            self.upstream_seconds.clear()
 
     def count(self, operation: str, service: str | None = None) -> int:
         with self.lock:
@@ -127,7 +129,11 @@ class FaultProxy:
         if rule is not None and rule.fault in ("delay", "timeout"):
             time.sleep(rule.delay)
         if rule is None or rule.fault in ("delay", "timeout"):
+            started = time.perf_counter()
             self._forward(handler, body)
+            with self.lock:
+                key = f"{seen.service}:{seen.operation}"
+                self.upstream_seconds[key] = self.upstream_seconds.get(key, 0.0) + time.perf_counter() - started
         else:
             self._fault(handler, rule, seen, body)
 

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
-from typing import Any
+from typing import Any, Iterator
 
 from ctguard.api import Report
 from ctguard.audit.calls import CallStore
@@ -37,11 +38,34 @@ class _Client:
 
 
 class _Clients:
-    def __init__(self, client: _Client) -> None:
+    def __init__(self, client: Any) -> None:
         self.client = client
 
-    def get(self, service: str, region: str) -> _Client:
+    def get(self, service: str, region: str) -> Any:
         return self.client
+
+    @contextlib.contextmanager
+    def signing(self) -> Iterator[None]:
+        yield
+
+
+class _Sts:
+    def can_paginate(self, method: str) -> bool:
+        return False
+
+    def get_caller_identity(self) -> dict[str, Any]:
+        return {"Account": "999988887777", "Arn": "arn:aws:iam::999988887777:user/x"}
+
+
+def test_an_account_reached_with_the_wrong_credentials_is_not_read() -> None:
+    from ctguard.audit.collect import collect_account
+    from ctguard.audit.errors import failed_reads
+
+    store = CallStore()
+    result = collect_account(Reader("111122223333", _Clients(_Sts()), store), "us-east-1", None, [], 2)  # type: ignore[arg-type]
+    assert result.error is not None and "belong to account 999988887777" in result.error
+    assert [(k[3], e.code) for k, e in failed_reads(store)] == [("GetCallerIdentity", "WrongAccount")]
+    assert len(store) == 1
 
 
 def test_reader_records_answers_and_errors_and_reads_each_call_once() -> None:
