@@ -93,8 +93,8 @@ def test_faults_become_recorded_errors_and_everything_else_is_still_read(proxy, 
     proxy.add("GetBucketPolicy", "denied")
     proxy.add("GetEventSelectors", "throttle")  # beyond the 2 attempts
     proxy.add("DescribeKey", "500")
-    proxy.add("DescribeLogGroups", "timeout", delay=1.5)
-    outcome = _audit(client=ClientOptions(max_attempts=2, connect_timeout=2, read_timeout=0.6))
+    proxy.add("DescribeLogGroups", "timeout", delay=1.0)
+    outcome = _audit(client=ClientOptions(max_attempts=2, connect_timeout=2, read_timeout=0.4))
     store = outcome.store
     failed = {k[3]: e for k, e in failed_reads(store)}
     assert set(failed) == {"GetBucketPolicy", "GetEventSelectors", "DescribeKey", "DescribeLogGroups"}
@@ -117,11 +117,10 @@ def test_faults_become_recorded_errors_and_everything_else_is_still_read(proxy, 
 def test_throttling_within_retries_is_not_surfaced(proxy, moto_server) -> None:
     Estate(moto_server).full_trail()
     proxy.add("DescribeTrails", "throttle", region="us-east-1", times=1)
-    proxy.add("GetBucketAcl", "throttle", times=1)
     outcome = _audit(client=ClientOptions(max_attempts=3))
     assert not outcome.incomplete, list(failed_reads(outcome.store))
     assert proxy.count("DescribeTrails") == 3  # us-east-1: throttled, then answered; eu-west-1: answered
-    assert proxy.count("GetBucketAcl") == 2
+    assert outcome.accounts[0].trails == 1
 
 
 def test_opt_in_region_that_is_not_enabled_is_skipped_not_failed(proxy, moto_server) -> None:
