@@ -7,6 +7,7 @@ then exits 3.
 """
 from __future__ import annotations
 
+import re
 from typing import Iterator
 
 from ctguard.audit.calls import ApiError, CallStore
@@ -30,7 +31,7 @@ def to_api_error(exc: BaseException) -> ApiError:
         error = response.get("Error") or {}
         status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
         code = str(error.get("Code") or status or "ClientError")
-        message = str(error.get("Message") or "")
+        message = _plain(str(error.get("Message") or ""))
         retries = (response.get("ResponseMetadata") or {}).get("MaxAttemptsReached")
         if retries and "retries" not in message:
             message = f"{message} (gave up after retries)".strip()
@@ -39,6 +40,18 @@ def to_api_error(exc: BaseException) -> ApiError:
         return ApiError(code, message, int(status) if status else None)
     # BotoCoreError subclasses: EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ...
     return ApiError(type(exc).__name__, str(exc))
+
+
+_TAG = re.compile(r"<[^>]+>")
+MAX_MESSAGE = 300
+
+
+def _plain(message: str) -> str:
+    """One line of text: a proxy's or load balancer's HTML error page is reduced to its words."""
+    if "<" in message and ">" in message:
+        message = _TAG.sub(" ", message)
+    message = " ".join(message.split())
+    return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE - 1] + "…"
 
 
 def is_not_configured(error: ApiError) -> bool:

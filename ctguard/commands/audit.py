@@ -181,7 +181,16 @@ def _table(rows: list[Any], stream: Any) -> None:
 
 def _report_reads(outcome: Any, failed: list[Any]) -> None:
     """What could not be read, on stderr: those checks come out UNKNOWN."""
+    store = outcome.store
+    if store.meta.get("organization"):
+        listed = store.get(outcome.caller, None, "organizations", "ListAccounts", {})
+        if listed is None or not listed.ok:
+            why = listed.error.describe() if listed is not None and listed.error else "not read"
+            print(f"ctguard: note: the organization's accounts could not be listed ({why}); "
+                  f"audited {outcome.caller} only", file=sys.stderr)
     for result in outcome.accounts:
+        if result.error:
+            print(f"ctguard: warning: account {result.account} not audited: {result.error}", file=sys.stderr)
         for region, why in sorted(result.skipped_regions.items()):
             print(f"ctguard: note: {result.account} {region} skipped: {why}", file=sys.stderr)
     if not failed:

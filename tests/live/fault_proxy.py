@@ -27,7 +27,7 @@ S3_GET_SUBRESOURCES = {
 }
 _SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 
-FAULTS = ("throttle", "denied", "500", "delay", "stub", "timeout")
+FAULTS = ("throttle", "denied", "500", "delay", "stub", "timeout", "error")
 
 
 @dataclass
@@ -41,6 +41,7 @@ class Rule:
     times: int | None = None  # affect only the first N matching requests
     delay: float = 0.0  # for "delay" and "timeout"
     body: Any = None  # for "stub": the JSON answer
+    code: str = ""  # for "error": the AWS error code (answered with HTTP 400)
     hits: int = field(default=0, init=False)
 
 
@@ -185,6 +186,7 @@ class FaultProxy:
             "denied": (403, "AccessDeniedException" if json_protocol else "AccessDenied",
                        f"User is not authorized to perform: {seen.service}:{seen.operation}"),
             "500": (500, "InternalFailure" if json_protocol else "InternalError", "We encountered an internal error"),
+            "error": (400, rule.code, f"{rule.code} (fault proxy)"),
         }[rule.fault]
         if seen.service == "s3" and rule.fault == "throttle":
             status, code = 503, "SlowDown"

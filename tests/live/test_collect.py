@@ -154,3 +154,18 @@ def test_unreadable_region_list_falls_back_and_is_an_incomplete_read(proxy, moto
 def test_retry_mode_reaches_botocore(mode: str) -> None:
     config = ClientOptions(retry_mode=mode, max_attempts=7).config()
     assert config.retries == {"mode": mode, "total_max_attempts": 7}
+
+
+def test_event_data_stores_are_read_by_arn_in_their_region(proxy) -> None:
+    # moto has no CloudTrail Lake: the proxy answers as AWS would for one store in eu-west-1.
+    lake = f"arn:aws:cloudtrail:eu-west-1:{ACCOUNT}:eventdatastore/0d1e2f"
+    proxy.reset()
+    proxy.add("ListEventDataStores", "stub", region="eu-west-1",
+              body={"EventDataStores": [{"EventDataStoreArn": lake, "Name": "org-lake"}]})
+    proxy.add("ListEventDataStores", "stub", body={"EventDataStores": []})
+    proxy.add("GetEventDataStore", "stub", body={"EventDataStoreArn": lake, "Name": "org-lake",
+                                                 "RetentionPeriod": 2557, "TerminationProtectionEnabled": True})
+    store = _audit().store
+    answer = store.get(ACCOUNT, "eu-west-1", "cloudtrail", "GetEventDataStore", {"EventDataStore": lake})
+    assert answer.response["RetentionPeriod"] == 2557
+    assert [k[1] for k, _ in store.calls() if k[3] == "GetEventDataStore"] == ["eu-west-1"]

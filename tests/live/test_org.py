@@ -81,3 +81,15 @@ def test_a_member_that_cannot_be_reached_or_read_does_not_stop_the_others(proxy,
     assert store.get(partial.account, None, "s3", "GetBucketLogging", {"Bucket": partial_bucket}).ok
     assert results[fine.account].failed == 0 and results[fine.account].trails == 1
     assert outcome.incomplete
+
+
+def test_outside_an_organization_only_the_caller_is_audited(proxy, moto_server, capsys) -> None:
+    from ctguard.cli import main
+
+    Estate(moto_server).full_trail()
+    # AWS answers ListAccounts outside an organization with this error; moto lists no accounts.
+    proxy.add("ListAccounts", "error", code="AWSOrganizationsNotInUseException")
+    rc = main(["audit", "--region", "us-east-1", "--org", "--role-name", ROLE, "-f", "json"])
+    err = capsys.readouterr().err
+    assert rc in (0, 1), err
+    assert f"audited {ACCOUNT} only" in err and "AWSOrganizationsNotInUseException" in err

@@ -44,6 +44,14 @@ def test_client_errors_keep_code_message_and_status() -> None:
     assert to_api_error(html).describe() == "500 (HTTP 500): HTTP 500 answer"
 
 
+def test_html_error_pages_are_reduced_to_one_line() -> None:
+    from botocore.exceptions import ClientError
+
+    page = "<!doctype html>\n<html><title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1></html>"
+    exc = ClientError({"Error": {"Code": "500", "Message": page}, "ResponseMetadata": {"HTTPStatusCode": 500}}, "X")
+    assert to_api_error(exc).message == "500 Internal Server Error Internal Server Error"
+
+
 def test_transport_errors_are_named_by_their_kind() -> None:
     from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
