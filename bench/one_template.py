@@ -3,7 +3,7 @@
 
 Baselines: bare `python3 -c pass` (interpreter start-up, the floor for any Python hook) and,
 when it is installed, `cfn-lint` on the same file.  Target (issue 2): under 0.25 s on 2 cores.
-Usage: python bench/one_template.py [TEMPLATE] [--runs N]
+Usage: python bench/one_template.py [TEMPLATE] [--runs N] [--json FILE]
 """
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("template", nargs="?", default=str(DEFAULT))
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--json", metavar="FILE", help="also write the rows for bench/run")
     args = parser.parse_args()
     python = sys.executable
     ctguard = [python, "-m", "ctguard", "check", args.template]
@@ -50,6 +51,16 @@ def main() -> None:
     if cfn_lint:
         print(f"ctguard check is {rows[3][1] / check:.1f}x faster than cfn-lint on {Path(args.template).name}")
     print(f"target: one template under 0.250 s -> {'met' if check < 0.25 else 'NOT met'} ({check:.3f} s)")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from common import Row, write_rows
+
+    out = [Row("one template", "ctguard --version", rows[1][1], "s", "python -c pass", base, "", None),
+           Row("one template", "ctguard check, one template", check, "s", "python -c pass", base,
+               "under 0.25 s", check < 0.25)]
+    if cfn_lint:
+        out.append(Row("one template", "ctguard check, one template", check, "s", "cfn-lint, same template",
+                       rows[3][1], "faster than cfn-lint", check < rows[3][1]))
+    write_rows(args.json, out)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,25 @@
-"""ctguard: check AWS CloudTrail configurations and simulate what trails record."""
+"""ctguard: check AWS CloudTrail configurations and simulate what trails record.
+
+``ctguard.check(paths, ...)`` is the Python API (``ctguard.api.check``); it and the other API
+names are imported on first use, so ``import ctguard`` (and ``ctguard --version``) stay fast.
+"""
 from __future__ import annotations
 
+from typing import Any
+
 __version__ = "0.1.0"
+
+_API = ("check", "evaluate", "Report", "Finding", "Severity", "Status", "Suppression", "Gate", "Settings")
+__all__ = ["__version__", *_API]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        if name == "Suppression":
+            from ctguard.findings import Suppression
+
+            return Suppression
+        from ctguard import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'ctguard' has no attribute {name!r}")

@@ -15,6 +15,7 @@ from ctguard.engine.policy import Policy, load_policies
 from ctguard.findings import Finding, Severity, Status
 from ctguard.inputs import PARSE_ERROR, ParsedInput
 from ctguard.parsers.context import ParseContext
+from ctguard.suppress import Gate
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,9 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     inputs: list[ParsedInput] = field(default_factory=list)  # every input that was read
     policies: list[Policy] = field(default_factory=list)
+    # Things the user should know that are not findings: expired or reason-less skips, stray
+    # skip comments.  The CLI prints them to stderr; JSON carries them under "warnings".
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def unusable(self) -> list[Finding]:
@@ -48,23 +52,35 @@ def check(
     settings: Settings | None = None,
     context: ParseContext | None = None,
     policies: list[Policy] | None = None,
+    gate: Gate | None = None,
 ) -> Report:
-    """Check files and directories; see the README for the meaning of each finding field."""
+    """Check files and directories; see the README for the meaning of each finding field.
+
+    ``gate`` carries skips, ``--only``, severity overrides and a baseline (``ctguard.suppress.Gate``);
+    skips written in the inputs (inline comments, CloudFormation Metadata) always apply.
+    """
     settings = settings or Settings()
     context = context or ParseContext()
     if policies is None:
         policies = load_policies(tuple(policy_dirs))
-    return evaluate(load_inputs([os.fspath(p) for p in paths], context), policies, settings)
+    return evaluate(load_inputs([os.fspath(p) for p in paths], context), policies, settings, gate)
 
 
-def evaluate(inputs: Iterable[ParsedInput], policies: list[Policy], settings: Settings | None = None) -> Report:
+def evaluate(inputs: Iterable[ParsedInput], policies: list[Policy], settings: Settings | None = None,
+             gate: Gate | None = None) -> Report:
     """Run the policies over inputs that are already parsed (live audits build them from a CallStore)."""
+    from ctguard.suppress import apply
+
     settings = settings or Settings()
+    gate = gate or Gate()
+    if gate.only:
+        policies = [p for p in policies if gate.selected(p.id)]
     report = Report(policies=policies)
     for parsed in inputs:
         report.inputs.append(parsed)
-        report.findings.extend(evaluate_input(parsed, policies, settings))
+        report.findings.extend(apply(evaluate_input(parsed, policies, settings), parsed, gate, report.warnings))
     report.findings.sort(key=Finding.sort_key)
+    report.warnings = list(dict.fromkeys(report.warnings))
     return report
 
 
@@ -75,4 +91,4 @@ def load_inputs(paths: list[str], context: ParseContext) -> Iterable[ParsedInput
     yield from dispatch.parse_paths(paths, context)
 
 
-__all__ = ["Finding", "Report", "Settings", "Severity", "Status", "check", "evaluate", "load_inputs"]
+__all__ = ["Finding", "Gate", "Report", "Settings", "Severity", "Status", "check", "evaluate", "load_inputs"]

@@ -40,8 +40,12 @@ class Status(str, Enum):
 @dataclass(frozen=True, slots=True)
 class Suppression:
     source: str  # "inline", "metadata", "config", "cli", "baseline"
-    reason: str | None = None
-    expires: str | None = None
+    reason: str | None = None  # None: the skip gave no reason (accepted, but flagged)
+    expires: str | None = None  # YYYY-MM-DD; after it the finding counts again
+
+    @property
+    def justification(self) -> str:
+        return self.reason or "no reason given"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +67,20 @@ class Finding:
     suppression: Suppression | None = field(default=None, compare=False)
 
     def fingerprint(self) -> str:
-        """Line-independent identity, stable across edits that only move code."""
-        text = "\x1f".join(
-            [self.rule_id, self.file, self.resource_kind, self.resource or "", ".".join(map(str, self.model_path))]
-        )
+        """Line-independent identity, stable across edits that only move code and across checkouts.
+
+        Keyed on the repository-relative file, so the same finding has the same fingerprint
+        whether ctguard ran on ``.``, on an absolute path or in another clone.
+        """
+        from ctguard.repo import repo_relative
+
+        text = "\x1f".join([self.rule_id, repo_relative(self.file), self.resource_kind, self.resource or "",
+                            ".".join(map(str, self.model_path))])
         return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    @property
+    def suppressed(self) -> bool:
+        return self.suppression is not None
 
     @property
     def is_failure(self) -> bool:

@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ctguard.location import Owner, Path, SourceMap, Span
 from ctguard.model import Model
+
+if TYPE_CHECKING:
+    from ctguard.suppress.rules import Skip
 
 # Problems a parser can report; each kind maps to a built-in rule (policies/CT00x-*.yaml).
 PARSE_ERROR = "CT001"  # the input could not be read or parsed at all
@@ -34,6 +38,9 @@ class ParsedInput:
     variants: list[Model] = field(default_factory=list)
     source_map: SourceMap | None = None
     problems: list[InputProblem] = field(default_factory=list)
+    # Suppressions the input declares as data (CloudFormation Metadata.ctguard.skip); inline
+    # comments are found later from the file text (ctguard.suppress.inline).
+    skips: list[Skip] = field(default_factory=list)
 
     @property
     def unusable(self) -> bool:
@@ -41,5 +48,6 @@ class ParsedInput:
         return any(p.fatal for p in self.problems)
 
     def problem(self, rule_id: str, message: str, line: int = 1, column: int = 1,
-                owner: Owner | None = None, path: Path = ()) -> None:
-        self.problems.append(InputProblem(rule_id, message, Span(self.path, line, column), owner, path))
+                owner: Owner | None = None, path: Path = (), file: str | None = None) -> None:
+        """``file``: the file the problem is in when it is not ``self.path`` (another .tf file of a module)."""
+        self.problems.append(InputProblem(rule_id, message, Span(file or self.path, line, column), owner, path))

@@ -176,6 +176,9 @@ class LogGroup:
     region: Value[str] = _f()
     retention_days: Value[int] = _f(None, "Absent: logs never expire")
     kms_key_id: Value[str] = _f()
+    # Key of the KMS key resource in the same Model that kms_key_id refers to (its ARN may be
+    # known only after deploy); None when it names no key this input defines.
+    kms_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +221,9 @@ class MetricFilter:
     filter_name: Value[str] = _f()
     pattern: Value[str] = _f("")
     transformations: Value[tuple[MetricTransformation, ...]] = _f(())
+    # Key of the LogGroup in the same Model that log_group_name names; None when not defined there.
+    log_group: str | None = None
+    region: Value[str] = _f(None, "the region the filter lives in; live audits set it")
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +239,10 @@ class Alarm:
     comparison_operator: Value[str] = _f()
     actions_enabled: Value[bool] = _f(True)
     alarm_actions: Value[tuple[str | Unknown, ...]] = _f(())
+    datapoints_to_alarm: Value[int] = _f(None, "Absent: equal to evaluation_periods")
+    # Per alarm action, the key of the SNS topic in the same Model it names, else None.
+    action_topics: tuple[str | None, ...] = ()
+    region: Value[str] = _f(None, "the region the alarm lives in; live audits set it")
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ SKIP_DIRS = frozenset({
 })
 TEMPLATE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template", ".cfn", ".tmpl"})
 MAX_FILE_BYTES = 20 * 1024 * 1024  # CloudFormation caps templates at 1 MB; anything this big is not one
+MAX_SNAPSHOT_BYTES = 1024 * 1024 * 1024  # snapshots of whole organizations
 
 _CFN_HINT = re.compile(rb"AWSTemplateFormatVersion|[\"']?Type[\"']?\s*:\s*[\"']?AWS::[A-Za-z0-9]+::")
 # Types that are CloudTrail-related on their own, and those that are only with a CloudTrail mention.
@@ -111,6 +112,8 @@ def sniff(path: str, head: bytes) -> str | None:
         return None
     if suffix == ".json" and b'"planned_values"' in head and b'"format_version"' in head:
         return "terraform-plan" if b"aws_cloudtrail" in head else None
+    if b"\x00" in head and _CT_TYPES.search(head):
+        return "cloudformation"  # looks CloudTrail-related but is binary: decoding reports it
     if suffix == ".json" and _JSON_OBJECT.match(head):
         if _AWS_SNAPSHOT.search(head):
             return "aws-snapshot"

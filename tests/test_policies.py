@@ -253,8 +253,8 @@ def test_fixture_tree_is_well_formed() -> None:
         ("CT103 PASS", Expectation("CT103", Status.PASS)),
         ("CT103 FAIL line 12", Expectation("CT103", Status.FAIL, 12)),
         ("CT104 FAIL line 9 column 7 msg=\"alias/aws\"", Expectation("CT104", Status.FAIL, 9, 7, "alias/aws")),
-        ("CT112 FAIL lines 3", None),
-        ("CT112 MAYBE", None),
+        ("CT201 FAIL lines 3", None),
+        ("CT201 MAYBE", None),
     ],
 )
 def test_expect_syntax(body: str, expected: Expectation | None) -> None:
@@ -273,7 +273,15 @@ TRAIL_POLICIES = sorted(p.name.split("-")[0] for p in (REPO / "policies").glob("
 
 
 def test_example_secure_trail_passes_everything() -> None:
-    _assert_all_pass(check([EXAMPLES / "secure-trail.yaml"]))
+    report = check([EXAMPLES / "secure-trail.yaml"])
+    listing = _show(report.findings)
+    # Without --account/--region the delivery checks (CT4xx) cannot evaluate policies that name
+    # the account or region: they are UNKNOWN and say so. Everything else passes.
+    deferred = [f for f in report.findings if f.status == Status.UNKNOWN and f.rule_id.startswith("CT4")
+                and "deploy time" in f.message]
+    assert {f.rule_id for f in report.findings} >= set(TRAIL_POLICIES), listing
+    assert all(f.status == Status.PASS for f in report.findings if f not in deferred), listing
+    assert report.exit_code() == 0
 
 
 def test_example_secure_trail_passes_everything_with_deploy_context() -> None:
@@ -304,7 +312,7 @@ def test_example_weak_trail_fails_typical_mistakes() -> None:
     report = check([EXAMPLES / "weak-trail.yaml"])
     listing = _show(report.findings)
     failing = {f.rule_id for f in report.findings if f.status == Status.FAIL}
-    assert {"CT101", "CT103", "CT104", "CT105", "CT112"} <= failing, listing
+    assert {"CT101", "CT103", "CT104", "CT105", "CT201"} <= failing, listing
     assert not [f for f in report.findings if f.rule_id in PARSER_RULES], listing
     assert report.exit_code() == 1
 

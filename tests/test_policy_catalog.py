@@ -34,7 +34,7 @@ NO_FAIL_FIXTURE: dict[str, str] = {
 
 REFERENCE_SHAPES: dict[str, re.Pattern[str]] = {
     "cis": re.compile(r"^v\d+\.\d+\.\d+ \d+(\.\d+)+$"),  # "v1.4.0 3.1": benchmark version, item
-    "security_hub": re.compile(r"^CloudTrail\.\d+$"),
+    "security_hub": re.compile(r"^(CloudTrail|CloudWatch)\.\d+$"),
     "checkov": re.compile(r"^CKV2?_AWS_\d+$"),
     "trivy": re.compile(r"^AVD-AWS-\d{4}$"),
     "kics": re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),

@@ -7,7 +7,7 @@ from ctguard.checks.account_trails import (
     Fact, account_label, all_of, applies, fact, home_region, is_live, is_own, logging, multi_region, name,
     not_applicable, outcome, trail_account,
 )
-from ctguard.checks.management_events import coverage
+from ctguard.checks.coverage_management import coverage
 from ctguard.engine.evaluate import CheckContext, Outcome
 from ctguard.findings import Status
 from ctguard.model import Trail
@@ -35,7 +35,8 @@ def baseline_trail(ctx: CheckContext) -> Outcome:
     label = account_label(model)
     if not model.trails and isinstance(model.audited_regions, Unknown):
         return outcome(Status.UNKNOWN, ctx, f"Cannot tell whether {label} has a baseline trail: "
-                                            f"its trails could not be listed ({model.audited_regions.reason})")
+                                            f"no trail is listed, and which regions were listed is not known "
+                                            f"({model.audited_regions.reason})")
     gaps: list[str] = []
     unknown: list[str] = []
     for trail in model.trails:
@@ -121,7 +122,8 @@ def duplicate_global_events(ctx: CheckContext) -> Outcome:
             maybe.append((name(trail), verdict.reason))
     if len(sure) > 1:
         return outcome(Status.FAIL, ctx, f"{len(sure)} trails deliver the global service events (IAM, STS, CloudFront) "
-                                         f"of {label}, so each is recorded {len(sure)} times: {', '.join(sorted(sure))}")
+                                         f"of {label}, so each is recorded {len(sure)} times: "
+                                         f"{', '.join(sorted(sure))}")
     if len(sure) + len(maybe) > 1:
         detail = "; ".join(f"{n}: {r}" for n, r in maybe)
         return outcome(Status.UNKNOWN, ctx, f"Cannot tell whether global service events of {label} are recorded more "

@@ -10,7 +10,6 @@ from ctguard.checks.account_trails import name
 from ctguard.engine.evaluate import CheckContext, Outcome
 from ctguard.findings import Status
 from ctguard.model import TrailStatus
-from ctguard.parsers.aws_reader import parse_time
 from ctguard.values import Absent, Known, Unknown
 
 DEFAULT_STALE_HOURS = 24
@@ -32,8 +31,8 @@ def _status(ctx: CheckContext) -> TrailStatus | Outcome:
     status = ctx.trail.status
     if isinstance(status, TrailStatus):
         return status
-    return Outcome(Status.PASS, message=f"{ctx.policy.id} is not applicable to trail {name(ctx.trail)}: its live status "
-                                        "(GetTrailStatus) is only known in a live audit or snapshot")
+    return Outcome(Status.PASS, message=f"{ctx.policy.id} is not applicable to trail {name(ctx.trail)}: its live "
+                                        "status (GetTrailStatus) is only known in a live audit or snapshot")
 
 
 def logging_stopped(ctx: CheckContext) -> Outcome:
@@ -99,7 +98,8 @@ def stale_delivery(ctx: CheckContext) -> Outcome:
     if isinstance(logging, Unknown) or not isinstance(logging, Known):
         return Outcome(Status.UNKNOWN, path, values={"reason": _reason(logging), "hours": hours})
     if not logging.value:
-        return Outcome(Status.PASS, path, message=f"Trail {trail} is not logging (see CT801), so no delivery is expected")
+        return Outcome(Status.PASS, path,
+                       message=f"Trail {trail} is not logging (see CT801), so no delivery is expected")
     read = _time(status.read_time)
     if read is None:
         read = Unknown("the time the status was read is not recorded")
@@ -139,6 +139,8 @@ def _time(value: object):  # type: ignore[no-untyped-def]
     if isinstance(value, Absent) or (isinstance(value, Known) and value.value is None):
         return None
     assert isinstance(value, Known)
+    from ctguard.parsers.aws_reader import parse_time  # only live inputs carry times: keep IaC runs lean
+
     parsed = parse_time(str(value.value))
     return parsed if parsed is not None else Unknown(f"cannot read the time {value.value!r}")
 

@@ -1,7 +1,7 @@
 """Insights: which insight types a trail enables, and whether their prerequisites hold."""
 from __future__ import annotations
 
-from ctguard.checks.management_events import coverage
+from ctguard.checks.coverage_management import coverage
 from ctguard.engine.evaluate import CheckContext, Outcome
 from ctguard.findings import Status
 from ctguard.values import Absent, Unknown

@@ -1,10 +1,14 @@
-"""Output formats; each module exposes ``render(report, options) -> str``."""
+"""Output formats; each module exposes ``render(report, options) -> str``.
+
+Formatters work on any Report: findings whose file is a saved snapshot or ``aws://<account>``
+and whose resource is an ARN render too (no file-system lookups for such locations).
+"""
 from __future__ import annotations
 
 import importlib
 from typing import Any, Callable
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
 
 
 def renderer(name: str) -> Callable[..., str]:

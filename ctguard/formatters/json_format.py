@@ -53,6 +53,7 @@ def as_dict(report: Report) -> dict[str, Any]:
             {"file": f.file, "line": f.line, "column": f.column, "message": f.message}
             for f in report.unusable
         ],
+        "warnings": list(report.warnings),
     }
 
 

@@ -11,8 +11,15 @@ _TAG = {Status.FAIL: "", Status.UNKNOWN: "[unknown] ", Status.ERROR: "[error] ",
 _COLOUR = {Status.FAIL: "red", Status.UNKNOWN: "yellow", Status.ERROR: "magenta", Status.PASS: "green"}
 
 
+def tag(f: Finding) -> str:
+    if f.suppression is not None:
+        expiry = f", until {f.suppression.expires}" if f.suppression.expires else ""
+        return f"[suppressed by {f.suppression.source}: {f.suppression.justification}{expiry}] "
+    return _TAG[f.status]
+
+
 def line_for(f: Finding) -> str:
-    return f"{f.file}:{f.line}:{f.column}: {f.rule_id} {f.severity.value.upper()} {_TAG[f.status]}{f.message}"
+    return f"{f.file}:{f.line}:{f.column}: {f.rule_id} {f.severity.value.upper()} {tag(f)}{f.message}"
 
 
 def render(report: Report, options: dict[str, Any]) -> str:
@@ -21,8 +28,8 @@ def render(report: Report, options: dict[str, Any]) -> str:
     lines = []
     for f in shown:
         lines.append(line_for(f))
-        if f.remediation and options.get("fixes", True):
-            lines.append(f"    fix: {f.remediation}")
+        if f.remediation and f.suppression is None and options.get("fixes", True):
+            lines.append("    fix: " + f.remediation.replace("\n", "\n         "))  # multi-line HCL stays aligned
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
 
@@ -37,11 +44,11 @@ def render_colour(report: Report, options: dict[str, Any]) -> None:
     for f in report.findings:
         if f.status is Status.PASS and not show_passed:
             continue
-        colour = _COLOUR[f.status]
+        colour = "dim" if f.suppression is not None else _COLOUR[f.status]
         console.print(
             f"[bold]{escape(f.file)}:{f.line}:{f.column}:[/] [{colour}]{f.rule_id} "
-            f"{f.severity.value.upper()}[/] {escape(_TAG[f.status] + f.message)}"
+            f"{f.severity.value.upper()}[/] {escape(tag(f) + f.message)}"
         )
-        if f.remediation and options.get("fixes", True):
-            console.print(f"    [dim]fix: {escape(f.remediation)}[/]")
+        if f.remediation and f.suppression is None and options.get("fixes", True):
+            console.print("    [dim]fix: " + escape(f.remediation).replace("\n", "\n         ") + "[/]")
     console.print(escape(summary_line(report)), style="bold")

@@ -175,7 +175,8 @@ def evaluate_statement(statement: Statement, request: Request, *, resource_based
         if statement.principal is None:
             raise PolicyDocumentError(f"Statement[{statement.index}] of a resource-based policy has no Principal")
         checks.append(("Principal", lambda: _element(statement.principal, lambda e: _principal_matches(e, request.principal))))  # type: ignore[union-attr]
-    elif statement.principal is not None:
+    elif statement.principal is not None and not all(isinstance(e.kind, Unknown) for e in statement.principal.values):
+        # (an opaque, unresolved statement may or may not name a principal: it stays Unknown)
         raise PolicyDocumentError(f"Statement[{statement.index}] of an identity-based policy has a Principal")
     checks.append(("Action", lambda: _element(statement.action, lambda p: action_matches(p, request.action))))
     if statement.resource is not None:

@@ -12,6 +12,8 @@ Sources (quoted in tests/unit/iam/test_evaluate.py):
 
 Policy variables (``${aws:username}``) are resolved from the request context only when the
 document's Version is 2012-10-17 (earlier versions treat them as literal text, as IAM does).
+``${Name}`` without a colon is no policy variable (every one names ``prefix:key``): it is kept as
+literal text, which is how parsers spell names AWS generates (``${TrailBucket}``).
 A variable whose key the request context lacks yields Unknown rather than "no match": AWS only
 says such a statement "might" become invalid, so we refuse to guess.
 """
@@ -56,6 +58,12 @@ def tokens_of(
         body = found.group(1).strip()
         if body in ("*", "?", "$"):
             tokens.append((body, False))
+            continue
+        if ":" not in body:
+            # Every policy variable names a keyed context value (${aws:username}, ${s3:prefix},
+            # ${cognito-identity.amazonaws.com:sub}); ${LogicalId} is the token a parser uses for
+            # a name CloudFormation generates, the same text on both sides: keep it literal.
+            tokens.extend((ch, False) for ch in found.group(0))
             continue
         name, _, default_text = body.partition(",")
         default_text = default_text.strip()

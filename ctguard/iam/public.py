@@ -139,6 +139,10 @@ def is_public(document: Any, account_id: str | None = None) -> Verdict:
     return Verdict(False, "every Allow statement grants only to fixed principals or under a fixed limiting condition" + extra)
 
 
+def _shown(value: str | Unknown) -> str:
+    return f"<unknown: {value.reason}>" if isinstance(value, Unknown) else value
+
+
 def denied(decision: Decision) -> Tri:
     """Whether some statement explicitly denies, whatever the Allow statements say."""
     return t_or(t_and([r.applies, effect_is(r.statement, "Deny")]) for r in decision.results)
@@ -162,9 +166,9 @@ def denies_insecure_transport(document: Any, bucket_arn: str | Unknown) -> Verdi
             decision = evaluate([document], Request(caller, action, resource, {"aws:SecureTransport": False}))
             verdict = denied(decision)
             if verdict is False:
-                return Verdict(False, f"{action} on {resource} over plain HTTP by {caller} is not denied", None)
+                return Verdict(False, f"{action} on {_shown(resource)} over plain HTTP by {caller} is not denied", None)
             if isinstance(verdict, Unknown):
-                unknown = unknown or f"{action} on {resource}: {verdict.reason}"
+                unknown = unknown or f"{action} on {_shown(resource)}: {verdict.reason}"
             elif first is None:
                 first = decision.statement
     if unknown:

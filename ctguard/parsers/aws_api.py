@@ -25,11 +25,17 @@ from ctguard.values import Known, Unknown
 SNAPSHOT = "aws-snapshot"
 
 
-def build_inputs(store: CallStore, path: str, *, kind: str = SNAPSHOT,
-                 spans: CallSpans | None = None) -> list[ParsedInput]:
-    """One ParsedInput per account that has recorded calls."""
+NO_CREATED = "the snapshot does not say when it was taken (meta.created)"
+
+
+def build_inputs(store: CallStore, path: str, *, kind: str = SNAPSHOT, spans: CallSpans | None = None,
+                 no_time: str = NO_CREATED) -> list[ParsedInput]:
+    """One ParsedInput per account that has recorded calls.
+
+    ``no_time`` is why status ages cannot be measured when ``store.meta`` has no ``created`` time.
+    """
     created = store.meta.get("created")
-    read_time = Known(str(created)) if created else Unknown("the snapshot does not say when it was taken (meta.created)")
+    read_time = Known(str(created)) if created else Unknown(no_time)
     return [_account_input(store, account, path, kind, spans, read_time) for account in store.accounts()]
 
 
@@ -51,12 +57,18 @@ def _account_input(store: CallStore, account: str, path: str, kind: str, spans: 
             trail = dataclasses.replace(trail, status=dataclasses.replace(trail.status, read_time=read_time))
         model.trails.append(trail)
     for group in model.all("log_group"):
+        if arn_account(group.key) not in (None, account):
+            continue  # in the organization trail's account: read there
         for metric_filter in related.build_metric_filters(group, calls, source_map):
             model.add("metric_filter", metric_filter)
-    for region in calls.regions("cloudwatch", "DescribeAlarms"):
+    # Alarms and rules are listed in every region holding a trail's log group (rules also in home
+    # regions); a region whose listing is missing gets an all-Unknown stand-in, never "none".
+    groups = {str(g.region.value) for g in model.all("log_group") if isinstance(g.region, Known)}
+    homes = {str(t.home_region.value) for t in model.trails if isinstance(t.home_region, Known) and is_own(t, account)}
+    for region in sorted(set(calls.regions("cloudwatch", "DescribeAlarms")) | groups):
         for alarm in related.build_alarms(calls, region, source_map):
             model.add("alarm", alarm)
-    for region in calls.regions("events", "ListRules"):
+    for region in sorted(set(calls.regions("events", "ListRules")) | groups | (homes & set(audited))):
         for rule in related.build_event_rules(calls, region, source_map):
             model.add("event_rule", rule)
     for region in calls.regions("cloudtrail", "ListEventDataStores"):
@@ -65,11 +77,17 @@ def _account_input(store: CallStore, account: str, path: str, kind: str, spans: 
     return ParsedInput(path, kind, variants=[model], source_map=source_map)
 
 
+def is_own(trail: Trail, account: str) -> bool:
+    owner = arn_account(trail.key)
+    return owner is None or owner == account
+
+
 def _links(entry: TrailEntry, account: str, calls: Calls, model: Model, source_map: SourceMap) -> dict[str, str | None]:
     data = entry.data
     owner = arn_account(entry.arn)
-    elsewhere = f"owned by account {owner} (organization trail); read it in that account" if owner and owner != account \
-        else None
+    elsewhere = None
+    if owner and owner != account:
+        elsewhere = f"owned by account {owner} (organization trail); read it in that account"
     links: dict[str, str | None] = {}
 
     def link(name: str, kind: str, ident: str | None, key_of: Callable[[str], str], build: Callable[[], Any],

@@ -19,6 +19,7 @@ from ctguard.audit.calls import ApiError, CallResult, CallStore
 from ctguard.inputs import PARSE_ERROR, ParsedInput
 from ctguard.parsers.aws_api import build_inputs
 from ctguard.parsers.aws_reader import CallSpans, arn_account
+from ctguard.parsers.aws_spans import json_spans
 from ctguard.parsers.aws_trails import DESCRIBE
 from ctguard.parsers.context import ParseContext
 from ctguard.values import Known, Unknown
@@ -54,7 +55,8 @@ def parse(path: str, text: str, context: ParseContext) -> list[ParsedInput] | No
     spans = CallSpans(path, _main_spans(text))
     for trail in trails:
         _add_sidecars(store, spans, path, account, trail)
-    inputs = build_inputs(store, path, kind=KIND, spans=spans)
+    inputs = build_inputs(store, path, kind=KIND, spans=spans,
+                          no_time="CLI outputs do not record when they were taken; save a snapshot with ctguard audit")
     for parsed in inputs:
         for model in parsed.variants:
             model.audited_regions = Unknown("describe-trails output does not say which regions were read")
@@ -91,13 +93,7 @@ def _account(trails: list[Mapping[str, Any]], context: ParseContext) -> tuple[st
 
 
 def _main_spans(text: str) -> dict[tuple[Any, ...], tuple[int, int]]:
-    from ctguard import yamlload
-
-    try:
-        loaded = yamlload.load(text, cfn_tags=False)
-    except yamlload.LoadError:
-        return {}
-    return {("calls", 0, "response") + key: at for key, at in loaded.spans.items()}
+    return {("calls", 0, "response") + key: at for key, at in json_spans(text, 3).items()}
 
 
 def sidecar_path(path: str, trail_name: str, what: str) -> str:

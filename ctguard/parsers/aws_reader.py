@@ -31,7 +31,6 @@ class Answer:
 
     label: str
     result: CallResult | None
-    foreign: str | None = None  # "owned by account X": the resource lives in another account
 
     @property
     def ok(self) -> bool:
@@ -57,7 +56,7 @@ class Answer:
         else:
             assert self.result.error is not None
             reason = f"{self.label} failed: {self.result.error.describe()}"
-        return Unknown(f"{self.foreign}; {reason}" if self.foreign else reason)
+        return Unknown(reason)
 
     def value(self, get: Callable[[Mapping[str, Any]], Any], none: Any = ABSENT) -> Value[Any]:
         """``get(response)``; None from ``get`` means the API left it out (Absent: the AWS default).
@@ -88,7 +87,7 @@ class Calls:
             self._exact[(region, service, op, params)] = (result, index)
 
     def get(self, service: str, operation: str, params: Mapping[str, Any] | None = None,
-            region: str | None = None, foreign: str | None = None) -> Answer:
+            region: str | None = None) -> Answer:
         """The answer in ``region`` when it was read there, else in any region."""
         wanted = canonical_params(params)
         found = None
@@ -98,8 +97,13 @@ class Calls:
             found = self._any.get((service, operation, wanted))
         label = f"{service}:{operation}"
         if found is None:
-            return Answer(label, None, foreign)
-        return Answer(label, found[0], foreign)
+            return Answer(label, None)
+        return Answer(label, found[0])
+
+    def exact(self, service: str, operation: str, params: Mapping[str, Any] | None, region: str) -> Answer:
+        """The answer recorded in exactly this region (no fall-back to another region)."""
+        found = self._exact.get((region, service, operation, canonical_params(params)))
+        return Answer(f"{service}:{operation}", None if found is None else found[0])
 
     def index_of(self, service: str, operation: str, params: Mapping[str, Any] | None = None,
                  region: str | None = None) -> int | None:
@@ -131,10 +135,13 @@ class CallSpans:
     prefix: tuple[Any, ...] = ("calls",)
     # For inputs assembled from several files (describe-trails + sidecars): call index -> (file, prefix).
     files: dict[int, tuple[str, tuple[Any, ...]]] = field(default_factory=dict)
+    # Store order -> position in the file's call list, when a call recorded twice made them differ.
+    order: list[int] | None = None
 
     def record(self, source_map: SourceMap, owner: Owner, path: tuple[Any, ...], index: int,
                inner: tuple[Any, ...] = ()) -> None:
-        file, prefix = self.files.get(index, (self.file, self.prefix + (index,)))
+        at = self.order[index] if self.order is not None and index < len(self.order) else index
+        file, prefix = self.files.get(index, (self.file, self.prefix + (at,)))
         key = prefix + inner
         while key:
             at = self.spans.get(key)

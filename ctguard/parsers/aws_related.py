@@ -88,7 +88,10 @@ def build_metric_filters(group: LogGroup, calls: Calls, source_map: SourceMap) -
     region = group.region.value if isinstance(group.region, Known) else None
     answer = calls.get("logs", "DescribeMetricFilters", {"logGroupName": name}, region)
     if not answer.ok:
-        return []  # CT5xx read the filters of a log group; none recorded reads as "none found" only when read
+        # Unread filters must not look like "no filters": one placeholder whose pattern is Unknown.
+        unknown = answer.unknown()
+        return [MetricFilter(key=f"{group.key}:metric-filter:(not read)", log_group_name=Known(str(name)),
+                             filter_name=unknown, pattern=unknown, transformations=unknown)]
     out = []
     for f in answer.response.get("metricFilters") or ():
         key = f"{group.key}:metric-filter:{f.get('filterName')}"
@@ -108,9 +111,9 @@ def build_metric_filters(group: LogGroup, calls: Calls, source_map: SourceMap) -
 
 
 def build_alarms(calls: Calls, region: str, source_map: SourceMap) -> list[Alarm]:
-    answer = calls.get("cloudwatch", "DescribeAlarms", {}, region)
-    if not answer.ok or answer.result is None:
-        return []
+    answer = calls.exact("cloudwatch", "DescribeAlarms", {}, region)
+    if not answer.ok:
+        return [_unread(Alarm, f"arn:aws:cloudwatch:{region}:alarms-not-read", answer.unknown())]
     out = []
     for a in answer.response.get("MetricAlarms") or ():
         key = str(a.get("AlarmArn") or f"{region}:alarm:{a.get('AlarmName')}")
@@ -161,7 +164,8 @@ def build_role(arn: str, calls: Calls, source_map: SourceMap) -> Role | None:
 
 def _role_policies(name: str, calls: Calls) -> Value[tuple[Any, ...]]:
     params = {"RoleName": name}
-    inline, attached = calls.get("iam", "ListRolePolicies", params), calls.get("iam", "ListAttachedRolePolicies", params)
+    inline = calls.get("iam", "ListRolePolicies", params)
+    attached = calls.get("iam", "ListAttachedRolePolicies", params)
     for listing in (inline, attached):
         if not listing.ok:
             return listing.unknown()
@@ -187,9 +191,9 @@ def _role_policies(name: str, calls: Calls) -> Value[tuple[Any, ...]]:
 # --- EventBridge -----------------------------------------------------------------------------
 
 def build_event_rules(calls: Calls, region: str, source_map: SourceMap) -> list[EventRule]:
-    answer = calls.get("events", "ListRules", {"EventBusName": "default"}, region)
-    if not answer.ok or answer.result is None:
-        return []
+    answer = calls.exact("events", "ListRules", {"EventBusName": "default"}, region)
+    if not answer.ok:
+        return [_unread(EventRule, f"arn:aws:events:{region}:rules-not-read", answer.unknown())]
     out = []
     for rule in answer.response.get("Rules") or ():
         name = str(rule.get("Name"))
@@ -206,6 +210,12 @@ def build_event_rules(calls: Calls, region: str, source_map: SourceMap) -> list[
     return out
 
 
+def _unread(cls: type, key: str, unknown: Unknown) -> Any:
+    """A stand-in for the alarms or rules of a region whose listing was not read: every field Unknown."""
+    values = {f.name: unknown for f in fields(cls) if f.name != "key"}
+    return cls(key=key, **values)
+
+
 def _pattern(raw: Any) -> Any:
     if isinstance(raw, str):
         try:
@@ -218,7 +228,7 @@ def _pattern(raw: Any) -> Any:
 # --- CloudTrail Lake -------------------------------------------------------------------------
 
 def build_event_data_stores(calls: Calls, region: str, source_map: SourceMap) -> list[EventDataStore]:
-    listing = calls.get("cloudtrail", "ListEventDataStores", {}, region)
+    listing = calls.exact("cloudtrail", "ListEventDataStores", {}, region)
     if not listing.ok or listing.result is None:
         return []
     out = []

@@ -10,15 +10,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ctguard.audit.calls import CallStore
+from ctguard.audit.calls import CallStore, canonical_params
 from ctguard.inputs import PARSE_ERROR, ParsedInput
 from ctguard.parsers.aws_api import SNAPSHOT, build_inputs
 from ctguard.parsers.aws_reader import CallSpans
+from ctguard.parsers.aws_spans import json_spans
 from ctguard.parsers.context import ParseContext
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "snapshot.schema.json"
-# Spans cost a YAML composition of the whole file; past this size findings point at line 1.
-SPAN_LIMIT = 4 * 1024 * 1024
+# Past this size findings point at line 1 (spans cost about 0.3 s per MB).
+SPAN_LIMIT = 16 * 1024 * 1024
+DEPTH = 6  # calls / i / response / trailList / j / key: the deepest position a finding needs
 
 
 @lru_cache(maxsize=1)
@@ -26,7 +28,18 @@ def _validator() -> Any:
     import jsonschema
 
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    # $ref lookups dominate validation time on thousands of calls; the schema is small, inline it.
+    return jsonschema.Draft202012Validator(_inline(schema, schema.get("$defs", {})))
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        if "$ref" in node and str(node["$ref"]).startswith("#/$defs/"):
+            return _inline(defs[node["$ref"].rsplit("/", 1)[1]], defs)
+        return {k: _inline(v, defs) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [_inline(item, defs) for item in node]
+    return node
 
 
 def schema_errors(data: Any) -> list[tuple[str, str]]:
@@ -42,7 +55,10 @@ def schema_errors(data: Any) -> list[tuple[str, str]]:
 
 
 def _message(error: Any) -> str:
-    if error.validator == "oneOf" and isinstance(error.instance, dict) and "operation" in error.instance:
+    call = isinstance(error.instance, dict) and "operation" in error.instance
+    if call and error.validator == "not":
+        return "a call has both response and error; it needs exactly one of them"
+    if call and error.validator == "required" and "'response'" in error.message:
         return "a call needs exactly one of response and error"
     return str(error.message)
 
@@ -57,42 +73,43 @@ def parse(path: str, text: str, context: ParseContext) -> list[ParsedInput]:
     if problems:
         where, message = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        line = _line_of(text, where)
-        return [_unusable(path, f"snapshot does not follow the snapshot schema at {where}: {message}{more}", line)]
+        line, column = _position(text, where)
+        return [_unusable(path, f"snapshot does not follow the snapshot schema at {where}: {message}{more}",
+                          line, column)]
     store = CallStore.from_json(data)
-    inputs = build_inputs(store, path, kind=SNAPSHOT, spans=_spans(path, text))
+    spans = _spans(path, text)
+    if len(store) != len(data["calls"]):
+        spans.order = _first_positions(data["calls"])
+    inputs = build_inputs(store, path, kind=SNAPSHOT, spans=spans)
     if not inputs:  # a valid snapshot without calls still is an input, with nothing in it
         inputs = [ParsedInput(path, SNAPSHOT)]
     return inputs
 
 
-def _spans(path: str, text: str) -> CallSpans | None:
+def _spans(path: str, text: str) -> CallSpans:
     if len(text) > SPAN_LIMIT:
         return CallSpans(path)
-    from ctguard import yamlload
-
-    try:
-        loaded = yamlload.load(text, cfn_tags=False)
-    except yamlload.LoadError:
-        return CallSpans(path)  # valid JSON YAML cannot compose (it happens with odd escapes): no lines
-    return CallSpans(path, loaded.spans)
+    return CallSpans(path, json_spans(text, DEPTH))
 
 
-def _line_of(text: str, where: str) -> int:
+def _first_positions(calls: list[dict[str, Any]]) -> list[int]:
+    """A call recorded twice keeps its first position in the store (and its last answer)."""
+    seen: dict[tuple[Any, ...], int] = {}
+    for i, c in enumerate(calls):
+        seen.setdefault((c["account"], c["region"], c["service"], c["operation"], canonical_params(c.get("params"))), i)
+    return sorted(seen.values())
+
+
+def _position(text: str, where: str) -> tuple[int, int]:
     if where == "(top level)" or len(text) > SPAN_LIMIT:
-        return 1
-    from ctguard import yamlload
-
-    try:
-        spans = yamlload.load(text, cfn_tags=False).spans
-    except yamlload.LoadError:
-        return 1
+        return 1, 1
+    spans = json_spans(text, DEPTH)
     key = tuple(int(p) if p.isdigit() else p for p in where.split("/"))
     while key:
         if key in spans:
-            return spans[key][0]
+            return spans[key]
         key = key[:-1]
-    return 1
+    return 1, 1
 
 
 def _unusable(path: str, message: str, line: int = 1, column: int = 1) -> ParsedInput:

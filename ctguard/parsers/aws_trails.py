@@ -41,7 +41,7 @@ def listed_trails(calls: Calls) -> tuple[list[TrailEntry], dict[str, str]]:
     by_arn: dict[str, TrailEntry] = {}
     failed: dict[str, str] = {}
     for region in calls.regions("cloudtrail", "DescribeTrails"):
-        answer = calls.get("cloudtrail", "DescribeTrails", DESCRIBE, region)
+        answer = calls.exact("cloudtrail", "DescribeTrails", DESCRIBE, region)
         if answer.result is None:  # recorded with other params only
             continue
         if not answer.ok:

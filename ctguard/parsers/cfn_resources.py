@@ -36,6 +36,7 @@ from ctguard.parsers.cfn_props import (
     to_str_list,
     wrap,
 )
+from ctguard.parsers.cfn_intrinsics import Trace
 from ctguard.parsers.cfn_trail import advanced_selectors
 from ctguard.values import ABSENT, Known, Unknown, Value
 
@@ -103,6 +104,8 @@ def bucket(build: Build, logical_id: str) -> Bucket:
             **_struct(r, pab, ("public_access_block",), "PublicAccessBlockConfiguration", _PAB)))
     f["versioning"] = r.value("Status", ("versioning",), to_str, r.node("VersioningConfiguration"),
                               "VersioningConfiguration.Status")
+    # Only the root user can turn MFA delete on, through the API: a template never shows it.
+    f["mfa_delete"] = Unknown("CloudFormation cannot set MFA delete, so this template does not show it")
     f["object_lock"] = r.value("ObjectLockEnabled", ("object_lock",), _object_lock_enabled)
     retention = _nested(r.node("ObjectLockConfiguration"), "Rule", "DefaultRetention")
     f["object_lock_mode"] = r.value("Mode", ("object_lock_mode",), to_str, retention)
@@ -175,10 +178,12 @@ def kms_key(build: Build, logical_id: str) -> KmsKey:
 
 def log_group(build: Build, logical_id: str) -> LogGroup:
     r = Reader(build, logical_id, ("log_group", logical_id))
+    _, trace = r.trace("KmsKeyId")
+    key = next((ref for ref in trace.refs if build.template.resource_type(ref) == "AWS::KMS::Key"), None)
     return LogGroup(key=logical_id, name=name_value(r, "LogGroupName"), arn=arn_value(build, logical_id),
                      region=context_value(build.resolver.context.region, "region"),
                      retention_days=r.value("RetentionInDays", ("retention_days",), to_int),
-                     kms_key_id=r.value("KmsKeyId", ("kms_key_id",), to_str))
+                     kms_key_id=r.value("KmsKeyId", ("kms_key_id",), to_str), kms_key=key)
 
 
 def role(build: Build, logical_id: str) -> Role:
@@ -232,7 +237,32 @@ def metric_filter(build: Build, logical_id: str) -> MetricFilter:
             for i, m in enumerate(members)))
     return MetricFilter(key=logical_id, log_group_name=r.value("LogGroupName", ("log_group_name",), to_str),
                         filter_name=r.value("FilterName", ("filter_name",), to_str),
-                        pattern=r.value("FilterPattern", ("pattern",), to_str), transformations=transformations)
+                        pattern=r.value("FilterPattern", ("pattern",), to_str), transformations=transformations,
+                        log_group=_linked(build, r.trace("LogGroupName")[1], "AWS::Logs::LogGroup"))
+
+
+def _linked(build: Build, trace: Any, rtype: str) -> str | None:
+    """The first resource of ``rtype`` in this template a value referred to (``!Ref Topic``)."""
+    for ref in trace.refs:
+        if build.template.resource_type(ref) == rtype:
+            return ref
+    return None
+
+
+def _action_topics(build: Build, r: Reader, prop: str) -> tuple[str | None, ...]:
+    """Per member of a list of ARNs (AlarmActions), the SNS topic of this template it names."""
+    node = r.node(prop)
+    members = node.items(prop) if node is not None and isinstance(node.raw, list) else None
+    if not isinstance(members, list):
+        return ()
+    out: list[str | None] = []
+    for member in members:
+        trace = Trace()
+        resolved = member.resolve(trace)
+        topic = _linked(build, trace, "AWS::SNS::Topic")
+        count = len(resolved) if isinstance(resolved, list) else 1  # one intrinsic giving a list
+        out.extend([topic] * count)
+    return tuple(out)
 
 
 def alarm(build: Build, logical_id: str) -> Alarm:
@@ -241,8 +271,10 @@ def alarm(build: Build, logical_id: str) -> Alarm:
             "statistic": ("Statistic", to_str), "period": ("Period", to_int),
             "evaluation_periods": ("EvaluationPeriods", to_int), "threshold": ("Threshold", to_float),
             "comparison_operator": ("ComparisonOperator", to_str), "actions_enabled": ("ActionsEnabled", to_bool),
-            "alarm_actions": ("AlarmActions", to_str_list)}
-    return Alarm(key=logical_id, name=name_value(r, "AlarmName"), **_struct(r, r.root, (), "", spec))
+            "alarm_actions": ("AlarmActions", to_str_list),
+            "datapoints_to_alarm": ("DatapointsToAlarm", to_int)}
+    return Alarm(key=logical_id, name=name_value(r, "AlarmName"), **_struct(r, r.root, (), "", spec),
+                 action_topics=_action_topics(build, r, "AlarmActions"))
 
 
 def event_rule(build: Build, logical_id: str) -> EventRule:

@@ -37,6 +37,7 @@ from ctguard.parsers.cfn_resources import BUILDERS, arn_value, context_value, na
 from ctguard.parsers.cfn_template import Path, Template, TemplateError, load_template
 from ctguard.parsers.cfn_trail import TRAIL_SCALARS, trail_fields
 from ctguard.parsers.context import ParseContext
+from ctguard.suppress.metadata import metadata_skips
 
 try:
     from ctguard.cfn_schema import validate_properties
@@ -64,6 +65,7 @@ def parse(path: str, text: str, context: ParseContext) -> ParsedInput:
         result.problem("CT001", exc.message, exc.line, exc.column)
         return result
     result.source_map = SourceMap(path)
+    result.skips = metadata_skips(path, text, template.data, _KINDS, template.nearest_span)
     problems = _Problems(result, template)
     for dup in template.duplicates:
         result.problem("CT003", f"duplicate key '{dup.key}' (first defined on line {dup.first_line}); "

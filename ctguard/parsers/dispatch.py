@@ -5,13 +5,16 @@ template never imports the Terraform stack (lark) and vice versa.
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ctguard import scan, yamlload
 from ctguard.inputs import PARSE_ERROR, ParsedInput
 from ctguard.parsers.context import ParseContext
+
+log = logging.getLogger(__name__)
 
 
 def parse_paths(paths: list[str], context: ParseContext) -> Iterator[ParsedInput]:
@@ -26,12 +29,12 @@ def parse_paths(paths: list[str], context: ParseContext) -> Iterator[ParsedInput
             yield _unusable(path, "unknown", f"cannot read {path}: {exc.strerror or exc}")
             continue
         suffix = os.path.splitext(path)[1].lower()
-        if suffix == ".tf":
+        if suffix == ".tf" or path.lower().endswith(".tf.json"):
             tf_dirs.setdefault(os.path.dirname(path) or ".", None)
             continue
         if suffix not in scan.TEMPLATE_SUFFIXES:
             continue
-        parsed = _parse_file(path, size, context)
+        parsed = _guarded(path, lambda: _parse_file(path, size, context))
         if isinstance(parsed, list):  # a snapshot holds one input per account
             yield from parsed
         elif parsed is not None:
@@ -40,10 +43,13 @@ def parse_paths(paths: list[str], context: ParseContext) -> Iterator[ParsedInput
     for directory in tf_dirs:
         if os.path.realpath(directory) in called:
             continue  # judged through its caller, with the caller's inputs
-        yield from _parse_terraform(directory, context)
+        try:
+            yield from _parse_terraform(directory, context)
+        except Exception as exc:  # noqa: BLE001 - see _guarded
+            yield _internal_error(directory, exc)
 
 
-_MODULE_SOURCE = re.compile(r'\bsource\s*=\s*"(\.\.?/[^"]*)"')
+_MODULE_SOURCE = re.compile(r'(?:\bsource\s*=|"source"\s*:)\s*"(\.\.?/[^"]*)"')
 
 
 def _called_modules(directories: list[str]) -> set[str]:
@@ -51,7 +57,7 @@ def _called_modules(directories: list[str]) -> set[str]:
     called: set[str] = set()
     for directory in directories:
         for name in sorted(os.listdir(directory)):
-            if not name.endswith(".tf"):
+            if not name.endswith((".tf", ".tf.json")):
                 continue
             try:
                 with open(os.path.join(directory, name), encoding="utf-8", errors="replace") as fh:
@@ -67,10 +73,13 @@ def _parse_file(path: str, size: int, context: ParseContext) -> ParsedInput | li
     if size > scan.MAX_FILE_BYTES:
         with open(path, "rb") as fh:
             head = fh.read(65536)
-        if scan.sniff(path, head) is None:
+        big = scan.sniff(path, head)
+        if big is None:
             return None
-        return _unusable(path, "unknown", f"{path} is {size:,} bytes, larger than the "
-                         f"{scan.MAX_FILE_BYTES:,} bytes ctguard reads; not checked")
+        if big != "aws-snapshot" or size > scan.MAX_SNAPSHOT_BYTES:  # an organization's snapshot is large
+            limit = scan.MAX_SNAPSHOT_BYTES if big == "aws-snapshot" else scan.MAX_FILE_BYTES
+            return _unusable(path, "unknown", f"{path} is {size:,} bytes, larger than the "
+                             f"{limit:,} bytes ctguard reads; not checked")
     try:
         with open(path, "rb") as fh:
             data = fh.read()
@@ -117,6 +126,22 @@ def _parse_terraform(directory: str, context: ParseContext) -> Iterator[ParsedIn
     if not terraform.tf_dir_is_cloudtrail_related(directory):
         return
     yield from terraform.parse_module(directory, context)
+
+
+def _guarded(path: str, parse: Callable[[], ParsedInput | list[ParsedInput] | None]) -> ParsedInput | list[ParsedInput] | None:
+    """A parser bug must cost one input, not the run: the input gets CT001 and the rest is checked."""
+    try:
+        return parse()
+    except RecursionError:
+        return _unusable(path, "unknown", f"{path} is nested too deeply to read")
+    except Exception as exc:  # noqa: BLE001
+        return _internal_error(path, exc)
+
+
+def _internal_error(path: str, exc: Exception) -> ParsedInput:
+    log.debug("parser raised on %s", path, exc_info=True)
+    return _unusable(path, "unknown", f"ctguard could not read {path}: internal parser error "
+                     f"({type(exc).__name__}: {exc}); please report it (--debug shows details)")
 
 
 def _utf16(data: bytes) -> bytes:

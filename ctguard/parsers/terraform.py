@@ -25,8 +25,8 @@ from __future__ import annotations
 import os
 import re
 
-from ctguard.inputs import UNRESOLVABLE, InputProblem, ParsedInput
-from ctguard.location import SourceMap, Span
+from ctguard.inputs import UNRESOLVABLE, ParsedInput
+from ctguard.location import SourceMap
 from ctguard.parsers.context import ParseContext
 from ctguard.parsers.tf_assemble import RELATED_TYPES, Assembler, Item
 from ctguard.parsers.tf_module import LOCAL_SOURCE, MAX_MODULE_DEPTH, Loader, Module, tf_files
@@ -61,7 +61,7 @@ def parse_module(directory: str, context: ParseContext, overrides: dict[str, str
     except RecursionError:
         loader.problems.append(_problem("CT001", "module too deeply nested to evaluate", label, 1, 1))
     for p in loader.problems:
-        result.problems.append(InputProblem(p.rule_id, p.message, Span(p.file, p.line, p.column)))
+        result.problem(p.rule_id, p.message, p.line, p.column, file=p.file)
     return [result]
 
 
@@ -72,7 +72,7 @@ def _problem(rule: str, message: str, file: str, line: int, column: int):  # typ
 
 
 def parse(path: str, text: str, context: ParseContext) -> ParsedInput:
-    if path.endswith(".json"):
+    if path.endswith(".json") and not path.endswith(".tf.json"):
         from ctguard.parsers.tf_plan import parse_plan
 
         return parse_plan(path, text, context)
@@ -86,9 +86,11 @@ def _join(path: str) -> str:
 
 
 # prefilter ----------------------------------------------------------------------------------
-_TRAIL = re.compile(r'(?:resource|data)\s+"aws_cloudtrail(?:_event_data_store)?"')
-_RESOURCE = re.compile(r'resource\s+"(aws_[a-z0-9_]+)"')
-_SOURCE = re.compile(r'\bsource\s*=\s*"([^"]+)"')
+# HCL (`resource "aws_cloudtrail"`) and JSON syntax (`"aws_cloudtrail": {`) alike.
+_TRAIL = re.compile(r'(?:(?:resource|data)\s+"aws_cloudtrail(?:_event_data_store)?"'
+                    r'|"aws_cloudtrail(?:_event_data_store)?"\s*:\s*[{\[])')
+_RESOURCE = re.compile(r'(?:resource\s+"(aws_[a-z0-9_]+)"|"(aws_[a-z0-9_]+)"\s*:\s*[{\[])')
+_SOURCE = re.compile(r'(?:\bsource\s*=|"source"\s*:)\s*"([^"]+)"')
 
 
 def tf_dir_is_cloudtrail_related(directory: str, _seen: frozenset[str] = frozenset()) -> bool:
@@ -113,10 +115,12 @@ def tf_dir_is_cloudtrail_related(directory: str, _seen: frozenset[str] = frozens
     for text in texts:
         if _TRAIL.search(text):
             return True
-        if "cloudtrail" in text.lower() and any(t in RELATED_TYPES for t in _RESOURCE.findall(text)):
+        if "cloudtrail" in text.lower() and any(t in RELATED_TYPES for pair in _RESOURCE.findall(text) for t in pair):
             return True
     for text in texts:
         for source in _SOURCE.findall(text):
+            if "cloudtrail" in source.lower() and not source.startswith(LOCAL_SOURCE):
+                return True  # a registry/git trail module: reported as not checked, never skipped silently
             if source.startswith(LOCAL_SOURCE):
                 child = os.path.normpath(os.path.join(directory, source))
                 if tf_dir_is_cloudtrail_related(child, _seen | {real}):

@@ -207,13 +207,27 @@ class Assembler:
                 trail = replace(trail, account_id=Known(ctx.account_id, via="--account"))
             if ctx.region and trail.home_region is ABSENT:
                 trail = replace(trail, home_region=Known(ctx.region, via="--region"))
-            if trail.arn is ABSENT and isinstance(trail.name, Known) and ctx.account_id and ctx.region:
+            # A plan leaves a new trail's ARN unknown, but it follows from name, account and region.
+            derivable = trail.arn is ABSENT or (isinstance(trail.arn, Unknown) and "after apply" in trail.arn.reason)
+            if derivable and isinstance(trail.name, Known) and ctx.account_id and ctx.region:
                 arn = f"arn:{ctx.partition}:cloudtrail:{ctx.region}:{ctx.account_id}:trail/{trail.name.value}"
                 trail = replace(trail, arn=Known(arn, via="name, --account, --region"))
             model.trails.append(trail)
             rec.flush(self.sm, ("trail", key))
+            self._link_spans(trail)
         return model
 
+    def _link_spans(self, trail: Trail) -> None:
+        """A finding on a link (``kms_key``) points at the argument that makes it."""
+        owner = ("trail", trail.key)
+        for link, field_name in _LINK_FIELDS.items():
+            span = self.sm.exact(owner, (field_name,))
+            if span is not None and self.sm.exact(owner, (link,)) is None:
+                self.sm.set(owner, (link,), span)
+
+
+_LINK_FIELDS = {"bucket": "s3_bucket_name", "kms_key": "kms_key_id", "log_group": "cloudwatch_logs_log_group_arn",
+                "role": "cloudwatch_logs_role_arn", "topic": "sns_topic"}
 
 _ARNS = {  # kind -> (template, needs region, needs account)
     "bucket": ("arn:{p}:s3:::{name}", False, False),

@@ -2,94 +2,20 @@
 
 Nothing is executed: references resolve through ``Namespace`` objects the module layer provides
 (``var``, ``local``, resource types, ``data``, ``module``), functions through a short allow-list
-in ``tf_funcs``; anything else is ``Unknown`` with the reason.  A template whose parts are
-partly unknown keeps its known text and marks the unknown parts with private-use markers, so a
-policy document written as a heredoc still yields its known statements (``finalize`` turns
-marked strings into ``Unknown``).  References met on the way are recorded in a shared ``Trace``
-so the resource layer can link a trail to ``aws_s3_bucket.logs`` even through variables.
+in ``tf_funcs``; anything else is ``Unknown`` with the reason.  Templates, references and the
+conversion to model data live in ``tf_template`` and ``tf_refs`` (re-exported here).
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from lark import Token, Tree
 
+from ctguard.parsers.tf_refs import MARK, JsonDoc, Namespace, Ref, Trace, finalize, has_unknown
+from ctguard.parsers.tf_template import heredoc_text, template_parts, unescape
 from ctguard.values import Unknown
 
 MAX_DEPTH = 64  # nested evaluations (locals -> vars -> module inputs); beyond it: Unknown
-MARK = re.compile("\ue000(\\d+)\ue001")
-
-
-@dataclass(frozen=True, slots=True)
-class Ref:
-    text: str  # "var.bucket", "aws_s3_bucket.logs.id"
-    address: str | None = None  # full resource address when the reference names a resource
-    origin: str | None = None  # where a variable's value came from ("terraform.tfvars")
-
-    def describe(self) -> str:
-        return f"{self.text} ({self.origin})" if self.origin else self.text
-
-
-@dataclass(slots=True)
-class Trace:
-    """Shared by all evaluators of one parse: reference capture and unknown markers."""
-
-    stack: list[list[Ref]] = field(default_factory=list)
-    unknowns: list[Unknown] = field(default_factory=list)
-    depth: int = 0
-
-    def add(self, ref: Ref) -> None:
-        for refs in self.stack:
-            if ref not in refs:  # memoised values replay their references; keep the first
-                refs.append(ref)
-
-    def mark(self, unknown: Unknown) -> str:
-        self.unknowns.append(unknown)
-        return f"\ue000{len(self.unknowns) - 1}\ue001"
-
-    def first_unknown(self, text: str) -> Unknown | None:
-        m = MARK.search(text)
-        return self.unknowns[int(m.group(1))] if m else None
-
-
-class Namespace:
-    """Something a traversal walks into: ``var``, ``aws_s3_bucket``, a resource instance..."""
-
-    def attr(self, name: str, ev: "Evaluator") -> Any:
-        return Unknown(f"{self!r} has no attribute {name}")
-
-    def index(self, key: Any, ev: "Evaluator") -> Any:
-        return Unknown(f"{self!r} cannot be indexed")
-
-    def expand(self, ev: "Evaluator") -> Any:
-        """The value this object stands for when used whole (a resource as an object)."""
-        return Unknown(f"whole object {self!r} is not evaluated")
-
-
-@dataclass(frozen=True, slots=True)
-class JsonDoc:
-    """``jsonencode(x)`` / ``aws_iam_policy_document.json``: text for strings, ``obj`` for documents."""
-
-    obj: Any
-
-
-def has_unknown(value: Any, trace: Trace) -> Unknown | None:
-    if isinstance(value, Unknown):
-        return value
-    if isinstance(value, str):
-        return trace.first_unknown(value)
-    if isinstance(value, JsonDoc):
-        return has_unknown(value.obj, trace)
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, (list, tuple)):
-        for item in value:
-            found = has_unknown(item, trace)
-            if found is not None:
-                return found
-    return None
 
 
 class Evaluator:
@@ -230,35 +156,8 @@ class Evaluator:
         return self._heredoc(str(kids[0]), trim=True)
 
     def _heredoc(self, raw: str, trim: bool) -> Any:
-        lines = raw.split("\n")
-        body = lines[1:-2] if lines[-1] == "" else lines[1:-1]
-        if trim:
-            indent = min((len(l) - len(l.lstrip(" \t")) for l in body if l.strip()), default=0)
-            body = [l[indent:] for l in body]
-        text = "\n".join(body) + ("\n" if body else "")
-        return self.join_template(list(self._template_parts(text)))
-
-    def _template_parts(self, text: str) -> Iterator[Any]:
-        from ctguard.parsers.tf_hcl import parse_expression
-
-        pos = 0
-        while True:
-            start = text.find("${", pos)
-            if start < 0:
-                yield text[pos:]
-                return
-            if start > 0 and text[start - 1] == "$":  # $${ escapes
-                yield text[pos:start - 1] + "${"
-                pos = start + 2
-                continue
-            yield text[pos:start]
-            end = _matching_brace(text, start + 2)
-            if end < 0:
-                yield Unknown("unterminated interpolation in heredoc")
-                return
-            expr = parse_expression(text[start + 2:end])
-            yield Unknown("interpolation could not be parsed") if expr is None else self.eval(expr)
-            pos = end + 1
+        parts = [p if isinstance(p, (str, Unknown)) else self.eval(p) for p in template_parts(heredoc_text(raw, trim))]
+        return self.join_template(parts)
 
     def _e_template_string(self, kids: list[Any]) -> Any:
         return Unknown("template directive string is not evaluated")
@@ -390,95 +289,5 @@ def _name(node: Tree | Token) -> str:
 def _token_value(token: Token) -> Any:
     return str(token)
 
-
-_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
-
-
-def unescape(text: str) -> str:
-    if "\\" not in text:
-        return text
-
-    def sub(m: re.Match[str]) -> str:
-        esc = m.group(1)
-        if esc[0] in "uU":
-            try:
-                return chr(int(esc[1:], 16))
-            except ValueError:
-                return m.group(0)
-        return _ESCAPES.get(esc, m.group(0))
-
-    return re.sub(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", sub, text)
-
-
-def _matching_brace(text: str, pos: int) -> int:
-    depth, quote = 0, False
-    while pos < len(text):
-        ch = text[pos]
-        if quote:
-            if ch == "\\":
-                pos += 1
-            elif ch == '"':
-                quote = False
-        elif ch == '"':
-            quote = True
-        elif ch == "{":
-            depth += 1
-        elif ch == "}":
-            if depth == 0:
-                return pos
-            depth -= 1
-        pos += 1
-    return -1
-
-
-def finalize(value: Any, trace: Trace, document: bool = False) -> Any:
-    """Turn an evaluated value into model data: markers into Unknown, namespaces resolved.
-
-    ``document=True`` parses JSON text (heredoc policies) and keeps Unknown placeholders inside;
-    otherwise any unknown part makes the whole value Unknown.
-    """
-    if isinstance(value, JsonDoc):
-        value = value.obj if document else value
-    if document and isinstance(value, str):
-        import json
-
-        try:
-            value = json.loads(value)
-        except ValueError:
-            unknown = trace.first_unknown(value)
-            return unknown if unknown is not None else Unknown("policy is not valid JSON")
-        return _placeholders(value, trace)
-    if document:
-        return _placeholders(value, trace)
-    if isinstance(value, JsonDoc):
-        unknown = has_unknown(value.obj, trace)
-        if unknown is not None:
-            return unknown
-        import json
-
-        return json.dumps(_placeholders(value.obj, trace), separators=(",", ":"))
-    if isinstance(value, Namespace):
-        return Unknown(f"reference to a whole object ({value!r})")
-    if isinstance(value, str):
-        unknown = trace.first_unknown(value)
-        return unknown if unknown is not None else value
-    if isinstance(value, list):
-        return [finalize(v, trace) for v in value]
-    if isinstance(value, dict):
-        return {k: finalize(v, trace) for k, v in value.items()}
-    return value
-
-
-def _placeholders(value: Any, trace: Trace) -> Any:
-    if isinstance(value, str):
-        unknown = trace.first_unknown(value)
-        return unknown if unknown is not None else value
-    if isinstance(value, JsonDoc):
-        return _placeholders(value.obj, trace)
-    if isinstance(value, Namespace):
-        return Unknown(f"reference to a whole object ({value!r})")
-    if isinstance(value, list):
-        return [_placeholders(v, trace) for v in value]
-    if isinstance(value, dict):
-        return {k: _placeholders(v, trace) for k, v in value.items()}
-    return value
+__all__ = ["MARK", "MAX_DEPTH", "Evaluator", "JsonDoc", "Namespace", "Ref", "Trace", "finalize", "has_unknown",
+           "unescape"]

@@ -69,6 +69,13 @@ class BlockView:
             found.extend(expanded)
         return sorted(found, key=lambda v: v.line)
 
+    def dynamic_span(self, name: str) -> tuple[str, int, int] | None:
+        """Where the first ``dynamic "<name>"`` block starts (findings on unknown dynamic blocks)."""
+        for dyn in self.body.blocks_of("dynamic"):
+            if dyn.labels[:1] == (name,):
+                return dyn.file, dyn.line, dyn.column
+        return None
+
     def _dynamic(self, dyn: Block, name: str) -> list["BlockView"] | Unknown:
         content = dyn.body.blocks_of("content")
         each_attr = dyn.body.attributes.get("for_each")

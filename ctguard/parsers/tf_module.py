@@ -9,152 +9,19 @@ by depth and by a cycle check on real paths; registry and git sources are report
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from ctguard.inputs import UNRESOLVABLE, PARSE_ERROR, BAD_REFERENCE
-from ctguard.parsers.context import ParseContext
-from ctguard.parsers.tf_expr import Evaluator, Namespace, Ref, Trace
+from ctguard.inputs import BAD_REFERENCE, UNRESOLVABLE
+from ctguard.parsers.tf_expr import Evaluator, Ref
 from ctguard.parsers.tf_funcs import FUNCTIONS
-from ctguard.parsers.tf_hcl import Attr, Block, Body, HclError, parse_expression, parse_text
+from ctguard.parsers.tf_hcl import Attr, Block, Body, parse_expression
 from ctguard.parsers.tf_instances import MAX_INSTANCES, Decl, Instance
+from ctguard.parsers.tf_loader import TF_SUFFIXES, Loader, Problem, tf_files
+from ctguard.parsers.tf_namespaces import Group, Names, ResourceTypes
 from ctguard.values import Unknown
 
 MAX_MODULE_DEPTH = 8
 LOCAL_SOURCE = ("./", "../", ".\\", "..\\")
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    rule_id: str
-    message: str
-    file: str
-    line: int = 1
-    column: int = 1
-
-
-@dataclass(slots=True)
-class Loader:
-    """State shared by every module of one parse: files, problems, the reference trace."""
-
-    context: ParseContext
-    overrides: dict[str, str] = field(default_factory=dict)  # path -> text (pre-commit staged content)
-    trace: Trace = field(default_factory=Trace)
-    problems: list[Problem] = field(default_factory=list)
-    _files: dict[str, dict[str, Body]] = field(default_factory=dict)
-    tfvars: dict[str, Body | None] = field(default_factory=dict)
-
-    def files(self, directory: str) -> dict[str, Body]:
-        """Parsed .tf files of a directory, by path; unreadable files become CT001 problems."""
-        key = os.path.realpath(directory)
-        if key not in self._files:
-            parsed: dict[str, Body] = {}
-            extra = [p for p in self.overrides if os.path.dirname(p) == directory and p.endswith(".tf")]
-            for path in sorted(set(tf_files(directory)) | set(extra)):
-                body = self.parse(path)
-                if body is not None:
-                    parsed[path] = body
-            self._files[key] = parsed
-        return self._files[key]
-
-    def parse(self, path: str) -> Body | None:
-        text = self.overrides.get(path)
-        if text is None:
-            try:
-                with open(path, encoding="utf-8-sig") as handle:
-                    text = handle.read()
-            except (OSError, UnicodeDecodeError) as exc:
-                self.problems.append(Problem(PARSE_ERROR, f"cannot read {path}: {exc}", path))
-                return None
-        body = parse_text(path, text)
-        if isinstance(body, HclError):
-            self.problems.append(Problem(PARSE_ERROR, body.message, path, body.line, body.column))
-            return None
-        return body
-
-
-def tf_files(directory: str) -> list[str]:
-    try:
-        names = sorted(os.listdir(directory))
-    except OSError:
-        return []
-    return [os.path.join(directory, n) for n in names if n.endswith(".tf") and os.path.isfile(os.path.join(directory, n))]
-
-
-class _Dict(Namespace):
-    """``var`` / ``local`` / ``module.x``: names resolved lazily, memoised, cycles broken."""
-
-    def __init__(self, label: str, resolve: Any, origin: Any = None) -> None:
-        self.label = label
-        self.resolve = resolve  # name -> (value, refs, origin)
-        self._origin = origin or (lambda name: None)  # name -> where its value comes from
-        self.memo: dict[str, tuple[Any, list[Ref], str | None]] = {}
-
-    def __repr__(self) -> str:
-        return self.label
-
-    def attr(self, name: str, ev: Evaluator) -> Any:
-        # The outer reference goes first: it is the one ``via`` names.
-        if name in self.memo:
-            ev.trace.add(Ref(f"{self.label}.{name}", None, self.memo[name][2]))
-        else:
-            origin = self._origin(name)
-            ev.trace.add(Ref(f"{self.label}.{name}", None, origin))
-            self.memo[name] = (Unknown(f"reference cycle through {self.label}.{name}"), [], origin)
-            self.memo[name] = self.resolve(name)
-        value, refs, _ = self.memo[name]
-        for ref in refs:
-            ev.trace.add(ref)
-        return value
-
-    def expand(self, ev: Evaluator) -> Any:
-        return Unknown(f"whole {self.label} object used as a value")
-
-
-class _Types(Namespace):
-    """``aws_s3_bucket`` (or ``data.aws_x``): resolves the resource name to its instances."""
-
-    def __init__(self, module: "Module", mode: str, rtype: str | None) -> None:
-        self.module, self.mode, self.rtype = module, mode, rtype
-
-    def __repr__(self) -> str:
-        return self.rtype or "data"
-
-    def attr(self, name: str, ev: Evaluator) -> Any:
-        if self.rtype is None:  # data.<type>
-            return _Types(self.module, "data", name)
-        group = self.module.groups.get((self.mode, self.rtype, name))
-        if group is None:
-            return Unknown(f"no attribute {self.rtype}.{name} (not defined in this module)")
-        return group
-
-
-class Group(Namespace):
-    """All instances of one resource/data block (one without count/for_each has exactly one)."""
-
-    def __init__(self, decl: Decl, instances: list[Instance], keyed: str | None) -> None:
-        self.decl, self.instances, self.keyed = decl, instances, keyed  # keyed: None | count | for_each
-
-    def __repr__(self) -> str:
-        return self.decl.address
-
-    def attr(self, name: str, ev: Evaluator) -> Any:
-        if self.keyed is None and self.instances:
-            return self.instances[0].attr(name, ev)
-        return Unknown(f"{self.decl.address} has count/for_each: index it to read .{name}")
-
-    def index(self, key: Any, ev: Evaluator) -> Any:
-        for inst in self.instances:
-            if inst.suffix in (f"[{key}]", f'["{key}"]') or (inst.existence is not None):
-                return inst
-        return Unknown(f"index {key} of {self.decl.address} does not exist")
-
-    def expand(self, ev: Evaluator) -> Any:
-        if self.keyed == "for_each":
-            return {inst.suffix[2:-2]: inst for inst in self.instances}
-        if self.keyed == "count" and all(i.existence is None for i in self.instances):
-            return list(self.instances)
-        return Unknown(f"{self.decl.address}: instances are not known")
 
 
 class Module:
@@ -172,8 +39,8 @@ class Module:
         self._root_values: list[tuple[str, dict[str, Any]]] | None = None
         for body in loader.files(directory).values():
             self._collect(body)
-        self.var = _Dict("var", self._variable, lambda name: self._variable_source(name)[0])
-        self.local = _Dict("local", self._local)
+        self.var = Names("var", self._variable, lambda name: self._variable_source(name)[0])
+        self.local = Names("local", self._local)
         self.children: dict[str, list[tuple[str, "Module | None"]]] = {}
         self.groups: dict[tuple[str, str, str], Group] = {}
         self.ev = Evaluator(loader.trace, self._lookup, FUNCTIONS)
@@ -203,16 +70,16 @@ class Module:
         if name == "local":
             return self.local
         if name == "data":
-            return _Types(self, "data", None)
+            return ResourceTypes(self, "data", None)
         if name == "module":
-            return _Dict("module", self._module_outputs)
+            return Names("module", self._module_outputs)
         if name == "path":
             return {"module": self.directory, "root": self.directory if self.inputs is None else Unknown("path.root"),
                     "cwd": Unknown("path.cwd")}
         if name == "terraform":
             return {"workspace": Unknown("terraform.workspace is chosen at run time")}
         if any(key[1] == name for key in self.groups) or name.startswith(("aws_", "awscc_")):
-            return _Types(self, "managed", name)
+            return ResourceTypes(self, "managed", name)
         raise KeyError(name)
 
     def _variable_source(self, name: str) -> tuple[str | None, Any, list[Ref]]:
@@ -246,7 +113,8 @@ class Module:
     def loader_var_sources(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Root-module variable sources, lowest precedence first."""
         names = sorted(os.listdir(self.directory)) if os.path.isdir(self.directory) else []
-        files = [n for n in names if n == "terraform.tfvars"] + [n for n in names if n.endswith(".auto.tfvars")]
+        files = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
+        files += [n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
         for name in files:
             yield name, self._tfvars(os.path.join(self.directory, name))
         for path in self.loader.context.var_files:
@@ -381,3 +249,6 @@ def _type_name(node: Any) -> str:
     if isinstance(node, Tree) and node.data == "identifier":
         return str(node.children[0])
     return ""
+
+
+__all__ = ["LOCAL_SOURCE", "MAX_MODULE_DEPTH", "TF_SUFFIXES", "Group", "Loader", "Module", "Problem", "tf_files"]

@@ -39,11 +39,15 @@ def log_group_fields(view: View, rec: Rec) -> Fields:
     retention = as_int(rec.get(view, "retention_in_days", ("retention_days",)))
     if isinstance(retention, Known) and retention.value == 0:
         retention = ABSENT  # the provider's 0 means "never expire", as leaving it out does
-    return _clean({
+    out = _clean({
         "name": as_str(rec.get(view, "name", ("name",))),
         "retention_days": retention,
         "kms_key_id": as_str(rec.get(view, "kms_key_id", ("kms_key_id",))),
     })
+    keys = rec.linked("kms_key_id", "aws_kms_key")
+    if keys:  # aws_kms_key.x.arn is known only after apply, but it is a key of this module
+        out["kms_key"] = keys[0]
+    return out
 
 
 def role_fields(view: View, rec: Rec) -> Fields:
@@ -108,16 +112,21 @@ def metric_filter_fields(view: View, rec: Rec) -> Fields:
                 "metric_value": as_str(rec.get(b, "value", here + ("metric_value",))),
             })))
         transformations = Known(tuple(found))
-    return _clean({
+    out = _clean({
         "filter_name": as_str(rec.get(view, "name", ("filter_name",))),
         "pattern": as_str(rec.get(view, "pattern", ("pattern",))),
         "log_group_name": as_str(rec.get(view, "log_group_name", ("log_group_name",))),
         "transformations": transformations,
     })
+    linked = rec.linked("log_group_name", "aws_cloudwatch_log_group")
+    if linked:
+        out["log_group"] = linked[0]
+    return out
 
 
 def alarm_fields(view: View, rec: Rec) -> Fields:
     rec.here(view, ())
+    actions = as_strs(rec.get(view, "alarm_actions", ("alarm_actions",)))
     threshold = rec.get(view, "threshold", ("threshold",))
     if isinstance(threshold, Known) and not isinstance(threshold.value, bool):
         try:
@@ -134,8 +143,23 @@ def alarm_fields(view: View, rec: Rec) -> Fields:
         "threshold": threshold,
         "comparison_operator": as_str(rec.get(view, "comparison_operator", ("comparison_operator",))),
         "actions_enabled": as_bool(rec.get(view, "actions_enabled", ("actions_enabled",))),
-        "alarm_actions": as_strs(rec.get(view, "alarm_actions", ("alarm_actions",))),
+        "alarm_actions": actions,
+        "datapoints_to_alarm": as_int(rec.get(view, "datapoints_to_alarm", ("datapoints_to_alarm",))),
+        "action_topics": _action_topics(actions, rec.linked("alarm_actions", "aws_sns_topic")),
     })
+
+
+def _action_topics(actions: Value[Any], topics: list[str]) -> tuple[str | None, ...]:
+    """Per alarm action, the topic address it names: references are taken in the order written,
+    one per action that is not a literal ARN (``[aws_sns_topic.a.arn, "arn:aws:sns:..."]``)."""
+    if not isinstance(actions, Known) or not topics:
+        return ()
+    pending = iter(topics)
+    out: list[str | None] = []
+    for action in actions.value:
+        literal = isinstance(action, str) and action.startswith("arn:") and "${" not in action
+        out.append(None if literal and len(topics) < len(actions.value) else next(pending, None))
+    return tuple(out)
 
 
 def event_rule_fields(view: View, rec: Rec) -> Fields:

@@ -50,6 +50,13 @@ def trail_fields(view: View, rec: Rec, existence: Unknown | None = None) -> dict
     return {k: v for k, v in out.items() if v is not ABSENT}
 
 
+def _dynamic_here(view: View, name: str, rec: Rec, path: tuple[Any, ...]) -> None:
+    """Unknown generated blocks: point at the ``dynamic`` block that makes them (HCL only)."""
+    where = getattr(view, "dynamic_span", lambda _: None)(name)
+    if where is not None:
+        rec.spans.append((tuple(path), *where))
+
+
 def _required(v: Value[Any], what: str) -> str | Unknown:
     found = plain(v)
     return Unknown(f"{what} is missing") if found is None else found
@@ -66,9 +73,11 @@ def _tags(v: Value[Any]) -> Value[Any]:
 def event_selectors(view: View, rec: Rec, path: tuple[Any, ...]) -> Value[Any]:
     blocks = view.blocks("event_selector")
     if isinstance(blocks, Unknown):
+        _dynamic_here(view, "event_selector", rec, path)
         return blocks
     if not blocks:
         return ABSENT
+    rec.here(blocks[0], path)
     result = []
     for i, b in enumerate(blocks):
         rec.here(b, path + (i,))
@@ -100,9 +109,11 @@ def event_selectors(view: View, rec: Rec, path: tuple[Any, ...]) -> Value[Any]:
 def advanced_selectors(view: View, rec: Rec, path: tuple[Any, ...]) -> Value[Any]:
     blocks = view.blocks("advanced_event_selector")
     if isinstance(blocks, Unknown):
+        _dynamic_here(view, "advanced_event_selector", rec, path)
         return blocks
     if not blocks:
         return ABSENT
+    rec.here(blocks[0], path)
     result = []
     for i, b in enumerate(blocks):
         rec.here(b, path + (i,))
@@ -123,9 +134,11 @@ def advanced_selectors(view: View, rec: Rec, path: tuple[Any, ...]) -> Value[Any
 def _insights(view: View, rec: Rec) -> Value[Any]:
     blocks = view.blocks("insight_selector")
     if isinstance(blocks, Unknown):
+        _dynamic_here(view, "insight_selector", rec, ("insight_selectors",))
         return blocks
     if not blocks:
         return ABSENT
+    rec.here(blocks[0], ("insight_selectors",))
     result = []
     for i, b in enumerate(blocks):
         here = ("insight_selectors", i)

@@ -93,52 +93,6 @@ def test_when_false_means_pass_and_when_unknown_means_unknown() -> None:
     assert f.status is Status.UNKNOWN and "imported value OrgFlag" in f.message
 
 
-@pytest.mark.parametrize(
-    "selectors, expected",
-    [
-        ("absent", Status.PASS),
-        ([{"rwt": "All", "mgmt": True}], Status.PASS),
-        ([{"rwt": "WriteOnly", "mgmt": True}], Status.FAIL),
-        ([{"rwt": "ReadOnly", "mgmt": True}, {"rwt": "WriteOnly", "mgmt": True}], Status.PASS),
-        ([{"rwt": "All", "mgmt": False}], Status.FAIL),
-        ([{"rwt": Unknown("parameter RW"), "mgmt": True}], Status.UNKNOWN),
-        ([{"rwt": Unknown("parameter RW"), "mgmt": True}, {"rwt": "All", "mgmt": True}], Status.PASS),
-    ],
-)
-def test_management_events_basic_selectors(selectors: object, expected: Status) -> None:
-    from ctguard.model import EventSelector
-
-    if selectors == "absent":
-        t = trail()
-    else:
-        sels = tuple(EventSelector(read_write_type=s["rwt"] if isinstance(s["rwt"], Unknown) else Known(s["rwt"]),
-                                   include_management_events=Known(s["mgmt"])) for s in selectors)  # type: ignore
-        t = trail(event_selectors=Known(sels))
-    ct112 = next(p for p in load_policies() if p.id == "CT112")
-    (f,) = evaluate_input(parsed(Model(trails=[t])), [ct112], Settings())
-    assert f.status is expected
-
-
-@pytest.mark.parametrize(
-    "fields, expected",
-    [
-        ([("eventCategory", ("Management",))], Status.PASS),
-        ([("eventCategory", ("Management",)), ("readOnly", ("false",))], Status.FAIL),
-        ([("eventCategory", ("Data",)), ("resources.type", ("AWS::S3::Object",))], Status.FAIL),
-        ([("eventCategory", (Unknown("parameter Cat"),))], Status.UNKNOWN),
-    ],
-)
-def test_management_events_advanced_selectors(fields: list, expected: Status) -> None:
-    from ctguard.model import AdvancedEventSelector, FieldSelector
-
-    sel = AdvancedEventSelector(name="any name", field_selectors=tuple(FieldSelector(field=f, equals=v)
-                                                                        for f, v in fields))
-    t = trail(advanced_event_selectors=Known((sel,)))
-    ct112 = next(p for p in load_policies() if p.id == "CT112")
-    (f,) = evaluate_input(parsed(Model(trails=[t])), [ct112], Settings())
-    assert f.status is expected
-
-
 def test_fingerprint_ignores_lines() -> None:
     (a,) = evaluate_input(parsed(Model(trails=[trail(is_multi_region=Known(False))])), [policy()], Settings())
     moved = parsed(Model(trails=[trail(is_multi_region=Known(False))]))

@@ -36,7 +36,7 @@ def test_builtin_policies_load_and_are_sorted() -> None:
     policies = load_policies()
     ids = [p.id for p in policies]
     assert ids == sorted(ids) and len(ids) == len(set(ids))
-    assert {"CT001", "CT101", "CT112"} <= set(ids)
+    assert {"CT001", "CT101", "CT201"} <= set(ids)
     assert builtin_policy_dir().is_dir()
 
 

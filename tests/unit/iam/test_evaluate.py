@@ -210,6 +210,31 @@ CASES: list[Any] = [
     pytest.param([doc(st(Unknown("effect param")), st("Deny"))], rq(), False, D, id="unknown-effect-definite-deny"),
     # Three-valued (ctguard) + CONDOPS (Null tests presence only): a present key of unknown value decides Null.
     pytest.param([doc(st(**cond("Null", "aws:SourceArn", "false")))], rq(aws__SourceArn=Unknown("trail ARN")), False, A, id="null-present-unknown-value"),
+    # CONDOPS (ARN condition operators): ArnEquals, like ArnLike, checks each colon-delimited component with wildcards.
+    pytest.param([doc(st(**cond("ArnEquals", "aws:SourceArn", "arn:aws:cloudtrail:*:111111111111:trail/*")))], rq(aws__SourceArn=CT_ARN), False, A, id="arnequals-wildcards"),
+    # CONDOPS + MULTI: a negated operator (ArnNotEquals) on a key absent from the request evaluates to true.
+    pytest.param([doc(ALLOW_ALL, st("Deny", **cond("ArnNotEquals", "aws:SourceArn", CT_ARN)))], rq(), False, D, id="arnnotequals-missing-true"),
+    # CONDOPS: ArnNotLike with a matching value does not apply.
+    pytest.param([doc(ALLOW_ALL, st("Deny", **cond("ArnNotLike", "aws:SourceArn", "arn:aws:cloudtrail:*:111111111111:*")))], rq(aws__SourceArn=CT_ARN), False, A, id="arnnotlike-match-skips-deny"),
+    # CONDOPS (...IfExists): "If the policy key is not present in the request context, the condition evaluates to true".
+    pytest.param([doc(ALLOW_ALL, st("Deny", **cond("BoolIfExists", "aws:MultiFactorAuthPresent", "false")))], rq(), False, D, id="boolifexists-missing-true"),
+    # CONDOPS (...IfExists): a present key is compared as without IfExists.
+    pytest.param([doc(ALLOW_ALL, st("Deny", **cond("BoolIfExists", "aws:MultiFactorAuthPresent", "false")))], rq(aws__MultiFactorAuthPresent=True), False, A, id="boolifexists-present-true"),
+    # MULTI: values of a negated operator are NOR'd, so StringNotLike fails when any pattern matches.
+    pytest.param([doc(ALLOW_ALL, st("Deny", **cond("StringNotLike", "aws:PrincipalTag/team", ["sec*", "audit"])))], rq(aws__PrincipalTag__team="security"), False, A, id="stringnotlike-nor"),
+    # CONDOPS (StringLike): "?" matches exactly one character.
+    pytest.param([doc(st(**cond("StringLike", "aws:PrincipalTag/team", "team-?")))], rq(aws__PrincipalTag__team="team-ab"), False, I, id="stringlike-question-one-char"),
+    # SETOPS: ForAnyValue is true when at least one request value matches.
+    pytest.param([doc(st(**cond("ForAnyValue:StringEquals", "aws:TagKeys", ["owner"])))], rq(aws__TagKeys=["env", "owner"]), False, A, id="foranyvalue-one-match"),
+    # SETOPS: ForAllValues is true when every request value matches one of the policy values.
+    pytest.param([doc(st(**cond("ForAllValues:StringLike", "aws:TagKeys", ["env*", "owner"])))], rq(aws__TagKeys=["environment", "owner"]), False, A, id="forallvalues-all-inside"),
+    # PRINCIPAL: "Principal": "*" grants to every principal, AWS service principals included.
+    pytest.param([doc(st(action="sns:Publish", resource="*", Principal="*"))], rq("sns:Publish", "arn:aws:sns:us-east-1:1:t", TRAIL), True, A, id="principal-star-service"),
+    # NOTRES: a Deny with NotResource denies every resource except the listed ones.
+    pytest.param([doc(ALLOW_ALL, st("Deny", "s3:*", NotResource=["arn:aws:s3:::bucket/*"]))], rq(resource="arn:aws:s3:::other/key"), False, D, id="deny-notresource-others"),
+    pytest.param([doc(ALLOW_ALL, st("Deny", "s3:*", NotResource=["arn:aws:s3:::bucket/*"]))], rq(), False, A, id="deny-notresource-listed"),
+    # ACTION: a wildcard may sit anywhere in the action name ("iam:*AccessKey*").
+    pytest.param([doc(st(action="s3:*Object"))], rq("s3:PutObject"), False, A, id="action-inner-star"),
     # Three-valued (ctguard): "*" names every resource, even an unknown one.
     pytest.param([doc(st(resource="*"))], rq(resource=Unknown("bucket name parameter")), False, A, id="unknown-resource-star"),
 ]
@@ -264,3 +289,10 @@ def test_principal_in_identity_policy_and_missing_principal_in_resource_policy()
 def test_account_id_principal_is_the_root_arn() -> None:
     assert Principal.aws("123456789012").id == "arn:aws:iam::123456789012:root"
     assert Principal.aws("arn:aws:iam::123456789012:user/u").account == "123456789012"
+
+
+def test_generated_name_token_is_literal_not_a_variable() -> None:
+    # Parsers spell a name CloudFormation generates as ${LogicalId}; no policy variable lacks a colon.
+    policy = doc(st(resource="arn:aws:s3:::${TrailBucket}/AWSLogs/*"))
+    assert evaluate([policy], rq(resource="arn:aws:s3:::${TrailBucket}/AWSLogs/1/x"), resource_based=False).outcome is A
+    assert evaluate([policy], rq(resource="arn:aws:s3:::other/AWSLogs/1/x"), resource_based=False).outcome is I

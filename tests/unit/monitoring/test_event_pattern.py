@@ -161,7 +161,10 @@ def test_undelivered_required_events_are_not_required() -> None:
     rule = {"detail": {"errorCode": [{"wildcard": "*UnauthorizedOperation"}, {"prefix": "AccessDenied"}]}}
     verdict = judge_event_rule("unauthorized-api-calls", rule)
     assert verdict.passes
-    assert verdict.not_delivered == ("ec2:DescribeInstances (Client.UnauthorizedOperation)", "kms:Decrypt (AccessDeniedException)")
+    # Read-only calls (List*, Describe*, Decrypt) are not delivered without the all-management-events state.
+    assert verdict.not_delivered == ("ec2:DescribeInstances (Client.UnauthorizedOperation)", "kms:Decrypt (AccessDeniedException)",
+                                     "lambda:ListFunctions20150331 (AccessDenied, IAMUser) [recorded]",
+                                     "ec2:DescribeInstanceAttribute (Client.UnauthorizedOperation, AssumedRole) [recorded]")
     with_reads = judge_event_rule("unauthorized-api-calls", rule, include_read_only=True)
     assert with_reads.passes and not with_reads.not_delivered
 

@@ -317,7 +317,8 @@ def test_unrelated_directory_has_no_trails():
 # prefilter ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("name,expected", [
     ("cis_complete", True), ("module_call", True), ("legacy_bucket", True), ("unrelated", False),
-    ("registry_module", False), ("plan", False),
+    # a registry/git CloudTrail module is parsed so that it is reported (CT005), not skipped silently
+    ("registry_module", True), ("plan", False),
 ])
 def test_prefilter(name, expected):
     assert tf_dir_is_cloudtrail_related(str(FIX / name)) is expected

@@ -1,0 +1,148 @@
+"""How the trail's bucket protects the logs once written: access logging, immutability and
+lifecycle against the retention target (CT405-CT407)."""
+from __future__ import annotations
+
+from ctguard.checks.delivery_common import linked, text, trail_of, unknown
+from ctguard.engine.evaluate import CheckContext, Outcome
+from ctguard.findings import Status
+from ctguard.model import Bucket
+from ctguard.values import Absent, Known, Unknown
+
+
+def _owner(bucket: Bucket) -> tuple[str, str]:
+    return ("bucket", bucket.key)
+
+
+def access_logging(ctx: CheckContext) -> Outcome:
+    bucket = linked(ctx, "bucket")
+    if isinstance(bucket, Outcome):
+        return bucket
+    owner = _owner(bucket)
+    target = bucket.logging_target_bucket
+    if isinstance(target, Unknown):
+        return unknown(("logging_target_bucket",), f"the access-log target bucket is not known: {target.reason}", owner)
+    if isinstance(target, Absent) or not target.value:
+        return Outcome(Status.FAIL, ("logging_target_bucket",), owner=owner,
+                       values={"detail": "server access logging is off"})
+    name = text(bucket.name)
+    if target.value.startswith("${") and target.value != "${" + bucket.key + "}":
+        # CloudFormation's name of another bucket resource of the template (Ref OtherBucket).
+        return Outcome(Status.PASS, ("logging_target_bucket",), owner=owner,
+                       values={"detail": f"server access logs go to bucket {target.value[2:-1]} of this template"})
+    if isinstance(name, Unknown) and target.value != name:
+        # Two different unresolved names may still be the same bucket.
+        return unknown(("logging_target_bucket",), f"whether it logs into itself is not known: {name.reason}", owner)
+    if target.value == name or target.value == text(trail_of(ctx).s3_bucket_name):
+        return Outcome(Status.FAIL, ("logging_target_bucket",), owner=owner,
+                       values={"detail": "server access logs go into the trail bucket itself, so every log "
+                                         "delivery writes an access log into the same bucket and reading the "
+                                         "logs is logged next to them"})
+    return Outcome(Status.PASS, ("logging_target_bucket",), owner=owner,
+                   values={"detail": f"server access logs go to bucket {target.value}"})
+
+
+def _bool(value: object) -> bool | Unknown | None:
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, Known):
+        return bool(value.value)
+    return None
+
+
+def immutability(ctx: CheckContext) -> Outcome:
+    """Object Lock with a default retention, or versioning with MFA delete."""
+    bucket = linked(ctx, "bucket")
+    if isinstance(bucket, Outcome):
+        return bucket
+    owner = _owner(bucket)
+    lock = _bool(bucket.object_lock)
+    mode, days = bucket.object_lock_mode, bucket.object_lock_days
+    pending: list[Outcome] = []
+    if lock is True:
+        if isinstance(mode, Known) and mode.value and isinstance(days, Known) and days.value:
+            return Outcome(Status.PASS, ("object_lock",), owner=owner, values={
+                "detail": f"Object Lock keeps every log version for {days.value} days in {mode.value} mode"})
+        missing = next((v for v in (mode, days) if isinstance(v, Unknown)), None)
+        if missing is not None:
+            pending.append(unknown(("object_lock_mode",), f"the Object Lock default retention is not known: {missing.reason}", owner))
+    elif isinstance(lock, Unknown):
+        pending.append(unknown(("object_lock",), f"whether Object Lock is on is not known: {lock.reason}", owner))
+    versioning = bucket.versioning
+    if lock is True:  # enabling Object Lock turns versioning on, whatever the input says
+        versioning = Known("Enabled", via="Object Lock")
+    mfa = _bool(bucket.mfa_delete)
+    if isinstance(versioning, Unknown):
+        pending.append(unknown(("versioning",), f"the versioning status is not known: {versioning.reason}", owner))
+    elif isinstance(versioning, Known) and versioning.value == "Enabled":
+        if mfa is True:
+            return Outcome(Status.PASS, ("mfa_delete",), owner=owner,
+                           values={"detail": "versioning with MFA delete keeps every log version"})
+        if isinstance(mfa, Unknown):
+            pending.append(unknown(("mfa_delete",), f"versioning is on, but MFA delete is not known: {mfa.reason}", owner))
+    if pending:
+        return pending[0]
+    if lock is True:
+        detail = "Object Lock is enabled without a default retention, and CloudTrail sets none per object"
+        path: tuple[str, ...] = ("object_lock",)
+    elif isinstance(versioning, Known) and versioning.value == "Enabled":
+        detail, path = "versioning is on but MFA delete is off, so anyone allowed to delete versions can erase logs", ("mfa_delete",)
+    else:
+        detail, path = "neither Object Lock nor versioning with MFA delete protects the logs from deletion", ("versioning",)
+    return Outcome(Status.FAIL, path, owner=owner, values={"detail": detail})
+
+
+def _log_prefix(ctx: CheckContext) -> str | Unknown:
+    prefix = trail_of(ctx).s3_key_prefix
+    if isinstance(prefix, Unknown):
+        return prefix
+    value = prefix.value.strip("/") if isinstance(prefix, Known) and prefix.value else ""
+    return f"{value}/AWSLogs/" if value else "AWSLogs/"
+
+
+def lifecycle(ctx: CheckContext) -> Outcome:
+    """No enabled lifecycle rule that covers the log files expires them before the target."""
+    bucket = linked(ctx, "bucket")
+    if isinstance(bucket, Outcome):
+        return bucket
+    owner, target = _owner(bucket), ctx.settings.retention_days
+    rules = bucket.lifecycle_rules
+    values = {"target": target}
+    if isinstance(rules, Unknown):
+        return unknown(("lifecycle_rules",), f"the lifecycle rules are not known: {rules.reason}", owner)
+    if isinstance(rules, Absent) or not rules.value:
+        return Outcome(Status.PASS, ("lifecycle_rules",), owner=owner,
+                       values={**values, "detail": "no lifecycle rule expires the logs"})
+    logs = _log_prefix(ctx)
+    pending: Outcome | None = None
+    shortest: tuple[int, int] | None = None
+    for i, rule in enumerate(rules.value):
+        status = rule.status
+        if isinstance(status, Known) and status.value != "Enabled":
+            continue
+        days = rule.expiration_days
+        if isinstance(days, Absent) or (isinstance(days, Known) and days.value >= target):
+            continue
+        prefix = rule.prefix
+        covers: bool | Unknown
+        if isinstance(prefix, Unknown):
+            covers = prefix
+        else:
+            p = prefix.value if isinstance(prefix, Known) and prefix.value else ""
+            covers = logs if isinstance(logs, Unknown) and p else (
+                True if not p else p.startswith(logs) or logs.startswith(p))  # type: ignore[union-attr]
+        if isinstance(status, Unknown) or isinstance(days, Unknown) or isinstance(covers, Unknown):
+            reason = next(v for v in (status, days, covers) if isinstance(v, Unknown)).reason  # type: ignore[union-attr]
+            pending = pending or unknown(("lifecycle_rules", i), f"lifecycle rule {i}: {reason}", owner)
+            continue
+        if covers and (shortest is None or days.value < shortest[1]):  # type: ignore[union-attr]
+            shortest = (i, days.value)  # type: ignore[union-attr]
+    if shortest is not None:
+        return Outcome(Status.FAIL, ("lifecycle_rules", shortest[0], "expiration_days"), owner=owner, values={
+            **values, "detail": f"lifecycle rule {shortest[0]} deletes log files after {shortest[1]} days"})
+    if pending is not None:
+        return pending
+    return Outcome(Status.PASS, ("lifecycle_rules",), owner=owner,
+                   values={**values, "detail": "no enabled lifecycle rule expires the log files earlier"})
+
+
+__all__ = ["access_logging", "immutability", "lifecycle"]

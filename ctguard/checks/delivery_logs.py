@@ -1,0 +1,131 @@
+"""CloudWatch Logs delivery: the log group's region, retention and encryption, and the delivery
+role's trust and permissions (CT413-CT415, CT417)."""
+from __future__ import annotations
+
+import re
+
+from ctguard.checks.delivery_common import (
+    document, from_verdict, is_org_trail, linked, region_of, text, trail_arn, trail_of, unknown,
+)
+from ctguard.engine.evaluate import CheckContext, Outcome
+from ctguard.findings import Status
+from ctguard.iam import cloudtrail_access
+from ctguard.iam.evaluate import Verdict
+from ctguard.model import LogGroup
+from ctguard.values import Absent, Known, Unknown
+
+_LOG_GROUP_ARN = re.compile(r"^arn:aws[\w-]*:logs:([a-z0-9-]+):(\d{12}):log-group:")
+
+
+def _owner(group: LogGroup) -> tuple[str, str]:
+    return ("log_group", group.key)
+
+
+def retention(ctx: CheckContext) -> Outcome:
+    group = linked(ctx, "log_group")
+    if isinstance(group, Outcome):
+        return group
+    target = ctx.settings.retention_days
+    value = group.retention_days
+    if isinstance(value, Unknown):
+        return unknown(("retention_days",), f"the log group retention is not known: {value.reason}", _owner(group))
+    if isinstance(value, Absent) or value.value is None:
+        return Outcome(Status.PASS, ("retention_days",), owner=_owner(group),
+                       values={"target": target, "detail": "events never expire"})
+    ok = value.value >= target
+    return Outcome(Status.PASS if ok else Status.FAIL, ("retention_days",), owner=_owner(group),
+                   values={"target": target, "detail": f"events are kept {value.value} days"})
+
+
+def encryption(ctx: CheckContext) -> Outcome:
+    group = linked(ctx, "log_group")
+    if isinstance(group, Outcome):
+        return group
+    value = group.kms_key_id
+    if isinstance(value, Unknown) and group.kms_key is not None:
+        return Outcome(Status.PASS, ("kms_key_id",), owner=_owner(group),
+                       values={"detail": f"it is encrypted with KMS key {group.kms_key} of this input"})
+    if isinstance(value, Unknown):
+        return unknown(("kms_key_id",), f"the log group key is not known: {value.reason}", _owner(group))
+    if isinstance(value, Absent) or not value.value:
+        return Outcome(Status.FAIL, ("kms_key_id",), owner=_owner(group),
+                       values={"detail": "it is encrypted only with the service-owned CloudWatch Logs key"})
+    return Outcome(Status.PASS, ("kms_key_id",), owner=_owner(group),
+                   values={"detail": f"it is encrypted with KMS key {value.value}"})
+
+
+def home_region(ctx: CheckContext) -> Outcome:
+    """CloudTrail delivers only to a log group in the trail's home Region."""
+    trail = trail_of(ctx)
+    arn = text(trail.cloudwatch_logs_log_group_arn)
+    if arn is None:
+        return Outcome(Status.PASS, ("cloudwatch_logs_log_group_arn",), "The trail sends no events to CloudWatch Logs: not applicable")
+    group = ctx.model.resource("log_group", trail.log_group)
+    region: str | Unknown | None = None
+    if isinstance(arn, str) and _LOG_GROUP_ARN.match(arn):
+        region = _LOG_GROUP_ARN.match(arn).group(1)  # type: ignore[union-attr]
+    elif group is not None:
+        region = text(group.region)
+    if group is not None and (region is None or isinstance(region, Unknown)):
+        # Defined in the same input as the trail and given no Region of its own: both deploy to
+        # the one Region of the stack or provider (a plan's log group ARN is known only after apply).
+        return Outcome(Status.PASS, ("cloudwatch_logs_log_group_arn",), values={
+            "detail": "the log group is defined with the trail, in the same deploy-time Region"})
+    if region is None or isinstance(arn, Unknown) and group is None:
+        reason = arn.reason if isinstance(arn, Unknown) else f"{arn} is not a log group ARN"
+        return unknown(("cloudwatch_logs_log_group_arn",), f"the log group's Region is not known: {reason}")
+    home = region_of(ctx)
+    if group is not None and isinstance(region, Unknown) and region == trail.home_region:
+        # Both are the one deploy-time Region of the stack that defines the trail and the group.
+        return Outcome(Status.PASS, ("cloudwatch_logs_log_group_arn",), values={
+            "detail": "the log group is defined with the trail, in the same deploy-time Region"})
+    if isinstance(region, Unknown) or isinstance(home, Unknown):
+        reason = next(v for v in (region, home) if isinstance(v, Unknown)).reason  # type: ignore[union-attr]
+        return unknown(("cloudwatch_logs_log_group_arn",), reason)
+    ok = region == home
+    detail = f"the log group is in {region}" + ("" if ok else f", not in the trail's home Region {home}, so delivery fails")
+    return Outcome(Status.PASS if ok else Status.FAIL, ("cloudwatch_logs_log_group_arn",), values={"detail": detail})
+
+
+def _org_id(ctx: CheckContext) -> str | None:
+    org = is_org_trail(trail_of(ctx))
+    value = ctx.model.organization_id
+    return str(value.value) if org is True and isinstance(value, Known) and value.value else None
+
+
+def delivery_role(ctx: CheckContext) -> Outcome:
+    trail = trail_of(ctx)
+    if isinstance(trail.cloudwatch_logs_log_group_arn, Absent):
+        return Outcome(Status.PASS, ("cloudwatch_logs_role_arn",), "The trail sends no events to CloudWatch Logs: not applicable")
+    if isinstance(trail.cloudwatch_logs_role_arn, Absent):
+        return Outcome(Status.PASS, ("cloudwatch_logs_role_arn",),
+                       "The trail names no CloudWatch Logs role: not applicable (CT105 reports it)")
+    role = linked(ctx, "role")
+    if isinstance(role, Outcome):
+        return role
+    owner = ("role", role.key)
+    trust = document(role.trust_policy)
+    verdict = cloudtrail_access.role_trusts_cloudtrail(trust, trail_arn=trail_arn(ctx), role_arn=text(role.arn))
+    if verdict.ok is not True:
+        return from_verdict(verdict, owner, ("trust_policy",))
+    group_arn = text(trail.cloudwatch_logs_log_group_arn)
+    group = ctx.model.resource("log_group", trail.log_group)
+    if (group_arn is None or isinstance(group_arn, Unknown)) and group is not None and isinstance(text(group.arn), str):
+        group_arn = text(group.arn)
+    if group_arn is None:
+        group_arn = Unknown("the log group ARN is not known")
+    policies = role.policies
+    if isinstance(policies, Unknown):
+        return unknown(("policies",), f"the role's permissions are not known: {policies.reason}", owner)
+    docs = list(policies.value) if isinstance(policies, Known) else []
+    org = _org_id(ctx)
+    if is_org_trail(trail) is True and org is None:
+        # Organization trails write streams named <org-id>_<account>_CloudTrail_<region>.
+        org_unknown: Verdict | None = cloudtrail_access.role_can_write_log_group(docs, group_arn, org_id="o-ctguardprobe")
+        if org_unknown.ok is not True:
+            return unknown(("policies",), "the organization id is not known, and the role's permissions depend on it", owner)
+    verdict = cloudtrail_access.role_can_write_log_group(docs, group_arn, org_id=org)
+    return from_verdict(verdict, owner, ("policies",))
+
+
+__all__ = ["delivery_role", "encryption", "home_region", "retention"]

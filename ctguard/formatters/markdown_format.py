@@ -1,0 +1,72 @@
+"""A Markdown report for humans: pull-request comments, ``$GITHUB_STEP_SUMMARY``, audit write-ups."""
+from __future__ import annotations
+
+from typing import Any
+
+from ctguard import __version__
+from ctguard.api import Report
+from ctguard.findings import Finding, Status
+from ctguard.formatters import rule_info
+from ctguard.formatters.summary import summarize
+from ctguard.repo import repo_relative
+
+
+
+def cell(text: Any) -> str:
+    """Table-cell safe: pipes escaped, newlines folded, HTML-ish brackets neutralised."""
+    text = " ".join(str(text).split())
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("`", "'")
+
+
+def _where(f: Finding) -> str:
+    return cell(f"{repo_relative(f.file)}:{f.line}")
+
+
+def _row(f: Finding, policies: dict[str, Any]) -> str:
+    url = rule_info.rule_url(policies.get(f.rule_id))
+    return (f"| {f.severity.value} | [{f.rule_id}]({url}) | `{_where(f)}` | {cell(f.resource_name or f.resource or '')} "
+            f"| {cell(f.message)} |")
+
+
+def render(report: Report, options: dict[str, Any]) -> str:
+    s = summarize(report)
+    policies = rule_info.policies_by_id(report)
+    out = ["# ctguard report", "",
+           f"{s['inputs']} CloudTrail-related inputs, {s['trails']} trails: **{s['failed']} failed**, "
+           f"{s['errors']} errors, {s['unknown']} unknown, {s['passed']} passed, {s['suppressed']} suppressed"
+           + (f", {s['unreadable']} unreadable" if s["unreadable"] else "") + ".", ""]
+    head = ["| severity | rule | location | resource | message |", "|---|---|---|---|---|"]
+    sections = [
+        ("Failures", [f for f in report.findings if f.suppression is None and f.is_failure]),
+        ("Unknown", [f for f in report.findings if f.suppression is None and f.status is Status.UNKNOWN]),
+    ]
+    for name, findings in sections:
+        if not findings:
+            continue
+        findings = sorted(findings, key=lambda f: (-f.severity.rank, f.sort_key()))
+        out += [f"## {name} ({len(findings)})", "", *head, *(_row(f, policies) for f in findings), ""]
+    suppressed = [f for f in report.findings if f.suppression is not None]
+    if suppressed:
+        out += [f"## Suppressed ({len(suppressed)})", "", "| rule | location | resource | by | reason | expires |",
+                "|---|---|---|---|---|---|"]
+        for f in suppressed:
+            sup = f.suppression
+            assert sup is not None
+            out.append(f"| {f.rule_id} | `{_where(f)}` | {cell(f.resource or '')} | {sup.source} "
+                       f"| {cell(sup.justification)} | {sup.expires or ''} |")
+        out.append("")
+    fixes = {f.rule_id: f.remediation for f in report.findings
+             if f.suppression is None and f.status is Status.FAIL and f.remediation}
+    if fixes:
+        out += ["## How to fix", ""]
+        for rule_id in sorted(fixes):
+            out.append(f"- **{rule_id}** {cell(rule_info.title(rule_id, policies.get(rule_id)))}: `{cell(fixes[rule_id])}`")
+        out.append("")
+    if options.get("show_passed"):
+        passed = [f for f in report.findings if f.status is Status.PASS]
+        if passed:
+            out += [f"## Passed ({len(passed)})", "", *head, *(_row(f, policies) for f in passed), ""]
+    if report.warnings:
+        out += ["## Warnings", "", *(f"- {cell(w)}" for w in report.warnings), ""]
+    out.append(f"<sub>ctguard {__version__}</sub>")
+    return "\n".join(out) + "\n"

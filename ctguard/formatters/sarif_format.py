@@ -1,0 +1,124 @@
+"""SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
+
+Every result has a repository-relative URI (``uriBaseId: %SRCROOT%``), a start line and column,
+and a line-independent ``partialFingerprints`` entry, so alerts survive code moving around.
+Rules carry short and full descriptions, help (text and Markdown), a help URI, tags including
+``security`` and a ``security-severity`` score.  Suppressed findings are emitted with
+``suppressions`` (``inSource`` for comments and Metadata, ``external`` for config, CLI and
+baseline).  Findings without a file (live accounts) get a logical location (the trail ARN) only.
+PASS results are not emitted; UNKNOWN ones are ``kind: review``.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+from ctguard import __version__
+from ctguard.api import Report
+from ctguard.findings import Finding, Severity, Status
+from ctguard.formatters import rule_info
+from ctguard.repo import is_file_location, repo_relative
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+FINGERPRINT_KEY = "ctguardFindingHash/v1"
+LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
+         Severity.LOW: "note", Severity.INFO: "note"}
+_IN_SOURCE = {"inline", "metadata"}
+
+
+def _rule(rule_id: str, policy: Any, severity: Severity) -> dict[str, Any]:
+    title = rule_info.title(rule_id, policy)
+    full = rule_info.describe(policy) or title
+    fixes = rule_info.fixes(policy)
+    help_text = "\n".join(f"{k}: {v}" for k, v in fixes.items()) or full
+    markdown = f"**{title}**\n\n{full}\n"
+    if fixes:
+        markdown += "\n" + "\n".join(f"- {k}: `{v}`" if "\n" not in v else f"- {k}:\n\n```\n{v}\n```"
+                                      for k, v in fixes.items()) + "\n"
+    tags = ["security", "cloudtrail"]
+    if policy is not None:
+        tags += [t for t in policy.tags if t not in tags]
+        tags += [f"CIS {c}" for c in (policy.references or {}).get("cis", [])]
+    return {
+        "id": rule_id,
+        "name": _camel(policy.name) if policy is not None else rule_id,
+        "shortDescription": {"text": title[:1024]},
+        "fullDescription": {"text": full[:1024]},
+        "helpUri": rule_info.rule_url(policy),
+        "help": {"text": help_text, "markdown": markdown},
+        "defaultConfiguration": {"level": LEVEL[severity]},
+        "properties": {"tags": tags, "precision": "high", "security-severity": rule_info.SECURITY_SEVERITY[severity]},
+    }
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.replace("_", "-").split("-")) or name
+
+
+def _result(f: Finding, index: int) -> dict[str, Any]:
+    message = f.message + (f" (conditions: {f.conditions})" if f.conditions and f.conditions not in f.message else "")
+    result: dict[str, Any] = {
+        "ruleId": f.rule_id,
+        "ruleIndex": index,
+        "message": {"text": message},
+        "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint()},
+        "properties": {"status": f.status.value, "severity": f.severity.value},
+    }
+    if f.status is Status.UNKNOWN:
+        result["kind"] = "review"
+        result["level"] = "none"
+    else:
+        result["level"] = LEVEL[f.severity]
+    location: dict[str, Any] = {}
+    if is_file_location(f.file):
+        location["physicalLocation"] = {
+            "artifactLocation": {"uri": quote(repo_relative(f.file)), "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": max(f.line, 1), "startColumn": max(f.column, 1)},
+        }
+    if f.resource:
+        logical = {"fullyQualifiedName": f.resource, "kind": "resource"}
+        if f.resource_name and f.resource_name != f.resource:
+            logical["name"] = f.resource_name
+        location["logicalLocations"] = [logical]
+    if location:
+        result["locations"] = [location]
+    if f.remediation:
+        result["properties"]["remediation"] = f.remediation
+    if f.suppression is not None:
+        result["suppressions"] = [{
+            "kind": "inSource" if f.suppression.source in _IN_SOURCE else "external",
+            "justification": f.suppression.justification,
+            "properties": {"source": f.suppression.source, **({"expires": f.suppression.expires}
+                                                               if f.suppression.expires else {})},
+        }]
+    return result
+
+
+def as_dict(report: Report) -> dict[str, Any]:
+    policies = rule_info.policies_by_id(report)
+    shown = [f for f in report.findings if f.status is not Status.PASS]
+    severities = {p.id: p.severity for p in report.policies}
+    for f in shown:  # rule ids without a loaded policy (input problems) still need a rule entry
+        severities.setdefault(f.rule_id, f.severity)
+    ids = sorted(severities)
+    index = {rule_id: i for i, rule_id in enumerate(ids)}
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "ctguard",
+                "semanticVersion": __version__,
+                "informationUri": rule_info.TOOL_URL,
+                "rules": [_rule(i, policies.get(i), severities[i]) for i in ids],
+            }},
+            "automationDetails": {"id": "ctguard/"},
+            "columnKind": "unicodeCodePoints",
+            "results": [_result(f, index[f.rule_id]) for f in shown],
+        }],
+    }
+
+
+def render(report: Report, options: dict[str, Any]) -> str:
+    return json.dumps(as_dict(report), indent=2) + "\n"

@@ -1,0 +1,84 @@
+"""Reading a module directory's files: HCL and JSON syntax, staged overrides, override files.
+
+``Loader`` is shared by every module of one parse: it caches parsed files per directory, turns
+unreadable or unparsable files into CT001 problems (the rest of the module is still used) and
+holds the reference trace all evaluators share.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from ctguard.inputs import BAD_REFERENCE, PARSE_ERROR
+from ctguard.parsers.context import ParseContext
+from ctguard.parsers.tf_expr import Trace
+from ctguard.parsers.tf_hcl import Body, HclError, parse_text
+from ctguard.parsers.tf_json import parse_json_text, parse_tfvars_json
+from ctguard.parsers.tf_override import merge_overrides
+
+TF_SUFFIXES = (".tf", ".tf.json")  # HCL and JSON syntax; a module may mix them
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    rule_id: str
+    message: str
+    file: str
+    line: int = 1
+    column: int = 1
+
+
+@dataclass(slots=True)
+class Loader:
+    """State shared by every module of one parse: files, problems, the reference trace."""
+
+    context: ParseContext
+    overrides: dict[str, str] = field(default_factory=dict)  # path -> text (pre-commit staged content)
+    trace: Trace = field(default_factory=Trace)
+    problems: list[Problem] = field(default_factory=list)
+    _files: dict[str, dict[str, Body]] = field(default_factory=dict)
+    tfvars: dict[str, Body | None] = field(default_factory=dict)
+
+    def files(self, directory: str) -> dict[str, Body]:
+        """Parsed .tf files of a directory, by path; unreadable files become CT001 problems."""
+        key = os.path.realpath(directory)
+        if key not in self._files:
+            parsed: dict[str, Body] = {}
+            extra = [p for p in self.overrides if os.path.dirname(p) == directory and p.endswith(TF_SUFFIXES)]
+            for path in sorted(set(tf_files(directory)) | set(extra)):
+                body = self.parse(path)
+                if body is not None:
+                    parsed[path] = body
+            merged, orphans = merge_overrides(parsed)
+            for block, message in orphans:
+                self.problems.append(Problem(BAD_REFERENCE, message, block.file, block.line, block.column))
+            self._files[key] = merged
+        return self._files[key]
+
+    def parse(self, path: str) -> Body | None:
+        text = self.overrides.get(path)
+        if text is None:
+            try:
+                with open(path, encoding="utf-8-sig") as handle:
+                    text = handle.read()
+            except (OSError, UnicodeDecodeError) as exc:
+                self.problems.append(Problem(PARSE_ERROR, f"cannot read {path}: {exc}", path))
+                return None
+        if path.endswith(".tfvars.json"):
+            body = parse_tfvars_json(path, text)
+        else:
+            body = parse_json_text(path, text) if path.endswith(".tf.json") else parse_text(path, text)
+        if isinstance(body, HclError):
+            self.problems.append(Problem(PARSE_ERROR, body.message, path, body.line, body.column))
+            return None
+        return body
+
+
+def tf_files(directory: str) -> list[str]:
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    return [os.path.join(directory, n) for n in names
+            if n.endswith(TF_SUFFIXES) and os.path.isfile(os.path.join(directory, n))]
+

@@ -1,0 +1,140 @@
+"""What expression evaluation produces besides plain values, and its conversion to model data.
+
+``Ref`` records a reference met on the way (so the resource layer can link a trail to
+``aws_s3_bucket.logs`` even through variables); ``Trace`` collects them and numbers the
+``Unknown`` parts of partly known strings, which stay in the text as private-use markers so a
+heredoc policy keeps its known statements; ``Namespace`` is anything a traversal walks into;
+``JsonDoc`` is ``jsonencode(x)`` output.  ``finalize`` turns all that into model values.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ctguard.values import Unknown
+
+if TYPE_CHECKING:
+    from ctguard.parsers.tf_expr import Evaluator
+
+MARK = re.compile("\ue000(\\d+)\ue001")
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    text: str  # "var.bucket", "aws_s3_bucket.logs.id"
+    address: str | None = None  # full resource address when the reference names a resource
+    origin: str | None = None  # where a variable's value came from ("terraform.tfvars")
+
+    def describe(self) -> str:
+        return f"{self.text} ({self.origin})" if self.origin else self.text
+
+
+@dataclass(slots=True)
+class Trace:
+    """Shared by all evaluators of one parse: reference capture and unknown markers."""
+
+    stack: list[list[Ref]] = field(default_factory=list)
+    unknowns: list[Unknown] = field(default_factory=list)
+    depth: int = 0
+
+    def add(self, ref: Ref) -> None:
+        for refs in self.stack:
+            if ref not in refs:  # memoised values replay their references; keep the first
+                refs.append(ref)
+
+    def mark(self, unknown: Unknown) -> str:
+        self.unknowns.append(unknown)
+        return f"\ue000{len(self.unknowns) - 1}\ue001"
+
+    def first_unknown(self, text: str) -> Unknown | None:
+        m = MARK.search(text)
+        return self.unknowns[int(m.group(1))] if m else None
+
+
+class Namespace:
+    """Something a traversal walks into: ``var``, ``aws_s3_bucket``, a resource instance..."""
+
+    def attr(self, name: str, ev: Evaluator) -> Any:
+        return Unknown(f"{self!r} has no attribute {name}")
+
+    def index(self, key: Any, ev: Evaluator) -> Any:
+        return Unknown(f"{self!r} cannot be indexed")
+
+    def expand(self, ev: Evaluator) -> Any:
+        """The value this object stands for when used whole (a resource as an object)."""
+        return Unknown(f"whole object {self!r} is not evaluated")
+
+
+@dataclass(frozen=True, slots=True)
+class JsonDoc:
+    """``jsonencode(x)`` / ``aws_iam_policy_document.json``: text for strings, ``obj`` for documents."""
+
+    obj: Any
+
+
+def has_unknown(value: Any, trace: Trace) -> Unknown | None:
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, str):
+        return trace.first_unknown(value)
+    if isinstance(value, JsonDoc):
+        return has_unknown(value.obj, trace)
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            found = has_unknown(item, trace)
+            if found is not None:
+                return found
+    return None
+
+
+def finalize(value: Any, trace: Trace, document: bool = False) -> Any:
+    """Turn an evaluated value into model data: markers into Unknown, namespaces resolved.
+
+    ``document=True`` parses JSON text (heredoc policies) and keeps Unknown placeholders inside;
+    otherwise any unknown part makes the whole value Unknown.
+    """
+    if isinstance(value, JsonDoc):
+        value = value.obj if document else value
+    if document and isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            unknown = trace.first_unknown(value)
+            return unknown if unknown is not None else Unknown("policy is not valid JSON")
+        return _placeholders(value, trace)
+    if document:
+        return _placeholders(value, trace)
+    if isinstance(value, JsonDoc):
+        unknown = has_unknown(value.obj, trace)
+        if unknown is not None:
+            return unknown
+        return json.dumps(_placeholders(value.obj, trace), separators=(",", ":"))
+    if isinstance(value, Namespace):
+        return Unknown(f"reference to a whole object ({value!r})")
+    if isinstance(value, str):
+        unknown = trace.first_unknown(value)
+        return unknown if unknown is not None else value
+    if isinstance(value, list):
+        return [finalize(v, trace) for v in value]
+    if isinstance(value, dict):
+        return {k: finalize(v, trace) for k, v in value.items()}
+    return value
+
+
+def _placeholders(value: Any, trace: Trace) -> Any:
+    if isinstance(value, str):
+        unknown = trace.first_unknown(value)
+        return unknown if unknown is not None else value
+    if isinstance(value, JsonDoc):
+        return _placeholders(value.obj, trace)
+    if isinstance(value, Namespace):
+        return Unknown(f"reference to a whole object ({value!r})")
+    if isinstance(value, list):
+        return [_placeholders(v, trace) for v in value]
+    if isinstance(value, dict):
+        return {k: _placeholders(v, trace) for k, v in value.items()}
+    return value

@@ -1,0 +1,56 @@
+"""Start-up cost: a one-template check and ``--version`` import nothing they do not use.
+
+Measured in a fresh interpreter (``sys.modules`` after the command ran), with a warm policy
+cache so that policy validation (jsonschema) is skipped as it is on every run but the first.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATE = REPO / "examples" / "cloudformation" / "secure-trail.yaml"
+HEAVY = ("boto3", "botocore", "rich", "jsonschema", "duckdb", "cfnlint", "hcl2", "lark", "moto", "hypothesis")
+
+_PROBE = """
+import json, sys
+from ctguard.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
+"""
+
+
+def _modules(args: list[str], cache: Path) -> set[str]:
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-c", _PROBE, *args], capture_output=True, text=True,
+                          env=env, cwd=REPO, timeout=120)
+    last = proc.stderr.strip().splitlines()[-1]
+    return set(json.loads(last)["modules"])
+
+
+def _heavy(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if m.split(".")[0] in HEAVY)
+
+
+def test_version_imports_only_the_cli(tmp_path: Path) -> None:
+    modules = _modules(["--version"], tmp_path)
+    assert not _heavy(modules)
+    ours = sorted(m for m in modules if m.startswith("ctguard"))
+    allowed = {"ctguard", "ctguard.cli", "ctguard.commands", "ctguard.exitcodes"}
+    assert [m for m in ours if m not in allowed and not m.startswith("ctguard.commands.")] == [], ours
+    assert "yaml" not in modules
+
+
+def test_one_template_check_imports_no_heavy_dependency(tmp_path: Path) -> None:
+    _modules(["check", str(TEMPLATE)], tmp_path)  # first run fills the policy cache
+    modules = _modules(["check", str(TEMPLATE)], tmp_path)
+    assert "ctguard.parsers.cloudformation" in modules  # the probe really ran the check
+    assert not _heavy(modules), _heavy(modules)
+    unused = [m for m in modules if m.startswith(("ctguard.parsers.tf", "ctguard.audit", "ctguard.simulate.sql"))]
+    assert not unused, unused

@@ -1,0 +1,129 @@
+"""The same trails as CloudFormation, Terraform HCL and plan JSON give the same findings.
+
+Each ``fixtures/equivalence/<case>/`` holds ``template.yaml``, ``hcl/`` (a Terraform module)
+and ``plan.json`` (``terraform show -json`` of that module).  Findings are compared per trail
+(by trail name, since resource keys differ: ``Trail`` vs ``aws_cloudtrail.trail``) as
+(rule id, status); messages and lines legitimately differ.  A difference is a parser bug.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from ctguard.api import Report, check
+from ctguard.findings import Status
+from ctguard.parsers.context import ParseContext
+from ctguard.values import Known
+
+CASES = Path(__file__).resolve().parent.parent / "fixtures" / "equivalence"
+CONTEXT = ParseContext(account_id="111122223333", region="eu-west-1")
+FORMS = ("template.yaml", "hcl", "plan.json")
+
+
+def _by_trail(report: Report) -> dict[str, set[tuple[str, str]]]:
+    names: dict[str, str] = {}
+    for parsed in report.inputs:
+        for variant in parsed.variants:
+            for trail in variant.trails:
+                assert isinstance(trail.name, Known), f"{parsed.path}: trail {trail.key} needs a known name"
+                names[trail.key] = trail.name.value
+    account_scope = {p.id for p in report.policies if p.scope == "account"}
+    out: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for f in report.findings:
+        if f.rule_id in account_scope:  # one result for the whole input, whichever trail it points at
+            out["(account)"].add((f.rule_id, f.status.value))
+        elif f.resource_kind == "trail":
+            out[names[f.resource]].add((f.rule_id, f.status.value))
+    return dict(out)
+
+
+def _cases() -> list[str]:
+    return sorted(p.name for p in CASES.iterdir() if p.is_dir())
+
+
+def test_every_case_has_three_forms() -> None:
+    assert len(_cases()) >= 4
+    for case in _cases():
+        for form in FORMS:
+            assert (CASES / case / form).exists(), f"{case}: {form} missing"
+
+
+@pytest.mark.parametrize("case", _cases())
+def test_three_forms_agree(case: str) -> None:
+    reports = {form: check([CASES / case / form], context=CONTEXT) for form in FORMS}
+    for form, report in reports.items():
+        problems = [f"{f.rule_id} {f.file}:{f.line} {f.message}" for f in report.findings
+                    if f.rule_id < "CT100"]
+        assert not problems, f"{case}/{form}: input problems {problems}"
+        assert not [f for f in report.findings if f.status is Status.ERROR], f"{case}/{form}: ERROR finding"
+    results = {form: _by_trail(report) for form, report in reports.items()}
+    reference = results["template.yaml"]
+    assert reference, f"{case}: no trail findings"
+    for form in FORMS[1:]:
+        assert results[form].keys() == reference.keys(), f"{case}/{form}: trails differ"
+        for trail, expected in reference.items():
+            got = results[form][trail]
+            assert got == expected, (
+                f"{case}/{form} trail {trail}: only in CloudFormation {sorted(expected - got)}, "
+                f"only in {form} {sorted(got - expected)}")
+
+
+def test_cases_cover_every_outcome() -> None:
+    """The cases are not all-PASS: equivalence must hold for failures too."""
+    statuses = set()
+    for case in _cases():
+        for results in _by_trail(check([CASES / case / "template.yaml"], context=CONTEXT)).values():
+            statuses |= {status for _, status in results}
+    assert {"PASS", "FAIL"} <= statuses
+
+
+# Model level: what the policies of other areas (coverage, selector lint, delivery) will read.
+_SCALARS = ("is_multi_region", "is_organization", "include_global_service_events", "is_logging",
+            "log_file_validation", "s3_key_prefix", "arn")
+_LINKS = ("bucket", "kms_key", "log_group", "role", "topic")
+
+
+def _plain(value: object, default: object = None) -> object:
+    from ctguard.values import Absent, Unknown
+
+    if isinstance(value, Absent):
+        return default
+    if isinstance(value, Unknown):
+        return "<unknown>"
+    return value.value  # type: ignore[attr-defined]
+
+
+def _trail_shape(trail: object) -> dict[str, object]:
+    from dataclasses import fields
+
+    defaults = {f.name: f.metadata.get("default") for f in fields(trail)}  # type: ignore[arg-type]
+    shape: dict[str, object] = {name: _plain(getattr(trail, name), defaults[name]) for name in _SCALARS}
+    shape.update({f"linked {name}": getattr(trail, name) is not None for name in _LINKS})
+    selectors = _plain(trail.event_selectors, ())  # type: ignore[attr-defined]
+    shape["event_selectors"] = sorted(
+        (_plain(s.read_write_type, "All"), _plain(s.include_management_events, True),
+         tuple(sorted((d.type, tuple(sorted(d.values))) for d in _plain(s.data_resources, ()))))
+        for s in selectors)
+    advanced = _plain(trail.advanced_event_selectors, ())  # type: ignore[attr-defined]
+    shape["advanced_event_selectors"] = sorted(
+        (s.name, tuple(sorted((f.field, tuple(sorted((op, tuple(v)) for op, v in f.operators().items())))
+                              for f in s.field_selectors)))
+        for s in advanced)
+    shape["insights"] = sorted(i.insight_type for i in _plain(trail.insight_selectors, ()))  # type: ignore[attr-defined]
+    return shape
+
+
+@pytest.mark.parametrize("case", _cases())
+def test_three_forms_build_the_same_trail(case: str) -> None:
+    shapes = {}
+    for form in FORMS:
+        report = check([CASES / case / form], context=CONTEXT)
+        shapes[form] = {t.name.value: _trail_shape(t)  # type: ignore[union-attr]
+                        for parsed in report.inputs for v in parsed.variants for t in v.trails}
+    for form in FORMS[1:]:
+        for trail, shape in shapes["template.yaml"].items():
+            other = shapes[form][trail]
+            diff = {k: (v, other[k]) for k, v in shape.items() if other[k] != v}
+            assert not diff, f"{case}/{form} trail {trail}: (CloudFormation, {form}) differ: {diff}"
