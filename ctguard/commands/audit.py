@@ -9,12 +9,11 @@ from ctguard.exitcodes import EXIT_INPUT, EXIT_USAGE
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from ctguard.formatters import FORMATS
-
     audit = sub.add_parser(
         "audit", help="audit live AWS accounts (needs boto3: pip install 'ctguard[aws]')",
         description="Read every trail and the resources it depends on through the AWS APIs (read-only), "
-                    "then check them. Exit code 3 means some reads failed: those checks are UNKNOWN.")
+                    "then check them. Exit code 3 means some reads failed: those checks are UNKNOWN.",
+        epilog="Output options work as for `ctguard check` (and read the same .ctguard.yaml). See docs/audit.md.")
     who = audit.add_argument_group("accounts and regions")
     who.add_argument("--profile", metavar="NAME", help="AWS profile (default: the standard credential chain)")
     who.add_argument("--region", "--regions", dest="regions", action="append", default=[], metavar="REGION[,...]",
@@ -28,7 +27,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     net = audit.add_argument_group("API behaviour")
     net.add_argument("--retry-mode", choices=("standard", "adaptive"), default="standard",
                      help="botocore retry mode (default standard)")
-    net.add_argument("--max-attempts", type=int, default=5, metavar="N", help="attempts per call (default 5)")
+    net.add_argument("--max-attempts", type=int, default=5, metavar="N",
+                     help="tries per call, the first included (default 5)")
     net.add_argument("--connect-timeout", type=float, default=10.0, metavar="SECONDS")
     net.add_argument("--read-timeout", type=float, default=30.0, metavar="SECONDS")
     net.add_argument("--max-workers", type=int, default=48, metavar="N",
@@ -36,15 +36,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     out = audit.add_argument_group("output")
     out.add_argument("--save", metavar="FILE", help="write every call and answer as a snapshot JSON file "
                                                    "(`ctguard check FILE` reproduces the findings offline)")
-    out.add_argument("--format", "-f", choices=FORMATS, default="text")
-    out.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
-    out.add_argument("--fail-on", default="low", metavar="SEVERITY",
+    out.add_argument("--format", "-f", action="append", metavar="FORMAT[:FILE]",
+                     help="text (default), json, sarif, junit, github, markdown; repeatable; "
+                          "FORMAT:FILE writes that format to FILE")
+    out.add_argument("--output", "-o", action="append", metavar="FILE", help="write the report to FILE")
+    out.add_argument("--fail-on", metavar="SEVERITY",
                      help="lowest severity that fails the run: info, low (default), medium, high, critical")
-    out.add_argument("--strict", action="store_true", help="treat UNKNOWN results as failures")
-    out.add_argument("--policies", action="append", default=[], metavar="DIR", help="add policies from DIR")
-    out.add_argument("--show-passed", action="store_true", help="also list passing checks in text output")
-    out.add_argument("--retention-days", type=int, default=365, metavar="N",
+    out.add_argument("--strict", action=argparse.BooleanOptionalAction, help="treat UNKNOWN results as failures")
+    out.add_argument("--policies", action="append", metavar="DIR", help="add policies from DIR")
+    out.add_argument("--show-passed", action=argparse.BooleanOptionalAction, help="also list passing checks")
+    out.add_argument("--retention-days", type=int, metavar="N",
                      help="retention target for log buckets and groups (default 365)")
+    out.add_argument("--skip", action="append", metavar="ID[:REASON]", help="report findings of rule ID as suppressed")
+    out.add_argument("--only", action="append", metavar="ID", help="run only these rules (repeatable, globs)")
+    out.add_argument("--severity", action="append", metavar="ID=SEVERITY", help="override a rule's severity")
+    out.add_argument("--baseline", metavar="FILE", help="findings listed in FILE are reported as suppressed")
+    out.add_argument("--config", metavar="FILE", help="configuration file (default: discover .ctguard.yaml "
+                                                       "or pyproject.toml [tool.ctguard] from here upwards)")
+    out.add_argument("--no-config", action="store_true", help="ignore configuration files")
 
 
 def _usage(message: str) -> int:
@@ -52,18 +61,35 @@ def _usage(message: str) -> int:
     return EXIT_USAGE
 
 
-def run(args: argparse.Namespace) -> int:
-    from ctguard.findings import Severity
+def _report_options(args: argparse.Namespace) -> tuple[Any, dict[str, Any], Any, Any, Any, Any]:
+    """Output, policy and suppression options, merged with the config file exactly as ``check`` does."""
+    from ctguard.commands import check
 
-    try:
-        threshold = Severity.parse(args.fail_on)
-    except ValueError as exc:
-        return _usage(f"--fail-on: {exc}")
+    shared = argparse.Namespace(**vars(args))
+    shared.paths, shared.account, shared.region, shared.var_file = ["."], None, None, None
+    conf = check._config(shared)
+    options = check._merge(shared, conf)
+    plan = check._outputs(options["format"], options["output"])
+    gate, settings, _, threshold = check._build(options)
+    return plan, options, gate, settings, threshold, conf
+
+
+def run(args: argparse.Namespace) -> int:
+    from ctguard import config as config_mod
+    from ctguard.commands.check import UsageError
+
     regions = [r.strip() for item in args.regions for r in item.split(",") if r.strip()] or None
     if args.org and not args.role_name:
         return _usage("--org needs --role-name (the role to assume in member accounts)")
-    if args.max_attempts < 1 or args.max_workers < 1 or args.retention_days < 1:
-        return _usage("--max-attempts, --max-workers and --retention-days must be at least 1")
+    if args.max_attempts < 1 or args.max_workers < 1:
+        return _usage("--max-attempts and --max-workers must be at least 1")
+    try:
+        plan, options, gate, settings, threshold, _ = _report_options(args)
+    except config_mod.ConfigError as exc:
+        print(f"ctguard: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except UsageError as exc:
+        return _usage(str(exc))
 
     from ctguard.audit.session import ClientOptions, MissingBoto3, require_boto3
 
@@ -99,11 +125,17 @@ def run(args: argparse.Namespace) -> int:
             raise
         saved = f" (the calls were saved to {args.save})" if args.save else ""
         return _usage(f"this ctguard cannot map live API answers to its model yet{saved}")
-    report = _evaluate(args, inputs)
-    _render(args, report)
+    from ctguard import api
+    from ctguard.engine.policy import load_policies
+
+    report = api.evaluate(inputs, load_policies(tuple(options["policies"])), settings, gate)
+    if not _render(report, plan, options):
+        return EXIT_USAGE
+    for warning in report.warnings:
+        print(f"ctguard: warning: {warning}", file=sys.stderr)
     if outcome.incomplete:
         return EXIT_INPUT
-    return report.exit_code(threshold)
+    return int(report.exit_code(threshold))
 
 
 LIVE_PATH = "<live audit>"  # the input name of an audit that is not saved
@@ -126,39 +158,23 @@ def _inputs(store: Any, text: str, save: str | None) -> Any:
     return build_inputs(store, LIVE_PATH)
 
 
-def _evaluate(args: argparse.Namespace, inputs: Any) -> Any:
-    from ctguard import api
-    from ctguard.engine.evaluate import Settings
-    from ctguard.engine.policy import load_policies
-
-    settings = Settings(retention_days=args.retention_days, strict=args.strict)
-    return api.evaluate(inputs, load_policies(tuple(args.policies)), settings)
-
-
-def _render(args: argparse.Namespace, report: Any) -> None:
+def _render(report: Any, plan: list[tuple[str, str | None]], options: dict[str, Any]) -> bool:
+    """The report as ``check`` writes it, then the account / region / trail table for humans."""
     from ctguard.audit.summary import summary_rows, table_text
-    from ctguard.formatters import renderer
-    from ctguard.formatters.summary import summary_line
+    from ctguard.commands import check
 
-    options = {"show_passed": args.show_passed}
+    if not check._write(report, plan, options):
+        return False
     rows = summary_rows(report)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(renderer(args.format)(report, options))
-        _table(rows, sys.stderr)
-        print(summary_line(report), file=sys.stderr)
-    elif args.format == "text" and sys.stdout.isatty():
-        from ctguard.formatters.text_format import render_colour
-
-        render_colour(report, options)
-        _table(rows, sys.stdout)
-    elif args.format == "text":
-        sys.stdout.write(renderer("text")(report, options))
-        sys.stdout.write("\n" + table_text(rows))
+    stdout_format = next((name for name, dest in plan if dest is None), None)
+    if stdout_format == "text":
+        if sys.stdout.isatty():
+            _table(rows, sys.stdout)
+        else:
+            sys.stdout.write("\n" + table_text(rows))
     else:
-        sys.stdout.write(renderer(args.format)(report, options))
         _table(rows, sys.stderr)
-        print(summary_line(report), file=sys.stderr)
+    return True
 
 
 def _table(rows: list[Any], stream: Any) -> None:
