@@ -68,6 +68,18 @@ def test_text_output_ends_with_the_summary_table(proxy, moto_server, capsys) -> 
     assert all(cell.isdigit() for row in rows for cell in row[-3:])
 
 
+def test_several_formats_and_suppressions_work_as_for_check(proxy, moto_server, tmp_path: Path, capsys) -> None:
+    Estate(moto_server).full_trail()
+    sarif = tmp_path / "audit.sarif"
+    rc = main(["audit", "--region", "us-east-1", "--no-config", "-f", "json", "-f", f"sarif:{sarif}",
+               "--skip", "CT109:insights are not wanted here"])
+    out = capsys.readouterr()
+    assert rc in (0, 1), out.err
+    assert json.loads(sarif.read_text())["version"] == "2.1.0"
+    findings = json.loads(out.out)["findings"]
+    assert {f["suppression"]["reason"] for f in findings if f["rule_id"] == "CT109"} == {"insights are not wanted here"}
+
+
 def test_without_credentials_the_audit_stops_with_a_clear_message(proxy, capsys, monkeypatch) -> None:
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
