@@ -73,9 +73,10 @@ def main() -> int:
     args = parser.parse_args()
     import multiprocessing
 
+    from estate import Estate
+
     from ctguard.audit.errors import failed_reads
     from ctguard.audit.run import AuditRequest, run_audit
-    from estate import Estate
 
     spawn = multiprocessing.get_context("spawn")
     moto_conn, child = multiprocessing.Pipe()
@@ -167,10 +168,11 @@ def _warm(estate) -> None:
     """
     estate.client("ec2").describe_regions(AllRegions=True)
     estate.client("organizations").describe_organization()
+    s3control = estate.client("s3control")
     try:
-        estate.client("s3control").get_public_access_block(AccountId=estate.account)
-    except Exception:  # NoSuchPublicAccessBlockConfiguration: the backend exists now
-        pass
+        s3control.get_public_access_block(AccountId=estate.account)
+    except s3control.exceptions.NoSuchPublicAccessBlockConfiguration:
+        pass  # the backend exists now, which is all this is for
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ then exits 3.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from ctguard.audit.calls import ApiError, CallStore
 

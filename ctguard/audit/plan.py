@@ -8,8 +8,9 @@ their parameters are the contract in docs/snapshot.md.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from ctguard.audit.calls import CallStore, canonical_params
 

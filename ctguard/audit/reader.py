@@ -4,7 +4,8 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import logging
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from ctguard.audit.calls import ApiError, CallResult, CallStore
 from ctguard.audit.errors import to_api_error
@@ -21,7 +22,7 @@ def json_safe(value: Any) -> Any:
         return [json_safe(v) for v in value]
     if isinstance(value, _dt.datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(_dt.timezone.utc)
+            value = value.astimezone(_dt.UTC)
             return value.replace(tzinfo=None).isoformat() + "Z"
         return value.isoformat()
     if isinstance(value, _dt.date):

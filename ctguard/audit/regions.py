@@ -1,8 +1,9 @@
 """Which regions to audit: the ones asked for, or every region enabled for the account."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 # Opt-in statuses of ec2:DescribeRegions(AllRegions=True) for regions the account can call.
 ENABLED_STATUSES = frozenset({"opt-in-not-required", "opted-in"})

@@ -110,17 +110,14 @@ def _identify(clients: Clients, region: str) -> str:
 
 def _fallback_regions(base: Any) -> list[str]:
     """Regions to try when ec2:DescribeRegions cannot be read: the partition's CloudTrail regions."""
-    try:
-        return sorted(base.get_available_regions("cloudtrail"))
-    except Exception:  # botocore data missing: fall back to the session's own region
-        return [base.region_name or "us-east-1"]
+    return sorted(base.get_available_regions("cloudtrail")) or [base.region_name or "us-east-1"]
 
 
 def _meta(caller: str, results: list[AccountResult], first_region: str, request: AuditRequest) -> dict[str, Any]:
     regions = sorted({r for result in results for r in result.regions})
     skipped = {result.account: result.skipped_regions for result in results if result.skipped_regions}
     meta: dict[str, Any] = {
-        "created": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "tool": f"ctguard {__version__}",
         "partition": partition(first_region),
         "accounts": sorted(r.account for r in results),

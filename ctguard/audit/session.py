@@ -8,9 +8,10 @@ they are honoured without ctguard doing anything.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 DEFAULT_MAX_ATTEMPTS = 5
 USER_AGENT = "ctguard-audit"

@@ -8,8 +8,9 @@ import os
 import socket
 import sys
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ pytest.importorskip("moto.server")
 pytest.importorskip("flask_cors")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fault_proxy import FaultProxy  # noqa: E402
+from fault_proxy import FaultProxy
 
 _real_getaddrinfo = socket.getaddrinfo
 

@@ -6,9 +6,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from estate import ACCOUNT, Estate
 
 from ctguard.cli import main
-from estate import ACCOUNT, Estate
 
 REGIONS = ["--region", "us-east-1,eu-west-1", "--max-attempts", "2"]
 

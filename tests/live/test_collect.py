@@ -4,13 +4,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from estate import ACCOUNT, Estate
 
 from ctguard.audit.calls import CallStore
 from ctguard.audit.errors import failed_reads
 from ctguard.audit.plan import BUCKET_OPERATIONS
 from ctguard.audit.run import AuditRequest, canonical, run_audit
 from ctguard.audit.session import ClientOptions
-from estate import ACCOUNT, Estate
 
 
 def _audit(**kwargs: Any) -> Any:

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from estate import ACCOUNT, Estate
+
 from ctguard.audit.errors import failed_reads
 from ctguard.audit.run import AuditRequest, run_audit
 from ctguard.audit.session import ClientOptions
-from estate import ACCOUNT, Estate
 
 ROLE = "OrganizationAccountAccessRole"
 
@@ -57,7 +58,7 @@ def test_every_member_is_audited_with_its_own_identity(proxy, moto_server) -> No
 
 
 def test_a_member_that_cannot_be_reached_or_read_does_not_stop_the_others(proxy, moto_server) -> None:
-    management, members = _organization(moto_server, 3)
+    _, members = _organization(moto_server, 3)
     blocked, partial, fine = members
     partial_bucket = partial.bucket(f"central-logs-{partial.account}")
     partial_trail = partial.trail("member-trail", partial_bucket)

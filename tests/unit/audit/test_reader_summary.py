@@ -3,7 +3,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ctguard.api import Report
 from ctguard.audit.calls import CallStore
@@ -17,7 +18,7 @@ from ctguard.values import Known
 
 
 def test_json_safe_answers() -> None:
-    answer = {"ResponseMetadata": {"RequestId": "x"}, "When": dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc),
+    answer = {"ResponseMetadata": {"RequestId": "x"}, "When": dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
               "Blob": b"\x00\x01", "List": ({"Day": dt.date(2026, 1, 2)},)}
     assert json_safe(answer) == {"When": "2026-01-02T03:04:05Z", "Blob": "AAE=", "List": [{"Day": "2026-01-02"}]}
 
