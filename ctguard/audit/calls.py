@@ -15,6 +15,7 @@ Calls to global services are recorded under the region the client used.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
@@ -50,15 +51,21 @@ _Key = tuple[str, str, str, str, str]
 
 
 class CallStore:
-    """Every call and answer of one audit, in the order they were recorded."""
+    """Every call and answer of one audit, in the order they were recorded.
+
+    Safe to fill from several threads: writes take a lock, and reads iterate over a copy.
+    """
 
     def __init__(self) -> None:
         self._calls: dict[_Key, CallResult] = {}
         self.meta: dict[str, Any] = {}
+        self._lock = threading.Lock()
 
     def record(self, account: str, region: str, service: str, operation: str,
                params: Mapping[str, Any] | None, result: CallResult) -> None:
-        self._calls[(account, region, service, operation, canonical_params(params))] = result
+        key = (account, region, service, operation, canonical_params(params))
+        with self._lock:
+            self._calls[key] = result
 
     def get(self, account: str, region: str | None, service: str, operation: str,
             params: Mapping[str, Any] | None = None) -> CallResult | None:
@@ -70,19 +77,23 @@ class CallStore:
         wanted = canonical_params(params)
         if region is not None:
             return self._calls.get((account, region, service, operation, wanted))
-        for (acc, _, svc, op, prm), result in self._calls.items():
+        for (acc, _, svc, op, prm), result in self._items():
             if acc == account and svc == service and op == operation and prm == wanted:
                 return result
         return None
 
+    def _items(self) -> list[tuple[_Key, CallResult]]:
+        with self._lock:
+            return list(self._calls.items())
+
     def calls(self) -> Iterator[tuple[_Key, CallResult]]:
-        return iter(self._calls.items())
+        return iter(self._items())
 
     def accounts(self) -> list[str]:
-        return sorted({key[0] for key in self._calls})
+        return sorted({key[0] for key, _ in self._items()})
 
     def regions(self, account: str, service: str | None = None) -> list[str]:
-        return sorted({k[1] for k in self._calls if k[0] == account and (service is None or k[2] == service)})
+        return sorted({k[1] for k, _ in self._items() if k[0] == account and (service is None or k[2] == service)})
 
     def __len__(self) -> int:
         return len(self._calls)
@@ -90,7 +101,7 @@ class CallStore:
     # --- serialisation -----------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
         calls = []
-        for (account, region, service, operation, params), result in self._calls.items():
+        for (account, region, service, operation, params), result in self._items():
             entry: dict[str, Any] = {"account": account, "region": region, "service": service,
                                      "operation": operation, "params": json.loads(params)}
             if result.error is not None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 COMMANDS: tuple[str, ...] = (
     "check",
     "rules",
-    "explain",
     "simulate",
+    "audit",
+    "rules",
+    "explain",
 )
