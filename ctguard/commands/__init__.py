@@ -8,7 +8,6 @@ from __future__ import annotations
 # Order is the order of ``ctguard --help``.
 COMMANDS: tuple[str, ...] = (
     "check",
-    "rules",
     "simulate",
     "audit",
     "rules",
