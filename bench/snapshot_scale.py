@@ -54,6 +54,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--accounts", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--json", metavar="FILE", help="also write the rows for bench/run")
     args = parser.parse_args()
     text = organization(args.accounts)
     data = json.loads(text)
@@ -71,6 +72,12 @@ def main() -> None:
     print(f"{args.accounts} accounts, {len(data['calls'])} calls, {len(text) / 1e6:.1f} MB")
     for name, seconds in rows:
         print(f"  {name:28} {seconds * 1000:8.1f} ms  {seconds / floor:6.1f}x json.loads")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from common import Row, write_rows
+
+    bench = f"offline snapshot check ({args.accounts} accounts, {len(text) / 1e6:.1f} MB)"
+    write_rows(args.json, [Row(bench, name, seconds, "s", "json.loads of the snapshot", floor, "", None)
+                           for name, seconds in rows[1:] if "replaced" not in name])
 
 
 if __name__ == "__main__":
