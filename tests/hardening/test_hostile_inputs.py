@@ -193,3 +193,83 @@ def test_cloudformation_with_wrong_types_everywhere(tmp_path: Path, capsys: pyte
     for f in mine:
         if f["resource"] == "Numbers" and f["rule_id"] == "CT102":
             assert f["status"] != "PASS", f
+
+
+# --- saved AWS inputs: snapshots and describe-trails output ----------------------------------
+CALL = {"account": "111122223333", "region": "us-east-1", "service": "cloudtrail", "operation": "DescribeTrails",
+        "params": {"includeShadowTrails": True}, "response": {"trailList": []}}
+
+
+def _snapshot(**changes: object) -> bytes:
+    doc: dict[str, object] = {"ctguard_snapshot": "1.0", "meta": {"created": "2026-11-22T10:00:00Z"}, "calls": [CALL]}
+    doc.update(changes)
+    return json.dumps(doc, indent=2).encode()
+
+
+def _call(**changes: object) -> dict[str, object]:
+    call = {**CALL, **changes}
+    return {k: v for k, v in call.items() if v is not None}
+
+
+WRONG_TRAIL = {"TrailARN": "arn:aws:cloudtrail:us-east-1:111122223333:trail/t", "Name": "t",
+               "HomeRegion": ["us-east-1"], "IsMultiRegionTrail": "yes", "S3BucketName": {"a": 1}}
+
+SAVED_AWS: dict[str, tuple[str, Callable[[], bytes], str]] = {
+    "snapshot version": ("version.json", lambda: _snapshot(ctguard_snapshot="2.0"), "unsupported snapshot version"),
+    "call without answer": ("noanswer.json", lambda: _snapshot(calls=[_call(response=None)]),
+                            "exactly one of response and error"),
+    "call with both": ("both.json", lambda: _snapshot(calls=[_call(error={"code": "AccessDenied"})]),
+                       "exactly one of them"),
+    "bad account id": ("account.json", lambda: _snapshot(calls=[_call(account="1111-2222-3333")]), "calls/0/account"),
+    "calls not a list": ("calls.json", lambda: _snapshot(calls={"0": CALL}), "calls"),
+    "truncated snapshot": ("cut.json", lambda: _snapshot()[:150], "cannot parse snapshot"),
+    "deep snapshot": ("deep.json", lambda: _snapshot()[:-3].replace(b'"trailList": []', b'"trailList": [], "x": '
+                                                                       + b'{"a":' * 5000 + b"1" + b"}" * 5000),
+                      "nested too deeply"),
+    "snapshot trail wrong types": ("trailtypes.json", lambda: _snapshot(calls=[_call(response={"trailList": [WRONG_TRAIL]})]),
+                                   "trailList[0].S3BucketName is an object, not a string"),
+    "snapshot response wrong shape": ("shape.json", lambda: _snapshot(calls=[
+        _call(response={"trailList": [{"TrailARN": WRONG_TRAIL["TrailARN"], "HomeRegion": "us-east-1"}]}),
+        _call(operation="ListTags", params={"ResourceIdList": [WRONG_TRAIL["TrailARN"]]},
+              response={"ResourceTagList": [{"ResourceId": WRONG_TRAIL["TrailARN"], "TagsList": 7}]})]),
+                                      "not shaped as aws returns it"),
+    "describe-trails wrong types": ("trails.json", lambda: json.dumps({"trailList": [WRONG_TRAIL]}).encode(),
+                                    "trailList[0].S3BucketName is an object, not a string"),
+    "describe-trails not a list": ("trails.json", lambda: b'{"trailList": {"Name": "t"}}',
+                                   "trailList is an object, not a list"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SAVED_AWS))
+def test_broken_saved_aws_input_is_reported_and_others_still_checked(case: str, tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    name, content, words = SAVED_AWS[case]
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / name).write_bytes(content())
+    start = time.perf_counter()
+    code, report, _ = _run(tmp_path, capsys)
+    assert time.perf_counter() - start < 30
+    assert code == 3
+    _assert_bad(report, name, words)
+
+
+def test_describe_trails_sidecar_of_the_wrong_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A per-trail file whose JSON has another shape than the CLI writes costs that input, with a message."""
+    trail = {"TrailARN": WRONG_TRAIL["TrailARN"], "Name": "t", "HomeRegion": "us-east-1"}
+    (tmp_path / "trails.json").write_text(json.dumps({"trailList": [trail]}))
+    (tmp_path / "trails.t.event-selectors.json").write_text(json.dumps({"EventSelectors": [7]}))
+    code, report, _ = _run(tmp_path, capsys)
+    assert code == 3
+    _assert_bad(report, "trails.json", "not shaped as the cli writes it")
+
+
+def test_huge_snapshot_is_refused_without_reading_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from ctguard.scan import MAX_SNAPSHOT_BYTES
+
+    huge = tmp_path / "org-snapshot.json"
+    with open(huge, "wb") as fh:  # sparse: over the snapshot limit on paper, nothing on disk
+        fh.write(_snapshot()[:-3])
+        fh.truncate(MAX_SNAPSHOT_BYTES + 1)
+    code, report, _ = _run(tmp_path, capsys)
+    assert code == 3
+    _assert_bad(report, "org-snapshot.json", "larger than")

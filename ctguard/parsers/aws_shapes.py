@@ -1,0 +1,45 @@
+"""Shape checks for saved AWS answers that ctguard reads (snapshots, describe-trails output).
+
+boto3 never returns a trail whose ``HomeRegion`` is a list, but a hand-edited or corrupted file
+can. Such a file must be refused with a message naming the problem, not mapped with a guess
+(``str(["x"])``) and never reported as a parser crash.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+_TRAIL_STRINGS = ("Name", "S3BucketName", "S3KeyPrefix", "HomeRegion", "TrailARN", "SnsTopicName",
+                  "SnsTopicARN", "KmsKeyId", "CloudWatchLogsLogGroupArn", "CloudWatchLogsRoleArn")
+_TRAIL_BOOLS = ("IncludeGlobalServiceEvents", "IsMultiRegionTrail", "LogFileValidationEnabled",
+                "HasCustomEventSelectors", "HasInsightSelectors", "IsOrganizationTrail")
+_JSON_TYPES = {str: "a string", bool: "a boolean", int: "a number", float: "a number", list: "a list",
+               dict: "an object", type(None): "null"}
+
+# What a mapper raises when an answer has another shape than the API's (a list where an object
+# belongs, a number where a string is split...).
+SHAPE_ERRORS = (TypeError, AttributeError, KeyError, ValueError, IndexError)
+
+
+def json_type(value: Any) -> str:
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def trail_list_problem(trails: Any) -> str | None:
+    """Why a DescribeTrails ``trailList`` is not one boto3 could have returned; None when it could."""
+    if not isinstance(trails, list):
+        return f"trailList is {json_type(trails)}, not a list"
+    for i, trail in enumerate(trails):
+        if not isinstance(trail, dict):
+            return f"trailList[{i}] is {json_type(trail)}, not an object"
+        if not isinstance(trail.get("TrailARN"), str) or not trail["TrailARN"].startswith("arn:"):
+            return f"trailList[{i}] has no TrailARN"
+        for key in _TRAIL_STRINGS:
+            if trail.get(key) is not None and not isinstance(trail[key], str):
+                return f"trailList[{i}].{key} is {json_type(trail[key])}, not a string"
+        for key in _TRAIL_BOOLS:
+            if trail.get(key) is not None and not isinstance(trail[key], bool):
+                return f"trailList[{i}].{key} is {json_type(trail[key])}, not a boolean"
+    return None
+
+
+__all__ = ["SHAPE_ERRORS", "json_type", "trail_list_problem"]
