@@ -70,10 +70,6 @@ def parse(path: str, text: str, context: ParseContext) -> list[ParsedInput]:
     except ValueError as exc:
         return [_unusable(path, f"cannot parse snapshot: {getattr(exc, 'msg', exc)}",
                           getattr(exc, "lineno", 1), getattr(exc, "colno", 1))]
-    version = data.get("ctguard_snapshot") if isinstance(data, dict) else None
-    if isinstance(version, str) and not version.startswith("1."):
-        return [_unusable(path, f"unsupported snapshot version {version!r} (this ctguard reads 1.x)",
-                          *_position(text, "ctguard_snapshot"))]
     problems = schema_errors(data)
     if problems:
         where, message = problems[0]

@@ -215,7 +215,7 @@ WRONG_TRAIL = {"TrailARN": "arn:aws:cloudtrail:us-east-1:111122223333:trail/t", 
                "HomeRegion": ["us-east-1"], "IsMultiRegionTrail": "yes", "S3BucketName": {"a": 1}}
 
 SAVED_AWS: dict[str, tuple[str, Callable[[], bytes], str]] = {
-    "snapshot version": ("version.json", lambda: _snapshot(ctguard_snapshot="2.0"), "unsupported snapshot version"),
+    "snapshot version": ("version.json", lambda: _snapshot(ctguard_snapshot="2.0"), "schema at ctguard_snapshot"),
     "call without answer": ("noanswer.json", lambda: _snapshot(calls=[_call(response=None)]),
                             "exactly one of response and error"),
     "call with both": ("both.json", lambda: _snapshot(calls=[_call(error={"code": "AccessDenied"})]),
@@ -273,3 +273,27 @@ def test_huge_snapshot_is_refused_without_reading_it(tmp_path: Path, capsys: pyt
     code, report, _ = _run(tmp_path, capsys)
     assert code == 3
     _assert_bad(report, "org-snapshot.json", "larger than")
+
+
+PLAN_SHAPES = {
+    "planned_values list": {"planned_values": [{"root_module": {}}]},
+    "root_module string": {"planned_values": {"root_module": "x"}},
+    "resources object": {"planned_values": {"root_module": {"resources": {"a": 1}, "child_modules": 3}}},
+    "resource type list": {"planned_values": {"root_module": {"resources": [{"type": ["aws_cloudtrail"], "address": "a"}]}}},
+    "changes wrong": {"resource_changes": [{"address": "a", "change": [1]}], "configuration": [1],
+                      "planned_values": {"root_module": {"resources": [{"type": "aws_cloudtrail", "address": "a",
+                                                                          "values": {"name": "t"}}]}}},
+    "configuration wrong": {"configuration": {"root_module": {"module_calls": [], "resources": {"x": 1}}},
+                            "planned_values": {"root_module": {"resources": [{"type": "aws_cloudtrail", "address": "a",
+                                                                                "values": {"name": "t"}}]}}},
+}
+
+
+@pytest.mark.parametrize("case", sorted(PLAN_SHAPES))
+def test_plan_of_the_wrong_shape_is_read_as_far_as_it_goes(case: str, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "plan.json").write_text(json.dumps({"format_version": "1.2", **PLAN_SHAPES[case]}))
+    code, report, _ = _run(tmp_path, capsys)
+    assert code in (0, 1)  # a shape the reader skips is not a crash
+    assert not report["unparsed"], report["unparsed"]
+    assert any(f["file"].endswith("good.yaml") for f in report["findings"])
