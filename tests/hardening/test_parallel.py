@@ -1,7 +1,7 @@
 """Parallel parsing (issue: hardening, item 4): the same report with any number of processes.
 
-A generated tree of about a hundred inputs (CloudFormation, Terraform modules, a plan, a broken
-template) is checked with one and with two parsing processes; a parser that raises or a worker
+A generated tree of about a hundred inputs (CloudFormation, Terraform modules, a plan, snapshots,
+describe-trails output, a broken template) is checked with one and with two parsing processes; a parser that raises or a worker
 that dies costs only its own input.
 """
 from __future__ import annotations
@@ -40,6 +40,7 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in ("cis_complete", "advanced_selectors", "insight_selectors"):
         shutil.copytree(REPO / "fixtures" / "terraform" / name, root / "tf" / name)
     shutil.copy(REPO / "fixtures" / "terraform" / "plan" / "plan.json", root / "plan.json")
+    shutil.copytree(REPO / "fixtures" / "aws", root / "aws")  # snapshots (one input per account), CLI output
     (root / "team3" / "broken.yaml").write_text("Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties: [\n")
     return root
 
