@@ -18,7 +18,8 @@ from ctguard.parsers.dispatch import Task, run_task
 
 log = logging.getLogger(__name__)
 
-CHUNKS_PER_WORKER = 4  # small enough to balance a slow Terraform module, large enough to amortize pickling
+# Terraform directories (the slowest tasks) all come last; small chunks keep the workers busy to the end.
+CHUNKS_PER_WORKER = 16
 
 
 def run(tasks: Sequence[Task], context: ParseContext, workers: int) -> Iterator[ParsedInput]:
