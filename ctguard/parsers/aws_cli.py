@@ -19,7 +19,7 @@ from ctguard.audit.calls import ApiError, CallResult, CallStore
 from ctguard.inputs import PARSE_ERROR, ParsedInput
 from ctguard.parsers.aws_api import build_inputs
 from ctguard.parsers.aws_reader import CallSpans, arn_account
-from ctguard.parsers.aws_shapes import SHAPE_ERRORS
+from ctguard.parsers.aws_shapes import SHAPE_ERRORS, response_problem
 from ctguard.parsers.aws_spans import json_spans
 from ctguard.parsers.aws_trails import DESCRIBE
 from ctguard.parsers.context import ParseContext
@@ -110,10 +110,10 @@ def _add_sidecars(store: CallStore, spans: CallSpans, path: str, account: str, t
             continue
         params = {param: [arn] if param == "ResourceIdList" else arn}
         spans.files[len(store)] = (file, ())
-        store.record(account, region, "cloudtrail", operation, params, _read_sidecar(file))
+        store.record(account, region, "cloudtrail", operation, params, _read_sidecar(file, operation))
 
 
-def _read_sidecar(file: str) -> CallResult:
+def _read_sidecar(file: str, operation: str) -> CallResult:
     try:
         with open(file, encoding="utf-8-sig") as fh:
             text = fh.read()
@@ -128,6 +128,9 @@ def _read_sidecar(file: str) -> CallResult:
         return CallResult(error=ApiError("SidecarInvalid", f"{file} is not JSON: {exc}"))
     if not isinstance(data, dict):
         return CallResult(error=ApiError("SidecarInvalid", f"{file} does not hold a JSON object"))
+    problem = response_problem(operation, data)
+    if problem:
+        return CallResult(error=ApiError("SidecarInvalid", f"{file}: {problem}"))
     return CallResult(response=data)
 
 

@@ -42,4 +42,54 @@ def trail_list_problem(trails: Any) -> str | None:
     return None
 
 
-__all__ = ["SHAPE_ERRORS", "json_type", "trail_list_problem"]
+_STRS = [str]
+_FIELD = {"Field": str, "Equals": _STRS, "StartsWith": _STRS, "EndsWith": _STRS, "NotEquals": _STRS,
+          "NotStartsWith": _STRS, "NotEndsWith": _STRS}
+# The CloudTrail answers the trail mapper reads, as boto3 returns them (only the keys ctguard reads;
+# a key that is missing or null is left to the mapper). A type is a Python type, [shape] a list of
+# shape, {key: shape} an object.
+RESPONSES: dict[str, Any] = {
+    "GetTrailStatus": {"IsLogging": bool, "LatestDeliveryError": str, "LatestNotificationError": str,
+                       "LatestCloudWatchLogsDeliveryError": str, "LatestDigestDeliveryError": str},
+    "GetEventSelectors": {
+        "EventSelectors": [{"ReadWriteType": str, "IncludeManagementEvents": bool,
+                            "ExcludeManagementEventSources": _STRS,
+                            "DataResources": [{"Type": str, "Values": _STRS}]}],
+        "AdvancedEventSelectors": [{"Name": str, "FieldSelectors": [_FIELD]}],
+    },
+    "GetInsightSelectors": {"InsightSelectors": [{"InsightType": str, "EventCategories": _STRS}]},
+    "ListTags": {"ResourceTagList": [{"ResourceId": str, "TagsList": [{"Key": str, "Value": str}]}]},
+}
+
+
+def response_problem(operation: str, response: Any) -> str | None:
+    """Why a CloudTrail ``operation``'s answer is not one boto3 could have returned; None when it could."""
+    shape = RESPONSES.get(operation)
+    return None if shape is None else _problem(response, shape, "")
+
+
+def _problem(value: Any, shape: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(shape, dict):
+        if not isinstance(value, dict):
+            return f"{where or 'the answer'} is {json_type(value)}, not an object"
+        for key, inner in shape.items():
+            found = _problem(value.get(key), inner, f"{where}.{key}" if where else key)
+            if found:
+                return found
+        return None
+    if isinstance(shape, list):
+        if not isinstance(value, list):
+            return f"{where} is {json_type(value)}, not a list"
+        for i, item in enumerate(value):
+            found = _problem(item, shape[0], f"{where}[{i}]")
+            if found:
+                return found
+        return None
+    if not isinstance(value, shape) or (shape is not bool and isinstance(value, bool)):
+        return f"{where} is {json_type(value)}, not {_JSON_TYPES[shape]}"
+    return None
+
+
+__all__ = ["RESPONSES", "SHAPE_ERRORS", "json_type", "response_problem", "trail_list_problem"]

@@ -14,7 +14,7 @@ from ctguard.audit.calls import CallStore, canonical_params
 from ctguard.inputs import PARSE_ERROR, ParsedInput
 from ctguard.parsers.aws_api import SNAPSHOT, build_inputs
 from ctguard.parsers.aws_reader import CallSpans
-from ctguard.parsers.aws_shapes import SHAPE_ERRORS, trail_list_problem
+from ctguard.parsers.aws_shapes import SHAPE_ERRORS, response_problem, trail_list_problem
 from ctguard.parsers.aws_spans import json_spans
 from ctguard.parsers.context import ParseContext
 
@@ -83,6 +83,7 @@ def parse(path: str, text: str, context: ParseContext) -> list[ParsedInput]:
         line, column = _position(text, where)
         return [_unusable(path, f"snapshot call {where} is not a DescribeTrails answer AWS gives: {message}",
                           line, column)]
+    _refuse_malformed(data["calls"])
     store = CallStore.from_json(data)
     spans = _spans(path, text)
     if len(store) != len(data["calls"]):
@@ -104,6 +105,17 @@ def _trail_list_problem(calls: list[dict[str, Any]]) -> tuple[str, str] | None:
             if problem:
                 return f"calls/{i}/response/trailList", problem
     return None
+
+
+def _refuse_malformed(calls: list[dict[str, Any]]) -> None:
+    """A CloudTrail answer boto3 could not have given counts as a failed call: its values are Unknown, with why."""
+    for i, call in enumerate(calls):
+        if call["service"] != "cloudtrail" or "response" not in call:
+            continue
+        problem = response_problem(call["operation"], call["response"])
+        if problem:
+            del call["response"]
+            call["error"] = {"code": "MalformedResponse", "message": f"calls/{i}/response: {problem}"}
 
 
 def _spans(path: str, text: str) -> CallSpans:

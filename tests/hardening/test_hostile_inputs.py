@@ -211,6 +211,7 @@ def _call(**changes: object) -> dict[str, object]:
     return {k: v for k, v in call.items() if v is not None}
 
 
+GROUP = "arn:aws:logs:us-east-1:111122223333:log-group:trail"
 WRONG_TRAIL = {"TrailARN": "arn:aws:cloudtrail:us-east-1:111122223333:trail/t", "Name": "t",
                "HomeRegion": ["us-east-1"], "IsMultiRegionTrail": "yes", "S3BucketName": {"a": 1}}
 
@@ -229,9 +230,10 @@ SAVED_AWS: dict[str, tuple[str, Callable[[], bytes], str]] = {
     "snapshot trail wrong types": ("trailtypes.json", lambda: _snapshot(calls=[_call(response={"trailList": [WRONG_TRAIL]})]),
                                    "trailList[0].S3BucketName is an object, not a string"),
     "snapshot response wrong shape": ("shape.json", lambda: _snapshot(calls=[
-        _call(response={"trailList": [{"TrailARN": WRONG_TRAIL["TrailARN"], "HomeRegion": "us-east-1"}]}),
-        _call(operation="ListTags", params={"ResourceIdList": [WRONG_TRAIL["TrailARN"]]},
-              response={"ResourceTagList": [{"ResourceId": WRONG_TRAIL["TrailARN"], "TagsList": 7}]})]),
+        _call(response={"trailList": [{"TrailARN": WRONG_TRAIL["TrailARN"], "HomeRegion": "us-east-1",
+                                       "CloudWatchLogsLogGroupArn": GROUP + ":*"}]}),
+        _call(service="logs", operation="DescribeLogGroups", params={"logGroupNamePrefix": "trail"},
+              response={"logGroups": 7})]),
                                       "not shaped as aws returns it"),
     "describe-trails wrong types": ("trails.json", lambda: json.dumps({"trailList": [WRONG_TRAIL]}).encode(),
                                     "trailList[0].S3BucketName is an object, not a string"),
@@ -254,13 +256,27 @@ def test_broken_saved_aws_input_is_reported_and_others_still_checked(case: str, 
 
 
 def test_describe_trails_sidecar_of_the_wrong_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """A per-trail file whose JSON has another shape than the CLI writes costs that input, with a message."""
+    """A per-trail file of another shape than the CLI writes: what it would say is UNKNOWN, naming file and problem."""
     trail = {"TrailARN": WRONG_TRAIL["TrailARN"], "Name": "t", "HomeRegion": "us-east-1"}
     (tmp_path / "trails.json").write_text(json.dumps({"trailList": [trail]}))
     (tmp_path / "trails.t.event-selectors.json").write_text(json.dumps({"EventSelectors": [7]}))
     code, report, _ = _run(tmp_path, capsys)
-    assert code == 3
-    _assert_bad(report, "trails.json", "not shaped as the cli writes it")
+    assert code == 1 and not report["unparsed"]
+    [ct302] = [f for f in report["findings"] if f["rule_id"] == "CT302" and "trail t'" in f["message"]]
+    assert ct302["status"] == "UNKNOWN"
+    assert "trails.t.event-selectors.json: EventSelectors[0] is a number, not an object" in ct302["message"]
+
+
+def test_snapshot_trail_answer_of_the_wrong_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A CloudTrail answer boto3 could not have given counts as a failed call: UNKNOWN with where and why."""
+    calls = [_call(response={"trailList": [{"TrailARN": WRONG_TRAIL["TrailARN"], "HomeRegion": "us-east-1"}]}),
+             _call(operation="GetTrailStatus", params={"Name": WRONG_TRAIL["TrailARN"]}, response={"IsLogging": "yes"})]
+    (tmp_path / "snapshot.json").write_text(_snapshot(calls=calls).decode())
+    code, report, _ = _run(tmp_path, capsys)
+    assert code == 1 and not report["unparsed"]
+    [ct102] = [f for f in report["findings"] if f["rule_id"] == "CT102" and f["file"].endswith("snapshot.json")]
+    assert ct102["status"] == "UNKNOWN"  # is it logging?
+    assert "calls/1/response: IsLogging is a string, not a boolean" in ct102["message"]
 
 
 def test_huge_snapshot_is_refused_without_reading_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
