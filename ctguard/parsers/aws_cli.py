@@ -128,7 +128,7 @@ def _read_sidecar(file: str, operation: str) -> CallResult:
         return CallResult(error=ApiError("SidecarInvalid", f"{file} is not JSON: {exc}"))
     if not isinstance(data, dict):
         return CallResult(error=ApiError("SidecarInvalid", f"{file} does not hold a JSON object"))
-    problem = response_problem(operation, data)
+    problem = response_problem("cloudtrail", operation, data)
     if problem:
         return CallResult(error=ApiError("SidecarInvalid", f"{file}: {problem}"))
     return CallResult(response=data)

@@ -45,26 +45,40 @@ def trail_list_problem(trails: Any) -> str | None:
 _STRS = [str]
 _FIELD = {"Field": str, "Equals": _STRS, "StartsWith": _STRS, "EndsWith": _STRS, "NotEquals": _STRS,
           "NotStartsWith": _STRS, "NotEndsWith": _STRS}
-# The CloudTrail answers the trail mapper reads, as boto3 returns them (only the keys ctguard reads;
+# The answers the trail and bucket mappers read, as boto3 returns them (only the keys ctguard reads;
 # a key that is missing or null is left to the mapper). A type is a Python type, [shape] a list of
 # shape, {key: shape} an object.
-RESPONSES: dict[str, Any] = {
-    "GetTrailStatus": {"IsLogging": bool, "LatestDeliveryError": str, "LatestNotificationError": str,
-                       "LatestCloudWatchLogsDeliveryError": str, "LatestDigestDeliveryError": str},
-    "GetEventSelectors": {
+_PAB = {"PublicAccessBlockConfiguration": {"BlockPublicAcls": bool, "IgnorePublicAcls": bool,
+                                           "BlockPublicPolicy": bool, "RestrictPublicBuckets": bool}}
+RESPONSES: dict[tuple[str, str], Any] = {
+    ("cloudtrail", "GetTrailStatus"): {"IsLogging": bool, "LatestDeliveryError": str, "LatestNotificationError": str,
+                                       "LatestCloudWatchLogsDeliveryError": str, "LatestDigestDeliveryError": str},
+    ("cloudtrail", "GetEventSelectors"): {
         "EventSelectors": [{"ReadWriteType": str, "IncludeManagementEvents": bool,
                             "ExcludeManagementEventSources": _STRS,
                             "DataResources": [{"Type": str, "Values": _STRS}]}],
         "AdvancedEventSelectors": [{"Name": str, "FieldSelectors": [_FIELD]}],
     },
-    "GetInsightSelectors": {"InsightSelectors": [{"InsightType": str, "EventCategories": _STRS}]},
-    "ListTags": {"ResourceTagList": [{"ResourceId": str, "TagsList": [{"Key": str, "Value": str}]}]},
+    ("cloudtrail", "GetInsightSelectors"): {"InsightSelectors": [{"InsightType": str, "EventCategories": _STRS}]},
+    ("cloudtrail", "ListTags"): {"ResourceTagList": [{"ResourceId": str, "TagsList": [{"Key": str, "Value": str}]}]},
+    ("s3", "GetBucketLogging"): {"LoggingEnabled": {"TargetBucket": str, "TargetPrefix": str}},
+    ("s3", "GetBucketVersioning"): {"Status": str, "MFADelete": str},
+    ("s3", "GetPublicAccessBlock"): _PAB,
+    ("s3control", "GetPublicAccessBlock"): _PAB,
+    ("s3", "GetBucketAcl"): {"Grants": [{"Grantee": {"URI": str}, "Permission": str}]},
+    ("s3", "GetBucketLifecycleConfiguration"): {"Rules": [{
+        "Status": str, "Prefix": str, "Filter": {"Prefix": str}, "Expiration": {"Days": int},
+        "NoncurrentVersionExpiration": {"NoncurrentDays": int}}]},
+    ("s3", "GetObjectLockConfiguration"): {"ObjectLockConfiguration": {
+        "ObjectLockEnabled": str, "Rule": {"DefaultRetention": {"Mode": str, "Days": int, "Years": int}}}},
+    ("s3", "GetBucketEncryption"): {"ServerSideEncryptionConfiguration": {"Rules": [
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": str, "KMSMasterKeyID": str}}]}},
 }
 
 
-def response_problem(operation: str, response: Any) -> str | None:
-    """Why a CloudTrail ``operation``'s answer is not one boto3 could have returned; None when it could."""
-    shape = RESPONSES.get(operation)
+def response_problem(service: str, operation: str, response: Any) -> str | None:
+    """Why an answer is not one boto3 could have returned; None when it could (or is not described here)."""
+    shape = RESPONSES.get((service, operation))
     return None if shape is None else _problem(response, shape, "")
 
 

@@ -108,11 +108,11 @@ def _trail_list_problem(calls: list[dict[str, Any]]) -> tuple[str, str] | None:
 
 
 def _refuse_malformed(calls: list[dict[str, Any]]) -> None:
-    """A CloudTrail answer boto3 could not have given counts as a failed call: its values are Unknown, with why."""
+    """An answer boto3 could not have given counts as a failed call: its values are Unknown, with why."""
     for i, call in enumerate(calls):
-        if call["service"] != "cloudtrail" or "response" not in call:
+        if "response" not in call:
             continue
-        problem = response_problem(call["operation"], call["response"])
+        problem = response_problem(call["service"], call["operation"], call["response"])
         if problem:
             del call["response"]
             call["error"] = {"code": "MalformedResponse", "message": f"calls/{i}/response: {problem}"}

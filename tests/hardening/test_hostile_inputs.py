@@ -313,3 +313,18 @@ def test_plan_of_the_wrong_shape_is_read_as_far_as_it_goes(case: str, tmp_path: 
     assert code in (0, 1)  # a shape the reader skips is not a crash
     assert not report["unparsed"], report["unparsed"]
     assert any(f["file"].endswith("good.yaml") for f in report["findings"])
+
+
+def test_snapshot_bucket_answer_of_the_wrong_shape_is_unknown_not_a_policy_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by the long fuzz run: an access-log target bucket given as a number made CT405 raise."""
+    doc = json.loads((Path(__file__).resolve().parents[2] / "fixtures" / "aws" / "snapshot-single-account.json").read_text())
+    [logging] = [c for c in doc["calls"] if c["operation"] == "GetBucketLogging" and "response" in c][:1]
+    logging["response"] = {"LoggingEnabled": {"TargetBucket": 7, "TargetPrefix": "x/"}}
+    (tmp_path / "snapshot.json").write_text(json.dumps(doc))
+    code, report, _ = _run(tmp_path, capsys, "--account", "111122223333")
+    assert code == 1 and not report["unparsed"]
+    assert not [f for f in report["findings"] if f["status"] == "ERROR"]
+    ct405 = [f for f in report["findings"] if f["rule_id"] == "CT405" and f["file"].endswith("snapshot.json")]
+    assert ct405 and all(f["status"] == "UNKNOWN" for f in ct405), ct405
+    assert "LoggingEnabled.TargetBucket is a number, not a string" in ct405[0]["message"]
