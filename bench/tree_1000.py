@@ -201,6 +201,10 @@ def main() -> None:
         subprocess.run(ctguard, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO, check=False)  # warm
         base, code = timed(ctguard, args.runs, REPO)
         rows = [("ctguard check", base, code)]
+        # Parallel parsing (issue 9, item 4): the default (--jobs auto) against one process.
+        rows.append(("ctguard check --jobs 1", *timed(ctguard + ["--jobs", "1"], args.runs, REPO)))
+        rows.append((f"ctguard check --jobs {os.cpu_count()}", *timed(ctguard + ["--jobs", str(os.cpu_count())],
+                                                                     args.runs, REPO)))
         checkov = None if args.no_checkov else find_checkov()
         if checkov:
             common = [checkov, "-d", str(tree), "--framework", "terraform", "cloudformation", "--quiet", "--compact"]

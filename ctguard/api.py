@@ -53,17 +53,20 @@ def check(
     context: ParseContext | None = None,
     policies: list[Policy] | None = None,
     gate: Gate | None = None,
+    jobs: int | None = None,
 ) -> Report:
     """Check files and directories; see the README for the meaning of each finding field.
 
     ``gate`` carries skips, ``--only``, severity overrides and a baseline (``ctguard.suppress.Gate``);
     skips written in the inputs (inline comments, CloudFormation Metadata) always apply.
+    ``jobs``: processes that parse inputs; None ("auto") uses every CPU on large scans only.
+    The report is the same for every value.
     """
     settings = settings or Settings()
     context = context or ParseContext()
     if policies is None:
         policies = load_policies(tuple(policy_dirs))
-    return evaluate(load_inputs([os.fspath(p) for p in paths], context), policies, settings, gate)
+    return evaluate(load_inputs([os.fspath(p) for p in paths], context, jobs), policies, settings, gate)
 
 
 def evaluate(inputs: Iterable[ParsedInput], policies: list[Policy], settings: Settings | None = None,
@@ -84,11 +87,11 @@ def evaluate(inputs: Iterable[ParsedInput], policies: list[Policy], settings: Se
     return report
 
 
-def load_inputs(paths: list[str], context: ParseContext) -> Iterable[ParsedInput]:
+def load_inputs(paths: list[str], context: ParseContext, jobs: int | None = None) -> Iterable[ParsedInput]:
     """Parse every CloudTrail-related input below ``paths``; unreadable ones come back with CT001."""
     from ctguard.parsers import dispatch
 
-    yield from dispatch.parse_paths(paths, context)
+    yield from dispatch.parse_paths(paths, context, jobs)
 
 
 __all__ = ["Finding", "Gate", "Report", "Settings", "Severity", "Status", "check", "evaluate", "load_inputs"]

@@ -62,6 +62,13 @@ def _positive(v: Any) -> int | None:
     return v if isinstance(v, int) and not isinstance(v, bool) and v >= 1 else None
 
 
+def jobs_value(v: Any) -> int | str | None:
+    """``auto`` or a number of processes (also used by ``--jobs``)."""
+    if isinstance(v, str) and v.strip().lower() == "auto":
+        return "auto"
+    return _positive(v)
+
+
 def _severity(v: Any) -> str | None:
     from ctguard.findings import Severity
 
@@ -111,6 +118,7 @@ KEYS: dict[str, tuple[Callable[[Any], Any], str, str]] = {
     "only": (_str_list, "a rule id or a list of them", ""),
     "baseline": (_str, "a baseline file", "path"),
     "severity": (_severity_map, "a mapping of rule id to severity, e.g. {CT108: low}", ""),
+    "jobs": (jobs_value, "auto or a number of processes (1 parses everything in one process)", ""),
 }
 
 

@@ -38,6 +38,10 @@ class Unknown:
 class Absent:
     """The input does not set the value: the AWS default applies."""
 
+    def __reduce__(self) -> str:
+        # Parsed inputs cross process boundaries (parallel parsing); ``is ABSENT`` must still hold.
+        return "ABSENT"
+
 
 ABSENT = Absent()
 

@@ -14,7 +14,7 @@ from ctguard.exitcodes import EXIT_INPUT, EXIT_OK, EXIT_USAGE
 DEFAULTS: dict[str, Any] = {
     "format": ["text"], "output": [], "fail_on": "low", "strict": False, "policies": [], "show_passed": False,
     "account": None, "region": None, "var_file": [], "retention_days": 365, "skip": [], "only": [],
-    "baseline": None, "severity": {},
+    "baseline": None, "severity": {}, "jobs": "auto",
 }
 
 
@@ -50,9 +50,28 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     check.add_argument("--baseline", metavar="FILE", help="findings listed in FILE are reported as suppressed")
     check.add_argument("--create-baseline", metavar="FILE",
                        help="write the current findings to FILE as a baseline and exit 0 (3 if an input is unreadable)")
+    check.add_argument("--jobs", "-j", metavar="N", type=_jobs_arg,
+                       help="processes that parse inputs: a number, or auto (default: every CPU, "
+                            "on scans of 64 inputs or more)")
     check.add_argument("--config", metavar="FILE", help="configuration file (default: discover .ctguard.yaml "
                                                          "or pyproject.toml [tool.ctguard] upwards)")
     check.add_argument("--no-config", action="store_true", help="ignore configuration files")
+
+
+def _jobs_arg(text: str) -> str | int:
+    from ctguard.config import jobs_value
+
+    value = jobs_value(_int_or_text(text))
+    if value is None:
+        raise argparse.ArgumentTypeError(f"expected a number of processes (1 or more) or auto, not {text!r}")
+    return value
+
+
+def _int_or_text(text: str) -> int | str:
+    try:
+        return int(text)
+    except ValueError:
+        return text
 
 
 class UsageError(Exception):
@@ -75,7 +94,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     from ctguard import api
 
-    report = api.check(args.paths, policy_dirs=options["policies"], settings=settings, context=context, gate=gate)
+    jobs = None if options["jobs"] == "auto" else options["jobs"]
+    report = api.check(args.paths, policy_dirs=options["policies"], settings=settings, context=context, gate=gate,
+                       jobs=jobs)
     if not _write(report, plan, options):
         return EXIT_USAGE
     for warning in report.warnings:
@@ -101,6 +122,7 @@ def _merge(args: argparse.Namespace, conf: Any) -> dict[str, Any]:
         "policies": args.policies, "show_passed": args.show_passed, "account": args.account,
         "region": args.region, "var_file": args.var_file, "retention_days": args.retention_days,
         "only": args.only, "baseline": args.baseline, "severity": _severity_args(args.severity or []),
+        "jobs": args.jobs,
     }
     merged: dict[str, Any] = {}
     for key, default in DEFAULTS.items():

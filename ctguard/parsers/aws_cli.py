@@ -19,6 +19,7 @@ from ctguard.audit.calls import ApiError, CallResult, CallStore
 from ctguard.inputs import PARSE_ERROR, ParsedInput
 from ctguard.parsers.aws_api import build_inputs
 from ctguard.parsers.aws_reader import CallSpans, arn_account
+from ctguard.parsers.aws_shapes import SHAPE_ERRORS, response_problem
 from ctguard.parsers.aws_spans import json_spans
 from ctguard.parsers.aws_trails import DESCRIBE
 from ctguard.parsers.context import ParseContext
@@ -55,8 +56,12 @@ def parse(path: str, text: str, context: ParseContext) -> list[ParsedInput] | No
     spans = CallSpans(path, _main_spans(text))
     for trail in trails:
         _add_sidecars(store, spans, path, account, trail)
-    inputs = build_inputs(store, path, kind=KIND, spans=spans,
-                          no_time="CLI outputs do not record when they were taken; save a snapshot with ctguard audit")
+    try:
+        inputs = build_inputs(store, path, kind=KIND, spans=spans,
+                              no_time="CLI outputs do not record when they were taken; save a snapshot with ctguard audit")
+    except SHAPE_ERRORS as exc:
+        return [_unusable(path, f"an AWS answer in {path} or its per-trail files is not shaped as the CLI "
+                          f"writes it ({type(exc).__name__}: {exc}); not checked")]
     for parsed in inputs:
         for model in parsed.variants:
             model.audited_regions = Unknown("describe-trails output does not say which regions were read")
@@ -69,14 +74,9 @@ def parse(path: str, text: str, context: ParseContext) -> list[ParsedInput] | No
 
 
 def _shape_problem(trails: Any) -> str | None:
-    if not isinstance(trails, list):
-        return "trailList is not a list"
-    for i, trail in enumerate(trails):
-        if not isinstance(trail, dict):
-            return f"trailList[{i}] is not an object"
-        if not isinstance(trail.get("TrailARN"), str) or not str(trail["TrailARN"]).startswith("arn:"):
-            return f"trailList[{i}] has no TrailARN"
-    return None
+    from ctguard.parsers.aws_shapes import trail_list_problem
+
+    return trail_list_problem(trails)
 
 
 def _account(trails: list[Mapping[str, Any]], context: ParseContext) -> tuple[str, bool]:
@@ -110,10 +110,10 @@ def _add_sidecars(store: CallStore, spans: CallSpans, path: str, account: str, t
             continue
         params = {param: [arn] if param == "ResourceIdList" else arn}
         spans.files[len(store)] = (file, ())
-        store.record(account, region, "cloudtrail", operation, params, _read_sidecar(file))
+        store.record(account, region, "cloudtrail", operation, params, _read_sidecar(file, operation))
 
 
-def _read_sidecar(file: str) -> CallResult:
+def _read_sidecar(file: str, operation: str) -> CallResult:
     try:
         with open(file, encoding="utf-8-sig") as fh:
             text = fh.read()
@@ -128,6 +128,9 @@ def _read_sidecar(file: str) -> CallResult:
         return CallResult(error=ApiError("SidecarInvalid", f"{file} is not JSON: {exc}"))
     if not isinstance(data, dict):
         return CallResult(error=ApiError("SidecarInvalid", f"{file} does not hold a JSON object"))
+    problem = response_problem("cloudtrail", operation, data)
+    if problem:
+        return CallResult(error=ApiError("SidecarInvalid", f"{file}: {problem}"))
     return CallResult(response=data)
 
 

@@ -14,6 +14,7 @@ from ctguard.audit.calls import CallStore, canonical_params
 from ctguard.inputs import PARSE_ERROR, ParsedInput
 from ctguard.parsers.aws_api import SNAPSHOT, build_inputs
 from ctguard.parsers.aws_reader import CallSpans
+from ctguard.parsers.aws_shapes import SHAPE_ERRORS, response_problem, trail_list_problem
 from ctguard.parsers.aws_spans import json_spans
 from ctguard.parsers.context import ParseContext
 
@@ -76,14 +77,45 @@ def parse(path: str, text: str, context: ParseContext) -> list[ParsedInput]:
         line, column = _position(text, where)
         return [_unusable(path, f"snapshot does not follow the snapshot schema at {where}: {message}{more}",
                           line, column)]
+    bad_trails = _trail_list_problem(data["calls"])
+    if bad_trails:
+        where, message = bad_trails
+        line, column = _position(text, where)
+        return [_unusable(path, f"snapshot call {where} is not a DescribeTrails answer AWS gives: {message}",
+                          line, column)]
+    _refuse_malformed(data["calls"])
     store = CallStore.from_json(data)
     spans = _spans(path, text)
     if len(store) != len(data["calls"]):
         spans.order = _first_positions(data["calls"])
-    inputs = build_inputs(store, path, kind=SNAPSHOT, spans=spans)
+    try:
+        inputs = build_inputs(store, path, kind=SNAPSHOT, spans=spans)
+    except SHAPE_ERRORS as exc:
+        return [_unusable(path, f"a response in the snapshot is not shaped as AWS returns it "
+                          f"({type(exc).__name__}: {exc}); not checked")]
     if not inputs:  # a valid snapshot without calls still is an input, with nothing in it
         inputs = [ParsedInput(path, SNAPSHOT)]
     return inputs
+
+
+def _trail_list_problem(calls: list[dict[str, Any]]) -> tuple[str, str] | None:
+    for i, call in enumerate(calls):
+        if call["operation"] == "DescribeTrails" and isinstance(call.get("response"), dict):
+            problem = trail_list_problem(call["response"].get("trailList", []))
+            if problem:
+                return f"calls/{i}/response/trailList", problem
+    return None
+
+
+def _refuse_malformed(calls: list[dict[str, Any]]) -> None:
+    """An answer boto3 could not have given counts as a failed call: its values are Unknown, with why."""
+    for i, call in enumerate(calls):
+        if "response" not in call:
+            continue
+        problem = response_problem(call["service"], call["operation"], call["response"])
+        if problem:
+            del call["response"]
+            call["error"] = {"code": "MalformedResponse", "message": f"calls/{i}/response: {problem}"}
 
 
 def _spans(path: str, text: str) -> CallSpans:

@@ -17,7 +17,33 @@ from ctguard.parsers.context import ParseContext
 log = logging.getLogger(__name__)
 
 
-def parse_paths(paths: list[str], context: ParseContext) -> Iterator[ParsedInput]:
+# A scan with fewer parse tasks than this is parsed in this process: starting workers costs more
+# than it saves, and a pre-commit run on one template must not import multiprocessing at all.
+PARALLEL_MIN_TASKS = 64
+
+# A task is a file to parse ("file", path, size), a Terraform directory ("terraform", dir) or an
+# input that is already known to be unusable.
+Task = tuple[str, str, int] | ParsedInput
+
+
+def parse_paths(paths: list[str], context: ParseContext, jobs: int | None = None) -> Iterator[ParsedInput]:
+    """Every input below ``paths``, in walk order (files, then Terraform directories).
+
+    ``jobs``: worker processes; None picks one per CPU when the scan is large enough to gain from
+    it, 1 parses everything here. The order of the inputs never depends on it.
+    """
+    tasks = list(_tasks(paths))
+    workers = _workers(jobs, sum(1 for t in tasks if not isinstance(t, ParsedInput)))
+    if workers > 1:
+        from ctguard.parsers import parallel
+
+        yield from parallel.run(tasks, context, workers)
+        return
+    for task in tasks:
+        yield from run_task(task, context)
+
+
+def _tasks(paths: list[str]) -> Iterator[Task]:
     tf_dirs: dict[str, None] = {}  # ordered set
     for path, problem in scan.walk(paths):
         if problem is not None:
@@ -32,21 +58,44 @@ def parse_paths(paths: list[str], context: ParseContext) -> Iterator[ParsedInput
         if suffix == ".tf" or path.lower().endswith(".tf.json"):
             tf_dirs.setdefault(os.path.dirname(path) or ".", None)
             continue
-        if suffix not in scan.TEMPLATE_SUFFIXES:
-            continue
-        parsed = _guarded(path, lambda: _parse_file(path, size, context))
-        if isinstance(parsed, list):  # a snapshot holds one input per account
-            yield from parsed
-        elif parsed is not None:
-            yield parsed
+        if suffix in scan.TEMPLATE_SUFFIXES:
+            yield ("file", path, size)
     called = _called_modules(list(tf_dirs))
     for directory in tf_dirs:
-        if os.path.realpath(directory) in called:
-            continue  # judged through its caller, with the caller's inputs
+        if os.path.realpath(directory) not in called:  # else judged through its caller
+            yield ("terraform", directory, 0)
+
+
+def _workers(jobs: int | None, count: int) -> int:
+    if jobs == 1 or count < 2:
+        return 1
+    if jobs is None:
+        if count < PARALLEL_MIN_TASKS:
+            return 1
         try:
-            yield from _parse_terraform(directory, context)
+            cpus = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            cpus = os.cpu_count() or 1
+        return min(cpus, count)
+    return min(jobs, count)
+
+
+def run_task(task: Task, context: ParseContext) -> list[ParsedInput]:
+    """Parse one task; whatever happens, the result names the input (CT001 when it could not be read)."""
+    if isinstance(task, ParsedInput):
+        return [task]
+    what, path, size = task
+    if what == "terraform":
+        try:
+            return list(_parse_terraform(path, context))
+        except RecursionError:
+            return [_unusable(path, "unknown", f"{path} is nested too deeply to read")]
         except Exception as exc:  # noqa: BLE001 - see _guarded
-            yield _internal_error(directory, exc)
+            return [_internal_error(path, exc)]
+    parsed = _guarded(path, lambda: _parse_file(path, size, context))
+    if isinstance(parsed, list):  # a snapshot holds one input per account
+        return parsed
+    return [] if parsed is None else [parsed]
 
 
 _MODULE_SOURCE = re.compile(r'(?:\bsource\s*=|"source"\s*:)\s*"(\.\.?/[^"]*)"')

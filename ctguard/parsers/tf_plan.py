@@ -114,13 +114,17 @@ def parse_plan(path: str, text: str, context: ParseContext) -> ParsedInput:
         line, column = loaded.spans.get(("format_version",), (1, 1))
         result.problem(PARSE_ERROR, f"unsupported plan format_version {version!r} (ctguard reads 1.x)", line, column)
         return result
-    changes = {c.get("address"): c.get("change") or {} for c in doc.get("resource_changes") or [] if isinstance(c, dict)}
-    config = _Config(doc.get("configuration") or {})
+    # A plan that breaks the documented shape (a list where an object belongs...) is read as far
+    # as it goes: a part of the wrong type counts as missing, never as an error.
+    changes = {c.get("address"): _dict(c.get("change")) for c in _list(doc.get("resource_changes"))
+               if isinstance(c, dict) and isinstance(c.get("address"), str)}
+    config = _Config(_dict(doc.get("configuration")))
     assembler = Assembler(context, sm)
-    root = (doc.get("planned_values") or {}).get("root_module") or {}
+    root = _dict(_dict(doc.get("planned_values")).get("root_module"))
     for resource, base in _resources(root, ("planned_values", "root_module")):
         rtype, address = resource.get("type"), resource.get("address")
-        if resource.get("mode", "managed") != "managed" or rtype not in RELATED_TYPES or not isinstance(address, str):
+        if resource.get("mode", "managed") != "managed" or not isinstance(rtype, str) or rtype not in RELATED_TYPES \
+                or not isinstance(address, str):
             continue
         change = changes.get(address, {})
         unknown = change.get("after_unknown") or {}
@@ -133,11 +137,19 @@ def parse_plan(path: str, text: str, context: ParseContext) -> ParsedInput:
     return result
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _resources(module: dict[str, Any], path: tuple[Any, ...]) -> Iterator[tuple[dict[str, Any], tuple[Any, ...]]]:
-    for i, resource in enumerate(module.get("resources") or []):
+    for i, resource in enumerate(_list(module.get("resources"))):
         if isinstance(resource, dict):
             yield resource, path + ("resources", i)
-    for i, child in enumerate(module.get("child_modules") or []):
+    for i, child in enumerate(_list(module.get("child_modules"))):
         if isinstance(child, dict):
             yield from _resources(child, path + ("child_modules", i))
 
@@ -148,34 +160,34 @@ class _Config:
     def __init__(self, configuration: dict[str, Any]) -> None:
         # module prefix ("" or "module.a.") -> (module config, caller prefix, call name)
         self.modules: dict[str, tuple[dict[str, Any], str | None, str | None]] = {}
-        self._walk(configuration.get("root_module") or {}, "", None, None)
+        self._walk(_dict(configuration.get("root_module")), "", None, None)
 
     def _walk(self, module: dict[str, Any], prefix: str, parent: str | None, call: str | None) -> None:
         self.modules[prefix] = (module, parent, call)
-        for name, spec in (module.get("module_calls") or {}).items():
+        for name, spec in _dict(module.get("module_calls")).items():
             if isinstance(spec, dict):
-                self._walk(spec.get("module") or {}, f"{prefix}module.{name}.", prefix, name)
+                self._walk(_dict(spec.get("module")), f"{prefix}module.{name}.", prefix, name)
 
     def refs(self, address: str) -> tuple[dict[str, list[Ref]], frozenset[str] | None]:
         """References per argument, and the arguments configured (None: no configuration)."""
         prefix, local = _split(address)
         module = self.modules.get(prefix, ({}, None, None))[0]
-        for resource in module.get("resources") or []:
+        for resource in _list(module.get("resources")):
             if isinstance(resource, dict) and resource.get("address") == local:
-                exprs = resource.get("expressions") or {}
+                exprs = _dict(resource.get("expressions"))
                 refs = {arg: self._resolve(expr, prefix, 0) for arg, expr in exprs.items() if isinstance(expr, dict)}
                 return refs, frozenset(exprs)
         return {}, None
 
     def _resolve(self, expr: dict[str, Any], prefix: str, depth: int) -> list[Ref]:
         out: list[Ref] = []
-        for text in expr.get("references") or []:
+        for text in _list(expr.get("references")):
             if not isinstance(text, str):
                 continue
             if text.startswith("var.") and depth < 8:
                 module, parent, call = self.modules.get(prefix, ({}, None, None))
                 caller = self.modules.get(parent, ({}, None, None))[0] if parent is not None else {}
-                spec = ((caller.get("module_calls") or {}).get(call) or {}).get("expressions", {}).get(text[4:].split(".")[0])
+                spec = _dict(_dict(_dict(caller.get("module_calls")).get(call)).get("expressions")).get(text[4:].split(".")[0])
                 if isinstance(spec, dict) and parent is not None:
                     out.extend(self._resolve(spec, parent, depth + 1))
                 continue

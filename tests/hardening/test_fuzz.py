@@ -1,7 +1,7 @@
 """Fuzzing (issue: hardening, item 2): mutated inputs never crash, hang, or pass unread.
 
 Valid inputs of every kind (CloudFormation JSON/YAML, Terraform modules, plan JSON,
-CloudTrail records) are mutated structurally (drop, duplicate, retype and reorder keys) and
+snapshots, describe-trails output with its sidecars, CloudTrail records) are mutated structurally (drop, duplicate, retype and reorder keys) and
 textually (truncate, inject unicode). For every mutant ctguard must:
 
 * return a report (never raise), with no ERROR finding other than CT001;
@@ -39,6 +39,9 @@ CFN_JSON = [json.loads((REPO / "fixtures" / "cloudformation" / n).read_text()) f
 CFN_YAML = [(REPO / "examples" / "cloudformation" / n).read_text() for n in ("secure-trail.yaml", "weak-trail.yaml")]
 TF_MODULES = [REPO / "fixtures" / "terraform" / n for n in ("cis_complete", "advanced_selectors", "insight_selectors")]
 PLAN = json.loads((REPO / "fixtures" / "terraform" / "plan" / "plan.json").read_text())
+SNAPSHOTS = [json.loads((REPO / "fixtures" / "aws" / n).read_text())
+             for n in ("snapshot-single-account.json", "snapshot-organization.json")]
+DESCRIBE_TRAILS = REPO / "fixtures" / "aws" / "describe-trails"
 UNICODE = st.sampled_from(["\u202e", "\u0000", "\ufeff", "é", "𝔘", "\ud7ff", "\u2028", "中文", "\U0001f600", "\\u0000"])
 
 
@@ -169,6 +172,35 @@ def test_plan_mutants(doc: Any) -> None:
         _assert_safe([path])
     finally:
         shutil.rmtree(path.parent)
+
+
+@SETTINGS
+@given(st.sampled_from(SNAPSHOTS).flatmap(mutated_doc))
+def test_snapshot_mutants(doc: Any) -> None:
+    path = _write("snapshot.json", json.dumps(doc))
+    try:
+        _assert_safe([path])
+    finally:
+        shutil.rmtree(path.parent)
+
+
+@SETTINGS
+@given(st.data())
+def test_describe_trails_mutants(data: st.DataObject) -> None:
+    """describe-trails output and its per-trail sidecars: one of them mutated per example."""
+    target = Path(tempfile.mkdtemp(prefix="ctguard-fuzz-")) / "trails"
+    shutil.copytree(DESCRIBE_TRAILS, target)
+    try:
+        victim = data.draw(st.sampled_from(sorted(p.name for p in target.iterdir())))
+        original = (target / victim).read_text()
+        if original.lstrip().startswith("{") and data.draw(st.booleans()):
+            text = json.dumps(data.draw(mutated_doc(json.loads(original))))
+        else:  # some sidecars hold the CLI's error line, not JSON
+            text = data.draw(mutated_text(original))
+        (target / victim).write_text(text, encoding="utf-8", errors="surrogatepass")
+        _assert_safe([target])
+    finally:
+        shutil.rmtree(target.parent)
 
 
 # --- CloudTrail records through the simulator -------------------------------------------------

@@ -193,3 +193,138 @@ def test_cloudformation_with_wrong_types_everywhere(tmp_path: Path, capsys: pyte
     for f in mine:
         if f["resource"] == "Numbers" and f["rule_id"] == "CT102":
             assert f["status"] != "PASS", f
+
+
+# --- saved AWS inputs: snapshots and describe-trails output ----------------------------------
+CALL = {"account": "111122223333", "region": "us-east-1", "service": "cloudtrail", "operation": "DescribeTrails",
+        "params": {"includeShadowTrails": True}, "response": {"trailList": []}}
+
+
+def _snapshot(**changes: object) -> bytes:
+    doc: dict[str, object] = {"ctguard_snapshot": "1.0", "meta": {"created": "2026-11-22T10:00:00Z"}, "calls": [CALL]}
+    doc.update(changes)
+    return json.dumps(doc, indent=2).encode()
+
+
+def _call(**changes: object) -> dict[str, object]:
+    call = {**CALL, **changes}
+    return {k: v for k, v in call.items() if v is not None}
+
+
+GROUP = "arn:aws:logs:us-east-1:111122223333:log-group:trail"
+WRONG_TRAIL = {"TrailARN": "arn:aws:cloudtrail:us-east-1:111122223333:trail/t", "Name": "t",
+               "HomeRegion": ["us-east-1"], "IsMultiRegionTrail": "yes", "S3BucketName": {"a": 1}}
+
+SAVED_AWS: dict[str, tuple[str, Callable[[], bytes], str]] = {
+    "snapshot version": ("version.json", lambda: _snapshot(ctguard_snapshot="2.0"), "schema at ctguard_snapshot"),
+    "call without answer": ("noanswer.json", lambda: _snapshot(calls=[_call(response=None)]),
+                            "exactly one of response and error"),
+    "call with both": ("both.json", lambda: _snapshot(calls=[_call(error={"code": "AccessDenied"})]),
+                       "exactly one of them"),
+    "bad account id": ("account.json", lambda: _snapshot(calls=[_call(account="1111-2222-3333")]), "calls/0/account"),
+    "calls not a list": ("calls.json", lambda: _snapshot(calls={"0": CALL}), "calls"),
+    "truncated snapshot": ("cut.json", lambda: _snapshot()[:150], "cannot parse snapshot"),
+    "deep snapshot": ("deep.json", lambda: _snapshot()[:-3].replace(b'"trailList": []', b'"trailList": [], "x": '
+                                                                       + b'{"a":' * 5000 + b"1" + b"}" * 5000),
+                      "nested too deeply"),
+    "snapshot trail wrong types": ("trailtypes.json", lambda: _snapshot(calls=[_call(response={"trailList": [WRONG_TRAIL]})]),
+                                   "trailList[0].S3BucketName is an object, not a string"),
+    "snapshot response wrong shape": ("shape.json", lambda: _snapshot(calls=[
+        _call(response={"trailList": [{"TrailARN": WRONG_TRAIL["TrailARN"], "HomeRegion": "us-east-1",
+                                       "CloudWatchLogsLogGroupArn": GROUP + ":*"}]}),
+        _call(service="logs", operation="DescribeLogGroups", params={"logGroupNamePrefix": "trail"},
+              response={"logGroups": 7})]),
+                                      "not shaped as aws returns it"),
+    "describe-trails wrong types": ("trails.json", lambda: json.dumps({"trailList": [WRONG_TRAIL]}).encode(),
+                                    "trailList[0].S3BucketName is an object, not a string"),
+    "describe-trails not a list": ("trails.json", lambda: b'{"trailList": {"Name": "t"}}',
+                                   "trailList is an object, not a list"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SAVED_AWS))
+def test_broken_saved_aws_input_is_reported_and_others_still_checked(case: str, tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    name, content, words = SAVED_AWS[case]
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / name).write_bytes(content())
+    start = time.perf_counter()
+    code, report, _ = _run(tmp_path, capsys)
+    assert time.perf_counter() - start < 30
+    assert code == 3
+    _assert_bad(report, name, words)
+
+
+def test_describe_trails_sidecar_of_the_wrong_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A per-trail file of another shape than the CLI writes: what it would say is UNKNOWN, naming file and problem."""
+    trail = {"TrailARN": WRONG_TRAIL["TrailARN"], "Name": "t", "HomeRegion": "us-east-1"}
+    (tmp_path / "trails.json").write_text(json.dumps({"trailList": [trail]}))
+    (tmp_path / "trails.t.event-selectors.json").write_text(json.dumps({"EventSelectors": [7]}))
+    code, report, _ = _run(tmp_path, capsys)
+    assert code == 1 and not report["unparsed"]
+    [ct302] = [f for f in report["findings"] if f["rule_id"] == "CT302" and "trail t'" in f["message"]]
+    assert ct302["status"] == "UNKNOWN"
+    assert "trails.t.event-selectors.json: EventSelectors[0] is a number, not an object" in ct302["message"]
+
+
+def test_snapshot_trail_answer_of_the_wrong_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A CloudTrail answer boto3 could not have given counts as a failed call: UNKNOWN with where and why."""
+    calls = [_call(response={"trailList": [{"TrailARN": WRONG_TRAIL["TrailARN"], "HomeRegion": "us-east-1"}]}),
+             _call(operation="GetTrailStatus", params={"Name": WRONG_TRAIL["TrailARN"]}, response={"IsLogging": "yes"})]
+    (tmp_path / "snapshot.json").write_text(_snapshot(calls=calls).decode())
+    code, report, _ = _run(tmp_path, capsys)
+    assert code == 1 and not report["unparsed"]
+    [ct102] = [f for f in report["findings"] if f["rule_id"] == "CT102" and f["file"].endswith("snapshot.json")]
+    assert ct102["status"] == "UNKNOWN"  # is it logging?
+    assert "calls/1/response: IsLogging is a string, not a boolean" in ct102["message"]
+
+
+def test_huge_snapshot_is_refused_without_reading_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from ctguard.scan import MAX_SNAPSHOT_BYTES
+
+    huge = tmp_path / "org-snapshot.json"
+    with open(huge, "wb") as fh:  # sparse: over the snapshot limit on paper, nothing on disk
+        fh.write(_snapshot()[:-3])
+        fh.truncate(MAX_SNAPSHOT_BYTES + 1)
+    code, report, _ = _run(tmp_path, capsys)
+    assert code == 3
+    _assert_bad(report, "org-snapshot.json", "larger than")
+
+
+PLAN_SHAPES = {
+    "planned_values list": {"planned_values": [{"root_module": {}}]},
+    "root_module string": {"planned_values": {"root_module": "x"}},
+    "resources object": {"planned_values": {"root_module": {"resources": {"a": 1}, "child_modules": 3}}},
+    "resource type list": {"planned_values": {"root_module": {"resources": [{"type": ["aws_cloudtrail"], "address": "a"}]}}},
+    "changes wrong": {"resource_changes": [{"address": "a", "change": [1]}], "configuration": [1],
+                      "planned_values": {"root_module": {"resources": [{"type": "aws_cloudtrail", "address": "a",
+                                                                          "values": {"name": "t"}}]}}},
+    "configuration wrong": {"configuration": {"root_module": {"module_calls": [], "resources": {"x": 1}}},
+                            "planned_values": {"root_module": {"resources": [{"type": "aws_cloudtrail", "address": "a",
+                                                                                "values": {"name": "t"}}]}}},
+}
+
+
+@pytest.mark.parametrize("case", sorted(PLAN_SHAPES))
+def test_plan_of_the_wrong_shape_is_read_as_far_as_it_goes(case: str, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "plan.json").write_text(json.dumps({"format_version": "1.2", **PLAN_SHAPES[case]}))
+    code, report, _ = _run(tmp_path, capsys)
+    assert code in (0, 1)  # a shape the reader skips is not a crash
+    assert not report["unparsed"], report["unparsed"]
+    assert any(f["file"].endswith("good.yaml") for f in report["findings"])
+
+
+def test_snapshot_bucket_answer_of_the_wrong_shape_is_unknown_not_a_policy_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by the long fuzz run: an access-log target bucket given as a number made CT405 raise."""
+    doc = json.loads((Path(__file__).resolve().parents[2] / "fixtures" / "aws" / "snapshot-single-account.json").read_text())
+    [logging] = [c for c in doc["calls"] if c["operation"] == "GetBucketLogging" and "response" in c][:1]
+    logging["response"] = {"LoggingEnabled": {"TargetBucket": 7, "TargetPrefix": "x/"}}
+    (tmp_path / "snapshot.json").write_text(json.dumps(doc))
+    code, report, _ = _run(tmp_path, capsys, "--account", "111122223333")
+    assert code == 1 and not report["unparsed"]
+    assert not [f for f in report["findings"] if f["status"] == "ERROR"]
+    ct405 = [f for f in report["findings"] if f["rule_id"] == "CT405" and f["file"].endswith("snapshot.json")]
+    assert ct405 and all(f["status"] == "UNKNOWN" for f in ct405), ct405
+    assert "LoggingEnabled.TargetBucket is a number, not a string" in ct405[0]["message"]

@@ -54,3 +54,6 @@ def test_one_template_check_imports_no_heavy_dependency(tmp_path: Path) -> None:
     assert not _heavy(modules), _heavy(modules)
     unused = [m for m in modules if m.startswith(("ctguard.parsers.tf", "ctguard.audit", "ctguard.simulate.sql"))]
     assert not unused, unused
+    # parallel parsing is for large scans only: one template never starts (or imports) a process pool
+    pool = [m for m in modules if m.split(".")[0] in ("multiprocessing", "concurrent") or m == "ctguard.parsers.parallel"]
+    assert not pool, pool
