@@ -122,7 +122,7 @@ def _merge(args: argparse.Namespace, conf: Any) -> dict[str, Any]:
         "policies": args.policies, "show_passed": args.show_passed, "account": args.account,
         "region": args.region, "var_file": args.var_file, "retention_days": args.retention_days,
         "only": args.only, "baseline": args.baseline, "severity": _severity_args(args.severity or []),
-        "jobs": args.jobs,
+        "jobs": getattr(args, "jobs", None),  # audit shares this merge and parses nothing
     }
     merged: dict[str, Any] = {}
     for key, default in DEFAULTS.items():
