@@ -94,8 +94,6 @@ class Planner:
 
     # --- what the audit wants, given the answers so far -------------------------------------
     def _wanted(self) -> Iterator[Call]:
-        # Which buckets the account owns: only those get its account-level public access block.
-        yield Call(self.global_region, "s3", "ListBuckets", {})
         for region in self.regions:
             yield Call(region, "cloudtrail", "DescribeTrails", {"includeShadowTrails": True})
             yield Call(region, "cloudtrail", "ListEventDataStores", {})
