@@ -51,3 +51,13 @@ def test_a_broken_link_fails_naming_that_link(proxy, moto_server, capsys, breaki
     finding = _ct503(capsys)
     assert finding["status"] == "FAIL", finding["message"]
     assert finding["message"].endswith(link), finding["message"]
+
+
+def test_markdown_audit_report_has_the_summary_table(proxy, moto_server, capsys) -> None:
+    Estate(moto_server).full_trail()
+    rc = main(["audit", "--region", "us-east-1", "--max-attempts", "2", "--no-config", "-f", "markdown"])
+    out = capsys.readouterr().out
+    assert rc in (0, 1)
+    table = out[out.index("## Accounts, regions and trails"):].split("\n\n")[1].splitlines()
+    assert table[2].startswith("| 123456789012 | — | (account) |")
+    assert table[3].startswith("| 123456789012 | us-east-1 | org-audit-trail |")
