@@ -72,3 +72,30 @@ def test_each_broken_part_fails_its_own_check(proxy, moto_server, capsys, broken
     assert words.lower() in findings[rule]["message"].lower(), findings[rule]["message"]
     # The other parts were still read and judged: nothing else went UNKNOWN.
     assert not [r for r, f in findings.items() if f["status"] == "UNKNOWN"], findings
+
+
+def test_the_account_block_keeps_an_owned_bucket_with_a_public_policy_private(proxy, moto_server, capsys) -> None:
+    # The bucket has no block of its own; the account's (read because ListBuckets lists the bucket)
+    # restricts its public policy.
+    estate = Estate(moto_server)
+    delivery_trail(estate, Broken(public_policy=True))
+    estate.client("s3control").put_public_access_block(AccountId=ACCOUNT,
+                                                       PublicAccessBlockConfiguration=BLOCK_ALL)
+    finding = _findings(capsys)["CT401"]
+    assert finding["status"] == "PASS", finding["message"]
+    assert "public access block" in finding["message"], finding["message"]
+
+
+def test_without_list_buckets_the_account_block_is_not_borrowed(proxy, moto_server, capsys) -> None:
+    estate = Estate(moto_server)
+    delivery_trail(estate, Broken(public_policy=True))
+    estate.client("s3control").put_public_access_block(AccountId=ACCOUNT,
+                                                       PublicAccessBlockConfiguration=BLOCK_ALL)
+    proxy.add("ListBuckets", "denied")
+    rc = main(["audit", "--region", "us-east-1", "--max-attempts", "2", "--no-config", "-f", "json"])
+    out = capsys.readouterr()
+    assert rc == 3, out.err
+    [finding] = [f for f in json.loads(out.out)["findings"] if f["rule_id"] == "CT401"]
+    # Whose bucket it is could not be read: never PASS on the account's block, never FAIL either.
+    assert finding["status"] == "UNKNOWN", finding["message"]
+    assert "s3:ListBuckets" in out.err
