@@ -43,6 +43,8 @@ def collect_account(reader: Reader, first_region: str, requested: list[str] | No
             pool.submit(reader.call, first_region, "ec2", "DescribeRegions", {"AllRegions": True}),
             pool.submit(reader.call, home, "organizations", "DescribeOrganization", {}),
             pool.submit(reader.call, home, "s3control", "GetPublicAccessBlock", {"AccountId": account}),
+            # Which buckets the account owns: only those get its account-level public access block.
+            pool.submit(reader.call, home, "s3", "ListBuckets", {}),
         ]
         regions_answer = first[0].result()
         for future in first:

@@ -10,6 +10,9 @@ from ctguard.formatters import rule_info
 from ctguard.formatters.summary import summarize
 from ctguard.repo import repo_relative
 
+# Inputs built from recorded AWS API answers (ctguard audit, a saved snapshot, AWS CLI outputs):
+# these have accounts, so the report gets the audit's account / region / trail table.
+_API_KINDS = frozenset({"aws-snapshot", "aws-cli"})
 
 
 def cell(text: Any) -> str:
@@ -28,6 +31,21 @@ def _row(f: Finding, policies: dict[str, Any]) -> str:
             f"| {cell(f.message)} |")
 
 
+def _audit_summary(report: Report) -> list[str]:
+    api_inputs = [p for p in report.inputs if p.kind in _API_KINDS]
+    if not api_inputs:
+        return []
+    import dataclasses
+
+    from ctguard.audit.summary import summary_rows, table_markdown
+
+    # Only the API inputs: a template checked alongside has no account to put in a row.
+    rows = summary_rows(dataclasses.replace(report, inputs=api_inputs))
+    if not rows:
+        return []
+    return ["## Accounts, regions and trails", "", table_markdown(rows).rstrip("\n"), ""]
+
+
 def render(report: Report, options: dict[str, Any]) -> str:
     s = summarize(report)
     policies = rule_info.policies_by_id(report)
@@ -35,6 +53,7 @@ def render(report: Report, options: dict[str, Any]) -> str:
            f"{s['inputs']} CloudTrail-related inputs, {s['trails']} trails: **{s['failed']} failed**, "
            f"{s['errors']} errors, {s['unknown']} unknown, {s['passed']} passed, {s['suppressed']} suppressed"
            + (f", {s['unreadable']} unreadable" if s["unreadable"] else "") + ".", ""]
+    out += _audit_summary(report)
     head = ["| severity | rule | location | resource | message |", "|---|---|---|---|---|"]
     sections = [
         ("Failures", [f for f in report.findings if f.suppression is None and f.is_failure]),

@@ -156,6 +156,8 @@ class FaultProxy:
                 operation = params["Action"][0]
             elif handler.command == "GET" and "/configuration/publicAccessBlock" in split.path:
                 operation = "GetPublicAccessBlock"
+            elif handler.command == "GET" and service == "s3" and split.path in ("", "/"):
+                operation = "ListBuckets"  # GET of the service root (path-style, no bucket)
             elif handler.command == "GET":
                 operation = next((op for key, op in S3_GET_SUBRESOURCES.items() if key in params), "")
         return Seen(service, region, operation, split.path, body)
