@@ -15,6 +15,7 @@ the same verdict on every record of the shared dataset.
 from __future__ import annotations
 
 import gc
+from array import array
 from collections import Counter
 from itertools import compress, repeat
 from dataclasses import dataclass
@@ -81,7 +82,9 @@ class Replay:
         self._quick: dict[tuple[Any, ...], int] = {}
         self._slow: dict[tuple[Any, ...], int] = {}
         self._shapes: list[Shape] = []
-        self._counts: list[int] = []
+        # Counts live in a C array: a list of ints would allocate a new int object on every
+        # increment above 256, scattered among the parsed file's objects and outliving them.
+        self._counts = array("q")
         fields: set[str] = set()
         for t in trails:
             for sel in t.normalized.selectors:
