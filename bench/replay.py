@@ -7,13 +7,13 @@
    times, ids, callers and S3 object keys, so the record mix is real but every record differs.
 2. Floor: read + ``gzip.decompress`` + ``json.loads`` of every file.  Replay: the same files
    through ``ctguard.simulate`` (archive reader, ``run_replay`` over 4 trail configurations,
-   ``summarize``).  Best of --runs, alternating; the ratio uses this process's CPU time (wall
-   time is printed too: on a shared machine it mostly measures the neighbours).
-   Target: replay / floor <= 1.3.
+   ``summarize``).  --runs alternating pairs; the ratio is median replay / median floor of this
+   process's CPU time (per-run ratios, best-of and wall time are printed too: on a shared
+   machine wall time mostly measures the neighbours).  Target: replay / floor <= 1.3.
 3. Peak RSS (``ru_maxrss``) of a fresh subprocess replaying the archive once (1x) and ten times
    (10x: the file list repeated, i.e. ten times the bytes streamed).  Target: 10x / 1x <= 1.2.
 
-Usage: python bench/replay.py [--records 1000000] [--per-file 2000] [--dir /tmp/ctguard-bench]
+Usage: python bench/replay.py [--records 1000000 | --quick] [--runs 3] [--per-file 2000] [--dir DIR] [--json FILE]
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ import json
 import os
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -33,6 +34,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import Row, write_rows  # noqa: E402
 SHARED = REPO.parent / "shared" / "data" / "events"
 ACCOUNT = "111122223333"
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
@@ -148,37 +151,47 @@ def child(root: str, repeat: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--records", type=int, default=1_000_000)
+    ap.add_argument("--records", type=int, default=None, help="archive size (default 1,000,000; 100,000 with --quick)")
     ap.add_argument("--per-file", type=int, default=2000)
     ap.add_argument("--dir", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "ctguard-bench-archive"))
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--quick", action="store_true", help="100,000 records (for bench/run --quick)")
+    ap.add_argument("--json", metavar="FILE", help="write rows for bench/run (bench/common.py)")
     ap.add_argument("--child", metavar="DIR", help=argparse.SUPPRESS)
     ap.add_argument("--repeat", type=int, default=1, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         child(args.child, args.repeat)
         return
-    root = Path(args.dir) / f"{args.records}-{args.per_file}"
+    records = args.records or (100_000 if args.quick else 1_000_000)
+    root = Path(args.dir) / f"{records}-{args.per_file}"
     start = time.perf_counter()
-    files = [str(p) for p in generate(root, args.records, args.per_file)]
+    files = [str(p) for p in generate(root, records, args.per_file)]
     size = sum(os.path.getsize(f) for f in files)
-    print(f"archive: {len(files)} files, {size / 1e6:.1f} MB compressed, {args.records:,} records "
+    print(f"archive: {len(files)} files, {size / 1e6:.1f} MB compressed, {records:,} records "
           f"(ready in {time.perf_counter() - start:.1f} s) at {root}")
     # CPU time of this process is the headline (the machine may be shared); wall time beside it.
-    best = {"floor": [float("inf")] * 2, "replay": [float("inf")] * 2}
+    # Floor and replay alternate, so each replay run has a floor run measured next to it.
+    cpu: dict[str, list[float]] = {"floor": [], "replay": []}
+    wall: dict[str, list[float]] = {"floor": [], "replay": []}
     counts = {}
     for _ in range(args.runs):
         for name, fn in (("floor", floor), ("replay", replay)):
-            wall, cpu = time.perf_counter(), time.process_time()
+            w, c = time.perf_counter(), time.process_time()
             counts[name] = fn(files)
-            best[name] = [min(best[name][0], time.process_time() - cpu), min(best[name][1], time.perf_counter() - wall)]
-    assert counts["floor"] == counts["replay"] == args.records, counts
+            cpu[name].append(time.process_time() - c)
+            wall[name].append(time.perf_counter() - w)
+    assert counts["floor"] == counts["replay"] == records, counts
+    med = {k: statistics.median(v) for k, v in cpu.items()}
     for name, label in (("floor", "decompress + json.loads"), ("replay", f"replay ({len(trails())} trails)   ")):
-        cpu, wall = best[name]
-        print(f"{label}: cpu {cpu:.2f} s ({args.records / cpu:,.0f} records/s), wall {wall:.2f} s")
-    ratio, wall_ratio = best["replay"][0] / best["floor"][0], best["replay"][1] / best["floor"][1]
-    print(f"ratio replay / floor: {ratio:.3f} cpu, {wall_ratio:.3f} wall  "
-          f"(target <= 1.3: {'met' if ratio <= 1.3 else 'NOT met'})")
+        print(f"{label}: cpu median {med[name]:.2f} s ({records / med[name]:,.0f} records/s), "
+              f"runs {', '.join(f'{x:.2f}' for x in cpu[name])}; wall median {statistics.median(wall[name]):.2f} s")
+    ratio = med["replay"] / med["floor"]
+    paired = [r / f for r, f in zip(cpu["replay"], cpu["floor"])]
+    best = min(cpu["replay"]) / min(cpu["floor"])
+    wall_ratio = statistics.median(wall["replay"]) / statistics.median(wall["floor"])
+    print(f"ratio replay / floor: {ratio:.3f} cpu (median of {args.runs}; per run {', '.join(f'{x:.3f}' for x in paired)}; "
+          f"best-of {best:.3f}), {wall_ratio:.3f} wall  (target <= 1.3: {'met' if ratio <= 1.3 else 'NOT met'})")
     rss = {}
     for repeat in (1, 10):
         out = subprocess.run([sys.executable, __file__, "--child", str(root), "--repeat", str(repeat)],
@@ -187,6 +200,15 @@ def main() -> None:
         print(f"peak RSS {repeat:>2}x ({rss[repeat]['records']:,} records): {rss[repeat]['maxrss_kb'] / 1024:.1f} MB")
     mem = rss[10]["maxrss_kb"] / rss[1]["maxrss_kb"]
     print(f"ratio RSS 10x / 1x: {mem:.3f}  (target <= 1.2: {'met' if mem <= 1.2 else 'NOT met'})")
+    n = f"{records:,} records"
+    write_rows(args.json, [
+        Row("replay", f"archive replay, {n}, {len(trails())} trails (CPU, median of {args.runs})", med["replay"], "s",
+            "gzip decompress + json.loads of the same files", med["floor"], "ratio <= 1.3", ratio <= 1.3),
+        Row("replay", f"archive replay throughput, {n}", records / med["replay"], "events/s",
+            "decompress + json.loads throughput", records / med["floor"], "", None),
+        Row("replay", f"peak RSS replaying 10x the archive ({records * 10:,} records)", rss[10]["maxrss_kb"] / 1024, "MB",
+            f"peak RSS replaying 1x ({n})", rss[1]["maxrss_kb"] / 1024, "ratio <= 1.2", mem <= 1.2),
+    ])
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from operator import attrgetter
 from typing import Callable
 
 from ctguard.model import FieldSelector
-from ctguard.simulate.events import Event
+from ctguard.simulate.events import Event, Resource
 from ctguard.simulate.policy import SimPolicy
 from ctguard.values import Unknown
 
@@ -130,13 +130,23 @@ def arn_getter(types: frozenset[str] | None, policy: SimPolicy) -> Callable[[Eve
 
     OPEN-Q2: an ARNPrefix stands in for the ARN unless the policy says otherwise.
     """
-    with_prefix = policy.arn_prefix_as_arn
+    values = arn_values(types, policy)
 
     def get(ev: Event) -> tuple[str, ...]:
+        return values(ev.resources)
+
+    return get
+
+
+def arn_values(types: frozenset[str] | None, policy: SimPolicy) -> Callable[[tuple[Resource, ...]], tuple[str, ...]]:
+    """``arn_getter`` over a resource tuple (the replay tests raw resources without an Event)."""
+    with_prefix = policy.arn_prefix_as_arn
+
+    def values(resources: tuple[Resource, ...]) -> tuple[str, ...]:
         return tuple(
-            r.arn for r in ev.resources
+            r.arn for r in resources
             if r.arn is not None and (types is None or r.type in types)
             and (with_prefix or not r.is_prefix)
         )
 
-    return get
+    return values

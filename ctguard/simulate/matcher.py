@@ -18,6 +18,7 @@ from ctguard.simulate.fields import (
     MULTI_VALUED,
     SELECT_OPS,
     arn_getter,
+    arn_values,
     invalid_for_category,
     resource_types,
     single_getter,
@@ -54,7 +55,7 @@ class Condition:
 
     __slots__ = ("index", "fs", "field", "multi", "get", "eq", "sw", "ew", "neq", "nsw",
                  "new", "has_select", "unk_select", "unk_deselect", "absent_code", "always",
-                 "unknown_reason", "test")
+                 "unknown_reason", "test", "arn_values")
 
     def __init__(self, index: int, fs: FieldSelector, types: frozenset[str] | None | Unknown,
                  policy: SimPolicy) -> None:
@@ -91,6 +92,7 @@ class Condition:
                 self.unknown_reason = f"resources.type unknown, so resources.ARN is too: {types.reason}"
             self.get: Callable[[Event], Any] = arn_getter(
                 None if isinstance(types, Unknown) else types, policy)
+            self.arn_values = arn_values(None if isinstance(types, Unknown) else types, policy)
         elif name == "resources.type":
             self.get = resource_types
         else:
@@ -156,7 +158,9 @@ class Condition:
 
     def hit_value(self, ev: Event, code: int) -> str | None:
         """The selector value behind a DESELECT hit (slow path, for explanations only)."""
-        values = self.get(ev) if self.multi else (self.get(ev),)
+        return self.hit_value_in(self.get(ev) if self.multi else (self.get(ev),), code)
+
+    def hit_value_in(self, values: tuple[str | None, ...], code: int) -> str | None:
         op = HIT_OPS.get(code)
         for v in values:
             if v is None:

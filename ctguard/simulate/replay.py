@@ -15,18 +15,24 @@ the same verdict on every record of the shared dataset.
 from __future__ import annotations
 
 import gc
-from itertools import repeat
+from array import array
+from collections import Counter
+from itertools import compress, repeat
 from dataclasses import dataclass
 from typing import Any, Iterable
 
 from ctguard.simulate.catalogue import DATA_APIS, STS_SOURCE
 from ctguard.simulate.evaluate import CompiledTrail, Verdict
-from ctguard.simulate.events import Event
+from ctguard.simulate.events import Event, _resources
+from ctguard.simulate.matcher import HIT_OPS
 from ctguard.simulate.policy import SimPolicy
 
 _QUICK_KEYS = ("eventSource", "eventName", "eventCategory", "eventType", "readOnly", "managementEvent",
                "recipientAccountId", "awsRegion")
+_N_QUICK = len(_QUICK_KEYS)
+_KEY_NAMES = _QUICK_KEYS + ("eventTime",)
 _PLAIN = frozenset({bool, str, type(None)})
+_NOT_FOUND = frozenset({None, -1})
 _DATA_NAMES = frozenset((s, n) for s, names in DATA_APIS.items() for n in names)
 # Selector fields whose record value is not in the base shape key.
 _EXTRA_FIELDS = {
@@ -49,6 +55,19 @@ class Shape:
     verdicts: tuple[Verdict, ...]
 
 
+def _key_objects(records: list[Any]) -> tuple[str, ...]:
+    """The key names as the batch's own string objects, where the first record has them.
+
+    ``json.loads`` shares one string object per distinct key across a document, so a lookup
+    with that very object is decided by identity instead of a string comparison.
+    """
+    first = records[0] if records else None
+    if type(first) is not dict:
+        return _KEY_NAMES
+    own = {k: k for k in first}
+    return tuple([own.get(k, k) for k in _KEY_NAMES])
+
+
 class Replay:
     """Feed batches of raw records; read ``shapes()`` (shape, count) and the time span."""
 
@@ -63,7 +82,9 @@ class Replay:
         self._quick: dict[tuple[Any, ...], int] = {}
         self._slow: dict[tuple[Any, ...], int] = {}
         self._shapes: list[Shape] = []
-        self._counts: list[int] = []
+        # Counts live in a C array: a list of ints would allocate a new int object on every
+        # increment above 256, scattered among the parsed file's objects and outliving them.
+        self._counts = array("q")
         fields: set[str] = set()
         for t in trails:
             for sel in t.normalized.selectors:
@@ -74,6 +95,9 @@ class Replay:
         self._uses_identity = "userIdentity.arn" in fields
         self._extra = tuple(_EXTRA_FIELDS[f] for f in sorted(fields & set(_EXTRA_FIELDS)))
         self._no_fast = bool(policy.extra_global_sources) or not policy.recipient_falls_back_to_caller
+        # Conditions that read ARNs; their per-record outcome stands in for the ARNs in the key.
+        self._arn_conds = tuple(cond for t in trails for sel in t.selectors.compiled for cond in sel.conditions
+                                if cond.field == "resources.ARN" and cond.always < 0)
 
     # -- hot path ---------------------------------------------------------------------------
     def add(self, records: list[Any]) -> None:
@@ -92,40 +116,59 @@ class Replay:
         self._span(records)
 
     def _add(self, records: list[Any]) -> None:
-        """First pass: the common records by an 8-key tuple built in C (``map(rec.get, ...)``).
+        """First pass, in C: an 8-key tuple per record, looked up in one go.
 
-        That tuple ignores the types of readOnly and managementEvent, so it is used only for a
-        batch in which every one of them is a bool, None or a string (checked in C for the whole
-        batch): then ``1 == True`` cannot make two records share an entry.  Keys whose shape is
-        not fully determined by the tuple map to -1 and go through ``_add_detailed``.
+        Columns of ``dict.get`` results are zipped into one tuple per record and looked up with
+        ``map`` (both loops run in C); the shape indexes found are tallied by ``Counter`` over
+        small ints, so no tuple is compared twice.  Python then works only on records whose
+        tuple is new or needs a closer look.  The tuple ignores the types of readOnly and
+        managementEvent, so it is used only for a batch in which every one of them is a bool,
+        None or a string (checked for the whole batch): then ``1 == True`` cannot make two
+        records share an entry.  Tuples whose shape is not fully determined by the 8 keys map
+        to -1 and their records go through ``_add_detailed``.
         """
+        names = _key_objects(records)
         try:
-            ro_types = set(map(type, map(dict.get, records, repeat("readOnly"))))
-            me_types = set(map(type, map(dict.get, records, repeat("managementEvent"))))
+            columns = [list(map(dict.get, records, repeat(k))) for k in names[:_N_QUICK]]
         except TypeError:  # a record that is not a JSON object
             self._add_detailed(records)
             return
-        if not (ro_types <= _PLAIN and me_types <= _PLAIN):
+        if not (set(map(type, columns[4])) <= _PLAIN and set(map(type, columns[5])) <= _PLAIN):
             self._add_detailed(records)
             return
-        quick, counts, miss = self._quick, self._counts, self._quick_miss
-        rest = []
-        for rec in records:
-            try:
-                index = quick[tuple(map(rec.get, _QUICK_KEYS))]
-            except KeyError:
-                index = miss(rec)
-            except TypeError:
-                index = -1
+        quick = self._quick
+        try:
+            found = list(map(quick.get, zip(*columns)))
+        except TypeError:  # an unhashable value somewhere in the batch
+            self._add_detailed(records)
+            return
+        counts = self._counts
+        rest = 0
+        for index, n in Counter(found).items():
+            if index is None or index < 0:
+                rest += n
+            else:
+                counts[index] += n
+        if not rest:
+            return
+        # The records behind new tuples and tuples that need a closer look.
+        mask = list(map(_NOT_FOUND.__contains__, found))
+        closer = []
+        miss = self._quick_miss
+        for rec, index, key in zip(compress(records, mask), compress(found, mask),
+                                   zip(*[compress(c, mask) for c in columns])):
+            if index is None:  # first sighting (or seen earlier in this loop)
+                index = quick.get(key)
+                if index is None:
+                    index = miss(key, rec)
             if index >= 0:
                 counts[index] += 1
             else:
-                rest.append(rec)
-        if rest:
-            self._add_detailed(rest)
+                closer.append(rec)
+        if closer:
+            self._add_detailed(closer)
 
-    def _quick_miss(self, rec: dict[str, Any]) -> int:
-        key = tuple(map(rec.get, _QUICK_KEYS))
+    def _quick_miss(self, key: tuple[Any, ...], rec: dict[str, Any]) -> int:
         src, name, cat, etype, _ro, me, acct, _region = key
         policy = self.policy
         complete = (
@@ -156,7 +199,7 @@ class Replay:
         # catalogue (OPEN-Q7) says otherwise, as events._category derives it.
         data_names = _DATA_NAMES if self.policy.use_data_api_catalogue else frozenset()
         uses_res, uses_id, extra = self._uses_resources, self._uses_identity, self._extra
-        slow = self._add_slow
+        slow, resource_key = self._add_slow, self._resource_key
         for rec in records:
             if type(rec) is not dict:
                 slow(rec)
@@ -178,10 +221,10 @@ class Replay:
                 elif cat == net:
                     if extra:  # network activity selectors never read resources or userIdentity (R24)
                         key += tuple(get(f) for f in extra)
-                elif uses_res and get("resources"):
-                    slow(rec)
-                    continue
                 else:
+                    if uses_res:  # ARNs are nearly unique: key on what each ARN condition makes of them
+                        raw = get("resources")
+                        key += (resource_key(raw) if raw else None,)
                     if uses_id:
                         ident = get("userIdentity")
                         key += (ident.get("arn") if type(ident) is dict else None,)
@@ -196,9 +239,33 @@ class Replay:
                 continue
             counts[index] += 1
 
+    def _resource_key(self, raw: Any) -> tuple[Any, ...]:
+        """What the selectors can learn from a record's resources, as a hashable key.
+
+        resources.type conditions see the types (in order, for the explanation's hit value);
+        every resources.ARN condition is run here on the record's ARNs and only its outcome
+        (and, for a DESELECT hit, the selector value that hit) enters the key.  Records with
+        equal keys get equal codes from every condition, hence equal verdicts.
+        """
+        res = _resources(raw)
+        types = tuple([r.type for r in res])
+        if not self._arn_conds:
+            return types
+        outcomes = []
+        for cond in self._arn_conds:
+            values = cond.arn_values(res)
+            code = cond.test_many(values)
+            outcomes.append(code if code not in HIT_OPS else (code, cond.hit_value_in(values, code)))
+        return types, tuple(outcomes)
+
     def _span(self, records: list[Any]) -> None:
-        # eventTime span in one C-level pass (ISO-8601 UTC strings sort as times).
-        times = [t for t in [r.get("eventTime") for r in records if type(r) is dict] if type(t) is str]
+        # eventTime span in C-level passes (ISO-8601 UTC strings sort as times).
+        try:
+            times = list(map(dict.get, records, repeat(_key_objects(records)[-1])))
+        except TypeError:  # a record that is not a JSON object
+            times = [r.get("eventTime") for r in records if type(r) is dict]
+        if set(map(type, times)) != {str}:
+            times = [t for t in times if type(t) is str]
         if times:
             lo, hi = min(times), max(times)
             if self.first_time is None or lo < self.first_time:

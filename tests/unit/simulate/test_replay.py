@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 
-from ctguard.model import AdvancedEventSelector, EventSelector, FieldSelector, InsightSelector, Trail
+from ctguard.model import AdvancedEventSelector, DataResource, EventSelector, FieldSelector, InsightSelector, Trail
 from ctguard.simulate.archive import ArchiveError, iter_batches, list_files, load_records, read_file
 from ctguard.simulate.evaluate import SimContext, compile_trail
 from ctguard.simulate.events import Event
 from ctguard.simulate.policy import SimPolicy
 from ctguard.simulate.replay import Replay
 from ctguard.simulate.report import pricing, summarize
-from ctguard.values import Known
+from ctguard.values import Known, Unknown
 
 A = "111111111111"
 FS = FieldSelector
@@ -68,6 +68,105 @@ TRICKY = [
     _rec(eventCategory="NetworkActivity", eventSource="s3.amazonaws.com", errorCode="Other"),
     _rec(eventTime=5), _rec(eventTime="2024-01-03T00:00:00Z"),
 ]
+
+
+# Trails whose selectors test resources in every way the replay keys on (R17, R25, R26, OPEN-Q2).
+ARN_TRAILS = [
+    _t("s3-basic", event_selectors=Known((EventSelector(data_resources=Known((
+        DataResource("AWS::S3::Object", ("arn:aws:s3:::bucket1/", "arn:aws:s3:::logs/a")),
+        DataResource("AWS::Lambda::Function", (f"arn:aws:lambda:us-east-1:{A}:function:f",)))),),))),
+    _t("arn-ops", advanced_event_selectors=Known((
+        AdvancedEventSelector("not-prefix", (FS("eventCategory", equals=("Data",)), FS("resources.type", equals=("AWS::S3::Object",)),
+                                             FS("resources.ARN", not_starts_with=("arn:aws:s3:::bucket0/", "arn:aws:s3:::bucket2/k/0")))),
+        AdvancedEventSelector("suffix", (FS("eventCategory", equals=("Data",)), FS("resources.type", equals=("AWS::DynamoDB::Table",)),
+                                         FS("resources.ARN", ends_with=("/table/orders",), not_ends_with=("/stream",)))),
+        AdvancedEventSelector("any-type", (FS("eventCategory", equals=("Data",)), FS("resources.type", equals=("AWS::S3::Object", "AWS::S3::AccessPoint")),
+                                           FS("resources.ARN", starts_with=("arn:aws:s3:::bucket3/",), not_equals=("arn:aws:s3:::bucket3/x",)))),
+    ))),
+    _t("unknown-arn", advanced_event_selectors=Known((
+        AdvancedEventSelector("u", (FS("eventCategory", equals=("Data",)), FS("resources.type", equals=("AWS::S3::Object",)),
+                                    FS("resources.ARN", starts_with=(Unknown("var.prefix"), "arn:aws:s3:::bucket4/")))),
+        AdvancedEventSelector("ut", (FS("eventCategory", equals=("Data",)), FS("resources.type", equals=(Unknown("var.type"),)),
+                                     FS("resources.ARN", not_starts_with=("arn:aws:s3:::bucket1/",)))),
+    ))),
+]
+
+
+def _data(name: str, *resources: dict[str, Any], **kw: Any) -> dict[str, Any]:
+    kw.setdefault("readOnly", name.startswith(("Get", "List")))
+    return _rec(eventCategory="Data", eventSource="s3.amazonaws.com", eventName=name, resources=list(resources), **kw)
+
+
+def _obj(arn: str) -> dict[str, Any]:
+    return {"type": "AWS::S3::Object", "ARN": arn}
+
+
+RESOURCE_HEAVY = [
+    _data("GetObject", _obj(f"arn:aws:s3:::bucket{b}/k/{k}"), {"type": "AWS::S3::Bucket", "ARN": f"arn:aws:s3:::bucket{b}"})
+    for b in range(6) for k in ("0a", "1b", "0", "x", "")
+] + [
+    _data("GetObject", _obj("arn:aws:s3:::bucket3/x")),
+    _data("CopyObject", _obj("arn:aws:s3:::bucket3/y"), _obj("arn:aws:s3:::bucket0/z")),  # one DESELECT hit is enough
+    _data("CopyObject", _obj("arn:aws:s3:::bucket0/z"), _obj("arn:aws:s3:::bucket3/y")),
+    _data("GetObject", _obj("arn:aws:s3:::logs/a/b")), _data("GetObject", _obj("arn:aws:s3:::logs/b")),
+    _data("ListObjects", {"type": "AWS::S3::Object", "ARNPrefix": "arn:aws:s3:::bucket1/p/"}),
+    _data("ListObjects", {"type": "AWS::S3::Object", "ARNPrefix": "arn:aws:s3:::bucket0/p/"}),
+    _data("GetObject", {"type": "AWS::S3::Object", "arn": "arn:aws:s3:::bucket1/lower"}),
+    _data("GetObject", {"type": "AWS::S3::Object"}), _data("GetObject", {"ARN": "arn:aws:s3:::bucket1/untyped"}),
+    _data("GetObject", "not a resource", _obj("arn:aws:s3:::bucket1/k")), _data("GetObject", {"type": 5, "ARN": 7}),
+    _data("GetObject", _obj("arn:aws:s3:::bucket1/k"), readOnly=1),
+    _data("GetObject", _obj("arn:aws:s3:::bucket1/k"), userIdentity=["unhashable"]),
+    _rec(eventCategory="Data", eventSource="s3.amazonaws.com", eventName="GetObject", resources={"type": "AWS::S3::Object"}),
+    _rec(eventCategory="Data", eventSource="s3.amazonaws.com", eventName="GetObject", resources=[]),
+    _rec(eventCategory=None, managementEvent=None, eventSource="s3.amazonaws.com", eventName="PutObject",
+         resources=[_obj("arn:aws:s3:::bucket1/old")]),  # old record: Data by the catalogue (OPEN-Q7)
+    _rec(eventCategory="Data", eventSource="dynamodb.amazonaws.com", eventName="PutItem",
+         resources=[{"type": "AWS::DynamoDB::Table", "ARN": f"arn:aws:dynamodb:us-east-1:{A}:table/orders"}]),
+    _rec(eventCategory="Data", eventSource="dynamodb.amazonaws.com", eventName="GetRecords",
+         resources=[{"type": "AWS::DynamoDB::Table", "ARN": f"arn:aws:dynamodb:us-east-1:{A}:table/orders/stream"}]),
+    _rec(eventCategory="Data", eventSource="lambda.amazonaws.com", eventName="Invoke",
+         resources=[{"type": "AWS::Lambda::Function", "ARN": f"arn:aws:lambda:us-east-1:{A}:function:f"}]),
+    _rec(eventCategory="Data", eventSource="lambda.amazonaws.com", eventName="Invoke",
+         resources=[{"type": "AWS::Lambda::Function", "ARN": f"arn:aws:lambda:us-east-1:{A}:function:f2"}]),
+    _rec(eventCategory="Data", eventSource="s3.amazonaws.com", eventName="GetObject", recipientAccountId="222222222222",
+         resources=[_obj("arn:aws:s3:::bucket1/k")]),
+]
+
+
+@pytest.mark.parametrize("policy", [SimPolicy(), SimPolicy(arn_prefix_as_arn=False), SimPolicy(strict_trail_fields=False)])
+def test_resource_keys_equal_direct_evaluation(policy: SimPolicy) -> None:
+    # Data records with resources are keyed on what each ARN condition makes of their ARNs;
+    # every reason (including the selector value a DESELECT hit names) must stay the same.
+    records: list[Any] = RESOURCE_HEAVY * 2 + list(TRICKY)
+    trails = [compile_trail(t, SimContext(account_id=A, policy=policy)) for t in TRAILS + ARN_TRAILS]
+    got, rp = _replayed(trails, records, policy)
+    assert got == _direct(trails, records, policy)
+    assert rp.records == len(records)
+    reasons = {v.reason for s, _ in rp.shapes() for v in s.verdicts}
+    assert any("NotStartsWith 'arn:aws:s3:::bucket0/'" in r for r in reasons)  # hit values survive the key
+    assert any("NotStartsWith 'arn:aws:s3:::bucket2/k/0'" in r for r in reasons)
+    assert any(r.startswith("unknown:") for r in reasons)
+    # Equal keys for records whose ARNs differ: far fewer shapes than records.
+    assert len(list(rp.shapes())) < len(RESOURCE_HEAVY)
+
+
+def test_replay_batch_orders_agree() -> None:
+    # One big batch (first pass in C) and one-record batches count the same.
+    records: list[Any] = (RESOURCE_HEAVY + list(TRICKY)) * 3
+    policy = SimPolicy()
+    trails = [compile_trail(t, SimContext(account_id=A, policy=policy)) for t in TRAILS + ARN_TRAILS]
+    big, small = Replay(trails, policy), Replay(trails, policy)
+    big.add(records)
+    for r in reversed(records):
+        small.add([r])
+
+    def view(rp: Replay) -> Counter[tuple[Any, ...]]:
+        out: Counter[tuple[Any, ...]] = Counter()
+        for s, c in rp.shapes():
+            out[(s.category, s.source, s.name, tuple(v.reason for v in s.verdicts))] += c
+        return out
+
+    assert view(big) == view(small) == _direct(trails, records, policy)
 
 
 def _direct(trails: list[Any], records: list[Any], policy: SimPolicy) -> Counter[tuple[Any, ...]]:
