@@ -6,7 +6,12 @@ human-readable output; ``bench/run`` gathers them into one table.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass
+
+# Installed packages have byte-code (pip compiles on install); a shell that sets
+# PYTHONDONTWRITEBYTECODE would make every timed run recompile ctguard from source.
+INSTALLED_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 @dataclass(frozen=True)

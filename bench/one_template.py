@@ -7,6 +7,12 @@ Usage: python bench/one_template.py [TEMPLATE] [--runs N] [--json FILE]
 """
 from __future__ import annotations
 
+import sys as _sys
+from pathlib import Path as _Path
+
+_sys.path.insert(0, str(_Path(__file__).resolve().parent))
+from common import INSTALLED_ENV  # noqa: E402
+
 import argparse
 import shutil
 import statistics
@@ -23,7 +29,7 @@ def timed(cmd: list[str], runs: int) -> float:
     samples = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=INSTALLED_ENV)
         samples.append(time.perf_counter() - start)
     return statistics.median(samples)
 
@@ -36,7 +42,7 @@ def main() -> None:
     args = parser.parse_args()
     python = sys.executable
     ctguard = [python, "-m", "ctguard", "check", args.template]
-    subprocess.run(ctguard, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)  # warm caches
+    subprocess.run(ctguard, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=INSTALLED_ENV)  # warm caches
     rows = [("python -c pass", timed([python, "-c", "pass"], args.runs))]
     rows.append(("ctguard --version", timed([python, "-m", "ctguard", "--version"], args.runs)))
     rows.append(("ctguard check (one template)", timed(ctguard, args.runs)))

@@ -34,6 +34,12 @@ Usage: python bench/tree_1000.py [--runs N] [--checkov-runs N] [--keep DIR] [--n
 """
 from __future__ import annotations
 
+import sys as _sys
+from pathlib import Path as _Path
+
+_sys.path.insert(0, str(_Path(__file__).resolve().parent))
+from common import INSTALLED_ENV  # noqa: E402
+
 import argparse
 import os
 import random
@@ -179,7 +185,7 @@ def timed(cmd: list[str], runs: int, cwd: Path) -> tuple[float, int]:
     samples, code = [], 0
     for _ in range(runs):
         start = time.perf_counter()
-        code = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd, check=False).returncode
+        code = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd, check=False, env=INSTALLED_ENV).returncode
         samples.append(time.perf_counter() - start)
     return statistics.median(samples), code
 
@@ -206,7 +212,7 @@ def main() -> None:
         print(f"tree: {tree} ({total} files: {counts['terraform']} .tf, {counts['cloudformation']} CloudFormation; "
               f"{counts['cloudtrail_related']} CloudTrail-related), cores: {os.cpu_count()}")
         ctguard = [sys.executable, "-m", "ctguard", "check", str(tree), "--format", "json", "-o", os.devnull]
-        subprocess.run(ctguard, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO, check=False)  # warm
+        subprocess.run(ctguard, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO, check=False, env=INSTALLED_ENV)  # warm
         base, code = timed(ctguard, args.runs, REPO)
         rows = [("ctguard check", base, code)]
         # Parallel parsing (issue 9, item 4): the default (--jobs auto) against one process.
