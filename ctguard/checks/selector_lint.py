@@ -24,7 +24,7 @@ from ctguard.checks.selector_lint_walk import (
     label,
     op_name,
     op_values,
-    resource_types,
+    s3_object_arn_values,
 )
 from ctguard.engine.evaluate import CheckContext, Outcome
 from ctguard.simulate.catalogue import BASIC_TYPES, all_resources_values
@@ -212,24 +212,16 @@ def bucket_trailing_slash(ctx: CheckContext) -> Outcome:
                     lint.add((BASIC, i, "data_resources", k, "values"),
                              f"EventSelectors[{i}].DataResources[{k}] value {v!r} is a bucket ARN without the "
                              f"trailing '/': PutEventSelectors rejects it; write {v + '/'!r}")
-    for i, sel in advanced(ctx.trail, lint):
-        types, unknown_type = resource_types(sel)
-        if S3_OBJECT not in types and not unknown_type:
-            continue
-        for j, fs in enumerate(sel.field_selectors):
-            if fs.field != "resources.ARN":
-                continue
-            for op in ("starts_with", "not_starts_with"):
-                for v in getattr(fs, op):
-                    if isinstance(v, Unknown):
-                        lint.maybe(fs_path(i, j, op), f"{label(i, sel)}: resources.ARN value unknown: {v.reason}")
-                    elif BUCKET_ARN.match(v) and S3_OBJECT in types and not _name_prefix(v):
-                        bucket = v.rsplit(":", 1)[1]
-                        effect = "records" if op == "starts_with" else "excludes"
-                        lint.add(fs_path(i, j, op),
-                                 f"{label(i, sel)}: resources.ARN {op_name(op)} {v!r} has no trailing '/', so it "
-                                 f"also {effect} objects of every bucket whose name starts with {bucket!r} "
-                                 f"({bucket}-archive, {bucket}2, ...); write {v + '/'!r}")
+    for i, sel, j, op, v, types in s3_object_arn_values(ctx.trail, lint, ("starts_with", "not_starts_with")):
+        if isinstance(v, Unknown):
+            lint.maybe(fs_path(i, j, op), f"{label(i, sel)}: resources.ARN value unknown: {v.reason}")
+        elif BUCKET_ARN.match(v) and S3_OBJECT in types and not _name_prefix(v):
+            bucket = v.rsplit(":", 1)[1]
+            effect = "records" if op == "starts_with" else "excludes"
+            lint.add(fs_path(i, j, op),
+                     f"{label(i, sel)}: resources.ARN {op_name(op)} {v!r} has no trailing '/', so it "
+                     f"also {effect} objects of every bucket whose name starts with {bucket!r} "
+                     f"({bucket}-archive, {bucket}2, ...); write {v + '/'!r}")
     return lint.outcome()
 
 

@@ -11,7 +11,6 @@ import re
 from collections import defaultdict
 
 from ctguard.checks.selector_lint_walk import (
-    ADV,
     BASIC,
     S3_OBJECT,
     Lint,
@@ -23,6 +22,7 @@ from ctguard.checks.selector_lint_walk import (
     op_name,
     quoted,
     resource_types,
+    s3_object_arn_values,
 )
 from ctguard.engine.evaluate import CheckContext, Outcome
 from ctguard.model import FieldSelector
@@ -137,20 +137,11 @@ def bucket_exact_match(ctx: CheckContext) -> Outcome:
     """CT308: Equals / NotEquals on an S3 bucket ARN or prefix, which no object ARN ever equals."""
     assert ctx.trail is not None
     lint = Lint()
-    for i, sel in advanced(ctx.trail, lint):
-        types, unknown_type = resource_types(sel)
-        if S3_OBJECT not in types and not unknown_type:
-            continue
-        for j, fs in enumerate(sel.field_selectors):
-            if fs.field != "resources.ARN":
-                continue
-            for op in ("not_equals", "equals"):
-                for v in getattr(fs, op):
-                    if isinstance(v, Unknown):
-                        lint.maybe(fs_path(i, j, op), f"{label(i, sel)}: resources.ARN {op_name(op)} value unknown: "
-                                                      f"{v.reason}")
-                    elif S3_OBJECT in types and (BUCKET_LEVEL.match(v) or v.endswith("/")):
-                        lint.add(fs_path(i, j, op), _exact_text(label(i, sel), op, v))
+    for i, sel, j, op, v, types in s3_object_arn_values(ctx.trail, lint, ("not_equals", "equals")):
+        if isinstance(v, Unknown):
+            lint.maybe(fs_path(i, j, op), f"{label(i, sel)}: resources.ARN {op_name(op)} value unknown: {v.reason}")
+        elif S3_OBJECT in types and (BUCKET_LEVEL.match(v) or v.endswith("/")):
+            lint.add(fs_path(i, j, op), _exact_text(label(i, sel), op, v))
     return lint.outcome()
 
 

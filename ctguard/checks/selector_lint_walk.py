@@ -105,6 +105,22 @@ def resource_types(sel: AdvancedEventSelector) -> tuple[set[str], bool]:
     return known, unknown
 
 
+def s3_object_arn_values(trail: Trail, lint: Lint, ops: tuple[str, ...]) -> Iterator[
+        tuple[int, AdvancedEventSelector, int, str, str | Unknown, set[str]]]:
+    """(i, selector, j, op, value, resource types) for each resources.ARN value under ``ops`` of
+    every advanced selector that selects (or may select, when its type is unknown) S3 objects."""
+    for i, sel in advanced(trail, lint):
+        types, unknown_type = resource_types(sel)
+        if S3_OBJECT not in types and not unknown_type:
+            continue
+        for j, fs in enumerate(sel.field_selectors):
+            if fs.field != "resources.ARN":
+                continue
+            for op in ops:
+                for v in getattr(fs, op):
+                    yield i, sel, j, op, v, types
+
+
 def data_resources(lint: Lint, i: int, sel: EventSelector):  # type: ignore[no-untyped-def]
     """(k, DataResource) pairs of a basic selector; an Unknown list is recorded as such."""
     drs = sel.data_resources
