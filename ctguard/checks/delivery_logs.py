@@ -71,17 +71,12 @@ def home_region(ctx: CheckContext) -> Outcome:
         # the one Region of the stack or provider (a plan's log group ARN is known only after apply).
         return Outcome(Status.PASS, ("cloudwatch_logs_log_group_arn",), values={
             "detail": "the log group is defined with the trail, in the same deploy-time Region"})
-    if region is None or isinstance(arn, Unknown) and group is None:
+    if region is None:  # no log group in this input, and no Region readable from the ARN
         reason = arn.reason if isinstance(arn, Unknown) else f"{arn} is not a log group ARN"
         return unknown(("cloudwatch_logs_log_group_arn",), f"the log group's Region is not known: {reason}")
     home = region_of(ctx)
-    if group is not None and isinstance(region, Unknown) and region == trail.home_region:
-        # Both are the one deploy-time Region of the stack that defines the trail and the group.
-        return Outcome(Status.PASS, ("cloudwatch_logs_log_group_arn",), values={
-            "detail": "the log group is defined with the trail, in the same deploy-time Region"})
-    if isinstance(region, Unknown) or isinstance(home, Unknown):
-        reason = next(v for v in (region, home) if isinstance(v, Unknown)).reason  # type: ignore[union-attr]
-        return unknown(("cloudwatch_logs_log_group_arn",), reason)
+    if isinstance(home, Unknown):
+        return unknown(("cloudwatch_logs_log_group_arn",), home.reason)
     ok = region == home
     detail = f"the log group is in {region}" + ("" if ok else f", not in the trail's home Region {home}, so delivery fails")
     return Outcome(Status.PASS if ok else Status.FAIL, ("cloudwatch_logs_log_group_arn",), values={"detail": detail})
