@@ -1,7 +1,7 @@
 """Fuzzing (issue: hardening, item 2): mutated inputs never crash, hang, or pass unread.
 
 Valid inputs of every kind (CloudFormation JSON/YAML, Terraform modules, plan JSON,
-snapshots, describe-trails output with its sidecars, CloudTrail records) are mutated structurally (drop, duplicate, retype and reorder keys) and
+snapshots, describe-trails output with its sidecars, CloudTrail records and log files) are mutated structurally (drop, duplicate, retype and reorder keys) and
 textually (truncate, inject unicode). For every mutant ctguard must:
 
 * return a report (never raise), with no ERROR finding other than CT001;
@@ -205,32 +205,100 @@ def test_describe_trails_mutants(data: st.DataObject) -> None:
 
 # --- CloudTrail records through the simulator -------------------------------------------------
 def _records() -> list[Any]:
+    """Every record of the shared dataset (959), or a small built-in mix without it."""
     events = REPO.parent / "shared" / "data" / "events"
     records: list[Any] = []
-    for file in sorted(events.rglob("*.json"))[:40] if events.is_dir() else []:
-        try:
-            data = json.loads(file.read_text())
-        except (ValueError, UnicodeDecodeError):
-            continue
-        records += data.get("Records", [data]) if isinstance(data, dict) else data
-    return [r for r in records if isinstance(r, dict)][:200] or [{
+    for file in sorted(events.glob("*.jsonl")) if events.is_dir() else []:
+        records += [json.loads(line) for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in records if isinstance(r, dict)] or [{
         "eventVersion": "1.08", "eventSource": "s3.amazonaws.com", "eventName": "GetObject",
         "awsRegion": "eu-west-1", "recipientAccountId": "111122223333", "readOnly": True,
-        "managementEvent": False, "eventCategory": "Data",
-        "resources": [{"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::b/k"}]}]
+        "managementEvent": False, "eventCategory": "Data", "eventTime": "2024-01-01T00:00:00Z",
+        "resources": [{"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::b/k"}]}, {
+        "eventVersion": "1.09", "eventSource": "iam.amazonaws.com", "eventName": "CreateRole",
+        "awsRegion": "us-east-1", "recipientAccountId": "111122223333", "readOnly": False,
+        "managementEvent": True, "eventCategory": "Management", "eventTime": "2024-01-01T00:00:01Z"}]
 
 
 RECORDS = _records()
+_TRAILS: list[Any] = []
+
+
+def _compiled_trails() -> list[Any]:
+    """The example stacks' trails plus selectors on every field the replay keys on."""
+    if not _TRAILS:
+        from ctguard.model import AdvancedEventSelector, FieldSelector, Trail
+        from ctguard.simulate.evaluate import SimContext, compile_trail
+        from ctguard.values import Known
+
+        examples = REPO / "examples" / "cloudformation"
+        inputs = check([examples / "secure-trail.yaml", examples / "weak-trail.yaml"], context=CONTEXT).inputs
+        trails = [t for p in inputs for m in p.variants for t in m.trails]
+        fs = FieldSelector
+        trails.append(Trail(key="every-field", is_logging=Known(True), is_multi_region=Known(True),
+                            home_region=Known("eu-west-1"), account_id=Known("111122223333"),
+                            advanced_event_selectors=Known((
+                                AdvancedEventSelector("m", (fs("eventCategory", equals=("Management",)),
+                                                            fs("eventSource", not_equals=("kms.amazonaws.com",)))),
+                                AdvancedEventSelector("d", (fs("eventCategory", equals=("Data",)),
+                                                            fs("resources.type", equals=("AWS::S3::Object",)),
+                                                            fs("resources.ARN", not_starts_with=("arn:aws:s3:::b/",)),
+                                                            fs("userIdentity.arn", not_ends_with=("/svc",)))),
+                                AdvancedEventSelector("n", (fs("eventCategory", equals=("NetworkActivity",)),
+                                                            fs("eventSource", equals=("s3.amazonaws.com",)),
+                                                            fs("errorCode", equals=("VpceAccessDenied",)))),
+                            ))))
+        ctx = SimContext(account_id="111122223333", region="eu-west-1")
+        _TRAILS.extend(compile_trail(t, ctx) for t in trails)
+    return _TRAILS
 
 
 @SETTINGS
-@given(st.sampled_from(RECORDS).flatmap(mutated_doc))
-def test_cloudtrail_record_mutants(record: Any) -> None:
-    from ctguard.simulate import SimContext, captured_by_any
-    from ctguard.simulate.events import Event
+@given(st.lists(st.sampled_from(RECORDS).flatmap(mutated_doc), min_size=1, max_size=6))
+def test_cloudtrail_record_mutants(records: list[Any]) -> None:
+    """Mutated records: the replay's cached fast paths give exactly the direct verdicts."""
+    from collections import Counter
 
-    inputs = check([REPO / "examples" / "cloudformation" / "secure-trail.yaml"], context=CONTEXT).inputs
-    trails = [t for p in inputs for m in p.variants for t in m.trails]
-    event = Event.from_record(record)
-    verdict = captured_by_any(trails, event, SimContext(account_id="111122223333", region="eu-west-1"))
-    assert verdict in (True, False, None)
+    from ctguard.simulate.events import Event
+    from ctguard.simulate.policy import DEFAULT_POLICY
+    from ctguard.simulate.replay import Replay
+
+    trails = _compiled_trails()
+    direct: Counter[tuple[Any, ...]] = Counter()
+    for r in records:
+        ev = Event.from_record(r)
+        direct[(ev.event_category, ev.event_source, ev.event_name, tuple(t.evaluate(ev).reason for t in trails))] += 1
+    replay = Replay(trails, DEFAULT_POLICY)
+    replay.add(records * 2)  # twice: the second sighting of every key takes the cached path
+    replayed: Counter[tuple[Any, ...]] = Counter()
+    for shape, n in replay.shapes():
+        replayed[(shape.category, shape.source, shape.name, tuple(v.reason for v in shape.verdicts))] += n
+    assert replayed == direct + direct
+    assert all(v.captured in (True, False, None) for shape, _ in replay.shapes() for v in shape.verdicts)
+
+
+@SETTINGS
+@given(st.data())
+def test_cloudtrail_log_file_mutants(data: st.DataObject) -> None:
+    """A log file as CloudTrail writes it (``{"Records": [...]}``, gzip), mutated as text or
+    bytes: the archive reader yields records or names the file and the problem, never raises."""
+    import gzip
+
+    from ctguard.simulate.archive import iter_batches
+
+    records = data.draw(st.lists(st.sampled_from(RECORDS), min_size=1, max_size=4))
+    text = data.draw(mutated_text(json.dumps({"Records": records})))
+    raw = text.encode("utf-8", errors="surrogatepass")
+    if data.draw(st.booleans()):
+        raw = gzip.compress(raw)
+        cut = data.draw(st.integers(0, len(raw)))
+        raw = raw if data.draw(st.booleans()) else raw[:cut]  # truncated downloads happen
+    path = _write("111122223333_CloudTrail_eu-west-1_20240101T0000Z_x.json.gz", raw)
+    try:
+        errors: list[tuple[str, str]] = []
+        got = [r for b in iter_batches([(str(path), len(raw))], lambda p, m: errors.append((p, m))) for r in b.records]
+        assert (not errors and isinstance(got, list)) or (not got and len(errors) == 1 and errors[0][0] == str(path))
+        if errors:
+            assert str(path) in errors[0][1]
+    finally:
+        shutil.rmtree(path.parent)

@@ -15,7 +15,7 @@ from ctguard.simulate.archive import ArchiveError, iter_batches, list_files, loa
 from ctguard.simulate.evaluate import SimContext, compile_trail
 from ctguard.simulate.events import Event
 from ctguard.simulate.policy import SimPolicy
-from ctguard.simulate.replay import Replay
+from ctguard.simulate.replay import RECORD_KEYS, Replay, detached
 from ctguard.simulate.report import pricing, summarize
 from ctguard.values import Known, Unknown
 
@@ -277,3 +277,66 @@ def test_cost_rules() -> None:
     assert usd == pytest.approx((4 * p["management_additional_copy"] + 7 * p["insights_analysed"]) / p["per_events"])
     assert doc["trails"][1]["cost"]["usd_monthly"] == pytest.approx(usd * 30, rel=1e-3)  # one day of records
     assert p["date"] and p["source"].startswith("https://aws.amazon.com/cloudtrail/pricing")
+
+
+class _Recording(dict):  # type: ignore[type-arg]
+    """A record that notes which top-level keys are read."""
+
+    seen: set[str] = set()
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        _Recording.seen.add(key)
+        return super().get(key, default)
+
+
+def _dataset() -> list[Any]:
+    out: list[Any] = list(TRICKY) + list(RESOURCE_HEAVY)
+    for f in sorted(EVENTS_DIR.glob("*.jsonl")) if EVENTS_DIR.is_dir() else []:
+        out += [json.loads(x) for x in f.read_text(encoding="utf-8").splitlines() if x.strip()]
+    return out
+
+
+@pytest.mark.parametrize("policy", [SimPolicy(), SimPolicy(recipient_falls_back_to_caller=False)])
+def test_detached_records_give_the_same_event(policy: SimPolicy) -> None:
+    # The replay builds Events from copies (replay.detached) so that nothing it keeps pins the
+    # parsed file's memory; the copy must hold every key Event.from_record reads.
+    records = _dataset()
+    assert len(records) > 900 or not EVENTS_DIR.is_dir()
+    _Recording.seen = set()
+    for r in records:
+        Event.from_record(_Recording(r) if isinstance(r, dict) else r, policy)
+        assert Event.from_record(detached(r), policy) == Event.from_record(r, policy)
+    assert _Recording.seen <= set(RECORD_KEYS), _Recording.seen - set(RECORD_KEYS)
+
+
+def test_detached_copies_share_no_objects() -> None:
+    rec = json.loads(json.dumps(_data("GetObject", _obj("arn:aws:s3:::bucket1/k/" + "x" * 40))))
+    key = (rec["eventSource"], rec["eventName"], True, None, type(True), (rec["resources"][0]["ARN"], 3))
+    copy_rec, copy_key = detached(rec), detached(key)
+    assert copy_rec == {k: rec[k] for k in RECORD_KEYS if k in rec} and copy_key == key
+
+    def strings(v: Any) -> list[Any]:
+        if isinstance(v, dict):
+            return [s for k, x in v.items() for s in [k, *strings(x)]]
+        if isinstance(v, (list, tuple)):
+            return [s for x in v for s in strings(x)]
+        return [v] if isinstance(v, str) and len(v) > 1 else []
+
+    originals = {id(s) for s in strings(rec) + strings(key)}
+    assert not [s for s in strings(copy_rec) + strings(copy_key) if id(s) in originals and s not in RECORD_KEYS]
+
+
+def test_gzip_members_and_truncation(tmp_path: Path) -> None:
+    one = json.dumps({"Records": [_rec()]}).encode() + b"\n"
+    two = json.dumps({"Records": [_rec(eventName="StopInstances")]}).encode()
+    multi = tmp_path / "multi.json.gz"
+    multi.write_bytes(gzip.compress(one) + gzip.compress(two))  # concatenated members: JSON lines
+    assert [r["eventName"] for r in load_records(str(multi))] == ["RunInstances", "StopInstances"]
+    padded = tmp_path / "padded.json.gz"
+    padded.write_bytes(gzip.compress(one) + b"\0" * 8)  # tape-style zero padding, as gzip allows
+    assert [r["eventName"] for r in load_records(str(padded))] == ["RunInstances"]
+    for name, data in (("cut.json.gz", gzip.compress(one)[:-6]), ("crc.json.gz", gzip.compress(one)[:-8] + b"\0" * 8)):
+        bad = tmp_path / name
+        bad.write_bytes(data)
+        with pytest.raises(ArchiveError, match="not a valid gzip file"):
+            load_records(str(bad))
