@@ -175,3 +175,67 @@ def root_region(module: "Module") -> Known[str] | Unknown | None:
 
 __all__ = ["CLI", "DEFAULT", "ProviderRegion", "Providers", "effective_region", "instance_region", "provider_key",
            "providers_map", "root_region", "stated"]
+
+
+# plan JSON ----------------------------------------------------------------------------------
+class PlanProviders:
+    """``configuration.provider_config`` of a plan, keyed as ``provider_config_key`` names them.
+
+    Terraform 1.x rewrites the key of a resource that uses a provider passed through a module's
+    ``providers`` map to the root configuration's key (``aws.replica``); a resource that inherits
+    implicitly keeps ``module.child:aws`` (older versions: ``child:aws``), which falls back to
+    the caller's default provider, as Terraform does.
+    """
+
+    def __init__(self, configs: dict[str, Any], variables: dict[str, Any],
+                 module_input: "Any" = None) -> None:
+        self.configs, self.variables = configs, variables
+        # (module prefix "module.a.", variable name) -> the caller's expression, or None
+        self.module_input = module_input
+        self._memo: dict[str, ProviderRegion | None] = {}
+
+    def get(self, key: str) -> ProviderRegion | None:
+        if key not in self._memo:
+            self._memo[key] = self._resolve(key, 0)
+        return self._memo[key]
+
+    def _resolve(self, key: str, depth: int) -> ProviderRegion | None:
+        config = self.configs.get(key)
+        expressions = config.get("expressions") if isinstance(config, dict) else None
+        if isinstance(config, dict) and (isinstance(expressions, dict) or ":" not in key):
+            expr = expressions.get("region") if isinstance(expressions, dict) else None
+            if not isinstance(expr, dict):
+                return ProviderRegion(key, None)
+            return ProviderRegion(key, self._region(key, expr, _plan_prefix(config.get("module_address")), 0))
+        if ":" not in key or depth > 16:
+            return None
+        module, local = key.rsplit(":", 1)
+        if "." in local:
+            return None  # an alias a child module declares that no providers map fills
+        parent = module.rsplit(".module.", 1)[0] if ".module." in module else None
+        return self._resolve(f"{parent}:{local}" if parent else local, depth + 1)
+
+    def _region(self, key: str, expr: dict[str, Any], prefix: str, depth: int) -> Known[str] | Unknown:
+        if "constant_value" in expr:
+            return stated(key, expr["constant_value"])
+        refs = [r for r in expr.get("references") or [] if isinstance(r, str)]
+        var = next((r for r in refs if r.startswith("var.")), None)
+        if var is None or depth > 8:
+            what = refs[0] if refs else "an expression"
+            return Unknown(f"region of provider {key} is not known: it comes from {what}, not recorded in the plan")
+        name = var[4:].split(".")[0].split("[")[0]
+        if not prefix:
+            entry = self.variables.get(name)
+            if isinstance(entry, dict) and "value" in entry:
+                return stated(key, entry["value"], f"{var} (plan variables)")
+            return Unknown(f"region of provider {key} is not known: {var} has no value in the plan")
+        caller = self.module_input(prefix, name) if self.module_input is not None else None
+        if not isinstance(caller, dict):
+            return Unknown(f"region of provider {key} is not known: {var} is not set by the module call")
+        parent = prefix[:-1].rsplit("module.", 1)[0] if prefix.count("module.") > 1 else ""
+        return self._region(key, caller, parent, depth + 1)
+
+
+def _plan_prefix(module_address: Any) -> str:
+    """"module.a.module.b" -> "module.a.module.b." (the address prefix of its resources)."""
+    return f"{module_address}." if isinstance(module_address, str) and module_address else ""
