@@ -46,7 +46,7 @@ def data_attribute(inst: "Instance", name: str) -> tuple[Any, list[Ref]]:
     return Unknown(f"{inst.address}.{name} is read from AWS at plan time"), []
 
 
-def _region_of(inst: "Instance") -> Any:
+def _region_of(inst: Instance) -> Any:
     """The region ``data "aws_region"`` answers: the one it selects, else its provider's."""
     from ctguard.parsers.tf_providers import instance_region
 

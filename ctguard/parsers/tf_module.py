@@ -29,7 +29,7 @@ LOCAL_SOURCE = ("./", "../", ".\\", "..\\")
 class Module:
     def __init__(self, loader: Loader, directory: str, prefix: str = "",
                  inputs: dict[str, tuple[Any, list[Ref], str]] | None = None,
-                 chain: tuple[str, ...] = (), passed: "dict[str, ProviderRegion | None] | None" = None,
+                 chain: tuple[str, ...] = (), passed: dict[str, ProviderRegion | None] | None = None,
                  inherited: Providers | None = None) -> None:
         self.loader, self.directory, self.prefix = loader, directory, prefix
         self.inputs = inputs  # None: the root module (tfvars and context apply)

@@ -95,7 +95,7 @@ def provider_key(expr: Any) -> str | None:
     return value.text if isinstance(value, _Name) else None
 
 
-def providers_map(body: "Body") -> dict[str, str] | None:
+def providers_map(body: Body) -> dict[str, str] | None:
     """A module call's ``providers = { aws = aws.replica }`` (child key -> caller key)."""
     attr = body.attributes.get("providers")
     if attr is None:
@@ -109,8 +109,8 @@ def providers_map(body: "Body") -> dict[str, str] | None:
 class Providers:
     """The AWS provider configurations one module instance sees, by local key."""
 
-    def __init__(self, module: "Module", blocks: list["Block"], passed: dict[str, ProviderRegion | None] | None,
-                 inherited: "Providers | None") -> None:
+    def __init__(self, module: Module, blocks: list[Block], passed: dict[str, ProviderRegion | None] | None,
+                 inherited: Providers | None) -> None:
         self.module, self.blocks = module, blocks
         # passed: the call's providers map resolved in the caller; None: no map, defaults inherited.
         self.passed, self.inherited = passed, inherited
@@ -145,12 +145,12 @@ class Providers:
             return self.inherited.get(DEFAULT)
         return None
 
-    def for_call(self, body: "Body") -> dict[str, ProviderRegion | None] | None:
+    def for_call(self, body: Body) -> dict[str, ProviderRegion | None] | None:
         mapping = providers_map(body)
         return None if mapping is None else {child: self.get(caller) for child, caller in mapping.items()}
 
 
-def instance_region(inst: "Instance") -> Known[str] | Unknown | None:
+def instance_region(inst: Instance) -> Known[str] | Unknown | None:
     """The region a resource or data source instance deploys to (``None``: not stated)."""
     body = inst.decl.block.body
     own: Value[Any] | None = None
@@ -168,7 +168,7 @@ def instance_region(inst: "Instance") -> Known[str] | Unknown | None:
     return effective_region(inst.decl.module.loader.context.region, provider, own)
 
 
-def root_region(module: "Module") -> Known[str] | Unknown | None:
+def root_region(module: Module) -> Known[str] | Unknown | None:
     """The configuration's deploy region: ``--region``, else the root's default provider."""
     return effective_region(module.loader.context.region, module.providers.get(DEFAULT))
 
@@ -188,7 +188,7 @@ class PlanProviders:
     """
 
     def __init__(self, configs: dict[str, Any], variables: dict[str, Any],
-                 module_input: "Any" = None) -> None:
+                 module_input: Any = None) -> None:
         self.configs, self.variables = configs, variables
         # (module prefix "module.a.", variable name) -> the caller's expression, or None
         self.module_input = module_input
