@@ -253,3 +253,17 @@ def test_plan_per_resource_region_and_missing_variable():
 def test_plan_child_module_key_of_older_terraform_inherits_the_default():
     model = plan("plan", NO_REGION)  # "audit:aws" (Terraform 0.12 style key), root provider eu-west-1
     assert trail(model, "module.audit.aws_cloudtrail.this").home_region == Known("eu-west-1")
+
+
+def test_equivalence_case_without_cli_region_hcl_and_plan_agree():
+    """fixtures/equivalence/provider_alias states its regions: HCL and plan agree without --region."""
+    from ctguard.api import check
+
+    case = FIX.parent / "equivalence" / "provider_alias"
+    results = []
+    for form in ("hcl", "plan.json"):
+        report = check([case / form], context=NO_REGION)
+        (parsed,) = report.inputs
+        assert parsed.variants[0].trails[0].home_region == Known("eu-west-1")
+        results.append(sorted((f.rule_id, f.status.value) for f in report.findings if f.resource_kind == "trail"))
+    assert results[0] == results[1] and results[0]
