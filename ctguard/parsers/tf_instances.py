@@ -199,7 +199,7 @@ def computed_attribute(inst: Instance, name: str) -> Any:
 
     p = ctx.partition
     region: str | Unknown | None = None
-    if name in ("arn",) or kind == "aws_sns_topic" and name == "id":
+    if name in ("arn", "id") and kind in ("aws_cloudwatch_log_group", "aws_sns_topic", "aws_cloudtrail"):
         from ctguard.parsers.tf_providers import instance_region
 
         stated = instance_region(inst)

@@ -91,7 +91,13 @@ _NAMES = Evaluator(Trace(), _Name, {})
 
 def provider_key(expr: Any) -> str | None:
     """``aws.replica`` for a ``provider = aws.replica`` expression, None when it is not a name."""
-    value = _NAMES.eval(expr)
+    return _key(_NAMES.eval(expr))
+
+
+def _key(value: Any) -> str | None:
+    # JSON syntax (.tf.json) writes the reference as a string: "aws.replica".
+    if isinstance(value, str) and (value == DEFAULT or value.startswith(DEFAULT + ".")):
+        return value
     return value.text if isinstance(value, _Name) else None
 
 
@@ -103,7 +109,7 @@ def providers_map(body: Body) -> dict[str, str] | None:
     value = _NAMES.eval(attr.expr)
     if not isinstance(value, dict):
         return {}
-    return {str(k): v.text for k, v in value.items() if isinstance(v, _Name)}
+    return {str(k): key for k, v in value.items() if (key := _key(v)) is not None}
 
 
 class Providers:

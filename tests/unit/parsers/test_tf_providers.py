@@ -267,3 +267,15 @@ def test_equivalence_case_without_cli_region_hcl_and_plan_agree():
         assert parsed.variants[0].trails[0].home_region == Known("eu-west-1")
         results.append(sorted((f.rule_id, f.status.value) for f in report.findings if f.resource_kind == "trail"))
     assert results[0] == results[1] and results[0]
+
+
+def test_json_syntax_providers(tmp_path):
+    (tmp_path / "main.tf.json").write_text(json.dumps({
+        "provider": {"aws": [{"region": "eu-west-1"}, {"alias": "replica", "region": "us-west-2"}]},
+        "resource": {"aws_cloudtrail": {
+            "main": {"name": "main", "s3_bucket_name": "b"},
+            "replica": {"provider": "aws.replica", "name": "replica", "s3_bucket_name": "b"}}},
+    }))
+    model = hcl(tmp_path, CLI_REGION)
+    assert trail(model, "aws_cloudtrail.main").home_region == Known("ap-south-1")
+    assert trail(model, "aws_cloudtrail.replica").home_region == Known("us-west-2")
