@@ -279,3 +279,17 @@ def test_json_syntax_providers(tmp_path):
     model = hcl(tmp_path, CLI_REGION)
     assert trail(model, "aws_cloudtrail.main").home_region == Known("ap-south-1")
     assert trail(model, "aws_cloudtrail.replica").home_region == Known("us-west-2")
+
+
+def test_log_group_on_another_provider_than_its_trail_is_caught(tmp_path):
+    """The regions make CT417 see a trail on aws.replica delivering to a log group in us-east-1."""
+    from ctguard.api import check
+
+    shutil.copytree(FIX / "provider_alias", tmp_path / "m", ignore=shutil.ignore_patterns("plan.json"))
+    main = tmp_path / "m" / "main.tf"
+    main.write_text(main.read_text().replace(
+        'resource "aws_cloudwatch_log_group" "replica" {\n  provider = aws.replica\n',
+        'resource "aws_cloudwatch_log_group" "replica" {\n'))
+    report = check([tmp_path / "m"], context=NO_REGION)
+    (finding,) = [f for f in report.findings if f.rule_id == "CT417" and f.resource == "aws_cloudtrail.replica"]
+    assert finding.status.value == "FAIL" and "us-east-1" in finding.message and "us-west-2" in finding.message
