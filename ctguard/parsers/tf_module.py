@@ -19,7 +19,7 @@ from ctguard.parsers.tf_instances import MAX_INSTANCES, Decl, Instance
 from ctguard.parsers.tf_loader import TF_SUFFIXES, Loader, Problem, tf_files
 from ctguard.parsers.tf_namespaces import Group, Names, ResourceTypes
 from ctguard.parsers.tf_providers import DEFAULT as DEFAULT_PROVIDER
-from ctguard.parsers.tf_providers import ProviderRegion, Providers
+from ctguard.parsers.tf_providers import Passed, Providers
 from ctguard.values import Unknown
 
 MAX_MODULE_DEPTH = 8
@@ -29,7 +29,7 @@ LOCAL_SOURCE = ("./", "../", ".\\", "..\\")
 class Module:
     def __init__(self, loader: Loader, directory: str, prefix: str = "",
                  inputs: dict[str, tuple[Any, list[Ref], str]] | None = None,
-                 chain: tuple[str, ...] = (), passed: dict[str, ProviderRegion | None] | None = None,
+                 chain: tuple[str, ...] = (), passed: dict[str, Passed] | None = None,
                  inherited: Providers | None = None) -> None:
         self.loader, self.directory, self.prefix = loader, directory, prefix
         self.inputs = inputs  # None: the root module (tfvars and context apply)

@@ -115,10 +115,11 @@ def providers_map(body: Body) -> dict[str, str] | None:
 class Providers:
     """The AWS provider configurations one module instance sees, by local key."""
 
-    def __init__(self, module: Module, blocks: list[Block], passed: dict[str, ProviderRegion | None] | None,
+    def __init__(self, module: Module, blocks: list[Block], passed: dict[str, Passed] | None,
                  inherited: Providers | None) -> None:
         self.module, self.blocks = module, blocks
-        # passed: the call's providers map resolved in the caller; None: no map, defaults inherited.
+        # passed: the call's providers map (child key -> the caller's configurations and key);
+        # None: the call has no map, so the caller's default provider is inherited.
         self.passed, self.inherited = passed, inherited
         self._own: dict[str, ProviderRegion] | None = None
 
@@ -146,14 +147,19 @@ class Providers:
         if local in own:
             return own[local]
         if self.passed is not None:
-            return self.passed.get(local)
+            source = self.passed.get(local)
+            return None if source is None else source[0].get(source[1])
         if local == DEFAULT and self.inherited is not None:
             return self.inherited.get(DEFAULT)
         return None
 
-    def for_call(self, body: Body) -> dict[str, ProviderRegion | None] | None:
+    def for_call(self, body: Body) -> dict[str, Passed] | None:
+        # Resolved lazily: a region may refer to values of the caller not built yet.
         mapping = providers_map(body)
-        return None if mapping is None else {child: self.get(caller) for child, caller in mapping.items()}
+        return None if mapping is None else {child: (self, caller) for child, caller in mapping.items()}
+
+
+Passed = tuple[Providers, str]
 
 
 def instance_region(inst: Instance) -> Known[str] | Unknown | None:
@@ -179,8 +185,6 @@ def root_region(module: Module) -> Known[str] | Unknown | None:
     return effective_region(module.loader.context.region, module.providers.get(DEFAULT))
 
 
-__all__ = ["CLI", "DEFAULT", "ProviderRegion", "Providers", "effective_region", "instance_region", "provider_key",
-           "providers_map", "root_region", "stated"]
 
 
 # plan JSON ----------------------------------------------------------------------------------
@@ -245,3 +249,7 @@ class PlanProviders:
 def _plan_prefix(module_address: Any) -> str:
     """"module.a.module.b" -> "module.a.module.b." (the address prefix of its resources)."""
     return f"{module_address}." if isinstance(module_address, str) and module_address else ""
+
+
+__all__ = ["CLI", "DEFAULT", "Passed", "PlanProviders", "ProviderRegion", "Providers", "effective_region", "instance_region", "provider_key",
+           "providers_map", "root_region", "stated"]
