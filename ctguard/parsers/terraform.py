@@ -30,6 +30,7 @@ from ctguard.location import SourceMap
 from ctguard.parsers.context import ParseContext
 from ctguard.parsers.tf_assemble import RELATED_TYPES, Assembler, Item
 from ctguard.parsers.tf_module import LOCAL_SOURCE, MAX_MODULE_DEPTH, Loader, Module, tf_files
+from ctguard.parsers.tf_providers import instance_region, root_region
 
 KIND = "terraform"
 
@@ -48,10 +49,10 @@ def parse_module(directory: str, context: ParseContext, overrides: dict[str, str
     result = ParsedInput(label, KIND, source_map=sm)
     try:
         root = Module(loader, directory)
-        assembler = Assembler(context, sm)
+        assembler = Assembler(context, sm, root_region(root))
         for inst in root.instances():
             if inst.decl.type in RELATED_TYPES:
-                assembler.add(Item(inst.decl.type, inst.address, inst.view, inst.existence))
+                assembler.add(Item(inst.decl.type, inst.address, inst.view, inst.existence, instance_region(inst)))
                 if inst.existence is not None and inst.decl.type == "aws_cloudtrail":
                     block = inst.decl.block
                     loader.problems.append(_problem(

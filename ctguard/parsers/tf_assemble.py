@@ -18,6 +18,7 @@ from ctguard.parsers.tf_build import Rec, View
 from ctguard.parsers.tf_related import (alarm_fields, event_rule_fields, kms_key_fields, log_group_fields,
                                         metric_filter_fields, policy_document_of, role_fields,
                                         subscription_fields, topic_fields)
+from ctguard.parsers.tf_providers import CLI
 from ctguard.parsers.tf_trail import event_data_store_fields, trail_fields
 from ctguard.values import ABSENT, Known, Unknown, Value
 
@@ -28,6 +29,8 @@ class Item:
     address: str
     view: View
     existence: Unknown | None = None
+    # The region the resource deploys to (tf_providers.effective_region); None: --region if given.
+    region: Known[str] | Unknown | None = None
 
 
 _SIMPLE: dict[str, tuple[str, type, Callable[[View, Rec], dict[str, Any]]]] = {
@@ -47,18 +50,23 @@ RELATED_TYPES = frozenset(_SIMPLE) | frozenset(SPLIT) | {
 
 
 class Assembler:
-    def __init__(self, context: ParseContext, sm: SourceMap) -> None:
+    def __init__(self, context: ParseContext, sm: SourceMap, region: Known[str] | Unknown | None = None) -> None:
         self.ctx, self.sm = context, sm
+        # The configuration's deploy region (--region, else the root's default provider).
+        self.region = region if region is not None else (Known(context.region, via=CLI) if context.region else None)
+        self.regions: dict[str, Known[str] | Unknown | None] = {}  # address -> region
         self.fields: dict[str, dict[str, dict[str, Any]]] = {}  # kind -> key -> fields
         self.recs: dict[tuple[str, str], Rec] = {}
         self.pending: list[tuple[Item, Rec]] = []
-        self.trails: list[tuple[str, dict[str, Any], Rec]] = []
+        self.trails: list[tuple[str, dict[str, Any], Rec, Known[str] | Unknown | None]] = []
 
     def add(self, item: Item) -> None:
         rec = Rec()
         t = item.type
+        region = item.region if item.region is not None else (Known(self.ctx.region, via=CLI) if self.ctx.region else None)
+        self.regions[item.address] = region
         if t == "aws_cloudtrail":
-            self.trails.append((item.address, trail_fields(item.view, rec, item.existence), rec))
+            self.trails.append((item.address, trail_fields(item.view, rec, item.existence), rec, region))
         elif t == "aws_s3_bucket":
             self._put("bucket", item.address, bucket_fields(item.view, rec), rec)
         elif t == "aws_kms_key":
@@ -193,25 +201,25 @@ class Assembler:
         ctx = self.ctx
         if ctx.account_id:
             model.account_id = Known(ctx.account_id, via="--account")
-        if ctx.region:
-            model.region = Known(ctx.region, via="--region")
+        if self.region is not None:
+            model.region = self.region
         classes = {"bucket": Bucket, "kms_key": KmsKey, **{kind: cls for kind, cls, _ in _SIMPLE.values()}}
         for kind, pool in self.fields.items():
             for key, fields in pool.items():
-                _derive(ctx, kind, fields)
+                _derive(ctx, kind, fields, self.regions.get(key))
                 model.add(kind, classes[kind](key=key, **fields))
                 self.recs[(kind, key)].flush(self.sm, (kind, key))
-        for key, fields, rec in self.trails:
+        for key, fields, rec, region in self.trails:
             trail = Trail(key=key, **fields, **self._trail_links(fields, rec))
             if ctx.account_id and trail.account_id is ABSENT:
                 trail = replace(trail, account_id=Known(ctx.account_id, via="--account"))
-            if ctx.region and trail.home_region is ABSENT:
-                trail = replace(trail, home_region=Known(ctx.region, via="--region"))
+            # home_region is computed: the region of the trail's provider (a plan says "after apply").
+            if region is not None and _after_apply(trail.home_region):
+                trail = replace(trail, home_region=region)
             # A plan leaves a new trail's ARN unknown, but it follows from name, account and region.
-            derivable = trail.arn is ABSENT or (isinstance(trail.arn, Unknown) and "after apply" in trail.arn.reason)
-            if derivable and isinstance(trail.name, Known) and ctx.account_id and ctx.region:
-                arn = f"arn:{ctx.partition}:cloudtrail:{ctx.region}:{ctx.account_id}:trail/{trail.name.value}"
-                trail = replace(trail, arn=Known(arn, via="name, --account, --region"))
+            if _after_apply(trail.arn) and isinstance(trail.name, Known) and ctx.account_id and isinstance(region, Known):
+                arn = f"arn:{ctx.partition}:cloudtrail:{region.value}:{ctx.account_id}:trail/{trail.name.value}"
+                trail = replace(trail, arn=Known(arn, via=f"name, --account, {region.via}"))
             model.trails.append(trail)
             rec.flush(self.sm, ("trail", key))
             self._link_spans(trail)
@@ -237,16 +245,22 @@ _ARNS = {  # kind -> (template, needs region, needs account)
 }
 
 
-def _derive(ctx: ParseContext, kind: str, fields: dict[str, Any]) -> None:
+def _derive(ctx: ParseContext, kind: str, fields: dict[str, Any], region: Known[str] | Unknown | None) -> None:
     spec = _ARNS.get(kind)
     name = fields.get("name")
     if spec is None or "arn" in fields or not isinstance(name, Known):
         return
-    template, region, account = spec
-    if (region and not ctx.region) or (account and not ctx.account_id):
+    template, regional, account = spec
+    if (regional and not isinstance(region, Known)) or (account and not ctx.account_id):
         return
-    fields["arn"] = Known(template.format(p=ctx.partition, region=ctx.region, account=ctx.account_id, name=name.value),
+    where = region.value if isinstance(region, Known) else ""
+    fields["arn"] = Known(template.format(p=ctx.partition, region=where, account=ctx.account_id, name=name.value),
                           via="derived from the name")
+
+
+def _after_apply(value: Value[Any]) -> bool:
+    """Not set, or computed by the provider at apply (a plan's unknown)."""
+    return value is ABSENT or (isinstance(value, Unknown) and "after apply" in value.reason)
 
 
 def _known(v: Any) -> Any:

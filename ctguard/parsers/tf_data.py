@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ctguard.parsers.tf_expr import JsonDoc, Namespace, Ref
-from ctguard.values import Unknown
+from ctguard.values import Known, Unknown
 
 if TYPE_CHECKING:
     from ctguard.parsers.tf_instances import BlockView, Instance
@@ -24,11 +24,11 @@ def data_attribute(inst: "Instance", name: str) -> tuple[Any, list[Ref]]:
         if name in ("account_id", "id"):
             return account, []
         return Unknown(f"data.aws_caller_identity.{name} depends on the deploying credentials"), []
-    if kind == "aws_region":
-        if name in ("name", "id", "region"):
-            return ctx.region or Unknown("region of the deployment (pass --region)"), []
-        if name == "endpoint" and ctx.region:
-            return f"{ctx.region}.amazonaws.com", []
+    if kind == "aws_region" and name in ("name", "id", "region", "endpoint"):
+        region = _region_of(inst)
+        if name == "endpoint":
+            return (f"{region}.amazonaws.com" if isinstance(region, str) else region), []
+        return region, []
     if kind == "aws_partition":
         if name in ("partition", "id"):
             return ctx.partition, []
@@ -44,6 +44,22 @@ def data_attribute(inst: "Instance", name: str) -> tuple[Any, list[Ref]]:
     if name in inst.decl.block.body.attributes:
         return inst.argument(name)
     return Unknown(f"{inst.address}.{name} is read from AWS at plan time"), []
+
+
+def _region_of(inst: Instance) -> Any:
+    """The region ``data "aws_region"`` answers: the one it selects, else its provider's."""
+    from ctguard.parsers.tf_providers import instance_region
+
+    body = inst.decl.block.body
+    for selector in ("region", "name"):  # v6 `region`, v5 `name`: look up that region
+        if selector in body.attributes:
+            value, _ = inst.argument(selector)
+            if value is not None:
+                return value
+    region = instance_region(inst)
+    if isinstance(region, Known):
+        return region.value
+    return region if region is not None else Unknown("region of the deployment (pass --region or set the provider's region)")
 
 
 def _list(value: Any) -> Any:

@@ -198,6 +198,12 @@ def computed_attribute(inst: Instance, name: str) -> Any:
         return None
 
     p = ctx.partition
+    region: str | Unknown | None = None
+    if name in ("arn", "id") and kind in ("aws_cloudwatch_log_group", "aws_sns_topic", "aws_cloudtrail"):
+        from ctguard.parsers.tf_providers import instance_region
+
+        stated = instance_region(inst)
+        region = stated.value if isinstance(stated, Known) else stated
     if kind == "aws_s3_bucket" and name in ("id", "bucket", "arn"):
         bucket = arg("bucket")
         if isinstance(bucket, Unknown):
@@ -207,7 +213,7 @@ def computed_attribute(inst: Instance, name: str) -> Any:
         lg = arg("name")
         if name != "arn" or isinstance(lg, Unknown):
             return lg if not (isinstance(lg, Unknown) and lg.reason == "not set") else after_apply
-        return _either(needs(ctx.region, ctx.account_id), f"arn:{p}:logs:{ctx.region}:{ctx.account_id}:log-group:{lg}")
+        return _either(needs(region, ctx.account_id), f"arn:{p}:logs:{region}:{ctx.account_id}:log-group:{lg}")
     if kind in ("aws_iam_role", "aws_iam_policy") and name in ("id", "name", "arn"):
         nm = arg("name")
         if name != "arn" or isinstance(nm, Unknown):
@@ -224,12 +230,12 @@ def computed_attribute(inst: Instance, name: str) -> Any:
             return after_apply if nm.reason == "not set" else nm
         if name == "name":
             return nm
-        return _either(needs(ctx.region, ctx.account_id), f"arn:{p}:sns:{ctx.region}:{ctx.account_id}:{nm}")
+        return _either(needs(region, ctx.account_id), f"arn:{p}:sns:{region}:{ctx.account_id}:{nm}")
     if kind == "aws_cloudtrail" and name == "arn":
         nm = arg("name")
         if isinstance(nm, Unknown):
             return nm
-        return _either(needs(ctx.region, ctx.account_id), f"arn:{p}:cloudtrail:{ctx.region}:{ctx.account_id}:trail/{nm}")
+        return _either(needs(region, ctx.account_id), f"arn:{p}:cloudtrail:{region}:{ctx.account_id}:trail/{nm}")
     if kind == "aws_kms_alias" and name in ("id", "name"):
         return arg("name")
     if name in inst.decl.block.body.attributes:

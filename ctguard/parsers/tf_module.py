@@ -18,6 +18,8 @@ from ctguard.parsers.tf_hcl import Attr, Block, Body, parse_expression
 from ctguard.parsers.tf_instances import MAX_INSTANCES, Decl, Instance
 from ctguard.parsers.tf_loader import TF_SUFFIXES, Loader, Problem, tf_files
 from ctguard.parsers.tf_namespaces import Group, Names, ResourceTypes
+from ctguard.parsers.tf_providers import DEFAULT as DEFAULT_PROVIDER
+from ctguard.parsers.tf_providers import Passed, Providers
 from ctguard.values import Unknown
 
 MAX_MODULE_DEPTH = 8
@@ -27,7 +29,8 @@ LOCAL_SOURCE = ("./", "../", ".\\", "..\\")
 class Module:
     def __init__(self, loader: Loader, directory: str, prefix: str = "",
                  inputs: dict[str, tuple[Any, list[Ref], str]] | None = None,
-                 chain: tuple[str, ...] = ()) -> None:
+                 chain: tuple[str, ...] = (), passed: dict[str, Passed] | None = None,
+                 inherited: Providers | None = None) -> None:
         self.loader, self.directory, self.prefix = loader, directory, prefix
         self.inputs = inputs  # None: the root module (tfvars and context apply)
         self.chain = chain + (os.path.realpath(directory),)
@@ -36,6 +39,7 @@ class Module:
         self.outputs: dict[str, Attr] = {}
         self.calls: list[Block] = []
         self.decls: list[Decl] = []
+        self.provider_blocks: list[Block] = []
         self._root_values: list[tuple[str, dict[str, Any]]] | None = None
         for body in loader.files(directory).values():
             self._collect(body)
@@ -44,6 +48,7 @@ class Module:
         self.children: dict[str, list[tuple[str, "Module | None"]]] = {}
         self.groups: dict[tuple[str, str, str], Group] = {}
         self.ev = Evaluator(loader.trace, self._lookup, FUNCTIONS)
+        self.providers = Providers(self, self.provider_blocks, passed, inherited)
         for decl in self.decls:
             self.groups[(decl.mode, decl.type, decl.name)] = self._expand_decl(decl)
         for call in self.calls:
@@ -62,6 +67,8 @@ class Module:
                 self.outputs[labels[0]] = block.body.attributes["value"]
             elif block.type == "module" and labels:
                 self.calls.append(block)
+            elif block.type == "provider" and labels[:1] == (DEFAULT_PROVIDER,):
+                self.provider_blocks.append(block)
 
     # name resolution ---------------------------------------------------------------------
     def _lookup(self, name: str) -> Any:
@@ -195,6 +202,7 @@ class Module:
             self._problem(UNRESOLVABLE, f"module {self.prefix}{where} calls itself or nests too deep; not followed", call)
             return [(f"{self.prefix}{where}", None)]
         result: list[tuple[str, Module | None]] = []
+        passed = self.providers.for_call(call.body)
         meta = {"source", "version", "count", "for_each", "providers", "depends_on"}
         for suffix, bindings, _existence in self.expansions(call.body, f"{self.prefix}{where}"):
             ev = self.ev.bind(**bindings)
@@ -204,7 +212,8 @@ class Module:
                     value, refs = ev.evaluate(attr.expr)
                     inputs[arg] = (value, refs, f"{self.prefix}{where} input")
             address = f"{self.prefix}{where}{suffix}"
-            result.append((address, Module(self.loader, directory, address + ".", inputs, self.chain)))
+            result.append((address, Module(self.loader, directory, address + ".", inputs, self.chain, passed,
+                                           self.providers)))
         return result
 
     def _problem(self, rule: str, message: str, block: Block) -> None:

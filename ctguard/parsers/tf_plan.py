@@ -18,6 +18,7 @@ from ctguard.location import SourceMap
 from ctguard.parsers.context import ParseContext
 from ctguard.parsers.tf_assemble import RELATED_TYPES, Assembler, Item
 from ctguard.parsers.tf_expr import Ref
+from ctguard.parsers.tf_providers import DEFAULT, PlanProviders, ProviderRegion, effective_region
 from ctguard.values import ABSENT, Known, Unknown, Value
 from ctguard.yamlload import LoadError, load
 
@@ -118,8 +119,11 @@ def parse_plan(path: str, text: str, context: ParseContext) -> ParsedInput:
     # as it goes: a part of the wrong type counts as missing, never as an error.
     changes = {c.get("address"): _dict(c.get("change")) for c in _list(doc.get("resource_changes"))
                if isinstance(c, dict) and isinstance(c.get("address"), str)}
-    config = _Config(_dict(doc.get("configuration")))
-    assembler = Assembler(context, sm)
+    configuration = _dict(doc.get("configuration"))
+    config = _Config(configuration)
+    providers = PlanProviders(_dict(configuration.get("provider_config")), _dict(doc.get("variables")),
+                              config.module_input)
+    assembler = Assembler(context, sm, effective_region(context.region, providers.get(DEFAULT)))
     root = _dict(_dict(doc.get("planned_values")).get("root_module"))
     for resource, base in _resources(root, ("planned_values", "root_module")):
         rtype, address = resource.get("type"), resource.get("address")
@@ -132,9 +136,29 @@ def parse_plan(path: str, text: str, context: ParseContext) -> ParsedInput:
         line, column = loaded.spans.get(base, (1, 1))
         refs, configured = config.refs(address)
         view = PlanView(values, unknown, base + ("values",), loaded.spans, refs, path, line, column, configured)
-        assembler.add(Item(rtype, address, view))
+        region = _region(context, address, view, providers.get(config.provider_key(address)), configured)
+        assembler.add(Item(rtype, address, view, region=region))
     result.variants.append(assembler.model())
     return result
+
+
+def _region(context: ParseContext, address: str, view: PlanView, provider: ProviderRegion | None,
+            configured: frozenset[str] | None) -> Known[str] | Unknown | None:
+    """The resource's region by tf_providers' precedence.
+
+    Provider v6 plans hold a computed ``region`` on every regional resource: set in the
+    configuration it is the resource's own statement; otherwise it is the provider's region as
+    Terraform resolved it, which stands in when the configuration's expression is not readable.
+    """
+    planned, _ = view.value("region")
+    own: Value[Any] | None = None
+    if configured is not None and "region" in configured:
+        own = Known(planned.value, via=f"{address} region argument") if isinstance(planned, Known) else planned
+    elif isinstance(planned, Known) and isinstance(planned.value, str) and planned.value \
+            and (provider is None or not isinstance(provider.region, Known)):
+        key = provider.key if provider is not None else DEFAULT
+        provider = ProviderRegion(key, Known(planned.value, via=f"provider {key} region (planned value)"))
+    return effective_region(context.region, provider, own)
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -170,14 +194,34 @@ class _Config:
 
     def refs(self, address: str) -> tuple[dict[str, list[Ref]], frozenset[str] | None]:
         """References per argument, and the arguments configured (None: no configuration)."""
+        resource = self._resource(address)
+        if not resource:
+            return {}, None
+        prefix = _split(address)[0]
+        exprs = _dict(resource.get("expressions"))
+        refs = {arg: self._resolve(expr, prefix, 0) for arg, expr in exprs.items() if isinstance(expr, dict)}
+        return refs, frozenset(exprs)
+
+    def _resource(self, address: str) -> dict[str, Any]:
         prefix, local = _split(address)
         module = self.modules.get(prefix, ({}, None, None))[0]
         for resource in _list(module.get("resources")):
             if isinstance(resource, dict) and resource.get("address") == local:
-                exprs = _dict(resource.get("expressions"))
-                refs = {arg: self._resolve(expr, prefix, 0) for arg, expr in exprs.items() if isinstance(expr, dict)}
-                return refs, frozenset(exprs)
-        return {}, None
+                return resource
+        return {}
+
+    def provider_key(self, address: str) -> str:
+        """The resource's ``provider_config_key`` (``aws`` when the configuration is missing)."""
+        key = self._resource(address).get("provider_config_key")
+        return key if isinstance(key, str) and key else DEFAULT
+
+    def module_input(self, prefix: str, name: str) -> Any:
+        """The caller's expression for input ``name`` of the module at ``prefix``."""
+        _, parent, call = self.modules.get(prefix, ({}, None, None))
+        if parent is None:
+            return None
+        caller = self.modules.get(parent, ({}, None, None))[0]
+        return _dict(_dict(_dict(caller.get("module_calls")).get(call)).get("expressions")).get(name)
 
     def _resolve(self, expr: dict[str, Any], prefix: str, depth: int) -> list[Ref]:
         out: list[Ref] = []
