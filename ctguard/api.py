@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from ctguard import scan
-from ctguard.engine.evaluate import Settings, evaluate_input
+from ctguard.engine.checker import InputChecker
+from ctguard.engine.evaluate import Settings
 from ctguard.engine.policy import Policy, load_policies
 from ctguard.findings import Finding, Severity, Status
 from ctguard.inputs import PARSE_ERROR, ParsedInput
@@ -59,29 +60,42 @@ def check(
 
     ``gate`` carries skips, ``--only``, severity overrides and a baseline (``ctguard.suppress.Gate``);
     skips written in the inputs (inline comments, CloudFormation Metadata) always apply.
-    ``jobs``: processes that parse inputs; None ("auto") uses every CPU on large scans only.
+    ``jobs``: processes that parse and check inputs; None ("auto") uses every CPU on large scans only.
     The report is the same for every value.
     """
     settings = settings or Settings()
     context = context or ParseContext()
     if policies is None:
         policies = load_policies(tuple(policy_dirs))
-    return evaluate(load_inputs([os.fspath(p) for p in paths], context, jobs), policies, settings, gate)
+    from ctguard.parsers import dispatch
+
+    policies, checker = _checker(policies, settings, gate)
+    return _report(dispatch.check_paths([os.fspath(p) for p in paths], context, jobs, checker), policies)
 
 
 def evaluate(inputs: Iterable[ParsedInput], policies: list[Policy], settings: Settings | None = None,
              gate: Gate | None = None) -> Report:
     """Run the policies over inputs that are already parsed (live audits build them from a CallStore)."""
-    from ctguard.suppress import apply
+    policies, checker = _checker(policies, settings, gate)
+    return _report(((parsed, checker(parsed)) for parsed in inputs), policies)
 
-    settings = settings or Settings()
+
+def _checker(policies: list[Policy], settings: Settings | None, gate: Gate | None) -> tuple[list[Policy], InputChecker]:
     gate = gate or Gate()
     if gate.only:
         policies = [p for p in policies if gate.selected(p.id)]
+    return policies, InputChecker(tuple(policies), settings or Settings(), gate)
+
+
+def _report(checked: Iterable[tuple[ParsedInput, tuple[list[Finding], list[str]] | None]],
+            policies: list[Policy]) -> Report:
     report = Report(policies=policies)
-    for parsed in inputs:
+    for parsed, result in checked:
+        assert result is not None
+        findings, warnings = result
         report.inputs.append(parsed)
-        report.findings.extend(apply(evaluate_input(parsed, policies, settings), parsed, gate, report.warnings))
+        report.findings.extend(findings)
+        report.warnings.extend(warnings)
     report.findings.sort(key=Finding.sort_key)
     report.warnings = list(dict.fromkeys(report.warnings))
     return report

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from enum import Enum
+from ctguard.pickling import fast_pickle
 
 
 class Severity(str, Enum):
@@ -88,3 +89,6 @@ class Finding:
 
     def sort_key(self) -> tuple[object, ...]:
         return (self.file, self.line, self.column, self.rule_id, self.resource or "", self.status.value)
+
+
+fast_pickle(Suppression, Finding)

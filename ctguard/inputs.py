@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from ctguard.location import Owner, Path, SourceMap, Span
 from ctguard.model import Model
+from ctguard.pickling import fast_pickle
 
 if TYPE_CHECKING:
     from ctguard.suppress.rules import Skip
@@ -51,3 +52,6 @@ class ParsedInput:
                 owner: Owner | None = None, path: Path = (), file: str | None = None) -> None:
         """``file``: the file the problem is in when it is not ``self.path`` (another .tf file of a module)."""
         self.problems.append(InputProblem(rule_id, message, Span(file or self.path, line, column), owner, path))
+
+
+fast_pickle(InputProblem, ParsedInput)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ctguard.pickling import fast_pickle
+
 Path = tuple[str | int, ...]
 Owner = tuple[str, str]  # (kind, key): ("trail", "MyTrail"), ("bucket", "LogBucket")
 
@@ -19,6 +21,9 @@ class Span:
     column: int = 1  # 1-based
     end_line: int | None = None
     end_column: int | None = None
+
+
+fast_pickle(Span)
 
 
 class SourceMap:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
+from ctguard.pickling import fast_pickle
 from ctguard.values import ABSENT, Absent, Known, Unknown, Value
 
 
@@ -321,6 +322,9 @@ def field_default(cls: type, name: str) -> Any:
 
 def field_names(cls: type) -> frozenset[str]:
     return frozenset(f.name for f in fields(cls))
+
+
+fast_pickle(DataResource, EventSelector, FieldSelector, AdvancedEventSelector, InsightSelector, TrailStatus, Trail, PublicAccessBlock, LifecycleRule, Bucket, KmsKey, LogGroup, Role, Subscription, Topic, MetricTransformation, MetricFilter, Alarm, EventRule, EventDataStore, Model)
 
 
 __all__ = [

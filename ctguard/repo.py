@@ -31,8 +31,20 @@ def repo_relative(path: str) -> str:
     """``path`` relative to its repository root (else the CWD), with forward slashes."""
     if not path or not is_file_location(path):
         return path
-    absolute = os.path.abspath(path)
-    root = repo_root(os.path.dirname(absolute)) or os.getcwd()
+    try:
+        cwd = os.getcwd()
+    except OSError:  # the working directory was removed under us
+        cwd = os.path.abspath(os.sep)
+    return _relative(path, cwd)
+
+
+@lru_cache(maxsize=8192)
+def _relative(path: str, cwd: str) -> str:
+    # Cached: every finding's fingerprint asks, and a scan has tens of thousands of findings
+    # on a few hundred files (abspath + relpath cost ~8 us a call).
+    absolute = os.path.join(cwd, path) if not os.path.isabs(path) else path
+    absolute = os.path.normpath(absolute)
+    root = repo_root(os.path.dirname(absolute)) or cwd
     rel = os.path.relpath(absolute, root)
     if rel.startswith(".."):  # outside both: keep the absolute path, still stable per machine
         return PurePosixPath(absolute.replace(os.sep, "/")).as_posix()

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, Union
 
+from ctguard.pickling import fast_pickle
+
 T = TypeVar("T")
 
 
@@ -44,6 +46,7 @@ class Absent:
 
 
 ABSENT = Absent()
+fast_pickle(Known, Unknown)
 
 Value = Union[Known[T], Unknown, Absent]
 

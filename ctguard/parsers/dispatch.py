@@ -8,13 +8,14 @@ from __future__ import annotations
 import logging
 import os
 import re
-from typing import Callable, Iterator
+from typing import Callable, Iterator, TypeVar
 
 from ctguard import scan, yamlload
 from ctguard.inputs import PARSE_ERROR, ParsedInput
 from ctguard.parsers.context import ParseContext
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 # A scan with fewer parse tasks than this is parsed in this process: starting workers costs more
@@ -32,15 +33,27 @@ def parse_paths(paths: list[str], context: ParseContext, jobs: int | None = None
     ``jobs``: worker processes; None picks one per CPU when the scan is large enough to gain from
     it, 1 parses everything here. The order of the inputs never depends on it.
     """
+    for parsed, _ in check_paths(paths, context, jobs, None):
+        yield parsed
+
+
+def check_paths(paths: list[str], context: ParseContext, jobs: int | None,
+                then: Callable[[ParsedInput], T] | None) -> Iterator[tuple[ParsedInput, T | None]]:
+    """``parse_paths`` with ``then(parsed)`` beside each input, computed where it was parsed.
+
+    In a parallel scan ``then`` runs in the workers (it must depend on its input alone), so
+    evaluation is spread over the cores with parsing; the pairs come back in walk order.
+    """
     tasks = list(_tasks(paths))
     workers = _workers(jobs, sum(1 for t in tasks if not isinstance(t, ParsedInput)))
     if workers > 1:
         from ctguard.parsers import parallel
 
-        yield from parallel.run(tasks, context, workers)
+        yield from parallel.run(tasks, context, workers, then)
         return
     for task in tasks:
-        yield from run_task(task, context)
+        for parsed in run_task(task, context):
+            yield parsed, then(parsed) if then is not None else None
 
 
 def _tasks(paths: list[str]) -> Iterator[Task]:

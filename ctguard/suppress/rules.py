@@ -13,6 +13,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from ctguard.findings import Finding
+from ctguard.pickling import fast_pickle
 
 Owner = tuple[str, str]
 
@@ -60,6 +61,9 @@ class Skip:
             return False
         file, first, last = self.block
         return _same_file(file, finding.file) and first <= finding.line <= last
+
+
+fast_pickle(Skip)
 
 
 def _same_file(a: str, b: str) -> bool:

@@ -18,6 +18,7 @@ from ctguard import config
 from ctguard.api import check
 from ctguard.cli import main
 from ctguard.parsers import dispatch
+from ctguard.inputs import ParsedInput
 from ctguard.parsers.context import ParseContext
 
 REPO = Path(__file__).resolve().parents[2]
@@ -109,6 +110,32 @@ def test_a_dying_worker_costs_time_not_inputs(tree: Path, monkeypatch: pytest.Mo
     sequential = check([tree], context=CONTEXT, jobs=1)
     assert [p.path for p in report.inputs] == [p.path for p in sequential.inputs]
     assert [f.sort_key() for f in report.findings] == [f.sort_key() for f in sequential.findings]
+
+
+def _pid_and_path(parsed: ParsedInput) -> tuple[int, str]:
+    return os.getpid(), parsed.path
+
+
+@needs_fork
+def test_policies_run_in_the_workers(tree: Path) -> None:
+    """What follows parsing (the policies, in ``check``) runs where the input was parsed."""
+    pairs = list(dispatch.check_paths([str(tree)], CONTEXT, 2, _pid_and_path))
+    assert all(result == (result[0], parsed.path) for parsed, result in pairs)
+    pids = {result[0] for _, result in pairs}
+    assert os.getpid() not in pids and len(pids) == 2
+    sequential = list(dispatch.check_paths([str(tree)], CONTEXT, 1, _pid_and_path))
+    assert {result[0] for _, result in sequential} == {os.getpid()}
+    assert [p.path for p, _ in pairs] == [p.path for p, _ in sequential]
+
+
+def test_spawned_workers_leave_the_policies_to_this_process(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where workers are spawned (not forked), ``then`` is not pickled to them: it runs here."""
+    from ctguard.parsers import parallel
+
+    monkeypatch.setattr(parallel, "_context", lambda: multiprocessing.get_context("spawn"))
+    pairs = list(dispatch.check_paths([str(tree / "team0"), str(tree / "team1"), str(tree / "team2")], CONTEXT, 2,
+                                      lambda parsed: (os.getpid(), parsed.path)))  # a lambda cannot be pickled
+    assert len(pairs) >= 45 and {result for _, result in pairs} == {(os.getpid(), p.path) for p, _ in pairs}
 
 
 def test_small_scans_stay_in_one_process() -> None:
