@@ -142,11 +142,7 @@ def read_expectations(fixture: Path) -> list[Expectation]:
 
 # Fixtures that expose a bug outside this test (parser, engine, policy), as a strict xfail:
 # when the bug is fixed the case XPASSes, the run fails, and the entry must be removed.
-KNOWN_BUGS: dict[str, str] = {
-    "CT004/fail/sub-undefined-parameter.json":
-        "cfn parser: Fn::Sub stops at the first Unknown (${AWS::Region}); the undefined ${TrailLogGroupName} "
-        "after it is never reported as CT004",
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 
 def fixture_params() -> list[object]:

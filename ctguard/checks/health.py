@@ -9,6 +9,7 @@ from __future__ import annotations
 from ctguard.checks.account_trails import name
 from ctguard.engine.evaluate import CheckContext, Outcome
 from ctguard.findings import Status
+from ctguard.isotime import parse_time
 from ctguard.model import TrailStatus
 from ctguard.values import Absent, Known, Unknown
 
@@ -139,8 +140,6 @@ def _time(value: object):  # type: ignore[no-untyped-def]
     if isinstance(value, Absent) or (isinstance(value, Known) and value.value is None):
         return None
     assert isinstance(value, Known)
-    from ctguard.parsers.aws_reader import parse_time  # only live inputs carry times: keep IaC runs lean
-
     parsed = parse_time(str(value.value))
     return parsed if parsed is not None else Unknown(f"cannot read the time {value.value!r}")
 

@@ -14,6 +14,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Callable, Mapping
 
 from ctguard.audit.calls import CallResult, CallStore, canonical_params
+from ctguard.isotime import parse_time
 from ctguard.location import Owner, SourceMap
 from ctguard.values import ABSENT, Known, Unknown, Value
 
@@ -174,14 +175,6 @@ def timestamp(value: Any) -> str | None:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
-
-
-def parse_time(text: str) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except (TypeError, ValueError):
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def document(raw: Any) -> Any:

@@ -51,6 +51,7 @@ def _sub(r: Resolver, arg: Any, path: Path, trace: Trace, depth: int) -> Any:
     if not isinstance(text, str):
         return Unknown("Fn::Sub needs a string")
     parts: list[str] = []
+    unknown: Unknown | None = None
     pos = 0
     for match in _SUB_VAR.finditer(text):
         parts.append(text[pos:match.start()])
@@ -69,8 +70,13 @@ def _sub(r: Resolver, arg: Any, path: Path, trace: Trace, depth: int) -> Any:
             value = r.ref(name, path[:-1], trace, depth)
         piece = _scalar_text(value, f"${{{name}}}")
         if isinstance(piece, Unknown):
-            return piece
+            # Keep resolving: a later ${Undefined} must still be reported (CT004).
+            if unknown is None:
+                unknown = piece
+            continue
         parts.append(piece)
+    if unknown is not None:
+        return unknown
     parts.append(text[pos:])
     return "".join(parts)
 
