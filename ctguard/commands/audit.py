@@ -63,20 +63,20 @@ def _usage(message: str) -> int:
 
 def _report_options(args: argparse.Namespace) -> tuple[Any, dict[str, Any], Any, Any, Any, Any]:
     """Output, policy and suppression options, merged with the config file exactly as ``check`` does."""
-    from ctguard.commands import check
+    from ctguard.commands import report_options as ro
 
     shared = argparse.Namespace(**vars(args))
     shared.paths, shared.account, shared.region, shared.var_file = ["."], None, None, None
-    conf = check._config(shared)
-    options = check._merge(shared, conf)
-    plan = check._outputs(options["format"], options["output"])
-    gate, settings, _, threshold = check._build(options)
+    conf = ro.load_config(shared)
+    options = ro.merge(shared, conf)
+    plan = ro.output_plan(options["format"], options["output"])
+    gate, settings, _, threshold = ro.build(options)
     return plan, options, gate, settings, threshold, conf
 
 
 def run(args: argparse.Namespace) -> int:
     from ctguard import config as config_mod
-    from ctguard.commands.check import UsageError
+    from ctguard.commands.report_options import UsageError
 
     regions = [r.strip() for item in args.regions for r in item.split(",") if r.strip()] or None
     if args.org and not args.role_name:
@@ -161,9 +161,9 @@ def _inputs(store: Any, text: str, save: str | None) -> Any:
 def _render(report: Any, plan: list[tuple[str, str | None]], options: dict[str, Any]) -> bool:
     """The report as ``check`` writes it, then the account / region / trail table for humans."""
     from ctguard.audit.summary import summary_rows, table_text
-    from ctguard.commands import check
+    from ctguard.commands.report_options import write_reports
 
-    if not check._write(report, plan, options):
+    if not write_reports(report, plan, options):
         return False
     rows = summary_rows(report)
     stdout_format = next((name for name, dest in plan if dest is None), None)
