@@ -12,6 +12,8 @@
    interleaved file by file in alternating order, so drift of a shared machine's speed hits
    both alike.  The ratio is median replay / median floor over --runs passes of this process's
    CPU time (per-pass ratios, best-of and wall time are printed too).  Target: <= 1.3.
+   Then ``ctguard simulate``'s parallel replay (``--jobs auto``: chunks of files in forked
+   workers, shapes merged) against one process, wall time, best of 2 each.
 3. Peak RSS (``ru_maxrss``) of a fresh subprocess replaying the archive once (1x) and ten times
    (10x: the file list repeated, i.e. ten times the bytes streamed).  Target: 10x / 1x <= 1.2.
 
@@ -193,6 +195,19 @@ def paired_run(files: list[str], records: int) -> dict[str, tuple[float, float]]
     return {k: (v[0], v[1]) for k, v in acc.items()}
 
 
+def replay_jobs(files: list[str], jobs: int | None) -> int:
+    """``ctguard simulate --events --jobs``: simulate.parallel.replay_files, then summarize."""
+    from ctguard.simulate.evaluate import SimContext, compile_trail
+    from ctguard.simulate.parallel import replay_files
+    from ctguard.simulate.policy import DEFAULT_POLICY
+    from ctguard.simulate.report import summarize
+
+    compiled = [compile_trail(t, SimContext(account_id=ACCOUNT)) for t in trails()]
+    rp = replay_files(compiled, [(f, os.path.getsize(f)) for f in files], DEFAULT_POLICY, jobs, lambda p, m: None)
+    summarize(compiled, rp.shapes(), records=rp.records, first_time=rp.first_time, last_time=rp.last_time)
+    return rp.records
+
+
 def child(root: str, repeat: int) -> None:
     files = [str(p) for p in sorted(Path(root).rglob("*.json.gz"))] * repeat
     n = replay(files)
@@ -242,6 +257,17 @@ def main() -> None:
         solo[name] = time.process_time() - c
     print(f"(reference, unpaired passes: zlib floor {solo['floor']:.2f} s, gzip.decompress floor {solo['gzip']:.2f} s, "
           f"run_replay {solo['replay']:.2f} s: ratio {solo['replay'] / solo['floor']:.3f})")
+    # Across cores (ctguard simulate --jobs auto): wall time against one process, alternating.
+    par_wall: dict[int | None, list[float]] = {1: [], None: []}
+    for _ in range(2):
+        for jobs in (1, None):
+            w = time.perf_counter()
+            assert replay_jobs(files, jobs) == records
+            par_wall[jobs].append(time.perf_counter() - w)
+    one, auto = min(par_wall[1]), min(par_wall[None])
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    print(f"replay across cores (--jobs auto, {cores} cores): wall {auto:.2f} s against {one:.2f} s in one process "
+          f"(best of 2 each): {one / auto:.2f}x")
     ratio = med["replay"] / med["floor"]
     paired = [r / f for r, f in zip(cpu["replay"], cpu["floor"])]
     best = min(cpu["replay"]) / min(cpu["floor"])
@@ -262,6 +288,8 @@ def main() -> None:
             "zlib decompress + json.loads of the same files", med["floor"], "ratio <= 1.3", ratio <= 1.3),
         Row("replay", f"archive replay throughput, {n}", records / med["replay"], "events/s",
             "decompress + json.loads throughput", records / med["floor"], "", None),
+        Row("replay", f"archive replay across {cores} cores (--jobs auto), {n}, wall", auto, "s",
+            "the same replay in one process (--jobs 1), wall", one, "", None),
         Row("replay", f"peak RSS replaying 10x the archive ({records * 10:,} records)", rss[10]["maxrss_kb"] / 1024, "MB",
             f"peak RSS replaying 1x ({n})", rss[1]["maxrss_kb"] / 1024, "ratio <= 1.2", mem <= 1.2),
     ])

@@ -45,28 +45,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     check.add_argument("--baseline", metavar="FILE", help="findings listed in FILE are reported as suppressed")
     check.add_argument("--create-baseline", metavar="FILE",
                        help="write the current findings to FILE as a baseline and exit 0 (3 if an input is unreadable)")
-    check.add_argument("--jobs", "-j", metavar="N", type=_jobs_arg,
+    check.add_argument("--jobs", "-j", metavar="N", type=ro.jobs_arg,
                        help="processes that parse inputs: a number, or auto (default: every CPU, "
                             "on scans of 64 inputs or more)")
     check.add_argument("--config", metavar="FILE", help="configuration file (default: discover .ctguard.yaml "
                                                          "or pyproject.toml [tool.ctguard] upwards)")
     check.add_argument("--no-config", action="store_true", help="ignore configuration files")
-
-
-def _jobs_arg(text: str) -> str | int:
-    from ctguard.config import jobs_value
-
-    value = jobs_value(_int_or_text(text))
-    if value is None:
-        raise argparse.ArgumentTypeError(f"expected a number of processes (1 or more) or auto, not {text!r}")
-    return value
-
-
-def _int_or_text(text: str) -> int | str:
-    try:
-        return int(text)
-    except ValueError:
-        return text
 
 
 def run(args: argparse.Namespace) -> int:

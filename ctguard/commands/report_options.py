@@ -17,6 +17,23 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+def jobs_arg(text: str) -> str | int:
+    """``--jobs N|auto`` (check and simulate)."""
+    from ctguard.config import jobs_value
+
+    value = jobs_value(int_or_text(text))
+    if value is None:
+        raise argparse.ArgumentTypeError(f"expected a number of processes (1 or more) or auto, not {text!r}")
+    return value
+
+
+def int_or_text(text: str) -> int | str:
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
 class UsageError(Exception):
     pass
 

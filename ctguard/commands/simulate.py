@@ -10,6 +10,7 @@ import json
 import sys
 from typing import Any
 
+from ctguard.commands.report_options import jobs_arg
 from ctguard.exitcodes import EXIT_INPUT, EXIT_OK, EXIT_USAGE
 
 
@@ -42,6 +43,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--org-accounts", metavar="IDS|FILE",
                    help="organization member accounts: comma-separated ids, or a file of ids")
     p.add_argument("--var-file", action="append", default=[], metavar="FILE", help="Terraform variables file")
+    p.add_argument("--jobs", "-j", metavar="N", type=jobs_arg, default="auto",
+                   help="processes that replay --events archives: a number, or auto (default: every core, "
+                        "for archives of 16 files and 16 MB or more: simulate/parallel.py)")
 
 
 def _err(msg: str) -> None:
@@ -160,7 +164,7 @@ def _simulate(args: argparse.Namespace, org: frozenset[str] | None) -> dict[str,
         replay, source = _duckdb_replay(trails, args.events)
         unit = "records"
     else:
-        replay, source = _archive_replay(trails, args.events, DEFAULT_POLICY)
+        replay, source = _archive_replay(trails, args.events, DEFAULT_POLICY, None if args.jobs == "auto" else args.jobs)
         unit = "records"
     from ctguard.simulate.report import summarize
 
@@ -224,9 +228,9 @@ def _progress(total: int):  # type: ignore[no-untyped-def]
     return (lambda n: prog.advance(task, n)), prog.stop
 
 
-def _archive_replay(trails: list[Any], paths: list[str], policy: Any) -> tuple[Any, dict[str, Any]]:
-    from ctguard.simulate.archive import ArchiveError, iter_batches, list_files
-    from ctguard.simulate.session import run_replay
+def _archive_replay(trails: list[Any], paths: list[str], policy: Any, jobs: int | None) -> tuple[Any, dict[str, Any]]:
+    from ctguard.simulate.archive import ArchiveError, list_files
+    from ctguard.simulate.parallel import replay_files
 
     files = list_files(paths)
     if not files:
@@ -234,7 +238,7 @@ def _archive_replay(trails: list[Any], paths: list[str], policy: Any) -> tuple[A
     skipped: list[tuple[str, str]] = []
     advance, close = _progress(sum(s for _, s in files))
     try:
-        replay = run_replay(trails, iter_batches(files, lambda p, m: skipped.append((p, m))), policy, advance)
+        replay = replay_files(trails, files, policy, jobs, lambda p, m: skipped.append((p, m)), advance)
     finally:
         close()
     if len(skipped) == len(files):

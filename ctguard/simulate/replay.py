@@ -102,7 +102,6 @@ class Replay:
         self.records = 0
         self.first_time: str | None = None
         self.last_time: str | None = None
-        self.errors: list[tuple[str, str]] = []
         self._fast: dict[tuple[Any, ...], int] = {}
         self._quick: dict[tuple[Any, ...], int] = {}
         self._slow: dict[tuple[Any, ...], int] = {}

@@ -1,0 +1,130 @@
+"""Archive replay in worker processes gives exactly the sequential summary (and skips the same files)."""
+from __future__ import annotations
+
+import gzip
+import json
+import multiprocessing
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ctguard.cli import main
+from ctguard.model import AdvancedEventSelector, EventSelector, FieldSelector, Trail
+from ctguard.simulate import parallel
+from ctguard.simulate.archive import list_files
+from ctguard.simulate.evaluate import SimContext, compile_trail
+from ctguard.simulate.policy import DEFAULT_POLICY
+from ctguard.simulate.report import summarize
+from ctguard.values import Known
+
+REPO = Path(__file__).resolve().parents[3]
+EVENTS = REPO.parent / "shared" / "data" / "events"
+A = "111122223333"
+needs_fork = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="workers are forked")
+
+
+def _records() -> list[Any]:
+    out: list[Any] = []
+    for f in sorted(EVENTS.glob("*.jsonl")) if EVENTS.is_dir() else []:
+        out += [json.loads(x) for x in f.read_text(encoding="utf-8").splitlines() if x.strip()]
+    base = {"eventSource": "ec2.amazonaws.com", "eventName": "RunInstances", "eventCategory": "Management",
+            "readOnly": False, "recipientAccountId": A, "awsRegion": "eu-west-1", "eventTime": "2024-01-01T00:00:00Z"}
+    return out or [dict(base, eventName=f"Op{i}", readOnly=i % 2 == 0) for i in range(300)]
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Log files as CloudTrail writes them, one JSON-lines file and one truncated file."""
+    root = tmp_path_factory.mktemp("archive")
+    records = _records()
+    per = max(1, len(records) // 24)
+    for n, i in enumerate(range(0, len(records), per)):
+        day = root / "AWSLogs" / A / "CloudTrail" / ("eu-west-1" if n % 2 else "us-east-1") / "2024" / "01" / f"{n % 28 + 1:02d}"
+        day.mkdir(parents=True, exist_ok=True)
+        (day / f"{A}_CloudTrail_{n:03d}.json.gz").write_bytes(gzip.compress(json.dumps({"Records": records[i:i + per]}).encode()))
+    (root / "extra.jsonl").write_text("\n".join(json.dumps(r) for r in records[:40]) + "\n")
+    (root / "AWSLogs" / "cut.json.gz").write_bytes(gzip.compress(b'{"Records": []}')[:-5])
+    return root
+
+
+def _trails() -> list[Any]:
+    def t(key: str, **kw: Any) -> Trail:
+        base: dict[str, Any] = dict(is_logging=Known(True), is_multi_region=Known(True), home_region=Known("us-east-1"),
+                                    account_id=Known(A))
+        return Trail(key=key, **{**base, **kw})
+
+    fs = FieldSelector
+    trails = [
+        t("default"),
+        t("single", is_multi_region=Known(False)),
+        t("write-only", event_selectors=Known((EventSelector(read_write_type=Known("WriteOnly")),))),
+        t("advanced", advanced_event_selectors=Known((
+            AdvancedEventSelector("m", (fs("eventCategory", equals=("Management",)),
+                                        fs("eventSource", not_equals=("kms.amazonaws.com",)))),
+            AdvancedEventSelector("s3", (fs("eventCategory", equals=("Data",)), fs("resources.type", equals=("AWS::S3::Object",)),
+                                         fs("resources.ARN", not_starts_with=("arn:aws:s3:::",)))),
+        ))),
+    ]
+    return [compile_trail(x, SimContext(account_id=A)) for x in trails]
+
+
+def _run(archive: Path, jobs: int) -> tuple[dict[str, Any], list[tuple[str, str]], int]:
+    files = list_files([str(archive)])
+    skipped: list[tuple[str, str]] = []
+    done: list[int] = []
+    trails = _trails()
+    rp = parallel.replay_files(trails, files, DEFAULT_POLICY, jobs, lambda p, m: skipped.append((p, m)), done.append)
+    doc = summarize(trails, rp.shapes(), records=rp.records, first_time=rp.first_time, last_time=rp.last_time, top=10**6)
+    assert sum(done) == sum(s for _, s in files)  # progress covers every byte, skipped files included
+    return doc, skipped, len(files)
+
+
+@needs_fork
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_parallel_summary_equals_sequential(archive: Path, jobs: int) -> None:
+    seq, seq_skipped, n = _run(archive, 1)
+    par, par_skipped, _ = _run(archive, jobs)
+    assert n >= 20 and seq["records"] > 0
+    assert json.dumps(par, sort_keys=False) == json.dumps(seq, sort_keys=False)  # order of ties included
+    assert par_skipped == seq_skipped and [os.path.basename(p) for p, _ in seq_skipped] == ["cut.json.gz"]
+
+
+@needs_fork
+def test_a_dying_worker_costs_time_not_records(archive: Path, monkeypatch: pytest.MonkeyPatch,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    real, main_pid = parallel._run, os.getpid()
+
+    def fatal(chunk: list[tuple[str, int]], *args: Any) -> Any:
+        if os.getpid() != main_pid and any(p.endswith("_005.json.gz") for p, _ in chunk):
+            os._exit(9)
+        return real(chunk, *args)
+
+    monkeypatch.setattr(parallel, "_run", fatal)
+    par, _, _ = _run(archive, 2)
+    assert "in this process" in caplog.text
+    monkeypatch.setattr(parallel, "_run", real)
+    assert par == _run(archive, 1)[0]
+
+
+def test_auto_stays_sequential_for_small_archives(archive: Path) -> None:
+    files = list_files([str(archive)])
+    assert parallel.workers_for(files, None) == 1  # a few hundred kB: workers would cost more than they save
+    assert parallel.workers_for(files, 1) == 1
+    assert parallel.workers_for(files[:3], 8) == 3
+    big = [(p, parallel.PARALLEL_MIN_BYTES) for p, _ in files]
+    assert parallel.workers_for(big, None) == (min(len(os.sched_getaffinity(0)), len(big))
+                                               if "fork" in multiprocessing.get_all_start_methods() else 1)
+
+
+@needs_fork
+def test_cli_jobs_option(archive: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    template = str(REPO / "examples" / "cloudformation" / "secure-trail.yaml")
+    outs = []
+    for jobs in ("1", "2"):
+        code = main(["simulate", template, "--events", str(archive), "--account", A, "--region", "us-east-1",
+                     "--format", "json", "--jobs", jobs])
+        outs.append((code, capsys.readouterr().out))
+    assert outs[0] == outs[1] and outs[0][0] == 0
+    assert json.loads(outs[0][1])["records"] > 0
