@@ -89,7 +89,8 @@ def main() -> None:
                 data = out.read_bytes()
                 reference = reference if reference is not None else data
                 if data != reference:
-                    sys.exit(f"ctguard {name}: the report differs from --jobs 1 (output order must not depend on workers)")
+                    sys.exit(f"ctguard {name}: the report differs from --jobs 1 "
+                             "(output order must not depend on workers)")
                 if run:
                     wall[name].append(elapsed)
     med = {name: statistics.median(v) for name, v in wall.items()}

@@ -53,7 +53,8 @@ def test_round_trip_keeps_every_field(path: Path) -> None:
 def test_every_model_class_is_registered() -> None:
     from ctguard import pickling
 
-    classes = [c for c in vars(model).values() if isinstance(c, type) and is_dataclass(c) and c.__module__ == model.__name__]
+    classes = [c for c in vars(model).values()
+               if isinstance(c, type) and is_dataclass(c) and c.__module__ == model.__name__]
     assert classes and all(c in pickling._NAMES for c in classes)
     via = pickle.loads(pickle.dumps(Known("eu-west-1", via="provider aws region")))
     assert via.via == "provider aws region"

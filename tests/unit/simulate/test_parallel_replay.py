@@ -41,9 +41,11 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     records = _records()
     per = max(1, len(records) // 24)
     for n, i in enumerate(range(0, len(records), per)):
-        day = root / "AWSLogs" / A / "CloudTrail" / ("eu-west-1" if n % 2 else "us-east-1") / "2024" / "01" / f"{n % 28 + 1:02d}"
+        region = "eu-west-1" if n % 2 else "us-east-1"
+        day = root / "AWSLogs" / A / "CloudTrail" / region / "2024" / "01" / f"{n % 28 + 1:02d}"
         day.mkdir(parents=True, exist_ok=True)
-        (day / f"{A}_CloudTrail_{n:03d}.json.gz").write_bytes(gzip.compress(json.dumps({"Records": records[i:i + per]}).encode()))
+        body = json.dumps({"Records": records[i:i + per]}).encode()
+        (day / f"{A}_CloudTrail_{n:03d}.json.gz").write_bytes(gzip.compress(body))
     (root / "extra.jsonl").write_text("\n".join(json.dumps(r) for r in records[:40]) + "\n")
     (root / "AWSLogs" / "cut.json.gz").write_bytes(gzip.compress(b'{"Records": []}')[:-5])
     return root
@@ -63,7 +65,8 @@ def _trails() -> list[Any]:
         t("advanced", advanced_event_selectors=Known((
             AdvancedEventSelector("m", (fs("eventCategory", equals=("Management",)),
                                         fs("eventSource", not_equals=("kms.amazonaws.com",)))),
-            AdvancedEventSelector("s3", (fs("eventCategory", equals=("Data",)), fs("resources.type", equals=("AWS::S3::Object",)),
+            AdvancedEventSelector("s3", (fs("eventCategory", equals=("Data",)),
+                                         fs("resources.type", equals=("AWS::S3::Object",)),
                                          fs("resources.ARN", not_starts_with=("arn:aws:s3:::",)))),
         ))),
     ]
@@ -76,7 +79,8 @@ def _run(archive: Path, jobs: int) -> tuple[dict[str, Any], list[tuple[str, str]
     done: list[int] = []
     trails = _trails()
     rp = parallel.replay_files(trails, files, DEFAULT_POLICY, jobs, lambda p, m: skipped.append((p, m)), done.append)
-    doc = summarize(trails, rp.shapes(), records=rp.records, first_time=rp.first_time, last_time=rp.last_time, top=10**6)
+    doc = summarize(trails, rp.shapes(), records=rp.records, first_time=rp.first_time, last_time=rp.last_time,
+                    top=10**6)
     assert sum(done) == sum(s for _, s in files)  # progress covers every byte, skipped files included
     return doc, skipped, len(files)
 
