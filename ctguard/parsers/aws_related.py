@@ -195,6 +195,8 @@ def _role_policies(name: str, calls: Calls) -> Value[tuple[Any, ...]]:
         if not got.ok:
             return got.unknown()
         docs.append(document(got.response.get("PolicyDocument")))
+        if isinstance(docs[-1], Unknown):
+            return Unknown(f"{got.label} answered {docs[-1].reason}")
     for att in attached.response.get("AttachedPolicies") or ():
         policy_arn = att.get("PolicyArn")
         meta = calls.get("iam", "GetPolicy", {"PolicyArn": policy_arn})
@@ -205,6 +207,8 @@ def _role_policies(name: str, calls: Calls) -> Value[tuple[Any, ...]]:
         if not got.ok:
             return got.unknown()
         docs.append(document((got.response.get("PolicyVersion") or {}).get("Document")))
+        if isinstance(docs[-1], Unknown):
+            return Unknown(f"{got.label} answered {docs[-1].reason}")
     return Known(tuple(docs))
 
 
@@ -215,14 +219,14 @@ def build_event_rules(calls: Calls, region: str, source_map: SourceMap) -> list[
     if not answer.ok:
         return [_unread(EventRule, f"arn:aws:events:{region}:rules-not-read", answer.unknown())]
     out = []
-    for rule in answer.response.get("Rules") or ():
-        name = str(rule.get("Name"))
-        key = str(rule.get("Arn") or f"{region}:rule/{name}")
+    for i, rule in enumerate(answer.response.get("Rules") or ()):
+        name = rule.get("Name") or None
+        key = str(rule.get("Arn") or f"{region}:rule/{name or i}")
         calls.mark(source_map, ("event_rule", key), (), "events", "ListRules", {"EventBusName": "default"}, region)
         targets = calls.get("events", "ListTargetsByRule", {"Rule": name, "EventBusName": "default"}, region)
         pattern = rule.get("EventPattern")
         out.append(EventRule(
-            key=key, name=Known(name), event_bus=Known(str(rule.get("EventBusName") or "default")),
+            key=key, name=_opt(name), event_bus=Known(str(rule.get("EventBusName") or "default")),
             event_pattern=Known(_pattern(pattern)) if pattern else ABSENT,
             state=_opt(rule.get("State")),
             targets=targets.value(lambda r: strs(t.get("Arn") for t in r.get("Targets") or ())),
@@ -251,11 +255,14 @@ def _pattern(raw: Any) -> Any:
 
 def build_event_data_stores(calls: Calls, region: str, source_map: SourceMap) -> list[EventDataStore]:
     listing = calls.exact("cloudtrail", "ListEventDataStores", {}, region)
-    if not listing.ok or listing.result is None:
+    if listing.result is None:
         return []
+    if not listing.ok:
+        # A failed listing is not "no event data store": one stand-in whose every field is Unknown.
+        return [_unread(EventDataStore, f"arn:aws:cloudtrail:{region}:event-data-stores-not-read", listing.unknown())]
     out = []
-    for summary in listing.response.get("EventDataStores") or ():
-        arn = str(summary.get("EventDataStoreArn"))
+    for i, summary in enumerate(listing.response.get("EventDataStores") or ()):
+        arn = str(summary.get("EventDataStoreArn") or f"arn:aws:cloudtrail:{region}:eventdatastore/(listed {i})")
         if arn_region(arn) not in (None, region):
             continue  # listed again from another region; built from its own region
         detail = calls.get("cloudtrail", "GetEventDataStore", {"EventDataStore": arn}, region)
