@@ -37,8 +37,10 @@ def build_key(key_id: str, calls: Calls, source_map: SourceMap) -> KmsKey | None
     if not describe.ok:
         unknown = describe.unknown()
         calls.mark(source_map, ("kms_key", key_id), (), "kms", "DescribeKey", {"KeyId": key_id})
-        return KmsKey(key=key_id, key_id=Known(key_id), arn=unknown, rotation=unknown, policy=unknown,
-                      state=unknown, key_manager=unknown, multi_region=unknown)
+        # Only a bare key id is the key's id; an ARN or alias names the key without telling its id.
+        bare = not key_id.startswith(("arn:", "alias/"))
+        return KmsKey(key=key_id, key_id=Known(key_id) if bare else unknown, arn=unknown, rotation=unknown,
+                      policy=unknown, state=unknown, key_manager=unknown, multi_region=unknown)
     meta = describe.response.get("KeyMetadata") or {}
     arn = str(meta.get("Arn") or key_id)
     calls.mark(source_map, ("kms_key", arn), (), "kms", "DescribeKey", {"KeyId": key_id})
