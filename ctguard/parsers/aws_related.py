@@ -229,7 +229,7 @@ def build_event_rules(calls: Calls, region: str, source_map: SourceMap) -> list[
         pattern = rule.get("EventPattern")
         out.append(EventRule(
             key=key, name=_opt(name), event_bus=Known(str(rule.get("EventBusName") or "default")),
-            event_pattern=Known(_pattern(pattern)) if pattern else ABSENT,
+            event_pattern=_pattern(pattern) if pattern else ABSENT,
             state=_opt(rule.get("State")),
             targets=targets.value(lambda r: strs(t.get("Arn") for t in r.get("Targets") or ())),
         ))
@@ -244,13 +244,17 @@ def _unread(cls: type, key: str, unknown: Unknown) -> Any:
     return cls(key=key, **values)
 
 
-def _pattern(raw: Any) -> Any:
-    if isinstance(raw, str):
-        try:
-            return json.loads(raw)
-        except ValueError:
-            return raw
-    return raw
+def _pattern(raw: Any) -> Value[Any]:
+    """EventBridge stores a pattern as a JSON object; anything else is a damaged answer, not "matches nothing"."""
+    if isinstance(raw, dict):
+        return Known(raw)
+    try:
+        decoded = json.loads(raw)
+    except (TypeError, ValueError):
+        decoded = None
+    if isinstance(decoded, dict):
+        return Known(decoded)
+    return Unknown("events:ListRules gave an EventPattern that is not a JSON object")
 
 
 # --- CloudTrail Lake -------------------------------------------------------------------------

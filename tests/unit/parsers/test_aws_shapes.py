@@ -16,7 +16,7 @@ import pytest
 
 from ctguard.api import check
 from ctguard.findings import Status
-from ctguard.parsers import aws_snapshot
+from ctguard.parsers import aws_cli, aws_snapshot
 from ctguard.parsers.aws_reader import Answer, document, timestamp
 from ctguard.parsers.aws_shapes import DOC, NUMBER, RESPONSES, TIME, Kind, response_problem
 from ctguard.parsers.context import ParseContext
@@ -140,6 +140,9 @@ CASES: dict[str, Case] = {
                      MONITORING - {"CT503"}, {"CT503"}),
     "events-targets": ("events", "ListTargetsByRule", _rule_covers_cis_4_5, _set("Targets", value=[{"Arn": 5}]),
                        {"CT505"}, set()),
+    "events-pattern-not-json": ("events", "ListRules", _rule_covers_cis_4_5,
+                                _set("Rules", 0, "EventPattern", value="StopLogging"), MONITORING - {"CT503"},
+                                {"CT503"}),
     "organizations": ("organizations", "DescribeOrganization", None,
                       _set("Organization", "MasterAccountId", value=999988887777), {"CT605"}, set()),
     "ec2-regions": ("ec2", "DescribeRegions", None, _set("Regions", 0, "RegionName", value=["us-east-1"]),
@@ -153,7 +156,8 @@ CASES: dict[str, Case] = {
 
 # Answers of the right type whose content AWS never gives: the mapper says why, without a guess.
 ODD = {"kms-policy-not-an-object": "kms:GetKeyPolicy answered a policy document that is not a JSON object",
-       "iam-inline-document-empty": "iam:GetRolePolicy answered a policy document that is not valid JSON"}
+       "iam-inline-document-empty": "iam:GetRolePolicy answered a policy document that is not valid JSON",
+       "events-pattern-not-json": "events:ListRules gave an EventPattern that is not a JSON object"}
 
 
 def _run(doc: dict[str, Any], tmp_path: Path, name: str) -> list[Any]:
@@ -327,3 +331,30 @@ def test_odd_values_that_pass_the_shape_are_not_guessed() -> None:
     assert model.enabled_regions == Known(("eu-west-1", "us-east-1"))
     [rule] = model.all("event_rule")
     assert not isinstance(rule.name, Known) and isinstance(rule.targets, Unknown)
+
+
+def _cli_status(tmp_path: Path, status: dict[str, Any]) -> Any:
+    """describe-trails output with a get-trail-status sidecar holding ``status``: main-trail's status."""
+    sample = AWS / "describe-trails"
+    for file in sample.iterdir():
+        (tmp_path / file.name).write_bytes(file.read_bytes())
+    (tmp_path / "trails.main-trail.status.json").write_text(json.dumps(status), encoding="utf-8")
+    [parsed] = aws_cli.parse(str(tmp_path / "trails.json"), (tmp_path / "trails.json").read_text(encoding="utf-8"),
+                             ParseContext())
+    assert not parsed.problems, parsed.problems
+    return next(t for t in parsed.variants[0].trails if t.key.endswith("trail/main-trail")).status
+
+
+def test_cli_sidecar_with_aws_cli_v1_epoch_times(tmp_path: Path) -> None:
+    status = _cli_status(tmp_path, {"IsLogging": True, "LatestDeliveryTime": 1763805600.0,
+                                    "StartLoggingTime": 1740816000})
+    assert status.is_logging == Known(True)
+    assert status.latest_delivery_time == Known("2025-11-22T10:00:00Z")
+    assert status.start_logging_time == Known("2025-03-01T08:00:00Z")
+
+
+def test_cli_sidecar_of_the_wrong_shape_is_a_failed_call(tmp_path: Path) -> None:
+    status = _cli_status(tmp_path, {"IsLogging": "yes", "LatestDeliveryTime": "2026-11-22T09:55:12Z"})
+    assert isinstance(status.is_logging, Unknown)
+    assert "SidecarInvalid" in status.is_logging.reason
+    assert "IsLogging is a string, not a boolean" in status.is_logging.reason
