@@ -100,7 +100,7 @@ RESPONSES: dict[tuple[str, str], Any] = {
     ("s3", "GetBucketAcl"): {"Owner": {"ID": str}, "Grants": [{
         "Grantee": {"Type": str, "URI": str, "ID": str, "EmailAddress": str}, "Permission": str}]},
     ("s3", "GetBucketLifecycleConfiguration"): {"Rules": [{
-        "Status": str, "Prefix": str, "Filter": {"Prefix": str}, "Expiration": {"Days": int},
+        "Status": str, "Prefix": str, "Filter": {"Prefix": str, "And": {"Prefix": str}}, "Expiration": {"Days": int},
         "NoncurrentVersionExpiration": {"NoncurrentDays": int}}]},
     ("s3", "GetObjectLockConfiguration"): {"ObjectLockConfiguration": {
         "ObjectLockEnabled": str, "Rule": {"DefaultRetention": {"Mode": str, "Days": int, "Years": int}}}},

@@ -326,7 +326,11 @@ def test_odd_values_that_pass_the_shape_are_not_guessed() -> None:
     _call(doc, "DescribeOrganization")["response"]["Organization"]["Id"] = ""
     _call(doc, "ListRules")["response"]["Rules"][0]["Name"] = ""
     _call(doc, "DescribeRegions")["response"]["Regions"].append({"OptInStatus": "opted-in"})
+    _call(doc, "GetBucketLifecycleConfiguration")["response"]["Rules"][0]["Filter"] = {
+        "And": {"Prefix": "access/", "Tags": [{"Key": "k", "Value": "v"}]}}
     model = _parse(doc)
+    [bucket] = model.all("bucket")
+    assert bucket.lifecycle_rules.value[0].prefix == Known("access/")  # not "" (the whole bucket)
     assert isinstance(model.organization_id, Unknown)  # not Known(None): that would mean "no organization"
     assert model.enabled_regions == Known(("eu-west-1", "us-east-1"))
     [rule] = model.all("event_rule")
