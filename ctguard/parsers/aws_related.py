@@ -268,7 +268,8 @@ def build_event_data_stores(calls: Calls, region: str, source_map: SourceMap) ->
         return [_unread(EventDataStore, f"arn:aws:cloudtrail:{region}:event-data-stores-not-read", listing.unknown())]
     out = []
     for i, summary in enumerate(listing.response.get("EventDataStores") or ()):
-        arn = str(summary.get("EventDataStoreArn") or f"arn:aws:cloudtrail:{region}:eventdatastore/(listed {i})")
+        listed = summary.get("EventDataStoreArn")
+        arn = str(listed or f"arn:aws:cloudtrail:{region}:eventdatastore/(listed {i})")
         if arn_region(arn) not in (None, region):
             continue  # listed again from another region; built from its own region
         detail = calls.get("cloudtrail", "GetEventDataStore", {"EventDataStore": arn}, region)
@@ -276,7 +277,8 @@ def build_event_data_stores(calls: Calls, region: str, source_map: SourceMap) ->
         calls.mark(source_map, ("event_data_store", arn), (), "cloudtrail", "ListEventDataStores", {}, region)
         kms = detail.value(lambda r: r.get("KmsKeyId"))
         out.append(EventDataStore(
-            key=arn, name=_opt(data.get("Name")), arn=Known(arn), kms_key_id=kms,
+            key=arn, name=_opt(data.get("Name")), kms_key_id=kms,
+            arn=Known(arn) if listed else Unknown("cloudtrail:ListEventDataStores did not give its ARN"),
             retention_days=_opt(data.get("RetentionPeriod"), int),
             termination_protection=_flag(data, "TerminationProtectionEnabled"),
             is_multi_region=_flag(data, "MultiRegionEnabled"),

@@ -362,3 +362,12 @@ def test_cli_sidecar_of_the_wrong_shape_is_a_failed_call(tmp_path: Path) -> None
     assert isinstance(status.is_logging, Unknown)
     assert "SidecarInvalid" in status.is_logging.reason
     assert "IsLogging is a string, not a boolean" in status.is_logging.reason
+
+
+def test_event_data_store_listed_without_its_arn_gets_no_made_up_arn() -> None:
+    doc = copy.deepcopy(FIXTURES["single-account"])
+    _lake(doc)
+    del _call(doc, "ListEventDataStores")["response"]["EventDataStores"][0]["EventDataStoreArn"]
+    [store] = _parse(doc).all("event_data_store")
+    assert isinstance(store.arn, Unknown) and isinstance(store.kms_key_id, Unknown)
+    assert store.retention_days == Known(2557)  # what the listing does say is kept
