@@ -16,7 +16,9 @@ def fill_account(model: Model, calls: Calls, audited: tuple[str, ...], failed: d
     org = calls.get("organizations", "DescribeOrganization", {})
     if org.ok:
         info = org.response.get("Organization") or {}
-        model.organization_id = Known(info.get("Id"))
+        # An answer without the id is not "no organization" (that is AWSOrganizationsNotInUseException).
+        model.organization_id = (Known(info["Id"]) if info.get("Id")
+                                 else Unknown("DescribeOrganization did not give the organization id"))
         master = info.get("MasterAccountId")
         model.is_organization_management_account = (
             Known(master == account) if master else Unknown("DescribeOrganization did not name the management account"))
@@ -30,8 +32,8 @@ def fill_account(model: Model, calls: Calls, audited: tuple[str, ...], failed: d
     regions = calls.get("ec2", "DescribeRegions", {"AllRegions": True})
     if regions.ok:
         model.enabled_regions = Known(tuple(sorted(
-            str(r.get("RegionName")) for r in regions.response.get("Regions") or ()
-            if r.get("OptInStatus", "opt-in-not-required") in _ENABLED)))
+            str(r["RegionName"]) for r in regions.response.get("Regions") or ()
+            if r.get("RegionName") and r.get("OptInStatus", "opt-in-not-required") in _ENABLED)))
     else:
         model.enabled_regions = regions.unknown()
 

@@ -139,7 +139,9 @@ def _canned(grants: tuple[Mapping[str, Any], ...]) -> str:
 def _lifecycle(r: Mapping[str, Any]) -> tuple[LifecycleRule, ...]:
     rules = []
     for rule in r.get("Rules") or ():
-        prefix = (rule.get("Filter") or {}).get("Prefix", rule.get("Prefix", ""))
+        filt = rule.get("Filter") or {}
+        # A filter that combines a prefix with tags or sizes states the prefix under "And".
+        prefix = filt.get("Prefix", (filt.get("And") or {}).get("Prefix", rule.get("Prefix", "")))
         expiration = (rule.get("Expiration") or {}).get("Days")
         noncurrent = (rule.get("NoncurrentVersionExpiration") or {}).get("NoncurrentDays")
         rules.append(LifecycleRule(

@@ -66,6 +66,8 @@ class Answer:
         """
         if self.ok:
             got = get(self.response)
+            if isinstance(got, Unknown):  # the answer holds something unreadable (a broken document)
+                return Unknown(f"{self.label} answered {got.reason}")
             return ABSENT if got is None else Known(got)
         if self.not_configured:
             return none if none is ABSENT else Known(none, via=f"{self.label}: {self.error_code}")
@@ -174,21 +176,30 @@ def timestamp(value: Any) -> str | None:
         return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        # AWS CLI v1 writes the wire format of JSON-protocol APIs: seconds since the epoch.
+        try:
+            return timestamp(datetime.fromtimestamp(value, timezone.utc))
+        except (OverflowError, OSError, ValueError):
+            return str(value)
     return str(value)
 
 
 def document(raw: Any) -> Any:
     """A policy document as boto3 gives it: a dict (IAM, decoded by boto3) or a JSON string (S3, KMS, SNS);
     IAM documents read without boto3's decoding are URL-encoded."""
-    if raw is None or isinstance(raw, (dict, list)):
+    if raw is None or isinstance(raw, dict):
         return raw
-    text = str(raw)
-    for candidate in (text, urllib.parse.unquote(text)):
+    if not isinstance(raw, str):
+        return Unknown(f"a policy document that is {type(raw).__name__}, not a JSON object")
+    for candidate in (raw, urllib.parse.unquote(raw)):
         try:
-            return json.loads(candidate)
+            decoded = json.loads(candidate)
         except ValueError:
             continue
-    return Unknown("the policy document is not valid JSON")
+        # AWS stores only objects; anything else is a damaged answer, not a policy AWS would reject.
+        return decoded if isinstance(decoded, dict) else Unknown("a policy document that is not a JSON object")
+    return Unknown("a policy document that is not valid JSON")
 
 
 def strs(values: Any) -> tuple[str, ...]:

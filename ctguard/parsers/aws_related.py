@@ -37,8 +37,10 @@ def build_key(key_id: str, calls: Calls, source_map: SourceMap) -> KmsKey | None
     if not describe.ok:
         unknown = describe.unknown()
         calls.mark(source_map, ("kms_key", key_id), (), "kms", "DescribeKey", {"KeyId": key_id})
-        return KmsKey(key=key_id, key_id=Known(key_id), arn=unknown, rotation=unknown, policy=unknown,
-                      state=unknown, key_manager=unknown, multi_region=unknown)
+        # Only a bare key id is the key's id; an ARN or alias names the key without telling its id.
+        bare = not key_id.startswith(("arn:", "alias/"))
+        return KmsKey(key=key_id, key_id=Known(key_id) if bare else unknown, arn=unknown, rotation=unknown,
+                      policy=unknown, state=unknown, key_manager=unknown, multi_region=unknown)
     meta = describe.response.get("KeyMetadata") or {}
     arn = str(meta.get("Arn") or key_id)
     calls.mark(source_map, ("kms_key", arn), (), "kms", "DescribeKey", {"KeyId": key_id})
@@ -195,6 +197,8 @@ def _role_policies(name: str, calls: Calls) -> Value[tuple[Any, ...]]:
         if not got.ok:
             return got.unknown()
         docs.append(document(got.response.get("PolicyDocument")))
+        if isinstance(docs[-1], Unknown):
+            return Unknown(f"{got.label} answered {docs[-1].reason}")
     for att in attached.response.get("AttachedPolicies") or ():
         policy_arn = att.get("PolicyArn")
         meta = calls.get("iam", "GetPolicy", {"PolicyArn": policy_arn})
@@ -205,6 +209,8 @@ def _role_policies(name: str, calls: Calls) -> Value[tuple[Any, ...]]:
         if not got.ok:
             return got.unknown()
         docs.append(document((got.response.get("PolicyVersion") or {}).get("Document")))
+        if isinstance(docs[-1], Unknown):
+            return Unknown(f"{got.label} answered {docs[-1].reason}")
     return Known(tuple(docs))
 
 
@@ -215,15 +221,15 @@ def build_event_rules(calls: Calls, region: str, source_map: SourceMap) -> list[
     if not answer.ok:
         return [_unread(EventRule, f"arn:aws:events:{region}:rules-not-read", answer.unknown())]
     out = []
-    for rule in answer.response.get("Rules") or ():
-        name = str(rule.get("Name"))
-        key = str(rule.get("Arn") or f"{region}:rule/{name}")
+    for i, rule in enumerate(answer.response.get("Rules") or ()):
+        name = rule.get("Name") or None
+        key = str(rule.get("Arn") or f"{region}:rule/{name or i}")
         calls.mark(source_map, ("event_rule", key), (), "events", "ListRules", {"EventBusName": "default"}, region)
         targets = calls.get("events", "ListTargetsByRule", {"Rule": name, "EventBusName": "default"}, region)
         pattern = rule.get("EventPattern")
         out.append(EventRule(
-            key=key, name=Known(name), event_bus=Known(str(rule.get("EventBusName") or "default")),
-            event_pattern=Known(_pattern(pattern)) if pattern else ABSENT,
+            key=key, name=_opt(name), event_bus=Known(str(rule.get("EventBusName") or "default")),
+            event_pattern=_pattern(pattern) if pattern else ABSENT,
             state=_opt(rule.get("State")),
             targets=targets.value(lambda r: strs(t.get("Arn") for t in r.get("Targets") or ())),
         ))
@@ -238,24 +244,32 @@ def _unread(cls: type, key: str, unknown: Unknown) -> Any:
     return cls(key=key, **values)
 
 
-def _pattern(raw: Any) -> Any:
-    if isinstance(raw, str):
-        try:
-            return json.loads(raw)
-        except ValueError:
-            return raw
-    return raw
+def _pattern(raw: Any) -> Value[Any]:
+    """EventBridge stores a pattern as a JSON object; anything else is a damaged answer, not "matches nothing"."""
+    if isinstance(raw, dict):
+        return Known(raw)
+    try:
+        decoded = json.loads(raw)
+    except (TypeError, ValueError):
+        decoded = None
+    if isinstance(decoded, dict):
+        return Known(decoded)
+    return Unknown("events:ListRules gave an EventPattern that is not a JSON object")
 
 
 # --- CloudTrail Lake -------------------------------------------------------------------------
 
 def build_event_data_stores(calls: Calls, region: str, source_map: SourceMap) -> list[EventDataStore]:
     listing = calls.exact("cloudtrail", "ListEventDataStores", {}, region)
-    if not listing.ok or listing.result is None:
+    if listing.result is None:
         return []
+    if not listing.ok:
+        # A failed listing is not "no event data store": one stand-in whose every field is Unknown.
+        return [_unread(EventDataStore, f"arn:aws:cloudtrail:{region}:event-data-stores-not-read", listing.unknown())]
     out = []
-    for summary in listing.response.get("EventDataStores") or ():
-        arn = str(summary.get("EventDataStoreArn"))
+    for i, summary in enumerate(listing.response.get("EventDataStores") or ()):
+        listed = summary.get("EventDataStoreArn")
+        arn = str(listed or f"arn:aws:cloudtrail:{region}:eventdatastore/(listed {i})")
         if arn_region(arn) not in (None, region):
             continue  # listed again from another region; built from its own region
         detail = calls.get("cloudtrail", "GetEventDataStore", {"EventDataStore": arn}, region)
@@ -263,7 +277,8 @@ def build_event_data_stores(calls: Calls, region: str, source_map: SourceMap) ->
         calls.mark(source_map, ("event_data_store", arn), (), "cloudtrail", "ListEventDataStores", {}, region)
         kms = detail.value(lambda r: r.get("KmsKeyId"))
         out.append(EventDataStore(
-            key=arn, name=_opt(data.get("Name")), arn=Known(arn), kms_key_id=kms,
+            key=arn, name=_opt(data.get("Name")), kms_key_id=kms,
+            arn=Known(arn) if listed else Unknown("cloudtrail:ListEventDataStores did not give its ARN"),
             retention_days=_opt(data.get("RetentionPeriod"), int),
             termination_protection=_flag(data, "TerminationProtectionEnabled"),
             is_multi_region=_flag(data, "MultiRegionEnabled"),

@@ -6,6 +6,7 @@ can. Such a file must be refused with a message naming the problem, not mapped w
 """
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 _TRAIL_STRINGS = ("Name", "S3BucketName", "S3KeyPrefix", "HomeRegion", "TrailARN", "SnsTopicName",
@@ -42,37 +43,101 @@ def trail_list_problem(trails: Any) -> str | None:
     return None
 
 
+class Kind:
+    """A leaf that accepts several JSON types: numbers, timestamps, policy documents."""
+
+    def __init__(self, name: str, *types: type) -> None:
+        self.name, self.types = name, types
+
+    def __repr__(self) -> str:
+        return f"Kind({self.name!r})"
+
+
+# A double may be written without a fraction (a snapshot edited by hand keeps 1 as 1).
+NUMBER = Kind("a number", int, float)
+# boto3 gives datetime; snapshots and AWS CLI v2 ISO 8601 strings; AWS CLI v1 epoch seconds.
+TIME = Kind("a timestamp", str, datetime, date, int, float)
+# S3, KMS and SNS give JSON strings; IAM a dict (boto3 decodes it) or a URL-encoded string.
+DOC = Kind("a policy document (a JSON string or an object)", str, dict)
+
 _STRS = [str]
 _FIELD = {"Field": str, "Equals": _STRS, "StartsWith": _STRS, "EndsWith": _STRS, "NotEquals": _STRS,
           "NotStartsWith": _STRS, "NotEndsWith": _STRS}
-# The answers the trail and bucket mappers read, as boto3 returns them (only the keys ctguard reads;
-# a key that is missing or null is left to the mapper). A type is a Python type, [shape] a list of
-# shape, {key: shape} an object.
+_ADVANCED = [{"Name": str, "FieldSelectors": [_FIELD]}]
+# The answers the AWS mappers read, as boto3 returns them: only the keys ctguard reads, typed as
+# botocore's service models type them (tests/unit/parsers/test_aws_shapes.py checks both). A key that
+# is missing or null is left to the mapper. A type is a Python type or a Kind, [shape] a list of
+# shape, {key: shape} an object. DescribeTrails is checked whole by ``trail_list_problem``.
 _PAB = {"PublicAccessBlockConfiguration": {"BlockPublicAcls": bool, "IgnorePublicAcls": bool,
                                            "BlockPublicPolicy": bool, "RestrictPublicBuckets": bool}}
+_EVENT_DATA_STORE = {"EventDataStoreArn": str, "Name": str, "RetentionPeriod": int,
+                     "TerminationProtectionEnabled": bool, "MultiRegionEnabled": bool,
+                     "OrganizationEnabled": bool, "AdvancedEventSelectors": _ADVANCED}
 RESPONSES: dict[tuple[str, str], Any] = {
-    ("cloudtrail", "GetTrailStatus"): {"IsLogging": bool, "LatestDeliveryError": str, "LatestNotificationError": str,
-                                       "LatestCloudWatchLogsDeliveryError": str, "LatestDigestDeliveryError": str},
+    # CloudTrail
+    ("cloudtrail", "GetTrailStatus"): {
+        "IsLogging": bool, "LatestDeliveryError": str, "LatestNotificationError": str,
+        "LatestCloudWatchLogsDeliveryError": str, "LatestDigestDeliveryError": str,
+        "LatestDeliveryTime": TIME, "LatestDigestDeliveryTime": TIME, "LatestCloudWatchLogsDeliveryTime": TIME,
+        "StartLoggingTime": TIME, "StopLoggingTime": TIME},
     ("cloudtrail", "GetEventSelectors"): {
         "EventSelectors": [{"ReadWriteType": str, "IncludeManagementEvents": bool,
                             "ExcludeManagementEventSources": _STRS,
                             "DataResources": [{"Type": str, "Values": _STRS}]}],
-        "AdvancedEventSelectors": [{"Name": str, "FieldSelectors": [_FIELD]}],
+        "AdvancedEventSelectors": _ADVANCED,
     },
     ("cloudtrail", "GetInsightSelectors"): {"InsightSelectors": [{"InsightType": str, "EventCategories": _STRS}]},
     ("cloudtrail", "ListTags"): {"ResourceTagList": [{"ResourceId": str, "TagsList": [{"Key": str, "Value": str}]}]},
+    ("cloudtrail", "ListEventDataStores"): {"EventDataStores": [_EVENT_DATA_STORE]},
+    ("cloudtrail", "GetEventDataStore"): {**_EVENT_DATA_STORE, "KmsKeyId": str},
+    # S3 (GetBucketLocation and GetBucketPolicyStatus only place a bucket's findings: never read)
+    ("s3", "ListBuckets"): {"Buckets": [{"Name": str}], "Owner": {"ID": str}},
+    ("s3", "GetBucketPolicy"): {"Policy": DOC},
     ("s3", "GetBucketLogging"): {"LoggingEnabled": {"TargetBucket": str, "TargetPrefix": str}},
     ("s3", "GetBucketVersioning"): {"Status": str, "MFADelete": str},
     ("s3", "GetPublicAccessBlock"): _PAB,
     ("s3control", "GetPublicAccessBlock"): _PAB,
-    ("s3", "GetBucketAcl"): {"Grants": [{"Grantee": {"URI": str}, "Permission": str}]},
+    ("s3", "GetBucketAcl"): {"Owner": {"ID": str}, "Grants": [{
+        "Grantee": {"Type": str, "URI": str, "ID": str, "EmailAddress": str}, "Permission": str}]},
     ("s3", "GetBucketLifecycleConfiguration"): {"Rules": [{
-        "Status": str, "Prefix": str, "Filter": {"Prefix": str}, "Expiration": {"Days": int},
+        "Status": str, "Prefix": str, "Filter": {"Prefix": str, "And": {"Prefix": str}}, "Expiration": {"Days": int},
         "NoncurrentVersionExpiration": {"NoncurrentDays": int}}]},
     ("s3", "GetObjectLockConfiguration"): {"ObjectLockConfiguration": {
         "ObjectLockEnabled": str, "Rule": {"DefaultRetention": {"Mode": str, "Days": int, "Years": int}}}},
     ("s3", "GetBucketEncryption"): {"ServerSideEncryptionConfiguration": {"Rules": [
         {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": str, "KMSMasterKeyID": str}}]}},
+    # KMS
+    ("kms", "DescribeKey"): {"KeyMetadata": {"KeyId": str, "Arn": str, "KeyState": str, "KeyManager": str,
+                                             "MultiRegion": bool}},
+    ("kms", "GetKeyRotationStatus"): {"KeyRotationEnabled": bool},
+    ("kms", "GetKeyPolicy"): {"Policy": DOC},
+    # CloudWatch Logs and CloudWatch
+    ("logs", "DescribeLogGroups"): {"logGroups": [{"logGroupName": str, "retentionInDays": int, "kmsKeyId": str}]},
+    ("logs", "DescribeMetricFilters"): {"metricFilters": [{
+        "filterName": str, "filterPattern": str, "logGroupName": str,
+        "metricTransformations": [{"metricName": str, "metricNamespace": str, "metricValue": str}]}]},
+    ("cloudwatch", "DescribeAlarms"): {"MetricAlarms": [{
+        "AlarmArn": str, "AlarmName": str, "MetricName": str, "Namespace": str, "Statistic": str, "Period": int,
+        "EvaluationPeriods": int, "Threshold": NUMBER, "ComparisonOperator": str, "ActionsEnabled": bool,
+        "AlarmActions": _STRS, "DatapointsToAlarm": int}]},
+    # SNS
+    ("sns", "GetTopicAttributes"): {"Attributes": {"Policy": DOC, "KmsMasterKeyId": str}},
+    ("sns", "ListSubscriptionsByTopic"): {"Subscriptions": [{"Protocol": str, "Endpoint": str,
+                                                             "SubscriptionArn": str}]},
+    # IAM
+    ("iam", "GetRole"): {"Role": {"AssumeRolePolicyDocument": DOC}},
+    ("iam", "ListRolePolicies"): {"PolicyNames": _STRS},
+    ("iam", "ListAttachedRolePolicies"): {"AttachedPolicies": [{"PolicyArn": str}]},
+    ("iam", "GetRolePolicy"): {"PolicyDocument": DOC},
+    ("iam", "GetPolicy"): {"Policy": {"DefaultVersionId": str}},
+    ("iam", "GetPolicyVersion"): {"PolicyVersion": {"Document": DOC}},
+    # EventBridge
+    ("events", "ListRules"): {"Rules": [{"Name": str, "Arn": str, "EventBusName": str, "EventPattern": str,
+                                         "State": str}]},
+    ("events", "ListTargetsByRule"): {"Targets": [{"Arn": str}]},
+    # Account
+    ("organizations", "DescribeOrganization"): {"Organization": {"Id": str, "MasterAccountId": str}},
+    ("ec2", "DescribeRegions"): {"Regions": [{"RegionName": str, "OptInStatus": str}]},
 }
 
 
@@ -97,13 +162,24 @@ def _problem(value: Any, shape: Any, where: str) -> str | None:
         if not isinstance(value, list):
             return f"{where} is {json_type(value)}, not a list"
         for i, item in enumerate(value):
-            found = _problem(item, shape[0], f"{where}[{i}]")
+            # boto3 never puts null in a list (a null key of an object only means "not set").
+            at = f"{where}[{i}]"
+            found = f"{at} is null, not {_name(shape[0])}" if item is None else _problem(item, shape[0], at)
             if found:
                 return found
         return None
-    if not isinstance(value, shape) or (shape is not bool and isinstance(value, bool)):
-        return f"{where} is {json_type(value)}, not {_JSON_TYPES[shape]}"
+    types = shape.types if isinstance(shape, Kind) else (shape,)
+    if not isinstance(value, types) or (bool not in types and isinstance(value, bool)):
+        return f"{where} is {json_type(value)}, not {_name(shape)}"
     return None
 
 
-__all__ = ["RESPONSES", "SHAPE_ERRORS", "json_type", "response_problem", "trail_list_problem"]
+def _name(shape: Any) -> str:
+    if isinstance(shape, Kind):
+        return shape.name
+    if isinstance(shape, dict):
+        return "an object"
+    return "a list" if isinstance(shape, list) else _JSON_TYPES[shape]
+
+
+__all__ = ["DOC", "NUMBER", "RESPONSES", "TIME", "Kind", "SHAPE_ERRORS", "json_type", "response_problem", "trail_list_problem"]
