@@ -130,6 +130,9 @@ class LifecycleRule:
     prefix: Value[str] = _f("")
     expiration_days: Value[int] = _f()
     noncurrent_expiration_days: Value[int] = _f()
+    # The rule's filter names object tags (TagFilters, Filter.Tag, Filter.And.Tags): it applies to
+    # tagged objects only, and CloudTrail writes its log files without tags.
+    requires_tags: Value[bool] = _f(False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -173,7 +173,7 @@ PUBLIC_READ = {"Sid": "PublicRead", "Effect": "Allow", "Principal": "*", "Action
 def bucket_calls(name: str = BUCKET, *, account: str = ACCOUNT, policy: dict[str, Any] | None = None,
                  pab: dict[str, bool] | None = ALL_ON, versioning: dict[str, str] | None = None,
                  lifecycle_days: int | None = None, logging_target: str | None = "acme-access-logs",
-                 denied: bool = False) -> Calls:
+                 lifecycle_filter: dict[str, Any] | None = None, denied: bool = False) -> Calls:
     """The ten S3 calls; ``denied``: every one AccessDenied (a bucket of another account)."""
     p = {"Bucket": name}
     ops = ("GetBucketLocation", "GetBucketPolicy", "GetBucketPolicyStatus", "GetBucketAcl", "GetPublicAccessBlock",
@@ -208,7 +208,7 @@ def bucket_calls(name: str = BUCKET, *, account: str = ACCOUNT, policy: dict[str
                         message="The lifecycle configuration does not exist", account=account))
     else:
         out.append(call("s3", "GetBucketLifecycleConfiguration", p, {"Rules": [
-            {"ID": f"expire-after-{lifecycle_days}-days", "Filter": {"Prefix": ""}, "Status": "Enabled",
+            {"ID": f"expire-after-{lifecycle_days}-days", "Filter": lifecycle_filter or {"Prefix": ""}, "Status": "Enabled",
              "Expiration": {"Days": lifecycle_days}}]}, account=account))
     out.append(call("s3", "GetBucketEncryption", p, {"ServerSideEncryptionConfiguration": {"Rules": [
         {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": False}]}},
@@ -466,6 +466,10 @@ CASES: dict[str, tuple[Callable[[], dict[str, Any]], list[str]]] = {
     "CT407/fail/snapshot-expires-after-90-days": (
         lambda: delivery_case(bucket=bucket_calls(lifecycle_days=90)),
         ['CT407 FAIL msg="after 90 days"']),
+    "CT407/pass/snapshot-tagged-objects-only": (  # CloudTrail writes its log files without tags
+        lambda: delivery_case(bucket=bucket_calls(lifecycle_days=30, lifecycle_filter={
+            "And": {"Prefix": "", "Tags": [{"Key": "retention", "Value": "short"}]}})),
+        ["CT407 PASS"]),
     "CT408/pass/snapshot-rotation-on": (
         lambda: delivery_case(bucket=[], key=key_calls()),
         ["CT408 PASS"]),

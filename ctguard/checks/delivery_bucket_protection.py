@@ -122,6 +122,9 @@ def lifecycle(ctx: CheckContext) -> Outcome:
         days = rule.expiration_days
         if isinstance(days, Absent) or (isinstance(days, Known) and days.value >= target):
             continue
+        tagged = rule.requires_tags
+        if isinstance(tagged, Known) and tagged.value:
+            continue  # applies to tagged objects only; CloudTrail writes its log files untagged
         prefix = rule.prefix
         covers: bool | Unknown
         if isinstance(prefix, Unknown):
@@ -130,8 +133,8 @@ def lifecycle(ctx: CheckContext) -> Outcome:
             p = prefix.value if isinstance(prefix, Known) and prefix.value else ""
             covers = logs if isinstance(logs, Unknown) and p else (
                 True if not p else p.startswith(logs) or logs.startswith(p))  # type: ignore[union-attr]
-        if isinstance(status, Unknown) or isinstance(days, Unknown) or isinstance(covers, Unknown):
-            reason = next(v for v in (status, days, covers) if isinstance(v, Unknown)).reason  # type: ignore[union-attr]
+        if any(isinstance(v, Unknown) for v in (status, days, covers, tagged)):
+            reason = next(v for v in (status, days, covers, tagged) if isinstance(v, Unknown)).reason  # type: ignore[union-attr]
             pending = pending or unknown(("lifecycle_rules", i), f"lifecycle rule {i}: {reason}", owner)
             continue
         if covers and (shortest is None or days.value < shortest[1]):  # type: ignore[union-attr]

@@ -144,9 +144,11 @@ def _lifecycle(r: Mapping[str, Any]) -> tuple[LifecycleRule, ...]:
         prefix = filt.get("Prefix", (filt.get("And") or {}).get("Prefix", rule.get("Prefix", "")))
         expiration = (rule.get("Expiration") or {}).get("Days")
         noncurrent = (rule.get("NoncurrentVersionExpiration") or {}).get("NoncurrentDays")
+        tags = filt.get("Tag") or (filt.get("And") or {}).get("Tags")
         rules.append(LifecycleRule(
             status=Known(str(rule.get("Status", "Enabled"))),
             prefix=Known(str(prefix or "")),
+            requires_tags=Known(bool(tags)),
             expiration_days=Known(int(expiration)) if expiration is not None else ABSENT,
             noncurrent_expiration_days=Known(int(noncurrent)) if noncurrent is not None else ABSENT,
         ))

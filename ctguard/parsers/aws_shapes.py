@@ -100,7 +100,8 @@ RESPONSES: dict[tuple[str, str], Any] = {
     ("s3", "GetBucketAcl"): {"Owner": {"ID": str}, "Grants": [{
         "Grantee": {"Type": str, "URI": str, "ID": str, "EmailAddress": str}, "Permission": str}]},
     ("s3", "GetBucketLifecycleConfiguration"): {"Rules": [{
-        "Status": str, "Prefix": str, "Filter": {"Prefix": str, "And": {"Prefix": str}}, "Expiration": {"Days": int},
+        "Status": str, "Prefix": str, "Filter": {"Prefix": str, "Tag": {"Key": str, "Value": str},
+                   "And": {"Prefix": str, "Tags": [{"Key": str, "Value": str}]}}, "Expiration": {"Days": int},
         "NoncurrentVersionExpiration": {"NoncurrentDays": int}}]},
     ("s3", "GetObjectLockConfiguration"): {"ObjectLockConfiguration": {
         "ObjectLockEnabled": str, "Rule": {"DefaultRetention": {"Mode": str, "Days": int, "Years": int}}}},

@@ -28,6 +28,7 @@ from ctguard.parsers.cfn_props import (
     Build,
     Node,
     Reader,
+    describe,
     to_bool,
     to_document,
     to_float,
@@ -141,6 +142,14 @@ def _nested_value(node: Node, label: str, build: Callable[[], Any]) -> Value[Any
     return value if isinstance(value, Unknown) else Unknown(f"{label} is not written out as a mapping")
 
 
+def _names_tags(value: Any, label: str) -> bool | Unknown:
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, list):
+        return bool(value)
+    return Unknown(f"{label} is {describe(value)}, expected a list of tags")
+
+
 def _lifecycle(r: Reader) -> Value[tuple[LifecycleRule, ...]]:
     rules = _nested(r.node("LifecycleConfiguration"), "Rules")
     if rules is None:
@@ -156,7 +165,8 @@ def _lifecycle(r: Reader) -> Value[tuple[LifecycleRule, ...]]:
         fields = _struct(r, rule, path, label, {
             "status": ("Status", to_str), "prefix": ("Prefix", to_str),
             "expiration_days": ("ExpirationInDays", to_int),
-            "noncurrent_expiration_days": ("NoncurrentVersionExpirationInDays", to_int)})
+            "noncurrent_expiration_days": ("NoncurrentVersionExpirationInDays", to_int),
+            "requires_tags": ("TagFilters", _names_tags)})
         if fields["noncurrent_expiration_days"] is ABSENT:
             fields["noncurrent_expiration_days"] = r.value(
                 "NoncurrentDays", path + ("noncurrent_expiration_days",), to_int,

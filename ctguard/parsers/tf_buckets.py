@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from ctguard.model import LifecycleRule, PublicAccessBlock
 from ctguard.parsers.tf_build import Rec, View, as_bool, as_int, as_str, first_block
-from ctguard.values import ABSENT, Known, Unknown, Value
+from ctguard.values import ABSENT, Absent, Known, Unknown, Value
 
 Fields = dict[str, Any]
 
@@ -110,19 +110,23 @@ def _lifecycle(view: View, block: str, rec: Rec, legacy: bool) -> Value[Any]:
     for i, r in enumerate(rules):
         here = ("lifecycle_rules", i)
         rec.here(r, here)
+        tagged: Value[Any] = ABSENT
         if legacy:
             enabled = as_bool(rec.get(r, "enabled", here + ("status",)))
             status: Value[Any] = Known("Enabled" if enabled.value else "Disabled", via=enabled.via) \
                 if isinstance(enabled, Known) else enabled
             prefix = as_str(rec.get(r, "prefix", here + ("prefix",)))
+            tagged = _names_tags(rec.get(r, "tags", here + ("requires_tags",)))
         else:
             status = as_str(rec.get(r, "status", here + ("status",)))
             filt = first_block(r, "filter", rec, here + ("prefix",))
             source = filt if filt is not None and not isinstance(filt, Unknown) else r
             prefix = as_str(rec.get(source, "prefix", here + ("prefix",)))
+            if filt is not None and not isinstance(filt, Unknown):
+                prefix, tagged = _filter(filt, prefix, rec, here)
         expiration = first_block(r, "expiration", rec, here + ("expiration_days",))
         noncurrent = first_block(r, "noncurrent_version_expiration", rec, here + ("noncurrent_expiration_days",))
-        kwargs = {"status": status, "prefix": prefix}
+        kwargs = {"status": status, "prefix": prefix, "requires_tags": tagged}
         if expiration is not None and not isinstance(expiration, Unknown):
             kwargs["expiration_days"] = as_int(rec.get(expiration, "days", here + ("expiration_days",)))
         if noncurrent is not None and not isinstance(noncurrent, Unknown):
@@ -130,6 +134,31 @@ def _lifecycle(view: View, block: str, rec: Rec, legacy: bool) -> Value[Any]:
             kwargs["noncurrent_expiration_days"] = as_int(rec.get(noncurrent, arg, here + ("noncurrent_expiration_days",)))
         result.append(LifecycleRule(**{k: v for k, v in kwargs.items() if v is not ABSENT}))
     return Known(tuple(result))
+
+
+def _filter(filt: View, prefix: Value[Any], rec: Rec, here: tuple[Any, ...]) -> tuple[Value[Any], Value[Any]]:
+    """Prefix and "names tags" of a v4 ``filter``: ``tag {}``, or ``and { prefix, tags }``."""
+    tag = first_block(filt, "tag", rec, here + ("requires_tags",))
+    if isinstance(tag, Unknown):
+        return prefix, tag
+    if tag is not None:
+        return prefix, Known(True)
+    both = first_block(filt, "and", rec, here + ("requires_tags",))
+    if both is None:
+        return prefix, ABSENT
+    if isinstance(both, Unknown):
+        return (both if isinstance(prefix, Absent) else prefix), both
+    if isinstance(prefix, Absent):
+        prefix = as_str(rec.get(both, "prefix", here + ("prefix",)))
+    return prefix, _names_tags(rec.get(both, "tags", here + ("requires_tags",)))
+
+
+def _names_tags(value: Value[Any]) -> Value[Any]:
+    if isinstance(value, Known):
+        if isinstance(value.value, dict):
+            return Known(bool(value.value), via=value.via)
+        return Unknown(f"tags is {type(value.value).__name__}, expected a map")
+    return value
 
 
 def public_access_block(view: View, rec: Rec, path: tuple[str, ...]) -> Value[Any]:
