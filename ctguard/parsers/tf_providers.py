@@ -185,8 +185,6 @@ def root_region(module: Module) -> Known[str] | Unknown | None:
     return effective_region(module.loader.context.region, module.providers.get(DEFAULT))
 
 
-
-
 # plan JSON ----------------------------------------------------------------------------------
 class PlanProviders:
     """``configuration.provider_config`` of a plan, keyed as ``provider_config_key`` names them.
@@ -251,5 +249,5 @@ def _plan_prefix(module_address: Any) -> str:
     return f"{module_address}." if isinstance(module_address, str) and module_address else ""
 
 
-__all__ = ["CLI", "DEFAULT", "Passed", "PlanProviders", "ProviderRegion", "Providers", "effective_region", "instance_region", "provider_key",
-           "providers_map", "root_region", "stated"]
+__all__ = ["CLI", "DEFAULT", "Passed", "PlanProviders", "ProviderRegion", "Providers", "effective_region",
+           "instance_region", "provider_key", "providers_map", "root_region", "stated"]
