@@ -123,11 +123,14 @@ def test_auto_stays_sequential_for_small_archives(archive: Path) -> None:
 
 
 @needs_fork
-def test_cli_jobs_option(archive: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    template = str(REPO / "examples" / "cloudformation" / "secure-trail.yaml")
+@pytest.mark.parametrize("diff", [False, True], ids=["replay", "diff"])
+def test_cli_jobs_option(archive: Path, capsys: pytest.CaptureFixture[str], diff: bool) -> None:
+    examples = REPO / "examples" / "cloudformation"
+    configs = (["--diff", str(examples / "weak-trail.yaml"), str(examples / "secure-trail.yaml")] if diff
+               else [str(examples / "secure-trail.yaml")])
     outs = []
     for jobs in ("1", "2"):
-        code = main(["simulate", template, "--events", str(archive), "--account", A, "--region", "us-east-1",
+        code = main(["simulate", *configs, "--events", str(archive), "--account", A, "--region", "us-east-1",
                      "--format", "json", "--jobs", jobs])
         outs.append((code, capsys.readouterr().out))
     assert outs[0] == outs[1] and outs[0][0] == 0
