@@ -22,6 +22,7 @@ import sys as _sys
 from pathlib import Path as _Path
 
 _sys.path.insert(0, str(_Path(__file__).resolve().parent))
+_sys.path.insert(0, str(_Path(__file__).resolve().parent.parent))
 from common import INSTALLED_ENV, Row, write_rows  # noqa: E402
 
 import argparse
@@ -35,6 +36,8 @@ import time
 from pathlib import Path
 
 from tree_1000 import _cfn_trail, _tf_trail_module
+
+from ctguard.workers import usable_cpus
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -53,13 +56,6 @@ def generate(root: Path, templates: int, modules: int, seed: int = 11) -> int:
     return templates + modules
 
 
-def cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5)
@@ -67,7 +63,7 @@ def main() -> None:
     ap.add_argument("--modules", type=int, default=60)
     ap.add_argument("--json", metavar="FILE", help="write rows for bench/run (bench/common.py)")
     args = ap.parse_args()
-    cores = cpus()
+    cores = usable_cpus()
     with tempfile.TemporaryDirectory(prefix="ctguard-bench-parallel-") as tmp:
         tree = Path(tmp) / "tree"
         inputs = generate(tree, args.templates, args.modules)

@@ -265,7 +265,9 @@ def main() -> None:
             assert replay_jobs(files, jobs) == records
             par_wall[jobs].append(time.perf_counter() - w)
     one, auto = min(par_wall[1]), min(par_wall[None])
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    from ctguard.workers import usable_cpus
+
+    cores = usable_cpus()
     print(f"replay across cores (--jobs auto, {cores} cores): wall {auto:.2f} s against {one:.2f} s in one process "
           f"(best of 2 each): {one / auto:.2f}x")
     ratio = med["replay"] / med["floor"]

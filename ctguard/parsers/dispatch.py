@@ -85,11 +85,9 @@ def _workers(jobs: int | None, count: int) -> int:
     if jobs is None:
         if count < PARALLEL_MIN_TASKS:
             return 1
-        try:
-            cpus = len(os.sched_getaffinity(0))
-        except AttributeError:  # not on Linux
-            cpus = os.cpu_count() or 1
-        return min(cpus, count)
+        from ctguard.workers import usable_cpus
+
+        return min(usable_cpus(), count)
     return min(jobs, count)
 
 

@@ -132,7 +132,7 @@ def test_spawned_workers_leave_the_policies_to_this_process(tree: Path, monkeypa
     """Where workers are spawned (not forked), ``then`` is not pickled to them: it runs here."""
     from ctguard.parsers import parallel
 
-    monkeypatch.setattr(parallel, "_context", lambda: multiprocessing.get_context("spawn"))
+    monkeypatch.setattr(parallel, "pool_context", lambda: multiprocessing.get_context("spawn"))
     pairs = list(dispatch.check_paths([str(tree / "team0"), str(tree / "team1"), str(tree / "team2")], CONTEXT, 2,
                                       lambda parsed: (os.getpid(), parsed.path)))  # a lambda cannot be pickled
     assert len(pairs) >= 45 and {result for _, result in pairs} == {(os.getpid(), p.path) for p, _ in pairs}
