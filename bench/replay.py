@@ -144,20 +144,6 @@ def floor_gzip(files: list[str]) -> int:
     return n
 
 
-def replay(files: list[str]) -> int:
-    from ctguard.simulate.archive import iter_batches
-    from ctguard.simulate.evaluate import SimContext, compile_trail
-    from ctguard.simulate.policy import DEFAULT_POLICY
-    from ctguard.simulate.report import summarize
-    from ctguard.simulate.session import run_replay
-
-    ctx = SimContext(account_id=ACCOUNT)
-    compiled = [compile_trail(t, ctx) for t in trails()]
-    rp = run_replay(compiled, iter_batches([(f, 0) for f in files]), DEFAULT_POLICY)  # what the CLI runs
-    summarize(compiled, rp.shapes(), records=rp.records, first_time=rp.first_time, last_time=rp.last_time)
-    return rp.records
-
-
 def paired_run(files: list[str], records: int) -> dict[str, tuple[float, float]]:
     """One pass over the archive timing, per file, the floor and the replay (the reader's batches
     into ``Replay.add``, as ``run_replay`` does) back to back; returns (cpu, wall) per side."""
@@ -195,8 +181,8 @@ def paired_run(files: list[str], records: int) -> dict[str, tuple[float, float]]
     return {k: (v[0], v[1]) for k, v in acc.items()}
 
 
-def replay_jobs(files: list[str], jobs: int | None) -> int:
-    """``ctguard simulate --events --jobs``: simulate.parallel.replay_files, then summarize."""
+def replay(files: list[str], jobs: int | None = 1) -> int:
+    """What ``ctguard simulate --events --jobs`` runs: simulate.parallel.replay_files, then summarize."""
     from ctguard.simulate.evaluate import SimContext, compile_trail
     from ctguard.simulate.parallel import replay_files
     from ctguard.simulate.policy import DEFAULT_POLICY
@@ -262,7 +248,7 @@ def main() -> None:
     for _ in range(2):
         for jobs in (1, None):
             w = time.perf_counter()
-            assert replay_jobs(files, jobs) == records
+            assert replay(files, jobs) == records
             par_wall[jobs].append(time.perf_counter() - w)
     one, auto = min(par_wall[1]), min(par_wall[None])
     from ctguard.workers import usable_cpus

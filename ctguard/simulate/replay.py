@@ -185,7 +185,7 @@ class Replay:
             if index is None:  # first sighting (or seen earlier in this loop)
                 index = quick.get(key)
                 if index is None:
-                    index = miss(detached(key), detached(rec))
+                    index = miss(detached(key), rec)
             if index >= 0:
                 counts[index] += 1
             else:
@@ -207,7 +207,7 @@ class Replay:
         )
         index = -1
         if complete:
-            ev = Event.from_record(rec, policy)
+            ev = Event.from_record(detached(rec), policy)
             if ev.event_category != "Insight":
                 index = self._shape_index(ev)
         self._quick[key] = index
@@ -303,11 +303,9 @@ class Replay:
             self._add_slow(rec)
             return
         ev = Event.from_record(detached(rec), self.policy)
-        if ev.event_category == "Insight":  # eventCategory "Insight" without the eventType
-            self._add_slow(rec)
-            return
         index = self._shape_index(ev)
-        self._fast[key] = index
+        if ev.event_category != "Insight":  # eventCategory "Insight" without the eventType: never cached
+            self._fast[key] = index
         self._counts[index] += 1
 
     def _add_slow(self, rec: Any) -> None:
