@@ -273,6 +273,8 @@ class EventDataStore:
     # IngestionEnabled / not ``suspend`` / Status ENABLED: a store whose ingestion is stopped keeps
     # what it has and records nothing new.
     ingestion_enabled: Value[bool] = _f(True, "IngestionEnabled")
+    # Key of the KMS key resource in the same Model that kms_key_id refers to, else None.
+    kms_key: str | None = None
 
 
 RESOURCE_KINDS: dict[str, type] = {

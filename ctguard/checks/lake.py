@@ -24,6 +24,23 @@ def _store(ctx: CheckContext) -> EventDataStore:
     return store
 
 
+# --- CT701 ----------------------------------------------------------------------------------
+
+def customer_key(ctx: CheckContext) -> Outcome:
+    """CT701: KmsKeyId names a customer managed key (CKV_AWS_294)."""
+    store = _store(ctx)
+    value = store.kms_key_id
+    path = ("kms_key_id",)
+    if isinstance(value, Unknown) and store.kms_key is not None:
+        # Its ARN is known only after deploy, but it is a key this input defines: customer managed.
+        return Outcome(Status.PASS, path, values={"key": f"{store.kms_key} of this input"})
+    if isinstance(value, Unknown):
+        return Outcome(Status.UNKNOWN, path, values={"reason": value.reason})
+    if isinstance(value, Absent) or not value.value:
+        return Outcome(Status.FAIL, path)
+    return Outcome(Status.PASS, path, values={"key": value.value})
+
+
 # --- CT702 ----------------------------------------------------------------------------------
 
 def retention(ctx: CheckContext) -> Outcome:
@@ -148,4 +165,4 @@ def _all(facts: list[Fact]) -> Fact:
     return next((f for f in facts if f.value is None), Fact(True))
 
 
-__all__ = ["management_coverage", "organization", "retention"]
+__all__ = ["customer_key", "management_coverage", "organization", "retention"]

@@ -161,6 +161,9 @@ def event_data_store_fields(view: View, rec: Rec) -> dict[str, Any]:
         # ``suspend = true`` stops ingestion (provider v5.62+); the model says it the API's way round.
         "ingestion_enabled": _negated(as_bool(rec.get(view, "suspend", ("ingestion_enabled",)))),
     }
+    keys = rec.linked("kms_key_id", "aws_kms_key")
+    if keys:  # aws_kms_key.x.arn is known only after apply, but it is a key of this module
+        out["kms_key"] = keys[0]
     return {k: v for k, v in out.items() if v is not ABSENT}
 
 
