@@ -73,7 +73,7 @@ def evaluate_input(parsed: ParsedInput, policies: Iterable[Policy], settings: Se
     source_map = parsed.source_map or SourceMap(parsed.path)
     variants = parsed.variants
     for policy in policies:
-        if policy.scope == "input":
+        if policy.scope in ("input", "drift"):
             continue
         merged: dict[Owner, list[tuple[Model, _Result]]] = defaultdict(list)
         for model in variants:
