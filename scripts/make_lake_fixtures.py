@@ -1,5 +1,6 @@
 """Write the snapshot fixtures of the CloudTrail Lake policies (CT70x and the selector lints on stores):
-``fixtures/rules/<ID>/<outcome>/snapshot-<case>.json`` with its ``.expect`` sidecar.
+``fixtures/rules/<ID>/<outcome>/snapshot-<case>.json`` with its ``.expect`` sidecar, and the account
+snapshot of the drift fixtures (``fixtures/drift/account.json``).
 
 The account, trail and snapshot helpers are ``make_snapshot_fixtures.py``'s; this file adds
 ListEventDataStores / GetEventDataStore answers in boto3's shapes (docs/snapshot.md).
@@ -135,6 +136,38 @@ CASES: dict[str, tuple[Callable[[], dict[str, Any]], list[str]]] = {
 }
 
 
+# --- drift: the account that fixtures/drift/code*/ are compared with ------------------------------
+
+DRIFT = base.REPO / "fixtures" / "drift"
+OTHER_KEY = base.key_arn(key_id="0987dcba-09ab-87cd-65ef-0987654321ba")
+
+
+def drift_account() -> dict[str, Any]:
+    """main-trail stopped, validation on, another key and no data selector; console-trail made by hand;
+    audit-lake stopped, kept 90 days and recording S3 writes too."""
+    main = base.trail_calls(logging=False, key=OTHER_KEY)
+    main[0]["response"]["trailList"][0]["LogFileValidationEnabled"] = True
+    console = base.trail_calls(name="console-trail", multi_region=False)
+    listing = main[0]["response"]["trailList"] + console[0]["response"]["trailList"]
+    main[0]["response"] = {"trailList": listing}
+    calls = [*base.account_calls(pab=base.ALL_ON), *main, *console[1:],
+             *store_calls(status="STOPPED_INGESTION", RetentionPeriod=90,
+                          selectors=[MANAGEMENT_SELECTOR, S3_WRITES_EVERYWHERE])]
+    return base.snapshot(calls)
+
+
+S3_WRITES_EVERYWHERE = {"Name": "S3 writes (added in the console)", "FieldSelectors": [
+    {"Field": "eventCategory", "Equals": ["Data"]}, {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+    {"Field": "readOnly", "Equals": ["false"]}]}
+DRIFT_FILES: dict[str, Callable[[], dict[str, Any]]] = {"account.json": drift_account}
+
+
+def render_drift(name: str) -> str:
+    import json
+
+    return json.dumps(DRIFT_FILES[name](), indent=2) + "\n"
+
+
 def render(name: str) -> tuple[str, str]:
     build, expects = CASES[name]
     import json
@@ -157,6 +190,14 @@ def main(argv: list[str] | None = None) -> int:
             if not check:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(text, encoding="utf-8")
+    for name in sorted(DRIFT_FILES):
+        target, text = DRIFT / name, render_drift(name)
+        if target.is_file() and target.read_text(encoding="utf-8") == text:
+            continue
+        stale.append(target)
+        if not check:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
     for target in stale:
         print(("differs: " if check else "wrote: ") + str(target.relative_to(base.REPO)))
     return 1 if check and stale else 0

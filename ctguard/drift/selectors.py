@@ -172,8 +172,10 @@ def _named_classes(side: Resource, acct: str, region: str, partition: str) -> It
                                          _record(acct, region, "Management", "ec2.amazonaws.com", name, ro))
             elif category == "Data":
                 for rtype in values.get("resources.type", [])[:5]:
+                    if not values.get("resources.ARN") and not values.get("eventName"):
+                        continue  # the type alone: a base class already
                     arns = values.get("resources.ARN", [])[:20] or [_generic_arn(rtype, acct, region, partition)]
-                    names = values.get("eventName", [])[:20] or [None]
+                    names: list[str | None] = list(values.get("eventName", [])[:20]) or [None]
                     for arn in arns:
                         for name in names:
                             for ro in (True, False):
