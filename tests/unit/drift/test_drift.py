@@ -204,3 +204,16 @@ def test_committed_drift_snapshot_matches_the_generator() -> None:
     for name in module.DRIFT_FILES:
         assert (DRIFT / name).read_text(encoding="utf-8") == module.render_drift(name), \
             "run python scripts/make_lake_fixtures.py"
+
+
+def test_readme_drift_sample_is_what_drift_says() -> None:
+    """The README's sample lines (file renamed) are findings of fixtures/drift/code against account.json."""
+    import re
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Drift between code and account"):]
+    sample = section[section.index("```text"):section.index("```", section.index("```text") + 7)]
+    claimed = re.findall(r"^cloudtrail\.yaml:(\d+):\d+: (CT9\d\d) ", sample, re.M)
+    assert len(claimed) >= 6
+    got = {(str(f.line), f.rule_id) for f in _drift("code") if f.status is Status.FAIL}
+    assert set(claimed) <= got, sorted(set(claimed) - got)
