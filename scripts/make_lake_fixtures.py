@@ -66,7 +66,8 @@ def lake_case(*stores: list[dict[str, Any]], account: str = ACCOUNT, org: str | 
         calls = [c for c in calls if c["operation"] != "DescribeOrganization"]
         calls.insert(2, base.call("organizations", "DescribeOrganization", {}, {"Organization": {
             "Id": org, "Arn": f"arn:aws:organizations::{MANAGEMENT}:organization/{org}",
-            "MasterAccountId": MANAGEMENT, "MasterAccountArn": f"arn:aws:organizations::{MANAGEMENT}:account/{org}/{MANAGEMENT}",
+            "MasterAccountId": MANAGEMENT,
+            "MasterAccountArn": f"arn:aws:organizations::{MANAGEMENT}:account/{org}/{MANAGEMENT}",
             "FeatureSet": "ALL"}}, account=account))
     if trail:
         calls += base.trail_calls(account)

@@ -105,7 +105,8 @@ def _check_advanced(lint: Lint, i: int, sel, store: bool = False) -> None:  # ty
         _check_category(lint, i, sel, where, category, unknown_field, store)
 
 
-def _check_store_only_category(lint: Lint, i: int, sel, where: str, category: str) -> None:  # type: ignore[no-untyped-def]
+def _check_store_only_category(lint: Lint, i: int, sel,  # type: ignore[no-untyped-def]
+                               where: str, category: str) -> None:
     """Insight, ConfigurationItem, Evidence and ActivityAuditLog selectors take eventCategory alone (R24)."""
     for j, fs in enumerate(sel.field_selectors):
         if isinstance(fs.field, str) and fs.field != "eventCategory":
@@ -113,8 +114,8 @@ def _check_store_only_category(lint: Lint, i: int, sel, where: str, category: st
                                              f"not {fs.field}")
 
 
-def _check_category(lint: Lint, i: int, sel, where: str, category: str, unknown_field: bool,  # type: ignore[no-untyped-def]
-                    store: bool = False) -> None:
+def _check_category(lint: Lint, i: int, sel, where: str,  # type: ignore[no-untyped-def]
+                    category: str, unknown_field: bool, store: bool = False) -> None:
     valid = VALID_FIELDS[category] | (EDS_ONLY_FIELDS if store and category == "Management" else frozenset())
     present: set[str] = set()
     types_seen = 0

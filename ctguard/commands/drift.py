@@ -37,7 +37,8 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
                         help="lowest severity that fails the run: info, low (default), medium, high, critical")
     parser.add_argument("--strict", action=argparse.BooleanOptionalAction, help="treat UNKNOWN results as failures")
     parser.add_argument("--show-passed", action=argparse.BooleanOptionalAction, help="also list what matches")
-    parser.add_argument("--skip", action="append", metavar="ID[:REASON]", help="report findings of rule ID as suppressed")
+    parser.add_argument("--skip", action="append", metavar="ID[:REASON]",
+                        help="report findings of rule ID as suppressed")
     parser.add_argument("--only", action="append", metavar="ID", help="run only these rules (repeatable, globs)")
     parser.add_argument("--severity", action="append", metavar="ID=SEVERITY", help="override a rule's severity")
     parser.add_argument("--baseline", metavar="FILE", help="findings listed in FILE are reported as suppressed")

@@ -121,7 +121,8 @@ def _compare(spec: _Spec, code: Resource, account: Resource) -> FieldDiff:
     mine_v = spec.norm(mine.value, code)
     if isinstance(mine_v, Unknown) or isinstance(theirs_v, Unknown):
         hidden = mine_v if isinstance(mine_v, Unknown) else theirs_v
-        return FieldDiff(spec.rule, spec.field, spec.label, Status.UNKNOWN, reason=hidden.reason)  # type: ignore[union-attr]
+        why = hidden.reason  # type: ignore[union-attr]
+        return FieldDiff(spec.rule, spec.field, spec.label, Status.UNKNOWN, reason=why)
     if spec.field == "kms_key_id" and _mixed_key_spelling(mine_v, theirs_v):
         same = _alias_names_key(mine_v, theirs_v, account)
         if same is None:

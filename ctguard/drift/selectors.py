@@ -132,7 +132,8 @@ def _generic_arn(rtype: str, acct: str, region: str, partition: str) -> str:
 def _base_classes(acct: str, region: str, partition: str) -> tuple[EventClass, ...]:
     out = []
     for ro, name in ((True, "DescribeInstances"), (False, "RunInstances")):
-        out.append(EventClass(f"Management {_rw(ro)}", _record(acct, region, "Management", "ec2.amazonaws.com", name, ro)))
+        out.append(EventClass(f"Management {_rw(ro)}",
+                              _record(acct, region, "Management", "ec2.amazonaws.com", name, ro)))
     for source, ro, name in (("kms.amazonaws.com", True, "Decrypt"), ("kms.amazonaws.com", False, "CreateKey"),
                              ("rdsdata.amazonaws.com", False, "ExecuteStatement")):
         out.append(EventClass(f"Management {_rw(ro)} from {source}",
@@ -140,7 +141,8 @@ def _base_classes(acct: str, region: str, partition: str) -> tuple[EventClass, .
     for rtype in data_types():
         arn = _generic_arn(rtype, acct, region, partition)
         for ro in (True, False):
-            name = ("GetObject" if ro else "PutObject") if rtype == "AWS::S3::Object" else ("GetProbe" if ro else "PutProbe")
+            s3 = rtype == "AWS::S3::Object"
+            name = ("GetObject" if ro else "PutObject") if s3 else ("GetProbe" if ro else "PutProbe")
             out.append(EventClass(f"Data {rtype} {_rw(ro)}",
                                   _record(acct, region, "Data", _source_of(rtype), name, ro,
                                           [{"type": rtype, "ARN": arn}])))
