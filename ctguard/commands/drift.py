@@ -117,11 +117,12 @@ def drift_report(code: list[Any], account: list[Any], options: dict[str, Any], g
     if gate.only:
         policies = [p for p in policies if gate.selected(p.id)]
     report = Report(policies=policies, inputs=code + account)
-    result = compare(code, account, policies)
-    paths = {p.path: p for p in code + account}
     for parsed in code + (account if account_problems else []):
         report.findings.extend(apply(evaluate_input(parsed, [], settings), parsed, gate, report.warnings))
-    for file, findings in result.by_input.items():
+    # An unreadable snapshot is not an empty account: compare nothing (exit 3).
+    by_input = {} if any(p.unusable for p in account) else compare(code, account, policies).by_input
+    paths = {p.path: p for p in code + account}
+    for file, findings in by_input.items():
         chosen = [f for f in findings if gate.selected(f.rule_id)]
         if settings.strict:
             from dataclasses import replace

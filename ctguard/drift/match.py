@@ -28,6 +28,9 @@ def pair(code: list[Resource], account: list[Resource]) -> tuple[list[Pairing], 
 
 def _find(code: Resource, account: list[Resource]) -> Pairing:
     same_kind = [a for a in account if a.kind == code.kind]
+    mine = code.account()
+    if mine:  # --account (or an ARN in the code) says which account of a multi-account snapshot
+        same_kind = [a for a in same_kind if a.account() in (None, mine)]
     arn = code.arn
     if isinstance(arn, Known) and isinstance(arn.value, str) and arn.value:
         hit = [a for a in same_kind if isinstance(a.arn, Known) and a.arn.value == arn.value]

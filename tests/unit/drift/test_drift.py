@@ -217,3 +217,26 @@ def test_readme_drift_sample_is_what_drift_says() -> None:
     assert len(claimed) >= 6
     got = {(str(f.line), f.rule_id) for f in _drift("code") if f.status is Status.FAIL}
     assert set(claimed) <= got, sorted(set(claimed) - got)
+
+
+def test_unreadable_snapshot_compares_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "snapshot.json"
+    broken.write_text('{"ctguard_snapshot": "1.0", "calls": [', encoding="utf-8")
+    assert main(["drift", str(DRIFT / "code"), str(broken), "--no-config", "-f", "json"]) == 3
+    rules = {f["rule_id"] for f in json.loads(capsys.readouterr().out)["findings"]}
+    assert "CT001" in rules and not {r for r in rules if r.startswith("CT9")}
+
+
+def test_account_option_picks_the_account_of_a_multi_account_snapshot(tmp_path: Path) -> None:
+    trails = [{"Name": "main-trail", "S3BucketName": "b", "HomeRegion": "us-east-1", "IsMultiRegionTrail": True,
+               "TrailARN": f"arn:aws:cloudtrail:us-east-1:{a}:trail/main-trail"} for a in ("111122223333", "444455556666")]
+    listing = tmp_path / "trails.json"
+    listing.write_text(json.dumps({"trailList": trails}), encoding="utf-8")
+    code = tmp_path / "t.yaml"
+    code.write_text("Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      TrailName: main-trail\n"
+                    "      S3BucketName: b\n      IsLogging: true\n      IsMultiRegionTrail: true\n", encoding="utf-8")
+    context = ParseContext(account_id="444455556666", region="us-east-1")
+    found = [f for f in compare(list(api.load_inputs([str(code)], context)),
+                                list(api.load_inputs([str(listing)], ParseContext())), load_policies()).findings
+             if f.rule_id == "CT901"]
+    assert [f.status for f in found] == [Status.PASS] and "aws://444455556666/" in found[0].message
