@@ -38,7 +38,7 @@ def compare(code_inputs: Iterable[ParsedInput], account_inputs: Iterable[ParsedI
     pairings, unclaimed = pair(code.resources, account.resources)
     by_input: dict[str, list[Finding]] = defaultdict(list)
     for p in pairings:
-        by_input[p.code.parsed.path].extend(_pairing(p, account, code, by_id))
+        by_input[p.code.parsed.path].extend(_pairing(p, account, by_id))
     unsure_kinds = {p.code.kind for p in pairings if p.unknown}
     for a in unclaimed:
         if is_foreign(a):
@@ -63,10 +63,9 @@ def _there(a: Resource) -> str:
     return f"{a.aws_location()}, read from {a.where()}"
 
 
-def _pairing(p: Pairing, account: Side, code: Side, by_id: dict[str, Policy]) -> list[Finding]:
+def _pairing(p: Pairing, account: Side, by_id: dict[str, Policy]) -> list[Finding]:
     c = p.code
     title = c.label()[0].upper() + c.label()[1:]
-    note = " (CloudFormation conditions: compared as written under the first combination)" if code.conditions else ""
     if p.unknown:
         return [_finding(MISSING, Status.UNKNOWN, f"Cannot tell whether {c.label()} of the code exists in the "
                                                   f"account: {p.unknown}", c, (), by_id)]
@@ -76,6 +75,10 @@ def _pairing(p: Pairing, account: Side, code: Side, by_id: dict[str, Policy]) ->
             return [_finding(MISSING, Status.UNKNOWN, f"Cannot tell whether {c.label()} of the code exists in the "
                                                       f"account: its event data stores were not listed "
                                                       f"({account.unread_stores[0]})", c, (), by_id)]
+        if c.only_when:
+            return [_finding(MISSING, Status.UNKNOWN, f"Cannot tell whether {c.label()} should be in the account: the "
+                                                      f"code creates it only when {c.only_when}, decided at deploy "
+                                                      "time; it is not in the account", c, (), by_id)]
         word = "trail" if c.kind == "trail" else "event data store"
         region = f" in {c.region()}" if c.region() else ""
         return [_finding(MISSING, Status.FAIL, f"{title} is in the code but not in the account (no {word} named "
@@ -86,7 +89,7 @@ def _pairing(p: Pairing, account: Side, code: Side, by_id: dict[str, Policy]) ->
         mine = [d for d in diffs if d.rule == rule]
         bad = [d for d in mine if d.status is not Status.PASS]
         for d in bad:
-            out.append(_finding(rule, d.status, _field_text(title, d, a) + note, c, (d.field,), by_id))
+            out.append(_finding(rule, d.status, _field_text(title, d, a), c, (d.field,), by_id))
         if mine and not bad:
             names = ", ".join(d.label for d in mine)
             verb = "matches" if len(mine) == 1 else "match"
@@ -103,7 +106,7 @@ def _pairing(p: Pairing, account: Side, code: Side, by_id: dict[str, Policy]) ->
                 f"{len(sel.unknown)} event class(es) undecided, e.g. {label}: {why}")
     else:
         text = f"{title}: the code's and the account's selectors record the same {sel.classes} event classes"
-    out.append(_finding(SELECTORS, sel.status, text + note, c, path, by_id))
+    out.append(_finding(SELECTORS, sel.status, text, c, path, by_id))
     return out
 
 

@@ -1,13 +1,13 @@
 """What one side defines: the trails and event data stores of the code, or of the account."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from typing import Any, Iterable
 
 from ctguard.inputs import ParsedInput
 from ctguard.location import Path, Span
 from ctguard.model import EventDataStore, Model, Trail
-from ctguard.values import Known, Unknown, Value
+from ctguard.values import Absent, Known, Unknown, Value
 
 ACCOUNT_KINDS = frozenset({"aws-snapshot", "aws-cli"})
 # The stand-in the live mapper builds when ListEventDataStores failed (every field Unknown).
@@ -22,6 +22,8 @@ class Resource:
     obj: Trail | EventDataStore
     model: Model
     parsed: ParsedInput
+    # CloudFormation: the condition combinations the resource exists under, when not all of them.
+    only_when: str | None = None
 
     @property
     def key(self) -> str:
@@ -89,27 +91,51 @@ def _text(value: Any) -> str | None:
 class Side:
     resources: list[Resource]
     unread_stores: list[str]  # why the account's event data stores could not be listed (per input)
-    conditions: bool  # the code has CloudFormation condition variants: only the first is compared
 
 
 def collect(inputs: Iterable[ParsedInput]) -> Side:
     resources: list[Resource] = []
     unread: list[str] = []
-    conditions = False
     for parsed in inputs:
         if not parsed.variants or parsed.unusable:
             continue
-        model = parsed.variants[0]
-        conditions = conditions or len(parsed.variants) > 1
+        for kind, objs in _by_key(parsed.variants).items():
+            for key, found in objs.items():
+                model = found[0][0]
+                if kind == "event_data_store" and _UNREAD_STORES in key:
+                    name = found[0][1].name
+                    unread.append(name.reason if isinstance(name, Unknown) else "not read")
+                    continue
+                only_when = None
+                if len(found) < len(parsed.variants):
+                    only_when = " or ".join(_assignment(m.conditions) for m, _ in found)
+                resources.append(Resource(kind, _merged([o for _, o in found]), model, parsed, only_when))
+    return Side(resources, unread)
+
+
+def _by_key(variants: list[Model]) -> dict[str, dict[str, list[tuple[Model, Any]]]]:
+    out: dict[str, dict[str, list[tuple[Model, Any]]]] = {"trail": {}, "event_data_store": {}}
+    for model in variants:
         for trail in model.trails:
-            resources.append(Resource("trail", trail, model, parsed))
+            out["trail"].setdefault(trail.key, []).append((model, trail))
         for store in model.all("event_data_store"):
-            if _UNREAD_STORES in store.key:
-                name = store.name
-                unread.append(name.reason if isinstance(name, Unknown) else "not read")
-                continue
-            resources.append(Resource("event_data_store", store, model, parsed))
-    return Side(resources, unread, conditions)
+            out["event_data_store"].setdefault(store.key, []).append((model, store))
+    return out
+
+
+def _merged(objs: list[Any]) -> Any:
+    """One resource over CloudFormation condition variants: a field they disagree on is Unknown."""
+    first = objs[0]
+    changes = {}
+    for f in fields(first):
+        values = [getattr(o, f.name) for o in objs]
+        if any(v != values[0] for v in values[1:]) and isinstance(values[0], (Known, Unknown, Absent)):
+            changes[f.name] = Unknown("it depends on the template's Conditions, decided at deploy time")
+    return replace(first, **changes) if changes else first
+
+
+def _assignment(conditions: tuple[tuple[str, bool], ...]) -> str:
+    return " and ".join(f"{name} is {'true' if value else 'false'}" for name, value in conditions) or "always"
 
 
 def is_foreign(resource: Resource) -> bool:

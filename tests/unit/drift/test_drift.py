@@ -240,3 +240,38 @@ def test_account_option_picks_the_account_of_a_multi_account_snapshot(tmp_path: 
                                 list(api.load_inputs([str(listing)], ParseContext())), load_policies()).findings
              if f.rule_id == "CT901"]
     assert [f.status for f in found] == [Status.PASS] and "aws://444455556666/" in found[0].message
+
+
+def test_cloudformation_conditions_are_unknown_not_drift(tmp_path: Path) -> None:
+    listing = tmp_path / "trails.json"
+    listing.write_text(json.dumps({"trailList": [{
+        "Name": "main-trail", "S3BucketName": "b", "HomeRegion": "us-east-1", "IsMultiRegionTrail": False,
+        "TrailARN": "arn:aws:cloudtrail:us-east-1:111122223333:trail/main-trail"}]}), encoding="utf-8")
+    code = tmp_path / "t.yaml"
+    code.write_text("""Parameters:
+  Env:
+    Type: String
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+Resources:
+  Main:
+    Type: AWS::CloudTrail::Trail
+    Properties:
+      TrailName: main-trail
+      S3BucketName: b
+      IsLogging: true
+      IsMultiRegionTrail: !If [IsProd, true, false]
+  Extra:
+    Type: AWS::CloudTrail::Trail
+    Condition: IsProd
+    Properties:
+      TrailName: prod-only-trail
+      S3BucketName: b
+      IsLogging: true
+""", encoding="utf-8")
+    findings = compare(list(api.load_inputs([str(code)], CONTEXT)),
+                       list(api.load_inputs([str(listing)], ParseContext())), load_policies()).findings
+    multi = [f for f in findings if f.rule_id == "CT904" and f.model_path == ("is_multi_region",)]
+    assert [f.status for f in multi] == [Status.UNKNOWN] and "Conditions" in multi[0].message
+    extra = [f for f in findings if f.rule_id == "CT901" and f.resource == "Extra"]
+    assert [f.status for f in extra] == [Status.UNKNOWN] and "IsProd is true" in extra[0].message
