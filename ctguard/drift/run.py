@@ -83,7 +83,7 @@ def _pairing(p: Pairing, account: Side, by_id: dict[str, Policy]) -> list[Findin
         region = f" in {c.region()}" if c.region() else ""
         return [_finding(MISSING, Status.FAIL, f"{title} is in the code but not in the account (no {word} named "
                                                f"{c.known_name()}{region})", c, (), by_id)]
-    out = [_finding(MISSING, Status.PASS, f"{title} is in the account at {_there(a)}", c, (), by_id)]
+    out = [_finding(MISSING, Status.PASS, f"{title} is in the account at {_there(a)}{p.how}", c, (), by_id)]
     diffs = compare_fields(c, a)
     for rule in FIELD_RULES:
         mine = [d for d in diffs if d.rule == rule]
