@@ -75,14 +75,20 @@ def _pairing(p: Pairing, account: Side, by_id: dict[str, Policy]) -> list[Findin
             return [_finding(MISSING, Status.UNKNOWN, f"Cannot tell whether {c.label()} of the code exists in the "
                                                       f"account: its event data stores were not listed "
                                                       f"({account.unread_stores[0]})", c, (), by_id)]
+        region = c.region()
+        if region and account.audited_regions is not None and region not in account.audited_regions:
+            return [_finding(MISSING, Status.UNKNOWN, f"Cannot tell whether {c.label()} of the code exists in the "
+                                                      f"account: the snapshot did not read {region} (it read "
+                                                      f"{', '.join(sorted(account.audited_regions)) or 'no region'})",
+                             c, (), by_id)]
         if c.only_when:
             return [_finding(MISSING, Status.UNKNOWN, f"Cannot tell whether {c.label()} should be in the account: the "
                                                       f"code creates it only when {c.only_when}, decided at deploy "
                                                       "time; it is not in the account", c, (), by_id)]
         word = "trail" if c.kind == "trail" else "event data store"
-        region = f" in {c.region()}" if c.region() else ""
+        where = f" in {region}" if region else ""
         return [_finding(MISSING, Status.FAIL, f"{title} is in the code but not in the account (no {word} named "
-                                               f"{c.known_name()}{region})", c, (), by_id)]
+                                               f"{c.known_name()}{where})", c, (), by_id)]
     out = [_finding(MISSING, Status.PASS, f"{title} is in the account at {_there(a)}{p.how}", c, (), by_id)]
     diffs = compare_fields(c, a)
     for rule in FIELD_RULES:

@@ -91,14 +91,23 @@ def _text(value: Any) -> str | None:
 class Side:
     resources: list[Resource]
     unread_stores: list[str]  # why the account's event data stores could not be listed (per input)
+    audited_regions: frozenset[str] | None = None  # None: not stated (every region counts as read)
 
 
 def collect(inputs: Iterable[ParsedInput]) -> Side:
     resources: list[Resource] = []
     unread: list[str] = []
+    audited: set[str] = set()
+    stated = False
     for parsed in inputs:
         if not parsed.variants or parsed.unusable:
             continue
+        if parsed.kind == "aws-cli":
+            unread.append("describe-trails output does not list CloudTrail Lake event data stores")
+        regions = parsed.variants[0].audited_regions
+        if isinstance(regions, Known):
+            stated = True
+            audited.update(regions.value)
         for kind, objs in _by_key(parsed.variants).items():
             for key, found in objs.items():
                 model = found[0][0]
@@ -110,7 +119,7 @@ def collect(inputs: Iterable[ParsedInput]) -> Side:
                 if len(found) < len(parsed.variants):
                     only_when = " or ".join(_assignment(m.conditions) for m, _ in found)
                 resources.append(Resource(kind, _merged([o for _, o in found]), model, parsed, only_when))
-    return Side(resources, unread)
+    return Side(resources, unread, frozenset(audited) if stated else None)
 
 
 def _by_key(variants: list[Model]) -> dict[str, dict[str, list[tuple[Model, Any]]]]:
