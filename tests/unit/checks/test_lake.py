@@ -175,3 +175,34 @@ def test_every_store_policy_has_pass_fail_and_unknown_fixtures_in_three_forms() 
         assert any(x.startswith("snapshot-") for x in names), rule
         assert any(x.startswith("tf-") for x in names), rule
         assert any(x.startswith("cfn-") for x in names), rule
+
+
+# What makes a bare store fail each policy, and the support its fix text may reference.
+_FAILING = {"CT701": "", "CT702": "retention_period = 30\n", "CT703": "termination_protection_enabled = false\n",
+            "CT704": "multi_region_enabled = false\n", "CT705": "", "CT706": "suspend = true\n",
+            "CT707": 'advanced_event_selector {\n  field_selector {\n    field  = "eventCategory"\n'
+                     '    equals = ["Data"]\n  }\n  field_selector {\n    field  = "resources.type"\n'
+                     '    equals = ["AWS::DynamoDB::Table"]\n  }\n}\n'}
+
+
+def _store_fixes() -> list[tuple[str, str]]:
+    import yaml
+
+    out = []
+    for path in sorted((REPO / "policies").glob("CT7*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        out.append((doc["id"], doc["docs"]["fix"]["terraform"]))
+    return out
+
+
+@pytest.mark.parametrize("rule,fix", _store_fixes(), ids=[r for r, _ in _store_fixes()])
+def test_terraform_fix_text_fixes_the_store(tmp_path: Path, rule: str, fix: str) -> None:
+    def status(body: str) -> Status:
+        module = _write(tmp_path, "m/main.tf", 'resource "aws_kms_key" "lake" {}\n'
+                        'resource "aws_cloudtrail_event_data_store" "s" {\n  name = "s"\n' + body + "}\n").parent
+        (finding,) = [f for f in check([module]).findings if f.rule_id == rule]
+        return finding.status
+    broken = _FAILING[rule]
+    assert status(broken) is not Status.PASS, f"{rule}: the broken store should not pass"
+    # The fix replaces the offending argument; CT707's adds a selector beside the data-only one.
+    assert status((broken if rule == "CT707" else "") + fix + "\n") is Status.PASS, (rule, fix)
