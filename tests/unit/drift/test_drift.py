@@ -307,3 +307,16 @@ def test_regions_and_stores_the_snapshot_did_not_read_are_unknown(tmp_path: Path
     findings = _drift("code", REPO / "fixtures" / "aws" / "describe-trails" / "trails.json")
     store = _one(findings, "CT901", Status.UNKNOWN, "audit-lake")
     assert "does not list CloudTrail Lake event data stores" in store.message
+
+
+def test_another_accounts_organization_trail_is_not_extra(tmp_path: Path) -> None:
+    """Member 222233334444 sees the management account's org-trail: that trail is not the member's code's."""
+    code = tmp_path / "t.yaml"
+    code.write_text("Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      TrailName: prod-eu-data\n"
+                    "      S3BucketName: b\n      IsLogging: true\n", encoding="utf-8")
+    snapshot = REPO / "fixtures" / "aws" / "snapshot-organization.json"
+    member = [p for p in api.load_inputs([str(snapshot)], ParseContext())
+              if p.variants[0].account_id.value == "222233334444"]  # type: ignore[union-attr]
+    findings = compare(list(api.load_inputs([str(code)], CONTEXT)), member, load_policies()).findings
+    assert not [f for f in findings if f.rule_id == "CT902"], [f.message for f in findings if f.rule_id == "CT902"]
+    _one(findings, "CT901", Status.PASS, "prod-eu-data")
