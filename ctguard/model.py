@@ -270,6 +270,11 @@ class EventDataStore:
     is_multi_region: Value[bool] = _f(True)
     is_organization: Value[bool] = _f(False)
     advanced_event_selectors: Value[tuple[AdvancedEventSelector, ...]] = _f()
+    # IngestionEnabled / not ``suspend`` / Status ENABLED: a store whose ingestion is stopped keeps
+    # what it has and records nothing new.
+    ingestion_enabled: Value[bool] = _f(True, "IngestionEnabled")
+    # Key of the KMS key resource in the same Model that kms_key_id refers to, else None.
+    kms_key: str | None = None
 
 
 RESOURCE_KINDS: dict[str, type] = {

@@ -29,12 +29,15 @@ def _by_trail(report: Report) -> dict[str, set[tuple[str, str]]]:
             for trail in variant.trails:
                 assert isinstance(trail.name, Known), f"{parsed.path}: trail {trail.key} needs a known name"
                 names[trail.key] = trail.name.value
+            for store in variant.all("event_data_store"):
+                assert isinstance(store.name, Known), f"{parsed.path}: store {store.key} needs a known name"
+                names[store.key] = f"event data store {store.name.value}"
     account_scope = {p.id for p in report.policies if p.scope == "account"}
     out: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for f in report.findings:
         if f.rule_id in account_scope:  # one result for the whole input, whichever trail it points at
             out["(account)"].add((f.rule_id, f.status.value))
-        elif f.resource_kind == "trail":
+        elif f.resource_kind in ("trail", "event_data_store"):
             out[names[f.resource]].add((f.rule_id, f.status.value))
     return dict(out)
 
@@ -127,3 +130,40 @@ def test_three_forms_build_the_same_trail(case: str) -> None:
             other = shapes[form][trail]
             diff = {k: (v, other[k]) for k, v in shape.items() if other[k] != v}
             assert not diff, f"{case}/{form} trail {trail}: (CloudFormation, {form}) differ: {diff}"
+
+
+# Event data stores: the fields the CT70x policies and the simulator read, AWS or provider defaults applied.
+_STORE_SCALARS = ("is_multi_region", "is_organization", "termination_protection", "ingestion_enabled")
+
+
+def _store_shape(store: object) -> dict[str, object]:
+    from dataclasses import fields
+
+    defaults = {f.name: f.metadata.get("default") for f in fields(store)}  # type: ignore[arg-type]
+    shape: dict[str, object] = {name: _plain(getattr(store, name), defaults[name]) for name in _STORE_SCALARS}
+    # CloudFormation's default retention is the API's (2557 days), Terraform's the provider's (2555):
+    # the cases state it so that the forms describe the same store.
+    shape["retention_days"] = _plain(store.retention_days, "default")  # type: ignore[attr-defined]
+    shape["customer key"] = store.kms_key is not None or bool(_plain(store.kms_key_id))  # type: ignore[attr-defined]
+    advanced = _plain(store.advanced_event_selectors, ())  # type: ignore[attr-defined]
+    shape["advanced_event_selectors"] = sorted(
+        (s.name, tuple(sorted((f.field, tuple(sorted((op, tuple(v)) for op, v in f.operators().items())))
+                              for f in s.field_selectors)))
+        for s in advanced)
+    return shape
+
+
+@pytest.mark.parametrize("case", [c for c in _cases() if "event_data_store" in c])
+def test_three_forms_build_the_same_store(case: str) -> None:
+    shapes = {}
+    for form in FORMS:
+        report = check([CASES / case / form], context=CONTEXT)
+        shapes[form] = {s.name.value: _store_shape(s)  # type: ignore[union-attr]
+                        for parsed in report.inputs for v in parsed.variants for s in v.all("event_data_store")}
+    assert len(shapes["template.yaml"]) >= 2, f"{case}: the case needs stores"
+    for form in FORMS[1:]:
+        assert shapes[form].keys() == shapes["template.yaml"].keys(), f"{case}/{form}: stores differ"
+        for store, shape in shapes["template.yaml"].items():
+            other = shapes[form][store]
+            diff = {k: (v, other[k]) for k, v in shape.items() if other[k] != v}
+            assert not diff, f"{case}/{form} store {store}: (CloudFormation, {form}) differ: {diff}"

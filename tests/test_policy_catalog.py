@@ -98,8 +98,8 @@ def test_docs_present(name: str) -> None:
 def test_logic_matches_scope(name: str) -> None:
     data = POLICIES[name]
     logic = [k for k in ("check", "impl") if k in data]
-    if data["scope"] == "input":
-        assert not logic, f"{name}: input policies are reported by parsers"
+    if data["scope"] in ("input", "drift"):
+        assert not logic, f"{name}: {data['scope']} policies are reported by parsers or ctguard drift"
     else:
         assert len(logic) == 1, f"{name}: needs exactly one of check or impl"
         for which in ("pass", "unknown"):
@@ -117,13 +117,13 @@ def test_reference_shapes(name: str) -> None:
             assert REFERENCE_SHAPES[kind].match(str(value)), f"{name}: references.{kind} {value!r} has the wrong shape"
 
 
-@pytest.mark.parametrize("rule_id", _ids("trail"))
+@pytest.mark.parametrize("rule_id", _ids("trail") + _ids("event_data_store"))
 def test_trail_policy_has_pass_and_fail_fixtures(rule_id: str) -> None:
     assert _fixtures(rule_id, "pass"), f"no fixtures/rules/{rule_id}/pass/ fixture"
     assert _fixtures(rule_id, "fail"), f"no fixtures/rules/{rule_id}/fail/ fixture"
 
 
-@pytest.mark.parametrize("rule_id", _ids("trail"))
+@pytest.mark.parametrize("rule_id", _ids("trail") + _ids("event_data_store"))
 def test_trail_policy_has_unknown_fixture(rule_id: str) -> None:
     if rule_id in CANNOT_BE_UNKNOWN:
         assert not _fixtures(rule_id, "unknown"), f"{rule_id} has unknown fixtures: drop it from CANNOT_BE_UNKNOWN"

@@ -79,7 +79,9 @@ class Place:
 
 
 def place_of(model: Model, trails: Iterable[Trail] = ()) -> Place:
-    trails = list(trails) or model.trails
+    from ctguard.checks.lake_sim import as_trail
+
+    trails = [as_trail(t) for t in trails] or model.trails
     account = _known_str(model.account_id) or _first(_known_str(t.account_id) for t in trails)
     region = _known_str(model.region) or _first(_known_str(t.home_region) for t in trails)
     return Place(account or PLACEHOLDER_ACCOUNT, region or PLACEHOLDER_REGION, account is None, region is None)
@@ -136,10 +138,13 @@ def selectors_only(trail: Trail, place: Place) -> CompiledTrail:
     Lint policies judge what the selectors would do once the trail logs, whatever its logging
     status, Region or account (a stopped trail with a feedback loop loops when started).
     """
-    opened = replace(trail, is_logging=Known(True), status=None, is_multi_region=Known(True),
+    from ctguard.checks.lake_sim import as_trail, policy_for
+
+    opened = replace(as_trail(trail), is_logging=Known(True), status=None, is_multi_region=Known(True),
                      include_global_service_events=Known(True), is_organization=Known(False),
                      account_id=Known(place.account), home_region=Known(place.region))
-    return compile_trail(opened, SimContext(account_id=place.account, region=place.region))
+    return compile_trail(opened, SimContext(account_id=place.account, region=place.region,
+                                            policy=policy_for(trail)))
 
 
 def trail_name(trail: Trail) -> str:

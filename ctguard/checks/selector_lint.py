@@ -27,6 +27,7 @@ from ctguard.checks.selector_lint_walk import (
     s3_object_arn_values,
 )
 from ctguard.engine.evaluate import CheckContext, Outcome
+from ctguard.model import EventDataStore
 from ctguard.simulate.catalogue import BASIC_TYPES, all_resources_values
 from ctguard.simulate.fields import ALLOWED_OPS, CATEGORY_OPS, REQUIRED_FIELDS, VALID_FIELDS
 from ctguard.values import Unknown
@@ -42,6 +43,7 @@ _REGEX = re.compile(r"^\^|\$$|\.\*|\.\+|\\[dws.]|\[\^?[a-z0-9]+-?[a-z0-9]*\]|\(\
 LIMIT_BASIC_SELECTORS = 5
 LIMIT_DATA_RESOURCES = 250
 LIMIT_ADVANCED_VALUES = 500
+LIMIT_STORE_SELECTORS = 5  # CreateEventDataStore: "up to five advanced event selectors"
 
 
 def _did_you_mean(value: str, choices: frozenset[str] | tuple[str, ...]) -> str:
@@ -55,12 +57,13 @@ def advanced_fields(ctx: CheckContext) -> Outcome:
     """CT301: fields, operators and values that advanced selectors on trails do not accept."""
     assert ctx.trail is not None
     lint = Lint()
+    store = isinstance(ctx.trail, EventDataStore)
     for i, sel in advanced(ctx.trail, lint):
-        _check_advanced(lint, i, sel)
+        _check_advanced(lint, i, sel, store)
     return lint.outcome()
 
 
-def _check_advanced(lint: Lint, i: int, sel) -> None:  # type: ignore[no-untyped-def]
+def _check_advanced(lint: Lint, i: int, sel, store: bool = False) -> None:  # type: ignore[no-untyped-def]
     where = label(i, sel)
     fss = sel.field_selectors
     if not fss:
@@ -88,6 +91,9 @@ def _check_advanced(lint: Lint, i: int, sel) -> None:  # type: ignore[no-untyped
                 lint.maybe(fs_path(i, j, "equals"), f"{where}: eventCategory unknown: {v.reason}")
             elif v in VALID_FIELDS:
                 categories.append(v)
+            elif v in EDS_ONLY_CATEGORIES and store:
+                _check_store_only_category(lint, i, sel, where, v)
+                return
             elif v in EDS_ONLY_CATEGORIES:
                 lint.add(fs_path(i, j, "equals"), f"{where}: eventCategory {v} is for event data stores, not trails")
             elif v:
@@ -96,11 +102,21 @@ def _check_advanced(lint: Lint, i: int, sel) -> None:  # type: ignore[no-untyped
     if not categories and not unknown_field and not any(fs.field == "eventCategory" for fs in fss):
         lint.add((ADV, i, "field_selectors"), f"{where} has no eventCategory field (required)")
     for category in dict.fromkeys(categories):
-        _check_category(lint, i, sel, where, category, unknown_field)
+        _check_category(lint, i, sel, where, category, unknown_field, store)
 
 
-def _check_category(lint: Lint, i: int, sel, where: str, category: str, unknown_field: bool) -> None:  # type: ignore[no-untyped-def]
-    valid = VALID_FIELDS[category]
+def _check_store_only_category(lint: Lint, i: int, sel,  # type: ignore[no-untyped-def]
+                               where: str, category: str) -> None:
+    """Insight, ConfigurationItem, Evidence and ActivityAuditLog selectors take eventCategory alone (R24)."""
+    for j, fs in enumerate(sel.field_selectors):
+        if isinstance(fs.field, str) and fs.field != "eventCategory":
+            lint.add(fs_path(i, j, "field"), f"{where}: {category} selectors take only the eventCategory field, "
+                                             f"not {fs.field}")
+
+
+def _check_category(lint: Lint, i: int, sel, where: str,  # type: ignore[no-untyped-def]
+                    category: str, unknown_field: bool, store: bool = False) -> None:
+    valid = VALID_FIELDS[category] | (EDS_ONLY_FIELDS if store and category == "Management" else frozenset())
     present: set[str] = set()
     types_seen = 0
     for j, fs in enumerate(sel.field_selectors):
@@ -114,7 +130,8 @@ def _check_category(lint: Lint, i: int, sel, where: str, category: str, unknown_
             continue
         if name not in valid:
             extra = " (event data stores only)" if category == "Management" and name in EDS_ONLY_FIELDS else ""
-            lint.add(fs_path(i, j, "field"), f"{where}: {name} is not valid in {category} selectors on trails{extra}")
+            on = "event data stores" if store else "trails"
+            lint.add(fs_path(i, j, "field"), f"{where}: {name} is not valid in {category} selectors on {on}{extra}")
             continue
         allowed = CATEGORY_OPS.get((category, name)) or ALLOWED_OPS.get(name)
         if allowed is not None and name != "eventCategory":
@@ -127,7 +144,7 @@ def _check_category(lint: Lint, i: int, sel, where: str, category: str, unknown_
             if types_seen > 1:
                 lint.add(fs_path(i, j, "field"), f"{where}: a second resources.type field (one per selector; "
                                                  "add another selector for another type)")
-        _check_values(lint, i, j, fs, where, category)
+        _check_values(lint, i, j, fs, where, category, store)
     if unknown_field:
         return
     for name in REQUIRED_FIELDS[category]:
@@ -135,17 +152,19 @@ def _check_category(lint: Lint, i: int, sel, where: str, category: str, unknown_
             lint.add((ADV, i, "field_selectors"), f"{where}: {category} selectors require a {name} field")
 
 
-def _check_values(lint: Lint, i: int, j: int, fs, where: str, category: str) -> None:  # type: ignore[no-untyped-def]
+def _check_values(lint: Lint, i: int, j: int, fs, where: str, category: str,  # type: ignore[no-untyped-def]
+                  store: bool = False) -> None:
     name = fs.field
     for op, v in op_values(fs):
         if isinstance(v, Unknown):
-            if name in ("readOnly", "sessionCredentialFromConsole") or (category, name) == ("Management", "eventSource"):
+            if name in ("readOnly", "sessionCredentialFromConsole") or (
+                    (category, name) == ("Management", "eventSource") and not store):
                 lint.maybe(fs_path(i, j, op), f"{where}: {name} value unknown: {v.reason}")
             continue
         if name in ("readOnly", "sessionCredentialFromConsole") and op in ("equals", "not_equals") \
                 and v.lower() not in ("true", "false"):
             lint.add(fs_path(i, j, op), f"{where}: {name} takes \"true\" or \"false\", not {v!r}")
-        elif (category, name) == ("Management", "eventSource") and v not in EXCLUDABLE_SOURCES:
+        elif (category, name) == ("Management", "eventSource") and v not in EXCLUDABLE_SOURCES and not store:
             lint.add(fs_path(i, j, op), f"{where}: management selectors on trails can exclude only "
                                         f"kms.amazonaws.com or rdsdata.amazonaws.com, not {v!r}")
         elif (category, name) == ("NetworkActivity", "errorCode") and v != "VpceAccessDenied":
@@ -318,7 +337,11 @@ def limits(ctx: CheckContext) -> Outcome:
                          f"the basic selectors name more than {LIMIT_DATA_RESOURCES} data resources (quota: "
                          f"{LIMIT_DATA_RESOURCES} per trail, 'all resources' values excepted)")
     total = 0
-    for i, sel in advanced(ctx.trail, lint):
+    chosen = advanced(ctx.trail, lint)
+    if isinstance(ctx.trail, EventDataStore) and len(chosen) > LIMIT_STORE_SELECTORS:
+        lint.add((ADV, LIMIT_STORE_SELECTORS), f"{len(chosen)} advanced event selectors; an event data store takes at "
+                                               f"most {LIMIT_STORE_SELECTORS}")
+    for i, sel in chosen:
         before = total
         total += sum(len(values) for fs in sel.field_selectors for values in fs.operators().values())
         if before <= LIMIT_ADVANCED_VALUES < total:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from ctguard.checks.coverage_events import place_of, representative, selectors_only, verdict_path, why
+from ctguard.checks.lake_sim import as_trail
 from ctguard.checks.selector_lint_walk import ADV, BASIC, Lint
 from ctguard.engine.evaluate import CheckContext, Outcome
 from ctguard.findings import Status
@@ -29,7 +30,7 @@ _ORIGIN = re.compile(r"(Advanced)?EventSelectors\[(\d+)\](?:\.DataResources\[(\d
 
 def read_write_split(ctx: CheckContext) -> Outcome:
     """CT309: reads and writes in two selectors miss events that carry no readOnly field."""
-    trail = ctx.trail
+    trail = as_trail(ctx.trail)  # an event data store is linted through its stand-in trail
     assert trail is not None
     place = place_of(ctx.model, [trail])
     compiled = selectors_only(trail, place)
@@ -107,7 +108,7 @@ def _logs_s3_objects(trail) -> bool:  # type: ignore[no-untyped-def]
 
 def unscoped_data_events(ctx: CheckContext) -> Outcome:
     """CT311: every read and write data event on every resource of a high-volume type."""
-    trail = ctx.trail
+    trail = as_trail(ctx.trail)  # an event data store is linted through its stand-in trail
     assert trail is not None
     lint = Lint()
     normalized = normalize_trail(trail)

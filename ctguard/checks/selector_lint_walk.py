@@ -69,7 +69,9 @@ def advanced(trail: Trail, lint: Lint) -> list[tuple[int, AdvancedEventSelector]
 
 
 def basic(trail: Trail, lint: Lint) -> list[tuple[int, EventSelector]]:
-    sels = trail.event_selectors
+    sels = getattr(trail, "event_selectors", None)  # event data stores have advanced selectors only
+    if sels is None:
+        return []
     if isinstance(sels, Unknown):
         lint.maybe((BASIC,), f"EventSelectors: {sels.reason}")
         return []

@@ -10,6 +10,7 @@ COMMANDS: tuple[str, ...] = (
     "check",
     "simulate",
     "audit",
+    "drift",
     "rules",
     "explain",
 )

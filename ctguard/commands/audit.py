@@ -54,6 +54,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     out.add_argument("--config", metavar="FILE", help="configuration file (default: discover .ctguard.yaml "
                                                        "or pyproject.toml [tool.ctguard] from here upwards)")
     out.add_argument("--no-config", action="store_true", help="ignore configuration files")
+    out.add_argument("--compare", action="append", metavar="CODE",
+                     help="also report drift between the account and the trails and event data stores of CODE "
+                          "(templates, Terraform, plans; repeatable), as `ctguard drift` does (CT9xx)")
 
 
 def _usage(message: str) -> int:
@@ -128,7 +131,12 @@ def run(args: argparse.Namespace) -> int:
     from ctguard import api
     from ctguard.engine.policy import load_policies
 
+    inputs = list(inputs)
     report = api.evaluate(inputs, load_policies(tuple(options["policies"])), settings, gate)
+    if args.compare:
+        from ctguard.commands.drift import add_drift
+
+        add_drift(report, args.compare, inputs, options, gate, settings)
     if not _render(report, plan, options):
         return EXIT_USAGE
     for warning in report.warnings:

@@ -16,7 +16,7 @@ from ctguard.engine.policy import Policy
 from ctguard.findings import Finding, Severity, Status
 from ctguard.inputs import InputProblem, ParsedInput
 from ctguard.location import Owner, Path, SourceMap, Span
-from ctguard.model import Model, Trail
+from ctguard.model import EventDataStore, Model, Trail
 from ctguard.values import Absent, Known
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def evaluate_input(parsed: ParsedInput, policies: Iterable[Policy], settings: Se
     source_map = parsed.source_map or SourceMap(parsed.path)
     variants = parsed.variants
     for policy in policies:
-        if policy.scope == "input":
+        if policy.scope in ("input", "drift"):
             continue
         merged: dict[Owner, list[tuple[Model, _Result]]] = defaultdict(list)
         for model in variants:
@@ -92,7 +92,11 @@ def _run(policy: Policy, model: Model, settings: Settings, input_path: str) -> I
             if _seen_from_member(trail, model):
                 continue
             yield _guarded(policy, model, settings, trail, ("trail", trail.key), _display(trail))
-    else:
+    if policy.scope == "event_data_store" or (policy.scope == "trail" and policy.params.get("event_data_stores")):
+        # A store stands where the trail would: selector lints read its advanced selectors alike.
+        for store in model.all("event_data_store"):
+            yield _guarded(policy, model, settings, store, ("event_data_store", store.key), _display(store))
+    elif policy.scope == "account":
         result = _guarded(policy, model, settings, None, ("account", input_path), None)
         yield _own_account(result, model, input_path)
 
@@ -157,7 +161,8 @@ def _check(policy: Policy, model: Model, settings: Settings, trail: Trail | None
         raise TypeError(f"{policy.impl} returned {type(outcome).__name__}, expected Outcome")
     message = outcome.message or _format(
         policy.message.get(outcome.status.value.lower()) or policy.message["fail"],
-        {"trail": name or "", **outcome.values},
+        {"trail": name or "", "store": name or "", "kind": _kind_word(owner),
+         "kind_lower": _kind_word(owner).lower(), **outcome.values},
     )
     return _Result(outcome.status, outcome.owner or owner, outcome.path or _location(policy), message, name)
 
@@ -235,7 +240,12 @@ def _location(policy: Policy) -> Path:
     return tuple(policy.location.split(".")) if policy.location else ()
 
 
-def _display(trail: Trail) -> str:
+def _kind_word(owner: Owner) -> str:
+    """``{kind}`` in messages shared by trails and event data stores."""
+    return "Event data store" if owner[0] == "event_data_store" else "Trail"
+
+
+def _display(trail: Trail | EventDataStore) -> str:
     """The trail's name as users know it; a name CloudFormation would generate is shown as the logical id."""
     name = trail.name
     if isinstance(name, Known) and name.value and "generated" not in (name.via or ""):
@@ -245,7 +255,7 @@ def _display(trail: Trail) -> str:
 
 def _text(policy: Policy, which: str, name: str | None, truth: conditions.Truth, default: str = "") -> str:
     template = policy.message.get(which) or (policy.message["fail"] if which == "fail" else default or policy.title)
-    text = _format(template, {"trail": name or "", "value": _show(truth.shown)})
+    text = _format(template, {"trail": name or "", "store": name or "", "value": _show(truth.shown)})
     if truth.via not in _QUIET_VIA:
         text += f" (value from {truth.via})"
     return text
@@ -253,7 +263,7 @@ def _text(policy: Policy, which: str, name: str | None, truth: conditions.Truth,
 
 def _unknown_text(policy: Policy, name: str | None, reason: str | None) -> str:
     template = policy.message.get("unknown") or "Cannot tell whether {title_lower}: {reason}"
-    return _format(template, {"trail": name or "", "reason": reason or "unknown value",
+    return _format(template, {"trail": name or "", "store": name or "", "reason": reason or "unknown value",
                               "title_lower": policy.title[0].lower() + policy.title[1:]})
 
 

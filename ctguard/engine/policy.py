@@ -89,6 +89,10 @@ def load_policies(extra_dirs: tuple[str, ...] = (), *, use_cache: bool = True) -
     return sorted(policies, key=lambda p: p.id)
 
 
+# Scopes whose findings something other than the policy engine reports.
+_REPORTED = {"input": "the parsers", "drift": "ctguard drift"}
+
+
 def _load_file(file: Path, cache: _ValidationCache | None) -> Policy:
     try:
         raw = file.read_bytes()
@@ -109,10 +113,11 @@ def _load_file(file: Path, cache: _ValidationCache | None) -> Policy:
         if cache is not None:
             cache.add(digest)
     has_logic = [k for k in ("check", "impl") if k in data]
-    if data["scope"] == "input" and has_logic:
+    if data["scope"] in _REPORTED and has_logic:
         raise PolicyError(str(file), loaded.spans[(has_logic[0],)][0],
-                          "scope input policies are reported by the parsers and take no check or impl")
-    if data["scope"] != "input" and len(has_logic) != 1:
+                          f"scope {data['scope']} policies are reported by {_REPORTED[data['scope']]} and take no "
+                          "check or impl")
+    if data["scope"] not in _REPORTED and len(has_logic) != 1:
         line = loaded.spans[(has_logic[1],)][0] if len(has_logic) == 2 else 1
         raise PolicyError(str(file), line, "a policy needs exactly one of `check` (declarative) or `impl` (Python)")
     if file.stem.split("-")[0] != data["id"]:

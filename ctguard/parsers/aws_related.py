@@ -285,8 +285,22 @@ def build_event_data_stores(calls: Calls, region: str, source_map: SourceMap) ->
             is_organization=_flag(data, "OrganizationEnabled"),
             advanced_event_selectors=Known(advanced_selectors(data.get("AdvancedEventSelectors")))
             if data.get("AdvancedEventSelectors") is not None else ABSENT,
+            ingestion_enabled=_ingestion(data.get("Status")),
         ))
     return out
+
+
+# Store Status -> is it ingesting: the transitional states count as where they are heading.
+_INGESTING = {"ENABLED": True, "STARTING_INGESTION": True, "STOPPING_INGESTION": False,
+              "STOPPED_INGESTION": False, "PENDING_DELETION": False}
+
+
+def _ingestion(status: Any) -> Value[bool]:
+    if status is None:
+        return ABSENT
+    if status in _INGESTING:
+        return Known(_INGESTING[status], via=f"Status {status}")
+    return Unknown(f"event data store Status is {status}")
 
 
 def _flag(data: Mapping[str, Any], key: str) -> Value[bool]:

@@ -72,7 +72,7 @@ _PAB = {"PublicAccessBlockConfiguration": {"BlockPublicAcls": bool, "IgnorePubli
                                            "BlockPublicPolicy": bool, "RestrictPublicBuckets": bool}}
 _EVENT_DATA_STORE = {"EventDataStoreArn": str, "Name": str, "RetentionPeriod": int,
                      "TerminationProtectionEnabled": bool, "MultiRegionEnabled": bool,
-                     "OrganizationEnabled": bool, "AdvancedEventSelectors": _ADVANCED}
+                     "OrganizationEnabled": bool, "AdvancedEventSelectors": _ADVANCED, "Status": str}
 RESPONSES: dict[tuple[str, str], Any] = {
     # CloudTrail
     ("cloudtrail", "GetTrailStatus"): {

@@ -309,9 +309,13 @@ def event_data_store(build: Build, logical_id: str) -> EventDataStore:
     r = Reader(build, logical_id, ("event_data_store", logical_id))
     spec = {"kms_key_id": ("KmsKeyId", to_str), "retention_days": ("RetentionPeriod", to_int),
             "termination_protection": ("TerminationProtectionEnabled", to_bool),
-            "is_multi_region": ("MultiRegionEnabled", to_bool), "is_organization": ("OrganizationEnabled", to_bool)}
+            "is_multi_region": ("MultiRegionEnabled", to_bool), "is_organization": ("OrganizationEnabled", to_bool),
+            "ingestion_enabled": ("IngestionEnabled", to_bool)}
+    _, trace = r.trace("KmsKeyId")
+    key = next((ref for ref in trace.refs if build.template.resource_type(ref) == "AWS::KMS::Key"), None)
     return EventDataStore(key=logical_id, name=name_value(r, "Name"), arn=arn_value(build, logical_id),
-                          advanced_event_selectors=advanced_selectors(r), **_struct(r, r.root, (), "", spec))
+                          advanced_event_selectors=advanced_selectors(r), kms_key=key,
+                          **_struct(r, r.root, (), "", spec))
 
 
 # CloudFormation type -> (model kind, builder)

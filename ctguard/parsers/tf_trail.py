@@ -158,5 +158,16 @@ def event_data_store_fields(view: View, rec: Rec) -> dict[str, Any]:
         "is_multi_region": as_bool(rec.get(view, "multi_region_enabled", ("is_multi_region",))),
         "is_organization": as_bool(rec.get(view, "organization_enabled", ("is_organization",))),
         "advanced_event_selectors": advanced_selectors(view, rec, ("advanced_event_selectors",)),
+        # ``suspend = true`` stops ingestion (provider v5.62+); the model says it the API's way round.
+        "ingestion_enabled": _negated(as_bool(rec.get(view, "suspend", ("ingestion_enabled",)))),
     }
+    keys = rec.linked("kms_key_id", "aws_kms_key")
+    if keys:  # aws_kms_key.x.arn is known only after apply, but it is a key of this module
+        out["kms_key"] = keys[0]
     return {k: v for k, v in out.items() if v is not ABSENT}
+
+
+def _negated(v: Value[Any]) -> Value[Any]:
+    if isinstance(v, Known) and isinstance(v.value, bool):
+        return Known(not v.value, via=v.via)
+    return v
