@@ -10,6 +10,7 @@ COMMANDS: tuple[str, ...] = (
     "check",
     "simulate",
     "audit",
+    "verify",
     "rules",
     "explain",
 )

@@ -1,0 +1,44 @@
+"""SHA-256 of a log file's uncompressed content, streamed: CloudTrail hashes what it gzips.
+
+Only one file's chunk is in memory at a time. Bytes after the end of the gzip stream count as a
+modification: a reader that stops at the first gzip member (as ``aws cloudtrail validate-logs``
+does) would hash the original content and miss records appended as a second member.
+"""
+from __future__ import annotations
+
+import hashlib
+import zlib
+from dataclasses import dataclass
+from typing import BinaryIO
+
+CHUNK = 1 << 20
+
+
+class LogFormatError(ValueError):
+    """Not a gzip file, truncated, or with bytes after the gzip stream."""
+
+
+@dataclass(frozen=True, slots=True)
+class LogHash:
+    sha256: str
+    compressed_bytes: int
+
+
+def hash_log(stream: BinaryIO) -> LogHash:
+    inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    digest = hashlib.sha256()
+    read = 0
+    try:
+        while chunk := stream.read(CHUNK):
+            read += len(chunk)
+            if inflater.eof:
+                raise LogFormatError("bytes after the end of the gzip stream")
+            digest.update(inflater.decompress(chunk))
+        digest.update(inflater.flush())
+    except zlib.error as exc:
+        raise LogFormatError(f"not a valid gzip file ({exc})") from None
+    if not inflater.eof:
+        raise LogFormatError("truncated gzip file" if read else "empty file")
+    if inflater.unused_data:
+        raise LogFormatError("bytes after the end of the gzip stream")
+    return LogHash(digest.hexdigest(), read)

@@ -1,0 +1,389 @@
+"""The whole verification of one archive: list it, walk every chain, hash every listed log file,
+then look for files no digest lists. Findings come out as ``ctguard check`` reports them.
+
+Memory stays flat in the number of log files: digest names are kept (one per trail and hour), log
+files are hashed as they are listed by a digest (a bounded number at once) and remembered only as
+8-byte key hashes for the final "not in any digest" pass, which lists the archive a second time.
+"""
+from __future__ import annotations
+
+import hashlib
+from array import array
+from bisect import bisect_left
+from collections import defaultdict, deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from ctguard.findings import Finding, Status
+from ctguard.verify import rules
+from ctguard.verify.archive import Archive, ObjectMissing, ObjectUnreadable
+from ctguard.verify.chain import Deleted, Elsewhere, Gap, Visit, walk
+from ctguard.verify.digest import Digest, DigestFormatError, LogEntry, parse_digest
+from ctguard.verify.keys import PublicKeys
+from ctguard.verify.loghash import LogFormatError, hash_log
+from ctguard.verify.names import DigestName, Location, parse_digest_key, parse_log_key
+from ctguard.verify.progress import Progress
+from ctguard.verify.signature import SignatureCheck, check_signature
+
+# A log file delivered near a chain's edge may be listed by a digest outside it; no "extra" there.
+EDGE = timedelta(minutes=15)
+NEWEST_EDGE = timedelta(hours=1)  # the digest listing the newest files may not be delivered yet
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def digest_in(self, when: datetime) -> bool:
+        # a digest up to an hour after the end lists files delivered before it (as the CLI reads them)
+        return (self.start is None or when >= self.start) and (self.end is None or when <= self.end + NEWEST_EDGE)
+
+    def log_in(self, when: datetime) -> bool:
+        return (self.start is None or when >= self.start) and (self.end is None or when <= self.end)
+
+
+@dataclass
+class Stats:
+    digests: int = 0
+    digests_valid: int = 0
+    logs: int = 0
+    logs_valid: int = 0
+    bytes: int = 0
+
+
+@dataclass
+class _DigestRecord:
+    """What the digest finding will say once its log files are hashed."""
+
+    display: str
+    trail: str
+    status: Status
+    message: str
+    rule_id: str
+    logs: int = 0
+    logs_ok: int = 0
+
+
+@dataclass
+class Outcome:
+    findings: list[Finding] = field(default_factory=list)
+    stats: Stats = field(default_factory=Stats)
+    notes: list[str] = field(default_factory=list)
+
+
+class Verifier:
+    def __init__(self, archive: Archive, keys: PublicKeys, window: Window, jobs: int = 4,
+                 progress: Progress | None = None) -> None:
+        self.archive, self.keys, self.window = archive, keys, window
+        self.jobs = max(1, jobs)
+        self.progress = progress or Progress()
+        self.out = Outcome()
+        self._records: list[_DigestRecord] = []
+        self._listed = array("Q")  # 8-byte hashes of the keys of every log file some digest lists
+        self._covered: dict[Location, list[tuple[datetime, datetime]]] = defaultdict(list)
+        self._visited: set[str] = set()
+        self._pending: deque[tuple[Future[Any], _DigestRecord | None, LogEntry, str]] = deque()
+
+    # -- findings ---------------------------------------------------------------------------------
+    def _add(self, rule_id: str, status: Status, message: str, file: str, resource: str | None = None,
+             kind: str = "trail") -> None:
+        self.out.findings.append(rules.finding(rule_id, status, message, file, resource=resource, kind=kind))
+
+    # -- the run ----------------------------------------------------------------------------------
+    def run(self) -> Outcome:
+        chains, backfills, logs = self._list()
+        self.progress.start(logs)
+        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            self._pool = pool
+            for chain_id in sorted(chains, key=lambda c: (c[0].prefix, c[0].account, c[0].region, c[1], c[2])):
+                self._chain(sorted(chains[chain_id], key=lambda n: (n.time, n.key)))
+            for name in backfills:  # backfill digests are not chained: they carry their own signature only
+                digest, stored = self._load(name)
+                self._visit(Visit(name, digest, None), stored=stored)
+            self._drain(0)
+        self.progress.stop()
+        self._finish_digests()
+        self._listed = array("Q", sorted(self._listed))
+        self._extras(chains)
+        return self.out
+
+    def _list(self) -> tuple[dict[Any, list[DigestName]], list[DigestName], int]:
+        chains: dict[Any, list[DigestName]] = defaultdict(list)
+        backfills: list[DigestName] = []
+        logs = insights = 0
+        try:
+            for key in self.archive.keys():
+                if "/CloudTrail-Digest/" in key:
+                    name = parse_digest_key(key)
+                    if name is None:
+                        self._add(rules.NOT_IN_DIGEST, Status.FAIL, "File in CloudTrail-Digest/ whose name is not "
+                                  "a CloudTrail digest file name", self.archive.display(key), kind="digest")
+                    elif self.window.digest_in(name.time):
+                        (backfills if name.backfill else chains[name.chain_id]).append(name)
+                elif "/CloudTrail/" in key:
+                    logs += 1
+                elif "/CloudTrail-Insight/" in key:
+                    insights += 1
+        except ObjectUnreadable as exc:
+            self._add(rules.UNREADABLE, Status.ERROR, f"The archive could not be listed: {exc}", self.archive.name)
+        if insights:
+            self.out.notes.append(f"{insights} CloudTrail Insights file{'s' if insights != 1 else ''} "
+                                  "(CloudTrail-Insight/) not judged: only CloudTrail/ log files are checked")
+        return chains, backfills, logs
+
+    def _load(self, name: DigestName) -> tuple[Digest | None, str | None]:
+        """The parsed digest and its stored signature; a finding when it cannot be used."""
+        display = self.archive.display(name.key)
+        try:
+            raw, signature = self.archive.read_digest(name.key)
+        except ObjectMissing:
+            self._add(rules.DIGEST_DELETED, Status.FAIL, "Digest file vanished while it was verified", display,
+                      name.trail_label())
+            return None, None
+        except ObjectUnreadable as exc:
+            self._add(rules.UNREADABLE, Status.ERROR, f"Digest file could not be read: {exc}", display,
+                      name.trail_label())
+            return None, None
+        try:
+            return parse_digest(raw), signature
+        except DigestFormatError as exc:
+            self.out.stats.digests += 1
+            self._add(rules.DIGEST_SIGNATURE, Status.FAIL, f"Digest file INVALID: invalid format: {exc}", display,
+                      name.trail_label())
+            return None, None
+
+    def _chain(self, names: list[DigestName]) -> None:
+        signatures: dict[str, str | None] = {}
+
+        def load(name: DigestName) -> Digest | None:
+            digest, signatures[name.key] = self._load(name)
+            return digest
+
+        def same_bucket(digest: Digest) -> bool:
+            return digest.previous_bucket in (None, digest.bucket)
+
+        def local(bucket: str | None, key: str) -> str | None:
+            return self.archive.local_key(key)
+
+        for step in walk(names, load, local, same_bucket, self.window.start):
+            if isinstance(step, Visit):
+                self._visit(step, stored=signatures.pop(step.name.key, None))
+            elif isinstance(step, Deleted):
+                self._add(rules.DIGEST_DELETED, Status.FAIL,
+                          f"Digest file INVALID: not found; {step.successor_name.key.rsplit('/', 1)[-1]} names it as "
+                          f"its previous digest (delivered {step.successor.start:%Y-%m-%dT%H:%M:%SZ})",
+                          self.archive.display(step.key), step.successor_name.trail_label(), kind="digest")
+            elif isinstance(step, Gap):
+                self._add(rules.GAP, Status.FAIL,
+                          f"No digest covers {step.older.time:%Y-%m-%dT%H:%M:%SZ} to "
+                          f"{step.start.start:%Y-%m-%dT%H:%M:%SZ}: log files delivered then are not proven "
+                          "(logging or log file validation was off)",
+                          self.archive.display(step.start_name.key), step.start_name.trail_label())
+            elif isinstance(step, Elsewhere):
+                self._add(rules.CHAIN_BROKEN, Status.UNKNOWN,
+                          f"The previous digest {step.where} is outside this archive: the chain is not followed "
+                          "further", self.archive.display(step.successor_name.key), step.successor_name.trail_label())
+
+    def _visit(self, step: Visit, stored: str | None = None) -> None:
+        name, digest, successor = step.name, step.digest, step.successor
+        self._visited.add(name.key)
+        if digest is None:
+            return
+        self.out.stats.digests += 1
+        display, trail = self.archive.display(name.key), name.trail_label()
+        self._covered[name.location].append((digest.start, digest.end))
+        status, rule_id, message = self._judge(name, digest, successor, stored)
+        record = _DigestRecord(display, trail, status, message, rule_id)
+        self._records.append(record)
+        for entry in digest.logs:
+            self._check_log(record, digest, entry)
+
+    def _judge(self, name: DigestName, digest: Digest, successor: Digest | None,
+               stored: str | None) -> tuple[Status, str, str]:
+        display, trail = self.archive.display(name.key), name.trail_label()
+        expected = self.archive.learn_prefix(name.key, digest.key)
+        if digest.key != expected or (self.archive.bucket is not None and digest.bucket != self.archive.bucket):
+            return (Status.FAIL, rules.DIGEST_SIGNATURE, f"Digest file INVALID: has been moved from its original "
+                    f"location s3://{digest.bucket}/{digest.key}")
+        from_successor = successor.previous_signature if successor is not None else None
+        if successor is not None:
+            if successor.previous_hash is not None and successor.previous_hash.lower() != digest.sha256:
+                self._add(rules.CHAIN_BROKEN, Status.FAIL,
+                          f"Digest file's SHA-256 {digest.sha256} is not the {successor.previous_hash} its successor "
+                          "records: it was replaced or modified", display, trail)
+            if stored is not None and from_successor is not None and stored.lower() != from_successor.lower():
+                self._add(rules.CHAIN_BROKEN, Status.FAIL,
+                          "Digest file's signature (object metadata) is not the one its successor records "
+                          "(previousDigestSignature)", display, trail)
+        signature = stored or from_successor
+        if not self.keys.given:
+            return (Status.UNKNOWN, rules.DIGEST_SIGNATURE, "Digest signature not checked: no public keys given "
+                    "(--public-keys FILE from `aws cloudtrail list-public-keys`, or --live-keys)")
+        key = self.keys.lookup(digest.fingerprint, name.location.region)
+        if key is None:
+            why = self.keys.unreadable.get(name.location.region)
+            if why is not None:
+                self._add(rules.UNREADABLE, Status.ERROR, f"Public keys for {name.location.region} could not be "
+                          f"read: {why}", display, trail)
+                return (Status.UNKNOWN, rules.DIGEST_SIGNATURE, f"Digest signature not checked: the public keys "
+                        f"of {name.location.region} could not be read")
+            return (Status.FAIL, rules.KEY_NOT_FOUND, f"Digest file INVALID: public key not found in region "
+                    f"{name.location.region} for fingerprint {digest.fingerprint}")
+        if signature is None:
+            return (Status.UNKNOWN, rules.DIGEST_SIGNATURE, "Digest signature not available: S3 keeps it in the "
+                    "object metadata, which a copy on disk loses; put it in a "
+                    f"{name.key.rsplit('/', 1)[-1]}.sig file (hex, or the `aws s3api head-object` answer)")
+        result = check_signature(digest, signature, key)
+        if result is SignatureCheck.VALID:
+            self.out.stats.digests_valid += 1
+            return Status.PASS, rules.DIGEST_SIGNATURE, "Digest file valid"
+        if result is SignatureCheck.UNSUPPORTED:
+            return (Status.UNKNOWN, rules.DIGEST_SIGNATURE, f"Digest signature algorithm {digest.algorithm!r} "
+                    "is not SHA256withRSA: not checked")
+        if result is SignatureCheck.BAD_KEY:
+            return (Status.UNKNOWN, rules.DIGEST_SIGNATURE, f"The public key with fingerprint {digest.fingerprint} "
+                    "is not a DER RSA public key: signature not checked")
+        why = "the signature is not hex" if result is SignatureCheck.BAD_SIGNATURE else "signature verification failed"
+        return Status.FAIL, rules.DIGEST_SIGNATURE, f"Digest file INVALID: {why}"
+
+    # -- log files --------------------------------------------------------------------------------
+    def _check_log(self, record: _DigestRecord, digest: Digest, entry: LogEntry) -> None:
+        record.logs += 1
+        self.out.stats.logs += 1
+        key = self.archive.local_key(entry.key) if entry.bucket == digest.bucket else None
+        if key is None:
+            self._add(rules.LOG_MISSING, Status.UNKNOWN, f"Log file s3://{entry.bucket}/{entry.key} is outside this "
+                      "archive: not checked", record.display, record.trail, kind="log")
+            return
+        self._listed.append(_key_hash(key))
+        if entry.hash_algorithm.upper().replace("-", "") != "SHA256":
+            self._add(rules.LOG_MODIFIED, Status.UNKNOWN, f"Log file hash algorithm {entry.hash_algorithm!r} is not "
+                      "SHA-256: not checked", self.archive.display(key), record.trail, kind="log")
+            return
+        self._drain(self.jobs * 4)
+        self._pending.append((self._pool.submit(self._hash, key), record, entry, key))
+
+    def _hash(self, key: str) -> Any:
+        try:
+            stream = self.archive.open(key)
+        except (ObjectMissing, ObjectUnreadable) as exc:
+            return exc
+        try:
+            return hash_log(stream)
+        except (LogFormatError, ObjectUnreadable) as exc:
+            return exc
+        except OSError as exc:
+            return ObjectUnreadable(str(exc))
+        except Exception as exc:  # noqa: BLE001 - botocore streaming errors
+            return ObjectUnreadable(f"{type(exc).__name__}: {exc}")
+        finally:
+            stream.close()
+
+    def _drain(self, keep: int) -> None:
+        while len(self._pending) > keep:
+            future, record, entry, key = self._pending.popleft()
+            result = future.result()
+            display = self.archive.display(key)
+            trail = record.trail if record else None
+            if isinstance(result, ObjectMissing):
+                self._add(rules.LOG_MISSING, Status.FAIL, "Log file INVALID: not found; listed by digest "
+                          f"{record.display if record else '?'}", display, trail, kind="log")
+            elif isinstance(result, ObjectUnreadable):
+                self._add(rules.UNREADABLE, Status.ERROR, f"Log file could not be read: {result}", display, trail,
+                          kind="log")
+            elif isinstance(result, LogFormatError):
+                self._add(rules.LOG_MODIFIED, Status.FAIL, f"Log file INVALID: {result}", display, trail, kind="log")
+            elif result.sha256 != entry.hash_value:
+                self._add(rules.LOG_MODIFIED, Status.FAIL, f"Log file INVALID: hash value doesn't match (SHA-256 "
+                          f"{result.sha256}, digest lists {entry.hash_value})", display, trail, kind="log")
+            else:
+                self.out.stats.logs_valid += 1
+                if record is not None:
+                    record.logs_ok += 1
+            if not isinstance(result, Exception):
+                self.out.stats.bytes += result.compressed_bytes
+            self.progress.advance()
+
+    def _finish_digests(self) -> None:
+        for r in self._records:
+            logs = f"{r.logs_ok}/{r.logs} listed log files match" if r.logs else "no log files listed"
+            message = r.message + ("; " + logs if r.status is not Status.FAIL else "")
+            if r.status is Status.UNKNOWN and r.logs:
+                message += " (not proven while the digest is not)"
+            self._add(r.rule_id, r.status, message, r.display, r.trail, kind="trail")
+        self._records.clear()
+
+    # -- files no digest lists --------------------------------------------------------------------
+    def _extras(self, chains: dict[Any, list[DigestName]]) -> None:
+        for names in chains.values():
+            visited = [n for n in names if n.key in self._visited]
+            if not visited:
+                continue
+            oldest = min(n.time for n in visited)
+            for n in names:
+                if n.key not in self._visited and n.time >= oldest:
+                    self._add(rules.NOT_IN_DIGEST, Status.FAIL, "Digest file no digest chain reaches: the chain "
+                              "skips it (was it added?)", self.archive.display(n.key), n.trail_label(), kind="digest")
+        spans = {loc: _merge(v) for loc, v in self._covered.items()}
+        outside: dict[Location, list[Any]] = {}
+        try:
+            for key in self.archive.keys():
+                if "/CloudTrail/" not in key:
+                    continue
+                if _contains(self._listed, _key_hash(key)):
+                    continue
+                log = parse_log_key(key)
+                if log is None:
+                    self._add(rules.NOT_IN_DIGEST, Status.FAIL, "File in CloudTrail/ whose name is not a CloudTrail "
+                              "log file name, listed by no digest", self.archive.display(key), kind="log")
+                    continue
+                if not self.window.log_in(log.time):
+                    continue
+                if _inside(spans.get(log.location, []), log.time):
+                    self._add(rules.NOT_IN_DIGEST, Status.FAIL, "Log file INVALID: no digest lists it, though "
+                              "digests cover the time it names", self.archive.display(key), kind="log")
+                else:
+                    seen = outside.setdefault(log.location, [0, log.time, log.time, key])
+                    seen[0] += 1
+                    seen[1], seen[2] = min(seen[1], log.time), max(seen[2], log.time)
+        except ObjectUnreadable as exc:
+            self._add(rules.UNREADABLE, Status.ERROR, f"The archive could not be listed: {exc}", self.archive.name)
+        for loc, (count, first, last, example) in outside.items():
+            self._add(rules.NOT_IN_DIGEST, Status.UNKNOWN,
+                      f"{count} log file{'s' if count != 1 else ''} of {loc.label()} from {first:%Y-%m-%dT%H:%MZ} to "
+                      f"{last:%Y-%m-%dT%H:%MZ} lie outside every digest chain (log file validation off, or their "
+                      "digests are outside the archive): not proven", self.archive.display(example), kind="log")
+
+
+def _key_hash(key: str) -> int:
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
+
+
+def _contains(sorted_hashes: array[int], value: int) -> bool:
+    i = bisect_left(sorted_hashes, value)
+    return i < len(sorted_hashes) and sorted_hashes[i] == value
+
+
+def _merge(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    merged: list[list[datetime]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1] + timedelta(minutes=5):
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out = [(s + EDGE, e - EDGE) for s, e in merged]
+    if out:
+        out[-1] = (out[-1][0], merged[-1][1] - NEWEST_EDGE)
+    return out
+
+
+def _inside(spans: list[tuple[datetime, datetime]], when: datetime) -> bool:
+    return any(start <= when <= end for start, end in spans)
+
+
+def iter_findings(outcome: Outcome) -> Iterator[Finding]:
+    yield from sorted(outcome.findings, key=lambda f: f.sort_key())
