@@ -169,10 +169,17 @@ class Verifier:
         def local(bucket: str | None, key: str) -> str | None:
             return self.archive.local_key(key)
 
+        # A deleted digest's successor still proves the chain ran on: the time up to the next older
+        # digest counts as covered, so that the log files the deleted digest listed come out as extra.
+        linked_until: datetime | None = None
         for step in walk(names, load, local, same_bucket, self.window.start):
             if isinstance(step, Visit):
                 self._visit(step, stored=signatures.pop(step.name.key, None))
+                if step.digest is not None and linked_until is not None:
+                    self._covered[step.name.location].append((step.digest.end, linked_until))
+                linked_until = None
             elif isinstance(step, Deleted):
+                linked_until = step.successor.start
                 self._add(rules.DIGEST_DELETED, Status.FAIL,
                           f"Digest file INVALID: not found; {step.successor_name.key.rsplit('/', 1)[-1]} names it as "
                           f"its previous digest (delivered {step.successor.start:%Y-%m-%dT%H:%M:%SZ})",
