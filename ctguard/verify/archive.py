@@ -46,6 +46,7 @@ class LocalArchive:
         if root.name == "AWSLogs":
             root = root.parent
         self.root = root
+        self._root = str(root) + os.sep  # string joins: a Path per file costs more than hashing a small one
         self.name = path
         self.bucket = bucket
         self._prefix: str | None = None
@@ -73,8 +74,8 @@ class LocalArchive:
             self._prefix = stated_key[: -len(key_in_archive)] if stated_key.endswith(tail) else ""
         return self._prefix + key_in_archive
 
-    def _path(self, key: str) -> Path:
-        return self.root / key
+    def _path(self, key: str) -> str:
+        return self._root + key
 
     def local_key(self, key: str) -> str | None:
         """The key in this copy of an S3 key a digest names; None when it lies outside the copied prefix."""
@@ -82,7 +83,7 @@ class LocalArchive:
         return key[len(prefix):] if key.startswith(prefix) else None
 
     def read_digest(self, key: str) -> tuple[bytes, str | None]:
-        path = self._path(key)
+        path = Path(self._path(key))
         data = _read(path)
         sidecar = path.with_name(path.name + SIDECAR)
         try:
@@ -103,7 +104,7 @@ class LocalArchive:
             raise ObjectUnreadable(f"{path}: {exc.strerror or exc}") from None
 
     def display(self, key: str) -> str:
-        return str(self._path(key))
+        return self._path(key)
 
 
 def _read(path: Path) -> bytes:

@@ -11,7 +11,7 @@ import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
 
-CHUNK = 1 << 20
+CHUNK = 1 << 16  # CloudTrail log files are mostly far smaller; a large read buffer costs per call
 
 
 class LogFormatError(ValueError):

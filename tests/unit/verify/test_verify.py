@@ -305,7 +305,8 @@ def test_every_format_renders(fmt: str, archive: SignedArchive, tmp_path: Path,
         assert [f["rule_id"] for f in doc["findings"] if f["status"] == "FAIL"] == ["CT951"]
     if fmt == "sarif":
         rules = json.loads(out)["runs"][0]["tool"]["driver"]["rules"]
-        assert any(r["id"] == "CT951" and "SHA-256" in r["shortDescription"]["text"] for r in rules)
+        rule = next(r for r in rules if r["id"] == "CT951")
+        assert "SHA-256" in rule["shortDescription"]["text"] and rule["helpUri"].endswith("/docs/verify.md")
 
 
 @pytest.mark.parametrize("argv, message", [
