@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 CHUNK = 1 << 16  # CloudTrail log files are mostly far smaller; a large read buffer costs per call
+OUT = 1 << 18  # inflated bytes per step: a 64 KiB chunk of JSON can inflate to a megabyte or more
 
 
 class LogFormatError(ValueError):
@@ -33,7 +34,12 @@ def hash_log(stream: BinaryIO) -> LogHash:
             read += len(chunk)
             if inflater.eof:
                 raise LogFormatError("bytes after the end of the gzip stream")
-            digest.update(inflater.decompress(chunk))
+            data = chunk
+            while data and not inflater.eof:
+                digest.update(inflater.decompress(data, OUT))
+                data = inflater.unconsumed_tail
+            if data:
+                raise LogFormatError("bytes after the end of the gzip stream")
         digest.update(inflater.flush())
     except zlib.error as exc:
         raise LogFormatError(f"not a valid gzip file ({exc})") from None
