@@ -86,6 +86,6 @@ def severity(rule_id: str) -> Severity:
 
 
 def finding(rule_id: str, status: Status, message: str, file: str, *, resource: str | None = None,
-            kind: str = "trail") -> Finding:
+            kind: str = "digest") -> Finding:
     return Finding(rule_id=rule_id, status=status, severity=severity(rule_id), message=message, file=file,
                    resource=resource, resource_name=resource, resource_kind=kind, source_kind=SOURCE_KIND)

@@ -90,7 +90,7 @@ class Verifier:
 
     # -- findings ---------------------------------------------------------------------------------
     def _add(self, rule_id: str, status: Status, message: str, file: str, resource: str | None = None,
-             kind: str = "trail") -> None:
+             kind: str = "digest") -> None:
         self.out.findings.append(rules.finding(rule_id, status, message, file, resource=resource, kind=kind))
 
     # -- the run ----------------------------------------------------------------------------------
@@ -183,7 +183,7 @@ class Verifier:
                 linked_until = step.successor.start
                 self._add(rules.DIGEST_DELETED, Status.FAIL,
                           f"Digest file INVALID: not found; {step.successor_name.key.rsplit('/', 1)[-1]} names it as "
-                          f"its previous digest (delivered {step.successor.start:%Y-%m-%dT%H:%M:%SZ})",
+                          "its previous digest",
                           self.archive.display(step.key), step.successor_name.trail_label(), kind="digest")
             elif isinstance(step, Gap):
                 self._add(rules.GAP, Status.FAIL,
@@ -324,7 +324,7 @@ class Verifier:
             message = r.message + ("; " + logs if r.status is not Status.FAIL else "")
             if r.status is Status.UNKNOWN and r.logs:
                 message += " (not proven while the digest is not)"
-            self._add(r.rule_id, r.status, message, r.display, r.trail, kind="trail")
+            self._add(r.rule_id, r.status, message, r.display, r.trail, kind="digest")
         self._records.clear()
 
     # -- files no digest lists --------------------------------------------------------------------
