@@ -156,8 +156,10 @@ def _archive(args: argparse.Namespace, session: Any) -> Any:
 
 def _verify(archive: Any, keys: Any, start: datetime | None, end: datetime | None, jobs: int | None, gate: Any,
             settings: Any) -> tuple[Any, Any]:
+    from dataclasses import replace
+
     from ctguard.api import Report
-    from ctguard.engine.evaluate import _strict
+    from ctguard.findings import Status
     from ctguard.suppress import apply
     from ctguard.verify import rules
     from ctguard.verify.progress import progress_for
@@ -166,8 +168,9 @@ def _verify(archive: Any, keys: Any, start: datetime | None, end: datetime | Non
     jobs = jobs or 2 * (os.cpu_count() or 1)
     outcome = Verifier(archive, keys, Window(start, end), jobs, progress_for(sys.stderr)).run()
     findings = sorted(outcome.findings, key=lambda f: f.sort_key())
-    if settings.strict:
-        findings = [_strict(f) for f in findings]
+    if settings.strict:  # as `check --strict`: what cannot be verified fails
+        findings = [replace(f, status=Status.FAIL, message=f"cannot be verified (--strict): {f.message}")
+                    if f.status is Status.UNKNOWN else f for f in findings]
     warnings: list[str] = []
     findings = apply(findings, None, gate, warnings)
     return Report(findings=findings, policies=rules.policies(), warnings=warnings), outcome

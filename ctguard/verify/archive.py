@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 SIDECAR = ".sig"
+DIGEST_MAX = 64 << 20  # digest files list an hour of log files: kilobytes, a few megabytes at most
 
 
 class ObjectMissing(Exception):
@@ -97,6 +99,7 @@ class LocalArchive:
     def open(self, key: str) -> BinaryIO:
         path = self._path(key)
         try:
+            _regular(path)
             return open(path, "rb")
         except FileNotFoundError:
             raise ObjectMissing(str(path)) from None
@@ -107,8 +110,17 @@ class LocalArchive:
         return self._path(key)
 
 
+def _regular(path: str | Path) -> None:
+    """A FIFO or a device where a file should be (a named pipe would block, /dev/zero never ends)."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise OSError(0, "not a regular file")
+
+
 def _read(path: Path) -> bytes:
     try:
+        _regular(path)
+        if path.stat().st_size > DIGEST_MAX:
+            raise ObjectUnreadable(f"{path}: larger than {DIGEST_MAX >> 20} MiB, not a digest file")
         return path.read_bytes()
     except FileNotFoundError:
         raise ObjectMissing(str(path)) from None
@@ -174,6 +186,8 @@ class S3Archive:
         from botocore.exceptions import BotoCoreError
 
         answer = self._get(key)
+        if answer.get("ContentLength", 0) > DIGEST_MAX:
+            raise ObjectUnreadable(f"{self.display(key)}: larger than {DIGEST_MAX >> 20} MiB, not a digest file")
         try:
             data = answer["Body"].read()
         except (BotoCoreError, OSError) as exc:

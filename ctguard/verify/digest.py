@@ -8,7 +8,6 @@ that string (``SHA256withRSA``).
 """
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import zlib
@@ -56,10 +55,20 @@ class Digest:
         return f"{self.end_text}\n{self.bucket}/{self.key}\n{self.sha256}\n{previous}".encode()
 
 
+INFLATED_MAX = 64 << 20  # an hour of log files lists in kilobytes to a few megabytes: beyond, a gzip bomb
+
+
 def parse_digest(raw: bytes) -> Digest:
     try:
-        inflated = gzip.decompress(raw)
+        inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        inflated = inflater.decompress(raw, INFLATED_MAX)
+        if inflater.unconsumed_tail:
+            raise DigestFormatError(f"inflates beyond {INFLATED_MAX >> 20} MiB")
+        if not inflater.eof or inflater.unused_data:
+            raise DigestFormatError("not one complete gzip stream")
         data: Any = json.loads(inflated)
+    except DigestFormatError:
+        raise
     except (OSError, EOFError, zlib.error, ValueError) as exc:
         raise DigestFormatError(f"not gzip-compressed JSON ({exc})") from None
     if not isinstance(data, dict):

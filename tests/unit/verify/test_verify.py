@@ -256,6 +256,29 @@ def test_unreadable_log_file_is_an_error(archive: SignedArchive, tmp_path: Path)
     assert len(errors) == 1 and errors[0].file == str(path)
 
 
+def test_fifo_and_device_in_place_of_a_log_file_do_not_hang(archive: SignedArchive, tmp_path: Path) -> None:
+    import os
+
+    root = archive.write(tmp_path / "copy")
+    (root / archive.logs[0]).unlink()
+    os.mkfifo(root / archive.logs[0])
+    (root / archive.logs[1]).unlink()
+    (root / archive.logs[1]).symlink_to("/dev/zero")
+    outcome = _verify(root, load_key_files([str(archive.keys_file(tmp_path / "k.json"))]))
+    errors = _only(outcome, "CT001", Status.ERROR)
+    assert sorted(f.file for f in errors) == sorted(str(root / k) for k in archive.logs[:2])
+    assert all("not a regular file" in f.message for f in errors)
+
+
+def test_gzip_bomb_digest_is_invalid_format(archive: SignedArchive, tmp_path: Path) -> None:
+    import zlib
+
+    bomb = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    archive.objects[archive.digests[1]] = bomb.compress(b"\0" * (80 << 20)) + bomb.flush()
+    failed = _only(_run(archive, tmp_path, sidecars="all"), "CT955", Status.FAIL)
+    assert len(failed) == 1 and "inflates beyond" in failed[0].message
+
+
 def test_invalid_digest_format(archive: SignedArchive, tmp_path: Path) -> None:
     archive.objects[archive.digests[1]] = b"not gzip"
     outcome = _run(archive, tmp_path, sidecars="all")
