@@ -75,9 +75,10 @@ _RULES: dict[str, tuple[str, str, Severity, str, str, str]] = {
 def policies() -> list[Policy]:
     out = []
     for rule_id, (name, title, severity, what, why, fix) in _RULES.items():
-        out.append(Policy(id=rule_id, name=name, title=title, severity=severity, scope="archive",
-                          message={}, docs={"what": what, "why": why, "fix": {"cli": fix}}, file=DOC,
-                          tags=("integrity", "verify")))
+        # The fix is about the delivered files, whatever language the trail is written in.
+        docs = {"what": what, "why": why, "fix": {"cloudformation": fix, "terraform": fix, "cli": fix}}
+        out.append(Policy(id=rule_id, name=name, title=title, severity=severity, scope="archive", message={},
+                          docs=docs, file=DOC, tags=("integrity", "verify")))
     return out
 
 

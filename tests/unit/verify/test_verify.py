@@ -349,3 +349,10 @@ def test_bad_key_file_and_missing_directory(tmp_path: Path, capsys: pytest.Captu
     assert "PublicKeyList" in capsys.readouterr().err
     assert main(["verify", str(tmp_path / "nope"), "--no-config"]) == 2
     assert "not a directory" in capsys.readouterr().err
+
+
+def test_explain_knows_the_verify_rules(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "CT956"]) == 0
+    page = capsys.readouterr().out
+    assert page.startswith("CT956 digest-chain-broken:") and "previous one" in page
+    assert main(["explain", "public-key-not-found"]) == 0
