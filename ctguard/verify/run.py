@@ -42,6 +42,10 @@ class Window:
         # a digest up to an hour after the end lists files delivered before it (as the CLI reads them)
         return (self.start is None or when >= self.start) and (self.end is None or when <= self.end + NEWEST_EDGE)
 
+    def after(self, when: datetime) -> bool:
+        """A digest newer than the window: read only to hand its record of the previous one down."""
+        return self.end is not None and when > self.end + NEWEST_EDGE
+
     def log_in(self, when: datetime) -> bool:
         return (self.start is None or when >= self.start) and (self.end is None or when <= self.end)
 
@@ -123,8 +127,13 @@ class Verifier:
                     if name is None:
                         self._add(rules.NOT_IN_DIGEST, Status.FAIL, "File in CloudTrail-Digest/ whose name is not "
                                   "a CloudTrail digest file name", self.archive.display(key), kind="digest")
-                    elif self.window.digest_in(name.time):
-                        (backfills if name.backfill else chains[name.chain_id]).append(name)
+                    elif name.backfill:
+                        if self.window.digest_in(name.time):
+                            backfills.append(name)
+                    elif self.window.start is None or name.time >= self.window.start:
+                        # digests after the window too: the first of them records the signature of
+                        # the window's newest digest, which a local copy has no other way to know
+                        chains[name.chain_id].append(name)
                 elif "/CloudTrail/" in key:
                     logs += 1
                 elif "/CloudTrail-Insight/" in key:
@@ -161,6 +170,11 @@ class Verifier:
         signatures: dict[str, str | None] = {}
 
         def load(name: DigestName) -> Digest | None:
+            if self.window.after(name.time):
+                try:
+                    return parse_digest(self.archive.read_digest(name.key)[0])
+                except (ObjectMissing, ObjectUnreadable, DigestFormatError):
+                    return None  # outside the window: judged when the window includes it
             digest, signatures[name.key] = self._load(name)
             return digest
 
@@ -173,25 +187,36 @@ class Verifier:
         # A deleted digest's successor still proves the chain ran on: the time up to the next older
         # digest counts as covered, so that the log files the deleted digest listed come out as extra.
         linked_until: datetime | None = None
+        after = self.window.after
         for step in walk(names, load, local, same_bucket, self.window.start):
+            if isinstance(step, Visit) and after(step.name.time):
+                self._visited.add(step.name.key)
+                continue
             if isinstance(step, Visit):
                 self._visit(step, stored=signatures.pop(step.name.key, None))
                 if step.digest is not None and linked_until is not None:
                     self._covered[step.name.location].append((step.digest.end, linked_until))
                 linked_until = None
             elif isinstance(step, Deleted):
+                missing = parse_digest_key(step.key)
+                if after(step.successor_name.time) and (missing is None or after(missing.time)):
+                    continue
                 linked_until = step.successor.start
                 self._add(rules.DIGEST_DELETED, Status.FAIL,
                           f"Digest file INVALID: not found; {step.successor_name.key.rsplit('/', 1)[-1]} names it as "
                           "its previous digest",
                           self.archive.display(step.key), step.successor_name.trail_label(), kind="digest")
             elif isinstance(step, Gap):
+                if after(step.start_name.time):
+                    continue
                 self._add(rules.GAP, Status.FAIL,
                           f"No digest covers {step.older.time:%Y-%m-%dT%H:%M:%SZ} to "
                           f"{step.start.start:%Y-%m-%dT%H:%M:%SZ}: log files delivered then are not proven "
                           "(logging or log file validation was off)",
                           self.archive.display(step.start_name.key), step.start_name.trail_label())
             elif isinstance(step, Elsewhere):
+                if after(step.successor_name.time):
+                    continue
                 self._add(rules.CHAIN_BROKEN, Status.UNKNOWN,
                           f"The previous digest {step.where} is outside this archive: the chain is not followed "
                           "further", self.archive.display(step.successor_name.key), step.successor_name.trail_label())

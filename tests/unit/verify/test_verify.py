@@ -236,6 +236,19 @@ def test_time_window(archive: SignedArchive, tmp_path: Path) -> None:
     assert _results(outcome) == Counter({("CT955", "PASS"): 3})
 
 
+def test_time_window_on_a_copy_with_only_the_newest_signature(archive: SignedArchive, tmp_path: Path) -> None:
+    # The window's newest digest is checked with the signature the next (newer) digest records.
+    window = Window(T0 + timedelta(hours=2), T0 + timedelta(hours=3))
+    outcome = _run(archive, tmp_path, sidecars="newest", window=window)
+    assert _results(outcome) == Counter({("CT955", "PASS"): 3})
+    # A deleted digest after the window is not this window's business; one inside it is.
+    del archive.objects[archive.digests[5]]
+    assert _results(_run(archive, tmp_path / "b", sidecars="newest", window=window)) == Counter({("CT955", "PASS"): 3})
+    del archive.objects[archive.digests[3]]
+    outcome = _run(archive, tmp_path / "c", sidecars="newest", window=window)
+    assert _results(outcome)[("CT954", "FAIL")] == 1
+
+
 def test_prefix_dropped_by_the_copy_is_learnt(tmp_path: Path) -> None:
     a = SignedArchive(prefix="org/trails/")
     a.add_hours(3)
