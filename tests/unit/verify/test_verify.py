@@ -369,3 +369,42 @@ def test_explain_knows_the_verify_rules(capsys: pytest.CaptureFixture[str]) -> N
     page = capsys.readouterr().out
     assert page.startswith("CT956 digest-chain-broken:") and "previous one" in page
     assert main(["explain", "public-key-not-found"]) == 0
+
+
+def test_several_trails_regions_and_keys_in_one_archive(tmp_path: Path) -> None:
+    east = SignedArchive(trail="a")
+    east.add_hours(3)
+    east2 = SignedArchive(trail="b", seed=8)  # a second trail writing to the same account and region
+    east2.add_hours(2)
+    west = SignedArchive(region="eu-west-1", trail="a", signer=key_pair(2), seed=9)
+    west.add_hours(2)
+    root = tmp_path / "copy"
+    for a in (east, east2, west):
+        a.write(root)
+    keys = load_key_files([str(east.keys_file(tmp_path / "east.json")),
+                           str(west.keys_file(tmp_path / "west.json", key_pair(2)))])
+    outcome = _verify(root, keys)
+    assert _results(outcome) == Counter({("CT955", "PASS"): 7})
+    assert {f.resource for f in outcome.findings} == {"111122223333/us-east-2/a", "111122223333/us-east-2/b",
+                                                      "111122223333/eu-west-1/a"}
+    # Only the east keys: the west digests name a key nobody gave.
+    outcome = _verify(root, load_key_files([str(tmp_path / "east.json")]))
+    assert _results(outcome) == Counter({("CT955", "PASS"): 5, ("CT958", "FAIL"): 2})
+
+
+def test_progress_bar_only_on_a_terminal() -> None:
+    import io
+
+    from ctguard.verify.progress import Progress, RichProgress, progress_for
+
+    assert type(progress_for(io.StringIO())) is Progress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    bar = progress_for(Tty())
+    assert isinstance(bar, RichProgress)
+    bar.start(2)
+    bar.advance()
+    bar.stop()
