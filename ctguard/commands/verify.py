@@ -12,7 +12,7 @@ import sys
 from datetime import datetime, timezone
 from typing import Any
 
-from ctguard.exitcodes import EXIT_INPUT, EXIT_USAGE
+from ctguard.exitcodes import EXIT_USAGE
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -77,10 +77,3 @@ def parse_log_key(key: str) -> LogName | None:
         return None
     return LogName(key, _location(m), datetime.strptime(m["ts"], "%Y%m%dT%H%MZ").replace(tzinfo=timezone.utc))
 
-
-def is_digest_key(key: str) -> bool:
-    return "/CloudTrail-Digest/" in key
-
-
-def is_log_key(key: str) -> bool:
-    return "/CloudTrail/" in key and key.endswith(".json.gz")

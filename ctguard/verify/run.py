@@ -11,7 +11,6 @@ import hashlib
 from array import array
 from bisect import bisect_left
 from collections import defaultdict, deque
-from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -90,7 +89,7 @@ class Verifier:
         self._listed = array("Q")  # 8-byte hashes of the keys of every log file some digest lists
         self._covered: dict[Location, list[tuple[datetime, datetime]]] = defaultdict(list)
         self._visited: set[str] = set()
-        self._pending: deque[tuple[Future[Any], _DigestRecord | None, LogEntry, str]] = deque()
+        self._pending: deque[tuple[Future[Any], _DigestRecord, LogEntry, str]] = deque()
 
     # -- findings ---------------------------------------------------------------------------------
     def _add(self, rule_id: str, status: Status, message: str, file: str, resource: str | None = None,
@@ -323,15 +322,14 @@ class Verifier:
             if not isinstance(result, Exception) and result.sha256 == entry.hash_value:
                 self.out.stats.logs_valid += 1
                 self.out.stats.bytes += result.compressed_bytes
-                if record is not None:
-                    record.logs_ok += 1
+                record.logs_ok += 1
                 self.progress.advance()
                 continue
             display = self.archive.display(key)
-            trail = record.trail if record else None
+            trail = record.trail
             if isinstance(result, ObjectMissing):
                 self._add(rules.LOG_MISSING, Status.FAIL, "Log file INVALID: not found; listed by digest "
-                          f"{record.display if record else '?'}", display, trail, kind="log")
+                          f"{record.display}", display, trail, kind="log")
             elif isinstance(result, ObjectUnreadable):
                 self._add(rules.UNREADABLE, Status.ERROR, f"Log file could not be read: {result}", display, trail,
                           kind="log")
@@ -434,6 +432,3 @@ def _merge(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datet
 def _inside(spans: list[tuple[datetime, datetime]], when: datetime) -> bool:
     return any(start <= when <= end for start, end in spans)
 
-
-def iter_findings(outcome: Outcome) -> Iterator[Finding]:
-    yield from sorted(outcome.findings, key=lambda f: f.sort_key())
