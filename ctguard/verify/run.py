@@ -89,6 +89,7 @@ class Verifier:
         self._listed = array("Q")  # 8-byte hashes of the keys of every log file some digest lists
         self._covered: dict[Location, list[tuple[datetime, datetime]]] = defaultdict(list)
         self._visited: set[str] = set()
+        self._last_status = Status.UNKNOWN  # of the digest visited last: the successor of the next one
         self._pending: deque[tuple[Future[Any], _DigestRecord, LogEntry, str]] = deque()
 
     # -- findings ---------------------------------------------------------------------------------
@@ -190,6 +191,7 @@ class Verifier:
         for step in walk(names, load, local, same_bucket, self.window.start):
             if isinstance(step, Visit) and after(step.name.time):
                 self._visited.add(step.name.key)
+                self._last_status = Status.UNKNOWN  # read, not judged
                 continue
             if isinstance(step, Visit):
                 self._visit(step, stored=signatures.pop(step.name.key, None))
@@ -228,19 +230,23 @@ class Verifier:
         self.out.stats.digests += 1
         display, trail = self.archive.display(name.key), name.trail_label()
         self._covered[name.location].append((digest.start, digest.end))
-        status, rule_id, message = self._judge(name, digest, successor, stored)
+        successor_status = self._last_status if successor is not None else None
+        status, rule_id, message = self._judge(name, digest, successor, successor_status, stored)
+        self._last_status = status
         record = _DigestRecord(display, trail, status, message, rule_id)
         self._records.append(record)
         for entry in digest.logs:
             self._check_log(record, digest, entry)
 
-    def _judge(self, name: DigestName, digest: Digest, successor: Digest | None,
+    def _judge(self, name: DigestName, digest: Digest, successor: Digest | None, successor_status: Status | None,
                stored: str | None) -> tuple[Status, str, str]:
         display, trail = self.archive.display(name.key), name.trail_label()
         expected = self.archive.learn_prefix(name.key, digest.key)
         if digest.key != expected or (self.archive.bucket is not None and digest.bucket != self.archive.bucket):
             return (Status.FAIL, rules.DIGEST_SIGNATURE, f"Digest file INVALID: has been moved from its original "
                     f"location s3://{digest.bucket}/{digest.key}")
+        if successor_status is Status.FAIL:  # a changed successor's record of this digest proves nothing
+            successor = None
         from_successor = successor.previous_signature if successor is not None else None
         if successor is not None:
             if successor.previous_hash is not None and successor.previous_hash.lower() != digest.sha256:
@@ -279,6 +285,9 @@ class Verifier:
         if result is SignatureCheck.BAD_KEY:
             return (Status.UNKNOWN, rules.DIGEST_SIGNATURE, f"The public key with fingerprint {digest.fingerprint} "
                     "is not a DER RSA public key: signature not checked")
+        if stored is None and successor_status is not Status.PASS:
+            return (Status.FAIL, rules.CHAIN_BROKEN, "Digest file INVALID: the signature its successor records "
+                    "does not verify it, and the successor is not proven: this digest or its successor was changed")
         why = "the signature is not hex" if result is SignatureCheck.BAD_SIGNATURE else "signature verification failed"
         return Status.FAIL, rules.DIGEST_SIGNATURE, f"Digest file INVALID: {why}"
 

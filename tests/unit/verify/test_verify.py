@@ -408,3 +408,28 @@ def test_progress_bar_only_on_a_terminal() -> None:
     bar.start(2)
     bar.advance()
     bar.stop()
+
+
+def test_changed_successor_does_not_condemn_an_intact_digest(archive: SignedArchive, tmp_path: Path) -> None:
+    # The newest digest (signature stored) is edited to record a wrong signature for its predecessor.
+    newest = archive.digests[-1]
+    body = archive.digest_json(newest)
+    body["previousDigestSignature"] = archive.signatures[archive.digests[0]]
+    archive.put_digest_json(newest, body)
+    outcome = _run(archive, tmp_path, sidecars="newest")
+    assert [f.file.endswith(newest) for f in _only(outcome, "CT955", Status.FAIL)] == [True]
+    # Its predecessor's signature is known nowhere else now: unknown, not invalid.
+    unknown = _only(outcome, "CT955", Status.UNKNOWN)
+    assert [f.file.endswith(archive.digests[-2]) for f in unknown] == [True]
+    assert not _only(outcome, "CT956", Status.FAIL)
+
+
+def test_unproven_successor_with_a_wrong_record_is_a_broken_chain(archive: SignedArchive, tmp_path: Path) -> None:
+    newest = archive.digests[-1]
+    body = archive.digest_json(newest)
+    body["previousDigestSignature"] = archive.signatures[archive.digests[0]]
+    archive.put_digest_json(newest, body)
+    outcome = _run(archive, tmp_path, sidecars="none")  # nothing proves the newest digest
+    broken = _only(outcome, "CT956", Status.FAIL)
+    assert [f.file.endswith(archive.digests[-2]) for f in broken] == [True]
+    assert "this digest or its successor was changed" in broken[0].message
