@@ -37,7 +37,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     what.add_argument("--bucket", metavar="NAME",
                       help="the bucket a local copy was made from: digests must name it (S3 sources know it)")
     what.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
-                      help="log files hashed at once (default: 2 per CPU)")
+                      help="log files hashed at once (default: 2 per CPU; 32 for S3)")
     aws = verify.add_argument_group("AWS (S3 sources and --live-keys)")
     aws.add_argument("--profile", metavar="NAME", help="AWS profile (default: the standard credential chain)")
     aws.add_argument("--region", metavar="REGION", help="region of the S3 client (default: the profile's)")
@@ -165,7 +165,8 @@ def _verify(archive: Any, keys: Any, start: datetime | None, end: datetime | Non
     from ctguard.verify.progress import progress_for
     from ctguard.verify.run import Verifier, Window
 
-    jobs = jobs or 2 * (os.cpu_count() or 1)
+    if jobs is None:  # S3 reads wait on the network, local reads on the CPU
+        jobs = 32 if archive.name.startswith("s3://") else 2 * (os.cpu_count() or 1)
     outcome = Verifier(archive, keys, Window(start, end), jobs, progress_for(sys.stderr)).run()
     findings = sorted(outcome.findings, key=lambda f: f.sort_key())
     if settings.strict:  # as `check --strict`: what cannot be verified fails

@@ -66,7 +66,9 @@ class LocalArchive:
             name = rel + entry.name
             if entry.is_dir(follow_symlinks=False):
                 yield from self._walk(Path(entry.path), name + "/")
-            elif entry.name.endswith(".json.gz") and entry.is_file(follow_symlinks=False):
+            elif entry.name.endswith(".json.gz"):
+                # symlinked files count (reading follows them; a FIFO or device there is unreadable),
+                # symlinked directories are not followed: no cycles, nothing outside the tree
                 yield name
 
     def learn_prefix(self, key_in_archive: str, stated_key: str) -> str:

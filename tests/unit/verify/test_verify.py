@@ -433,3 +433,14 @@ def test_unproven_successor_with_a_wrong_record_is_a_broken_chain(archive: Signe
     broken = _only(outcome, "CT956", Status.FAIL)
     assert [f.file.endswith(archive.digests[-2]) for f in broken] == [True]
     assert "this digest or its successor was changed" in broken[0].message
+
+
+def test_symlinked_files_are_read_and_symlinked_directories_not_followed(archive: SignedArchive,
+                                                                         tmp_path: Path) -> None:
+    root = archive.write(tmp_path / "copy")
+    elsewhere = tmp_path / "elsewhere.json.gz"
+    (root / archive.logs[0]).rename(elsewhere)
+    (root / archive.logs[0]).symlink_to(elsewhere)
+    (root / "AWSLogs" / "loop").symlink_to(root, target_is_directory=True)  # a cycle, never walked
+    outcome = _verify(root, load_key_files([str(archive.keys_file(tmp_path / "k.json"))]))
+    assert _results(outcome) == Counter({("CT955", "PASS"): 6})
