@@ -5,7 +5,8 @@ reading a local tree or an S3 bucket/prefix), ``digest`` (parsing a digest file 
 sign), ``keys`` (public keys from a saved ``list-public-keys`` answer or read live),
 ``signature`` (RSA SHA-256 checks), ``loghash`` (streamed SHA-256 of a log file's uncompressed
 bytes), ``chain`` (walking each trail's digest chain), ``extras`` (files no digest lists),
-``rules`` (the CT95x rule ids and their documentation), ``run`` (the whole verification).
+``rules`` (the CT95x rule ids and their documentation), ``progress`` (the bar on a terminal),
+``run`` (the whole verification).
 The algorithm is AWS's "custom implementation of CloudTrail log file integrity validation";
 docs/verify.md states how it is applied to a copy of the archive.
 """

@@ -7,9 +7,6 @@ files are hashed as they are listed by a digest (a bounded number at once) and r
 """
 from __future__ import annotations
 
-import hashlib
-from array import array
-from bisect import bisect_left
 from collections import defaultdict, deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,15 +18,14 @@ from ctguard.verify import rules
 from ctguard.verify.archive import Archive, ObjectMissing, ObjectUnreadable
 from ctguard.verify.chain import Deleted, Elsewhere, Gap, Visit, walk
 from ctguard.verify.digest import Digest, DigestFormatError, LogEntry, parse_digest
+from ctguard.verify.extras import Coverage, ListedKeys, unlisted_logs
 from ctguard.verify.keys import PublicKeys
 from ctguard.verify.loghash import LogFormatError, hash_log
-from ctguard.verify.names import DigestName, Location, parse_digest_key, parse_log_key
+from ctguard.verify.names import DigestName, Location, parse_digest_key
 from ctguard.verify.progress import Progress
 from ctguard.verify.signature import SignatureCheck, check_signature
 
-# A log file delivered near a chain's edge may be listed by a digest outside it; no "extra" there.
-EDGE = timedelta(minutes=15)
-NEWEST_EDGE = timedelta(hours=1)  # the digest listing the newest files may not be delivered yet
+NEWEST_EDGE = timedelta(hours=1)  # a digest lists files delivered in the hour before its end
 
 
 @dataclass(frozen=True)
@@ -86,8 +82,8 @@ class Verifier:
         self.progress = progress or Progress()
         self.out = Outcome()
         self._records: list[_DigestRecord] = []
-        self._listed = array("Q")  # 8-byte hashes of the keys of every log file some digest lists
-        self._covered: dict[Location, list[tuple[datetime, datetime]]] = defaultdict(list)
+        self._listed = ListedKeys()  # every log file some digest lists
+        self._covered = Coverage()
         self._visited: set[str] = set()
         self._last_status = Status.UNKNOWN  # of the digest visited last: the successor of the next one
         self._pending: deque[tuple[Future[Any], _DigestRecord, LogEntry, str]] = deque()
@@ -112,7 +108,6 @@ class Verifier:
             self._drain(0)
         self.progress.stop()
         self._finish_digests()
-        self._listed = array("Q", sorted(self._listed))
         self._extras(chains)
         return self.out
 
@@ -196,7 +191,7 @@ class Verifier:
             if isinstance(step, Visit):
                 self._visit(step, stored=signatures.pop(step.name.key, None))
                 if step.digest is not None and linked_until is not None:
-                    self._covered[step.name.location].append((step.digest.end, linked_until))
+                    self._covered.add(step.name.location, step.digest.end, linked_until)
                 linked_until = None
             elif isinstance(step, Deleted):
                 missing = parse_digest_key(step.key)
@@ -229,7 +224,7 @@ class Verifier:
             return
         self.out.stats.digests += 1
         display, trail = self.archive.display(name.key), name.trail_label()
-        self._covered[name.location].append((digest.start, digest.end))
+        self._covered.add(name.location, digest.start, digest.end)
         successor_status = self._last_status if successor is not None else None
         status, rule_id, message = self._judge(name, digest, successor, successor_status, stored)
         self._last_status = status
@@ -300,7 +295,7 @@ class Verifier:
             self._add(rules.LOG_MISSING, Status.UNKNOWN, f"Log file s3://{entry.bucket}/{entry.key} is outside this "
                       "archive: not checked", record.display, record.trail, kind="log")
             return
-        self._listed.append(_key_hash(key))
+        self._listed.add(key)
         if entry.hash_algorithm.upper().replace("-", "") != "SHA256":
             self._add(rules.LOG_MODIFIED, Status.UNKNOWN, f"Log file hash algorithm {entry.hash_algorithm!r} is not "
                       "SHA-256: not checked", self.archive.display(key), record.trail, kind="log")
@@ -370,28 +365,21 @@ class Verifier:
                 if n.key not in self._visited and n.time >= oldest:
                     self._add(rules.NOT_IN_DIGEST, Status.FAIL, "Digest file no digest chain reaches: the chain "
                               "skips it (was it added?)", self.archive.display(n.key), n.trail_label(), kind="digest")
-        spans = {loc: _merge(v) for loc, v in self._covered.items()}
-        outside: dict[Location, list[Any]] = {}
+        outside: dict[Location, list[Any]] = {}  # location -> [count, first time, last time, an example key]
         try:
-            for key in self.archive.keys():
-                if "/CloudTrail/" not in key:
-                    continue
-                if _contains(self._listed, _key_hash(key)):
-                    continue
-                log = parse_log_key(key)
-                if log is None:
+            for extra in unlisted_logs(self.archive.keys(), self._listed, self._covered, self.window.log_in):
+                display = self.archive.display(extra.key)
+                if extra.log is None:
                     self._add(rules.NOT_IN_DIGEST, Status.FAIL, "File in CloudTrail/ whose name is not a CloudTrail "
-                              "log file name, listed by no digest", self.archive.display(key), kind="log")
-                    continue
-                if not self.window.log_in(log.time):
-                    continue
-                if _inside(spans.get(log.location, []), log.time):
+                              "log file name, listed by no digest", display, kind="log")
+                elif extra.inside:
                     self._add(rules.NOT_IN_DIGEST, Status.FAIL, "Log file INVALID: no digest lists it, though "
-                              "digests cover the time it names", self.archive.display(key), kind="log")
+                              "digests cover the time it names", display, kind="log")
                 else:
-                    seen = outside.setdefault(log.location, [0, log.time, log.time, key])
+                    when = extra.log.time
+                    seen = outside.setdefault(extra.log.location, [0, when, when, extra.key])
                     seen[0] += 1
-                    seen[1], seen[2] = min(seen[1], log.time), max(seen[2], log.time)
+                    seen[1], seen[2] = min(seen[1], when), max(seen[2], when)
         except ObjectUnreadable as exc:
             self._add(rules.UNREADABLE, Status.ERROR, f"The archive could not be listed: {exc}", self.archive.name)
         for loc, (count, first, last, example) in outside.items():
@@ -414,30 +402,4 @@ class _Inline:
         future: Future[Any] = Future()
         future.set_result(fn(*args))
         return future
-
-
-def _key_hash(key: str) -> int:
-    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
-
-
-def _contains(sorted_hashes: array[int], value: int) -> bool:
-    i = bisect_left(sorted_hashes, value)
-    return i < len(sorted_hashes) and sorted_hashes[i] == value
-
-
-def _merge(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
-    merged: list[list[datetime]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1] + timedelta(minutes=5):
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    out = [(s + EDGE, e - EDGE) for s, e in merged]
-    if out:
-        out[-1] = (out[-1][0], merged[-1][1] - NEWEST_EDGE)
-    return out
-
-
-def _inside(spans: list[tuple[datetime, datetime]], when: datetime) -> bool:
-    return any(start <= when <= end for start, end in spans)
 
