@@ -50,6 +50,10 @@ def explain(args: argparse.Namespace) -> int:
     policies = {p.id: p for p in load_policies(tuple(args.policies))}
     wanted = args.rule_id.upper()
     policy = policies.get(wanted) or next((p for p in policies.values() if p.name == args.rule_id), None)
+    if policy is None:  # `ctguard verify`'s CT95x results are documented in code, not in policy files
+        from ctguard.verify.rules import policies as verify_rules
+
+        policy = next((p for p in verify_rules() if wanted == p.id or p.name == args.rule_id), None)
     if policy is None:
         print(f"ctguard: error: no rule {args.rule_id!r}; `ctguard rules` lists them", file=sys.stderr)
         return 2

@@ -11,6 +11,7 @@ COMMANDS: tuple[str, ...] = (
     "simulate",
     "audit",
     "drift",
+    "verify",
     "rules",
     "explain",
 )

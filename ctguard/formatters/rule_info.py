@@ -24,6 +24,8 @@ def rule_url(policy: Any) -> str:
         return TOOL_URL
     from pathlib import Path
 
+    if policy.file.startswith("docs/"):  # rules documented on a page, not in a policy file (verify's CT95x)
+        return f"{TOOL_URL}/blob/main/{policy.file}"
     return POLICY_URL.format(file=Path(policy.file).name)
 
 
