@@ -5,6 +5,10 @@ after the repository root (the directory holding ``.git``); in each directory ``
 then ``.ctguard.yml``, then a ``pyproject.toml`` with a ``[tool.ctguard]`` table wins.
 ``--config FILE`` names the file and turns discovery off; ``--no-config`` ignores files.
 
+Trust: a file found by discovery lives in the checked tree, which a pull request can change, so
+it is data only (``trusted`` is False): policies it names that carry Python code (``impl``) are
+not loaded.  Only ``--config FILE --trust-config`` makes a file trusted.
+
 Keys are the long option names of ``ctguard check`` (``fail-on`` and ``fail_on`` both work);
 relative paths in a file are relative to that file.  An unknown key or a value of the wrong type
 is an error naming the file and line (exit code 2).  The command line overrides the file, except
@@ -127,6 +131,7 @@ class Config:
     path: str
     values: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
+    trusted: bool = False  # named with --config and --trust-config: may load impl policies
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)

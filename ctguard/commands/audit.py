@@ -54,6 +54,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     out.add_argument("--config", metavar="FILE", help="configuration file (default: discover .ctguard.yaml "
                                                        "or pyproject.toml [tool.ctguard] from here upwards)")
     out.add_argument("--no-config", action="store_true", help="ignore configuration files")
+    out.add_argument("--trust-config", action="store_true",
+                     help="the --config FILE is trusted: policies it names may run Python code (impl)")
 
 
 def _usage(message: str) -> int:
@@ -128,7 +130,11 @@ def run(args: argparse.Namespace) -> int:
     from ctguard import api
     from ctguard.engine.policy import load_policies
 
-    report = api.evaluate(inputs, load_policies(tuple(options["policies"])), settings, gate)
+    policy_warnings: list[str] = []
+    policies = load_policies(tuple(options["policies"]), untrusted_dirs=tuple(options["untrusted_policies"]),
+                             warnings=policy_warnings)
+    report = api.evaluate(inputs, policies, settings, gate)
+    report.warnings[:0] = policy_warnings
     if not _render(report, plan, options):
         return EXIT_USAGE
     for warning in report.warnings:
