@@ -117,8 +117,8 @@ def _called_modules(directories: list[str]) -> set[str]:
     called: set[str] = set()
     for directory in directories:
         for name in sorted(os.listdir(directory)):
-            if not name.endswith((".tf", ".tf.json")):
-                continue
+            if not name.endswith((".tf", ".tf.json")) or not os.path.isfile(os.path.join(directory, name)):
+                continue  # a FIFO or device named main.tf would block or never end
             try:
                 with open(os.path.join(directory, name), encoding="utf-8", errors="replace") as fh:
                     text = fh.read()
