@@ -74,7 +74,8 @@ def _result(f: Finding, index: int) -> dict[str, Any]:
     location: dict[str, Any] = {}
     if is_file_location(f.file):
         location["physicalLocation"] = {
-            "artifactLocation": {"uri": quote(repo_relative(f.file)), "uriBaseId": "%SRCROOT%"},
+            "artifactLocation": {"uri": quote(repo_relative(f.file), errors="surrogateescape"),
+                                  "uriBaseId": "%SRCROOT%"},
             "region": {"startLine": max(f.line, 1), "startColumn": max(f.column, 1)},
         }
     if f.resource:
