@@ -192,6 +192,29 @@ def load(path: str) -> Config:
     return config
 
 
+def check_contained(config: Config) -> None:
+    """An untrusted file names only files inside its own checkout (a pull request could otherwise
+    have reports written over ``~/.bashrc`` or read ``/proc/self/environ`` as a variables file)."""
+    from ctguard.repo import repo_root
+
+    base = os.path.dirname(os.path.abspath(config.path))
+    root = os.path.realpath(repo_root(base) or base)
+    for key, value in config.values.items():
+        kind = KEYS[key][2]
+        if kind not in ("path", "format"):
+            continue
+        paths = value if isinstance(value, list) else [value]
+        if kind == "format":
+            paths = [spec.partition(":")[2] for spec in paths if spec.partition(":")[2]]
+        for path in paths:
+            real = os.path.realpath(path)
+            if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
+                raise ConfigError(config.path, config.lines.get(key, 1),
+                                  f"'{key.replace('_', '-')}' names {path}, outside {root}; a configuration "
+                                  "found in the checked tree may only name files inside it (pass the file "
+                                  "with --config and --trust-config to allow it)")
+
+
 def _resolve(value: Any, kind: str, base: str) -> Any:
     def one(p: str) -> str:
         return p if os.path.isabs(p) else os.path.normpath(os.path.join(base, p))

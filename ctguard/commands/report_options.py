@@ -50,6 +50,8 @@ def load_config(args: argparse.Namespace) -> Any:
         return None
     conf = config_mod.load(path)
     conf.trusted = bool(args.config and getattr(args, "trust_config", False))
+    if not conf.trusted:
+        config_mod.check_contained(conf)
     return conf
 
 

@@ -152,3 +152,32 @@ def test_trust_config_needs_an_explicit_file(tmp_path: Path, capsys: pytest.Capt
     pr = _checkout(tmp_path)
     assert main(["check", str(pr), "--trust-config"]) == 2
     assert "--trust-config needs --config" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("line", [
+    "format: [text, 'sarif:../../escaped.sarif']",
+    "output: ../escaped.txt\nformat: json",
+    "var-file: /proc/self/environ",
+    "baseline: ../escaped.baseline",
+])
+def test_discovered_config_names_no_file_outside_the_checkout(line: str, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from ctguard.cli import main
+
+    pr = _checkout(tmp_path)
+    (pr / ".ctguard.yaml").write_text(line + "\n")
+    assert main(["check", str(pr), "--jobs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "may only name files inside it" in err and ".ctguard.yaml:1" in err
+    assert not list(tmp_path.rglob("escaped*"))
+
+
+def test_trusted_config_may_name_files_outside(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from ctguard.cli import main
+
+    pr = _checkout(tmp_path)
+    (pr / ".ctguard.yaml").write_text("format: [text, 'json:../escaped.json']\n")
+    code = main(["check", str(pr / "trail.yaml"), "--jobs", "1", "--config", str(pr / ".ctguard.yaml"),
+                 "--trust-config"])
+    capsys.readouterr()
+    assert code == 1 and (tmp_path / "escaped.json").exists()
