@@ -137,8 +137,10 @@ def run(args: argparse.Namespace) -> int:
     report.warnings[:0] = policy_warnings
     if not _render(report, plan, options):
         return EXIT_USAGE
-    for warning in report.warnings:
-        print(f"ctguard: warning: {warning}", file=sys.stderr)
+    from ctguard.formatters.neutralize import text_line
+
+    for warning in report.warnings:  # names from the accounts: shown escaped
+        print(f"ctguard: warning: {text_line(warning)}", file=sys.stderr)
     if outcome.incomplete:
         return EXIT_INPUT
     return int(report.exit_code(threshold))

@@ -46,6 +46,8 @@ class Loader:
             parsed: dict[str, Body] = {}
             extra = [p for p in self.overrides if os.path.dirname(p) == directory and p.endswith(TF_SUFFIXES)]
             for path in sorted(set(tf_files(directory)) | set(extra)):
+                if os.path.abspath(path) in self.context.refused:
+                    continue  # a link out of the scanned tree, reported by the walk
                 body = self.parse(path)
                 if body is not None:
                     parsed[path] = body

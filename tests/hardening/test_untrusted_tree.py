@@ -173,3 +173,17 @@ def test_a_device_named_explicitly_is_not_read(tmp_path: Path, capsys: pytest.Ca
     assert code == 3
     assert "not a regular file (a device)" in _unparsed(report)["zero"]
     assert _good_checked(report)
+
+
+def test_terraform_module_does_not_read_a_file_linked_from_outside(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    tree = _tree(tmp_path)
+    (tmp_path / "outside" / "passwd").write_text(f"root:x:0:0:{SECRET}:/root:/bin/bash\n")
+    (tree / "tf").mkdir()
+    (tree / "tf" / "main.tf").write_text(TF)
+    os.symlink(tmp_path / "outside" / "passwd", tree / "tf" / "x.tf")
+    code, report, output = _run([str(tree)], capsys)
+    assert code == 3 and SECRET not in output
+    about_link = [f for f in report["findings"] if f["file"].endswith("x.tf")]
+    assert [f["message"] for f in about_link] == [f"cannot read {tree / 'tf' / 'x.tf'}: {scan.LEAVES_TREE}"]
+    assert any(f["file"].endswith("main.tf") and f["rule_id"] == "CT101" for f in report["findings"])
