@@ -87,6 +87,14 @@ def markdown_code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+def html_text(text: str) -> str:
+    """Untrusted text for an HTML report: escaped markup (quotes too, so it is safe in attributes)
+    and visible escapes for control characters."""
+    import html
+
+    return html.escape(escape_controls(text), quote=True)
+
+
 def sarif_text(text: str) -> str:
     """A SARIF plain-text message: ``[`` and ``]`` escaped so no embedded link can be formed (SARIF 3.11.6)."""
     return str(text).replace("[", "\\[").replace("]", "\\]")

@@ -166,3 +166,7 @@ def test_markdown_code_round_trips_in_a_code_span(value: str) -> None:
     inner = span[len(fence):-len(fence)]
     assert span.endswith(fence) and fence not in inner
     assert inner.strip(" ") == value.replace("|", "\\|")
+
+
+def test_html_text_for_the_html_report() -> None:
+    assert neutralize.html_text('<img src=x onerror="a">\x1b') == "&lt;img src=x onerror=&quot;a&quot;&gt;\\x1b"
