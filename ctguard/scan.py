@@ -57,7 +57,9 @@ def walk(paths: list[str]) -> Iterator[tuple[str, str | None]]:
         if os.path.isdir(given):
             yield from _walk_dir(given, roots, seen)
         elif os.path.lexists(given):
-            yield given, _given_file_problem(given, roots)
+            problem = _given_file_problem(given, roots)
+            if problem is not None or _first_visit(given, seen):
+                yield given, problem
         else:
             yield given, "no such file or directory"
 
@@ -113,9 +115,29 @@ def _walk_dir(directory: str, roots: tuple[str, ...], seen: set[tuple[int, int]]
             continue
         problem = _special_problem(path)
         if problem is None:
-            yield path, None
+            if _first_visit(path, seen):
+                yield path, None
         elif readable_name:
             yield path, problem
+
+
+def _first_visit(path: str, seen: set[tuple[int, int]]) -> bool:
+    """False for a template reached again (a second link or hard link to it, a file named twice).
+
+    Terraform files are always yielded: each names its module directory, and a module may hold
+    a link to a shared ``providers.tf`` that another module holds too.
+    """
+    if path.lower().endswith((".tf", ".tf.json")):
+        return True
+    try:
+        st = os.stat(path)
+    except OSError:
+        return True  # reading it reports the problem
+    ident = (st.st_dev, st.st_ino)
+    if ident in seen:
+        return False
+    seen.add(ident)
+    return True
 
 
 def _read_by_name(name: str) -> bool:

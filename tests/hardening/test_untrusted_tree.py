@@ -90,8 +90,8 @@ def test_links_inside_the_tree_are_followed(tmp_path: Path, capsys: pytest.Captu
     code, report, _ = _run([str(tree)], capsys)
     assert code == 1 and not report["unparsed"]
     files = {os.path.relpath(i["file"], tree) for i in report["inputs"]}
-    # the directory is walked once (under its first name); a file link is its own input
-    assert files == {"good.yaml", os.path.join("alias", "linked.yaml"), "also.yaml"}, files
+    # each directory and each template is read once, under the first name the sorted walk meets
+    assert files == {"good.yaml", os.path.join("alias", "linked.yaml")}, files
 
 
 def test_link_dag_is_walked_once_per_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -115,7 +115,9 @@ def test_cycles_and_repeated_roots_are_walked_once(tmp_path: Path) -> None:
     (tree / "sub").mkdir()
     os.symlink(tree, tree / "sub" / "up")
     os.symlink(tree / "sub", tree / "sub" / "self")
-    walked = [p for p, problem in scan.walk([str(tree), str(tree / "sub"), str(tree)]) if problem is None]
+    os.link(tree / "good.yaml", tree / "sub" / "hard.yaml")
+    walked = [p for p, problem in scan.walk([str(tree), str(tree / "sub"), str(tree), str(tree / "good.yaml")])
+              if problem is None]
     assert [os.path.basename(p) for p in walked] == ["good.yaml"]
 
 
