@@ -170,3 +170,12 @@ def test_markdown_code_round_trips_in_a_code_span(value: str) -> None:
 
 def test_html_text_for_the_html_report() -> None:
     assert neutralize.html_text('<img src=x onerror="a">\x1b') == "&lt;img src=x onerror=&quot;a&quot;&gt;\\x1b"
+
+
+def test_policy_file_names_cannot_break_a_markdown_link() -> None:
+    from types import SimpleNamespace
+
+    from ctguard.formatters import rule_info
+
+    url = rule_info.rule_url(SimpleNamespace(file="/pr/pol/CT9001-a) ![i](https:evil) x.yaml"))
+    assert not set(url) & set(" ()[]"), url
