@@ -181,3 +181,15 @@ def test_trusted_config_may_name_files_outside(tmp_path: Path, capsys: pytest.Ca
                  "--trust-config"])
     capsys.readouterr()
     assert code == 1 and (tmp_path / "escaped.json").exists()
+
+
+def test_audit_shares_the_trust_rules(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from ctguard.cli import main
+
+    monkeypatch.chdir(_checkout(tmp_path))
+    assert main(["audit", "--trust-config"]) == 2
+    assert "--trust-config needs --config" in capsys.readouterr().err
+    (Path(".ctguard.yaml")).write_text("output: ../escaped.txt\nformat: json\n")
+    assert main(["audit"]) == 2
+    assert "may only name files inside it" in capsys.readouterr().err
