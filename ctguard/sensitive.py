@@ -4,10 +4,12 @@ The inputs say which values are secret: a CloudFormation parameter with ``NoEcho
 variable with ``sensitive = true``, a plan's ``sensitive_values``.  The parser that reads such a
 value marks it at the source (``mark``): the string becomes a ``Sensitive``, which compares,
 hashes and slices as the real text, so policies judge it as usual, but formats as ``***`` in any
-f-string or ``str.format`` message.  Because a message can also be built by concatenation or
-from a value derived from a secret, the checker then replaces every marked string found in the
-input's model wherever it occurs in that input's findings (``redact_findings``), and replaces
-anything shaped like an AWS secret access key or session token whatever its origin.
+f-string or ``str.format`` message.  The parser also records the secret texts on the input
+(``ParsedInput.secrets``), because a message can be built by concatenation, from a value derived
+from a secret (``!Join``, an ARN interpolating ``var.x``) or from an error about it: the checker
+replaces each of them, in any letter case, wherever it occurs in that input's findings
+(``redact_findings``), and anything shaped like an AWS secret access key or session token
+whatever its origin.
 """
 from __future__ import annotations
 
@@ -70,6 +72,23 @@ def mark_where(values: Any, flags: Any) -> Any:
     return values
 
 
+def strings_in(value: Any) -> set[str]:
+    """The texts of a secret value: every string inside it, and the items of a comma-separated list."""
+    found: set[str] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.add(str(item))
+            if "," in item:
+                found.update(part.strip() for part in item.split(","))
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+    return {s for s in found if len(s) >= _MIN_HUNTED}
+
+
 def secrets_in(obj: Any) -> set[str]:
     """Every marked string reachable from ``obj`` (models, values, containers)."""
     found: set[str] = set()
@@ -106,9 +125,11 @@ def _field_names(cls: type) -> tuple[str, ...]:
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
     """``text`` with the given secrets and anything shaped like an AWS secret key or token replaced."""
-    for secret in sorted(secrets, key=len, reverse=True):  # longest first: one secret may contain another
-        if secret in text:
-            text = text.replace(secret, REDACTED)
+    hunted = sorted((s for s in secrets if len(s) >= _MIN_HUNTED), key=len, reverse=True)
+    if hunted:  # longest first: one secret may contain another; any case: upper() and lower() derive from it
+        lowered = text.lower()
+        if any(s.lower() in lowered for s in hunted):
+            text = re.sub("|".join(re.escape(s) for s in hunted), REDACTED, text, flags=re.IGNORECASE)
     text = _NAMED_SECRET_KEY.sub(lambda m: m.group(1) + m.group(2) + REDACTED, text)
     for shape in _KEY_SHAPES:
         text = shape.sub(REDACTED, text)

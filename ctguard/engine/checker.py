@@ -13,7 +13,7 @@ from ctguard.engine.evaluate import Settings, evaluate_input
 from ctguard.engine.policy import Policy
 from ctguard.findings import Finding
 from ctguard.inputs import ParsedInput
-from ctguard.sensitive import redact, redact_findings, secrets_in
+from ctguard.sensitive import redact, redact_findings
 from ctguard.suppress import Gate, apply
 
 
@@ -27,7 +27,7 @@ class InputChecker:
         warnings: list[str] = []
         findings = apply(evaluate_input(parsed, self.policies, self.settings), parsed, self.gate, warnings)
         # Values the input marks secret (NoEcho, sensitive) never reach a report, however a message was built.
-        secrets = secrets_in(parsed.variants)
+        secrets = parsed.secrets
         findings = redact_findings(findings, secrets)
         return findings, [redact(w, secrets) for w in warnings]
 

@@ -38,6 +38,7 @@ class Loader:
     problems: list[Problem] = field(default_factory=list)
     _files: dict[str, dict[str, Body]] = field(default_factory=dict)
     tfvars: dict[str, Body | None] = field(default_factory=dict)
+    secrets: set[str] = field(default_factory=set)  # values of sensitive variables, hidden in reports
 
     def files(self, directory: str) -> dict[str, Body]:
         """Parsed .tf files of a directory, by path; unreadable files become CT001 problems."""

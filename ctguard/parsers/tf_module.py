@@ -20,7 +20,7 @@ from ctguard.parsers.tf_loader import TF_SUFFIXES, Loader, Problem, tf_files
 from ctguard.parsers.tf_namespaces import Group, Names, ResourceTypes
 from ctguard.parsers.tf_providers import DEFAULT as DEFAULT_PROVIDER
 from ctguard.parsers.tf_providers import Passed, Providers
-from ctguard.sensitive import mark
+from ctguard.sensitive import mark, strings_in
 from ctguard.values import Unknown
 
 MAX_MODULE_DEPTH = 8
@@ -120,6 +120,7 @@ class Module:
         flag = block.body.attributes.get("sensitive")
         if flag is not None and self.ev.evaluate(flag.expr)[0] is True:
             value = mark(value)  # sensitive = true: Terraform hides it in its output, so do our reports
+            self.loader.secrets |= strings_in(value)
         return value, refs, origin
 
     def loader_var_sources(self) -> Iterator[tuple[str, dict[str, Any]]]:

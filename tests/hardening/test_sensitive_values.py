@@ -155,3 +155,40 @@ def test_walk_visits_shared_structures_once() -> None:
     loop: list = [shared]
     loop.append(loop)
     assert secrets_in([loop] * 1000) == {"abcdef"}
+
+
+DERIVED_TF = f"""variable "flag" {{
+  sensitive = true
+  default   = "{SECRET}-flag"
+}}
+resource "aws_cloudtrail" "main" {{
+  name                       = "t"
+  s3_bucket_name             = "logs"
+  is_multi_region_trail      = var.flag
+  enable_logging             = tobool(var.flag)
+  sns_topic_name             = upper(var.flag)
+  cloud_watch_logs_group_arn = "arn:aws:logs:us-east-1:123456789012:log-group:${{var.flag}}:*"
+}}
+"""
+DERIVED_CFN = f"""Parameters:
+  P: {{Type: String, NoEcho: true, Default: {SECRET}-cfn}}
+  L: {{Type: CommaDelimitedList, NoEcho: true, Default: "{SECRET}-a,{SECRET}-b"}}
+Resources:
+  T:
+    Type: AWS::CloudTrail::Trail
+    Properties:
+      IsLogging: !Ref P
+      S3BucketName: !Join ["", [!Ref P, "x"]]
+      SnsTopicName: !Select [1, !Ref L]
+      IsMultiRegionTrail: true
+"""
+
+
+@pytest.mark.parametrize("name, text", [("main.tf", DERIVED_TF), ("t.yaml", DERIVED_CFN)])
+def test_values_derived_from_a_secret_and_errors_about_it_are_redacted(name: str, text: str, tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """Concatenation, Join, upper(), an ARN built from it, and 'cannot convert ...' reasons."""
+    (tmp_path / name).write_text(text)
+    main(["check", str(tmp_path), "--jobs", "1", "--show-passed", "--format", "json"])
+    out = capsys.readouterr().out
+    assert SECRET not in out.lower() and REDACTED in out
