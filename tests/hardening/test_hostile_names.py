@@ -15,6 +15,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from ctguard.cli import main
@@ -120,6 +121,8 @@ def test_json_and_sarif_stay_valid_and_keep_the_names(outputs: dict[str, str]) -
     report = json.loads(outputs["json"])
     assert any("\x1b[31mred" in i["file"] for i in report["inputs"])  # JSON carries the exact name
     sarif = json.loads(outputs["sarif"])
+    schema = json.loads((Path(__file__).resolve().parents[1] / "data" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.Draft7Validator(schema).validate(sarif)
     results = sarif["runs"][0]["results"]
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
     assert all(re.fullmatch(r"[A-Za-z0-9%._~/!$&'()*+,;=:@-]+", u) for u in uris), uris  # valid URIs
