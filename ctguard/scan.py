@@ -113,12 +113,14 @@ def _walk_dir(directory: str, roots: tuple[str, ...], seen: set[tuple[int, int]]
                 continue
             yield from _walk_dir(path, roots, seen)
             continue
-        problem = _special_problem(path)
-        if problem is None:
-            if _first_visit(path, seen):
-                yield path, None
-        elif readable_name:
+        if not readable_name:
+            yield path, None  # never opened: the dispatcher reads templates and Terraform files only
+            continue
+        problem = None if entry.is_file() else _special_problem(path)  # is_file: no stat for plain files
+        if problem is not None:
             yield path, problem
+        elif _first_visit(path, seen):
+            yield path, None
 
 
 def _first_visit(path: str, seen: set[tuple[int, int]]) -> bool:
@@ -140,8 +142,11 @@ def _first_visit(path: str, seen: set[tuple[int, int]]) -> bool:
     return True
 
 
+_READ_SUFFIXES = TEMPLATE_SUFFIXES | {".tf"}
+
+
 def _read_by_name(name: str) -> bool:
-    return Path(name).suffix.lower() in TEMPLATE_SUFFIXES | {".tf"}
+    return os.path.splitext(name)[1].lower() in _READ_SUFFIXES
 
 
 def _inside(real: str, roots: tuple[str, ...]) -> bool:
