@@ -95,6 +95,8 @@ def _walk_dir(directory: str, roots: tuple[str, ...], seen: set[tuple[int, int]]
     for entry in entries:
         path = os.path.join(directory, entry.name)
         readable_name = _read_by_name(entry.name)
+        if entry.name in SKIP_DIRS:
+            continue  # never walked, wherever it points (a node_modules or .venv link out of the tree is common)
         if entry.is_symlink():
             if not os.path.exists(path):
                 if readable_name:
@@ -109,7 +111,7 @@ def _walk_dir(directory: str, roots: tuple[str, ...], seen: set[tuple[int, int]]
         except OSError:
             is_dir = False
         if is_dir:
-            if entry.name in SKIP_DIRS or os.path.exists(os.path.join(path, "pyvenv.cfg")):
+            if os.path.exists(os.path.join(path, "pyvenv.cfg")):
                 continue
             yield from _walk_dir(path, roots, seen)
             continue

@@ -72,6 +72,7 @@ def test_links_leaving_the_tree_are_reported_not_followed(tmp_path: Path, capsys
     os.symlink(tmp_path / "outside", tree / "outside-dir")
     os.symlink(tmp_path / "outside" / "secret.yaml", tree / "secret.yaml")
     os.symlink(tmp_path / "outside" / "secret.yaml", tree / "README")  # a name ctguard never reads: silent
+    os.symlink("/", tree / "node_modules")  # a tool directory ctguard never walks: silent wherever it points
     code, report, output = _run([str(tree)], capsys)
     assert code == 3
     problems = _unparsed(report)
