@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -84,9 +85,10 @@ def _checkout(root: Path) -> Path:
 
 
 def _ctguard_command() -> list[str]:
-    script = Path(sys.executable).parent / "ctguard"
-    assert script.exists(), "the ctguard console script is installed beside this interpreter"
-    return [str(script)]
+    beside = Path(sys.executable).parent / "ctguard"  # a virtualenv's bin directory
+    script = str(beside) if beside.exists() else shutil.which("ctguard")
+    assert script, "the ctguard console script is installed (pip install -e .)"
+    return [script]
 
 
 def _run(command: list[str], pr: Path, *extra: str, pythonpath: str | None = None) -> subprocess.CompletedProcess[str]:
