@@ -55,6 +55,7 @@ def check(
     policies: list[Policy] | None = None,
     gate: Gate | None = None,
     jobs: int | None = None,
+    untrusted_policy_dirs: Iterable[str] = (),
 ) -> Report:
     """Check files and directories; see the README for the meaning of each finding field.
 
@@ -62,15 +63,21 @@ def check(
     skips written in the inputs (inline comments, CloudFormation Metadata) always apply.
     ``jobs``: processes that parse and check inputs; None ("auto") uses every CPU on large scans only.
     The report is the same for every value.
+    ``untrusted_policy_dirs``: policy directories a pull request can change (named by a discovered
+    configuration file); their policies that name Python code are left out with a warning.
     """
     settings = settings or Settings()
     context = context or ParseContext()
+    policy_warnings: list[str] = []
     if policies is None:
-        policies = load_policies(tuple(policy_dirs))
+        policies = load_policies(tuple(policy_dirs), untrusted_dirs=tuple(untrusted_policy_dirs),
+                                 warnings=policy_warnings)
     from ctguard.parsers import dispatch
 
     policies, checker = _checker(policies, settings, gate)
-    return _report(dispatch.check_paths([os.fspath(p) for p in paths], context, jobs, checker), policies)
+    report = _report(dispatch.check_paths([os.fspath(p) for p in paths], context, jobs, checker), policies)
+    report.warnings[:0] = policy_warnings
+    return report
 
 
 def evaluate(inputs: Iterable[ParsedInput], policies: list[Policy], settings: Settings | None = None,

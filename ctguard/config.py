@@ -5,6 +5,10 @@ after the repository root (the directory holding ``.git``); in each directory ``
 then ``.ctguard.yml``, then a ``pyproject.toml`` with a ``[tool.ctguard]`` table wins.
 ``--config FILE`` names the file and turns discovery off; ``--no-config`` ignores files.
 
+Trust: a file found by discovery lives in the checked tree, which a pull request can change, so
+it is data only (``trusted`` is False): policies it names that carry Python code (``impl``) are
+not loaded.  Only ``--config FILE --trust-config`` makes a file trusted.
+
 Keys are the long option names of ``ctguard check`` (``fail-on`` and ``fail_on`` both work);
 relative paths in a file are relative to that file.  An unknown key or a value of the wrong type
 is an error naming the file and line (exit code 2).  The command line overrides the file, except
@@ -127,6 +131,7 @@ class Config:
     path: str
     values: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
+    trusted: bool = False  # named with --config and --trust-config: may load impl policies
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)
@@ -185,6 +190,29 @@ def load(path: str) -> Config:
         config.values[name] = _resolve(converted, kind, base)
         config.lines[name] = line
     return config
+
+
+def check_contained(config: Config) -> None:
+    """An untrusted file names only files inside its own checkout (a pull request could otherwise
+    have reports written over ``~/.bashrc`` or read ``/proc/self/environ`` as a variables file)."""
+    from ctguard.repo import repo_root
+
+    base = os.path.dirname(os.path.abspath(config.path))
+    root = os.path.realpath(repo_root(base) or base)
+    for key, value in config.values.items():
+        kind = KEYS[key][2]
+        if kind not in ("path", "format"):
+            continue
+        paths = value if isinstance(value, list) else [value]
+        if kind == "format":
+            paths = [spec.partition(":")[2] for spec in paths if spec.partition(":")[2]]
+        for path in paths:
+            real = os.path.realpath(path)
+            if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
+                raise ConfigError(config.path, config.lines.get(key, 1),
+                                  f"'{key.replace('_', '-')}' names {path}, outside {root}; a configuration "
+                                  "found in the checked tree may only name files inside it (pass the file "
+                                  "with --config and --trust-config to allow it)")
 
 
 def _resolve(value: Any, kind: str, base: str) -> Any:

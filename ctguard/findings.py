@@ -77,7 +77,8 @@ class Finding:
 
         text = "\x1f".join([self.rule_id, repo_relative(self.file), self.resource_kind, self.resource or "",
                             ".".join(map(str, self.model_path))])
-        return hashlib.sha256(text.encode()).hexdigest()[:32]
+        # surrogateescape: a file name that is not UTF-8 hashes as its own bytes instead of raising
+        return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
     @property
     def suppressed(self) -> bool:

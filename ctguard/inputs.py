@@ -42,6 +42,9 @@ class ParsedInput:
     # Suppressions the input declares as data (CloudFormation Metadata.ctguard.skip); inline
     # comments are found later from the file text (ctguard.suppress.inline).
     skips: list[Skip] = field(default_factory=list)
+    # Values the input marks secret (NoEcho, sensitive, plan sensitive_values), recorded by the
+    # parser where it reads them; the checker hides them in every finding (ctguard.sensitive).
+    secrets: set[str] = field(default_factory=set)
 
     @property
     def unusable(self) -> bool:

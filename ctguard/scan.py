@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -39,21 +40,44 @@ class Candidate:
     detail: str = ""
 
 
+LEAVES_TREE = "symbolic link leaves the scanned tree; not followed"
+
+
 def walk(paths: list[str]) -> Iterator[tuple[str, str | None]]:
-    """Yield (file path, problem) in a deterministic order; problem is set for unreadable entries."""
+    """Yield (file path, problem) in a deterministic order; problem is set for unreadable entries.
+
+    The walk stays inside the roots it was given (a pull request can add links to ``/`` or to
+    files outside the checkout): a link that leaves them is a problem, not followed; a directory
+    reached twice (link cycles, several links to one directory) is walked once; FIFOs, sockets
+    and devices are never opened.  Entries ctguard would not read anyway are passed over silently.
+    """
+    roots = tuple(os.path.realpath(p) for p in paths if os.path.isdir(p))
+    seen: set[tuple[int, int]] = set()
     for given in paths:
         if os.path.isdir(given):
-            yield from _walk_dir(given, set())
+            yield from _walk_dir(given, roots, seen)
         elif os.path.lexists(given):
-            if not os.path.exists(given):
-                yield given, "dangling symbolic link"
-            else:
-                yield given, None
+            problem = _given_file_problem(given, roots)
+            if problem is not None or _first_visit(given, seen):
+                yield given, problem
         else:
             yield given, "no such file or directory"
 
 
-def _walk_dir(directory: str, seen: set[tuple[int, int]]) -> Iterator[tuple[str, str | None]]:
+def _given_file_problem(path: str, roots: tuple[str, ...]) -> str | None:
+    """A file named on the command line (pre-commit passes the changed files) may be a link too."""
+    if not os.path.exists(path):
+        return "dangling symbolic link"
+    if os.path.islink(path):
+        # A relative name is read from the working directory (the checkout): its links stay there.
+        base = roots + ((os.path.realpath(os.getcwd()),) if not os.path.isabs(path) else
+                        (os.path.realpath(os.path.dirname(path)),))
+        if not _inside(os.path.realpath(path), base):
+            return LEAVES_TREE
+    return _special_problem(path)
+
+
+def _walk_dir(directory: str, roots: tuple[str, ...], seen: set[tuple[int, int]]) -> Iterator[tuple[str, str | None]]:
     try:
         st = os.stat(directory)
     except OSError as exc:
@@ -61,8 +85,8 @@ def _walk_dir(directory: str, seen: set[tuple[int, int]]) -> Iterator[tuple[str,
         return
     ident = (st.st_dev, st.st_ino)
     if ident in seen:
-        return  # a symlink loop: this directory is already being walked
-    seen = seen | {ident}
+        return  # a link cycle, or a second link to a directory already walked
+    seen.add(ident)
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
     except OSError as exc:
@@ -70,19 +94,78 @@ def _walk_dir(directory: str, seen: set[tuple[int, int]]) -> Iterator[tuple[str,
         return
     for entry in entries:
         path = os.path.join(directory, entry.name)
+        readable_name = _read_by_name(entry.name)
+        if entry.name in SKIP_DIRS:
+            continue  # never walked, wherever it points (a node_modules or .venv link out of the tree is common)
+        if entry.is_symlink():
+            if not os.path.exists(path):
+                if readable_name:
+                    yield path, "dangling symbolic link"
+                continue
+            if not _inside(os.path.realpath(path), roots):
+                if readable_name or os.path.isdir(path):
+                    yield path, LEAVES_TREE
+                continue
         try:
             is_dir = entry.is_dir()
         except OSError:
             is_dir = False
         if is_dir:
-            if entry.name in SKIP_DIRS or os.path.exists(os.path.join(path, "pyvenv.cfg")):
+            if os.path.exists(os.path.join(path, "pyvenv.cfg")):
                 continue
-            yield from _walk_dir(path, seen)
-        elif entry.is_symlink() and not os.path.exists(path):
-            if Path(entry.name).suffix.lower() in TEMPLATE_SUFFIXES | {".tf"}:
-                yield path, "dangling symbolic link"
-        else:
+            yield from _walk_dir(path, roots, seen)
+            continue
+        if not readable_name:
+            yield path, None  # never opened: the dispatcher reads templates and Terraform files only
+            continue
+        problem = None if entry.is_file() else _special_problem(path)  # is_file: no stat for plain files
+        if problem is not None:
+            yield path, problem
+        elif _first_visit(path, seen):
             yield path, None
+
+
+def _first_visit(path: str, seen: set[tuple[int, int]]) -> bool:
+    """False for a template reached again (a second link or hard link to it, a file named twice).
+
+    Terraform files are always yielded: each names its module directory, and a module may hold
+    a link to a shared ``providers.tf`` that another module holds too.
+    """
+    if path.lower().endswith((".tf", ".tf.json")):
+        return True
+    try:
+        st = os.stat(path)
+    except OSError:
+        return True  # reading it reports the problem
+    ident = (st.st_dev, st.st_ino)
+    if ident in seen:
+        return False
+    seen.add(ident)
+    return True
+
+
+_READ_SUFFIXES = TEMPLATE_SUFFIXES | {".tf"}
+
+
+def _read_by_name(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in _READ_SUFFIXES
+
+
+def _inside(real: str, roots: tuple[str, ...]) -> bool:
+    return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
+def _special_problem(path: str) -> str | None:
+    """Why a path that exists is not a regular file (reading a FIFO blocks, a device never ends)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        return _os_problem(exc)
+    if stat.S_ISREG(mode):
+        return None
+    kind = ("a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a file")
+    return f"not a regular file ({kind}); not read"
 
 
 def _os_problem(exc: OSError) -> str:

@@ -57,6 +57,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     out.add_argument("--compare", action="append", metavar="CODE",
                      help="also report drift between the account and the trails and event data stores of CODE "
                           "(templates, Terraform, plans; repeatable), as `ctguard drift` does (CT9xx)")
+    out.add_argument("--trust-config", action="store_true",
+                     help="the --config FILE is trusted: policies it names may run Python code (impl)")
 
 
 def _usage(message: str) -> int:
@@ -132,15 +134,21 @@ def run(args: argparse.Namespace) -> int:
     from ctguard.engine.policy import load_policies
 
     inputs = list(inputs)
-    report = api.evaluate(inputs, load_policies(tuple(options["policies"])), settings, gate)
+    policy_warnings: list[str] = []
+    policies = load_policies(tuple(options["policies"]), untrusted_dirs=tuple(options["untrusted_policies"]),
+                             warnings=policy_warnings)
+    report = api.evaluate(inputs, policies, settings, gate)
+    report.warnings[:0] = policy_warnings
     if args.compare:
         from ctguard.commands.drift import add_drift
 
         add_drift(report, args.compare, inputs, options, gate, settings)
     if not _render(report, plan, options):
         return EXIT_USAGE
-    for warning in report.warnings:
-        print(f"ctguard: warning: {warning}", file=sys.stderr)
+    from ctguard.formatters.neutralize import text_line
+
+    for warning in report.warnings:  # names from the accounts: shown escaped
+        print(f"ctguard: warning: {text_line(warning)}", file=sys.stderr)
     if outcome.incomplete:
         return EXIT_INPUT
     return int(report.exit_code(threshold))

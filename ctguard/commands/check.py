@@ -51,6 +51,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     check.add_argument("--config", metavar="FILE", help="configuration file (default: discover .ctguard.yaml "
                                                          "or pyproject.toml [tool.ctguard] upwards)")
     check.add_argument("--no-config", action="store_true", help="ignore configuration files")
+    check.add_argument("--trust-config", action="store_true",
+                       help="the --config FILE is trusted: policies it names may run Python code (impl); "
+                            "never give it for a file a pull request can change")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,11 +74,13 @@ def run(args: argparse.Namespace) -> int:
 
     jobs = None if options["jobs"] == "auto" else options["jobs"]
     report = api.check(args.paths, policy_dirs=options["policies"], settings=settings, context=context, gate=gate,
-                       jobs=jobs)
+                       jobs=jobs, untrusted_policy_dirs=options["untrusted_policies"])
     if not ro.write_reports(report, plan, options):
         return EXIT_USAGE
-    for warning in report.warnings:
-        print(f"ctguard: warning: {warning}", file=sys.stderr)
+    from ctguard.formatters.neutralize import text_line
+
+    for warning in report.warnings:  # they quote file names and values from the inputs
+        print(f"ctguard: warning: {text_line(warning)}", file=sys.stderr)
     if args.create_baseline:
         return _create_baseline(report, args.create_baseline)
     return report.exit_code(threshold)

@@ -113,7 +113,9 @@ def drift_report(code: list[Any], account: list[Any], options: dict[str, Any], g
     from ctguard.findings import Finding
     from ctguard.suppress import apply
 
-    policies = [p for p in load_policies(tuple(options.get("policies") or ())) if p.scope in ("drift", "input")]
+    loaded = load_policies(tuple(options.get("policies") or ()),
+                           untrusted_dirs=tuple(options.get("untrusted_policies") or ()), warnings=[])
+    policies = [p for p in loaded if p.scope in ("drift", "input")]
     if gate.only:
         policies = [p for p in policies if gate.selected(p.id)]
     report = Report(policies=policies, inputs=code + account)

@@ -41,10 +41,18 @@ class UsageError(Exception):
 def load_config(args: argparse.Namespace) -> Any:
     from ctguard import config as config_mod
 
+    if getattr(args, "trust_config", False) and not args.config:
+        raise UsageError("--trust-config needs --config FILE: a discovered configuration is never trusted")
     if args.no_config:
         return None
     path = args.config or config_mod.discover(args.paths)
-    return config_mod.load(path) if path else None
+    if not path:
+        return None
+    conf = config_mod.load(path)
+    conf.trusted = bool(args.config and getattr(args, "trust_config", False))
+    if not conf.trusted:
+        config_mod.check_contained(conf)
+    return conf
 
 
 def merge(args: argparse.Namespace, conf: Any) -> dict[str, Any]:
@@ -81,6 +89,11 @@ def merge(args: argparse.Namespace, conf: Any) -> dict[str, Any]:
     if bad:
         raise UsageError(f"{bad[0].where}: {bad[0].problem}")
     merged["skip"] = skips
+    # Policies named only by an untrusted configuration file may not bring Python code along.
+    from_file = not args.policies and conf is not None and "policies" in conf.values
+    merged["untrusted_policies"] = merged["policies"] if from_file and not conf.trusted else []
+    if merged["untrusted_policies"]:
+        merged["policies"] = []
     merged["only"] = [p.strip() for value in merged["only"] for p in value.split(",") if p.strip()]
     merged["severity"] = {**(conf.get("severity", {}) if conf is not None else {}), **cli["severity"]}
     return merged

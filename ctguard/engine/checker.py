@@ -13,6 +13,7 @@ from ctguard.engine.evaluate import Settings, evaluate_input
 from ctguard.engine.policy import Policy
 from ctguard.findings import Finding
 from ctguard.inputs import ParsedInput
+from ctguard.sensitive import redact, redact_findings
 from ctguard.suppress import Gate, apply
 
 
@@ -25,7 +26,10 @@ class InputChecker:
     def __call__(self, parsed: ParsedInput) -> tuple[list[Finding], list[str]]:
         warnings: list[str] = []
         findings = apply(evaluate_input(parsed, self.policies, self.settings), parsed, self.gate, warnings)
-        return findings, warnings
+        # Values the input marks secret (NoEcho, sensitive) never reach a report, however a message was built.
+        secrets = parsed.secrets
+        findings = redact_findings(findings, secrets)
+        return findings, [redact(w, secrets) for w in warnings]
 
 
 __all__ = ["InputChecker"]

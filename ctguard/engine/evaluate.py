@@ -249,7 +249,7 @@ def _display(trail: Trail | EventDataStore) -> str:
     """The trail's name as users know it; a name CloudFormation would generate is shown as the logical id."""
     name = trail.name
     if isinstance(name, Known) and name.value and "generated" not in (name.via or ""):
-        return str(name.value)
+        return format(name.value)  # format, not str: a NoEcho/sensitive name shows as ***
     return trail.key
 
 
@@ -272,7 +272,7 @@ def _show(value: Any) -> str:
         return "true" if value else "false"
     if value is None:
         return "not set"
-    return str(value)
+    return format(value)  # format, not str: a sensitive value shows as ***
 
 
 class _Defaulting(dict):  # type: ignore[type-arg]

@@ -63,24 +63,37 @@ def builtin_policy_dir() -> Path:
     return packaged if packaged.is_dir() else here.parent / "policies"
 
 
-def load_policies(extra_dirs: tuple[str, ...] = (), *, use_cache: bool = True) -> list[Policy]:
-    files: list[Path] = sorted(builtin_policy_dir().glob("*.yaml"))
-    for directory in extra_dirs:
+def load_policies(extra_dirs: tuple[str, ...] = (), *, use_cache: bool = True,
+                  untrusted_dirs: tuple[str, ...] = (), warnings: list[str] | None = None) -> list[Policy]:
+    """Built-in policies plus those in ``extra_dirs`` and ``untrusted_dirs``.
+
+    ``untrusted_dirs`` come from a configuration file found in the checked tree, which a pull
+    request can change: their declarative policies load, but one naming Python code (``impl``)
+    is left out with a message in ``warnings`` and its module is never imported.
+    """
+    files: list[tuple[Path, bool]] = [(f, True) for f in sorted(builtin_policy_dir().glob("*.yaml"))]
+    for directory, trusted in [(d, True) for d in extra_dirs] + [(d, False) for d in untrusted_dirs]:
         path = Path(directory)
         if not path.is_dir():
             raise PolicyError(directory, 1, "policy directory does not exist")
         found = sorted(path.glob("*.y*ml"))
         if not found:
             raise PolicyError(directory, 1, "policy directory holds no .yaml files")
-        files.extend(found)
+        files.extend((f, trusted) for f in found)
     policies: list[Policy] = []
     seen: dict[str, str] = {}
     cache = _ValidationCache() if use_cache else None
-    for file in files:
+    for file, trusted in files:
         policy = _load_file(file, cache)
         if policy.id in seen:
             raise PolicyError(str(file), 1, f"duplicate policy id {policy.id} (also in {seen[policy.id]})")
         seen[policy.id] = str(file)
+        if policy.impl and not trusted:
+            if warnings is not None:
+                warnings.append(f"{file}: policy {policy.id} names Python code (impl: {policy.impl}) and comes "
+                                "from a configuration file found in the checked tree; it was not loaded (give "
+                                "the directory with --policies, or the file with --config and --trust-config)")
+            continue
         if policy.impl:
             policy.resolve_impl()
         policies.append(policy)

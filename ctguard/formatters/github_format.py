@@ -11,6 +11,7 @@ from typing import Any
 
 from ctguard.api import Report
 from ctguard.findings import Finding, Severity, Status
+from ctguard.formatters.neutralize import escape_controls, no_workflow_command
 from ctguard.formatters.summary import summary_line
 from ctguard.repo import is_file_location, repo_relative
 
@@ -19,7 +20,8 @@ _COMMAND = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM:
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # CR and LF get the runner's own escapes; other controls (ESC, bidi overrides) visible ones.
+    return escape_controls(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:
@@ -49,8 +51,8 @@ def render(report: Report, options: dict[str, Any]) -> str:
     if suppressed:
         lines.append(f"::group::ctguard: {len(suppressed)} suppressed")
         for f in suppressed:
-            lines.append(escape_data(f"{repo_relative(f.file)}:{f.line}: {f.rule_id} {f.message} "
-                                     f"[suppressed by {f.suppression.source}: {f.suppression.justification}]"))
+            lines.append(no_workflow_command(escape_data(f"{repo_relative(f.file)}:{f.line}: {f.rule_id} {f.message} "
+                                     f"[suppressed by {f.suppression.source}: {f.suppression.justification}]")))
         lines.append("::endgroup::")
     for warning in report.warnings:
         lines.append(f"::warning title=ctguard::{escape_data(warning)}")

@@ -13,6 +13,7 @@ from typing import Any
 from ctguard.api import Report
 from ctguard.findings import Finding, Status
 from ctguard.formatters import rule_info
+from ctguard.formatters.neutralize import xml_tree
 from ctguard.repo import repo_relative
 
 
@@ -66,5 +67,6 @@ def render(report: Report, options: dict[str, Any]) -> str:
             totals[k] += v
     for k, v in totals.items():
         root.set(k, str(v))
+    xml_tree(root)  # names and messages from the inputs may hold characters XML 1.0 forbids
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -7,6 +7,7 @@ from ctguard import __version__
 from ctguard.api import Report
 from ctguard.findings import Finding, Status
 from ctguard.formatters import rule_info
+from ctguard.formatters.neutralize import markdown_code
 from ctguard.formatters.summary import summarize
 from ctguard.repo import repo_relative
 
@@ -16,9 +17,8 @@ _API_KINDS = frozenset({"aws-snapshot", "aws-cli"})
 
 
 def cell(text: Any) -> str:
-    """Table-cell safe: pipes escaped, newlines folded, HTML-ish brackets neutralised."""
-    text = " ".join(str(text).split())
-    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("`", "'")
+    """Text from the inputs, table-cell safe: a code span, so no link, image, mention or HTML (``neutralize``)."""
+    return markdown_code(str(text))
 
 
 def _where(f: Finding) -> str:
@@ -27,7 +27,7 @@ def _where(f: Finding) -> str:
 
 def _row(f: Finding, policies: dict[str, Any]) -> str:
     url = rule_info.rule_url(policies.get(f.rule_id))
-    return (f"| {f.severity.value} | [{f.rule_id}]({url}) | `{_where(f)}` | {cell(f.resource_name or f.resource or '')} "
+    return (f"| {f.severity.value} | [{f.rule_id}]({url}) | {_where(f)} | {cell(f.resource_name or f.resource or '')} "
             f"| {cell(f.message)} |")
 
 
@@ -71,7 +71,7 @@ def render(report: Report, options: dict[str, Any]) -> str:
         for f in suppressed:
             sup = f.suppression
             assert sup is not None
-            out.append(f"| {f.rule_id} | `{_where(f)}` | {cell(f.resource or '')} | {sup.source} "
+            out.append(f"| {f.rule_id} | {_where(f)} | {cell(f.resource or '')} | {sup.source} "
                        f"| {cell(sup.justification)} | {sup.expires or ''} |")
         out.append("")
     fixes = {f.rule_id: f.remediation for f in report.findings
@@ -79,7 +79,7 @@ def render(report: Report, options: dict[str, Any]) -> str:
     if fixes:
         out += ["## How to fix", ""]
         for rule_id in sorted(fixes):
-            out.append(f"- **{rule_id}** {cell(rule_info.title(rule_id, policies.get(rule_id)))}: `{cell(fixes[rule_id])}`")
+            out.append(f"- **{rule_id}** {cell(rule_info.title(rule_id, policies.get(rule_id)))}: {cell(fixes[rule_id])}")
         out.append("")
     if options.get("show_passed"):
         passed = [f for f in report.findings if f.status is Status.PASS]

@@ -23,10 +23,12 @@ def rule_url(policy: Any) -> str:
     if policy is None:
         return TOOL_URL
     from pathlib import Path
+    from urllib.parse import quote
 
     if policy.file.startswith("docs/"):  # rules documented on a page, not in a policy file (verify's CT95x)
         return f"{TOOL_URL}/blob/main/{policy.file}"
-    return POLICY_URL.format(file=Path(policy.file).name)
+    # quoted: a policy file from a pull request's policy directory could be named to break a Markdown link
+    return POLICY_URL.format(file=quote(Path(policy.file).name, errors="surrogateescape"))
 
 
 def title(rule_id: str, policy: Any) -> str:

@@ -18,6 +18,7 @@ from ctguard import __version__
 from ctguard.api import Report
 from ctguard.findings import Finding, Severity, Status
 from ctguard.formatters import rule_info
+from ctguard.formatters.neutralize import sarif_text
 from ctguard.repo import is_file_location, repo_relative
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -61,7 +62,7 @@ def _result(f: Finding, index: int) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": f.rule_id,
         "ruleIndex": index,
-        "message": {"text": message},
+        "message": {"text": sarif_text(message)},
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint()},
         "properties": {"status": f.status.value, "severity": f.severity.value},
     }
@@ -73,7 +74,8 @@ def _result(f: Finding, index: int) -> dict[str, Any]:
     location: dict[str, Any] = {}
     if is_file_location(f.file):
         location["physicalLocation"] = {
-            "artifactLocation": {"uri": quote(repo_relative(f.file)), "uriBaseId": "%SRCROOT%"},
+            "artifactLocation": {"uri": quote(repo_relative(f.file), errors="surrogateescape"),
+                                  "uriBaseId": "%SRCROOT%"},
             "region": {"startLine": max(f.line, 1), "startColumn": max(f.column, 1)},
         }
     if f.resource:

@@ -5,6 +5,7 @@ from typing import Any
 
 from ctguard.api import Report
 from ctguard.findings import Finding, Status
+from ctguard.formatters.neutralize import text_line, text_lines
 from ctguard.formatters.summary import summary_line
 
 _TAG = {Status.FAIL: "", Status.UNKNOWN: "[unknown] ", Status.ERROR: "[error] ", Status.PASS: "[pass] "}
@@ -19,7 +20,7 @@ def tag(f: Finding) -> str:
 
 
 def line_for(f: Finding) -> str:
-    return f"{f.file}:{f.line}:{f.column}: {f.rule_id} {f.severity.value.upper()} {tag(f)}{f.message}"
+    return text_line(f"{f.file}:{f.line}:{f.column}: {f.rule_id} {f.severity.value.upper()} {tag(f)}{f.message}")
 
 
 def render(report: Report, options: dict[str, Any]) -> str:
@@ -29,7 +30,7 @@ def render(report: Report, options: dict[str, Any]) -> str:
     for f in shown:
         lines.append(line_for(f))
         if f.remediation and f.suppression is None and options.get("fixes", True):
-            lines.append("    fix: " + f.remediation.replace("\n", "\n         "))  # multi-line HCL stays aligned
+            lines.append("    fix: " + text_lines(f.remediation).replace("\n", "\n         "))  # multi-line HCL stays aligned
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
 
@@ -46,9 +47,9 @@ def render_colour(report: Report, options: dict[str, Any]) -> None:
             continue
         colour = "dim" if f.suppression is not None else _COLOUR[f.status]
         console.print(
-            f"[bold]{escape(f.file)}:{f.line}:{f.column}:[/] [{colour}]{f.rule_id} "
-            f"{f.severity.value.upper()}[/] {escape(tag(f) + f.message)}"
+            f"[bold]{escape(text_line(f.file))}:{f.line}:{f.column}:[/] [{colour}]{f.rule_id} "
+            f"{f.severity.value.upper()}[/] {escape(text_line(tag(f) + f.message))}"
         )
         if f.remediation and f.suppression is None and options.get("fixes", True):
-            console.print("    [dim]fix: " + escape(f.remediation).replace("\n", "\n         ") + "[/]")
+            console.print("    [dim]fix: " + escape(text_lines(f.remediation)).replace("\n", "\n         ") + "[/]")
     console.print(escape(summary_line(report)), style="bold")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from ctguard.parsers.context import ParseContext
+from ctguard.sensitive import mark
 from ctguard.values import Unknown
 
 if TYPE_CHECKING:
@@ -161,6 +162,12 @@ class Resolver:
         return Unknown(f"unknown pseudo parameter {name}")
 
     def _parameter(self, name: str, definition: Any, trace: Trace) -> Any:
+        value = self._parameter_value(name, definition, trace)
+        if isinstance(definition, dict) and str(definition.get("NoEcho")).lower() == "true":
+            return mark(value)  # NoEcho: CloudFormation hides it, so do our reports
+        return value
+
+    def _parameter_value(self, name: str, definition: Any, trace: Trace) -> Any:
         if isinstance(definition, Unknown):
             return definition
         if not isinstance(definition, dict):

@@ -32,6 +32,7 @@ from ctguard.parsers.cfn_attach import attach, attach_managed_arns, link_trail
 from ctguard.parsers.cfn_conditions import Conditions, iter_names
 from ctguard.parsers.cfn_detect import is_cloudtrail_related, looks_like_cloudformation
 from ctguard.parsers.cfn_intrinsics import Resolver
+from ctguard.sensitive import strings_in
 from ctguard.parsers.cfn_props import Build, Reader
 from ctguard.parsers.cfn_resources import BUILDERS, arn_value, context_value, name_value
 from ctguard.parsers.cfn_template import Path, Template, TemplateError, load_template
@@ -65,6 +66,9 @@ def parse(path: str, text: str, context: ParseContext) -> ParsedInput:
         result.problem("CT001", exc.message, exc.line, exc.column)
         return result
     result.source_map = SourceMap(path)
+    result.secrets = strings_in([(d.get("Default"), context.variables.get(name))
+                                 for name, d in template.parameters.items()
+                                 if isinstance(d, dict) and str(d.get("NoEcho")).lower() == "true"])
     result.skips = metadata_skips(path, text, template.data, _KINDS, template.nearest_span)
     problems = _Problems(result, template)
     for dup in template.duplicates:

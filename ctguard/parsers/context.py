@@ -11,3 +11,6 @@ class ParseContext:
     partition: str = "aws"
     var_files: tuple[str, ...] = ()  # Terraform --var-file, in order
     variables: dict[str, str] = field(default_factory=dict)  # Terraform -var / CFN parameter overrides
+    # Links the walk refused (they leave the scanned tree; already reported as CT001): a Terraform
+    # module directory that holds one reads its other files only.
+    refused: frozenset[str] = frozenset()

@@ -5,6 +5,7 @@ template never imports the Terraform stack (lark) and vice versa.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
@@ -45,6 +46,10 @@ def check_paths(paths: list[str], context: ParseContext, jobs: int | None,
     evaluation is spread over the cores with parsing; the pairs come back in walk order.
     """
     tasks = list(_tasks(paths))
+    refused = frozenset(os.path.abspath(t.path) for t in tasks if isinstance(t, ParsedInput)
+                        and any(scan.LEAVES_TREE in p.message for p in t.problems))
+    if refused:
+        context = dataclasses.replace(context, refused=context.refused | refused)
     workers = _workers(jobs, sum(1 for t in tasks if not isinstance(t, ParsedInput)))
     if workers > 1:
         from ctguard.parsers import parallel
@@ -117,8 +122,8 @@ def _called_modules(directories: list[str]) -> set[str]:
     called: set[str] = set()
     for directory in directories:
         for name in sorted(os.listdir(directory)):
-            if not name.endswith((".tf", ".tf.json")):
-                continue
+            if not name.endswith((".tf", ".tf.json")) or not os.path.isfile(os.path.join(directory, name)):
+                continue  # a FIFO or device named main.tf would block or never end
             try:
                 with open(os.path.join(directory, name), encoding="utf-8", errors="replace") as fh:
                     text = fh.read()

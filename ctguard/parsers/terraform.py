@@ -63,6 +63,7 @@ def parse_module(directory: str, context: ParseContext, overrides: dict[str, str
         loader.problems.append(_problem("CT001", "module too deeply nested to evaluate", label, 1, 1))
     for p in loader.problems:
         result.problem(p.rule_id, p.message, p.line, p.column, file=p.file)
+    result.secrets = loader.secrets
     return [result]
 
 

@@ -38,6 +38,7 @@ class Loader:
     problems: list[Problem] = field(default_factory=list)
     _files: dict[str, dict[str, Body]] = field(default_factory=dict)
     tfvars: dict[str, Body | None] = field(default_factory=dict)
+    secrets: set[str] = field(default_factory=set)  # values of sensitive variables, hidden in reports
 
     def files(self, directory: str) -> dict[str, Body]:
         """Parsed .tf files of a directory, by path; unreadable files become CT001 problems."""
@@ -46,6 +47,8 @@ class Loader:
             parsed: dict[str, Body] = {}
             extra = [p for p in self.overrides if os.path.dirname(p) == directory and p.endswith(TF_SUFFIXES)]
             for path in sorted(set(tf_files(directory)) | set(extra)):
+                if os.path.abspath(path) in self.context.refused:
+                    continue  # a link out of the scanned tree, reported by the walk
                 body = self.parse(path)
                 if body is not None:
                     parsed[path] = body

@@ -20,6 +20,7 @@ from ctguard.parsers.tf_loader import TF_SUFFIXES, Loader, Problem, tf_files
 from ctguard.parsers.tf_namespaces import Group, Names, ResourceTypes
 from ctguard.parsers.tf_providers import DEFAULT as DEFAULT_PROVIDER
 from ctguard.parsers.tf_providers import Passed, Providers
+from ctguard.sensitive import mark, strings_in
 from ctguard.values import Unknown
 
 MAX_MODULE_DEPTH = 8
@@ -115,7 +116,12 @@ class Module:
             return Unknown(f"var.{name} has no value (no default, not set in tfvars or -var)"), [], None
         if origin == "default":
             value, refs = self.ev.evaluate(value)
-        return _convert(value, block, self.ev), refs, origin
+        value = _convert(value, block, self.ev)
+        flag = block.body.attributes.get("sensitive")
+        if flag is not None and self.ev.evaluate(flag.expr)[0] is True:
+            value = mark(value)  # sensitive = true: Terraform hides it in its output, so do our reports
+            self.loader.secrets |= strings_in(value)
+        return value, refs, origin
 
     def loader_var_sources(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Root-module variable sources, lowest precedence first."""

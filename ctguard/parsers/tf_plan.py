@@ -19,6 +19,7 @@ from ctguard.parsers.context import ParseContext
 from ctguard.parsers.tf_assemble import RELATED_TYPES, Assembler, Item
 from ctguard.parsers.tf_expr import Ref
 from ctguard.parsers.tf_providers import DEFAULT, PlanProviders, ProviderRegion, effective_region
+from ctguard.sensitive import mark_where, secrets_in
 from ctguard.values import ABSENT, Known, Unknown, Value
 from ctguard.yamlload import LoadError, load
 
@@ -133,6 +134,8 @@ def parse_plan(path: str, text: str, context: ParseContext) -> ParsedInput:
         change = changes.get(address, {})
         unknown = change.get("after_unknown") or {}
         values = resource.get("values") if isinstance(resource.get("values"), dict) else {}
+        values = mark_where(values, resource.get("sensitive_values"))  # the plan says which values are secret
+        result.secrets |= secrets_in(values)
         line, column = loaded.spans.get(base, (1, 1))
         refs, configured = config.refs(address)
         view = PlanView(values, unknown, base + ("values",), loaded.spans, refs, path, line, column, configured)

@@ -56,11 +56,11 @@ def test_markdown_sections_and_table_safety(repo_report: api.Report, live_report
     text = renderer("markdown")(repo_report, {})
     assert text.startswith("# ctguard report\n")
     assert "## Failures (" in text and "## Suppressed (3)" in text and "## How to fix" in text
-    assert "| CT101 | `infra/trail.yaml:16` | Trail | inline | regional trail by design, see ADR-12 |  |" in text
+    assert "| CT101 | `infra/trail.yaml:16` | `Trail` | inline | `regional trail by design, see ADR-12` |  |" in text
     live_report.findings[0] = replace(live_report.findings[0], message="a | b\nc <script>")
     live = renderer("markdown")(live_report, {})
     row = next(l for l in live.splitlines() if "[CT101]" in l)
-    assert row.endswith("| main | a \\| b c &lt;script&gt; |")
+    assert row.endswith("| `main` | `a \\| b\\nc <script>` |")  # a code span: nothing in it is markup
 
 
 def test_json_carries_suppressions_and_warnings(repo_report: api.Report) -> None:
