@@ -113,12 +113,14 @@ def drift_report(code: list[Any], account: list[Any], options: dict[str, Any], g
     from ctguard.findings import Finding
     from ctguard.suppress import apply
 
+    policy_warnings: list[str] = []
     loaded = load_policies(tuple(options.get("policies") or ()),
-                           untrusted_dirs=tuple(options.get("untrusted_policies") or ()), warnings=[])
+                           untrusted_dirs=tuple(options.get("untrusted_policies") or ()), warnings=policy_warnings)
     policies = [p for p in loaded if p.scope in ("drift", "input")]
     if gate.only:
         policies = [p for p in policies if gate.selected(p.id)]
     report = Report(policies=policies, inputs=code + account)
+    report.warnings.extend(policy_warnings)
     for parsed in code + (account if account_problems else []):
         report.findings.extend(apply(evaluate_input(parsed, [], settings), parsed, gate, report.warnings))
     # An unreadable snapshot is not an empty account: compare nothing (exit 3).
