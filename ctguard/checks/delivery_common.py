@@ -15,7 +15,8 @@ from ctguard.engine.paths import LINKS
 from ctguard.findings import Status
 from ctguard.iam.evaluate import Verdict
 from ctguard.model import Trail
-from ctguard.values import Absent, Known, Unknown
+from ctguard.symbols import account_symbol, region_symbol
+from ctguard.values import Absent, Known, Symbolic, Unknown
 
 _WHAT = {"bucket": "S3 bucket", "kms_key": "KMS key", "log_group": "log group", "role": "CloudWatch Logs role",
          "topic": "SNS topic"}
@@ -80,7 +81,8 @@ def account_of(ctx: CheckContext) -> str | Unknown:
     for value in (trail.account_id, ctx.model.account_id):
         if isinstance(value, Unknown):
             return value
-    return Unknown("the account id is not known (pass --account)")
+    # A trail writes in the account of the credentials that deploy it: the deploying account.
+    return account_symbol("the deploying account", "the account id is not known (pass --account)")
 
 
 def trail_arn(ctx: CheckContext) -> str | Unknown:
@@ -93,7 +95,12 @@ def region_of(ctx: CheckContext) -> str | Unknown:
     for value in (trail.home_region, ctx.model.region):
         if isinstance(value, Known) and value.value:
             return str(value.value)
-    return Unknown("the trail's home region is not known (pass --region)")
+    for value in (trail.home_region, ctx.model.region):
+        if isinstance(value, Symbolic):
+            return value
+    if isinstance(trail.home_region, Unknown):
+        return trail.home_region
+    return region_symbol("the deploy region", "the trail's home region is not known (pass --region)")
 
 
 def is_org_trail(trail: Trail) -> bool | Unknown:

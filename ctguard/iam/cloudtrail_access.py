@@ -29,10 +29,15 @@ from typing import Any, Callable, Sequence
 
 from ctguard.iam.document import PolicyDocumentError
 from ctguard.iam.evaluate import Decision, Principal, Request, Verdict, evaluate
-from ctguard.values import Unknown
+from ctguard.values import Symbolic, Unknown, concat, show
 
 CLOUDTRAIL = "cloudtrail.amazonaws.com"
 _TRAIL = re.compile(r"^arn:aws[\w-]*:cloudtrail:([a-z0-9-]+):(\d{12}):trail/.+$")
+# The account of a foreign trail: some account other than the deploying one. Its digits are a
+# character no account symbol's shape holds and no policy literal equals, so it matches only
+# what every account matches (wildcards); messages print it as 999999999999.
+_FOREIGN_DIGIT = "\uf8ff"
+_FOREIGN_ACCOUNT = _FOREIGN_DIGIT * 12
 _LOG_GROUP = re.compile(r"^(arn:aws[\w-]*:logs:([a-z0-9-]+):(\d{12}):log-group:[^:]+)(:\*)?$")
 
 
@@ -46,10 +51,8 @@ def _guarded(question: str, check: Callable[[], Verdict], policy: Any) -> Verdic
 
 
 def _join(*parts: object) -> str | Unknown:
-    for part in parts:
-        if isinstance(part, Unknown):
-            return part
-    return "".join(str(p) for p in parts)
+    """Concatenate; deploy-time symbols stay named (an ARN built from ``${AWS::AccountId}``)."""
+    return concat(*parts)  # type: ignore[no-any-return]
 
 
 def _trail(trail_arn: str | Unknown | None) -> tuple[str | Unknown, str | Unknown, str | Unknown]:
@@ -105,7 +108,7 @@ def _delivery_requests(
 
 
 def _show(value: str | Unknown) -> str:
-    return f"<unknown: {value.reason}>" if isinstance(value, Unknown) else value
+    return show(value).replace(_FOREIGN_DIGIT, "9")
 
 
 def _source_context(trail_arn: str | Unknown, account: str | Unknown, ids: Sequence[str | Unknown]) -> dict[str, Any]:
@@ -146,16 +149,25 @@ def bucket_policy_restricts_source(
     policy: Any, bucket: str | Unknown, prefix: str | Unknown | None, account_ids_or_org_id: Sequence[str | Unknown],
     trail_arn: str | Unknown | None = None, region: str | Unknown | None = None,
 ) -> Verdict:  # fmt: skip
-    """Is delivery refused when CloudTrail writes on behalf of another account's trail?"""
+    """Is delivery refused when CloudTrail writes on behalf of another account's trail?
+
+    The foreign trail is in some other account (``_FOREIGN_ACCOUNT``), in our region and
+    partition, and chooses its own S3 key prefix: it picks our log folder, so its files land at
+    ``<our folder>/AWSLogs/<its account>/CloudTrail/...``. Any grant that covers our log folder
+    with a trailing wildcard admits it, whatever the bucket name and account id are.
+    """
     ids = list(account_ids_or_org_id)
     _, trail_region, _ = _trail(trail_arn)
     where = region if region is not None else trail_region
-    probe_region = where if isinstance(where, str) else "us-east-1"
-    foreign = next(a for a in ("999999999999", "888888888888") if a not in ids)
+    foreign = _FOREIGN_ACCOUNT
+    partition = "aws"
+    if isinstance(trail_arn, str) and trail_arn.startswith("arn:"):
+        partition = trail_arn.split(":")[1]
     source = {
-        "aws:SourceArn": f"arn:aws:cloudtrail:{probe_region}:{foreign}:trail/ctguard-probe",
+        "aws:SourceArn": _join(f"arn:{partition}:cloudtrail:", where, f":{foreign}:trail/ctguard-probe"),
         "aws:SourceAccount": foreign,
         "aws:SourceOrgID": "o-ctguardprobe",
+        "aws:SourceOrgPaths": ["o-ctguardprobe/r-ctgp/ou-ctgp-probe/"],
         "aws:SecureTransport": True,
         "aws:PrincipalIsAWSService": True,
         "aws:PrincipalServiceName": CLOUDTRAIL,
@@ -164,14 +176,26 @@ def bucket_policy_restricts_source(
 
     def check() -> Verdict:
         acl, *puts = _delivery_requests(bucket, prefix, ids, where, foreign, source, None, False)
+        probes = [(label, Request(req.principal, req.action, req.resource, dict(req.context, **{"aws:SourceAccount": foreign})))
+                  for label, req in puts]
         for label, req in puts:
-            req = Request(req.principal, req.action, req.resource, dict(req.context, **{"aws:SourceAccount": foreign}))
+            # The foreign trail's own key under a prefix it chose to be our log folder.
+            folder = req.resource if isinstance(req.resource, Unknown) and not isinstance(req.resource, Symbolic) else \
+                _join(req.resource, "/AWSLogs/", foreign, "/CloudTrail/", where, "/2024/01/01/", foreign,
+                      "_CloudTrail_", where, "_20240101T0000Z_ctguard.json.gz")
+            probes.append((f"s3:PutObject of a foreign trail's file to {_show(folder)}",
+                           Request(req.principal, req.action, folder, dict(req.context, **{"aws:SourceAccount": foreign}))))
+        undecided: Verdict | None = None
+        for label, req in probes:
             decision = evaluate([policy], req)
             if decision.allowed is True:
-                return Verdict(False, f"{question}: {label} is allowed for a trail in account {foreign} "
-                               f"({decision.reason}); constrain it with aws:SourceArn or aws:SourceAccount", decision.statement)  # fmt: skip
-            if decision.allowed is None:
-                return Verdict(None, f"{question}: {label} for a foreign trail is undecided: {decision.reason}", decision.statement)
+                return Verdict(False, _show(f"{question}: {label} is allowed for a trail in account {foreign} "
+                               f"({decision.reason}); constrain it with aws:SourceArn or aws:SourceAccount"), decision.statement)  # fmt: skip
+            if decision.allowed is None and undecided is None:
+                undecided = Verdict(None, _show(f"{question}: {label} for a foreign trail is undecided: {decision.reason}"),
+                                    decision.statement)
+        if undecided is not None:
+            return undecided
         note = ""
         if evaluate([policy], acl[1]).allowed is True:
             note = " (s3:GetBucketAcl is not constrained, which only discloses the bucket ACL)"

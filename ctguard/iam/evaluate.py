@@ -30,7 +30,7 @@ from ctguard.iam.conditions import evaluate_condition
 from ctguard.iam.document import Document, Element, PolicyDocumentError, PrincipalEntry, Statement, normalize
 from ctguard.iam.matching import action_matches, resource_matches
 from ctguard.iam.tri import Tri, t_and, t_not, t_or
-from ctguard.values import Unknown
+from ctguard.values import Symbolic, Unknown, show
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 _ROOT = re.compile(r"^arn:aws[\w-]*:iam::(\d{12}):root$")
@@ -125,6 +125,8 @@ class Verdict:
 
 
 def _show(value: object) -> str:
+    if isinstance(value, Symbolic):
+        return repr(show(value))
     return f"<unknown: {value.reason}>" if isinstance(value, Unknown) else repr(value)
 
 
