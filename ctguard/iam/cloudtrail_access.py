@@ -228,14 +228,14 @@ def key_policy_allows_cloudtrail_encrypt(
         )
         if verdict.ok is not True or not require_context_condition:
             return verdict
-        foreign = "888888888888" if account == "999999999999" else "999999999999"
+        foreign = _FOREIGN_ACCOUNT  # some account other than ours, whatever ours is
         probe = context(f"arn:aws:cloudtrail:us-east-1:{foreign}:trail/ctguard-probe", foreign)
         decision = evaluate([policy], Request(service, "kms:GenerateDataKey", key, probe))
         if decision.allowed is True:
-            return Verdict(False, f"{question}: a trail in account {foreign} could also encrypt with this key ({decision.reason}); "
-                           "add the kms:EncryptionContext:aws:cloudtrail:arn condition", decision.statement)  # fmt: skip
+            return Verdict(False, _show(f"{question}: a trail in account {foreign} could also encrypt with this key ({decision.reason}); "
+                           "add the kms:EncryptionContext:aws:cloudtrail:arn condition"), decision.statement)  # fmt: skip
         if decision.allowed is None:
-            return Verdict(None, f"{question}: scoping to our trails is undecided: {decision.reason}", decision.statement)
+            return Verdict(None, _show(f"{question}: scoping to our trails is undecided: {decision.reason}"), decision.statement)
         return verdict
 
     return _guarded(question, check, policy)

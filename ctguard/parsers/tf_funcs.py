@@ -54,6 +54,9 @@ def _texty(fn: Callable[[str], str]) -> Callable[[Evaluator, list[Tree], bool], 
         args = _args(ev, nodes, expand)
         if len(args) != 1:
             raise TypeError("expects one argument")
+        derived = ev.trace.opaque(args[0], fn.__name__)
+        if derived is not None:
+            return derived  # lower("${var.x}") is not var.x: a symbol of its own
         return args[0] if isinstance(args[0], Unknown) else fn(ev.to_text(args[0]))
 
     return call
