@@ -69,6 +69,17 @@ def _trail(trail_arn: str | Unknown | None) -> tuple[str | Unknown, str | Unknow
     return trail_arn, found.group(1), found.group(2)
 
 
+def _trail_name(trail_arn: str | Unknown | None) -> str | Unknown | None:
+    """The name part of a trail ARN (a symbolic ARN's parts after ``:trail/``)."""
+    if isinstance(trail_arn, str):
+        return trail_arn.split(":trail/", 1)[1] if ":trail/" in trail_arn else None
+    if isinstance(trail_arn, Symbolic):
+        for i, part in enumerate(trail_arn.parts):
+            if isinstance(part, str) and ":trail/" in part:
+                return concat(part.split(":trail/", 1)[1], *trail_arn.parts[i + 1:])  # type: ignore[no-any-return]
+    return None
+
+
 def _all(checks: list[tuple[str, Decision]], question: str) -> Verdict:
     """AND of several requests: the first refusal explains, then the first Unknown."""
     for label, decision in checks:
@@ -174,17 +185,26 @@ def bucket_policy_restricts_source(
     }
     question = "confused-deputy protection of the bucket"
 
+    # The foreign trail also picks its name: the name of our trail, so a condition on
+    # aws:SourceArn that pins the name but not the account does not refuse it.
+    names = ["ctguard-probe"] + [n for n in [_trail_name(trail_arn)] if n is not None]
+
     def check() -> Verdict:
         acl, *puts = _delivery_requests(bucket, prefix, ids, where, foreign, source, None, False)
-        probes = [(label, Request(req.principal, req.action, req.resource, dict(req.context, **{"aws:SourceAccount": foreign})))
-                  for label, req in puts]
+        probes = [(label, Request(req.principal, req.action, req.resource,
+                                  dict(req.context, **{"aws:SourceAccount": foreign,
+                                                       "aws:SourceArn": _join(f"arn:{partition}:cloudtrail:", where, f":{foreign}:trail/", name)})))
+                  for label, req in puts for name in names]
         for label, req in puts:
             # The foreign trail's own key under a prefix it chose to be our log folder.
             folder = req.resource if isinstance(req.resource, Unknown) and not isinstance(req.resource, Symbolic) else \
                 _join(req.resource, "/AWSLogs/", foreign, "/CloudTrail/", where, "/2024/01/01/", foreign,
                       "_CloudTrail_", where, "_20240101T0000Z_ctguard.json.gz")
-            probes.append((f"s3:PutObject of a foreign trail's file to {_show(folder)}",
-                           Request(req.principal, req.action, folder, dict(req.context, **{"aws:SourceAccount": foreign}))))
+            probes.extend((f"s3:PutObject of a foreign trail's file to {_show(folder)}",
+                           Request(req.principal, req.action, folder, dict(req.context, **{
+                               "aws:SourceAccount": foreign,
+                               "aws:SourceArn": _join(f"arn:{partition}:cloudtrail:", where, f":{foreign}:trail/", name)})))
+                          for name in names)
         undecided: Verdict | None = None
         for label, req in probes:
             decision = evaluate([policy], req)

@@ -94,6 +94,12 @@ class Assembler:
             for key, fields in pool.items():
                 if match(fields, value.value):
                     return key
+        if isinstance(value, Symbolic):
+            # Named by the same deploy-time expression (var.bucket_name on both sides): the same
+            # resource in every deployment, whatever the value.
+            for key, fields in pool.items():
+                if _names_same(fields.get("name"), value):
+                    return key
         return None
 
     def _bucket_for(self, rec: Rec, arg: str = "bucket") -> str | None:
@@ -285,6 +291,24 @@ def _symbolic_arn(ctx: ParseContext, template: str, name: Any, region: Known[str
             pieces.append(parts[field_name])
     arn = concat(*pieces)
     return Known(arn, via="derived from the name") if isinstance(arn, str) else arn
+
+
+def _names_same(name: Any, value: Symbolic) -> bool:
+    """``value`` is the resource's name, or an ARN that ends with it after ``:`` or ``/``."""
+    if not isinstance(name, Symbolic):
+        return False
+    if value.parts == name.parts:
+        return True
+    tail = value.parts[len(value.parts) - len(name.parts):]
+    if len(value.parts) <= len(name.parts) or tail[1:] != name.parts[1:]:
+        return False
+    before, first = value.parts[len(value.parts) - len(name.parts) - 1], name.parts[0]
+    if isinstance(first, str):
+        if not (isinstance(tail[0], str) and tail[0].endswith(first)):
+            return False
+        rest = tail[0][: len(tail[0]) - len(first)]
+        return rest.endswith((":", "/")) if rest else isinstance(before, str) and before.endswith((":", "/"))
+    return tail[0] == first and isinstance(before, str) and before.endswith((":", "/", ":log-group:"))
 
 
 def _after_apply(value: Value[Any]) -> bool:
