@@ -74,6 +74,11 @@ ACCOUNT = "account"
 REGION = "region"
 
 
+def non_empty(value: Symbolic) -> bool:
+    """Whether every value of the symbolic string is non-empty."""
+    return any(p != "" if isinstance(p, str) else shape_of(p).low > 0 for p in value.parts)
+
+
 def account_symbol(name: str = "AWS::AccountId", reason: str | None = None) -> Symbolic:
     return symbolic(name, "account", reason or f"{name} is the deploying account, known at deploy time (pass --account)",
                     ACCOUNT)
@@ -89,15 +94,41 @@ def text_symbol(name: str, reason: str, shape: str = "text") -> Symbolic:
 
 
 def describe(value: Unknown) -> str:
-    """Which symbols an Unknown depends on, for messages: ``AWS::AccountId (--account)``."""
+    """Which symbols an Unknown depends on, for messages, and whether a ctguard option settles
+    them all: ``AWS::AccountId, AWS::Region (--account and --region settle it)``."""
     if not isinstance(value, Symbolic):
         return value.reason
-    names = []
-    for symbol in value.symbols:
-        option = shape_of(symbol).settled_by
-        names.append(f"{symbol.name} ({option} settles it)" if option else symbol.name)
-    return ", ".join(names)
+    names = [symbol.name for symbol in value.symbols]
+    options = settled_by(value)
+    if options:
+        return f"{', '.join(names)} ({' and '.join(sorted(options))} settle{'s' if len(options) == 1 else ''} it)"
+    return f"{', '.join(names)} (chosen at deploy time)"
 
 
-__all__ = ["CLASSES", "SHAPES", "Shape", "account_symbol", "describe", "region_symbol", "settled_by",
-           "shape_of", "text_symbol"]
+# How messages say that --account/--region would give the missing value (the symbols above,
+# and the reasons parsers gave before symbols existed).
+_SETTLES = (
+    ("--account and --region settle it", {"--account", "--region"}),
+    ("--account settles it", {"--account"}), ("--region settles it", {"--region"}),
+    ("pass --account and --region", {"--account", "--region"}), ("pass --account/--region", {"--account", "--region"}),
+    ("pass --account", {"--account"}), ("pass --region", {"--region"}),
+    ("pass the account id", {"--account"}), ("pass the region", {"--region"}),
+    ("account id is known only at deploy time (pass it to ctguard)", {"--account"}),
+    ("region is known only at deploy time (pass it to ctguard)", {"--region"}),
+)
+
+
+def settled_by_message(message: str) -> set[str] | None:
+    """The options an UNKNOWN result's message says would settle it, or None: a message that
+    names a symbol no option gives (``(chosen at deploy time)``) is not settled by them."""
+    if "(chosen at deploy time)" in message:
+        return None
+    found: set[str] = set()
+    for marker, options in _SETTLES:
+        if marker in message:
+            found |= options
+    return found or None
+
+
+__all__ = ["ACCOUNT", "CLASSES", "REGION", "SHAPES", "Shape", "account_symbol", "describe", "non_empty", "region_symbol",
+           "settled_by", "settled_by_message", "shape_of", "text_symbol"]

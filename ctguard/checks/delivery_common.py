@@ -50,6 +50,12 @@ def linked(ctx: CheckContext, link: str) -> Any:
         return obj
     named = getattr(trail, field_name)
     what = _WHAT[link]
+    if link == "bucket" and isinstance(named, Known) and not named.value:
+        # Every trail delivers to a bucket: an empty name (a variable or parameter left at a
+        # "" or null default) is one the deployment must pass, not "no bucket".
+        via = f" ({named.via})" if named.via else ""
+        return Outcome(Status.UNKNOWN, (field_name,), values={
+            "reason": f"the trail's S3 bucket name is empty{via}; a trail needs one, so the deployment passes it"})
     if isinstance(named, Absent) or (isinstance(named, Known) and not named.value):
         return Outcome(Status.PASS, (field_name,), f"Trail {_name(trail)} uses no {what}: not applicable")
     if isinstance(named, Unknown):

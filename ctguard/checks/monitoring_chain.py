@@ -263,14 +263,56 @@ def _rule_step(model: Model, item: CisItem, rule: EventRule) -> Step | None:
 
 # --- entry point ---------------------------------------------------------------------------
 
+def _monitors_cloudtrail(model: Model) -> bool:
+    """Whether the input sets out to monitor CloudTrail events: metric filters on a trail's log
+    group (any metric filter in a stack without trails: a monitoring stack), or an EventBridge
+    rule that takes CloudTrail management events of a CIS kind. Alarms count through their
+    filters. An unrelated rule (a pipeline triggered by S3 PutObject) does not."""
+    filters = model.all("metric_filter")
+    if filters and not model.trails:
+        return True
+    items = load_items().values()
+    for trail in model.trails if filters else ():
+        _, group = log_group_step(model, trail)
+        if group is None:
+            if isinstance(trail.cloudwatch_logs_log_group_arn, Unknown):
+                return True  # its log group may be the filters' one
+            continue
+        if any(_on_group(model, flt, group) is not False for flt in filters):
+            return True
+    for flt in filters:  # written for a CIS item, on a log group no trail writes to: a finding
+        pattern = flt.pattern
+        if isinstance(pattern, Known) and any(_caught(item, _judge(item.key, str(pattern.value))) for item in items):
+            return True
+    return any(_names_cis_events(rule, items) and any(_rule_step(model, item, rule) is not None for item in items)
+               for rule in model.all("event_rule"))
+
+
+def _names_cis_events(rule: EventRule, items: Iterable[CisItem]) -> bool:
+    """A rule that lists event names takes CIS events only if it lists one a CIS item names (or
+    filters on errorCode, as rules for unauthorized calls do); one that lists none may."""
+    pattern = rule.event_pattern
+    if not isinstance(pattern, Known) or not isinstance(pattern.value, dict):
+        return True
+    detail = pattern.value.get("detail")
+    names = detail.get("eventName") if isinstance(detail, dict) else None
+    if not (isinstance(names, list) and names and all(isinstance(n, str) for n in names)):
+        return True
+    if "errorCode" in detail:  # type: ignore[operator]
+        return True
+    wanted = {name for item in items for name in item.event_names}
+    return bool(set(names) & wanted)
+
+
 def walk(model: Model, item: CisItem) -> Step | None:
     """The best chain for ``item``; None when the item is not judged on this input.
 
-    An input that defines no metric filter, alarm or EventBridge rule does not try to monitor
-    anything (a trail stack whose alarms live in a monitoring stack, say): the items are judged
-    where the monitoring is defined, and in live audits, where the whole account is seen."""
+    An input that does not monitor CloudTrail events (``_monitors_cloudtrail``: a trail stack
+    whose alarms live in a monitoring stack, a pipeline's EventBridge trigger) is not judged:
+    the items are judged where the monitoring is defined, and in live audits, where the whole
+    account is seen."""
     live = isinstance(model.audited_regions, Known)
-    if not live and not any(model.all(kind) for kind in ("metric_filter", "alarm", "event_rule")):
+    if not live and not _monitors_cloudtrail(model):
         return None
     candidates: list[Step] = [_trail_chain(model, item, trail) for trail in model.trails]
     if not model.trails:
@@ -287,7 +329,8 @@ def check(ctx: CheckContext) -> Outcome:
     step = walk(ctx.model, item)
     if step is None:
         return Outcome(Status.PASS, message=f"{label(item)}: not applicable, this input defines no metric "
-                                            "filter, alarm or EventBridge rule (judged where they are defined, "
+                                            "filter on a trail's log group and no EventBridge rule on CloudTrail "
+                                            "events of a CIS kind (judged where they are defined, "
                                             "or in a live audit)")
     if step.passed:
         return Outcome(Status.PASS, values={**values, "detail": " -> ".join(f for f in step.facts if f)})

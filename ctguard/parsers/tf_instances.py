@@ -245,6 +245,8 @@ def computed_attribute(inst: Instance, name: str) -> Any:
         return _either(needs(region, account), concat(f"arn:{p}:cloudtrail:", region, ":", account, ":trail/", nm))
     if kind == "aws_kms_alias" and name in ("id", "name"):
         return arg("name")
+    if kind == "aws_cloudwatch_log_metric_filter" and name == "id":
+        return arg("name")  # the provider's id of a metric filter is its name
     if name in inst.decl.block.body.attributes:
         return inst.argument(name)[0]
     return after_apply
