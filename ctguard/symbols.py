@@ -47,6 +47,7 @@ SHAPES: dict[str, Shape] = {
     "generated-suffix": Shape("lower-digits", 26, 26),
     "organization": Shape("lower-digits-hyphen", 12, 34),
     "text": Shape("any", 0, None),
+    "nonempty-text": Shape("any", 1, None),
 }
 
 
@@ -72,6 +73,7 @@ def settled_by(value: object) -> set[str] | None:
 # source, the account a trail's ARN names) is one value; likewise the default deploy region.
 ACCOUNT = "account"
 REGION = "region"
+ORGANIZATION = "organization"
 
 
 def non_empty(value: Symbolic) -> bool:
@@ -82,6 +84,10 @@ def non_empty(value: Symbolic) -> bool:
 def account_symbol(name: str = "AWS::AccountId", reason: str | None = None) -> Symbolic:
     return symbolic(name, "account", reason or f"{name} is the deploying account, known at deploy time (pass --account)",
                     ACCOUNT)
+
+
+def organization_symbol(name: str = "the organization id", reason: str | None = None) -> Symbolic:
+    return symbolic(name, "organization", reason or f"{name} is known only where the organization is", ORGANIZATION)
 
 
 def region_symbol(name: str = "AWS::Region", reason: str | None = None) -> Symbolic:
@@ -130,5 +136,5 @@ def settled_by_message(message: str) -> set[str] | None:
     return found or None
 
 
-__all__ = ["ACCOUNT", "CLASSES", "REGION", "SHAPES", "Shape", "account_symbol", "describe", "non_empty", "region_symbol",
+__all__ = ["ACCOUNT", "CLASSES", "ORGANIZATION", "REGION", "SHAPES", "Shape", "account_symbol", "describe", "non_empty", "organization_symbol", "region_symbol",
            "settled_by", "settled_by_message", "shape_of", "text_symbol"]

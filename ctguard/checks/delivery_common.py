@@ -15,7 +15,7 @@ from ctguard.engine.paths import LINKS
 from ctguard.findings import Status
 from ctguard.iam.evaluate import Verdict
 from ctguard.model import Trail
-from ctguard.symbols import account_symbol, region_symbol
+from ctguard.symbols import account_symbol, organization_symbol, region_symbol
 from ctguard.values import Absent, Known, Symbolic, Unknown
 
 _WHAT = {"bucket": "S3 bucket", "kms_key": "KMS key", "log_group": "log group", "role": "CloudWatch Logs role",
@@ -50,10 +50,10 @@ def linked(ctx: CheckContext, link: str) -> Any:
         return obj
     named = getattr(trail, field_name)
     what = _WHAT[link]
-    if link == "bucket" and isinstance(named, Known) and not named.value:
+    if link == "bucket" and (isinstance(named, Absent) or (isinstance(named, Known) and not named.value)):
         # Every trail delivers to a bucket: an empty name (a variable or parameter left at a
         # "" or null default) is one the deployment must pass, not "no bucket".
-        via = f" ({named.via})" if named.via else ""
+        via = f" ({named.via})" if isinstance(named, Known) and named.via else ""
         return Outcome(Status.UNKNOWN, (field_name,), values={
             "reason": f"the trail's S3 bucket name is empty{via}; a trail needs one, so the deployment passes it"})
     if isinstance(named, Absent) or (isinstance(named, Known) and not named.value):
@@ -128,7 +128,7 @@ def log_path_ids(ctx: CheckContext) -> list[str | Unknown]:
         if isinstance(org_id, Known) and org_id.value:
             return [str(org_id.value)]
         return [org_id if isinstance(org_id, Unknown) else
-                Unknown("the organization id is not known for this input (it writes under AWSLogs/<org-id>/)")]
+                organization_symbol(reason="the organization id is not known for this input (it writes under AWSLogs/<org-id>/)")]
     return [account_of(ctx)]
 
 

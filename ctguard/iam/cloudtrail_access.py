@@ -29,7 +29,7 @@ from typing import Any, Callable, Sequence
 
 from ctguard.iam.document import PolicyDocumentError
 from ctguard.iam.evaluate import Decision, Principal, Request, Verdict, evaluate
-from ctguard.values import Symbolic, Unknown, concat, show
+from ctguard.values import Symbol, Symbolic, Unknown, concat, show
 
 CLOUDTRAIL = "cloudtrail.amazonaws.com"
 _TRAIL = re.compile(r"^arn:aws[\w-]*:cloudtrail:([a-z0-9-]+):(\d{12}):trail/.+$")
@@ -60,6 +60,9 @@ def _trail(trail_arn: str | Unknown | None) -> tuple[str | Unknown, str | Unknow
     if trail_arn is None:
         missing = Unknown("the trail ARN is not known")
         return missing, missing, missing
+    if isinstance(trail_arn, Symbolic):
+        region, account = _symbolic_arn_parts(trail_arn)
+        return trail_arn, region, account
     if isinstance(trail_arn, Unknown):
         return trail_arn, trail_arn, trail_arn
     found = _TRAIL.match(trail_arn)
@@ -67,6 +70,30 @@ def _trail(trail_arn: str | Unknown | None) -> tuple[str | Unknown, str | Unknow
         bad = Unknown(f"{trail_arn!r} is not a trail ARN")
         return trail_arn, bad, bad
     return trail_arn, found.group(1), found.group(2)
+
+
+def _symbolic_arn_parts(arn: Symbolic) -> tuple[str | Unknown, str | Unknown]:
+    """The Region and account parts of a symbolic trail ARN (``arn:aws:cloudtrail:${R}:${A}:trail/x``)."""
+    components: list[list[Any]] = [[]]
+    for part in arn.parts:
+        if isinstance(part, str):
+            pieces = part.split(":")
+            components[-1].append(pieces[0])
+            for piece in pieces[1:]:
+                components.append([piece])
+        else:
+            components[-1].append(part)
+    if len(components) < 6 or concat(*components[2]) != "cloudtrail":
+        bad = Unknown(f"{arn.text!r} is not a trail ARN")
+        return bad, bad
+    return concat(*components[3]), concat(*components[4])
+
+
+def _is_org(path_id: object) -> bool:
+    """An organization id (``o-...``, or the organization symbol) rather than an account id."""
+    if isinstance(path_id, Symbolic):
+        return any(isinstance(p, Symbol) and p.shape == "organization" for p in path_id.parts)
+    return isinstance(path_id, str) and path_id.startswith("o-")
 
 
 def _trail_name(trail_arn: str | Unknown | None) -> str | Unknown | None:
@@ -103,11 +130,11 @@ def _delivery_requests(
     put_ctx = dict(source, **{"s3:x-amz-acl": "bucket-owner-full-control"})
     if kms_key_arn is not None:
         put_ctx.update({"s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": kms_key_arn})
-    accounts = [i for i in ids if not (isinstance(i, str) and i.startswith("o-"))]
+    accounts = [i for i in ids if not _is_org(i)]
     members = accounts or [trail_account]
     kinds = ["CloudTrail"] + (["CloudTrail-Digest"] if digest else [])
     for path_id in ids:
-        org = isinstance(path_id, str) and path_id.startswith("o-")
+        org = _is_org(path_id)
         for member in members if org else [path_id]:
             folder = _join(base, "/AWSLogs/", path_id, "/", member) if org else _join(base, "/AWSLogs/", path_id)
             ctx = put_ctx if org else dict(put_ctx, **{"aws:SourceAccount": path_id})
@@ -119,11 +146,12 @@ def _delivery_requests(
 
 
 def _show(value: str | Unknown) -> str:
-    return show(value).replace(_FOREIGN_DIGIT, "9")
+    # repr() in the evaluator's reasons spells the private-use digit as an escape
+    return show(value).replace(_FOREIGN_DIGIT, "9").replace("\\uf8ff", "9")
 
 
 def _source_context(trail_arn: str | Unknown, account: str | Unknown, ids: Sequence[str | Unknown]) -> dict[str, Any]:
-    orgs = [i for i in ids if isinstance(i, str) and i.startswith("o-")]
+    orgs = [i for i in ids if _is_org(i)]
     return {
         "aws:SourceArn": trail_arn,
         "aws:SourceAccount": account,
@@ -142,7 +170,8 @@ def bucket_policy_allows_delivery(
     """Can CloudTrail read the bucket ACL and write its log (and, with digest, digest) files?"""
     arn, trail_region, account = _trail(trail_arn)
     ids = list(account_ids_or_org_id)
-    if isinstance(account, Unknown) and ids and isinstance(ids[0], str) and not ids[0].startswith("o-"):
+    if isinstance(account, Unknown) and ids and not isinstance(account, Symbolic) and isinstance(ids[0], str) \
+            and not _is_org(ids[0]):
         account = ids[0]  # a non-organization trail writes under its own account id
     where = region if region is not None else trail_region
     question = "CloudTrail delivery to the bucket"

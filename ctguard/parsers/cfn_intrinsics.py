@@ -180,7 +180,11 @@ class Resolver:
         elif name in self.pins:
             raw = self.pins[name]
             if isinstance(raw, Unknown):
-                return raw
+                # Still the one value the deployment passes: the parameter's symbol (non-empty
+                # when the variant rules out "", as `!Not [!Equals [!Ref P, ""]]` does).
+                excluded = raw.reason.partition(" is none of ")[2].partition(" in this variant")[0]
+                shape = "nonempty-text" if "" in excluded.split(", ") else "text"
+                return symbolic(name, shape, raw.reason, name) if ptype == "String" else raw
             via = f"parameter {name} (condition variant)"
         elif "Default" in definition:
             raw = definition["Default"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ctguard.parsers.tf_expr import JsonDoc, Namespace, Ref
-from ctguard.symbols import account_symbol, region_symbol
+from ctguard.symbols import account_symbol, organization_symbol, region_symbol
 from ctguard.values import Known, Unknown
 
 if TYPE_CHECKING:
@@ -26,6 +26,9 @@ def data_attribute(inst: "Instance", name: str) -> tuple[Any, list[Ref]]:
         if name in ("account_id", "id"):
             return account, []
         return Unknown(f"data.aws_caller_identity.{name} depends on the deploying credentials"), []
+    if kind == "aws_organizations_organization" and name == "id":
+        return organization_symbol(f"data.aws_organizations_organization.{inst.decl.name}.id",
+                                   f"data.aws_organizations_organization.{inst.decl.name}.id is read from AWS at plan time"), []
     if kind == "aws_region" and name in ("name", "id", "region", "endpoint"):
         region = _region_of(inst)
         if name == "endpoint":
