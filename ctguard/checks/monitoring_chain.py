@@ -23,10 +23,12 @@ from ctguard.checks.monitoring_steps import (
 )
 from ctguard.engine.evaluate import CheckContext, Outcome
 from ctguard.findings import Status
+from ctguard.iam import symbolic
+from ctguard.iam.tri import t_and
 from ctguard.model import EventRule, MetricFilter, Model
 from ctguard.monitoring.cis import CisItem, FilterVerdict, judge_filter, load_items
 from ctguard.monitoring.event_rule import judge_event_rule
-from ctguard.values import Known, Unknown, contains_unknown, resolve
+from ctguard.values import Known, Symbolic, Unknown, contains_unknown, resolve, show
 
 _ALL_MANAGEMENT = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
 
@@ -90,28 +92,39 @@ def display_filter(flt: MetricFilter) -> str:
     return flt.key
 
 
+def _same_metric_part(ours: Any, theirs: Any) -> bool | Unknown:
+    """A metric name or namespace against an alarm's: equal, different, or Unknown. The same
+    deploy-time expression on both sides (``${AWS::StackName}``) is the same for every stack."""
+    if isinstance(theirs, Known) and isinstance(ours, Known):
+        return bool(theirs.value == ours.value)
+    if not isinstance(theirs, (Known, Unknown)):
+        return False
+    for value in (ours, theirs):
+        if isinstance(value, Unknown) and not isinstance(value, Symbolic):
+            return value
+    items = [symbolic.value_items(v) if isinstance(v, Symbolic) else symbolic.literal_items(str(v.value))
+             for v in (ours, theirs)]
+    return symbolic.match_items(*items)
+
+
 def _alarms_for(model: Model, flt: MetricFilter, index: int, transformation: Any) -> Step:
     owner, path = ("metric_filter", flt.key), ("transformations", index, "metric_name")
     metric, namespace = transformation.metric_name, transformation.metric_namespace
     for what, value in (("metric name", metric), ("metric namespace", namespace)):
-        if isinstance(value, Unknown):
+        if isinstance(value, Unknown) and not isinstance(value, Symbolic):
             return unknown(METRIC, f"metric filter {display_filter(flt)}'s {what}: {value.reason}", owner, path)
-        if not isinstance(value, Known):
+        if not isinstance(value, (Known, Symbolic)):
             return fail(METRIC, f"metric filter {display_filter(flt)} publishes no {what}", owner, path)
-    shown = f"{namespace.value}/{metric.value}"
+    shown = f"{show(namespace.value if isinstance(namespace, Known) else namespace)}/" \
+            f"{show(metric.value if isinstance(metric, Known) else metric)}"
     steps: list[Step] = []
     for alarm in model.all("alarm"):
-        a_metric, a_namespace = alarm.metric_name, alarm.namespace
-        pending = next((v for v in (a_metric, a_namespace) if isinstance(v, Unknown)), None)
-        if pending is not None:
-            if not (isinstance(a_metric, Known) and a_metric.value != metric.value) and \
-                    not (isinstance(a_namespace, Known) and a_namespace.value != namespace.value):
-                steps.append(unknown(ALARM, f"the metric of alarm {display(alarm, alarm.key)} is not known: "
-                                            f"{pending.reason}", ("alarm", alarm.key), ("metric_name",)))
+        same = t_and([_same_metric_part(metric, alarm.metric_name), _same_metric_part(namespace, alarm.namespace)])
+        if same is False:
             continue
-        if not (isinstance(a_metric, Known) and isinstance(a_namespace, Known)):
-            continue
-        if (a_metric.value, a_namespace.value) != (metric.value, namespace.value):
+        if isinstance(same, Unknown):
+            steps.append(unknown(ALARM, f"the metric of alarm {display(alarm, alarm.key)} is not known: "
+                                        f"{same.reason}", ("alarm", alarm.key), ("metric_name",)))
             continue
         if isinstance(alarm.region, Known) and isinstance(flt.region, Known) and alarm.region.value != flt.region.value:
             continue  # metrics are regional: an alarm elsewhere watches another metric of the same name

@@ -25,7 +25,7 @@ from ctguard.values import Symbol, Symbolic, Unknown
 # ("lit", ch) | ("star", segment_bound) | ("one", segment_bound) | ("sym", Symbol)
 Item = tuple[str, Union[str, bool, Symbol]]
 
-_PUA = 0xE000
+_PUA = 0xF0000  # supplementary private use: apart from Terraform's markers and the foreign digit
 _EXTRA_REPRESENTATIVES = "0agA-._/:~ "
 
 
@@ -161,6 +161,20 @@ def possible(pattern: list[Item], value: list[Item]) -> bool:
     return _intersect(_expand(pattern, reps), _expand(value, reps))
 
 
+def _strip_common(pattern: list[Item], value: list[Item]) -> tuple[list[Item], list[Item]]:
+    """Drop the literal characters and symbols both sides start (and end) with: one symbol in
+    the same place on both sides has the same value there, whatever it is."""
+    start = 0
+    while start < len(pattern) and start < len(value) and pattern[start] == value[start] \
+            and pattern[start][0] in ("lit", "sym"):
+        start += 1
+    end = 0
+    while end < len(pattern) - start and end < len(value) - start and pattern[-1 - end] == value[-1 - end] \
+            and pattern[-1 - end][0] in ("lit", "sym"):
+        end += 1
+    return pattern[start:len(pattern) - end], value[start:len(value) - end]
+
+
 def match_items(pattern: list[Item], value: list[Item], *, ignore_case: bool = False) -> Tri:
     symbols = symbols_in(pattern, value)
     chars = {s: chr(_PUA + i) for i, s in enumerate(symbols)}
@@ -168,9 +182,14 @@ def match_items(pattern: list[Item], value: list[Item], *, ignore_case: bool = F
         return True
     if not symbols:
         return False
-    if not ignore_case and not possible(pattern, value):
-        return False
-    return Symbolic(f"the deploy-time value of {describe(Symbolic('', tuple(symbols)))}", tuple(symbols))
+    if ignore_case:
+        deciding = symbols
+    else:
+        pattern, value = _strip_common(pattern, value)
+        deciding = symbols_in(pattern, value)
+        if not deciding or not possible(pattern, value):
+            return False
+    return Symbolic(f"the deploy-time value of {describe(Symbolic('', tuple(deciding)))}", tuple(deciding))
 
 
 def show_items(items: Sequence[Item]) -> str:
