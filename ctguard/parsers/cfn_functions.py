@@ -107,7 +107,7 @@ def _select(r: Resolver, arg: Any, path: Path, trace: Trace, depth: int) -> Any:
     items = r.resolve(arg[1], path + (1,), trace, depth)
     for value in (index, items):
         if isinstance(value, Unknown):
-            return value
+            return _plain(value)
     try:
         position = int(index)
     except (TypeError, ValueError):
@@ -126,7 +126,7 @@ def _split(r: Resolver, arg: Any, path: Path, trace: Trace, depth: int) -> Any:
     text = r.resolve(arg[1], path + (1,), trace, depth)
     for value in (delimiter, text):
         if isinstance(value, Unknown):
-            return value
+            return _plain(value)
     if not isinstance(delimiter, str) or not delimiter or not isinstance(text, str):
         return Unknown("Fn::Split needs a delimiter and a string")
     return text.split(delimiter)
@@ -172,7 +172,12 @@ def _find_in_map(r: Resolver, arg: Any, path: Path, trace: Trace, depth: int) ->
 
 def _base64(r: Resolver, arg: Any, path: Path, trace: Trace, depth: int) -> Any:
     value = _scalar_text(r.resolve(arg, path, trace, depth), "Fn::Base64 input")
-    return value if isinstance(value, Unknown) else base64.b64encode(value.encode()).decode()
+    return _plain(value) if isinstance(value, Unknown) else base64.b64encode(value.encode()).decode()
+
+
+def _plain(value: Unknown) -> Unknown:
+    """A function of a symbolic value is not that value: keep only why it is unknown."""
+    return Unknown(value.reason) if isinstance(value, Symbolic) else value
 
 
 def _deploy_time(what: str) -> Callable[..., Any]:
