@@ -47,6 +47,7 @@ _NAMES: dict[str, str | None] = {
     "AWS::Logs::MetricFilter": "FilterName",
     "AWS::CloudWatch::Alarm": "AlarmName",
     "AWS::Events::Rule": "Name",
+    "AWS::Events::EventBus": "Name",  # required: a custom bus is never "default"
 }
 
 
