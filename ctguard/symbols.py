@@ -82,8 +82,8 @@ def non_empty(value: Symbolic) -> bool:
 
 
 def account_symbol(name: str = "AWS::AccountId", reason: str | None = None) -> Symbolic:
-    return symbolic(name, "account", reason or f"{name} is the deploying account, known at deploy time (pass --account)",
-                    ACCOUNT)
+    reason = reason or f"{name} is the deploying account, known at deploy time (pass --account)"
+    return symbolic(name, "account", reason, ACCOUNT)
 
 
 def organization_symbol(name: str = "the organization id", reason: str | None = None) -> Symbolic:
@@ -91,8 +91,8 @@ def organization_symbol(name: str = "the organization id", reason: str | None = 
 
 
 def region_symbol(name: str = "AWS::Region", reason: str | None = None) -> Symbolic:
-    return symbolic(name, "region", reason or f"{name} is the deploy region, known at deploy time (pass --region)",
-                    REGION)
+    reason = reason or f"{name} is the deploy region, known at deploy time (pass --region)"
+    return symbolic(name, "region", reason, REGION)
 
 
 def text_symbol(name: str, reason: str, shape: str = "text") -> Symbolic:
@@ -136,5 +136,6 @@ def settled_by_message(message: str) -> set[str] | None:
     return found or None
 
 
-__all__ = ["ACCOUNT", "CLASSES", "ORGANIZATION", "REGION", "SHAPES", "Shape", "account_symbol", "describe", "non_empty", "organization_symbol", "region_symbol",
-           "settled_by", "settled_by_message", "shape_of", "text_symbol"]
+__all__ = ["ACCOUNT", "CLASSES", "ORGANIZATION", "REGION", "SHAPES", "Shape", "account_symbol", "describe",
+           "non_empty", "organization_symbol", "region_symbol", "settled_by", "settled_by_message",
+           "shape_of", "text_symbol"]

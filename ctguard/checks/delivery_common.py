@@ -16,7 +16,7 @@ from ctguard.findings import Status
 from ctguard.iam.evaluate import Verdict
 from ctguard.model import Trail
 from ctguard.symbols import account_symbol, organization_symbol, region_symbol
-from ctguard.values import Absent, Known, Symbolic, Unknown
+from ctguard.values import Absent, Known, Symbolic, Unknown, show
 
 _WHAT = {"bucket": "S3 bucket", "kms_key": "KMS key", "log_group": "log group", "role": "CloudWatch Logs role",
          "topic": "SNS topic"}
@@ -58,6 +58,9 @@ def linked(ctx: CheckContext, link: str) -> Any:
             "reason": f"the trail's S3 bucket name is empty{via}; a trail needs one, so the deployment passes it"})
     if isinstance(named, Absent) or (isinstance(named, Known) and not named.value):
         return Outcome(Status.PASS, (field_name,), f"Trail {_name(trail)} uses no {what}: not applicable")
+    if isinstance(named, Symbolic):  # no resource of the input is named by that same expression
+        return Outcome(Status.UNKNOWN, (field_name,), values={
+            "reason": f"the {what} {show(named)} is defined outside this input; a live audit reads it"})
     if isinstance(named, Unknown):
         return Outcome(Status.UNKNOWN, (field_name,), values={"reason": f"the trail's {what} is defined outside this input ({named.reason})"})
     return Outcome(Status.UNKNOWN, (field_name,), values={

@@ -193,10 +193,8 @@ def match_items(pattern: list[Item], value: list[Item], *, ignore_case: bool = F
 
 
 def show_items(items: Sequence[Item]) -> str:
-    out = []
-    for kind, payload in items:
-        out.append(str(payload) if kind == "sym" else "*" if kind == "star" else "?" if kind == "one" else payload)  # type: ignore[arg-type]
-    return "".join(out)  # type: ignore[arg-type]
+    shown = {"star": "*", "one": "?"}
+    return "".join(shown.get(kind) or str(payload) for kind, payload in items)
 
 
 def is_symbolic(value: object) -> bool:
