@@ -167,3 +167,41 @@ def test_three_forms_build_the_same_store(case: str) -> None:
             other = shapes[form][store]
             diff = {k: (v, other[k]) for k, v in shape.items() if other[k] != v}
             assert not diff, f"{case}/{form} store {store}: (CloudFormation, {form}) differ: {diff}"
+# --- deploy-time symbols ---------------------------------------------------------------------
+# Cases whose names come from the deploying account: checked without --account/--region, the
+# CloudFormation and HCL forms hold symbols (AWS::AccountId, data.aws_caller_identity) and must
+# give the verdicts the plan gives, which holds the values of one real deployment.
+SYMBOLIC_CASES = ("deploy_symbols",)
+_SYMBOLIC_RULES = ("CT401", "CT402", "CT403", "CT404")
+
+
+def _bucket_verdicts(report: Report) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for f in report.findings:
+        if f.rule_id in _SYMBOLIC_RULES:
+            out[f.rule_id] = f.status.value
+    return out
+
+
+@pytest.mark.parametrize("case", SYMBOLIC_CASES)
+def test_symbolic_forms_agree_with_the_plan(case: str) -> None:
+    reports = {form: check([CASES / case / form], context=ParseContext()) for form in FORMS}
+    plan = _bucket_verdicts(reports["plan.json"])
+    assert plan == {"CT401": "PASS", "CT402": "PASS", "CT403": "FAIL", "CT404": "PASS"}, plan
+    for form in FORMS[:2]:
+        assert _bucket_verdicts(reports[form]) == plan, f"{case}/{form} without --account/--region"
+    # The whole report agrees too, trail by trail, as in the runs with a deploy context.
+    results = {form: _by_trail(report) for form, report in reports.items()}
+    assert results["hcl"] == results["template.yaml"]
+
+
+def test_symbolic_case_holds_symbols() -> None:
+    """The CloudFormation and HCL forms really carry the account as a symbol (not a value)."""
+    from ctguard.api import load_inputs
+    from ctguard.values import Symbolic
+
+    for form in FORMS[:2]:
+        (parsed,) = list(load_inputs([str(CASES / "deploy_symbols" / form)], ParseContext()))
+        (bucket,) = parsed.variants[0].all("bucket")
+        assert isinstance(bucket.name, Symbolic), f"{form}: {bucket.name!r}"
+        assert [getattr(p, "shape", None) for p in bucket.name.parts] == ["account", None]

@@ -13,6 +13,10 @@ Public exposure is judged as S3 does ("Blocking public access to your Amazon S3 
 * a bucket public access block left out of an IaC input is the S3 default for new buckets since
   April 2023: all four settings on. In a live input (its trails carry a ``status``) an Absent
   block means the bucket has none (``NoSuchPublicAccessBlockConfiguration``): all off.
+* a public grant that only that default neutralises is still a FAIL: the verdict must not rest
+  on a default (BlockPublicPolicy/BlockPublicAcls make the deployment fail; IgnorePublicAcls
+  masks a grant that returns when the block is lifted). A block the input sets explicitly
+  is the author's statement and neutralises the grant.
 * The account-level block is a live-only fact; when an IaC input makes the bucket public at bucket
   level, the finding is a FAIL that says an account-level block would still stop it.
 """
@@ -111,15 +115,26 @@ def public_bucket(ctx: CheckContext) -> Outcome:
         if blocked is False and verdict.ok is True:
             return Outcome(Status.FAIL, ("policy",), owner=owner,
                            values={"detail": f"its bucket policy is public: {verdict.reason}{account_note}"})
+        if blocked is True and verdict.ok is True and _NEW_BUCKET_DEFAULT in where:
+            # Only S3's default stands in the way: the verdict must not rest on it.
+            return Outcome(Status.FAIL, ("policy",), owner=owner, values={"detail": (
+                f"its bucket policy is public: {verdict.reason}; S3's default public access block for new buckets "
+                "(BlockPublicPolicy) makes PutBucketPolicy fail, so the deployment breaks, and the grant takes effect "
+                "wherever the block is off; remove the public grant")})
         if blocked is not True:
             reason = verdict.reason if verdict.ok is None else f"the bucket policy is public and {blocked.reason}"  # type: ignore[union-attr]
             pending.append(unknown(("policy",), reason, owner))
     acl_public, what = _acl_public(bucket)
     if acl_public is not False:
-        blocked, _ = _blocked(ctx, bucket, ("ignore_public_acls", "block_public_acls"))
+        blocked, where = _blocked(ctx, bucket, ("ignore_public_acls", "block_public_acls"))
         if blocked is False and acl_public is True:
             return Outcome(Status.FAIL, ("acl",), owner=owner,
                            values={"detail": f"{what} makes it public{account_note}"})
+        if blocked is True and acl_public is True and _NEW_BUCKET_DEFAULT in where:
+            return Outcome(Status.FAIL, ("acl",), owner=owner, values={"detail": (
+                f"{what} makes it public; S3's default public access block for new buckets refuses the ACL "
+                "(BlockPublicAcls), so the deployment breaks, and IgnorePublicAcls only masks a grant that returns "
+                "when the block is lifted; remove the public grant")})
         if blocked is not True:
             reason = acl_public.reason if isinstance(acl_public, Unknown) else blocked.reason  # type: ignore[union-attr]
             pending.append(unknown(("acl",), f"the bucket ACL: {reason}", owner))

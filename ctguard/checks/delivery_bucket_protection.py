@@ -2,11 +2,14 @@
 lifecycle against the retention target (CT405-CT407)."""
 from __future__ import annotations
 
+from typing import Any
+
 from ctguard.checks.delivery_common import linked, text, trail_of, unknown
 from ctguard.engine.evaluate import CheckContext, Outcome
 from ctguard.findings import Status
+from ctguard.iam import symbolic
 from ctguard.model import Bucket
-from ctguard.values import Absent, Known, Unknown
+from ctguard.values import Absent, Known, Symbolic, Unknown, show
 
 
 def _owner(bucket: Bucket) -> tuple[str, str]:
@@ -19,6 +22,8 @@ def access_logging(ctx: CheckContext) -> Outcome:
         return bucket
     owner = _owner(bucket)
     target = bucket.logging_target_bucket
+    if isinstance(target, Symbolic):
+        return _symbolic_target(bucket, target, owner)
     if isinstance(target, Unknown):
         return unknown(("logging_target_bucket",), f"the access-log target bucket is not known: {target.reason}", owner)
     if isinstance(target, Absent) or not target.value:
@@ -39,6 +44,23 @@ def access_logging(ctx: CheckContext) -> Outcome:
                                          "logs is logged next to them"})
     return Outcome(Status.PASS, ("logging_target_bucket",), owner=owner,
                    values={"detail": f"server access logs go to bucket {target.value}"})
+
+
+def _symbolic_target(bucket: Any, target: Symbolic, owner: tuple[str, str]) -> Outcome:
+    """An access-log target named from deploy-time symbols: is it the trail bucket itself?"""
+    name = bucket.name
+    path = ("logging_target_bucket",)
+    if isinstance(name, Known) and isinstance(name.value, str):
+        same: Any = symbolic.match_items(symbolic.literal_items(name.value), symbolic.value_items(target))
+    elif isinstance(name, Symbolic):
+        same = symbolic.match_items(symbolic.value_items(name), symbolic.value_items(target))
+    else:
+        return unknown(path, f"whether it logs into itself is not known: {getattr(name, 'reason', 'no name')}", owner)
+    if same is True:
+        return Outcome(Status.FAIL, path, owner=owner, values={"detail": "server access logs go into the trail bucket itself"})
+    if same is False:
+        return Outcome(Status.PASS, path, owner=owner, values={"detail": f"server access logs go to bucket {show(target)}"})
+    return unknown(path, f"whether it logs into itself depends on {same.reason}", owner)
 
 
 def _bool(value: object) -> bool | Unknown | None:

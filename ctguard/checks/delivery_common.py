@@ -15,7 +15,8 @@ from ctguard.engine.paths import LINKS
 from ctguard.findings import Status
 from ctguard.iam.evaluate import Verdict
 from ctguard.model import Trail
-from ctguard.values import Absent, Known, Unknown
+from ctguard.symbols import account_symbol, organization_symbol, region_symbol
+from ctguard.values import Absent, Known, Symbolic, Unknown, show
 
 _WHAT = {"bucket": "S3 bucket", "kms_key": "KMS key", "log_group": "log group", "role": "CloudWatch Logs role",
          "topic": "SNS topic"}
@@ -49,8 +50,17 @@ def linked(ctx: CheckContext, link: str) -> Any:
         return obj
     named = getattr(trail, field_name)
     what = _WHAT[link]
+    if link == "bucket" and (isinstance(named, Absent) or (isinstance(named, Known) and not named.value)):
+        # Every trail delivers to a bucket: an empty name (a variable or parameter left at a
+        # "" or null default) is one the deployment must pass, not "no bucket".
+        via = f" ({named.via})" if isinstance(named, Known) and named.via else ""
+        return Outcome(Status.UNKNOWN, (field_name,), values={
+            "reason": f"the trail's S3 bucket name is empty{via}; a trail needs one, so the deployment passes it"})
     if isinstance(named, Absent) or (isinstance(named, Known) and not named.value):
         return Outcome(Status.PASS, (field_name,), f"Trail {_name(trail)} uses no {what}: not applicable")
+    if isinstance(named, Symbolic):  # no resource of the input is named by that same expression
+        return Outcome(Status.UNKNOWN, (field_name,), values={
+            "reason": f"the {what} {show(named)} is defined outside this input; a live audit reads it"})
     if isinstance(named, Unknown):
         return Outcome(Status.UNKNOWN, (field_name,), values={"reason": f"the trail's {what} is defined outside this input ({named.reason})"})
     return Outcome(Status.UNKNOWN, (field_name,), values={
@@ -80,7 +90,8 @@ def account_of(ctx: CheckContext) -> str | Unknown:
     for value in (trail.account_id, ctx.model.account_id):
         if isinstance(value, Unknown):
             return value
-    return Unknown("the account id is not known (pass --account)")
+    # A trail writes in the account of the credentials that deploy it: the deploying account.
+    return account_symbol("the deploying account", "the account id is not known (pass --account)")
 
 
 def trail_arn(ctx: CheckContext) -> str | Unknown:
@@ -93,7 +104,12 @@ def region_of(ctx: CheckContext) -> str | Unknown:
     for value in (trail.home_region, ctx.model.region):
         if isinstance(value, Known) and value.value:
             return str(value.value)
-    return Unknown("the trail's home region is not known (pass --region)")
+    for value in (trail.home_region, ctx.model.region):
+        if isinstance(value, Symbolic):
+            return value
+    if isinstance(trail.home_region, Unknown):
+        return trail.home_region
+    return region_symbol("the deploy region", "the trail's home region is not known (pass --region)")
 
 
 def is_org_trail(trail: Trail) -> bool | Unknown:
@@ -115,7 +131,7 @@ def log_path_ids(ctx: CheckContext) -> list[str | Unknown]:
         if isinstance(org_id, Known) and org_id.value:
             return [str(org_id.value)]
         return [org_id if isinstance(org_id, Unknown) else
-                Unknown("the organization id is not known for this input (it writes under AWSLogs/<org-id>/)")]
+                organization_symbol(reason="the organization id is not known for this input (it writes under AWSLogs/<org-id>/)")]
     return [account_of(ctx)]
 
 

@@ -12,7 +12,9 @@ from ctguard.findings import Status
 from ctguard.iam import cloudtrail_access
 from ctguard.iam.evaluate import Verdict
 from ctguard.model import LogGroup
-from ctguard.values import Absent, Known, Unknown
+from ctguard.iam import symbolic
+from ctguard.symbols import describe
+from ctguard.values import Absent, Known, Symbolic, Unknown
 
 _LOG_GROUP_ARN = re.compile(r"^arn:aws[\w-]*:logs:([a-z0-9-]+):(\d{12}):log-group:")
 
@@ -58,7 +60,8 @@ def home_region(ctx: CheckContext) -> Outcome:
     """CloudTrail delivers only to a log group in the trail's home Region."""
     trail = trail_of(ctx)
     arn = text(trail.cloudwatch_logs_log_group_arn)
-    if arn is None:
+    if arn is None or arn == "":
+        # An empty ARN (a module's disabled CloudWatch Logs input) sends nothing: not applicable.
         return Outcome(Status.PASS, ("cloudwatch_logs_log_group_arn",), "The trail sends no events to CloudWatch Logs: not applicable")
     group = ctx.model.resource("log_group", trail.log_group)
     region: str | Unknown | None = None
@@ -71,15 +74,44 @@ def home_region(ctx: CheckContext) -> Outcome:
         # the one Region of the stack or provider (a plan's log group ARN is known only after apply).
         return Outcome(Status.PASS, ("cloudwatch_logs_log_group_arn",), values={
             "detail": "the log group is defined with the trail, in the same deploy-time Region"})
+    if region is None and isinstance(arn, Symbolic):
+        return _symbolic_region(ctx, arn)
     if region is None:  # no log group in this input, and no Region readable from the ARN
         reason = arn.reason if isinstance(arn, Unknown) else f"{arn} is not a log group ARN"
         return unknown(("cloudwatch_logs_log_group_arn",), f"the log group's Region is not known: {reason}")
     home = region_of(ctx)
+    if isinstance(home, Symbolic) and isinstance(region, str):
+        return unknown(("cloudwatch_logs_log_group_arn",),
+                       f"the log group is in {region}; the trail's home Region is {describe(home)}")
     if isinstance(home, Unknown):
         return unknown(("cloudwatch_logs_log_group_arn",), home.reason)
     ok = region == home
     detail = f"the log group is in {region}" + ("" if ok else f", not in the trail's home Region {home}, so delivery fails")
     return Outcome(Status.PASS if ok else Status.FAIL, ("cloudwatch_logs_log_group_arn",), values={"detail": detail})
+
+
+def _symbolic_region(ctx: CheckContext, arn: Symbolic) -> Outcome:
+    """A log group ARN built from deploy-time symbols (``arn:...:logs:${AWS::Region}:...``):
+    its Region part against the trail's home Region, for every deployment."""
+    path = ("cloudwatch_logs_log_group_arn",)
+    components: list[list[symbolic.Item]] = [[]]
+    for item in symbolic.value_items(arn):
+        if item == ("lit", ":") and len(components) < 7:
+            components.append([])
+        else:
+            components[-1].append(item)
+    if len(components) < 7 or components[2] != symbolic.literal_items("logs"):
+        return unknown(path, f"the log group's Region is not known: {arn.reason}")
+    home = region_of(ctx)
+    if isinstance(home, Unknown) and not isinstance(home, Symbolic):
+        return unknown(path, home.reason)
+    same = symbolic.match_items(components[3], symbolic.value_items(home))  # type: ignore[arg-type]
+    shown = symbolic.show_items(components[3])
+    if same is True:
+        return Outcome(Status.PASS, path, values={"detail": f"the log group is in {shown}, the trail's home Region"})
+    if same is False:
+        return Outcome(Status.FAIL, path, values={"detail": f"the log group is in {shown}, not in the trail's home Region, so delivery fails"})
+    return unknown(path, f"whether the log group's Region {shown} is the trail's home Region depends on {same.reason}")
 
 
 def _org_id(ctx: CheckContext) -> str | None:

@@ -23,10 +23,12 @@ from ctguard.checks.monitoring_steps import (
 )
 from ctguard.engine.evaluate import CheckContext, Outcome
 from ctguard.findings import Status
+from ctguard.iam import symbolic
+from ctguard.iam.tri import t_and
 from ctguard.model import EventRule, MetricFilter, Model
 from ctguard.monitoring.cis import CisItem, FilterVerdict, judge_filter, load_items
 from ctguard.monitoring.event_rule import judge_event_rule
-from ctguard.values import Known, Unknown, contains_unknown, resolve
+from ctguard.values import Known, Symbolic, Unknown, contains_unknown, resolve, show
 
 _ALL_MANAGEMENT = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
 
@@ -90,28 +92,39 @@ def display_filter(flt: MetricFilter) -> str:
     return flt.key
 
 
+def _same_metric_part(ours: Any, theirs: Any) -> bool | Unknown:
+    """A metric name or namespace against an alarm's: equal, different, or Unknown. The same
+    deploy-time expression on both sides (``${AWS::StackName}``) is the same for every stack."""
+    if isinstance(theirs, Known) and isinstance(ours, Known):
+        return bool(theirs.value == ours.value)
+    if not isinstance(theirs, (Known, Unknown)):
+        return False
+    for value in (ours, theirs):
+        if isinstance(value, Unknown) and not isinstance(value, Symbolic):
+            return value
+    items = [symbolic.value_items(v) if isinstance(v, Symbolic) else symbolic.literal_items(str(v.value))
+             for v in (ours, theirs)]
+    return symbolic.match_items(*items)
+
+
 def _alarms_for(model: Model, flt: MetricFilter, index: int, transformation: Any) -> Step:
     owner, path = ("metric_filter", flt.key), ("transformations", index, "metric_name")
     metric, namespace = transformation.metric_name, transformation.metric_namespace
     for what, value in (("metric name", metric), ("metric namespace", namespace)):
-        if isinstance(value, Unknown):
+        if isinstance(value, Unknown) and not isinstance(value, Symbolic):
             return unknown(METRIC, f"metric filter {display_filter(flt)}'s {what}: {value.reason}", owner, path)
-        if not isinstance(value, Known):
+        if not isinstance(value, (Known, Symbolic)):
             return fail(METRIC, f"metric filter {display_filter(flt)} publishes no {what}", owner, path)
-    shown = f"{namespace.value}/{metric.value}"
+    shown = f"{show(namespace.value if isinstance(namespace, Known) else namespace)}/" \
+            f"{show(metric.value if isinstance(metric, Known) else metric)}"
     steps: list[Step] = []
     for alarm in model.all("alarm"):
-        a_metric, a_namespace = alarm.metric_name, alarm.namespace
-        pending = next((v for v in (a_metric, a_namespace) if isinstance(v, Unknown)), None)
-        if pending is not None:
-            if not (isinstance(a_metric, Known) and a_metric.value != metric.value) and \
-                    not (isinstance(a_namespace, Known) and a_namespace.value != namespace.value):
-                steps.append(unknown(ALARM, f"the metric of alarm {display(alarm, alarm.key)} is not known: "
-                                            f"{pending.reason}", ("alarm", alarm.key), ("metric_name",)))
+        same = t_and([_same_metric_part(metric, alarm.metric_name), _same_metric_part(namespace, alarm.namespace)])
+        if same is False:
             continue
-        if not (isinstance(a_metric, Known) and isinstance(a_namespace, Known)):
-            continue
-        if (a_metric.value, a_namespace.value) != (metric.value, namespace.value):
+        if isinstance(same, Unknown):
+            steps.append(unknown(ALARM, f"the metric of alarm {display(alarm, alarm.key)} is not known: "
+                                        f"{same.reason}", ("alarm", alarm.key), ("metric_name",)))
             continue
         if isinstance(alarm.region, Known) and isinstance(flt.region, Known) and alarm.region.value != flt.region.value:
             continue  # metrics are regional: an alarm elsewhere watches another metric of the same name
@@ -263,14 +276,56 @@ def _rule_step(model: Model, item: CisItem, rule: EventRule) -> Step | None:
 
 # --- entry point ---------------------------------------------------------------------------
 
+def _monitors_cloudtrail(model: Model) -> bool:
+    """Whether the input sets out to monitor CloudTrail events: metric filters on a trail's log
+    group (any metric filter in a stack without trails: a monitoring stack), or an EventBridge
+    rule that takes CloudTrail management events of a CIS kind. Alarms count through their
+    filters. An unrelated rule (a pipeline triggered by S3 PutObject) does not."""
+    filters = model.all("metric_filter")
+    if filters and not model.trails:
+        return True
+    items = load_items().values()
+    for trail in model.trails if filters else ():
+        _, group = log_group_step(model, trail)
+        if group is None:
+            if isinstance(trail.cloudwatch_logs_log_group_arn, Unknown):
+                return True  # its log group may be the filters' one
+            continue
+        if any(_on_group(model, flt, group) is not False for flt in filters):
+            return True
+    for flt in filters:  # written for a CIS item, on a log group no trail writes to: a finding
+        pattern = flt.pattern
+        if isinstance(pattern, Known) and any(_caught(item, _judge(item.key, str(pattern.value))) for item in items):
+            return True
+    return any(_names_cis_events(rule, items) and any(_rule_step(model, item, rule) is not None for item in items)
+               for rule in model.all("event_rule"))
+
+
+def _names_cis_events(rule: EventRule, items: Iterable[CisItem]) -> bool:
+    """A rule that lists event names takes CIS events only if it lists one a CIS item names (or
+    filters on errorCode, as rules for unauthorized calls do); one that lists none may."""
+    pattern = rule.event_pattern
+    if not isinstance(pattern, Known) or not isinstance(pattern.value, dict):
+        return True
+    detail = pattern.value.get("detail")
+    names = detail.get("eventName") if isinstance(detail, dict) else None
+    if not (isinstance(names, list) and names and all(isinstance(n, str) for n in names)):
+        return True
+    if "errorCode" in detail:  # type: ignore[operator]
+        return True
+    wanted = {name for item in items for name in item.event_names}
+    return bool(set(names) & wanted)
+
+
 def walk(model: Model, item: CisItem) -> Step | None:
     """The best chain for ``item``; None when the item is not judged on this input.
 
-    An input that defines no metric filter, alarm or EventBridge rule does not try to monitor
-    anything (a trail stack whose alarms live in a monitoring stack, say): the items are judged
-    where the monitoring is defined, and in live audits, where the whole account is seen."""
+    An input that does not monitor CloudTrail events (``_monitors_cloudtrail``: a trail stack
+    whose alarms live in a monitoring stack, a pipeline's EventBridge trigger) is not judged:
+    the items are judged where the monitoring is defined, and in live audits, where the whole
+    account is seen."""
     live = isinstance(model.audited_regions, Known)
-    if not live and not any(model.all(kind) for kind in ("metric_filter", "alarm", "event_rule")):
+    if not live and not _monitors_cloudtrail(model):
         return None
     candidates: list[Step] = [_trail_chain(model, item, trail) for trail in model.trails]
     if not model.trails:
@@ -287,7 +342,8 @@ def check(ctx: CheckContext) -> Outcome:
     step = walk(ctx.model, item)
     if step is None:
         return Outcome(Status.PASS, message=f"{label(item)}: not applicable, this input defines no metric "
-                                            "filter, alarm or EventBridge rule (judged where they are defined, "
+                                            "filter on a trail's log group and no EventBridge rule on CloudTrail "
+                                            "events of a CIS kind (judged where they are defined, "
                                             "or in a live audit)")
     if step.passed:
         return Outcome(Status.PASS, values={**values, "detail": " -> ".join(f for f in step.facts if f)})

@@ -8,6 +8,7 @@ these are facts about the configuration, true whether or not the trail is loggin
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ctguard.checks.coverage_events import place_of, representative, selectors_only, verdict_path, why
 from ctguard.checks.lake_sim import as_trail
@@ -15,7 +16,7 @@ from ctguard.checks.selector_lint_walk import ADV, BASIC, Lint
 from ctguard.engine.evaluate import CheckContext, Outcome
 from ctguard.findings import Status
 from ctguard.simulate import normalize_trail
-from ctguard.values import Known, Unknown
+from ctguard.values import Known, Symbolic, Unknown, show
 
 # Data-event types whose volume follows application traffic (every object read, every invocation,
 # every item write); logging all of them unfiltered is what makes data-event bills explode.
@@ -88,9 +89,31 @@ def delivery_feedback_loop(ctx: CheckContext) -> Outcome:
         return Outcome(Status.PASS, values={"bucket": name})
     if verdict.captured is False and not _logs_s3_objects(trail):
         return Outcome(Status.PASS, values={"bucket": "its bucket"})
+    if verdict.captured is True and len(prefixes) == 1:
+        # Captured under a made-up bucket name: does any name escape the selectors? Try a
+        # second, unrelated one; selectors that take both take every bucket's objects.
+        other = representative(place, "trail-delivery", trail_bucket="zz-other-bucket-0123456789", log_key=log_key)
+        if compiled.evaluate(other.event).captured is True and _name_free(trail):
+            shown = show(bucket) if isinstance(bucket, Symbolic) else "(named at deploy time)"
+            return Outcome(Status.FAIL, verdict_path(trail, verdict), values={
+                "bucket": shown, "detail": f"{why(verdict)}; the selectors take S3 object events on every bucket, "
+                                                  "so on the trail's own bucket whatever its name"})
     reason = bucket.reason if isinstance(bucket, Unknown) else "the trail names no bucket"
     return Outcome(Status.UNKNOWN, ("s3_bucket_name",),
                    values={"reason": f"the trail records S3 object events and its bucket name is unknown: {reason}"})
+
+
+def _name_free(trail: Any) -> bool:
+    """No selector of the trail compares a resources.ARN (or a basic selector's values): the
+    capture of S3 object events then cannot depend on the bucket's name."""
+    normalized = normalize_trail(trail)
+    if normalized.mode == "unknown":
+        return False
+    for sel in normalized.selectors:
+        for fs in sel.field_selectors:
+            if isinstance(fs.field, Unknown) or str(fs.field).lower() == "resources.arn":
+                return False
+    return True
 
 
 def _logs_s3_objects(trail) -> bool:  # type: ignore[no-untyped-def]

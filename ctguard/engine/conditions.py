@@ -14,7 +14,8 @@ from typing import Any
 from ctguard.engine.paths import Resolved, lookup
 from ctguard.location import Owner, Path
 from ctguard.model import Model
-from ctguard.values import Known, Unknown
+from ctguard.symbols import non_empty
+from ctguard.values import Known, Symbolic, Unknown, show
 
 OPERATORS = ("equals", "in", "exists", "matches", "contains", "at_least", "at_most")
 
@@ -58,6 +59,9 @@ def _leaf(condition: dict[str, Any], root: Any, model: Model) -> Truth:
     op = next(k for k in condition if k != "attribute")
     expected = condition[op]
     value = resolved.value
+    if isinstance(value, Symbolic) and op == "exists" and non_empty(value):
+        # A string with literal text or a never-empty symbol is set in every deployment.
+        return Truth(bool(expected), resolved.owner, resolved.path, show(value))
     if isinstance(value, Unknown):
         return Truth(None, resolved.owner, resolved.path, None, value.reason)
     assert isinstance(value, Known)

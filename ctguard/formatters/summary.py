@@ -6,6 +6,7 @@ from typing import Any
 
 from ctguard.api import Report
 from ctguard.findings import Status
+from ctguard.symbols import settled_by_message
 
 
 def summarize(report: Report) -> dict[str, Any]:
@@ -20,6 +21,9 @@ def summarize(report: Report) -> dict[str, Any]:
         "unknown": counts.get(Status.UNKNOWN.value, 0),
         "passed": counts.get(Status.PASS.value, 0),
         "suppressed": sum(1 for f in report.findings if f.suppression is not None),
+        # UNKNOWN results whose message says only the deploy account or Region decides them.
+        "unknown_settled_by_context": sum(1 for f in report.findings if f.suppression is None
+                                          and f.status is Status.UNKNOWN and settled_by_message(f.message)),
     }
 
 
@@ -34,4 +38,9 @@ def summary_line(report: Report) -> str:
         parts.append(f"{s['suppressed']} suppressed")
     if s["unreadable"]:
         parts.append(f"{s['unreadable']} unreadable")
-    return "ctguard: " + ", ".join(parts)
+    line = "ctguard: " + ", ".join(parts)
+    if s["unknown_settled_by_context"]:
+        n = s["unknown_settled_by_context"]
+        line += f"\nctguard: {n} of the unknown result{'s' if n != 1 else ''} depend{'s' if n == 1 else ''} only on the " \
+                "deploy account or Region: --account/--region would settle them"
+    return line

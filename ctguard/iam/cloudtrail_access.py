@@ -29,10 +29,15 @@ from typing import Any, Callable, Sequence
 
 from ctguard.iam.document import PolicyDocumentError
 from ctguard.iam.evaluate import Decision, Principal, Request, Verdict, evaluate
-from ctguard.values import Unknown
+from ctguard.values import Symbol, Symbolic, Unknown, concat, show
 
 CLOUDTRAIL = "cloudtrail.amazonaws.com"
 _TRAIL = re.compile(r"^arn:aws[\w-]*:cloudtrail:([a-z0-9-]+):(\d{12}):trail/.+$")
+# The account of a foreign trail: some account other than the deploying one. Its digits are a
+# character no account symbol's shape holds and no policy literal equals, so it matches only
+# what every account matches (wildcards); messages print it as 999999999999.
+_FOREIGN_DIGIT = "\uf8ff"
+_FOREIGN_ACCOUNT = _FOREIGN_DIGIT * 12
 _LOG_GROUP = re.compile(r"^(arn:aws[\w-]*:logs:([a-z0-9-]+):(\d{12}):log-group:[^:]+)(:\*)?$")
 
 
@@ -46,10 +51,8 @@ def _guarded(question: str, check: Callable[[], Verdict], policy: Any) -> Verdic
 
 
 def _join(*parts: object) -> str | Unknown:
-    for part in parts:
-        if isinstance(part, Unknown):
-            return part
-    return "".join(str(p) for p in parts)
+    """Concatenate; deploy-time symbols stay named (an ARN built from ``${AWS::AccountId}``)."""
+    return concat(*parts)  # type: ignore[no-any-return]
 
 
 def _trail(trail_arn: str | Unknown | None) -> tuple[str | Unknown, str | Unknown, str | Unknown]:
@@ -57,6 +60,9 @@ def _trail(trail_arn: str | Unknown | None) -> tuple[str | Unknown, str | Unknow
     if trail_arn is None:
         missing = Unknown("the trail ARN is not known")
         return missing, missing, missing
+    if isinstance(trail_arn, Symbolic):
+        region, account = _symbolic_arn_parts(trail_arn)
+        return trail_arn, region, account
     if isinstance(trail_arn, Unknown):
         return trail_arn, trail_arn, trail_arn
     found = _TRAIL.match(trail_arn)
@@ -64,6 +70,41 @@ def _trail(trail_arn: str | Unknown | None) -> tuple[str | Unknown, str | Unknow
         bad = Unknown(f"{trail_arn!r} is not a trail ARN")
         return trail_arn, bad, bad
     return trail_arn, found.group(1), found.group(2)
+
+
+def _symbolic_arn_parts(arn: Symbolic) -> tuple[str | Unknown, str | Unknown]:
+    """The Region and account parts of a symbolic trail ARN (``arn:aws:cloudtrail:${R}:${A}:trail/x``)."""
+    components: list[list[Any]] = [[]]
+    for part in arn.parts:
+        if isinstance(part, str):
+            pieces = part.split(":")
+            components[-1].append(pieces[0])
+            for piece in pieces[1:]:
+                components.append([piece])
+        else:
+            components[-1].append(part)
+    if len(components) < 6 or concat(*components[2]) != "cloudtrail":
+        bad = Unknown(f"{arn.text!r} is not a trail ARN")
+        return bad, bad
+    return concat(*components[3]), concat(*components[4])
+
+
+def _is_org(path_id: object) -> bool:
+    """An organization id (``o-...``, or the organization symbol) rather than an account id."""
+    if isinstance(path_id, Symbolic):
+        return any(isinstance(p, Symbol) and p.shape == "organization" for p in path_id.parts)
+    return isinstance(path_id, str) and path_id.startswith("o-")
+
+
+def _trail_name(trail_arn: str | Unknown | None) -> str | Unknown | None:
+    """The name part of a trail ARN (a symbolic ARN's parts after ``:trail/``)."""
+    if isinstance(trail_arn, str):
+        return trail_arn.split(":trail/", 1)[1] if ":trail/" in trail_arn else None
+    if isinstance(trail_arn, Symbolic):
+        for i, part in enumerate(trail_arn.parts):
+            if isinstance(part, str) and ":trail/" in part:
+                return concat(part.split(":trail/", 1)[1], *trail_arn.parts[i + 1:])  # type: ignore[no-any-return]
+    return None
 
 
 def _all(checks: list[tuple[str, Decision]], question: str) -> Verdict:
@@ -89,11 +130,11 @@ def _delivery_requests(
     put_ctx = dict(source, **{"s3:x-amz-acl": "bucket-owner-full-control"})
     if kms_key_arn is not None:
         put_ctx.update({"s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": kms_key_arn})
-    accounts = [i for i in ids if not (isinstance(i, str) and i.startswith("o-"))]
+    accounts = [i for i in ids if not _is_org(i)]
     members = accounts or [trail_account]
     kinds = ["CloudTrail"] + (["CloudTrail-Digest"] if digest else [])
     for path_id in ids:
-        org = isinstance(path_id, str) and path_id.startswith("o-")
+        org = _is_org(path_id)
         for member in members if org else [path_id]:
             folder = _join(base, "/AWSLogs/", path_id, "/", member) if org else _join(base, "/AWSLogs/", path_id)
             ctx = put_ctx if org else dict(put_ctx, **{"aws:SourceAccount": path_id})
@@ -105,11 +146,12 @@ def _delivery_requests(
 
 
 def _show(value: str | Unknown) -> str:
-    return f"<unknown: {value.reason}>" if isinstance(value, Unknown) else value
+    # repr() in the evaluator's reasons spells the private-use digit as an escape
+    return show(value).replace(_FOREIGN_DIGIT, "9").replace("\\uf8ff", "9")
 
 
 def _source_context(trail_arn: str | Unknown, account: str | Unknown, ids: Sequence[str | Unknown]) -> dict[str, Any]:
-    orgs = [i for i in ids if isinstance(i, str) and i.startswith("o-")]
+    orgs = [i for i in ids if _is_org(i)]
     return {
         "aws:SourceArn": trail_arn,
         "aws:SourceAccount": account,
@@ -128,7 +170,8 @@ def bucket_policy_allows_delivery(
     """Can CloudTrail read the bucket ACL and write its log (and, with digest, digest) files?"""
     arn, trail_region, account = _trail(trail_arn)
     ids = list(account_ids_or_org_id)
-    if isinstance(account, Unknown) and ids and isinstance(ids[0], str) and not ids[0].startswith("o-"):
+    if isinstance(account, Unknown) and ids and not isinstance(account, Symbolic) and isinstance(ids[0], str) \
+            and not _is_org(ids[0]):
         account = ids[0]  # a non-organization trail writes under its own account id
     where = region if region is not None else trail_region
     question = "CloudTrail delivery to the bucket"
@@ -146,32 +189,62 @@ def bucket_policy_restricts_source(
     policy: Any, bucket: str | Unknown, prefix: str | Unknown | None, account_ids_or_org_id: Sequence[str | Unknown],
     trail_arn: str | Unknown | None = None, region: str | Unknown | None = None,
 ) -> Verdict:  # fmt: skip
-    """Is delivery refused when CloudTrail writes on behalf of another account's trail?"""
+    """Is delivery refused when CloudTrail writes on behalf of another account's trail?
+
+    The foreign trail is in some other account (``_FOREIGN_ACCOUNT``), in our region and
+    partition, and chooses its own S3 key prefix: it picks our log folder, so its files land at
+    ``<our folder>/AWSLogs/<its account>/CloudTrail/...``. Any grant that covers our log folder
+    with a trailing wildcard admits it, whatever the bucket name and account id are.
+    """
     ids = list(account_ids_or_org_id)
     _, trail_region, _ = _trail(trail_arn)
     where = region if region is not None else trail_region
-    probe_region = where if isinstance(where, str) else "us-east-1"
-    foreign = next(a for a in ("999999999999", "888888888888") if a not in ids)
+    foreign = _FOREIGN_ACCOUNT
+    partition = "aws"
+    if isinstance(trail_arn, str) and trail_arn.startswith("arn:"):
+        partition = trail_arn.split(":")[1]
     source = {
-        "aws:SourceArn": f"arn:aws:cloudtrail:{probe_region}:{foreign}:trail/ctguard-probe",
+        "aws:SourceArn": _join(f"arn:{partition}:cloudtrail:", where, f":{foreign}:trail/ctguard-probe"),
         "aws:SourceAccount": foreign,
         "aws:SourceOrgID": "o-ctguardprobe",
+        "aws:SourceOrgPaths": ["o-ctguardprobe/r-ctgp/ou-ctgp-probe/"],
         "aws:SecureTransport": True,
         "aws:PrincipalIsAWSService": True,
         "aws:PrincipalServiceName": CLOUDTRAIL,
     }
     question = "confused-deputy protection of the bucket"
 
+    # The foreign trail also picks its name: the name of our trail, so a condition on
+    # aws:SourceArn that pins the name but not the account does not refuse it.
+    names = ["ctguard-probe"] + [n for n in [_trail_name(trail_arn)] if n is not None]
+
     def check() -> Verdict:
         acl, *puts = _delivery_requests(bucket, prefix, ids, where, foreign, source, None, False)
+        probes = [(label, Request(req.principal, req.action, req.resource,
+                                  dict(req.context, **{"aws:SourceAccount": foreign,
+                                                       "aws:SourceArn": _join(f"arn:{partition}:cloudtrail:", where, f":{foreign}:trail/", name)})))
+                  for label, req in puts for name in names]
         for label, req in puts:
-            req = Request(req.principal, req.action, req.resource, dict(req.context, **{"aws:SourceAccount": foreign}))
+            # The foreign trail's own key under a prefix it chose to be our log folder.
+            folder = req.resource if isinstance(req.resource, Unknown) and not isinstance(req.resource, Symbolic) else \
+                _join(req.resource, "/AWSLogs/", foreign, "/CloudTrail/", where, "/2024/01/01/", foreign,
+                      "_CloudTrail_", where, "_20240101T0000Z_ctguard.json.gz")
+            probes.extend((f"s3:PutObject of a foreign trail's file to {_show(folder)}",
+                           Request(req.principal, req.action, folder, dict(req.context, **{
+                               "aws:SourceAccount": foreign,
+                               "aws:SourceArn": _join(f"arn:{partition}:cloudtrail:", where, f":{foreign}:trail/", name)})))
+                          for name in names)
+        undecided: Verdict | None = None
+        for label, req in probes:
             decision = evaluate([policy], req)
             if decision.allowed is True:
-                return Verdict(False, f"{question}: {label} is allowed for a trail in account {foreign} "
-                               f"({decision.reason}); constrain it with aws:SourceArn or aws:SourceAccount", decision.statement)  # fmt: skip
-            if decision.allowed is None:
-                return Verdict(None, f"{question}: {label} for a foreign trail is undecided: {decision.reason}", decision.statement)
+                return Verdict(False, _show(f"{question}: {label} is allowed for a trail in account {foreign} "
+                               f"({decision.reason}); constrain it with aws:SourceArn or aws:SourceAccount"), decision.statement)  # fmt: skip
+            if decision.allowed is None and undecided is None:
+                undecided = Verdict(None, _show(f"{question}: {label} for a foreign trail is undecided: {decision.reason}"),
+                                    decision.statement)
+        if undecided is not None:
+            return undecided
         note = ""
         if evaluate([policy], acl[1]).allowed is True:
             note = " (s3:GetBucketAcl is not constrained, which only discloses the bucket ACL)"
@@ -204,14 +277,14 @@ def key_policy_allows_cloudtrail_encrypt(
         )
         if verdict.ok is not True or not require_context_condition:
             return verdict
-        foreign = "888888888888" if account == "999999999999" else "999999999999"
+        foreign = _FOREIGN_ACCOUNT  # some account other than ours, whatever ours is
         probe = context(f"arn:aws:cloudtrail:us-east-1:{foreign}:trail/ctguard-probe", foreign)
         decision = evaluate([policy], Request(service, "kms:GenerateDataKey", key, probe))
         if decision.allowed is True:
-            return Verdict(False, f"{question}: a trail in account {foreign} could also encrypt with this key ({decision.reason}); "
-                           "add the kms:EncryptionContext:aws:cloudtrail:arn condition", decision.statement)  # fmt: skip
+            return Verdict(False, _show(f"{question}: a trail in account {foreign} could also encrypt with this key ({decision.reason}); "
+                           "add the kms:EncryptionContext:aws:cloudtrail:arn condition"), decision.statement)  # fmt: skip
         if decision.allowed is None:
-            return Verdict(None, f"{question}: scoping to our trails is undecided: {decision.reason}", decision.statement)
+            return Verdict(None, _show(f"{question}: scoping to our trails is undecided: {decision.reason}"), decision.statement)
         return verdict
 
     return _guarded(question, check, policy)

@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Mapping, Sequence
 
-from ctguard.iam.matching import arn_like, context_text, glob_match, literal, tokens_of
+from ctguard.iam.matching import arn_like, context_text, glob_match, literal, symbolic_string_match, tokens_of
+from ctguard.iam.symbolic import plain_unknown
 from ctguard.iam.tri import Tri, t_and, t_not, t_or
-from ctguard.values import Unknown
+from ctguard.values import Symbolic, Unknown
 
 _POSITIVE = {
     "stringequals", "stringequalsignorecase", "stringlike",
@@ -118,10 +119,15 @@ def _positive_match(
     base: str, policy_value: str | Unknown, request_value: object,
     context: Mapping[str, object], variables: Tri,
 ) -> Tri:  # fmt: skip
-    if isinstance(policy_value, Unknown):
-        return policy_value
-    if isinstance(request_value, Unknown):
-        return request_value
+    if plain_unknown(policy_value) is not None:
+        return policy_value  # type: ignore[return-value]
+    if plain_unknown(request_value) is not None:
+        return request_value  # type: ignore[return-value]
+    if isinstance(policy_value, Symbolic) or isinstance(request_value, Symbolic):
+        if base in ("stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike"):
+            request = request_value if isinstance(request_value, Symbolic) else context_text(request_value)
+            return symbolic_string_match(base, policy_value, request, context, variables)
+        return policy_value if isinstance(policy_value, Symbolic) else request_value  # type: ignore[return-value]
     text = context_text(request_value)
     if base not in _VARIABLE_OPS:
         return _compare(base, policy_value, text)
@@ -157,8 +163,8 @@ def evaluate_condition(
             v if isinstance(v, Unknown) else (not present if v.lower() == "true" else present if v.lower() == "false" else False)
             for v in values
         )
-    if isinstance(found, Unknown):
-        return found
+    if plain_unknown(found) is not None:
+        return found  # type: ignore[return-value]
     members = list(found) if isinstance(found, (list, tuple)) else ([] if found is None else [found])
     if not members:
         if operator.if_exists:

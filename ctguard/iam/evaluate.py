@@ -30,7 +30,8 @@ from ctguard.iam.conditions import evaluate_condition
 from ctguard.iam.document import Document, Element, PolicyDocumentError, PrincipalEntry, Statement, normalize
 from ctguard.iam.matching import action_matches, resource_matches
 from ctguard.iam.tri import Tri, t_and, t_not, t_or
-from ctguard.values import Unknown
+from ctguard.iam import symbolic
+from ctguard.values import Symbol, Symbolic, Unknown, concat, show
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 _ROOT = re.compile(r"^arn:aws[\w-]*:iam::(\d{12}):root$")
@@ -50,6 +51,8 @@ class Principal:
     def aws(cls, arn_or_account: str | Unknown) -> Principal:
         if isinstance(arn_or_account, str) and _ACCOUNT.match(arn_or_account):
             arn_or_account = f"arn:aws:iam::{arn_or_account}:root"
+        elif _is_account_symbol(arn_or_account):
+            arn_or_account = concat("arn:aws:iam::", arn_or_account, ":root")
         return cls("aws", arn_or_account)
 
     @classmethod
@@ -125,7 +128,36 @@ class Verdict:
 
 
 def _show(value: object) -> str:
+    if isinstance(value, Symbolic):
+        return repr(show(value))
     return f"<unknown: {value.reason}>" if isinstance(value, Unknown) else repr(value)
+
+
+def _is_account_symbol(value: object) -> bool:
+    return isinstance(value, Symbolic) and len(value.parts) == 1 and isinstance(value.parts[0], Symbol) \
+        and value.parts[0].shape == "account"
+
+
+def _symbolic_aws_principal(value: str | Symbolic, principal_id: str | Symbolic) -> Tri:
+    """An AWS principal element against a principal where either holds deploy-time symbols:
+    ``${AWS::AccountId}`` (or its root ARN) names every principal of that account."""
+    if isinstance(value, Unknown) and not isinstance(value, Symbolic):
+        return value
+    if (isinstance(value, str) and _ACCOUNT.match(value)) or _is_account_symbol(value):
+        value = concat("arn:aws:iam::", value, ":root")
+    wanted = symbolic.value_items(value)  # type: ignore[arg-type]
+    have = symbolic.value_items(principal_id)
+    if wanted[-5:] == symbolic.literal_items(":root"):
+        def account(items: list[symbolic.Item]) -> list[symbolic.Item]:
+            parts: list[list[symbolic.Item]] = [[]]
+            for item in items:
+                if item == ("lit", ":"):
+                    parts.append([])
+                else:
+                    parts[-1].append(item)
+            return parts[4] if len(parts) > 5 else [("lit", "\n")]
+        return symbolic.match_items(account(wanted), account(have))
+    return symbolic.match_items(wanted, have)
 
 
 def _principal_matches(entry: PrincipalEntry, principal: Principal) -> Tri:
@@ -134,11 +166,17 @@ def _principal_matches(entry: PrincipalEntry, principal: Principal) -> Tri:
         return kind
     if kind == "*" or (kind == "AWS" and value == "*"):
         return True
-    if isinstance(value, Unknown):
+    if isinstance(value, Unknown) and not isinstance(value, Symbolic):
         return value
     wanted = {"AWS": "aws", "Service": "service", "Federated": "federated", "CanonicalUser": "canonical"}[kind]
     if principal.kind != wanted:
         return False
+    if kind == "AWS" and (isinstance(value, Symbolic) or isinstance(principal.id, Symbolic)):
+        if isinstance(principal.id, Unknown) and not isinstance(principal.id, Symbolic):
+            return principal.id
+        return _symbolic_aws_principal(value, principal.id)
+    if isinstance(value, Unknown):
+        return value
     if isinstance(principal.id, Unknown):
         return principal.id
     if kind == "Service":

@@ -23,8 +23,9 @@ import re
 from functools import lru_cache
 from typing import Mapping
 
-from ctguard.iam.tri import Tri
-from ctguard.values import Unknown
+from ctguard.iam import symbolic
+from ctguard.iam.tri import Tri, t_and
+from ctguard.values import Symbol, Symbolic, Unknown
 
 # (character, wildcard-capable): characters that came from a variable's value or from the
 # escapes ${*} ${?} ${$} are literal even when they are '*' or '?'.
@@ -119,17 +120,40 @@ def action_matches(pattern: str | Unknown, action: str | Unknown) -> Tri:
     return glob_match(tokens_of(pattern, {}, False), action, ignore_case=True)  # type: ignore[arg-type]
 
 
+def symbolic_pattern(
+    pattern: str | Symbolic, context: Mapping[str, object], variables: Tri, *, wildcards: bool, arn_segments: bool
+) -> list[symbolic.Item] | Unknown:
+    """A policy value (literal text, policy variables, deploy-time symbols) as match items."""
+    parts: list[Tokens | Symbol] = []
+    for part in pattern.parts if isinstance(pattern, Symbolic) else (pattern,):
+        if isinstance(part, Symbol):
+            parts.append(part)
+            continue
+        tokens = tokens_of(part, context, variables)
+        if isinstance(tokens, Unknown):
+            return tokens
+        parts.append(tokens if wildcards else tuple((ch, False) for ch, _ in tokens))
+    return symbolic.pattern_items(parts, arn_segments)
+
+
 def resource_matches(
     pattern: str | Unknown,
     resource: str | Unknown,
     context: Mapping[str, object],
     variables: Tri,
 ) -> Tri:
-    if isinstance(pattern, Unknown):
-        return pattern
+    if symbolic.plain_unknown(pattern) is not None:
+        return pattern  # type: ignore[return-value]
     if pattern == "*":
         return True  # even an unknown resource: "*" names every resource
-    tokens = tokens_of(pattern, context, variables)
+    if isinstance(pattern, Symbolic) or isinstance(resource, Symbolic):
+        if symbolic.plain_unknown(resource) is not None:
+            return resource  # type: ignore[return-value]
+        items = symbolic_pattern(pattern, context, variables, wildcards=True, arn_segments=True)  # type: ignore[arg-type]
+        if isinstance(items, Unknown):
+            return items
+        return symbolic.match_items(items, symbolic.value_items(resource))  # type: ignore[arg-type]
+    tokens = tokens_of(pattern, context, variables)  # type: ignore[arg-type]
     if isinstance(tokens, Unknown):
         return tokens
     if isinstance(resource, Unknown):
@@ -158,3 +182,34 @@ def arn_like(tokens: Tokens, value: str) -> bool:
     return all(glob_match(p, v) for p, v in zip(pattern_parts, value_parts))
 
 
+
+
+def _split_items(items: list[symbolic.Item]) -> list[list[symbolic.Item]]:
+    parts: list[list[symbolic.Item]] = [[]]
+    for item in items:
+        if item == ("lit", ":") and len(parts) < 6:
+            parts.append([])
+        else:
+            parts[-1].append(item)
+    return parts
+
+
+def symbolic_string_match(
+    base: str, policy_value: str | Symbolic, request_value: str | Symbolic, context: Mapping[str, object], variables: Tri
+) -> Tri:
+    """StringEquals/StringLike/ArnEquals/ArnLike (and IgnoreCase) where a side holds symbols."""
+    wildcards = base in ("stringlike", "arnlike", "arnequals")
+    pattern = symbolic_pattern(policy_value, context, variables, wildcards=wildcards, arn_segments=False)
+    if isinstance(pattern, Unknown):
+        return pattern
+    value = symbolic.value_items(request_value)
+    if base in ("stringequals", "stringlike", "stringequalsignorecase"):
+        return symbolic.match_items(pattern, value, ignore_case=base == "stringequalsignorecase")
+    if pattern == [("star", False)]:
+        return True
+    pattern_parts, value_parts = _split_items(pattern), _split_items(value)
+    if len(pattern_parts) != 6 or len(value_parts) != 6:
+        # a free-text symbol may hold the missing colons
+        free = [s for s in symbolic.symbols_in(pattern, value) if s.shape == "text"]
+        return Symbolic(f"the deploy-time value of {free[0].name}", tuple(free)) if free else False
+    return t_and(symbolic.match_items(p, v) for p, v in zip(pattern_parts, value_parts))

@@ -27,7 +27,8 @@ from typing import Any
 from ctguard.iam.document import Clause, PolicyDocumentError, Statement, normalize
 from ctguard.iam.evaluate import Decision, Principal, Request, StatementRef, Verdict, evaluate, effect_is
 from ctguard.iam.tri import Tri, t_and, t_not, t_or
-from ctguard.values import Unknown
+from ctguard.symbols import CLASSES, shape_of
+from ctguard.values import Symbolic, Unknown, concat, show
 
 _LIMITING_KEYS = {
     "aws:sourcearn", "aws:sourcevpc", "aws:sourcevpce", "aws:sourceowner", "aws:sourceaccount",
@@ -45,7 +46,17 @@ def _wild(text: str) -> bool:
     return "*" in text or "?" in text or "${" in text
 
 
+def _symbolic_wild(value: Symbolic) -> Tri:
+    """A deploy-time symbol is one fixed value; only one whose shape admits ``*`` may be a wildcard."""
+    if any(isinstance(p, str) and _wild(p) for p in value.parts):
+        return True
+    loose = [s for s in value.symbols if CLASSES[shape_of(s).chars]("*")]
+    return Unknown(f"{loose[0].name} is not a wildcard") if loose else False
+
+
 def _fixed_value(key: str, value: str | Unknown) -> Tri:
+    if isinstance(value, Symbolic):
+        return t_not(_symbolic_wild(value))
     if isinstance(value, Unknown):
         return value
     if key == "s3:dataaccesspointarn" and _ACCESS_POINTS.match(value):
@@ -94,6 +105,8 @@ def _open_principal(statement: Statement) -> Tri:
             return entry.kind
         if entry.kind == "*":
             return True
+        if entry.kind == "AWS" and isinstance(entry.value, Symbolic):
+            return _symbolic_wild(entry.value)
         if isinstance(entry.value, Unknown):
             return entry.value
         if entry.kind == "AWS":
@@ -134,13 +147,14 @@ def is_public(document: Any, account_id: str | None = None) -> Verdict:
     if first_unknown:
         unknown, st = first_unknown
         ref = StatementRef(0, st.index, st.sid)
-        return Verdict(None, f"{ref} is public unless {unknown.reason} is a fixed value", ref)
+        what = unknown.reason if not isinstance(unknown, Symbolic) else unknown.reason.removesuffix(" is not a wildcard")
+        return Verdict(None, f"{ref} is public unless {what} is a fixed value", ref)
     extra = f"; cross-account grants: {'; '.join(outsiders)}" if outsiders else ""
     return Verdict(False, "every Allow statement grants only to fixed principals or under a fixed limiting condition" + extra)
 
 
 def _shown(value: str | Unknown) -> str:
-    return f"<unknown: {value.reason}>" if isinstance(value, Unknown) else value
+    return show(value)
 
 
 def denied(decision: Decision) -> Tri:
@@ -156,7 +170,9 @@ def denies_insecure_transport(document: Any, bucket_arn: str | Unknown) -> Verdi
         return Verdict(False, "there is no bucket policy, so nothing denies plain-HTTP requests")
     if isinstance(bucket_arn, str) and not bucket_arn.startswith("arn:"):
         bucket_arn = f"arn:aws:s3:::{bucket_arn}"
-    obj: str | Unknown = bucket_arn if isinstance(bucket_arn, Unknown) else f"{bucket_arn}/ctguard-probe/object"
+    if isinstance(bucket_arn, Symbolic) and not (isinstance(bucket_arn.parts[0], str) and bucket_arn.parts[0].startswith("arn:")):
+        bucket_arn = concat("arn:aws:s3:::", bucket_arn)
+    obj: str | Unknown = concat(bucket_arn, "/ctguard-probe/object")
     probes = [("s3:GetObject", obj), ("s3:PutObject", obj), ("s3:DeleteObject", obj), ("s3:ListBucket", bucket_arn)]
     callers = [Principal.anonymous(), Principal.aws("arn:aws:iam::999999999999:user/ctguard-probe")]
     first: StatementRef | None = None

@@ -13,7 +13,7 @@ from typing import Any, Iterable
 from ctguard.model import Model, Subscription, Trail
 from ctguard.parsers.cfn_intrinsics import NO_VALUE, Trace
 from ctguard.parsers.cfn_props import Build, Node, Reader, to_document, to_str
-from ctguard.values import Absent, Known, Unknown
+from ctguard.values import Absent, Known, Symbolic, Unknown
 
 
 def _target(model: Model, build: Build, kind: str, rtype: str, trace: Trace, value: Any,
@@ -22,6 +22,13 @@ def _target(model: Model, build: Build, kind: str, rtype: str, trace: Trace, val
     for logical_id in trace.refs:
         if build.template.resource_type(logical_id) == rtype and logical_id in model.resources[kind]:
             return logical_id
+    if isinstance(value, Symbolic):
+        # Named by the same deploy-time expression (!Ref BucketNameParameter on both sides).
+        for key, obj in model.resources[kind].items():
+            for attr in ("name", "arn") if match == "name" else (match,):
+                if _same_symbolic(value, getattr(obj, attr, None)):
+                    return key
+        return None
     if not isinstance(value, str):
         return None
     for key, obj in model.resources[kind].items():
@@ -30,6 +37,17 @@ def _target(model: Model, build: Build, kind: str, rtype: str, trace: Trace, val
             if isinstance(known, Known) and isinstance(known.value, str) and _same(value, known.value, kind):
                 return key
     return None
+
+
+def _same_symbolic(value: Symbolic, other: Any) -> bool:
+    if not isinstance(other, Symbolic):
+        return False
+    def trimmed(parts: tuple[Any, ...]) -> tuple[Any, ...]:  # a log group ARN with or without ":*"
+        if parts and isinstance(parts[-1], str) and parts[-1].endswith(":*"):
+            last = parts[-1][:-2]
+            return parts[:-1] + ((last,) if last else ())
+        return parts
+    return trimmed(value.parts) == trimmed(other.parts)
 
 
 def _same(value: str, known: str, kind: str) -> bool:

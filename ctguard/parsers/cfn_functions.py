@@ -10,7 +10,7 @@ import base64
 from typing import TYPE_CHECKING, Any, Callable
 
 from ctguard.parsers.cfn_intrinsics import _SUB_VAR, NO_VALUE, Resolver, Trace, _text
-from ctguard.values import Unknown
+from ctguard.values import Symbolic, Unknown, concat
 
 if TYPE_CHECKING:
     from ctguard.parsers.cfn_template import Path
@@ -50,7 +50,7 @@ def _sub(r: Resolver, arg: Any, path: Path, trace: Trace, depth: int) -> Any:
         text = arg
     if not isinstance(text, str):
         return Unknown("Fn::Sub needs a string")
-    parts: list[str] = []
+    parts: list[str | Symbolic] = []
     unknown: Unknown | None = None
     pos = 0
     for match in _SUB_VAR.finditer(text):
@@ -69,7 +69,7 @@ def _sub(r: Resolver, arg: Any, path: Path, trace: Trace, depth: int) -> Any:
         else:
             value = r.ref(name, path[:-1], trace, depth)
         piece = _scalar_text(value, f"${{{name}}}")
-        if isinstance(piece, Unknown):
+        if isinstance(piece, Unknown) and not isinstance(piece, Symbolic):
             # Keep resolving: a later ${Undefined} must still be reported (CT004).
             if unknown is None:
                 unknown = piece
@@ -78,7 +78,7 @@ def _sub(r: Resolver, arg: Any, path: Path, trace: Trace, depth: int) -> Any:
     if unknown is not None:
         return unknown
     parts.append(text[pos:])
-    return "".join(parts)
+    return concat(*parts)  # deploy-time symbols stay named inside the string
 
 
 def _join(r: Resolver, arg: Any, path: Path, trace: Trace, depth: int) -> Any:
@@ -91,13 +91,13 @@ def _join(r: Resolver, arg: Any, path: Path, trace: Trace, depth: int) -> Any:
             return value
     if not isinstance(delimiter, str) or not isinstance(items, list):
         return Unknown("Fn::Join needs a string delimiter and a list")
-    texts = []
+    texts: list[str | Symbolic] = []
     for item in items:
         piece = _scalar_text(item, "a Fn::Join item")
-        if isinstance(piece, Unknown):
+        if isinstance(piece, Unknown) and not isinstance(piece, Symbolic):
             return piece
-        texts.append(piece)
-    return delimiter.join(texts)
+        texts.extend([delimiter, piece] if texts else [piece])
+    return concat(*texts)
 
 
 def _select(r: Resolver, arg: Any, path: Path, trace: Trace, depth: int) -> Any:
@@ -107,7 +107,7 @@ def _select(r: Resolver, arg: Any, path: Path, trace: Trace, depth: int) -> Any:
     items = r.resolve(arg[1], path + (1,), trace, depth)
     for value in (index, items):
         if isinstance(value, Unknown):
-            return value
+            return _plain(value)
     try:
         position = int(index)
     except (TypeError, ValueError):
@@ -126,7 +126,7 @@ def _split(r: Resolver, arg: Any, path: Path, trace: Trace, depth: int) -> Any:
     text = r.resolve(arg[1], path + (1,), trace, depth)
     for value in (delimiter, text):
         if isinstance(value, Unknown):
-            return value
+            return _plain(value)
     if not isinstance(delimiter, str) or not delimiter or not isinstance(text, str):
         return Unknown("Fn::Split needs a delimiter and a string")
     return text.split(delimiter)
@@ -172,7 +172,12 @@ def _find_in_map(r: Resolver, arg: Any, path: Path, trace: Trace, depth: int) ->
 
 def _base64(r: Resolver, arg: Any, path: Path, trace: Trace, depth: int) -> Any:
     value = _scalar_text(r.resolve(arg, path, trace, depth), "Fn::Base64 input")
-    return value if isinstance(value, Unknown) else base64.b64encode(value.encode()).decode()
+    return _plain(value) if isinstance(value, Unknown) else base64.b64encode(value.encode()).decode()
+
+
+def _plain(value: Unknown) -> Unknown:
+    """A function of a symbolic value is not that value: keep only why it is unknown."""
+    return Unknown(value.reason) if isinstance(value, Symbolic) else value
 
 
 def _deploy_time(what: str) -> Callable[..., Any]:

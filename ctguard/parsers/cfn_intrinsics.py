@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ctguard.parsers.context import ParseContext
 from ctguard.sensitive import mark
-from ctguard.values import Unknown
+from ctguard.values import Unknown, symbolic
 
 if TYPE_CHECKING:
     from ctguard.parsers.cfn_template import Path, Template
@@ -29,9 +29,14 @@ if TYPE_CHECKING:
 MAX_DEPTH = 64
 
 _PSEUDO_UNKNOWN = {
-    "AWS::StackName": "the stack name is chosen at deploy time",
-    "AWS::StackId": "the stack id is assigned at deploy time",
     "AWS::NotificationARNs": "the stack's notification ARNs are chosen at deploy time",
+}
+# Deploy-time values that stay named symbols (ctguard.symbols): (shape, reason).
+_PSEUDO_SYMBOLS = {
+    "AWS::StackName": ("stack-name", "the stack name is chosen at deploy time"),
+    "AWS::StackId": ("text", "the stack id is assigned at deploy time"),
+    "AWS::Region": ("region", "AWS::Region is known only at deploy time (pass the region)"),
+    "AWS::AccountId": ("account", "AWS::AccountId is known only at deploy time (pass the account id)"),
 }
 _SUB_VAR = re.compile(r"\$\{([^}]*)\}")
 
@@ -147,16 +152,18 @@ class Resolver:
             if ctx.region:
                 trace.vias.append("AWS::Region (deploy context)")
                 return ctx.region
-            return Unknown("AWS::Region is known only at deploy time (pass the region)")
+            return _pseudo_symbol(name)
         if name == "AWS::AccountId":
             if ctx.account_id:
                 trace.vias.append("AWS::AccountId (deploy context)")
                 return ctx.account_id
-            return Unknown("AWS::AccountId is known only at deploy time (pass the account id)")
+            return _pseudo_symbol(name)
         if name == "AWS::Partition":
             return ctx.partition
         if name == "AWS::URLSuffix":
             return "amazonaws.com.cn" if ctx.partition == "aws-cn" else "amazonaws.com"
+        if name in _PSEUDO_SYMBOLS:
+            return _pseudo_symbol(name)
         if name in _PSEUDO_UNKNOWN:
             return Unknown(_PSEUDO_UNKNOWN[name])
         return Unknown(f"unknown pseudo parameter {name}")
@@ -180,7 +187,11 @@ class Resolver:
         elif name in self.pins:
             raw = self.pins[name]
             if isinstance(raw, Unknown):
-                return raw
+                # Still the one value the deployment passes: the parameter's symbol (non-empty
+                # when the variant rules out "", as `!Not [!Equals [!Ref P, ""]]` does).
+                excluded = raw.reason.partition(" is none of ")[2].partition(" in this variant")[0]
+                shape = "nonempty-text" if "" in excluded.split(", ") else "text"
+                return symbolic(name, shape, raw.reason, name) if ptype == "String" else raw
             via = f"parameter {name} (condition variant)"
         elif "Default" in definition:
             raw = definition["Default"]
@@ -189,7 +200,9 @@ class Resolver:
             via = f"parameter {name} (default)"
             trace.defaults.append(name)
         else:
-            return Unknown(f"parameter {name} has no default")
+            reason = f"parameter {name} has no default"
+            # A String parameter is one name the deployment chooses: a symbol, equal to itself.
+            return symbolic(name, "text", reason) if ptype == "String" else Unknown(reason)
         if ptype.startswith("AWS::SSM::Parameter::Value"):
             return Unknown(f"parameter {name} is read from SSM parameter {raw!r} at deploy time")
         trace.vias.append(via)
@@ -200,6 +213,13 @@ class Resolver:
         if isinstance(raw, (dict, list)):
             return Unknown(f"parameter {name} has a {type(raw).__name__} default")
         return raw if ptype == "Number" and isinstance(raw, (int, float)) else _text(raw)
+
+
+def _pseudo_symbol(name: str) -> Any:
+    from ctguard.symbols import ACCOUNT, REGION
+
+    shape, reason = _PSEUDO_SYMBOLS[name]
+    return symbolic(name, shape, reason, {"account": ACCOUNT, "region": REGION}.get(shape, ""))
 
 
 def _text(value: Any) -> str:

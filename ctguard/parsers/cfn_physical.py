@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ctguard.parsers.cfn_intrinsics import NO_VALUE, Trace
-from ctguard.values import Unknown
+from ctguard.values import Symbolic, Unknown, concat
 
 if TYPE_CHECKING:
     from ctguard.parsers.cfn_intrinsics import Resolver
@@ -47,6 +47,7 @@ _NAMES: dict[str, str | None] = {
     "AWS::Logs::MetricFilter": "FilterName",
     "AWS::CloudWatch::Alarm": "AlarmName",
     "AWS::Events::Rule": "Name",
+    "AWS::Events::EventBus": "Name",  # required: a custom bus is never "default"
 }
 
 
@@ -83,13 +84,13 @@ def physical_name(r: Resolver, logical_id: str, depth: int = 0) -> Any:
 def arn(r: Resolver, service: str, resource: Any, *, region: bool = True, account: bool = True,
         owner: str = "") -> Any:
     """``arn:partition:service:region:account:resource`` or Unknown naming what is missing."""
-    if isinstance(resource, Unknown):
+    if isinstance(resource, Unknown) and not isinstance(resource, Symbolic):
         return resource
     parts = [r.pseudo("AWS::Region") if region else "", r.pseudo("AWS::AccountId") if account else ""]
     for part, what in zip(parts, ("region", "account id")):
-        if isinstance(part, Unknown):
+        if isinstance(part, Unknown) and not isinstance(part, Symbolic):
             return Unknown(f"the ARN of {owner or 'this resource'} needs the {what}, known only at deploy time")
-    return f"arn:{r.context.partition}:{service}:{parts[0]}:{parts[1]}:{resource}"
+    return concat(f"arn:{r.context.partition}:{service}:", parts[0], ":", parts[1], ":", resource)
 
 
 def _role_path(r: Resolver, logical_id: str, depth: int) -> Any:
@@ -103,32 +104,32 @@ def _role_path(r: Resolver, logical_id: str, depth: int) -> Any:
 def resource_arn(r: Resolver, logical_id: str, depth: int = 0) -> Any:
     rtype = r.template.resource_type(logical_id)
     name = physical_name(r, logical_id, depth)
-    if isinstance(name, Unknown):
+    if isinstance(name, Unknown) and not isinstance(name, Symbolic):
         return name
     if rtype == "AWS::S3::Bucket":
         return arn(r, "s3", name, region=False, account=False, owner=logical_id)
     if rtype == "AWS::KMS::Key":
-        return arn(r, "kms", f"key/{name}", owner=logical_id)
+        return arn(r, "kms", concat("key/", name), owner=logical_id)
     if rtype == "AWS::KMS::Alias":
         return arn(r, "kms", name, owner=logical_id)
     if rtype == "AWS::Logs::LogGroup":
-        return arn(r, "logs", f"log-group:{name}:*", owner=logical_id)
+        return arn(r, "logs", concat("log-group:", name, ":*"), owner=logical_id)
     if rtype in ("AWS::IAM::Role", "AWS::IAM::ManagedPolicy"):
         path = _role_path(r, logical_id, depth)
-        if isinstance(path, Unknown):
+        if isinstance(path, Unknown) and not isinstance(path, Symbolic):
             return path
         kind = "role" if rtype == "AWS::IAM::Role" else "policy"
-        return arn(r, "iam", f"{kind}{path}{name}", region=False, owner=logical_id)
+        return arn(r, "iam", concat(kind, path, name), region=False, owner=logical_id)
     if rtype == "AWS::SNS::Topic":
         return arn(r, "sns", name, owner=logical_id)
     if rtype == "AWS::CloudTrail::Trail":
-        return arn(r, "cloudtrail", f"trail/{name}", owner=logical_id)
+        return arn(r, "cloudtrail", concat("trail/", name), owner=logical_id)
     if rtype == "AWS::CloudTrail::EventDataStore":
         return arn(r, "cloudtrail", f"eventdatastore/{token(logical_id)}", owner=logical_id)
     if rtype == "AWS::CloudWatch::Alarm":
-        return arn(r, "cloudwatch", f"alarm:{name}", owner=logical_id)
+        return arn(r, "cloudwatch", concat("alarm:", name), owner=logical_id)
     if rtype == "AWS::Events::Rule":
-        return arn(r, "events", f"rule/{name}", owner=logical_id)
+        return arn(r, "events", concat("rule/", name), owner=logical_id)
     return Unknown(f"the ARN of {logical_id} ({rtype}) is assigned at deploy time")
 
 

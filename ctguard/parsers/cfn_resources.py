@@ -39,6 +39,7 @@ from ctguard.parsers.cfn_props import (
 )
 from ctguard.parsers.cfn_intrinsics import Trace
 from ctguard.parsers.cfn_trail import advanced_selectors
+from ctguard.symbols import account_symbol, region_symbol
 from ctguard.values import ABSENT, Known, Unknown, Value
 
 Fields = dict[str, Any]
@@ -47,7 +48,12 @@ Fields = dict[str, Any]
 def context_value(value: str | None, what: str) -> Value[str]:
     if value:
         return Known(value, via="deploy context")
-    return Unknown(f"the {what} is known only at deploy time (pass it to ctguard)")
+    reason = f"the {what} is known only at deploy time (pass it to ctguard)"
+    if what == "account id":
+        return account_symbol(reason=reason)
+    if what == "region":
+        return region_symbol(reason=reason)
+    return Unknown(reason)
 
 
 def name_value(reader: Reader, prop: str) -> Value[str]:

@@ -7,6 +7,7 @@ the bucket name still finds the bucket, its split resources and its policy.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from string import Formatter
 from typing import Any, Callable
 
 from ctguard.location import SourceMap
@@ -20,7 +21,8 @@ from ctguard.parsers.tf_related import (alarm_fields, event_rule_fields, kms_key
                                         subscription_fields, topic_fields)
 from ctguard.parsers.tf_providers import CLI
 from ctguard.parsers.tf_trail import event_data_store_fields, trail_fields
-from ctguard.values import ABSENT, Known, Unknown, Value
+from ctguard.symbols import account_symbol, region_symbol
+from ctguard.values import ABSENT, Known, Symbolic, Unknown, Value, concat
 
 
 @dataclass(slots=True)
@@ -68,7 +70,7 @@ class Assembler:
         if t == "aws_cloudtrail":
             self.trails.append((item.address, trail_fields(item.view, rec, item.existence), rec, region))
         elif t == "aws_s3_bucket":
-            self._put("bucket", item.address, bucket_fields(item.view, rec), rec)
+            self._put("bucket", item.address, bucket_fields(item.view, rec, item.address), rec)
         elif t == "aws_kms_key":
             self._put("kms_key", item.address, kms_key_fields(item.view, rec, item.address), rec)
         elif t in _SIMPLE:
@@ -91,6 +93,12 @@ class Assembler:
         if isinstance(value, Known) and isinstance(value.value, str):
             for key, fields in pool.items():
                 if match(fields, value.value):
+                    return key
+        if isinstance(value, Symbolic):
+            # Named by the same deploy-time expression (var.bucket_name on both sides): the same
+            # resource in every deployment, whatever the value.
+            for key, fields in pool.items():
+                if _names_same(fields.get("name"), value):
                     return key
         return None
 
@@ -220,6 +228,11 @@ class Assembler:
             if _after_apply(trail.arn) and isinstance(trail.name, Known) and ctx.account_id and isinstance(region, Known):
                 arn = f"arn:{ctx.partition}:cloudtrail:{region.value}:{ctx.account_id}:trail/{trail.name.value}"
                 trail = replace(trail, arn=Known(arn, via=f"name, --account, {region.via}"))
+            elif _after_apply(trail.arn) or isinstance(trail.arn, Symbolic):
+                # Without --account/--region the ARN is still one expression of deploy-time symbols.
+                symbolic_arn = _symbolic_arn(ctx, "arn:{p}:cloudtrail:{region}:{account}:trail/{name}", trail.name, region, True)
+                if symbolic_arn is not None:
+                    trail = replace(trail, arn=symbolic_arn)
             model.trails.append(trail)
             rec.flush(self.sm, ("trail", key))
             self._link_spans(trail)
@@ -248,14 +261,54 @@ _ARNS = {  # kind -> (template, needs region, needs account)
 def _derive(ctx: ParseContext, kind: str, fields: dict[str, Any], region: Known[str] | Unknown | None) -> None:
     spec = _ARNS.get(kind)
     name = fields.get("name")
-    if spec is None or "arn" in fields or not isinstance(name, Known):
+    if spec is None or "arn" in fields:
         return
     template, regional, account = spec
-    if (regional and not isinstance(region, Known)) or (account and not ctx.account_id):
-        return
-    where = region.value if isinstance(region, Known) else ""
-    fields["arn"] = Known(template.format(p=ctx.partition, region=where, account=ctx.account_id, name=name.value),
-                          via="derived from the name")
+    arn = _symbolic_arn(ctx, template, name, region if regional else Known(""), account)
+    if arn is not None:
+        fields["arn"] = arn
+
+
+def _symbolic_arn(ctx: ParseContext, template: str, name: Any, region: Known[str] | Unknown | None,
+                  account: bool) -> Known[str] | Symbolic | None:
+    """An ARN from a name, region and account that may be deploy-time symbols (Known when none is)."""
+    parts: dict[str, Any] = {"p": ctx.partition}
+    for key, value in (("name", name), ("region", region)):
+        if isinstance(value, Known):
+            parts[key] = value.value
+        elif isinstance(value, Symbolic):
+            parts[key] = value
+        elif value is None and key == "region":
+            parts[key] = region_symbol("the deploy region", "the region is not known (pass --region)")
+        else:
+            return None
+    parts["account"] = ctx.account_id or (account_symbol("the deploying account", "the account id is not known (pass --account)")
+                                          if account else "")
+    pieces: list[Any] = []
+    for literal, field_name, _, _ in Formatter().parse(template):
+        pieces.append(literal)
+        if field_name:
+            pieces.append(parts[field_name])
+    arn = concat(*pieces)
+    return Known(arn, via="derived from the name") if isinstance(arn, str) else arn
+
+
+def _names_same(name: Any, value: Symbolic) -> bool:
+    """``value`` is the resource's name, or an ARN that ends with it after ``:`` or ``/``."""
+    if not isinstance(name, Symbolic):
+        return False
+    if value.parts == name.parts:
+        return True
+    tail = value.parts[len(value.parts) - len(name.parts):]
+    if len(value.parts) <= len(name.parts) or tail[1:] != name.parts[1:]:
+        return False
+    before, first = value.parts[len(value.parts) - len(name.parts) - 1], name.parts[0]
+    if isinstance(first, str):
+        if not (isinstance(tail[0], str) and tail[0].endswith(first)):
+            return False
+        rest = tail[0][: len(tail[0]) - len(first)]
+        return rest.endswith((":", "/")) if rest else isinstance(before, str) and before.endswith((":", "/"))
+    return tail[0] == first and isinstance(before, str) and before.endswith((":", "/", ":log-group:"))
 
 
 def _after_apply(value: Value[Any]) -> bool:

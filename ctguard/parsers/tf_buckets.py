@@ -12,12 +12,13 @@ from typing import Any, Callable
 
 from ctguard.model import LifecycleRule, PublicAccessBlock
 from ctguard.parsers.tf_build import Rec, View, as_bool, as_int, as_str, first_block
+from ctguard.parsers.tf_instances import generated_bucket_name
 from ctguard.values import ABSENT, Absent, Known, Unknown, Value
 
 Fields = dict[str, Any]
 
 
-def bucket_fields(view: View, rec: Rec) -> Fields:
+def bucket_fields(view: View, rec: Rec, address: str | None = None) -> Fields:
     rec.here(view, ())
     out: Fields = {
         "name": as_str(rec.get(view, "bucket", ("name",))),
@@ -26,6 +27,10 @@ def bucket_fields(view: View, rec: Rec) -> Fields:
     }
     if isinstance(out["name"], type(ABSENT)):
         out["name"] = Unknown("bucket name is generated at apply (bucket_prefix or no name)")
+        if address is not None:  # the same symbol references to aws_s3_bucket.x.bucket give
+            prefix, _ = view.value("bucket_prefix")
+            out["name"] = generated_bucket_name(address, prefix.value if isinstance(prefix, Known) else
+                                                prefix if isinstance(prefix, Unknown) else Unknown("not set"))
     lock = as_bool(rec.get(view, "object_lock_enabled", ("object_lock",)))
     if lock is not ABSENT:
         out["object_lock"] = lock

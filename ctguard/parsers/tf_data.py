@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ctguard.parsers.tf_expr import JsonDoc, Namespace, Ref
+from ctguard.symbols import account_symbol, organization_symbol, region_symbol
 from ctguard.values import Known, Unknown
 
 if TYPE_CHECKING:
@@ -20,10 +21,14 @@ def data_attribute(inst: "Instance", name: str) -> tuple[Any, list[Ref]]:
     ctx = inst.decl.module.loader.context
     kind = inst.decl.type
     if kind == "aws_caller_identity":
-        account = ctx.account_id or Unknown("account of the deploying credentials (pass --account)")
+        account = ctx.account_id or account_symbol(f"data.aws_caller_identity.{inst.decl.name}.account_id",
+                                                   "account of the deploying credentials (pass --account)")
         if name in ("account_id", "id"):
             return account, []
         return Unknown(f"data.aws_caller_identity.{name} depends on the deploying credentials"), []
+    if kind == "aws_organizations_organization" and name == "id":
+        return organization_symbol(f"data.aws_organizations_organization.{inst.decl.name}.id",
+                                   f"data.aws_organizations_organization.{inst.decl.name}.id is read from AWS at plan time"), []
     if kind == "aws_region" and name in ("name", "id", "region", "endpoint"):
         region = _region_of(inst)
         if name == "endpoint":
@@ -59,7 +64,11 @@ def _region_of(inst: Instance) -> Any:
     region = instance_region(inst)
     if isinstance(region, Known):
         return region.value
-    return region if region is not None else Unknown("region of the deployment (pass --region or set the provider's region)")
+    if region is not None:
+        return region
+    # No provider states it: the region of the deploying environment, the same for every resource.
+    return region_symbol(f"data.aws_region.{inst.decl.name}.name",
+                         "region of the deployment (pass --region or set the provider's region)")
 
 
 def _list(value: Any) -> Any:

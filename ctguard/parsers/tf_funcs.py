@@ -12,7 +12,8 @@ from typing import Any, Callable
 from lark import Token, Tree
 
 from ctguard.parsers.tf_expr import Evaluator, JsonDoc, Namespace, has_unknown
-from ctguard.values import Unknown
+from ctguard.symbols import non_empty
+from ctguard.values import Symbolic, Unknown
 
 MAX_ITEMS = 10_000  # for expressions over bigger collections are not worth evaluating
 # Unknown reasons that stand for what Terraform treats as an error, which ``try`` skips.
@@ -54,6 +55,9 @@ def _texty(fn: Callable[[str], str]) -> Callable[[Evaluator, list[Tree], bool], 
         args = _args(ev, nodes, expand)
         if len(args) != 1:
             raise TypeError("expects one argument")
+        derived = ev.trace.opaque(args[0], fn.__name__)
+        if derived is not None:
+            return derived  # lower("${var.x}") is not var.x: a symbol of its own
         return args[0] if isinstance(args[0], Unknown) else fn(ev.to_text(args[0]))
 
     return call
@@ -107,6 +111,8 @@ def _try(ev: Evaluator, nodes: list[Tree], expand: bool) -> Any:
 
 def _coalesce(ev: Evaluator, nodes: list[Tree], expand: bool) -> Any:
     for value in _args(ev, nodes, expand):
+        if isinstance(value, Symbolic) and non_empty(value):
+            return value  # never null nor "" (an account id, "${var.x}-logs"): coalesce stops here
         if isinstance(value, Unknown):
             return Unknown(f"coalesce() reached an unknown value: {value.reason}")
         if value is not None and value != "":

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from ctguard.parsers.tf_expr import Evaluator, JsonDoc, Namespace, Ref, finalize, has_unknown
 from ctguard.parsers.tf_hcl import Block, Body
-from ctguard.values import ABSENT, Known, Unknown, Value
+from ctguard.symbols import account_symbol, region_symbol
+from ctguard.values import ABSENT, Known, Symbolic, Unknown, Value, concat, symbolic
 
 if TYPE_CHECKING:
     from ctguard.parsers.tf_module import Module
@@ -176,8 +177,7 @@ def _text(value: Any, ev: Evaluator) -> str | Unknown:
         return value
     if value is None or not isinstance(value, str):
         return Unknown("not set")
-    unknown = ev.trace.first_unknown(value)
-    return unknown if unknown is not None else value
+    return ev.trace.resolved(value)  # type: ignore[no-any-return]
 
 
 def computed_attribute(inst: Instance, name: str) -> Any:
@@ -193,27 +193,34 @@ def computed_attribute(inst: Instance, name: str) -> Any:
         for part in parts:
             if part is None:
                 return Unknown(f"{inst.address}.{name} needs the account and region (pass --account/--region)")
-            if isinstance(part, Unknown):
+            if isinstance(part, Unknown) and not isinstance(part, Symbolic):
                 return part
         return None
 
     p = ctx.partition
+    account: str | Unknown = ctx.account_id or account_symbol("the deploying account", "the account id is not known (pass --account)")
     region: str | Unknown | None = None
     if name in ("arn", "id") and kind in ("aws_cloudwatch_log_group", "aws_sns_topic", "aws_cloudtrail"):
         from ctguard.parsers.tf_providers import instance_region
 
         stated = instance_region(inst)
         region = stated.value if isinstance(stated, Known) else stated
+        if region is None:  # no provider states it: the deploying environment's region
+            region = region_symbol("the deploy region", "the region is not known (pass --region)")
     if kind == "aws_s3_bucket" and name in ("id", "bucket", "arn"):
         bucket = arg("bucket")
-        if isinstance(bucket, Unknown):
-            return Unknown(f"{inst.address}: bucket name is generated at apply") if bucket.reason == "not set" else bucket
-        return f"arn:{p}:s3:::{bucket}" if name == "arn" else bucket
+        if isinstance(bucket, Unknown) and bucket.reason == "not set":
+            bucket = generated_bucket_name(inst.address, arg("bucket_prefix"))
+        if isinstance(bucket, Unknown) and not isinstance(bucket, Symbolic):
+            return bucket
+        return concat(f"arn:{p}:s3:::", bucket) if name == "arn" else bucket
+    if kind in _RANDOM and name in _RANDOM[kind]:
+        return symbolic(f"{inst.address}.{name}", _RANDOM[kind][name], f"{inst.address}.{name} is generated at apply")
     if kind == "aws_cloudwatch_log_group" and name in ("id", "name", "arn"):
         lg = arg("name")
         if name != "arn" or isinstance(lg, Unknown):
             return lg if not (isinstance(lg, Unknown) and lg.reason == "not set") else after_apply
-        return _either(needs(region, ctx.account_id), f"arn:{p}:logs:{region}:{ctx.account_id}:log-group:{lg}")
+        return _either(needs(region, account), concat(f"arn:{p}:logs:", region, ":", account, ":log-group:", lg))
     if kind in ("aws_iam_role", "aws_iam_policy") and name in ("id", "name", "arn"):
         nm = arg("name")
         if name != "arn" or isinstance(nm, Unknown):
@@ -223,28 +230,52 @@ def computed_attribute(inst: Instance, name: str) -> Any:
         path = arg("path")
         path = "/" if isinstance(path, Unknown) else path
         what = "role" if kind == "aws_iam_role" else "policy"
-        return _either(needs(ctx.account_id), f"arn:{p}:iam::{ctx.account_id}:{what}{path}{nm}")
+        return _either(needs(account), concat(f"arn:{p}:iam::", account, f":{what}", path, nm))
     if kind == "aws_sns_topic" and name in ("id", "name", "arn"):
         nm = arg("name")
         if isinstance(nm, Unknown):
             return after_apply if nm.reason == "not set" else nm
         if name == "name":
             return nm
-        return _either(needs(region, ctx.account_id), f"arn:{p}:sns:{region}:{ctx.account_id}:{nm}")
+        return _either(needs(region, account), concat(f"arn:{p}:sns:", region, ":", account, ":", nm))
     if kind == "aws_cloudtrail" and name == "arn":
         nm = arg("name")
-        if isinstance(nm, Unknown):
+        if isinstance(nm, Unknown) and not isinstance(nm, Symbolic):
             return nm
-        return _either(needs(region, ctx.account_id), f"arn:{p}:cloudtrail:{region}:{ctx.account_id}:trail/{nm}")
+        return _either(needs(region, account), concat(f"arn:{p}:cloudtrail:", region, ":", account, ":trail/", nm))
     if kind == "aws_kms_alias" and name in ("id", "name"):
         return arg("name")
+    if kind == "aws_cloudwatch_log_metric_filter" and name == "id":
+        return arg("name")  # the provider's id of a metric filter is its name
     if name in inst.decl.block.body.attributes:
         return inst.argument(name)[0]
     return after_apply
 
 
-def _either(missing: Unknown | None, value: str) -> str | Unknown:
+def _either(missing: Unknown | None, value: Any) -> Any:
     return value if missing is None else missing
+
+
+# random provider results: attribute -> shape (ctguard.symbols)
+_RANDOM: dict[str, dict[str, str]] = {
+    "random_id": {"hex": "hex", "dec": "decimal", "b64_url": "base64url", "b64_std": "text", "id": "base64url"},
+    "random_uuid": {"result": "uuid", "id": "uuid"},
+    "random_string": {"result": "text", "id": "text"},
+    "random_password": {"result": "text"},
+    "random_pet": {"id": "text"},
+    "random_integer": {"result": "decimal", "id": "decimal"},
+}
+
+
+def generated_bucket_name(address: str, prefix: Any) -> Any:
+    """The name S3 gets when the configuration sets none: ``bucket_prefix`` followed by 26
+    generated characters, or a ``terraform-`` name; a symbol that equals only itself."""
+    suffix = symbolic(f"{address}.bucket", "generated-suffix", f"{address}: bucket name is generated at apply")
+    if isinstance(prefix, str):
+        return concat(prefix, suffix)
+    if isinstance(prefix, Unknown) and prefix.reason != "not set":
+        return prefix if not isinstance(prefix, Symbolic) else concat(prefix, suffix)
+    return symbolic(f"{address}.bucket", "text", f"{address}: bucket name is generated at apply")
 
 
 def to_value(raw: Any, refs: list[Ref], ev: Evaluator) -> Value[Any]:

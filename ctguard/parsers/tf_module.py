@@ -21,7 +21,7 @@ from ctguard.parsers.tf_namespaces import Group, Names, ResourceTypes
 from ctguard.parsers.tf_providers import DEFAULT as DEFAULT_PROVIDER
 from ctguard.parsers.tf_providers import Passed, Providers
 from ctguard.sensitive import mark, strings_in
-from ctguard.values import Unknown
+from ctguard.values import Unknown, symbolic
 
 MAX_MODULE_DEPTH = 8
 LOCAL_SOURCE = ("./", "../", ".\\", "..\\")
@@ -113,7 +113,9 @@ class Module:
             return Unknown(f"no attribute var.{name}: variable is not declared"), [], None
         origin, value, refs = self._variable_source(name)
         if origin is None:
-            return Unknown(f"var.{name} has no value (no default, not set in tfvars or -var)"), [], None
+            # The deployment chooses it: one symbol, equal to itself wherever it is used.
+            reason = f"var.{name} has no value (no default, not set in tfvars or -var)"
+            return symbolic(f"var.{name}", "text", reason, f"{self.prefix}var.{name}"), [], None
         if origin == "default":
             value, refs = self.ev.evaluate(value)
         value = _convert(value, block, self.ev)

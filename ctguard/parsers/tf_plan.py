@@ -10,7 +10,7 @@ the caller's expression.  Spans point into the plan file (the resource object an
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterator
 
 from ctguard.inputs import PARSE_ERROR, ParsedInput
@@ -124,6 +124,12 @@ def parse_plan(path: str, text: str, context: ParseContext) -> ParsedInput:
     config = _Config(configuration)
     providers = PlanProviders(_dict(configuration.get("provider_config")), _dict(doc.get("variables")),
                               config.module_input)
+    if not context.account_id:
+        # The plan read the deploying credentials' account (data.aws_caller_identity, in
+        # prior_state): the values in it were computed in that account.
+        account = _planned_account(_dict(_dict(_dict(doc.get("prior_state")).get("values")).get("root_module")))
+        if account is not None:
+            context = replace(context, account_id=account)
     assembler = Assembler(context, sm, effective_region(context.region, providers.get(DEFAULT)))
     root = _dict(_dict(doc.get("planned_values")).get("root_module"))
     for resource, base in _resources(root, ("planned_values", "root_module")):
@@ -143,6 +149,16 @@ def parse_plan(path: str, text: str, context: ParseContext) -> ParsedInput:
         assembler.add(Item(rtype, address, view, region=region))
     result.variants.append(assembler.model())
     return result
+
+
+def _planned_account(root: dict[str, Any]) -> str | None:
+    """The one account id the root module's ``aws_caller_identity`` data sources read, if any."""
+    found = {r.get("values", {}).get("account_id") for r in _list(root.get("resources"))
+             if isinstance(r, dict) and r.get("mode") == "data" and r.get("type") == "aws_caller_identity"
+             and isinstance(r.get("values"), dict)}
+    found.discard(None)
+    account = found.pop() if len(found) == 1 else None
+    return account if isinstance(account, str) and len(account) == 12 and account.isdigit() else None
 
 
 def _region(context: ParseContext, address: str, view: PlanView, provider: ProviderRegion | None,

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ctguard.values import Unknown
+from ctguard.values import Symbol, Symbolic, Unknown, concat
 
 if TYPE_CHECKING:
     from ctguard.parsers.tf_expr import Evaluator
@@ -51,6 +51,33 @@ class Trace:
     def first_unknown(self, text: str) -> Unknown | None:
         m = MARK.search(text)
         return self.unknowns[int(m.group(1))] if m else None
+
+    def resolved(self, text: str) -> Any:
+        """A string with markers as model data: the text when it has none, a symbolic string when
+        every unknown part is a deploy-time symbol, else the first unknown part."""
+        if MARK.search(text) is None:
+            return text
+        pieces: list[Any] = []
+        pos = 0
+        for m in MARK.finditer(text):
+            pieces.append(text[pos:m.start()])
+            part = self.unknowns[int(m.group(1))]
+            if not isinstance(part, Symbolic):
+                return self.first_unknown(text)
+            pieces.append(part)
+            pos = m.end()
+        pieces.append(text[pos:])
+        return concat(*pieces)
+
+    def opaque(self, value: Any, what: str) -> Any:
+        """A function applied to a symbolic value: a new symbol named after the call
+        (``lower(var.x)`` equals only itself), never the argument's symbol."""
+        text = value if isinstance(value, str) else None
+        symbolic_value = value if isinstance(value, Symbolic) else self.resolved(text) if text is not None else None
+        if not isinstance(symbolic_value, Symbolic):
+            return None
+        name = f"{what}({symbolic_value.text})"
+        return Symbolic(f"{name} depends on {', '.join(s.name for s in symbolic_value.symbols)}", (Symbol(name),))
 
 
 class Namespace:
@@ -116,8 +143,7 @@ def finalize(value: Any, trace: Trace, document: bool = False) -> Any:
     if isinstance(value, Namespace):
         return Unknown(f"reference to a whole object ({value!r})")
     if isinstance(value, str):
-        unknown = trace.first_unknown(value)
-        return unknown if unknown is not None else value
+        return trace.resolved(value)
     if isinstance(value, list):
         return [finalize(v, trace) for v in value]
     if isinstance(value, dict):
@@ -127,8 +153,7 @@ def finalize(value: Any, trace: Trace, document: bool = False) -> Any:
 
 def _placeholders(value: Any, trace: Trace) -> Any:
     if isinstance(value, str):
-        unknown = trace.first_unknown(value)
-        return unknown if unknown is not None else value
+        return trace.resolved(value)
     if isinstance(value, JsonDoc):
         return _placeholders(value.obj, trace)
     if isinstance(value, Namespace):

@@ -220,7 +220,12 @@ CASES = [
     Case("310-reads-only", "CT310", {"s3_bucket_name": Known("logs"), **basic(es("ReadOnly", data=[("AWS::S3::Object", ("arn:aws:s3",))]))},
          Status.PASS),
     Case("310-bucket-unknown-no-s3", "CT310", {"s3_bucket_name": U}, Status.PASS),
-    Case("310-bucket-unknown-s3", "CT310", {"s3_bucket_name": U, **adv((DATA, S3))}, Status.UNKNOWN, ("s3_bucket_name",)),
+    # Every bucket's objects: the trail's own among them whatever its name (issue 14).
+    Case("310-bucket-unknown-s3", "CT310", {"s3_bucket_name": U, **adv((DATA, S3))}, Status.FAIL,
+         ("advanced_event_selectors", 0)),
+    Case("310-bucket-unknown-one-bucket", "CT310",
+         {"s3_bucket_name": U, **adv((DATA, S3, fs("resources.ARN", starts_with=("arn:aws:s3:::shared-data/",))))},
+         Status.UNKNOWN, ("s3_bucket_name",)),
     # CT311: unscoped high-volume data events
     Case("311-all-s3", "CT311", adv((MGMT,), (DATA, S3)), Status.FAIL, ("advanced_event_selectors", 1), "AWS::S3::Object"),
     Case("311-basic-all-lambda", "CT311", basic(es(data=[("AWS::Lambda::Function", ("arn:aws:lambda",))])), Status.FAIL,

@@ -9,7 +9,7 @@ from ctguard.location import Span
 from ctguard.model import Model, Trail
 from ctguard.parsers.cloudformation import is_cloudtrail_related, looks_like_cloudformation, parse
 from ctguard.parsers.context import ParseContext
-from ctguard.values import ABSENT, Known, Unknown
+from ctguard.values import ABSENT, Known, Unknown, concat, symbolic
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "cloudformation"
 ACCOUNT, REGION = "111122223333", "eu-west-1"
@@ -154,7 +154,7 @@ def test_cis_key_role_topic(cis):
     alarm_topic = model.resource("topic", "AlarmTopic")
     (subscription,) = alarm_topic.subscriptions.value
     assert subscription.protocol == Known("email")
-    assert subscription.endpoint == Unknown("parameter AlarmEmail has no default")
+    assert subscription.endpoint == symbolic("AlarmEmail", "text", "parameter AlarmEmail has no default")
 
 
 def test_cis_monitoring_resources(cis):
@@ -296,12 +296,13 @@ def test_json_that_only_json_accepts_builds_without_spans():
     "field, expected",
     [
         ("name", Known("audit")),
-        ("s3_bucket_name", Unknown("parameter BucketName has no default")),
+        ("s3_bucket_name", symbolic("BucketName", "text", "parameter BucketName has no default")),
         ("s3_key_prefix", Known("")),
         ("is_multi_region", Known(True)),  # the string "true" from a parameter default
         ("kms_key_id", Unknown("parameter KeyArn is read from SSM parameter '/security/cloudtrail/key-arn' "
                                "at deploy time")),
-        ("tags", Known({"home-region": "eu-west-1", "stack": Unknown("the stack name is chosen at deploy time")})),
+        ("tags", Known({"home-region": "eu-west-1",
+                        "stack": symbolic("AWS::StackName", "stack-name", "the stack name is chosen at deploy time")})),
         ("bucket", None),
     ],
 )
@@ -361,7 +362,8 @@ def test_intrinsics_with_context():
         ("!GetAZs ''", Unknown("Fn::GetAZs is evaluated at deploy time")),
         ("!Cidr [10.0.0.0/16, 2, 8]", Unknown("Fn::Cidr is evaluated at deploy time")),
         ("!Sub '${AWS::Partition}-${AWS::URLSuffix}'", Known("aws-amazonaws.com")),
-        ("!Sub ['${A}${B}', {A: x, B: !Ref 'AWS::StackId'}]", Unknown("the stack id is assigned at deploy time")),
+        ("!Sub ['${A}${B}', {A: x, B: !Ref 'AWS::StackId'}]",
+         concat("x", symbolic("AWS::StackId", "text", "the stack id is assigned at deploy time"))),
         ("!Ref 'AWS::NoValue'", ABSENT),
         ("!GetAtt Bucket.DomainName", Unknown("Bucket.DomainName is known only after deployment")),
         ("!Sub '${Bucket}'", Known("${Bucket}")),
