@@ -72,6 +72,10 @@ def evaluate_input(parsed: ParsedInput, policies: Iterable[Policy], settings: Se
     findings = [_problem_finding(parsed, p, by_id) for p in parsed.problems]
     source_map = parsed.source_map or SourceMap(parsed.path)
     variants = parsed.variants
+    if parsed.unusable:
+        # Part of the input was not read: no rule may pass (or count trails) on the rest; the
+        # CT001 error says why and fails the run.
+        variants = []
     for policy in policies:
         if policy.scope == "input":
             continue
@@ -139,7 +143,7 @@ def _check(policy: Policy, model: Model, settings: Settings, trail: Trail | None
     if policy.when is not None:
         applies = conditions.evaluate(policy.when, root, model)
         if applies.value is False:
-            return _Result(Status.PASS, owner, (), _text(policy, "pass", name, applies, "not applicable"), name)
+            return _Result(Status.NOT_APPLICABLE, owner, (), _not_applicable_text(policy, name), name)
         if applies.value is None:
             return _Result(Status.UNKNOWN, applies.owner or owner, applies.path,
                            _unknown_text(policy, name, applies.reason), name)
@@ -164,7 +168,7 @@ def _check(policy: Policy, model: Model, settings: Settings, trail: Trail | None
 
 def _merge(policy: Policy, owner: Owner, results: list[tuple[Model, _Result]], variant_count: int,
            parsed: ParsedInput, source_map: SourceMap) -> Finding:
-    order = (Status.FAIL, Status.ERROR, Status.UNKNOWN, Status.PASS)
+    order = (Status.FAIL, Status.ERROR, Status.UNKNOWN, Status.PASS, Status.NOT_APPLICABLE)
     worst = min((r for _, r in results), key=lambda r: order.index(r.status))
     cond_text = None
     if variant_count > 1:
@@ -249,6 +253,12 @@ def _text(policy: Policy, which: str, name: str | None, truth: conditions.Truth,
     if truth.via not in _QUIET_VIA:
         text += f" (value from {truth.via})"
     return text
+
+
+def _not_applicable_text(policy: Policy, name: str | None) -> str:
+    template = policy.message.get("not_applicable") or "{id} does not apply to {subject}"
+    return _format(template, {"trail": name or "", "id": policy.id,
+                              "subject": f"trail {name}" if name else "this input"})
 
 
 def _unknown_text(policy: Policy, name: str | None, reason: str | None) -> str:

@@ -16,6 +16,7 @@ from ctguard.repo import is_file_location, repo_relative
 
 _COMMAND = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
             Severity.LOW: "notice", Severity.INFO: "notice"}
+_QUIET = (Status.PASS, Status.NOT_APPLICABLE)
 
 
 def escape_data(text: str) -> str:
@@ -42,7 +43,7 @@ def annotation(f: Finding) -> str:
 
 
 def render(report: Report, options: dict[str, Any]) -> str:
-    active = [f for f in report.findings if f.status is not Status.PASS and f.suppression is None]
+    active = [f for f in report.findings if f.status not in _QUIET and f.suppression is None]
     active.sort(key=lambda f: (f.status is Status.UNKNOWN, -f.severity.rank, f.sort_key()))
     lines = [annotation(f) for f in active]
     suppressed = [f for f in report.findings if f.suppression is not None]

@@ -9,7 +9,7 @@ from ctguard.api import Report
 from ctguard.findings import Finding
 from ctguard.formatters.summary import summarize
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: status NOT_APPLICABLE, summary.not_applicable
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:

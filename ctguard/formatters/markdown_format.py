@@ -51,7 +51,8 @@ def render(report: Report, options: dict[str, Any]) -> str:
     policies = rule_info.policies_by_id(report)
     out = ["# ctguard report", "",
            f"{s['inputs']} CloudTrail-related inputs, {s['trails']} trails: **{s['failed']} failed**, "
-           f"{s['errors']} errors, {s['unknown']} unknown, {s['passed']} passed, {s['suppressed']} suppressed"
+           f"{s['errors']} errors, {s['unknown']} unknown, {s['passed']} passed, "
+           f"{s['not_applicable']} not applicable, {s['suppressed']} suppressed"
            + (f", {s['unreadable']} unreadable" if s["unreadable"] else "") + ".", ""]
     out += _audit_summary(report)
     head = ["| severity | rule | location | resource | message |", "|---|---|---|---|---|"]
@@ -82,9 +83,10 @@ def render(report: Report, options: dict[str, Any]) -> str:
             out.append(f"- **{rule_id}** {cell(rule_info.title(rule_id, policies.get(rule_id)))}: `{cell(fixes[rule_id])}`")
         out.append("")
     if options.get("show_passed"):
-        passed = [f for f in report.findings if f.status is Status.PASS]
-        if passed:
-            out += [f"## Passed ({len(passed)})", "", *head, *(_row(f, policies) for f in passed), ""]
+        for status, name in ((Status.PASS, "Passed"), (Status.NOT_APPLICABLE, "Not applicable")):
+            listed = [f for f in report.findings if f.status is status]
+            if listed:
+                out += [f"## {name} ({len(listed)})", "", *head, *(_row(f, policies) for f in listed), ""]
     if report.warnings:
         out += ["## Warnings", "", *(f"- {cell(w)}" for w in report.warnings), ""]
     out.append(f"<sub>ctguard {__version__}</sub>")

@@ -6,7 +6,8 @@ Rules carry short and full descriptions, help (text and Markdown), a help URI, t
 ``security`` and a ``security-severity`` score.  Suppressed findings are emitted with
 ``suppressions`` (``inSource`` for comments and Metadata, ``external`` for config, CLI and
 baseline).  Findings without a file (live accounts) get a logical location (the trail ARN) only.
-PASS results are not emitted; UNKNOWN ones are ``kind: review``.
+PASS and NOT_APPLICABLE results are not emitted (a rule that did not run has nothing to show); UNKNOWN
+ones are ``kind: review``.
 """
 from __future__ import annotations
 
@@ -97,7 +98,7 @@ def _result(f: Finding, index: int) -> dict[str, Any]:
 
 def as_dict(report: Report) -> dict[str, Any]:
     policies = rule_info.policies_by_id(report)
-    shown = [f for f in report.findings if f.status is not Status.PASS]
+    shown = [f for f in report.findings if f.status not in (Status.PASS, Status.NOT_APPLICABLE)]
     severities = {p.id: p.severity for p in report.policies}
     for f in shown:  # rule ids without a loaded policy (input problems) still need a rule entry
         severities.setdefault(f.rule_id, f.severity)

@@ -19,6 +19,7 @@ def summarize(report: Report) -> dict[str, Any]:
         "errors": counts.get(Status.ERROR.value, 0),
         "unknown": counts.get(Status.UNKNOWN.value, 0),
         "passed": counts.get(Status.PASS.value, 0),
+        "not_applicable": counts.get(Status.NOT_APPLICABLE.value, 0),
         "suppressed": sum(1 for f in report.findings if f.suppression is not None),
     }
 
@@ -28,6 +29,8 @@ def summary_line(report: Report) -> str:
     parts = [f"{s['inputs']} CloudTrail-related input{'s' if s['inputs'] != 1 else ''}",
              f"{s['trails']} trail{'s' if s['trails'] != 1 else ''}",
              f"{s['failed']} failed", f"{s['unknown']} unknown", f"{s['passed']} passed"]
+    if s["not_applicable"]:
+        parts.append(f"{s['not_applicable']} not applicable")
     if s["errors"]:
         parts.append(f"{s['errors']} errors")
     if s["suppressed"]:

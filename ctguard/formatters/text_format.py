@@ -7,8 +7,13 @@ from ctguard.api import Report
 from ctguard.findings import Finding, Status
 from ctguard.formatters.summary import summary_line
 
-_TAG = {Status.FAIL: "", Status.UNKNOWN: "[unknown] ", Status.ERROR: "[error] ", Status.PASS: "[pass] "}
-_COLOUR = {Status.FAIL: "red", Status.UNKNOWN: "yellow", Status.ERROR: "magenta", Status.PASS: "green"}
+_TAG = {Status.FAIL: "", Status.UNKNOWN: "[unknown] ", Status.ERROR: "[error] ", Status.PASS: "[pass] ",
+        Status.NOT_APPLICABLE: "[not applicable] "}
+_COLOUR = {Status.FAIL: "red", Status.UNKNOWN: "yellow", Status.ERROR: "magenta", Status.PASS: "green",
+           Status.NOT_APPLICABLE: "dim"}
+
+# Listed only with --show-passed: a rule that held, or one that did not run on this input.
+_QUIET = (Status.PASS, Status.NOT_APPLICABLE)
 
 
 def tag(f: Finding) -> str:
@@ -24,7 +29,7 @@ def line_for(f: Finding) -> str:
 
 def render(report: Report, options: dict[str, Any]) -> str:
     show_passed = options.get("show_passed", False)
-    shown = [f for f in report.findings if f.status is not Status.PASS or show_passed]
+    shown = [f for f in report.findings if f.status not in _QUIET or show_passed]
     lines = []
     for f in shown:
         lines.append(line_for(f))
@@ -42,7 +47,7 @@ def render_colour(report: Report, options: dict[str, Any]) -> None:
     console = Console(highlight=False, soft_wrap=True)
     show_passed = options.get("show_passed", False)
     for f in report.findings:
-        if f.status is Status.PASS and not show_passed:
+        if f.status in _QUIET and not show_passed:
             continue
         colour = "dim" if f.suppression is not None else _COLOUR[f.status]
         console.print(
