@@ -141,10 +141,24 @@ def build(options: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
     except BaselineError as exc:
         raise UsageError(str(exc)) from None
     gate = Gate(skips=tuple(options["skip"]), only=tuple(options["only"]), severity=severity, baseline=baseline)
+    _known_rules_only(gate, options["policies"])
     settings = Settings(retention_days=options["retention_days"], strict=options["strict"])
     context = ParseContext(account_id=options["account"], region=options["region"],
                            var_files=tuple(options["var_file"]))
     return gate, settings, context, threshold
+
+
+def _known_rules_only(gate: Any, policy_dirs: list[str]) -> None:
+    """A rule id that names no policy is a typo: refuse it rather than check nothing (exit 2)."""
+    from ctguard.engine.policy import load_policies
+    from ctguard.rule_refs import UnknownRuleError, check_gate
+
+    if not (gate.only or gate.skips or gate.severity or gate.baseline):
+        return
+    try:
+        check_gate(gate, [p.id for p in load_policies(tuple(policy_dirs))])
+    except UnknownRuleError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def write_reports(report: Any, plan: list[tuple[str, str | None]], options: dict[str, Any]) -> bool:

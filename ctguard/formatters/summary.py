@@ -10,7 +10,8 @@ from ctguard.findings import Status
 
 def summarize(report: Report) -> dict[str, Any]:
     counts = Counter(f.status.value for f in report.findings if f.suppression is None)
-    trails = {(f.file, f.resource) for f in report.findings if f.resource_kind == "trail"}
+    # Trails read, not trails with findings: --only and skipped rules must not change the count.
+    trails = {(p.path, t.key) for p in report.inputs for m in p.variants for t in m.trails}
     return {
         "inputs": len(report.inputs),
         "unreadable": len(report.unusable),
