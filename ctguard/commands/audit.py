@@ -129,6 +129,11 @@ def run(args: argparse.Namespace) -> int:
     from ctguard.engine.policy import load_policies
 
     report = api.evaluate(inputs, load_policies(tuple(options["policies"])), settings, gate)
+    if not args.save:  # no file to point at: aws://<account>/<region>/<resource>
+        from ctguard.findings import Finding
+        from ctguard.live_locations import locate
+
+        report.findings = sorted(locate(report.findings, report.inputs), key=Finding.sort_key)
     if not _render(report, plan, options):
         return EXIT_USAGE
     for warning in report.warnings:
@@ -153,9 +158,10 @@ def _inputs(store: Any, text: str, save: str | None) -> Any:
         from ctguard.parsers.context import ParseContext
 
         return importlib.import_module("ctguard.parsers.aws_snapshot").parse(save, text, ParseContext())
+    from ctguard.live_locations import name_inputs
     from ctguard.parsers.aws_api import build_inputs
 
-    return build_inputs(store, LIVE_PATH)
+    return name_inputs(build_inputs(store, LIVE_PATH))
 
 
 def _render(report: Any, plan: list[tuple[str, str | None]], options: dict[str, Any]) -> bool:

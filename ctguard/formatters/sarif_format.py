@@ -5,7 +5,8 @@ and a line-independent ``partialFingerprints`` entry, so alerts survive code mov
 Rules carry short and full descriptions, help (text and Markdown), a help URI, tags including
 ``security`` and a ``security-severity`` score.  Suppressed findings are emitted with
 ``suppressions`` (``inSource`` for comments and Metadata, ``external`` for config, CLI and
-baseline).  Findings without a file (live accounts) get a logical location (the trail ARN) only.
+baseline).  Findings without a file (live accounts) get a logical location (the trail ARN) only;
+logical locations of AWS resources carry their account and region as properties.
 PASS and NOT_APPLICABLE results are not emitted (a rule that did not run has nothing to show); UNKNOWN
 ones are ``kind: review``.
 """
@@ -81,6 +82,9 @@ def _result(f: Finding, index: int) -> dict[str, Any]:
         logical = {"fullyQualifiedName": f.resource, "kind": "resource"}
         if f.resource_name and f.resource_name != f.resource:
             logical["name"] = f.resource_name
+        account, region = _account_region(f)
+        if account:
+            logical["properties"] = {"account": account, **({"region": region} if region else {})}
         location["logicalLocations"] = [logical]
     if location:
         result["locations"] = [location]
@@ -94,6 +98,18 @@ def _result(f: Finding, index: int) -> dict[str, Any]:
                                                                if f.suppression.expires else {})},
         }]
     return result
+
+
+def _account_region(f: Finding) -> tuple[str | None, str | None]:
+    """The AWS account and region a live or snapshot finding is about (from aws:// or the ARN)."""
+    from ctguard.live_locations import SCHEME, parts_of
+
+    if f.file.startswith(SCHEME):
+        return parts_of(f.file)
+    parts = (f.resource or "").split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn":
+        return parts[4] or None, parts[3] or None
+    return None, None
 
 
 def as_dict(report: Report) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from typing import Any
 from ctguard.api import Report
 from ctguard.findings import Finding, Status
 from ctguard.formatters.summary import summary_line
+from ctguard.repo import is_file_location
 
 _TAG = {Status.FAIL: "", Status.UNKNOWN: "[unknown] ", Status.ERROR: "[error] ", Status.PASS: "[pass] ",
         Status.NOT_APPLICABLE: "[not applicable] "}
@@ -23,8 +24,13 @@ def tag(f: Finding) -> str:
     return _TAG[f.status]
 
 
+def where(f: Finding) -> str:
+    """``file:line:col``, or the location itself when it is not a file (``aws://...``)."""
+    return f"{f.file}:{f.line}:{f.column}" if is_file_location(f.file) else f.file
+
+
 def line_for(f: Finding) -> str:
-    return f"{f.file}:{f.line}:{f.column}: {f.rule_id} {f.severity.value.upper()} {tag(f)}{f.message}"
+    return f"{where(f)}: {f.rule_id} {f.severity.value.upper()} {tag(f)}{f.message}"
 
 
 def render(report: Report, options: dict[str, Any]) -> str:
@@ -51,7 +57,7 @@ def render_colour(report: Report, options: dict[str, Any]) -> None:
             continue
         colour = "dim" if f.suppression is not None else _COLOUR[f.status]
         console.print(
-            f"[bold]{escape(f.file)}:{f.line}:{f.column}:[/] [{colour}]{f.rule_id} "
+            f"[bold]{escape(where(f))}:[/] [{colour}]{f.rule_id} "
             f"{f.severity.value.upper()}[/] {escape(tag(f) + f.message)}"
         )
         if f.remediation and f.suppression is None and options.get("fixes", True):
