@@ -165,7 +165,7 @@ def write_reports(report: Any, plan: list[tuple[str, str | None]], options: dict
     from ctguard.formatters import renderer
     from ctguard.formatters.summary import summary_line
 
-    render_options = {"show_passed": options["show_passed"]}
+    render_options = {"show_passed": options["show_passed"], "report_files": [d for _, d in plan if d]}
     stdout_format = None
     for name, dest in plan:
         if dest is None:

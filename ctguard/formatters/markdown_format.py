@@ -47,13 +47,29 @@ def _audit_summary(report: Report) -> list[str]:
 
 
 def render(report: Report, options: dict[str, Any]) -> str:
+    full = _full(report, options)
+    if len(full.encode()) <= LIMIT_BYTES:
+        return full
+    from ctguard.formatters.markdown_fold import folded
+
+    return folded(report, options, LIMIT_BYTES)
+
+
+# A pull-request comment holds 65,536 characters and a step summary 1 MiB: stay well under both.
+LIMIT_BYTES = 60 * 1024
+
+
+def headline(report: Report) -> str:
     s = summarize(report)
+    return (f"{s['inputs']} CloudTrail-related inputs, {s['trails']} trails: **{s['failed']} failed**, "
+            f"{s['errors']} errors, {s['unknown']} unknown, {s['passed']} passed, "
+            f"{s['not_applicable']} not applicable, {s['suppressed']} suppressed"
+            + (f", {s['unreadable']} unreadable" if s["unreadable"] else "") + ".")
+
+
+def _full(report: Report, options: dict[str, Any]) -> str:
     policies = rule_info.policies_by_id(report)
-    out = ["# ctguard report", "",
-           f"{s['inputs']} CloudTrail-related inputs, {s['trails']} trails: **{s['failed']} failed**, "
-           f"{s['errors']} errors, {s['unknown']} unknown, {s['passed']} passed, "
-           f"{s['not_applicable']} not applicable, {s['suppressed']} suppressed"
-           + (f", {s['unreadable']} unreadable" if s["unreadable"] else "") + ".", ""]
+    out = ["# ctguard report", "", headline(report), ""]
     out += _audit_summary(report)
     head = ["| severity | rule | location | resource | message |", "|---|---|---|---|---|"]
     sections = [

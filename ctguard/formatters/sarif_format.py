@@ -27,6 +27,11 @@ FINGERPRINT_KEY = "ctguardFindingHash/v1"
 LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
          Severity.LOW: "note", Severity.INFO: "note"}
 _IN_SOURCE = {"inline", "metadata"}
+# GitHub code scanning keeps the 5,000 most severe results of a run (and rejects more than 25,000)
+# and shows 10 tags per rule (rejects more than 20): "SARIF results exceed soft limits",
+# docs.github.com/en/code-security/code-scanning/troubleshooting-sarif-uploads/results-exceed-limit
+MAX_RESULTS = 5000
+MAX_TAGS = 10
 
 
 def _rule(rule_id: str, policy: Any, severity: Severity) -> dict[str, Any]:
@@ -50,7 +55,7 @@ def _rule(rule_id: str, policy: Any, severity: Severity) -> dict[str, Any]:
         "helpUri": rule_info.rule_url(policy),
         "help": {"text": help_text, "markdown": markdown},
         "defaultConfiguration": {"level": LEVEL[severity]},
-        "properties": {"tags": tags, "precision": "high", "security-severity": rule_info.SECURITY_SEVERITY[severity]},
+        "properties": {"tags": tags[:MAX_TAGS], "precision": "high", "security-severity": rule_info.SECURITY_SEVERITY[severity]},
     }
 
 
@@ -115,6 +120,12 @@ def _account_region(f: Finding) -> tuple[str | None, str | None]:
 def as_dict(report: Report) -> dict[str, Any]:
     policies = rule_info.policies_by_id(report)
     shown = [f for f in report.findings if f.status not in (Status.PASS, Status.NOT_APPLICABLE)]
+    omitted = 0
+    if len(shown) > MAX_RESULTS:  # keep the most severe ourselves, and say so, rather than GitHub silently
+        ranked = sorted(shown, key=lambda f: (f.suppression is not None, f.status is Status.UNKNOWN,
+                                              -f.severity.rank, f.sort_key()))
+        omitted = len(shown) - MAX_RESULTS
+        shown = sorted(ranked[:MAX_RESULTS], key=Finding.sort_key)
     severities = {p.id: p.severity for p in report.policies}
     for f in shown:  # rule ids without a loaded policy (input problems) still need a rule entry
         severities.setdefault(f.rule_id, f.severity)
@@ -133,6 +144,9 @@ def as_dict(report: Report) -> dict[str, Any]:
             "automationDetails": {"id": "ctguard/"},
             "columnKind": "unicodeCodePoints",
             "results": [_result(f, index[f.rule_id]) for f in shown],
+            **({"properties": {"omittedResults": omitted, "note": (
+                f"{omitted} less severe results are left out: code scanning keeps {MAX_RESULTS} per run; "
+                "ctguard check --format json lists every finding")}} if omitted else {}),
         }],
     }
 
