@@ -37,7 +37,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     out.add_argument("--save", metavar="FILE", help="write every call and answer as a snapshot JSON file "
                                                    "(`ctguard check FILE` reproduces the findings offline)")
     out.add_argument("--format", "-f", action="append", metavar="FORMAT[:FILE]",
-                     help="text (default), json, sarif, junit, github, markdown; repeatable; "
+                     help="text (default), json, sarif, junit, github, markdown, html; repeatable; "
                           "FORMAT:FILE writes that format to FILE")
     out.add_argument("--output", "-o", action="append", metavar="FILE", help="write the report to FILE")
     out.add_argument("--fail-on", metavar="SEVERITY",

@@ -21,7 +21,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                "--format text, or pair each --format with an --output in order.")
     check.add_argument("paths", nargs="+", metavar="PATH")
     check.add_argument("--format", "-f", action="append", metavar="FORMAT[:FILE]",
-                       help="text (default), json, sarif, junit, github, markdown; repeatable; "
+                       help="text (default), json, sarif, junit, github, markdown, html; repeatable; "
                             "FORMAT:FILE writes that format to FILE")
     check.add_argument("--output", "-o", action="append", metavar="FILE",
                        help="write the report to FILE (the n-th --output goes with the n-th --format that "

@@ -12,7 +12,7 @@ from ctguard.findings import Status
 
 
 def test_every_format_renders_any_report(repo_report: api.Report, live_report: api.Report) -> None:
-    assert set(FORMATS) == {"text", "json", "sarif", "junit", "github", "markdown"}
+    assert set(FORMATS) == {"text", "json", "sarif", "junit", "github", "markdown", "html"}
     for name in FORMATS:
         for report in (repo_report, live_report, api.Report()):
             assert renderer(name)(report, {"show_passed": True})
