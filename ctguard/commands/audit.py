@@ -45,6 +45,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     out.add_argument("--strict", action=argparse.BooleanOptionalAction, help="treat UNKNOWN results as failures")
     out.add_argument("--policies", action="append", metavar="DIR", help="add policies from DIR")
     out.add_argument("--show-passed", action=argparse.BooleanOptionalAction, help="also list passing checks")
+    from ctguard.commands.report_options import add_detail_options
+
+    add_detail_options(out)
     out.add_argument("--retention-days", type=int, metavar="N",
                      help="retention target for log buckets and groups (default 365)")
     out.add_argument("--skip", action="append", metavar="ID[:REASON]", help="report findings of rule ID as suppressed")

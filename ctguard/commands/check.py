@@ -31,6 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     check.add_argument("--strict", action=argparse.BooleanOptionalAction, help="treat UNKNOWN results as failures")
     check.add_argument("--policies", action="append", metavar="DIR", help="add policies from DIR")
     check.add_argument("--show-passed", action=argparse.BooleanOptionalAction, help="also list passing checks")
+    ro.add_detail_options(check)
     check.add_argument("--account", metavar="ID", help="account id IaC inputs deploy to")
     check.add_argument("--region", metavar="REGION", help="region IaC inputs deploy to")
     check.add_argument("--var-file", action="append", metavar="FILE", help="Terraform variables file")

@@ -13,8 +13,19 @@ from typing import Any
 DEFAULTS: dict[str, Any] = {
     "format": ["text"], "output": [], "fail_on": "low", "strict": False, "policies": [], "show_passed": False,
     "account": None, "region": None, "var_file": [], "retention_days": 365, "skip": [], "only": [],
-    "baseline": None, "severity": {}, "jobs": "auto",
+    "baseline": None, "severity": {}, "jobs": "auto", "detail": "normal",
 }
+
+
+def add_detail_options(parser: Any) -> None:
+    """--verbose / --compact / --quiet: how much the text report says about each finding."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--verbose", "-v", dest="detail", action="store_const", const="verbose",
+                       help="text: the whole message (evidence) and the fix under each finding")
+    group.add_argument("--compact", dest="detail", action="store_const", const="compact",
+                       help="text: one line per active result, suppressed findings counted in one line")
+    group.add_argument("--quiet", "-q", dest="detail", action="store_const", const="quiet",
+                       help="text: failures only, one line each, then the summary")
 
 
 def jobs_arg(text: str) -> str | int:
@@ -55,6 +66,7 @@ def merge(args: argparse.Namespace, conf: Any) -> dict[str, Any]:
         "region": args.region, "var_file": args.var_file, "retention_days": args.retention_days,
         "only": args.only, "baseline": args.baseline, "severity": severity_args(args.severity or []),
         "jobs": getattr(args, "jobs", None),  # audit shares this merge and parses nothing
+        "detail": getattr(args, "detail", None),
     }
     merged: dict[str, Any] = {}
     for key, default in DEFAULTS.items():
@@ -165,7 +177,8 @@ def write_reports(report: Any, plan: list[tuple[str, str | None]], options: dict
     from ctguard.formatters import renderer
     from ctguard.formatters.summary import summary_line
 
-    render_options = {"show_passed": options["show_passed"], "report_files": [d for _, d in plan if d]}
+    render_options = {"show_passed": options["show_passed"], "report_files": [d for _, d in plan if d],
+                      "detail": options["detail"]}
     stdout_format = None
     for name, dest in plan:
         if dest is None:

@@ -19,6 +19,7 @@ from ctguard import __version__
 from ctguard.api import Report
 from ctguard.findings import Finding, Severity, Status
 from ctguard.formatters import rule_info
+from ctguard.formatters.headline import split
 from ctguard.formatters.summary import summarize
 from ctguard.repo import is_file_location, repo_relative
 
@@ -178,6 +179,13 @@ def _reason(f: Finding) -> str:
     return ""
 
 
+def _message(message: str) -> str:
+    head, evidence = split(message)
+    if not evidence:
+        return esc(head)
+    return f"<details><summary>{esc(head)}</summary>{esc(evidence)}</details>"
+
+
 def _findings_table(findings: list[Finding], policies: dict[str, Any]) -> str:
     rows = []
     for f in sorted(findings, key=lambda f: (STATUSES.index(status_of(f)), -f.severity.rank, f.sort_key())):
@@ -188,7 +196,7 @@ def _findings_table(findings: list[Finding], policies: dict[str, Any]) -> str:
             f'<tr class="finding" data-status="{st}" data-severity="{f.severity.value}">'
             f'<td class="sev {f.severity.value}">{f.severity.value}</td><td class="st {st.lower()}">{esc(st)}</td>'
             f'<td><a href="{esc(url)}">{esc(f.rule_id)}</a></td><td class="loc">{esc(where)}</td>'
-            f'<td>{esc(f.resource_name or f.resource or "")}</td><td>{esc(f.message)}</td>'
+            f'<td>{esc(f.resource_name or f.resource or "")}</td><td>{_message(f.message)}</td>'
             f'<td class="reason">{esc(_reason(f))}</td></tr>')
     return ('<section id="findings"><h2>Results</h2><table class="results"><thead><tr><th>severity</th>'
             '<th>status</th><th>rule</th><th>location</th><th>resource</th><th>message</th>'

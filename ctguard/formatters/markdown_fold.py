@@ -13,7 +13,7 @@ from ctguard import __version__
 from ctguard.api import Report
 from ctguard.findings import Finding, Status
 from ctguard.formatters import rule_info
-from ctguard.formatters.markdown_format import _audit_summary, _row, cell, headline
+from ctguard.formatters.markdown_format import _audit_summary, _row, cell, summary_sentence
 
 _HEAD = ["| severity | rule | location | resource | message |", "|---|---|---|---|---|"]
 
@@ -45,7 +45,7 @@ def folded(report: Report, options: dict[str, Any], limit: int) -> str:
     files = [f for f in options.get("report_files", ()) if f and not f.endswith((".md", ".markdown"))]
     where = (f"the complete report is in {', '.join(f'`{cell(f)}`' for f in files)}" if files else
              "run `ctguard check --format json` (or `--format html`) for the complete report")
-    head = ["# ctguard report", "", headline(report), "",
+    head = ["# ctguard report", "", summary_sentence(report), "",
             f"> This report is folded to stay under {limit // 1024} KB: counts per rule, then the most "
             f"severe findings; {where}.", ""]
     head += _audit_summary(report)

@@ -7,8 +7,9 @@ from ctguard import __version__
 from ctguard.api import Report
 from ctguard.findings import Finding, Status
 from ctguard.formatters import rule_info
+from ctguard.formatters.headline import headline as short
 from ctguard.formatters.summary import summarize
-from ctguard.repo import repo_relative
+from ctguard.repo import is_file_location, repo_relative
 
 # Inputs built from recorded AWS API answers (ctguard audit, a saved snapshot, AWS CLI outputs):
 # these have accounts, so the report gets the audit's account / region / trail table.
@@ -22,13 +23,13 @@ def cell(text: Any) -> str:
 
 
 def _where(f: Finding) -> str:
-    return cell(f"{repo_relative(f.file)}:{f.line}")
+    return cell(f"{repo_relative(f.file)}:{f.line}" if is_file_location(f.file) else f.file)
 
 
 def _row(f: Finding, policies: dict[str, Any]) -> str:
     url = rule_info.rule_url(policies.get(f.rule_id))
     return (f"| {f.severity.value} | [{f.rule_id}]({url}) | `{_where(f)}` | {cell(f.resource_name or f.resource or '')} "
-            f"| {cell(f.message)} |")
+            f"| {cell(short(f.message))} |")
 
 
 def _audit_summary(report: Report) -> list[str]:
@@ -59,7 +60,7 @@ def render(report: Report, options: dict[str, Any]) -> str:
 LIMIT_BYTES = 60 * 1024
 
 
-def headline(report: Report) -> str:
+def summary_sentence(report: Report) -> str:
     s = summarize(report)
     return (f"{s['inputs']} CloudTrail-related inputs, {s['trails']} trails: **{s['failed']} failed**, "
             f"{s['errors']} errors, {s['unknown']} unknown, {s['passed']} passed, "
@@ -69,7 +70,7 @@ def headline(report: Report) -> str:
 
 def _full(report: Report, options: dict[str, Any]) -> str:
     policies = rule_info.policies_by_id(report)
-    out = ["# ctguard report", "", headline(report), ""]
+    out = ["# ctguard report", "", summary_sentence(report), ""]
     out += _audit_summary(report)
     head = ["| severity | rule | location | resource | message |", "|---|---|---|---|---|"]
     sections = [
