@@ -13,7 +13,7 @@ from ctguard import __version__
 from ctguard.api import Report
 from ctguard.findings import Finding, Status
 from ctguard.formatters import rule_info
-from ctguard.formatters.markdown_format import _audit_summary, _row, cell, summary_sentence
+from ctguard.formatters.markdown_format import _audit_summary, _row, cell, code, summary_sentence
 
 _HEAD = ["| severity | rule | location | resource | message |", "|---|---|---|---|---|"]
 
@@ -43,7 +43,7 @@ def _rank(policy: Any) -> int:
 def folded(report: Report, options: dict[str, Any], limit: int) -> str:
     policies = rule_info.policies_by_id(report)
     files = [f for f in options.get("report_files", ()) if f and not f.endswith((".md", ".markdown"))]
-    where = (f"the complete report is in {', '.join(f'`{cell(f)}`' for f in files)}" if files else
+    where = (f"the complete report is in {', '.join(code(f) for f in files)}" if files else
              "run `ctguard check --format json` (or `--format html`) for the complete report")
     head = ["# ctguard report", "", summary_sentence(report), "",
             f"> This report is folded to stay under {limit // 1024} KB: counts per rule, then the most "

@@ -1,6 +1,7 @@
 """A Markdown report for humans: pull-request comments, ``$GITHUB_STEP_SUMMARY``, audit write-ups."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ctguard import __version__
@@ -22,13 +23,25 @@ def cell(text: Any) -> str:
     return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("`", "'")
 
 
+def code(text: Any, table: bool = True) -> str:
+    """A code span: shown literally (no &lt; entities, which a code span would print as such);
+    the fence is longer than any backtick run inside, and pipes are escaped inside tables."""
+    text = " ".join(str(text).split())
+    if table:
+        text = text.replace("|", "\\|")
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def _where(f: Finding) -> str:
-    return cell(f"{repo_relative(f.file)}:{f.line}" if is_file_location(f.file) else f.file)
+    return code(f"{repo_relative(f.file)}:{f.line}" if is_file_location(f.file) else f.file)
 
 
 def _row(f: Finding, policies: dict[str, Any]) -> str:
     url = rule_info.rule_url(policies.get(f.rule_id))
-    return (f"| {f.severity.value} | [{f.rule_id}]({url}) | `{_where(f)}` | {cell(f.resource_name or f.resource or '')} "
+    return (f"| {f.severity.value} | [{f.rule_id}]({url}) | {_where(f)} | {cell(f.resource_name or f.resource or '')} "
             f"| {cell(short(f.message))} |")
 
 
@@ -89,7 +102,7 @@ def _full(report: Report, options: dict[str, Any]) -> str:
         for f in suppressed:
             sup = f.suppression
             assert sup is not None
-            out.append(f"| {f.rule_id} | `{_where(f)}` | {cell(f.resource or '')} | {sup.source} "
+            out.append(f"| {f.rule_id} | {_where(f)} | {cell(f.resource or '')} | {sup.source} "
                        f"| {cell(sup.justification)} | {sup.expires or ''} |")
         out.append("")
     fixes = {f.rule_id: f.remediation for f in report.findings
@@ -97,7 +110,7 @@ def _full(report: Report, options: dict[str, Any]) -> str:
     if fixes:
         out += ["## How to fix", ""]
         for rule_id in sorted(fixes):
-            out.append(f"- **{rule_id}** {cell(rule_info.title(rule_id, policies.get(rule_id)))}: `{cell(fixes[rule_id])}`")
+            out.append(f"- **{rule_id}** {cell(rule_info.title(rule_id, policies.get(rule_id)))}: {code(fixes[rule_id], table=False)}")
         out.append("")
     if options.get("show_passed"):
         for status, name in ((Status.PASS, "Passed"), (Status.NOT_APPLICABLE, "Not applicable")):
