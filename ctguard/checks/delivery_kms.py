@@ -31,7 +31,8 @@ def _customer_key(ctx: CheckContext) -> KmsKey | Outcome:
     trail = trail_of(ctx)
     named = text(trail.kms_key_id)
     if isinstance(named, str) and _AWS_MANAGED.search(named):
-        return Outcome(Status.NOT_APPLICABLE, ("kms_key_id",), f"Trail key {named} is AWS managed (see CT104): not applicable")
+        return Outcome(Status.NOT_APPLICABLE, ("kms_key_id",),
+                       f"Trail key {named} is AWS managed (see CT104): not applicable")
     key = linked(ctx, "kms_key")
     if isinstance(key, Outcome):
         return key
@@ -128,7 +129,8 @@ def resolution(ctx: CheckContext) -> Outcome:
         return unknown(("kms_key_id",), f"the trail's key reference is not known: {named.reason}")
     ref = str(named.value)
     if _AWS_MANAGED.search(ref):
-        return Outcome(Status.NOT_APPLICABLE, ("kms_key_id",), f"Trail key {ref} is AWS managed (see CT104): not applicable")
+        return Outcome(Status.NOT_APPLICABLE, ("kms_key_id",),
+                       f"Trail key {ref} is AWS managed (see CT104): not applicable")
     key = linked(ctx, "kms_key")
     if isinstance(key, Outcome):
         return key

@@ -74,8 +74,9 @@ def _more(rest: list[Finding], options: dict[str, Any]) -> str:
              "the full list is in this step's log (group below); add --format json:FILE (or sarif:FILE) "
              "for a full report")
     head = next(name for name in _LEVELS if any(level(f) == name for f in rest))
-    return (f"::{head} title={escape_property('ctguard: ' + str(len(rest)) + ' more findings')}::"
-            f"{escape_data(f'{len(rest)} more findings were not annotated ({counts}): GitHub shows {PER_LEVEL} annotations of each level per step; {where}')}")
+    text = (f"{len(rest)} more findings were not annotated ({counts}): GitHub shows {PER_LEVEL} annotations "
+            f"of each level per step; {where}")
+    return f"::{head} title={escape_property(f'ctguard: {len(rest)} more findings')}::{escape_data(text)}"
 
 
 def _plain(f: Finding) -> str:

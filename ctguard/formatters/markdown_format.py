@@ -110,7 +110,8 @@ def _full(report: Report, options: dict[str, Any]) -> str:
     if fixes:
         out += ["## How to fix", ""]
         for rule_id in sorted(fixes):
-            out.append(f"- **{rule_id}** {cell(rule_info.title(rule_id, policies.get(rule_id)))}: {code(fixes[rule_id], table=False)}")
+            title = cell(rule_info.title(rule_id, policies.get(rule_id)))
+            out.append(f"- **{rule_id}** {title}: {code(fixes[rule_id], table=False)}")
         out.append("")
     if options.get("show_passed"):
         for status, name in ((Status.PASS, "Passed"), (Status.NOT_APPLICABLE, "Not applicable")):

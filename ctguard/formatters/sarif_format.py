@@ -55,7 +55,8 @@ def _rule(rule_id: str, policy: Any, severity: Severity) -> dict[str, Any]:
         "helpUri": rule_info.rule_url(policy),
         "help": {"text": help_text, "markdown": markdown},
         "defaultConfiguration": {"level": LEVEL[severity]},
-        "properties": {"tags": tags[:MAX_TAGS], "precision": "high", "security-severity": rule_info.SECURITY_SEVERITY[severity]},
+        "properties": {"tags": tags[:MAX_TAGS], "precision": "high",
+                       "security-severity": rule_info.SECURITY_SEVERITY[severity]},
     }
 
 
