@@ -71,6 +71,60 @@ def test_property_fix_makes_each_failing_template_pass(rule_id: str, key: str, v
     assert fixed, f"no CloudFormation fail fixture of {rule_id} to apply the fix to"
 
 
+_TF_FIX = re.compile(r"(\w+) = (true|false|\d+)(?:\s+#.*)?")  # literal values; references need their resource
+
+
+def set_trail_attribute(text: str, name: str, value: str) -> str | None:
+    """``name = value`` in the file's only aws_cloudtrail block (replaced or added)."""
+    lines = text.splitlines()
+    heads = [i for i, line in enumerate(lines) if re.match(r'resource\s+"aws_cloudtrail"\s+"[^"]+"\s*\{\s*$', line)]
+    if len(heads) != 1:
+        return None
+    start = heads[0]
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("}")), None)
+    if end is None:
+        return None
+    for i in range(start + 1, end):
+        if re.match(rf"  {name}\s*=", lines[i]):
+            lines[i] = f"  {name} = {value}"
+            return "\n".join(lines) + "\n"
+    lines.insert(start + 1, f"  {name} = {value}")
+    return "\n".join(lines) + "\n"
+
+
+def _tf_fixes() -> list[tuple[str, str, str]]:
+    out = []
+    for rule_id, policy in sorted(POLICIES.items()):
+        fix = str(((policy.docs or {}).get("fix") or {}).get("terraform", "")).strip()
+        m = _TF_FIX.fullmatch(fix)
+        if m and policy.scope == "trail":
+            out.append((rule_id, m[1], m[2]))
+    return out
+
+
+@pytest.mark.parametrize("rule_id, name, value", _tf_fixes())
+def test_attribute_fix_makes_each_failing_module_pass(rule_id: str, name: str, value: str, tmp_path: Path) -> None:
+    fixed = 0
+    for module in sorted(p for p in (RULES / rule_id / "fail").iterdir() if p.is_dir()):
+        mine = [f for f in api.check([module], context=CONTEXT).findings if f.rule_id == rule_id]
+        if not any(f.status is Status.FAIL for f in mine):
+            continue
+        target = tmp_path / module.name
+        target.mkdir()
+        changed = False
+        for tf in sorted(module.glob("*.tf")):
+            text = tf.read_text()
+            new = set_trail_attribute(text, name, value)
+            changed |= new is not None
+            (target / tf.name).write_text(new if new is not None else text)
+        if not changed:
+            continue
+        after = [f for f in api.check([target], context=CONTEXT).findings if f.rule_id == rule_id]
+        assert after and all(f.status is not Status.FAIL for f in after), (module.name, after)
+        fixed += 1
+    assert fixed, f"no Terraform fail fixture of {rule_id} to apply the fix to"
+
+
 TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"
 Resources:
