@@ -31,7 +31,7 @@ def key(finding: Finding) -> Key:
 
 def baselined(finding: Finding) -> bool:
     """What goes into a baseline: everything that could fail a gate (UNKNOWN fails with --strict)."""
-    return finding.status is not Status.PASS and finding.rule_id != "CT001"
+    return finding.status not in (Status.PASS, Status.NOT_APPLICABLE) and finding.rule_id != "CT001"
 
 
 def dump(findings: Iterable[Finding]) -> str:

@@ -105,9 +105,13 @@ def _skips(v: Any) -> list[Any] | None:
     return list(v)
 
 
+def _detail(v: Any) -> str | None:
+    return v if v in ("normal", "verbose", "compact", "quiet") else None
+
+
 # key -> (converter returning None when the value is wrong, what was expected, is a path)
 KEYS: dict[str, tuple[Callable[[Any], Any], str, str]] = {
-    "format": (_formats, "a format (text, json, sarif, junit, github, markdown) or a list like "
+    "format": (_formats, "a format (text, json, sarif, junit, github, markdown, html) or a list like "
                          "[text, sarif:out.sarif]", "format"),
     "output": (_str_list, "a file name or a list of them", "path"),
     "fail_on": (_severity, "one of info, low, medium, high, critical", ""),
@@ -123,6 +127,7 @@ KEYS: dict[str, tuple[Callable[[Any], Any], str, str]] = {
     "baseline": (_str, "a baseline file", "path"),
     "severity": (_severity_map, "a mapping of rule id to severity, e.g. {CT108: low}", ""),
     "jobs": (jobs_value, "auto or a number of processes (1 parses everything in one process)", ""),
+    "detail": (_detail, "one of normal, verbose, compact, quiet", ""),
 }
 
 

@@ -36,6 +36,7 @@ class Status(str, Enum):
     FAIL = "FAIL"
     UNKNOWN = "UNKNOWN"
     ERROR = "ERROR"  # the check itself could not run (policy raised, input unreadable)
+    NOT_APPLICABLE = "NOT_APPLICABLE"  # the rule did not run: this input cannot show what it judges
 
 
 @dataclass(frozen=True, slots=True)

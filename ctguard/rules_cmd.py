@@ -6,6 +6,7 @@ import json
 import sys
 from typing import Any
 
+from ctguard.fix_text import fill
 from ctguard.engine.policy import Policy, load_policies
 
 _REF_TITLES = {
@@ -69,7 +70,7 @@ def render_page(p: Policy) -> str:
         out += ["Notes", "  " + docs["notes"].strip(), ""]
     out.append("How to fix")
     for kind in ("cloudformation", "terraform", "cli"):
-        out.append(f"  {kind}: {docs['fix'][kind]}")
+        out.append(f"  {kind}: {fill(str(docs['fix'][kind]))}")
     if p.references:
         out += ["", "References"]
         for key, title in _REF_TITLES.items():

@@ -42,12 +42,21 @@ def hook_repo(tmp_path: Path) -> tuple[Path, str]:
     git(dest, "init", "-q")
     git(dest, "add", "-A")
     git(dest, "commit", "-q", "-m", "hook")
+    git(dest, "branch", "-M", "main")  # the branch the README's snippet names
     return dest, git(dest, "rev-parse", "HEAD").strip()
+
+
+def readme_snippet() -> str:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### As a pre-commit hook", 1)[1]
+    snippet = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert "rev: main" in snippet, snippet  # a ref that exists: the default branch
+    return snippet
 
 
 def test_hook_fails_on_a_bad_template_and_passes_on_a_good_one(tmp_path: Path) -> None:
     pytest.importorskip("pre_commit")
-    hooks, sha = hook_repo(tmp_path)
+    hooks, _ = hook_repo(tmp_path)
     project = tmp_path / "project"
     (project / "k8s").mkdir(parents=True)
     (project / ".github" / "workflows").mkdir(parents=True)
@@ -58,9 +67,10 @@ def test_hook_fails_on_a_bad_template_and_passes_on_a_good_one(tmp_path: Path) -
     (project / "package.json").write_text('{"name": "web"}\n')
     (project / "tf" / "main.tf").write_text('resource "aws_cloudtrail" "t" {\n  name = "t"\n'
                                             '  s3_bucket_name = "b"\n  is_multi_region_trail = false\n}\n')
+    # The README's snippet as written, but for the repository URL (no network in tests).
     (project / ".pre-commit-config.yaml").write_text(
-        f"repos:\n  - repo: {hooks}\n    rev: {sha}\n    hooks:\n      - id: ctguard\n"
-        "      - id: ctguard-terraform\n        args: [--only, CT101]\n")
+        readme_snippet().replace("https://github.com/ctguard/ctguard", str(hooks))
+        + "      - id: ctguard-terraform\n        args: [--only, CT101]\n")
     git(project, "init", "-q")
     git(project, "add", "-A")
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "PRE_COMMIT_COLOR": "never"}

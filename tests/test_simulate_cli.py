@@ -262,3 +262,35 @@ def test_progress_bar_only_on_a_terminal(capsys: pytest.CaptureFixture[str], mon
     advance(60)
     advance(40)
     close()
+
+
+def _record(name: str, source: str, category: str, i: int) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "eventVersion": "1.09", "eventTime": f"2024-01-01T00:{i % 60:02d}:00Z", "eventSource": source,
+        "eventName": name, "awsRegion": "us-east-1", "readOnly": False, "eventType": "AwsApiCall",
+        "userIdentity": {"type": "IAMUser", "accountId": "111122223333"}, "recipientAccountId": "111122223333",
+        "managementEvent": category == "Management", "eventCategory": category, "eventID": f"{name}-{i}"}
+    if category == "Data":
+        record["resources"] = [{"type": "AWS::S3::Object", "ARN": f"arn:aws:s3:::data-bucket/{name}"}]
+    return record
+
+
+def test_rare_missed_events_are_all_listed(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """30 busy captured management events and 14 rare missed data events: the misses are not
+    picked from the busiest classes (by_event), so none of them vanishes."""
+    records = [_record(f"Describe{n:02d}", "ec2.amazonaws.com", "Management", i) for n in range(30) for i in range(20)]
+    records += [_record(f"Rare{n:02d}Object", "s3.amazonaws.com", "Data", n) for n in range(14)]
+    folder = tmp_path / "AWSLogs" / "111122223333" / "CloudTrail" / "us-east-1" / "2024" / "01" / "01"
+    folder.mkdir(parents=True)
+    with gzip.open(folder / "111122223333_CloudTrail_us-east-1_20240101T0000Z_rare.json.gz", "wt") as fh:
+        json.dump({"Records": records}, fh)
+    doc = run_json(capsys, str(FIX / "mgmt-only.yaml"), *CTX, "--events", str(tmp_path))
+    (trail,) = doc["trails"]
+    assert not [e for e in trail["by_event"] if e["missed"]]  # the busiest classes are all captured
+    missed = trail["missed_events"]
+    assert sorted(e["name"] for e in missed) == [f"Rare{n:02d}Object" for n in range(14)]
+    assert all(e["missed"] == 1 and e["category"] == "Data" for e in missed)
+    code, out, _ = run(capsys, str(FIX / "mgmt-only.yaml"), *CTX, "--events", str(tmp_path), "--top", "10")
+    assert code == 0
+    listed = [line for line in out.splitlines() if "Rare" in line and "missed 1" in line]
+    assert len(listed) == 10 and "    and 4 more events (all are in --format json, or raise --top)" in out

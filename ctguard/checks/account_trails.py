@@ -44,7 +44,7 @@ def is_live(model: Model) -> bool:
 
 
 def not_applicable(ctx: CheckContext, why: str = "it needs a live audit or a snapshot of the account") -> Outcome:
-    return Outcome(Status.PASS, message=f"{ctx.policy.id} is not applicable to this input: {why}",
+    return Outcome(Status.NOT_APPLICABLE, message=f"{ctx.policy.id} is not applicable to this input: {why}",
                    owner=account_owner(ctx))
 
 

@@ -60,7 +60,7 @@ def _account_coverage(ctx: CheckContext, group: str) -> Outcome:
     if not model.trails:
         if isinstance(model.audited_regions, Known):  # a live audit looked and found no trail
             return Outcome(Status.FAIL, values={"event": "any event", "detail": "the account has no trail"})
-        return Outcome(Status.PASS, message="No trail in this input: nothing to check")
+        return Outcome(Status.NOT_APPLICABLE, message="No trail in this input: nothing to check")
     place = place_of(model)
     compiled = compile_all(model, place)
     results = [_Result(rep, [ct.evaluate(rep.event) for ct in compiled]) for rep in representatives(place, group)]
@@ -135,7 +135,7 @@ def exclusions(ctx: CheckContext) -> Outcome:
         return Outcome(Status.UNKNOWN, verdict_path(trail, verdict),
                        values={"reason": f"{rep.describe}: {why(verdict)}"})
     if not judged:
-        return Outcome(Status.PASS, message=f"Trail {trail_name(trail)} records no management events, "
+        return Outcome(Status.NOT_APPLICABLE, message=f"Trail {trail_name(trail)} records no management events, "
                                             "so none are excluded (see CT201)")
     return Outcome(Status.PASS)
 

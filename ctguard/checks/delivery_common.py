@@ -2,7 +2,7 @@
 turning an ``iam`` Verdict into an Outcome.
 
 A trail that does not use a destination (no KMS key, no log group, no topic) makes the
-destination's checks not applicable: they PASS saying so, as a declarative ``when`` would.
+destination's checks not applicable: they are NOT_APPLICABLE, as with a declarative ``when``.
 A destination the trail names but the input does not define is Unknown "defined outside this
 input" (a cross-stack or cross-account ARN), never a failure.
 """
@@ -39,7 +39,7 @@ def text(value: Any) -> str | Unknown | None:
 def linked(ctx: CheckContext, link: str) -> Any:
     """The trail's linked resource, or an Outcome when there is none to check.
 
-    PASS (not applicable) when the trail does not use that destination at all; UNKNOWN when it
+    NOT_APPLICABLE when the trail does not use that destination at all; UNKNOWN when it
     names one that this input does not define.
     """
     trail = trail_of(ctx)
@@ -57,7 +57,7 @@ def linked(ctx: CheckContext, link: str) -> Any:
         return Outcome(Status.UNKNOWN, (field_name,), values={
             "reason": f"the trail's S3 bucket name is empty{via}; a trail needs one, so the deployment passes it"})
     if isinstance(named, Absent) or (isinstance(named, Known) and not named.value):
-        return Outcome(Status.PASS, (field_name,), f"Trail {_name(trail)} uses no {what}: not applicable")
+        return Outcome(Status.NOT_APPLICABLE, (field_name,), f"Trail {_name(trail)} uses no {what}: not applicable")
     if isinstance(named, Symbolic):  # no resource of the input is named by that same expression
         return Outcome(Status.UNKNOWN, (field_name,), values={
             "reason": f"the {what} {show(named)} is defined outside this input; a live audit reads it"})

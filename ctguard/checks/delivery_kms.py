@@ -31,12 +31,13 @@ def _customer_key(ctx: CheckContext) -> KmsKey | Outcome:
     trail = trail_of(ctx)
     named = text(trail.kms_key_id)
     if isinstance(named, str) and _AWS_MANAGED.search(named):
-        return Outcome(Status.PASS, ("kms_key_id",), f"Trail key {named} is AWS managed (see CT104): not applicable")
+        return Outcome(Status.NOT_APPLICABLE, ("kms_key_id",),
+                       f"Trail key {named} is AWS managed (see CT104): not applicable")
     key = linked(ctx, "kms_key")
     if isinstance(key, Outcome):
         return key
     if isinstance(key.key_manager, Known) and key.key_manager.value == "AWS":
-        return Outcome(Status.PASS, ("key_manager",), owner=_owner(key),
+        return Outcome(Status.NOT_APPLICABLE, ("key_manager",), owner=_owner(key),
                        message="The trail's key is AWS managed (see CT104): not applicable")
     return key
 
@@ -118,7 +119,7 @@ def resolution(ctx: CheckContext) -> Outcome:
     trail = trail_of(ctx)
     named = trail.kms_key_id
     if isinstance(named, Absent):
-        return Outcome(Status.PASS, ("kms_key_id",), "The trail uses no KMS key: not applicable")
+        return Outcome(Status.NOT_APPLICABLE, ("kms_key_id",), "The trail uses no KMS key: not applicable")
     if isinstance(named, Unknown):
         if trail.kms_key is not None and ctx.model.resource("kms_key", trail.kms_key) is not None:
             # Unresolved only because the key's ARN is a deploy-time value: the input refers to
@@ -128,7 +129,8 @@ def resolution(ctx: CheckContext) -> Outcome:
         return unknown(("kms_key_id",), f"the trail's key reference is not known: {named.reason}")
     ref = str(named.value)
     if _AWS_MANAGED.search(ref):
-        return Outcome(Status.PASS, ("kms_key_id",), f"Trail key {ref} is AWS managed (see CT104): not applicable")
+        return Outcome(Status.NOT_APPLICABLE, ("kms_key_id",),
+                       f"Trail key {ref} is AWS managed (see CT104): not applicable")
     key = linked(ctx, "kms_key")
     if isinstance(key, Outcome):
         return key

@@ -62,7 +62,8 @@ def home_region(ctx: CheckContext) -> Outcome:
     arn = text(trail.cloudwatch_logs_log_group_arn)
     if arn is None or arn == "":
         # An empty ARN (a module's disabled CloudWatch Logs input) sends nothing: not applicable.
-        return Outcome(Status.PASS, ("cloudwatch_logs_log_group_arn",), "The trail sends no events to CloudWatch Logs: not applicable")
+        return Outcome(Status.NOT_APPLICABLE, ("cloudwatch_logs_log_group_arn",),
+                       "The trail sends no events to CloudWatch Logs: not applicable")
     group = ctx.model.resource("log_group", trail.log_group)
     region: str | Unknown | None = None
     if isinstance(arn, str) and _LOG_GROUP_ARN.match(arn):
@@ -123,9 +124,9 @@ def _org_id(ctx: CheckContext) -> str | None:
 def delivery_role(ctx: CheckContext) -> Outcome:
     trail = trail_of(ctx)
     if isinstance(trail.cloudwatch_logs_log_group_arn, Absent):
-        return Outcome(Status.PASS, ("cloudwatch_logs_role_arn",), "The trail sends no events to CloudWatch Logs: not applicable")
+        return Outcome(Status.NOT_APPLICABLE, ("cloudwatch_logs_role_arn",), "The trail sends no events to CloudWatch Logs: not applicable")
     if isinstance(trail.cloudwatch_logs_role_arn, Absent):
-        return Outcome(Status.PASS, ("cloudwatch_logs_role_arn",),
+        return Outcome(Status.NOT_APPLICABLE, ("cloudwatch_logs_role_arn",),
                        "The trail names no CloudWatch Logs role: not applicable (CT105 reports it)")
     role = linked(ctx, "role")
     if isinstance(role, Outcome):

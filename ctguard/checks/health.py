@@ -32,8 +32,8 @@ def _status(ctx: CheckContext) -> TrailStatus | Outcome:
     status = ctx.trail.status
     if isinstance(status, TrailStatus):
         return status
-    return Outcome(Status.PASS, message=f"{ctx.policy.id} is not applicable to trail {name(ctx.trail)}: its live "
-                                        "status (GetTrailStatus) is only known in a live audit or snapshot")
+    return Outcome(Status.NOT_APPLICABLE, message=f"{ctx.policy.id} is not applicable to trail {name(ctx.trail)}: "
+                   "its live status (GetTrailStatus) is only known in a live audit or snapshot")
 
 
 def logging_stopped(ctx: CheckContext) -> Outcome:

@@ -341,7 +341,7 @@ def check(ctx: CheckContext) -> Outcome:
     values = {"item": label(item)}
     step = walk(ctx.model, item)
     if step is None:
-        return Outcome(Status.PASS, message=f"{label(item)}: not applicable, this input defines no metric "
+        return Outcome(Status.NOT_APPLICABLE, message=f"{label(item)}: not applicable, this input defines no metric "
                                             "filter on a trail's log group and no EventBridge rule on CloudTrail "
                                             "events of a CIS kind (judged where they are defined, "
                                             "or in a live audit)")

@@ -37,7 +37,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     out.add_argument("--save", metavar="FILE", help="write every call and answer as a snapshot JSON file "
                                                    "(`ctguard check FILE` reproduces the findings offline)")
     out.add_argument("--format", "-f", action="append", metavar="FORMAT[:FILE]",
-                     help="text (default), json, sarif, junit, github, markdown; repeatable; "
+                     help="text (default), json, sarif, junit, github, markdown, html; repeatable; "
                           "FORMAT:FILE writes that format to FILE")
     out.add_argument("--output", "-o", action="append", metavar="FILE", help="write the report to FILE")
     out.add_argument("--fail-on", metavar="SEVERITY",
@@ -45,6 +45,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     out.add_argument("--strict", action=argparse.BooleanOptionalAction, help="treat UNKNOWN results as failures")
     out.add_argument("--policies", action="append", metavar="DIR", help="add policies from DIR")
     out.add_argument("--show-passed", action=argparse.BooleanOptionalAction, help="also list passing checks")
+    from ctguard.commands.report_options import add_detail_options
+
+    add_detail_options(out)
     out.add_argument("--retention-days", type=int, metavar="N",
                      help="retention target for log buckets and groups (default 365)")
     out.add_argument("--skip", action="append", metavar="ID[:REASON]", help="report findings of rule ID as suppressed")
@@ -143,6 +146,11 @@ def run(args: argparse.Namespace) -> int:
         from ctguard.commands.drift import add_drift
 
         add_drift(report, args.compare, inputs, options, gate, settings)
+    if not args.save:  # no file to point at: aws://<account>/<region>/<resource>
+        from ctguard.findings import Finding
+        from ctguard.live_locations import locate
+
+        report.findings = sorted(locate(report.findings, report.inputs), key=Finding.sort_key)
     if not _render(report, plan, options):
         return EXIT_USAGE
     from ctguard.formatters.neutralize import text_line
@@ -169,9 +177,10 @@ def _inputs(store: Any, text: str, save: str | None) -> Any:
         from ctguard.parsers.context import ParseContext
 
         return importlib.import_module("ctguard.parsers.aws_snapshot").parse(save, text, ParseContext())
+    from ctguard.live_locations import name_inputs
     from ctguard.parsers.aws_api import build_inputs
 
-    return build_inputs(store, LIVE_PATH)
+    return name_inputs(build_inputs(store, LIVE_PATH))
 
 
 def _render(report: Any, plan: list[tuple[str, str | None]], options: dict[str, Any]) -> bool:

@@ -21,7 +21,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                "--format text, or pair each --format with an --output in order.")
     check.add_argument("paths", nargs="+", metavar="PATH")
     check.add_argument("--format", "-f", action="append", metavar="FORMAT[:FILE]",
-                       help="text (default), json, sarif, junit, github, markdown; repeatable; "
+                       help="text (default), json, sarif, junit, github, markdown, html; repeatable; "
                             "FORMAT:FILE writes that format to FILE")
     check.add_argument("--output", "-o", action="append", metavar="FILE",
                        help="write the report to FILE (the n-th --output goes with the n-th --format that "
@@ -31,6 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     check.add_argument("--strict", action=argparse.BooleanOptionalAction, help="treat UNKNOWN results as failures")
     check.add_argument("--policies", action="append", metavar="DIR", help="add policies from DIR")
     check.add_argument("--show-passed", action=argparse.BooleanOptionalAction, help="also list passing checks")
+    ro.add_detail_options(check)
     check.add_argument("--account", metavar="ID", help="account id IaC inputs deploy to")
     check.add_argument("--region", metavar="REGION", help="region IaC inputs deploy to")
     check.add_argument("--var-file", action="append", metavar="FILE", help="Terraform variables file")

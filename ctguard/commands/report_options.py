@@ -13,8 +13,19 @@ from typing import Any
 DEFAULTS: dict[str, Any] = {
     "format": ["text"], "output": [], "fail_on": "low", "strict": False, "policies": [], "show_passed": False,
     "account": None, "region": None, "var_file": [], "retention_days": 365, "skip": [], "only": [],
-    "baseline": None, "severity": {}, "jobs": "auto",
+    "baseline": None, "severity": {}, "jobs": "auto", "detail": "normal",
 }
+
+
+def add_detail_options(parser: Any) -> None:
+    """--verbose / --compact / --quiet: how much the text report says about each finding."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--verbose", "-v", dest="detail", action="store_const", const="verbose",
+                       help="text: the whole message (evidence) and the fix under each finding")
+    group.add_argument("--compact", dest="detail", action="store_const", const="compact",
+                       help="text: one line per active result, suppressed findings counted in one line")
+    group.add_argument("--quiet", "-q", dest="detail", action="store_const", const="quiet",
+                       help="text: failures only, one line each, then the summary")
 
 
 def jobs_arg(text: str) -> str | int:
@@ -63,6 +74,7 @@ def merge(args: argparse.Namespace, conf: Any) -> dict[str, Any]:
         "region": args.region, "var_file": args.var_file, "retention_days": args.retention_days,
         "only": args.only, "baseline": args.baseline, "severity": severity_args(args.severity or []),
         "jobs": getattr(args, "jobs", None),  # audit shares this merge and parses nothing
+        "detail": getattr(args, "detail", None),
     }
     merged: dict[str, Any] = {}
     for key, default in DEFAULTS.items():
@@ -154,17 +166,32 @@ def build(options: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
     except BaselineError as exc:
         raise UsageError(str(exc)) from None
     gate = Gate(skips=tuple(options["skip"]), only=tuple(options["only"]), severity=severity, baseline=baseline)
+    _known_rules_only(gate, options["policies"])
     settings = Settings(retention_days=options["retention_days"], strict=options["strict"])
     context = ParseContext(account_id=options["account"], region=options["region"],
                            var_files=tuple(options["var_file"]))
     return gate, settings, context, threshold
 
 
+def _known_rules_only(gate: Any, policy_dirs: list[str]) -> None:
+    """A rule id that names no policy is a typo: refuse it rather than check nothing (exit 2)."""
+    from ctguard.engine.policy import load_policies
+    from ctguard.rule_refs import UnknownRuleError, check_gate
+
+    if not (gate.only or gate.skips or gate.severity or gate.baseline):
+        return
+    try:
+        check_gate(gate, [p.id for p in load_policies(tuple(policy_dirs))])
+    except UnknownRuleError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def write_reports(report: Any, plan: list[tuple[str, str | None]], options: dict[str, Any]) -> bool:
     from ctguard.formatters import renderer
     from ctguard.formatters.summary import summary_line
 
-    render_options = {"show_passed": options["show_passed"]}
+    render_options = {"show_passed": options["show_passed"], "report_files": [d for _, d in plan if d],
+                      "detail": options["detail"]}
     stdout_format = None
     for name, dest in plan:
         if dest is None:

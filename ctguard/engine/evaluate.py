@@ -72,6 +72,10 @@ def evaluate_input(parsed: ParsedInput, policies: Iterable[Policy], settings: Se
     findings = [_problem_finding(parsed, p, by_id) for p in parsed.problems]
     source_map = parsed.source_map or SourceMap(parsed.path)
     variants = parsed.variants
+    if parsed.unusable:
+        # Part of the input was not read: no rule may pass (or count trails) on the rest; the
+        # CT001 error says why and fails the run.
+        variants = []
     for policy in policies:
         if policy.scope in ("input", "drift"):
             continue
@@ -80,7 +84,7 @@ def evaluate_input(parsed: ParsedInput, policies: Iterable[Policy], settings: Se
             for result in _run(policy, model, settings, parsed.path):
                 merged[result.owner].append((model, result))
         for owner, results in merged.items():
-            findings.append(_merge(policy, owner, results, len(variants), parsed, source_map))
+            findings.append(_merge(policy, owner, results, len(variants), parsed, source_map, settings))
     if settings.strict:
         findings = [_strict(f) for f in findings]
     return findings
@@ -143,7 +147,7 @@ def _check(policy: Policy, model: Model, settings: Settings, trail: Trail | None
     if policy.when is not None:
         applies = conditions.evaluate(policy.when, root, model)
         if applies.value is False:
-            return _Result(Status.PASS, owner, (), _text(policy, "pass", name, applies, "not applicable"), name)
+            return _Result(Status.NOT_APPLICABLE, owner, (), _not_applicable_text(policy, name), name)
         if applies.value is None:
             return _Result(Status.UNKNOWN, applies.owner or owner, applies.path,
                            _unknown_text(policy, name, applies.reason), name)
@@ -168,8 +172,8 @@ def _check(policy: Policy, model: Model, settings: Settings, trail: Trail | None
 
 
 def _merge(policy: Policy, owner: Owner, results: list[tuple[Model, _Result]], variant_count: int,
-           parsed: ParsedInput, source_map: SourceMap) -> Finding:
-    order = (Status.FAIL, Status.ERROR, Status.UNKNOWN, Status.PASS)
+           parsed: ParsedInput, source_map: SourceMap, settings: Settings | None = None) -> Finding:
+    order = (Status.FAIL, Status.ERROR, Status.UNKNOWN, Status.PASS, Status.NOT_APPLICABLE)
     worst = min((r for _, r in results), key=lambda r: order.index(r.status))
     cond_text = None
     if variant_count > 1:
@@ -192,7 +196,7 @@ def _merge(policy: Policy, owner: Owner, results: list[tuple[Model, _Result]], v
         model_path=worst.path,
         source_kind=parsed.kind,
         conditions=cond_text,
-        remediation=remediation_for(policy, parsed.kind) if worst.status is Status.FAIL else None,
+        remediation=remediation_for(policy, parsed.kind, settings) if worst.status is Status.FAIL else None,
     )
 
 
@@ -200,10 +204,15 @@ def _merge(policy: Policy, owner: Owner, results: list[tuple[Model, _Result]], v
 _FIX_LANGUAGE = {"cloudformation": "cloudformation", "terraform": "terraform", "terraform-plan": "terraform"}
 
 
-def remediation_for(policy: Policy, input_kind: str) -> str | None:
+def remediation_for(policy: Policy, input_kind: str, settings: Settings | None = None) -> str | None:
+    """The fix in the input's language, with the run's targets filled in ({retention_days})."""
     fix = (policy.docs or {}).get("fix") or {}
     text = fix.get(_FIX_LANGUAGE.get(input_kind, "cli")) or fix.get("cli")
-    return str(text).strip() if text else None
+    if not text:
+        return None
+    from ctguard.fix_text import fill
+
+    return fill(str(text).strip(), (settings or Settings()).retention_days)
 
 
 def _problem_finding(parsed: ParsedInput, problem: InputProblem, by_id: dict[str, Policy]) -> Finding:
@@ -261,10 +270,24 @@ def _text(policy: Policy, which: str, name: str | None, truth: conditions.Truth,
     return text
 
 
+def _not_applicable_text(policy: Policy, name: str | None) -> str:
+    template = policy.message.get("not_applicable") or "{id} does not apply to {subject}"
+    return _format(template, {"trail": name or "", "id": policy.id,
+                              "subject": f"trail {name}" if name else "this input"})
+
+
 def _unknown_text(policy: Policy, name: str | None, reason: str | None) -> str:
     template = policy.message.get("unknown") or "Cannot tell whether {title_lower}: {reason}"
     return _format(template, {"trail": name or "", "store": name or "", "reason": reason or "unknown value",
-                              "title_lower": policy.title[0].lower() + policy.title[1:]})
+                              "title_lower": lower_first(policy.title)})
+
+
+def lower_first(title: str) -> str:
+    """"Trail records ..." -> "trail records ...", but "CloudTrail ...", "IAM ...", "S3 ..." stay."""
+    word = title.split(" ", 1)[0]
+    if any(c.isupper() or c.isdigit() for c in word[1:]):
+        return title
+    return title[:1].lower() + title[1:]
 
 
 def _show(value: Any) -> str:

@@ -7,9 +7,10 @@ from typing import Any
 from ctguard import __version__
 from ctguard.api import Report
 from ctguard.findings import Finding
+from ctguard.formatters.headline import headline
 from ctguard.formatters.summary import summarize
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: status NOT_APPLICABLE, summary.not_applicable, finding headline
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:
@@ -18,6 +19,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "status": f.status.value,
         "severity": f.severity.value,
         "message": f.message,
+        "headline": headline(f.message),
         "file": f.file,
         "line": f.line,
         "column": f.column,

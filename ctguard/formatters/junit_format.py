@@ -2,6 +2,7 @@
 
 One ``<testsuite>`` per input kind, one ``<testcase>`` per policy and resource (passing ones
 included).  FAIL is a ``<failure>``, ERROR an ``<error>``, suppressed findings and UNKNOWN results
+and NOT_APPLICABLE results
 are ``<skipped>`` with the reason.
 """
 from __future__ import annotations
@@ -42,6 +43,8 @@ def _case(f: Finding, policy: Any) -> ET.Element:
         ET.SubElement(case, "error", {"type": "error", "message": f.message}).text = body
     elif f.status is Status.UNKNOWN:
         ET.SubElement(case, "skipped", {"type": "unknown", "message": f.message})
+    elif f.status is Status.NOT_APPLICABLE:
+        ET.SubElement(case, "skipped", {"type": "not_applicable", "message": f.message})
     return case
 
 
@@ -58,7 +61,8 @@ def render(report: Report, options: dict[str, Any]) -> str:
             "tests": len(findings),
             "failures": sum(1 for f in findings if f.suppression is None and f.status is Status.FAIL),
             "errors": sum(1 for f in findings if f.suppression is None and f.status is Status.ERROR),
-            "skipped": sum(1 for f in findings if f.suppression is not None or f.status is Status.UNKNOWN),
+            "skipped": sum(1 for f in findings if f.suppression is not None
+                          or f.status in (Status.UNKNOWN, Status.NOT_APPLICABLE)),
         }
         suite = ET.SubElement(root, "testsuite", {"name": f"ctguard {kind}", **{k: str(v) for k, v in counts.items()}})
         for f in findings:

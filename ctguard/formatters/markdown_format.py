@@ -1,15 +1,17 @@
 """A Markdown report for humans: pull-request comments, ``$GITHUB_STEP_SUMMARY``, audit write-ups."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ctguard import __version__
 from ctguard.api import Report
 from ctguard.findings import Finding, Status
 from ctguard.formatters import rule_info
+from ctguard.formatters.headline import headline as short
 from ctguard.formatters.neutralize import markdown_code
 from ctguard.formatters.summary import summarize
-from ctguard.repo import repo_relative
+from ctguard.repo import is_file_location, repo_relative
 
 # Inputs built from recorded AWS API answers (ctguard audit, a saved snapshot, AWS CLI outputs):
 # these have accounts, so the report gets the audit's account / region / trail table.
@@ -21,14 +23,26 @@ def cell(text: Any) -> str:
     return markdown_code(str(text))
 
 
+def code(text: Any, table: bool = True) -> str:
+    """A code span: shown literally (no &lt; entities, which a code span would print as such);
+    the fence is longer than any backtick run inside, and pipes are escaped inside tables."""
+    text = " ".join(str(text).split())
+    if table:
+        text = text.replace("|", "\\|")
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def _where(f: Finding) -> str:
-    return cell(f"{repo_relative(f.file)}:{f.line}")
+    return code(f"{repo_relative(f.file)}:{f.line}" if is_file_location(f.file) else f.file)
 
 
 def _row(f: Finding, policies: dict[str, Any]) -> str:
     url = rule_info.rule_url(policies.get(f.rule_id))
     return (f"| {f.severity.value} | [{f.rule_id}]({url}) | {_where(f)} | {cell(f.resource_name or f.resource or '')} "
-            f"| {cell(f.message)} |")
+            f"| {cell(short(f.message))} |")
 
 
 def _audit_summary(report: Report) -> list[str]:
@@ -47,12 +61,29 @@ def _audit_summary(report: Report) -> list[str]:
 
 
 def render(report: Report, options: dict[str, Any]) -> str:
+    full = _full(report, options)
+    if len(full.encode()) <= LIMIT_BYTES:
+        return full
+    from ctguard.formatters.markdown_fold import folded
+
+    return folded(report, options, LIMIT_BYTES)
+
+
+# A pull-request comment holds 65,536 characters and a step summary 1 MiB: stay well under both.
+LIMIT_BYTES = 60 * 1024
+
+
+def summary_sentence(report: Report) -> str:
     s = summarize(report)
+    return (f"{s['inputs']} CloudTrail-related inputs, {s['trails']} trails: **{s['failed']} failed**, "
+            f"{s['errors']} errors, {s['unknown']} unknown, {s['passed']} passed, "
+            f"{s['not_applicable']} not applicable, {s['suppressed']} suppressed"
+            + (f", {s['unreadable']} unreadable" if s["unreadable"] else "") + ".")
+
+
+def _full(report: Report, options: dict[str, Any]) -> str:
     policies = rule_info.policies_by_id(report)
-    out = ["# ctguard report", "",
-           f"{s['inputs']} CloudTrail-related inputs, {s['trails']} trails: **{s['failed']} failed**, "
-           f"{s['errors']} errors, {s['unknown']} unknown, {s['passed']} passed, {s['suppressed']} suppressed"
-           + (f", {s['unreadable']} unreadable" if s["unreadable"] else "") + ".", ""]
+    out = ["# ctguard report", "", summary_sentence(report), ""]
     out += _audit_summary(report)
     head = ["| severity | rule | location | resource | message |", "|---|---|---|---|---|"]
     sections = [
@@ -79,12 +110,14 @@ def render(report: Report, options: dict[str, Any]) -> str:
     if fixes:
         out += ["## How to fix", ""]
         for rule_id in sorted(fixes):
-            out.append(f"- **{rule_id}** {cell(rule_info.title(rule_id, policies.get(rule_id)))}: {cell(fixes[rule_id])}")
+            title = cell(rule_info.title(rule_id, policies.get(rule_id)))
+            out.append(f"- **{rule_id}** {title}: {code(fixes[rule_id], table=False)}")
         out.append("")
     if options.get("show_passed"):
-        passed = [f for f in report.findings if f.status is Status.PASS]
-        if passed:
-            out += [f"## Passed ({len(passed)})", "", *head, *(_row(f, policies) for f in passed), ""]
+        for status, name in ((Status.PASS, "Passed"), (Status.NOT_APPLICABLE, "Not applicable")):
+            listed = [f for f in report.findings if f.status is status]
+            if listed:
+                out += [f"## {name} ({len(listed)})", "", *head, *(_row(f, policies) for f in listed), ""]
     if report.warnings:
         out += ["## Warnings", "", *(f"- {cell(w)}" for w in report.warnings), ""]
     out.append(f"<sub>ctguard {__version__}</sub>")

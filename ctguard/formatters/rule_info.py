@@ -48,7 +48,9 @@ def describe(policy: Any) -> str:
 
 def fixes(policy: Any) -> dict[str, str]:
     fix = ((policy.docs or {}).get("fix") if policy is not None else None) or {}
-    return {k: str(v).strip() for k, v in fix.items() if v}
+    from ctguard.fix_text import fill
+
+    return {k: fill(str(v).strip()) for k, v in fix.items() if v}
 
 
 def status_word(f: Finding) -> str:

@@ -5,8 +5,10 @@ and a line-independent ``partialFingerprints`` entry, so alerts survive code mov
 Rules carry short and full descriptions, help (text and Markdown), a help URI, tags including
 ``security`` and a ``security-severity`` score.  Suppressed findings are emitted with
 ``suppressions`` (``inSource`` for comments and Metadata, ``external`` for config, CLI and
-baseline).  Findings without a file (live accounts) get a logical location (the trail ARN) only.
-PASS results are not emitted; UNKNOWN ones are ``kind: review``.
+baseline).  Findings without a file (live accounts) get a logical location (the trail ARN) only;
+logical locations of AWS resources carry their account and region as properties.
+PASS and NOT_APPLICABLE results are not emitted (a rule that did not run has nothing to show); UNKNOWN
+ones are ``kind: review``.
 """
 from __future__ import annotations
 
@@ -26,6 +28,11 @@ FINGERPRINT_KEY = "ctguardFindingHash/v1"
 LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
          Severity.LOW: "note", Severity.INFO: "note"}
 _IN_SOURCE = {"inline", "metadata"}
+# GitHub code scanning keeps the 5,000 most severe results of a run (and rejects more than 25,000)
+# and shows 10 tags per rule (rejects more than 20): "SARIF results exceed soft limits",
+# docs.github.com/en/code-security/code-scanning/troubleshooting-sarif-uploads/results-exceed-limit
+MAX_RESULTS = 5000
+MAX_TAGS = 10
 
 
 def _rule(rule_id: str, policy: Any, severity: Severity) -> dict[str, Any]:
@@ -49,7 +56,8 @@ def _rule(rule_id: str, policy: Any, severity: Severity) -> dict[str, Any]:
         "helpUri": rule_info.rule_url(policy),
         "help": {"text": help_text, "markdown": markdown},
         "defaultConfiguration": {"level": LEVEL[severity]},
-        "properties": {"tags": tags, "precision": "high", "security-severity": rule_info.SECURITY_SEVERITY[severity]},
+        "properties": {"tags": tags[:MAX_TAGS], "precision": "high",
+                       "security-severity": rule_info.SECURITY_SEVERITY[severity]},
     }
 
 
@@ -82,6 +90,9 @@ def _result(f: Finding, index: int) -> dict[str, Any]:
         logical = {"fullyQualifiedName": f.resource, "kind": "resource"}
         if f.resource_name and f.resource_name != f.resource:
             logical["name"] = f.resource_name
+        account, region = _account_region(f)
+        if account:
+            logical["properties"] = {"account": account, **({"region": region} if region else {})}
         location["logicalLocations"] = [logical]
     if location:
         result["locations"] = [location]
@@ -97,9 +108,27 @@ def _result(f: Finding, index: int) -> dict[str, Any]:
     return result
 
 
+def _account_region(f: Finding) -> tuple[str | None, str | None]:
+    """The AWS account and region a live or snapshot finding is about (from aws:// or the ARN)."""
+    from ctguard.live_locations import SCHEME, parts_of
+
+    if f.file.startswith(SCHEME):
+        return parts_of(f.file)
+    parts = (f.resource or "").split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn":
+        return parts[4] or None, parts[3] or None
+    return None, None
+
+
 def as_dict(report: Report) -> dict[str, Any]:
     policies = rule_info.policies_by_id(report)
-    shown = [f for f in report.findings if f.status is not Status.PASS]
+    shown = [f for f in report.findings if f.status not in (Status.PASS, Status.NOT_APPLICABLE)]
+    omitted = 0
+    if len(shown) > MAX_RESULTS:  # keep the most severe ourselves, and say so, rather than GitHub silently
+        ranked = sorted(shown, key=lambda f: (f.suppression is not None, f.status is Status.UNKNOWN,
+                                              -f.severity.rank, f.sort_key()))
+        omitted = len(shown) - MAX_RESULTS
+        shown = sorted(ranked[:MAX_RESULTS], key=Finding.sort_key)
     severities = {p.id: p.severity for p in report.policies}
     for f in shown:  # rule ids without a loaded policy (input problems) still need a rule entry
         severities.setdefault(f.rule_id, f.severity)
@@ -118,6 +147,9 @@ def as_dict(report: Report) -> dict[str, Any]:
             "automationDetails": {"id": "ctguard/"},
             "columnKind": "unicodeCodePoints",
             "results": [_result(f, index[f.rule_id]) for f in shown],
+            **({"properties": {"omittedResults": omitted, "note": (
+                f"{omitted} less severe results are left out: code scanning keeps {MAX_RESULTS} per run; "
+                "ctguard check --format json lists every finding")}} if omitted else {}),
         }],
     }
 

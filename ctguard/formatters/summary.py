@@ -11,7 +11,8 @@ from ctguard.symbols import settled_by_message
 
 def summarize(report: Report) -> dict[str, Any]:
     counts = Counter(f.status.value for f in report.findings if f.suppression is None)
-    trails = {(f.file, f.resource) for f in report.findings if f.resource_kind == "trail"}
+    # Trails read, not trails with findings: --only and skipped rules must not change the count.
+    trails = {(p.path, t.key) for p in report.inputs for m in p.variants for t in m.trails}
     return {
         "inputs": len(report.inputs),
         "unreadable": len(report.unusable),
@@ -20,6 +21,7 @@ def summarize(report: Report) -> dict[str, Any]:
         "errors": counts.get(Status.ERROR.value, 0),
         "unknown": counts.get(Status.UNKNOWN.value, 0),
         "passed": counts.get(Status.PASS.value, 0),
+        "not_applicable": counts.get(Status.NOT_APPLICABLE.value, 0),
         "suppressed": sum(1 for f in report.findings if f.suppression is not None),
         # UNKNOWN results whose message says only the deploy account or Region decides them.
         "unknown_settled_by_context": sum(1 for f in report.findings if f.suppression is None
@@ -32,6 +34,8 @@ def summary_line(report: Report) -> str:
     parts = [f"{s['inputs']} CloudTrail-related input{'s' if s['inputs'] != 1 else ''}",
              f"{s['trails']} trail{'s' if s['trails'] != 1 else ''}",
              f"{s['failed']} failed", f"{s['unknown']} unknown", f"{s['passed']} passed"]
+    if s["not_applicable"]:
+        parts.append(f"{s['not_applicable']} not applicable")
     if s["errors"]:
         parts.append(f"{s['errors']} errors")
     if s["suppressed"]:

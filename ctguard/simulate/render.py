@@ -24,6 +24,10 @@ def _days(seconds: float | None) -> str:
     return f"{seconds / 86400:.2f} days"
 
 
+def _more(count: int, top: int, what: str) -> list[str]:
+    return [f"    and {_n(count - top)} more {what}"] if count > top else []
+
+
 def replay_text(doc: dict[str, Any], top: int = 10) -> str:
     lines = []
     src = doc.get("source", {})
@@ -48,17 +52,20 @@ def replay_text(doc: dict[str, Any], top: int = 10) -> str:
         lines.append(f"  {_tri(t['totals'])}")
         for cat, d in sorted(t["by_category"].items()):
             lines.append(f"  {cat:<16} {_tri(d)}")
-        missed_src = [s for s in t["by_source"] if s["missed"] or s["unknown"]][:top]
+        missed_src = [s for s in t["by_source"] if s["missed"] or s["unknown"]]
         if missed_src:
             lines.append("  not captured, by event source:")
-            for s in missed_src:
+            for s in missed_src[:top]:
                 lines.append(f"    {s['source']:<40} missed {_n(s['missed'])}  unknown {_n(s['unknown'])}")
-        missed_ev = [e for e in t["by_event"] if e["missed"] or e["unknown"]][:top]
+            lines += _more(len(missed_src), top, "event sources")
+        # missed_events holds every class with a miss; older documents only the busiest (by_event)
+        missed_ev = t.get("missed_events", [e for e in t["by_event"] if e["missed"] or e["unknown"]])
         if missed_ev:
             lines.append("  not captured, by event:")
-            for e in missed_ev:
+            for e in missed_ev[:top]:
                 lines.append(f"    {e['source']} {e['name']} [{e['category']}]: missed {_n(e['missed'])}"
                              f"  unknown {_n(e['unknown'])}")
+            lines += _more(len(missed_ev), top, "events (all are in --format json, or raise --top)")
         if t["reasons"]:
             lines.append("  why:")
             for r in t["reasons"][:top]:

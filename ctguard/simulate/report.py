@@ -129,6 +129,11 @@ def summarize(trails: list[Any], shapes: Iterable[tuple[Shape, int]], *, records
             "by_source": [{"source": s, **c} for s, c in sorted(by_src[i].items(), key=lambda kv: -sum(kv[1].values()))],
             "by_event": [{"category": k[0], "source": k[1], "name": k[2], **c}
                          for k, c in sorted(by_name[i].items(), key=lambda kv: -sum(kv[1].values()))[:top]],
+            # Every event class with a miss, from the whole replay (not from the busiest top):
+            # a rare missed event is exactly what a review must not lose.
+            "missed_events": [{"category": k[0], "source": k[1], "name": k[2], **c} for k, c in sorted(
+                ((k, c) for k, c in by_name[i].items() if c["missed"] or c["unknown"]),
+                key=lambda kv: (-(kv[1]["missed"] + kv[1]["unknown"]), kv[0]))],
             "reasons": [{"state": k[0], "reason": k[1], "count": c} for k, c in reasons[i].most_common(top)],
             "cost": {
                 "events": {k: b[k] for k in ("management_free", "management_paid", "data", "network_activity",

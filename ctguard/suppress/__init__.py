@@ -59,7 +59,8 @@ def apply(findings: Iterable[Finding], parsed: ParsedInput | None, gate: Gate, w
 
 
 def _suppress(finding: Finding, skips: list[Skip], gate: Gate, today: _dt.date, warnings: list[str]) -> Finding:
-    if finding.suppression is not None or finding.rule_id == PARSE_ERROR or finding.status is Status.PASS:
+    if (finding.suppression is not None or finding.rule_id == PARSE_ERROR
+            or finding.status in (Status.PASS, Status.NOT_APPLICABLE)):
         return finding
     for skip in skips:
         if skip.problem or not skip.matches(finding):

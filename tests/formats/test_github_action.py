@@ -25,6 +25,7 @@ def test_run_step_writes_sarif_annotations_and_summary(tmp_path: Path, soft_fail
     shim = bin_dir / "ctguard"  # the installed console script, pointing at this checkout
     shim.write_text(f"#!/bin/sh\nPYTHONPATH={REPO} exec {sys.executable} -m ctguard \"$@\"\n")
     shim.chmod(0o755)
+    (bin_dir / "python").symlink_to(sys.executable)  # setup-python's python
     workspace = tmp_path / "ws"
     (workspace / "infra").mkdir(parents=True)
     (workspace / ".git").mkdir()
@@ -32,8 +33,8 @@ def test_run_step_writes_sarif_annotations_and_summary(tmp_path: Path, soft_fail
     summary, output = tmp_path / "summary.md", tmp_path / "output.txt"
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
            "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(output), "RUNNER_TEMP": str(tmp_path),
-           "CTGUARD_PATHS": "infra", "CTGUARD_SARIF": "results.sarif", "CTGUARD_FAIL_ON": "medium",
-           "CTGUARD_SOFT_FAIL": soft_fail, "CTGUARD_ARGS": "--skip CT108:handled-elsewhere"}
+           "CTGUARD_PATHS": "'infra'", "CTGUARD_SARIF": "results.sarif", "CTGUARD_FAIL_ON": "medium",
+           "CTGUARD_SOFT_FAIL": soft_fail, "CTGUARD_ARGS": "--skip 'CT108:handled elsewhere, see ADR 7' --compact"}
     proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=workspace,
                           env=env, capture_output=True, text=True, check=False)
     assert proc.returncode == expected, proc.stdout + proc.stderr
@@ -44,3 +45,4 @@ def test_run_step_writes_sarif_annotations_and_summary(tmp_path: Path, soft_fail
     assert summary.read_text().startswith("# ctguard report")
     assert "exit-code=1" in output.read_text() and "sarif-file=results.sarif" in output.read_text()
     assert "| CT108 |" in summary.read_text()  # suppressed via args, listed in the summary
+    assert "handled elsewhere, see ADR 7" in summary.read_text()  # a quoted reason stays one argument

@@ -8,10 +8,11 @@ import xml.etree.ElementTree as ET
 from ctguard import api
 from ctguard.formatters import FORMATS, renderer
 from ctguard.formatters.github_format import escape_data, escape_property
+from ctguard.findings import Status
 
 
 def test_every_format_renders_any_report(repo_report: api.Report, live_report: api.Report) -> None:
-    assert set(FORMATS) == {"text", "json", "sarif", "junit", "github", "markdown"}
+    assert set(FORMATS) == {"text", "json", "sarif", "junit", "github", "markdown", "html"}
     for name in FORMATS:
         for report in (repo_report, live_report, api.Report()):
             assert renderer(name)(report, {"show_passed": True})
@@ -31,7 +32,12 @@ def test_junit_one_case_per_policy_and_resource(repo_report: api.Report) -> None
     assert by_rule["CT102"].find("failure") is None and by_rule["CT102"].find("skipped") is None
     suite = root.find("testsuite")
     assert int(suite.get("failures")) == sum(1 for c in cases if c.find("failure") is not None)
-    assert int(suite.get("skipped")) == sum(1 for c in cases if c.find("skipped") is not None) == 3
+    not_applicable = [f for f in repo_report.findings if f.status is Status.NOT_APPLICABLE]
+    assert not_applicable  # a template without monitoring or live status: CT5xx, CT8xx did not run
+    skipped = [c.find("skipped") for c in cases if c.find("skipped") is not None]
+    assert int(suite.get("skipped")) == len(skipped) == 3 + len(not_applicable)
+    assert sum(1 for s in skipped if s.get("type") == "not_applicable") == len(not_applicable)
+    assert by_rule["CT801"].find("skipped").get("message").startswith("CT801 is not applicable")
     assert root.get("tests") == str(len(cases))
 
 

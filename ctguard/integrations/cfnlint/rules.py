@@ -10,6 +10,7 @@ from typing import Any
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
+from ctguard.fix_text import fill
 from ctguard.engine.policy import load_policies
 from ctguard.integrations.cfnlint._runner import findings_for, rule_id, template_path
 
@@ -27,7 +28,7 @@ class _CtguardRule:
 
 
 def _rule_class(policy: Any) -> type:
-    fix = ((policy.docs or {}).get("fix") or {}).get("cloudformation") or ""
+    fix = fill(((policy.docs or {}).get("fix") or {}).get("cloudformation") or "")
     attributes = {
         "id": rule_id(policy.id, policy.severity),
         "policy_id": policy.id,

@@ -93,7 +93,7 @@ CASES = [
          "logs only 999999999999", model={"account_id": Known("111122223333")}),
     Case("mgmt-no-trail-live", "CT201", [], Status.FAIL, "no trail",
          model={"audited_regions": Known(("us-east-1",))}),
-    Case("mgmt-no-trail-iac", "CT201", [], Status.PASS, "nothing to check"),
+    Case("mgmt-no-trail-iac", "CT201", [], Status.NOT_APPLICABLE, "nothing to check"),
     Case("s3w-all-buckets", "CT203", [trail(event_selectors=basic(EventSelector(data_resources=Known(
         (DataResource("AWS::S3::Object", ("arn:aws:s3",)),)))))], Status.PASS),
     Case("s3w-read-only", "CT203", [trail(event_selectors=basic(EventSelector(read_write_type=Known("ReadOnly"),
@@ -118,7 +118,8 @@ CASES = [
         MGMT + (("eventSource", {"not_equals": ("rdsdata.amazonaws.com",)}),)))], Status.FAIL, "RDS Data API"),
     Case("excl-unknown", "CT202", [trail(event_selectors=basic(EventSelector(
         exclude_management_event_sources=Unknown("parameter Excluded"))))], Status.UNKNOWN, "parameter Excluded"),
-    Case("excl-no-management", "CT202", [trail(advanced_event_selectors=adv(S3_ALL))], Status.PASS, "no management"),
+    Case("excl-no-management", "CT202", [trail(advanced_event_selectors=adv(S3_ALL))], Status.NOT_APPLICABLE,
+         "no management"),
     Case("excl-write-only-kms-write-fine", "CT202", [trail(event_selectors=basic(EventSelector(
         read_write_type=Known("WriteOnly"))))], Status.PASS),
 ]

@@ -31,7 +31,7 @@ def _status(**fields: Any) -> TrailStatus:
                                           (health.stale_delivery, "CT806")])
 def test_iac_trails_have_no_status_not_applicable(func: Any, policy: str) -> None:
     out = _run(func, policy, None)
-    assert out.status is Status.PASS
+    assert out.status is Status.NOT_APPLICABLE
     assert "not applicable" in str(out.message) and "GetTrailStatus" in str(out.message)
 
 

@@ -84,10 +84,10 @@ def test_raising_policy_becomes_error_finding_and_others_still_run(monkeypatch: 
     assert by_id["T100"].status is Status.FAIL
 
 
-def test_when_false_means_pass_and_when_unknown_means_unknown() -> None:
+def test_when_false_means_not_applicable_and_when_unknown_means_unknown() -> None:
     p = policy(when={"attribute": "is_organization", "equals": True})
     (f,) = evaluate_input(parsed(Model(trails=[trail(is_multi_region=Known(False))])), [p], Settings())
-    assert f.status is Status.PASS
+    assert f.status is Status.NOT_APPLICABLE and f.message == "T100 does not apply to trail audit"
     t = trail(is_multi_region=Known(False), is_organization=Unknown("imported value OrgFlag"))
     (f,) = evaluate_input(parsed(Model(trails=[t])), [p], Settings())
     assert f.status is Status.UNKNOWN and "imported value OrgFlag" in f.message

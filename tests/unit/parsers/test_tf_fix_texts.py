@@ -91,6 +91,6 @@ def test_multi_line_fix_stays_aligned_in_text_output(tmp_path: Path) -> None:
     from ctguard.formatters.text_format import render
 
     report = check([_module(tmp_path, "")], context=ParseContext(account_id="111122223333", region="eu-west-1"))
-    text = render(report, {})
+    text = render(report, {"detail": "verbose"})  # fixes are printed with --verbose
     assert '    fix: cloud_watch_logs_group_arn = "${aws_cloudwatch_log_group.trail.arn}:*"\n' \
            "         cloud_watch_logs_role_arn  = aws_iam_role.trail_logs.arn\n" in text
