@@ -51,7 +51,7 @@ def folded(report: Report, options: dict[str, Any], limit: int) -> str:
     head += _audit_summary(report)
     head += _counts(report, policies)
     tail = [f"<sub>ctguard {__version__}</sub>"]
-    budget = limit - len("\n".join(head + tail).encode()) - 2048  # room for the closing notes
+    budget = limit - len("\n".join(head + tail).encode(errors="surrogateescape")) - 2048  # room for the closing notes
     sections: list[str] = []
     left_out = 0
     for name, findings in (
@@ -77,7 +77,7 @@ def _fit(findings: list[Finding], policies: dict[str, Any], budget: int) -> tupl
     used = 0
     for f in findings:
         row = _row(f, policies)
-        size = len(row.encode()) + 1
+        size = len(row.encode(errors="surrogateescape")) + 1
         if used + size > budget:
             break
         rows.append(row)

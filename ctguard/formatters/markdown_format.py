@@ -1,7 +1,6 @@
 """A Markdown report for humans: pull-request comments, ``$GITHUB_STEP_SUMMARY``, audit write-ups."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ctguard import __version__
@@ -24,15 +23,8 @@ def cell(text: Any) -> str:
 
 
 def code(text: Any, table: bool = True) -> str:
-    """A code span: shown literally (no &lt; entities, which a code span would print as such);
-    the fence is longer than any backtick run inside, and pipes are escaped inside tables."""
-    text = " ".join(str(text).split())
-    if table:
-        text = text.replace("|", "\\|")
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
+    """A code span: shown literally (no &lt; entities, which a code span would print as such)."""
+    return markdown_code(str(text), table)
 
 
 def _where(f: Finding) -> str:
@@ -62,7 +54,7 @@ def _audit_summary(report: Report) -> list[str]:
 
 def render(report: Report, options: dict[str, Any]) -> str:
     full = _full(report, options)
-    if len(full.encode()) <= LIMIT_BYTES:
+    if len(full.encode(errors="surrogateescape")) <= LIMIT_BYTES:
         return full
     from ctguard.formatters.markdown_fold import folded
 

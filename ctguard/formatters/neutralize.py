@@ -70,17 +70,19 @@ def xml_tree(root: ET.Element) -> ET.Element:
     return root
 
 
-def markdown_code(text: str) -> str:
+def markdown_code(text: str, table: bool = True) -> str:
     """Untrusted text as a Markdown code span (safe in a table cell).
 
     Inside a code span nothing is markup: no links, images, ``@mentions``, emphasis or HTML.
     Backticks in the text cannot close it because the fence is longer than any run of them;
-    ``|`` is escaped because GitHub splits table cells before it parses code spans.
+    in a table (``table``) ``|`` is escaped because GitHub splits table cells before it parses
+    code spans.
     """
     text = " ".join(escape_controls(text).split())
     if not text:
         return ""
-    text = text.replace("|", "\\|")
+    if table:
+        text = text.replace("|", "\\|")
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
