@@ -15,6 +15,7 @@ from ctguard.audit.calls import CallStore
 from ctguard.inputs import ParsedInput
 from ctguard.location import SourceMap
 from ctguard.model import Bucket, KmsKey, LogGroup, Model, Role, Topic, Trail, TrailStatus
+from ctguard.parsers import aws_readable as readable
 from ctguard.parsers import aws_related as related
 from ctguard.parsers.aws_account import fill_account
 from ctguard.parsers.aws_buckets import bucket_key, build_bucket
@@ -51,6 +52,10 @@ def _account_input(store: CallStore, account: str, path: str, kind: str, spans: 
     entries, failed = listed_trails(calls)
     audited = tuple(r for r in calls.regions("cloudtrail", "DescribeTrails") if r not in failed)
     fill_account(model, calls, audited, failed)
+    if kind == SNAPSHOT:
+        interrupted = readable.audit_incomplete(store.meta)
+        model.unread = readable.failed_reads(store, account) + interrupted
+        model.trail_listing = readable.trail_listing(store, account, failed, audited, interrupted)
     for entry in entries:
         trail = build_trail(entry, calls, source_map, _links(entry, account, calls, model, source_map))
         if isinstance(trail.status, TrailStatus):
