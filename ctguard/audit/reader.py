@@ -10,6 +10,7 @@ from typing import Any
 from ctguard.audit.calls import ApiError, CallResult, CallStore
 from ctguard.audit.errors import to_api_error
 from ctguard.audit.session import Clients
+from ctguard.parsers.aws_shapes import response_problem
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,11 @@ class Reader:
         if done is not None:  # the same call twice (two trails sharing a bucket) is read once
             return done
         try:
-            response = self._invoke(region, service, operation, params)
-            result = CallResult(response=json_safe(response))
+            response = json_safe(self._invoke(region, service, operation, params))
+            problem = response_problem(service, operation, response)
+            # An answer of the wrong shape is a failed read, exactly as when a snapshot holds it.
+            result = CallResult(error=ApiError("MalformedResponse", problem)) if problem \
+                else CallResult(response=response)
         except Exception as exc:  # every failure becomes a recorded error, never an abort
             if not _is_aws_failure(exc):
                 raise

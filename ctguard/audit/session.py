@@ -105,6 +105,9 @@ class SharedClients:
                 if client is None:
                     client = self._session.client(service, region_name=region, config=self._config)
                     client.meta.events.register("before-sign", _sign_as)
+                    from ctguard.audit.answers import check_answer
+
+                    client.meta.events.register("before-parse", check_answer)
                     self._clients[key] = client
         return client
 
