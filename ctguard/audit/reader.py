@@ -81,7 +81,7 @@ class Reader:
 
         client = self.clients.get(service, region)
         method = xform_name(operation)
-        with self.clients.signing():
+        with self.clients.shared.slot(), self.clients.signing():
             if client.can_paginate(method):
                 return client.get_paginator(method).paginate(**params).build_full_result()
             return getattr(client, method)(**params)

@@ -30,9 +30,11 @@ def failed_reads(store: CallStore, account: str) -> tuple[str, ...]:
 
 
 def audit_incomplete(meta: Mapping[str, Any]) -> tuple[str, ...]:
-    """Why the audit that wrote ``meta`` stopped early (interrupted), as it recorded it."""
-    reasons = meta.get("incomplete") or ()
-    return tuple(str(r) for r in reasons if isinstance(r, str)) if isinstance(reasons, list) else ()
+    """Why the audit that wrote ``meta`` stopped early (``meta.interrupted``), as it recorded it.
+
+    Failed reads are not taken from ``meta.incomplete``: the calls themselves say which failed."""
+    why = meta.get("interrupted")
+    return (why,) if isinstance(why, str) and why else ()
 
 
 def trail_listing(store: CallStore, account: str, failed_regions: Mapping[str, str],
