@@ -41,12 +41,12 @@ class InFlight:
 
 def test_max_workers_is_a_hard_cap_on_requests_in_flight(proxy, moto_server, capsys) -> None:
     Estate(moto_server).full_trail()
-    proxy.latency = 0.005
     counter = InFlight(proxy)
     try:
         rc = main(["audit", "--region", "us-east-1", "--max-workers", "1", "-f", "json"])
         one = counter.most
         counter.most = 0
+        proxy.latency = 0.05  # holds each request long enough for the others to pile up
         rc3 = main(["audit", "--region", "us-east-1", "--max-workers", "3", "-f", "json"])
         three = counter.most
     finally:
