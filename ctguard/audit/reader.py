@@ -9,6 +9,7 @@ from typing import Any
 
 from ctguard.audit.calls import ApiError, CallResult, CallStore
 from ctguard.audit.errors import to_api_error
+from ctguard.audit.secrets import redact_subscriptions
 from ctguard.audit.session import Clients
 from ctguard.parsers.aws_shapes import response_problem
 
@@ -57,6 +58,8 @@ class Reader:
             return done
         try:
             response = json_safe(self._invoke(region, service, operation, params))
+            if (service, operation) == ("sns", "ListSubscriptionsByTopic") and isinstance(response, dict):
+                response = redact_subscriptions(response)  # who is notified is no rule's business
             problem = response_problem(service, operation, response)
             # An answer of the wrong shape is a failed read, exactly as when a snapshot holds it.
             result = CallResult(error=ApiError("MalformedResponse", problem)) if problem \

@@ -16,6 +16,7 @@ from ctguard.audit.org import assume_role, member_accounts
 from ctguard.audit.progress import NoProgress, Progress
 from ctguard.audit.reader import Reader
 from ctguard.audit.regions import global_region, partition
+from ctguard.audit.secrets import remember, remember_session
 from ctguard.audit.session import ClientOptions, Clients, SharedClients, base_session, require_boto3
 from ctguard.audit.threads import Cancelled, run_all
 
@@ -64,6 +65,9 @@ def run_audit(request: AuditRequest, progress: Progress | None = None) -> AuditO
     require_boto3()
     progress = progress or NoProgress()
     base = base_session(request.profile)
+    remember_session(base)
+    if request.external_id:
+        remember(request.external_id)
     first_region = (request.regions or [None])[0] or base.region_name or "us-east-1"
     fallback = request.regions or _fallback_regions(base)
     store = CallStore()

@@ -113,8 +113,11 @@ def run(args: argparse.Namespace) -> int:
         external_id=args.external_id, max_workers=args.max_workers,
         client=ClientOptions(retry_mode=args.retry_mode, max_attempts=args.max_attempts,
                              connect_timeout=args.connect_timeout, read_timeout=args.read_timeout))
+    from ctguard.audit.secrets import redacting_logs
+
     try:
-        outcome = run_audit(request, progress_for(sys.stderr))
+        with redacting_logs():  # --debug shows botocore's requests: never the credentials in them
+            outcome = run_audit(request, progress_for(sys.stderr))
     except AuditSetupError as exc:
         return _usage(str(exc))
     except AuditInterrupted as stop:

@@ -73,6 +73,8 @@ class FaultProxy:
         self.rules: list[Rule] = []
         self.seen: list[Seen] = []
         self.upstream_seconds: dict[str, float] = {}  # operation -> time moto took, summed
+        self.keep: set[str] = set()  # operations whose answers are kept in ``answers`` (secret-leak tests)
+        self.answers: list[tuple[str, bytes]] = []
         self.lock = threading.Lock()
         proxy = self
 
@@ -118,6 +120,8 @@ class FaultProxy:
         with self.lock:
             self.rules.clear()
             self.seen.clear()
+            self.keep.clear()
+            self.answers.clear()
             self.upstream_seconds.clear()
 
     def count(self, operation: str, service: str | None = None) -> int:
@@ -149,6 +153,12 @@ class FaultProxy:
         if rule is not None and rule.fault in LIES:
             status, headers, data = self._upstream(handler, body)
             self._send(handler, status, headers, _lie(rule, data) if 200 <= status < 300 else data)
+            return
+        if rule is None and seen.operation in self.keep:
+            status, headers, data = self._upstream(handler, body)
+            with self.lock:
+                self.answers.append((seen.operation, data))
+            self._send(handler, status, headers, data)
             return
         if rule is None or rule.fault in ("delay", "timeout"):
             started = time.perf_counter()
