@@ -47,6 +47,9 @@ def summary_rows(report: Report) -> list[SummaryRow]:
             continue
         account = _text(model.account_id, parsed.path)
         for trail in model.trails:
+            owner = _text(trail.account_id)
+            if owner and owner != account:
+                continue  # an organization trail has its row under the account that owns it
             c = counts.get(("trail", trail.key), Counter())
             key = (account, _text(trail.home_region), _text(trail.name, trail.key))
             rows[key] = SummaryRow(*key, c[Status.FAIL.value] + c[Status.ERROR.value],

@@ -100,7 +100,8 @@ def _set(*path: Any, value: Any) -> Callable[[dict[str, Any]], None]:
 
 MONITORING = {f"CT5{n:02d}" for n in range(1, 16)}
 KEY = {"CT408", "CT409", "CT410", "CT411", "CT412"}
-STATUS = {"CT102", "CT201", "CT503", "CT601", "CT604", "CT801", "CT802", "CT803", "CT804", "CT805", "CT806"}
+STATUS = {"CT102", "CT201", "CT503", "CT601", "CT604", "CT801", "CT802", "CT803", "CT804", "CT805", "CT806",
+          "CT807"}
 
 # (service, operation, preparation, mutation, findings that must turn UNKNOWN, others that may change)
 Case = tuple[str, str, Callable[[dict[str, Any]], None] | None, Callable[[dict[str, Any]], None], set[str], set[str]]
