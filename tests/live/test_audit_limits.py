@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import _thread
 import json
+import logging
 import os
 import stat
 import threading
@@ -39,8 +40,9 @@ class InFlight:
         proxy._serve = serve
 
 
-def test_max_workers_is_a_hard_cap_on_requests_in_flight(proxy, moto_server, capsys) -> None:
+def test_max_workers_is_a_hard_cap_on_requests_in_flight(proxy, moto_server, capsys, caplog) -> None:
     Estate(moto_server).full_trail()
+    caplog.set_level(logging.WARNING, logger="urllib3")
     counter = InFlight(proxy)
     try:
         rc = main(["audit", "--region", "us-east-1", "--max-workers", "1", "-f", "json"])
@@ -56,7 +58,8 @@ def test_max_workers_is_a_hard_cap_on_requests_in_flight(proxy, moto_server, cap
     assert rc in (0, 1) and rc3 in (0, 1), err
     assert one == 1, one
     assert 1 < three <= 3, three
-    assert "Connection pool is full" not in err
+    # urllib3 warns when more requests run than a client's pool holds: the pool matches the cap.
+    assert "Connection pool is full" not in err and "Connection pool is full" not in caplog.text
 
 
 def test_ctrl_c_stops_within_two_seconds_and_saves_an_incomplete_snapshot(proxy, moto_server, tmp_path: Path,
