@@ -18,26 +18,43 @@ REGIONS = ["--region", "us-east-1,eu-west-1", "--max-attempts", "1"]
 
 
 class InFlight:
-    """Counts requests the proxy is answering at the same time (its delay rule holds each one)."""
+    """Counts requests the proxy holds at the same time: from receipt until it starts answering.
+
+    (Counting until its handler returns would overlap the client's next request with the end of
+    the previous handler: a request the client already has its answer to is not in flight.)"""
 
     def __init__(self, proxy) -> None:  # type: ignore[no-untyped-def]
         self.now = 0
         self.most = 0
         self.lock = threading.Lock()
-        original = proxy._serve
+        self.held = threading.local()
+        serve, send = proxy._serve, proxy._send
 
-        def serve(handler) -> None:  # type: ignore[no-untyped-def]
-            with self.lock:
-                self.now += 1
-                self.most = max(self.most, self.now)
-            try:
-                original(handler)
-            finally:
+        def release() -> None:
+            if getattr(self.held, "on", False):
+                self.held.on = False
                 with self.lock:
                     self.now -= 1
 
-        self.restore = lambda: setattr(proxy, "_serve", original)
-        proxy._serve = serve
+        def counted_serve(handler) -> None:  # type: ignore[no-untyped-def]
+            with self.lock:
+                self.now += 1
+                self.most = max(self.most, self.now)
+            self.held.on = True
+            try:
+                serve(handler)
+            finally:
+                release()
+
+        def counted_send(*args) -> None:  # type: ignore[no-untyped-def]
+            release()
+            send(*args)
+
+        def restore() -> None:
+            del proxy._serve, proxy._send
+
+        self.restore = restore
+        proxy._serve, proxy._send = counted_serve, counted_send
 
 
 def test_max_workers_is_a_hard_cap_on_requests_in_flight(proxy, moto_server, capsys, caplog) -> None:
