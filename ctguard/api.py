@@ -17,6 +17,7 @@ from ctguard.findings import Finding, Severity, Status
 from ctguard.inputs import PARSE_ERROR, ParsedInput
 from ctguard.parsers.context import ParseContext
 from ctguard.suppress import Gate
+from ctguard.values import Known
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,20 @@ class Report:
             if f.suppression is None and f.is_failure and f.severity.rank >= threshold.rank
         ]
 
+    @property
+    def incomplete(self) -> list[str]:
+        """Why a live audit (or its snapshot) is incomplete: each account's failed reads, prefixed
+        with the account. Empty when everything was read (or the inputs are not live)."""
+        reasons: dict[str, None] = {}
+        for parsed in self.inputs:
+            for model in parsed.variants:
+                account = model.account_id.value if isinstance(model.account_id, Known) else None
+                for reason in model.unread:
+                    reasons[f"{account}: {reason}" if account else reason] = None
+        return list(reasons)
+
     def exit_code(self, threshold: Severity = Severity.LOW) -> int:
-        if self.unusable:
+        if self.unusable or self.incomplete:
             return 3
         return 1 if self.failing(threshold) else 0
 

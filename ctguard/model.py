@@ -306,6 +306,11 @@ class Model:
     enabled_regions: Value[tuple[str, ...]] = ABSENT
     audited_regions: Value[tuple[str, ...]] = ABSENT
     account_public_access_block: PublicAccessBlock | None = None
+    # Live inputs: Known(True) when every audited region listed the account's trails, Unknown(why)
+    # when a listing (or the account itself) was not read: no account-wide result may then PASS.
+    trail_listing: Value[bool] = ABSENT
+    # Live inputs: every read of this account that failed ("service:Operation in region failed: error").
+    unread: tuple[str, ...] = ()
     # For CloudFormation Conditions: the truth assignment this variant was built under.
     conditions: tuple[tuple[str, bool], ...] = ()
 

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ctguard.audit.calls import ApiError
-from ctguard.audit.plan import Planner
+from ctguard.audit.plan import Call, Planner
 from ctguard.audit.reader import Reader
 from ctguard.audit.regions import enabled_regions, global_region, plan_regions
+from ctguard.audit.threads import run_all
 
 log = logging.getLogger(__name__)
 
@@ -38,28 +38,30 @@ def collect_account(reader: Reader, first_region: str, requested: list[str] | No
     mismatch = _wrong_account(reader, first_region)
     if mismatch is not None:
         return AccountResult(account, calls=1, failed=1, error=mismatch)
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix=f"ctguard-{account}") as pool:
-        first = [
-            pool.submit(reader.call, first_region, "ec2", "DescribeRegions", {"AllRegions": True}),
-            pool.submit(reader.call, home, "organizations", "DescribeOrganization", {}),
-            pool.submit(reader.call, home, "s3control", "GetPublicAccessBlock", {"AccountId": account}),
-            # Which buckets the account owns: only those get its account-level public access block.
-            pool.submit(reader.call, home, "s3", "ListBuckets", {}),
-        ]
-        regions_answer = first[0].result()
-        for future in first:
-            future.result()
-        statuses = enabled_regions(regions_answer) if regions_answer is not None else None
-        plan = plan_regions(requested, statuses, fallback_regions)
-        planner = Planner(reader.store, account, plan.audit, home)
-        for _ in range(MAX_ROUNDS):
-            calls = planner.next_calls()
-            if not calls:
-                break
-            list(pool.map(lambda c: reader.result(c.region, c.service, c.operation, c.params), calls))
-        else:
-            log.warning("account %s: call planning did not settle after %d rounds", account, MAX_ROUNDS)
-        trails = len(planner.trails())
+    cancel = reader.clients.shared.cancel
+
+    def read(c: Call) -> None:
+        reader.result(c.region, c.service, c.operation, c.params)
+
+    run_all(read, [
+        Call(first_region, "ec2", "DescribeRegions", {"AllRegions": True}),
+        Call(home, "organizations", "DescribeOrganization", {}),
+        Call(home, "s3control", "GetPublicAccessBlock", {"AccountId": account}),
+        # Which buckets the account owns: only those get its account-level public access block.
+        Call(home, "s3", "ListBuckets", {}),
+    ], workers, cancel, f"ctguard-{account}")
+    regions_answer = reader.call(first_region, "ec2", "DescribeRegions", {"AllRegions": True})  # recorded: no call
+    statuses = enabled_regions(regions_answer) if regions_answer is not None else None
+    plan = plan_regions(requested, statuses, fallback_regions)
+    planner = Planner(reader.store, account, plan.audit, home)
+    for _ in range(MAX_ROUNDS):
+        calls = planner.next_calls()
+        if not calls:
+            break
+        run_all(read, calls, workers, cancel, f"ctguard-{account}")
+    else:
+        log.warning("account %s: call planning did not settle after %d rounds", account, MAX_ROUNDS)
+    trails = len(planner.trails())
     from ctguard.audit.errors import is_not_configured
 
     mine = [r for k, r in reader.store.calls() if k[0] == account]

@@ -7,6 +7,7 @@ from ctguard.audit.calls import ApiError
 from ctguard.audit.errors import to_api_error
 from ctguard.audit.reader import Reader
 from ctguard.audit.regions import global_region, partition
+from ctguard.audit.secrets import remember
 from ctguard.audit.session import Clients, refreshable_credentials
 
 SESSION_NAME = "ctguard-audit"
@@ -39,11 +40,14 @@ def assume_role(caller: Clients, account: str, role_name: str, region: str,
     params: dict[str, Any] = {"RoleArn": role_arn(account, role_name, region), "RoleSessionName": SESSION_NAME}
     if external_id:
         params["ExternalId"] = external_id
+        remember(external_id)
 
     def fetch() -> dict[str, Any]:
         # Renewal can happen while a member's request is being signed: sign this one as the caller.
         with caller.signing():
-            return dict(caller.get("sts", region).assume_role(**params)["Credentials"])
+            credentials = dict(caller.get("sts", region).assume_role(**params)["Credentials"])
+        remember(credentials.get("AccessKeyId"), credentials.get("SecretAccessKey"), credentials.get("SessionToken"))
+        return credentials
 
     try:
         credentials = refreshable_credentials(fetch)

@@ -37,6 +37,11 @@ def arn_region(arn: str) -> str | None:
     return parts[3] or None if len(parts) > 5 and parts[0] == "arn" else None
 
 
+def arn_account(arn: str) -> str | None:
+    parts = arn.split(":")
+    return parts[4] or None if len(parts) > 5 and parts[0] == "arn" else None
+
+
 def log_group_name(arn: str) -> str | None:
     # arn:aws:logs:eu-west-1:111122223333:log-group:NAME:*
     parts = arn.split(":")
@@ -106,6 +111,10 @@ class Planner:
         home_regions: set[str] = set()
         for trail in self.trails():
             arn = trail["TrailARN"]
+            if arn_account(arn) not in (None, self.account):
+                # An organization trail seen from a member: it and its chain are read once, in the
+                # account that owns it; a member is not asked for what it cannot read.
+                continue
             home = trail.get("HomeRegion") or arn_region(arn) or self.regions[0]
             yield Call(home, "cloudtrail", "GetTrailStatus", {"Name": arn})
             yield Call(home, "cloudtrail", "GetEventSelectors", {"TrailName": arn})

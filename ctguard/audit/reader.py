@@ -9,7 +9,9 @@ from typing import Any
 
 from ctguard.audit.calls import ApiError, CallResult, CallStore
 from ctguard.audit.errors import to_api_error
+from ctguard.audit.secrets import redact_subscriptions
 from ctguard.audit.session import Clients
+from ctguard.parsers.aws_shapes import response_problem
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +57,13 @@ class Reader:
         if done is not None:  # the same call twice (two trails sharing a bucket) is read once
             return done
         try:
-            response = self._invoke(region, service, operation, params)
-            result = CallResult(response=json_safe(response))
+            response = json_safe(self._invoke(region, service, operation, params))
+            if (service, operation) == ("sns", "ListSubscriptionsByTopic") and isinstance(response, dict):
+                response = redact_subscriptions(response)  # who is notified is no rule's business
+            problem = response_problem(service, operation, response)
+            # An answer of the wrong shape is a failed read, exactly as when a snapshot holds it.
+            result = CallResult(error=ApiError("MalformedResponse", problem)) if problem \
+                else CallResult(response=response)
         except Exception as exc:  # every failure becomes a recorded error, never an abort
             if not _is_aws_failure(exc):
                 raise
@@ -77,7 +84,7 @@ class Reader:
 
         client = self.clients.get(service, region)
         method = xform_name(operation)
-        with self.clients.signing():
+        with self.clients.shared.slot(), self.clients.signing():
             if client.can_paginate(method):
                 return client.get_paginator(method).paginate(**params).build_full_result()
             return getattr(client, method)(**params)

@@ -1,10 +1,10 @@
 """Run an audit: one account or a whole organization, into one CallStore."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,13 +16,26 @@ from ctguard.audit.org import assume_role, member_accounts
 from ctguard.audit.progress import NoProgress, Progress
 from ctguard.audit.reader import Reader
 from ctguard.audit.regions import global_region, partition
+from ctguard.audit.secrets import remember, remember_session
 from ctguard.audit.session import ClientOptions, Clients, SharedClients, base_session, require_boto3
+from ctguard.audit.threads import Cancelled, run_all
 
 log = logging.getLogger(__name__)
 
 
 class AuditSetupError(RuntimeError):
     """Nothing can be audited (no credentials, the caller's identity cannot be read)."""
+
+
+class AuditInterrupted(KeyboardInterrupt):
+    """Ctrl-C: ``outcome`` holds what was read so far, marked incomplete."""
+
+    def __init__(self, outcome: "AuditOutcome") -> None:
+        super().__init__("interrupted")
+        self.outcome = outcome
+
+
+INTERRUPTED = "the audit was interrupted (Ctrl-C) before every read was made"
 
 
 @dataclass(slots=True)
@@ -33,7 +46,7 @@ class AuditRequest:
     role_name: str | None = None
     external_id: str | None = None
     client: ClientOptions = field(default_factory=ClientOptions)
-    max_workers: int = 48  # concurrent calls across all accounts and regions
+    max_workers: int = 48  # requests in flight across all accounts and regions (a hard cap)
     account_workers: int = 6  # concurrent calls within one account
 
 
@@ -52,10 +65,15 @@ def run_audit(request: AuditRequest, progress: Progress | None = None) -> AuditO
     require_boto3()
     progress = progress or NoProgress()
     base = base_session(request.profile)
+    remember_session(base)
+    if request.external_id:
+        remember(request.external_id)
     first_region = (request.regions or [None])[0] or base.region_name or "us-east-1"
     fallback = request.regions or _fallback_regions(base)
     store = CallStore()
-    shared = SharedClients(base, request.client)
+    # Every client may carry all requests in flight: its connection pool is sized to match.
+    options = dataclasses.replace(request.client, max_pool_connections=max(1, request.max_workers))
+    shared = SharedClients(base, options, request.max_workers)
     caller_clients = Clients(shared)
     caller = _identify(caller_clients, first_region)
     caller_reader = Reader(caller, caller_clients, store, progress.call_done)
@@ -66,11 +84,18 @@ def run_audit(request: AuditRequest, progress: Progress | None = None) -> AuditO
             accounts = sorted(set(members) | {caller})
 
     def audit_one(account: str) -> AccountResult:
+        try:
+            return read_account(account)
+        except Cancelled:
+            return AccountResult(account, error="interrupted")
+
+    def read_account(account: str) -> AccountResult:
         if account == caller:
             reader = caller_reader
         else:
-            credentials, error, params = assume_role(caller_clients, account, request.role_name or "", first_region,
-                                                     request.external_id)
+            with shared.slot():
+                credentials, error, params = assume_role(caller_clients, account, request.role_name or "",
+                                                         first_region, request.external_id)
             reader = Reader(account, Clients(shared, credentials), store, progress.call_done)
             if error is not None:
                 reader.record_error(first_region, "sts", "AssumeRole", params, error)
@@ -81,15 +106,21 @@ def run_audit(request: AuditRequest, progress: Progress | None = None) -> AuditO
         progress.account_done(account)
         return result
 
+    # Threads only wait for a slot: --max-workers bounds the requests in flight (SharedClients.slot).
     parallel_accounts = max(1, request.max_workers // max(1, request.account_workers))
     progress.start(len(accounts))
     try:
-        with ThreadPoolExecutor(max_workers=min(parallel_accounts, len(accounts)),
-                                thread_name_prefix="ctguard-account") as pool:
-            results = list(pool.map(audit_one, accounts))
+        results = run_all(audit_one, accounts, parallel_accounts, shared.cancel, "ctguard-account")
+    except KeyboardInterrupt:
+        shared.cancel.set()  # queued reads are dropped; reads in flight are abandoned with their threads
+        partial = [AccountResult(a, error="interrupted") for a in accounts]
+        store.meta = _meta(caller, partial, first_region, request)
+        mark_completeness(store, INTERRUPTED)
+        raise AuditInterrupted(AuditOutcome(store, partial, caller)) from None
     finally:
         progress.stop()
     store.meta = _meta(caller, results, first_region, request)
+    mark_completeness(store)
     return AuditOutcome(store, results, caller)
 
 
@@ -130,6 +161,23 @@ def _meta(caller: str, results: list[AccountResult], first_region: str, request:
     if skipped:
         meta["skipped_regions"] = skipped
     return meta
+
+
+def mark_completeness(store: CallStore, interrupted: str | None = None) -> None:
+    """``meta.complete`` and, when false, ``meta.incomplete``: every failed read, and the interruption.
+
+    ``meta.interrupted`` is what the mapper reads (the failed reads are in the calls themselves).
+    """
+    reasons = [f"{account}: {service}:{operation} in {region} failed: {error.describe()}"
+               for (account, region, service, operation, _), error in failed_reads(store)]
+    if interrupted:
+        store.meta["interrupted"] = interrupted
+        reasons.insert(0, interrupted)
+    store.meta["complete"] = not reasons
+    if reasons:
+        store.meta["incomplete"] = sorted(set(reasons), key=reasons.index)
+    else:
+        store.meta.pop("incomplete", None)
 
 
 def canonical(store: CallStore) -> tuple[CallStore, str]:

@@ -90,11 +90,29 @@ class SharedClients:
     Clients are thread-safe; creation happens under a lock because sessions are not.
     """
 
-    def __init__(self, session: Any, options: ClientOptions) -> None:
+    def __init__(self, session: Any, options: ClientOptions, max_in_flight: int | None = None) -> None:
         self._session = session
         self._config = options.config()
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, str], Any] = {}
+        # --max-workers: a hard cap on requests in flight, whatever the number of threads.
+        self._slots = threading.BoundedSemaphore(max(1, max_in_flight or options.max_pool_connections))
+        self.cancel = threading.Event()  # set on Ctrl-C: no new request starts
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """One request in flight (retries and pages of one call run in the same slot)."""
+        from ctguard.audit.threads import Cancelled
+
+        while not self._slots.acquire(timeout=0.05):
+            if self.cancel.is_set():
+                raise Cancelled()
+        try:
+            if self.cancel.is_set():
+                raise Cancelled()
+            yield
+        finally:
+            self._slots.release()
 
     def get(self, service: str, region: str) -> Any:
         key = (service, region)
@@ -105,6 +123,9 @@ class SharedClients:
                 if client is None:
                     client = self._session.client(service, region_name=region, config=self._config)
                     client.meta.events.register("before-sign", _sign_as)
+                    from ctguard.audit.answers import check_answer
+
+                    client.meta.events.register("before-parse", check_answer)
                     self._clients[key] = client
         return client
 

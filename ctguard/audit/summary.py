@@ -8,7 +8,7 @@ from typing import Any
 
 from ctguard.api import Report
 from ctguard.findings import Status
-from ctguard.values import Known
+from ctguard.values import Known, Unknown
 
 _COLUMNS = ("account", "region", "trail", "failed", "unknown", "passed")
 
@@ -17,7 +17,7 @@ _COLUMNS = ("account", "region", "trail", "failed", "unknown", "passed")
 class SummaryRow:
     account: str
     region: str  # the trail's home region ("" for account-level checks)
-    trail: str  # trail name, or "(account)" for account and organization checks
+    trail: str  # trail name, or "(account)" for account and organization checks ("(account, not read)")
     failed: int = 0
     unknown: int = 0
     passed: int = 0
@@ -47,6 +47,9 @@ def summary_rows(report: Report) -> list[SummaryRow]:
             continue
         account = _text(model.account_id, parsed.path)
         for trail in model.trails:
+            owner = _text(trail.account_id)
+            if owner and owner != account:
+                continue  # an organization trail has its row under the account that owns it
             c = counts.get(("trail", trail.key), Counter())
             key = (account, _text(trail.home_region), _text(trail.name, trail.key))
             rows[key] = SummaryRow(*key, c[Status.FAIL.value] + c[Status.ERROR.value],
@@ -55,7 +58,9 @@ def summary_rows(report: Report) -> list[SummaryRow]:
         for (kind, resource), found in counts.items():
             if kind == "account" and account in resource:
                 c.update(found)
-        rows[(account, "", "(account)")] = SummaryRow(account, "", "(account)",
+        # An account whose trails were not all listed says so: its zero counts are not a clean bill.
+        label = "(account, not read)" if isinstance(model.trail_listing, Unknown) else "(account)"
+        rows[(account, "", label)] = SummaryRow(account, "", label,
                                                       c[Status.FAIL.value] + c[Status.ERROR.value],
                                                       c[Status.UNKNOWN.value], c[Status.PASS.value])
     return [rows[k] for k in sorted(rows)]

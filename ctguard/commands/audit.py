@@ -32,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     net.add_argument("--connect-timeout", type=float, default=10.0, metavar="SECONDS")
     net.add_argument("--read-timeout", type=float, default=30.0, metavar="SECONDS")
     net.add_argument("--max-workers", type=int, default=48, metavar="N",
-                     help="concurrent API calls across accounts and regions (default 48)")
+                     help="most API requests in flight across accounts and regions (default 48)")
     out = audit.add_argument_group("output")
     out.add_argument("--save", metavar="FILE", help="write every call and answer as a snapshot JSON file "
                                                    "(`ctguard check FILE` reproduces the findings offline)")
@@ -106,23 +106,34 @@ def run(args: argparse.Namespace) -> int:
     except MissingBoto3 as exc:
         return _usage(str(exc))
     from ctguard.audit.errors import failed_reads
+    from ctguard.audit.files import unwritable, write_private
     from ctguard.audit.progress import progress_for
-    from ctguard.audit.run import AuditRequest, AuditSetupError, canonical, run_audit
+    from ctguard.audit.run import AuditInterrupted, AuditRequest, AuditSetupError, canonical, run_audit
+
+    # A report or snapshot that cannot be written is found now, not after the whole audit.
+    for what, path in [("snapshot", args.save)] + [("report", dest) for _, dest in plan]:
+        why = unwritable(path) if path else None
+        if why:
+            return _usage(f"cannot write {what} {path}: {why}")
 
     request = AuditRequest(
         profile=args.profile, regions=regions, org=args.org, role_name=args.role_name,
         external_id=args.external_id, max_workers=args.max_workers,
         client=ClientOptions(retry_mode=args.retry_mode, max_attempts=args.max_attempts,
                              connect_timeout=args.connect_timeout, read_timeout=args.read_timeout))
+    from ctguard.audit.secrets import redacting_logs
+
     try:
-        outcome = run_audit(request, progress_for(sys.stderr))
+        with redacting_logs():  # --debug shows botocore's requests: never the credentials in them
+            outcome = run_audit(request, progress_for(sys.stderr))
     except AuditSetupError as exc:
         return _usage(str(exc))
+    except AuditInterrupted as stop:
+        return _interrupted(stop.outcome, args.save)
     store, text = canonical(outcome.store)
     if args.save:
         try:
-            with open(args.save, "w", encoding="utf-8") as fh:
-                fh.write(text)
+            write_private(args.save, text)
         except OSError as exc:
             return _usage(f"cannot write snapshot {args.save}: {exc.strerror or exc}")
     _report_reads(outcome, list(failed_reads(store)))
@@ -163,6 +174,24 @@ def run(args: argparse.Namespace) -> int:
 
 
 LIVE_PATH = "<live audit>"  # the input name of an audit that is not saved
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+
+
+def _interrupted(outcome: Any, save: str | None) -> int:
+    """Ctrl-C: keep what was read (marked incomplete) when --save was given, and stop."""
+    from ctguard.audit.files import write_private
+    from ctguard.audit.run import canonical
+
+    note = ""
+    if save:
+        _, text = canonical(outcome.store)
+        try:
+            write_private(save, text)
+            note = f"; the {len(outcome.store)} reads made so far are saved to {save}, marked incomplete"
+        except OSError as exc:
+            note = f"; cannot write snapshot {save}: {exc.strerror or exc}"
+    print(f"ctguard: interrupted{note}", file=sys.stderr)
+    return EXIT_INTERRUPTED
 
 
 def _inputs(store: Any, text: str, save: str | None) -> Any:

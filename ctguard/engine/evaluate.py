@@ -17,7 +17,7 @@ from ctguard.findings import Finding, Severity, Status
 from ctguard.inputs import InputProblem, ParsedInput
 from ctguard.location import Owner, Path, SourceMap, Span
 from ctguard.model import EventDataStore, Model, Trail
-from ctguard.values import Absent, Known
+from ctguard.values import Absent, Known, Unknown
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,23 @@ def _run(policy: Policy, model: Model, settings: Settings, input_path: str) -> I
             yield _guarded(policy, model, settings, store, ("event_data_store", store.key), _display(store))
     elif policy.scope == "account":
         result = _guarded(policy, model, settings, None, ("account", input_path), None)
-        yield _own_account(result, model, input_path)
+        yield _own_account(_listed(policy, model, result), model, input_path)
+
+
+def _listed(policy: Policy, model: Model, result: _Result) -> _Result:
+    """An account-wide result that would pass (or not apply) on a partial trail listing is UNKNOWN.
+
+    What was not listed may hold the trail that breaks it (or makes it apply); only a FAIL found in
+    what was read stands."""
+    listing = model.trail_listing
+    if not isinstance(listing, Unknown) or result.status in (Status.FAIL, Status.ERROR):
+        return result
+    if result.status is Status.UNKNOWN:  # its own reason stands; the failed listing is named too
+        if listing.reason in result.message:
+            return result
+        return _Result(result.status, result.owner, result.path, f"{result.message} ({listing.reason})", result.name)
+    return _Result(Status.UNKNOWN, result.owner, result.path,
+                   f"Cannot tell ({policy.title}): {listing.reason}", result.name)
 
 
 def _own_account(result: _Result, model: Model, input_path: str) -> _Result:

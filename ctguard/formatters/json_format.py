@@ -40,7 +40,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
 
 
 def as_dict(report: Report) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "ctguard", "version": __version__},
         "summary": summarize(report),
@@ -57,6 +57,13 @@ def as_dict(report: Report) -> dict[str, Any]:
         ],
         "warnings": list(report.warnings),
     }
+    if any(p.kind == "aws-snapshot" for p in report.inputs):
+        # A live audit (or its snapshot) says whether everything was read, and if not, what was not.
+        incomplete = report.incomplete
+        out["complete"] = not incomplete
+        if incomplete:
+            out["incomplete"] = incomplete
+    return out
 
 
 def render(report: Report, options: dict[str, Any]) -> str:

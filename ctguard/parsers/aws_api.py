@@ -15,6 +15,7 @@ from ctguard.audit.calls import CallStore
 from ctguard.inputs import ParsedInput
 from ctguard.location import SourceMap
 from ctguard.model import Bucket, KmsKey, LogGroup, Model, Role, Topic, Trail, TrailStatus
+from ctguard.parsers import aws_readable as readable
 from ctguard.parsers import aws_related as related
 from ctguard.parsers.aws_account import fill_account
 from ctguard.parsers.aws_buckets import bucket_key, build_bucket
@@ -51,37 +52,58 @@ def _account_input(store: CallStore, account: str, path: str, kind: str, spans: 
     entries, failed = listed_trails(calls)
     audited = tuple(r for r in calls.regions("cloudtrail", "DescribeTrails") if r not in failed)
     fill_account(model, calls, audited, failed)
+    if kind == SNAPSHOT:
+        interrupted = readable.audit_incomplete(store.meta)
+        model.unread = readable.failed_reads(store, account) + interrupted
+        model.trail_listing = readable.trail_listing(store, account, failed, audited, interrupted)
+    # An organization trail seen from a member is judged against the reading of the account that
+    # owns it (read once there, in the same audit or snapshot): its status, selectors, bucket, key,
+    # log group with its metric filters, and that account's alarms on them.
+    owners: dict[str, Calls] = {}
     for entry in entries:
-        trail = build_trail(entry, calls, source_map, _links(entry, account, calls, model, source_map))
+        owner, trail_calls = _reading_of(entry.arn, account, calls, store, spans, owners)
+        trail = build_trail(entry, trail_calls, source_map, _links(entry, owner, trail_calls, model, source_map))
         if isinstance(trail.status, TrailStatus):
             trail = dataclasses.replace(trail, status=dataclasses.replace(trail.status, read_time=read_time))
         model.trails.append(trail)
     for group in model.all("log_group"):
-        if arn_account(group.key) not in (None, account):
-            continue  # in the organization trail's account: read there
-        for metric_filter in related.build_metric_filters(group, calls, source_map):
+        group_calls = calls if arn_account(group.key) in (None, account) else owners.get(arn_account(group.key) or "")
+        if group_calls is None:
+            continue  # in the organization trail's account, which this input did not read
+        for metric_filter in related.build_metric_filters(group, group_calls, source_map):
             model.add("metric_filter", metric_filter)
     # Alarms and rules are listed in every region holding a trail's log group (rules also in home
     # regions); a region whose listing is missing gets an all-Unknown stand-in, never "none".
-    groups = {str(g.region.value) for g in model.all("log_group") if isinstance(g.region, Known)}
+    groups = {str(g.region.value) for g in model.all("log_group")
+              if isinstance(g.region, Known) and arn_account(g.key) in (None, account)}
     homes = {str(t.home_region.value) for t in model.trails if isinstance(t.home_region, Known) and is_own(t, account)}
     _link_log_group_keys(model)
 
-    def topic_key(arn: str) -> str | None:
-        """The alarm action's SNS topic, built from its recorded calls (the collector reads the
-        topics of alarms on the trails' metrics); None when it was not read."""
-        if arn_service(arn) != "sns":
-            return None
-        if model.resource("topic", arn) is None:
-            topic = related.build_topic(arn, calls, source_map)
-            if topic is None:
+    def topic_key_in(where: Calls) -> Callable[[str], str | None]:
+        def topic_key(arn: str) -> str | None:
+            """The alarm action's SNS topic, built from its recorded calls (the collector reads the
+            topics of alarms on the trails' metrics); None when it was not read."""
+            if arn_service(arn) != "sns":
                 return None
-            model.add("topic", topic)
-        return arn
+            if model.resource("topic", arn) is None:
+                topic = related.build_topic(arn, where, source_map)
+                if topic is None:
+                    return None
+                model.add("topic", topic)
+            return arn
+        return topic_key
 
     for region in sorted(set(calls.regions("cloudwatch", "DescribeAlarms")) | groups):
-        for alarm in related.build_alarms(calls, region, source_map, topic_key):
+        for alarm in related.build_alarms(calls, region, source_map, topic_key_in(calls)):
             model.add("alarm", alarm)
+    for owner, owner_calls in sorted(owners.items()):
+        # The owner's alarms watch the metrics of its log group, which the organization trail fills
+        # with this member's events too. (Its EventBridge rules see only its own events: not taken.)
+        regions = {str(g.region.value) for g in model.all("log_group")
+                   if isinstance(g.region, Known) and arn_account(g.key) == owner}
+        for region in sorted(regions):
+            for alarm in related.build_alarms(owner_calls, region, source_map, topic_key_in(owner_calls)):
+                model.add("alarm", alarm)
     for region in sorted(set(calls.regions("events", "ListRules")) | groups | (homes & set(audited))):
         for rule in related.build_event_rules(calls, region, source_map):
             model.add("event_rule", rule)
@@ -89,6 +111,19 @@ def _account_input(store: CallStore, account: str, path: str, kind: str, spans: 
         for store_ in related.build_event_data_stores(calls, region, source_map):
             model.add("event_data_store", store_)
     return ParsedInput(path, kind, variants=[model], source_map=source_map)
+
+
+def _reading_of(arn: str, account: str, calls: Calls, store: CallStore, spans: CallSpans | None,
+                owners: dict[str, Calls]) -> tuple[str, Calls]:
+    """Whose calls describe the trail: the owning account's when it was read there, else this account's."""
+    owner = arn_account(arn)
+    if not owner or owner == account:
+        return account, calls
+    if store.get(owner, None, "cloudtrail", "GetTrailStatus", {"Name": arn}) is None:
+        return account, calls  # the owner was not audited: what it owns stays Unknown ("owned by ...")
+    if owner not in owners:
+        owners[owner] = Calls(store, owner, spans)
+    return owner, owners[owner]
 
 
 def _link_log_group_keys(model: Model) -> None:

@@ -139,13 +139,77 @@ RESPONSES: dict[tuple[str, str], Any] = {
     # Account
     ("organizations", "DescribeOrganization"): {"Organization": {"Id": str, "MasterAccountId": str}},
     ("ec2", "DescribeRegions"): {"Regions": [{"RegionName": str, "OptInStatus": str}]},
+    ("organizations", "ListAccounts"): {"Accounts": [{"Id": str, "Status": str}]},
+    ("sts", "GetCallerIdentity"): {"Account": str},
 }
+
+# Members every answer of the operation has (AWS sends empty lists as empty lists): an answer
+# without them was cut short or garbled, not "there is none". ``a|b``: at least one of them.
+_PAB_FLAGS = tuple(f"PublicAccessBlockConfiguration.{flag}" for flag in (
+    "BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"))
+REQUIRED: dict[tuple[str, str], tuple[str, ...]] = {
+    ("cloudtrail", "DescribeTrails"): ("trailList",),
+    ("cloudtrail", "GetTrailStatus"): ("IsLogging",),
+    ("cloudtrail", "GetEventSelectors"): ("EventSelectors|AdvancedEventSelectors",),
+    ("cloudtrail", "ListTags"): ("ResourceTagList",),
+    ("s3", "ListBuckets"): ("Owner",),
+    ("s3", "GetBucketPolicy"): ("Policy",),
+    ("s3", "GetBucketAcl"): ("Owner",),
+    ("s3", "GetPublicAccessBlock"): _PAB_FLAGS,
+    ("s3control", "GetPublicAccessBlock"): _PAB_FLAGS,
+    ("s3", "GetObjectLockConfiguration"): ("ObjectLockConfiguration",),
+    ("s3", "GetBucketEncryption"): ("ServerSideEncryptionConfiguration",),
+    ("s3", "GetBucketLifecycleConfiguration"): ("Rules",),
+    ("kms", "DescribeKey"): ("KeyMetadata",),
+    ("kms", "GetKeyRotationStatus"): ("KeyRotationEnabled",),
+    ("kms", "GetKeyPolicy"): ("Policy",),
+    ("logs", "DescribeLogGroups"): ("logGroups",),
+    ("logs", "DescribeMetricFilters"): ("metricFilters",),
+    ("sns", "GetTopicAttributes"): ("Attributes",),
+    ("sns", "ListSubscriptionsByTopic"): ("Subscriptions",),
+    ("iam", "GetRole"): ("Role",),
+    ("iam", "ListRolePolicies"): ("PolicyNames",),
+    ("iam", "ListAttachedRolePolicies"): ("AttachedPolicies",),
+    ("iam", "GetRolePolicy"): ("PolicyDocument",),
+    ("iam", "GetPolicy"): ("Policy",),
+    ("iam", "GetPolicyVersion"): ("PolicyVersion",),
+    ("events", "ListRules"): ("Rules",),
+    ("events", "ListTargetsByRule"): ("Targets",),
+    ("organizations", "DescribeOrganization"): ("Organization",),
+    ("organizations", "ListAccounts"): ("Accounts",),
+    ("ec2", "DescribeRegions"): ("Regions",),
+    ("sts", "GetCallerIdentity"): ("Account",),
+}
+
+
+def _member(response: dict[str, Any], dotted: str) -> Any:
+    value: Any = response
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def missing_member(service: str, operation: str, response: Any) -> str | None:
+    """The first member every answer of the operation has that this one lacks (None: nothing missing)."""
+    if not isinstance(response, dict):
+        return None
+    for wanted in REQUIRED.get((service, operation), ()):
+        names = wanted.split("|")
+        if all(_member(response, n) is None for n in names):
+            return f"{' or '.join(names)} is missing (a cut-short or garbled answer)"
+    return None
 
 
 def response_problem(service: str, operation: str, response: Any) -> str | None:
     """Why an answer is not one boto3 could have returned; None when it could (or is not described here)."""
+    if (service, operation) == ("cloudtrail", "DescribeTrails") and isinstance(response, dict):
+        listed = response.get("trailList")
+        problem = trail_list_problem(listed) if listed is not None else None
+        if problem:
+            return problem
     shape = RESPONSES.get((service, operation))
-    return None if shape is None else _problem(response, shape, "")
+    found = None if shape is None else _problem(response, shape, "")
+    return found or missing_member(service, operation, response)
 
 
 def _problem(value: Any, shape: Any, where: str) -> str | None:
@@ -183,4 +247,4 @@ def _name(shape: Any) -> str:
     return "a list" if isinstance(shape, list) else _JSON_TYPES[shape]
 
 
-__all__ = ["DOC", "NUMBER", "RESPONSES", "TIME", "Kind", "SHAPE_ERRORS", "json_type", "response_problem", "trail_list_problem"]
+__all__ = ["DOC", "NUMBER", "REQUIRED", "RESPONSES", "missing_member", "TIME", "Kind", "SHAPE_ERRORS", "json_type", "response_problem", "trail_list_problem"]

@@ -267,7 +267,8 @@ def test_snapshot_trail_answer_of_the_wrong_shape(tmp_path: Path, capsys: pytest
              _call(operation="GetTrailStatus", params={"Name": WRONG_TRAIL["TrailARN"]}, response={"IsLogging": "yes"})]
     (tmp_path / "snapshot.json").write_text(_snapshot(calls=calls).decode())
     code, report, _ = _run(tmp_path, capsys)
-    assert code == 1 and not report["unparsed"]
+    # A malformed answer is a failed read: the snapshot is an incomplete audit (exit 3), not unusable.
+    assert code == 3 and not report["unparsed"] and report["complete"] is False
     [ct102] = [f for f in report["findings"] if f["rule_id"] == "CT102" and f["file"].endswith("snapshot.json")]
     assert ct102["status"] == "UNKNOWN"  # is it logging?
     assert "calls/1/response: IsLogging is a string, not a boolean" in ct102["message"]
@@ -317,7 +318,7 @@ def test_snapshot_bucket_answer_of_the_wrong_shape_is_unknown_not_a_policy_error
     logging["response"] = {"LoggingEnabled": {"TargetBucket": 7, "TargetPrefix": "x/"}}
     (tmp_path / "snapshot.json").write_text(json.dumps(doc))
     code, report, _ = _run(tmp_path, capsys, "--account", "111122223333")
-    assert code == 1 and not report["unparsed"]
+    assert code == 3 and not report["unparsed"]  # a malformed answer is a failed read: incomplete, exit 3
     assert not [f for f in report["findings"] if f["status"] == "ERROR"]
     ct405 = [f for f in report["findings"] if f["rule_id"] == "CT405" and f["file"].endswith("snapshot.json")]
     assert ct405 and all(f["status"] == "UNKNOWN" for f in ct405), ct405

@@ -116,8 +116,8 @@ class Estate:
             cloudtrail.start_logging(Name=name)  # moto 5.2.1 resolves only names here
         return str(arn)
 
-    def full_trail(self, name: str = "org-audit-trail", region: str = "us-east-1") -> str:
-        """A multi-region trail with every related resource ctguard reads."""
+    def full_trail(self, name: str = "org-audit-trail", region: str = "us-east-1", **extra: Any) -> str:
+        """A multi-region trail with every related resource ctguard reads (``extra``: more CreateTrail options)."""
         bucket = self.bucket(f"{name}-logs-{self.account}", region, versioning=True, block_public=True)
         key = self.key(region)
         group = self.log_group(f"/cloudtrail/{name}", region)
@@ -127,5 +127,19 @@ class Estate:
         role = self.role(f"{name}-to-logs")
         arn = self.trail(name, bucket, region, IsMultiRegionTrail=True, EnableLogFileValidation=True,
                          KmsKeyId=key, CloudWatchLogsLogGroupArn=group, CloudWatchLogsRoleArn=role,
-                         SnsTopicName=topic.rsplit(":", 1)[-1], TagsList=[{"Key": "owner", "Value": "security"}])
+                         SnsTopicName=topic.rsplit(":", 1)[-1], TagsList=[{"Key": "owner", "Value": "security"}],
+                         **extra)
         return arn
+
+    def organization_trail_as_members_see_it(self, arn: str) -> dict[str, Any]:
+        """What DescribeTrails lists in a member account for this account's organization trail.
+
+        AWS shows an organization trail in every member account (same ARN, in the management
+        account, IsOrganizationTrail true; multi-region, so in every region); moto 5 does not. The
+        shim: the fault proxy appends this entry to the DescribeTrails answers of requests signed
+        with any credentials but the management account's (``proxy.add("DescribeTrails", "append",
+        access_key_not=..., body={"trailList": [entry]})``). Members read nothing else of the trail.
+        """
+        listed = self.client("cloudtrail").describe_trails(trailNameList=[arn], includeShadowTrails=True)
+        [entry] = listed["trailList"]
+        return dict(entry)

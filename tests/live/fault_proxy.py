@@ -1,8 +1,10 @@
 """A local HTTP proxy in front of the moto server that injects AWS faults and latency.
 
 Point boto3 at the proxy (``AWS_ENDPOINT_URL``); it forwards every request to moto unless a
-rule matches, in which case it answers with throttling, AccessDenied, a 500, a stub answer, or
-forwards after a delay. Operations are recognised the way AWS routes them: the
+rule matches, in which case it answers with throttling, AccessDenied, a 500, a stub answer, drops
+the connection (``reset``), forwards after a delay, or forwards and lies about the answer with
+HTTP 200: cut in half (``truncate``), one member of the wrong type (``retype``), one member left out
+(``drop``), or items added to a list (``append``: the organization trail shim, see estate.py). Operations are recognised the way AWS routes them: the
 ``X-Amz-Target`` header (JSON protocols), the ``Action=`` parameter (query protocols), the
 ``/operation/<Op>`` path (CBOR), or the sub-resource query of an S3 GET (``?policy``).
 Service and region come from the SigV4 credential scope.
@@ -12,6 +14,8 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import socket
+import struct
 import threading
 import time
 import urllib.parse
@@ -27,7 +31,10 @@ S3_GET_SUBRESOURCES = {
 }
 _SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 
-FAULTS = ("throttle", "denied", "500", "delay", "stub", "timeout", "error")
+FAULTS = ("throttle", "denied", "500", "delay", "stub", "timeout", "error", "reset", "truncate", "retype", "drop",
+          "append")
+# Faults that forward the request and then lie about the answer (HTTP 200, a damaged body).
+LIES = ("truncate", "retype", "drop", "append")
 
 
 @dataclass
@@ -40,7 +47,10 @@ class Rule:
     body_contains: str | None = None  # e.g. a role ARN in an AssumeRole request
     times: int | None = None  # affect only the first N matching requests
     delay: float = 0.0  # for "delay" and "timeout"
-    body: Any = None  # for "stub": the JSON answer
+    body: Any = None  # for "stub": the JSON answer; for "append": {list member: [items to add]}
+    member: str = ""  # for "retype" and "drop": the member of the answer (JSON key or XML element) to damage;
+    # "drop" of a JSON answer takes several, comma-separated
+    access_key_not: str | None = None  # only requests signed with another access key (a member's credentials)
     code: str = ""  # for "error": the AWS error code (answered with HTTP 400)
     hits: int = field(default=0, init=False)
 
@@ -52,6 +62,7 @@ class Seen:
     operation: str
     path: str
     body: bytes = b""
+    access_key: str = ""
 
 
 class FaultProxy:
@@ -62,6 +73,8 @@ class FaultProxy:
         self.rules: list[Rule] = []
         self.seen: list[Seen] = []
         self.upstream_seconds: dict[str, float] = {}  # operation -> time moto took, summed
+        self.keep: set[str] = set()  # operations whose answers are kept in ``answers`` (secret-leak tests)
+        self.answers: list[tuple[str, bytes]] = []
         self.lock = threading.Lock()
         proxy = self
 
@@ -107,6 +120,8 @@ class FaultProxy:
         with self.lock:
             self.rules.clear()
             self.seen.clear()
+            self.keep.clear()
+            self.answers.clear()
             self.upstream_seconds.clear()
 
     def count(self, operation: str, service: str | None = None) -> int:
@@ -129,6 +144,22 @@ class FaultProxy:
             time.sleep(self.latency)
         if rule is not None and rule.fault in ("delay", "timeout"):
             time.sleep(rule.delay)
+        if rule is not None and rule.fault == "reset":
+            # The connection is reset (RST, no answer), as by a load balancer or a NAT timing out.
+            handler.close_connection = True
+            handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            handler.connection.close()
+            return
+        if rule is not None and rule.fault in LIES:
+            status, headers, data = self._upstream(handler, body)
+            self._send(handler, status, headers, _lie(rule, data) if 200 <= status < 300 else data)
+            return
+        if rule is None and seen.operation in self.keep:
+            status, headers, data = self._upstream(handler, body)
+            with self.lock:
+                self.answers.append((seen.operation, data))
+            self._send(handler, status, headers, data)
+            return
         if rule is None or rule.fault in ("delay", "timeout"):
             started = time.perf_counter()
             self._forward(handler, body)
@@ -141,6 +172,7 @@ class FaultProxy:
     def _identify(self, handler: BaseHTTPRequestHandler, body: bytes) -> Seen:
         scope = _SCOPE.search(handler.headers.get("Authorization", ""))
         service, region = (scope.group(3), scope.group(2)) if scope else ("", "")
+        access_key = scope.group(1) if scope else ""
         split = urllib.parse.urlsplit(handler.path)
         target = handler.headers.get("X-Amz-Target")
         operation = ""
@@ -160,9 +192,12 @@ class FaultProxy:
                 operation = "ListBuckets"  # GET of the service root (path-style, no bucket)
             elif handler.command == "GET":
                 operation = next((op for key, op in S3_GET_SUBRESOURCES.items() if key in params), "")
-        return Seen(service, region, operation, split.path, body)
+        return Seen(service, region, operation, split.path, body, access_key)
 
     def _forward(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        self._send(handler, *self._upstream(handler, body))
+
+    def _upstream(self, handler: BaseHTTPRequestHandler, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
         conn = http.client.HTTPConnection(*self.upstream, timeout=60)
         headers = {k: v for k, v in handler.headers.items() if k.lower() not in ("transfer-encoding", "connection")}
         headers["Content-Length"] = str(len(body))
@@ -175,7 +210,7 @@ class FaultProxy:
                    if k.lower() not in ("transfer-encoding", "connection", "content-length")]
         finally:
             conn.close()
-        self._send(handler, status, out, data)
+        return status, out, data
 
     def _fault(self, handler: BaseHTTPRequestHandler, rule: Rule, seen: Seen, body: bytes) -> None:
         json_protocol = bool(handler.headers.get("X-Amz-Target"))
@@ -216,8 +251,34 @@ class FaultProxy:
             handler.wfile.write(data)
 
 
+def _lie(rule: Rule, data: bytes) -> bytes:
+    """The answer damaged as a broken middlebox or a cut connection would leave it, still HTTP 200."""
+    if rule.fault == "truncate":
+        return data[: max(1, len(data) // 2)]
+    text = data.decode("utf-8", "replace")
+    if text.lstrip().startswith("{"):  # JSON protocols
+        answer = json.loads(text)
+        if rule.fault == "drop":
+            for member in rule.member.split(","):
+                answer.pop(member, None)
+        elif rule.fault == "retype":
+            value = answer.get(rule.member)
+            answer[rule.member] = "garbled" if not isinstance(value, str) else ["garbled"]
+        else:
+            for key, items in (rule.body or {}).items():
+                answer[key] = list(answer.get(key) or []) + list(items)
+        return json.dumps(answer).encode()
+    element = re.compile(rf"<{rule.member}>.*?</{rule.member}>|<{rule.member}\s*/>", re.S)
+    if rule.fault == "drop":
+        return element.sub("", text).encode()
+    # An XML member of the wrong type: a word where a boolean, number or list belongs.
+    return element.sub(f"<{rule.member}>garbled</{rule.member}>", text).encode()
+
+
 def _matches(rule: Rule, seen: Seen) -> bool:
     if rule.operation != seen.operation:
+        return False
+    if rule.access_key_not is not None and seen.access_key in ("", rule.access_key_not):
         return False
     if rule.service is not None and rule.service != seen.service:
         return False

@@ -94,3 +94,40 @@ def test_outside_an_organization_only_the_caller_is_audited(proxy, moto_server, 
     err = capsys.readouterr().err
     assert rc in (0, 1), err
     assert f"audited {ACCOUNT} only" in err and "AWSOrganizationsNotInUseException" in err
+
+
+def test_an_organization_trail_is_read_once_and_members_are_judged_by_it(proxy, moto_server, capsys) -> None:
+    """Issue 16, bullet 3: members see the organization trail (the shim in estate.py), never read its chain."""
+    import json
+
+    from ctguard.cli import main
+
+    management, members = _organization(moto_server, 3)
+    org_trail = management.full_trail("organization-trail", IsOrganizationTrail=True)
+    proxy.add("DescribeTrails", "append", access_key_not="testing",
+              body={"trailList": [management.organization_trail_as_members_see_it(org_trail)]})
+    rc = main(["audit", "--region", "us-east-1,eu-west-1", "--org", "--role-name", ROLE, "--max-attempts", "1",
+               "-f", "json"])
+    out = capsys.readouterr()
+    assert rc in (0, 1), out.err
+    report = json.loads(out.out)
+    assert report["complete"] is True and "read failed" not in out.err and "reads failed" not in out.err
+    # Members asked for nothing of the trail or its chain (status, bucket, key, log group, role, topic).
+    member_keys = {s.access_key for s in proxy.seen if s.access_key not in ("", "testing")}
+    assert len(member_keys) >= len(members)
+    asked = {(s.service, s.operation) for s in proxy.seen if s.access_key in member_keys}
+    chain = {("cloudtrail", "GetTrailStatus"), ("cloudtrail", "GetEventSelectors"), ("s3", "GetBucketPolicy"),
+             ("kms", "DescribeKey"), ("logs", "DescribeMetricFilters"), ("iam", "GetRole"),
+             ("sns", "GetTopicAttributes")}
+    assert not asked & chain, asked & chain
+    # ...and are judged against the management account's reading of it.
+    by_account: dict[str, dict[str, str]] = {}
+    for f in report["findings"]:
+        if f["resource_kind"] == "account":
+            by_account.setdefault(f["resource"], {})[f["rule_id"]] = f["status"]
+    for member in members:
+        mine = by_account[member.account]
+        assert mine["CT601"] == "PASS" and mine["CT605"] == "PASS", mine
+        assert mine["CT503"] == by_account[ACCOUNT]["CT503"] == "PASS", (mine["CT503"], by_account[ACCOUNT]["CT503"])
+    # The summary lists the organization trail once, under the account that owns it.
+    assert out.err.count("organization-trail") == 1

@@ -49,6 +49,14 @@ class _Clients:
     def signing(self) -> Iterator[None]:
         yield
 
+    @property
+    def shared(self) -> Any:
+        return self
+
+    @contextlib.contextmanager
+    def slot(self) -> Iterator[None]:
+        yield
+
 
 class _Sts:
     def can_paginate(self, method: str) -> bool:

@@ -278,14 +278,28 @@ def test_shadow_only_trail_whose_home_region_was_not_audited() -> None:
     _unknown(trail.is_logging, "not read")
 
 
-def test_organization_trail_seen_from_a_member_keeps_its_resources_elsewhere() -> None:
+def test_organization_trail_seen_from_a_member_is_judged_by_the_owners_reading() -> None:
     member = _model(ORG, "222233334444")
     org_arn = "arn:aws:cloudtrail:us-east-1:999988887777:trail/org-trail"
     trail = _trail(member, org_arn)
     assert trail.is_organization == Known(True) and trail.is_logging == Known(True)
     bucket = member.resource("bucket", trail.bucket)
     assert bucket.name == Known("acme-org-cloudtrail")
-    # GetBucketPolicy was recorded as AccessDenied in the member: still "owned by", never a failure.
+    # Read once, in the management account that owns it, in the same snapshot.
+    management = _model(ORG, "999988887777")
+    assert bucket.versioning == management.resource("bucket", bucket.key).versioning == Known("Enabled")
+    assert member.resource("kms_key", trail.kms_key).rotation == management.resource("kms_key", trail.kms_key).rotation
+    assert member.all("metric_filter") and {f.key for f in member.all("metric_filter")} == \
+        {f.key for f in management.all("metric_filter")}
+
+
+def test_organization_trail_seen_from_a_member_alone_keeps_its_resources_elsewhere() -> None:
+    alone = {**ORG, "calls": [c for c in ORG["calls"] if c["account"] == "222233334444"]}
+    member = _model(alone, "222233334444")
+    org_arn = "arn:aws:cloudtrail:us-east-1:999988887777:trail/org-trail"
+    trail = _trail(member, org_arn)
+    bucket = member.resource("bucket", trail.bucket)
+    assert bucket.name == Known("acme-org-cloudtrail")
     _unknown(bucket.policy, "owned by account 999988887777")
     for kind, link in (("kms_key", trail.kms_key), ("log_group", trail.log_group), ("role", trail.role),
                        ("topic", trail.topic)):

@@ -100,7 +100,8 @@ def _set(*path: Any, value: Any) -> Callable[[dict[str, Any]], None]:
 
 MONITORING = {f"CT5{n:02d}" for n in range(1, 16)}
 KEY = {"CT408", "CT409", "CT410", "CT411", "CT412"}
-STATUS = {"CT102", "CT201", "CT503", "CT601", "CT604", "CT801", "CT802", "CT803", "CT804", "CT805", "CT806"}
+STATUS = {"CT102", "CT201", "CT503", "CT601", "CT604", "CT801", "CT802", "CT803", "CT804", "CT805", "CT806",
+          "CT807"}
 
 # (service, operation, preparation, mutation, findings that must turn UNKNOWN, others that may change)
 Case = tuple[str, str, Callable[[dict[str, Any]], None] | None, Callable[[dict[str, Any]], None], set[str], set[str]]
@@ -306,14 +307,33 @@ def test_shapes_follow_botocore(service: str, operation: str) -> None:
     assert _botocore_mismatch(RESPONSES[(service, operation)], model.output_shape, operation) is None
 
 
-@pytest.mark.parametrize("response, problem", [
-    ({"Policy": 7}, "Policy is a number, not a policy document (a JSON string or an object)"),
-    ({"Policy": None}, None),  # an optional key left out
-    ({}, None),
-    ([], "the answer is a list, not an object"),
+@pytest.mark.parametrize("operation, response, problem", [
+    ("GetBucketPolicy", {"Policy": 7}, "Policy is a number, not a policy document (a JSON string or an object)"),
+    ("GetBucketLogging", {"LoggingEnabled": None}, None),  # an optional key left out
+    ("GetBucketLogging", {}, None),  # a bucket without access logging answers with nothing
+    # Every GetBucketPolicy answer holds the policy ("none" is NoSuchBucketPolicy): without it, cut short.
+    ("GetBucketPolicy", {}, "Policy is missing (a cut-short or garbled answer)"),
+    ("GetBucketPolicy", {"Policy": None}, "Policy is missing (a cut-short or garbled answer)"),
+    ("GetBucketPolicy", [], "the answer is a list, not an object"),
 ])
-def test_problem_messages(response: Any, problem: str | None) -> None:
-    assert response_problem("s3", "GetBucketPolicy", response) == problem
+def test_problem_messages(operation: str, response: Any, problem: str | None) -> None:
+    assert response_problem("s3", operation, response) == problem
+
+
+@pytest.mark.parametrize("operation, response", [
+    ("GetEventSelectors", {}),  # a truncated JSON body that botocore parsed leniently
+    ("DescribeTrails", {"trailList": "x"}),
+    ("GetTrailStatus", {"LatestDeliveryTime": "2026-01-01T00:00:00Z"}),
+])
+def test_cloudtrail_answers_without_their_members_are_malformed(operation: str, response: Any) -> None:
+    assert response_problem("cloudtrail", operation, response) is not None
+
+
+def test_a_list_of_accounts_without_accounts_is_malformed() -> None:
+    assert response_problem("organizations", "ListAccounts", {}) is not None
+    assert response_problem("organizations", "ListAccounts", {"Accounts": [{"Id": 7}]}) == \
+        "Accounts[0].Id is a number, not a string"
+    assert response_problem("organizations", "ListAccounts", {"Accounts": []}) is None
 
 
 def test_odd_values_that_pass_the_shape_are_not_guessed() -> None:
