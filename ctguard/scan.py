@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from ctguard import prefilter
+
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", "node_modules", ".terraform", ".terragrunt-cache", "__pycache__",
     ".venv", "venv", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "cdk.out",
@@ -22,14 +24,12 @@ MAX_FILE_BYTES = 20 * 1024 * 1024  # CloudFormation caps templates at 1 MB; anyt
 MAX_SNAPSHOT_BYTES = 1024 * 1024 * 1024  # snapshots of whole organizations
 
 _CFN_HINT = re.compile(rb"AWSTemplateFormatVersion|[\"']?Type[\"']?\s*:\s*[\"']?AWS::[A-Za-z0-9]+::")
-# Types that are CloudTrail-related on their own, and those that are only with a CloudTrail mention.
-_CT_TYPES = re.compile(rb"AWS::CloudTrail::")
-_RELATED = re.compile(rb"cloudtrail|\$\.eventName|\$\.errorCode|\$\.eventSource", re.IGNORECASE)
 # A ctguard snapshot and `aws cloudtrail describe-trails` output: JSON objects with these keys
 # (the parsers check that the key is at the top level).
 _JSON_OBJECT = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*\{")
 _AWS_SNAPSHOT = re.compile(rb'"ctguard_snapshot"\s*:')
 _DESCRIBE_TRAILS = re.compile(rb'"trailList"\s*:')
+_PLAN = re.compile(r'"planned_values"\s*:')
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,17 +110,16 @@ def sniff(path: str, head: bytes) -> str | None:
         return "terraform"
     if suffix not in TEMPLATE_SUFFIXES:
         return None
-    if suffix == ".json" and b'"planned_values"' in head and b'"format_version"' in head:
-        return "terraform-plan" if b"aws_cloudtrail" in head else None
-    if b"\x00" in head and _CT_TYPES.search(head):
-        return "cloudformation"  # looks CloudTrail-related but is binary: decoding reports it
+    related = prefilter.bytes_may_concern_cloudtrail(head)
     if suffix == ".json" and _JSON_OBJECT.match(head):
         if _AWS_SNAPSHOT.search(head):
             return "aws-snapshot"
         if _DESCRIBE_TRAILS.search(head):
             return "aws-cli"
+        if related and _PLAN.search(prefilter.unescape(head.decode("utf-8", errors="replace"))):
+            return "terraform-plan"
+    if related:
+        return "cloudformation"  # or something else: parsing decides (``dispatch``)
     if _CFN_HINT.search(head):
-        if _CT_TYPES.search(head) or _RELATED.search(head):
-            return "cloudformation"
         return "cloudformation-other"
     return None

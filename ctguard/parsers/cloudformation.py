@@ -44,7 +44,7 @@ try:
 except ImportError:  # the schema validator lands separately; parsing works without it
     validate_properties = None
 
-__all__ = ["MAX_VARIANTS", "is_cloudtrail_related", "looks_like_cloudformation", "parse"]
+__all__ = ["MAX_VARIANTS", "is_cloudtrail_related", "looks_like_cloudformation", "parse", "parse_template"]
 
 MAX_VARIANTS = 64
 TRAIL = "AWS::CloudTrail::Trail"
@@ -64,6 +64,12 @@ def parse(path: str, text: str, context: ParseContext) -> ParsedInput:
     except TemplateError as exc:
         result.problem("CT001", exc.message, exc.line, exc.column)
         return result
+    return parse_template(path, text, template, context)
+
+
+def parse_template(path: str, text: str, template: Template, context: ParseContext) -> ParsedInput:
+    """``parse`` of a template already loaded (or found inside another file: ``cfn_embedded``)."""
+    result = ParsedInput(path=path, kind="cloudformation")
     result.source_map = SourceMap(path)
     result.skips = metadata_skips(path, text, template.data, _KINDS, template.nearest_span)
     problems = _Problems(result, template)
