@@ -300,6 +300,9 @@ class Model:
     is_organization_management_account: Value[bool] = ABSENT
     enabled_regions: Value[tuple[str, ...]] = ABSENT
     audited_regions: Value[tuple[str, ...]] = ABSENT
+    # Known(True) when a DescribeTrails answer (shadow trails included) was read, even in an unknown
+    # region: every multi-region and organization trail of the account is then in ``trails``.
+    trails_listed: Value[bool] = ABSENT
     account_public_access_block: PublicAccessBlock | None = None
     # For CloudFormation Conditions: the truth assignment this variant was built under.
     conditions: tuple[tuple[str, bool], ...] = ()
