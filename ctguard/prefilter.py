@@ -32,7 +32,9 @@ import re
 
 # Case-folded. "cloudtrail" covers AWS::CloudTrail::*, aws_cloudtrail*, cloudtrail.amazonaws.com,
 # aws.cloudtrail, "AWS API Call via CloudTrail", CloudTrailMetrics and trail module sources.
-NEEDLES = ("cloudtrail", "$.", "eventname", "eventsource", "errorcode", "useridentity")
+# "trailname"/"createtrail"/"create_trail": trails made by custom resources and Lambda code (CT005).
+NEEDLES = ("cloudtrail", "$.", "eventname", "eventsource", "errorcode", "useridentity", "trailname",
+           "createtrail", "create_trail")
 
 _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|x([0-9a-fA-F]{2})|\r?\n[ \t]*|(.))", re.DOTALL)
 _SINGLE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "0": "\0", "a": "\a", "v": "\v",

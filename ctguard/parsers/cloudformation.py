@@ -25,13 +25,14 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ctguard.inputs import ParsedInput
+from ctguard.inputs import UNRESOLVABLE, ParsedInput
 from ctguard.location import SourceMap
 from ctguard.model import Model, Trail
 from ctguard.parsers.cfn_attach import attach, attach_managed_arns, link_trail
 from ctguard.parsers.cfn_conditions import Conditions, iter_names
 from ctguard.parsers.cfn_detect import is_cloudtrail_related, looks_like_cloudformation
 from ctguard.parsers.cfn_intrinsics import Resolver
+from ctguard.parsers.cfn_opaque import opaque_trails
 from ctguard.parsers.cfn_props import Build, Reader
 from ctguard.parsers.cfn_resources import BUILDERS, arn_value, context_value, name_value
 from ctguard.parsers.cfn_template import Path, Template, TemplateError, load_template
@@ -78,6 +79,8 @@ def parse_template(path: str, text: str, template: Template, context: ParseConte
                        "which value CloudFormation uses is undefined, so ctguard treats it as unknown",
                        dup.line, dup.column)
     modelled = _check_resources(template, problems)
+    for message, where in opaque_trails(template):
+        problems.report(UNRESOLVABLE, message, where)
     _schema_problems(template, modelled, problems)
     try:
         result.variants = _variants(template, context, modelled, result.source_map, problems)

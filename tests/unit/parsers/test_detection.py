@@ -95,3 +95,25 @@ def test_a_file_too_large_to_read_is_reported_when_a_trail_is_past_its_head(tmp_
     (tmp_path / "big.yaml").write_text("Resources:\n" + filler + "  T:\n    Type: \"AWS::Cloud\\x54rail::Trail\"\n")
     (parsed,) = _inputs(tmp_path)
     assert "larger than" in parsed.problems[0].message
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("cfn-custom-resource-trail", ["TrailFunction (AWS::Lambda::Function) calls CreateTrail",
+                                   "Trail (Custom::Trail) looks like a trail"]),
+    ("cfn-foreach", ["Fn::ForEach::Trails creates trails in a loop"]),
+    ("cfn-macro", ["macro AcmeTrailDefaults"]),
+])
+def test_trails_ctguard_cannot_see_inside_are_named(name: str, expected: list[str]) -> None:
+    report = check([FIX / name])
+    ct005 = sorted(f.message for f in report.findings if f.rule_id == "CT005")
+    assert len(ct005) == len(expected)
+    for message, start in zip(ct005, sorted(expected)):
+        assert start in message and ("ctguard audit" in message or "Processed" in message)
+
+
+def test_a_custom_resource_that_is_not_a_trail_is_not_named(tmp_path: Path) -> None:
+    (tmp_path / "t.yaml").write_text("Resources:\n  Trail:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n"
+                                     "      S3BucketName: b\n      IsLogging: true\n  Seed:\n    Type: Custom::Seed\n"
+                                     "    Properties:\n      ServiceToken: arn:aws:lambda:us-east-1:1:function:f\n"
+                                     "      TableName: t\n")
+    assert not [f for f in check([tmp_path]).findings if f.rule_id == "CT005"]
