@@ -19,6 +19,7 @@ SKIP_DIRS = frozenset({
     ".venv", "venv", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "cdk.out",
     ".aws-sam", ".serverless",
 })
+CDK_OUT = "cdk.out"  # in SKIP_DIRS for its assets; its templates are read (``_cdk_templates``)
 TEMPLATE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template", ".cfn", ".tmpl"})
 MAX_FILE_BYTES = 20 * 1024 * 1024  # CloudFormation caps templates at 1 MB; anything this big is not one
 MAX_SNAPSHOT_BYTES = 1024 * 1024 * 1024  # snapshots of whole organizations
@@ -75,6 +76,9 @@ def _walk_dir(directory: str, seen: set[tuple[int, int]]) -> Iterator[tuple[str,
         except OSError:
             is_dir = False
         if is_dir:
+            if entry.name == CDK_OUT:
+                yield from _cdk_templates(path)
+                continue
             if entry.name in SKIP_DIRS or os.path.exists(os.path.join(path, "pyvenv.cfg")):
                 continue
             yield from _walk_dir(path, seen)
@@ -83,6 +87,17 @@ def _walk_dir(directory: str, seen: set[tuple[int, int]]) -> Iterator[tuple[str,
                 yield path, "dangling symbolic link"
         else:
             yield path, None
+
+
+def _cdk_templates(directory: str) -> Iterator[tuple[str, str | None]]:
+    """The synthesized templates of a CDK app (``cdk.out/*.template.json``), not its assets."""
+    try:
+        names = sorted(e.name for e in os.scandir(directory) if e.is_file() and e.name.endswith(".template.json"))
+    except OSError as exc:
+        yield directory, _os_problem(exc)
+        return
+    for name in names:
+        yield os.path.join(directory, name), None
 
 
 def _os_problem(exc: OSError) -> str:

@@ -117,3 +117,9 @@ def test_a_custom_resource_that_is_not_a_trail_is_not_named(tmp_path: Path) -> N
                                      "    Properties:\n      ServiceToken: arn:aws:lambda:us-east-1:1:function:f\n"
                                      "      TableName: t\n")
     assert not [f for f in check([tmp_path]).findings if f.rule_id == "CT005"]
+
+
+def test_cdk_out_templates_are_read_and_assets_are_not() -> None:
+    inputs = _inputs(FIX / "cdk-app")
+    assert [Path(i.path).name for i in inputs] == ["AuditStack.template.json"]
+    assert [t.key for t in inputs[0].variants[0].trails] == ["Trail022F0CF2"]
