@@ -60,11 +60,32 @@ def parse_module(directory: str, context: ParseContext, overrides: dict[str, str
                         UNRESOLVABLE, f"{inst.address}: {inst.existence.reason}; judged as if created, "
                         "is_logging left unknown", block.file, block.line, block.column))
         result.variants.append(assembler.model())
+        loader.problems.extend(_not_created(root))
     except RecursionError:
         loader.problems.append(_problem("CT001", "module too deeply nested to evaluate", label, 1, 1))
     for p in loader.problems:
         result.problem(p.rule_id, p.message, p.line, p.column, file=p.file)
     return [result]
+
+
+_TRAIL_TYPES = ("aws_cloudtrail", "aws_cloudtrail_event_data_store")
+
+
+def _not_created(module: Module) -> list:  # type: ignore[type-arg]
+    """A trail block that count/for_each leaves with no instance is said, not silently judged as absent."""
+    found = []
+    for group in module.groups.values():
+        decl = group.decl
+        if decl.mode == "managed" and decl.type in _TRAIL_TYPES and not group.instances:
+            block = decl.block
+            found.append(_problem(UNRESOLVABLE, f"{module.prefix}{decl.address} is not created with these values "
+                                  f"({group.keyed} gives no instance), so it is not checked; give the variables that "
+                                  "create it (--var-file) to check it", block.file, block.line, block.column))
+    for children in module.children.values():
+        for _, child in children:
+            if child is not None:
+                found.extend(_not_created(child))
+    return found
 
 
 def _problem(rule: str, message: str, file: str, line: int, column: int):  # type: ignore[no-untyped-def]
