@@ -9,9 +9,10 @@
 * CT003 for duplicate keys, at the second key; the value becomes Unknown in the model.
 * CT004 for ``Ref``/``Fn::GetAtt``/``${X}``/``Fn::If``/``Fn::FindInMap`` to undefined names.
 
-One ``Model`` per truth assignment of the conditions the modelled resources use
-(``cfn_conditions``), capped at ``MAX_VARIANTS``; past the cap a single variant holds
-``Unknown("depends on condition X")`` where ``Fn::If`` decides and keeps conditional resources.
+One ``Model`` per variant of the conditions, partitioned per trail (``cfn_partition``): each
+group of related resources gets every valuation of its own conditions, capped at
+``MAX_VARIANTS`` per group; past the cap that group's ``Fn::If`` stay
+``Unknown("depends on condition X")`` and its conditional resources are kept.
 
 Transforms: SAM (``AWS::Serverless-2016-10-31``) templates are parsed as they are; trails and
 their resources are plain CloudFormation resources in them.  Other transforms and macros
@@ -33,6 +34,7 @@ from ctguard.parsers.cfn_conditions import Conditions, iter_names
 from ctguard.parsers.cfn_detect import is_cloudtrail_related, looks_like_cloudformation
 from ctguard.parsers.cfn_intrinsics import Resolver
 from ctguard.parsers.cfn_opaque import opaque_trails
+from ctguard.parsers.cfn_partition import assignments as partition_assignments
 from ctguard.parsers.cfn_props import Build, Reader
 from ctguard.parsers.cfn_resources import BUILDERS, arn_value, context_value, name_value
 from ctguard.parsers.cfn_template import Path, Template, TemplateError, load_template
@@ -152,11 +154,7 @@ def _schema_problems(template: Template, modelled: list[str], problems: _Problem
 def _variants(template: Template, context: ParseContext, modelled: list[str], source_map: SourceMap,
               problems: _Problems) -> list[Model]:
     conditions = Conditions(template, Resolver(template, context, lambda name: None, problems.report))
-    used = conditions.used_by(modelled)
-    assignments = conditions.assignments(used, MAX_VARIANTS)
-    if assignments is None:  # too many: one variant, undecided conditions stay unknown
-        resolver = Resolver(template, context, lambda name: conditions.evaluate(name, {}), problems.report)
-        return [_model(Build(template, resolver, source_map), modelled)]
+    assignments, used = partition_assignments(conditions, template, modelled, MAX_VARIANTS)
     models = []
     for assignment in assignments:
         lookup = _memoised(conditions, assignment)
