@@ -123,3 +123,16 @@ def test_cdk_out_templates_are_read_and_assets_are_not() -> None:
     inputs = _inputs(FIX / "cdk-app")
     assert [Path(i.path).name for i in inputs] == ["AuditStack.template.json"]
     assert [t.key for t in inputs[0].variants[0].trails] == ["Trail022F0CF2"]
+
+
+def test_references_into_counted_modules_reach_their_resources() -> None:
+    (parsed,) = _inputs(FIX.parent / "terraform" / "module_count")
+    model = parsed.variants[0]
+    buckets = {t.key: t.bucket for t in model.trails}
+    assert buckets == {
+        "aws_cloudtrail.indexed": "module.log_bucket[0].aws_s3_bucket.logs",
+        "aws_cloudtrail.one_of_splat": "module.optional_bucket[0].aws_s3_bucket.logs",
+        "aws_cloudtrail.keyed": 'module.regional_bucket["eu"].aws_s3_bucket.logs',
+    }
+    names = {t.key: t.s3_bucket_name for t in model.trails}
+    assert names["aws_cloudtrail.keyed"] == Known("acme-eu-logs")
