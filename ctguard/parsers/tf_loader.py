@@ -52,6 +52,9 @@ class Loader:
             merged, orphans = merge_overrides(parsed)
             for block, message in orphans:
                 self.problems.append(Problem(BAD_REFERENCE, message, block.file, block.line, block.column))
+            from ctguard.parsers import tf_declared  # imports Problem from here
+
+            self.problems.extend(tf_declared.problems(merged))
             self._files[key] = merged
         return self._files[key]
 
