@@ -39,6 +39,11 @@ class Loader:
     _files: dict[str, dict[str, Body]] = field(default_factory=dict)
     tfvars: dict[str, Body | None] = field(default_factory=dict)
 
+    @property
+    def module_dirs(self) -> list[str]:
+        """Real paths of the module directories read so far."""
+        return list(self._files)
+
     def files(self, directory: str) -> dict[str, Body]:
         """Parsed .tf files of a directory, by path; unreadable files become CT001 problems."""
         key = os.path.realpath(directory)

@@ -13,6 +13,7 @@ from typing import Any, Iterator
 
 from ctguard.inputs import BAD_REFERENCE, UNRESOLVABLE
 from ctguard.parsers.tf_expr import Evaluator, Ref
+from ctguard.parsers.tf_filefuncs import file_functions
 from ctguard.parsers.tf_funcs import FUNCTIONS
 from ctguard.parsers.tf_hcl import Attr, Block, Body, parse_expression
 from ctguard.parsers.tf_instances import MAX_INSTANCES, Decl, Instance
@@ -47,7 +48,8 @@ class Module:
         self.local = Names("local", self._local)
         self.children: dict[str, list[tuple[str, "Module | None"]]] = {}
         self.groups: dict[tuple[str, str, str], Group] = {}
-        self.ev = Evaluator(loader.trace, self._lookup, FUNCTIONS)
+        self.ev = Evaluator(loader.trace, self._lookup, {**FUNCTIONS, **file_functions(
+            self.chain[0], lambda: list(self.chain) + loader.module_dirs)})
         self.providers = Providers(self, self.provider_blocks, passed, inherited)
         for decl in self.decls:
             self.groups[(decl.mode, decl.type, decl.name)] = self._expand_decl(decl)

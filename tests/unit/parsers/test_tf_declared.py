@@ -32,3 +32,15 @@ def test_references_to_undeclared_names_are_ct004() -> None:
     ]
     # names bound by for expressions and dynamic blocks are not references
     assert not any("undeclared" in m and (" b" in m or "event_selector" in m) for _, m, _ in found)
+
+
+def test_file_functions_read_inside_the_module_and_refuse_outside() -> None:
+    from ctguard.values import Known, Unknown
+
+    (parsed,) = parse_module(str(TF / "file_functions"), ParseContext())
+    model = parsed.variants[0]
+    (trail,) = model.trails
+    assert trail.is_multi_region == Known(True)  # fileexists() of the template beside it
+    bucket = model.resource("bucket", trail.bucket)
+    assert "arn:aws:s3:::acme-trail-logs/AWSLogs/*" in str(bucket.policy)  # templatefile() rendered
+    assert isinstance(trail.kms_key_id, Unknown) and "outside the modules ctguard checks" in trail.kms_key_id.reason
