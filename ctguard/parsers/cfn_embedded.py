@@ -16,9 +16,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from ctguard.inputs import PARSE_ERROR, ParsedInput
+from ctguard.inputs import ParsedInput
 from ctguard.parsers.cfn_detect import looks_like_cloudformation
-from ctguard.parsers.cfn_template import Path, Template, TemplateError, load_template, mask_duplicates
+from ctguard.parsers.cfn_template import Path, Template, mask_duplicates
 from ctguard.parsers.context import ParseContext
 from ctguard.prefilter import unescape
 from ctguard.yamlload import LoadError, Loaded, load
@@ -30,15 +30,15 @@ TEMPLATE_KEYS = ("Resources", "AWSTemplateFormatVersion", "Transform", "Conditio
 def parse(path: str, text: str, context: ParseContext) -> ParsedInput | list[ParsedInput] | None:
     from ctguard.parsers import cloudformation
 
-    try:
-        template = load_template(text)
-    except TemplateError as exc:
-        return _not_a_whole_template(path, text, exc, context)
-    return cloudformation.parse_template(path, text, template, context)
+    parsed = cloudformation.parse(path, text, context)
+    if parsed.source_map is not None:  # it loaded as a template
+        return parsed
+    return _not_a_whole_template(path, text, parsed, context)
 
 
-def _not_a_whole_template(path: str, text: str, error: TemplateError,
+def _not_a_whole_template(path: str, text: str, error: ParsedInput,
                           context: ParseContext) -> ParsedInput | list[ParsedInput] | None:
+    """``error`` (the CT001 of a file that is no whole template) unless the file is something else."""
     from ctguard.parsers import cloudformation
 
     try:
@@ -47,14 +47,14 @@ def _not_a_whole_template(path: str, text: str, error: TemplateError,
         loaded = None
     if loaded is not None and isinstance(loaded.data, dict):
         if any(key in loaded.data for key in TEMPLATE_KEYS):
-            return _unusable(path, error)
+            return error
         fragments = serverless_fragments(loaded)
         if fragments:
             inputs = [cloudformation.parse_template(path, text, t, context) for t in fragments]
             return inputs[0] if len(inputs) == 1 else inputs
         return None
     if looks_like_cloudformation(unescape(text)):
-        return _unusable(path, error)
+        return error
     return None
 
 
@@ -86,9 +86,3 @@ def _subtemplate(loaded: Loaded, root: Path) -> Template:
     template = Template(node, rekey(loaded.spans), rekey(loaded.value_spans), duplicates)
     template.model_data = mask_duplicates(template.data, template.duplicates)
     return template
-
-
-def _unusable(path: str, error: TemplateError) -> ParsedInput:
-    parsed = ParsedInput(path, "cloudformation")
-    parsed.problem(PARSE_ERROR, error.message, error.line, error.column)
-    return parsed
