@@ -4,7 +4,8 @@ A trail may be created where the template's text does not show it as one: a cust
 (``Custom::*``, ``AWS::CloudFormation::CustomResource``) whose properties describe a trail, a
 Lambda function whose inline code calls CreateTrail, an ``Fn::ForEach`` loop (not expanded), or a
 macro (``Transform`` other than SAM and LanguageExtensions, ``Fn::Transform``) that rewrites the
-template before CloudFormation sees it. Each becomes one CT005 problem saying what to do.
+template before CloudFormation sees it, or a nested stack whose template is an S3 URL (a relative
+path is a file of the scan, read on its own). Each becomes one CT005 problem saying what to do.
 """
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ _TRAIL_TYPES = ("AWS::CloudTrail::Trail", "AWS::CloudTrail::EventDataStore")
 # Transforms whose effect ctguard models: SAM resources are read as written, and
 # LanguageExtensions' only unmodelled part, Fn::ForEach, is reported on its own.
 _KNOWN_TRANSFORMS = frozenset({"AWS::Serverless-2016-10-31", "AWS::LanguageExtensions"})
+# Nested stacks and the property naming their template.
+_NESTED = {"AWS::CloudFormation::Stack": "TemplateURL", "AWS::Serverless::Application": "Location"}
 _ACTION = "run ctguard on the processed template (aws cloudformation get-template --template-stage Processed)"
 
 
@@ -51,9 +54,18 @@ def opaque_trails(template: Template) -> Iterator[tuple[str, Path]]:
             yield (f"{logical_id} ({rtype}) looks like a trail created by a custom resource, which ctguard cannot "
                    "see inside; declare it as AWS::CloudTrail::Trail, or check the trail it creates with "
                    "ctguard audit", path)
+        elif rtype in _NESTED and isinstance(props, dict) and not _local_template(props.get(_NESTED[rtype])):
+            yield (f"{logical_id} ({rtype}) is a nested stack whose template ctguard does not read here; "
+                   "check that template too (ctguard reads nested templates given by a relative path as files "
+                   "of the scan)", path)
         elif rtype in ("AWS::Lambda::Function", "AWS::Serverless::Function") and _creates_trail(props):
             yield (f"{logical_id} ({rtype}) calls CreateTrail; ctguard cannot see the trail it creates: declare it "
                    "as AWS::CloudTrail::Trail, or check it with ctguard audit", path)
+
+
+def _local_template(location: Any) -> bool:
+    """A relative path (before ``aws cloudformation package``): the file is scanned on its own."""
+    return isinstance(location, str) and not location.startswith(("https://", "http://", "s3://"))
 
 
 def _trail_like(props: Any) -> bool:

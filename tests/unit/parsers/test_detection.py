@@ -136,3 +136,11 @@ def test_references_into_counted_modules_reach_their_resources() -> None:
     }
     names = {t.key: t.s3_bucket_name for t in model.trails}
     assert names["aws_cloudtrail.keyed"] == Known("acme-eu-logs")
+
+
+def test_nested_stacks_by_path_are_read_and_packaged_ones_are_named() -> None:
+    report = check([FIX / "cfn-nested-stacks"])
+    assert sorted(Path(i.path).name for i in report.inputs) == ["parent.yaml", "trail.yaml"]
+    ct005 = [f for f in report.findings if f.rule_id == "CT005"]
+    assert [f.message.split()[0] for f in ct005] == ["AlarmsStack"]
+    assert any(f.rule_id == "CT101" and f.file.endswith("trail.yaml") for f in report.findings)
