@@ -21,7 +21,7 @@ from ctguard.parsers.cfn_detect import looks_like_cloudformation
 from ctguard.parsers.cfn_template import Path, Template, mask_duplicates
 from ctguard.parsers.context import ParseContext
 from ctguard.prefilter import unescape
-from ctguard.yamlload import LoadError, Loaded, load
+from ctguard.yamlload import Loaded, LoadError, load
 
 # Top-level keys of a template; one of them makes a mapping a (possibly broken) template.
 TEMPLATE_KEYS = ("Resources", "AWSTemplateFormatVersion", "Transform", "Conditions", "Mappings")

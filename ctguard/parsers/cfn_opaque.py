@@ -34,8 +34,8 @@ def opaque_trails(template: Template) -> Iterator[tuple[str, Path]]:
     names = [transforms] if isinstance(transforms, str) else transforms if isinstance(transforms, list) else []
     for name in names:
         if isinstance(name, str) and name not in _KNOWN_TRANSFORMS:
-            yield (f"the template uses the macro {name}, which may add or change trails ctguard cannot see; "
-                   f"{_ACTION}", ("Transform",))
+            yield ((f"the template uses the macro {name}, which may add or change trails ctguard cannot see; "
+                    f"{_ACTION}"), ("Transform",))
     for logical_id, resource in template.resources.items():
         path: Path = ("Resources", logical_id)
         if isinstance(logical_id, str) and logical_id.startswith("Fn::ForEach"):
@@ -51,16 +51,16 @@ def opaque_trails(template: Template) -> Iterator[tuple[str, Path]]:
         if not isinstance(rtype, str):
             continue
         if (rtype.startswith("Custom::") or rtype == "AWS::CloudFormation::CustomResource") and _trail_like(props):
-            yield (f"{logical_id} ({rtype}) looks like a trail created by a custom resource, which ctguard cannot "
-                   "see inside; declare it as AWS::CloudTrail::Trail, or check the trail it creates with "
-                   "ctguard audit", path)
+            yield ((f"{logical_id} ({rtype}) looks like a trail created by a custom resource, which ctguard cannot "
+                    "see inside; declare it as AWS::CloudTrail::Trail, or check the trail it creates with "
+                    "ctguard audit"), path)
         elif rtype in _NESTED and isinstance(props, dict) and not _local_template(props.get(_NESTED[rtype])):
-            yield (f"{logical_id} ({rtype}) is a nested stack whose template ctguard does not read here; "
-                   "check that template too (ctguard reads nested templates given by a relative path as files "
-                   "of the scan)", path)
+            yield ((f"{logical_id} ({rtype}) is a nested stack whose template ctguard does not read here; "
+                    "check that template too (ctguard reads nested templates given by a relative path as files "
+                    "of the scan)"), path)
         elif rtype in ("AWS::Lambda::Function", "AWS::Serverless::Function") and _creates_trail(props):
-            yield (f"{logical_id} ({rtype}) calls CreateTrail; ctguard cannot see the trail it creates: declare it "
-                   "as AWS::CloudTrail::Trail, or check it with ctguard audit", path)
+            yield ((f"{logical_id} ({rtype}) calls CreateTrail; ctguard cannot see the trail it creates: declare it "
+                    "as AWS::CloudTrail::Trail, or check it with ctguard audit"), path)
 
 
 def _local_template(location: Any) -> bool:

@@ -63,7 +63,7 @@ def parse_module(directory: str, context: ParseContext, overrides: dict[str, str
         loader.problems.extend(_not_created(root))
     except RecursionError:
         loader.problems.append(_problem("CT001", "module too deeply nested to evaluate", label, 1, 1))
-    for p in loader.problems:
+    for p in dict.fromkeys(loader.problems):  # a module reached through several instances says it once
         result.problem(p.rule_id, p.message, p.line, p.column, file=p.file)
     return [result]
 
