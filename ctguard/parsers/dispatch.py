@@ -138,6 +138,10 @@ def _called_modules(directories: list[str]) -> set[str]:
                     text = fh.read()
             except OSError:
                 continue
+            if name.endswith(".tf"):  # a commented-out call must not hide the module it names
+                from ctguard.parsers.tf_comments import blank_comments
+
+                text = blank_comments(text)
             for source in _MODULE_SOURCE.findall(text):
                 called.add(os.path.realpath(os.path.join(directory, source)))
     return called

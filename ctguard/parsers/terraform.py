@@ -29,6 +29,7 @@ from ctguard.inputs import UNRESOLVABLE, ParsedInput
 from ctguard.location import SourceMap
 from ctguard.parsers.context import ParseContext
 from ctguard.parsers.tf_assemble import RELATED_TYPES, Assembler, Item
+from ctguard.parsers.tf_comments import blank_comments
 from ctguard.parsers.tf_module import MAX_MODULE_DEPTH, Loader, Module, tf_files
 from ctguard.parsers.tf_providers import instance_region, root_region
 from ctguard.prefilter import may_concern_cloudtrail, unescape
@@ -134,7 +135,7 @@ def tf_dir_is_cloudtrail_related(directory: str, _seen: frozenset[str] = frozens
     if any(may_concern_cloudtrail(text) for text in texts):
         return True
     for text in texts:
-        for source in _LOCAL_PATH.findall(unescape(text)):
+        for source in _LOCAL_PATH.findall(unescape(blank_comments(text))):
             child = os.path.normpath(os.path.join(directory, source))
             if os.path.isdir(child) and tf_dir_is_cloudtrail_related(child, _seen | {real}):
                 return True

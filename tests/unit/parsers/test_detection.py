@@ -144,3 +144,15 @@ def test_nested_stacks_by_path_are_read_and_packaged_ones_are_named() -> None:
     ct005 = [f for f in report.findings if f.rule_id == "CT005"]
     assert [f.message.split()[0] for f in ct005] == ["AlarmsStack"]
     assert any(f.rule_id == "CT101" and f.file.endswith("trail.yaml") for f in report.findings)
+
+
+def test_a_commented_out_module_call_does_not_hide_the_module(tmp_path: Path) -> None:
+    (tmp_path / "env").mkdir()
+    (tmp_path / "trail").mkdir()
+    (tmp_path / "env" / "main.tf").write_text('# module "t" {\n#   source = "../trail"\n# }\n'
+                                              'resource "aws_s3_bucket" "x" {\n  bucket = "y"\n}\n')
+    (tmp_path / "trail" / "main.tf").write_text('resource "aws_cloudtrail" "t" {\n  name = "t"\n'
+                                                '  s3_bucket_name = "b"\n}\n')
+    inputs = _inputs(tmp_path)
+    assert [Path(i.path).name for i in inputs] == ["trail"]
+    assert [t.key for t in inputs[0].variants[0].trails] == ["aws_cloudtrail.t"]
