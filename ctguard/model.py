@@ -305,6 +305,9 @@ class Model:
     is_organization_management_account: Value[bool] = ABSENT
     enabled_regions: Value[tuple[str, ...]] = ABSENT
     audited_regions: Value[tuple[str, ...]] = ABSENT
+    # Known(True) when a DescribeTrails answer (shadow trails included) was read, even in an unknown
+    # region: every multi-region and organization trail of the account is then in ``trails``.
+    trails_listed: Value[bool] = ABSENT
     account_public_access_block: PublicAccessBlock | None = None
     # Live inputs: Known(True) when every audited region listed the account's trails, Unknown(why)
     # when a listing (or the account itself) was not read: no account-wide result may then PASS.

@@ -13,24 +13,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from ctguard import prefilter
+
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", "node_modules", ".terraform", ".terragrunt-cache", "__pycache__",
     ".venv", "venv", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "cdk.out",
     ".aws-sam", ".serverless",
 })
+CDK_OUT = "cdk.out"  # in SKIP_DIRS for its assets; its templates are read (``_cdk_templates``)
 TEMPLATE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template", ".cfn", ".tmpl"})
 MAX_FILE_BYTES = 20 * 1024 * 1024  # CloudFormation caps templates at 1 MB; anything this big is not one
 MAX_SNAPSHOT_BYTES = 1024 * 1024 * 1024  # snapshots of whole organizations
 
 _CFN_HINT = re.compile(rb"AWSTemplateFormatVersion|[\"']?Type[\"']?\s*:\s*[\"']?AWS::[A-Za-z0-9]+::")
-# Types that are CloudTrail-related on their own, and those that are only with a CloudTrail mention.
-_CT_TYPES = re.compile(rb"AWS::CloudTrail::")
-_RELATED = re.compile(rb"cloudtrail|\$\.eventName|\$\.errorCode|\$\.eventSource", re.IGNORECASE)
 # A ctguard snapshot and `aws cloudtrail describe-trails` output: JSON objects with these keys
 # (the parsers check that the key is at the top level).
 _JSON_OBJECT = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*\{")
 _AWS_SNAPSHOT = re.compile(rb'"ctguard_snapshot"\s*:')
 _DESCRIBE_TRAILS = re.compile(rb'"trailList"\s*:')
+_PLAN = re.compile(r'"planned_values"\s*:')
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +96,7 @@ def _walk_dir(directory: str, roots: tuple[str, ...], seen: set[tuple[int, int]]
     for entry in entries:
         path = os.path.join(directory, entry.name)
         readable_name = _read_by_name(entry.name)
-        if entry.name in SKIP_DIRS:
+        if entry.name in SKIP_DIRS and entry.name != CDK_OUT:
             continue  # never walked, wherever it points (a node_modules or .venv link out of the tree is common)
         if entry.is_symlink():
             if not os.path.exists(path):
@@ -111,6 +112,9 @@ def _walk_dir(directory: str, roots: tuple[str, ...], seen: set[tuple[int, int]]
         except OSError:
             is_dir = False
         if is_dir:
+            if entry.name == CDK_OUT:
+                yield from _cdk_templates(path, roots, seen)
+                continue
             if os.path.exists(os.path.join(path, "pyvenv.cfg")):
                 continue
             yield from _walk_dir(path, roots, seen)
@@ -168,6 +172,27 @@ def _special_problem(path: str) -> str | None:
     return f"not a regular file ({kind}); not read"
 
 
+def _cdk_templates(directory: str, roots: tuple[str, ...],
+                   seen: set[tuple[int, int]]) -> Iterator[tuple[str, str | None]]:
+    """The synthesized templates of a CDK app (``cdk.out/*.template.json``), not its assets; each
+    under the same rules as any file of the walk (links stay in the tree, regular files only)."""
+    try:
+        names = sorted(e.name for e in os.scandir(directory) if e.name.endswith(".template.json"))
+    except OSError as exc:
+        yield directory, _os_problem(exc)
+        return
+    for name in names:
+        path = os.path.join(directory, name)
+        if os.path.islink(path) and not _inside(os.path.realpath(path), roots):
+            yield path, LEAVES_TREE
+            continue
+        problem = _special_problem(path)
+        if problem is not None:
+            yield path, problem
+        elif _first_visit(path, seen):
+            yield path, None
+
+
 def _os_problem(exc: OSError) -> str:
     return exc.strerror.lower() if exc.strerror else str(exc)
 
@@ -193,17 +218,16 @@ def sniff(path: str, head: bytes) -> str | None:
         return "terraform"
     if suffix not in TEMPLATE_SUFFIXES:
         return None
-    if suffix == ".json" and b'"planned_values"' in head and b'"format_version"' in head:
-        return "terraform-plan" if b"aws_cloudtrail" in head else None
-    if b"\x00" in head and _CT_TYPES.search(head):
-        return "cloudformation"  # looks CloudTrail-related but is binary: decoding reports it
+    related = prefilter.bytes_may_concern_cloudtrail(head)
     if suffix == ".json" and _JSON_OBJECT.match(head):
         if _AWS_SNAPSHOT.search(head):
             return "aws-snapshot"
         if _DESCRIBE_TRAILS.search(head):
             return "aws-cli"
+        if related and _PLAN.search(prefilter.unescape(head.decode("utf-8", errors="replace"))):
+            return "terraform-plan"
+    if related:
+        return "cloudformation"  # or something else: parsing decides (``dispatch``)
     if _CFN_HINT.search(head):
-        if _CT_TYPES.search(head) or _RELATED.search(head):
-            return "cloudformation"
         return "cloudformation-other"
     return None

@@ -11,7 +11,7 @@ from ctguard.checks.coverage_management import coverage
 from ctguard.engine.evaluate import CheckContext, Outcome
 from ctguard.findings import Status
 from ctguard.model import Trail
-from ctguard.values import Unknown
+from ctguard.values import Known, Unknown
 
 TRAILS_PER_REGION = 5  # CloudTrail quota, not adjustable; a multi-region trail counts in every region
 
@@ -33,10 +33,18 @@ def baseline_trail(ctx: CheckContext) -> Outcome:
     if not is_live(model):
         return not_applicable(ctx, "only a live audit or snapshot shows every trail of the account")
     label = account_label(model)
-    if not model.trails and isinstance(model.audited_regions, Unknown):
+    listed = isinstance(model.trails_listed, Known) and model.trails_listed.value is True
+    if not model.trails and isinstance(model.audited_regions, Unknown) and not listed:
         return outcome(Status.UNKNOWN, ctx, f"Cannot tell whether {label} has a baseline trail: "
                                             f"no trail is listed, and which regions were listed is not known "
                                             f"({model.audited_regions.reason})")
+    if not model.trails and listed:
+        # Whatever region it was read in, DescribeTrails lists the shadow copy of every
+        # multi-region and organization trail by default: an empty list means the account has none.
+        return outcome(Status.FAIL, ctx, f"No trail of {label} is at once logging, multi-region and recording "
+                                         "read and write management events: it has no trail at all (describe-trails "
+                                         "lists multi-region and organization trails in every region; output saved "
+                                         "with --no-include-shadow-trails would differ: save it without that option)")
     gaps: list[str] = []
     unknown: list[str] = []
     for trail in model.trails:

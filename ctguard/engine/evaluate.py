@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from ctguard.engine import conditions
+from ctguard.engine import condition_text, conditions
 from ctguard.engine.policy import Policy
 from ctguard.findings import Finding, Severity, Status
 from ctguard.inputs import InputProblem, ParsedInput
@@ -195,7 +195,7 @@ def _merge(policy: Policy, owner: Owner, results: list[tuple[Model, _Result]], v
     if variant_count > 1:
         hit = [m.conditions for m, r in results if r.status == worst.status]
         if len(hit) < variant_count:
-            cond_text = " or ".join(_conditions(c) for c in hit) or None
+            cond_text = condition_text.simplified(hit, [m.conditions for m, _ in results])
     message = worst.message + (f" (when {cond_text})" if cond_text else "")
     span: Span = source_map.span(worst.owner, worst.path)
     return Finding(
@@ -255,10 +255,6 @@ def _strict(finding: Finding) -> Finding:
     from dataclasses import replace
 
     return replace(finding, status=Status.FAIL, message=f"cannot be verified (--strict): {finding.message}")
-
-
-def _conditions(assignment: tuple[tuple[str, bool], ...]) -> str:
-    return " and ".join(f"{name} is {'true' if value else 'false'}" for name, value in assignment)
 
 
 def _location(policy: Policy) -> Path:

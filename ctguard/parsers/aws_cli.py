@@ -65,6 +65,7 @@ def parse(path: str, text: str, context: ParseContext) -> list[ParsedInput] | No
     for parsed in inputs:
         for model in parsed.variants:
             model.audited_regions = Unknown("describe-trails output does not say which regions were read")
+            model.trails_listed = Known(True)
             if not account_known:
                 model.account_id = Unknown("describe-trails output does not say which account it was read in; "
                                            "pass --account")

@@ -67,7 +67,10 @@ def build_trail(entry: TrailEntry, calls: Calls, source_map: SourceMap, links: d
     status_answer = calls.get("cloudtrail", "GetTrailStatus", {"Name": arn}, home)
     status = trail_status(status_answer)
     calls.mark(source_map, owner, ("status",), "cloudtrail", "GetTrailStatus", {"Name": arn}, home)
-    basic, advanced = event_selectors(calls.get("cloudtrail", "GetEventSelectors", {"TrailName": arn}, home))
+    selectors_answer = calls.get("cloudtrail", "GetEventSelectors", {"TrailName": arn}, home)
+    basic, advanced = event_selectors(selectors_answer)
+    if selectors_answer.result is None and data.get("HasCustomEventSelectors") is False:
+        basic, advanced = ABSENT, ABSENT  # not read, but DescribeTrails says they are the default ones
     calls.mark(source_map, owner, ("event_selectors",), "cloudtrail", "GetEventSelectors", {"TrailName": arn}, home)
     calls.mark(source_map, owner, ("advanced_event_selectors",), "cloudtrail", "GetEventSelectors",
                {"TrailName": arn}, home)

@@ -207,6 +207,9 @@ class Conditions:
             return None
         return _canonical(definition["Default"])
 
+    def constraint(self, key: str) -> tuple[str, str] | None:
+        return self._constraint(key)
+
     def _constraint(self, key: str) -> tuple[str, str] | None:
         """``(parameter, literal)`` when the leaf is ``Equals [Ref P, literal]`` (either order)."""
         lhs, rhs = self._leaves[key]

@@ -10,7 +10,8 @@ import re
 
 _FORMAT_VERSION = re.compile(r"""["']?AWSTemplateFormatVersion["']?\s*:""")
 _RESOURCES = re.compile(r"""(^|[{,\s])["']?Resources["']?\s*:""", re.MULTILINE)
-_AWS_TYPE = re.compile(r"""["']?Type["']?\s*:\s*["']?(AWS|Alexa|Custom)::""")
+# A block scalar indicator (``Type: >-``) or a tag may stand between the key and the type.
+_AWS_TYPE = re.compile(r"""["']?Type["']?\s*:\s*(?:![^\s]*\s+)?(?:[>|][-+0-9]*\s+)?["']?(AWS|Alexa|Custom)::""")
 
 # Any one of these alone makes a template worth parsing for ctguard.
 _RELATED = re.compile(

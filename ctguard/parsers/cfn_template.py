@@ -175,6 +175,9 @@ def _mask_duplicates(data: dict[str, Any], duplicates: list[Duplicate]) -> dict[
     return result
 
 
+mask_duplicates = _mask_duplicates
+
+
 def _replace(node: Any, path: Path, value: Any) -> Any:
     if not path:
         return value

@@ -9,9 +9,10 @@
 * CT003 for duplicate keys, at the second key; the value becomes Unknown in the model.
 * CT004 for ``Ref``/``Fn::GetAtt``/``${X}``/``Fn::If``/``Fn::FindInMap`` to undefined names.
 
-One ``Model`` per truth assignment of the conditions the modelled resources use
-(``cfn_conditions``), capped at ``MAX_VARIANTS``; past the cap a single variant holds
-``Unknown("depends on condition X")`` where ``Fn::If`` decides and keeps conditional resources.
+One ``Model`` per variant of the conditions, partitioned per trail (``cfn_partition``): each
+group of related resources gets every valuation of its own conditions, capped at
+``MAX_VARIANTS`` per group; past the cap that group's ``Fn::If`` stay
+``Unknown("depends on condition X")`` and its conditional resources are kept.
 
 Transforms: SAM (``AWS::Serverless-2016-10-31``) templates are parsed as they are; trails and
 their resources are plain CloudFormation resources in them.  Other transforms and macros
@@ -25,19 +26,21 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ctguard.inputs import ParsedInput
+from ctguard.inputs import UNRESOLVABLE, ParsedInput
 from ctguard.location import SourceMap
 from ctguard.model import Model, Trail
 from ctguard.parsers.cfn_attach import attach, attach_managed_arns, link_trail
 from ctguard.parsers.cfn_conditions import Conditions, iter_names
 from ctguard.parsers.cfn_detect import is_cloudtrail_related, looks_like_cloudformation
 from ctguard.parsers.cfn_intrinsics import Resolver
-from ctguard.sensitive import strings_in
+from ctguard.parsers.cfn_opaque import opaque_trails
+from ctguard.parsers.cfn_partition import assignments as partition_assignments
 from ctguard.parsers.cfn_props import Build, Reader
 from ctguard.parsers.cfn_resources import BUILDERS, arn_value, context_value, name_value
 from ctguard.parsers.cfn_template import Path, Template, TemplateError, load_template
 from ctguard.parsers.cfn_trail import TRAIL_SCALARS, trail_fields
 from ctguard.parsers.context import ParseContext
+from ctguard.sensitive import strings_in
 from ctguard.suppress.metadata import metadata_skips
 
 try:
@@ -45,7 +48,7 @@ try:
 except ImportError:  # the schema validator lands separately; parsing works without it
     validate_properties = None
 
-__all__ = ["MAX_VARIANTS", "is_cloudtrail_related", "looks_like_cloudformation", "parse"]
+__all__ = ["MAX_VARIANTS", "is_cloudtrail_related", "looks_like_cloudformation", "parse", "parse_template"]
 
 MAX_VARIANTS = 64
 TRAIL = "AWS::CloudTrail::Trail"
@@ -65,6 +68,12 @@ def parse(path: str, text: str, context: ParseContext) -> ParsedInput:
     except TemplateError as exc:
         result.problem("CT001", exc.message, exc.line, exc.column)
         return result
+    return parse_template(path, text, template, context)
+
+
+def parse_template(path: str, text: str, template: Template, context: ParseContext) -> ParsedInput:
+    """``parse`` of a template already loaded (or found inside another file: ``cfn_embedded``)."""
+    result = ParsedInput(path=path, kind="cloudformation")
     result.source_map = SourceMap(path)
     result.secrets = strings_in([(d.get("Default"), context.variables.get(name))
                                  for name, d in template.parameters.items()
@@ -76,6 +85,8 @@ def parse(path: str, text: str, context: ParseContext) -> ParsedInput:
                        "which value CloudFormation uses is undefined, so ctguard treats it as unknown",
                        dup.line, dup.column)
     modelled = _check_resources(template, problems)
+    for message, where in opaque_trails(template):
+        problems.report(UNRESOLVABLE, message, where)
     _schema_problems(template, modelled, problems)
     try:
         result.variants = _variants(template, context, modelled, result.source_map, problems)
@@ -147,11 +158,7 @@ def _schema_problems(template: Template, modelled: list[str], problems: _Problem
 def _variants(template: Template, context: ParseContext, modelled: list[str], source_map: SourceMap,
               problems: _Problems) -> list[Model]:
     conditions = Conditions(template, Resolver(template, context, lambda name: None, problems.report))
-    used = conditions.used_by(modelled)
-    assignments = conditions.assignments(used, MAX_VARIANTS)
-    if assignments is None:  # too many: one variant, undecided conditions stay unknown
-        resolver = Resolver(template, context, lambda name: conditions.evaluate(name, {}), problems.report)
-        return [_model(Build(template, resolver, source_map), modelled)]
+    assignments, used = partition_assignments(conditions, template, modelled, MAX_VARIANTS)
     models = []
     for assignment in assignments:
         lookup = _memoised(conditions, assignment)

@@ -13,6 +13,7 @@ from typing import Callable, Iterator, TypeVar
 
 from ctguard import scan, yamlload
 from ctguard.inputs import PARSE_ERROR, ParsedInput
+from ctguard.parsers import sidecars
 from ctguard.parsers.context import ParseContext
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,8 @@ def check_paths(paths: list[str], context: ParseContext, jobs: int | None,
 
 def _tasks(paths: list[str]) -> Iterator[Task]:
     tf_dirs: dict[str, None] = {}  # ordered set
+    files: set[str] = set()
+    owners: dict[str, None] = {}  # describe-trails files whose sidecars were given
     for path, problem in scan.walk(paths):
         if problem is not None:
             yield _unusable(path, "unknown", f"cannot read {path}: {problem}")
@@ -77,7 +80,18 @@ def _tasks(paths: list[str]) -> Iterator[Task]:
             tf_dirs.setdefault(os.path.dirname(path) or ".", None)
             continue
         if suffix in scan.TEMPLATE_SUFFIXES:
-            yield ("file", path, size)
+            side = sidecars.classify(path)
+            if side is None:
+                files.add(os.path.realpath(path))
+                yield ("file", path, size)
+            elif isinstance(side, ParsedInput):
+                yield side
+            else:
+                owners.setdefault(side, None)
+    for owner in owners:  # a sidecar given without its describe-trails file: check that file
+        if os.path.realpath(owner) not in files:
+            files.add(os.path.realpath(owner))
+            yield ("file", owner, os.path.getsize(owner))
     called = _called_modules(list(tf_dirs))
     for directory in tf_dirs:
         if os.path.realpath(directory) not in called:  # else judged through its caller
@@ -129,6 +143,10 @@ def _called_modules(directories: list[str]) -> set[str]:
                     text = fh.read()
             except OSError:
                 continue
+            if name.endswith(".tf"):  # a commented-out call must not hide the module it names
+                from ctguard.parsers.tf_comments import blank_comments
+
+                text = blank_comments(text)
             for source in _MODULE_SOURCE.findall(text):
                 called.add(os.path.realpath(os.path.join(directory, source)))
     return called
@@ -139,6 +157,8 @@ def _parse_file(path: str, size: int, context: ParseContext) -> ParsedInput | li
         with open(path, "rb") as fh:
             head = fh.read(65536)
         big = scan.sniff(path, head)
+        if big is None and _big_file_may_concern_cloudtrail(path):
+            big = "cloudformation"
         if big is None:
             return None
         if big != "aws-snapshot" or size > scan.MAX_SNAPSHOT_BYTES:  # an organization's snapshot is large
@@ -158,9 +178,9 @@ def _parse_file(path: str, size: int, context: ParseContext) -> ParsedInput | li
     except UnicodeDecodeError as exc:
         return _unusable(path, kind, f"{path} is not UTF-8 or UTF-16 text ({exc.reason})")
     if kind == "cloudformation":
-        from ctguard.parsers import cloudformation
+        from ctguard.parsers import cfn_embedded
 
-        return cloudformation.parse(path, text, context)
+        return cfn_embedded.parse(path, text, context)
     if kind == "terraform-plan":
         from ctguard.parsers import tf_plan
 
@@ -172,6 +192,23 @@ def _parse_file(path: str, size: int, context: ParseContext) -> ParsedInput | li
 
         return aws_files.parse(path, text, kind, context)
     return None
+
+
+def _big_file_may_concern_cloudtrail(path: str) -> bool:
+    """The prefilter over a whole file too large to parse, read in overlapping chunks."""
+    from ctguard.prefilter import bytes_may_concern_cloudtrail
+
+    overlap = 4096  # longer than any needle, even spelled with escapes
+    tail = b""
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                if bytes_may_concern_cloudtrail(tail + chunk):
+                    return True
+                tail = chunk[-overlap:]
+    except OSError:
+        return True  # the read below reports it
+    return False
 
 
 def _syntax_only(path: str, text: str) -> ParsedInput | None:

@@ -29,8 +29,10 @@ from ctguard.inputs import UNRESOLVABLE, ParsedInput
 from ctguard.location import SourceMap
 from ctguard.parsers.context import ParseContext
 from ctguard.parsers.tf_assemble import RELATED_TYPES, Assembler, Item
-from ctguard.parsers.tf_module import LOCAL_SOURCE, MAX_MODULE_DEPTH, Loader, Module, tf_files
+from ctguard.parsers.tf_comments import blank_comments
+from ctguard.parsers.tf_module import MAX_MODULE_DEPTH, Loader, Module, tf_files
 from ctguard.parsers.tf_providers import instance_region, root_region
+from ctguard.prefilter import may_concern_cloudtrail, unescape
 
 KIND = "terraform"
 
@@ -59,12 +61,33 @@ def parse_module(directory: str, context: ParseContext, overrides: dict[str, str
                         UNRESOLVABLE, f"{inst.address}: {inst.existence.reason}; judged as if created, "
                         "is_logging left unknown", block.file, block.line, block.column))
         result.variants.append(assembler.model())
+        loader.problems.extend(_not_created(root))
     except RecursionError:
         loader.problems.append(_problem("CT001", "module too deeply nested to evaluate", label, 1, 1))
-    for p in loader.problems:
+    for p in dict.fromkeys(loader.problems):  # a module reached through several instances says it once
         result.problem(p.rule_id, p.message, p.line, p.column, file=p.file)
     result.secrets = loader.secrets
     return [result]
+
+
+_TRAIL_TYPES = ("aws_cloudtrail", "aws_cloudtrail_event_data_store")
+
+
+def _not_created(module: Module) -> list:  # type: ignore[type-arg]
+    """A trail block that count/for_each leaves with no instance is said, not silently judged as absent."""
+    found = []
+    for group in module.groups.values():
+        decl = group.decl
+        if decl.mode == "managed" and decl.type in _TRAIL_TYPES and not group.instances:
+            block = decl.block
+            found.append(_problem(UNRESOLVABLE, f"{module.prefix}{decl.address} is not created with these values "
+                                  f"({group.keyed} gives no instance), so it is not checked; give the variables that "
+                                  "create it (--var-file) to check it", block.file, block.line, block.column))
+    for children in module.children.values():
+        for _, child in children:
+            if child is not None:
+                found.extend(_not_created(child))
+    return found
 
 
 def _problem(rule: str, message: str, file: str, line: int, column: int):  # type: ignore[no-untyped-def]
@@ -88,19 +111,15 @@ def _join(path: str) -> str:
 
 
 # prefilter ----------------------------------------------------------------------------------
-# HCL (`resource "aws_cloudtrail"`) and JSON syntax (`"aws_cloudtrail": {`) alike.
-_TRAIL = re.compile(r'(?:(?:resource|data)\s+"aws_cloudtrail(?:_event_data_store)?"'
-                    r'|"aws_cloudtrail(?:_event_data_store)?"\s*:\s*[{\[])')
-_RESOURCE = re.compile(r'(?:resource\s+"(aws_[a-z0-9_]+)"|"(aws_[a-z0-9_]+)"\s*:\s*[{\[])')
-_SOURCE = re.compile(r'(?:\bsource\s*=|"source"\s*:)\s*"([^"]+)"')
+# Any quoted relative path: a local module's source, however the call is spelled around it.
+_LOCAL_PATH = re.compile(r'"(\.\.?/[^"\n]*)"')
 
 
 def tf_dir_is_cloudtrail_related(directory: str, _seen: frozenset[str] = frozenset()) -> bool:
-    """True when the module (or a local module it calls) can hold something ctguard checks.
+    """True when the module (or a local module it may call) can hold something ctguard checks.
 
-    Reads raw text only: a trail resource, a related resource in a file that mentions
-    CloudTrail, or a local module call whose directory qualifies.  False means "skip without
-    parsing"; it may be True for text that merely mentions these names.
+    Reads raw text only (``ctguard.prefilter``, conservative by construction). False means
+    "skip without parsing"; it may be True for text that merely mentions these names.
     """
     if os.path.isfile(directory):
         directory = os.path.dirname(directory) or "."
@@ -113,18 +132,12 @@ def tf_dir_is_cloudtrail_related(directory: str, _seen: frozenset[str] = frozens
             with open(path, encoding="utf-8", errors="replace") as handle:
                 texts.append(handle.read())
         except OSError:
-            continue
+            return True  # the parser reports it
+    if any(may_concern_cloudtrail(text) for text in texts):
+        return True
     for text in texts:
-        if _TRAIL.search(text):
-            return True
-        if "cloudtrail" in text.lower() and any(t in RELATED_TYPES for pair in _RESOURCE.findall(text) for t in pair):
-            return True
-    for text in texts:
-        for source in _SOURCE.findall(text):
-            if "cloudtrail" in source.lower() and not source.startswith(LOCAL_SOURCE):
-                return True  # a registry/git trail module: reported as not checked, never skipped silently
-            if source.startswith(LOCAL_SOURCE):
-                child = os.path.normpath(os.path.join(directory, source))
-                if tf_dir_is_cloudtrail_related(child, _seen | {real}):
-                    return True
+        for source in _LOCAL_PATH.findall(unescape(blank_comments(text))):
+            child = os.path.normpath(os.path.join(directory, source))
+            if os.path.isdir(child) and tf_dir_is_cloudtrail_related(child, _seen | {real}):
+                return True
     return False

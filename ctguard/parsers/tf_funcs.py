@@ -175,6 +175,13 @@ def _jsondecode(s: Any) -> Any:
     return json.loads(s)
 
 
+def _one(lst: Any) -> Any:
+    """one(): null for an empty list, its element for one; Terraform rejects longer lists."""
+    if not isinstance(lst, list) or len(lst) > 1:
+        return Unknown("one() needs a list of at most one element")
+    return lst[0] if lst else None
+
+
 def _distinct(lst: Any) -> Any:
     out: list[Any] = []
     for x in lst:
@@ -218,6 +225,7 @@ FUNCTIONS: dict[str, Callable[[Evaluator, list[Tree], bool], Any]] = {
     "split": _strict(lambda sep, s: s.split(sep)),
     "replace": _strict(lambda s, a, b: s.replace(a, b)),
     "jsondecode": _strict(_jsondecode),
+    "one": _strict(_one),
 }
 
 

@@ -18,9 +18,12 @@ depend on, hence the major-version pin.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from lark import Token, Tree
+
+from ctguard.parsers.tf_comments import blank_comments
 
 
 @dataclass(slots=True)
@@ -63,9 +66,28 @@ def _name(node: Tree | Token) -> str:
     """Text of an identifier, keyword, literal_value or quoted label."""
     if isinstance(node, Token):
         return str(node)
-    if node.data == "string":
-        return "".join(str(t.children[0]) for t in node.children if isinstance(t, Tree))
+    if node.data == "string":  # a quoted label: its escapes mean what they mean in any string
+        return _unescape("".join(str(t.children[0]) for t in node.children if isinstance(t, Tree)))
     return "".join(_name(c) for c in node.children)
+
+
+_ESCAPE = re.compile(r'\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|(.))', re.DOTALL)
+_SINGLE = {"n": "\n", "r": "\r", "t": "\t"}
+
+
+def _unescape(text: str) -> str:
+    """The escapes of an HCL quoted string: ``\\n \\r \\t \\" \\\\ \\uNNNN \\UNNNNNNNN``."""
+    if "\\" not in text:
+        return text
+
+    def one(m: re.Match[str]) -> str:
+        code = m.group(1) or m.group(2)
+        if code is not None:
+            point = int(code, 16)
+            return chr(point) if point <= 0x10FFFF else m.group(0)
+        return _SINGLE.get(m.group(3), m.group(3))
+
+    return _ESCAPE.sub(one, text)
 
 
 def _is_layout(node: object) -> bool:
@@ -96,7 +118,7 @@ def parse_text(file: str, text: str) -> Body | HclError:
     from lark.exceptions import LarkError, UnexpectedInput
 
     try:
-        tree = hcl2.parses_to_tree(text)
+        tree = hcl2.parses_to_tree(blank_comments(text))
         return _body(tree.children[0], file)
     except UnexpectedInput as exc:
         return HclError(file, _describe(exc), getattr(exc, "line", 1) or 1, getattr(exc, "column", 1) or 1)

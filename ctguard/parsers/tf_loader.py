@@ -40,6 +40,11 @@ class Loader:
     tfvars: dict[str, Body | None] = field(default_factory=dict)
     secrets: set[str] = field(default_factory=set)  # values of sensitive variables, hidden in reports
 
+    @property
+    def module_dirs(self) -> list[str]:
+        """Real paths of the module directories read so far."""
+        return list(self._files)
+
     def files(self, directory: str) -> dict[str, Body]:
         """Parsed .tf files of a directory, by path; unreadable files become CT001 problems."""
         key = os.path.realpath(directory)
@@ -55,6 +60,9 @@ class Loader:
             merged, orphans = merge_overrides(parsed)
             for block, message in orphans:
                 self.problems.append(Problem(BAD_REFERENCE, message, block.file, block.line, block.column))
+            from ctguard.parsers import tf_declared  # imports Problem from here
+
+            self.problems.extend(tf_declared.problems(merged))
             self._files[key] = merged
         return self._files[key]
 

@@ -13,6 +13,7 @@ from typing import Any, Iterator
 
 from ctguard.inputs import BAD_REFERENCE, UNRESOLVABLE
 from ctguard.parsers.tf_expr import Evaluator, Ref
+from ctguard.parsers.tf_filefuncs import file_functions
 from ctguard.parsers.tf_funcs import FUNCTIONS
 from ctguard.parsers.tf_hcl import Attr, Block, Body, parse_expression
 from ctguard.parsers.tf_instances import MAX_INSTANCES, Decl, Instance
@@ -48,7 +49,8 @@ class Module:
         self.local = Names("local", self._local)
         self.children: dict[str, list[tuple[str, "Module | None"]]] = {}
         self.groups: dict[tuple[str, str, str], Group] = {}
-        self.ev = Evaluator(loader.trace, self._lookup, FUNCTIONS)
+        self.ev = Evaluator(loader.trace, self._lookup, {**FUNCTIONS, **file_functions(
+            self.chain[0], lambda: list(self.chain) + loader.module_dirs)})
         self.providers = Providers(self, self.provider_blocks, passed, inherited)
         for decl in self.decls:
             self.groups[(decl.mode, decl.type, decl.name)] = self._expand_decl(decl)
@@ -158,13 +160,27 @@ class Module:
 
     def _module_outputs(self, name: str) -> tuple[Any, list[Ref], str | None]:
         instances = self.children.get(name)
-        if not instances or instances[0][1] is None:
+        call = next((c for c in self.calls if c.labels and c.labels[0] == name), None)
+        keyed = next((k for k in ("count", "for_each") if call is not None and k in call.body.attributes), None)
+        if keyed is None or instances is None:
+            if not instances or instances[0][1] is None:
+                return Unknown(f"outputs of module.{name} are not known"), [], None
+            return (*_outputs(instances[0][1]), None)
+        # module.b[0].id, module.b["k"].id, module.b[*].id: a list (count) or map (for_each) of outputs
+        if any(child is None for _, child in instances):
             return Unknown(f"outputs of module.{name} are not known"), [], None
-        if len(instances) != 1 or instances[0][0] != f"module.{name}":
-            return Unknown(f"module.{name} has count/for_each"), [], None
-        child = instances[0][1]
-        outputs = {out: child.ev.evaluate(attr.expr) for out, attr in child.outputs.items()}
-        return {k: v for k, (v, _) in outputs.items()}, [r for _, refs in outputs.values() for r in refs], None
+        if any(not address.endswith("]") for address, _ in instances):
+            return Unknown(f"the {keyed} of module.{name} is unknown"), [], None
+        refs: list[Ref] = []
+        items: list[tuple[str, Any]] = []
+        for address, child in instances:
+            assert child is not None
+            value, child_refs = _outputs(child)
+            refs.extend(child_refs)
+            items.append((address[address.rindex("["):], value))
+        if keyed == "count":
+            return [value for _, value in items], refs, None
+        return {suffix[2:-2]: value for suffix, value in items}, refs, None
 
     # expansion ---------------------------------------------------------------------------
     def expansions(self, body: Body, where: str) -> list[tuple[str, dict[str, Any], Unknown | None]]:
@@ -236,6 +252,11 @@ class Module:
             for _, child in children:
                 if child is not None:
                     yield from child.instances()
+
+
+def _outputs(child: Module) -> tuple[dict[str, Any], list[Ref]]:
+    outputs = {out: child.ev.evaluate(attr.expr) for out, attr in child.outputs.items()}
+    return {k: v for k, (v, _) in outputs.items()}, [r for _, refs in outputs.values() for r in refs]
 
 
 def _no_names(name: str) -> Any:

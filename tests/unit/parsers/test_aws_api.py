@@ -173,8 +173,21 @@ def test_status_selectors_insights_tags_not_read() -> None:
     status = trail.status
     assert status is not None
     for value in (trail.is_logging, status.is_logging, status.latest_delivery_error, status.latest_delivery_time,
-                  trail.event_selectors, trail.advanced_event_selectors, trail.insight_selectors, trail.tags):
+                  trail.insight_selectors, trail.tags):
         _unknown(value, "not read")
+    # DescribeTrails' HasCustomEventSelectors: false already says the selectors are the default ones
+    assert trail.event_selectors is ABSENT and trail.advanced_event_selectors is ABSENT
+
+
+def test_selectors_not_read_of_a_trail_with_custom_selectors_are_unknown() -> None:
+    def edit(calls: list[dict[str, Any]]) -> None:
+        _drop("GetEventSelectors")(calls)
+        for call in calls:
+            if call["operation"] == "DescribeTrails" and "response" in call:
+                for listed in call["response"]["trailList"]:
+                    listed["HasCustomEventSelectors"] = True
+    trail = _trail(_model(_snapshot(edit)))
+    _unknown(trail.event_selectors, "not read")
 
 
 def test_resource_never_read_is_not_linked() -> None:

@@ -10,7 +10,7 @@ from ctguard.findings import Status
 from ctguard.model import Model, Trail
 from ctguard.parsers.aws_cli import sidecar_path
 from ctguard.parsers.context import ParseContext
-from ctguard.values import Known, Unknown
+from ctguard.values import ABSENT, Known, Unknown
 
 REPO = Path(__file__).resolve().parents[3]
 SAMPLE = REPO / "fixtures" / "aws" / "describe-trails"
@@ -47,8 +47,10 @@ def test_sidecars_fill_status_selectors_insights_and_tags() -> None:
 def test_without_sidecars_the_missing_fields_are_unknown_not_false(tmp_path: Path) -> None:
     shutil.copy(SAMPLE / "trails.json", tmp_path / "trails.json")
     trail = _trail(_model(tmp_path / "trails.json"), MAIN)
-    for value in (trail.is_logging, trail.event_selectors, trail.advanced_event_selectors, trail.insight_selectors):
+    for value in (trail.is_logging, trail.insight_selectors):
         assert isinstance(value, Unknown) and "not read" in value.reason
+    # HasCustomEventSelectors: false in describe-trails says the selectors are the default ones.
+    assert trail.event_selectors is ABSENT and trail.advanced_event_selectors is ABSENT
     assert trail.is_multi_region == Known(True)  # what describe-trails itself says stays Known
 
 

@@ -198,7 +198,10 @@ def test_advanced_and_insight_selectors():
 # count / for_each / dynamic ----------------------------------------------------------------------
 def test_count_zero_creates_no_trail():
     parsed, model = only_model("count_zero")
-    assert model.trails == [] and not parsed.problems
+    assert model.trails == []
+    # ... and says so: a trail block with no instance is not silently "nothing to check"
+    assert [(p.rule_id, "aws_cloudtrail.optional is not created" in p.message) for p in parsed.problems] == [
+        ("CT005", True)]
 
 
 def test_unknown_count_keeps_trail_but_logging_unknown():

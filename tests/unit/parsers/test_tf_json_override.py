@@ -196,8 +196,10 @@ variable "insights" {
     parsed, model = _model(directory)
     assert isinstance(model.trails[0].insight_selectors, Unknown)
     # the override's variable block has no original: reported, not fatal
-    assert [p.rule_id for p in parsed.problems] == ["CT004"]
+    assert [p.rule_id for p in parsed.problems] == ["CT004", "CT004"]
     assert "has no original" in parsed.problems[0].message
+    # ... so the variable is not declared, and the reference to it is reported as Terraform does
+    assert "undeclared variable var.insights" in parsed.problems[1].message
 
 
 def test_tfvars_json_values_are_literal_and_follow_terraform_precedence(tmp_path):
