@@ -60,9 +60,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("ctguard: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # never a bare traceback; --debug shows it
+        # An audit's credentials, session tokens and external ids may sit in an exception's text
+        # or its frames' reprs: what reaches stderr is scrubbed, tracebacks included.
+        from ctguard.audit.secrets import scrub
+
         if args.debug:
-            raise
-        print(f"ctguard: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+            import traceback
+
+            print(scrub("".join(traceback.format_exception(exc))), end="", file=sys.stderr)
+        print(f"ctguard: internal error: {type(exc).__name__}: {scrub(str(exc))} (run with --debug for details)",
               file=sys.stderr)
         return EXIT_USAGE
 

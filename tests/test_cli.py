@@ -215,3 +215,27 @@ def test_readme_python_api_example_runs(monkeypatch: pytest.MonkeyPatch, capsys:
     exec(compile(code.replace('"templates/"', '"examples/"'), "README.md", "exec"), namespace)
     assert namespace["exit_code"] == 1
     assert "CT101 FAIL high" in capsys.readouterr().out
+
+
+def test_an_internal_error_never_prints_secrets_even_with_debug(monkeypatch, capsys) -> None:
+    """A traceback (--debug) and the one-line internal error are scrubbed like the audit's logs."""
+    from ctguard import cli
+    from ctguard.audit import secrets
+
+    secrets.remember("s3cr3t-external-id-value")
+
+    class Boom:
+        @staticmethod
+        def run(args):  # noqa: ANN001
+            key, token = "AKIAIOSFODNN7EXAMPLE", "s3cr3t-external-id-value"  # noqa: F841 (frames hold them)
+            raise RuntimeError(f"AssumeRole failed for {key} with ExternalId={token}")
+
+    real = cli._command
+    monkeypatch.setattr(cli, "_command", lambda name: real(name) if name != "check" else Boom)
+    Boom.add_parser = real("check").add_parser  # type: ignore[attr-defined]
+    for argv in (["--debug", "check", "x"], ["check", "x"]):
+        assert cli.main(argv) == 2
+        err = capsys.readouterr().err
+        assert "internal error: RuntimeError" in err
+        assert "AKIAIOSFODNN7EXAMPLE" not in err and "s3cr3t-external-id-value" not in err, err
+        assert ("Traceback" in err) == ("--debug" in argv)
