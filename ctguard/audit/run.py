@@ -79,7 +79,15 @@ def run_audit(request: AuditRequest, progress: Progress | None = None) -> AuditO
     caller_reader = Reader(caller, caller_clients, store, progress.call_done)
     accounts = [caller]
     if request.org:
-        members = member_accounts(caller_reader, first_region)
+        try:
+            members = member_accounts(caller_reader, first_region)
+        except KeyboardInterrupt:
+            # Ctrl-C while the members are listed: what was read (the listing so far) is kept too.
+            shared.cancel.set()
+            partial = [AccountResult(caller, error="interrupted")]
+            store.meta = _meta(caller, partial, first_region, request)
+            mark_completeness(store, INTERRUPTED)
+            raise AuditInterrupted(AuditOutcome(store, partial, caller)) from None
         if members is not None:
             accounts = sorted(set(members) | {caller})
 

@@ -142,3 +142,26 @@ def test_an_incomplete_snapshot_checks_offline_as_it_audited(proxy, moto_server,
     report = json.loads(checked.out)
     assert report["complete"] is False and any("GetTrailStatus" in r for r in report["incomplete"])
     assert [f for f in report["findings"] if f["rule_id"] == "CT801"][0]["status"] == "UNKNOWN"
+
+
+def test_ctrl_c_while_members_are_listed_still_saves_an_incomplete_snapshot(proxy, moto_server, tmp_path: Path,
+                                                                             capsys, monkeypatch) -> None:
+    """Ctrl-C before the organization's members are known: the reads made so far are kept too."""
+    from ctguard.audit import run as audit_run
+
+    Estate(moto_server).full_trail()
+    listed = audit_run.member_accounts
+
+    def interrupted_listing(reader, region):  # type: ignore[no-untyped-def]
+        listed(reader, region)  # the listing's reads are made, then the user presses Ctrl-C
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(audit_run, "member_accounts", interrupted_listing)
+    save = tmp_path / "early.json"
+    rc = main(["audit", *REGIONS, "--org", "--role-name", "OrganizationAccountAccessRole", "--save", str(save)])
+    err = capsys.readouterr().err
+    assert rc == 130, err
+    assert str(save) in err
+    snapshot = json.loads(save.read_text())
+    assert snapshot["meta"]["complete"] is False and "interrupted" in snapshot["meta"]["interrupted"]
+    assert stat.S_IMODE(os.stat(save).st_mode) == 0o600
