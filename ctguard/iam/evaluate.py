@@ -269,7 +269,9 @@ def evaluate(documents: Sequence[Any], request: Request, *, resource_based: bool
     pending = [(v, r, verb) for verb, pairs in (("deny", deny), ("allow", allow)) for v, r in pairs if isinstance(v, Unknown)]
     unknown, res, verb = pending[0]
     ok = False if allowed is False else None
-    reason = f"{res.ref} may {verb} {what}: {res.failed or 'element'} depends on {unknown.reason}"
+    # Reasons often say "depends on ..." themselves: do not say it twice.
+    because = unknown.reason if unknown.reason.startswith("depends on ") else f"depends on {unknown.reason}"
+    reason = f"{res.ref} may {verb} {what}: {res.failed or 'element'} {because}"
     return Decision(Outcome.UNKNOWN, ok, reason, res.ref, unknown, done)
 
 
