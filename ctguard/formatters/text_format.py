@@ -11,7 +11,7 @@ from typing import Any
 
 from ctguard.api import Report
 from ctguard.findings import Finding, Status
-from ctguard.formatters.headline import headline
+from ctguard.formatters.headline import decided_by, headline, split
 from ctguard.formatters.neutralize import text_line, text_lines
 from ctguard.formatters.summary import summary_line
 from ctguard.repo import is_file_location
@@ -20,6 +20,9 @@ _TAG = {Status.FAIL: "", Status.UNKNOWN: "[unknown] ", Status.ERROR: "[error] ",
         Status.NOT_APPLICABLE: "[not applicable] "}
 _COLOUR = {Status.FAIL: "red", Status.UNKNOWN: "yellow", Status.ERROR: "magenta", Status.PASS: "green",
            Status.NOT_APPLICABLE: "dim"}
+
+# An UNKNOWN headline may carry its reason: somewhat longer than a plain headline.
+_UNKNOWN_MAX = 170
 
 # Listed only with --show-passed: a rule that held, or one that did not run on this input.
 _QUIET = (Status.PASS, Status.NOT_APPLICABLE)
@@ -37,9 +40,24 @@ def where(f: Finding) -> str:
     return f"{f.file}:{f.line}:{f.column}" if is_file_location(f.file) else f.file
 
 
+def shown_message(f: Finding, detail: str) -> str:
+    """The headline; an UNKNOWN one also names the deploy-time value that decides it."""
+    if detail == "verbose":
+        return f.message
+    head, evidence = split(f.message)
+    if f.status is not Status.UNKNOWN or not evidence:
+        return head
+    # "Cannot tell whether ..." says nothing without its reason: name what decides it, or the
+    # reason's first clause when that stays short.
+    decider = decided_by(f.message)
+    if decider:
+        return head if decider in head else f"{head}: depends on {decider}"
+    reason = headline(evidence)
+    return f"{head}: {reason}" if len(head) + len(reason) <= _UNKNOWN_MAX else head
+
+
 def line_for(f: Finding, detail: str = "normal") -> str:
-    message = f.message if detail == "verbose" else headline(f.message)
-    return text_line(f"{where(f)}: {f.rule_id} {f.severity.value.upper()} {tag(f)}{message}")
+    return text_line(f"{where(f)}: {f.rule_id} {f.severity.value.upper()} {tag(f)}{shown_message(f, detail)}")
 
 
 def selected(report: Report, options: dict[str, Any]) -> list[Finding]:
@@ -84,7 +102,7 @@ def render_colour(report: Report, options: dict[str, Any]) -> None:
     detail = options.get("detail", "normal")
     for f in selected(report, options):
         colour = "dim" if f.suppression is not None else _COLOUR[f.status]
-        message = f.message if detail == "verbose" else headline(f.message)
+        message = shown_message(f, detail)
         console.print(
             f"[bold]{escape(text_line(where(f)))}:[/] [{colour}]{f.rule_id} "
             f"{f.severity.value.upper()}[/] {escape(text_line(tag(f) + message))}"
