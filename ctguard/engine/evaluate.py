@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping
 
 from ctguard.engine import conditions
 from ctguard.engine.policy import Policy
+from ctguard.engine.shape import conform
 from ctguard.findings import Finding, Severity, Status
 from ctguard.inputs import InputProblem, ParsedInput
 from ctguard.location import Owner, Path, SourceMap, Span
@@ -71,7 +72,7 @@ def evaluate_input(parsed: ParsedInput, policies: Iterable[Policy], settings: Se
     by_id = {p.id: p for p in policies}
     findings = [_problem_finding(parsed, p, by_id) for p in parsed.problems]
     source_map = parsed.source_map or SourceMap(parsed.path)
-    variants = parsed.variants
+    variants = [conform(m) for m in parsed.variants]  # misfit values become Unknown, once, here
     for policy in policies:
         if policy.scope == "input":
             continue
