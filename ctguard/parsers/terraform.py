@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import re
 
-from ctguard.inputs import UNRESOLVABLE, ParsedInput
+from ctguard.inputs import INVALID_PROPERTY, UNRESOLVABLE, ParsedInput
 from ctguard.location import SourceMap
 from ctguard.parsers.context import ParseContext
 from ctguard.parsers.tf_assemble import RELATED_TYPES, Assembler, Item
@@ -61,6 +61,10 @@ def parse_module(directory: str, context: ParseContext, overrides: dict[str, str
         result.variants.append(assembler.model())
     except RecursionError:
         loader.problems.append(_problem("CT001", "module too deeply nested to evaluate", label, 1, 1))
+    breach = loader.trace.budget.breach
+    if breach is not None:
+        message, file, line, column = breach
+        loader.problems.append(_problem(INVALID_PROPERTY, message, file or label, line, column))
     for p in loader.problems:
         result.problem(p.rule_id, p.message, p.line, p.column, file=p.file)
     return [result]

@@ -93,11 +93,15 @@ class BlockView:
             return Unknown(f"dynamic \"{name}\" iterates over an unknown collection: {source.reason}")
         if source is None:
             return []
+        if not isinstance(source, (dict, list)):
+            return Unknown(f"dynamic \"{name}\" for_each is not a collection")
         pairs = list(source.items()) if isinstance(source, dict) else list(enumerate(source))
         body = content[0]
+        granted = self.ev.trace.budget.grant(min(len(pairs), MAX_INSTANCES), f'dynamic "{name}"',
+                                             dyn.file, dyn.line, dyn.column)
         # Generated blocks point at the dynamic block's content: that is where their attributes are.
         return [BlockView(body.body, self.ev.bind(**{iterator: {"key": k, "value": v}}), body.file, body.line, body.column)
-                for k, v in pairs[:MAX_INSTANCES]]
+                for k, v in pairs[:granted]]
 
 
 @dataclass(slots=True)
