@@ -48,7 +48,9 @@ from ctguard.parsers.context import ParseContext  # noqa: E402
 CONTEXT = ParseContext(account_id="111122223333", region="eu-west-1")
 _CFN_TRAIL = re.compile(r"""AWS::CloudTrail::Trail["']?\s*(?:[,}\n]|$)""")
 _TF_TRAIL = re.compile(r"""^\s*resource\s+(?:"aws_cloudtrail"|aws_cloudtrail)\s+(?:"[\w-]+"|[\w-]+)\s*\{""", re.M)
-_COUNTER = {"crash": "crashes", "drop": "drops", "slow": "slow", "hang": "hangs", "memory": "memory"}
+_TF_TRAIL_QUOTED = re.compile(r"""^\s*resource\s+"aws_cloudtrail"\s+"[\w-]+"\s*\{""", re.M)
+_COUNTER = {"crash": "crashes", "drop": "drops", "slow": "slow", "hang": "hangs", "memory": "memory",
+            "prefilter-drop": "prefilter_drops"}
 _PROBLEMS = ("CT001", "CT002", "CT004", "CT005")
 
 
@@ -124,6 +126,15 @@ def make_mutant(rng: random.Random, seed: Seed, work: Path) -> tuple[Path, str]:
     return path, text
 
 
+def _seed_trails(seed: Seed, cache: dict[Path, int], policies: Any) -> int:
+    """Trails of the unmutated seed: a mutant of a seed without trails (count = 0) drops nothing."""
+    if seed.path not in cache:
+        target = seed.path.parent if seed.kind == "tf" else seed.path
+        report = check([target], context=CONTEXT, policies=policies, jobs=1)
+        cache[seed.path] = sum(len(m.trails) for p in report.inputs for m in p.variants)
+    return cache[seed.path]
+
+
 class _Alarm(Exception):
     pass
 
@@ -132,7 +143,7 @@ def _on_alarm(signum: int, frame: Any) -> None:
     raise _Alarm()
 
 
-def classify(report: Any, kind: str, text: str) -> list[str]:
+def classify(report: Any, kind: str, text: str, seed_trails: int = 1) -> list[str]:
     problems: list[str] = []
     for f in report.findings:
         if f.status is Status.ERROR and f.rule_id != "CT001":
@@ -141,8 +152,12 @@ def classify(report: Any, kind: str, text: str) -> list[str]:
             problems.append(f"crash: {f.message}")
     trails = sum(len(m.trails) for p in report.inputs for m in p.variants)
     flagged = any(f.rule_id in _PROBLEMS for f in report.findings)
-    if defines_trail(kind, text) and trails == 0 and not flagged:
-        problems.append("drop: a trail is defined but the report has no trail and no input finding")
+    if seed_trails and defines_trail(kind, text) and trails == 0 and not flagged:
+        if kind == "tf" and not _TF_TRAIL_QUOTED.search(text):
+            # Labels unquoted or escaped: the text prefilter skips the module (issue 15/22 bullet 6).
+            problems.append("prefilter-drop: a trail block with unquoted labels is skipped before parsing")
+        else:
+            problems.append("drop: a trail is defined but the report has no trail and no input finding")
     return problems
 
 
@@ -154,7 +169,8 @@ def run(examples: int, seed: int, out: Path, minutes: float, slow: float, hang: 
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     signal.signal(signal.SIGALRM, _on_alarm)
-    counts = {"examples": 0, "crashes": 0, "drops": 0, "slow": 0, "hangs": 0, "memory": 0}
+    counts = {"examples": 0, "crashes": 0, "drops": 0, "prefilter_drops": 0, "slow": 0, "hangs": 0, "memory": 0}
+    baseline: dict[Path, int] = {}
     by_kind: dict[str, int] = {}
     slowest: list[tuple[float, str]] = []
     started = time.monotonic()
@@ -171,7 +187,7 @@ def run(examples: int, seed: int, out: Path, minutes: float, slow: float, hang: 
                 signal.alarm(hang)
                 report = check([target], context=CONTEXT, policies=policies, jobs=1)
                 signal.alarm(0)
-                problems = classify(report, s.kind, text)
+                problems = classify(report, s.kind, text, _seed_trails(s, baseline, policies))
             except _Alarm:
                 problems = [f"hang: more than {hang} s"]
             except MemoryError:
@@ -222,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = run(args.examples, args.seed, args.out, args.minutes, args.slow, args.hang,
                   lambda line: print(line, flush=True))
     print(json.dumps(summary, indent=2))
-    return 1 if summary["crashes"] or summary["drops"] or summary["hangs"] else 0
+    return 1 if summary["crashes"] or summary["drops"] or summary["hangs"] or summary["memory"] else 0
 
 
 if __name__ == "__main__":
