@@ -13,7 +13,7 @@ from typing import Any, Iterable, Mapping
 
 from ctguard.engine import conditions
 from ctguard.engine.policy import Policy
-from ctguard.engine.shape import conform
+from ctguard.engine.shape import Note, conform
 from ctguard.findings import Finding, Severity, Status
 from ctguard.inputs import InputProblem, ParsedInput
 from ctguard.location import Owner, Path, SourceMap, Span
@@ -72,7 +72,9 @@ def evaluate_input(parsed: ParsedInput, policies: Iterable[Policy], settings: Se
     by_id = {p.id: p for p in policies}
     findings = [_problem_finding(parsed, p, by_id) for p in parsed.problems]
     source_map = parsed.source_map or SourceMap(parsed.path)
-    variants = [conform(m) for m in parsed.variants]  # misfit values become Unknown, once, here
+    notes: list[Note] = []
+    variants = [conform(m, notes) for m in parsed.variants]  # misfit values become Unknown, once, here
+    findings += _oversize_findings(parsed, notes, source_map, by_id)
     for policy in policies:
         if policy.scope == "input":
             continue
@@ -218,6 +220,21 @@ def _problem_finding(parsed: ParsedInput, problem: InputProblem, by_id: dict[str
         model_path=problem.path,
         source_kind=parsed.kind,
     )
+
+
+def _oversize_findings(parsed: ParsedInput, notes: list[Note], source_map: SourceMap,
+                       by_id: dict[str, Policy]) -> list[Finding]:
+    """One CT002 per value over a size limit (each variant finds the same ones again)."""
+    out: list[Finding] = []
+    seen: set[tuple[Any, ...]] = set()
+    for note in notes:
+        if (note.owner, note.path) in seen:
+            continue
+        seen.add((note.owner, note.path))
+        span = source_map.span(note.owner, note.path)
+        problem = InputProblem("CT002", note.message, span, note.owner, note.path)
+        out.append(_problem_finding(parsed, problem, by_id))
+    return out
 
 
 def _strict(finding: Finding) -> Finding:

@@ -14,6 +14,8 @@ import dataclasses
 import math
 import typing
 from collections.abc import Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Union
 
@@ -28,16 +30,40 @@ _WORDS = {str: "text", bool: "true/false", int: "a whole number", float: "a numb
           Mapping: "a mapping", _NONE: "null"}
 
 
+# Longer text than any AWS setting takes (names 128-256, ARNs 2,048, filter patterns 1,024):
+# beyond it a value only costs time in regexes and size in reports.
+MAX_TEXT = 10_000
+
+
 class _Mismatch(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
 
 
-def conform(model: Model) -> Model:
-    """``model`` itself when every field has its declared type, else a copy where the misfits are Unknown."""
-    trails = [_dataclass(t, "") for t in model.trails]
-    resources = {kind: {key: _dataclass(obj, "") for key, obj in objs.items()} for kind, objs in model.resources.items()}
+class _Oversize(_Mismatch):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A value left Unknown because it breaks a size limit: the engine reports it as CT002."""
+
+    owner: tuple[str, str]
+    path: tuple[str, ...]
+    message: str
+
+
+_NOTES: ContextVar[tuple[list[Note], tuple[str, str]] | None] = ContextVar("shape_notes", default=None)
+
+
+def conform(model: Model, notes: list[Note] | None = None) -> Model:
+    """``model`` itself when every field has its declared type, else a copy where the misfits are
+    Unknown; values over a size limit are also added to ``notes``."""
+    sink = notes if notes is not None else []
+    trails = [_owned(sink, ("trail", t.key), t) for t in model.trails]
+    resources = {kind: {key: _owned(sink, (kind, key), obj) for key, obj in objs.items()}
+                 for kind, objs in model.resources.items()}
     changes: dict[str, Any] = {}
     if any(a is not b for a, b in zip(trails, model.trails)):
         changes["trails"] = trails
@@ -51,6 +77,14 @@ def conform(model: Model) -> Model:
         if fixed is not value:
             changes[name] = fixed
     return dataclasses.replace(model, **changes) if changes else model
+
+
+def _owned(notes: list[Note], owner: tuple[str, str], obj: Any) -> Any:
+    token = _NOTES.set((notes, owner))
+    try:
+        return _dataclass(obj, "")
+    finally:
+        _NOTES.reset(token)
 
 
 @lru_cache(maxsize=None)
@@ -75,6 +109,9 @@ def _field(value: Any, hint: Any, path: str) -> Any:
     try:
         return _fit(value, hint, path)
     except _Mismatch as exc:
+        sink = _NOTES.get()
+        if isinstance(exc, _Oversize) and sink is not None:
+            sink[0].append(Note(sink[1], (path.split(".")[0].split("[")[0],), exc.reason))
         arms = _arms(hint)
         if Unknown in arms:
             return Unknown(exc.reason)
@@ -112,8 +149,8 @@ def _fit(value: Any, hint: Any, path: str) -> Any:
         inner_hint = typing.get_args(hint)[0] if typing.get_args(hint) else Any
         if isinstance(value.value, Unknown):  # Known(Unknown(...)): the Unknown is what we know
             raise _Mismatch(value.value.reason)
-        if value.value is None:  # parsers state "known to be unset" this way (no delivery error yet)
-            return value
+        if value.value is None and inner_hint in (str, int, float, bool, Any):
+            return value  # parsers state "known to be unset" this way (no delivery error yet)
         inner = _fit(value.value, inner_hint, path)
         return value if inner is value.value else Known(inner, via=value.via)
     if origin is tuple:
@@ -197,6 +234,11 @@ def _fit_scalar(value: Any, hint: Any, path: str) -> Any:
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
         if ok and not _finite(value):
             raise _Mismatch(f"{path} is not a finite number")
+    elif hint is str:
+        ok = isinstance(value, str)
+        if ok and len(value) > MAX_TEXT:
+            raise _Oversize(f"{path} is {len(value):,} characters long, more than the {MAX_TEXT:,} any AWS "
+                            "setting takes; ctguard leaves it unknown: shorten it")
     elif isinstance(hint, type):
         ok = isinstance(value, hint)
     else:  # a typing construct this module does not know: trust the parser
@@ -240,4 +282,4 @@ def _article(name: str) -> str:
     return ("an " if name[:1].lower() in "aeiou" else "a ") + name
 
 
-__all__ = ["conform"]
+__all__ = ["MAX_TEXT", "Note", "conform"]

@@ -23,6 +23,7 @@ names and key ids, ARNs from the deploy context) is described in ``cfn_physical`
 """
 from __future__ import annotations
 
+from dataclasses import fields, replace
 from typing import Any, Callable
 
 from ctguard.inputs import ParsedInput
@@ -38,6 +39,7 @@ from ctguard.parsers.cfn_template import Path, Template, TemplateError, load_tem
 from ctguard.parsers.cfn_trail import TRAIL_SCALARS, trail_fields
 from ctguard.parsers.context import ParseContext
 from ctguard.suppress.metadata import metadata_skips
+from ctguard.values import ABSENT, Unknown
 
 try:
     from ctguard.cfn_schema import validate_properties
@@ -115,9 +117,18 @@ def _check_resources(template: Template, problems: _Problems) -> list[str]:
         elif resource["Type"] in MODELLED:
             if "Properties" in resource and not isinstance(resource["Properties"], dict):
                 line, column = template.nearest_span(("Resources", logical_id, "Properties"))
-                problems.add("CT002", f"Properties of {logical_id} is not a mapping", line, column)
+                what = _shape(resource["Properties"])
+                problems.add("CT002", f"Properties of {logical_id} ({resource['Type']}) is {what}, not a mapping: "
+                             "its settings cannot be read, so every check on it is unknown", line, column)
             out.append(logical_id)
     return out
+
+
+def _shape(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {list: "a list", str: "text", bool: "true/false"}.get(type(value), "a number" if isinstance(
+        value, (int, float)) else type(value).__name__)
 
 
 def _schema_problems(template: Template, modelled: list[str], problems: _Problems) -> None:
@@ -188,8 +199,17 @@ def _model(build: Build, modelled: list[str]) -> Model:
             attach_managed_arns(model, build, logical_id)
     for logical_id in present:
         if resources[logical_id]["Type"] == TRAIL:
-            model.trails.append(_trail(build, model, logical_id))
+            model.trails.append(_unread_if_shapeless(_trail(build, model, logical_id), resources[logical_id]))
     return model
+
+
+def _unread_if_shapeless(trail: Trail, resource: dict[str, Any]) -> Trail:
+    """A trail whose Properties are not a mapping was not read: nothing about it may PASS."""
+    props = resource.get("Properties", {})
+    if isinstance(props, dict):
+        return trail
+    reason = Unknown(f"the trail's Properties are {_shape(props)}, not a mapping")
+    return replace(trail, **{f.name: reason for f in fields(Trail) if f.default is ABSENT})
 
 
 def _exists(build: Build, resource: dict[str, Any]) -> bool:

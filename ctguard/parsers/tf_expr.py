@@ -17,6 +17,7 @@ from ctguard.parsers.tf_template import heredoc_text, template_parts, unescape
 from ctguard.values import Unknown
 
 MAX_DEPTH = 64  # nested evaluations (locals -> vars -> module inputs); beyond it: Unknown
+MAX_VALUE_SIZE = 1_000_000  # characters of a string, items of a list or object
 
 
 class Evaluator:
@@ -47,7 +48,7 @@ class Evaluator:
             return Unknown("the input's expression evaluation budget is spent")
         self.trace.depth += 1
         try:
-            return self._eval(node)
+            return self._bounded(self._eval(node), node)
         except RecursionError:
             return Unknown("expression nesting too deep")
         except (ArithmeticError, ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
@@ -55,6 +56,18 @@ class Evaluator:
             return Unknown(f"expression could not be evaluated: {_reason(exc)}")
         finally:
             self.trace.depth -= 1
+
+    def _bounded(self, value: Any, node: Tree | Token) -> Any:
+        """Values that outgrow any CloudTrail setting (a string each local doubles) stop growing here."""
+        size = len(value) if isinstance(value, (str, list, dict)) else 0
+        if size <= MAX_VALUE_SIZE:
+            return value
+        meta = getattr(node, "meta", None)
+        self.trace.budget.exceeded(
+            f"an expression builds a value of {size:,} {'characters' if isinstance(value, str) else 'items'}, "
+            f"more than the {MAX_VALUE_SIZE:,} ctguard evaluates; it is left Unknown: simplify the expression",
+            "", getattr(meta, "line", None) or 1, getattr(meta, "column", None) or 1)
+        return Unknown(f"value of {size:,} {'characters' if isinstance(value, str) else 'items'} is too large to evaluate")
 
     def _out_of_steps(self, node: Tree | Token) -> None:
         meta = getattr(node, "meta", None)

@@ -194,17 +194,20 @@ def _jsondecode(s: Any) -> Any:
 
 
 def _distinct(lst: Any) -> Any:
-    out: list[Any] = []
-    for x in lst:
-        if x not in out:
-            out.append(x)
-    return out
+    if not isinstance(lst, list):
+        raise TypeError("a list or set is required")
+    out: dict[str, Any] = {}
+    for x in lst:  # keyed by JSON text: linear, where comparing with every kept item is quadratic
+        out.setdefault(json.dumps(x, sort_keys=True, default=repr), x)
+    return list(out.values())
 
 
 def _flatten(lst: Any) -> Any:
     out: list[Any] = []
     for x in lst:
         out.extend(_flatten(x) if isinstance(x, list) else [x])
+        if len(out) > MAX_ITEMS:
+            raise ValueError(f"flatten() result has more than {MAX_ITEMS:,} items")
     return out
 
 

@@ -12,7 +12,7 @@ import math
 import os
 from typing import Any, Iterator
 
-from ctguard.inputs import BAD_REFERENCE, INVALID_PROPERTY, UNRESOLVABLE
+from ctguard.inputs import BAD_REFERENCE, INVALID_PROPERTY, PARSE_ERROR, UNRESOLVABLE
 from ctguard.parsers.tf_expr import Evaluator, Ref
 from ctguard.parsers.tf_funcs import FUNCTIONS
 from ctguard.parsers.tf_hcl import Attr, Block, Body, parse_expression
@@ -61,6 +61,8 @@ class Module:
             labels = block.labels
             if block.type in ("resource", "data") and len(labels) == 2:
                 self.decls.append(Decl("managed" if block.type == "resource" else "data", labels[0], labels[1], block, self))
+            elif block.type in ("resource", "data"):
+                self._malformed(block)
             elif block.type == "variable" and labels:
                 self.variables[labels[0]] = block
             elif block.type == "locals":
@@ -71,6 +73,14 @@ class Module:
                 self.calls.append(block)
             elif block.type == "provider" and labels[:1] == (DEFAULT_PROVIDER,):
                 self.provider_blocks.append(block)
+
+    def _malformed(self, block: Block) -> None:
+        """A resource block Terraform refuses (labels missing or extra): the module is not valid,
+        and when it is a trail's, the trail must not vanish without a word."""
+        labels = block.labels
+        what = f'{block.type} "{labels[0]}"' if labels else block.type
+        self._problem(PARSE_ERROR, f"{what} block has {len(labels)} label(s); Terraform needs exactly two "
+                      "(type and name), so this configuration does not plan and the block is not checked", block)
 
     # name resolution ---------------------------------------------------------------------
     def _lookup(self, name: str) -> Any:
