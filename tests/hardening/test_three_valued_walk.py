@@ -59,6 +59,13 @@ def _selectors(leaf: Any) -> dict[str, Any]:
         "targets": (UNKNOWN,),
         "tags": {"a": UNKNOWN},
         "exclude_management_event_sources": (UNKNOWN,),
+        # Documents (Any-typed) with an Unknown inside: an EventBridge pattern built from a
+        # Terraform function that failed was once truth-tested by CT501-CT515.
+        "event_pattern": {"source": ["aws.cloudtrail"], "detail": {"eventName": [UNKNOWN]}},
+        "policy": {"Statement": [{"Effect": "Allow", "Principal": UNKNOWN, "Action": "s3:PutObject",
+                                  "Resource": UNKNOWN, "Condition": {"StringEquals": {"aws:SourceArn": UNKNOWN}}}]},
+        "trust_policy": {"Statement": [{"Effect": UNKNOWN, "Principal": {"Service": UNKNOWN}, "Action": UNKNOWN}]},
+        "policies": ({"Statement": UNKNOWN}, {"Statement": [{"Effect": "Allow", "Action": [UNKNOWN], "Resource": "*"}]}),
     }
 
 
