@@ -16,12 +16,16 @@ from dataclasses import dataclass
 # organizations' module trees and stop well before a second of work.
 MAX_TOTAL_INSTANCES = 5_000
 MAX_STEPS = 400_000
+# AWS allows 5 trails per Region; an input that makes more than this many only multiplies the work
+# (each trail meets every policy and the simulator).
+MAX_TOTAL_TRAILS = 25
 
 
 @dataclass(slots=True)
 class Budget:
     instances_left: int = MAX_TOTAL_INSTANCES
     steps_left: int = MAX_STEPS
+    trails_left: int = MAX_TOTAL_TRAILS
     # The first breach: (message, file, line, column); reported once as CT002.
     breach: tuple[str, str, int, int] | None = None
 
@@ -33,6 +37,15 @@ class Budget:
             self.exceeded(f"{what} asks for {wanted:,} instances; the input's budget of {MAX_TOTAL_INSTANCES:,} "
                           f"instances is spent, so ctguard checks only the instances created before it "
                           f"(lower count/for_each, or check the module on its own)", file, line, column)
+        return granted
+
+    def grant_trails(self, wanted: int, what: str, file: str, line: int, column: int) -> int:
+        granted = max(0, min(wanted, self.trails_left))
+        self.trails_left -= granted
+        if granted < wanted:
+            self.exceeded(f"{what} makes more than the {MAX_TOTAL_TRAILS} trails ctguard checks in one input "
+                          "(AWS allows 5 per Region); the others are not checked: lower count/for_each",
+                          file, line, column)
         return granted
 
     def step(self) -> bool:
@@ -49,4 +62,4 @@ class Budget:
         return self.steps_left < 0
 
 
-__all__ = ["MAX_STEPS", "MAX_TOTAL_INSTANCES", "Budget"]
+__all__ = ["MAX_STEPS", "MAX_TOTAL_INSTANCES", "MAX_TOTAL_TRAILS", "Budget"]

@@ -24,7 +24,7 @@ from ctguard.parsers.tf_providers import Passed, Providers
 from ctguard.values import Unknown
 
 MAX_MODULE_DEPTH = 8
-MAX_TRAIL_INSTANCES = 100
+MAX_TRAIL_INSTANCES = 10
 LOCAL_SOURCE = ("./", "../", ".\\", "..\\")
 
 
@@ -220,9 +220,13 @@ class Module:
     def _expand_decl(self, decl: Decl) -> Group:
         body = decl.block.body
         keyed = "count" if "count" in body.attributes else "for_each" if "for_each" in body.attributes else None
+        expanded = self.expansions(body, decl.address, decl.block, _limit_for(decl.type))
+        if decl.mode == "managed" and decl.type == "aws_cloudtrail":
+            block = decl.block
+            expanded = expanded[:self.loader.trace.budget.grant_trails(
+                len(expanded), decl.address, block.file, block.line, block.column)]
         instances = [Instance(decl, suffix, self.ev.bind(**bindings), existence)
-                     for suffix, bindings, existence in self.expansions(body, decl.address, decl.block,
-                                                                        _limit_for(decl.type))]
+                     for suffix, bindings, existence in expanded]
         return Group(decl, instances, keyed)
 
     def _call(self, call: Block) -> list[tuple[str, "Module | None"]]:

@@ -46,7 +46,7 @@ from ctguard.findings import Status  # noqa: E402
 from ctguard.parsers.context import ParseContext  # noqa: E402
 
 CONTEXT = ParseContext(account_id="111122223333", region="eu-west-1")
-_CFN_TRAIL = re.compile(r"""AWS::CloudTrail::Trail["']?\s*(?:[,}\n]|$)""")
+_CFN_TRAIL = re.compile(r"""(?<![\w:])AWS::CloudTrail::Trail["']?\s*(?:[,}\n]|$)""")
 _TF_TRAIL = re.compile(r"""^\s*resource\s+(?:"aws_cloudtrail"|aws_cloudtrail)\s+(?:"[\w-]+"|[\w-]+)\s*\{""", re.M)
 _TF_TRAIL_QUOTED = re.compile(r"""^\s*resource\s+"aws_cloudtrail"\s+"[\w-]+"\s*\{""", re.M)
 _COUNTER = {"crash": "crashes", "drop": "drops", "slow": "slow", "hang": "hangs", "memory": "memory",
@@ -156,6 +156,9 @@ def classify(report: Any, kind: str, text: str, seed_trails: int = 1) -> list[st
         if kind == "tf" and not _TF_TRAIL_QUOTED.search(text):
             # Labels unquoted or escaped: the text prefilter skips the module (issue 15/22 bullet 6).
             problems.append("prefilter-drop: a trail block with unquoted labels is skipped before parsing")
+        elif not report.inputs:
+            # Detection decided the file is not CloudFormation at all (issue 15's prefilter).
+            problems.append("prefilter-drop: the file is not recognised as an input before parsing")
         else:
             problems.append("drop: a trail is defined but the report has no trail and no input finding")
     return problems

@@ -82,8 +82,15 @@ def test_a_count_terraform_refuses_is_ct002_and_the_trail_is_still_judged(tmp_pa
 
 def test_a_huge_count_on_a_trail_stops_at_the_trail_limit_with_ct002(tmp_path: Path) -> None:
     trails, problems = _module(tmp_path, TRAIL.replace('name = "t"', 'count = 99999999999\n  name = "t"'))
-    assert len(trails) == 100
+    assert len(trails) == 10
     assert any(p.rule_id == "CT002" and "99,999,999,999" in p.message for p in problems)
+
+
+def test_trails_across_module_instances_share_one_limit(tmp_path: Path) -> None:
+    root = 'module "a" {\n  source = "./a"\n  count = 99999999999\n}\n'
+    trails, problems = _module(tmp_path, root, a=TRAIL)
+    assert len(trails) == 25
+    assert any(p.rule_id == "CT002" and "more than the 25 trails" in p.message for p in problems), problems
 
 
 def test_module_fan_out_is_bounded_by_the_input_budget(tmp_path: Path) -> None:
