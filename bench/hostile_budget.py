@@ -65,9 +65,10 @@ def describe_trails(root: Path) -> Path:
     return root / "trails.json"
 
 
-def big_tf(root: Path) -> Path:
-    body = "".join(f'resource "aws_s3_bucket" "b{i}" {{\n  bucket = "bucket-{i}"\n}}\n' for i in range(400_000))
-    (root / "main.tf").write_text(TRAIL_TF + body[: 20 * 1024 * 1024])
+def big_tf(root: Path, size: int = 20 * 1024 * 1024) -> Path:
+    body = "".join(f'resource "aws_s3_bucket" "b{i}" {{\n  bucket = "bucket-{i}"\n}}\n' for i in range(size // 40))
+    cut = body[:size - len(TRAIL_TF)]
+    (root / "main.tf").write_text(TRAIL_TF + cut[:cut.rfind("resource")])
     return root
 
 
@@ -83,11 +84,13 @@ def trail_name(root: Path) -> Path:
     return root / "template.json"
 
 
-def yaml_4mb(root: Path) -> Path:
+def yaml_4mb(root: Path, size: int = 4 * 1024 * 1024) -> Path:
     lines = ["Resources:", "  T:", "    Type: AWS::CloudTrail::Trail", "    Properties:", "      IsLogging: true",
              "      S3BucketName: b", "      Tags:"]
     n = 0
-    while sum(len(x) + 1 for x in lines) < 4 * 1024 * 1024:
+    total = sum(len(x) + 1 for x in lines)
+    while total < size - 200:
+        total += len(f"        - Key: k{n}") + len(f"          Value: [{', '.join(['v'] * 20)}]") + 2
         lines += [f"        - Key: k{n}", f"          Value: [{', '.join(['v'] * 20)}]"]
         n += 1
     (root / "template.yaml").write_text("\n".join(lines) + "\n")
@@ -99,9 +102,11 @@ CASES: dict[str, Callable[[Path], Path]] = {
     "nested dynamic blocks": nested_dynamic,
     "describe-trails 1.1 MB": describe_trails,
     ".tf 20 MB": big_tf,
+    ".tf 1 MB": lambda root: big_tf(root, 1000 * 1000),
     "bucket name 1 MB": bucket_name,
     "trail name 2 MB": trail_name,
     "YAML 4 MB": yaml_4mb,
+    "YAML 1 MB": lambda root: yaml_4mb(root, 1000 * 1000),
 }
 
 

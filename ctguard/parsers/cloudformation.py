@@ -59,8 +59,16 @@ _KINDS = {TRAIL: "trail", **{rtype: kind for rtype, (kind, _) in BUILDERS.items(
 _TRAIL_PATHS = {prop: (name,) for name, (prop, _) in TRAIL_SCALARS.items()}
 
 
+MAX_TEMPLATE_CHARS = 1024 * 1024
+
+
 def parse(path: str, text: str, context: ParseContext) -> ParsedInput:
     result = ParsedInput(path=path, kind="cloudformation")
+    if len(text) > MAX_TEMPLATE_CHARS:  # CloudFormation itself refuses it; loading it costs gigabytes
+        result.problem("CT001", f"the template is {len(text):,} characters long; CloudFormation accepts at most "
+                       "1 MB (from S3), so it cannot be deployed and ctguard does not read it: split it into "
+                       "nested stacks")
+        return result
     try:
         template = load_template(text)
     except TemplateError as exc:

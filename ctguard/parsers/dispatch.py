@@ -121,7 +121,7 @@ def _called_modules(directories: list[str]) -> set[str]:
                 continue
             try:
                 with open(os.path.join(directory, name), encoding="utf-8", errors="replace") as fh:
-                    text = fh.read()
+                    text = fh.read(1024 * 1024)  # the Terraform loader reads no more of one file
             except OSError:
                 continue
             for source in _MODULE_SOURCE.findall(text):

@@ -29,6 +29,7 @@ from ctguard.inputs import INVALID_PROPERTY, UNRESOLVABLE, ParsedInput
 from ctguard.location import SourceMap
 from ctguard.parsers.context import ParseContext
 from ctguard.parsers.tf_assemble import RELATED_TYPES, Assembler, Item
+from ctguard.parsers.tf_loader import MAX_TF_CHARS
 from ctguard.parsers.tf_module import LOCAL_SOURCE, MAX_MODULE_DEPTH, Loader, Module, tf_files
 from ctguard.parsers.tf_providers import instance_region, root_region
 
@@ -114,9 +115,11 @@ def tf_dir_is_cloudtrail_related(directory: str, _seen: frozenset[str] = frozens
     for path in tf_files(directory):
         try:
             with open(path, encoding="utf-8", errors="replace") as handle:
-                texts.append(handle.read())
+                texts.append(handle.read(MAX_TF_CHARS + 1))
         except OSError:
             continue
+        if len(texts[-1]) > MAX_TF_CHARS:
+            return True  # too large to read: parsing reports it (CT001) rather than skipping it unseen
     for text in texts:
         if _TRAIL.search(text):
             return True

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ctguard.parsers.tf_module import Module
 
 MAX_INSTANCES = 1000
+MAX_DYNAMIC = 25  # blocks one dynamic block makes; nested, 625 field selectors, above the 500 AWS allows
 
 
 @dataclass(slots=True)
@@ -97,7 +98,11 @@ class BlockView:
             return Unknown(f"dynamic \"{name}\" for_each is not a collection")
         pairs = list(source.items()) if isinstance(source, dict) else list(enumerate(source))
         body = content[0]
-        granted = self.ev.trace.budget.grant(min(len(pairs), MAX_INSTANCES), f'dynamic "{name}"',
+        if len(pairs) > MAX_DYNAMIC:
+            self.ev.trace.budget.exceeded(
+                f'dynamic "{name}" makes {len(pairs):,} blocks; ctguard reads the first {MAX_DYNAMIC} (AWS takes '
+                "at most 500 selector conditions per trail): lower its for_each", dyn.file, dyn.line, dyn.column)
+        granted = self.ev.trace.budget.grant(min(len(pairs), MAX_DYNAMIC), f'dynamic "{name}"',
                                              dyn.file, dyn.line, dyn.column)
         # Generated blocks point at the dynamic block's content: that is where their attributes are.
         return [BlockView(body.body, self.ev.bind(**{iterator: {"key": k, "value": v}}), body.file, body.line, body.column)

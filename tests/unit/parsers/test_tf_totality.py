@@ -114,7 +114,9 @@ def test_nested_dynamic_blocks_are_bounded(tmp_path: Path) -> None:
             '      }\n    }\n  }\n}\n')
     trails, problems = _module(tmp_path, text)
     assert len(trails) == 1
-    assert any(p.rule_id == "CT002" and "budget" in p.message for p in problems), problems
+    assert any(p.rule_id == "CT002" and "makes 999 blocks" in p.message and p.span.line == 7 for p in problems), problems
+    selectors = trails[0].advanced_event_selectors
+    assert isinstance(selectors, Known) and len(selectors.value) == 25
 
 
 def test_values_that_outgrow_any_setting_stop_growing(tmp_path: Path) -> None:
