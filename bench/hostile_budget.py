@@ -110,8 +110,8 @@ CASES: dict[str, Callable[[Path], Path]] = {
 }
 
 
-def run(target: Path, timeout: float) -> dict[str, object]:
-    out = target.parent / "report.json" if target.is_file() else target.parent / f"{target.name}-report.json"
+def run(target: Path, timeout: float, reports: Path) -> dict[str, object]:
+    out = reports / f"{target.parent.name}-{target.name}-report.json"
     cmd = [sys.executable, "-c", _CHILD, "check", str(target), "--format", "json", "--output", str(out)]
     start = time.perf_counter()
     peak = 0
@@ -149,7 +149,7 @@ def _limit_memory() -> None:
 def _size(path: Path) -> int:
     if path.is_file():
         return path.stat().st_size
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.name.endswith("report.json"))
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
 def main() -> int:
@@ -160,14 +160,14 @@ def main() -> int:
     args = parser.parse_args()
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="ctguard-hostile-") as tmp:
-        base = run(BASELINE, args.timeout)
+        base = run(BASELINE, args.timeout, Path(tmp))
         print(f"{'baseline: secure-trail.yaml':34} {base['seconds']:6.2f} s")
         for name, build in CASES.items():
             if args.only and args.only not in name:
                 continue
             root = Path(tmp) / name.replace(" ", "_").replace("(", "").replace(")", "")
             root.mkdir()
-            result = run(build(root), args.timeout)
+            result = run(build(root), args.timeout, Path(tmp))
             print(f"{name:34} {result['seconds']:6.2f} s  {result['peak_mb']:7.0f} MB peak  "
                   f"{result['report_mb']:6.2f} MB report  input {result['input_mb']:5.1f} MB  exit {result['exit']}  "
                   f"{' '.join(result['budget_findings']) or '-'}", flush=True)
