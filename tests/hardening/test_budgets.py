@@ -58,3 +58,15 @@ def test_a_name_longer_than_any_aws_setting_is_ct002_at_its_line_and_not_repeate
     assert any(n.line == 2 and n.message.startswith("name is 200,000 characters") for n in notes), notes
     assert all(name not in f.message for f in report.findings)
     assert sum(len(f.message) for f in report.findings) < 100_000
+
+
+def test_problems_of_one_rule_are_capped_per_input(tmp_path: Path) -> None:
+    """Issue 22: findings and report size; a generated template repeats one mistake thousands of times."""
+    tags = "".join(f"        - Key: k{i}\n          Value: [a, b]\n" for i in range(120))
+    path = tmp_path / "t.yaml"
+    path.write_text("Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      IsLogging: true\n"
+                    "      S3BucketName: b\n      Tags:\n" + tags)
+    report = check([path], context=CONTEXT)
+    ct002 = [f for f in report.findings if f.rule_id == "CT002"]
+    assert len(ct002) == 51
+    assert "70 more CT002 problems" in ct002[-1].message or any("70 more CT002" in f.message for f in ct002)
