@@ -81,6 +81,7 @@ def parse(path: str, text: str, context: ParseContext) -> ParsedInput:
         result.problem("CT003", f"duplicate key '{dup.key}' (first defined on line {dup.first_line}); "
                        "which value CloudFormation uses is undefined, so ctguard treats it as unknown",
                        dup.line, dup.column)
+    _unknown_sections(template, problems)
     modelled = _check_resources(template, problems)
     _schema_problems(template, modelled, problems)
     try:
@@ -109,6 +110,22 @@ class _Problems:
         if key not in self.seen:
             self.seen.add(key)
             self.result.problem(rule_id, message, line, column, owner, model_path)
+
+
+# The top-level sections CloudFormation accepts; any other key fails with "Invalid template
+# property or properties" (a fuzzed "ResourcesCopy" or a trail pasted at column 0 is not deployed).
+_SECTIONS = frozenset({"AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Rules", "Mappings",
+                       "Conditions", "Transform", "Resources", "Outputs", "Hooks"})
+
+
+def _unknown_sections(template: Template, problems: _Problems) -> None:
+    data = template.data
+    for key in data if isinstance(data, dict) else ():
+        if key not in _SECTIONS:
+            line, column = template.nearest_span((key,))
+            problems.add("CT002", f"Template format error: Invalid template property or properties [{key}]; "
+                         "CloudFormation refuses the template, so nothing under this key is deployed "
+                         "or checked", line, column)
 
 
 def _check_resources(template: Template, problems: _Problems) -> list[str]:
