@@ -118,6 +118,10 @@ _SECTIONS = frozenset({"AWSTemplateFormatVersion", "Description", "Metadata", "P
                        "Conditions", "Transform", "Resources", "Outputs", "Hooks"})
 
 
+_CLOUDTRAIL_TYPES = frozenset({"AWS::CloudTrail::Trail", "AWS::CloudTrail::EventDataStore", "AWS::CloudTrail::Channel",
+                               "AWS::CloudTrail::ResourcePolicy", "AWS::CloudTrail::Dashboard"})
+
+
 def _unknown_sections(template: Template, problems: _Problems) -> None:
     data = template.data
     for key in data if isinstance(data, dict) else ():
@@ -139,6 +143,9 @@ def _check_resources(template: Template, problems: _Problems) -> list[str]:
             problems.add("CT002", f"resource {logical_id} is not a mapping with Type and Properties", line, column)
         elif not isinstance(resource.get("Type"), str):
             problems.add("CT002", f"resource {logical_id} has no Type", line, column)
+        elif resource["Type"].startswith("AWS::CloudTrail::") and resource["Type"] not in _CLOUDTRAIL_TYPES:
+            problems.add("CT002", f"resource {logical_id} has type {resource['Type'][:80]!r}, which CloudFormation "
+                         "does not know (Unrecognized resource types); it is not deployed or checked", line, column)
         elif resource["Type"] in MODELLED:
             if "Properties" in resource and not isinstance(resource["Properties"], dict):
                 line, column = template.nearest_span(("Resources", logical_id, "Properties"))

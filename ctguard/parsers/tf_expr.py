@@ -322,8 +322,9 @@ def number(text: str) -> Any:
     if text.isdigit() and len(text) > 300:
         return Unknown(f"number literal of {len(text)} digits is outside the range ctguard evaluates")
     value: int | float = int(text) if text.isdigit() else float(text)
-    if isinstance(value, float) and not math.isfinite(value):
-        return Unknown(f"number {text} is outside the range ctguard evaluates")
+    if isinstance(value, float) and (not math.isfinite(value) or value == 0 and any(c in "123456789" for c in
+                                                                                   text.split("e")[0].split("E")[0])):
+        return Unknown(f"number {text} is outside the range ctguard evaluates")  # inf, or underflow to 0
     return value
 
 

@@ -17,7 +17,7 @@ from ctguard.values import ABSENT, Known, Unknown, Value
 if TYPE_CHECKING:
     from ctguard.parsers.tf_module import Module
 
-MAX_INSTANCES = 1000
+MAX_INSTANCES = 200  # per count/for_each: each related resource meets the policies that follow links to it
 MAX_DYNAMIC = 25  # blocks one dynamic block makes; nested, 625 field selectors, above the 500 AWS allows
 
 
