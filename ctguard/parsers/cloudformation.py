@@ -143,7 +143,7 @@ def _check_resources(template: Template, problems: _Problems) -> list[str]:
             problems.add("CT002", f"resource {logical_id} is not a mapping with Type and Properties", line, column)
         elif not isinstance(resource.get("Type"), str):
             problems.add("CT002", f"resource {logical_id} has no Type", line, column)
-        elif resource["Type"].startswith("AWS::CloudTrail::") and resource["Type"] not in _CLOUDTRAIL_TYPES:
+        elif "CloudTrail::" in resource["Type"] and resource["Type"] not in _CLOUDTRAIL_TYPES:
             problems.add("CT002", f"resource {logical_id} has type {resource['Type'][:80]!r}, which CloudFormation "
                          "does not know (Unrecognized resource types); it is not deployed or checked", line, column)
         elif resource["Type"] in MODELLED:
