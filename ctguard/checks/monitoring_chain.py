@@ -247,8 +247,9 @@ def _rule_step(model: Model, item: CisItem, rule: EventRule) -> Step | None:
     if str(bus.value) != "default" and not str(bus.value).endswith(":event-bus/default"):
         return None
     pattern = rule.event_pattern
-    if isinstance(pattern, Unknown) or (isinstance(pattern, Known) and contains_unknown(pattern.value)):
-        reason = pattern.reason if isinstance(pattern, Unknown) else contains_unknown(pattern.value).reason  # type: ignore[union-attr]
+    hidden = contains_unknown(pattern.value) if isinstance(pattern, Known) else None  # an Unknown, never tested
+    if isinstance(pattern, Unknown) or hidden is not None:
+        reason = pattern.reason if isinstance(pattern, Unknown) else hidden.reason  # type: ignore[union-attr]
         return unknown(FILTER, f"the event pattern of EventBridge rule {name} is not known: {reason}", owner,
                        ("event_pattern",))
     if not isinstance(pattern, Known):

@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping
 
 from ctguard.engine import condition_text, conditions
 from ctguard.engine.policy import Policy
+from ctguard.engine.shape import Note, conform
 from ctguard.findings import Finding, Severity, Status
 from ctguard.inputs import InputProblem, ParsedInput
 from ctguard.location import Owner, Path, SourceMap, Span
@@ -69,9 +70,11 @@ class _Result:
 def evaluate_input(parsed: ParsedInput, policies: Iterable[Policy], settings: Settings) -> list[Finding]:
     policies = list(policies)
     by_id = {p.id: p for p in policies}
-    findings = [_problem_finding(parsed, p, by_id) for p in parsed.problems]
+    findings = [_problem_finding(parsed, p, by_id) for p in _capped(parsed.problems)]
     source_map = parsed.source_map or SourceMap(parsed.path)
-    variants = parsed.variants
+    notes: list[Note] = []
+    variants = [conform(m, notes) for m in parsed.variants]  # misfit values become Unknown, once, here
+    findings += _oversize_findings(parsed, notes, source_map, by_id)
     if parsed.unusable:
         # Part of the input was not read: no rule may pass (or count trails) on the rest; the
         # CT001 error says why and fails the run.
@@ -247,6 +250,44 @@ def _problem_finding(parsed: ParsedInput, problem: InputProblem, by_id: dict[str
         model_path=problem.path,
         source_kind=parsed.kind,
     )
+
+
+# Problems reported per rule and input: a generated 1 MB template with 20,000 wrong-typed tags
+# made a 5 MB report of the same CT002; past the cap one finding says how many more there are.
+MAX_PROBLEMS_PER_RULE = 50
+
+
+def _capped(problems: list[InputProblem]) -> list[InputProblem]:
+    kept: list[InputProblem] = []
+    extra: dict[str, list[InputProblem]] = {}
+    seen: dict[str, int] = defaultdict(int)
+    for problem in problems:
+        seen[problem.rule_id] += 1
+        if problem.fatal or seen[problem.rule_id] <= MAX_PROBLEMS_PER_RULE:
+            kept.append(problem)
+        else:
+            extra.setdefault(problem.rule_id, []).append(problem)
+    for rule_id, rest in extra.items():
+        first = rest[0]
+        kept.append(InputProblem(rule_id, f"{len(rest):,} more {rule_id} problems in this input are not listed "
+                                 f"(the first is at line {first.span.line}): fix the ones above and check again",
+                                 first.span, first.owner, first.path))
+    return kept
+
+
+def _oversize_findings(parsed: ParsedInput, notes: list[Note], source_map: SourceMap,
+                       by_id: dict[str, Policy]) -> list[Finding]:
+    """One CT002 per value over a size limit (each variant finds the same ones again)."""
+    out: list[Finding] = []
+    seen: set[tuple[Any, ...]] = set()
+    for note in notes:
+        if (note.owner, note.path) in seen:
+            continue
+        seen.add((note.owner, note.path))
+        span = source_map.span(note.owner, note.path)
+        problem = InputProblem("CT002", note.message, span, note.owner, note.path)
+        out.append(_problem_finding(parsed, problem, by_id))
+    return out
 
 
 def _strict(finding: Finding) -> Finding:

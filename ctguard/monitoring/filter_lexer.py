@@ -63,7 +63,26 @@ def read_regex(text: str, pos: int) -> tuple[str, int]:
             raise FilterPatternError("the () operator is not supported in filter regex", pos + 2 + offset)
         if not _REGEX_CHARS.fullmatch(ch):
             raise FilterPatternError(f"character {ch!r} is not allowed in a filter regex", pos + 2 + offset)
+    _bounded_regex(body, pos + 2)
     return body, end + 1
+
+
+# Python's backtracking matcher takes seconds for ".*.*.*x" on one log line (n^4 steps); CloudWatch
+# matches such patterns in linear time.  More than one repetition without a small bound is not
+# evaluated (an error naming the pattern, so the run stays bounded; issue 17 bullet 4).
+_REPEAT = re.compile(r"(?<!\\)(?:[*+]|\{\d*,(\d*)\})")
+MAX_REPEAT_BOUND = 50
+
+
+def _bounded_regex(body: str, column: int) -> None:
+    # A leading or trailing ".*" adds nothing to a search (and does not backtrack into the rest).
+    core = body[2:] if body.startswith(".*") else body
+    core = core[:-2] if core.endswith(".*") and not core.endswith("\\.*") else core
+    open_ended = [m for m in _REPEAT.finditer(core)
+                  if m.group(0) in "*+" or not m.group(1) or int(m.group(1)) > MAX_REPEAT_BOUND]
+    if len(open_ended) > 1:
+        raise FilterPatternError("ctguard evaluates at most one unbounded repetition (*, +, {n,}) per filter "
+                                 "regex; this one has more, so it is not judged: simplify it", column)
 
 
 def _read_selector(text: str, pos: int) -> Token:

@@ -26,6 +26,7 @@ from ctguard.parsers.context import ParseContext
 from ctguard.values import Known, Unknown
 
 KIND = "aws-cli"
+MAX_LISTED_TRAILS = 100
 _CLI_ERROR = re.compile(r"An error occurred \((?P<code>[A-Za-z0-9.]+)\)[^:]*:?\s*(?P<message>.*)")
 
 # sidecar suffix -> (operation, request parameter naming the trail)
@@ -49,6 +50,8 @@ def parse(path: str, text: str, context: ParseContext) -> list[ParsedInput] | No
     bad = _shape_problem(trails)
     if bad:
         return [_unusable(path, f"not describe-trails output: {bad}")]
+    listed = len(trails)
+    trails = trails[:MAX_LISTED_TRAILS]  # a budget: each trail meets every policy and the simulator
     account, account_known = _account(trails, context)
     region = context.region or next((str(t["HomeRegion"]) for t in trails if t.get("HomeRegion")), "us-east-1")
     store = CallStore()
@@ -62,6 +65,10 @@ def parse(path: str, text: str, context: ParseContext) -> list[ParsedInput] | No
     except SHAPE_ERRORS as exc:
         return [_unusable(path, f"an AWS answer in {path} or its per-trail files is not shaped as the CLI "
                           f"writes it ({type(exc).__name__}: {exc}); not checked")]
+    if listed > MAX_LISTED_TRAILS and inputs:
+        inputs[0].problem("CT002", f"describe-trails output lists {listed:,} trails; ctguard checks the first "
+                          f"{MAX_LISTED_TRAILS} (an account holds at most 5 per Region, shadow copies included "
+                          "this stays well under it): split the file or check with ctguard audit")
     for parsed in inputs:
         for model in parsed.variants:
             model.audited_regions = Unknown("describe-trails output does not say which regions were read")

@@ -110,8 +110,8 @@ def _select(r: Resolver, arg: Any, path: Path, trace: Trace, depth: int) -> Any:
             return _plain(value)
     try:
         position = int(index)
-    except (TypeError, ValueError):
-        return Unknown(f"Fn::Select index {index!r} is not a number")
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an index of .inf
+        return Unknown(f"Fn::Select index {str(index)[:40]!r} is not a number")
     if not isinstance(items, list):
         return Unknown("Fn::Select needs a list")
     if not 0 <= position < len(items):

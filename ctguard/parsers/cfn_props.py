@@ -12,6 +12,8 @@ expected a boolean")`` (the schema validator reports the problem itself).
 """
 from __future__ import annotations
 
+import math
+
 import json
 import re
 from dataclasses import dataclass
@@ -219,11 +221,19 @@ def to_int(value: Any, label: str) -> int | Unknown:
 def to_float(value: Any, label: str) -> float | Unknown:
     if isinstance(value, Unknown):
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, str) and _NUMBER.match(value):
-        return float(value)
-    return Unknown(f"{label} is {describe(value)}, expected a number")
+    number: float | None = None
+    try:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            number = float(value)
+        elif isinstance(value, str) and _NUMBER.match(value):
+            number = float(value)
+    except OverflowError:  # an integer no float holds (10**400)
+        return Unknown(f"{label} is a number too large for any AWS setting")
+    if number is None:
+        return Unknown(f"{label} is {describe(value)}, expected a number")
+    if not math.isfinite(number):
+        return Unknown(f"{label} is a number too large for any AWS setting")
+    return number
 
 
 def to_str(value: Any, label: str) -> str | Unknown:

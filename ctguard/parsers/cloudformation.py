@@ -24,6 +24,7 @@ names and key ids, ARNs from the deploy context) is described in ``cfn_physical`
 """
 from __future__ import annotations
 
+from dataclasses import fields, replace
 from typing import Any, Callable
 
 from ctguard.inputs import UNRESOLVABLE, ParsedInput
@@ -42,6 +43,7 @@ from ctguard.parsers.cfn_trail import TRAIL_SCALARS, trail_fields
 from ctguard.parsers.context import ParseContext
 from ctguard.sensitive import strings_in
 from ctguard.suppress.metadata import metadata_skips
+from ctguard.values import ABSENT, Unknown
 
 try:
     from ctguard.cfn_schema import validate_properties
@@ -61,8 +63,16 @@ _KINDS = {TRAIL: "trail", **{rtype: kind for rtype, (kind, _) in BUILDERS.items(
 _TRAIL_PATHS = {prop: (name,) for name, (prop, _) in TRAIL_SCALARS.items()}
 
 
+MAX_TEMPLATE_CHARS = 1024 * 1024
+
+
 def parse(path: str, text: str, context: ParseContext) -> ParsedInput:
     result = ParsedInput(path=path, kind="cloudformation")
+    if len(text) > MAX_TEMPLATE_CHARS:  # CloudFormation itself refuses it; loading it costs gigabytes
+        result.problem("CT001", f"the template is {len(text):,} characters long; CloudFormation accepts at most "
+                       "1 MB (from S3), so it cannot be deployed and ctguard does not read it: split it into "
+                       "nested stacks")
+        return result
     try:
         template = load_template(text)
     except TemplateError as exc:
@@ -84,6 +94,7 @@ def parse_template(path: str, text: str, template: Template, context: ParseConte
         result.problem("CT003", f"duplicate key '{dup.key}' (first defined on line {dup.first_line}); "
                        "which value CloudFormation uses is undefined, so ctguard treats it as unknown",
                        dup.line, dup.column)
+    _unknown_sections(template, problems)
     modelled = _check_resources(template, problems)
     for message, where in opaque_trails(template):
         problems.report(UNRESOLVABLE, message, where)
@@ -116,6 +127,26 @@ class _Problems:
             self.result.problem(rule_id, message, line, column, owner, model_path)
 
 
+# The top-level sections CloudFormation accepts; any other key fails with "Invalid template
+# property or properties" (a fuzzed "ResourcesCopy" or a trail pasted at column 0 is not deployed).
+_SECTIONS = frozenset({"AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Rules", "Mappings",
+                       "Conditions", "Transform", "Resources", "Outputs", "Hooks"})
+
+
+_CLOUDTRAIL_TYPES = frozenset({"AWS::CloudTrail::Trail", "AWS::CloudTrail::EventDataStore", "AWS::CloudTrail::Channel",
+                               "AWS::CloudTrail::ResourcePolicy", "AWS::CloudTrail::Dashboard"})
+
+
+def _unknown_sections(template: Template, problems: _Problems) -> None:
+    data = template.data
+    for key in data if isinstance(data, dict) else ():
+        if key not in _SECTIONS:
+            line, column = template.nearest_span((key,))
+            problems.add("CT002", f"Template format error: Invalid template property or properties [{key}]; "
+                         "CloudFormation refuses the template, so nothing under this key is deployed "
+                         "or checked", line, column)
+
+
 def _check_resources(template: Template, problems: _Problems) -> list[str]:
     """Logical ids of the resources we model; structural mistakes become CT002."""
     out = []
@@ -127,12 +158,24 @@ def _check_resources(template: Template, problems: _Problems) -> list[str]:
             problems.add("CT002", f"resource {logical_id} is not a mapping with Type and Properties", line, column)
         elif not isinstance(resource.get("Type"), str):
             problems.add("CT002", f"resource {logical_id} has no Type", line, column)
+        elif "CloudTrail::" in resource["Type"] and resource["Type"] not in _CLOUDTRAIL_TYPES:
+            problems.add("CT002", f"resource {logical_id} has type {resource['Type'][:80]!r}, which CloudFormation "
+                         "does not know (Unrecognized resource types); it is not deployed or checked", line, column)
         elif resource["Type"] in MODELLED:
             if "Properties" in resource and not isinstance(resource["Properties"], dict):
                 line, column = template.nearest_span(("Resources", logical_id, "Properties"))
-                problems.add("CT002", f"Properties of {logical_id} is not a mapping", line, column)
+                what = _shape(resource["Properties"])
+                problems.add("CT002", f"Properties of {logical_id} ({resource['Type']}) is {what}, not a mapping: "
+                             "its settings cannot be read, so every check on it is unknown", line, column)
             out.append(logical_id)
     return out
+
+
+def _shape(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {list: "a list", str: "text", bool: "true/false"}.get(type(value), "a number" if isinstance(
+        value, (int, float)) else type(value).__name__)
 
 
 def _schema_problems(template: Template, modelled: list[str], problems: _Problems) -> None:
@@ -199,8 +242,17 @@ def _model(build: Build, modelled: list[str]) -> Model:
             attach_managed_arns(model, build, logical_id)
     for logical_id in present:
         if resources[logical_id]["Type"] == TRAIL:
-            model.trails.append(_trail(build, model, logical_id))
+            model.trails.append(_unread_if_shapeless(_trail(build, model, logical_id), resources[logical_id]))
     return model
+
+
+def _unread_if_shapeless(trail: Trail, resource: dict[str, Any]) -> Trail:
+    """A trail whose Properties are not a mapping was not read: nothing about it may PASS."""
+    props = resource.get("Properties", {})
+    if isinstance(props, dict):
+        return trail
+    reason = Unknown(f"the trail's Properties are {_shape(props)}, not a mapping")
+    return replace(trail, **{f.name: reason for f in fields(Trail) if f.default is ABSENT})
 
 
 def _exists(build: Build, resource: dict[str, Any]) -> bool:

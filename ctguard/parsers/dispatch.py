@@ -140,7 +140,7 @@ def _called_modules(directories: list[str]) -> set[str]:
                 continue  # a FIFO or device named main.tf would block or never end
             try:
                 with open(os.path.join(directory, name), encoding="utf-8", errors="replace") as fh:
-                    text = fh.read()
+                    text = fh.read(1024 * 1024)  # the Terraform loader reads no more of one file
             except OSError:
                 continue
             if name.endswith(".tf"):  # a commented-out call must not hide the module it names

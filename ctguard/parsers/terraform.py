@@ -25,11 +25,12 @@ from __future__ import annotations
 import os
 import re
 
-from ctguard.inputs import UNRESOLVABLE, ParsedInput
+from ctguard.inputs import INVALID_PROPERTY, UNRESOLVABLE, ParsedInput
 from ctguard.location import SourceMap
 from ctguard.parsers.context import ParseContext
 from ctguard.parsers.tf_assemble import RELATED_TYPES, Assembler, Item
 from ctguard.parsers.tf_comments import blank_comments
+from ctguard.parsers.tf_loader import MAX_TF_CHARS
 from ctguard.parsers.tf_module import MAX_MODULE_DEPTH, Loader, Module, tf_files
 from ctguard.parsers.tf_providers import instance_region, root_region
 from ctguard.prefilter import may_concern_cloudtrail, unescape
@@ -64,6 +65,10 @@ def parse_module(directory: str, context: ParseContext, overrides: dict[str, str
         loader.problems.extend(_not_created(root))
     except RecursionError:
         loader.problems.append(_problem("CT001", "module too deeply nested to evaluate", label, 1, 1))
+    breach = loader.trace.budget.breach
+    if breach is not None:
+        message, file, line, column = breach
+        loader.problems.append(_problem(INVALID_PROPERTY, message, file or label, line, column))
     for p in dict.fromkeys(loader.problems):  # a module reached through several instances says it once
         result.problem(p.rule_id, p.message, p.line, p.column, file=p.file)
     result.secrets = loader.secrets
@@ -130,9 +135,11 @@ def tf_dir_is_cloudtrail_related(directory: str, _seen: frozenset[str] = frozens
     for path in tf_files(directory):
         try:
             with open(path, encoding="utf-8", errors="replace") as handle:
-                texts.append(handle.read())
+                texts.append(handle.read(MAX_TF_CHARS + 1))
         except OSError:
             return True  # the parser reports it
+        if len(texts[-1]) > MAX_TF_CHARS:
+            return True  # too large to read: parsing reports it (CT001) rather than skipping it unseen
     if any(may_concern_cloudtrail(text) for text in texts):
         return True
     for text in texts:

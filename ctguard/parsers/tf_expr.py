@@ -7,6 +7,7 @@ conversion to model data live in ``tf_template`` and ``tf_refs`` (re-exported he
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 from lark import Token, Tree
@@ -16,6 +17,7 @@ from ctguard.parsers.tf_template import heredoc_text, template_parts, unescape
 from ctguard.values import Unknown
 
 MAX_DEPTH = 64  # nested evaluations (locals -> vars -> module inputs); beyond it: Unknown
+MAX_VALUE_SIZE = 1_000_000  # characters of a string, items of a list or object
 
 
 class Evaluator:
@@ -41,13 +43,40 @@ class Evaluator:
     def eval(self, node: Tree | Token) -> Any:
         if self.trace.depth > MAX_DEPTH:
             return Unknown("expression nesting too deep (reference cycle?)")
+        if not self.trace.budget.step():
+            self._out_of_steps(node)
+            return Unknown("the input's expression evaluation budget is spent")
         self.trace.depth += 1
         try:
-            return self._eval(node)
+            return self._bounded(self._eval(node), node)
         except RecursionError:
             return Unknown("expression nesting too deep")
+        except (ArithmeticError, ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+            # Evaluation is total: whatever Python refuses is an Unknown with the reason, never a crash.
+            return Unknown(f"expression could not be evaluated: {_reason(exc)}")
         finally:
             self.trace.depth -= 1
+
+    def _bounded(self, value: Any, node: Tree | Token) -> Any:
+        """Values that outgrow any CloudTrail setting (a string each local doubles) stop growing here."""
+        size = len(value) if isinstance(value, (str, list, dict)) else 0
+        if size <= MAX_VALUE_SIZE:
+            return value
+        meta = getattr(node, "meta", None)
+        self.trace.budget.exceeded(
+            f"an expression builds a value of {size:,} {'characters' if isinstance(value, str) else 'items'}, "
+            f"more than the {MAX_VALUE_SIZE:,} ctguard evaluates; it is left Unknown: simplify the expression",
+            "", getattr(meta, "line", None) or 1, getattr(meta, "column", None) or 1)
+        return Unknown(f"value of {size:,} {'characters' if isinstance(value, str) else 'items'} is too large to evaluate")
+
+    def _out_of_steps(self, node: Tree | Token) -> None:
+        meta = getattr(node, "meta", None)
+        line = getattr(meta, "line", None) or getattr(node, "line", None) or 1
+        column = getattr(meta, "column", None) or getattr(node, "column", None) or 1
+        self.trace.budget.exceeded(
+            "expression evaluation takes more than the input's budget of steps (a local or variable that "
+            "grows with every reference, or nested for expressions over large collections); ctguard leaves "
+            "the rest Unknown: simplify the expression", "", line, column)
 
     def _eval(self, node: Tree | Token) -> Any:
         if isinstance(node, Token):
@@ -68,10 +97,10 @@ class Evaluator:
         return {"true": True, "false": False, "null": None}[str(kids[0])]
 
     def _e_int_lit(self, kids: list[Any]) -> Any:
-        return int(str(kids[0]))
+        return number(str(kids[0]))
 
     def _e_float_lit(self, kids: list[Any]) -> Any:
-        return float(str(kids[0]))
+        return number(str(kids[0]))
 
     def _e_identifier(self, kids: list[Any]) -> Any:
         name = str(kids[0])
@@ -191,7 +220,9 @@ class Evaluator:
             return unknown
         if str(kids[0]) == "!":
             return (not value) if isinstance(value, bool) else Unknown("! of a non-bool")
-        return -value if isinstance(value, (int, float)) and not isinstance(value, bool) else Unknown("- of a non-number")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return -value
+        return Unknown("Unsuitable value for unary operand: a number is required")
 
     # traversals ------------------------------------------------------------------------
     def _e_get_attr_expr_term(self, kids: list[Any]) -> Any:
@@ -242,6 +273,8 @@ class Evaluator:
         if isinstance(base, Namespace):
             return base.index(key, self)
         if isinstance(base, list) and isinstance(key, (int, float)) and not isinstance(key, bool):
+            if not (isinstance(key, int) or math.isfinite(key) and key.is_integer()):
+                return Unknown(f"Invalid index: the index {key} is not a whole number")
             i = int(key)
             return base[i] if -len(base) <= i < len(base) else Unknown(f"index {i} out of range")
         if isinstance(base, dict):
@@ -266,8 +299,8 @@ class Evaluator:
         )
         try:
             return fn(self, arg_nodes, expand)
-        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
-            return Unknown(f"function {name} could not be evaluated: {exc}")
+        except (ArithmeticError, TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+            return Unknown(f"function {name} could not be evaluated: {_reason(exc)}")
 
     def _e_for_tuple_expr(self, kids: list[Any]) -> Any:
         from ctguard.parsers.tf_funcs import for_expr
@@ -278,6 +311,31 @@ class Evaluator:
         from ctguard.parsers.tf_funcs import for_expr
 
         return for_expr(self, kids, as_object=True)
+
+
+# Literals Terraform accepts but no AWS setting holds: beyond them a number stays Unknown.
+MAX_NUMBER = 2**1023
+
+
+def number(text: str) -> Any:
+    """An HCL number literal; one no float can hold (1e400) or too long to read is Unknown."""
+    if text.isdigit() and len(text) > 300:
+        return Unknown(f"number literal of {len(text)} digits is outside the range ctguard evaluates")
+    value: int | float = int(text) if text.isdigit() else float(text)
+    if isinstance(value, float) and (not math.isfinite(value) or value == 0 and any(c in "123456789" for c in
+                                                                                   text.split("e")[0].split("E")[0])):
+        return Unknown(f"number {text} is outside the range ctguard evaluates")  # inf, or underflow to 0
+    return value
+
+
+def _reason(exc: BaseException) -> str:
+    """Terraform's wording where it has one for what Python refused."""
+    if isinstance(exc, ZeroDivisionError):
+        return "can't divide by zero"
+    if isinstance(exc, OverflowError):
+        return "number is outside the range ctguard evaluates"
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 200 else text[:200] + "..."
 
 
 def _name(node: Tree | Token) -> str:

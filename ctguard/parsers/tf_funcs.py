@@ -7,6 +7,7 @@ answer (``jsonencode`` keeps placeholders for documents, ``coalesce`` stops at a
 from __future__ import annotations
 
 import json
+import math
 from typing import Any, Callable
 
 from lark import Token, Tree
@@ -141,6 +142,14 @@ def _lookup(m: Any, key: Any, *default: Any) -> Any:
 
 
 def _element(lst: Any, i: Any) -> Any:
+    if not isinstance(lst, list):
+        raise TypeError("Invalid value for \"list\" parameter: list of any single type required")
+    if not lst:
+        raise ValueError("cannot use element function with an empty list")
+    if isinstance(i, bool) or not isinstance(i, (int, float)) or isinstance(i, float) and not i.is_integer():
+        raise ValueError("Invalid value for \"index\" parameter: a whole number is required")
+    if i < 0:
+        raise ValueError("cannot use element function with a negative index")
     return lst[int(i) % len(lst)]
 
 
@@ -163,8 +172,23 @@ def _tostring(v: Any) -> Any:
 def _tonumber(v: Any) -> Any:
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return v
-    text = str(v)
-    return int(text) if text.lstrip("-").isdigit() else float(text)
+    if not isinstance(v, str):
+        raise ValueError(f"cannot convert {_kind(v)} to number")
+    number = int(v) if v.lstrip("-").isdigit() and len(v) <= 300 else float(v)
+    if isinstance(number, float) and not math.isfinite(number):
+        raise ValueError(f"cannot convert {v[:40]!r} to number")
+    return number
+
+
+def _kind(v: Any) -> str:
+    return {bool: "bool", type(None): "null", list: "tuple", dict: "object"}.get(type(v), type(v).__name__)
+
+
+def _checked_number(value: Any) -> Any:
+    """Arithmetic results no AWS setting holds (inf, 10**400) stay Unknown rather than grow."""
+    if isinstance(value, float) and not math.isfinite(value) or isinstance(value, int) and abs(value) > 2**1023:
+        return Unknown("number is outside the range ctguard evaluates")
+    return value
 
 
 def _jsonencode(ev: Evaluator, nodes: list[Tree], expand: bool) -> Any:
@@ -183,17 +207,20 @@ def _one(lst: Any) -> Any:
 
 
 def _distinct(lst: Any) -> Any:
-    out: list[Any] = []
-    for x in lst:
-        if x not in out:
-            out.append(x)
-    return out
+    if not isinstance(lst, list):
+        raise TypeError("a list or set is required")
+    out: dict[str, Any] = {}
+    for x in lst:  # keyed by JSON text: linear, where comparing with every kept item is quadratic
+        out.setdefault(json.dumps(x, sort_keys=True, default=repr), x)
+    return list(out.values())
 
 
 def _flatten(lst: Any) -> Any:
     out: list[Any] = []
     for x in lst:
         out.extend(_flatten(x) if isinstance(x, list) else [x])
+        if len(out) > MAX_ITEMS:
+            raise ValueError(f"flatten() result has more than {MAX_ITEMS:,} items")
     return out
 
 
@@ -265,10 +292,14 @@ def binary(op: str, left: Any, right: Any, ev: Evaluator) -> Any:
         "/": lambda a, b: a / b, "%": lambda a, b: a % b,
         "<": lambda a, b: a < b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b,
     }
-    try:
-        return ops[op](left, right)
-    except (ZeroDivisionError, KeyError):
+    if op not in ops:
         return Unknown(f"{op} could not be evaluated")
+    try:
+        return _checked_number(ops[op](left, right))
+    except ZeroDivisionError:
+        return Unknown("can't divide by zero")
+    except (OverflowError, TypeError, ValueError):
+        return Unknown("number is outside the range ctguard evaluates")
 
 
 def for_expr(ev: Evaluator, kids: list[Any], as_object: bool) -> Any:
@@ -292,6 +323,8 @@ def for_expr(ev: Evaluator, kids: list[Any], as_object: bool) -> Any:
             keep = scope.eval([c for c in cond.children if isinstance(c, Tree) and c.data != "new_line_or_comment"][0])
             if isinstance(keep, Unknown):
                 return Unknown(f"for expression condition is unknown: {keep.reason}")
+            if not isinstance(keep, bool):
+                return Unknown("Invalid 'for' condition: the 'if' clause must return a bool")
             if not keep:
                 continue
         if not as_object:

@@ -18,7 +18,8 @@ from ctguard.values import ABSENT, Known, Symbolic, Unknown, Value, concat, symb
 if TYPE_CHECKING:
     from ctguard.parsers.tf_module import Module
 
-MAX_INSTANCES = 1000
+MAX_INSTANCES = 200  # per count/for_each: each related resource meets the policies that follow links to it
+MAX_DYNAMIC = 25  # blocks one dynamic block makes; nested, 625 field selectors, above the 500 AWS allows
 
 
 @dataclass(slots=True)
@@ -94,11 +95,19 @@ class BlockView:
             return Unknown(f"dynamic \"{name}\" iterates over an unknown collection: {source.reason}")
         if source is None:
             return []
+        if not isinstance(source, (dict, list)):
+            return Unknown(f"dynamic \"{name}\" for_each is not a collection")
         pairs = list(source.items()) if isinstance(source, dict) else list(enumerate(source))
         body = content[0]
+        if len(pairs) > MAX_DYNAMIC:
+            self.ev.trace.budget.exceeded(
+                f'dynamic "{name}" makes {len(pairs):,} blocks; ctguard reads the first {MAX_DYNAMIC} (AWS takes '
+                "at most 500 selector conditions per trail): lower its for_each", dyn.file, dyn.line, dyn.column)
+        granted = self.ev.trace.budget.grant(min(len(pairs), MAX_DYNAMIC), f'dynamic "{name}"',
+                                             dyn.file, dyn.line, dyn.column)
         # Generated blocks point at the dynamic block's content: that is where their attributes are.
         return [BlockView(body.body, self.ev.bind(**{iterator: {"key": k, "value": v}}), body.file, body.line, body.column)
-                for k, v in pairs[:MAX_INSTANCES]]
+                for k, v in pairs[:granted]]
 
 
 @dataclass(slots=True)

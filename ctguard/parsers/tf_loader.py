@@ -17,6 +17,8 @@ from ctguard.parsers.tf_json import parse_json_text, parse_tfvars_json
 from ctguard.parsers.tf_override import merge_overrides
 
 TF_SUFFIXES = (".tf", ".tf.json")  # HCL and JSON syntax; a module may mix them
+# One file's limit (issue 22: a 20 MB .tf took 88 s): far beyond any hand-written module.
+MAX_TF_CHARS = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +73,14 @@ class Loader:
         if text is None:
             try:
                 with open(path, encoding="utf-8-sig") as handle:
-                    text = handle.read()
+                    text = handle.read(MAX_TF_CHARS + 1)
             except (OSError, UnicodeDecodeError) as exc:
                 self.problems.append(Problem(PARSE_ERROR, f"cannot read {path}: {exc}", path))
                 return None
+        if len(text) > MAX_TF_CHARS:
+            self.problems.append(Problem(PARSE_ERROR, f"{path} is longer than the {MAX_TF_CHARS:,} characters "
+                                         "ctguard reads in one Terraform file; it is not checked: split it", path))
+            return None
         if path.endswith(".tfvars.json"):
             body = parse_tfvars_json(path, text)
         else:

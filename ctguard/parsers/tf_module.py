@@ -8,10 +8,11 @@ by depth and by a cycle check on real paths; registry and git sources are report
 """
 from __future__ import annotations
 
+import math
 import os
 from typing import Any, Iterator
 
-from ctguard.inputs import BAD_REFERENCE, UNRESOLVABLE
+from ctguard.inputs import BAD_REFERENCE, INVALID_PROPERTY, PARSE_ERROR, UNRESOLVABLE
 from ctguard.parsers.tf_expr import Evaluator, Ref
 from ctguard.parsers.tf_filefuncs import file_functions
 from ctguard.parsers.tf_funcs import FUNCTIONS
@@ -25,6 +26,7 @@ from ctguard.sensitive import mark, strings_in
 from ctguard.values import Unknown, symbolic
 
 MAX_MODULE_DEPTH = 8
+MAX_TRAIL_INSTANCES = 10
 LOCAL_SOURCE = ("./", "../", ".\\", "..\\")
 
 
@@ -62,6 +64,8 @@ class Module:
             labels = block.labels
             if block.type in ("resource", "data") and len(labels) == 2:
                 self.decls.append(Decl("managed" if block.type == "resource" else "data", labels[0], labels[1], block, self))
+            elif block.type in ("resource", "data"):
+                self._malformed(block)
             elif block.type == "variable" and labels:
                 self.variables[labels[0]] = block
             elif block.type == "locals":
@@ -72,6 +76,14 @@ class Module:
                 self.calls.append(block)
             elif block.type == "provider" and labels[:1] == (DEFAULT_PROVIDER,):
                 self.provider_blocks.append(block)
+
+    def _malformed(self, block: Block) -> None:
+        """A resource block Terraform refuses (labels missing or extra): the module is not valid,
+        and when it is a trail's, the trail must not vanish without a word."""
+        labels = block.labels
+        what = f'{block.type} "{labels[0]}"' if labels else block.type
+        self._problem(PARSE_ERROR, f"{what} block has {len(labels)} label(s); Terraform needs exactly two "
+                      "(type and name), so this configuration does not plan and the block is not checked", block)
 
     # name resolution ---------------------------------------------------------------------
     def _lookup(self, name: str) -> Any:
@@ -183,31 +195,62 @@ class Module:
         return {suffix[2:-2]: value for suffix, value in items}, refs, None
 
     # expansion ---------------------------------------------------------------------------
-    def expansions(self, body: Body, where: str) -> list[tuple[str, dict[str, Any], Unknown | None]]:
-        """(address suffix, bindings, existence) per instance that count/for_each creates."""
+    def expansions(self, body: Body, where: str, block: Block | None = None, limit: int = MAX_INSTANCES
+                   ) -> list[tuple[str, dict[str, Any], Unknown | None]]:
+        """(address suffix, bindings, existence) per instance that count/for_each creates.
+
+        Instances come out of the parse's shared budget: a count of a billion, or modules with
+        count calling modules with count, stop at the budget with one CT002 (tf_budget)."""
         if "count" in body.attributes:
             n = self.ev.eval(body.attributes["count"].expr)
-            if isinstance(n, (int, float)) and not isinstance(n, bool):
-                return [(f"[{i}]", {"count": {"index": i}}, None) for i in range(min(int(n), MAX_INSTANCES))]
-            reason = Unknown(f"count of {where} is unknown: {getattr(n, 'reason', 'not a number')}")
+            if isinstance(n, str) and n.strip().lstrip("-").isdigit() and len(n) < 30:
+                n = int(n)  # Terraform converts "3" to a number
+            problem = _count_problem(n)
+            if problem is None:
+                wanted = min(int(n), limit)
+                if wanted < n:
+                    self._limit(f"count of {where} is {int(n):,}; ctguard checks the first {limit:,} "
+                                "instances (more than any CloudTrail setup needs): lower count", block)
+                granted = self._grant(wanted, f"count of {where}", block)
+                return [(f"[{i}]", {"count": {"index": i}}, None) for i in range(granted)]
+            if not isinstance(n, Unknown) and block is not None:
+                self._problem(INVALID_PROPERTY, f"Invalid count argument of {where}: {problem}", block)
+            reason = Unknown(f"count of {where} is unknown: {getattr(n, 'reason', problem)}")
             return [("", {"count": {"index": reason}}, reason)]
         if "for_each" in body.attributes:
             items = self.ev.eval(body.attributes["for_each"].expr)
             if isinstance(items, dict):
                 pairs = list(items.items())
             elif isinstance(items, list) and all(isinstance(x, str) for x in items):
-                pairs = [(x, x) for x in items]
+                pairs = [(x, x) for x in dict.fromkeys(items)]  # a set: each key once
             else:
                 reason = Unknown(f"for_each of {where} is unknown: {getattr(items, 'reason', 'not a map or set')}")
                 return [("", {"each": {"key": reason, "value": reason}}, reason)]
-            return [(f'["{k}"]', {"each": {"key": k, "value": v}}, None) for k, v in pairs[:MAX_INSTANCES]]
-        return [("", {}, None)]
+            if len(pairs) > limit:
+                self._limit(f"for_each of {where} has {len(pairs):,} items; ctguard checks the first "
+                            f"{limit:,} (more than any CloudTrail setup needs)", block)
+            granted = self._grant(min(len(pairs), limit), f"for_each of {where}", block)
+            return [(f'["{k}"]', {"each": {"key": k, "value": v}}, None) for k, v in pairs[:granted]]
+        return [("", {}, None)] if self._grant(1, where, block) else []
+
+    def _grant(self, wanted: int, what: str, block: Block | None) -> int:
+        file, line, column = (block.file, block.line, block.column) if block is not None else (self.directory, 1, 1)
+        return self.loader.trace.budget.grant(wanted, what, file, line, column)
+
+    def _limit(self, message: str, block: Block | None) -> None:
+        if block is not None:
+            self._problem(INVALID_PROPERTY, message, block)
 
     def _expand_decl(self, decl: Decl) -> Group:
         body = decl.block.body
         keyed = "count" if "count" in body.attributes else "for_each" if "for_each" in body.attributes else None
+        expanded = self.expansions(body, decl.address, decl.block, _limit_for(decl.type))
+        if decl.mode == "managed" and decl.type == "aws_cloudtrail":
+            block = decl.block
+            expanded = expanded[:self.loader.trace.budget.grant_trails(
+                len(expanded), decl.address, block.file, block.line, block.column)]
         instances = [Instance(decl, suffix, self.ev.bind(**bindings), existence)
-                     for suffix, bindings, existence in self.expansions(body, decl.address)]
+                     for suffix, bindings, existence in expanded]
         return Group(decl, instances, keyed)
 
     def _call(self, call: Block) -> list[tuple[str, "Module | None"]]:
@@ -228,7 +271,7 @@ class Module:
         result: list[tuple[str, Module | None]] = []
         passed = self.providers.for_call(call.body)
         meta = {"source", "version", "count", "for_each", "providers", "depends_on"}
-        for suffix, bindings, _existence in self.expansions(call.body, f"{self.prefix}{where}"):
+        for suffix, bindings, _existence in self.expansions(call.body, f"{self.prefix}{where}", call):
             ev = self.ev.bind(**bindings)
             inputs = {}
             for arg, attr in call.body.attributes.items():
@@ -257,6 +300,24 @@ class Module:
 def _outputs(child: Module) -> tuple[dict[str, Any], list[Ref]]:
     outputs = {out: child.ev.evaluate(attr.expr) for out, attr in child.outputs.items()}
     return {k: v for k, (v, _) in outputs.items()}, [r for _, refs in outputs.values() for r in refs]
+
+
+def _limit_for(resource_type: str) -> int:
+    # AWS allows 5 trails per Region; more instances of a trail type only multiply the work.
+    return MAX_TRAIL_INSTANCES if resource_type.startswith("aws_cloudtrail") else MAX_INSTANCES
+
+
+def _count_problem(n: Any) -> str | None:
+    """Why a count value cannot be used (Terraform's wording), or None when it can."""
+    if isinstance(n, Unknown):
+        return n.reason
+    if isinstance(n, bool) or not isinstance(n, (int, float)):
+        return "The given \"count\" argument value is unsuitable: a number is required"
+    if isinstance(n, float) and not (math.isfinite(n) and n.is_integer()):
+        return "The given \"count\" argument value is unsuitable: must be a whole number"
+    if n < 0:
+        return "The given \"count\" argument value is unsuitable: must be greater than or equal to zero"
+    return None
 
 
 def _no_names(name: str) -> Any:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ctguard.parsers.tf_budget import Budget
 from ctguard.values import Symbol, Symbolic, Unknown, concat
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ class Trace:
     stack: list[list[Ref]] = field(default_factory=list)
     unknowns: list[Unknown] = field(default_factory=list)
     depth: int = 0
+    budget: Budget = field(default_factory=Budget)  # shared limits of the whole parse
 
     def add(self, ref: Ref) -> None:
         for refs in self.stack:

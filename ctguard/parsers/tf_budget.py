@@ -1,0 +1,65 @@
+"""Work limits for one Terraform input: instances that count/for_each/dynamic/modules create,
+and expression evaluation steps.
+
+A few lines of HCL can ask for billions of instances (a module with ``count`` that calls a
+module with ``count`` ...) or for an exponential evaluation (each local doubling the previous
+one).  Limits per construct do not bound that; one budget shared by every module and evaluator
+of the parse does.  When it runs out the parse goes on with what it has (further instances are
+not created, further expressions are Unknown) and the input gets one CT002 naming the first
+place that asked for too much and what to do (issue 22 bullet 3, issue 17 bullet 4).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# A trail configuration needs a handful of instances; the limits leave room for real
+# organizations' module trees and stop well before a second of work.
+MAX_TOTAL_INSTANCES = 5_000
+MAX_STEPS = 400_000
+# AWS allows 5 trails per Region; an input that makes more than this many only multiplies the work
+# (each trail meets every policy and the simulator).
+MAX_TOTAL_TRAILS = 25
+
+
+@dataclass(slots=True)
+class Budget:
+    instances_left: int = MAX_TOTAL_INSTANCES
+    steps_left: int = MAX_STEPS
+    trails_left: int = MAX_TOTAL_TRAILS
+    # The first breach: (message, file, line, column); reported once as CT002.
+    breach: tuple[str, str, int, int] | None = None
+
+    def grant(self, wanted: int, what: str, file: str, line: int, column: int) -> int:
+        """How many of ``wanted`` instances may be created; records the breach when not all."""
+        granted = max(0, min(wanted, self.instances_left))
+        self.instances_left -= granted
+        if granted < wanted:
+            self.exceeded(f"{what} asks for {wanted:,} instances; the input's budget of {MAX_TOTAL_INSTANCES:,} "
+                          f"instances is spent, so ctguard checks only the instances created before it "
+                          f"(lower count/for_each, or check the module on its own)", file, line, column)
+        return granted
+
+    def grant_trails(self, wanted: int, what: str, file: str, line: int, column: int) -> int:
+        granted = max(0, min(wanted, self.trails_left))
+        self.trails_left -= granted
+        if granted < wanted:
+            self.exceeded(f"{what} makes more than the {MAX_TOTAL_TRAILS} trails ctguard checks in one input "
+                          "(AWS allows 5 per Region); the others are not checked: lower count/for_each",
+                          file, line, column)
+        return granted
+
+    def step(self) -> bool:
+        """One evaluation step; False once the budget is spent."""
+        self.steps_left -= 1
+        return self.steps_left >= 0
+
+    def exceeded(self, message: str, file: str, line: int, column: int) -> None:
+        if self.breach is None:
+            self.breach = (message, file, line, column)
+
+    @property
+    def steps_spent(self) -> bool:
+        return self.steps_left < 0
+
+
+__all__ = ["MAX_STEPS", "MAX_TOTAL_INSTANCES", "MAX_TOTAL_TRAILS", "Budget"]

@@ -1,0 +1,51 @@
+"""ctguard.engine.shape.conform: misfit model values become Unknown with a reason, nothing else changes."""
+from __future__ import annotations
+
+from ctguard.engine.evaluate import Settings, evaluate_input
+from ctguard.engine.policy import load_policies
+from ctguard.engine.shape import conform
+from ctguard.findings import Status
+from ctguard.inputs import ParsedInput
+from ctguard.model import AdvancedEventSelector, FieldSelector, LogGroup, Model, Trail
+from ctguard.values import ABSENT, Known, Unknown
+
+
+def test_a_conforming_model_is_returned_as_is() -> None:
+    model = Model(trails=[Trail(key="t", is_multi_region=Known(True), name=Known(None), tags=Known({"a": "b"}))])
+    assert conform(model) is model
+
+
+def test_wrong_types_become_unknown_with_the_field_named() -> None:
+    model = Model(trails=[Trail(key="t", is_multi_region=Known([True]), is_logging=Known(Unknown("var.on")),
+                                home_region=Known(7), log_file_validation=ABSENT)])
+    trail = conform(model).trails[0]
+    assert trail.is_multi_region == Unknown("is_multi_region is a list, not true/false")
+    assert trail.is_logging == Unknown("var.on")  # Known(Unknown) is the Unknown
+    assert trail.home_region == Unknown("home_region is a number, not text")
+    assert trail.log_file_validation is ABSENT
+
+
+def test_nested_values_are_fixed_where_they_are() -> None:
+    selector = AdvancedEventSelector(name="s", field_selectors=(FieldSelector("eventCategory", equals=("Data", 3)),))
+    model = Model(trails=[Trail(key="t", advanced_event_selectors=Known((selector,)))])
+    fixed = conform(model).trails[0].advanced_event_selectors
+    assert isinstance(fixed, Known)
+    equals = fixed.value[0].field_selectors[0].equals
+    assert equals[0] == "Data" and isinstance(equals[1], Unknown)
+    bad = conform(Model(trails=[Trail(key="t", advanced_event_selectors=Known(("x",)))])).trails[0]
+    assert bad.advanced_event_selectors == Unknown(
+        "advanced_event_selectors[0] is text, not an AdvancedEventSelector")
+
+
+def test_numbers_no_aws_field_can_hold_are_unknown() -> None:
+    model = Model()
+    model.add("log_group", LogGroup(key="g", retention_days=Known(10**400)))
+    fixed = conform(model).resources["log_group"]["g"].retention_days
+    assert isinstance(fixed, Unknown) and "too large" in fixed.reason
+
+
+def test_policies_read_the_conformed_model() -> None:
+    model = Model(trails=[Trail(key="t", is_multi_region=Known({"a": 1}))])
+    policies = [p for p in load_policies() if p.id == "CT101"]
+    [finding] = evaluate_input(ParsedInput("x.json", "snapshot", [model]), policies, Settings())
+    assert finding.status is Status.UNKNOWN and "is_multi_region is a mapping, not true/false" in finding.message
