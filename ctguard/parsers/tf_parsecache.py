@@ -1,0 +1,183 @@
+"""HCL parse trees cached by file content, so an unchanged module is not parsed by Lark again.
+
+python-hcl2's Lark LALR parser (with ``propagate_positions``) is most of the time ctguard spends on
+a Terraform module: building its tree costs ~3.5 times loading the same tree from a pickle.
+A CI gate or pre-commit hook sees mostly unchanged files, so we keep each tree under the user's
+cache directory (``$XDG_CACHE_HOME/ctguard/hcl-trees/``, default ``~/.cache/...``), keyed by the
+SHA-256 of the text with the versions of everything that shapes the tree.
+
+Loading a pickle can run code, so a cache entry is only ever read when:
+
+* the directory and a 32-byte secret key file in it are owned by the current user and closed to
+  group and others (the key is created 0600 on first use; anything else turns the cache off);
+* the entry's HMAC-SHA256, under that key and bound to the entry's name, verifies: a file planted
+  or edited by anyone who cannot read the key is refused;
+* and even then the unpickler resolves only the three Lark classes a tree is made of.
+
+A failure anywhere (read-only home, foreign owner, bad tag, odd pickle) falls back to parsing with
+Lark: the cache can make a run faster, never different. ``CTGUARD_HCL_PARSER=lark`` bypasses it
+(the equivalence test compares both paths).
+"""
+from __future__ import annotations
+
+import copyreg
+import gc
+import hashlib
+import hmac
+import io
+import os
+import pickle
+import secrets
+import stat
+from pathlib import Path
+
+from lark import Token, Tree
+
+FORMAT = b"ctguard-hcl-tree-1"
+MIN_CHARS = 1024  # smaller files parse in about a millisecond: not worth a file of their own
+_KEY_BYTES = 32
+_TAG_BYTES = 32
+_ALLOWED = {("lark.tree", "Tree"), ("lark.tree", "Meta"), ("lark.lexer", "Token")}
+
+
+def parse_tree(text: str) -> Tree:
+    """python-hcl2's raw Lark tree of ``text`` (comments already blanked), from the cache when we can."""
+    if os.environ.get("CTGUARD_HCL_PARSER", "").strip().lower() == "lark" or len(text) < MIN_CHARS:
+        return _lark(text)
+    store = _Store.open()
+    if store is None:
+        return _lark(text)
+    name = store.name_of(text)
+    tree = store.get(name)
+    if tree is None:
+        tree = _lark(text)  # a syntax error raises here: errors are never cached
+        store.put(name, tree)
+    return tree
+
+
+def _lark(text: str) -> Tree:
+    import hcl2  # imported late: the prefilter must not pay for it
+
+    return hcl2.parses_to_tree(text)
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "ctguard" / "hcl-trees"
+
+
+class _Store:
+    def __init__(self, root: Path, key: bytes, salt: bytes) -> None:
+        self.root, self.key, self.salt = root, key, salt
+
+    @classmethod
+    def open(cls) -> _Store | None:
+        if not hasattr(os, "getuid"):
+            return None  # no owner to check the key against (Windows): parse every time
+        root = cache_dir()
+        try:
+            root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not _private(root, directory=True):
+                return None
+            key = _key(root)
+        except OSError:
+            return None
+        if key is None:
+            return None
+        import hcl2.version
+        import lark
+
+        salt = b"\0".join((FORMAT, str(hcl2.version.version).encode(), lark.__version__.encode()))
+        return cls(root, key, salt)
+
+    def name_of(self, text: str) -> str:
+        digest = hashlib.sha256(self.salt)
+        digest.update(b"\0")
+        digest.update(text.encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
+    def _tag(self, name: str, blob: bytes) -> bytes:
+        return hmac.new(self.key, name.encode("ascii") + b"\0" + blob, hashlib.sha256).digest()
+
+    def get(self, name: str) -> Tree | None:
+        try:
+            data = (self.root / name).read_bytes()
+        except OSError:
+            return None
+        tag, blob = data[:_TAG_BYTES], data[_TAG_BYTES:]
+        if len(tag) != _TAG_BYTES or not hmac.compare_digest(tag, self._tag(name, blob)):
+            return None
+        enabled = gc.isenabled()
+        gc.disable()  # tens of thousands of new containers: the collector would run for nothing
+        try:
+            tree = _Unpickler(io.BytesIO(blob)).load()
+        except Exception:  # noqa: BLE001 - a verified entry of another layout: parse instead
+            return None
+        finally:
+            if enabled:
+                gc.enable()
+        return tree if isinstance(tree, Tree) else None
+
+    def put(self, name: str, tree: Tree) -> None:
+        try:
+            out = io.BytesIO()
+            pickler = pickle.Pickler(out, protocol=5)
+            pickler.dispatch_table = _DISPATCH
+            pickler.dump(tree)
+        except (RecursionError, pickle.PicklingError):
+            return  # a tree nested too deep to store: it is simply parsed each time
+        blob = out.getvalue()
+        tmp = self.root / f".{name}.{os.getpid()}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(self._tag(name, blob) + blob)
+            os.replace(tmp, self.root / name)
+        except OSError:
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+
+
+def _reduce_token(token: Token) -> tuple[object, tuple[object, ...]]:
+    # Token.__reduce__ drops the end positions; a cached tree must be the tree Lark built.
+    return Token, (token.type, token.value, token.start_pos, token.line, token.column,
+                   token.end_line, token.end_column, token.end_pos)
+
+
+_DISPATCH = copyreg.dispatch_table.copy()
+_DISPATCH[Token] = _reduce_token
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> object:
+        if (module, name) not in _ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name} is not part of a parse tree")
+        return super().find_class(module, name)
+
+
+def _private(path: Path, directory: bool) -> bool:
+    """Owned by us, open to nobody else, and the kind of file we expect (no symlink)."""
+    st = os.lstat(path)
+    kind_ok = stat.S_ISDIR(st.st_mode) if directory else stat.S_ISREG(st.st_mode)
+    return kind_ok and st.st_uid == os.getuid() and not st.st_mode & 0o077
+
+
+def _key(root: Path) -> bytes | None:
+    path = root / "key"
+    if not os.path.lexists(path):
+        tmp = root / f".key.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(secrets.token_bytes(_KEY_BYTES))
+        try:
+            os.link(tmp, path)  # atomic and never replaces: concurrent first runs agree on one key
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    if not _private(path, directory=False):
+        return None
+    key = path.read_bytes()
+    return key if len(key) == _KEY_BYTES else None
