@@ -34,9 +34,10 @@ from pathlib import Path
 from lark import Token, Tree
 
 FORMAT = b"ctguard-hcl-tree-1"
-MIN_CHARS = 1024  # smaller files parse in about a millisecond: not worth a file of their own
+MIN_CHARS = 256  # lone expressions (-var values, heredoc interpolations) and tiny files: not worth a file
 _KEY_BYTES = 32
 _TAG_BYTES = 32
+_OPENED: dict[Path, _Store | None] = {}
 _ALLOWED = {("lark.tree", "Tree"), ("lark.tree", "Meta"), ("lark.lexer", "Token")}
 
 
@@ -72,9 +73,15 @@ class _Store:
 
     @classmethod
     def open(cls) -> _Store | None:
+        root = cache_dir()
+        if root not in _OPENED:  # once per process and directory: a scan parses many files
+            _OPENED[root] = cls._open(root)
+        return _OPENED[root]
+
+    @classmethod
+    def _open(cls, root: Path) -> _Store | None:
         if not hasattr(os, "getuid"):
             return None  # no owner to check the key against (Windows): parse every time
-        root = cache_dir()
         try:
             root.mkdir(mode=0o700, parents=True, exist_ok=True)
             if not _private(root, directory=True):

@@ -30,6 +30,7 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.delenv("CTGUARD_HCL_PARSER", raising=False)
     monkeypatch.setattr(tf_parsecache, "MIN_CHARS", 0)  # every fixture goes through the cache
+    monkeypatch.setattr(tf_parsecache, "_OPENED", {})
     return tmp_path / "xdg" / "ctguard" / "hcl-trees"
 
 
@@ -105,6 +106,7 @@ def test_a_key_open_to_others_turns_the_cache_off(cache: Path) -> None:
     for entry in _entries(cache):
         entry.unlink()
     (cache / "key").chmod(0o644)
+    tf_parsecache._OPENED.clear()  # a new process
     assert tf_parsecache._Store.open() is None
     assert parse_tree(text) is not None and not _entries(cache)
 
