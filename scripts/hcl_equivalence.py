@@ -4,8 +4,8 @@
 For every ``.tf`` file under the given paths (default: fixtures/), in a fresh cache directory:
 Lark's tree, then the tree stored on a miss and loaded back on a hit, compared down to every
 token type, value and position (``tf_treediff``). Then ``ctguard check -f json`` over the same
-paths three times in this process: ``CTGUARD_HCL_PARSER=lark``, a cold cache and a warm cache;
-the three reports must be identical.
+paths three times in this process: ``CTGUARD_HCL_PARSER=lark``, a cold cache (storing every
+tree on first sight) and a warm cache; the three reports must be identical.
 
     python scripts/hcl_equivalence.py                                  # the fixtures
     python scripts/hcl_equivalence.py --corpus /work/corpus/entries    # plus the real-world corpus
@@ -34,6 +34,7 @@ from ctguard.parsers.tf_treediff import first_difference  # noqa: E402
 
 def compare_trees(paths: list[Path]) -> tuple[int, int, list[str]]:
     tf_parsecache.MIN_CHARS = 0
+    tf_parsecache.STORE_ON_SECOND_SIGHT = False  # a miss stores, the next parse is a hit
     compared, skipped, problems = 0, 0, []
     for root in paths:
         for path in sorted(root.rglob("*.tf")) if root.is_dir() else [root]:

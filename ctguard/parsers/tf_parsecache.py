@@ -36,6 +36,9 @@ from lark import Token, Tree
 from lark.tree import Meta
 
 FORMAT = b"ctguard-hcl-tree-2"
+# Storing a tree costs about a third of parsing it. A file seen once (an ephemeral CI runner, a
+# one-off scan) only leaves an empty marker; the tree is stored when the same text comes again.
+STORE_ON_SECOND_SIGHT = True
 MIN_CHARS = 256  # lone expressions (-var values, heredoc interpolations) and tiny files: not worth a file
 _KEY_BYTES = 32
 _TAG_BYTES = 32
@@ -53,7 +56,8 @@ def parse_tree(text: str) -> Tree:
     tree = store.get(name)
     if tree is None:
         tree = _lark(text)  # a syntax error raises here: errors are never cached
-        store.put(name, tree)
+        if not STORE_ON_SECOND_SIGHT or store.seen_before(name):
+            store.put(name, tree)
     return tree
 
 
@@ -127,6 +131,16 @@ class _Store:
                 gc.enable()
         return tree if isinstance(tree, Tree) else None
 
+    def seen_before(self, name: str) -> bool:
+        """True when a marker of this text exists; otherwise leave one (0600, empty)."""
+        try:
+            os.close(os.open(self.root / f"{name}.seen", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            return True
+        except OSError:
+            pass
+        return False
+
     def put(self, name: str, tree: Tree) -> None:
         try:
             blob = marshal.dumps(_encode(tree))
@@ -138,6 +152,7 @@ class _Store:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(self._tag(name, blob) + blob)
             os.replace(tmp, self.root / name)
+            (self.root / f"{name}.seen").unlink(missing_ok=True)
         except OSError:
             try:
                 tmp.unlink()

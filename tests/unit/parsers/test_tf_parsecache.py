@@ -32,11 +32,13 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("CTGUARD_HCL_PARSER", raising=False)
     monkeypatch.setattr(tf_parsecache, "MIN_CHARS", 0)  # every fixture goes through the cache
     monkeypatch.setattr(tf_parsecache, "_OPENED", {})
+    monkeypatch.setattr(tf_parsecache, "STORE_ON_SECOND_SIGHT", False)  # second sight: its own test
     return tmp_path / "xdg" / "ctguard" / "hcl-trees"
 
 
 def _entries(root: Path) -> list[Path]:
-    return [p for p in root.iterdir() if p.name != "key" and not p.name.startswith(".")] if root.is_dir() else []
+    return [p for p in root.iterdir() if p.name != "key" and not p.name.startswith(".")
+            and not p.name.endswith(".seen")] if root.is_dir() else []
 
 
 def test_every_terraform_fixture_loads_back_as_larks_exact_tree(cache: Path) -> None:
@@ -110,6 +112,17 @@ def test_a_key_open_to_others_turns_the_cache_off(cache: Path) -> None:
     tf_parsecache._OPENED.clear()  # a new process
     assert tf_parsecache._Store.open() is None
     assert parse_tree(text) is not None and not _entries(cache)
+
+
+def test_a_text_is_stored_when_it_comes_a_second_time(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tf_parsecache, "STORE_ON_SECOND_SIGHT", True)
+    text = blank_comments(BIG.read_text(encoding="utf-8"))
+    first = parse_tree(text)
+    assert not _entries(cache) and len(list(cache.glob("*.seen"))) == 1  # first sight: a marker only
+    second = parse_tree(text)
+    assert len(_entries(cache)) == 1 and not list(cache.glob("*.seen"))
+    third = parse_tree(text)
+    assert third is not second and first_difference(first, third) is None
 
 
 def test_lark_mode_and_small_files_bypass_the_cache(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
