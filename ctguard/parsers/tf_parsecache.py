@@ -30,16 +30,19 @@ import marshal
 import secrets
 import stat
 import sys
+import time
+import zlib
 from pathlib import Path
 
 from lark import Token, Tree
 from lark.tree import Meta
 
-FORMAT = b"ctguard-hcl-tree-2"
+FORMAT = b"ctguard-hcl-tree-3"
 # Storing a tree costs about a third of parsing it. A file seen once (an ephemeral CI runner, a
 # one-off scan) only leaves an empty marker; the tree is stored when the same text comes again.
 STORE_ON_SECOND_SIGHT = True
 MIN_CHARS = 256  # lone expressions (-var values, heredoc interpolations) and tiny files: not worth a file
+MAX_AGE_DAYS = 30  # entries not rewritten for this long are removed (at most one sweep a day)
 _KEY_BYTES = 32
 _TAG_BYTES = 32
 _OPENED: dict[Path, _Store | None] = {}
@@ -99,6 +102,7 @@ class _Store:
         import hcl2.version
         import lark
 
+        _sweep(root)
         salt = b"\0".join((FORMAT, str(hcl2.version.version).encode(), lark.__version__.encode(),
                             f"{sys.version_info[:2]}-{marshal.version}".encode()))
         return cls(root, key, salt)
@@ -123,7 +127,7 @@ class _Store:
         enabled = gc.isenabled()
         gc.disable()  # tens of thousands of new containers: the collector would run for nothing
         try:
-            tree = _decode(marshal.loads(blob))
+            tree = _decode(marshal.loads(zlib.decompress(blob)))
         except Exception:  # noqa: BLE001 - a verified entry of another layout: parse instead
             return None
         finally:
@@ -143,7 +147,7 @@ class _Store:
 
     def put(self, name: str, tree: Tree) -> None:
         try:
-            blob = marshal.dumps(_encode(tree))
+            blob = zlib.compress(marshal.dumps(_encode(tree)), 1)  # a quarter of the size, ~0.3 ms to inflate
         except (RecursionError, ValueError):
             return  # a tree nested too deep to store: it is simply parsed each time
         tmp = self.root / f".{name}.{os.getpid()}.tmp"
@@ -184,6 +188,25 @@ def _decode(item: tuple) -> Tree | Token:
         meta = _new_meta(Meta)
         meta.__dict__ = attrs
     return Tree(rule if rule_type is None else Token(rule_type, rule), [_decode(c) for c in children], meta)
+
+
+def _sweep(root: Path) -> None:
+    """Remove entries and markers older than MAX_AGE_DAYS; the cache would otherwise only grow."""
+    stamp = root / "swept"
+    now = time.time()
+    try:
+        if now - os.stat(stamp).st_mtime < 86400:
+            return
+    except FileNotFoundError:
+        pass
+    try:
+        stamp.touch(mode=0o600)
+        for entry in os.scandir(root):
+            if entry.name not in ("key", "swept") and now - entry.stat(follow_symlinks=False).st_mtime > \
+                    MAX_AGE_DAYS * 86400:
+                os.unlink(entry.path)
+    except OSError:
+        pass
 
 
 def _private(path: Path, directory: bool) -> bool:

@@ -9,6 +9,7 @@ import json
 import marshal
 import os
 import pickle
+import time
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,7 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _entries(root: Path) -> list[Path]:
-    return [p for p in root.iterdir() if p.name != "key" and not p.name.startswith(".")
+    return [p for p in root.iterdir() if p.name not in ("key", "swept") and not p.name.startswith(".")
             and not p.name.endswith(".seen")] if root.is_dir() else []
 
 
@@ -123,6 +124,23 @@ def test_a_text_is_stored_when_it_comes_a_second_time(cache: Path, monkeypatch: 
     assert len(_entries(cache)) == 1 and not list(cache.glob("*.seen"))
     third = parse_tree(text)
     assert third is not second and first_difference(first, third) is None
+
+
+def test_entries_not_rewritten_for_a_month_are_swept(cache: Path) -> None:
+    text = blank_comments(BIG.read_text(encoding="utf-8"))
+    parse_tree(text)
+    (old,) = _entries(cache)
+    fresh = cache / ("0" * 64)
+    fresh.write_bytes(old.read_bytes())
+    month_ago = time.time() - (tf_parsecache.MAX_AGE_DAYS + 1) * 86400
+    os.utime(old, (month_ago, month_ago))
+    tf_parsecache._OPENED.clear()  # a new process, but swept less than a day ago: nothing happens
+    tf_parsecache._Store.open()
+    assert old.exists()
+    os.utime(cache / "swept", (month_ago, month_ago))
+    tf_parsecache._OPENED.clear()
+    assert tf_parsecache._Store.open() is not None
+    assert not old.exists() and fresh.exists() and (cache / "key").exists()
 
 
 def test_lark_mode_and_small_files_bypass_the_cache(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
