@@ -25,8 +25,8 @@ from __future__ import annotations
 import gc
 import hashlib
 import hmac
-import os
 import marshal
+import os
 import secrets
 import stat
 import sys
@@ -148,8 +148,8 @@ class _Store:
     def put(self, name: str, tree: Tree) -> None:
         try:
             blob = zlib.compress(marshal.dumps(_encode(tree)), 1)  # a quarter of the size, ~0.3 ms to inflate
-        except (RecursionError, ValueError):
-            return  # a tree nested too deep to store: it is simply parsed each time
+        except Exception:  # noqa: BLE001 - too deep, or a value marshal cannot hold: parsed each time instead
+            return
         tmp = self.root / f".{name}.{os.getpid()}.tmp"
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -165,8 +165,10 @@ class _Store:
 
 
 # A token is its 8 fields (Token's own pickling drops the end positions); a tree is
-# (rule type or None, rule name, meta attributes or None, children).
-def _encode(node: Tree | Token) -> tuple:
+# (rule type or None, rule name, meta attributes or None, children); Lark's placeholder is None.
+def _encode(node: Tree | Token | None) -> tuple | None:
+    if node is None:
+        return None
     if type(node) is Token:
         return (node.type, node.value, node.start_pos, node.line, node.column,
                 node.end_line, node.end_column, node.end_pos)
@@ -179,7 +181,9 @@ _new_token = Token._future_new  # noqa: SLF001 - Token() forwards to it; skippin
 _new_meta = Meta.__new__
 
 
-def _decode(item: tuple) -> Tree | Token:
+def _decode(item: tuple | None) -> Tree | Token | None:
+    if item is None:
+        return None
     if len(item) == 8:
         return _new_token(*item)
     rule_type, rule, attrs, children = item
