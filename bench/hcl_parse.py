@@ -27,7 +27,7 @@ from pathlib import Path as _Path
 
 _sys.path.insert(0, str(_Path(__file__).resolve().parent))
 _sys.path.insert(0, str(_Path(__file__).resolve().parent.parent))
-from common import Row, write_rows  # noqa: E402
+from common import Row, write_rows
 
 import argparse
 import os
@@ -51,7 +51,7 @@ def modules(roots: list[Path]) -> dict[Path, list[str]]:
             try:
                 text = blank_comments(path.read_text(encoding="utf-8"))
                 tf_parsecache._lark(text)
-            except Exception:  # noqa: BLE001 - syntax-error fixtures, non-UTF-8 files: not parse speed
+            except Exception:  # noqa: BLE001, S112 - syntax-error fixtures, non-UTF-8 files: not parse speed
                 continue
             found.setdefault(path.parent, []).append(text)
     return found

@@ -26,10 +26,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from ctguard.cli import main as ctguard_main  # noqa: E402
-from ctguard.parsers import tf_parsecache  # noqa: E402
-from ctguard.parsers.tf_comments import blank_comments  # noqa: E402
-from ctguard.parsers.tf_treediff import first_difference  # noqa: E402
+from ctguard.cli import main as ctguard_main
+from ctguard.parsers import tf_parsecache
+from ctguard.parsers.tf_comments import blank_comments
+from ctguard.parsers.tf_treediff import first_difference
 
 
 def compare_trees(paths: list[Path]) -> tuple[int, int, list[str]]:

@@ -172,12 +172,12 @@ def _encode(node: Tree | Token | None) -> tuple | None:
     if type(node) is Token:
         return (node.type, node.value, node.start_pos, node.line, node.column,
                 node.end_line, node.end_column, node.end_pos)
-    data, meta = node.data, node._meta  # noqa: SLF001 - reading .meta would create an empty one
+    data, meta = node.data, node._meta  # reading .meta would create an empty one
     return (data.type if type(data) is Token else None, str(data), None if meta is None else dict(vars(meta)),
             [_encode(c) for c in node.children])
 
 
-_new_token = Token._future_new  # noqa: SLF001 - Token() forwards to it; skipping the hop is 2x faster
+_new_token = Token._future_new  # Token() forwards to it; skipping the hop is 2x faster
 _new_meta = Meta.__new__
 
 

@@ -26,8 +26,8 @@ def first_difference(a: object, b: object, path: str = "") -> str | None:
     here = f"{path}/{a.data}"
     if (type(a.data), a.data) != (type(b.data), b.data):
         return f"{here}: rule {b.data!r}"
-    meta_a = None if a._meta is None else vars(a._meta)  # noqa: SLF001 - reading meta would create it
-    meta_b = None if b._meta is None else vars(b._meta)  # noqa: SLF001
+    meta_a = None if a._meta is None else vars(a._meta)  # reading .meta would create it
+    meta_b = None if b._meta is None else vars(b._meta)
     if meta_a != meta_b:
         return f"{here}: meta {meta_a} vs {meta_b}"
     if len(a.children) != len(b.children):
