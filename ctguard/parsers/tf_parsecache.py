@@ -41,7 +41,7 @@ FORMAT = b"ctguard-hcl-tree-3"
 # Storing a tree costs about a third of parsing it. A file seen once (an ephemeral CI runner, a
 # one-off scan) only leaves an empty marker; the tree is stored when the same text comes again.
 STORE_ON_SECOND_SIGHT = True
-MIN_CHARS = 256  # lone expressions (-var values, heredoc interpolations) and tiny files: not worth a file
+MIN_CHARS = 64  # lone expressions (`-var` values, heredoc interpolations): not worth a file
 MAX_AGE_DAYS = 30  # entries not rewritten for this long are removed (at most one sweep a day)
 _KEY_BYTES = 32
 _TAG_BYTES = 32
