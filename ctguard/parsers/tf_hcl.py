@@ -114,11 +114,12 @@ def _body(tree: Tree, file: str) -> Body:
 
 def parse_text(file: str, text: str) -> Body | HclError:
     """Parse one HCL file; every failure becomes an ``HclError`` with the best position we have."""
-    import hcl2  # imported late: the prefilter must not pay for it
     from lark.exceptions import LarkError, UnexpectedInput
 
+    from ctguard.parsers.tf_parsecache import parse_tree  # imported late: the prefilter must not pay for hcl2
+
     try:
-        tree = hcl2.parses_to_tree(blank_comments(text))
+        tree = parse_tree(blank_comments(text))
         return _body(tree.children[0], file)
     except UnexpectedInput as exc:
         return HclError(file, _describe(exc), getattr(exc, "line", 1) or 1, getattr(exc, "column", 1) or 1)
