@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from ctguard import dataclass_code
+
+    dataclass_code.install()  # after parse_args: --version and --help never import dataclasses
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="ctguard: %(levelname)s: %(message)s", stream=sys.stderr)
     if args.command is None:
