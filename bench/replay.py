@@ -230,8 +230,18 @@ def decoder_floors(files: list[str], runs: int) -> dict[str, float]:
     return {name: statistics.median(v) for name, v in acc.items()}
 
 
-def duckdb_scan(files: list[str], threads: int) -> tuple[float, int] | None:
-    """Wall time of DuckDB reading every record of the archive (read_json + unnest, count)."""
+DUCKDB_SCANS = {
+    # typed: DuckDB infers a schema for the records (what `read_json` does by default)
+    "read_json": "SELECT count(*) FROM (SELECT unnest(Records) FROM read_json(?, format = 'auto', "
+                 "maximum_object_size = 268435456))",
+    # raw: records as JSON values, no schema (what `ctguard simulate --sql duckdb` reads); faster
+    "read_json_objects": "SELECT count(*) FROM (SELECT unnest(json_extract(json, '$.Records[*]')) FROM "
+                         "read_json_objects(?, format = 'auto', maximum_object_size = 268435456))",
+}
+
+
+def duckdb_scan(files: list[str], threads: int, kind: str) -> tuple[float, int] | None:
+    """Wall time of DuckDB reading every record of the archive (one of DUCKDB_SCANS, count)."""
     try:
         import duckdb
     except ImportError:
@@ -239,8 +249,7 @@ def duckdb_scan(files: list[str], threads: int) -> tuple[float, int] | None:
     con = duckdb.connect()
     con.execute(f"SET threads = {threads}")
     w = time.perf_counter()
-    (n,) = con.execute("SELECT count(*) FROM (SELECT unnest(Records) FROM read_json(?, format = 'auto', "
-                       "maximum_object_size = 268435456))", [files]).fetchone()
+    (n,) = con.execute(DUCKDB_SCANS[kind], [files]).fetchone()
     return time.perf_counter() - w, n
 
 
@@ -313,27 +322,27 @@ def main() -> None:
     print(f"replay decodes with: {DECODER}")
     for name, sec in floors.items():
         print(f"floor zlib + {name:<13}: cpu median {sec:.2f} s ({records / sec:,.0f} records/s)")
-    # DuckDB's own scan of the same files on every core, against the parallel replay; alternating.
-    scan_wall: list[float] = []
+    # DuckDB's own scans of the same files on every core, against the parallel replay; alternating.
+    scan_wall: dict[str, list[float]] = {kind: [] for kind in DUCKDB_SCANS}
     rep_wall: list[float] = []
+    sides = [*DUCKDB_SCANS, "replay"]
     for i in range(2):
-        for side in (("duckdb", "replay") if i % 2 == 0 else ("replay", "duckdb")):
-            if side == "duckdb":
-                got = duckdb_scan(files, cores)
-                if got is None:
-                    break
-                assert got[1] == records, got
-                scan_wall.append(got[0])
-            else:
+        for side in (sides if i % 2 == 0 else sides[::-1]):
+            if side == "replay":
                 w = time.perf_counter()
                 assert replay(files, None) == records
                 rep_wall.append(time.perf_counter() - w)
-    scan = statistics.median(scan_wall) if scan_wall else None
-    rep2 = statistics.median(rep_wall) if rep_wall else auto
-    if scan is not None:
-        print(f"DuckDB read_json scan ({cores} threads): wall {scan:.2f} s ({records / scan:,.0f} records/s); "
-              f"replay --jobs auto: wall {rep2:.2f} s ({records / rep2:,.0f} records/s): "
-              f"throughput ratio replay / DuckDB {scan / rep2:.2f} (target >= 1: {'met' if rep2 <= scan else 'NOT met'})")
+                continue
+            got = duckdb_scan(files, cores, side)
+            if got is not None:
+                assert got[1] == records, got
+                scan_wall[side].append(got[0])
+    scans = {kind: statistics.median(v) for kind, v in scan_wall.items() if v}
+    rep2 = statistics.median(rep_wall)
+    print(f"replay --jobs auto: wall {rep2:.2f} s ({records / rep2:,.0f} records/s)")
+    for kind, sec in scans.items():
+        print(f"DuckDB {kind} scan ({cores} threads): wall {sec:.2f} s ({records / sec:,.0f} records/s): "
+              f"throughput ratio replay / DuckDB {sec / rep2:.2f} (target >= 1: {'met' if rep2 <= sec else 'NOT met'})")
     ratio = med["replay"] / med["floor"]
     paired = [r / f for r, f in zip(cpu["replay"], cpu["floor"])]
     best = min(cpu["replay"]) / min(cpu["floor"])
@@ -358,9 +367,9 @@ def main() -> None:
             "the same replay in one process (--jobs 1), wall", one, "", None),
         *[Row("replay", f"archive replay (CPU, {DECODER} decoding), {n}", med["replay"], "s",
               f"zlib + {name} of the same files", sec, "", None) for name, sec in floors.items()],
-        *([Row("replay", f"archive replay throughput, --jobs auto ({cores} cores), {n}", records / rep2, "events/s",
-               f"DuckDB read_json scan of the same files ({cores} threads)", records / scan, "ratio >= 1",
-               rep2 <= scan)] if scan is not None else []),
+        *[Row("replay", f"archive replay throughput, --jobs auto ({cores} cores), {n}, wall", records / rep2, "events/s",
+              f"DuckDB {kind} scan of the same files ({cores} threads)", records / sec, "ratio >= 1", rep2 <= sec)
+          for kind, sec in scans.items()],
         Row("replay", f"peak RSS replaying 10x the archive ({records * 10:,} records)", rss[10]["maxrss_kb"] / 1024, "MB",
             f"peak RSS replaying 1x ({n})", rss[1]["maxrss_kb"] / 1024, "ratio <= 1.2", mem <= 1.2),
     ])
