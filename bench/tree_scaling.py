@@ -9,7 +9,7 @@ rounds that visit the sizes in alternating order.  For every size: median wall a
 measured in the same rounds on a tree of one input.  Ratio: per-input time at N against per-
 input time at the smallest size of the same run.  Target: flat, i.e. ratio <= 1.25.
 
-The 10,000-input tree costs about 150 s of CPU (measured; ~75 s wall on 2 idle cores, 10 min under load), so
+The 10,000-input tree costs about 150 s of CPU (measured: 10 min wall under heavy load; ~75 s on 2 idle cores is an estimate), so
 --quick (bench/run --quick) stops at 2,000; plain bench/run runs the full sizes.
 
 Usage: python bench/tree_scaling.py [--sizes 100,1000,10000] [--runs 2] [--quick] [--json FILE]
