@@ -194,6 +194,65 @@ def replay(files: list[str], jobs: int | None = 1) -> int:
     return rp.records
 
 
+def _decoders() -> dict[str, Any]:
+    out: dict[str, Any] = {"json.loads": json.loads}
+    try:
+        import orjson
+
+        out["orjson.loads"] = orjson.loads
+    except ImportError:
+        pass
+    try:
+        import msgspec
+
+        out["msgspec.json"] = msgspec.json.Decoder().decode
+    except ImportError:
+        pass
+    return out
+
+
+def decoder_floors(files: list[str], runs: int) -> dict[str, float]:
+    """CPU of zlib + each decoder over the same files; decoders alternate file by file."""
+    decoders = _decoders()
+    acc: dict[str, list[float]] = {name: [] for name in decoders}
+    clock = time.process_time
+    for _ in range(runs):
+        tot = dict.fromkeys(decoders, 0.0)
+        names = list(decoders)
+        for i, f in enumerate(files):
+            for name in (names if i % 2 == 0 else names[::-1]):
+                c = clock()
+                with open(f, "rb") as fh:
+                    decoders[name](zlib.decompressobj(31).decompress(fh.read()))
+                tot[name] += clock() - c
+        for name, v in tot.items():
+            acc[name].append(v)
+    return {name: statistics.median(v) for name, v in acc.items()}
+
+
+DUCKDB_SCANS = {
+    # typed: DuckDB infers a schema for the records (what `read_json` does by default)
+    "read_json": "SELECT count(*) FROM (SELECT unnest(Records) FROM read_json(?, format = 'auto', "
+                 "maximum_object_size = 268435456))",
+    # raw: records as JSON values, no schema (what `ctguard simulate --sql duckdb` reads); faster
+    "read_json_objects": "SELECT count(*) FROM (SELECT unnest(json_extract(json, '$.Records[*]')) FROM "
+                         "read_json_objects(?, format = 'auto', maximum_object_size = 268435456))",
+}
+
+
+def duckdb_scan(files: list[str], threads: int, kind: str) -> tuple[float, int] | None:
+    """Wall time of DuckDB reading every record of the archive (one of DUCKDB_SCANS, count)."""
+    try:
+        import duckdb
+    except ImportError:
+        return None
+    con = duckdb.connect()
+    con.execute(f"SET threads = {threads}")
+    w = time.perf_counter()
+    (n,) = con.execute(DUCKDB_SCANS[kind], [files]).fetchone()
+    return time.perf_counter() - w, n
+
+
 def child(root: str, repeat: int) -> None:
     files = [str(p) for p in sorted(Path(root).rglob("*.json.gz"))] * repeat
     n = replay(files)
@@ -256,6 +315,34 @@ def main() -> None:
     cores = usable_cpus()
     print(f"replay across cores (--jobs auto, {cores} cores): wall {auto:.2f} s against {one:.2f} s in one process "
           f"(best of 2 each): {one / auto:.2f}x")
+    # Decoders (issue 21, item 3): the floor moves with a faster JSON parser.
+    floors = decoder_floors(files, args.runs)
+    from ctguard.simulate.decode import DECODER
+
+    print(f"replay decodes with: {DECODER}")
+    for name, sec in floors.items():
+        print(f"floor zlib + {name:<13}: cpu median {sec:.2f} s ({records / sec:,.0f} records/s)")
+    # DuckDB's own scans of the same files on every core, against the parallel replay; alternating.
+    scan_wall: dict[str, list[float]] = {kind: [] for kind in DUCKDB_SCANS}
+    rep_wall: list[float] = []
+    sides = [*DUCKDB_SCANS, "replay"]
+    for i in range(2):
+        for side in (sides if i % 2 == 0 else sides[::-1]):
+            if side == "replay":
+                w = time.perf_counter()
+                assert replay(files, None) == records
+                rep_wall.append(time.perf_counter() - w)
+                continue
+            got = duckdb_scan(files, cores, side)
+            if got is not None:
+                assert got[1] == records, got
+                scan_wall[side].append(got[0])
+    scans = {kind: statistics.median(v) for kind, v in scan_wall.items() if v}
+    rep2 = statistics.median(rep_wall)
+    print(f"replay --jobs auto: wall {rep2:.2f} s ({records / rep2:,.0f} records/s)")
+    for kind, sec in scans.items():
+        print(f"DuckDB {kind} scan ({cores} threads): wall {sec:.2f} s ({records / sec:,.0f} records/s): "
+              f"throughput ratio replay / DuckDB {sec / rep2:.2f} (target >= 1: {'met' if rep2 <= sec else 'NOT met'})")
     ratio = med["replay"] / med["floor"]
     paired = [r / f for r, f in zip(cpu["replay"], cpu["floor"])]
     best = min(cpu["replay"]) / min(cpu["floor"])
@@ -278,6 +365,11 @@ def main() -> None:
             "decompress + json.loads throughput", records / med["floor"], "", None),
         Row("replay", f"archive replay across {cores} cores (--jobs auto), {n}, wall", auto, "s",
             "the same replay in one process (--jobs 1), wall", one, "", None),
+        *[Row("replay", f"archive replay (CPU, {DECODER} decoding), {n}", med["replay"], "s",
+              f"zlib + {name} of the same files", sec, "", None) for name, sec in floors.items()],
+        *[Row("replay", f"archive replay throughput, --jobs auto ({cores} cores), {n}, wall", records / rep2, "events/s",
+              f"DuckDB {kind} scan of the same files ({cores} threads)", records / sec, "ratio >= 1", rep2 <= sec)
+          for kind, sec in scans.items()],
         Row("replay", f"peak RSS replaying 10x the archive ({records * 10:,} records)", rss[10]["maxrss_kb"] / 1024, "MB",
             f"peak RSS replaying 1x ({n})", rss[1]["maxrss_kb"] / 1024, "ratio <= 1.2", mem <= 1.2),
     ])

@@ -15,6 +15,9 @@ __all__ = ["__version__", *_API]
 
 def __getattr__(name: str) -> Any:
     if name in _API:
+        from ctguard import dataclass_code
+
+        dataclass_code.install()
         if name == "Suppression":
             from ctguard.findings import Suppression
 

@@ -29,19 +29,34 @@ def _command(name: str) -> ModuleType:
     return importlib.import_module(f"ctguard.commands.{name}")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Every sub-command's parser, or only ``only``'s (the others' modules are then never imported)."""
     parser = _Parser(prog="ctguard", description="Check AWS CloudTrail configurations.")
     parser.add_argument("--version", action="version", version=f"ctguard {__version__}")
     parser.add_argument("--debug", action="store_true", help="log details (and tracebacks) to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
-        _command(name).add_parser(sub)
+        if only is None or name == only:
+            _command(name).add_parser(sub)
     return parser
 
 
+def _named_command(argv: Sequence[str]) -> str | None:
+    # The top-level options take no value, so the first other word is the command; anything
+    # else (no command, a typo, --help) gets the full parser and its complete messages.
+    for i, word in enumerate(argv):
+        if not word.startswith("-"):
+            return word if word in COMMANDS and not {"-h", "--help"} & set(argv[:i]) else None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_named_command(argv))
     args = parser.parse_args(argv)
+    from ctguard import dataclass_code
+
+    dataclass_code.install()  # after parse_args: --version and --help never import dataclasses
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="ctguard: %(levelname)s: %(message)s", stream=sys.stderr)
     if args.command is None:

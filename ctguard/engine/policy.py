@@ -1,20 +1,21 @@
 """Policies are data: one YAML file per policy, validated against a JSON Schema at load time.
 
 A broken policy file is a hard error naming the file and line (``PolicyError``), never a
-warning followed by a silent skip.  Validation needs ``jsonschema`` (~70 ms to import), so the
-digest of every file that validated is remembered in a small cache; an unchanged policy set
-then loads without importing it.  Anything changed, added or new is validated again.
+warning followed by a silent skip.  Validation needs ``jsonschema`` (~70 ms to import) and the
+YAML itself costs more than a one-template check, so every file that loaded cleanly is kept,
+by digest, in a catalogue in the user cache (``policy_catalogue``); an unchanged policy set then
+loads without parsing or validating.  Anything changed, added or new goes the slow way again.
 """
 from __future__ import annotations
 
 import hashlib
 import importlib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from ctguard import yamlload
+from ctguard.engine.policy_catalogue import PolicyCatalogue
 from ctguard.findings import Severity
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "policy.schema.json"
@@ -82,7 +83,7 @@ def load_policies(extra_dirs: tuple[str, ...] = (), *, use_cache: bool = True,
         files.extend((f, trusted) for f in found)
     policies: list[Policy] = []
     seen: dict[str, str] = {}
-    cache = _ValidationCache() if use_cache else None
+    cache = PolicyCatalogue(SCHEMA_PATH) if use_cache else None
     for file, trusted in files:
         policy = _load_file(file, cache)
         if policy.id in seen:
@@ -106,12 +107,16 @@ def load_policies(extra_dirs: tuple[str, ...] = (), *, use_cache: bool = True,
 _REPORTED = {"input": "the parsers", "drift": "ctguard drift"}
 
 
-def _load_file(file: Path, cache: _ValidationCache | None) -> Policy:
+def _load_file(file: Path, cache: PolicyCatalogue | None) -> Policy:
     try:
         raw = file.read_bytes()
         text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(str(file), 1, f"cannot read policy: {exc}") from None
+    digest = hashlib.sha256(raw).hexdigest()
+    checked = cache.get(digest) if cache is not None else None
+    if checked is not None and file.stem.split("-")[0] == checked["id"]:
+        return _policy(file, checked)  # these bytes passed every check below before
     try:
         loaded = yamlload.load(text, cfn_tags=False)
     except yamlload.LoadError as exc:
@@ -120,11 +125,8 @@ def _load_file(file: Path, cache: _ValidationCache | None) -> Policy:
         dup = loaded.duplicates[0]
         raise PolicyError(str(file), dup.line, f"duplicate key {dup.key!r} (first at line {dup.first_line})")
     data = loaded.data
-    digest = hashlib.sha256(raw).hexdigest()
     if cache is None or not cache.known(digest):
         _validate(file, data, loaded.spans)
-        if cache is not None:
-            cache.add(digest)
     has_logic = [k for k in ("check", "impl") if k in data]
     if data["scope"] in _REPORTED and has_logic:
         raise PolicyError(str(file), loaded.spans[(has_logic[0],)][0],
@@ -136,6 +138,12 @@ def _load_file(file: Path, cache: _ValidationCache | None) -> Policy:
     if file.stem.split("-")[0] != data["id"]:
         raise PolicyError(str(file), loaded.spans.get(("id",), (1, 1))[0],
                           f"policy id {data['id']} does not match the file name (expected {data['id']}-*.yaml)")
+    if cache is not None:
+        cache.add(digest, data)
+    return _policy(file, data)
+
+
+def _policy(file: Path, data: dict[str, Any]) -> Policy:
     return Policy(
         id=data["id"],
         name=data["name"],
@@ -205,35 +213,3 @@ def _condition_hint(node: Any) -> str:
     if len(ops) != 1:
         return f"attribute {node['attribute']!r} needs exactly one operator, found {len(ops)} ({', '.join(ops)})"
     return f"invalid value for {ops[0]!r} on attribute {node['attribute']!r}"
-
-
-class _ValidationCache:
-    """Digests of policy files that passed validation against this exact schema."""
-
-    def __init__(self) -> None:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        schema_digest = hashlib.sha256(SCHEMA_PATH.read_bytes()).hexdigest()[:16]
-        self.path = Path(base) / "ctguard" / f"policies-valid-{schema_digest}.txt"
-        try:
-            self.digests = set(self.path.read_text(encoding="ascii").split())
-        except (OSError, UnicodeDecodeError):
-            self.digests = set()
-        self.dirty = False
-
-    def known(self, digest: str) -> bool:
-        return digest in self.digests
-
-    def add(self, digest: str) -> None:
-        self.digests.add(digest)
-        self.dirty = True
-
-    def save(self) -> None:
-        if not self.dirty:
-            return
-        try:  # a read-only home must not break a check: we just validate again next time
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text("\n".join(sorted(self.digests)) + "\n", encoding="ascii")
-            os.replace(tmp, self.path)
-        except OSError:
-            pass

@@ -21,6 +21,8 @@ import zlib
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
+from ctguard.simulate import decode
+
 LINE_BATCH = 20_000
 _JSON_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz", ".gz")
 _LINES_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
@@ -120,6 +122,9 @@ def _parse_file(path: str) -> list[Any]:
     # A function of its own so that no generator frame keeps the bytes or the parsed document
     # alive while the consumer works and the next file is parsed: peak memory is one file.
     data = _open_bytes(path)
+    doc = decode.fast_loads(data)
+    if doc is not decode.FAILED:
+        return _records_of(doc, path)
     try:
         return _records_of(json.loads(data), path)
     except UnicodeDecodeError as exc:
@@ -139,6 +144,9 @@ def _parse_lines(fh: io.BytesIO, path: str) -> list[Any]:
 
 
 def _line(line: bytes, path: str, n: int) -> list[Any]:
+    doc = decode.fast_loads(line)
+    if doc is not decode.FAILED:
+        return _records_of(doc, path)
     try:
         return _records_of(json.loads(line), path)
     except json.JSONDecodeError as exc:

@@ -57,3 +57,18 @@ def test_one_template_check_imports_no_heavy_dependency(tmp_path: Path) -> None:
     # parallel parsing is for large scans only: one template never starts (or imports) a process pool
     pool = [m for m in modules if m.split(".")[0] in ("multiprocessing", "concurrent") or m == "ctguard.parsers.parallel"]
     assert not pool, pool
+    # only the named sub-command's module is imported (cli.build_parser(only=...))
+    commands = sorted(m for m in modules if m.startswith("ctguard.commands."))
+    assert commands == ["ctguard.commands.check", "ctguard.commands.report_options"], commands
+
+
+def test_help_still_lists_every_command(tmp_path: Path) -> None:
+    from ctguard.commands import COMMANDS
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "PYTHONPATH": str(REPO)}
+    for argv in (["--help"], ["-h", "check"], ["no-such-command"]):
+        proc = subprocess.run([sys.executable, "-m", "ctguard", *argv], capture_output=True, text=True, env=env,
+                              cwd=REPO, timeout=120)
+        out = proc.stdout + proc.stderr
+        assert all(name in out for name in COMMANDS), (argv, out)
+

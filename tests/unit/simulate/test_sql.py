@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from ctguard.model import AdvancedEventSelector, DataResource, EventSelector, FieldSelector, InsightSelector, Trail
+from ctguard.simulate import decode
+from ctguard.simulate.archive import load_records
 from ctguard.simulate.evaluate import SimContext, compile_trail
 from ctguard.simulate.events import Event
 from ctguard.simulate.policy import SimPolicy
@@ -75,17 +77,29 @@ TRAILS = [
 
 
 def _records() -> list[dict]:
+    # Through the archive reader, i.e. the decoder the replay uses (see the decoder fixture).
     out = []
     for f in FILES:
-        out.extend(json.loads(line) for line in Path(f).read_text(encoding="utf-8").splitlines() if line.strip())
+        out.extend(load_records(f))
     return out
+
+
+@pytest.fixture(params=["json", "msgspec"])
+def decoder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "json":
+        monkeypatch.setattr(decode, "fast_loads", lambda data: decode.FAILED)
+    elif decode.DECODER != "msgspec":
+        pytest.skip("msgspec (extra `fast`) is not installed")
+    return str(request.param)
 
 
 @pytest.mark.parametrize("policy", [SimPolicy(), SimPolicy(arn_prefix_as_arn=False, strict_trail_fields=False,
                                                            sts_without_host_header_is_global=True)],
                          ids=["default", "switched"])
-def test_duckdb_agrees_with_python_on_every_record(policy: SimPolicy) -> None:
+def test_duckdb_agrees_with_python_on_every_record(policy: SimPolicy, decoder: str) -> None:
     records = _records()
+    assert records == [json.loads(line) for f in FILES for line in Path(f).read_text(encoding="utf-8").splitlines()
+                       if line.strip()]
     accounts = frozenset(r.get("recipientAccountId") for r in records if isinstance(r.get("recipientAccountId"), str))
     ctx = SimContext(account_id=OWN, organization_accounts=accounts - {"111122223333"}, policy=policy,
                      enabled_regions={OWN: frozenset({"us-east-1", "us-west-2"})})

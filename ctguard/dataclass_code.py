@@ -1,0 +1,95 @@
+"""Compiled dataclass methods, kept between runs: the largest single cost of starting ctguard.
+
+``@dataclass`` writes ``__init__``, ``__repr__``, ``__eq__``, ``__hash__`` and the frozen
+``__setattr__``/``__delattr__`` of every class as source text and compiles it with ``exec``:
+about 500 compilations, a third of the CPU time of a one-template check.  The text depends on
+the class's fields only, so the code object compiled from it is the same on every run.  This
+module keeps those code objects (``marshal``, as the interpreter's own ``__pycache__`` does) in
+the user cache directory, keyed by the interpreter build, and hands ``exec`` the code object
+instead of the text: the functions ``dataclasses`` builds are exactly the ones it would build.
+
+Only ctguard's own classes (globals of a ``ctguard.`` module) use the cache, only on the
+CPython versions whose ``dataclasses._create_fn`` this mirrors (3.11, 3.12); everywhere else
+nothing changes.  A missing, unreadable or unwritable cache costs only the compilation.
+"""
+from __future__ import annotations
+
+import atexit
+import dataclasses
+import marshal
+import os
+import sys
+from pathlib import Path
+from types import CodeType
+from typing import Any
+
+_RETURN_NAME = {(3, 11): "_return_type", (3, 12): "__dataclass_return_type__"}.get(sys.version_info[:2])
+_MAX_ENTRIES = 4000
+_codes: dict[str, CodeType] = {}
+_new = 0
+
+
+def _cache_file() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    build = f"{sys.implementation.cache_tag}-{sys.hexversion:x}"
+    return Path(base) / "ctguard" / f"dataclass-code-{build}.marshal"
+
+
+def _load() -> None:
+    try:
+        loaded = marshal.loads(_cache_file().read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return
+    if isinstance(loaded, dict):
+        _codes.update((k, v) for k, v in loaded.items() if isinstance(k, str) and isinstance(v, CodeType))
+
+
+def _save() -> None:
+    if not _new:
+        return
+    path = _cache_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(marshal.dumps(_codes))
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def _create_fn(name: str, args: Any, body: Any, *, globals: Any = None, locals: Any = None,
+               return_type: Any = dataclasses.MISSING) -> Any:
+    # Same text as dataclasses._create_fn of this Python version; only the compilation is cached.
+    global _new
+    if locals is None:
+        locals = {}
+    return_annotation = ""
+    if return_type is not dataclasses.MISSING:
+        locals[_RETURN_NAME] = return_type
+        return_annotation = f"->{_RETURN_NAME}"
+    args = ",".join(args)
+    body = "\n".join(f"  {b}" for b in body)
+    txt = f" def {name}({args}){return_annotation}:\n{body}"
+    local_vars = ", ".join(locals.keys())
+    txt = f"def __create_fn__({local_vars}):\n{txt}\n return {name}"
+    code = _codes.get(txt)
+    if code is None:
+        code = compile(txt, "<string>", "exec")
+        if str((globals or {}).get("__name__", "")).startswith("ctguard.") and len(_codes) < _MAX_ENTRIES:
+            _codes[txt] = code
+            _new += 1
+    ns: dict[str, Any] = {}
+    exec(code, globals, ns)
+    return ns["__create_fn__"](**locals)
+
+
+def install() -> None:
+    """Route dataclasses' method compilation through the cache (once per process)."""
+    original = getattr(dataclasses, "_create_fn", None)
+    if _RETURN_NAME is None or original is None or original is _create_fn or sys.implementation.name != "cpython":
+        return
+    if original.__code__.co_varnames[:6] != ("name", "args", "body", "globals", "locals", "return_type"):
+        return  # not the function this module mirrors
+    _load()
+    dataclasses._create_fn = _create_fn  # type: ignore[attr-defined]
+    atexit.register(_save)

@@ -1,0 +1,89 @@
+"""The checked policy catalogue: the YAML data of every policy file that loaded cleanly, by digest.
+
+Reading 80+ policy files with span-tracking YAML costs more than the rest of a one-template
+check; validating them needs ``jsonschema``.  A file whose exact bytes loaded, validated and
+passed every loader check before is taken from this catalogue instead: one ``marshal`` read
+(the data is plain YAML scalars, lists and dicts).  Anything edited, added or renamed is a
+new digest and goes the slow way, so the catalogue never changes what a run reports.
+
+The catalogue lives in the user's cache directory (never in the checkout) and its name carries
+everything that could change the outcome of the slow path for the same bytes: the policy
+schema, the ctguard version and the loader modules' own files.
+"""
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+from pathlib import Path
+from typing import Any
+
+from ctguard import __version__
+
+_MAX_ENTRIES = 2000
+_LOADERS = ("policy.py", "policy_catalogue.py", "../yamlload.py")
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "ctguard"
+
+
+def _key(schema_path: Path) -> str:
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256(schema_path.read_bytes())
+    h.update(__version__.encode())
+    for name in _LOADERS:
+        try:
+            st = (here / name).stat()
+            h.update(f"{name}:{st.st_size}:{st.st_mtime_ns}".encode())
+        except OSError:
+            h.update(name.encode())
+    return h.hexdigest()[:16]
+
+
+class PolicyCatalogue:
+    """Policy data by the SHA-256 of the file's bytes, for files that loaded without error."""
+
+    def __init__(self, schema_path: Path) -> None:
+        self.path = cache_dir() / f"policies-{_key(schema_path)}.marshal"
+        try:
+            loaded = marshal.loads(self.path.read_bytes())
+            self.entries: dict[str, Any] = loaded if isinstance(loaded, dict) else {}
+        except (OSError, ValueError, EOFError, TypeError):
+            self.entries = {}
+        self.dirty = False
+        self.used: set[str] = set()
+
+    def get(self, digest: str) -> dict[str, Any] | None:
+        data = self.entries.get(digest)
+        if not isinstance(data, dict):
+            return None
+        self.used.add(digest)
+        return data
+
+    def known(self, digest: str) -> bool:
+        """True when these bytes validated against this schema before (no jsonschema needed)."""
+        return digest in self.entries
+
+    def add(self, digest: str, data: dict[str, Any]) -> None:
+        try:
+            marshal.dumps(data)
+        except ValueError:  # not plain data: keep loading this file the slow way
+            return
+        self.entries[digest] = data
+        self.used.add(digest)
+        self.dirty = True
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        if len(self.entries) > _MAX_ENTRIES:  # edited policies leave old digests behind
+            self.entries = {d: v for d, v in self.entries.items() if d in self.used}
+        try:  # a read-only home must not break a check: the slow path runs again next time
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(marshal.dumps(self.entries))
+            os.replace(tmp, self.path)
+        except OSError:
+            pass

@@ -1,0 +1,57 @@
+"""The checked policy catalogue (ctguard/engine/policy_catalogue.py) changes load time, never results."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ctguard.engine.policy import PolicyError, builtin_policy_dir, load_policies
+
+from .test_policy_loader import VALID, write
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "ctguard"
+
+
+def test_catalogue_hit_gives_the_same_policies_as_the_slow_path(cache: Path) -> None:
+    slow = load_policies(use_cache=False)
+    first = load_policies()  # fills the catalogue
+    files = list(cache.glob("policies-*.marshal"))
+    assert len(files) == 1
+    assert not str(files[0]).startswith(str(REPO))  # never in the checkout
+    second = load_policies()  # served from the catalogue
+    assert slow == first == second
+    assert len(second) == len(list(builtin_policy_dir().glob("*.yaml")))
+
+
+def test_catalogue_is_not_consulted_for_edited_or_renamed_files(cache: Path, tmp_path: Path) -> None:
+    d = write(tmp_path, "ORG100-tagged.yaml", VALID)
+    assert [p.id for p in load_policies((str(d),)) if p.id == "ORG100"] == ["ORG100"]
+    # same bytes under a name that no longer matches the id: the loader's own check still runs
+    shutil.move(str(d / "ORG100-tagged.yaml"), str(d / "ORG101-tagged.yaml"))
+    with pytest.raises(PolicyError, match="does not match the file name"):
+        load_policies((str(d),))
+    shutil.move(str(d / "ORG101-tagged.yaml"), str(d / "ORG100-tagged.yaml"))
+    (d / "ORG100-tagged.yaml").write_text(VALID.replace("check:\n", "impl: x:y\ncheck:\n"))
+    with pytest.raises(PolicyError, match="exactly one of"):
+        load_policies((str(d),))
+
+
+def test_unwritable_cache_only_costs_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert load_policies() == load_policies(use_cache=False)
+
+
+def test_corrupt_catalogue_is_ignored(cache: Path) -> None:
+    load_policies()
+    for f in cache.glob("policies-*.marshal"):
+        f.write_bytes(b"\x00garbage")
+    assert load_policies() == load_policies(use_cache=False)
