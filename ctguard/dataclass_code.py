@@ -5,7 +5,8 @@
 about 500 compilations, a third of the CPU time of a one-template check.  The text depends on
 the class's fields only, so the code object compiled from it is the same on every run.  This
 module keeps those code objects (``marshal``, as the interpreter's own ``__pycache__`` does) in
-the user cache directory, keyed by the interpreter build, and hands ``exec`` the code object
+``ctguard/__pycache__`` (``code_cache``: as trusted as the package's own bytecode, never the
+user cache directory), keyed by the interpreter build, and hands ``exec`` the code object
 instead of the text: the functions ``dataclasses`` builds are exactly the ones it would build.
 
 Only ctguard's own classes (globals of a ``ctguard.`` module) use the cache, only on the
@@ -30,9 +31,10 @@ _new = 0
 
 
 def _cache_file() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    from ctguard.code_cache import code_cache_dir
+
     build = f"{sys.implementation.cache_tag}-{sys.hexversion:x}"
-    return Path(base) / "ctguard" / f"dataclass-code-{build}.marshal"
+    return code_cache_dir() / f"dataclass-code-{build}.marshal"
 
 
 def _load() -> None:

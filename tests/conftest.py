@@ -12,8 +12,10 @@ SHARED = (REPO.parent / "shared").resolve()
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep the policy-validation cache out of the developer's home."""
+    """Keep ctguard's caches (parse trees, policy catalogue, compiled methods) out of the
+    developer's home and out of the package directory."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
+    monkeypatch.setenv("CTGUARD_CODE_CACHE", str(tmp_path_factory.getbasetemp() / "code-cache"))
 
 
 @pytest.fixture

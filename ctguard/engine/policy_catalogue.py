@@ -6,7 +6,8 @@ passed every loader check before is taken from this catalogue instead: one ``mar
 (the data is plain YAML scalars, lists and dicts).  Anything edited, added or renamed is a
 new digest and goes the slow way, so the catalogue never changes what a run reports.
 
-The catalogue lives in the user's cache directory (never in the checkout) and its name carries
+The catalogue lives beside ctguard's bytecode (``code_cache``: never the checkout nor the user
+cache directory, since a forged entry would be policy logic) and its name carries
 everything that could change the outcome of the slow path for the same bytes: the policy
 schema, the ctguard version and the loader modules' own files.
 """
@@ -25,8 +26,9 @@ _LOADERS = ("policy.py", "policy_catalogue.py", "../yamlload.py")
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "ctguard"
+    from ctguard.code_cache import code_cache_dir
+
+    return code_cache_dir()
 
 
 def _key(schema_path: Path) -> str:

@@ -29,7 +29,7 @@ print(json.dumps({"patched": dataclasses._create_fn.__module__, "repr": repr(t)[
 
 def _run(cache: Path) -> tuple[str, dict]:
     import json
-    env = {"XDG_CACHE_HOME": str(cache), "PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}
+    env = {"CTGUARD_CODE_CACHE": str(cache), "PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}
     proc = subprocess.run([sys.executable, "-c", _PROBE, str(REPO / "examples" / "cloudformation" / "weak-trail.yaml")],
                           capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
     return proc.stdout, json.loads(proc.stderr.strip().splitlines()[-1])
@@ -38,7 +38,7 @@ def _run(cache: Path) -> tuple[str, dict]:
 @pytest.mark.skipif(sys.version_info[:2] not in ((3, 11), (3, 12)), reason="mirrors _create_fn of 3.11/3.12 only")
 def test_cold_and_warm_cache_give_the_same_report(tmp_path: Path) -> None:
     cold_out, cold = _run(tmp_path)
-    files = list((tmp_path / "ctguard").glob("dataclass-code-*.marshal"))
+    files = list(tmp_path.glob("dataclass-code-*.marshal"))
     assert len(files) == 1 and files[0].stat().st_size > 0
     warm_out, warm = _run(tmp_path)
     assert cold["patched"] == warm["patched"] == "ctguard.dataclass_code"

@@ -15,8 +15,8 @@ REPO = Path(__file__).resolve().parents[3]
 
 @pytest.fixture
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    return tmp_path / "cache" / "ctguard"
+    monkeypatch.setenv("CTGUARD_CODE_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
 
 
 def test_catalogue_hit_gives_the_same_policies_as_the_slow_path(cache: Path) -> None:
@@ -46,7 +46,7 @@ def test_catalogue_is_not_consulted_for_edited_or_renamed_files(cache: Path, tmp
 def test_unwritable_cache_only_costs_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    monkeypatch.setenv("CTGUARD_CODE_CACHE", str(blocker))
     assert load_policies() == load_policies(use_cache=False)
 
 
@@ -55,3 +55,14 @@ def test_corrupt_catalogue_is_ignored(cache: Path) -> None:
     for f in cache.glob("policies-*.marshal"):
         f.write_bytes(b"\x00garbage")
     assert load_policies() == load_policies(use_cache=False)
+
+
+def test_code_caches_live_beside_ctguards_bytecode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never the user cache directory: a CI cache a pull request wrote could be restored there,
+    and these entries become policy logic and code."""
+    from ctguard import code_cache
+
+    monkeypatch.delenv("CTGUARD_CODE_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", "/tmp/somewhere-a-pull-request-wrote")
+    package = Path(code_cache.__file__).resolve().parent
+    assert code_cache.code_cache_dir() == package / "__pycache__"
