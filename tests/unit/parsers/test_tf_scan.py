@@ -39,6 +39,7 @@ def test_unrelated_modules_are_skipped_without_an_hcl_parse(tmp_path, monkeypatc
     def no_parse(*args, **kwargs):
         raise AssertionError("the HCL parser ran on an unrelated module")
 
+    monkeypatch.setenv("CTGUARD_HCL_PARSER", "lark")  # no parse-cache hit may stand in for the parser
     monkeypatch.setattr(hcl2, "parses_to_tree", no_parse)
     report = check([tree])
     assert report.findings == [] and report.inputs == []
@@ -47,6 +48,7 @@ def test_unrelated_modules_are_skipped_without_an_hcl_parse(tmp_path, monkeypatc
 def test_related_module_is_parsed(tmp_path, monkeypatch):
     """The other side of the prefilter: the same patch makes a trail module fail loudly."""
     calls = []
+    monkeypatch.setenv("CTGUARD_HCL_PARSER", "lark")  # a warm parse cache would answer without the parser
     real = hcl2.parses_to_tree
     monkeypatch.setattr(hcl2, "parses_to_tree", lambda text: calls.append(1) or real(text))
     shutil.copytree(TF / "count_zero", tmp_path / "trail")
