@@ -33,6 +33,8 @@ def parse(path: str, text: str, context: ParseContext) -> ParsedInput | list[Par
     parsed = cloudformation.parse(path, text, context)
     if parsed.source_map is not None:  # it loaded as a template
         return parsed
+    if len(text) > cloudformation.MAX_TEMPLATE_CHARS:
+        return parsed  # refused for its size (CT001): loading it to see what else it is costs the same
     return _not_a_whole_template(path, text, parsed, context)
 
 

@@ -31,6 +31,24 @@ def test_a_template_over_cloudformations_limit_is_refused_and_the_rest_checked(t
     assert report.exit_code() == 3
 
 
+def test_a_template_over_the_limit_is_never_loaded(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """Refused for its size, it is not loaded either to see whether it is something else (a 4 MB
+    file took 7 s in the YAML composer that way)."""
+    from ctguard import yamlload
+
+    big = tmp_path / "big.yaml"
+    big.write_text("Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      Tags:\n"
+                   + "        - {Key: k, Value: v}\n" * 50_000)
+
+    def no_load(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("an oversized template was loaded")
+
+    monkeypatch.setattr(yamlload, "load", no_load)
+    report = check([big], context=CONTEXT)
+    [refused] = report.unusable
+    assert "1 MB" in refused.message and report.exit_code() == 3
+
+
 def test_a_tf_file_over_the_limit_is_ct001_and_the_modules_other_files_are_read(tmp_path: Path) -> None:
     (tmp_path / "trail.tf").write_text(TRAIL_TF)
     (tmp_path / "huge.tf").write_text('locals {\n  x = "' + "a" * 1_100_000 + '"\n}\n')
