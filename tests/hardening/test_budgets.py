@@ -34,7 +34,7 @@ def test_a_template_over_cloudformations_limit_is_refused_and_the_rest_checked(t
 def test_a_template_over_the_limit_is_never_loaded(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
     """Refused for its size, it is not loaded either to see whether it is something else (a 4 MB
     file took 7 s in the YAML composer that way)."""
-    from ctguard import yamlload
+    from ctguard.parsers import cfn_embedded
 
     big = tmp_path / "big.yaml"
     big.write_text("Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      Tags:\n"
@@ -43,7 +43,7 @@ def test_a_template_over_the_limit_is_never_loaded(tmp_path: Path, monkeypatch) 
     def no_load(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         raise AssertionError("an oversized template was loaded")
 
-    monkeypatch.setattr(yamlload, "load", no_load)
+    monkeypatch.setattr(cfn_embedded, "load", no_load)
     report = check([big], context=CONTEXT)
     [refused] = report.unusable
     assert "1 MB" in refused.message and report.exit_code() == 3
