@@ -141,7 +141,7 @@ def _as_number(v: Any) -> float | None:
         return None
     try:
         n = float(v)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # an integer no float holds is no CloudFormation number
         return None
     return n if n - n == 0 else None  # NaN and infinities are not CloudFormation numbers
 

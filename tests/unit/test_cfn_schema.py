@@ -298,3 +298,12 @@ def test_generation_is_deterministic_and_matches_committed_file(tmp_path: Path) 
     if installed != committed:
         pytest.skip(f"installed cfn-lint {installed} != vendored {committed}: re-run {SCRIPT.name}")
     assert outputs[0] == VENDORED.read_bytes()
+
+
+def test_an_integer_no_float_holds_is_a_wrong_type_not_a_crash() -> None:
+    """Found by the fuzzer: float(10**400) raised OverflowError inside the range check."""
+    huge = 10 ** 400
+    problems = validate_properties("AWS::CloudWatch::Alarm", {
+        "ComparisonOperator": "GreaterThanThreshold", "EvaluationPeriods": huge, "MetricName": "m",
+        "Namespace": "n", "Period": 300, "Statistic": "Sum", "Threshold": 1})
+    assert isinstance(problems, list)  # validated (a whole number, so the type holds) without an internal error
