@@ -300,7 +300,7 @@ def test_generation_is_deterministic_and_matches_committed_file(tmp_path: Path) 
     assert outputs[0] == VENDORED.read_bytes()
 
 
-def test_an_integer_no_float_holds_is_a_wrong_type_not_a_crash() -> None:
+def test_an_integer_no_float_holds_is_validated_without_a_crash() -> None:
     """Found by the fuzzer: float(10**400) raised OverflowError inside the range check."""
     huge = 10 ** 400
     problems = validate_properties("AWS::CloudWatch::Alarm", {
