@@ -14,6 +14,7 @@ file is then one of:
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 from ctguard.inputs import ParsedInput
@@ -22,6 +23,9 @@ from ctguard.parsers.cfn_template import Path, Template, mask_duplicates
 from ctguard.parsers.context import ParseContext
 from ctguard.prefilter import unescape
 from ctguard.yamlload import Loaded, LoadError, load
+
+# A resource declared as a trail or event data store: in a file that does not load, a template.
+_DECLARES_TRAIL = re.compile(r"""["']?Type["']?\s*:\s*(?:![^\s]*\s+)?["']?AWS::CloudTrail::""")
 
 # Top-level keys of a template; one of them makes a mapping a (possibly broken) template.
 TEMPLATE_KEYS = ("Resources", "AWSTemplateFormatVersion", "Transform", "Conditions", "Mappings")
@@ -54,10 +58,20 @@ def _not_a_whole_template(path: str, text: str, error: ParsedInput,
         if fragments:
             inputs = [cloudformation.parse_template(path, text, t, context) for t in fragments]
             return inputs[0] if len(inputs) == 1 else inputs
+        if _trail_under_other_key(loaded.data):
+            return error  # trail resources under a key that is not Resources: a broken template
         return None
-    if looks_like_cloudformation(unescape(text)):
-        return error
+    plain = unescape(text)
+    if looks_like_cloudformation(plain) or (loaded is None and _DECLARES_TRAIL.search(plain)):
+        return error  # a broken template, even one whose Resources key the breakage took away
     return None
+
+
+def _trail_under_other_key(data: dict[Any, Any]) -> bool:
+    """A mapping of resources declaring a CloudTrail type, under any top-level key."""
+    return any(isinstance(group, dict) and any(
+        isinstance(resource, dict) and str(resource.get("Type", "")).strip().startswith("AWS::CloudTrail::")
+        for resource in group.values()) for group in data.values())
 
 
 def serverless_fragments(loaded: Loaded) -> list[Template]:

@@ -156,3 +156,20 @@ def test_a_commented_out_module_call_does_not_hide_the_module(tmp_path: Path) ->
     inputs = _inputs(tmp_path)
     assert [Path(i.path).name for i in inputs] == ["trail"]
     assert [t.key for t in inputs[0].variants[0].trails] == ["aws_cloudtrail.t"]
+
+
+def test_a_trail_whose_template_is_broken_around_it_is_a_ct001(tmp_path) -> None:  # noqa: ANN001
+    """Shapes of the final fuzz run: the Resources key garbled (the file still loads), or the
+    YAML broken on the line before the trail. Both used to be '0 CloudTrail-related inputs'."""
+    from ctguard.api import check
+
+    (tmp_path / "garbled-key.yaml").write_text(
+        "R\u00e9sources:\n  Trail:\n    Type: >-\n      AWS::CloudTrail::Trail\n    Properties:\n"
+        "      S3BucketName: b\n", encoding="utf-8")
+    (tmp_path / "broken-line.yaml").write_text(
+        "Description: Trail notifying the topic esources:\n  Trail:\n    Type: AWS::CloudTrail::Trail\n",
+        encoding="utf-8")
+    report = check([tmp_path])
+    unreadable = sorted(f.file.rsplit("/", 1)[-1] for f in report.unusable)
+    assert unreadable == ["broken-line.yaml", "garbled-key.yaml"], report.findings
+    assert report.exit_code() == 3
