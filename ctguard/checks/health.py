@@ -93,7 +93,7 @@ def stale_delivery(ctx: CheckContext) -> Outcome:
     if isinstance(status, Outcome):
         return status
     assert ctx.trail is not None
-    hours, trail = _hours(ctx), name(ctx.trail)
+    hours, trail = hours_setting(ctx, "stale_delivery_hours", DEFAULT_STALE_HOURS), name(ctx.trail)
     path = ("status", "latest_delivery_time")
     logging = status.is_logging
     if isinstance(logging, Unknown) or not isinstance(logging, Known):
@@ -125,12 +125,13 @@ def stale_delivery(ctx: CheckContext) -> Outcome:
     return Outcome(Status.PASS, path, values={"age": f"{age:.1f} hours", "hours": hours})
 
 
-def _hours(ctx: CheckContext) -> float:
-    raw = ctx.settings.values.get("stale_delivery_hours", ctx.policy.params.get("hours", DEFAULT_STALE_HOURS))
+def hours_setting(ctx: CheckContext, setting: str, default: float) -> float:
+    """A recency window in hours: the setting, else the policy's ``hours`` param, else ``default``."""
+    raw = ctx.settings.values.get(setting, ctx.policy.params.get("hours", default))
     try:
         return float(raw)
     except (TypeError, ValueError):
-        return float(DEFAULT_STALE_HOURS)
+        return float(default)
 
 
 def _time(value: object):  # type: ignore[no-untyped-def]

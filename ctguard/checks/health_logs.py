@@ -9,20 +9,12 @@ Ages are measured from the time the status was read (the snapshot's ``meta.creat
 from __future__ import annotations
 
 from ctguard.checks.account_trails import name
-from ctguard.checks.health import _reason, _status, _time
+from ctguard.checks.health import _reason, _status, _time, hours_setting
 from ctguard.engine.evaluate import CheckContext, Outcome
 from ctguard.findings import Status
 from ctguard.values import Absent, Known, Unknown
 
 DEFAULT_HOURS = 24
-
-
-def _hours(ctx: CheckContext) -> float:
-    raw = ctx.settings.values.get("cloudwatch_delivery_hours", ctx.policy.params.get("hours", DEFAULT_HOURS))
-    try:
-        return float(raw)
-    except (TypeError, ValueError):
-        return float(DEFAULT_HOURS)
 
 
 def stale_cloudwatch_delivery(ctx: CheckContext) -> Outcome:
@@ -31,12 +23,12 @@ def stale_cloudwatch_delivery(ctx: CheckContext) -> Outcome:
     if isinstance(status, Outcome):
         return status
     assert ctx.trail is not None
-    hours, trail = _hours(ctx), name(ctx.trail)
+    hours, trail = hours_setting(ctx, "cloudwatch_delivery_hours", DEFAULT_HOURS), name(ctx.trail)
     group = ctx.trail.cloudwatch_logs_log_group_arn
     if isinstance(group, Unknown):
         return Outcome(Status.UNKNOWN, ("cloudwatch_logs_log_group_arn",), values={"reason": group.reason, "hours": hours})
     if isinstance(group, Absent) or not (isinstance(group, Known) and group.value):
-        return Outcome(Status.PASS, ("cloudwatch_logs_log_group_arn",),
+        return Outcome(Status.NOT_APPLICABLE, ("cloudwatch_logs_log_group_arn",),
                        message=f"Trail {trail} sends no events to CloudWatch Logs: not applicable")
     path = ("status", "latest_cloudwatch_logs_delivery_time")
     logging = status.is_logging
