@@ -58,19 +58,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace) -> int:
-    from ctguard import config as config_mod
-
-    try:
-        conf = ro.load_config(args)
-        options = ro.merge(args, conf)
-        plan = ro.output_plan(options["format"], options["output"])
-        gate, settings, context, threshold = ro.build(options)
-    except config_mod.ConfigError as exc:
-        print(f"ctguard: configuration error: {exc}", file=sys.stderr)
+    prepared = ro.prepare(args)
+    if prepared is None:
         return EXIT_USAGE
-    except ro.UsageError as exc:
-        print(f"ctguard: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    options, plan, gate, settings, context, threshold = prepared
     from ctguard import api
 
     jobs = None if options["jobs"] == "auto" else options["jobs"]

@@ -47,24 +47,16 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ctguard import config as config_mod
     from ctguard.commands import report_options as ro
 
     shared = argparse.Namespace(**vars(args))
     shared.paths = list(args.code)
     for name in ("policies", "retention_days", "jobs"):
         setattr(shared, name, getattr(args, name, None))
-    try:
-        conf = ro.load_config(shared)
-        options = ro.merge(shared, conf)
-        plan = ro.output_plan(options["format"], options["output"])
-        gate, settings, context, threshold = ro.build(options)
-    except config_mod.ConfigError as exc:
-        print(f"ctguard: configuration error: {exc}", file=sys.stderr)
+    prepared = ro.prepare(shared)
+    if prepared is None:
         return EXIT_USAGE
-    except ro.UsageError as exc:
-        print(f"ctguard: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    options, plan, gate, settings, context, threshold = prepared
     from ctguard import api
     from ctguard.drift.sides import ACCOUNT_KINDS
     from ctguard.parsers.context import ParseContext
@@ -83,8 +75,10 @@ def run(args: argparse.Namespace) -> int:
     report = drift_report(code, account, options, gate, settings)
     if not ro.write_reports(report, plan, options):
         return EXIT_USAGE
-    for warning in report.warnings:
-        print(f"ctguard: warning: {warning}", file=sys.stderr)
+    from ctguard.formatters.neutralize import text_line
+
+    for warning in report.warnings:  # names from the inputs: shown escaped, as check and audit do
+        print(f"ctguard: warning: {text_line(warning)}", file=sys.stderr)
     return int(report.exit_code(threshold))
 
 

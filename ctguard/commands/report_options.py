@@ -186,6 +186,24 @@ def _known_rules_only(gate: Any, policy_dirs: list[str]) -> None:
         raise UsageError(str(exc)) from None
 
 
+def prepare(args: argparse.Namespace) -> tuple[dict[str, Any], list[tuple[str, str | None]], Any, Any, Any, Any] | None:
+    """(options, output plan, gate, settings, context, threshold) of a reporting command, or None
+    after printing the configuration or usage error (the caller exits 2)."""
+    from ctguard import config as config_mod
+
+    try:
+        options = merge(args, load_config(args))
+        plan = output_plan(options["format"], options["output"])
+        gate, settings, context, threshold = build(options)
+    except config_mod.ConfigError as exc:
+        print(f"ctguard: configuration error: {exc}", file=sys.stderr)
+        return None
+    except UsageError as exc:
+        print(f"ctguard: error: {exc}", file=sys.stderr)
+        return None
+    return options, plan, gate, settings, context, threshold
+
+
 def write_reports(report: Any, plan: list[tuple[str, str | None]], options: dict[str, Any]) -> bool:
     from ctguard.formatters import renderer
     from ctguard.formatters.summary import summary_line

@@ -75,7 +75,6 @@ def _time(text: str | None, option: str) -> datetime | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ctguard import config as config_mod
     from ctguard.commands import report_options as ro
 
     try:
@@ -91,16 +90,10 @@ def run(args: argparse.Namespace) -> int:
     shared.paths = [args.source if not args.source.startswith("s3://") else "."]
     shared.account, shared.var_file, shared.policies, shared.retention_days = None, None, None, None
     shared.region = None
-    try:
-        conf = ro.load_config(shared)
-        options = ro.merge(shared, conf)
-        plan = ro.output_plan(options["format"], options["output"])
-        gate, settings, _, threshold = ro.build(options)
-    except config_mod.ConfigError as exc:
-        print(f"ctguard: configuration error: {exc}", file=sys.stderr)
+    prepared = ro.prepare(shared)
+    if prepared is None:
         return EXIT_USAGE
-    except ro.UsageError as exc:
-        return _usage(str(exc))
+    options, plan, gate, settings, _, threshold = prepared
 
     session = None
     if args.source.startswith("s3://") or args.live_keys:
