@@ -19,7 +19,7 @@ from typing import Any, Callable
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ctguard import yamlload  # noqa: E402
-from ctguard.audit.calls import CallStore  # noqa: E402
+from ctguard.calls import CallStore  # noqa: E402
 from ctguard.parsers.aws_api import build_inputs  # noqa: E402
 from ctguard.parsers.aws_reader import CallSpans  # noqa: E402
 from ctguard.parsers.aws_snapshot import schema_errors  # noqa: E402

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
+from ctguard.version import __version__
 
 _API = ("check", "evaluate", "Report", "Finding", "Severity", "Status", "Suppression", "Gate", "Settings")
 __all__ = ["__version__", *_API]

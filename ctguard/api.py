@@ -4,60 +4,17 @@ The CLI is a thin layer over this module; everything it prints comes from a Repo
 """
 from __future__ import annotations
 
-import logging
 import os
-from dataclasses import dataclass, field
 from typing import Iterable
 
-from ctguard import scan
 from ctguard.engine.checker import InputChecker
 from ctguard.engine.evaluate import Settings
 from ctguard.engine.policy import Policy, load_policies
 from ctguard.findings import Finding, Severity, Status
-from ctguard.inputs import PARSE_ERROR, ParsedInput
+from ctguard.inputs import ParsedInput
 from ctguard.parsers.context import ParseContext
+from ctguard.report import Report
 from ctguard.suppress import Gate
-from ctguard.values import Known
-
-log = logging.getLogger(__name__)
-
-
-@dataclass(slots=True)
-class Report:
-    findings: list[Finding] = field(default_factory=list)
-    inputs: list[ParsedInput] = field(default_factory=list)  # every input that was read
-    policies: list[Policy] = field(default_factory=list)
-    # Things the user should know that are not findings: expired or reason-less skips, stray
-    # skip comments.  The CLI prints them to stderr; JSON carries them under "warnings".
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def unusable(self) -> list[Finding]:
-        return [f for f in self.findings if f.rule_id == PARSE_ERROR]
-
-    def failing(self, threshold: Severity) -> list[Finding]:
-        return [
-            f for f in self.findings
-            if f.suppression is None and f.is_failure and f.severity.rank >= threshold.rank
-        ]
-
-    @property
-    def incomplete(self) -> list[str]:
-        """Why a live audit (or its snapshot) is incomplete: each account's failed reads, prefixed
-        with the account. Empty when everything was read (or the inputs are not live)."""
-        reasons: dict[str, None] = {}
-        for parsed in self.inputs:
-            for model in parsed.variants:
-                account = model.account_id.value if isinstance(model.account_id, Known) else None
-                for reason in model.unread:
-                    reasons[f"{account}: {reason}" if account else reason] = None
-        return list(reasons)
-
-    def exit_code(self, threshold: Severity = Severity.LOW) -> int:
-        if self.unusable or self.incomplete:
-            return 3
-        return 1 if self.failing(threshold) else 0
-
 
 def check(
     paths: Iterable[str | os.PathLike[str]],

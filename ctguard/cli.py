@@ -12,7 +12,7 @@ import sys
 from types import ModuleType
 from typing import Sequence
 
-from ctguard import __version__
+from ctguard.version import __version__
 from ctguard.commands import COMMANDS
 from ctguard.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE
 

@@ -83,7 +83,7 @@ def _render_all(report: object, formats: tuple[str, ...], cwd: Path) -> dict[str
 def live_report() -> object:
     """What ``ctguard audit`` (without --save) reports for the calls recorded in the fixture."""
     from ctguard import api
-    from ctguard.audit.calls import CallStore
+    from ctguard.calls import CallStore
     from ctguard.commands.audit import LIVE_PATH
     from ctguard.engine.policy import load_policies
     from ctguard.findings import Finding

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from ctguard.audit.calls import ApiError
+from ctguard.calls import ApiError
 from ctguard.audit.plan import Call, Planner
 from ctguard.audit.reader import Reader
 from ctguard.audit.regions import enabled_regions, global_region, plan_regions
@@ -62,7 +62,7 @@ def collect_account(reader: Reader, first_region: str, requested: list[str] | No
     else:
         log.warning("account %s: call planning did not settle after %d rounds", account, MAX_ROUNDS)
     trails = len(planner.trails())
-    from ctguard.audit.errors import is_not_configured
+    from ctguard.calls import is_not_configured
 
     mine = [r for k, r in reader.store.calls() if k[0] == account]
     failed = sum(1 for r in mine if r.error is not None and not is_not_configured(r.error))

@@ -10,18 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ctguard.audit.calls import ApiError, CallStore
+from ctguard.calls import ApiError, CallStore, is_not_configured
 
-# Error codes that answer the question ("there is none") rather than refuse it.
-NOT_CONFIGURED: frozenset[str] = frozenset({
-    "NoSuchBucketPolicy",
-    "NoSuchPublicAccessBlockConfiguration",
-    "ObjectLockConfigurationNotFoundError",
-    "NoSuchLifecycleConfiguration",
-    "ServerSideEncryptionConfigurationNotFoundError",
-    "InsightNotEnabledException",
-    "AWSOrganizationsNotInUseException",
-})
 
 
 def to_api_error(exc: BaseException) -> ApiError:
@@ -52,10 +42,6 @@ def _plain(message: str) -> str:
         message = _TAG.sub(" ", message)
     message = " ".join(message.split())
     return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE - 1] + "…"
-
-
-def is_not_configured(error: ApiError) -> bool:
-    return error.code in NOT_CONFIGURED
 
 
 def failed_reads(store: CallStore) -> Iterator[tuple[tuple[str, str, str, str, str], ApiError]]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ctguard.audit.calls import ApiError
+from ctguard.calls import ApiError
 from ctguard.audit.errors import to_api_error
 from ctguard.audit.reader import Reader
 from ctguard.audit.regions import global_region, partition

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ctguard.audit.calls import CallStore, canonical_params
+from ctguard.calls import CallStore, canonical_params
 
 BUCKET_OPERATIONS = (
     "GetBucketPolicy", "GetBucketPolicyStatus", "GetBucketAcl", "GetPublicAccessBlock",

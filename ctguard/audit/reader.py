@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ctguard.audit.calls import ApiError, CallResult, CallStore
+from ctguard.calls import ApiError, CallResult, CallStore
 from ctguard.audit.errors import to_api_error
 from ctguard.audit.secrets import redact_subscriptions
 from ctguard.audit.session import Clients

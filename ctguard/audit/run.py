@@ -8,8 +8,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from ctguard import __version__
-from ctguard.audit.calls import CallStore
+from ctguard.version import __version__
+from ctguard.calls import CallStore
 from ctguard.audit.collect import AccountResult, collect_account
 from ctguard.audit.errors import failed_reads
 from ctguard.audit.org import assume_role, member_accounts

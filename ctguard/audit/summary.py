@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ctguard.api import Report
+from ctguard.report import Report
 from ctguard.findings import Status
 from ctguard.values import Known, Unknown
 

@@ -100,7 +100,7 @@ def add_drift(report: Any, code_paths: list[str], account: list[Any], options: d
 def drift_report(code: list[Any], account: list[Any], options: dict[str, Any], gate: Any, settings: Any,
                  *, account_problems: bool = True) -> Any:
     """A Report holding the drift findings, and the input problems of both sides (CT001 = exit 3)."""
-    from ctguard.api import Report
+    from ctguard.report import Report
     from ctguard.drift import compare
     from ctguard.engine.evaluate import evaluate_input
     from ctguard.engine.policy import load_policies

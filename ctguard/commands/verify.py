@@ -151,7 +151,7 @@ def _verify(archive: Any, keys: Any, start: datetime | None, end: datetime | Non
             settings: Any) -> tuple[Any, Any]:
     from dataclasses import replace
 
-    from ctguard.api import Report
+    from ctguard.report import Report
     from ctguard.findings import Status
     from ctguard.suppress import apply
     from ctguard.verify import rules

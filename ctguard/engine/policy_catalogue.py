@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ctguard import __version__
+from ctguard.version import __version__
 
 _MAX_ENTRIES = 2000
 _LOADERS = ("policy.py", "policy_catalogue.py", "../yamlload.py")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ctguard.api import Report
+from ctguard.report import Report
 from ctguard.findings import Finding, Severity, Status
 from ctguard.formatters.neutralize import escape_controls, no_workflow_command
 from ctguard.formatters.summary import summary_line

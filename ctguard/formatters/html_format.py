@@ -15,8 +15,8 @@ import html
 from collections import Counter, defaultdict
 from typing import Any, Iterable
 
-from ctguard import __version__
-from ctguard.api import Report
+from ctguard.version import __version__
+from ctguard.report import Report
 from ctguard.findings import Finding, Severity, Status
 from ctguard.formatters import rule_info
 from ctguard.formatters.headline import split

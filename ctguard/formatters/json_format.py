@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ctguard import __version__
-from ctguard.api import Report
+from ctguard.version import __version__
+from ctguard.report import Report
 from ctguard.findings import Finding
 from ctguard.formatters.headline import headline
 from ctguard.formatters.summary import summarize

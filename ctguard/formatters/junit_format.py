@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from typing import Any
 
-from ctguard.api import Report
+from ctguard.report import Report
 from ctguard.findings import Finding, Status
 from ctguard.formatters import rule_info
 from ctguard.formatters.neutralize import xml_tree

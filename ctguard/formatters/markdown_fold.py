@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from ctguard import __version__
-from ctguard.api import Report
+from ctguard.version import __version__
+from ctguard.report import Report
 from ctguard.findings import Finding, Status
 from ctguard.formatters import rule_info
 from ctguard.formatters.markdown_format import _audit_summary, _row, cell, code, summary_sentence

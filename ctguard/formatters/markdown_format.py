@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ctguard import __version__
-from ctguard.api import Report
+from ctguard.version import __version__
+from ctguard.report import Report
 from ctguard.findings import Finding, Status
 from ctguard.formatters import rule_info
 from ctguard.formatters.headline import headline as short

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ctguard.api import Report
+from ctguard.report import Report
 from ctguard.findings import Finding, Severity
 
 # Where a policy's page lives; the YAML in the repository is the documentation source.

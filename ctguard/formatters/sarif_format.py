@@ -16,8 +16,8 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from ctguard import __version__
-from ctguard.api import Report
+from ctguard.version import __version__
+from ctguard.report import Report
 from ctguard.findings import Finding, Severity, Status
 from ctguard.formatters import rule_info
 from ctguard.formatters.neutralize import sarif_text

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from ctguard.api import Report
+from ctguard.report import Report
 from ctguard.findings import Status
 from ctguard.symbols import settled_by_message
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from ctguard.api import Report
+from ctguard.report import Report
 from ctguard.findings import Finding, Status
 from ctguard.formatters.headline import decided_by, headline, split
 from ctguard.formatters.neutralize import text_line, text_lines

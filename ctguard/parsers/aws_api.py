@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Callable
 
-from ctguard.audit.calls import CallStore
+from ctguard.calls import CallStore
 from ctguard.inputs import ParsedInput
 from ctguard.location import SourceMap
 from ctguard.model import Bucket, KmsKey, LogGroup, Model, Role, Topic, Trail, TrailStatus

@@ -15,7 +15,7 @@ import os
 import re
 from typing import Any, Mapping
 
-from ctguard.audit.calls import ApiError, CallResult, CallStore
+from ctguard.calls import ApiError, CallResult, CallStore
 from ctguard.inputs import PARSE_ERROR, ParsedInput
 from ctguard.parsers.aws_api import build_inputs
 from ctguard.parsers.aws_reader import CallSpans, arn_account

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ctguard.audit.calls import CallStore
-from ctguard.audit.errors import is_not_configured
+from ctguard.calls import CallStore
+from ctguard.calls import is_not_configured
 from ctguard.values import Known, Unknown, Value
 
 # Reads without which nothing else in the account was read: the account itself was not reached.

@@ -13,17 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Mapping
 
-from ctguard.audit.calls import CallResult, CallStore, canonical_params
+from ctguard.calls import NOT_CONFIGURED, CallResult, CallStore, canonical_params
 from ctguard.isotime import parse_time
 from ctguard.location import Owner, SourceMap
 from ctguard.values import ABSENT, Known, Unknown, Value
 
-# Errors that mean "this is not configured", not "we could not read it".
-NOT_CONFIGURED = frozenset({
-    "NoSuchBucketPolicy", "NoSuchPublicAccessBlockConfiguration", "InsightNotEnabledException",
-    "ObjectLockConfigurationNotFoundError", "NoSuchLifecycleConfiguration",
-    "ServerSideEncryptionConfigurationNotFoundError", "AWSOrganizationsNotInUseException",
-})
 
 
 @dataclass(frozen=True, slots=True)

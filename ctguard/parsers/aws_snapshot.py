@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ctguard.audit.calls import CallStore, canonical_params
+from ctguard.calls import CallStore, canonical_params
 from ctguard.inputs import PARSE_ERROR, ParsedInput
 from ctguard.parsers.aws_api import SNAPSHOT, build_inputs
 from ctguard.parsers.aws_reader import CallSpans

@@ -11,7 +11,7 @@ import dataclasses
 from typing import Any, Iterable
 
 from ctguard.model import Model, Subscription, Trail
-from ctguard.parsers.cfn_intrinsics import NO_VALUE, Trace
+from ctguard.parsers.cfn_trace import NO_VALUE, Trace
 from ctguard.parsers.cfn_props import Build, Node, Reader, to_document, to_str
 from ctguard.values import Absent, Known, Symbolic, Unknown
 

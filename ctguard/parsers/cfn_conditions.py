@@ -19,7 +19,8 @@ import itertools
 import json
 from typing import TYPE_CHECKING, Any, Iterator
 
-from ctguard.parsers.cfn_intrinsics import Resolver, Trace
+from ctguard.parsers.cfn_trace import Trace
+from ctguard.parsers.cfn_intrinsics import Resolver
 from ctguard.values import Unknown, contains_unknown
 
 if TYPE_CHECKING:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import base64
 from typing import TYPE_CHECKING, Any, Callable
 
-from ctguard.parsers.cfn_intrinsics import _SUB_VAR, NO_VALUE, Resolver, Trace, _text
+from ctguard.parsers.cfn_trace import _SUB_VAR, NO_VALUE, Trace, _text
 from ctguard.values import Symbolic, Unknown, concat
 
 if TYPE_CHECKING:
+    from ctguard.parsers.cfn_intrinsics import Resolver
     from ctguard.parsers.cfn_template import Path
 
 

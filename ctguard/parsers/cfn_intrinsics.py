@@ -15,10 +15,10 @@ to themselves.  What a Ref/GetAtt to a resource yields lives in ``cfn_physical``
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
+from ctguard.parsers import cfn_functions, cfn_physical
+from ctguard.parsers.cfn_trace import NO_VALUE, Trace, _text
 from ctguard.parsers.context import ParseContext
 from ctguard.sensitive import mark
 from ctguard.values import Unknown, symbolic
@@ -38,30 +38,6 @@ _PSEUDO_SYMBOLS = {
     "AWS::Region": ("region", "AWS::Region is known only at deploy time (pass the region)"),
     "AWS::AccountId": ("account", "AWS::AccountId is known only at deploy time (pass the account id)"),
 }
-_SUB_VAR = re.compile(r"\$\{([^}]*)\}")
-
-
-class _NoValue:
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "NO_VALUE"
-
-
-NO_VALUE: Any = _NoValue()
-
-
-@dataclass(slots=True)
-class Trace:
-    refs: list[str] = field(default_factory=list)  # logical ids, in the order written
-    vias: list[str] = field(default_factory=list)
-    # Parameters whose default was used: a deployment may pass another value.
-    defaults: list[str] = field(default_factory=list)
-
-    def via(self) -> str | None:
-        return "; ".join(dict.fromkeys(self.vias)) or None
-
-
 Report = Callable[[str, str, "Path"], None]  # (rule id, message, data path)
 ConditionLookup = Callable[[str], "bool | None"]
 
@@ -100,9 +76,7 @@ class Resolver:
         return node
 
     def _intrinsic(self, key: str, arg: Any, path: Path, trace: Trace, depth: int) -> Any:
-        from ctguard.parsers.cfn_functions import HANDLERS  # it imports Resolver from here
-
-        handler = HANDLERS.get(key)
+        handler = cfn_functions.HANDLERS.get(key)
         if handler is None:
             return Unknown(f"{key} is not evaluated statically")
         return handler(self, arg, path + (key,), trace, depth + 1)
@@ -110,8 +84,6 @@ class Resolver:
     # --- references -------------------------------------------------------------------------
 
     def ref(self, name: Any, path: Path, trace: Trace, depth: int = 0) -> Any:
-        from ctguard.parsers import cfn_physical
-
         if not isinstance(name, str):
             return Unknown("Ref needs a name")
         if name == "AWS::NoValue":
@@ -129,8 +101,6 @@ class Resolver:
         return Unknown(f"Ref to undefined '{name}'")
 
     def get_att(self, logical_id: Any, attribute: Any, path: Path, trace: Trace, depth: int = 0) -> Any:
-        from ctguard.parsers import cfn_physical
-
         if not isinstance(logical_id, str) or not isinstance(attribute, str):
             return Unknown("Fn::GetAtt needs a resource and an attribute name")
         if logical_id not in self.template.resources:
@@ -220,9 +190,3 @@ def _pseudo_symbol(name: str) -> Any:
 
     shape, reason = _PSEUDO_SYMBOLS[name]
     return symbolic(name, shape, reason, {"account": ACCOUNT, "region": REGION}.get(shape, ""))
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else str(value)

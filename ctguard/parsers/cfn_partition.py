@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterator
 
-from ctguard.parsers.cfn_intrinsics import _SUB_VAR
+from ctguard.parsers.cfn_trace import _SUB_VAR
 
 if TYPE_CHECKING:
     from ctguard.parsers.cfn_conditions import Conditions

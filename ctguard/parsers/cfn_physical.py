@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ctguard.parsers.cfn_intrinsics import NO_VALUE, Trace
+from ctguard.parsers.cfn_trace import NO_VALUE, Trace
 from ctguard.values import Symbolic, Unknown, concat
 
 if TYPE_CHECKING:

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from ctguard.location import Owner, SourceMap
-from ctguard.parsers.cfn_intrinsics import NO_VALUE, Resolver, Trace
+from ctguard.parsers.cfn_trace import NO_VALUE, Trace
+from ctguard.parsers.cfn_intrinsics import Resolver
 from ctguard.values import ABSENT, Known, Unknown, Value
 
 if TYPE_CHECKING:

@@ -37,7 +37,7 @@ from ctguard.parsers.cfn_props import (
     to_str_list,
     wrap,
 )
-from ctguard.parsers.cfn_intrinsics import Trace
+from ctguard.parsers.cfn_trace import Trace
 from ctguard.parsers.cfn_trail import advanced_selectors
 from ctguard.symbols import account_symbol, region_symbol
 from ctguard.values import ABSENT, Known, Unknown, Value

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 from ctguard.inputs import ParsedInput
 from ctguard.parsers.context import ParseContext
-from ctguard.parsers.dispatch import Task, run_task
+from ctguard.parsers.task import Task, run_task
 from ctguard.workers import chunked, pool_context, run_chunks
 
 # Terraform directories (the slowest tasks) all come last; small chunks keep the workers busy to the end.

@@ -17,7 +17,7 @@ from lark import Token, Tree
 
 from ctguard.inputs import BAD_REFERENCE, PARSE_ERROR
 from ctguard.parsers.tf_hcl import Block, Body
-from ctguard.parsers.tf_loader import Problem
+from ctguard.parsers.tf_problem import Problem
 
 # Root names that never refer to a declaration of the module.
 _BUILTIN = frozenset({"count", "each", "self", "path", "terraform"})

@@ -12,9 +12,10 @@ from typing import Any, Callable
 
 from lark import Token, Tree
 
+from ctguard.parsers import tf_funcs
 from ctguard.parsers.tf_refs import MARK, JsonDoc, Namespace, Ref, Trace, finalize, has_unknown
 from ctguard.parsers.tf_template import heredoc_text, template_parts, unescape
-from ctguard.values import Unknown
+from ctguard.values import ABSENT, Known, Unknown, Value
 
 MAX_DEPTH = 64  # nested evaluations (locals -> vars -> module inputs); beyond it: Unknown
 MAX_VALUE_SIZE = 1_000_000  # characters of a string, items of a list or object
@@ -171,9 +172,7 @@ class Evaluator:
         if isinstance(value, (str, int, float)):
             return str(value)
         if isinstance(value, JsonDoc):
-            from ctguard.parsers.tf_funcs import json_text
-
-            return json_text(value.obj, self)
+            return tf_funcs.json_text(value.obj, self)
         if value is None:
             return self.trace.mark(Unknown("null in a string template"))
         return self.trace.mark(Unknown("a collection cannot be used in a string template"))
@@ -203,15 +202,13 @@ class Evaluator:
         return self.eval(exprs[1] if cond else exprs[2])
 
     def _e_binary_op(self, kids: list[Any]) -> Any:
-        from ctguard.parsers.tf_funcs import binary
-
         left = self.eval(kids[0])
         term = kids[1]
         op = str(term.children[0].children[0])
         right_node = [c for c in term.children if isinstance(c, Tree) and c.data != "new_line_or_comment"][-1]
         if op == "&&" and left is False or op == "||" and left is True:
             return left  # short-circuit also when the right side is unknown
-        return binary(op, left, self.eval(right_node), self)
+        return tf_funcs.binary(op, left, self.eval(right_node), self)
 
     def _e_unary_op(self, kids: list[Any]) -> Any:
         value = self.eval(kids[1])
@@ -303,14 +300,10 @@ class Evaluator:
             return Unknown(f"function {name} could not be evaluated: {_reason(exc)}")
 
     def _e_for_tuple_expr(self, kids: list[Any]) -> Any:
-        from ctguard.parsers.tf_funcs import for_expr
-
-        return for_expr(self, kids, as_object=False)
+        return tf_funcs.for_expr(self, kids, as_object=False)
 
     def _e_for_object_expr(self, kids: list[Any]) -> Any:
-        from ctguard.parsers.tf_funcs import for_expr
-
-        return for_expr(self, kids, as_object=True)
+        return tf_funcs.for_expr(self, kids, as_object=True)
 
 
 # Literals Terraform accepts but no AWS setting holds: beyond them a number stays Unknown.
@@ -346,6 +339,16 @@ def _name(node: Tree | Token) -> str:
 
 def _token_value(token: Token) -> Any:
     return str(token)
+
+def to_value(raw: Any, refs: list[Ref], ev: Evaluator) -> Value[Any]:
+    """An evaluated argument as a model value (Absent for null)."""
+    if raw is None or raw is ABSENT:
+        return ABSENT
+    final = finalize(raw, ev.trace)
+    if isinstance(final, Unknown):
+        return final
+    return Known(final, via=refs[0].describe() if refs else None)
+
 
 __all__ = ["MARK", "MAX_DEPTH", "Evaluator", "JsonDoc", "Namespace", "Ref", "Trace", "finalize", "has_unknown",
            "unescape"]

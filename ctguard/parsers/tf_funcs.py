@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from lark import Token, Tree
 
-from ctguard.parsers.tf_expr import Evaluator, JsonDoc, Namespace, has_unknown
+from ctguard.parsers.tf_refs import JsonDoc, Namespace, has_unknown
 from ctguard.symbols import non_empty
 from ctguard.values import Symbolic, Unknown
+
+if TYPE_CHECKING:
+    from ctguard.parsers.tf_expr import Evaluator
 
 MAX_ITEMS = 10_000  # for expressions over bigger collections are not worth evaluating
 # Unknown reasons that stand for what Terraform treats as an error, which ``try`` skips.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ctguard.parsers.tf_expr import Evaluator, JsonDoc, Namespace, Ref, finalize, has_unknown
+from ctguard.parsers.tf_expr import Evaluator, JsonDoc, Namespace, Ref, finalize, has_unknown, to_value
 from ctguard.parsers.tf_hcl import Block, Body
 from ctguard.symbols import account_symbol, region_symbol
 from ctguard.values import ABSENT, Known, Symbolic, Unknown, Value, concat, symbolic
@@ -285,16 +285,6 @@ def generated_bucket_name(address: str, prefix: Any) -> Any:
     if isinstance(prefix, Unknown) and prefix.reason != "not set":
         return prefix if not isinstance(prefix, Symbolic) else concat(prefix, suffix)
     return symbolic(f"{address}.bucket", "text", f"{address}: bucket name is generated at apply")
-
-
-def to_value(raw: Any, refs: list[Ref], ev: Evaluator) -> Value[Any]:
-    """An evaluated argument as a model value (Absent for null)."""
-    if raw is None or raw is ABSENT:
-        return ABSENT
-    final = finalize(raw, ev.trace)
-    if isinstance(final, Unknown):
-        return final
-    return Known(final, via=refs[0].describe() if refs else None)
 
 
 __all__ = ["BlockView", "Decl", "Instance", "JsonDoc", "computed_attribute", "has_unknown", "to_value"]

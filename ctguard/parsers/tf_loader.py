@@ -11,23 +11,16 @@ from dataclasses import dataclass, field
 
 from ctguard.inputs import BAD_REFERENCE, PARSE_ERROR
 from ctguard.parsers.context import ParseContext
+from ctguard.parsers import tf_declared
 from ctguard.parsers.tf_expr import Trace
 from ctguard.parsers.tf_hcl import Body, HclError, parse_text
 from ctguard.parsers.tf_json import parse_json_text, parse_tfvars_json
 from ctguard.parsers.tf_override import merge_overrides
+from ctguard.parsers.tf_problem import Problem
 
 TF_SUFFIXES = (".tf", ".tf.json")  # HCL and JSON syntax; a module may mix them
 # One file's limit (issue 22: a 20 MB .tf took 88 s): far beyond any hand-written module.
 MAX_TF_CHARS = 1024 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    rule_id: str
-    message: str
-    file: str
-    line: int = 1
-    column: int = 1
 
 
 @dataclass(slots=True)
@@ -62,8 +55,6 @@ class Loader:
             merged, orphans = merge_overrides(parsed)
             for block, message in orphans:
                 self.problems.append(Problem(BAD_REFERENCE, message, block.file, block.line, block.column))
-            from ctguard.parsers import tf_declared  # imports Problem from here
-
             self.problems.extend(tf_declared.problems(merged))
             self._files[key] = merged
         return self._files[key]

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ctguard.parsers.tf_expr import Evaluator, Namespace, Trace
+from ctguard.parsers.tf_expr import Evaluator, Namespace, Trace, to_value
 from ctguard.values import Absent, Known, Unknown, Value
 
 if TYPE_CHECKING:
@@ -135,8 +135,6 @@ class Providers:
                 region: Known[str] | Unknown | None = None
                 if region_attr is not None:
                     raw, refs = self.module.ev.evaluate(region_attr.expr)
-                    from ctguard.parsers.tf_instances import to_value
-
                     value = to_value(raw, refs, self.module.ev)
                     region = None if isinstance(value, Absent) else stated(key, value, refs[0].describe() if refs else None)
                 self._own[local] = ProviderRegion(key, region)

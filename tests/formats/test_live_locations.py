@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from ctguard import api
-from ctguard.audit.calls import CallStore
+from ctguard.calls import CallStore
 from ctguard.commands.audit import LIVE_PATH
 from ctguard.engine.policy import load_policies
 from ctguard.formatters import renderer

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from estate import ACCOUNT, Estate
 
-from ctguard.audit.calls import CallStore
+from ctguard.calls import CallStore
 from ctguard.audit.errors import failed_reads
 from ctguard.audit.plan import BUCKET_OPERATIONS
 from ctguard.audit.run import AuditRequest, canonical, run_audit

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ctguard.audit.calls import ApiError, CallResult, CallStore
+from ctguard.calls import ApiError, CallResult, CallStore
 from ctguard.audit.plan import BUCKET_OPERATIONS, Planner, arn_region, bucket_region, log_group_name, role_name
 
 A = "111122223333"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ctguard.api import Report
-from ctguard.audit.calls import CallStore
+from ctguard.calls import CallStore
 from ctguard.audit.progress import NoProgress, RichProgress, progress_for
 from ctguard.audit.reader import Reader, json_safe
 from ctguard.audit.summary import summary_rows, table_markdown, table_text

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from ctguard.audit.calls import ApiError, CallResult, CallStore
+from ctguard.calls import ApiError, CallResult, CallStore
 from ctguard.audit.errors import failed_reads, is_not_configured, to_api_error
 from ctguard.audit.regions import global_region, partition, plan_regions
 

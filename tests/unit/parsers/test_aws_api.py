@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ctguard.audit.calls import ApiError, CallResult, CallStore
+from ctguard.calls import ApiError, CallResult, CallStore
 from ctguard.model import Model, PublicAccessBlock, Trail
 from ctguard.parsers import aws_snapshot
 from ctguard.parsers.aws_api import build_inputs

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ctguard.api import check
-from ctguard.audit.calls import CallStore
+from ctguard.calls import CallStore
 from ctguard.findings import Status
 from ctguard.model import Model, PublicAccessBlock
 from ctguard.parsers.aws_api import build_inputs

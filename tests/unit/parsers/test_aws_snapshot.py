@@ -10,7 +10,7 @@ import pytest
 
 from ctguard import scan
 from ctguard.api import check
-from ctguard.audit.calls import CallStore
+from ctguard.calls import CallStore
 from ctguard.findings import Status
 from ctguard.parsers.aws_snapshot import schema_errors
 

@@ -1,7 +1,7 @@
 """The record of every AWS API call an audit made, and what came back.
 
 This is the contract between the live collector (which fills a ``CallStore`` through boto3)
-and the mapper that builds the model from it (``ctguard/parsers/aws_api.py``). A snapshot file
+and the mapper that builds the model from it (``ctguard/parsers/aws_api.py``; it lives beside the model, below both). A snapshot file
 is a ``CallStore`` serialised as JSON (``docs/snapshot.md``, ``ctguard/schemas/snapshot.schema.json``),
 so an offline ``ctguard check snapshot.json`` runs exactly the same mapper as the live audit,
 and its findings are the audit's, byte for byte.
@@ -20,6 +20,18 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
 
+# Error codes that answer the question ("there is none") rather than refuse it.
+NOT_CONFIGURED: frozenset[str] = frozenset({
+    "NoSuchBucketPolicy",
+    "NoSuchPublicAccessBlockConfiguration",
+    "ObjectLockConfigurationNotFoundError",
+    "NoSuchLifecycleConfiguration",
+    "ServerSideEncryptionConfigurationNotFoundError",
+    "InsightNotEnabledException",
+    "AWSOrganizationsNotInUseException",
+})
+
+
 @dataclass(frozen=True, slots=True)
 class ApiError:
     code: str  # AWS error code ("AccessDenied", "Throttling", "EndpointConnectionError", ...)
@@ -29,6 +41,10 @@ class ApiError:
     def describe(self) -> str:
         status = f" (HTTP {self.http_status})" if self.http_status else ""
         return f"{self.code}{status}: {self.message}" if self.message else f"{self.code}{status}"
+
+
+def is_not_configured(error: ApiError) -> bool:
+    return error.code in NOT_CONFIGURED
 
 
 @dataclass(frozen=True, slots=True)
