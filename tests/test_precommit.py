@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
@@ -93,3 +94,19 @@ def test_hook_fails_on_a_bad_template_and_passes_on_a_good_one(tmp_path: Path) -
     terraform = run("tf/main.tf")
     assert terraform.returncode == 1
     assert "tf/main.tf:4:3: CT101 HIGH" in terraform.stdout
+
+
+def test_own_pre_commit_config_is_valid_and_matches_ci() -> None:
+    """The contributors' hooks (.pre-commit-config.yaml) run what CI runs: ruff, ruff format, mypy."""
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-m", "pre_commit", "validate-config", str(root / ".pre-commit-config.yaml")],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    config = yaml.safe_load((root / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    entries = {hook["entry"].split()[0] + " " + hook["entry"].split()[1] if hook["entry"].startswith("ruff") else hook["entry"]
+               for repo in config["repos"] for hook in repo["hooks"]}
+    assert entries == {"ruff format", "ruff check", "mypy"}
+    ci = (root / ".ci" / "run").read_text(encoding="utf-8")
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    command = ".venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy && .venv/bin/python -m pytest"
+    assert command in ci and command in readme
