@@ -1,6 +1,7 @@
 """ctguard: check AWS CloudTrail configurations and simulate what trails record.
 
-``ctguard.check(paths, ...)`` is the Python API (``ctguard.api.check``); it and the other API
+``ctguard.check(paths, ...)`` is the Python API (``ctguard.api.check``; the simulator's is
+``ctguard.api.simulate``); it and the other API
 names are imported on first use, so ``import ctguard`` (and ``ctguard --version``) stay fast.
 """
 from __future__ import annotations

@@ -1,11 +1,12 @@
-"""The Python API: ``check(paths)`` returns a ``Report`` with typed findings.
+"""The Python API: ``check(paths)`` returns a ``Report`` with typed findings; ``simulate(paths, ...)``
+(``ctguard.simulation``) returns what the trails would record.
 
 The CLI is a thin layer over this module; everything it prints comes from a Report.
 """
 from __future__ import annotations
 
 import os
-from typing import Iterable
+from typing import Any, Iterable
 
 from ctguard.engine.checker import InputChecker
 from ctguard.engine.evaluate import Settings
@@ -85,4 +86,12 @@ def load_inputs(paths: list[str], context: ParseContext, jobs: int | None = None
     yield from dispatch.parse_paths(paths, context, jobs)
 
 
-__all__ = ["Finding", "Gate", "Report", "Settings", "Severity", "Status", "check", "evaluate", "load_inputs"]
+def simulate(paths: Iterable[str] = (), **options: Any) -> dict[str, Any] | str:
+    """What the trails of ``paths`` would record: ``ctguard.simulation.simulate`` (its options and
+    errors are documented there). Imported on first use, so ``check`` never loads the simulator."""
+    from ctguard.simulation import simulate as run
+
+    return run(paths, **options)
+
+
+__all__ = ["Finding", "Gate", "Report", "Settings", "Severity", "Status", "check", "evaluate", "load_inputs", "simulate"]

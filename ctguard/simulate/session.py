@@ -1,75 +1,15 @@
-"""Glue for ``ctguard simulate``: trails from inputs, replay runs, diffs.  No printing here.
+"""Replay runs over batches of records, and the diff of two sets of trails over the same events.
 
-Trails come from any input ``ctguard check`` reads (CloudFormation, Terraform, plan JSON,
-snapshots, describe-trails), through ``ctguard.api.load_inputs``.  A CloudFormation input with
-Conditions yields one model per variant; each variant's trails are simulated separately and
-labelled ``key [variant n]``.
+Trails are loaded from inputs by the simulator API (``ctguard.simulation``); nothing here reads
+inputs or prints.
 """
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from ctguard.simulate.evaluate import CompiledTrail, SimContext
-from ctguard.simulate.policy import DEFAULT_POLICY, SimPolicy
+from ctguard.simulate.evaluate import CompiledTrail
+from ctguard.simulate.policy import SimPolicy
 from ctguard.simulate.replay import Replay, Shape
-from ctguard.values import Known
-
-
-class InputsUnusable(Exception):
-    pass
-
-
-@dataclass
-class TrailSet:
-    trails: list[CompiledTrail] = field(default_factory=list)
-    inputs: list[str] = field(default_factory=list)
-    origin: dict[str, str] = field(default_factory=dict)  # trail label -> input path
-
-
-def load_trails(paths: list[str], *, account: str | None = None, region: str | None = None,
-                org_accounts: frozenset[str] | None = None, policy: SimPolicy = DEFAULT_POLICY,
-                var_files: tuple[str, ...] = ()) -> TrailSet:
-    from ctguard import api
-    from ctguard.parsers.context import ParseContext
-
-    out = TrailSet()
-    problems: list[str] = []
-    seen: set[str] = set()
-    for parsed in api.load_inputs(paths, ParseContext(account_id=account, region=region, var_files=var_files)):
-        if parsed.unusable:
-            problems.extend(f"{parsed.path}: {p.message}" for p in parsed.problems if p.fatal)
-            continue
-        out.inputs.append(parsed.path)
-        many = len(parsed.variants) > 1
-        for n, model in enumerate(parsed.variants, 1):
-            ctx = SimContext(
-                account_id=account or _known(model.account_id),
-                region=region or _known(model.region),
-                organization_accounts=org_accounts,
-                enabled_regions=_enabled(model),
-                policy=policy,
-            )
-            for trail in model.trails:
-                label = trail.key + (f" [variant {n}]" if many else "")
-                if label in seen:
-                    label = f"{parsed.path}:{label}"
-                seen.add(label)
-                out.trails.append(CompiledTrail(dataclasses.replace(trail, key=label), ctx))
-                out.origin[label] = parsed.path
-    if problems:
-        raise InputsUnusable("; ".join(problems))
-    return out
-
-
-def _known(v: Any) -> Any:
-    return v.value if isinstance(v, Known) else None
-
-
-def _enabled(model: Any) -> dict[str, frozenset[str]]:
-    acct, regions = _known(model.account_id), _known(model.enabled_regions)
-    return {acct: frozenset(regions)} if acct and regions else {}
 
 
 def run_replay(trails: list[CompiledTrail], batches: Iterable[Any], policy: SimPolicy,
@@ -126,4 +66,4 @@ def _any(verdicts: tuple[Any, ...]) -> bool | None:
     return result
 
 
-__all__ = ["InputsUnusable", "TrailSet", "diff_shapes", "load_trails", "run_replay"]
+__all__ = ["diff_shapes", "run_replay"]
