@@ -62,3 +62,14 @@ def test_unreadable_inputs_raise_not_print(tmp_path: Path, capsys: pytest.Captur
     with pytest.raises(simulation.ArchiveError):
         simulation.simulate([str(FIX / "mgmt-only.yaml")], events=[str(tmp_path / "missing.json.gz")])
     assert capsys.readouterr() == ("", "")
+
+
+def test_readme_simulator_example_runs(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```python\n", readme.index("The simulator has its own entry")) + len("```python\n")
+    code = readme[start:readme.index("```", start)]
+    code = code.replace('["infra/"]', repr([str(FIX / "with-s3-data.yaml")])).replace('["AWSLogs/"]', repr([str(FIX / "events")]))
+    exec(compile(code, "README.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed and all(" missed " in line for line in printed)
