@@ -1,5 +1,8 @@
 """The 15 CIS monitoring items as data, and semantic judgement of metric filters against them.
 
+The items live in ``ctguard/data/cis_monitoring.json``, the only place their benchmark numbers,
+patterns and CT5xx rule ids are written; ``scripts/generate_cis.py`` derives the policy fields.
+
 A filter passes an item iff it matches every ``must_match`` record and no ``must_not_match``
 record, whatever its text: reordered, requoted or re-parenthesised rewrites pass; a filter that
 drops a required event (narrowed) or catches an unrelated one (over-broad) fails and says which.
@@ -14,12 +17,13 @@ from typing import Callable
 
 from ctguard.monitoring.filter_pattern import FilterPatternError, parse_filter_pattern
 
-_DATA = Path(__file__).with_name("cis_items.json")
+_DATA = Path(__file__).resolve().parents[1] / "data" / "cis_monitoring.json"
 
 
 @dataclass(frozen=True)
 class CisItem:
     key: str
+    rule: str  # the CT5xx policy that checks the item
     title: str
     cis: dict[str, str]  # benchmark version -> item number, e.g. {"v3.0.0": "4.4", "v7.0.0": "5.4"}
     security_hub: str | None
@@ -75,13 +79,25 @@ def _load() -> tuple[CisItem, ...]:
     items = []
     for it in raw["items"]:
         items.append(CisItem(
-            key=it["key"], title=it["title"], cis=dict(it["cis"]), security_hub=it.get("security_hub"),
+            key=it["key"], rule=it["rule"], title=it["title"], cis=dict(it["cis"]), security_hub=it.get("security_hub"),
             pattern=it["pattern"], event_names=tuple(it.get("event_names", ())),
             must_match=tuple(it["must_match"]), must_not_match=tuple(it["must_not_match"]),
             may_match=tuple(it.get("may_match", ())), variants=tuple(it.get("variants", ())),
             rejected=tuple(it.get("rejected", ())), notes=it.get("notes", ""),
         ))
     return tuple(items)
+
+
+@lru_cache(maxsize=1)
+def label_versions() -> tuple[str, ...]:
+    """The benchmark versions whose item numbers name an item in titles and messages."""
+    return tuple(json.loads(_DATA.read_text(encoding="utf-8"))["label_versions"])
+
+
+def label_numbers(item: CisItem) -> str:
+    """``4.3/5.3``: the item's numbers in the label versions, duplicates dropped."""
+    numbers = [item.cis[v] for v in label_versions() if v in item.cis]
+    return "/".join(dict.fromkeys(numbers))
 
 
 def load_items() -> dict[str, CisItem]:
