@@ -70,3 +70,13 @@ def test_version_lists_follow_the_benchmarks() -> None:
                     for v in versions if v != "v1.2.0" or n <= 14}
         assert item.cis == expected
         assert item.rule == f"CT5{n:02d}"
+
+
+@pytest.mark.parametrize("item", DOC["items"], ids=lambda it: it["rule"])
+def test_cis_text_fixtures_quote_the_data_files_pattern(item: dict[str, str]) -> None:
+    """The pass fixtures that use the benchmark's own text (one per rule, and the fifteen-item
+    stack) are inputs, not generated; they must still carry the pattern the data file names."""
+    fixtures = REPO / "fixtures" / "rules"
+    for path in (fixtures / item["rule"] / "pass" / "cis-text.yaml", fixtures / "CT501" / "pass" / "all-fifteen-items.yaml"):
+        text = path.read_text(encoding="utf-8")
+        assert item["pattern"] in text or item["pattern"].replace("'", "''") in text, path

@@ -10,10 +10,10 @@ drops a required event (narrowed) or catches an unrelated one (over-broad) fails
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
 from ctguard.monitoring.filter_pattern import FilterPatternError, parse_filter_pattern
 
