@@ -41,7 +41,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Row, write_rows  # noqa: E402
-SHARED = REPO.parent / "shared" / "data" / "events"
+SHARED = REPO / "tests" / "data" / "events"  # real records shipped with the tests (SOURCES.md there)
 ACCOUNT = "111122223333"
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
 

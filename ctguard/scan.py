@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -32,13 +31,6 @@ _JSON_OBJECT = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*\{")
 _AWS_SNAPSHOT = re.compile(rb'"ctguard_snapshot"\s*:')
 _DESCRIBE_TRAILS = re.compile(rb'"trailList"\s*:')
 _PLAN = re.compile(r'"planned_values"\s*:')
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    path: str  # as the user gave it or joined below it
-    kind: str  # cloudformation | terraform-dir | terraform-plan | unreadable | too-large
-    detail: str = ""
 
 
 LEAVES_TREE = "symbolic link leaves the scanned tree; not followed"

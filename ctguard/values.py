@@ -96,10 +96,6 @@ def known(value: Any) -> Known[Any]:
     return Known(value)
 
 
-def is_unknown(v: object) -> bool:
-    return isinstance(v, Unknown)
-
-
 def resolve(v: Value[T], default: T) -> Known[T] | Unknown:
     """Apply the AWS default to an Absent value."""
     if isinstance(v, Absent):

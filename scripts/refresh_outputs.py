@@ -3,7 +3,8 @@
 The README shows output that ctguard printed, never output typed by hand: each block between
 ``<!-- sample: COMMAND -->`` and ``<!-- /sample -->`` is the stdout of COMMAND run from the
 repository root.  Golden reports (``tests/golden/<case>/<file>``) are every format rendered
-for three reports: one template, a 90-file tree built here, and a live-audit snapshot.
+for six reports: a failing template, a pass-only template, a template with inline suppressions,
+two unreadable inputs beside a readable one, a 90-file tree built here, and a live-audit snapshot.
 ``tests/test_outputs_golden.py`` fails when either drifts from what the code prints now.
 
     python scripts/refresh_outputs.py          # rewrite the README samples and the golden files
@@ -30,6 +31,8 @@ SAMPLE = re.compile(r"(<!-- sample: (?P<cmd>[^>]+?) -->\n```text\n)(?P<body>.*?)
 FORMATS = ("text", "json", "sarif", "junit", "github", "markdown", "html")
 TREE_FILES = 90
 TREE_FORMATS = ("github", "markdown")  # the formats with consumer limits; the others grow with the tree
+BROKEN_YAML = "Resources:\n  Trail:\n    Type: AWS::CloudTrail::Trail\n    Properties: {IsLogging: [unclosed\n"
+BROKEN_HCL = 'resource "aws_cloudtrail" "t" {\n  name = "t"\n  s3_bucket_name = \n'
 
 
 @contextlib.contextmanager
@@ -121,7 +124,32 @@ def golden_cases() -> dict[str, Callable[[], dict[str, str]]]:
     def live() -> dict[str, str]:
         return _render_all(live_report(), FORMATS, REPO)
 
-    return {"template": template, "tree-90": tree, "live-audit": live}
+    def pass_only() -> dict[str, str]:
+        # Nothing fails: PASS and NOT_APPLICABLE only, exit 0.
+        with _cwd(REPO):
+            report = api.check(["examples/cloudformation/secure-trail.yaml"])
+        return _render_all(report, FORMATS, REPO)
+
+    def suppressed() -> dict[str, str]:
+        # Inline ctguard:skip comments, one of them expired.
+        with _cwd(REPO):
+            report = api.check(["fixtures/suppressions/inline.yaml"])
+        return _render_all(report, FORMATS, REPO)
+
+    def input_errors() -> dict[str, str]:
+        # Two unreadable inputs (CT001, exit 3) beside one that is still checked.
+        with tempfile.TemporaryDirectory(prefix="ctguard-golden-") as tmp:
+            root = Path(tmp)
+            (root / "broken.yaml").write_text(BROKEN_YAML, encoding="utf-8")
+            (root / "main.tf").write_text(BROKEN_HCL, encoding="utf-8")
+            (root / "weak-trail.yaml").write_text(
+                (REPO / "examples" / "cloudformation" / "weak-trail.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+            with _cwd(root):
+                report = api.check(["broken.yaml", "main.tf", "weak-trail.yaml"], jobs=1)
+            return _render_all(report, FORMATS, root)
+
+    return {"template": template, "tree-90": tree, "live-audit": live, "pass-only": pass_only,
+            "suppressed": suppressed, "input-errors": input_errors}
 
 
 def golden_files() -> dict[Path, str]:

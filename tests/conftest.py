@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
-SHARED = (REPO.parent / "shared").resolve()
 
 
 @pytest.fixture(autouse=True)
@@ -21,10 +19,3 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
 @pytest.fixture
 def repo() -> Path:
     return REPO
-
-
-def pytest_report_header(config: pytest.Config) -> str:
-    return f"shared data: {SHARED if SHARED.is_dir() else 'missing (tests that need it are skipped)'}"
-
-
-os.environ.setdefault("CTGUARD_TESTING", "1")

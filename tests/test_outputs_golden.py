@@ -1,5 +1,6 @@
 """Outputs that are checked in match what the code prints now: the README's samples and the
-golden reports of every format (one template, a 90-file tree, a live-audit snapshot).
+golden reports of every format (failing, pass-only, suppressed and unreadable inputs, a 90-file
+tree, a live-audit snapshot).
 
 On a deliberate change, refresh them with ``python scripts/refresh_outputs.py`` and review the diff.
 """

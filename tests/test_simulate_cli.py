@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "fixtures" / "simulate"
 SCHEMA = json.loads((ROOT / "ctguard" / "schemas" / "simulate.schema.json").read_text(encoding="utf-8"))
 CTX = ["--account", "111122223333", "--region", "us-east-1"]
-SHARED_EVENTS = ROOT.parent / "shared" / "data" / "events"
+SHARED_EVENTS = ROOT / "tests" / "data" / "events"
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -229,8 +229,6 @@ def test_org_accounts_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -
 
 
 def test_shared_dataset_replays_via_cli(capsys: pytest.CaptureFixture[str]) -> None:
-    if not SHARED_EVENTS.is_dir():
-        pytest.skip(f"shared event data not found at {SHARED_EVENTS} (clone beside shared/)")
     doc = run_json(capsys, str(FIX / "mgmt-only.yaml"), *CTX, "--events", str(SHARED_EVENTS))
     assert doc["records"] == 959 and doc["source"]["skipped"] == []
     by_cat = doc["any_trail"]["by_category"]

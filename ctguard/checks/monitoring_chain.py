@@ -26,7 +26,7 @@ from ctguard.findings import Status
 from ctguard.iam import symbolic
 from ctguard.iam.tri import t_and
 from ctguard.model import EventRule, MetricFilter, Model
-from ctguard.monitoring.cis import CisItem, FilterVerdict, judge_filter, load_items
+from ctguard.monitoring.cis import CisItem, FilterVerdict, judge_filter, label_numbers, load_items
 from ctguard.monitoring.event_rule import judge_event_rule
 from ctguard.values import Known, Symbolic, Unknown, contains_unknown, resolve, show
 
@@ -35,9 +35,7 @@ _ALL_MANAGEMENT = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
 
 def label(item: CisItem) -> str:
     """``CIS 4.3/5.3 (root account usage)``"""
-    old, new = item.cis.get("v3.0.0"), item.cis.get("v7.0.0")
-    numbers = "/".join(n for n in (old, new) if n)
-    return f"CIS {numbers} ({item.title})"
+    return f"CIS {label_numbers(item)} ({item.title})"
 
 
 def _shown(names: tuple[str, ...], limit: int = 2) -> str:

@@ -100,8 +100,3 @@ def html_text(text: str) -> str:
 def sarif_text(text: str) -> str:
     """A SARIF plain-text message: ``[`` and ``]`` escaped so no embedded link can be formed (SARIF 3.11.6)."""
     return str(text).replace("[", "\\[").replace("]", "\\]")
-
-
-def surrogate_safe(text: str) -> str:
-    """Lone surrogates (undecodable file-name bytes) as escapes, so the text can be encoded as UTF-8."""
-    return re.sub("[\ud800-\udfff]", _escape, str(text))

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ctguard.findings import Severity
 from ctguard.report import Report
-from ctguard.findings import Finding, Severity
 
 # Where a policy's page lives; the YAML in the repository is the documentation source.
 POLICY_URL = "https://github.com/ctguard/ctguard/blob/main/policies/{file}"
@@ -51,9 +51,3 @@ def fixes(policy: Any) -> dict[str, str]:
     from ctguard.fix_text import fill
 
     return {k: fill(str(v).strip()) for k, v in fix.items() if v}
-
-
-def status_word(f: Finding) -> str:
-    if f.suppression is not None:
-        return "SUPPRESSED"
-    return f.status.value

@@ -47,7 +47,9 @@ def _rule(rule_id: str, policy: Any, severity: Severity) -> dict[str, Any]:
     tags = ["security", "cloudtrail"]
     if policy is not None:
         tags += [t for t in policy.tags if t not in tags]
-        tags += [f"CIS {c}" for c in (policy.references or {}).get("cis", [])]
+        cis = [f"CIS {c}" for c in (policy.references or {}).get("cis", [])]
+        # Over the tag limit, keep the newest benchmark versions (references list oldest first).
+        tags += cis[max(0, len(cis) - (MAX_TAGS - len(tags))):]
     return {
         "id": rule_id,
         "name": _camel(policy.name) if policy is not None else rule_id,

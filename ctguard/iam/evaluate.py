@@ -295,10 +295,3 @@ def _near_miss(results: tuple[StatementResult, ...]) -> str:
 def allows(documents: Sequence[Any], request: Request, *, resource_based: bool = True) -> Verdict:
     decision = evaluate(documents, request, resource_based=resource_based)
     return Verdict(decision.allowed, decision.reason, decision.statement)
-
-
-def service_can(
-    document: Any, service: str, action: str, resource: str | Unknown, context: Mapping[str, Any] | None = None
-) -> Verdict:
-    """Can AWS service principal ``service`` call ``action`` under this resource-based policy?"""
-    return allows([document], Request(Principal.service(service), action, resource, dict(context or {})))

@@ -38,11 +38,3 @@ def t_or(values: Iterable[Tri]) -> Tri:
         elif value:
             return True
     return unknown if unknown is not None else False
-
-
-def is_true(value: Tri) -> bool:
-    return value is True
-
-
-def is_false(value: Tri) -> bool:
-    return value is False

@@ -1,5 +1,8 @@
 """The 15 CIS monitoring items as data, and semantic judgement of metric filters against them.
 
+The items live in ``ctguard/data/cis_monitoring.json``, the only place their benchmark numbers,
+patterns and CT5xx rule ids are written; ``scripts/generate_cis.py`` derives the policy fields.
+
 A filter passes an item iff it matches every ``must_match`` record and no ``must_not_match``
 record, whatever its text: reordered, requoted or re-parenthesised rewrites pass; a filter that
 drops a required event (narrowed) or catches an unrelated one (over-broad) fails and says which.
@@ -7,29 +10,31 @@ drops a required event (narrowed) or catches an unrelated one (over-broad) fails
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 from ctguard.monitoring.filter_pattern import FilterPatternError, parse_filter_pattern
 
-_DATA = Path(__file__).with_name("cis_items.json")
+_DATA = Path(__file__).resolve().parents[1] / "data" / "cis_monitoring.json"
 
 
 @dataclass(frozen=True)
 class CisItem:
     key: str
+    rule: str  # the CT5xx policy that checks the item
     title: str
     cis: dict[str, str]  # benchmark version -> item number, e.g. {"v3.0.0": "4.4", "v7.0.0": "5.4"}
     security_hub: str | None
     pattern: str
     event_names: tuple[str, ...]
-    must_match: tuple[dict, ...]
-    must_not_match: tuple[dict, ...]
-    may_match: tuple[dict, ...] = ()
-    variants: tuple[dict, ...] = ()
-    rejected: tuple[dict, ...] = ()
+    must_match: tuple[dict[str, Any], ...]
+    must_not_match: tuple[dict[str, Any], ...]
+    may_match: tuple[dict[str, Any], ...] = ()
+    variants: tuple[dict[str, Any], ...] = ()
+    rejected: tuple[dict[str, Any], ...] = ()
     notes: str = ""
 
 
@@ -56,15 +61,16 @@ class FilterVerdict:
         return f"{self.item}: fail ({'; '.join(parts)})"
 
 
-def describe(record: dict) -> str:
+def describe(record: dict[str, Any]) -> str:
     """Short description of a record, e.g. ``iam:DeletePolicy``."""
-    if isinstance(record.get("_desc"), str):
-        return record["_desc"]
+    desc = record.get("_desc")
+    if isinstance(desc, str):
+        return desc
     service = str(record.get("eventSource", "?")).split(".")[0]
     return f"{service}:{record.get('eventName', '?')}"
 
 
-def strip_metadata(record: dict) -> dict:
+def strip_metadata(record: dict[str, Any]) -> dict[str, Any]:
     """The record without ``_source``/``_desc``, as CloudTrail would have written it."""
     return {k: v for k, v in record.items() if not k.startswith("_")}
 
@@ -75,13 +81,25 @@ def _load() -> tuple[CisItem, ...]:
     items = []
     for it in raw["items"]:
         items.append(CisItem(
-            key=it["key"], title=it["title"], cis=dict(it["cis"]), security_hub=it.get("security_hub"),
+            key=it["key"], rule=it["rule"], title=it["title"], cis=dict(it["cis"]), security_hub=it.get("security_hub"),
             pattern=it["pattern"], event_names=tuple(it.get("event_names", ())),
             must_match=tuple(it["must_match"]), must_not_match=tuple(it["must_not_match"]),
             may_match=tuple(it.get("may_match", ())), variants=tuple(it.get("variants", ())),
             rejected=tuple(it.get("rejected", ())), notes=it.get("notes", ""),
         ))
     return tuple(items)
+
+
+@lru_cache(maxsize=1)
+def label_versions() -> tuple[str, ...]:
+    """The benchmark versions whose item numbers name an item in titles and messages."""
+    return tuple(json.loads(_DATA.read_text(encoding="utf-8"))["label_versions"])
+
+
+def label_numbers(item: CisItem) -> str:
+    """``4.3/5.3``: the item's numbers in the label versions, duplicates dropped."""
+    numbers = [item.cis[v] for v in label_versions() if v in item.cis]
+    return "/".join(dict.fromkeys(numbers))
 
 
 def load_items() -> dict[str, CisItem]:
@@ -93,8 +111,8 @@ def _item(item: CisItem | str) -> CisItem:
     return load_items()[item] if isinstance(item, str) else item
 
 
-def judge(item: CisItem | str, matches: Callable[[dict], bool],
-          required: Callable[[dict], bool] = lambda r: True) -> FilterVerdict:
+def judge(item: CisItem | str, matches: Callable[[dict[str, Any]], bool],
+          required: Callable[[dict[str, Any]], bool] = lambda r: True) -> FilterVerdict:
     """Shared must_match / must_not_match judgement for any predicate over records."""
     item = _item(item)
     missed, overbroad, skipped = [], [], []

@@ -15,7 +15,6 @@ from ctguard.model import (
     EventSelector,
     FieldSelector,
     InsightSelector,
-    Trail,
 )
 from ctguard.parsers.cfn_props import (
     Node,
@@ -214,7 +213,3 @@ def _plain(value: Value[Any]) -> Any:
     if isinstance(value, Unknown):
         return value
     return None
-
-
-def new_trail(key: str, fields: dict[str, Any]) -> Trail:
-    return Trail(key=key, **fields)

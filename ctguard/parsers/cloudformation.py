@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import fields, replace
 from typing import Any, Callable
 
-from ctguard.inputs import UNRESOLVABLE, ParsedInput
+from ctguard.inputs import DUPLICATE_KEY, UNRESOLVABLE, ParsedInput
 from ctguard.location import SourceMap
 from ctguard.model import Model, Trail
 from ctguard.parsers.cfn_attach import attach, attach_managed_arns, link_trail
@@ -91,7 +91,7 @@ def parse_template(path: str, text: str, template: Template, context: ParseConte
     result.skips = metadata_skips(path, text, template.data, _KINDS, template.nearest_span)
     problems = _Problems(result, template)
     for dup in template.duplicates:
-        result.problem("CT003", f"duplicate key '{dup.key}' (first defined on line {dup.first_line}); "
+        result.problem(DUPLICATE_KEY, f"duplicate key '{dup.key}' (first defined on line {dup.first_line}); "
                        "which value CloudFormation uses is undefined, so ctguard treats it as unknown",
                        dup.line, dup.column)
     _unknown_sections(template, problems)

@@ -306,10 +306,6 @@ class Evaluator:
         return tf_funcs.for_expr(self, kids, as_object=True)
 
 
-# Literals Terraform accepts but no AWS setting holds: beyond them a number stays Unknown.
-MAX_NUMBER = 2**1023
-
-
 def number(text: str) -> Any:
     """An HCL number literal; one no float can hold (1e400) or too long to read is Unknown."""
     if text.isdigit() and len(text) > 300:

@@ -104,9 +104,6 @@ class CompiledTrail:
             return v
         return pending
 
-    def captures(self, ev: Event) -> bool | None:
-        return self.evaluate(ev).captured
-
     # -- scope stages -------------------------------------------------------------------
     def _stage(self, code: int, stage: str, reason: str) -> Verdict:
         if code == 2:

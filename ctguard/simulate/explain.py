@@ -8,13 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ctguard.model import Trail
-from ctguard.simulate.basic import match_basic
 from ctguard.simulate.evaluate import Verdict
 from ctguard.simulate.events import Event
 from ctguard.simulate.fields import resource_types, single_getter
 from ctguard.simulate.policy import DEFAULT_POLICY, SimPolicy
-from ctguard.values import Known
 
 _STATE = {True: "CAPTURED", False: "NOT CAPTURED", None: "UNKNOWN"}
 
@@ -75,13 +72,3 @@ def render_text(verdict: Verdict, event: Event | None = None) -> str:
         lines.append(f"  event: {c['source']} {c['name']} [{c['category']} via {c['category_basis']}] "
                      f"in {c['region']} for {c['account']}")
     return "\n".join(lines)
-
-
-def basic_view(trail: Trail, event: Event, policy: SimPolicy = DEFAULT_POLICY) -> list[dict[str, Any]]:
-    """Per basic selector, the direct R13-R18 reading (basic.py): which one took the event."""
-    sels = trail.event_selectors
-    if not isinstance(sels, Known):
-        return []
-    names = {1: True, 0: False, 2: None}
-    return [{"selector": f"EventSelectors[{i}]", "matches": names[match_basic(s, event, policy)]}
-            for i, s in enumerate(sels.value)]

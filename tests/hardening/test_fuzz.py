@@ -298,19 +298,13 @@ def test_terraform_function_table_is_total(name: str, args: list[str], expand: b
 
 # --- CloudTrail records through the simulator -------------------------------------------------
 def _records() -> list[Any]:
-    """Every record of the shared dataset (959), or a small built-in mix without it."""
-    events = REPO.parent / "shared" / "data" / "events"
+    """Every record of the shipped dataset (959, tests/data/events)."""
+    events = REPO / "tests" / "data" / "events"
     records: list[Any] = []
-    for file in sorted(events.glob("*.jsonl")) if events.is_dir() else []:
+    for file in sorted(events.glob("*.jsonl")):
         records += [json.loads(line) for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [r for r in records if isinstance(r, dict)] or [{
-        "eventVersion": "1.08", "eventSource": "s3.amazonaws.com", "eventName": "GetObject",
-        "awsRegion": "eu-west-1", "recipientAccountId": "111122223333", "readOnly": True,
-        "managementEvent": False, "eventCategory": "Data", "eventTime": "2024-01-01T00:00:00Z",
-        "resources": [{"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::b/k"}]}, {
-        "eventVersion": "1.09", "eventSource": "iam.amazonaws.com", "eventName": "CreateRole",
-        "awsRegion": "us-east-1", "recipientAccountId": "111122223333", "readOnly": False,
-        "managementEvent": True, "eventCategory": "Management", "eventTime": "2024-01-01T00:00:01Z"}]
+    assert len(records) == 959, "tests/data/events is incomplete"
+    return [r for r in records if isinstance(r, dict)]
 
 
 RECORDS = _records()

@@ -1,6 +1,6 @@
 """CIS monitoring items: the CIS text passes, equivalent rewrites pass, narrowed and over-broad
 filters fail and name the record that decides.  Pattern texts: CIS AWS Foundations Benchmark as
-quoted by prowler-cloud/prowler (tests, compliance JSON) and cloudsploit; see cis_items.json."""
+quoted by prowler-cloud/prowler (tests, compliance JSON) and cloudsploit; see ctguard/data/cis_monitoring.json."""
 from __future__ import annotations
 
 import pytest

@@ -14,7 +14,7 @@ Sources, cited per case by tag:
           docs.aws.amazon.com/sdk-for-kotlin/api/latest/lightsail/.../filter-pattern.html
   [API]   API_MetricFilter: "filterPattern ... Maximum length of 1024"
   [CIS]   CIS AWS Foundations Benchmark pattern texts as quoted by prowler-cloud/prowler tests
-          and cloudsploit (see cis_items.json)
+          and cloudsploit (see ctguard/data/cis_monitoring.json)
 """
 from __future__ import annotations
 

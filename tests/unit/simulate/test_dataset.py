@@ -1,7 +1,6 @@
-"""Every real record in shared/data/events becomes an Event and is evaluated without error.
+"""Every real record in tests/data/events becomes an Event and is evaluated without error.
 
-The shared directory sits beside the repository root (``<parent>/shared``); the test skips
-when this clone has no such neighbour.
+The 959 records ship with the tests (origins and licences in tests/data/events/SOURCES.md).
 """
 from __future__ import annotations
 
@@ -18,9 +17,7 @@ from ctguard.simulate.events import CATEGORIES, Event
 from ctguard.values import Known
 
 ROOT = Path(__file__).resolve().parents[3]
-EVENTS_DIR = (ROOT / "../shared/data/events").resolve()
-if not EVENTS_DIR.is_dir():
-    pytest.skip(f"shared event data not found at {EVENTS_DIR} (clone beside shared/)", allow_module_level=True)
+EVENTS_DIR = ROOT / "tests" / "data" / "events"
 
 
 def _records() -> list[dict[str, Any]]:

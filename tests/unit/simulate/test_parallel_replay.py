@@ -20,18 +20,17 @@ from ctguard.simulate.report import summarize
 from ctguard.values import Known
 
 REPO = Path(__file__).resolve().parents[3]
-EVENTS = REPO.parent / "shared" / "data" / "events"
+EVENTS = REPO / "tests" / "data" / "events"
 A = "111122223333"
 needs_fork = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="workers are forked")
 
 
 def _records() -> list[Any]:
     out: list[Any] = []
-    for f in sorted(EVENTS.glob("*.jsonl")) if EVENTS.is_dir() else []:
+    for f in sorted(EVENTS.glob("*.jsonl")):
         out += [json.loads(x) for x in f.read_text(encoding="utf-8").splitlines() if x.strip()]
-    base = {"eventSource": "ec2.amazonaws.com", "eventName": "RunInstances", "eventCategory": "Management",
-            "readOnly": False, "recipientAccountId": A, "awsRegion": "eu-west-1", "eventTime": "2024-01-01T00:00:00Z"}
-    return out or [dict(base, eventName=f"Op{i}", readOnly=i % 2 == 0) for i in range(300)]
+    assert len(out) == 959, "tests/data/events is incomplete"
+    return out
 
 
 @pytest.fixture(scope="module")
