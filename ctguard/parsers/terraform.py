@@ -27,6 +27,8 @@ import re
 
 from ctguard.inputs import INVALID_PROPERTY, UNRESOLVABLE, ParsedInput
 from ctguard.location import SourceMap
+from ctguard.model import Model
+from ctguard.parsers import tf_variants
 from ctguard.parsers.context import ParseContext
 from ctguard.parsers.tf_assemble import RELATED_TYPES, Assembler, Item
 from ctguard.parsers.tf_comments import blank_comments
@@ -40,28 +42,54 @@ KIND = "terraform"
 
 def parse_module(directory: str, context: ParseContext, overrides: dict[str, str] | None = None,
                  label: str | None = None) -> list[ParsedInput]:
-    """Parse the module in ``directory`` (or the directory of a ``.tf`` file)."""
+    """Parse the module in ``directory`` (or the directory of a ``.tf`` file).
+
+    A module call whose count/for_each is an undecided ``cond ? ..`` makes one variant per truth
+    value of ``cond`` (``tf_variants``): the tree is read again under each assumption."""
     if os.path.isfile(directory):
         label = label or directory
         directory = os.path.dirname(directory) or "."
     label = label or directory
-    loader = Loader(context, dict(overrides or {}))
-    if not tf_files(directory) and not loader.overrides:
+    if not tf_files(directory) and not overrides:
         return []
     sm = SourceMap(label)
     result = ParsedInput(label, KIND, source_map=sm)
+    queue: list[dict[str, bool]] = [{}]
+    finished: list[Loader] = []
+    while queue:
+        assumptions = queue.pop(0)
+        loader = Loader(context, dict(overrides or {}), assumptions=assumptions)
+        model = _read(directory, label, loader, context, sm)
+        more = tf_variants.split(assumptions, loader.undecided, len(finished) + len(queue))
+        if more:
+            queue.extend(more)  # this run decided nothing about the new switch: replaced by its two sides
+            continue
+        finished.append(loader)
+        if model is not None:
+            model.conditions = tuple(sorted(assumptions.items()))
+            result.variants.append(model)
+    problems = [p for loader in finished for p in loader.problems]
+    for p in dict.fromkeys(problems):  # a module reached through several instances (or variants) says it once
+        result.problem(p.rule_id, p.message, p.line, p.column, file=p.file)
+    result.secrets = set().union(*(loader.secrets for loader in finished))
+    return [result]
+
+
+def _read(directory: str, label: str, loader: Loader, context: ParseContext, sm: SourceMap) -> Model | None:
+    """One reading of the module tree under the loader's assumptions (None when it could not be built)."""
+    model: Model | None = None
     try:
         root = Module(loader, directory)
         assembler = Assembler(context, sm, root_region(root))
-        for inst in root.instances():
+        for inst, existence in root.placed():
             if inst.decl.type in RELATED_TYPES:
-                assembler.add(Item(inst.decl.type, inst.address, inst.view, inst.existence, instance_region(inst)))
-                if inst.existence is not None and inst.decl.type == "aws_cloudtrail":
+                assembler.add(Item(inst.decl.type, inst.address, inst.view, existence, instance_region(inst)))
+                if existence is not None and inst.decl.type == "aws_cloudtrail":
                     block = inst.decl.block
                     loader.problems.append(_problem(
-                        UNRESOLVABLE, f"{inst.address}: {inst.existence.reason}; judged as if created, "
+                        UNRESOLVABLE, f"{inst.address}: {existence.reason}; judged as if created, "
                         "is_logging left unknown", block.file, block.line, block.column))
-        result.variants.append(assembler.model())
+        model = assembler.model()
         loader.problems.extend(_not_created(root))
     except RecursionError:
         loader.problems.append(_problem("CT001", "module too deeply nested to evaluate", label, 1, 1))
@@ -69,10 +97,7 @@ def parse_module(directory: str, context: ParseContext, overrides: dict[str, str
     if breach is not None:
         message, file, line, column = breach
         loader.problems.append(_problem(INVALID_PROPERTY, message, file or label, line, column))
-    for p in dict.fromkeys(loader.problems):  # a module reached through several instances says it once
-        result.problem(p.rule_id, p.message, p.line, p.column, file=p.file)
-    result.secrets = loader.secrets
-    return [result]
+    return model
 
 
 _TRAIL_TYPES = ("aws_cloudtrail", "aws_cloudtrail_event_data_store")
