@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 
 from ctguard.inputs import INVALID_PROPERTY, UNRESOLVABLE, ParsedInput
 from ctguard.location import SourceMap
 from ctguard.model import Model
-from ctguard.parsers import tf_variants
+from ctguard.parsers import tf_opaque, tf_variants
 from ctguard.parsers.context import ParseContext
 from ctguard.parsers.tf_assemble import RELATED_TYPES, Assembler, Item
 from ctguard.parsers.tf_comments import blank_comments
@@ -56,15 +57,17 @@ def parse_module(directory: str, context: ParseContext, overrides: dict[str, str
     result = ParsedInput(label, KIND, source_map=sm)
     queue: list[dict[str, bool]] = [{}]
     finished: list[Loader] = []
+    embedded: dict[str, tf_opaque.Embedded] = {}
     while queue:
         assumptions = queue.pop(0)
         loader = Loader(context, dict(overrides or {}), assumptions=assumptions)
-        model = _read(directory, label, loader, context, sm)
+        model, found = _read(directory, label, loader, context, sm)
         more = tf_variants.split(assumptions, loader.undecided, len(finished) + len(queue))
         if more:
             queue.extend(more)  # this run decided nothing about the new switch: replaced by its two sides
             continue
         finished.append(loader)
+        embedded.update((e.address, e) for e in found)
         if model is not None:
             model.conditions = tuple(sorted(assumptions.items()))
             result.variants.append(model)
@@ -72,16 +75,38 @@ def parse_module(directory: str, context: ParseContext, overrides: dict[str, str
     for p in dict.fromkeys(problems):  # a module reached through several instances (or variants) says it once
         result.problem(p.rule_id, p.message, p.line, p.column, file=p.file)
     result.secrets = set().union(*(loader.secrets for loader in finished))
-    return [result]
+    return [result] + [_template(e, context) for e in embedded.values()]
 
 
-def _read(directory: str, label: str, loader: Loader, context: ParseContext, sm: SourceMap) -> Model | None:
-    """One reading of the module tree under the loader's assumptions (None when it could not be built)."""
+def _template(embedded: tf_opaque.Embedded, context: ParseContext) -> ParsedInput:
+    """A CloudFormation template written in a stack resource, read as one, its findings in the .tf file."""
+    from ctguard.parsers import cloudformation  # late: a Terraform-only run need not load the CFN reader
+
+    parsed = cloudformation.parse(embedded.file, embedded.text, context)
+    first = embedded.line
+
+    def line(n: int) -> int:
+        return first + n - 1 if embedded.exact else first
+
+    parsed.source_map = (parsed.source_map or SourceMap(embedded.file)).moved(embedded.file, line)
+    parsed.problems = [replace(p, span=replace(p.span, file=embedded.file, line=line(p.span.line)))
+                       for p in parsed.problems]
+    return parsed
+
+
+def _read(directory: str, label: str, loader: Loader, context: ParseContext, sm: SourceMap
+          ) -> tuple[Model | None, list[tf_opaque.Embedded]]:
+    """One reading of the module tree under the loader's assumptions (no model when it could not be built),
+    with the CloudFormation templates its stack resources embed."""
     model: Model | None = None
+    embedded: list[tf_opaque.Embedded] = []
     try:
         root = Module(loader, directory)
         assembler = Assembler(context, sm, root_region(root))
         for inst, existence in root.placed():
+            opaque, templates = tf_opaque.scan(inst)
+            loader.problems.extend(opaque)
+            embedded.extend(templates)
             if inst.decl.type in RELATED_TYPES:
                 assembler.add(Item(inst.decl.type, inst.address, inst.view, existence, instance_region(inst)))
                 if existence is not None and inst.decl.type == "aws_cloudtrail":
@@ -97,7 +122,7 @@ def _read(directory: str, label: str, loader: Loader, context: ParseContext, sm:
     if breach is not None:
         message, file, line, column = breach
         loader.problems.append(_problem(INVALID_PROPERTY, message, file or label, line, column))
-    return model
+    return model, embedded
 
 
 _TRAIL_TYPES = ("aws_cloudtrail", "aws_cloudtrail_event_data_store")
