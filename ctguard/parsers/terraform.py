@@ -138,6 +138,12 @@ def _not_created(module: Module) -> list:  # type: ignore[type-arg]
             found.append(_problem(UNRESOLVABLE, f"{module.prefix}{decl.address} is not created with these values "
                                   f"({group.keyed} gives no instance), so it is not checked; give the variables that "
                                   "create it (--var-file) to check it", block.file, block.line, block.column))
+    for call, directory in module.unmade:
+        if tf_dir_is_cloudtrail_related(directory):
+            address = f"{module.prefix}module.{call.labels[0]}"
+            found.append(_problem(UNRESOLVABLE, f"{address} is not created with these values (its count/for_each "
+                                  "gives no instance), so the trails it may hold are not checked; give the variables "
+                                  "that create it (--var-file) to check them", call.file, call.line, call.column))
     for children in module.children.values():
         for _, child in children:
             if child is not None:

@@ -44,6 +44,7 @@ class Module:
         self.locals: dict[str, Attr] = {}
         self.outputs: dict[str, Attr] = {}
         self.calls: list[Block] = []
+        self.unmade: list[tuple[Block, str]] = []  # local module calls count/for_each leaves with no instance
         self.decls: list[Decl] = []
         self.provider_blocks: list[Block] = []
         self._root_values: list[tuple[str, dict[str, Any]]] | None = None
@@ -289,6 +290,10 @@ class Module:
             address = f"{self.prefix}{where}{suffix}"
             result.append((address, Module(self.loader, directory, address + ".", inputs, self.chain, passed,
                                            self.providers, existence if existence is not None else self.existence)))
+        keyed = next((k for k in ("count", "for_each") if k in call.body.attributes), None)
+        if not result and keyed is not None and not tf_variants.assumed(
+                call.body.attributes[keyed].expr, self.ev, self.loader, self.prefix):
+            self.unmade.append((call, directory))  # known to make nothing: said, not silently absent
         return result
 
     def _problem(self, rule: str, message: str, block: Block) -> None:

@@ -49,6 +49,15 @@ def chosen(expr: Tree | Token, ev: "Evaluator", loader: "Loader", prefix: str) -
     return expr
 
 
+def assumed(expr: Tree | Token, ev: "Evaluator", loader: "Loader", prefix: str) -> bool:
+    """True when this run's assumptions, not the values given, decide the expression's predicate."""
+    node = _unwrap(expr)
+    if not (isinstance(node, Tree) and node.data == "conditional"):
+        return False
+    exprs = [k for k in node.children if isinstance(k, Tree)]
+    return len(exprs) == 3 and prefix + render(exprs[0]) in loader.assumptions
+
+
 def split(assumptions: dict[str, bool], undecided: list[str], pending: int) -> list[dict[str, bool]]:
     """The assumption sets that replace ``assumptions`` (empty when the run stands as it is).
 

@@ -94,3 +94,17 @@ def test_split_stops_at_the_cap() -> None:
     assert tf_variants.split({}, ["a"], 0) == [{"a": True}, {"a": False}]
     assert tf_variants.split({"a": True}, ["a"], 3) == []
     assert tf_variants.split({}, ["b"], tf_variants.MAX_VARIANTS - 1) == []
+
+
+def test_a_module_known_to_make_nothing_is_said() -> None:
+    parsed = _parsed("module_count_zero")
+    assert _by_conditions(parsed) == {(): []}
+    assert [(p.rule_id, p.message.split(" is not created")[0]) for p in parsed.problems] == [("CT005", "module.trail")]
+    created = _parsed("module_count_zero", ParseContext(variables={"create_trail": "true"}))
+    assert _by_conditions(created) == {(): ["module.trail[0].aws_cloudtrail.main"]}
+    assert created.problems == []
+
+
+def test_the_side_of_a_switch_without_the_module_says_nothing_more() -> None:
+    parsed = _parsed("module_variants_for_each")
+    assert not [p for p in parsed.problems if "is not created" in p.message]
