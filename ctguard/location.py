@@ -7,6 +7,7 @@ property points at the resource or block that should hold it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from ctguard.pickling import fast_pickle
 
@@ -58,6 +59,15 @@ class SourceMap:
             if found is not None:
                 return found
         return Span(self.file, 1, 1)
+
+    def moved(self, file: str, line: Callable[[int], int]) -> "SourceMap":
+        """A copy whose spans stand in ``file`` at ``line(old line)`` (a template embedded in another file)."""
+        copy = SourceMap(file)
+        for key, span in self._spans.items():
+            at = line(span.line)
+            copy._spans[key] = Span(file, at, span.column, None if span.end_line is None else line(span.end_line),
+                                    span.end_column)
+        return copy
 
     def owners(self) -> set[Owner]:
         return {owner for owner, _ in self._spans}

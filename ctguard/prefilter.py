@@ -32,9 +32,10 @@ import re
 
 # Case-folded. "cloudtrail" covers AWS::CloudTrail::*, aws_cloudtrail*, cloudtrail.amazonaws.com,
 # aws.cloudtrail, "AWS API Call via CloudTrail", CloudTrailMetrics and trail module sources.
-# "trailname"/"createtrail"/"create_trail": trails made by custom resources and Lambda code (CT005).
+# "trailname"/"createtrail"/"create_trail"...: trails made or changed by custom resources, Lambda code
+# and Terraform provisioners (CT005, cfn_opaque and tf_opaque).
 NEEDLES = ("cloudtrail", "$.", "eventname", "eventsource", "errorcode", "useridentity", "trailname",
-           "createtrail", "create_trail")
+           "createtrail", "create_trail", "updatetrail", "update_trail", "puteventselectors", "put_event_selectors")
 
 _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|x([0-9a-fA-F]{2})|\r?\n[ \t]*|(.))", re.DOTALL)
 _SINGLE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "0": "\0", "a": "\a", "v": "\v",

@@ -24,9 +24,12 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 
 from ctguard.inputs import INVALID_PROPERTY, UNRESOLVABLE, ParsedInput
 from ctguard.location import SourceMap
+from ctguard.model import Model
+from ctguard.parsers import tf_opaque, tf_variants
 from ctguard.parsers.context import ParseContext
 from ctguard.parsers.tf_assemble import RELATED_TYPES, Assembler, Item
 from ctguard.parsers.tf_comments import blank_comments
@@ -40,28 +43,78 @@ KIND = "terraform"
 
 def parse_module(directory: str, context: ParseContext, overrides: dict[str, str] | None = None,
                  label: str | None = None) -> list[ParsedInput]:
-    """Parse the module in ``directory`` (or the directory of a ``.tf`` file)."""
+    """Parse the module in ``directory`` (or the directory of a ``.tf`` file).
+
+    A module call whose count/for_each is an undecided ``cond ? ..`` makes one variant per truth
+    value of ``cond`` (``tf_variants``): the tree is read again under each assumption."""
     if os.path.isfile(directory):
         label = label or directory
         directory = os.path.dirname(directory) or "."
     label = label or directory
-    loader = Loader(context, dict(overrides or {}))
-    if not tf_files(directory) and not loader.overrides:
+    if not tf_files(directory) and not overrides:
         return []
     sm = SourceMap(label)
     result = ParsedInput(label, KIND, source_map=sm)
+    queue: list[dict[str, bool]] = [{}]
+    finished: list[Loader] = []
+    embedded: dict[str, tf_opaque.Embedded] = {}
+    while queue:
+        assumptions = queue.pop(0)
+        loader = Loader(context, dict(overrides or {}), assumptions=assumptions)
+        model, found = _read(directory, label, loader, context, sm)
+        more = tf_variants.split(assumptions, loader.undecided, len(finished) + len(queue))
+        if more:
+            queue.extend(more)  # this run decided nothing about the new switch: replaced by its two sides
+            continue
+        finished.append(loader)
+        embedded.update((e.address, e) for e in found)
+        if model is not None:
+            model.conditions = tuple(sorted(assumptions.items()))
+            result.variants.append(model)
+    problems = [p for loader in finished for p in loader.problems]
+    for p in dict.fromkeys(problems):  # a module reached through several instances (or variants) says it once
+        result.problem(p.rule_id, p.message, p.line, p.column, file=p.file)
+    result.secrets = set().union(*(loader.secrets for loader in finished))
+    return [result] + [_template(e, context) for e in embedded.values()]
+
+
+def _template(embedded: tf_opaque.Embedded, context: ParseContext) -> ParsedInput:
+    """A CloudFormation template written in a stack resource, read as one, its findings in the .tf file."""
+    from ctguard.parsers import cloudformation  # late: a Terraform-only run need not load the CFN reader
+
+    parsed = cloudformation.parse(embedded.file, embedded.text, context)
+    first = embedded.line
+
+    def line(n: int) -> int:
+        return first + n - 1 if embedded.exact else first
+
+    parsed.source_map = (parsed.source_map or SourceMap(embedded.file)).moved(embedded.file, line)
+    parsed.problems = [replace(p, span=replace(p.span, file=embedded.file, line=line(p.span.line)))
+                       for p in parsed.problems]
+    return parsed
+
+
+def _read(directory: str, label: str, loader: Loader, context: ParseContext, sm: SourceMap
+          ) -> tuple[Model | None, list[tf_opaque.Embedded]]:
+    """One reading of the module tree under the loader's assumptions (no model when it could not be built),
+    with the CloudFormation templates its stack resources embed."""
+    model: Model | None = None
+    embedded: list[tf_opaque.Embedded] = []
     try:
         root = Module(loader, directory)
         assembler = Assembler(context, sm, root_region(root))
-        for inst in root.instances():
+        for inst, existence in root.placed():
+            opaque, templates = tf_opaque.scan(inst)
+            loader.problems.extend(opaque)
+            embedded.extend(templates)
             if inst.decl.type in RELATED_TYPES:
-                assembler.add(Item(inst.decl.type, inst.address, inst.view, inst.existence, instance_region(inst)))
-                if inst.existence is not None and inst.decl.type == "aws_cloudtrail":
+                assembler.add(Item(inst.decl.type, inst.address, inst.view, existence, instance_region(inst)))
+                if existence is not None and inst.decl.type == "aws_cloudtrail":
                     block = inst.decl.block
                     loader.problems.append(_problem(
-                        UNRESOLVABLE, f"{inst.address}: {inst.existence.reason}; judged as if created, "
+                        UNRESOLVABLE, f"{inst.address}: {existence.reason}; judged as if created, "
                         "is_logging left unknown", block.file, block.line, block.column))
-        result.variants.append(assembler.model())
+        model = assembler.model()
         loader.problems.extend(_not_created(root))
     except RecursionError:
         loader.problems.append(_problem("CT001", "module too deeply nested to evaluate", label, 1, 1))
@@ -69,10 +122,7 @@ def parse_module(directory: str, context: ParseContext, overrides: dict[str, str
     if breach is not None:
         message, file, line, column = breach
         loader.problems.append(_problem(INVALID_PROPERTY, message, file or label, line, column))
-    for p in dict.fromkeys(loader.problems):  # a module reached through several instances says it once
-        result.problem(p.rule_id, p.message, p.line, p.column, file=p.file)
-    result.secrets = loader.secrets
-    return [result]
+    return model, embedded
 
 
 _TRAIL_TYPES = ("aws_cloudtrail", "aws_cloudtrail_event_data_store")
@@ -88,6 +138,12 @@ def _not_created(module: Module) -> list:  # type: ignore[type-arg]
             found.append(_problem(UNRESOLVABLE, f"{module.prefix}{decl.address} is not created with these values "
                                   f"({group.keyed} gives no instance), so it is not checked; give the variables that "
                                   "create it (--var-file) to check it", block.file, block.line, block.column))
+    for call, directory in module.unmade:
+        if tf_dir_is_cloudtrail_related(directory):
+            address = f"{module.prefix}module.{call.labels[0]}"
+            found.append(_problem(UNRESOLVABLE, f"{address} is not created with these values (its count/for_each "
+                                  "gives no instance), so the trails it may hold are not checked; give the variables "
+                                  "that create it (--var-file) to check them", call.file, call.line, call.column))
     for children in module.children.values():
         for _, child in children:
             if child is not None:

@@ -34,6 +34,9 @@ class Loader:
     _files: dict[str, dict[str, Body]] = field(default_factory=dict)
     tfvars: dict[str, Body | None] = field(default_factory=dict)
     secrets: set[str] = field(default_factory=set)  # values of sensitive variables, hidden in reports
+    # Module count/for_each predicates taken as decided in this run, and those met undecided (tf_variants).
+    assumptions: dict[str, bool] = field(default_factory=dict)
+    undecided: list[str] = field(default_factory=list)
 
     @property
     def module_dirs(self) -> list[str]:

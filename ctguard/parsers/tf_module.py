@@ -13,6 +13,7 @@ import os
 from typing import Any, Iterator
 
 from ctguard.inputs import BAD_REFERENCE, INVALID_PROPERTY, PARSE_ERROR, UNRESOLVABLE
+from ctguard.parsers import tf_variants
 from ctguard.parsers.tf_expr import Evaluator, Ref
 from ctguard.parsers.tf_filefuncs import file_functions
 from ctguard.parsers.tf_funcs import FUNCTIONS
@@ -34,14 +35,16 @@ class Module:
     def __init__(self, loader: Loader, directory: str, prefix: str = "",
                  inputs: dict[str, tuple[Any, list[Ref], str]] | None = None,
                  chain: tuple[str, ...] = (), passed: dict[str, Passed] | None = None,
-                 inherited: Providers | None = None) -> None:
+                 inherited: Providers | None = None, existence: Unknown | None = None) -> None:
         self.loader, self.directory, self.prefix = loader, directory, prefix
+        self.existence = existence  # Unknown when the call's count/for_each (or an outer one's) is unknown
         self.inputs = inputs  # None: the root module (tfvars and context apply)
         self.chain = chain + (os.path.realpath(directory),)
         self.variables: dict[str, Block] = {}
         self.locals: dict[str, Attr] = {}
         self.outputs: dict[str, Attr] = {}
         self.calls: list[Block] = []
+        self.unmade: list[tuple[Block, str]] = []  # local module calls count/for_each leaves with no instance
         self.decls: list[Decl] = []
         self.provider_blocks: list[Block] = []
         self._root_values: list[tuple[str, dict[str, Any]]] | None = None
@@ -195,14 +198,20 @@ class Module:
         return {suffix[2:-2]: value for suffix, value in items}, refs, None
 
     # expansion ---------------------------------------------------------------------------
-    def expansions(self, body: Body, where: str, block: Block | None = None, limit: int = MAX_INSTANCES
-                   ) -> list[tuple[str, dict[str, Any], Unknown | None]]:
+    def expansions(self, body: Body, where: str, block: Block | None = None, limit: int = MAX_INSTANCES,
+                   two_way: bool = False) -> list[tuple[str, dict[str, Any], Unknown | None]]:
         """(address suffix, bindings, existence) per instance that count/for_each creates.
 
-        Instances come out of the parse's shared budget: a count of a billion, or modules with
-        count calling modules with count, stop at the budget with one CT002 (tf_budget)."""
+        ``two_way``: a module call, whose undecided ``cond ? a : b`` is taken as the run's
+        assumption (tf_variants). Instances come out of the parse's shared budget: a count of a
+        billion, or modules with count calling modules with count, stop at the budget with one
+        CT002 (tf_budget)."""
+        def expr(key: str) -> Any:
+            node = body.attributes[key].expr
+            return tf_variants.chosen(node, self.ev, self.loader, self.prefix) if two_way else node
+
         if "count" in body.attributes:
-            n = self.ev.eval(body.attributes["count"].expr)
+            n = self.ev.eval(expr("count"))
             if isinstance(n, str) and n.strip().lstrip("-").isdigit() and len(n) < 30:
                 n = int(n)  # Terraform converts "3" to a number
             problem = _count_problem(n)
@@ -218,7 +227,7 @@ class Module:
             reason = Unknown(f"count of {where} is unknown: {getattr(n, 'reason', problem)}")
             return [("", {"count": {"index": reason}}, reason)]
         if "for_each" in body.attributes:
-            items = self.ev.eval(body.attributes["for_each"].expr)
+            items = self.ev.eval(expr("for_each"))
             if isinstance(items, dict):
                 pairs = list(items.items())
             elif isinstance(items, list) and all(isinstance(x, str) for x in items):
@@ -271,7 +280,7 @@ class Module:
         result: list[tuple[str, Module | None]] = []
         passed = self.providers.for_call(call.body)
         meta = {"source", "version", "count", "for_each", "providers", "depends_on"}
-        for suffix, bindings, _existence in self.expansions(call.body, f"{self.prefix}{where}", call):
+        for suffix, bindings, existence in self.expansions(call.body, f"{self.prefix}{where}", call, two_way=True):
             ev = self.ev.bind(**bindings)
             inputs = {}
             for arg, attr in call.body.attributes.items():
@@ -280,11 +289,20 @@ class Module:
                     inputs[arg] = (value, refs, f"{self.prefix}{where} input")
             address = f"{self.prefix}{where}{suffix}"
             result.append((address, Module(self.loader, directory, address + ".", inputs, self.chain, passed,
-                                           self.providers)))
+                                           self.providers, existence if existence is not None else self.existence)))
+        keyed = next((k for k in ("count", "for_each") if k in call.body.attributes), None)
+        if not result and keyed is not None and not tf_variants.assumed(
+                call.body.attributes[keyed].expr, self.ev, self.loader, self.prefix):
+            self.unmade.append((call, directory))  # known to make nothing: said, not silently absent
         return result
 
     def _problem(self, rule: str, message: str, block: Block) -> None:
         self.loader.problems.append(Problem(rule, message, block.file, block.line, block.column))
+
+    def placed(self) -> Iterator[tuple[Instance, Unknown | None]]:
+        """Every managed instance with why it may not exist: its own count/for_each or its module's."""
+        for inst in self.instances():
+            yield inst, inst.existence if inst.existence is not None else inst.decl.module.existence
 
     def instances(self) -> Iterator[Instance]:
         """Every managed resource instance of this module and the local modules it calls."""
