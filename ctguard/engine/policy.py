@@ -135,7 +135,7 @@ def _load_file(file: Path, cache: PolicyCatalogue | None) -> Policy:
     if data["scope"] not in _REPORTED and len(has_logic) != 1:
         line = loaded.spans[(has_logic[1],)][0] if len(has_logic) == 2 else 1
         raise PolicyError(str(file), line, "a policy needs exactly one of `check` (declarative) or `impl` (Python)")
-    _check_model_paths(file, data, loaded.spans)
+    _check_names(file, data, loaded.spans)
     if file.stem.split("-")[0] != data["id"]:
         raise PolicyError(str(file), loaded.spans.get(("id",), (1, 1))[0],
                           f"policy id {data['id']} does not match the file name (expected {data['id']}-*.yaml)")
@@ -144,8 +144,9 @@ def _load_file(file: Path, cache: PolicyCatalogue | None) -> Policy:
     return _policy(file, data)
 
 
-def _check_model_paths(file: Path, data: dict[str, Any], spans: dict[tuple[Any, ...], tuple[int, int]]) -> None:
-    """A mistyped model path would make every run of the policy an ERROR: refuse it here instead."""
+def _check_names(file: Path, data: dict[str, Any], spans: dict[tuple[Any, ...], tuple[int, int]]) -> None:
+    """A mistyped model path would make every run of the policy an ERROR, a mistyped message name
+    would print as written in every finding: refuse both here instead."""
     from ctguard.engine import model_paths
 
     roots = model_paths.roots(data["scope"], data.get("params") or {})
@@ -158,6 +159,11 @@ def _check_model_paths(file: Path, data: dict[str, Any], spans: dict[tuple[Any, 
             problem = model_paths.problem(root, dotted)
             if problem is not None:
                 raise PolicyError(str(file), spans.get(at, (1, 1))[0], problem)
+    if "check" in data:
+        from ctguard.engine import placeholders
+
+        for key, problem in placeholders.problems(data.get("message") or {}):
+            raise PolicyError(str(file), spans.get(("message", key), (1, 1))[0], problem)
 
 
 def _policy(file: Path, data: dict[str, Any]) -> Policy:

@@ -23,7 +23,8 @@ from ctguard import __version__
 
 _MAX_ENTRIES = 2000
 # The model and the path walk decide whether a policy's model paths are valid (``model_paths``).
-_LOADERS = ("policy.py", "policy_catalogue.py", "../yamlload.py", "model_paths.py", "paths.py", "../model.py")
+_LOADERS = ("policy.py", "policy_catalogue.py", "../yamlload.py", "model_paths.py", "paths.py", "../model.py",
+            "placeholders.py")
 
 
 def cache_dir() -> Path:
