@@ -42,7 +42,7 @@ def _carries(name: str, rule_id: str) -> bool:
 
 def _readme_ranges() -> list[tuple[int, int]]:
     text = (REPO / "README.md").read_text(encoding="utf-8")
-    return [(int(a), int(b)) for a, b in re.findall(r"^\| CT(\d{3})–CT(\d{3}) \|", text, re.M)]
+    return [(int(a), int(b)) for a, b in re.findall(r"^\| CT(\d{3})–CT(\d{3}) \|", text, re.MULTILINE)]
 
 
 @pytest.mark.parametrize("rule_id", sorted(POLICIES))
@@ -85,7 +85,7 @@ def test_every_entry_function_is_named_by_its_policy() -> None:
     named = {policy.impl for policy in POLICIES.values() if policy.impl}
     entries = 0
     for file in sorted((REPO / "ctguard" / "checks").glob("ct*.py")):
-        for name in re.findall(r"^def (ct\d{3}\w*)\(", file.read_text(encoding="utf-8"), re.M):
+        for name in re.findall(r"^def (ct\d{3}\w*)\(", file.read_text(encoding="utf-8"), re.MULTILINE):
             entries += 1
             first = f"CT{_IDS.match(name).group(1)}"  # type: ignore[union-attr]
             assert _carries(file.stem, first), f"{file.name}: {name} is outside the module's ids"

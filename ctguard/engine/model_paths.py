@@ -13,7 +13,7 @@ import difflib
 import types
 import typing
 from collections.abc import Collection, Iterator, Mapping
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from ctguard.engine.paths import LINKS
@@ -53,7 +53,7 @@ def _condition_paths(node: dict[str, Any], at: tuple[Any, ...]) -> Iterator[tupl
 
 def problem(root: type, dotted: str) -> str | None:
     """Why ``dotted`` is not a path ``paths.lookup`` can follow from a ``root``; None when it is."""
-    cls, walked = root, []
+    cls, walked = root, list[str]()
     parts = dotted.split(".")
     for i, part in enumerate(parts):
         names = _fields(cls)
@@ -76,7 +76,7 @@ def problem(root: type, dotted: str) -> str | None:
     return None  # pragma: no cover - the loop returns on the last part
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fields(cls: type) -> dict[str, Any]:
     hints = typing.get_type_hints(cls)
     return {f.name: hints.get(f.name) for f in dataclasses.fields(cls)}
