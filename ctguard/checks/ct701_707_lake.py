@@ -1,4 +1,5 @@
-"""CloudTrail Lake event data store policies that need more than one field (CT702, CT705, CT707).
+"""CloudTrail Lake event data store policies that need more than one field (CT701, CT702, CT705,
+CT707); CT703, CT704 and CT706 are declarative checks in their policy files.
 
 The engine runs them once per store, with the store in ``ctx.trail``'s place.  Organization
 facts come from live audits and snapshots only; a template cannot say whether the account it
