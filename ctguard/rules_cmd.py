@@ -58,7 +58,21 @@ def explain(args: argparse.Namespace) -> int:
     if policy is None:
         print(f"ctguard: error: no rule {args.rule_id!r}; `ctguard rules` lists them", file=sys.stderr)
         return 2
+    if getattr(args, "source", False):
+        return _source(policy, args.format)
     sys.stdout.write(render_page(policy))
+    return 0
+
+
+def _source(policy: Policy, fmt: str) -> int:
+    from ctguard import rule_source
+
+    found = rule_source.locate(policy)
+    if fmt == "json":
+        json.dump(rule_source.as_dict(found), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(rule_source.render(found))
     return 0
 
 

@@ -135,12 +135,35 @@ def _load_file(file: Path, cache: PolicyCatalogue | None) -> Policy:
     if data["scope"] not in _REPORTED and len(has_logic) != 1:
         line = loaded.spans[(has_logic[1],)][0] if len(has_logic) == 2 else 1
         raise PolicyError(str(file), line, "a policy needs exactly one of `check` (declarative) or `impl` (Python)")
+    _check_names(file, data, loaded.spans)
     if file.stem.split("-")[0] != data["id"]:
         raise PolicyError(str(file), loaded.spans.get(("id",), (1, 1))[0],
                           f"policy id {data['id']} does not match the file name (expected {data['id']}-*.yaml)")
     if cache is not None:
         cache.add(digest, data)
     return _policy(file, data)
+
+
+def _check_names(file: Path, data: dict[str, Any], spans: dict[tuple[Any, ...], tuple[int, int]]) -> None:
+    """A mistyped model path would make every run of the policy an ERROR, a mistyped message name
+    would print as written in every finding: refuse both here instead."""
+    from ctguard.engine import model_paths
+
+    roots = model_paths.roots(data["scope"], data.get("params") or {})
+    for dotted, at in model_paths.named_paths(data):
+        if not roots:
+            raise PolicyError(str(file), spans.get(at, (1, 1))[0],
+                              f"scope {data['scope']} policies have no trail or store to read model path "
+                              f"{dotted!r} from; use scope trail or event_data_store, or impl")
+        for root in roots:
+            problem = model_paths.problem(root, dotted)
+            if problem is not None:
+                raise PolicyError(str(file), spans.get(at, (1, 1))[0], problem)
+    if "check" in data:
+        from ctguard.engine import placeholders
+
+        for key, problem in placeholders.problems(data.get("message") or {}):
+            raise PolicyError(str(file), spans.get(("message", key), (1, 1))[0], problem)
 
 
 def _policy(file: Path, data: dict[str, Any]) -> Policy:

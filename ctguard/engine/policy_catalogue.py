@@ -22,7 +22,9 @@ from typing import Any
 from ctguard.version import __version__
 
 _MAX_ENTRIES = 2000
-_LOADERS = ("policy.py", "policy_catalogue.py", "../yamlload.py")
+# The model and the path walk decide whether a policy's model paths are valid (``model_paths``).
+_LOADERS = ("policy.py", "policy_catalogue.py", "../yamlload.py", "model_paths.py", "paths.py", "../model.py",
+            "placeholders.py")
 
 
 def cache_dir() -> Path:

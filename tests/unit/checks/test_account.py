@@ -5,7 +5,8 @@ from typing import Any
 
 import pytest
 
-from ctguard.checks import account, account_org
+from ctguard.checks import ct601_603_account as account
+from ctguard.checks import ct604_605_account_org as account_org
 from ctguard.engine.evaluate import CheckContext, Outcome, Settings
 from ctguard.engine.policy import Policy, load_policies
 from ctguard.findings import Status
@@ -42,7 +43,7 @@ def _run(func: Any, policy: str, model: Model, settings: Settings | None = None)
 def test_baseline_needs_one_trail_with_everything_not_a_sum_of_parts() -> None:
     reads = _trail("reads", rwt="ReadOnly")
     writes = _trail("writes-us", multi=False, rwt="WriteOnly")
-    out = _run(account.baseline_trail, "CT601", _live(reads, writes))
+    out = _run(account.ct601_baseline_trail, "CT601", _live(reads, writes))
     assert out.status is Status.FAIL and out.owner == ("account", ACCOUNT)
     assert "reads does not record write management events" in out.message  # type: ignore[operator]
     assert "writes-us does not cover every region" in out.message  # type: ignore[operator]
@@ -50,17 +51,17 @@ def test_baseline_needs_one_trail_with_everything_not_a_sum_of_parts() -> None:
 
 def test_baseline_ignores_another_accounts_plain_trail_and_is_not_applicable_to_iac() -> None:
     theirs = _trail("theirs", account_id="444455556666")
-    out = _run(account.baseline_trail, "CT601", _live(theirs))
+    out = _run(account.ct601_baseline_trail, "CT601", _live(theirs))
     assert out.status is Status.FAIL and "theirs does not record this account" in out.message  # type: ignore[operator]
     iac = Model(trails=[_trail("t")])
-    out = _run(account.baseline_trail, "CT601", iac)
+    out = _run(account.ct601_baseline_trail, "CT601", iac)
     assert out.status is Status.NOT_APPLICABLE and "not applicable" in out.message  # type: ignore[operator]
 
 
 def test_baseline_unknown_logging_is_unknown_and_a_good_trail_wins() -> None:
     unsure = _trail("unsure", logging=Unknown("cloudtrail:GetTrailStatus failed: Throttling"))
-    assert _run(account.baseline_trail, "CT601", _live(unsure)).status is Status.UNKNOWN
-    assert _run(account.baseline_trail, "CT601", _live(unsure, _trail("good"))).status is Status.PASS
+    assert _run(account.ct601_baseline_trail, "CT601", _live(unsure)).status is Status.UNKNOWN
+    assert _run(account.ct601_baseline_trail, "CT601", _live(unsure, _trail("good"))).status is Status.PASS
 
 
 @pytest.mark.parametrize("multi, us, eu, expected, region", [
@@ -73,7 +74,7 @@ def test_trails_per_region_counts_multi_region_trails_everywhere(multi: int, us:
                                                                  region: str | None) -> None:
     trails = [_trail(f"m{i}") for i in range(multi)] + [_trail(f"s{i}", multi=False) for i in range(us)]
     trails += [_trail(f"e{i}", home="eu-west-1", multi=False) for i in range(eu)]
-    out = _run(account.trails_per_region, "CT602", _live(*trails))
+    out = _run(account.ct602_trails_per_region, "CT602", _live(*trails))
     assert out.status is expected
     if region:
         assert f"6 trails in {region}" in out.message  # type: ignore[operator]
@@ -81,38 +82,38 @@ def test_trails_per_region_counts_multi_region_trails_everywhere(multi: int, us:
 
 def test_trails_per_region_skips_other_accounts_organization_trails() -> None:
     trails = [_trail(f"m{i}") for i in range(5)] + [_trail("org", account_id="999988887777", org=True)]
-    assert _run(account.trails_per_region, "CT602", _live(*trails)).status is Status.PASS
+    assert _run(account.ct602_trails_per_region, "CT602", _live(*trails)).status is Status.PASS
 
 
 def test_duplicate_global_events() -> None:
     main = _trail("main")
-    assert _run(account.duplicate_global_events, "CT603", _live(main, _trail("s", multi=False, gse=False))).status \
+    assert _run(account.ct603_duplicate_global_events, "CT603", _live(main, _trail("s", multi=False, gse=False))).status \
         is Status.PASS
-    assert _run(account.duplicate_global_events, "CT603", _live(main, _trail("s", multi=False, logging=False))).status \
+    assert _run(account.ct603_duplicate_global_events, "CT603", _live(main, _trail("s", multi=False, logging=False))).status \
         is Status.PASS  # a stopped trail records nothing twice
-    out = _run(account.duplicate_global_events, "CT603", _live(main, _trail("s", multi=False)))
+    out = _run(account.ct603_duplicate_global_events, "CT603", _live(main, _trail("s", multi=False)))
     assert out.status is Status.FAIL and "recorded 2 times" in out.message  # type: ignore[operator]
 
 
 def test_regions_covered_by_single_region_trails_homed_there() -> None:
     trails = (_trail("us", multi=False), _trail("eu", home="eu-west-1", multi=False))
-    assert _run(account_org.enabled_regions_covered, "CT604", _live(*trails)).status is Status.PASS
+    assert _run(account_org.ct604_enabled_regions_covered, "CT604", _live(*trails)).status is Status.PASS
     stopped_eu = _trail("eu", home="eu-west-1", multi=False, logging=False)
-    out = _run(account_org.enabled_regions_covered, "CT604", _live(trails[0], stopped_eu))
+    out = _run(account_org.ct604_enabled_regions_covered, "CT604", _live(trails[0], stopped_eu))
     assert out.status is Status.FAIL and out.message.endswith("eu-west-1")  # type: ignore[union-attr]
 
 
 def test_organization_trail_cases() -> None:
     mgmt = {"organization_id": Known("o-a1b2c3d4e5"), "is_organization_management_account": Known(True)}
     stopped = _trail("org", org=True, logging=False)
-    out = _run(account_org.organization_trail, "CT605", _live(stopped, **mgmt))
+    out = _run(account_org.ct605_organization_trail, "CT605", _live(stopped, **mgmt))
     assert out.status is Status.FAIL
     assert "has no logging multi-region organization trail" in str(out.message)
     member = {"organization_id": Known("o-a1b2c3d4e5"), "is_organization_management_account": Known(False)}
     unsure = _trail("org", account_id="999988887777", org=True, logging=Unknown("AccessDenied"))
-    assert _run(account_org.organization_trail, "CT605", _live(unsure, **member)).status is Status.UNKNOWN
+    assert _run(account_org.ct605_organization_trail, "CT605", _live(unsure, **member)).status is Status.UNKNOWN
     unknown_org = {"organization_id": Unknown("organizations:DescribeOrganization failed: AccessDenied")}
-    assert _run(account_org.organization_trail, "CT605", _live(_trail("t"), **unknown_org)).status is Status.UNKNOWN
+    assert _run(account_org.ct605_organization_trail, "CT605", _live(_trail("t"), **unknown_org)).status is Status.UNKNOWN
 
 
 def test_account_policies_are_declared_with_their_functions() -> None:

@@ -10,11 +10,10 @@ from typing import Any
 import pytest
 
 from ctguard.checks import (
-    delivery_bucket_access as access,
-    delivery_bucket_protection as protection,
-    delivery_kms as kms,
-    delivery_logs as logs,
-    delivery_topic as topic,
+    ct401_404_bucket_access as access,
+    ct405_407_bucket_protection as protection,
+    ct408_412_kms as kms,
+    ct413_417_logs_topic as logs,
 )
 from ctguard.engine.evaluate import CheckContext, Outcome, Settings
 from ctguard.engine.policy import load_policies
@@ -105,11 +104,11 @@ def change(model: Model, kind: str, **changes: Any) -> Model:
 
 
 CHECKS = [
-    ("CT401", access.public_bucket), ("CT402", access.delivery), ("CT403", access.confused_deputy),
-    ("CT404", access.tls_only), ("CT405", protection.access_logging), ("CT406", protection.immutability),
-    ("CT407", protection.lifecycle), ("CT408", kms.rotation), ("CT409", kms.encrypt), ("CT410", kms.decrypt),
-    ("CT411", kms.state), ("CT412", kms.resolution), ("CT413", logs.retention), ("CT414", logs.encryption),
-    ("CT415", logs.delivery_role), ("CT416", topic.topic_publish), ("CT417", logs.home_region),
+    ("CT401", access.ct401_public_bucket), ("CT402", access.ct402_delivery), ("CT403", access.ct403_confused_deputy),
+    ("CT404", access.ct404_tls_only), ("CT405", protection.ct405_access_logging), ("CT406", protection.ct406_immutability),
+    ("CT407", protection.ct407_lifecycle), ("CT408", kms.ct408_rotation), ("CT409", kms.ct409_encrypt), ("CT410", kms.ct410_decrypt),
+    ("CT411", kms.ct411_state), ("CT412", kms.ct412_resolution), ("CT413", logs.ct413_retention), ("CT414", logs.ct414_encryption),
+    ("CT415", logs.ct415_delivery_role), ("CT416", logs.ct416_topic_publish), ("CT417", logs.ct417_home_region),
 ]
 
 
@@ -124,37 +123,37 @@ def test_public_policy_is_stopped_by_the_account_level_block() -> None:
     public["Statement"].append({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:GetObject",
                                 "Resource": "arn:aws:s3:::trail-logs/*"})
     model = change(live_model(), "bucket", policy=k(public))
-    failed = run(access.public_bucket, model, "CT401")
+    failed = run(access.ct401_public_bucket, model, "CT401")
     assert failed.status is Status.FAIL and "public" in failed.values["detail"]
     model.account_public_access_block = replace(all_off(), restrict_public_buckets=k(True))
-    assert run(access.public_bucket, model, "CT401").status is Status.PASS
+    assert run(access.ct401_public_bucket, model, "CT401").status is Status.PASS
 
 
 def test_public_acl_ignored_at_account_level_and_unknown_block() -> None:
     model = change(live_model(), "bucket", acl=k("public-read"))
-    assert run(access.public_bucket, model, "CT401").status is Status.FAIL
+    assert run(access.ct401_public_bucket, model, "CT401").status is Status.FAIL
     model.account_public_access_block = replace(all_off(), ignore_public_acls=k(True))
-    assert run(access.public_bucket, model, "CT401").status is Status.PASS
+    assert run(access.ct401_public_bucket, model, "CT401").status is Status.PASS
     model.account_public_access_block = replace(all_off(), ignore_public_acls=Unknown("GetPublicAccessBlock was denied"))
-    outcome = run(access.public_bucket, model, "CT401")
+    outcome = run(access.ct401_public_bucket, model, "CT401")
     assert outcome.status is Status.UNKNOWN and "denied" in outcome.values["reason"]
 
 
 def test_acl_grant_to_authenticated_users_is_public() -> None:
     grants = ({"permission": "READ", "type": "Group", "uri": "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"},)
-    outcome = run(access.public_bucket, change(live_model(), "bucket", acl_grants=k(grants)), "CT401")
+    outcome = run(access.ct401_public_bucket, change(live_model(), "bucket", acl_grants=k(grants)), "CT401")
     assert outcome.status is Status.FAIL and "AuthenticatedUsers" in outcome.values["detail"]
 
 
 def test_organization_trail_writes_under_the_organization_id() -> None:
     model = live_model(is_organization=k(True))
-    unknown = run(access.delivery, model, "CT402")
+    unknown = run(access.ct402_delivery, model, "CT402")
     assert unknown.status is Status.UNKNOWN and "organization id" in unknown.values["reason"]
     model.organization_id = k("o-exampleorgid")
     # The account-only policy does not cover AWSLogs/o-exampleorgid/111122223333/.
-    assert run(access.delivery, model, "CT402").status is Status.FAIL
+    assert run(access.ct402_delivery, model, "CT402").status is Status.FAIL
     change(model, "bucket", policy=k(bucket_policy("o-exampleorgid")))
-    assert run(access.delivery, model, "CT402").status is Status.PASS
+    assert run(access.ct402_delivery, model, "CT402").status is Status.PASS
 
 
 def test_cross_account_bucket_is_unknown_not_failed() -> None:
@@ -167,79 +166,79 @@ def test_cross_account_bucket_is_unknown_not_failed() -> None:
 
 def test_cross_account_key_names_the_other_account() -> None:
     foreign = "arn:aws:kms:us-east-1:999988887777:key/abcd"
-    outcome = run(kms.rotation, live_model(kms_key=None, kms_key_id=k(foreign)), "CT408")
+    outcome = run(kms.ct408_rotation, live_model(kms_key=None, kms_key_id=k(foreign)), "CT408")
     assert outcome.status is Status.UNKNOWN and "account 999988887777" in outcome.values["reason"]
 
 
 @pytest.mark.parametrize("state, status", [("Enabled", Status.PASS), ("Disabled", Status.FAIL),
                                            ("PendingDeletion", Status.FAIL)])
 def test_key_state(state: str, status: Status) -> None:
-    assert run(kms.state, change(live_model(), "kms_key", state=k(state)), "CT411").status is status
+    assert run(kms.ct411_state, change(live_model(), "kms_key", state=k(state)), "CT411").status is status
 
 
 def test_key_state_left_out_is_the_created_state() -> None:
-    outcome = run(kms.state, change(live_model(), "kms_key", state=ABSENT), "CT411")
+    outcome = run(kms.ct411_state, change(live_model(), "kms_key", state=ABSENT), "CT411")
     assert outcome.status is Status.PASS and "live audit" in outcome.values["detail"]
 
 
 def test_key_reference_must_name_the_linked_key() -> None:
     other = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/ffffffff-0000-0000-0000-000000000000"
-    outcome = run(kms.resolution, live_model(kms_key_id=k(other)), "CT412")
+    outcome = run(kms.ct412_resolution, live_model(kms_key_id=k(other)), "CT412")
     assert outcome.status is Status.FAIL and "is not the key's ARN" in outcome.values["detail"]
-    assert run(kms.resolution, live_model(kms_key_id=k("alias/trail")), "CT412").status is Status.PASS
-    wrong_alias = run(kms.resolution, live_model(kms_key_id=k("alias/other")), "CT412")
+    assert run(kms.ct412_resolution, live_model(kms_key_id=k("alias/trail")), "CT412").status is Status.PASS
+    wrong_alias = run(kms.ct412_resolution, live_model(kms_key_id=k("alias/other")), "CT412")
     assert wrong_alias.status is Status.FAIL and "alias/trail" in wrong_alias.values["detail"]
 
 
 def test_aws_managed_key_is_left_to_ct104() -> None:
-    outcome = run(kms.rotation, live_model(kms_key=None, kms_key_id=k("alias/aws/cloudtrail")), "CT408")
+    outcome = run(kms.ct408_rotation, live_model(kms_key=None, kms_key_id=k("alias/aws/cloudtrail")), "CT408")
     assert outcome.status is Status.NOT_APPLICABLE and "CT104" in (outcome.message or "")
 
 
 def test_named_readers_must_be_able_to_decrypt() -> None:
     reader = f"arn:aws:iam::{ACCOUNT}:role/incident-response"
     settings = Settings(values={"log_reader_arns": [reader]})
-    assert run(kms.decrypt, live_model(), "CT410", settings).status is Status.PASS  # root delegates to IAM
+    assert run(kms.ct410_decrypt, live_model(), "CT410", settings).status is Status.PASS  # root delegates to IAM
     only_trail = key_policy()
     only_trail["Statement"] = only_trail["Statement"][1:]
     model = change(live_model(), "kms_key", policy=k(only_trail))
-    assert run(kms.decrypt, model, "CT410", settings).status is Status.FAIL
+    assert run(kms.ct410_decrypt, model, "CT410", settings).status is Status.FAIL
 
 
 def test_retention_target_is_a_setting() -> None:
     model = live_model()
-    assert run(logs.retention, model, "CT413", Settings(retention_days=400)).status is Status.FAIL
-    assert run(protection.lifecycle, model, "CT407", Settings(retention_days=400)).status is Status.PASS
-    assert run(protection.lifecycle, model, "CT407", Settings(retention_days=2557)).status is Status.FAIL
+    assert run(logs.ct413_retention, model, "CT413", Settings(retention_days=400)).status is Status.FAIL
+    assert run(protection.ct407_lifecycle, model, "CT407", Settings(retention_days=400)).status is Status.PASS
+    assert run(protection.ct407_lifecycle, model, "CT407", Settings(retention_days=2557)).status is Status.FAIL
 
 
 def test_lifecycle_rule_on_another_prefix_or_disabled_is_ignored() -> None:
     rules = (LifecycleRule(status=k("Enabled"), prefix=k("tmp/"), expiration_days=k(7)),
              LifecycleRule(status=k("Disabled"), expiration_days=k(7)))
-    assert run(protection.lifecycle, change(live_model(), "bucket", lifecycle_rules=k(rules)), "CT407").status is Status.PASS
+    assert run(protection.ct407_lifecycle, change(live_model(), "bucket", lifecycle_rules=k(rules)), "CT407").status is Status.PASS
     prefixed = live_model(s3_key_prefix=k("audit"))
     change(prefixed, "bucket", lifecycle_rules=k((LifecycleRule(prefix=k("audit/AWSLogs/1"), expiration_days=k(7)),)))
-    assert run(protection.lifecycle, prefixed, "CT407").status is Status.FAIL
+    assert run(protection.ct407_lifecycle, prefixed, "CT407").status is Status.FAIL
 
 
 def test_versioning_without_mfa_delete_and_object_lock_without_retention() -> None:
     no_mfa = change(live_model(), "bucket", mfa_delete=k(False))
-    assert run(protection.immutability, no_mfa, "CT406").status is Status.FAIL
+    assert run(protection.ct406_immutability, no_mfa, "CT406").status is Status.FAIL
     locked = change(no_mfa, "bucket", object_lock=k(True), object_lock_mode=k("COMPLIANCE"), object_lock_days=k(365))
-    assert run(protection.immutability, locked, "CT406").status is Status.PASS
+    assert run(protection.ct406_immutability, locked, "CT406").status is Status.PASS
     unlocked = change(locked, "bucket", object_lock_mode=ABSENT, object_lock_days=ABSENT)
-    outcome = run(protection.immutability, unlocked, "CT406")
+    outcome = run(protection.ct406_immutability, unlocked, "CT406")
     assert outcome.status is Status.FAIL and "default retention" in outcome.values["detail"]
 
 
 def test_access_logs_into_the_bucket_itself() -> None:
-    outcome = run(protection.access_logging, change(live_model(), "bucket", logging_target_bucket=k("trail-logs")), "CT405")
+    outcome = run(protection.ct405_access_logging, change(live_model(), "bucket", logging_target_bucket=k("trail-logs")), "CT405")
     assert outcome.status is Status.FAIL
 
 
 def test_log_group_in_another_region() -> None:
     other = GROUP_ARN.replace(REGION, "eu-west-1") + ":*"
-    outcome = run(logs.home_region, live_model(cloudwatch_logs_log_group_arn=k(other), log_group=None), "CT417")
+    outcome = run(logs.ct417_home_region, live_model(cloudwatch_logs_log_group_arn=k(other), log_group=None), "CT417")
     assert outcome.status is Status.FAIL and "eu-west-1" in outcome.values["detail"]
 
 
@@ -249,23 +248,23 @@ def test_organization_trail_role_must_cover_the_organization_stream() -> None:
     scoped = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
               "Resource": f"{GROUP_ARN}:log-stream:{ACCOUNT}_CloudTrail_{REGION}*"}]}
     change(model, "role", policies=k((scoped,)))
-    outcome = run(logs.delivery_role, model, "CT415")
+    outcome = run(logs.ct415_delivery_role, model, "CT415")
     assert outcome.status is Status.FAIL, outcome
     scoped["Statement"][0]["Resource"] = f"{GROUP_ARN}:log-stream:o-exampleorgid_*"
-    assert run(logs.delivery_role, model, "CT415").status is Status.PASS
+    assert run(logs.ct415_delivery_role, model, "CT415").status is Status.PASS
 
 
 def test_role_trusting_another_service() -> None:
     trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
                                                      "Action": "sts:AssumeRole"}]}
-    outcome = run(logs.delivery_role, change(live_model(), "role", trust_policy=k(trust)), "CT415")
+    outcome = run(logs.ct415_delivery_role, change(live_model(), "role", trust_policy=k(trust)), "CT415")
     assert outcome.status is Status.FAIL and "AssumeRole" in outcome.values["detail"]
 
 
 def test_topic_without_policy_fails_and_unreadable_policy_is_unknown() -> None:
-    assert run(topic.topic_publish, change(live_model(), "topic", policy=ABSENT), "CT416").status is Status.FAIL
+    assert run(logs.ct416_topic_publish, change(live_model(), "topic", policy=ABSENT), "CT416").status is Status.FAIL
     unreadable = change(live_model(), "topic", policy=Unknown("sns:GetTopicAttributes was denied"))
-    outcome = run(topic.topic_publish, unreadable, "CT416")
+    outcome = run(logs.ct416_topic_publish, unreadable, "CT416")
     assert outcome.status is Status.UNKNOWN and "denied" in outcome.values["reason"]
 
 
@@ -281,9 +280,9 @@ def test_trail_without_destinations(rule: str, check: Any) -> None:
 
 def test_missing_bucket_block_means_none_live_and_the_new_bucket_default_in_iac() -> None:
     model = change(live_model(), "bucket", acl=k("public-read"), public_access_block=ABSENT)
-    assert run(access.public_bucket, model, "CT401").status is Status.FAIL  # live: no block configured
+    assert run(access.ct401_public_bucket, model, "CT401").status is Status.FAIL  # live: no block configured
     model.trails[0] = replace(model.trails[0], status=None)  # IaC: S3 creates new buckets with all four on
-    outcome = run(access.public_bucket, model, "CT401")
+    outcome = run(access.ct401_public_bucket, model, "CT401")
     # ... which would stop the grant, but a verdict must not rest on a default (issue 14): FAIL,
     # saying the default block breaks the deployment or masks a grant that comes back.
     assert outcome.status is Status.FAIL, outcome

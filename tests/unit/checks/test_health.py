@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from ctguard.checks import health
+from ctguard.checks import ct801_806_health as health
 from ctguard.engine.evaluate import CheckContext, Outcome, Settings
 from ctguard.engine.policy import load_policies
 from ctguard.findings import Status
@@ -27,8 +27,8 @@ def _status(**fields: Any) -> TrailStatus:
     return TrailStatus(**base)
 
 
-@pytest.mark.parametrize("func, policy", [(health.logging_stopped, "CT801"), (health.delivery_error, "CT802"),
-                                          (health.stale_delivery, "CT806")])
+@pytest.mark.parametrize("func, policy", [(health.ct801_logging_stopped, "CT801"), (health.ct802_delivery_error, "CT802"),
+                                          (health.ct806_stale_delivery, "CT806")])
 def test_iac_trails_have_no_status_not_applicable(func: Any, policy: str) -> None:
     out = _run(func, policy, None)
     assert out.status is Status.NOT_APPLICABLE
@@ -43,39 +43,39 @@ def test_iac_trails_have_no_status_not_applicable(func: Any, policy: str) -> Non
 ])
 def test_stale_delivery_measures_from_the_read_time(delivered: str, hours: float | None, expected: Status) -> None:
     settings = Settings(values={"stale_delivery_hours": hours}) if hours is not None else None
-    out = _run(health.stale_delivery, "CT806", _status(latest_delivery_time=delivered), settings)
+    out = _run(health.ct806_stale_delivery, "CT806", _status(latest_delivery_time=delivered), settings)
     assert out.status is expected
     assert out.path == ("status", "latest_delivery_time")
 
 
 def test_stale_delivery_of_a_trail_that_just_started() -> None:
     fresh = _status(latest_delivery_time=ABSENT, start_logging_time="2026-11-22T09:30:00Z")
-    out = _run(health.stale_delivery, "CT806", fresh)
+    out = _run(health.ct806_stale_delivery, "CT806", fresh)
     assert out.status is Status.PASS and "has not delivered yet" in out.message  # type: ignore[operator]
-    assert _run(health.stale_delivery, "CT806", _status(latest_delivery_time=ABSENT)).status is Status.FAIL
+    assert _run(health.ct806_stale_delivery, "CT806", _status(latest_delivery_time=ABSENT)).status is Status.FAIL
 
 
 def test_stale_delivery_unknowns() -> None:
     unread = _status(read_time=Unknown("the snapshot does not say when it was taken (meta.created)"),
                      latest_delivery_time="2026-11-01T00:00:00Z")
-    assert _run(health.stale_delivery, "CT806", unread).status is Status.UNKNOWN
+    assert _run(health.ct806_stale_delivery, "CT806", unread).status is Status.UNKNOWN
     garbled = _status(latest_delivery_time="yesterday")
-    out = _run(health.stale_delivery, "CT806", garbled)
+    out = _run(health.ct806_stale_delivery, "CT806", garbled)
     assert out.status is Status.UNKNOWN and "yesterday" in out.values["reason"]
 
 
 def test_logging_stopped_names_the_time() -> None:
-    out = _run(health.logging_stopped, "CT801", _status(is_logging=False, stop_logging_time="2026-11-20T23:14:07Z"))
+    out = _run(health.ct801_logging_stopped, "CT801", _status(is_logging=False, stop_logging_time="2026-11-20T23:14:07Z"))
     assert out.status is Status.FAIL and out.values["when"] == " at 2026-11-20T23:14:07Z"
-    assert _run(health.logging_stopped, "CT801", _status(is_logging=Unknown("not read"))).status is Status.UNKNOWN
+    assert _run(health.ct801_logging_stopped, "CT801", _status(is_logging=Unknown("not read"))).status is Status.UNKNOWN
 
 
 @pytest.mark.parametrize("func, policy, field, error, hint", [
-    (health.delivery_error, "CT802", "latest_delivery_error", "NoSuchBucket", "the bucket was deleted"),
-    (health.digest_delivery_error, "CT803", "latest_digest_delivery_error", "KMS.DisabledException",
+    (health.ct802_delivery_error, "CT802", "latest_delivery_error", "NoSuchBucket", "the bucket was deleted"),
+    (health.ct803_digest_delivery_error, "CT803", "latest_digest_delivery_error", "KMS.DisabledException",
      "the KMS key is disabled"),
-    (health.notification_error, "CT804", "latest_notification_error", "NotFound", "the topic was deleted"),
-    (health.cloudwatch_logs_error, "CT805", "latest_cloudwatch_logs_delivery_error", "InternalFailure", ""),
+    (health.ct804_notification_error, "CT804", "latest_notification_error", "NotFound", "the topic was deleted"),
+    (health.ct805_cloudwatch_logs_error, "CT805", "latest_cloudwatch_logs_delivery_error", "InternalFailure", ""),
 ])
 def test_errors_with_hints(func: Any, policy: str, field: str, error: str, hint: str) -> None:
     out = _run(func, policy, _status(**{field: error}))

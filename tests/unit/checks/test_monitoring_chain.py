@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pytest
 
-from ctguard.checks.monitoring_chain import walk
+from ctguard.checks.ct501_515_cis_monitoring import walk
 from ctguard.checks.monitoring_links import action_step, alarm_settings_step
 from ctguard.checks.monitoring_steps import ALARM, FILTER, TRAIL, all_of, any_of, fail, ok, unknown
 from ctguard.findings import Status

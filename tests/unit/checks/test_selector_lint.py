@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from ctguard.checks import selector_lint, selector_lint_intent, selector_lint_match
+from ctguard.checks import ct301_306_selector_lint as selector_lint
+from ctguard.checks import ct307_308_selector_match as selector_lint_match
+from ctguard.checks import ct309_311_selector_intent as selector_lint_intent
 from ctguard.engine.evaluate import CheckContext, Outcome, Settings
 from ctguard.engine.policy import load_policies
 from ctguard.findings import Status
@@ -16,12 +18,12 @@ from ctguard.values import Known, Unknown
 
 POLICIES = {p.id: p for p in load_policies()}
 CHECKS = {
-    "CT301": selector_lint.advanced_fields, "CT302": selector_lint.basic_values,
-    "CT303": selector_lint.bucket_trailing_slash, "CT304": selector_lint.wildcards,
-    "CT305": selector_lint.resource_type_known, "CT306": selector_lint.limits,
-    "CT307": selector_lint_match.never_match, "CT308": selector_lint_match.bucket_exact_match,
-    "CT309": selector_lint_intent.read_write_split, "CT310": selector_lint_intent.delivery_feedback_loop,
-    "CT311": selector_lint_intent.unscoped_data_events,
+    "CT301": selector_lint.ct301_advanced_fields, "CT302": selector_lint.ct302_basic_values,
+    "CT303": selector_lint.ct303_bucket_trailing_slash, "CT304": selector_lint.ct304_wildcards,
+    "CT305": selector_lint.ct305_resource_type_known, "CT306": selector_lint.ct306_limits,
+    "CT307": selector_lint_match.ct307_never_match, "CT308": selector_lint_match.ct308_bucket_exact_match,
+    "CT309": selector_lint_intent.ct309_read_write_split, "CT310": selector_lint_intent.ct310_delivery_feedback_loop,
+    "CT311": selector_lint_intent.ct311_unscoped_data_events,
 }
 
 
@@ -257,7 +259,7 @@ def test_every_lint_policy_names_its_check() -> None:
 
 def test_problems_are_all_counted_and_the_first_is_pointed_at() -> None:
     trail = Trail(key="T", **adv((MGMT, fs("readOnly", starts_with=("t",))), (DATA, S3, S3)))
-    out = selector_lint.advanced_fields(CheckContext(POLICIES["CT301"], Model(trails=[trail]), Settings(), trail))
+    out = selector_lint.ct301_advanced_fields(CheckContext(POLICIES["CT301"], Model(trails=[trail]), Settings(), trail))
     # Two problems: readOnly StartsWith in the first selector, a second resources.type in the other.
     assert out.status is Status.FAIL and out.values["count"] == 2
     assert out.path == f(0, 1, "starts_with") and "and 1 more" in out.values["problem"]

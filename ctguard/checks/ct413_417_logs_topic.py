@@ -1,5 +1,6 @@
-"""CloudWatch Logs delivery: the log group's region, retention and encryption, and the delivery
-role's trust and permissions (CT413-CT415, CT417)."""
+"""CloudWatch Logs and SNS delivery (CT413-CT417): the log group's retention and encryption (CT413,
+CT414), the delivery role's trust and permissions (CT415), the topic policy that lets CloudTrail
+publish (CT416) and the log group's region (CT417)."""
 from __future__ import annotations
 
 import re
@@ -23,7 +24,7 @@ def _owner(group: LogGroup) -> tuple[str, str]:
     return ("log_group", group.key)
 
 
-def retention(ctx: CheckContext) -> Outcome:
+def ct413_retention(ctx: CheckContext) -> Outcome:
     group = linked(ctx, "log_group")
     if isinstance(group, Outcome):
         return group
@@ -39,7 +40,7 @@ def retention(ctx: CheckContext) -> Outcome:
                    values={"target": target, "detail": f"events are kept {value.value} days"})
 
 
-def encryption(ctx: CheckContext) -> Outcome:
+def ct414_encryption(ctx: CheckContext) -> Outcome:
     group = linked(ctx, "log_group")
     if isinstance(group, Outcome):
         return group
@@ -56,7 +57,7 @@ def encryption(ctx: CheckContext) -> Outcome:
                    values={"detail": f"it is encrypted with KMS key {value.value}"})
 
 
-def home_region(ctx: CheckContext) -> Outcome:
+def ct417_home_region(ctx: CheckContext) -> Outcome:
     """CloudTrail delivers only to a log group in the trail's home Region."""
     trail = trail_of(ctx)
     arn = text(trail.cloudwatch_logs_log_group_arn)
@@ -121,7 +122,7 @@ def _org_id(ctx: CheckContext) -> str | None:
     return str(value.value) if org is True and isinstance(value, Known) and value.value else None
 
 
-def delivery_role(ctx: CheckContext) -> Outcome:
+def ct415_delivery_role(ctx: CheckContext) -> Outcome:
     trail = trail_of(ctx)
     if isinstance(trail.cloudwatch_logs_log_group_arn, Absent):
         return Outcome(Status.NOT_APPLICABLE, ("cloudwatch_logs_role_arn",), "The trail sends no events to CloudWatch Logs: not applicable")
@@ -156,4 +157,20 @@ def delivery_role(ctx: CheckContext) -> Outcome:
     return from_verdict(verdict, owner, ("policies",))
 
 
-__all__ = ["delivery_role", "encryption", "home_region", "retention"]
+def ct416_topic_publish(ctx: CheckContext) -> Outcome:
+    topic = linked(ctx, "topic")
+    if isinstance(topic, Outcome):
+        return topic
+    owner = ("topic", topic.key)
+    policy = document(topic.policy)
+    if policy is None:
+        return Outcome(Status.FAIL, ("policy",), owner=owner, values={
+            "detail": "the topic has the default topic policy, which lets only the owner account publish"})
+    arn = text(topic.arn)
+    verdict = cloudtrail_access.topic_policy_allows_cloudtrail_publish(
+        policy, arn if arn is not None else Unknown("the topic ARN is not known"), trail_arn(ctx))
+    return from_verdict(verdict, owner, ("policy",))
+
+
+__all__ = ["ct413_retention", "ct414_encryption", "ct415_delivery_role", "ct416_topic_publish",
+           "ct417_home_region"]

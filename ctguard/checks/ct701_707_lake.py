@@ -1,4 +1,5 @@
-"""CloudTrail Lake event data store policies that need more than one field (CT702, CT705, CT707).
+"""CloudTrail Lake event data store policies that need more than one field (CT701, CT702, CT705,
+CT707); CT703, CT704 and CT706 are declarative checks in their policy files.
 
 The engine runs them once per store, with the store in ``ctx.trail``'s place.  Organization
 facts come from live audits and snapshots only; a template cannot say whether the account it
@@ -26,7 +27,7 @@ def _store(ctx: CheckContext) -> EventDataStore:
 
 # --- CT701 ----------------------------------------------------------------------------------
 
-def customer_key(ctx: CheckContext) -> Outcome:
+def ct701_customer_key(ctx: CheckContext) -> Outcome:
     """CT701: KmsKeyId names a customer managed key (CKV_AWS_294)."""
     store = _store(ctx)
     value = store.kms_key_id
@@ -43,7 +44,7 @@ def customer_key(ctx: CheckContext) -> Outcome:
 
 # --- CT702 ----------------------------------------------------------------------------------
 
-def retention(ctx: CheckContext) -> Outcome:
+def ct702_retention(ctx: CheckContext) -> Outcome:
     """CT702: the store keeps events at least the retention target (``--retention-days``)."""
     store = _store(ctx)
     target = ctx.settings.retention_days
@@ -63,7 +64,7 @@ def retention(ctx: CheckContext) -> Outcome:
 
 # --- CT705 ----------------------------------------------------------------------------------
 
-def organization(ctx: CheckContext) -> Outcome:
+def ct705_organization(ctx: CheckContext) -> Outcome:
     """CT705: a store of an organization's management account collects the organization's events."""
     store, model = _store(ctx), ctx.model
     enabled = store.is_organization
@@ -96,7 +97,7 @@ def organization(ctx: CheckContext) -> Outcome:
 
 # --- CT707 ----------------------------------------------------------------------------------
 
-def management_coverage(ctx: CheckContext) -> Outcome:
+def ct707_management_coverage(ctx: CheckContext) -> Outcome:
     """CT707: the store's management read and write events, or another recorder's, are recorded.
 
     The representative management events run through the store's selectors (the simulator, every
@@ -165,4 +166,4 @@ def _all(facts: list[Fact]) -> Fact:
     return next((f for f in facts if f.value is None), Fact(True))
 
 
-__all__ = ["customer_key", "management_coverage", "organization", "retention"]
+__all__ = ["ct701_customer_key", "ct702_retention", "ct705_organization", "ct707_management_coverage"]

@@ -9,7 +9,7 @@ Ages are measured from the time the status was read (the snapshot's ``meta.creat
 from __future__ import annotations
 
 from ctguard.checks.account_trails import name
-from ctguard.checks.health import _reason, _status, _time, hours_setting
+from ctguard.checks.ct801_806_health import _reason, _status, _time, hours_setting
 from ctguard.engine.evaluate import CheckContext, Outcome
 from ctguard.findings import Status
 from ctguard.values import Absent, Known, Unknown
@@ -17,7 +17,7 @@ from ctguard.values import Absent, Known, Unknown
 DEFAULT_HOURS = 24
 
 
-def stale_cloudwatch_delivery(ctx: CheckContext) -> Outcome:
+def ct807_stale_cloudwatch_delivery(ctx: CheckContext) -> Outcome:
     """CT807: a logging trail that sends to CloudWatch Logs delivered there within N hours of the read."""
     status = _status(ctx)
     if isinstance(status, Outcome):
@@ -58,4 +58,4 @@ def stale_cloudwatch_delivery(ctx: CheckContext) -> Outcome:
     return Outcome(Status.PASS, path, values={"age": f"{age:.1f} hours", "hours": hours})
 
 
-__all__ = ["DEFAULT_HOURS", "stale_cloudwatch_delivery"]
+__all__ = ["DEFAULT_HOURS", "ct807_stale_cloudwatch_delivery"]

@@ -96,7 +96,7 @@ def _acl_public(bucket: Bucket) -> tuple[Tri, str]:
     return False, ""
 
 
-def public_bucket(ctx: CheckContext) -> Outcome:
+def ct401_public_bucket(ctx: CheckContext) -> Outcome:
     bucket = linked(ctx, "bucket")
     if isinstance(bucket, Outcome):
         return bucket
@@ -171,7 +171,7 @@ def _kms_arn(ctx: CheckContext) -> str | Unknown | None:
     return arn if arn is not None else text(value)
 
 
-def delivery(ctx: CheckContext) -> Outcome:
+def ct402_delivery(ctx: CheckContext) -> Outcome:
     bucket = linked(ctx, "bucket")
     if isinstance(bucket, Outcome):
         return bucket
@@ -183,7 +183,7 @@ def delivery(ctx: CheckContext) -> Outcome:
     return from_verdict(verdict, _owner(bucket), ("policy",))
 
 
-def confused_deputy(ctx: CheckContext) -> Outcome:
+def ct403_confused_deputy(ctx: CheckContext) -> Outcome:
     bucket = linked(ctx, "bucket")
     if isinstance(bucket, Outcome):
         return bucket
@@ -198,7 +198,7 @@ def confused_deputy(ctx: CheckContext) -> Outcome:
     return from_verdict(verdict, _owner(bucket), ("policy",))
 
 
-def tls_only(ctx: CheckContext) -> Outcome:
+def ct404_tls_only(ctx: CheckContext) -> Outcome:
     bucket = linked(ctx, "bucket")
     if isinstance(bucket, Outcome):
         return bucket
@@ -213,4 +213,4 @@ def tls_only(ctx: CheckContext) -> Outcome:
     return from_verdict(verdict, _owner(bucket), ("policy",))
 
 
-__all__ = ["confused_deputy", "delivery", "public_bucket", "tls_only"]
+__all__ = ["ct401_public_bucket", "ct402_delivery", "ct403_confused_deputy", "ct404_tls_only"]

@@ -20,7 +20,7 @@ def _covers(trail: Trail, region: str, ctx: CheckContext) -> Fact:
     return all_of(applies(trail, ctx.model), logging(trail), scope)
 
 
-def enabled_regions_covered(ctx: CheckContext) -> Outcome:
+def ct604_enabled_regions_covered(ctx: CheckContext) -> Outcome:
     """CT604: every region enabled in the account is recorded by a logging trail."""
     model = ctx.model
     if not is_live(model):
@@ -63,7 +63,7 @@ def _org_trail(trail: Trail, ctx: CheckContext) -> Fact:
                   logging(trail), multi_region(trail))
 
 
-def organization_trail(ctx: CheckContext) -> Outcome:
+def ct605_organization_trail(ctx: CheckContext) -> Outcome:
     """CT605: an organization's management account runs an organization trail; members say which one covers them."""
     model = ctx.model
     if not is_live(model):
@@ -114,4 +114,4 @@ def _id(model: object) -> str:
     return str(account.value) if isinstance(account, Known) else "(unknown)"
 
 
-__all__ = ["enabled_regions_covered", "organization_trail"]
+__all__ = ["ct604_enabled_regions_covered", "ct605_organization_trail"]

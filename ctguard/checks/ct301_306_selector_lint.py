@@ -53,7 +53,7 @@ def _did_you_mean(value: str, choices: frozenset[str] | tuple[str, ...]) -> str:
 
 # --- CT301 ----------------------------------------------------------------------------------
 
-def advanced_fields(ctx: CheckContext) -> Outcome:
+def ct301_advanced_fields(ctx: CheckContext) -> Outcome:
     """CT301: fields, operators and values that advanced selectors on trails do not accept."""
     assert ctx.trail is not None
     lint = Lint()
@@ -173,7 +173,7 @@ def _check_values(lint: Lint, i: int, j: int, fs, where: str, category: str,  # 
 
 # --- CT302 ----------------------------------------------------------------------------------
 
-def basic_values(ctx: CheckContext) -> Outcome:
+def ct302_basic_values(ctx: CheckContext) -> Outcome:
     """CT302: basic event selectors with values PutEventSelectors rejects."""
     assert ctx.trail is not None
     lint = Lint()
@@ -212,7 +212,7 @@ def basic_values(ctx: CheckContext) -> Outcome:
 
 # --- CT303 ----------------------------------------------------------------------------------
 
-def bucket_trailing_slash(ctx: CheckContext) -> Outcome:
+def ct303_bucket_trailing_slash(ctx: CheckContext) -> Outcome:
     """CT303: an S3 bucket ARN without its trailing '/' where an object prefix is meant.
 
     In advanced selectors a value ending in '-', '.' or '_' is read as a deliberate prefix over
@@ -251,7 +251,7 @@ def _name_prefix(v: str) -> bool:
 
 # --- CT304 ----------------------------------------------------------------------------------
 
-def wildcards(ctx: CheckContext) -> Outcome:
+def ct304_wildcards(ctx: CheckContext) -> Outcome:
     """CT304: '*', '?' and regular-expression syntax, which selectors compare literally."""
     assert ctx.trail is not None
     lint = Lint()
@@ -295,7 +295,7 @@ def _hint(rtype: str) -> str:
 
 # --- CT305 ----------------------------------------------------------------------------------
 
-def resource_type_known(ctx: CheckContext) -> Outcome:
+def ct305_resource_type_known(ctx: CheckContext) -> Outcome:
     """CT305: resources.type values missing from the vendored list of data-event types (a warning)."""
     assert ctx.trail is not None
     lint = Lint()
@@ -316,7 +316,7 @@ def resource_type_known(ctx: CheckContext) -> Outcome:
 
 # --- CT306 ----------------------------------------------------------------------------------
 
-def limits(ctx: CheckContext) -> Outcome:
+def ct306_limits(ctx: CheckContext) -> Outcome:
     """CT306: 5 basic selectors, 250 data resources, 500 advanced values per trail."""
     assert ctx.trail is not None
     lint = Lint()
@@ -350,4 +350,5 @@ def limits(ctx: CheckContext) -> Outcome:
     return lint.outcome()
 
 
-__all__ = ["advanced_fields", "basic_values", "bucket_trailing_slash", "limits", "resource_type_known", "wildcards"]
+__all__ = ["ct301_advanced_fields", "ct302_basic_values", "ct303_bucket_trailing_slash", "ct304_wildcards",
+           "ct305_resource_type_known", "ct306_limits"]

@@ -16,7 +16,7 @@ def _owner(bucket: Bucket) -> tuple[str, str]:
     return ("bucket", bucket.key)
 
 
-def access_logging(ctx: CheckContext) -> Outcome:
+def ct405_access_logging(ctx: CheckContext) -> Outcome:
     bucket = linked(ctx, "bucket")
     if isinstance(bucket, Outcome):
         return bucket
@@ -71,7 +71,7 @@ def _bool(value: object) -> bool | Unknown | None:
     return None
 
 
-def immutability(ctx: CheckContext) -> Outcome:
+def ct406_immutability(ctx: CheckContext) -> Outcome:
     """Object Lock with a default retention, or versioning with MFA delete."""
     bucket = linked(ctx, "bucket")
     if isinstance(bucket, Outcome):
@@ -121,7 +121,7 @@ def _log_prefix(ctx: CheckContext) -> str | Unknown:
     return f"{value}/AWSLogs/" if value else "AWSLogs/"
 
 
-def lifecycle(ctx: CheckContext) -> Outcome:
+def ct407_lifecycle(ctx: CheckContext) -> Outcome:
     """No enabled lifecycle rule that covers the log files expires them before the target."""
     bucket = linked(ctx, "bucket")
     if isinstance(bucket, Outcome):
@@ -170,4 +170,4 @@ def lifecycle(ctx: CheckContext) -> Outcome:
                    values={**values, "detail": "no enabled lifecycle rule expires the log files earlier"})
 
 
-__all__ = ["access_logging", "immutability", "lifecycle"]
+__all__ = ["ct405_access_logging", "ct406_immutability", "ct407_lifecycle"]

@@ -42,7 +42,7 @@ def _customer_key(ctx: CheckContext) -> KmsKey | Outcome:
     return key
 
 
-def rotation(ctx: CheckContext) -> Outcome:
+def ct408_rotation(ctx: CheckContext) -> Outcome:
     key = _customer_key(ctx)
     if isinstance(key, Outcome):
         return key
@@ -67,7 +67,7 @@ def _policy(key: KmsKey) -> object:
     return policy
 
 
-def encrypt(ctx: CheckContext) -> Outcome:
+def ct409_encrypt(ctx: CheckContext) -> Outcome:
     key = _customer_key(ctx)
     if isinstance(key, Outcome):
         return key
@@ -80,7 +80,7 @@ def encrypt(ctx: CheckContext) -> Outcome:
     return from_verdict(verdict, _owner(key), ("policy",))
 
 
-def decrypt(ctx: CheckContext) -> Outcome:
+def ct410_decrypt(ctx: CheckContext) -> Outcome:
     """The account's principals (or ``settings.values['log_reader_arns']``) can decrypt."""
     key = _customer_key(ctx)
     if isinstance(key, Outcome):
@@ -99,7 +99,7 @@ def decrypt(ctx: CheckContext) -> Outcome:
     return from_verdict(verdict, _owner(key), ("policy",))
 
 
-def state(ctx: CheckContext) -> Outcome:
+def ct411_state(ctx: CheckContext) -> Outcome:
     key = _customer_key(ctx)
     if isinstance(key, Outcome):
         return key
@@ -114,7 +114,7 @@ def state(ctx: CheckContext) -> Outcome:
     return Outcome(Status.PASS if ok else Status.FAIL, ("state",), owner=_owner(key), values={"detail": detail})
 
 
-def resolution(ctx: CheckContext) -> Outcome:
+def ct412_resolution(ctx: CheckContext) -> Outcome:
     """The trail's KMSKeyId (alias name, alias ARN, key ARN or key id) names the key it is linked to."""
     trail = trail_of(ctx)
     named = trail.kms_key_id
@@ -173,4 +173,4 @@ def resolution(ctx: CheckContext) -> Outcome:
     return Outcome(Status.PASS, ("kms_key_id",), values={"detail": f"{ref} resolves to key {key.key}"})
 
 
-__all__ = ["decrypt", "encrypt", "resolution", "rotation", "state"]
+__all__ = ["ct408_rotation", "ct409_encrypt", "ct410_decrypt", "ct411_state", "ct412_resolution"]

@@ -29,7 +29,7 @@ HIGH_VOLUME_TYPES = frozenset({
 _ORIGIN = re.compile(r"(Advanced)?EventSelectors\[(\d+)\](?:\.DataResources\[(\d+)\])?")
 
 
-def read_write_split(ctx: CheckContext) -> Outcome:
+def ct309_read_write_split(ctx: CheckContext) -> Outcome:
     """CT309: reads and writes in two selectors miss events that carry no readOnly field."""
     trail = as_trail(ctx.trail)  # an event data store is linted through its stand-in trail
     assert trail is not None
@@ -50,7 +50,7 @@ def read_write_split(ctx: CheckContext) -> Outcome:
     return Outcome(Status.PASS)
 
 
-def delivery_feedback_loop(ctx: CheckContext) -> Outcome:
+def ct310_delivery_feedback_loop(ctx: CheckContext) -> Outcome:
     """CT310: the trail records data events on its own destination bucket."""
     trail = ctx.trail
     assert trail is not None
@@ -129,7 +129,7 @@ def _logs_s3_objects(trail) -> bool:  # type: ignore[no-untyped-def]
     return False
 
 
-def unscoped_data_events(ctx: CheckContext) -> Outcome:
+def ct311_unscoped_data_events(ctx: CheckContext) -> Outcome:
     """CT311: every read and write data event on every resource of a high-volume type."""
     trail = as_trail(ctx.trail)  # an event data store is linted through its stand-in trail
     assert trail is not None
@@ -178,4 +178,4 @@ def _origin_path(origin: str) -> tuple[str | int, ...]:
     return path + ("data_resources", int(m[3])) if m[3] is not None else path
 
 
-__all__ = ["delivery_feedback_loop", "read_write_split", "unscoped_data_events"]
+__all__ = ["ct309_read_write_split", "ct310_delivery_feedback_loop", "ct311_unscoped_data_events"]

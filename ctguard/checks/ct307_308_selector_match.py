@@ -52,7 +52,7 @@ def _excluded(op: str, v: str, ne: set[str], nsw: list[str], new: list[str]) -> 
     return None
 
 
-def never_match(ctx: CheckContext) -> Outcome:
+def ct307_never_match(ctx: CheckContext) -> Outcome:
     """CT307: selectors whose conditions contradict each other, or that select nothing."""
     assert ctx.trail is not None
     lint = Lint()
@@ -133,7 +133,7 @@ def _foreign_arns(lint: Lint, i: int, sel) -> None:  # type: ignore[no-untyped-d
                      f"{t} ARNs (arn:...:{service}:...), and the ARN is compared with {t} resources only")
 
 
-def bucket_exact_match(ctx: CheckContext) -> Outcome:
+def ct308_bucket_exact_match(ctx: CheckContext) -> Outcome:
     """CT308: Equals / NotEquals on an S3 bucket ARN or prefix, which no object ARN ever equals."""
     assert ctx.trail is not None
     lint = Lint()
@@ -156,4 +156,4 @@ def _exact_text(where: str, op: str, v: str) -> str:
             f"which never equals a {what}; use StartsWith {prefix!r}")
 
 
-__all__ = ["bucket_exact_match", "never_match"]
+__all__ = ["ct307_never_match", "ct308_bucket_exact_match"]

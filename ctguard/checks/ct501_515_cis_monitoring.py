@@ -335,7 +335,7 @@ def walk(model: Model, item: CisItem) -> Step | None:
     return any_of(candidates, fail(LOG_GROUP, "no trail writes to a CloudWatch Logs group"))
 
 
-def check(ctx: CheckContext) -> Outcome:
+def ct501_515_cis_chain(ctx: CheckContext) -> Outcome:
     item = load_items()[ctx.policy.params["item"]]
     values = {"item": label(item)}
     step = walk(ctx.model, item)
@@ -350,4 +350,4 @@ def check(ctx: CheckContext) -> Outcome:
     return Outcome(step.status, step.path, owner=step.owner, values={**values, key: step.message})
 
 
-__all__ = ["check", "label", "walk"]
+__all__ = ["ct501_515_cis_chain", "label", "walk"]

@@ -27,7 +27,7 @@ def _baseline(trail: Trail, ctx: CheckContext) -> list[tuple[str, Fact]]:
     ]
 
 
-def baseline_trail(ctx: CheckContext) -> Outcome:
+def ct601_baseline_trail(ctx: CheckContext) -> Outcome:
     """CT601: some single trail is logging, multi-region and records read and write management events."""
     model = ctx.model
     if not is_live(model):
@@ -75,7 +75,7 @@ def _negate(what: str) -> str:
             "records write management events": "record write management events"}[what]
 
 
-def trails_per_region(ctx: CheckContext) -> Outcome:
+def ct602_trails_per_region(ctx: CheckContext) -> Outcome:
     """CT602: at most five trails per region, counting each multi-region trail in every region."""
     model = ctx.model
     label = account_label(model)
@@ -116,7 +116,7 @@ def _gse(trail: Trail) -> Fact:
     return fact(trail.include_global_service_events, True, "IncludeGlobalServiceEvents")
 
 
-def duplicate_global_events(ctx: CheckContext) -> Outcome:
+def ct603_duplicate_global_events(ctx: CheckContext) -> Outcome:
     """CT603: global service events (IAM, STS, CloudFront) delivered by more than one trail are duplicated."""
     model = ctx.model
     label = account_label(model)
@@ -140,4 +140,4 @@ def duplicate_global_events(ctx: CheckContext) -> Outcome:
     return outcome(Status.PASS, ctx, f"Global service events of {label} are recorded once at most ({shown})")
 
 
-__all__ = ["TRAILS_PER_REGION", "baseline_trail", "duplicate_global_events", "trails_per_region"]
+__all__ = ["TRAILS_PER_REGION", "ct601_baseline_trail", "ct602_trails_per_region", "ct603_duplicate_global_events"]

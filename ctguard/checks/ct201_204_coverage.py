@@ -40,17 +40,17 @@ class _Result:
         return None if None in states else False
 
 
-def management(ctx: CheckContext) -> Outcome:
+def ct201_management(ctx: CheckContext) -> Outcome:
     """CT201: read and write management events, in the home Region, another Region and global."""
     return _account_coverage(ctx, "management")
 
 
-def s3_object_writes(ctx: CheckContext) -> Outcome:
+def ct203_s3_object_writes(ctx: CheckContext) -> Outcome:
     """CT203 (CIS 3.10 / 3.8 / 4.8)."""
     return _account_coverage(ctx, "s3-write")
 
 
-def s3_object_reads(ctx: CheckContext) -> Outcome:
+def ct204_s3_object_reads(ctx: CheckContext) -> Outcome:
     """CT204 (CIS 3.11 / 3.9 / 4.9)."""
     return _account_coverage(ctx, "s3-read")
 
@@ -103,7 +103,7 @@ def _assumed(place: Place) -> str:
     return f" (deploy {' and '.join(missing)} not given; events placed in {place.region})"
 
 
-def exclusions(ctx: CheckContext) -> Outcome:
+def ct202_exclusions(ctx: CheckContext) -> Outcome:
     """CT202: KMS and RDS Data API management events are recorded wherever other management events are."""
     trail = ctx.trail
     assert trail is not None
@@ -140,4 +140,4 @@ def exclusions(ctx: CheckContext) -> Outcome:
     return Outcome(Status.PASS)
 
 
-__all__ = ["exclusions", "management", "s3_object_reads", "s3_object_writes"]
+__all__ = ["ct201_management", "ct202_exclusions", "ct203_s3_object_writes", "ct204_s3_object_reads"]

@@ -36,7 +36,7 @@ def _status(ctx: CheckContext) -> TrailStatus | Outcome:
                    "its live status (GetTrailStatus) is only known in a live audit or snapshot")
 
 
-def logging_stopped(ctx: CheckContext) -> Outcome:
+def ct801_logging_stopped(ctx: CheckContext) -> Outcome:
     """CT801."""
     status = _status(ctx)
     if isinstance(status, Outcome):
@@ -67,27 +67,27 @@ def _error(ctx: CheckContext, field: str) -> Outcome:
     return Outcome(Status.PASS, path)
 
 
-def delivery_error(ctx: CheckContext) -> Outcome:
+def ct802_delivery_error(ctx: CheckContext) -> Outcome:
     """CT802: S3 log file delivery."""
     return _error(ctx, "latest_delivery_error")
 
 
-def digest_delivery_error(ctx: CheckContext) -> Outcome:
+def ct803_digest_delivery_error(ctx: CheckContext) -> Outcome:
     """CT803: digest (log file validation) delivery."""
     return _error(ctx, "latest_digest_delivery_error")
 
 
-def notification_error(ctx: CheckContext) -> Outcome:
+def ct804_notification_error(ctx: CheckContext) -> Outcome:
     """CT804: SNS notification."""
     return _error(ctx, "latest_notification_error")
 
 
-def cloudwatch_logs_error(ctx: CheckContext) -> Outcome:
+def ct805_cloudwatch_logs_error(ctx: CheckContext) -> Outcome:
     """CT805: CloudWatch Logs delivery."""
     return _error(ctx, "latest_cloudwatch_logs_delivery_error")
 
 
-def stale_delivery(ctx: CheckContext) -> Outcome:
+def ct806_stale_delivery(ctx: CheckContext) -> Outcome:
     """CT806: a logging trail whose last log file is older than N hours when the status was read."""
     status = _status(ctx)
     if isinstance(status, Outcome):
@@ -149,5 +149,5 @@ def _reason(value: object) -> str:
     return value.reason if isinstance(value, Unknown) else "GetTrailStatus did not state it"
 
 
-__all__ = ["DEFAULT_STALE_HOURS", "cloudwatch_logs_error", "delivery_error", "digest_delivery_error",
-           "logging_stopped", "notification_error", "stale_delivery"]
+__all__ = ["DEFAULT_STALE_HOURS", "ct801_logging_stopped", "ct802_delivery_error", "ct803_digest_delivery_error",
+           "ct804_notification_error", "ct805_cloudwatch_logs_error", "ct806_stale_delivery"]

@@ -33,15 +33,15 @@ def _enabled(ctx: CheckContext, insight: str) -> Outcome:
     return Outcome(Status.PASS if insight in types else Status.FAIL, ("insight_selectors",))
 
 
-def api_call_rate(ctx: CheckContext) -> Outcome:
+def ct109_api_call_rate(ctx: CheckContext) -> Outcome:
     return _enabled(ctx, "ApiCallRateInsight")
 
 
-def api_error_rate(ctx: CheckContext) -> Outcome:
+def ct110_api_error_rate(ctx: CheckContext) -> Outcome:
     return _enabled(ctx, "ApiErrorRateInsight")
 
 
-def prerequisites(ctx: CheckContext) -> Outcome:
+def ct111_prerequisites(ctx: CheckContext) -> Outcome:
     assert ctx.trail is not None
     types = _types(ctx)
     if isinstance(types, Unknown):
@@ -64,4 +64,4 @@ def prerequisites(ctx: CheckContext) -> Outcome:
     return Outcome(Status.PASS, ("insight_selectors",))
 
 
-__all__ = ["api_call_rate", "api_error_rate", "prerequisites"]
+__all__ = ["ct109_api_call_rate", "ct110_api_error_rate", "ct111_prerequisites"]
