@@ -49,7 +49,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def _err(msg: str) -> None:
-    print(f"ctguard: error: {msg}", file=sys.stderr)
+    from ctguard.formatters.neutralize import text_line
+
+    print(f"ctguard: error: {text_line(msg)}", file=sys.stderr)
 
 
 def _org_accounts(value: str | None) -> frozenset[str] | None:
@@ -112,15 +114,32 @@ def run(args: argparse.Namespace) -> int:
         json.dump(doc, sys.stdout, indent=2, sort_keys=False)
         sys.stdout.write("\n")
     else:
+        from ctguard.formatters.neutralize import text_lines
         from ctguard.simulate import render
 
+        # File, trail and event names come from the inputs and the archive: each value is made one
+        # printable line before it is laid out, then no line may read as a workflow command.
+        doc = _printable(doc)
         if doc["mode"] == "event":
-            sys.stdout.write(render.events_text(doc))
+            sys.stdout.write(text_lines(render.events_text(doc)))
         elif "diff" in doc:
-            sys.stdout.write(render.diff_text(doc, args.top))
+            sys.stdout.write(text_lines(render.diff_text(doc, args.top)))
         else:
-            sys.stdout.write(render.replay_text(doc, args.top))
+            sys.stdout.write(text_lines(render.replay_text(doc, args.top)))
     return EXIT_OK
+
+
+def _printable(value: Any) -> Any:
+    """The document with every string (keys too) as one printable line (``neutralize.escape_controls``)."""
+    from ctguard.formatters.neutralize import escape_controls
+
+    if isinstance(value, str):
+        return escape_controls(value)
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_printable(v) for v in value]
+    return value
 
 
 def _load(paths: list[str], args: argparse.Namespace, org: frozenset[str] | None) -> Any:
@@ -229,6 +248,7 @@ def _progress(total: int):  # type: ignore[no-untyped-def]
 
 
 def _archive_replay(trails: list[Any], paths: list[str], policy: Any, jobs: int | None) -> tuple[Any, dict[str, Any]]:
+    from ctguard.formatters.neutralize import text_line
     from ctguard.simulate.archive import ArchiveError, list_files
     from ctguard.simulate.parallel import replay_files
 
@@ -244,7 +264,7 @@ def _archive_replay(trails: list[Any], paths: list[str], policy: Any, jobs: int 
     if len(skipped) == len(files):
         raise ArchiveError("no readable CloudTrail record files: " + "; ".join(m for _, m in skipped[:3]))
     for path, msg in skipped:
-        print(f"ctguard: warning: skipped {msg}", file=sys.stderr)
+        print(f"ctguard: warning: skipped {text_line(msg)}", file=sys.stderr)
     return replay, {"paths": paths, "files": len(files), "bytes": sum(s for _, s in files),
                     "skipped": [list(x) for x in skipped]}
 
