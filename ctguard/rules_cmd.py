@@ -65,7 +65,8 @@ def explain(args: argparse.Namespace) -> int:
 
 def render_page(p: Policy) -> str:
     docs = p.docs
-    out = [text_line(f"{p.id} {p.name}: {p.title}"), f"severity: {p.severity.value}   scope: {p.scope}   status: {p.status}", ""]
+    out = [text_line(f"{p.id} {p.name}: {p.title}"),
+           f"severity: {p.severity.value}   scope: {p.scope}   status: {p.status}", ""]
     out += ["What it does", "  " + docs["what"].strip(), "", "Why it matters", "  " + docs["why"].strip(), ""]
     if docs.get("notes"):
         out += ["Notes", "  " + docs["notes"].strip(), ""]

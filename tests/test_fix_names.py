@@ -126,7 +126,8 @@ def _schema_words() -> set[str]:
 def _reader_names() -> set[str]:
     """The names the Terraform reader looks up: string arguments of its calls (``rec.get(view, "kms_key_id")``,
     ``view.blocks("event_selector")``), string values of its tables (field -> argument) and the members of its
-    module-level name sets that are resource types, and what it compares names with.  Not dict keys or nested tuples: those are model field names."""
+    module-level name sets that are resource types, and what it compares names with.  Not dict keys or nested
+    tuples: those are model field names."""
     names: set[str] = set(FieldSelector.OPERATORS)  # field_selector operators, read through the model's list
 
     def strings(nodes: Any) -> set[str]:
@@ -163,7 +164,8 @@ def _fix(policy: Policy, language: str) -> str:
 
 def cfn_problems(text: str) -> list[str]:
     bad = [f"{w}: no such property" for w in _CFN_KEY.findall(text) if w not in SCHEMA_WORDS | _NOT_PROPERTIES]
-    bad += [f"{t}: no such type" for t in re.findall(r"AWS::\w+::\w+", text) if t not in SCHEMAS and t not in DATA_TYPES]
+    bad += [f"{t}: no such type" for t in re.findall(r"AWS::\w+::\w+", text)
+            if t not in SCHEMAS and t not in DATA_TYPES]
     return bad
 
 
@@ -212,7 +214,7 @@ def test_fix_names_what_the_rule_reads(policy: Policy) -> None:
     assert not tf_problems(tf), (policy.id, tf_problems(tf))
     props, args = reads(policy)
     for prop in props:
-        assert prop in SCHEMA_WORDS | set(SCHEMAS) | _NOT_PROPERTIES, f"{policy.id}: READS names {prop}, not in the schemas"
+        assert prop in SCHEMA_WORDS | set(SCHEMAS) | _NOT_PROPERTIES, f"{policy.id}: READS names {prop}, not a property"
     for arg in args:
         assert arg in READER_NAMES, f"{policy.id}: READS names {arg}, which the reader never reads"
     assert not props or any(_names(cfn, p) for p in props), (policy.id, props, cfn)

@@ -225,7 +225,8 @@ def cfn_snippet(fix: str, scope_type: str) -> tuple[str, list[tuple[str, str]]] 
 def set_property(text: str, resource_type: str, key: str, value: str) -> str | None:
     """``key: value`` in the Properties of the template's only resource of that type (replaced or added)."""
     lines = text.splitlines()
-    heads = [i for i, line in enumerate(lines) if re.match(rf"\s+Type:\s*['\"]?{re.escape(resource_type)}['\"]?\s*$", line)]
+    head = re.compile(rf"\s+Type:\s*['\"]?{re.escape(resource_type)}['\"]?\s*$")
+    heads = [i for i, line in enumerate(lines) if head.match(line)]
     if len(heads) != 1:
         return None
     start = heads[0]
@@ -239,7 +240,8 @@ def set_property(text: str, resource_type: str, key: str, value: str) -> str | N
     for i in range(props + 1, end):
         if re.match(rf"{indent}{key}:", lines[i]):
             stop = i + 1  # the old value may be a block: drop its deeper-indented lines too
-            while stop < end and (not lines[stop].strip() or len(lines[stop]) - len(lines[stop].lstrip()) > len(indent)):
+            while stop < end and (not lines[stop].strip()
+                                  or len(lines[stop]) - len(lines[stop].lstrip()) > len(indent)):
                 stop += 1
             lines[i:stop] = [f"{indent}{key}: {value}"]
             return "\n".join(lines) + "\n"
