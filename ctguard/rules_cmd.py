@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from ctguard.fix_text import fill
+from ctguard.formatters.neutralize import text_line, text_lines
 from ctguard.engine.policy import Policy, load_policies
 
 _REF_TITLES = {
@@ -43,7 +44,7 @@ def list_rules(args: argparse.Namespace) -> int:
         return 0
     width = max(len(p.name) for p in policies)
     for p in policies:
-        sys.stdout.write(f"{p.id}  {p.severity.value:<8}  {p.name:<{width}}  {p.title}\n")
+        sys.stdout.write(text_line(f"{p.id}  {p.severity.value:<8}  {p.name:<{width}}  {p.title}") + "\n")
     return 0
 
 
@@ -60,7 +61,7 @@ def explain(args: argparse.Namespace) -> int:
         return 2
     if getattr(args, "source", False):
         return _source(policy, args.format)
-    sys.stdout.write(render_page(policy))
+    sys.stdout.write(text_lines(render_page(policy)))  # a --policies file is an input: its text is untrusted
     return 0
 
 
@@ -72,13 +73,14 @@ def _source(policy: Policy, fmt: str) -> int:
         json.dump(rule_source.as_dict(found), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(rule_source.render(found))
+        sys.stdout.write(text_lines(rule_source.render(found)))
     return 0
 
 
 def render_page(p: Policy) -> str:
     docs = p.docs
-    out = [f"{p.id} {p.name}: {p.title}", f"severity: {p.severity.value}   scope: {p.scope}   status: {p.status}", ""]
+    out = [text_line(f"{p.id} {p.name}: {p.title}"),
+           f"severity: {p.severity.value}   scope: {p.scope}   status: {p.status}", ""]
     out += ["What it does", "  " + docs["what"].strip(), "", "Why it matters", "  " + docs["why"].strip(), ""]
     if docs.get("notes"):
         out += ["Notes", "  " + docs["notes"].strip(), ""]

@@ -68,7 +68,10 @@ def summary_rows(report: Report) -> list[SummaryRow]:
 
 def table_text(rows: Iterable[SummaryRow]) -> str:
     """A plain aligned table (rich renders its own on a terminal)."""
-    data = [list(_COLUMNS)] + [[str(v) for v in r.as_dict().values()] for r in rows]
+    from ctguard.formatters.neutralize import text_line
+
+    # Account, region and trail names come from the account or a snapshot file: one printable line each.
+    data = [list(_COLUMNS)] + [[text_line(str(v)) for v in r.as_dict().values()] for r in rows]
     widths = [max(len(row[i]) for row in data) for i in range(len(_COLUMNS))]
     lines = ["  ".join(cell.ljust(w) if i < 3 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
              for row in data]
@@ -77,7 +80,10 @@ def table_text(rows: Iterable[SummaryRow]) -> str:
 
 def table_markdown(rows: Iterable[SummaryRow]) -> str:
     """The same table as GitHub-flavoured Markdown, for reports handed on to auditors."""
+    from ctguard.formatters.neutralize import markdown_code
+
     out = ["| account | region | trail | failed | unknown | passed |", "|---|---|---|---:|---:|---:|"]
-    for r in rows:
-        out.append(f"| {r.account} | {r.region or '—'} | {r.trail} | {r.failed} | {r.unknown} | {r.passed} |")
+    for r in rows:  # names from the account or a snapshot: code spans, so no link, mention, HTML or cell break
+        out.append(f"| {markdown_code(r.account)} | {markdown_code(r.region) or '—'} | {markdown_code(r.trail)} "
+                   f"| {r.failed} | {r.unknown} | {r.passed} |")
     return "\n".join(out) + "\n"

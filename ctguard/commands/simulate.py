@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from ctguard.commands.report_options import jobs_arg
 from ctguard.exitcodes import EXIT_INPUT, EXIT_OK, EXIT_USAGE
@@ -49,7 +50,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def _err(msg: str) -> None:
-    print(f"ctguard: error: {msg}", file=sys.stderr)
+    from ctguard.formatters.neutralize import text_line
+
+    print(f"ctguard: error: {text_line(msg)}", file=sys.stderr)
 
 
 def _org_accounts(value: str | None) -> frozenset[str] | None:
@@ -92,8 +95,10 @@ def run(args: argparse.Namespace) -> int:
         _err(str(exc))
         return EXIT_USAGE
     if not isinstance(doc, str):
+        from ctguard.formatters.neutralize import text_line
+
         for _, msg in doc.get("source", {}).get("skipped", []):
-            print(f"ctguard: warning: skipped {msg}", file=sys.stderr)
+            print(f"ctguard: warning: skipped {text_line(msg)}", file=sys.stderr)
     if isinstance(doc, str):  # the Athena query
         sys.stdout.write(doc + "\n")
         return EXIT_OK
@@ -101,16 +106,32 @@ def run(args: argparse.Namespace) -> int:
         json.dump(doc, sys.stdout, indent=2, sort_keys=False)
         sys.stdout.write("\n")
     else:
+        from ctguard.formatters.neutralize import text_lines
         from ctguard.simulate import render
 
+        # File, trail and event names come from the inputs and the archive: each value is made one
+        # printable line before it is laid out, then no line may read as a workflow command.
+        doc = _printable(doc)
         if doc["mode"] == "event":
-            sys.stdout.write(render.events_text(doc))
+            sys.stdout.write(text_lines(render.events_text(doc)))
         elif "diff" in doc:
-            sys.stdout.write(render.diff_text(doc, args.top))
+            sys.stdout.write(text_lines(render.diff_text(doc, args.top)))
         else:
-            sys.stdout.write(render.replay_text(doc, args.top))
+            sys.stdout.write(text_lines(render.replay_text(doc, args.top)))
     return EXIT_OK
 
+
+def _printable(value: Any) -> Any:
+    """The document with every string (keys too) as one printable line (``neutralize.escape_controls``)."""
+    from ctguard.formatters.neutralize import escape_controls
+
+    if isinstance(value, str):
+        return escape_controls(value)
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_printable(v) for v in value]
+    return value
 
 
 def _progress(total: int) -> tuple[Callable[[int], None] | None, Callable[[], None]]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from ctguard.engine import condition_text, conditions
+from ctguard.engine.partial import judge, unread_part
 from ctguard.engine.policy import Policy
 from ctguard.engine.shape import Note, conform
 from ctguard.findings import Finding, Severity, Status
@@ -75,10 +76,9 @@ def evaluate_input(parsed: ParsedInput, policies: Iterable[Policy], settings: Se
     notes: list[Note] = []
     variants = [conform(m, notes) for m in parsed.variants]  # misfit values become Unknown, once, here
     findings += _oversize_findings(parsed, notes, source_map, by_id)
-    if parsed.unusable:
-        # Part of the input was not read: no rule may pass (or count trails) on the rest; the
-        # CT001 error says why and fails the run.
-        variants = []
+    # Part of the input was not read: what was read is checked, nothing the rest could change passes
+    # (engine/partial.py); the CT001 error says why and fails the run.
+    part = unread_part(parsed)
     for policy in policies:
         if policy.scope in ("input", "drift"):
             continue
@@ -87,7 +87,8 @@ def evaluate_input(parsed: ParsedInput, policies: Iterable[Policy], settings: Se
             for result in _run(policy, model, settings, parsed.path):
                 merged[result.owner].append((model, result))
         for owner, results in merged.items():
-            findings.append(_merge(policy, owner, results, len(variants), parsed, source_map, settings))
+            finding = _merge(policy, owner, results, len(variants), parsed, source_map, settings)
+            findings.append(judge(policy, finding, part) if part else finding)
     if settings.strict:
         findings = [_strict(f) for f in findings]
     return findings

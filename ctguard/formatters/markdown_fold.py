@@ -13,7 +13,7 @@ from ctguard.version import __version__
 from ctguard.report import Report
 from ctguard.findings import Finding, Status
 from ctguard.formatters import rule_info
-from ctguard.formatters.markdown_format import _audit_summary, _row, cell, code, summary_sentence
+from ctguard.formatters.markdown_format import _audit_summary, _row, code, summary_sentence
 
 _HEAD = ["| severity | rule | location | resource | message |", "|---|---|---|---|---|"]
 
@@ -31,7 +31,7 @@ def _counts(report: Report, policies: dict[str, Any]) -> list[str]:
         policy = policies.get(rule_id)
         severity = policy.severity.value if policy is not None else ""
         rows.append(f"| [{rule_id}]({rule_info.rule_url(policy)}) | {severity} "
-                    f"| {cell(rule_info.title(rule_id, policy))} | {failed[rule_id]} | {unknown[rule_id]} "
+                    f"| {code(rule_info.title(rule_id, policy))} | {failed[rule_id]} | {unknown[rule_id]} "
                     f"| {suppressed[rule_id]} |")
     return rows + [""]
 

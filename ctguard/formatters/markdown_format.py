@@ -17,13 +17,9 @@ from ctguard.repo import is_file_location, repo_relative
 _API_KINDS = frozenset({"aws-snapshot", "aws-cli"})
 
 
-def cell(text: Any) -> str:
-    """Text from the inputs, table-cell safe: a code span, so no link, image, mention or HTML (``neutralize``)."""
-    return markdown_code(str(text))
-
-
 def code(text: Any, table: bool = True) -> str:
-    """A code span: shown literally (no &lt; entities, which a code span would print as such)."""
+    """Text from the inputs as a code span: shown literally (no &lt; entities, which a code span would print
+    as such), so no link, image, mention or HTML (``neutralize``); ``table``: safe in a table cell."""
     return markdown_code(str(text), table)
 
 
@@ -33,8 +29,8 @@ def _where(f: Finding) -> str:
 
 def _row(f: Finding, policies: dict[str, Any]) -> str:
     url = rule_info.rule_url(policies.get(f.rule_id))
-    return (f"| {f.severity.value} | [{f.rule_id}]({url}) | {_where(f)} | {cell(f.resource_name or f.resource or '')} "
-            f"| {cell(short(f.message))} |")
+    return (f"| {f.severity.value} | [{f.rule_id}]({url}) | {_where(f)} | {code(f.resource_name or f.resource or '')} "
+            f"| {code(short(f.message))} |")
 
 
 def _audit_summary(report: Report) -> list[str]:
@@ -94,15 +90,15 @@ def _full(report: Report, options: dict[str, Any]) -> str:
         for f in suppressed:
             sup = f.suppression
             assert sup is not None
-            out.append(f"| {f.rule_id} | {_where(f)} | {cell(f.resource or '')} | {sup.source} "
-                       f"| {cell(sup.justification)} | {sup.expires or ''} |")
+            out.append(f"| {f.rule_id} | {_where(f)} | {code(f.resource or '')} | {sup.source} "
+                       f"| {code(sup.justification)} | {sup.expires or ''} |")
         out.append("")
     fixes = {f.rule_id: f.remediation for f in report.findings
              if f.suppression is None and f.status is Status.FAIL and f.remediation}
     if fixes:
         out += ["## How to fix", ""]
         for rule_id in sorted(fixes):
-            title = cell(rule_info.title(rule_id, policies.get(rule_id)))
+            title = code(rule_info.title(rule_id, policies.get(rule_id)))
             out.append(f"- **{rule_id}** {title}: {code(fixes[rule_id], table=False)}")
         out.append("")
     if options.get("show_passed"):
@@ -111,6 +107,6 @@ def _full(report: Report, options: dict[str, Any]) -> str:
             if listed:
                 out += [f"## {name} ({len(listed)})", "", *head, *(_row(f, policies) for f in listed), ""]
     if report.warnings:
-        out += ["## Warnings", "", *(f"- {cell(w)}" for w in report.warnings), ""]
+        out += ["## Warnings", "", *(f"- {code(w)}" for w in report.warnings), ""]
     out.append(f"<sub>ctguard {__version__}</sub>")
     return "\n".join(out) + "\n"

@@ -59,5 +59,5 @@ def test_markdown_audit_report_has_the_summary_table(proxy, moto_server, capsys)
     out = capsys.readouterr().out
     assert rc in (0, 1)
     table = out[out.index("## Accounts, regions and trails"):].split("\n\n")[1].splitlines()
-    assert table[2].startswith("| 123456789012 | — | (account) |")
-    assert table[3].startswith("| 123456789012 | us-east-1 | org-audit-trail |")
+    assert table[2].startswith("| `123456789012` | — | `(account)` |")
+    assert table[3].startswith("| `123456789012` | `us-east-1` | `org-audit-trail` |")

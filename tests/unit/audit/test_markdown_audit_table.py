@@ -21,8 +21,8 @@ def test_a_snapshot_report_has_the_table_before_the_findings(capsys) -> None:
     assert out.index(HEADING) < out.index("## Failures")
     table = out[out.index(HEADING):].split("\n\n")[1].splitlines()
     assert table[0] == "| account | region | trail | failed | unknown | passed |"
-    assert table[2].startswith("| 111122223333 | — | (account) |")
-    assert table[3].startswith("| 111122223333 | us-east-1 | main-trail |")
+    assert table[2].startswith("| `111122223333` | — | `(account)` |")
+    assert table[3].startswith("| `111122223333` | `us-east-1` | `main-trail` |")
     assert len(table) == 4
 
 

@@ -112,7 +112,7 @@ def test_summary_rows_per_account_region_and_trail() -> None:
     ]
     assert table_text(summary_rows(report)).splitlines()[0].split() == [
         "account", "region", "trail", "failed", "unknown", "passed"]
-    assert "| 111122223333 | us-east-1 | main | 1 | 0 | 1 |" in table_markdown(summary_rows(report))
+    assert "| `111122223333` | `us-east-1` | `main` | 1 | 0 | 1 |" in table_markdown(summary_rows(report))
 
 
 def test_progress_only_on_a_terminal() -> None:
