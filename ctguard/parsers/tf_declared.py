@@ -101,7 +101,7 @@ def _references(body: Body) -> Iterator[tuple[str, list[str], int, int]]:
         yield from _references(block.body)
 
 
-def _chains(node: Tree | Token, line: int, column: int) -> Iterator[tuple[list[str], int, int]]:
+def _chains(node: Tree[Token] | Token, line: int, column: int) -> Iterator[tuple[list[str], int, int]]:
     stack = [node]
     while stack:
         item = stack.pop()
@@ -117,7 +117,7 @@ def _chains(node: Tree | Token, line: int, column: int) -> Iterator[tuple[list[s
         stack.extend(item.children)
 
 
-def _chain(node: Tree) -> list[str] | None:
+def _chain(node: Tree[Token]) -> list[str] | None:
     """``var.x.y`` as ["var", "x", "y"] when the term is a plain traversal from an identifier."""
     if node.data == "expr_term" and len(node.children) == 1:
         child = node.children[0]
@@ -152,7 +152,7 @@ def _bound_names(body: Body) -> Iterator[str]:
         yield from _bound_names(block.body)
 
 
-def _for_names(node: Tree | Token) -> Iterator[str]:
+def _for_names(node: Tree[Token] | Token) -> Iterator[str]:
     stack = [node]
     while stack:
         item = stack.pop()

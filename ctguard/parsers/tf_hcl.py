@@ -29,7 +29,7 @@ from ctguard.parsers.tf_comments import blank_comments
 @dataclass(slots=True)
 class Attr:
     name: str
-    expr: Tree | Token
+    expr: Tree[Token] | Token
     file: str
     line: int
     column: int
@@ -62,7 +62,7 @@ class HclError:
     column: int = 1
 
 
-def _name(node: Tree | Token) -> str:
+def _name(node: Tree[Token] | Token) -> str:
     """Text of an identifier, keyword, literal_value or quoted label."""
     if isinstance(node, Token):
         return str(node)
@@ -94,7 +94,7 @@ def _is_layout(node: object) -> bool:
     return isinstance(node, Tree) and node.data == "new_line_or_comment"
 
 
-def _body(tree: Tree, file: str) -> Body:
+def _body(tree: Tree[Token], file: str) -> Body:
     body = Body()
     for child in tree.children:
         if not isinstance(child, Tree) or _is_layout(child):
@@ -148,7 +148,7 @@ def _describe(exc: Exception) -> str:
     return f"HCL syntax error: {str(exc).splitlines()[0]}"
 
 
-def parse_expression(text: str) -> Tree | Token | None:
+def parse_expression(text: str) -> Tree[Token] | Token | None:
     """Parse a lone expression (a heredoc interpolation, a ``-var`` value); None when invalid."""
     body = parse_text("<expr>", f"__x = {text}\n")
     if isinstance(body, HclError) or "__x" not in body.attributes:

@@ -48,7 +48,7 @@ _TAG_BYTES = 32
 _OPENED: dict[Path, _Store | None] = {}
 
 
-def parse_tree(text: str) -> Tree:
+def parse_tree(text: str) -> Tree[Token]:
     """python-hcl2's raw Lark tree of ``text`` (comments already blanked), from the cache when we can."""
     if os.environ.get("CTGUARD_HCL_PARSER", "").strip().lower() == "lark" or len(text) < MIN_CHARS:
         return _lark(text)
@@ -64,7 +64,7 @@ def parse_tree(text: str) -> Tree:
     return tree
 
 
-def _lark(text: str) -> Tree:
+def _lark(text: str) -> Tree[Token]:
     import hcl2  # imported late: the prefilter must not pay for it
 
     return hcl2.parses_to_tree(text)
@@ -116,7 +116,7 @@ class _Store:
     def _tag(self, name: str, blob: bytes) -> bytes:
         return hmac.new(self.key, name.encode("ascii") + b"\0" + blob, hashlib.sha256).digest()
 
-    def get(self, name: str) -> Tree | None:
+    def get(self, name: str) -> Tree[Token] | None:
         try:
             data = (self.root / name).read_bytes()
         except OSError:
@@ -145,7 +145,7 @@ class _Store:
             pass
         return False
 
-    def put(self, name: str, tree: Tree) -> None:
+    def put(self, name: str, tree: Tree[Token]) -> None:
         try:
             blob = zlib.compress(marshal.dumps(_encode(tree)), 1)  # a quarter of the size, ~0.3 ms to inflate
         except Exception:  # noqa: BLE001 - too deep, or a value marshal cannot hold: parsed each time instead
@@ -166,7 +166,7 @@ class _Store:
 
 # A token is its 8 fields (Token's own pickling drops the end positions); a tree is
 # (rule type or None, rule name, meta attributes or None, children); Lark's placeholder is None.
-def _encode(node: Tree | Token | None) -> tuple | None:
+def _encode(node: Tree[Token] | Token | None) -> tuple | None:
     if node is None:
         return None
     if type(node) is Token:
@@ -181,7 +181,7 @@ _new_token = Token._future_new  # Token() forwards to it; skipping the hop is 2x
 _new_meta = Meta.__new__
 
 
-def _decode(item: tuple | None) -> Tree | Token | None:
+def _decode(item: tuple | None) -> Tree[Token] | Token | None:
     if item is None:
         return None
     if len(item) == 8:
