@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import cast
 
 from lark import Token, Tree
 
@@ -120,7 +121,7 @@ def parse_text(file: str, text: str) -> Body | HclError:
 
     try:
         tree = parse_tree(blank_comments(text))
-        return _body(tree.children[0], file)
+        return _body(cast("Tree[Token]", tree.children[0]), file)  # the start rule's only child is the body rule
     except UnexpectedInput as exc:
         return HclError(file, _describe(exc), getattr(exc, "line", 1) or 1, getattr(exc, "column", 1) or 1)
     except LarkError as exc:

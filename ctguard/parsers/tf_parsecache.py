@@ -33,6 +33,7 @@ import sys
 import time
 import zlib
 from pathlib import Path
+from typing import Any, Callable, cast
 
 from lark import Token, Tree
 from lark.tree import Meta
@@ -166,22 +167,23 @@ class _Store:
 
 # A token is its 8 fields (Token's own pickling drops the end positions); a tree is
 # (rule type or None, rule name, meta attributes or None, children); Lark's placeholder is None.
-def _encode(node: Tree[Token] | Token | None) -> tuple | None:
+def _encode(node: Tree[Token] | Token | None) -> tuple[Any, ...] | None:
     if node is None:
         return None
     if type(node) is Token:
         return (node.type, node.value, node.start_pos, node.line, node.column,
                 node.end_line, node.end_column, node.end_pos)
+    node = cast("Tree[Token]", node)  # not a Token and not None: Lark trees hold only these
     data, meta = node.data, node._meta  # reading .meta would create an empty one
     return (data.type if type(data) is Token else None, str(data), None if meta is None else dict(vars(meta)),
             [_encode(c) for c in node.children])
 
 
-_new_token = Token._future_new  # Token() forwards to it; skipping the hop is 2x faster
+_new_token: Callable[..., Token] = Token._future_new  # Token() forwards to it; skipping the hop is 2x faster
 _new_meta = Meta.__new__
 
 
-def _decode(item: tuple | None) -> Tree[Token] | Token | None:
+def _decode(item: tuple[Any, ...] | None) -> Tree[Token] | Token | None:
     if item is None:
         return None
     if len(item) == 8:
@@ -191,7 +193,9 @@ def _decode(item: tuple | None) -> Tree[Token] | Token | None:
     if attrs is not None:
         meta = _new_meta(Meta)
         meta.__dict__ = attrs
-    return Tree(rule if rule_type is None else Token(rule_type, rule), [_decode(c) for c in children], meta)
+    # Lark's own placeholders are None children, so the list is not strictly list[Branch]
+    kids = cast("list[Tree[Token] | Token]", [_decode(c) for c in children])
+    return Tree(rule if rule_type is None else Token(rule_type, rule), kids, meta)
 
 
 def _sweep(root: Path) -> None:
