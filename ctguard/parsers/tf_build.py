@@ -8,7 +8,7 @@ learns which bucket it belongs to at link time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, Sequence
 
 from ctguard.location import Owner, Path, SourceMap
 from ctguard.parsers.tf_expr import Ref
@@ -26,7 +26,7 @@ class View(Protocol):
 
     def value(self, name: str, document: bool = False) -> tuple[Value[Any], list[Ref]]: ...
 
-    def blocks(self, name: str) -> "list[View] | Unknown": ...
+    def blocks(self, name: str) -> "Sequence[View] | Unknown": ...
 
     def span(self, name: str) -> tuple[str, int, int] | None: ...
 
