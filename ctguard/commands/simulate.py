@@ -204,7 +204,7 @@ def _events_doc(trails: list[Any], path: str) -> dict[str, Any]:
     from ctguard.simulate.explain import verdict_to_dict
 
     records = load_records(path)
-    items = []
+    items: list[dict[str, Any]] = []
     for i, rec in enumerate(records, 1):
         ev = Event.from_record(rec)
         items.append({"index": i, "event": ev.classify(),
