@@ -12,8 +12,9 @@ import functools
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Tuple, Union
+from typing import Any, Tuple, Union
 
 _DATA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "cfn_schemas.json")
 

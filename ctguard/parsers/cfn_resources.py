@@ -6,7 +6,8 @@ subscriptions) are added afterwards by ``cfn_attach``.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Mapping
+from typing import Any, Callable
 
 from ctguard.model import (
     Alarm,

@@ -7,8 +7,9 @@ learns which bucket it belongs to at link time.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol
 
 from ctguard.location import Owner, Path, SourceMap
 from ctguard.parsers.tf_expr import Ref

@@ -32,8 +32,9 @@ import stat
 import sys
 import time
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, cast
+from typing import Any, cast
 
 from lark import Token, Tree
 from lark.tree import Meta
