@@ -12,6 +12,7 @@ import functools
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Tuple, Union
 
@@ -146,7 +147,7 @@ def _as_number(v: Any) -> float | None:
     return n if n - n == 0 else None  # NaN and infinities are not CloudFormation numbers
 
 
-_TYPE_CHECKS = {
+_TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
     # CloudFormation stringifies scalars, so only containers and null are not strings.
     "string": lambda v: v is not None and not isinstance(v, (dict, list)),
     "boolean": lambda v: isinstance(v, bool) or (isinstance(v, str) and v in _BOOL_STRINGS),
@@ -156,7 +157,7 @@ _TYPE_CHECKS = {
     "array": lambda v: isinstance(v, list),
     "null": lambda v: v is None,
 }
-_accept = lambda v: True  # noqa: E731 - a type name we do not know: never a false alarm
+_accept: Callable[[Any], bool] = lambda v: True  # noqa: E731 - a type name we do not know: never a false alarm
 _TYPE_WORDS = {"string": "a string", "boolean": "a boolean (true or false)", "integer": "an integer",
                "number": "a number", "object": "a mapping", "array": "a list", "null": "null"}
 
@@ -192,7 +193,7 @@ class _Walker:
             self.walk(inst, target, path)
         expected = schema.get("type")
         if expected is not None:
-            names = expected if isinstance(expected, list) else [expected]
+            names: list[str] = expected if isinstance(expected, list) else [expected]
             if not any(_TYPE_CHECKS.get(t, _accept)(inst) for t in names):
                 words = " or ".join(_TYPE_WORDS.get(t, t) for t in names)
                 self.add(path, "wrong-type", f"{self.where(path)}: expected {words}, got {_describe(inst)}")
@@ -302,7 +303,8 @@ class _Walker:
         def badness(found: list[SchemaProblem]) -> tuple[bool, int]:
             return any(p.kind == "wrong-type" and p.path == path for p in found), len(found)
 
-        self.out.extend(min(failures, key=badness))
+        best: list[SchemaProblem] = min(failures, key=badness)
+        self.out.extend(best)
 
     def unknown_message(self, key: str, path: _Path, props: dict[str, Any]) -> str:
         text = f"Unknown property {key!r} {self.inside(path)}"

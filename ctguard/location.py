@@ -6,6 +6,7 @@ property points at the resource or block that should hold it.
 """
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from typing import Callable
 
@@ -69,7 +70,7 @@ class SourceMap:
                                     span.end_column)
         return copy
 
-    def owners(self) -> set[Owner]:
+    def owners(self) -> builtins.set[Owner]:  # plain `set` here names the method SourceMap.set
         return {owner for owner, _ in self._spans}
 
     def __len__(self) -> int:

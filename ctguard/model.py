@@ -179,7 +179,7 @@ class LogGroup:
     arn: Value[str] = _f()
     region: Value[str] = _f()
     retention_days: Value[int] = _f(None, "Absent: logs never expire")
-    kms_key_id: Value[str] = _f()
+    kms_key_id: Value[str | None] = _f()  # Known(None): a live audit found no such log group
     # Key of the KMS key resource in the same Model that kms_key_id refers to (its ARN may be
     # known only after deploy); None when it names no key this input defines.
     kms_key: str | None = None
@@ -301,7 +301,7 @@ class Model:
     account_id: Value[str] = ABSENT
     region: Value[str] = ABSENT
     # Account-level facts; live audits and snapshots set them, IaC inputs leave them Absent.
-    organization_id: Value[str] = ABSENT
+    organization_id: Value[str | None] = ABSENT  # Known(None): not in an organization
     is_organization_management_account: Value[bool] = ABSENT
     enabled_regions: Value[tuple[str, ...]] = ABSENT
     audited_regions: Value[tuple[str, ...]] = ABSENT

@@ -17,7 +17,7 @@ _set = object.__setattr__
 
 
 def _rebuild(cls: type, values: tuple[Any, ...]) -> Any:
-    obj = object.__new__(cls)
+    obj: Any = object.__new__(cls)
     for name, value in zip(_NAMES[cls], values):
         _set(obj, name, value)
     return obj

@@ -21,7 +21,7 @@ _JSON_TYPES = {str: "a string", bool: "a boolean", int: "a number", float: "a nu
                dict: "an object", type(None): "null"}
 
 
-class MalformedResponse(BotoCoreError):
+class MalformedResponse(BotoCoreError):  # type: ignore[misc]  # botocore is untyped: its base class is Any
     """A 2xx answer whose body does not follow the service model (truncated, garbled, mistyped)."""
 
     fmt = "{operation}: {problem}"

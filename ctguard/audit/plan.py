@@ -129,7 +129,7 @@ class Planner:
             yield from self._topic(trail.get("SnsTopicARN"))
             group_arn = trail.get("CloudWatchLogsLogGroupArn")
             name = log_group_name(group_arn) if group_arn else None
-            if name:
+            if name and group_arn:
                 region = arn_region(group_arn) or home
                 log_regions.add(region)
                 yield Call(region, "logs", "DescribeLogGroups", {"logGroupNamePrefix": name})

@@ -68,7 +68,7 @@ def run_audit(request: AuditRequest, progress: Progress | None = None) -> AuditO
     remember_session(base)
     if request.external_id:
         remember(request.external_id)
-    first_region = (request.regions or [None])[0] or base.region_name or "us-east-1"
+    first_region = (request.regions[0] if request.regions else None) or base.region_name or "us-east-1"
     fallback = request.regions or _fallback_regions(base)
     store = CallStore()
     # Every client may carry all requests in flight: its connection pool is sized to match.

@@ -126,6 +126,7 @@ def output_plan(formats: list[str], outputs: list[str]) -> list[tuple[str, str |
     from ctguard.formatters import FORMATS
 
     plan: list[tuple[str, str | None]] = []
+    dest: str | None  # the second loop's may be None
     for spec in formats:
         name, sep, dest = spec.partition(":")
         if name not in FORMATS:

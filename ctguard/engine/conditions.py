@@ -100,7 +100,7 @@ def _apply(op: str, actual: Any, expected: Any) -> bool:
     if op in ("at_least", "at_most"):
         if isinstance(actual, bool) or not isinstance(actual, (int, float)):
             return False
-        return actual >= expected if op == "at_least" else actual <= expected
+        return bool(actual >= expected if op == "at_least" else actual <= expected)  # expected is Any
     raise ValueError(f"unknown operator {op!r}")
 
 

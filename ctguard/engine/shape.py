@@ -95,7 +95,7 @@ def _hints(cls: type) -> tuple[tuple[str, Any], ...]:
 
 def _dataclass(obj: Any, prefix: str) -> Any:
     changes: dict[str, Any] = {}
-    for name, hint in _hints(type(obj)):
+    for name, hint in _hints(type(obj)):  # type: ignore[arg-type]  # mypy: type[Any] is not Hashable, yet every class is
         value = getattr(obj, name)
         fixed = _field(value, hint, prefix + name)
         if fixed is not value:

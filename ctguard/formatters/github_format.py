@@ -100,6 +100,7 @@ def render(report: Report, options: dict[str, Any]) -> str:
     if suppressed:
         lines.append(f"::group::ctguard: {len(suppressed)} suppressed")
         for f in suppressed:
+            assert f.suppression is not None  # filtered above
             lines.append(no_workflow_command(escape_data(f"{repo_relative(f.file)}:{f.line}: {f.rule_id} {f.message} "
                                      f"[suppressed by {f.suppression.source}: {f.suppression.justification}]")))
         lines.append("::endgroup::")

@@ -154,12 +154,12 @@ def _matrix(name: str, findings: list[Finding], policies: dict[str, Any]) -> str
     for resource in resources:
         tds = []
         for rule in rules:
-            f = cells.get((resource, rule))
-            if f is None:
+            cell = cells.get((resource, rule))
+            if cell is None:
                 tds.append("<td></td>")
                 continue
-            st = status_of(f)
-            tds.append(f'<td class="cell {st.lower()}" data-status="{st}" data-severity="{f.severity.value}" '
+            st = status_of(cell)
+            tds.append(f'<td class="cell {st.lower()}" data-status="{st}" data-severity="{cell.severity.value}" '
                        f'title="{esc(rule)} {esc(st)}">{_SYMBOL[st]}</td>')
         rows.append(f'<tr><th class="res">{esc(resource)}</th>{"".join(tds)}</tr>')
     return (f'<details class="group"{" open" if bad else ""}><summary>{esc(name)} '

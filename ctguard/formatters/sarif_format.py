@@ -89,7 +89,7 @@ def _result(f: Finding, index: int) -> dict[str, Any]:
             "region": {"startLine": max(f.line, 1), "startColumn": max(f.column, 1)},
         }
     if f.resource:
-        logical = {"fullyQualifiedName": f.resource, "kind": "resource"}
+        logical: dict[str, Any] = {"fullyQualifiedName": f.resource, "kind": "resource"}
         if f.resource_name and f.resource_name != f.resource:
             logical["name"] = f.resource_name
         account, region = _account_region(f)

@@ -156,7 +156,7 @@ def _links(entry: TrailEntry, account: str, calls: Calls, model: Model, source_m
         elsewhere = f"owned by account {owner} (organization trail); read it in that account"
     links: dict[str, str | None] = {}
 
-    def link(name: str, kind: str, ident: str | None, key_of: Callable[[str], str], build: Callable[[], Any],
+    def link(name: str, kind: str, ident: str | None, key_of: Callable[[str], str], build: Callable[[str], Any],
              cls: type) -> None:
         if not ident:
             links[name] = None
@@ -167,7 +167,7 @@ def _links(entry: TrailEntry, account: str, calls: Calls, model: Model, source_m
             if elsewhere is not None:
                 existing = related.foreign(cls, key, elsewhere, **_identity(cls, ident, key))
             else:
-                existing = build()
+                existing = build(ident)
             if existing is not None:
                 earlier = model.resource(kind, existing.key)
                 if isinstance(existing, KmsKey) and isinstance(earlier, KmsKey):
@@ -178,16 +178,16 @@ def _links(entry: TrailEntry, account: str, calls: Calls, model: Model, source_m
         links[name] = existing.key if existing is not None else None
 
     bucket = data.get("S3BucketName")
-    link("bucket", "bucket", bucket, bucket_key, lambda: build_bucket(bucket, calls, source_map), Bucket)
+    link("bucket", "bucket", bucket, bucket_key, lambda i: build_bucket(i, calls, source_map), Bucket)
     key_id = data.get("KmsKeyId")
-    link("kms_key", "kms_key", key_id, str, lambda: related.build_key(key_id, calls, source_map), KmsKey)
+    link("kms_key", "kms_key", key_id, str, lambda i: related.build_key(i, calls, source_map), KmsKey)
     group = data.get("CloudWatchLogsLogGroupArn")
     link("log_group", "log_group", group, lambda a: a[:-2] if a.endswith(":*") else a,
-         lambda: related.build_log_group(group, calls, source_map), LogGroup)
+         lambda i: related.build_log_group(i, calls, source_map), LogGroup)
     role = data.get("CloudWatchLogsRoleArn")
-    link("role", "role", role, str, lambda: related.build_role(role, calls, source_map), Role)
+    link("role", "role", role, str, lambda i: related.build_role(i, calls, source_map), Role)
     topic = data.get("SnsTopicARN")
-    link("topic", "topic", topic, str, lambda: related.build_topic(topic, calls, source_map), Topic)
+    link("topic", "topic", topic, str, lambda i: related.build_topic(i, calls, source_map), Topic)
     return links
 
 

@@ -11,7 +11,7 @@ import json
 import urllib.parse
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, cast
 
 from ctguard.calls import NOT_CONFIGURED, CallResult, CallStore, canonical_params
 from ctguard.isotime import parse_time
@@ -141,9 +141,9 @@ class CallSpans:
         file, prefix = self.files.get(index, (self.file, self.prefix + (at,)))
         key = prefix + inner
         while key:
-            at = self.spans.get(key)
-            if at is not None:
-                source_map.record(owner, path, at[0], at[1], file=file)
+            span = self.spans.get(key)
+            if span is not None:
+                source_map.record(owner, path, span[0], span[1], file=file)
                 return
             key = key[:-1]
         if inner == () and file != source_map.file:
@@ -167,7 +167,7 @@ def timestamp(value: Any) -> str | None:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        return cast(datetime, value).astimezone(timezone.utc).isoformat().replace("+00:00", "Z")  # datetime: isinstance above
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -86,12 +86,12 @@ def build_log_group(arn: str, calls: Calls, source_map: SourceMap) -> LogGroup |
         return None
     key = arn[:-2] if arn.endswith(":*") else arn
     calls.mark(source_map, ("log_group", key), (), "logs", "DescribeLogGroups", {"logGroupNamePrefix": name}, region)
-    base = {"name": Known(name), "arn": Known(key), "region": _opt(region)}
+    base: dict[str, Any] = {"name": Known(name), "arn": Known(key), "region": _opt(region)}
     if not answer.ok:
         return LogGroup(key=key, **base, retention_days=answer.unknown(), kms_key_id=answer.unknown())
     match = next((g for g in answer.response.get("logGroups") or () if g.get("logGroupName") == name), None)
     if match is None:
-        gone = Known(None, via="DescribeLogGroups: the log group does not exist")
+        gone: Known[str | None] = Known(None, via="DescribeLogGroups: the log group does not exist")
         return LogGroup(key=key, **base, retention_days=Unknown(f"log group {name} does not exist"), kms_key_id=gone)
     return LogGroup(key=key, **base, retention_days=_opt(match.get("retentionInDays"), int),
                     kms_key_id=_opt(match.get("kmsKeyId")))
@@ -238,7 +238,7 @@ def build_event_rules(calls: Calls, region: str, source_map: SourceMap) -> list[
 
 def _unread(cls: type, key: str, unknown: Unknown) -> Any:
     """A stand-in for the alarms or rules of a region whose listing was not read: every field Unknown."""
-    values = {f.name: unknown for f in fields(cls) if f.name != "key" and "default" in f.metadata}
+    values: dict[str, Value[Any]] = {f.name: unknown for f in fields(cls) if f.name != "key" and "default" in f.metadata}
     if "region" in values:
         values["region"] = Known(key.split(":")[3])
     return cls(key=key, **values)

@@ -101,7 +101,7 @@ def build_trail(entry: TrailEntry, calls: Calls, source_map: SourceMap, links: d
         insight_selectors=insights,
         tags=tags,
         status=status,
-        **links,  # type: ignore[arg-type]
+        **links,
     )
 
 
@@ -135,7 +135,7 @@ def trail_status(answer: Answer) -> TrailStatus:
     if not answer.ok:
         unknown = answer.unknown()
         names = ("is_logging", *_STATUS_FIELDS, *_STATUS_TIMES)
-        return TrailStatus(**{name: unknown for name in names})  # type: ignore[arg-type]
+        return TrailStatus(**{name: unknown for name in names})
     r = answer.response
     values: dict[str, Value[Any]] = {}
     logging = r.get("IsLogging")
@@ -145,7 +145,7 @@ def trail_status(answer: Answer) -> TrailStatus:
         values[name] = Known(str(r[key])) if r.get(key) else Known(None, via="GetTrailStatus: no error")
     for name, key in _STATUS_TIMES.items():
         values[name] = Known(timestamp(r[key])) if r.get(key) is not None else ABSENT
-    return TrailStatus(**values)  # type: ignore[arg-type]
+    return TrailStatus(**values)
 
 
 def event_selectors(answer: Answer) -> tuple[Value[Any], Value[Any]]:
@@ -201,7 +201,7 @@ def insight_selectors(answer: Answer) -> Value[tuple[InsightSelector, ...]]:
     ))
 
 
-def trail_tags(answer: Answer, arn: str) -> Value[Mapping[str, str]]:
+def trail_tags(answer: Answer, arn: str) -> Value[Mapping[str, str | Unknown]]:
     if not answer.ok:
         return answer.unknown()
     for entry in answer.response.get("ResourceTagList") or ():

@@ -151,7 +151,7 @@ def _set_document(model: Model, build: Build, reader: Reader, kind: str, key: st
 
 def link_trail(model: Model, build: Build, trail: Trail, reader: Reader) -> Trail:
     """Set the trail's bucket / kms_key / log_group / role / topic keys."""
-    links: dict[str, str | None] = {}
+    links: dict[str, Any] = {}  # keyword arguments for Trail's str | None link fields, named by attr
     for attr, prop, kind, rtype, match in (
         ("bucket", "S3BucketName", "bucket", "AWS::S3::Bucket", "name"),
         ("log_group", "CloudWatchLogsLogGroupArn", "log_group", "AWS::Logs::LogGroup", "arn"),

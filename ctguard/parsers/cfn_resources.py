@@ -6,6 +6,7 @@ subscriptions) are added afterwards by ``cfn_attach``.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Callable
 
 from ctguard.model import (
@@ -70,7 +71,7 @@ def arn_value(build: Build, logical_id: str) -> Value[str]:
 
 
 def _struct(reader: Reader, parent: Node | None, path: tuple[Any, ...], label: str,
-            spec: dict[str, tuple[str, Callable[[Any, str], Any]]]) -> Fields:
+            spec: Mapping[str, tuple[str, Callable[[Any, str], Any]]]) -> Fields:
     """Fields of a nested mapping (``PublicAccessBlockConfiguration``...), each with its span."""
     out: Fields = {}
     for attr, (prop, convert) in spec.items():
@@ -257,7 +258,7 @@ def metric_filter(build: Build, logical_id: str) -> MetricFilter:
                         log_group=_linked(build, r.trace("LogGroupName")[1], "AWS::Logs::LogGroup"))
 
 
-def _linked(build: Build, trace: Any, rtype: str) -> str | None:
+def _linked(build: Build, trace: Trace, rtype: str) -> str | None:
     """The first resource of ``rtype`` in this template a value referred to (``!Ref Topic``)."""
     for ref in trace.refs:
         if build.template.resource_type(ref) == rtype:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from ctguard.values import Unknown
 from ctguard.yamlload import Duplicate, LoadError, load
@@ -64,7 +64,7 @@ class Template:
     def resource_type(self, logical_id: str) -> str | None:
         res = self.resources.get(logical_id)
         if isinstance(res, dict) and isinstance(res.get("Type"), str):
-            return res["Type"]
+            return cast(str, res["Type"])  # a str: checked above
         return None
 
     def key_span(self, path: Path) -> tuple[int, int] | None:
@@ -165,7 +165,7 @@ def _mask_duplicates(data: dict[str, Any], duplicates: list[Duplicate]) -> dict[
     """
     if not duplicates:
         return data
-    result: Any = dict(data)
+    result: dict[str, Any] = dict(data)
     for dup in duplicates:
         path = dup.path
         if len(path) < 2 or (path[0] == "Resources" and len(path) == 2):

@@ -48,7 +48,7 @@ from ctguard.values import ABSENT, Unknown
 try:
     from ctguard.cfn_schema import validate_properties
 except ImportError:  # the schema validator lands separately; parsing works without it
-    validate_properties = None
+    validate_properties = None  # type: ignore[assignment]  # None switches the schema check off
 
 __all__ = ["MAX_VARIANTS", "is_cloudtrail_related", "looks_like_cloudformation", "parse", "parse_template"]
 
@@ -60,7 +60,8 @@ ATTACHING = ("AWS::KMS::Alias", "AWS::S3::BucketPolicy", "AWS::SNS::TopicPolicy"
              "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
 MODELLED = frozenset(BUILDERS) | {TRAIL} | frozenset(ATTACHING)
 _KINDS = {TRAIL: "trail", **{rtype: kind for rtype, (kind, _) in BUILDERS.items()}}
-_TRAIL_PATHS = {prop: (name,) for name, (prop, _) in TRAIL_SCALARS.items()}
+# Keyed str | int because schema problem paths mix property names and list indexes.
+_TRAIL_PATHS: dict[str | int, tuple[str, ...]] = {prop: (name,) for name, (prop, _) in TRAIL_SCALARS.items()}
 
 
 MAX_TEMPLATE_CHARS = 1024 * 1024
@@ -188,7 +189,7 @@ def _schema_problems(template: Template, modelled: list[str], problems: _Problem
             continue
         rtype = resource.get("Type")
         props = resource.get("Properties", {})
-        if not isinstance(props, dict):
+        if not isinstance(rtype, str) or not isinstance(props, dict):  # no schema is keyed by a non-string
             continue
         kind = _KINDS.get(rtype)
         owner = (kind, logical_id) if kind else None
@@ -252,7 +253,8 @@ def _unread_if_shapeless(trail: Trail, resource: dict[str, Any]) -> Trail:
     if isinstance(props, dict):
         return trail
     reason = Unknown(f"the trail's Properties are {_shape(props)}, not a mapping")
-    return replace(trail, **{f.name: reason for f in fields(Trail) if f.default is ABSENT})
+    unread: dict[str, Any] = {f.name: reason for f in fields(Trail) if f.default is ABSENT}
+    return replace(trail, **unread)
 
 
 def _exists(build: Build, resource: dict[str, Any]) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from string import Formatter
-from typing import Any, Callable
+from typing import Any, Callable, TypedDict
 
 from ctguard.location import SourceMap
 from ctguard.model import (Alarm, Bucket, EventDataStore, EventRule, KmsKey, LogGroup, MetricFilter, Model, Role,
@@ -49,6 +49,15 @@ RELATED_TYPES = frozenset(_SIMPLE) | frozenset(SPLIT) | {
     "aws_iam_role_policy", "aws_iam_policy", "aws_iam_role_policy_attachment", "aws_sns_topic_policy",
     "aws_sns_topic_subscription", "aws_cloudwatch_event_target",
 }
+
+
+class _TrailLinks(TypedDict):
+    """Keys of the related resources a trail points at (Trail's link fields)."""
+    bucket: str | None
+    kms_key: str | None
+    log_group: str | None
+    role: str | None
+    topic: str | None
 
 
 class Assembler:
@@ -168,8 +177,8 @@ class Assembler:
                     arn = rec.get(view, "arn", ("targets",))
                     current = self.fields["event_rule"][rule].get("targets", Known(()))
                     if isinstance(current, Known):
-                        target = arn.value if isinstance(arn, Known) else arn if isinstance(arn, Unknown) else None
-                        self.fields["event_rule"][rule]["targets"] = Known(current.value + ((target,) if target is not None else ()))
+                        arn_target = arn.value if isinstance(arn, Known) else arn if isinstance(arn, Unknown) else None
+                        self.fields["event_rule"][rule]["targets"] = Known(current.value + ((arn_target,) if arn_target is not None else ()))
                     rec.flush(self.sm, ("event_rule", rule))
         if account_pab is not None:
             for key, fields in self.fields.get("bucket", {}).items():
@@ -182,7 +191,7 @@ class Assembler:
         return self._find("topic", rec, arg, ("aws_sns_topic",),
                           lambda f, v: _known(f.get("name")) in (v, v.rsplit(":", 1)[-1]))
 
-    def _trail_links(self, fields: dict[str, Any], rec: Rec) -> dict[str, str | None]:
+    def _trail_links(self, fields: dict[str, Any], rec: Rec) -> _TrailLinks:
         key = self._find("kms_key", rec, "kms_key_id", ("aws_kms_key",), lambda f, v: False)
         if key is None:
             for alias in rec.linked("kms_key_id", "aws_kms_alias"):

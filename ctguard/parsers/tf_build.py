@@ -7,6 +7,7 @@ learns which bucket it belongs to at link time.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -26,7 +27,7 @@ class View(Protocol):
 
     def value(self, name: str, document: bool = False) -> tuple[Value[Any], list[Ref]]: ...
 
-    def blocks(self, name: str) -> "list[View] | Unknown": ...
+    def blocks(self, name: str) -> "Sequence[View] | Unknown": ...
 
     def span(self, name: str) -> tuple[str, int, int] | None: ...
 

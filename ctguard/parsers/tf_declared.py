@@ -27,6 +27,7 @@ _KINDS = {"var": "variable", "local": "local value", "module": "module call", "d
 def problems(bodies: dict[str, Body]) -> list[Problem]:
     declared: dict[tuple[str, ...], Block | tuple[str, int, int]] = {}
     found: list[Problem] = []
+    key: tuple[str, ...] | None  # the second loop stores _key's result, which may be None
     for body in bodies.values():
         for key, where, what in _declarations(body):
             first = declared.get(key)
@@ -40,13 +41,13 @@ def problems(bodies: dict[str, Body]) -> list[Problem]:
     bound = set()
     for body in bodies.values():
         bound |= set(_bound_names(body))
-    seen: set[tuple[str, ...]] = set()
+    seen: set[tuple[tuple[str, ...], str, int]] = set()
     for body in bodies.values():
         for file, chain, line, column in _references(body):
             key = _key(chain, bound)
             if key is None or key in declared or (key, file, line) in seen:
                 continue
-            seen.add((key, file, line))  # type: ignore[arg-type]
+            seen.add((key, file, line))
             found.append(Problem(BAD_REFERENCE, f"reference to undeclared {_describe(key)}; Terraform rejects "
                                  "the configuration", file, line, column))
     return found
@@ -101,7 +102,7 @@ def _references(body: Body) -> Iterator[tuple[str, list[str], int, int]]:
         yield from _references(block.body)
 
 
-def _chains(node: Tree | Token, line: int, column: int) -> Iterator[tuple[list[str], int, int]]:
+def _chains(node: Tree[Token] | Token, line: int, column: int) -> Iterator[tuple[list[str], int, int]]:
     stack = [node]
     while stack:
         item = stack.pop()
@@ -117,7 +118,7 @@ def _chains(node: Tree | Token, line: int, column: int) -> Iterator[tuple[list[s
         stack.extend(item.children)
 
 
-def _chain(node: Tree) -> list[str] | None:
+def _chain(node: Tree[Token]) -> list[str] | None:
     """``var.x.y`` as ["var", "x", "y"] when the term is a plain traversal from an identifier."""
     if node.data == "expr_term" and len(node.children) == 1:
         child = node.children[0]
@@ -152,7 +153,7 @@ def _bound_names(body: Body) -> Iterator[str]:
         yield from _bound_names(block.body)
 
 
-def _for_names(node: Tree | Token) -> Iterator[str]:
+def _for_names(node: Tree[Token] | Token) -> Iterator[str]:
     stack = [node]
     while stack:
         item = stack.pop()

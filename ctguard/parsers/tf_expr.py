@@ -32,7 +32,7 @@ class Evaluator:
     def bind(self, **names: Any) -> "Evaluator":
         return Evaluator(self.trace, self.lookup, self.functions, {**self.bindings, **names})
 
-    def evaluate(self, node: Tree | Token) -> tuple[Any, list[Ref]]:
+    def evaluate(self, node: Tree[Token] | Token) -> tuple[Any, list[Ref]]:
         """Value of a top-level expression and the references it went through."""
         refs: list[Ref] = []
         self.trace.stack.append(refs)
@@ -41,7 +41,7 @@ class Evaluator:
         finally:
             self.trace.stack.pop()
 
-    def eval(self, node: Tree | Token) -> Any:
+    def eval(self, node: Tree[Token] | Token) -> Any:
         if self.trace.depth > MAX_DEPTH:
             return Unknown("expression nesting too deep (reference cycle?)")
         if not self.trace.budget.step():
@@ -58,7 +58,7 @@ class Evaluator:
         finally:
             self.trace.depth -= 1
 
-    def _bounded(self, value: Any, node: Tree | Token) -> Any:
+    def _bounded(self, value: Any, node: Tree[Token] | Token) -> Any:
         """Values that outgrow any CloudTrail setting (a string each local doubles) stop growing here."""
         size = len(value) if isinstance(value, (str, list, dict)) else 0
         if size <= MAX_VALUE_SIZE:
@@ -70,7 +70,7 @@ class Evaluator:
             "", getattr(meta, "line", None) or 1, getattr(meta, "column", None) or 1)
         return Unknown(f"value of {size:,} {'characters' if isinstance(value, str) else 'items'} is too large to evaluate")
 
-    def _out_of_steps(self, node: Tree | Token) -> None:
+    def _out_of_steps(self, node: Tree[Token] | Token) -> None:
         meta = getattr(node, "meta", None)
         line = getattr(meta, "line", None) or getattr(node, "line", None) or 1
         column = getattr(meta, "column", None) or getattr(node, "column", None) or 1
@@ -79,7 +79,7 @@ class Evaluator:
             "grows with every reference, or nested for expressions over large collections); ctguard leaves "
             "the rest Unknown: simplify the expression", "", line, column)
 
-    def _eval(self, node: Tree | Token) -> Any:
+    def _eval(self, node: Tree[Token] | Token) -> Any:
         if isinstance(node, Token):
             return _token_value(node)
         kind = node.data
@@ -127,7 +127,7 @@ class Evaluator:
             result[str(key) if not isinstance(key, bool) else str(key).lower()] = self.eval(value_node)
         return result
 
-    def _object_key(self, key_node: Tree) -> Any:
+    def _object_key(self, key_node: Tree[Token]) -> Any:
         inner = key_node.children[0]
         # A bare identifier as key is a literal name in HCL, not a variable.
         if isinstance(inner, Tree) and inner.data == "expr_term":
@@ -228,7 +228,7 @@ class Evaluator:
     def _e_index_expr_term(self, kids: list[Any]) -> Any:
         return self.index(self.eval(kids[0]), self._index_key(kids[1]))
 
-    def _index_key(self, index: Tree) -> Any:
+    def _index_key(self, index: Tree[Token]) -> Any:
         if index.data == "short_index":
             return int(str(index.children[-1]))
         return self.eval([c for c in index.children if isinstance(c, Tree) and c.data != "new_line_or_comment"][0])
@@ -238,7 +238,7 @@ class Evaluator:
 
     _e_full_splat_expr_term = _e_attr_splat_expr_term
 
-    def _splat(self, base: Any, splat: Tree) -> Any:
+    def _splat(self, base: Any, splat: Tree[Token]) -> Any:
         if isinstance(base, Namespace):
             base = base.expand(self)
         if isinstance(base, Unknown):
@@ -327,7 +327,7 @@ def _reason(exc: BaseException) -> str:
     return text if len(text) <= 200 else text[:200] + "..."
 
 
-def _name(node: Tree | Token) -> str:
+def _name(node: Tree[Token] | Token) -> str:
     if isinstance(node, Token):
         return str(node)
     return "".join(_name(c) for c in node.children)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, Callable
 
-from lark import Tree
+from lark import Token, Tree
 
 from ctguard.values import Unknown
 
@@ -21,13 +21,13 @@ if TYPE_CHECKING:
 
 MAX_BYTES = 1024 * 1024
 _MARKER = "CTGUARD_TEMPLATE_END"
-Function = Callable[["Evaluator", list[Tree], bool], Any]
+Function = Callable[["Evaluator", list[Tree[Token]], bool], Any]
 
 
 def file_functions(root_directory: str, allowed: Callable[[], list[str]]) -> dict[str, Function]:
     """The three functions for a module; ``allowed()`` lists the module directories read so far."""
 
-    def resolve(ev: Evaluator, node: Tree) -> str | Unknown:
+    def resolve(ev: Evaluator, node: Tree[Token]) -> str | Unknown:
         value = ev.eval(node)
         if not isinstance(value, str) or ev.trace.first_unknown(value) is not None:
             return Unknown(f"the file name is not known ({getattr(value, 'reason', 'not a string')})")
@@ -46,15 +46,15 @@ def file_functions(root_directory: str, allowed: Callable[[], list[str]]) -> dic
         except (OSError, UnicodeDecodeError) as exc:
             return Unknown(f"cannot read {path}: {exc}")
 
-    def file(ev: Evaluator, nodes: list[Tree], expand: bool) -> Any:
+    def file(ev: Evaluator, nodes: list[Tree[Token]], expand: bool) -> Any:
         path = resolve(ev, nodes[0])
         return path if isinstance(path, Unknown) else read(path)
 
-    def fileexists(ev: Evaluator, nodes: list[Tree], expand: bool) -> Any:
+    def fileexists(ev: Evaluator, nodes: list[Tree[Token]], expand: bool) -> Any:
         path = resolve(ev, nodes[0])
         return path if isinstance(path, Unknown) else os.path.isfile(path)
 
-    def templatefile(ev: Evaluator, nodes: list[Tree], expand: bool) -> Any:
+    def templatefile(ev: Evaluator, nodes: list[Tree[Token]], expand: bool) -> Any:
         path = resolve(ev, nodes[0])
         text = path if isinstance(path, Unknown) else read(path)
         if isinstance(text, Unknown):

@@ -24,7 +24,7 @@ MAX_ITEMS = 10_000  # for expressions over bigger collections are not worth eval
 _ERRORS = ("no attribute", "no key", "index ", "unknown name", "cannot ", "function ")
 
 
-def _args(ev: Evaluator, nodes: list[Tree], expand: bool) -> list[Any]:
+def _args(ev: Evaluator, nodes: list[Tree[Token]], expand: bool) -> list[Any]:
     values = [_whole(ev.eval(n), ev) for n in nodes]
     if expand and values:
         last = values.pop()
@@ -38,10 +38,10 @@ def _whole(value: Any, ev: Evaluator) -> Any:
     return value.expand(ev) if isinstance(value, Namespace) else value
 
 
-def _strict(fn: Callable[..., Any]) -> Callable[[Evaluator, list[Tree], bool], Any]:
+def _strict(fn: Callable[..., Any]) -> Callable[[Evaluator, list[Tree[Token]], bool], Any]:
     """A function whose result is Unknown as soon as any argument holds an unknown part."""
 
-    def call(ev: Evaluator, nodes: list[Tree], expand: bool) -> Any:
+    def call(ev: Evaluator, nodes: list[Tree[Token]], expand: bool) -> Any:
         args = _args(ev, nodes, expand)
         for arg in args:
             unknown = has_unknown(arg, ev.trace)
@@ -52,10 +52,10 @@ def _strict(fn: Callable[..., Any]) -> Callable[[Evaluator, list[Tree], bool], A
     return call
 
 
-def _texty(fn: Callable[[str], str]) -> Callable[[Evaluator, list[Tree], bool], Any]:
+def _texty(fn: Callable[[str], str]) -> Callable[[Evaluator, list[Tree[Token]], bool], Any]:
     """String functions that keep unknown markers in place (lower("${var.x}-a") stays partial)."""
 
-    def call(ev: Evaluator, nodes: list[Tree], expand: bool) -> Any:
+    def call(ev: Evaluator, nodes: list[Tree[Token]], expand: bool) -> Any:
         args = _args(ev, nodes, expand)
         if len(args) != 1:
             raise TypeError("expects one argument")
@@ -67,7 +67,7 @@ def _texty(fn: Callable[[str], str]) -> Callable[[Evaluator, list[Tree], bool], 
     return call
 
 
-def _format(ev: Evaluator, nodes: list[Tree], expand: bool) -> Any:
+def _format(ev: Evaluator, nodes: list[Tree[Token]], expand: bool) -> Any:
     args = _args(ev, nodes, expand)
     spec, rest = args[0], list(args[1:])
     if not isinstance(spec, str) or ev.trace.first_unknown(spec) is not None:
@@ -93,7 +93,7 @@ def _format(ev: Evaluator, nodes: list[Tree], expand: bool) -> Any:
     return "".join(out)
 
 
-def _join(ev: Evaluator, nodes: list[Tree], expand: bool) -> Any:
+def _join(ev: Evaluator, nodes: list[Tree[Token]], expand: bool) -> Any:
     args = _args(ev, nodes, expand)
     sep, lists = args[0], args[1:]
     if isinstance(sep, Unknown) or any(isinstance(lst, Unknown) for lst in lists):
@@ -101,7 +101,7 @@ def _join(ev: Evaluator, nodes: list[Tree], expand: bool) -> Any:
     return ev.to_text(sep).join(ev.to_text(x) for lst in lists for x in lst)
 
 
-def _try(ev: Evaluator, nodes: list[Tree], expand: bool) -> Any:
+def _try(ev: Evaluator, nodes: list[Tree[Token]], expand: bool) -> Any:
     first: Any = None
     for node in nodes:
         value = ev.eval(node)
@@ -113,7 +113,7 @@ def _try(ev: Evaluator, nodes: list[Tree], expand: bool) -> Any:
     return Unknown("try() with no arguments") if first is None else first
 
 
-def _coalesce(ev: Evaluator, nodes: list[Tree], expand: bool) -> Any:
+def _coalesce(ev: Evaluator, nodes: list[Tree[Token]], expand: bool) -> Any:
     for value in _args(ev, nodes, expand):
         if isinstance(value, Symbolic) and non_empty(value):
             return value  # never null nor "" (an account id, "${var.x}-logs"): coalesce stops here
@@ -194,7 +194,7 @@ def _checked_number(value: Any) -> Any:
     return value
 
 
-def _jsonencode(ev: Evaluator, nodes: list[Tree], expand: bool) -> Any:
+def _jsonencode(ev: Evaluator, nodes: list[Tree[Token]], expand: bool) -> Any:
     return JsonDoc(_args(ev, nodes, expand)[0])
 
 
@@ -227,7 +227,7 @@ def _flatten(lst: Any) -> Any:
     return out
 
 
-FUNCTIONS: dict[str, Callable[[Evaluator, list[Tree], bool], Any]] = {
+FUNCTIONS: dict[str, Callable[[Evaluator, list[Tree[Token]], bool], Any]] = {
     "format": _format,
     "join": _join,
     "try": _try,

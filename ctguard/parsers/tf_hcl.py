@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import cast
 
 from lark import Token, Tree
 
@@ -29,7 +30,7 @@ from ctguard.parsers.tf_comments import blank_comments
 @dataclass(slots=True)
 class Attr:
     name: str
-    expr: Tree | Token
+    expr: Tree[Token] | Token
     file: str
     line: int
     column: int
@@ -62,7 +63,7 @@ class HclError:
     column: int = 1
 
 
-def _name(node: Tree | Token) -> str:
+def _name(node: Tree[Token] | Token) -> str:
     """Text of an identifier, keyword, literal_value or quoted label."""
     if isinstance(node, Token):
         return str(node)
@@ -94,7 +95,7 @@ def _is_layout(node: object) -> bool:
     return isinstance(node, Tree) and node.data == "new_line_or_comment"
 
 
-def _body(tree: Tree, file: str) -> Body:
+def _body(tree: Tree[Token], file: str) -> Body:
     body = Body()
     for child in tree.children:
         if not isinstance(child, Tree) or _is_layout(child):
@@ -120,7 +121,7 @@ def parse_text(file: str, text: str) -> Body | HclError:
 
     try:
         tree = parse_tree(blank_comments(text))
-        return _body(tree.children[0], file)
+        return _body(cast("Tree[Token]", tree.children[0]), file)  # the start rule's only child is the body rule
     except UnexpectedInput as exc:
         return HclError(file, _describe(exc), getattr(exc, "line", 1) or 1, getattr(exc, "column", 1) or 1)
     except LarkError as exc:
@@ -148,7 +149,7 @@ def _describe(exc: Exception) -> str:
     return f"HCL syntax error: {str(exc).splitlines()[0]}"
 
 
-def parse_expression(text: str) -> Tree | Token | None:
+def parse_expression(text: str) -> Tree[Token] | Token | None:
     """Parse a lone expression (a heredoc interpolation, a ``-var`` value); None when invalid."""
     body = parse_text("<expr>", f"__x = {text}\n")
     if isinstance(body, HclError) or "__x" not in body.attributes:

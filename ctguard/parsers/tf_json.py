@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from lark import Tree
+from lark import Token, Tree
 
 from ctguard.parsers.tf_hcl import Attr, Block, Body, HclError, parse_expression
 from ctguard.parsers.tf_template import matching_brace
@@ -26,7 +26,7 @@ _LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1, "p
 MAP_ARGUMENTS = frozenset({"tags", "tags_all", "variables", "triggers", "config", "providers", "default", "value",
                            "context", "labels", "parameters", "environment_variables", "defaults"})
 _ALL_ATTRIBUTES = frozenset({"locals", "module", "output"})
-_INVALID = Tree("json_value_not_understood", [])
+_INVALID: Tree[Token] = Tree("json_value_not_understood", [])
 
 
 def parse_json_text(file: str, text: str) -> Body | HclError:

@@ -19,8 +19,9 @@ from ctguard.parsers.tf_filefuncs import file_functions
 from ctguard.parsers.tf_funcs import FUNCTIONS
 from ctguard.parsers.tf_hcl import Attr, Block, Body, parse_expression
 from ctguard.parsers.tf_instances import MAX_INSTANCES, Decl, Instance
-from ctguard.parsers.tf_loader import TF_SUFFIXES, Loader, Problem, tf_files
+from ctguard.parsers.tf_loader import TF_SUFFIXES, Loader, tf_files
 from ctguard.parsers.tf_namespaces import Group, Names, ResourceTypes
+from ctguard.parsers.tf_problem import Problem
 from ctguard.parsers.tf_providers import DEFAULT as DEFAULT_PROVIDER
 from ctguard.parsers.tf_providers import Passed, Providers
 from ctguard.sensitive import mark, strings_in
@@ -145,7 +146,7 @@ class Module:
     def loader_var_sources(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Root-module variable sources, lowest precedence first."""
         names = sorted(os.listdir(self.directory)) if os.path.isdir(self.directory) else []
-        files = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
+        files: list[str] = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
         files += [n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
         for name in files:
             yield name, self._tfvars(os.path.join(self.directory, name))

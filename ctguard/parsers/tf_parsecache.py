@@ -32,7 +32,9 @@ import stat
 import sys
 import time
 import zlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
 from lark import Token, Tree
 from lark.tree import Meta
@@ -48,7 +50,7 @@ _TAG_BYTES = 32
 _OPENED: dict[Path, _Store | None] = {}
 
 
-def parse_tree(text: str) -> Tree:
+def parse_tree(text: str) -> Tree[Token]:
     """python-hcl2's raw Lark tree of ``text`` (comments already blanked), from the cache when we can."""
     if os.environ.get("CTGUARD_HCL_PARSER", "").strip().lower() == "lark" or len(text) < MIN_CHARS:
         return _lark(text)
@@ -64,7 +66,7 @@ def parse_tree(text: str) -> Tree:
     return tree
 
 
-def _lark(text: str) -> Tree:
+def _lark(text: str) -> Tree[Token]:
     import hcl2  # imported late: the prefilter must not pay for it
 
     return hcl2.parses_to_tree(text)
@@ -116,7 +118,7 @@ class _Store:
     def _tag(self, name: str, blob: bytes) -> bytes:
         return hmac.new(self.key, name.encode("ascii") + b"\0" + blob, hashlib.sha256).digest()
 
-    def get(self, name: str) -> Tree | None:
+    def get(self, name: str) -> Tree[Token] | None:
         try:
             data = (self.root / name).read_bytes()
         except OSError:
@@ -145,7 +147,7 @@ class _Store:
             pass
         return False
 
-    def put(self, name: str, tree: Tree) -> None:
+    def put(self, name: str, tree: Tree[Token]) -> None:
         try:
             blob = zlib.compress(marshal.dumps(_encode(tree)), 1)  # a quarter of the size, ~0.3 ms to inflate
         except Exception:  # noqa: BLE001 - too deep, or a value marshal cannot hold: parsed each time instead
@@ -166,22 +168,23 @@ class _Store:
 
 # A token is its 8 fields (Token's own pickling drops the end positions); a tree is
 # (rule type or None, rule name, meta attributes or None, children); Lark's placeholder is None.
-def _encode(node: Tree | Token | None) -> tuple | None:
+def _encode(node: Tree[Token] | Token | None) -> tuple[Any, ...] | None:
     if node is None:
         return None
     if type(node) is Token:
         return (node.type, node.value, node.start_pos, node.line, node.column,
                 node.end_line, node.end_column, node.end_pos)
+    node = cast("Tree[Token]", node)  # not a Token and not None: Lark trees hold only these
     data, meta = node.data, node._meta  # reading .meta would create an empty one
     return (data.type if type(data) is Token else None, str(data), None if meta is None else dict(vars(meta)),
             [_encode(c) for c in node.children])
 
 
-_new_token = Token._future_new  # Token() forwards to it; skipping the hop is 2x faster
+_new_token: Callable[..., Token] = Token._future_new  # Token() forwards to it; skipping the hop is 2x faster
 _new_meta = Meta.__new__
 
 
-def _decode(item: tuple | None) -> Tree | Token | None:
+def _decode(item: tuple[Any, ...] | None) -> Tree[Token] | Token | None:
     if item is None:
         return None
     if len(item) == 8:
@@ -191,7 +194,9 @@ def _decode(item: tuple | None) -> Tree | Token | None:
     if attrs is not None:
         meta = _new_meta(Meta)
         meta.__dict__ = attrs
-    return Tree(rule if rule_type is None else Token(rule_type, rule), [_decode(c) for c in children], meta)
+    # Lark's own placeholders are None children, so the list is not strictly list[Branch]
+    kids = cast("list[Tree[Token] | Token]", [_decode(c) for c in children])
+    return Tree(rule if rule_type is None else Token(rule_type, rule), kids, meta)
 
 
 def _sweep(root: Path) -> None:

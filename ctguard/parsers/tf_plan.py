@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from typing import Any, Iterator
+from typing import Any, Iterator, cast
 
 from ctguard.inputs import PARSE_ERROR, ParsedInput
 from ctguard.location import SourceMap
@@ -240,6 +240,7 @@ class _Config:
         if parent is None:
             return None
         caller = self.modules.get(parent, ({}, None, None))[0]
+        call = cast(str, call)  # _walk sets parent and call together
         return _dict(_dict(_dict(caller.get("module_calls")).get(call)).get("expressions")).get(name)
 
     def _resolve(self, expr: dict[str, Any], prefix: str, depth: int) -> list[Ref]:
@@ -250,6 +251,7 @@ class _Config:
             if text.startswith("var.") and depth < 8:
                 module, parent, call = self.modules.get(prefix, ({}, None, None))
                 caller = self.modules.get(parent, ({}, None, None))[0] if parent is not None else {}
+                call = cast(str, call)  # None only with parent None, and then caller is {}
                 spec = _dict(_dict(_dict(caller.get("module_calls")).get(call)).get("expressions")).get(text[4:].split(".")[0])
                 if isinstance(spec, dict) and parent is not None:
                     out.extend(self._resolve(spec, parent, depth + 1))

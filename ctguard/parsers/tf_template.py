@@ -64,7 +64,7 @@ def heredoc_text(raw: str, trim: bool) -> str:
     return "\n".join(body) + ("\n" if body else "")
 
 
-def template_parts(text: str) -> Iterator[str | Tree | Token | Unknown]:
+def template_parts(text: str) -> Iterator[str | Tree[Token] | Token | Unknown]:
     """Literal text and parsed interpolation expressions of heredoc text, in order."""
     from ctguard.parsers.tf_hcl import parse_expression
 
