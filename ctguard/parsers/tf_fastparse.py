@@ -1,0 +1,526 @@
+"""A fast path to python-hcl2's Lark tree: tree-sitter-hcl parses, we rebuild the same tree.
+
+python-hcl2's LALR parser (Lark, pure Python, ``propagate_positions``) costs about 8 s for a 1 MB
+``.tf``; tree-sitter's C parser reads the same file in a fraction of that. Everything downstream
+(``tf_hcl._body``, ``tf_expr``, ``tf_declared``) reads python-hcl2's tree, so this module rebuilds
+*exactly* that tree (rule names, token types and values, every position, ``meta`` including the
+container fields) from tree-sitter's concrete syntax tree and the text between its tokens.
+
+The translation is conservative: any error node, any construct it does not know, any newline or
+character where python-hcl2's grammar would not take one raises ``Decline`` and the caller parses
+with Lark, so error messages for bad HCL and every tree we cannot reproduce stay as they were.
+``tf_treediff`` compares both trees over the fixtures, the real-world corpus and generated HCL.
+
+Only ASCII text is translated (tree-sitter counts bytes, Lark characters).
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from typing import Any
+
+from lark import Token, Tree
+from lark.tree import Meta
+
+_LANGUAGE: Any = None
+_UNAVAILABLE = False
+
+
+_new_token = Token._future_new  # what Token() forwards to, without its keyword handling
+_new_meta = Meta.__new__
+
+
+class Decline(Exception):
+    """The fast path cannot promise python-hcl2's tree for this text."""
+
+
+def available() -> bool:
+    """tree-sitter and its HCL grammar are installed (an optional dependency)."""
+    return _parser() is not None
+
+
+def _parser() -> Any:
+    global _LANGUAGE, _UNAVAILABLE
+    if _LANGUAGE is None and not _UNAVAILABLE:
+        try:
+            import tree_sitter
+            import tree_sitter_hcl
+        except ImportError:
+            _UNAVAILABLE = True
+            return None
+        _LANGUAGE = tree_sitter.Language(tree_sitter_hcl.language())
+    if _UNAVAILABLE:
+        return None
+    import tree_sitter
+
+    return tree_sitter.Parser(_LANGUAGE)
+
+
+def parse_tree(text: str) -> Tree:
+    """python-hcl2's ``parses_to_tree(text)``, or ``Decline``."""
+    if not text.isascii():
+        raise Decline("non-ASCII text")
+    parser = _parser()
+    if parser is None:
+        raise Decline("tree-sitter not installed")
+    full = text + "\n"  # python-hcl2 appends a line break before parsing
+    root = parser.parse(full.encode("ascii")).root_node
+    if root.has_error:
+        raise Decline("tree-sitter reports an error")
+    try:
+        return _Builder(full).start(root)
+    except RecursionError as exc:
+        raise Decline("nesting too deep") from exc
+
+
+_KEYWORDS = {"in": "IN", "for": "FOR", "if": "IF", "for_each": "FOR_EACH", "else": "ELSE",
+             "endif": "ENDIF", "endfor": "ENDFOR"}
+_LITERALS = {"true": "TRUE", "false": "FALSE", "null": "NULL"}
+_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_-]*\Z")
+_INT = re.compile(r"[0-9]+\Z")
+_FLOAT = re.compile(r"[0-9]+(?:\.[0-9]+(?:[eE][+-]?[0-9]+)?|[eE][+-]?[0-9]+)\Z")
+_STRING_CHARS = re.compile(r'(?:(?!\$\$\{)(?!\$\{)(?!%%\{)(?!%\{)[^"\\]|\\.|(?:\$(?!\$?\{))|(?:%(?!%?\{)))+', re.S)
+_ESCAPED_INTERPOLATION = re.compile(r"\$\$\{[^}]*\}")
+_ESCAPED_DIRECTIVE = re.compile(r"%%\{[^}]*\}")
+_HEREDOC = re.compile(r"<<(?P<heredoc>[a-zA-Z][a-zA-Z0-9._-]*)\r?\n(?:(?:.|\n)*?\r?\n)??\s*(?P=heredoc)\r?\n")
+_HEREDOC_TRIM = re.compile(
+    r"<<-(?P<heredoc_trim>[a-zA-Z][a-zA-Z0-9._-]*)\r?\n(?:(?:.|\n)*?\r?\n)??\s*(?P=heredoc_trim)\r?\n")
+_NL = re.compile(r"\n[ \t]*")
+_GAP = re.compile(r"[ \t\r\n]*\Z")
+_BLANKS = re.compile(r"[ \t]*\Z")
+_NEXT = re.compile(r"[^ \t\r\n]")
+_BINARY = {"||": "DOUBLE_PIPE", "&&": "DOUBLE_AMP", "==": "DOUBLE_EQ", "!=": "NEQ", "<": "LT", ">": "GT",
+           "<=": "LEQ", ">=": "GEQ", "+": "PLUS", "-": "MINUS", "*": "ASTERISK", "/": "SLASH", "%": "PERCENT"}
+_UNARY = {"-": "MINUS", "!": "NOT"}
+
+Pos = tuple[int, int, int]  # start_pos, line, column
+
+
+class _Builder:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.pos = 0  # end of the last token emitted: the gaps between tokens are read from the text
+
+    # ---- tokens, trees, positions -------------------------------------------------------------
+
+    def token(self, kind: str, start: int, end: int) -> Token:
+        starts = self.starts
+        value = self.text[start:end]
+        line = bisect_right(starts, start)
+        column = start - starts[line - 1] + 1
+        if "\n" in value:
+            end_line = bisect_right(starts, end)
+            end_column = end - starts[end_line - 1] + 1
+        else:
+            end_line, end_column = line, column + end - start
+        self.pos = end
+        return _new_token(kind, value, start, line, column, end_line, end_column, end)
+
+    def tree(self, data: str, children: list[Any]) -> Tree:
+        meta = _new_meta(Meta)
+        for child in children:
+            if type(child) is Token:
+                line, column, start = child.line, child.column, child.start_pos
+                break
+            m = child._meta
+            if not m.empty:
+                line, column, start = m.line, m.column, m.start_pos
+                break
+        else:
+            meta.empty = True
+            return Tree(data, children, meta)
+        for child in reversed(children):
+            if type(child) is Token:
+                end_line, end_column, end = child.end_line, child.end_column, child.end_pos
+                break
+            m = child._meta
+            if not m.empty:
+                end_line, end_column, end = m.end_line, m.end_column, m.end_pos
+                break
+        meta.__dict__ = {
+            "empty": False, "line": line, "column": column, "start_pos": start,
+            "container_line": line, "container_column": column, "container_start_pos": start,
+            "end_line": end_line, "end_column": end_column, "end_pos": end,
+            "container_end_line": end_line, "container_end_column": end_column, "container_end_pos": end}
+        return Tree(data, children, meta)
+
+    def gap(self, upto: int) -> str:
+        between = self.text[self.pos:upto]
+        if between.strip(" \t\r\n"):
+            raise Decline(f"unexpected text at {self.pos}")
+        return between
+
+    def nl(self, upto: int, out: list[Any]) -> None:
+        """The optional ``new_line_or_comment`` before position ``upto``, appended to ``out``."""
+        between = self.gap(upto)
+        if "\n" in between:
+            base = self.pos
+            tokens = [self.token("NL_OR_COMMENT", base + m.start(), base + m.end()) for m in _NL.finditer(between)]
+            out.append(self.tree("new_line_or_comment", tokens))
+            self.pos = upto
+
+    def same_line(self, upto: int) -> None:
+        if "\n" in self.gap(upto):
+            raise Decline(f"line break at {self.pos} where the grammar takes none")
+        self.pos = upto
+
+    def leaf(self, kind: str, node: Any) -> Token:
+        self.same_line(node.start_byte)
+        return self.token(kind, node.start_byte, node.end_byte)
+
+    def glued(self, kind: str, char: str, node: Any) -> Token:
+        """EQ and COLON: their pattern takes the blanks before them (``[ \\t]*=``)."""
+        if node.type != char:
+            raise Decline(f"expected {char!r}")
+        if not _BLANKS.match(self.text, self.pos, node.start_byte):
+            raise Decline("line break before '=' or ':'")
+        return self.token(kind, self.pos, node.end_byte)
+
+    # ---- structure ----------------------------------------------------------------------------
+
+    def start(self, root: Any) -> Tree:
+        if root.type != "config_file":
+            raise Decline(root.type)
+        children = root.children
+        out: list[Any] = []
+        if children:
+            if len(children) != 1 or children[0].type != "body":
+                raise Decline("config_file")
+            out = self.body_items(children[0])
+        self.nl(len(self.text), out)
+        if not out:
+            raise Decline("empty file")
+        return self.tree("start", [self.tree("body", out)])
+
+    def body_items(self, body: Any) -> list[Any]:
+        out: list[Any] = []
+        first = True
+        for item in body.children:
+            before = len(out)
+            self.nl(item.start_byte, out)
+            if not first and len(out) == before and self.text[self.pos - 1:self.pos] != "\n":
+                raise Decline("two body items on one line")
+            first = False
+            if item.type == "attribute":
+                out.append(self.attribute(item))
+            elif item.type == "block":
+                out.append(self.block(item))
+            else:
+                raise Decline(item.type)
+        return out
+
+    def attr_name(self, node: Any) -> Tree:
+        if node.type != "identifier":
+            raise Decline(node.type)
+        name = self.text[node.start_byte:node.end_byte]
+        if name in _KEYWORDS:
+            return self.tree("keyword", [self.leaf(_KEYWORDS[name], node)])
+        if name in _LITERALS:
+            return self.tree("literal_value", [self.leaf(_LITERALS[name], node)])
+        return self.identifier(node)
+
+    def identifier(self, node: Any) -> Tree:
+        if node.type != "identifier":
+            raise Decline(node.type)
+        name = self.text[node.start_byte:node.end_byte]
+        if not _NAME.match(name) or name in _KEYWORDS or name in _LITERALS:
+            raise Decline(f"identifier {name!r}")
+        return self.tree("identifier", [self.leaf("NAME", node)])
+
+    def attribute(self, node: Any) -> Tree:
+        kids = node.children
+        if len(kids) != 3:
+            raise Decline("attribute")
+        name = self.attr_name(kids[0])
+        eq = self.glued("EQ", "=", kids[1])
+        return self.tree("attribute", [name, eq, self.expression(kids[2])])
+
+    def block(self, node: Any) -> Tree:
+        kids = node.children
+        out: list[Any] = [self.attr_name(kids[0])]
+        i = 1
+        while kids[i].type in ("identifier", "string_lit"):
+            label = kids[i]
+            out.append(self.attr_name(label) if label.type == "identifier" else self.string_lit(label))
+            i += 1
+        if kids[i].type != "block_start" or kids[-1].type != "block_end":
+            raise Decline("block")
+        self.nl(kids[i].start_byte, out)
+        out.append(self.token("LBRACE", kids[i].start_byte, kids[i].end_byte))
+        items: list[Any] = []
+        for inner in kids[i + 1:-1]:
+            if inner.type != "body":
+                raise Decline(inner.type)
+            items = self.body_items(inner)
+        self.nl(kids[-1].start_byte, items)
+        out.append(self.tree("body", items))
+        out.append(self.token("RBRACE", kids[-1].start_byte, kids[-1].end_byte))
+        return self.tree("block", out)
+
+    # ---- expressions --------------------------------------------------------------------------
+
+    def expression(self, node: Any) -> Any:
+        """What python-hcl2's ``expression`` gives: an ``expr_term``, ``binary_op``, ``unary_op`` or ``conditional``."""
+        kind = node.type
+        if kind == "expression":
+            kids = node.children
+            if len(kids) == 1:
+                return self.expression(kids[0])
+            return self.term_chain(kids)
+        if kind == "conditional":
+            return self.conditional(node)
+        if kind == "operation":
+            return self.expression(node.children[0])
+        if kind == "binary_operation":
+            return self.binary(node)
+        if kind == "unary_operation":
+            return self.unary(node)
+        return self.term_chain([node])
+
+    def conditional(self, node: Any) -> Tree:
+        kids = node.children
+        if len(kids) != 5 or kids[1].type != "?" or kids[3].type != ":":
+            raise Decline("conditional")
+        out: list[Any] = [self.expression(kids[0])]
+        out.append(self.leaf("QMARK", kids[1]))
+        self.nl(kids[2].start_byte, out)
+        out.append(self.expression(kids[2]))
+        self.nl(kids[3].start_byte, out)  # the blanks before ':' belong to COLON, newlines here
+        out.append(self.glued("COLON", ":", kids[3]))
+        self.nl(kids[4].start_byte, out)
+        out.append(self.expression(kids[4]))
+        return self.tree("conditional", out)
+
+    def binary(self, node: Any) -> Tree:
+        kids = node.children
+        if len(kids) != 3 or kids[1].type not in _BINARY:
+            raise Decline("binary operation")
+        left = self.expression(kids[0])
+        op = self.leaf(_BINARY[kids[1].type], kids[1])
+        operator = self.tree("binary_operator", [op])
+        term: list[Any] = [operator]
+        self.nl(kids[2].start_byte, term)
+        right = self.expression(kids[2])
+        term.append(right)
+        out = [left, self.tree("binary_term", term)]
+        if not (isinstance(right, Tree) and right.data == "binary_op"):
+            # python-hcl2's ``binary_op`` ends with an optional new_line_or_comment and LALR shifts:
+            # the line breaks after an operation belong to its innermost operation on the right.
+            ahead = _NEXT.search(self.text, self.pos)
+            self.nl(ahead.start() if ahead else len(self.text), out)
+        return self.tree("binary_op", out)
+
+    def unary(self, node: Any) -> Tree:
+        kids = node.children
+        if len(kids) != 2 or kids[0].type not in _UNARY:
+            raise Decline("unary operation")
+        op = self.leaf(_UNARY[kids[0].type], kids[0])
+        operand = self.expression(kids[1])
+        if not isinstance(operand, Tree) or operand.data != "expr_term":
+            raise Decline("unary operand")
+        return self.tree("unary_op", [op, operand])
+
+    def term_chain(self, kids: list[Any]) -> Tree:
+        """A primary followed by ``.attr``, ``[index]`` and splats, nested as python-hcl2 nests them."""
+        term = self.tree("expr_term", [self.primary(kids[0])])
+        for post in kids[1:]:
+            kind = post.type
+            if kind == "get_attr":
+                term = self.tree("expr_term", [self.tree("get_attr_expr_term", [term, self.get_attr(post)])])
+            elif kind == "index":
+                term = self.tree("expr_term", [self.tree("index_expr_term", [term, self.index(post)])])
+            else:
+                raise Decline(kind)
+        return term
+
+    def get_attr(self, node: Any) -> Tree:
+        kids = node.children
+        if len(kids) != 2 or kids[0].type != ".":
+            raise Decline("get_attr")
+        return self.tree("get_attr", [self.leaf("DOT", kids[0]), self.identifier(kids[1])])
+
+    def index(self, node: Any) -> Tree:
+        inner = node.children[0]
+        kids = inner.children
+        if inner.type == "new_index" and len(kids) == 3:
+            out: list[Any] = [self.leaf("LSQB", kids[0])]
+            self.nl(kids[1].start_byte, out)
+            out.append(self.expression(kids[1]))
+            self.nl(kids[2].start_byte, out)
+            out.append(self.token("RSQB", kids[2].start_byte, kids[2].end_byte))
+            return self.tree("braces_index", out)
+        raise Decline(inner.type)
+
+    def primary(self, node: Any) -> Any:
+        kind = node.type
+        if kind == "literal_value":
+            return self.literal(node.children[0])
+        if kind == "variable_expr":
+            return self.identifier(node.children[0])
+        if kind == "collection_value":
+            inner = node.children[0]
+            return self.tuple(inner) if inner.type == "tuple" else self.object(inner)
+        if kind == "template_expr":
+            inner = node.children[0]
+            if inner.type == "quoted_template":
+                return self.string_lit(inner)
+            if inner.type == "heredoc_template":
+                return self.heredoc(inner)
+            raise Decline(inner.type)
+        if kind == "function_call":
+            return self.function_call(node)
+        raise Decline(kind)
+
+    def literal(self, node: Any) -> Tree:
+        kind = node.type
+        if kind == "numeric_lit":
+            text = self.text[node.start_byte:node.end_byte]
+            if _INT.match(text):
+                return self.tree("int_lit", [self.leaf("INT_LITERAL", node)])
+            if _FLOAT.match(text):
+                return self.tree("float_lit", [self.leaf("FLOAT_LITERAL", node)])
+            raise Decline(f"number {text!r}")
+        if kind in ("bool_lit", "null_lit"):
+            word = self.text[node.start_byte:node.end_byte]
+            if word not in _LITERALS:
+                raise Decline(word)
+            return self.tree("literal_value", [self.leaf(_LITERALS[word], node)])
+        if kind == "string_lit":
+            return self.string_lit(node)
+        raise Decline(kind)
+
+    def string_lit(self, node: Any) -> Tree:
+        """``"..."``: python-hcl2 lexes the characters between the quotes itself, so we do too."""
+        kids = node.children
+        if len(kids) < 2 or kids[0].type != "quoted_template_start" or kids[-1].type != "quoted_template_end":
+            raise Decline("string")
+        out: list[Any] = [self.leaf("DBLQUOTE", kids[0])]
+        for part in kids[1:-1]:
+            if part.type == "template_literal":
+                self.chars(part.start_byte, part.end_byte, out)
+            elif part.type == "template_interpolation":
+                self.chars(self.pos, part.start_byte, out)
+                out.append(self.tree("string_part", [self.interpolation(part)]))
+            else:
+                raise Decline(part.type)
+        self.chars(self.pos, kids[-1].start_byte, out)
+        out.append(self.token("DBLQUOTE", kids[-1].start_byte, kids[-1].end_byte))
+        return self.tree("string", out)
+
+    def chars(self, start: int, end: int, out: list[Any]) -> None:
+        if start != self.pos:
+            self.chars(self.pos, start, out)
+        text = self.text
+        at = start
+        while at < end:
+            for kind, pattern in (("ESCAPED_INTERPOLATION", _ESCAPED_INTERPOLATION),
+                                  ("ESCAPED_DIRECTIVE", _ESCAPED_DIRECTIVE), ("STRING_CHARS", _STRING_CHARS)):
+                m = pattern.match(text, at)
+                if m:
+                    break
+            else:
+                raise Decline("string characters")
+            if m.end() > end:
+                raise Decline("string characters run past tree-sitter's literal")
+            out.append(self.tree("string_part", [self.token(kind, at, m.end())]))
+            at = m.end()
+        self.pos = max(self.pos, end)
+
+    def interpolation(self, node: Any) -> Tree:
+        kids = node.children
+        if len(kids) != 3 or kids[0].type != "template_interpolation_start" or kids[2].type != "template_interpolation_end":
+            raise Decline("interpolation")
+        if node.end_byte - node.start_byte < 3 or self.text[kids[0].start_byte:kids[0].end_byte] != "${" \
+                or self.text[kids[2].start_byte:kids[2].end_byte] != "}":
+            raise Decline("strip marker")
+        out: list[Any] = [self.leaf("INTERP_START", kids[0])]
+        out.append(self.expression(kids[1]))
+        out.append(self.leaf("RBRACE", kids[2]))
+        return self.tree("interpolation", out)
+
+    def heredoc(self, node: Any) -> Tree:
+        start = node.start_byte
+        self.same_line(start)
+        trim = self.text.startswith("<<-", start)
+        m = (_HEREDOC_TRIM if trim else _HEREDOC).match(self.text, start)
+        if not m or m.end() < node.end_byte or not _GAP.match(self.text, node.end_byte, m.end()) \
+                or self.text.count("\n", node.end_byte, m.end()) != 1:
+            raise Decline("heredoc")
+        if trim:
+            return self.tree("heredoc_template_trim", [self.token("HEREDOC_TEMPLATE_TRIM", start, m.end())])
+        return self.tree("heredoc_template", [self.token("HEREDOC_TEMPLATE", start, m.end())])
+
+    def tuple(self, node: Any) -> Tree:
+        kids = node.children
+        if kids[0].type != "tuple_start" or kids[-1].type != "tuple_end":
+            raise Decline("tuple")
+        out: list[Any] = [self.leaf("LSQB", kids[0])]
+        for kid in kids[1:-1]:
+            self.nl(kid.start_byte, out)
+            if kid.type == ",":
+                out.append(self.token("COMMA", kid.start_byte, kid.end_byte))
+            else:
+                out.append(self.expression(kid))
+        self.nl(kids[-1].start_byte, out)
+        out.append(self.token("RSQB", kids[-1].start_byte, kids[-1].end_byte))
+        return self.tree("tuple", out)
+
+    def object(self, node: Any) -> Tree:
+        kids = node.children
+        if kids[0].type != "object_start" or kids[-1].type != "object_end":
+            raise Decline("object")
+        out: list[Any] = [self.leaf("LBRACE", kids[0])]
+        previous = "start"
+        for kid in kids[1:-1]:
+            before = len(out)
+            self.nl(kid.start_byte, out)
+            if kid.type == ",":
+                out.append(self.token("COMMA", kid.start_byte, kid.end_byte))
+            elif kid.type == "object_elem":
+                if previous == "elem" and len(out) == before:
+                    raise Decline("object elements on one line without a comma")
+                out.append(self.object_elem(kid))
+            else:
+                raise Decline(kid.type)
+            previous = "elem" if kid.type == "object_elem" else ","
+        self.nl(kids[-1].start_byte, out)
+        out.append(self.token("RBRACE", kids[-1].start_byte, kids[-1].end_byte))
+        return self.tree("object", out)
+
+    def object_elem(self, node: Any) -> Tree:
+        kids = node.children
+        if len(kids) != 3:
+            raise Decline("object_elem")
+        key = self.expression(kids[0])
+        sep = self.glued("EQ", "=", kids[1]) if kids[1].type == "=" else self.glued("COLON", ":", kids[1])
+        return self.tree("object_elem", [self.tree("object_elem_key", [key]), sep, self.expression(kids[2])])
+
+    def function_call(self, node: Any) -> Tree:
+        kids = node.children
+        if len(kids) < 3 or kids[0].type != "identifier" or kids[1].type != "(" or kids[-1].type != ")":
+            raise Decline("function call")
+        out: list[Any] = [self.identifier(kids[0]), self.leaf("LPAR", kids[1])]
+        if len(kids) == 4:
+            args = kids[2]
+            if args.type != "function_arguments":
+                raise Decline(args.type)
+            self.nl(args.start_byte, out)
+            items: list[Any] = []
+            for arg in args.children:
+                if arg.type == ",":
+                    self.nl(arg.start_byte, items)
+                    items.append(self.token("COMMA", arg.start_byte, arg.end_byte))
+                elif arg.type == "ellipsis":
+                    self.same_line(arg.start_byte)
+                    items.append(self.token("ELLIPSIS", arg.start_byte, arg.end_byte))
+                else:
+                    self.nl(arg.start_byte, items)
+                    items.append(self.expression(arg))
+            self.nl(kids[-1].start_byte, items)
+            out.append(self.tree("arguments", items))
+        elif len(kids) != 3:
+            raise Decline("function call")
+        self.nl(kids[-1].start_byte, out)
+        out.append(self.token("RPAR", kids[-1].start_byte, kids[-1].end_byte))
+        return self.tree("function_call", out)
