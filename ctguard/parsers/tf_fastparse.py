@@ -195,13 +195,12 @@ class _Builder:
 
     def body_items(self, body: Any) -> list[Any]:
         out: list[Any] = []
-        first = True
+        previous_end = -1
         for item in body.children:
-            before = len(out)
-            self.nl(item.start_byte, out)
-            if not first and len(out) == before and self.text[self.pos - 1:self.pos] != "\n":
+            if previous_end >= 0 and self.text.find("\n", previous_end, item.start_byte) < 0:
                 raise Decline("two body items on one line")
-            first = False
+            previous_end = item.end_byte
+            self.nl(item.start_byte, out)
             if item.type == "attribute":
                 out.append(self.attribute(item))
             elif item.type == "block":
@@ -292,16 +291,20 @@ class _Builder:
         out.append(self.expression(kids[4]))
         return self.tree("conditional", out)
 
+    def operand(self, nodes: list[Any]) -> Any:
+        return self.expression(nodes[0]) if len(nodes) == 1 else self.term_chain(nodes)
+
     def binary(self, node: Any) -> Tree:
         kids = node.children
-        if len(kids) != 3 or kids[1].type not in _BINARY:
+        at = next((i for i, k in enumerate(kids) if not k.is_named and k.type in _BINARY), None)
+        if at is None or at == 0 or at == len(kids) - 1:
             raise Decline("binary operation")
-        left = self.expression(kids[0])
-        op = self.leaf(_BINARY[kids[1].type], kids[1])
+        left = self.operand(kids[:at])
+        op = self.leaf(_BINARY[kids[at].type], kids[at])
         operator = self.tree("binary_operator", [op])
         term: list[Any] = [operator]
-        self.nl(kids[2].start_byte, term)
-        right = self.expression(kids[2])
+        self.nl(kids[at + 1].start_byte, term)
+        right = self.operand(kids[at + 1:])
         term.append(right)
         out = [left, self.tree("binary_term", term)]
         if not (isinstance(right, Tree) and right.data == "binary_op"):
@@ -313,26 +316,58 @@ class _Builder:
 
     def unary(self, node: Any) -> Tree:
         kids = node.children
-        if len(kids) != 2 or kids[0].type not in _UNARY:
+        if len(kids) < 2 or kids[0].type not in _UNARY:
             raise Decline("unary operation")
         op = self.leaf(_UNARY[kids[0].type], kids[0])
-        operand = self.expression(kids[1])
+        operand = self.operand(kids[1:])
         if not isinstance(operand, Tree) or operand.data != "expr_term":
             raise Decline("unary operand")
         return self.tree("unary_op", [op, operand])
 
     def term_chain(self, kids: list[Any]) -> Tree:
         """A primary followed by ``.attr``, ``[index]`` and splats, nested as python-hcl2 nests them."""
-        term = self.tree("expr_term", [self.primary(kids[0])])
+        if kids[0].type == "(":
+            if len(kids) < 3 or kids[2].type != ")":
+                raise Decline("parentheses")
+            inner: list[Any] = [self.leaf("LPAR", kids[0])]
+            self.nl(kids[1].start_byte, inner)
+            inner.append(self.expression(kids[1]))
+            self.nl(kids[2].start_byte, inner)
+            inner.append(self.token("RPAR", kids[2].start_byte, kids[2].end_byte))
+            term = self.tree("expr_term", inner)
+            kids = kids[2:]
+        else:
+            term = self.tree("expr_term", [self.primary(kids[0])])
         for post in kids[1:]:
             kind = post.type
-            if kind == "get_attr":
+            if kind == "splat":
+                term = self.tree("expr_term", [self.splat(post.children[0], term)])
+            elif kind == "get_attr":
                 term = self.tree("expr_term", [self.tree("get_attr_expr_term", [term, self.get_attr(post)])])
             elif kind == "index":
                 term = self.tree("expr_term", [self.tree("index_expr_term", [term, self.index(post)])])
             else:
                 raise Decline(kind)
         return term
+
+    def splat(self, node: Any, term: Tree) -> Tree:
+        kids = node.children
+        if node.type == "attr_splat" and kids[0].type == ".*":
+            out: list[Any] = [self.leaf("ATTR_SPLAT", kids[0])]
+            rule = "attr_splat"
+        elif node.type == "full_splat" and kids[0].type == "[*]":
+            out = [self.leaf("FULL_SPLAT_START", kids[0])]
+            rule = "full_splat"
+        else:
+            raise Decline("splat")
+        for post in kids[1:]:
+            if post.type == "get_attr":
+                out.append(self.get_attr(post))
+            elif post.type == "index":
+                out.append(self.index(post))
+            else:
+                raise Decline(post.type)
+        return self.tree(rule + "_expr_term", [term, self.tree(rule, out)])
 
     def get_attr(self, node: Any) -> Tree:
         kids = node.children
@@ -370,7 +405,74 @@ class _Builder:
             raise Decline(inner.type)
         if kind == "function_call":
             return self.function_call(node)
+        if kind == "for_expr":
+            return self.for_expr(node.children[0])
         raise Decline(kind)
+
+    def for_expr(self, node: Any) -> Tree:
+        kids = node.children
+        if node.type == "for_tuple_expr" and kids[0].type == "tuple_start" and kids[-1].type == "tuple_end":
+            out: list[Any] = [self.leaf("LSQB", kids[0])]
+            close = "RSQB"
+        elif node.type == "for_object_expr" and kids[0].type == "object_start" and kids[-1].type == "object_end":
+            out = [self.leaf("LBRACE", kids[0])]
+            close = "RBRACE"
+        else:
+            raise Decline(node.type)
+        if kids[1].type != "for_intro":
+            raise Decline("for_intro")
+        self.nl(kids[1].start_byte, out)
+        out.append(self.for_intro(kids[1], kids[2].start_byte))
+        arrow = False
+        for kid in kids[2:-1]:
+            kind = kid.type
+            if kind == "=>" and close == "RBRACE" and not arrow:
+                out.append(self.leaf("FOR_OBJECT_ARROW", kid))
+                arrow = True
+                continue
+            self.nl(kid.start_byte, out)
+            if kind == "for_cond":
+                cond = kid.children
+                if len(cond) != 2 or cond[0].type != "if":
+                    raise Decline("for_cond")
+                inner: list[Any] = [self.leaf("IF", cond[0])]
+                self.nl(cond[1].start_byte, inner)
+                inner.append(self.expression(cond[1]))
+                out.append(self.tree("for_cond", inner))
+            elif kind == "ellipsis" and arrow:
+                out.append(self.token("ELLIPSIS", kid.start_byte, kid.end_byte))
+            elif kind == "expression":
+                out.append(self.expression(kid))
+            else:
+                raise Decline(kind)
+        if close == "RBRACE" and not arrow:
+            raise Decline("for object without =>")
+        self.nl(kids[-1].start_byte, out)
+        out.append(self.token(close, kids[-1].start_byte, kids[-1].end_byte))
+        return self.tree("for_tuple_expr" if close == "RSQB" else "for_object_expr", out)
+
+    def for_intro(self, node: Any, after: int) -> Tree:
+        kids = node.children
+        if kids[0].type != "for" or kids[-1].type != ":" or kids[-2].type != "expression" or kids[-3].type != "in":
+            raise Decline("for_intro")
+        out: list[Any] = [self.leaf("FOR", kids[0])]
+        self.nl(kids[1].start_byte, out)
+        out.append(self.identifier(kids[1]))
+        names = kids[2:-3]
+        if names:
+            if len(names) != 2 or names[0].type != ",":
+                raise Decline("for_intro names")
+            out.append(self.leaf("COMMA", names[0]))
+            self.same_line(names[1].start_byte)
+            out.append(self.identifier(names[1]))
+        self.nl(kids[-3].start_byte, out)
+        out.append(self.token("IN", kids[-3].start_byte, kids[-3].end_byte))
+        self.nl(kids[-2].start_byte, out)
+        out.append(self.expression(kids[-2]))
+        self.nl(kids[-1].start_byte, out)
+        out.append(self.glued("COLON", ":", kids[-1]))
+        self.nl(after, out)
+        return self.tree("for_intro", out)
 
     def literal(self, node: Any) -> Tree:
         kind = node.type
@@ -397,9 +499,9 @@ class _Builder:
             raise Decline("string")
         out: list[Any] = [self.leaf("DBLQUOTE", kids[0])]
         for part in kids[1:-1]:
-            if part.type == "template_literal":
-                self.chars(part.start_byte, part.end_byte, out)
-            elif part.type == "template_interpolation":
+            if part.type in ("template_literal", "escape_sequence"):
+                continue  # python-hcl2 lexes these characters itself: chars() below
+            if part.type == "template_interpolation":
                 self.chars(self.pos, part.start_byte, out)
                 out.append(self.tree("string_part", [self.interpolation(part)]))
             else:
@@ -422,7 +524,7 @@ class _Builder:
             else:
                 raise Decline("string characters")
             if m.end() > end:
-                raise Decline("string characters run past tree-sitter's literal")
+                raise Decline("string characters run past the literal")
             out.append(self.tree("string_part", [self.token(kind, at, m.end())]))
             at = m.end()
         self.pos = max(self.pos, end)
