@@ -15,6 +15,7 @@ Only ASCII text is translated (tree-sitter counts bytes, Lark characters).
 """
 from __future__ import annotations
 
+import gc
 import re
 from bisect import bisect_right
 from typing import Any
@@ -23,6 +24,7 @@ from lark import Token, Tree
 from lark.tree import Meta
 
 _LANGUAGE: Any = None
+_PARSER: Any = None
 _UNAVAILABLE = False
 
 
@@ -51,9 +53,12 @@ def _parser() -> Any:
         _LANGUAGE = tree_sitter.Language(tree_sitter_hcl.language())
     if _UNAVAILABLE:
         return None
-    import tree_sitter
+    global _PARSER
+    if _PARSER is None:
+        import tree_sitter
 
-    return tree_sitter.Parser(_LANGUAGE)
+        _PARSER = tree_sitter.Parser(_LANGUAGE)
+    return _PARSER
 
 
 def parse_tree(text: str) -> Tree:
@@ -67,10 +72,15 @@ def parse_tree(text: str) -> Tree:
     root = parser.parse(full.encode("ascii")).root_node
     if root.has_error:
         raise Decline("tree-sitter reports an error")
+    enabled = gc.isenabled()
+    gc.disable()  # tens of thousands of new containers and no cycles: the collector would run for nothing
     try:
         return _Builder(full).start(root)
     except RecursionError as exc:
         raise Decline("nesting too deep") from exc
+    finally:
+        if enabled:
+            gc.enable()
 
 
 _KEYWORDS = {"in": "IN", "for": "FOR", "if": "IF", "for_each": "FOR_EACH", "else": "ELSE",
@@ -101,17 +111,23 @@ class _Builder:
         self.text = text
         self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
         self.pos = 0  # end of the last token emitted: the gaps between tokens are read from the text
+        self.line, self.line_start, self.next_start = 1, 0, -1  # the line of the last token, as a cache
 
     # ---- tokens, trees, positions -------------------------------------------------------------
 
     def token(self, kind: str, start: int, end: int) -> Token:
-        starts = self.starts
         value = self.text[start:end]
-        line = bisect_right(starts, start)
-        column = start - starts[line - 1] + 1
+        if self.line_start <= start < self.next_start:  # most tokens share the line of the one before
+            line, column = self.line, start - self.line_start + 1
+        else:
+            starts = self.starts
+            line = bisect_right(starts, start)
+            self.line, self.line_start = line, starts[line - 1]
+            self.next_start = starts[line] if line < len(starts) else len(self.text) + 1
+            column = start - self.line_start + 1
         if "\n" in value:
-            end_line = bisect_right(starts, end)
-            end_column = end - starts[end_line - 1] + 1
+            end_line = bisect_right(self.starts, end)
+            end_column = end - self.starts[end_line - 1] + 1
         else:
             end_line, end_column = line, column + end - start
         self.pos = end
@@ -119,6 +135,16 @@ class _Builder:
 
     def tree(self, data: str, children: list[Any]) -> Tree:
         meta = _new_meta(Meta)
+        first, last = children[0] if children else None, children[-1] if children else None
+        if type(first) is Token and type(last) is Token:
+            line, column, end_line, end_column = first.line, first.column, last.end_line, last.end_column
+            start, end = first.start_pos, last.end_pos
+            meta.__dict__ = {
+                "empty": False, "line": line, "column": column, "start_pos": start,
+                "container_line": line, "container_column": column, "container_start_pos": start,
+                "end_line": end_line, "end_column": end_column, "end_pos": end,
+                "container_end_line": end_line, "container_end_column": end_column, "container_end_pos": end}
+            return Tree(data, children, meta)
         for child in children:
             if type(child) is Token:
                 line, column, start = child.line, child.column, child.start_pos
@@ -147,27 +173,35 @@ class _Builder:
 
     def gap(self, upto: int) -> str:
         between = self.text[self.pos:upto]
-        if between.strip(" \t\r\n"):
+        if between and between.strip(" \t\r\n"):
             raise Decline(f"unexpected text at {self.pos}")
         return between
 
     def nl(self, upto: int, out: list[Any]) -> None:
         """The optional ``new_line_or_comment`` before position ``upto``, appended to ``out``."""
-        between = self.gap(upto)
+        base = self.pos
+        between = self.text[base:upto]
+        if not between:
+            return
+        if between.strip(" \t\r\n"):
+            raise Decline(f"unexpected text at {base}")
         if "\n" in between:
-            base = self.pos
             tokens = [self.token("NL_OR_COMMENT", base + m.start(), base + m.end()) for m in _NL.finditer(between)]
             out.append(self.tree("new_line_or_comment", tokens))
             self.pos = upto
 
     def same_line(self, upto: int) -> None:
-        if "\n" in self.gap(upto):
-            raise Decline(f"line break at {self.pos} where the grammar takes none")
+        between = self.text[self.pos:upto]
+        if between and (between.strip(" \t\r") or "\n" in between):
+            raise Decline(f"line break or text at {self.pos} where the grammar takes none")
         self.pos = upto
 
     def leaf(self, kind: str, node: Any) -> Token:
-        self.same_line(node.start_byte)
-        return self.token(kind, node.start_byte, node.end_byte)
+        start = node.start_byte
+        between = self.text[self.pos:start]
+        if between and between.strip(" \t\r"):
+            raise Decline(f"line break or text at {self.pos} where the grammar takes none")
+        return self.token(kind, start, node.end_byte)
 
     def glued(self, kind: str, char: str, node: Any) -> Token:
         """EQ and COLON: their pattern takes the blanks before them (``[ \\t]*=``)."""
@@ -516,8 +550,8 @@ class _Builder:
         text = self.text
         at = start
         while at < end:
-            for kind, pattern in (("ESCAPED_INTERPOLATION", _ESCAPED_INTERPOLATION),
-                                  ("ESCAPED_DIRECTIVE", _ESCAPED_DIRECTIVE), ("STRING_CHARS", _STRING_CHARS)):
+            for kind, pattern in (("STRING_CHARS", _STRING_CHARS), ("ESCAPED_INTERPOLATION", _ESCAPED_INTERPOLATION),
+                                  ("ESCAPED_DIRECTIVE", _ESCAPED_DIRECTIVE)):  # never two at one position
                 m = pattern.match(text, at)
                 if m:
                     break
