@@ -103,7 +103,6 @@ _BINARY = {"||": "DOUBLE_PIPE", "&&": "DOUBLE_AMP", "==": "DOUBLE_EQ", "!=": "NE
            "<=": "LEQ", ">=": "GEQ", "+": "PLUS", "-": "MINUS", "*": "ASTERISK", "/": "SLASH", "%": "PERCENT"}
 _UNARY = {"-": "MINUS", "!": "NOT"}
 
-Pos = tuple[int, int, int]  # start_pos, line, column
 
 
 class _Builder:
@@ -565,7 +564,8 @@ class _Builder:
 
     def interpolation(self, node: Any) -> Tree:
         kids = node.children
-        if len(kids) != 3 or kids[0].type != "template_interpolation_start" or kids[2].type != "template_interpolation_end":
+        if len(kids) != 3 or kids[0].type != "template_interpolation_start" \
+                or kids[2].type != "template_interpolation_end":
             raise Decline("interpolation")
         if node.end_byte - node.start_byte < 3 or self.text[kids[0].start_byte:kids[0].end_byte] != "${" \
                 or self.text[kids[2].start_byte:kids[2].end_byte] != "}":
