@@ -102,6 +102,16 @@ _NEXT = re.compile(r"[^ \t\r\n]")
 _BINARY = {"||": "DOUBLE_PIPE", "&&": "DOUBLE_AMP", "==": "DOUBLE_EQ", "!=": "NEQ", "<": "LT", ">": "GT",
            "<=": "LEQ", ">=": "GEQ", "+": "PLUS", "-": "MINUS", "*": "ASTERISK", "/": "SLASH", "%": "PERCENT"}
 _UNARY = {"-": "MINUS", "!": "NOT"}
+_GLUED_NUMBER = re.compile(r"-(?:[0-9]{2}|[0-9]+(?:\.[0-9]|[eE][+-]?[0-9]))")
+_NEG_INT = re.compile(r"-[0-9][0-9]+\Z")
+_NEG_FLOAT = re.compile(r"-[0-9]+(?:\.[0-9]+(?:[eE][+-]?[0-9]+)?|[eE][+-]?[0-9]+)\Z")
+
+
+class _Span:
+    """Start and end of a token that no single tree-sitter node spans."""
+
+    def __init__(self, start: int, end: int) -> None:
+        self.start_byte, self.end_byte = start, end
 
 
 
@@ -333,6 +343,8 @@ class _Builder:
         if at is None or at == 0 or at == len(kids) - 1:
             raise Decline("binary operation")
         left = self.operand(kids[:at])
+        if _GLUED_NUMBER.match(self.text, kids[at].start_byte):
+            raise Decline("python-hcl2 lexes this minus into a negative literal (and refuses it here)")
         op = self.leaf(_BINARY[kids[at].type], kids[at])
         operator = self.tree("binary_operator", [op])
         term: list[Any] = [operator]
@@ -351,6 +363,17 @@ class _Builder:
         kids = node.children
         if len(kids) < 2 or kids[0].type not in _UNARY:
             raise Decline("unary operation")
+        if kids[0].type == "-" and kids[1].start_byte == kids[0].end_byte and kids[1].type == "literal_value":
+            # python-hcl2's INT_LITERAL/FLOAT_LITERAL take a minus glued to the number when they match
+            # more than MINUS does: `-12` and `-1.5` are one literal, `-1` is unary_op(MINUS, 1).
+            end = kids[1].end_byte
+            number = self.text[kids[0].start_byte:end]
+            kind = "FLOAT_LITERAL" if _NEG_FLOAT.match(number) else "INT_LITERAL" if _NEG_INT.match(number) else ""
+            if kind and len(kids) > 2:
+                raise Decline("negative literal with a postfix")
+            if kind:
+                token = self.leaf(kind, _Span(kids[0].start_byte, end))
+                return self.tree("expr_term", [self.tree("float_lit" if kind[0] == "F" else "int_lit", [token])])
         op = self.leaf(_UNARY[kids[0].type], kids[0])
         operand = self.operand(kids[1:])
         if not isinstance(operand, Tree) or operand.data != "expr_term":

@@ -33,6 +33,7 @@ resource "aws_cloudtrail" "t" {
   sum            = 1 + 2 * 3 - 4 / 5 % 6
   cmp            = var.n >= 3
   neg            = -1
+  neg_literal    = -18446744073709551617
   f              = 1.5e3
   ids            = aws_s3_bucket.b[*].id
   arns           = aws_s3_bucket.b.*.arn
@@ -85,7 +86,8 @@ def test_the_constructs_are_translated_not_declined() -> None:
 @pytest.mark.parametrize(
     "text",
     ['a = 1\n', 'a = x + y\n\n\nb = 2\n', 'a = [x + y\n]\n', 'a = f(\n  x,\n  y\n)\n', 'a = (\n  1\n)\n',
-     'a = {}\nb = []\nc = f()\n', 'b "l" m {\n}\n', 'in = 1\nnull = 2\n', 'a = x ? y : z + w\n',
+     'a = {}\nb = []\nc = f()\n', 'a = [-1, -12, -1.5, -1e3, - 3, x -1, -x]\n',
+     'b "l" m {\n}\n', 'in = 1\nnull = 2\n', 'a = x ? y : z + w\n',
      'a = var.a\n  ? 1\n  : 2\n', 'a = 1\n  + 2\n'],  # python-hcl2 merges these line breaks into the operator
 )
 def test_small_shapes_are_identical(text: str) -> None:
@@ -112,6 +114,7 @@ def test_every_tf_file_of_the_repository_gives_the_same_tree() -> None:
 @pytest.mark.parametrize(
     ("text", "invalid"),
     [('resource "a" "b" {\n  x = \n}\n', True), ('a = [1, 2\n', True), ('a = "x\n', True),
+     ('a = x -12\n', True),  # python-hcl2 lexes `-12` as one literal even after an operand
      ('a = 1 b = 2\n', False)],  # python-hcl2 takes two attributes on one line; tree-sitter does not
 )
 def test_odd_hcl_is_declined_and_read_as_before(text: str, invalid: bool, monkeypatch: pytest.MonkeyPatch) -> None:
