@@ -9,14 +9,15 @@ this order, timed in one process:
 * ``lark``: comment blanking + ``hcl2.parses_to_tree`` (what ctguard did before, and still does
   with ``CTGUARD_HCL_PARSER=lark``);
 * ``first``: ``tf_parsecache.parse_tree`` with an empty cache (a file seen for the first time,
-  e.g. on an ephemeral CI runner: Lark's parse plus an empty marker);
+  e.g. on an ephemeral CI runner: the tree-sitter fast path of ``tf_fastparse`` when installed,
+  else Lark, plus an empty marker; ``bench/hcl_fastparse.py`` times the fast path alone);
 * ``second``: the same again (Lark's parse plus storing the tree);
 * ``warm``: the same again (the tree loaded back, HMAC verified).
 
 The machine is shared and loaded, so each run pairs the three measurements of one module
 back to back, a module's ratio is the median over runs of ``lark / path``, and the summary is
 the median over modules (plus total times). Files under ``MIN_CHARS`` bypass the cache, as in
-ctguard. Target: at least 3x faster than Lark; met warm only, the first sight has no speed-up.
+ctguard. Target: at least 3x faster than Lark.
 
 Usage: python bench/hcl_parse.py [--runs N] [--corpus DIR] [--json FILE]
 """

@@ -18,6 +18,7 @@ entry is only read when:
 
 A failure anywhere (read-only home, foreign owner, bad tag, odd entry) falls back to parsing with
 Lark: the cache can make a run faster, never different. ``CTGUARD_HCL_PARSER=lark`` bypasses it
+and the tree-sitter fast path of ``tf_fastparse``
 (the equivalence test compares both paths).
 """
 from __future__ import annotations
@@ -52,18 +53,33 @@ _OPENED: dict[Path, _Store | None] = {}
 
 def parse_tree(text: str) -> Tree[Token]:
     """python-hcl2's raw Lark tree of ``text`` (comments already blanked), from the cache when we can."""
-    if os.environ.get("CTGUARD_HCL_PARSER", "").strip().lower() == "lark" or len(text) < MIN_CHARS:
+    if os.environ.get("CTGUARD_HCL_PARSER", "").strip().lower() == "lark":
         return _lark(text)
+    if len(text) < MIN_CHARS:
+        return _parse(text)
     store = _Store.open()
     if store is None:
-        return _lark(text)
+        return _parse(text)
     name = store.name_of(text)
     tree = store.get(name)
     if tree is None:
-        tree = _lark(text)  # a syntax error raises here: errors are never cached
+        tree = _parse(text)  # a syntax error raises here: errors are never cached
         if not STORE_ON_SECOND_SIGHT or store.seen_before(name):
             store.put(name, tree)
     return tree
+
+
+def _parse(text: str) -> Tree[Token]:
+    """tree-sitter's fast path (``tf_fastparse``) when it can promise Lark's tree, else Lark."""
+    from ctguard.parsers import tf_fastparse
+
+    try:
+        return tf_fastparse.parse_tree(text)
+    except tf_fastparse.Decline:
+        pass
+    except Exception:  # noqa: BLE001 - a translator bug must cost speed, never the file: Lark decides
+        pass
+    return _lark(text)
 
 
 def _lark(text: str) -> Tree[Token]:

@@ -1,0 +1,153 @@
+"""The tree-sitter fast path gives python-hcl2's exact Lark tree, or declines and Lark decides."""
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ctguard.parsers import tf_fastparse, tf_hcl
+from ctguard.parsers.tf_comments import blank_comments
+from ctguard.parsers.tf_treediff import first_difference
+
+pytest.importorskip("tree_sitter_hcl")
+hcl2 = pytest.importorskip("hcl2")
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "hardening"))
+from mutators import mutate_hcl  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[3]
+TF_FILES = sorted(p for d in ("fixtures", "examples", "tests") for p in (REPO / d).rglob("*.tf") if p.is_file())
+
+# Every construct the translator handles, written the ways python-hcl2's grammar places line breaks
+# (the trailing new_line_or_comment an operation takes, newlines in tuples, objects, calls, for).
+CONSTRUCTS = '''
+resource "aws_cloudtrail" "t" {
+  count          = var.on ? 1 : 0
+  for_each       = { for k, v in var.trails : k => v if v.enabled }
+  name           = "trail-${var.env}-$${literal}-%%{x}"
+  flag           = !var.off && (var.a == 1 || var.b != "x")
+  sum            = 1 + 2 * 3 - 4 / 5 % 6
+  cmp            = var.n >= 3
+  neg            = -1
+  neg_literal    = -18446744073709551617
+  f              = 1.5e3
+  ids            = aws_s3_bucket.b[*].id
+  arns           = aws_s3_bucket.b.*.arn
+  first          = aws_s3_bucket.b[0].id
+  names          = [for b in var.buckets : upper(b.name)]
+  merged         = merge(var.tags, {
+    Name = "x"
+    "k": true,
+  }, local.more...)
+  list           = [
+    1,
+    null,
+    "three"
+  ]
+  policy         = <<EOF
+{"Statement": [${jsonencode(var.s)}]}
+EOF
+  trimmed        = <<-EOT
+    indented
+  EOT
+  dynamic "event_selector" {
+    for_each = var.selectors
+    content {
+      read_write_type = event_selector.value
+    }
+  }
+  empty {}
+}
+'''
+
+
+def _both(text: str) -> tuple[object, object]:
+    try:
+        lark: object = hcl2.parses_to_tree(text)
+    except Exception as exc:  # noqa: BLE001 - any Lark failure: the fast path must not accept the text
+        lark = exc
+    try:
+        fast: object = tf_fastparse.parse_tree(text)
+    except tf_fastparse.Decline as exc:
+        fast = exc
+    return lark, fast
+
+
+def test_the_constructs_are_translated_not_declined() -> None:
+    lark, fast = _both(CONSTRUCTS)
+    assert not isinstance(fast, Exception), fast
+    assert first_difference(lark, fast) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['a = 1\n', 'a = x + y\n\n\nb = 2\n', 'a = [x + y\n]\n', 'a = f(\n  x,\n  y\n)\n', 'a = (\n  1\n)\n',
+     'a = {}\nb = []\nc = f()\n', 'a = [-1, -12, -1.5, -1e3, - 3, x -1, -x]\n',
+     'b "l" m {\n}\n', 'in = 1\nnull = 2\n', 'a = x ? y : z + w\n',
+     'a = var.a\n  ? 1\n  : 2\n', 'a = 1\n  + 2\n'],  # python-hcl2 merges these line breaks into the operator
+)
+def test_small_shapes_are_identical(text: str) -> None:
+    lark, fast = _both(text)
+    assert not isinstance(lark, Exception)
+    if not isinstance(fast, Exception):
+        assert first_difference(lark, fast) is None
+
+
+def test_every_tf_file_of_the_repository_gives_the_same_tree() -> None:
+    translated = declined = 0
+    for path in TF_FILES:
+        text = blank_comments(path.read_text(encoding="utf-8", errors="replace"))
+        lark, fast = _both(text)
+        if isinstance(fast, Exception):
+            declined += 1
+            continue
+        assert not isinstance(lark, Exception), f"{path}: fast path accepted what Lark refuses ({lark})"
+        assert first_difference(lark, fast) is None, f"{path}: {first_difference(lark, fast)}"
+        translated += 1
+    assert translated > 150 and declined <= 5, (translated, declined)
+
+
+@pytest.mark.parametrize(
+    ("text", "invalid"),
+    [('resource "a" "b" {\n  x = \n}\n', True), ('a = [1, 2\n', True), ('a = "x\n', True),
+     ('a = x -12\n', True),  # python-hcl2 lexes `-12` as one literal even after an operand
+     ('a = 1 b = 2\n', False)],  # python-hcl2 takes two attributes on one line; tree-sitter does not
+)
+def test_odd_hcl_is_declined_and_read_as_before(text: str, invalid: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(tf_fastparse.Decline):
+        tf_fastparse.parse_tree(text)
+    monkeypatch.setenv("XDG_CACHE_HOME", "/nonexistent/ctguard-test")
+    default = tf_hcl.parse_text("main.tf", text)
+    monkeypatch.setenv("CTGUARD_HCL_PARSER", "lark")
+    assert tf_hcl.parse_text("main.tf", text) == default
+    assert isinstance(default, tf_hcl.HclError) is invalid
+
+
+def test_without_tree_sitter_the_fast_path_declines_and_lark_parses(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tf_fastparse, "_LANGUAGE", None)
+    monkeypatch.setattr(tf_fastparse, "_UNAVAILABLE", False)
+    monkeypatch.setitem(sys.modules, "tree_sitter_hcl", None)  # import raises ImportError
+    assert not tf_fastparse.available()
+    with pytest.raises(tf_fastparse.Decline):
+        tf_fastparse.parse_tree(CONSTRUCTS)
+    monkeypatch.setenv("XDG_CACHE_HOME", "/nonexistent/ctguard-test")
+    body = tf_hcl.parse_text("main.tf", CONSTRUCTS)
+    assert isinstance(body, tf_hcl.Body) and body.blocks[0].labels == ("aws_cloudtrail", "t")
+
+
+_BASES = [p.read_text(encoding="utf-8") for p in TF_FILES if "fuzz" not in p.parts][:40] + [CONSTRUCTS]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(_BASES), st.randoms(use_true_random=False))
+def test_mutated_hcl_is_identical_or_declined(base: str, rng: random.Random) -> None:
+    text = blank_comments(mutate_hcl(rng, base))
+    lark, fast = _both(text)
+    if isinstance(fast, Exception):
+        return
+    assert not isinstance(lark, Exception), f"fast path accepted what Lark refuses: {lark}"
+    assert first_difference(lark, fast) is None
