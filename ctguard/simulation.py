@@ -104,7 +104,7 @@ def simulate(paths: Iterable[str] = (), *, event: str | None = None, events: Ite
         raise ValueError("give either PATH... or --diff OLD NEW, not both")
     if not diff and not paths:
         raise ValueError("no inputs: give PATH... (or --diff OLD NEW) defining the trails")
-    if sum(x is not None and x is not False for x in (event, events_list, catalog or None)) > 1:
+    if (event is not None) + (events_list is not None) + catalog > 1:
         raise ValueError("choose one of --event, --events and --catalog")
     if sql not in (None, "athena", "duckdb"):
         raise ValueError(f"--sql must be athena or duckdb, not {sql!r}")
@@ -192,7 +192,7 @@ def _events_doc(trails: list[CompiledTrail], path: str) -> dict[str, Any]:
     from ctguard.simulate.explain import verdict_to_dict
 
     records = load_records(path)
-    items = []
+    items: list[dict[str, Any]] = []
     for i, rec in enumerate(records, 1):
         ev = Event.from_record(rec)
         items.append({"index": i, "event": ev.classify(),

@@ -28,7 +28,7 @@ _PARSER: Any = None
 _UNAVAILABLE = False
 
 
-_new_token = Token._future_new  # what Token() forwards to, without its keyword handling
+_new_token: Callable[..., Token] = Token._future_new  # what Token() forwards to, without its keyword handling
 _new_meta = Meta.__new__
 
 
@@ -61,7 +61,7 @@ def _parser() -> Any:
     return _PARSER
 
 
-def parse_tree(text: str) -> Tree:
+def parse_tree(text: str) -> Tree[Token]:
     """python-hcl2's ``parses_to_tree(text)``, or ``Decline``."""
     if not text.isascii():
         raise Decline("non-ASCII text")
@@ -142,7 +142,7 @@ class _Builder:
         self.pos = end
         return _new_token(kind, value, start, line, column, end_line, end_column, end)
 
-    def tree(self, data: str, children: list[Any]) -> Tree:
+    def tree(self, data: str, children: list[Any]) -> Tree[Token]:
         meta = _new_meta(Meta)
         first, last = children[0] if children else None, children[-1] if children else None
         if type(first) is Token and type(last) is Token:
@@ -222,7 +222,7 @@ class _Builder:
 
     # ---- structure ----------------------------------------------------------------------------
 
-    def start(self, root: Any) -> Tree:
+    def start(self, root: Any) -> Tree[Token]:
         if root.type != "config_file":
             raise Decline(root.type)
         children = root.children
@@ -252,7 +252,7 @@ class _Builder:
                 raise Decline(item.type)
         return out
 
-    def attr_name(self, node: Any) -> Tree:
+    def attr_name(self, node: Any) -> Tree[Token]:
         if node.type != "identifier":
             raise Decline(node.type)
         name = self.text[node.start_byte:node.end_byte]
@@ -262,7 +262,7 @@ class _Builder:
             return self.tree("literal_value", [self.leaf(_LITERALS[name], node)])
         return self.identifier(node)
 
-    def identifier(self, node: Any) -> Tree:
+    def identifier(self, node: Any) -> Tree[Token]:
         if node.type != "identifier":
             raise Decline(node.type)
         name = self.text[node.start_byte:node.end_byte]
@@ -270,7 +270,7 @@ class _Builder:
             raise Decline(f"identifier {name!r}")
         return self.tree("identifier", [self.leaf("NAME", node)])
 
-    def attribute(self, node: Any) -> Tree:
+    def attribute(self, node: Any) -> Tree[Token]:
         kids = node.children
         if len(kids) != 3:
             raise Decline("attribute")
@@ -278,7 +278,7 @@ class _Builder:
         eq = self.glued("EQ", "=", kids[1])
         return self.tree("attribute", [name, eq, self.expression(kids[2])])
 
-    def block(self, node: Any) -> Tree:
+    def block(self, node: Any) -> Tree[Token]:
         kids = node.children
         out: list[Any] = [self.attr_name(kids[0])]
         i = 1
@@ -320,7 +320,7 @@ class _Builder:
             return self.unary(node)
         return self.term_chain([node])
 
-    def conditional(self, node: Any) -> Tree:
+    def conditional(self, node: Any) -> Tree[Token]:
         kids = node.children
         if len(kids) != 5 or kids[1].type != "?" or kids[3].type != ":":
             raise Decline("conditional")
@@ -337,7 +337,7 @@ class _Builder:
     def operand(self, nodes: list[Any]) -> Any:
         return self.expression(nodes[0]) if len(nodes) == 1 else self.term_chain(nodes)
 
-    def binary(self, node: Any) -> Tree:
+    def binary(self, node: Any) -> Tree[Token]:
         kids = node.children
         at = next((i for i, k in enumerate(kids) if not k.is_named and k.type in _BINARY), None)
         if at is None or at == 0 or at == len(kids) - 1:
@@ -359,7 +359,7 @@ class _Builder:
             self.nl(ahead.start() if ahead else len(self.text), out)
         return self.tree("binary_op", out)
 
-    def unary(self, node: Any) -> Tree:
+    def unary(self, node: Any) -> Tree[Token]:
         kids = node.children
         if len(kids) < 2 or kids[0].type not in _UNARY:
             raise Decline("unary operation")
@@ -380,7 +380,7 @@ class _Builder:
             raise Decline("unary operand")
         return self.tree("unary_op", [op, operand])
 
-    def term_chain(self, kids: list[Any]) -> Tree:
+    def term_chain(self, kids: list[Any]) -> Tree[Token]:
         """A primary followed by ``.attr``, ``[index]`` and splats, nested as python-hcl2 nests them."""
         if kids[0].type == "(":
             if len(kids) < 3 or kids[2].type != ")":
@@ -406,7 +406,7 @@ class _Builder:
                 raise Decline(kind)
         return term
 
-    def splat(self, node: Any, term: Tree) -> Tree:
+    def splat(self, node: Any, term: Tree[Token]) -> Tree[Token]:
         kids = node.children
         if node.type == "attr_splat" and kids[0].type == ".*":
             out: list[Any] = [self.leaf("ATTR_SPLAT", kids[0])]
@@ -425,13 +425,13 @@ class _Builder:
                 raise Decline(post.type)
         return self.tree(rule + "_expr_term", [term, self.tree(rule, out)])
 
-    def get_attr(self, node: Any) -> Tree:
+    def get_attr(self, node: Any) -> Tree[Token]:
         kids = node.children
         if len(kids) != 2 or kids[0].type != ".":
             raise Decline("get_attr")
         return self.tree("get_attr", [self.leaf("DOT", kids[0]), self.identifier(kids[1])])
 
-    def index(self, node: Any) -> Tree:
+    def index(self, node: Any) -> Tree[Token]:
         inner = node.children[0]
         kids = inner.children
         if inner.type == "new_index" and len(kids) == 3:
@@ -465,7 +465,7 @@ class _Builder:
             return self.for_expr(node.children[0])
         raise Decline(kind)
 
-    def for_expr(self, node: Any) -> Tree:
+    def for_expr(self, node: Any) -> Tree[Token]:
         kids = node.children
         if node.type == "for_tuple_expr" and kids[0].type == "tuple_start" and kids[-1].type == "tuple_end":
             out: list[Any] = [self.leaf("LSQB", kids[0])]
@@ -507,7 +507,7 @@ class _Builder:
         out.append(self.token(close, kids[-1].start_byte, kids[-1].end_byte))
         return self.tree("for_tuple_expr" if close == "RSQB" else "for_object_expr", out)
 
-    def for_intro(self, node: Any, after: int) -> Tree:
+    def for_intro(self, node: Any, after: int) -> Tree[Token]:
         kids = node.children
         if kids[0].type != "for" or kids[-1].type != ":" or kids[-2].type != "expression" or kids[-3].type != "in":
             raise Decline("for_intro")
@@ -530,7 +530,7 @@ class _Builder:
         self.nl(after, out)
         return self.tree("for_intro", out)
 
-    def literal(self, node: Any) -> Tree:
+    def literal(self, node: Any) -> Tree[Token]:
         kind = node.type
         if kind == "numeric_lit":
             text = self.text[node.start_byte:node.end_byte]
@@ -548,7 +548,7 @@ class _Builder:
             return self.string_lit(node)
         raise Decline(kind)
 
-    def string_lit(self, node: Any) -> Tree:
+    def string_lit(self, node: Any) -> Tree[Token]:
         """``"..."``: python-hcl2 lexes the characters between the quotes itself, so we do too."""
         kids = node.children
         if len(kids) < 2 or kids[0].type != "quoted_template_start" or kids[-1].type != "quoted_template_end":
@@ -585,7 +585,7 @@ class _Builder:
             at = m.end()
         self.pos = max(self.pos, end)
 
-    def interpolation(self, node: Any) -> Tree:
+    def interpolation(self, node: Any) -> Tree[Token]:
         kids = node.children
         if len(kids) != 3 or kids[0].type != "template_interpolation_start" \
                 or kids[2].type != "template_interpolation_end":
@@ -598,7 +598,7 @@ class _Builder:
         out.append(self.leaf("RBRACE", kids[2]))
         return self.tree("interpolation", out)
 
-    def heredoc(self, node: Any) -> Tree:
+    def heredoc(self, node: Any) -> Tree[Token]:
         start = node.start_byte
         self.same_line(start)
         trim = self.text.startswith("<<-", start)
@@ -610,7 +610,7 @@ class _Builder:
             return self.tree("heredoc_template_trim", [self.token("HEREDOC_TEMPLATE_TRIM", start, m.end())])
         return self.tree("heredoc_template", [self.token("HEREDOC_TEMPLATE", start, m.end())])
 
-    def tuple(self, node: Any) -> Tree:
+    def tuple(self, node: Any) -> Tree[Token]:
         kids = node.children
         if kids[0].type != "tuple_start" or kids[-1].type != "tuple_end":
             raise Decline("tuple")
@@ -625,7 +625,7 @@ class _Builder:
         out.append(self.token("RSQB", kids[-1].start_byte, kids[-1].end_byte))
         return self.tree("tuple", out)
 
-    def object(self, node: Any) -> Tree:
+    def object(self, node: Any) -> Tree[Token]:
         kids = node.children
         if kids[0].type != "object_start" or kids[-1].type != "object_end":
             raise Decline("object")
@@ -647,7 +647,7 @@ class _Builder:
         out.append(self.token("RBRACE", kids[-1].start_byte, kids[-1].end_byte))
         return self.tree("object", out)
 
-    def object_elem(self, node: Any) -> Tree:
+    def object_elem(self, node: Any) -> Tree[Token]:
         kids = node.children
         if len(kids) != 3:
             raise Decline("object_elem")
@@ -655,7 +655,7 @@ class _Builder:
         sep = self.glued("EQ", "=", kids[1]) if kids[1].type == "=" else self.glued("COLON", ":", kids[1])
         return self.tree("object_elem", [self.tree("object_elem_key", [key]), sep, self.expression(kids[2])])
 
-    def function_call(self, node: Any) -> Tree:
+    def function_call(self, node: Any) -> Tree[Token]:
         kids = node.children
         if len(kids) < 3 or kids[0].type != "identifier" or kids[1].type != "(" or kids[-1].type != ")":
             raise Decline("function call")

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from lark import Token, Tree
 
 from ctguard.inputs import UNRESOLVABLE
-from ctguard.parsers.tf_loader import Problem
+from ctguard.parsers.tf_problem import Problem
 from ctguard.prefilter import may_concern_cloudtrail
 from ctguard.values import Known, Unknown
 

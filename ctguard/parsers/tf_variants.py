@@ -28,7 +28,7 @@ MAX_VARIANTS = 8
 _MAX_NAME = 80
 
 
-def chosen(expr: Tree | Token, ev: "Evaluator", loader: "Loader", prefix: str) -> Tree | Token:
+def chosen(expr: Tree[Token] | Token, ev: "Evaluator", loader: "Loader", prefix: str) -> Tree[Token] | Token:
     """The expression to evaluate for a module call's count/for_each under the loader's assumptions.
 
     An undecided top-level predicate is recorded on the loader (``undecided``) for the caller to split on."""
@@ -49,7 +49,7 @@ def chosen(expr: Tree | Token, ev: "Evaluator", loader: "Loader", prefix: str) -
     return expr
 
 
-def assumed(expr: Tree | Token, ev: "Evaluator", loader: "Loader", prefix: str) -> bool:
+def assumed(expr: Tree[Token] | Token, ev: "Evaluator", loader: "Loader", prefix: str) -> bool:
     """True when this run's assumptions, not the values given, decide the expression's predicate."""
     node = _unwrap(expr)
     if not (isinstance(node, Tree) and node.data == "conditional"):
