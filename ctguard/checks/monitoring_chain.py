@@ -12,8 +12,8 @@ outside the input, FAIL with the first broken link of the chain that got furthes
 """
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any, Iterable
+from functools import lru_cache, partial
+from typing import Any, Iterable, cast
 
 from ctguard.checks.monitoring_links import (
     Group, action_step, alarm_settings_step, display, log_group_step, logging_trail_step, trail_step,
@@ -102,7 +102,9 @@ def _same_metric_part(ours: Any, theirs: Any) -> bool | Unknown:
     for value in (ours, theirs):
         if isinstance(value, Unknown) and not isinstance(value, Symbolic):
             return value
-    items = [symbolic.value_items(v) if isinstance(v, Symbolic) else symbolic.literal_items(str(v.value))
+    # the loop above returned every plain Unknown, so what is not Symbolic is Known
+    items = [symbolic.value_items(v) if isinstance(v, Symbolic)
+             else symbolic.literal_items(str(cast(Known[Any], v).value))
              for v in (ours, theirs)]
     return symbolic.match_items(*items)
 
@@ -129,7 +131,7 @@ def _alarms_for(model: Model, flt: MetricFilter, index: int, transformation: Any
         if isinstance(alarm.region, Known) and isinstance(flt.region, Known) and alarm.region.value != flt.region.value:
             continue  # metrics are regional: an alarm elsewhere watches another metric of the same name
         steps.append(all_of(alarm_settings_step(alarm, transformation.metric_value),
-                            lambda alarm=alarm: action_step(model, alarm)))
+                            partial(action_step, model, alarm)))
     return any_of(steps, fail(ALARM, f"metric {shown} has no alarm", owner, path))
 
 
@@ -158,7 +160,7 @@ def _filter_steps(model: Model, item: CisItem, filters: Iterable[MetricFilter], 
         verdict = _judge(item.key, str(pattern.value))
         if verdict.passes:
             steps.append(all_of(ok(FILTER, f"metric filter {display_filter(flt)}"),
-                                lambda flt=flt: _metric_step(model, flt)))
+                                partial(_metric_step, model, flt)))
             continue
         message = (f"{where} has no metric filter matching {label(item)} (filter {display_filter(flt)} "
                    f"{_verdict_text(verdict)})")
@@ -177,7 +179,7 @@ def _group_chain(model: Model, item: CisItem, group: Group) -> Step:
         hit = _on_group(model, flt, group)
         if isinstance(hit, Unknown):
             pending.append(all_of(unknown(LOG_GROUP, hit.reason, ("metric_filter", flt.key), ("log_group_name",)),
-                                  lambda flt=flt: _filter_steps(model, item, [flt], "the log group")))
+                                  partial(_filter_steps, model, item, [flt], "the log group")))
         elif hit:
             on_group.append(flt)
     where = f"log group {group.label}"

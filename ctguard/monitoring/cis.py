@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from ctguard.monitoring.filter_pattern import FilterPatternError, parse_filter_pattern
 
@@ -25,11 +25,11 @@ class CisItem:
     security_hub: str | None
     pattern: str
     event_names: tuple[str, ...]
-    must_match: tuple[dict, ...]
-    must_not_match: tuple[dict, ...]
-    may_match: tuple[dict, ...] = ()
-    variants: tuple[dict, ...] = ()
-    rejected: tuple[dict, ...] = ()
+    must_match: tuple[dict[str, Any], ...]
+    must_not_match: tuple[dict[str, Any], ...]
+    may_match: tuple[dict[str, Any], ...] = ()
+    variants: tuple[dict[str, Any], ...] = ()
+    rejected: tuple[dict[str, Any], ...] = ()
     notes: str = ""
 
 
@@ -56,15 +56,15 @@ class FilterVerdict:
         return f"{self.item}: fail ({'; '.join(parts)})"
 
 
-def describe(record: dict) -> str:
+def describe(record: dict[str, Any]) -> str:
     """Short description of a record, e.g. ``iam:DeletePolicy``."""
     if isinstance(record.get("_desc"), str):
-        return record["_desc"]
+        return str(record["_desc"])
     service = str(record.get("eventSource", "?")).split(".")[0]
     return f"{service}:{record.get('eventName', '?')}"
 
 
-def strip_metadata(record: dict) -> dict:
+def strip_metadata(record: dict[str, Any]) -> dict[str, Any]:
     """The record without ``_source``/``_desc``, as CloudTrail would have written it."""
     return {k: v for k, v in record.items() if not k.startswith("_")}
 
@@ -93,8 +93,8 @@ def _item(item: CisItem | str) -> CisItem:
     return load_items()[item] if isinstance(item, str) else item
 
 
-def judge(item: CisItem | str, matches: Callable[[dict], bool],
-          required: Callable[[dict], bool] = lambda r: True) -> FilterVerdict:
+def judge(item: CisItem | str, matches: Callable[[dict[str, Any]], bool],
+          required: Callable[[dict[str, Any]], bool] = lambda r: True) -> FilterVerdict:
     """Shared must_match / must_not_match judgement for any predicate over records."""
     item = _item(item)
     missed, overbroad, skipped = [], [], []
