@@ -25,6 +25,7 @@ nothing and are listed in ``notes``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from ctguard.model import AdvancedEventSelector, DataResource, EventSelector, FieldSelector, Trail
 from ctguard.simulate.catalogue import BASIC_TYPES, PREFIX_MATCHED_TYPES, all_resources_values
@@ -131,7 +132,7 @@ def _read_write(sel: EventSelector, where: str, notes: list[str]) -> list[FieldS
 
 
 def _data_resource(dr: DataResource, where: str, head: FieldSelector, rw_fields: list[FieldSelector],
-                   emit, notes: list[str]) -> None:  # type: ignore[no-untyped-def]
+                   emit: Callable[[str, list[FieldSelector]], None], notes: list[str]) -> None:
     if isinstance(dr.type, Unknown):
         emit(where, [head, *rw_fields, _unknown_field(f"{where}.Type unknown: {dr.type.reason}")])
         return
