@@ -323,6 +323,9 @@ def role_can_write_log_group(
     """Do the role's identity policies allow CreateLogStream and PutLogEvents on CloudTrail's
     stream (``<account>_CloudTrail_<region>``, or ``<org-id>_<account>_CloudTrail_<region>``)?"""
     question = "CloudTrail writing to the log group"
+    group: str | Unknown
+    region: str | Unknown
+    account: str | Unknown
     if isinstance(log_group_arn, Unknown):
         group, region, account = log_group_arn, log_group_arn, log_group_arn
     else:

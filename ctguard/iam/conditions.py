@@ -19,7 +19,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Mapping, Sequence
+from typing import Mapping, Sequence, Union, cast
 
 from ctguard.iam.matching import arn_like, context_text, glob_match, literal, symbolic_string_match, tokens_of
 from ctguard.iam.symbolic import plain_unknown
@@ -106,13 +106,15 @@ def _compare(base: str, policy_value: str, request_value: str) -> bool:
             return policy_value == request_value  # binaryequals: base64 text compared as is
     except (ValueError, TypeError, OverflowError, OSError):
         return False
-    return {
+    # left and right come from the same branch (both floats or both datetimes), which the
+    # object annotation cannot say: hence the operator ignores; every entry is a bool.
+    return bool({
         "equals": left == right,
         "lessthan": left < right,  # type: ignore[operator]
         "lessthanequals": left <= right,  # type: ignore[operator]
         "greaterthan": left > right,  # type: ignore[operator]
         "greaterthanequals": left >= right,  # type: ignore[operator]
-    }[op]
+    }[op])
 
 
 def _positive_match(
@@ -123,6 +125,7 @@ def _positive_match(
         return policy_value  # type: ignore[return-value]
     if plain_unknown(request_value) is not None:
         return request_value  # type: ignore[return-value]
+    policy_value = cast(Union[str, Symbolic], policy_value)  # plain Unknowns were returned above
     if isinstance(policy_value, Symbolic) or isinstance(request_value, Symbolic):
         if base in ("stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike"):
             request = request_value if isinstance(request_value, Symbolic) else context_text(request_value)

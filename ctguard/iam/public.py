@@ -111,7 +111,7 @@ def _open_principal(statement: Statement) -> Tri:
             return entry.value
         if entry.kind == "AWS":
             return _wild(entry.value)
-        return entry.kind == "Federated"
+        return bool(entry.kind == "Federated")
 
     return t_or(one(e) for e in statement.principal.values)
 

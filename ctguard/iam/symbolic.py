@@ -16,7 +16,7 @@ A match is decided only when it holds for every value the symbols can take:
 from __future__ import annotations
 
 import re
-from typing import Mapping, Sequence, Union
+from typing import Mapping, Sequence, Union, cast
 
 from ctguard.iam.tri import Tri
 from ctguard.symbols import CLASSES, describe, shape_of
@@ -87,7 +87,7 @@ def _opaque(pattern: list[Item], value: list[Item], chars: Mapping[Symbol, str],
     parts: list[str] = []
     for kind, payload in pattern:
         if kind == "lit":
-            parts.append(re.escape(payload))  # type: ignore[arg-type]
+            parts.append(re.escape(cast(str, payload)))  # a "lit" item carries its text
         elif kind == "sym":
             parts.append(re.escape(chars[payload]))  # type: ignore[index]
         elif kind == "star":
@@ -157,7 +157,7 @@ def _intersect(pattern: list[_Step], value: list[_Step]) -> bool:
 
 def possible(pattern: list[Item], value: list[Item]) -> bool:
     """Could some deployment make ``value`` match ``pattern``?"""
-    reps = frozenset(_EXTRA_REPRESENTATIVES) | {p for k, p in pattern + value if k == "lit"}  # type: ignore[misc]
+    reps = frozenset(_EXTRA_REPRESENTATIVES) | {cast(str, p) for k, p in pattern + value if k == "lit"}
     return _intersect(_expand(pattern, reps), _expand(value, reps))
 
 
