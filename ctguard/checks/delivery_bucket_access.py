@@ -31,6 +31,7 @@ from ctguard.engine.evaluate import CheckContext, Outcome
 from ctguard.findings import Status
 from ctguard.iam import cloudtrail_access, public
 from ctguard.iam.document import PolicyDocumentError
+from ctguard.iam.evaluate import Verdict
 from ctguard.iam.tri import Tri, t_or
 from ctguard.model import Bucket, PublicAccessBlock
 from ctguard.values import Absent, Known, Unknown
@@ -109,7 +110,7 @@ def public_bucket(ctx: CheckContext) -> Outcome:
         owner_account = text(bucket.account_id)
         verdict = public.is_public(document(bucket.policy), owner_account if isinstance(owner_account, str) else None)
     except PolicyDocumentError as exc:
-        verdict = public.Verdict(False, f"the bucket policy is malformed ({exc}); S3 would reject it")
+        verdict = Verdict(False, f"the bucket policy is malformed ({exc}); S3 would reject it")
     if verdict.ok is not False:
         blocked, where = _blocked(ctx, bucket, ("restrict_public_buckets", "block_public_policy"))
         if blocked is False and verdict.ok is True:
@@ -209,7 +210,7 @@ def tls_only(ctx: CheckContext) -> Outcome:
     try:
         verdict = public.denies_insecure_transport(document(bucket.policy), arn)
     except PolicyDocumentError as exc:
-        verdict = public.Verdict(False, f"the bucket policy is malformed ({exc}); S3 would reject it")
+        verdict = Verdict(False, f"the bucket policy is malformed ({exc}); S3 would reject it")
     return from_verdict(verdict, _owner(bucket), ("policy",))
 
 

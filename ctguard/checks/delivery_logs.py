@@ -106,7 +106,7 @@ def _symbolic_region(ctx: CheckContext, arn: Symbolic) -> Outcome:
     home = region_of(ctx)
     if isinstance(home, Unknown) and not isinstance(home, Symbolic):
         return unknown(path, home.reason)
-    same = symbolic.match_items(components[3], symbolic.value_items(home))  # type: ignore[arg-type]
+    same = symbolic.match_items(components[3], symbolic.value_items(home))
     shown = symbolic.show_items(components[3])
     if same is True:
         return Outcome(Status.PASS, path, values={"detail": f"the log group is in {shown}, the trail's home Region"})
@@ -149,7 +149,7 @@ def delivery_role(ctx: CheckContext) -> Outcome:
     org = _org_id(ctx)
     if is_org_trail(trail) is True and org is None:
         # Organization trails write streams named <org-id>_<account>_CloudTrail_<region>.
-        org_unknown: Verdict | None = cloudtrail_access.role_can_write_log_group(docs, group_arn, org_id="o-ctguardprobe")
+        org_unknown: Verdict = cloudtrail_access.role_can_write_log_group(docs, group_arn, org_id="o-ctguardprobe")
         if org_unknown.ok is not True:
             return unknown(("policies",), "the organization id is not known, and the role's permissions depend on it", owner)
     verdict = cloudtrail_access.role_can_write_log_group(docs, group_arn, org_id=org)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from typing import Iterable, cast
 
 from ctguard.checks.selector_lint_walk import (
     ADV,
@@ -27,7 +28,7 @@ from ctguard.checks.selector_lint_walk import (
     s3_object_arn_values,
 )
 from ctguard.engine.evaluate import CheckContext, Outcome
-from ctguard.model import EventDataStore
+from ctguard.model import AdvancedEventSelector, EventDataStore, EventSelector
 from ctguard.simulate.catalogue import BASIC_TYPES, all_resources_values
 from ctguard.simulate.fields import ALLOWED_OPS, CATEGORY_OPS, REQUIRED_FIELDS, VALID_FIELDS
 from ctguard.values import Unknown
@@ -191,7 +192,7 @@ def basic_values(ctx: CheckContext) -> Outcome:
             lint.maybe((BASIC, i, "exclude_management_event_sources"),
                        f"{where}.ExcludeManagementEventSources: {excluded.reason}")
         elif excluded:
-            for v in excluded:
+            for v in cast(Iterable[object], excluded):  # known_value of the field's tuple
                 if isinstance(v, str) and v not in EXCLUDABLE_SOURCES:
                     lint.add((BASIC, i, "exclude_management_event_sources"),
                              f"{where}.ExcludeManagementEventSources can hold only kms.amazonaws.com or "
@@ -220,6 +221,7 @@ def bucket_trailing_slash(ctx: CheckContext) -> Outcome:
     """
     assert ctx.trail is not None
     lint = Lint()
+    sel: AdvancedEventSelector | EventSelector  # the basic loop and the advanced one share the name
     for i, sel in basic(ctx.trail, lint):
         for k, dr in data_resources(lint, i, sel):
             if dr.type != S3_OBJECT:
@@ -255,6 +257,7 @@ def wildcards(ctx: CheckContext) -> Outcome:
     """CT304: '*', '?' and regular-expression syntax, which selectors compare literally."""
     assert ctx.trail is not None
     lint = Lint()
+    sel: AdvancedEventSelector | EventSelector  # the basic loop and the advanced one share the name
     for i, sel in basic(ctx.trail, lint):
         for k, dr in data_resources(lint, i, sel):
             for v in dr.values:
@@ -326,6 +329,7 @@ def limits(ctx: CheckContext) -> Outcome:
                                                  f"{LIMIT_BASIC_SELECTORS}")
     counted = 0
     flagged = False
+    sel: AdvancedEventSelector | EventSelector  # the basic loop and the advanced one share the name
     for i, sel in sels:
         for k, dr in data_resources(lint, i, sel):
             every = all_resources_values(dr.type) if isinstance(dr.type, str) else frozenset()

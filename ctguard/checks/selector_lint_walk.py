@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from ctguard.engine.evaluate import Outcome
 from ctguard.findings import Status
@@ -150,8 +150,8 @@ def known_resource_types() -> tuple[frozenset[str], str]:
     return frozenset(data["types"]), str(data.get("retrieved", "unknown date"))
 
 
-def quoted(values: object) -> str:
-    return json.dumps([v if isinstance(v, str) else "<unknown>" for v in values])  # type: ignore[union-attr]
+def quoted(values: Iterable[object]) -> str:
+    return json.dumps([v if isinstance(v, str) else "<unknown>" for v in values])
 
 
 __all__ = ["ADV", "BASIC", "Lint", "PathT", "Problem", "S3_OBJECT", "advanced", "basic", "data_resources",
