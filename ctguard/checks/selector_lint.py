@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Iterable, cast
+from collections.abc import Iterable
+from typing import cast
 
 from ctguard.checks.selector_lint_walk import (
     ADV,

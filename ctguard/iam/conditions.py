@@ -19,7 +19,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Mapping, Sequence, Union, cast
+from typing import Mapping, Sequence, cast
 
 from ctguard.iam.matching import arn_like, context_text, glob_match, literal, symbolic_string_match, tokens_of
 from ctguard.iam.symbolic import plain_unknown
@@ -125,7 +125,7 @@ def _positive_match(
         return policy_value  # type: ignore[return-value]
     if plain_unknown(request_value) is not None:
         return request_value  # type: ignore[return-value]
-    policy_value = cast(Union[str, Symbolic], policy_value)  # plain Unknowns were returned above
+    policy_value = cast("str | Symbolic", policy_value)  # plain Unknowns were returned above
     if isinstance(policy_value, Symbolic) or isinstance(request_value, Symbolic):
         if base in ("stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike"):
             request = request_value if isinstance(request_value, Symbolic) else context_text(request_value)

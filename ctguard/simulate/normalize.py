@@ -24,8 +24,8 @@ nothing and are listed in ``notes``.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ctguard.model import AdvancedEventSelector, DataResource, EventSelector, FieldSelector, Trail
 from ctguard.simulate.catalogue import BASIC_TYPES, PREFIX_MATCHED_TYPES, all_resources_values
