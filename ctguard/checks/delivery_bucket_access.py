@@ -123,7 +123,7 @@ def public_bucket(ctx: CheckContext) -> Outcome:
                 "(BlockPublicPolicy) makes PutBucketPolicy fail, so the deployment breaks, and the grant takes effect "
                 "wherever the block is off; remove the public grant")})
         if blocked is not True:
-            reason = verdict.reason if verdict.ok is None else f"the bucket policy is public and {blocked.reason}"  # type: ignore[union-attr]
+            reason = verdict.reason if verdict.ok is None else f"the bucket policy is public and {blocked.reason}"  # type: ignore[union-attr]  # blocked is Unknown here: False with a public verdict returned above
             pending.append(unknown(("policy",), reason, owner))
     acl_public, what = _acl_public(bucket)
     if acl_public is not False:
@@ -137,7 +137,7 @@ def public_bucket(ctx: CheckContext) -> Outcome:
                 "(BlockPublicAcls), so the deployment breaks, and IgnorePublicAcls only masks a grant that returns "
                 "when the block is lifted; remove the public grant")})
         if blocked is not True:
-            reason = acl_public.reason if isinstance(acl_public, Unknown) else blocked.reason  # type: ignore[union-attr]
+            reason = acl_public.reason if isinstance(acl_public, Unknown) else blocked.reason  # type: ignore[union-attr]  # a public ACL with blocked False returned above, so blocked is Unknown
             pending.append(unknown(("acl",), f"the bucket ACL: {reason}", owner))
     if pending:
         return pending[0]

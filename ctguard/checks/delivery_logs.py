@@ -67,7 +67,7 @@ def home_region(ctx: CheckContext) -> Outcome:
     group = ctx.model.resource("log_group", trail.log_group)
     region: str | Unknown | None = None
     if isinstance(arn, str) and _LOG_GROUP_ARN.match(arn):
-        region = _LOG_GROUP_ARN.match(arn).group(1)  # type: ignore[union-attr]
+        region = _LOG_GROUP_ARN.match(arn).group(1)  # type: ignore[union-attr]  # the same match succeeded on the line above
     elif group is not None:
         region = text(group.region)
     if group is not None and (region is None or isinstance(region, Unknown)):

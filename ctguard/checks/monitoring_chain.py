@@ -251,7 +251,7 @@ def _rule_step(model: Model, item: CisItem, rule: EventRule) -> Step | None:
     pattern = rule.event_pattern
     hidden = contains_unknown(pattern.value) if isinstance(pattern, Known) else None  # an Unknown, never tested
     if isinstance(pattern, Unknown) or hidden is not None:
-        reason = pattern.reason if isinstance(pattern, Unknown) else hidden.reason  # type: ignore[union-attr]
+        reason = pattern.reason if isinstance(pattern, Unknown) else hidden.reason  # type: ignore[union-attr]  # hidden is not None when pattern is Known here
         return unknown(FILTER, f"the event pattern of EventBridge rule {name} is not known: {reason}", owner,
                        ("event_pattern",))
     if not isinstance(pattern, Known):
@@ -314,7 +314,7 @@ def _names_cis_events(rule: EventRule, items: Iterable[CisItem]) -> bool:
     names = detail.get("eventName") if isinstance(detail, dict) else None
     if not (isinstance(names, list) and names and all(isinstance(n, str) for n in names)):
         return True
-    if "errorCode" in detail:  # type: ignore[operator]
+    if "errorCode" in detail:  # type: ignore[operator]  # names is a list only when detail is a dict
         return True
     wanted = {name for item in items for name in item.event_names}
     return bool(set(names) & wanted)

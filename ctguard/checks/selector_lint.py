@@ -29,7 +29,7 @@ from ctguard.checks.selector_lint_walk import (
     s3_object_arn_values,
 )
 from ctguard.engine.evaluate import CheckContext, Outcome
-from ctguard.model import AdvancedEventSelector, EventDataStore, EventSelector
+from ctguard.model import AdvancedEventSelector, EventDataStore, EventSelector, FieldSelector
 from ctguard.simulate.catalogue import BASIC_TYPES, all_resources_values
 from ctguard.simulate.fields import ALLOWED_OPS, CATEGORY_OPS, REQUIRED_FIELDS, VALID_FIELDS
 from ctguard.values import Unknown
@@ -65,7 +65,7 @@ def advanced_fields(ctx: CheckContext) -> Outcome:
     return lint.outcome()
 
 
-def _check_advanced(lint: Lint, i: int, sel, store: bool = False) -> None:  # type: ignore[no-untyped-def]
+def _check_advanced(lint: Lint, i: int, sel: AdvancedEventSelector, store: bool = False) -> None:
     where = label(i, sel)
     fss = sel.field_selectors
     if not fss:
@@ -107,7 +107,7 @@ def _check_advanced(lint: Lint, i: int, sel, store: bool = False) -> None:  # ty
         _check_category(lint, i, sel, where, category, unknown_field, store)
 
 
-def _check_store_only_category(lint: Lint, i: int, sel,  # type: ignore[no-untyped-def]
+def _check_store_only_category(lint: Lint, i: int, sel: AdvancedEventSelector,
                                where: str, category: str) -> None:
     """Insight, ConfigurationItem, Evidence and ActivityAuditLog selectors take eventCategory alone (R24)."""
     for j, fs in enumerate(sel.field_selectors):
@@ -116,7 +116,7 @@ def _check_store_only_category(lint: Lint, i: int, sel,  # type: ignore[no-untyp
                                              f"not {fs.field}")
 
 
-def _check_category(lint: Lint, i: int, sel, where: str,  # type: ignore[no-untyped-def]
+def _check_category(lint: Lint, i: int, sel: AdvancedEventSelector, where: str,
                     category: str, unknown_field: bool, store: bool = False) -> None:
     valid = VALID_FIELDS[category] | (EDS_ONLY_FIELDS if store and category == "Management" else frozenset())
     present: set[str] = set()
@@ -154,7 +154,7 @@ def _check_category(lint: Lint, i: int, sel, where: str,  # type: ignore[no-unty
             lint.add((ADV, i, "field_selectors"), f"{where}: {category} selectors require a {name} field")
 
 
-def _check_values(lint: Lint, i: int, j: int, fs, where: str, category: str,  # type: ignore[no-untyped-def]
+def _check_values(lint: Lint, i: int, j: int, fs: FieldSelector, where: str, category: str,
                   store: bool = False) -> None:
     name = fs.field
     for op, v in op_values(fs):

@@ -103,7 +103,7 @@ def _value(obj: Any, name: str) -> Known[Any] | Unknown:
     raw = getattr(obj, name)
     if isinstance(raw, Absent):
         return Known(field_default(type(obj), name), via="AWS default")
-    return raw  # type: ignore[no-any-return]
+    return raw  # type: ignore[no-any-return]  # a model field: Known or Unknown once Absent is handled
 
 
 def _compare(spec: _Spec, code: Resource, account: Resource) -> FieldDiff:

@@ -122,15 +122,15 @@ def _positive_match(
     context: Mapping[str, object], variables: Tri,
 ) -> Tri:  # fmt: skip
     if plain_unknown(policy_value) is not None:
-        return policy_value  # type: ignore[return-value]
+        return policy_value  # type: ignore[return-value]  # plain_unknown: an Unknown
     if plain_unknown(request_value) is not None:
-        return request_value  # type: ignore[return-value]
+        return request_value  # type: ignore[return-value]  # plain_unknown: an Unknown
     policy_value = cast("str | Symbolic", policy_value)  # plain Unknowns were returned above
     if isinstance(policy_value, Symbolic) or isinstance(request_value, Symbolic):
         if base in ("stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike"):
             request = request_value if isinstance(request_value, Symbolic) else context_text(request_value)
             return symbolic_string_match(base, policy_value, request, context, variables)
-        return policy_value if isinstance(policy_value, Symbolic) else request_value  # type: ignore[return-value]
+        return policy_value if isinstance(policy_value, Symbolic) else request_value  # type: ignore[return-value]  # one of them is Symbolic, an Unknown
     text = context_text(request_value)
     if base not in _VARIABLE_OPS:
         return _compare(base, policy_value, text)
@@ -167,7 +167,7 @@ def evaluate_condition(
             for v in values
         )
     if plain_unknown(found) is not None:
-        return found  # type: ignore[return-value]
+        return found  # type: ignore[return-value]  # plain_unknown: found is an Unknown
     members = list(found) if isinstance(found, (list, tuple)) else ([] if found is None else [found])
     if not members:
         if operator.if_exists:

@@ -108,7 +108,7 @@ def account_stage(eff: Effective, ctx: SimContext, account: str | None) -> Stage
     if account not in members:
         return 0, f"account {account} is not in the trail's organization (R3)"
     if org == 2:
-        return 2, f"whether the trail is an organization trail is unknown: {eff.is_organization.reason}"  # type: ignore[union-attr]
+        return 2, f"whether the trail is an organization trail is unknown: {eff.is_organization.reason}"  # type: ignore[union-attr]  # tri() gave 2: an Unknown
     home = eff.home_region
     if isinstance(home, str) and home in OPT_IN_REGIONS:
         enabled = ctx.enabled_regions.get(account)
