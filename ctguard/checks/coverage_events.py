@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
-from ctguard.model import Model, Trail
+from ctguard.model import EventDataStore, Model, Trail
 from ctguard.simulate import CompiledTrail, Event, SimContext, Verdict, compile_trail
 from ctguard.simulate.catalogue import global_region, partition_of
 from ctguard.values import Known
@@ -78,12 +78,12 @@ class Place:
                 "bucket": f"{ANY_BUCKET}-{self.account}", **extra}
 
 
-def place_of(model: Model, trails: Iterable[Trail] = ()) -> Place:
+def place_of(model: Model, trails: Iterable[Trail | EventDataStore] = ()) -> Place:
     from ctguard.checks.lake_sim import as_trail
 
-    trails = [as_trail(t) for t in trails] or model.trails
-    account = _known_str(model.account_id) or _first(_known_str(t.account_id) for t in trails)
-    region = _known_str(model.region) or _first(_known_str(t.home_region) for t in trails)
+    judged: list[Trail] = [as_trail(t) for t in trails] or model.trails
+    account = _known_str(model.account_id) or _first(_known_str(t.account_id) for t in judged)
+    region = _known_str(model.region) or _first(_known_str(t.home_region) for t in judged)
     return Place(account or PLACEHOLDER_ACCOUNT, region or PLACEHOLDER_REGION, account is None, region is None)
 
 
@@ -132,7 +132,7 @@ def compile_all(model: Model, place: Place) -> list[CompiledTrail]:
     return [compile_trail(t, ctx) for t in model.trails]
 
 
-def selectors_only(trail: Trail, place: Place) -> CompiledTrail:
+def selectors_only(trail: Trail | EventDataStore, place: Place) -> CompiledTrail:
     """The trail with every scope stage forced open, so a verdict is about its selectors alone.
 
     Lint policies judge what the selectors would do once the trail logs, whatever its logging

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
+from typing import cast
 
 from ctguard.checks.selector_lint_walk import (
     ADV,
@@ -27,7 +29,7 @@ from ctguard.checks.selector_lint_walk import (
     s3_object_arn_values,
 )
 from ctguard.engine.evaluate import CheckContext, Outcome
-from ctguard.model import EventDataStore
+from ctguard.model import AdvancedEventSelector, EventDataStore, EventSelector, FieldSelector
 from ctguard.simulate.catalogue import BASIC_TYPES, all_resources_values
 from ctguard.simulate.fields import ALLOWED_OPS, CATEGORY_OPS, REQUIRED_FIELDS, VALID_FIELDS
 from ctguard.values import Unknown
@@ -63,7 +65,7 @@ def ct301_advanced_fields(ctx: CheckContext) -> Outcome:
     return lint.outcome()
 
 
-def _check_advanced(lint: Lint, i: int, sel, store: bool = False) -> None:  # type: ignore[no-untyped-def]
+def _check_advanced(lint: Lint, i: int, sel: AdvancedEventSelector, store: bool = False) -> None:
     where = label(i, sel)
     fss = sel.field_selectors
     if not fss:
@@ -105,7 +107,7 @@ def _check_advanced(lint: Lint, i: int, sel, store: bool = False) -> None:  # ty
         _check_category(lint, i, sel, where, category, unknown_field, store)
 
 
-def _check_store_only_category(lint: Lint, i: int, sel,  # type: ignore[no-untyped-def]
+def _check_store_only_category(lint: Lint, i: int, sel: AdvancedEventSelector,
                                where: str, category: str) -> None:
     """Insight, ConfigurationItem, Evidence and ActivityAuditLog selectors take eventCategory alone (R24)."""
     for j, fs in enumerate(sel.field_selectors):
@@ -114,7 +116,7 @@ def _check_store_only_category(lint: Lint, i: int, sel,  # type: ignore[no-untyp
                                              f"not {fs.field}")
 
 
-def _check_category(lint: Lint, i: int, sel, where: str,  # type: ignore[no-untyped-def]
+def _check_category(lint: Lint, i: int, sel: AdvancedEventSelector, where: str,
                     category: str, unknown_field: bool, store: bool = False) -> None:
     valid = VALID_FIELDS[category] | (EDS_ONLY_FIELDS if store and category == "Management" else frozenset())
     present: set[str] = set()
@@ -152,7 +154,7 @@ def _check_category(lint: Lint, i: int, sel, where: str,  # type: ignore[no-unty
             lint.add((ADV, i, "field_selectors"), f"{where}: {category} selectors require a {name} field")
 
 
-def _check_values(lint: Lint, i: int, j: int, fs, where: str, category: str,  # type: ignore[no-untyped-def]
+def _check_values(lint: Lint, i: int, j: int, fs: FieldSelector, where: str, category: str,
                   store: bool = False) -> None:
     name = fs.field
     for op, v in op_values(fs):
@@ -191,7 +193,7 @@ def ct302_basic_values(ctx: CheckContext) -> Outcome:
             lint.maybe((BASIC, i, "exclude_management_event_sources"),
                        f"{where}.ExcludeManagementEventSources: {excluded.reason}")
         elif excluded:
-            for v in excluded:
+            for v in cast(Iterable[object], excluded):  # known_value of the field's tuple
                 if isinstance(v, str) and v not in EXCLUDABLE_SOURCES:
                     lint.add((BASIC, i, "exclude_management_event_sources"),
                              f"{where}.ExcludeManagementEventSources can hold only kms.amazonaws.com or "
@@ -220,6 +222,7 @@ def ct303_bucket_trailing_slash(ctx: CheckContext) -> Outcome:
     """
     assert ctx.trail is not None
     lint = Lint()
+    sel: AdvancedEventSelector | EventSelector  # the basic loop and the advanced one share the name
     for i, sel in basic(ctx.trail, lint):
         for k, dr in data_resources(lint, i, sel):
             if dr.type != S3_OBJECT:
@@ -255,6 +258,7 @@ def ct304_wildcards(ctx: CheckContext) -> Outcome:
     """CT304: '*', '?' and regular-expression syntax, which selectors compare literally."""
     assert ctx.trail is not None
     lint = Lint()
+    sel: AdvancedEventSelector | EventSelector  # the basic loop and the advanced one share the name
     for i, sel in basic(ctx.trail, lint):
         for k, dr in data_resources(lint, i, sel):
             for v in dr.values:
@@ -326,6 +330,7 @@ def ct306_limits(ctx: CheckContext) -> Outcome:
                                                  f"{LIMIT_BASIC_SELECTORS}")
     counted = 0
     flagged = False
+    sel: AdvancedEventSelector | EventSelector  # the basic loop and the advanced one share the name
     for i, sel in sels:
         for k, dr in data_resources(lint, i, sel):
             every = all_resources_values(dr.type) if isinstance(dr.type, str) else frozenset()

@@ -25,7 +25,7 @@ from ctguard.checks.selector_lint_walk import (
     s3_object_arn_values,
 )
 from ctguard.engine.evaluate import CheckContext, Outcome
-from ctguard.model import FieldSelector
+from ctguard.model import AdvancedEventSelector, EventSelector, FieldSelector
 from ctguard.simulate.catalogue import BASIC_TYPES
 from ctguard.values import Absent, Known, Unknown
 
@@ -56,6 +56,7 @@ def ct307_never_match(ctx: CheckContext) -> Outcome:
     """CT307: selectors whose conditions contradict each other, or that select nothing."""
     assert ctx.trail is not None
     lint = Lint()
+    sel: AdvancedEventSelector | EventSelector  # the basic loop and the advanced one share the name
     for i, sel in advanced(ctx.trail, lint):
         _contradictions(lint, i, sel)
         _foreign_arns(lint, i, sel)
@@ -72,7 +73,7 @@ def ct307_never_match(ctx: CheckContext) -> Outcome:
     return lint.outcome()
 
 
-def _contradictions(lint: Lint, i: int, sel) -> None:  # type: ignore[no-untyped-def]
+def _contradictions(lint: Lint, i: int, sel: AdvancedEventSelector) -> None:
     by_field: dict[str, list[tuple[int, FieldSelector]]] = defaultdict(list)
     for j, fs in enumerate(sel.field_selectors):
         if isinstance(fs.field, str):
@@ -91,7 +92,7 @@ def _contradictions(lint: Lint, i: int, sel) -> None:  # type: ignore[no-untyped
             if any(isinstance(v, Unknown) for _, v in selects):
                 lint.maybe(fs_path(i, j), f"{label(i, sel)}: a value of {name} is unknown")
                 continue
-            reasons = [_excluded(op, v, ne, nsw, new) for op, v in selects]  # type: ignore[arg-type]
+            reasons = [_excluded(op, v, ne, nsw, new) for op, v in selects]
             if all(reasons):
                 first_op = selects[0][0]
                 lint.add(fs_path(i, j, first_op),
@@ -112,7 +113,7 @@ def _contradictions(lint: Lint, i: int, sel) -> None:  # type: ignore[no-untyped
                          f"({quoted(equal_sets[0][1].equals)} and {quoted(equal_sets[1][1].equals)})")
 
 
-def _foreign_arns(lint: Lint, i: int, sel) -> None:  # type: ignore[no-untyped-def]
+def _foreign_arns(lint: Lint, i: int, sel: AdvancedEventSelector) -> None:
     """resources.ARN is compared with the selector's resources.type only (R26): other services' ARNs never match."""
     types, unknown_type = resource_types(sel)
     services = {BASIC_TYPES[t] for t in types if t in BASIC_TYPES}
@@ -125,7 +126,7 @@ def _foreign_arns(lint: Lint, i: int, sel) -> None:  # type: ignore[no-untyped-d
         selects = [(op, v) for op in _SELECT for v in getattr(fs, op)]
         if not selects or any(isinstance(v, Unknown) for _, v in selects):
             continue
-        foreign = [v for _, v in selects if (m := _ARN_SERVICE.match(v)) and m[1] != service]  # type: ignore[arg-type]
+        foreign = [v for _, v in selects if (m := _ARN_SERVICE.match(v)) and m[1] != service]
         if len(foreign) == len(selects):
             (t,) = types
             lint.add(fs_path(i, j, selects[0][0]),

@@ -15,6 +15,7 @@ from ctguard.checks.lake_sim import as_trail
 from ctguard.checks.selector_lint_walk import ADV, BASIC, Lint
 from ctguard.engine.evaluate import CheckContext, Outcome
 from ctguard.findings import Status
+from ctguard.model import Trail
 from ctguard.simulate import normalize_trail
 from ctguard.values import Known, Symbolic, Unknown, show
 
@@ -116,7 +117,7 @@ def _name_free(trail: Any) -> bool:
     return True
 
 
-def _logs_s3_objects(trail) -> bool:  # type: ignore[no-untyped-def]
+def _logs_s3_objects(trail: Trail) -> bool:
     normalized = normalize_trail(trail)
     if normalized.mode == "unknown":
         return True

@@ -31,6 +31,7 @@ from ctguard.engine.evaluate import CheckContext, Outcome
 from ctguard.findings import Status
 from ctguard.iam import cloudtrail_access, public
 from ctguard.iam.document import PolicyDocumentError
+from ctguard.iam.evaluate import Verdict
 from ctguard.iam.tri import Tri, t_or
 from ctguard.model import Bucket, PublicAccessBlock
 from ctguard.values import Absent, Known, Unknown
@@ -109,7 +110,7 @@ def ct401_public_bucket(ctx: CheckContext) -> Outcome:
         owner_account = text(bucket.account_id)
         verdict = public.is_public(document(bucket.policy), owner_account if isinstance(owner_account, str) else None)
     except PolicyDocumentError as exc:
-        verdict = public.Verdict(False, f"the bucket policy is malformed ({exc}); S3 would reject it")
+        verdict = Verdict(False, f"the bucket policy is malformed ({exc}); S3 would reject it")
     if verdict.ok is not False:
         blocked, where = _blocked(ctx, bucket, ("restrict_public_buckets", "block_public_policy"))
         if blocked is False and verdict.ok is True:
@@ -122,7 +123,7 @@ def ct401_public_bucket(ctx: CheckContext) -> Outcome:
                 "(BlockPublicPolicy) makes PutBucketPolicy fail, so the deployment breaks, and the grant takes effect "
                 "wherever the block is off; remove the public grant")})
         if blocked is not True:
-            reason = verdict.reason if verdict.ok is None else f"the bucket policy is public and {blocked.reason}"  # type: ignore[union-attr]
+            reason = verdict.reason if verdict.ok is None else f"the bucket policy is public and {blocked.reason}"  # type: ignore[union-attr]  # blocked is Unknown here: False with a public verdict returned above
             pending.append(unknown(("policy",), reason, owner))
     acl_public, what = _acl_public(bucket)
     if acl_public is not False:
@@ -136,7 +137,7 @@ def ct401_public_bucket(ctx: CheckContext) -> Outcome:
                 "(BlockPublicAcls), so the deployment breaks, and IgnorePublicAcls only masks a grant that returns "
                 "when the block is lifted; remove the public grant")})
         if blocked is not True:
-            reason = acl_public.reason if isinstance(acl_public, Unknown) else blocked.reason  # type: ignore[union-attr]
+            reason = acl_public.reason if isinstance(acl_public, Unknown) else blocked.reason  # type: ignore[union-attr]  # a public ACL with blocked False returned above, so blocked is Unknown
             pending.append(unknown(("acl",), f"the bucket ACL: {reason}", owner))
     if pending:
         return pending[0]
@@ -209,7 +210,7 @@ def ct404_tls_only(ctx: CheckContext) -> Outcome:
     try:
         verdict = public.denies_insecure_transport(document(bucket.policy), arn)
     except PolicyDocumentError as exc:
-        verdict = public.Verdict(False, f"the bucket policy is malformed ({exc}); S3 would reject it")
+        verdict = Verdict(False, f"the bucket policy is malformed ({exc}); S3 would reject it")
     return from_verdict(verdict, _owner(bucket), ("policy",))
 
 

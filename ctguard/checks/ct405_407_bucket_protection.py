@@ -153,14 +153,15 @@ def ct407_lifecycle(ctx: CheckContext) -> Outcome:
             covers = prefix
         else:
             p = prefix.value if isinstance(prefix, Known) and prefix.value else ""
+            # logs is a str where startswith runs: an Unknown with a prefix was taken just above
             covers = logs if isinstance(logs, Unknown) and p else (
-                True if not p else p.startswith(logs) or logs.startswith(p))  # type: ignore[union-attr]
+                True if not p else p.startswith(logs) or logs.startswith(p))  # type: ignore[arg-type, union-attr]
         if any(isinstance(v, Unknown) for v in (status, days, covers, tagged)):
-            reason = next(v for v in (status, days, covers, tagged) if isinstance(v, Unknown)).reason  # type: ignore[union-attr]
+            reason = next(v for v in (status, days, covers, tagged) if isinstance(v, Unknown)).reason
             pending = pending or unknown(("lifecycle_rules", i), f"lifecycle rule {i}: {reason}", owner)
             continue
-        if covers and (shortest is None or days.value < shortest[1]):  # type: ignore[union-attr]
-            shortest = (i, days.value)  # type: ignore[union-attr]
+        if covers and (shortest is None or days.value < shortest[1]):
+            shortest = (i, days.value)
     if shortest is not None:
         return Outcome(Status.FAIL, ("lifecycle_rules", shortest[0], "expiration_days"), owner=owner, values={
             **values, "detail": f"lifecycle rule {shortest[0]} deletes log files after {shortest[1]} days"})

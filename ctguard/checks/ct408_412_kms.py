@@ -33,7 +33,7 @@ def _customer_key(ctx: CheckContext) -> KmsKey | Outcome:
     if isinstance(named, str) and _AWS_MANAGED.search(named):
         return Outcome(Status.NOT_APPLICABLE, ("kms_key_id",),
                        f"Trail key {named} is AWS managed (see CT104): not applicable")
-    key = linked(ctx, "kms_key")
+    key: KmsKey | Outcome = linked(ctx, "kms_key")  # LINKS: the trail's kms_key is a KmsKey
     if isinstance(key, Outcome):
         return key
     if isinstance(key.key_manager, Known) and key.key_manager.value == "AWS":

@@ -68,7 +68,7 @@ def ct417_home_region(ctx: CheckContext) -> Outcome:
     group = ctx.model.resource("log_group", trail.log_group)
     region: str | Unknown | None = None
     if isinstance(arn, str) and _LOG_GROUP_ARN.match(arn):
-        region = _LOG_GROUP_ARN.match(arn).group(1)  # type: ignore[union-attr]
+        region = _LOG_GROUP_ARN.match(arn).group(1)  # type: ignore[union-attr]  # the same match succeeded on the line above
     elif group is not None:
         region = text(group.region)
     if group is not None and (region is None or isinstance(region, Unknown)):
@@ -107,7 +107,7 @@ def _symbolic_region(ctx: CheckContext, arn: Symbolic) -> Outcome:
     home = region_of(ctx)
     if isinstance(home, Unknown) and not isinstance(home, Symbolic):
         return unknown(path, home.reason)
-    same = symbolic.match_items(components[3], symbolic.value_items(home))  # type: ignore[arg-type]
+    same = symbolic.match_items(components[3], symbolic.value_items(home))
     shown = symbolic.show_items(components[3])
     if same is True:
         return Outcome(Status.PASS, path, values={"detail": f"the log group is in {shown}, the trail's home Region"})
@@ -150,7 +150,7 @@ def ct415_delivery_role(ctx: CheckContext) -> Outcome:
     org = _org_id(ctx)
     if is_org_trail(trail) is True and org is None:
         # Organization trails write streams named <org-id>_<account>_CloudTrail_<region>.
-        org_unknown: Verdict | None = cloudtrail_access.role_can_write_log_group(docs, group_arn, org_id="o-ctguardprobe")
+        org_unknown: Verdict = cloudtrail_access.role_can_write_log_group(docs, group_arn, org_id="o-ctguardprobe")
         if org_unknown.ok is not True:
             return unknown(("policies",), "the organization id is not known, and the role's permissions depend on it", owner)
     verdict = cloudtrail_access.role_can_write_log_group(docs, group_arn, org_id=org)

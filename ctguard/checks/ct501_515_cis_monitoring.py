@@ -12,8 +12,8 @@ outside the input, FAIL with the first broken link of the chain that got furthes
 """
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any, Iterable
+from functools import lru_cache, partial
+from typing import Any, Iterable, cast
 
 from ctguard.checks.monitoring_links import (
     Group, action_step, alarm_settings_step, display, log_group_step, logging_trail_step, trail_step,
@@ -100,7 +100,9 @@ def _same_metric_part(ours: Any, theirs: Any) -> bool | Unknown:
     for value in (ours, theirs):
         if isinstance(value, Unknown) and not isinstance(value, Symbolic):
             return value
-    items = [symbolic.value_items(v) if isinstance(v, Symbolic) else symbolic.literal_items(str(v.value))
+    # the loop above returned every plain Unknown, so what is not Symbolic is Known
+    items = [symbolic.value_items(v) if isinstance(v, Symbolic)
+             else symbolic.literal_items(str(cast(Known[Any], v).value))
              for v in (ours, theirs)]
     return symbolic.match_items(*items)
 
@@ -127,7 +129,7 @@ def _alarms_for(model: Model, flt: MetricFilter, index: int, transformation: Any
         if isinstance(alarm.region, Known) and isinstance(flt.region, Known) and alarm.region.value != flt.region.value:
             continue  # metrics are regional: an alarm elsewhere watches another metric of the same name
         steps.append(all_of(alarm_settings_step(alarm, transformation.metric_value),
-                            lambda alarm=alarm: action_step(model, alarm)))
+                            partial(action_step, model, alarm)))
     return any_of(steps, fail(ALARM, f"metric {shown} has no alarm", owner, path))
 
 
@@ -156,7 +158,7 @@ def _filter_steps(model: Model, item: CisItem, filters: Iterable[MetricFilter], 
         verdict = _judge(item.key, str(pattern.value))
         if verdict.passes:
             steps.append(all_of(ok(FILTER, f"metric filter {display_filter(flt)}"),
-                                lambda flt=flt: _metric_step(model, flt)))
+                                partial(_metric_step, model, flt)))
             continue
         message = (f"{where} has no metric filter matching {label(item)} (filter {display_filter(flt)} "
                    f"{_verdict_text(verdict)})")
@@ -175,7 +177,7 @@ def _group_chain(model: Model, item: CisItem, group: Group) -> Step:
         hit = _on_group(model, flt, group)
         if isinstance(hit, Unknown):
             pending.append(all_of(unknown(LOG_GROUP, hit.reason, ("metric_filter", flt.key), ("log_group_name",)),
-                                  lambda flt=flt: _filter_steps(model, item, [flt], "the log group")))
+                                  partial(_filter_steps, model, item, [flt], "the log group")))
         elif hit:
             on_group.append(flt)
     where = f"log group {group.label}"
@@ -247,7 +249,7 @@ def _rule_step(model: Model, item: CisItem, rule: EventRule) -> Step | None:
     pattern = rule.event_pattern
     hidden = contains_unknown(pattern.value) if isinstance(pattern, Known) else None  # an Unknown, never tested
     if isinstance(pattern, Unknown) or hidden is not None:
-        reason = pattern.reason if isinstance(pattern, Unknown) else hidden.reason  # type: ignore[union-attr]
+        reason = pattern.reason if isinstance(pattern, Unknown) else hidden.reason  # type: ignore[union-attr]  # hidden is not None when pattern is Known here
         return unknown(FILTER, f"the event pattern of EventBridge rule {name} is not known: {reason}", owner,
                        ("event_pattern",))
     if not isinstance(pattern, Known):
@@ -310,7 +312,7 @@ def _names_cis_events(rule: EventRule, items: Iterable[CisItem]) -> bool:
     names = detail.get("eventName") if isinstance(detail, dict) else None
     if not (isinstance(names, list) and names and all(isinstance(n, str) for n in names)):
         return True
-    if "errorCode" in detail:  # type: ignore[operator]
+    if "errorCode" in detail:  # type: ignore[operator]  # names is a list only when detail is a dict
         return True
     wanted = {name for item in items for name in item.event_names}
     return bool(set(names) & wanted)

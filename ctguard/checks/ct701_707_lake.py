@@ -153,9 +153,9 @@ def _recorded_elsewhere(ctx: CheckContext, store: EventDataStore, kind: str) -> 
         v = selectors_only(other, place).evaluate(representative(place, f"management-{kind}").event)
         verdict = _all([fact(other.ingestion_enabled, True, "IngestionEnabled"), Fact(v.captured, why(v))])
         if verdict.value is True:
-            return f"event data store {name(other)}", None  # type: ignore[arg-type]
+            return f"event data store {name(other)}", None
         if verdict.value is None:
-            doubt = doubt or f"event data store {name(other)}: {verdict.reason}"  # type: ignore[arg-type]
+            doubt = doubt or f"event data store {name(other)}: {verdict.reason}"
     return None, doubt
 
 

@@ -6,6 +6,8 @@ applicable, saying so. Ages are measured from the moment the status was read (th
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from ctguard.checks.account_trails import name
 from ctguard.engine.evaluate import CheckContext, Outcome
 from ctguard.findings import Status
@@ -134,7 +136,7 @@ def hours_setting(ctx: CheckContext, setting: str, default: float) -> float:
         return float(default)
 
 
-def _time(value: object):  # type: ignore[no-untyped-def]
+def _time(value: object) -> datetime | Unknown | None:
     """A datetime, None when the API left the time out, or Unknown."""
     if isinstance(value, Unknown):
         return value

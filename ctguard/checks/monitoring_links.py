@@ -96,6 +96,7 @@ def log_group_step(model: Model, trail: Trail) -> tuple[Step, Group | None]:
     arn = trail.cloudwatch_logs_log_group_arn
     group: LogGroup | None = model.resource("log_group", trail.log_group)
     arn_text = arn.value if isinstance(arn, Known) and isinstance(arn.value, str) else None
+    gname: Known[str] | Unknown | str | None  # the model's name, or the one read from the ARN
     if group is not None:
         gname = group.name if isinstance(group.name, (Known, Unknown)) else Unknown(
             f"log group {group.key} has no name in this input")

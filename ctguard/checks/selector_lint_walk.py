@@ -11,11 +11,11 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from ctguard.engine.evaluate import Outcome
 from ctguard.findings import Status
-from ctguard.model import AdvancedEventSelector, EventSelector, FieldSelector, Trail
+from ctguard.model import AdvancedEventSelector, DataResource, EventSelector, FieldSelector, Trail
 from ctguard.simulate.fields import OP_NAMES
 from ctguard.values import Absent, Known, Unknown
 
@@ -123,7 +123,7 @@ def s3_object_arn_values(trail: Trail, lint: Lint, ops: tuple[str, ...]) -> Iter
                     yield i, sel, j, op, v, types
 
 
-def data_resources(lint: Lint, i: int, sel: EventSelector):  # type: ignore[no-untyped-def]
+def data_resources(lint: Lint, i: int, sel: EventSelector) -> list[tuple[int, DataResource]]:
     """(k, DataResource) pairs of a basic selector; an Unknown list is recorded as such."""
     drs = sel.data_resources
     if isinstance(drs, Unknown):
@@ -150,8 +150,8 @@ def known_resource_types() -> tuple[frozenset[str], str]:
     return frozenset(data["types"]), str(data.get("retrieved", "unknown date"))
 
 
-def quoted(values: object) -> str:
-    return json.dumps([v if isinstance(v, str) else "<unknown>" for v in values])  # type: ignore[union-attr]
+def quoted(values: Iterable[object]) -> str:
+    return json.dumps([v if isinstance(v, str) else "<unknown>" for v in values])
 
 
 __all__ = ["ADV", "BASIC", "Lint", "PathT", "Problem", "S3_OBJECT", "advanced", "basic", "data_resources",

@@ -103,7 +103,7 @@ def _value(obj: Any, name: str) -> Known[Any] | Unknown:
     raw = getattr(obj, name)
     if isinstance(raw, Absent):
         return Known(field_default(type(obj), name), via="AWS default")
-    return raw  # type: ignore[no-any-return]
+    return raw  # type: ignore[no-any-return]  # a model field: Known or Unknown once Absent is handled
 
 
 def _compare(spec: _Spec, code: Resource, account: Resource) -> FieldDiff:
@@ -121,7 +121,7 @@ def _compare(spec: _Spec, code: Resource, account: Resource) -> FieldDiff:
     mine_v = spec.norm(mine.value, code)
     if isinstance(mine_v, Unknown) or isinstance(theirs_v, Unknown):
         hidden = mine_v if isinstance(mine_v, Unknown) else theirs_v
-        why = hidden.reason  # type: ignore[union-attr]
+        why = hidden.reason
         return FieldDiff(spec.rule, spec.field, spec.label, Status.UNKNOWN, reason=why)
     if spec.field == "kms_key_id" and _mixed_key_spelling(mine_v, theirs_v):
         same = _alias_names_key(mine_v, theirs_v, account)
@@ -160,9 +160,9 @@ def _live_logging(account: Resource) -> Known[Any] | Unknown:
     assert isinstance(trail, Trail)
     status = trail.status
     if isinstance(status, TrailStatus) and not isinstance(status.is_logging, Absent):
-        return status.is_logging  # type: ignore[return-value]
+        return status.is_logging
     if not isinstance(trail.is_logging, Absent):
-        return trail.is_logging  # type: ignore[return-value]
+        return trail.is_logging
     return Unknown("get-trail-status was not read; DescribeTrails does not say whether a trail logs")
 
 

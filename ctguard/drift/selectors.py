@@ -152,6 +152,7 @@ def _base_classes(acct: str, region: str, partition: str) -> tuple[EventClass, .
 def _named_classes(side: Resource, acct: str, region: str, partition: str) -> Iterator[EventClass]:
     """Records built from what the side's selectors name, so that scopes are compared, not just types."""
     normalized = normalize_trail(as_trail(side.obj), policy_for(side.obj))
+    name: str | None  # an eventName, or None for a data event named by its type alone
     for sel in normalized.selectors:
         values: dict[str, list[str]] = {}
         for fs in sel.field_selectors:
@@ -188,7 +189,7 @@ def _named_classes(side: Resource, acct: str, region: str, partition: str) -> It
             elif category == "NetworkActivity":
                 for source in values.get("eventSource", [])[:20]:
                     for error in (None, "VpceAccessDenied"):
-                        extra = {"errorCode": error} if error else {}
+                        extra: dict[str, Any] = {"errorCode": error} if error else {}
                         yield EventClass(f"NetworkActivity {source}" + (f" {error}" if error else ""),
                                          _record(acct, region, "NetworkActivity", source, "ProbeCall", True,
                                                  vpcEndpointId="vpce-0123456789abcdef0", **extra))

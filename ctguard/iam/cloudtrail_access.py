@@ -52,7 +52,7 @@ def _guarded(question: str, check: Callable[[], Verdict], policy: Any) -> Verdic
 
 def _join(*parts: object) -> str | Unknown:
     """Concatenate; deploy-time symbols stay named (an ARN built from ``${AWS::AccountId}``)."""
-    return concat(*parts)  # type: ignore[no-any-return]
+    return concat(*parts)  # type: ignore[no-any-return]  # concat is declared Any; it returns a str or a Symbolic
 
 
 def _trail(trail_arn: str | Unknown | None) -> tuple[str | Unknown, str | Unknown, str | Unknown]:
@@ -103,7 +103,7 @@ def _trail_name(trail_arn: str | Unknown | None) -> str | Unknown | None:
     if isinstance(trail_arn, Symbolic):
         for i, part in enumerate(trail_arn.parts):
             if isinstance(part, str) and ":trail/" in part:
-                return concat(part.split(":trail/", 1)[1], *trail_arn.parts[i + 1:])  # type: ignore[no-any-return]
+                return concat(part.split(":trail/", 1)[1], *trail_arn.parts[i + 1:])  # type: ignore[no-any-return]  # concat is declared Any; it returns a str or a Symbolic
     return None
 
 
@@ -323,6 +323,9 @@ def role_can_write_log_group(
     """Do the role's identity policies allow CreateLogStream and PutLogEvents on CloudTrail's
     stream (``<account>_CloudTrail_<region>``, or ``<org-id>_<account>_CloudTrail_<region>``)?"""
     question = "CloudTrail writing to the log group"
+    group: str | Unknown
+    region: str | Unknown
+    account: str | Unknown
     if isinstance(log_group_arn, Unknown):
         group, region, account = log_group_arn, log_group_arn, log_group_arn
     else:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Mapping, Sequence
+from typing import Mapping, Sequence, cast
 
 from ctguard.iam.matching import arn_like, context_text, glob_match, literal, symbolic_string_match, tokens_of
 from ctguard.iam.symbolic import plain_unknown
@@ -106,13 +106,15 @@ def _compare(base: str, policy_value: str, request_value: str) -> bool:
             return policy_value == request_value  # binaryequals: base64 text compared as is
     except (ValueError, TypeError, OverflowError, OSError):
         return False
-    return {
+    # left and right come from the same branch (both floats or both datetimes), which the
+    # object annotation cannot say: hence the operator ignores; every entry is a bool.
+    return bool({
         "equals": left == right,
         "lessthan": left < right,  # type: ignore[operator]
         "lessthanequals": left <= right,  # type: ignore[operator]
         "greaterthan": left > right,  # type: ignore[operator]
         "greaterthanequals": left >= right,  # type: ignore[operator]
-    }[op]
+    }[op])
 
 
 def _positive_match(
@@ -120,14 +122,15 @@ def _positive_match(
     context: Mapping[str, object], variables: Tri,
 ) -> Tri:  # fmt: skip
     if plain_unknown(policy_value) is not None:
-        return policy_value  # type: ignore[return-value]
+        return policy_value  # type: ignore[return-value]  # plain_unknown: an Unknown
     if plain_unknown(request_value) is not None:
-        return request_value  # type: ignore[return-value]
+        return request_value  # type: ignore[return-value]  # plain_unknown: an Unknown
+    policy_value = cast("str | Symbolic", policy_value)  # plain Unknowns were returned above
     if isinstance(policy_value, Symbolic) or isinstance(request_value, Symbolic):
         if base in ("stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike"):
             request = request_value if isinstance(request_value, Symbolic) else context_text(request_value)
             return symbolic_string_match(base, policy_value, request, context, variables)
-        return policy_value if isinstance(policy_value, Symbolic) else request_value  # type: ignore[return-value]
+        return policy_value if isinstance(policy_value, Symbolic) else request_value  # type: ignore[return-value]  # one of them is Symbolic, an Unknown
     text = context_text(request_value)
     if base not in _VARIABLE_OPS:
         return _compare(base, policy_value, text)
@@ -164,7 +167,7 @@ def evaluate_condition(
             for v in values
         )
     if plain_unknown(found) is not None:
-        return found  # type: ignore[return-value]
+        return found  # type: ignore[return-value]  # plain_unknown: found is an Unknown
     members = list(found) if isinstance(found, (list, tuple)) else ([] if found is None else [found])
     if not members:
         if operator.if_exists:

@@ -145,7 +145,7 @@ def _symbolic_aws_principal(value: str | Symbolic, principal_id: str | Symbolic)
         return value
     if (isinstance(value, str) and _ACCOUNT.match(value)) or _is_account_symbol(value):
         value = concat("arn:aws:iam::", value, ":root")
-    wanted = symbolic.value_items(value)  # type: ignore[arg-type]
+    wanted = symbolic.value_items(value)
     have = symbolic.value_items(principal_id)
     if wanted[-5:] == symbolic.literal_items(":root"):
         def account(items: list[symbolic.Item]) -> list[symbolic.Item]:
@@ -212,7 +212,7 @@ def evaluate_statement(statement: Statement, request: Request, *, resource_based
     if resource_based:
         if statement.principal is None:
             raise PolicyDocumentError(f"Statement[{statement.index}] of a resource-based policy has no Principal")
-        checks.append(("Principal", lambda: _element(statement.principal, lambda e: _principal_matches(e, request.principal))))  # type: ignore[union-attr]
+        checks.append(("Principal", lambda: _element(statement.principal, lambda e: _principal_matches(e, request.principal))))
     elif statement.principal is not None and not all(isinstance(e.kind, Unknown) for e in statement.principal.values):
         # (an opaque, unresolved statement may or may not name a principal: it stays Unknown)
         raise PolicyDocumentError(f"Statement[{statement.index}] of an identity-based policy has a Principal")

@@ -117,7 +117,7 @@ def action_matches(pattern: str | Unknown, action: str | Unknown) -> Tri:
         return True
     if isinstance(action, Unknown):
         return action
-    return glob_match(tokens_of(pattern, {}, False), action, ignore_case=True)  # type: ignore[arg-type]
+    return glob_match(tokens_of(pattern, {}, False), action, ignore_case=True)  # type: ignore[arg-type]  # tokens_of without variables is never Unknown
 
 
 def symbolic_pattern(
@@ -143,17 +143,17 @@ def resource_matches(
     variables: Tri,
 ) -> Tri:
     if symbolic.plain_unknown(pattern) is not None:
-        return pattern  # type: ignore[return-value]
+        return pattern  # type: ignore[return-value]  # plain_unknown: pattern is an Unknown
     if pattern == "*":
         return True  # even an unknown resource: "*" names every resource
     if isinstance(pattern, Symbolic) or isinstance(resource, Symbolic):
         if symbolic.plain_unknown(resource) is not None:
-            return resource  # type: ignore[return-value]
-        items = symbolic_pattern(pattern, context, variables, wildcards=True, arn_segments=True)  # type: ignore[arg-type]
+            return resource  # type: ignore[return-value]  # plain_unknown: resource is an Unknown
+        items = symbolic_pattern(pattern, context, variables, wildcards=True, arn_segments=True)  # type: ignore[arg-type]  # not a plain Unknown (returned above): str or Symbolic
         if isinstance(items, Unknown):
             return items
-        return symbolic.match_items(items, symbolic.value_items(resource))  # type: ignore[arg-type]
-    tokens = tokens_of(pattern, context, variables)  # type: ignore[arg-type]
+        return symbolic.match_items(items, symbolic.value_items(resource))  # type: ignore[arg-type]  # not a plain Unknown (returned above): str or Symbolic
+    tokens = tokens_of(pattern, context, variables)  # type: ignore[arg-type]  # neither Unknown nor Symbolic here: a str
     if isinstance(tokens, Unknown):
         return tokens
     if isinstance(resource, Unknown):

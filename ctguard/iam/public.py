@@ -73,7 +73,7 @@ def _narrow_cidr(value: str | Unknown) -> Tri:
         net = ipaddress.ip_network(value.strip(), strict=False)
     except ValueError:
         return False
-    if any(net.version == p.version and net.subnet_of(p) for p in _PRIVATE):  # type: ignore[arg-type]
+    if any(net.version == p.version and net.subnet_of(p) for p in _PRIVATE):  # type: ignore[arg-type]  # subnet_of runs only on networks of the same version
         return True
     return net.prefixlen >= (8 if net.version == 4 else 32)
 
@@ -111,7 +111,7 @@ def _open_principal(statement: Statement) -> Tri:
             return entry.value
         if entry.kind == "AWS":
             return _wild(entry.value)
-        return entry.kind == "Federated"
+        return bool(entry.kind == "Federated")
 
     return t_or(one(e) for e in statement.principal.values)
 

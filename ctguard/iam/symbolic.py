@@ -16,7 +16,7 @@ A match is decided only when it holds for every value the symbols can take:
 from __future__ import annotations
 
 import re
-from typing import Mapping, Sequence, Union
+from typing import Mapping, Sequence, Union, cast
 
 from ctguard.iam.tri import Tri
 from ctguard.symbols import CLASSES, describe, shape_of
@@ -77,7 +77,7 @@ def symbols_in(*sides: Sequence[Item]) -> list[Symbol]:
     for side in sides:
         for kind, payload in side:
             if kind == "sym":
-                found[payload] = None  # type: ignore[index]
+                found[payload] = None  # type: ignore[index]  # a "sym" item carries a Symbol
     return list(found)
 
 
@@ -87,15 +87,15 @@ def _opaque(pattern: list[Item], value: list[Item], chars: Mapping[Symbol, str],
     parts: list[str] = []
     for kind, payload in pattern:
         if kind == "lit":
-            parts.append(re.escape(payload))  # type: ignore[arg-type]
+            parts.append(re.escape(cast(str, payload)))  # a "lit" item carries its text
         elif kind == "sym":
-            parts.append(re.escape(chars[payload]))  # type: ignore[index]
+            parts.append(re.escape(chars[payload]))  # type: ignore[index]  # a "sym" item carries a Symbol
         elif kind == "star":
             parts.append(f"[^:{re.escape(free)}]*" if payload else ".*")
         else:
             excluded = ":" + symbol_chars if payload else symbol_chars
             parts.append(f"[^{re.escape(excluded)}]" if excluded else ".")
-    subject = "".join(chars[p] if k == "sym" else p for k, p in value)  # type: ignore[misc, index]
+    subject = "".join(chars[p] if k == "sym" else p for k, p in value)  # type: ignore[misc, index]  # "sym" items carry a Symbol, the others (lit) a str
     flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
     return re.fullmatch("".join(parts), subject, flags) is not None
 
@@ -108,12 +108,12 @@ def _expand(items: list[Item], reps: frozenset[str]) -> list[_Step]:
     steps: list[_Step] = []
     for kind, payload in items:
         if kind == "lit":
-            steps.append((frozenset({payload}) & reps, "one"))  # type: ignore[arg-type]
+            steps.append((frozenset({payload}) & reps, "one"))  # type: ignore[arg-type]  # a "lit" item carries a str
         elif kind in ("star", "one"):
             accepted = frozenset(c for c in reps if c != ":") if payload else reps
             steps.append((accepted, "star" if kind == "star" else "one"))
         else:
-            shape = shape_of(payload)  # type: ignore[arg-type]
+            shape = shape_of(payload)  # type: ignore[arg-type]  # the remaining kind, "sym", carries a Symbol
             test = CLASSES[shape.chars]
             accepted = frozenset(c for c in reps if test(c))
             steps.extend([(accepted, "one")] * shape.low)
@@ -157,7 +157,7 @@ def _intersect(pattern: list[_Step], value: list[_Step]) -> bool:
 
 def possible(pattern: list[Item], value: list[Item]) -> bool:
     """Could some deployment make ``value`` match ``pattern``?"""
-    reps = frozenset(_EXTRA_REPRESENTATIVES) | {p for k, p in pattern + value if k == "lit"}  # type: ignore[misc]
+    reps = frozenset(_EXTRA_REPRESENTATIVES) | {cast(str, p) for k, p in pattern + value if k == "lit"}
     return _intersect(_expand(pattern, reps), _expand(value, reps))
 
 

@@ -11,7 +11,8 @@ import ipaddress
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Callable
+from functools import partial
+from typing import Any, Callable, cast
 
 __all__ = ["EventPattern", "EventPatternError", "parse_event_pattern"]
 
@@ -49,7 +50,9 @@ def _str_op(value: Any, path: str, op: str) -> Matcher:
     if op == "equals-ignore-case":
         fold = True
     want = value.lower() if fold else value
-    test = {"prefix": str.startswith, "suffix": str.endswith, "equals-ignore-case": str.__eq__}[op]
+    tests: dict[str, Callable[[str, str], bool]] = {
+        "prefix": str.startswith, "suffix": str.endswith, "equals-ignore-case": str.__eq__}
+    test = tests[op]
     return lambda v: isinstance(v, str) and test(v.lower() if fold else v, want)
 
 
@@ -170,6 +173,14 @@ def _flatten(value: Any) -> list[Any]:
     return [value]
 
 
+def _any_alternative(alts: list[Callable[[Any], bool]], ev: Any) -> bool:
+    return any(a(ev) for a in alts)
+
+
+def _nested_match(key: str, inner: Callable[[Any], bool], ev: Any) -> bool:
+    return any(isinstance(v, dict) and inner(v) for v in _values(ev, key))
+
+
 def _compile(pattern: Any, path: str) -> Callable[[Any], bool]:
     if not isinstance(pattern, dict) or not pattern:
         raise EventPatternError("a pattern must be a non-empty JSON object", path)
@@ -180,11 +191,10 @@ def _compile(pattern: Any, path: str) -> Callable[[Any], bool]:
             if len(spec) < 2:
                 raise EventPatternError("$or needs at least two patterns", sub)
             alts = [_compile(p, f"{sub}/{i}") for i, p in enumerate(spec)]
-            tests.append(lambda ev, alts=alts: any(a(ev) for a in alts))
+            tests.append(partial(_any_alternative, alts))
         elif isinstance(spec, dict):
             inner = _compile(spec, sub)
-            tests.append(lambda ev, key=key, inner=inner: any(
-                isinstance(v, dict) and inner(v) for v in _values(ev, key)))
+            tests.append(partial(_nested_match, key, inner))
         elif isinstance(spec, list):
             if not spec:
                 raise EventPatternError("a value array must not be empty", sub)
@@ -211,20 +221,21 @@ def _field_test(key: str, leaves: list[tuple[str, Any]]) -> Callable[[Any], bool
 
 @dataclass(frozen=True)
 class EventPattern:
-    source: dict
+    source: dict[str, Any]
     _test: Callable[[Any], bool]
 
-    def matches(self, event: dict) -> bool:
+    def matches(self, event: dict[str, Any]) -> bool:
         return isinstance(event, dict) and self._test(event)
 
 
-def parse_event_pattern(pattern: dict | str) -> EventPattern:
+def parse_event_pattern(pattern: dict[str, Any] | str) -> EventPattern:
     if isinstance(pattern, str):
         try:
             pattern = json.loads(pattern)
         except ValueError as exc:
             raise EventPatternError(f"not JSON: {exc}", "") from None
     try:
-        return EventPattern(pattern, _compile(pattern, ""))
+        # _compile raises (before the call) unless the pattern is a non-empty JSON object
+        return EventPattern(cast(dict[str, Any], pattern), _compile(pattern, ""))
     except RecursionError:
         raise EventPatternError("pattern nested too deeply", "") from None

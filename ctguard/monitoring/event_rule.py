@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 
 from ctguard.monitoring.cis import CisItem, FilterVerdict, judge, load_items
@@ -26,7 +27,7 @@ def event_source_to_bus_source(event_source: str) -> str:
     return "aws." + event_source.split(".amazonaws.com")[0]
 
 
-def detail_type(record: dict) -> str:
+def detail_type(record: dict[str, Any]) -> str:
     event_type = str(record.get("eventType", "")).lower()
     if event_type == "awsconsolesignin" or (not event_type and record.get("eventName") == "ConsoleLogin"):
         return "AWS Console Sign In via CloudTrail"
@@ -35,9 +36,10 @@ def detail_type(record: dict) -> str:
     return "AWS API Call via CloudTrail"
 
 
-def cloudtrail_event_envelope(record: dict) -> dict:
+def cloudtrail_event_envelope(record: dict[str, Any]) -> dict[str, Any]:
     """Wrap a CloudTrail record the way EventBridge delivers it (the record becomes ``detail``)."""
-    identity = record.get("userIdentity") if isinstance(record.get("userIdentity"), dict) else {}
+    identity = record.get("userIdentity")
+    identity = identity if isinstance(identity, dict) else {}
     event_id = record.get("eventID") or str(hashlib.sha1(
         json.dumps(record, sort_keys=True, default=str).encode()).hexdigest())
     return {
@@ -53,13 +55,13 @@ def cloudtrail_event_envelope(record: dict) -> dict:
     }
 
 
-def is_read_only(record: dict) -> bool:
+def is_read_only(record: dict[str, Any]) -> bool:
     if isinstance(record.get("readOnly"), bool):
-        return record["readOnly"]
+        return bool(record["readOnly"])
     return str(record.get("eventName", "")).startswith(_READ_PREFIXES)
 
 
-def delivered_to_default_bus(record: dict, include_read_only: bool = False) -> bool:
+def delivered_to_default_bus(record: dict[str, Any], include_read_only: bool = False) -> bool:
     """Whether EventBridge's default bus receives this CloudTrail record (see module doc)."""
     if detail_type(record) == "AWS API Call via CloudTrail" and is_read_only(record) and not include_read_only:
         return False
@@ -67,7 +69,7 @@ def delivered_to_default_bus(record: dict, include_read_only: bool = False) -> b
     return size <= MAX_EVENT_BYTES
 
 
-def judge_event_rule(item: CisItem | str, pattern: dict | str, include_read_only: bool = False) -> FilterVerdict:
+def judge_event_rule(item: CisItem | str, pattern: dict[str, Any] | str, include_read_only: bool = False) -> FilterVerdict:
     """Judge an EventBridge rule pattern with the same must_match / must_not_match semantics.
 
     A required record that never reaches the bus cannot be required; it is listed in

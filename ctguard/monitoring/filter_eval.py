@@ -91,7 +91,7 @@ def _value_test(op: str, value: Value) -> Callable[[Any], bool]:
     return lambda v: match(_scalar_text(v) or "") != negate
 
 
-def _resolve(doc: Any, path: tuple) -> Any:
+def _resolve(doc: Any, path: tuple[str | int, ...]) -> Any:
     for part in path:
         if isinstance(part, int):
             if not isinstance(doc, list) or part >= len(doc):
@@ -102,7 +102,7 @@ def _resolve(doc: Any, path: tuple) -> Any:
     return doc
 
 
-def compile_comparison(cmp: Comparison, lookup: Callable[[Any, tuple], Any] = _resolve) -> Predicate:
+def compile_comparison(cmp: Comparison, lookup: Callable[[Any, tuple[str | int, ...]], Any] = _resolve) -> Predicate:
     path, op = cmp.path, cmp.op
     if op == "NOT EXISTS":
         return lambda doc: lookup(doc, path) is _MISSING
@@ -122,7 +122,7 @@ def compile_comparison(cmp: Comparison, lookup: Callable[[Any, tuple], Any] = _r
     return predicate
 
 
-def compile_node(node: Node, lookup: Callable[[Any, tuple], Any] = _resolve) -> Predicate:
+def compile_node(node: Node, lookup: Callable[[Any, tuple[str | int, ...]], Any] = _resolve) -> Predicate:
     if isinstance(node, Comparison):
         return compile_comparison(node, lookup)
     parts = tuple(compile_node(o, lookup) for o in node.operands)

@@ -27,7 +27,7 @@ class Token:
     kind: str  # LBRACE RBRACE LBRACK RBRACK LPAREN RPAREN COMMA AND OR OP SELECTOR STRING REGEX WORD ELLIPSIS EOF
     text: str
     pos: int
-    path: tuple = ()
+    path: tuple[str | int, ...] = ()
 
 
 def is_number(text: str) -> bool:
@@ -87,7 +87,7 @@ def _bounded_regex(body: str, column: int) -> None:
 
 def _read_selector(text: str, pos: int) -> Token:
     i = pos + 1
-    path: list = []
+    path: list[str | int] = []
     while i < len(text) and text[i] in ".[":
         if text[i] == ".":
             m = _NAME.match(text, i + 1)

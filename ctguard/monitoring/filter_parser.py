@@ -78,7 +78,7 @@ class _TokenParser:
         if self.space:
             if tok.kind != "WORD" or not tok.text.replace("_", "").replace("-", "").isalnum():
                 raise FilterPatternError("expected a field name", _col(tok))
-            path: tuple = (tok.text,)
+            path: tuple[str | int, ...] = (tok.text,)
         else:
             if tok.kind != "SELECTOR":
                 raise FilterPatternError("expected a selector starting with '$.'", _col(tok))

@@ -39,7 +39,7 @@ class FilterPattern:
     _line_test: Callable[[str], bool] | None = field(default=None, repr=False, compare=False)
     _doc_test: Callable[[Any], bool] | None = field(default=None, repr=False, compare=False)
 
-    def matches(self, record: dict | str) -> bool:
+    def matches(self, record: dict[str, Any] | str) -> bool:
         if self._doc_test is not None:
             if isinstance(record, str):
                 try:

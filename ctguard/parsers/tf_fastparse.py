@@ -18,7 +18,7 @@ from __future__ import annotations
 import gc
 import re
 from bisect import bisect_right
-from typing import Any
+from typing import Any, Callable
 
 from lark import Token, Tree
 from lark.tree import Meta

@@ -183,7 +183,7 @@ class CompiledTrail:
                            DecidedBy("selectors", index, sel.name, sel.origin, field), None, self.mode)
         if code == MISS:
             ops = [op for op in SELECT_OPS if fs is not None and getattr(fs, op)]
-            values = [v for op in ops for v in getattr(fs, op)]  # type: ignore[arg-type]
+            values = [v for op in ops for v in getattr(fs, op)]
             op_text = "|".join(OP_NAMES[o] for o in ops) or None
             value_text = json.dumps([_show(v) for v in values])
             if field == "eventCategory":

@@ -8,7 +8,7 @@ verdict that rests on a guess (OPEN-Q3, OPEN-Q7) must be able to say so.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from ctguard.simulate.catalogue import (
     DATA_APIS,
@@ -122,6 +122,7 @@ class Event:
             account_basis = "userIdentity.accountId" if account is not None else "missing"
 
         insight_type = insight_category = None
+        gse: bool | None
         if category == "Insight":
             details = _d(get("insightDetails"))
             insight_type = _s(details.get("insightType"))
@@ -141,7 +142,7 @@ class Event:
         # A frozen dataclass __init__ pays object.__setattr__ per field (~2 us for 20 fields,
         # a tenth of parsing the JSON).  Fill a layout-identical mutable twin with plain slot
         # stores instead, then make it an Event: same slots, so CPython allows the switch.
-        ev = _new(_EventBuilder)
+        ev: Any = _new(_EventBuilder)  # a class made at runtime: no attributes mypy knows
         ev.event_source = source
         ev.event_name = name
         ev.event_category = category
@@ -165,7 +166,7 @@ class Event:
         ev.event_time = event_time if type(event_time) is str else None
         ev.event_id = event_id if type(event_id) is str else None
         ev.__class__ = cls
-        return ev  # type: ignore[return-value]
+        return cast(Event, ev)  # its __class__ was switched to cls just above
 
     def classify(self) -> dict[str, Any]:
         """What the simulator decided about this record, for reports and debugging."""
@@ -184,7 +185,7 @@ class Event:
         }
 
 
-_EventBuilder = type("_EventBuilder", (), {"__slots__": Event.__slots__})  # type: ignore[attr-defined]
+_EventBuilder = type("_EventBuilder", (), {"__slots__": Event.__slots__})
 _new = object.__new__
 _MAYBE_GLOBAL = GLOBAL_SOURCES | {STS_SOURCE}
 

@@ -171,7 +171,7 @@ class Condition:
                 c = cand.lower() if self.field == "readOnly" else cand
                 if (code == HIT_NOT_EQUALS and v == c) or (code == HIT_NOT_STARTS and v.startswith(c)) \
                         or (code == HIT_NOT_ENDS and v.endswith(c)):
-                    return cand
+                    return str(cand)  # a selector value: str, the Unknowns were skipped
         return None
 
 

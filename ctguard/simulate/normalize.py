@@ -24,6 +24,7 @@ nothing and are listed in ``notes``.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ctguard.model import AdvancedEventSelector, DataResource, EventSelector, FieldSelector, Trail
@@ -65,15 +66,15 @@ def normalize_trail(trail: Trail, policy: SimPolicy = DEFAULT_POLICY) -> Normali
         if b != "none" and not policy.advanced_wins_over_basic:
             return Normalized("unknown", unknown="both basic and advanced selectors are set (OPEN-Q5)")
         notes = ("basic selectors are also set; advanced ones win (OPEN-Q5)",) if b != "none" else ()
-        sels = adv.value  # type: ignore[union-attr]
+        sels = adv.value  # type: ignore[union-attr]  # _state said "present": a Known
         return Normalized("advanced", tuple(sels),
                           tuple(f"AdvancedEventSelectors[{i}]" for i in range(len(sels))), notes)
     if a == "unknown":
-        return Normalized("unknown", unknown=f"advanced selectors unknown: {adv.reason}")  # type: ignore[union-attr]
+        return Normalized("unknown", unknown=f"advanced selectors unknown: {adv.reason}")  # type: ignore[union-attr]  # _state said "unknown": an Unknown
     if b == "present":
-        return normalize_basic(basic.value)  # type: ignore[union-attr]
+        return normalize_basic(basic.value)  # type: ignore[union-attr]  # _state said "present": a Known
     if b == "unknown":
-        return Normalized("unknown", unknown=f"event selectors unknown: {basic.reason}")  # type: ignore[union-attr]
+        return Normalized("unknown", unknown=f"event selectors unknown: {basic.reason}")  # type: ignore[union-attr]  # _state said "unknown": an Unknown
     return Normalized("default", DEFAULT_SELECTORS, ("default (no selectors: R10)",))
 
 
@@ -131,7 +132,7 @@ def _read_write(sel: EventSelector, where: str, notes: list[str]) -> list[FieldS
 
 
 def _data_resource(dr: DataResource, where: str, head: FieldSelector, rw_fields: list[FieldSelector],
-                   emit, notes: list[str]) -> None:  # type: ignore[no-untyped-def]
+                   emit: Callable[[str, list[FieldSelector]], None], notes: list[str]) -> None:
     if isinstance(dr.type, Unknown):
         emit(where, [head, *rw_fields, _unknown_field(f"{where}.Type unknown: {dr.type.reason}")])
         return

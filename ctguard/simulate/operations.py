@@ -127,7 +127,7 @@ def load_services(only: set[str] | None = None) -> tuple[str, dict[str, dict[str
 
 
 def operations(services: dict[str, dict[str, Any]], only: set[str] | None = None) -> list[Operation]:
-    out = []
+    out: list[Operation] = []
     for name, info in services.items():
         if only and name not in only and info["source"].split(".")[0] not in only:
             continue

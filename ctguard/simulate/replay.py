@@ -286,7 +286,7 @@ class Replay:
     def _span(self, records: list[Any]) -> None:
         # eventTime span in C-level passes (ISO-8601 UTC strings sort as times).
         try:
-            times = list(map(dict.get, records, repeat(_key_objects(records)[-1])))
+            times: list[Any] = list(map(dict.get, records, repeat(_key_objects(records)[-1])))
         except TypeError:  # a record that is not a JSON object
             times = [r.get("eventTime") for r in records if type(r) is dict]
         if set(map(type, times)) != {str}:

@@ -16,7 +16,7 @@ from collections import Counter
 from datetime import datetime
 from functools import lru_cache
 import os
-from typing import Any, Iterable
+from typing import Any, Iterable, cast
 
 from ctguard.simulate.replay import Shape
 from ctguard.values import Unknown
@@ -29,7 +29,7 @@ MONTH_SECONDS = 30 * 86400
 def pricing() -> dict[str, Any]:
     path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "cloudtrail_pricing.json")
     with open(path, encoding="utf-8") as fh:
-        return json.load(fh)
+        return cast(dict[str, Any], json.load(fh))  # the packaged pricing file is a JSON object
 
 
 def _tri() -> dict[str, int]:

@@ -57,10 +57,13 @@ def _value(trail: Trail, name: str, fallback: object = None) -> object:
 
 def effective(trail: Trail, ctx: SimContext) -> Effective:
     status = trail.status
+    logging: object
     if isinstance(status, TrailStatus) and isinstance(status.is_logging, Known):
         logging, basis = status.is_logging.value, "get-trail-status"
     else:
         logging, basis = _value(trail, "is_logging"), "trail configuration"
+    # _value returns object: the field's Known value, its default or an Unknown, i.e. the
+    # field's declared type, which mypy cannot see through getattr; hence the ignores below.
     return Effective(
         key=trail.key,
         is_logging=logging,  # type: ignore[arg-type]
@@ -105,7 +108,7 @@ def account_stage(eff: Effective, ctx: SimContext, account: str | None) -> Stage
     if account not in members:
         return 0, f"account {account} is not in the trail's organization (R3)"
     if org == 2:
-        return 2, f"whether the trail is an organization trail is unknown: {eff.is_organization.reason}"  # type: ignore[union-attr]
+        return 2, f"whether the trail is an organization trail is unknown: {eff.is_organization.reason}"  # type: ignore[union-attr]  # tri() gave 2: an Unknown
     home = eff.home_region
     if isinstance(home, str) and home in OPT_IN_REGIONS:
         enabled = ctx.enabled_regions.get(account)
@@ -152,7 +155,7 @@ def _global(eff: Effective, region: str | None) -> Stage:
         elif multi is False:
             place = (0, f"global service events reach single-Region trails only in {target}; home is {home} (R5)")
         else:
-            place = (2, f"multi-Region setting unknown: {multi.reason}")  # type: ignore[union-attr]
+            place = (2, f"multi-Region setting unknown: {multi.reason}")
     if isinstance(igse, Unknown) and place[0] != 0:
         return 2, f"IncludeGlobalServiceEvents unknown: {igse.reason}"
     return place

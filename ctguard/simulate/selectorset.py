@@ -60,7 +60,7 @@ class SelectorSet:
                     return self._matched[index]
                 if unknown_result is None:
                     unknown_result = (2, index, enc(unknown, UNKNOWN))
-        return unknown_result or first_fail  # type: ignore[return-value]
+        return unknown_result or first_fail  # type: ignore[return-value]  # the loop sets one of them for a non-empty set
 
     def _build(self, category: str) -> tuple[tuple[Candidate, ...], Result]:
         candidates: list[Candidate] = []

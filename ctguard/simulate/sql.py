@@ -317,7 +317,7 @@ def trail_predicate(t: CompiledTrail, dialect: str = "duckdb") -> str:
     """Boolean SQL over the derived columns: TRUE captured, FALSE missed, NULL unknown."""
     if dialect not in DIALECTS:
         raise SqlUnsupported(f"unknown SQL dialect {dialect!r}; choose {', '.join(DIALECTS)}")
-    logging = _TRI[{True: 1, False: 0}.get(t.effective.is_logging, 2)]  # type: ignore[arg-type]
+    logging = _TRI[{True: 1, False: 0}.get(t.effective.is_logging, 2)]  # type: ignore[arg-type]  # an Unknown key is simply not found: 2
     gse = gse_expr(t.ctx.policy)
     last = f"(CASE WHEN _cat = 'Insight' THEN {_insights(t)} ELSE {_selectors(dialect, t)} END)"
     return _and([logging, _account(t), _region(t, gse), last])
