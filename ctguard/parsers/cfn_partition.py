@@ -54,6 +54,7 @@ class _Union:
         self.parent[self.find(a)] = self.find(b)
 
 
+_SPREAD = 4
 _CORE_TYPES = frozenset({"AWS::CloudTrail::Trail", "AWS::CloudTrail::EventDataStore"})
 
 
@@ -66,7 +67,9 @@ def assignments(conditions: Conditions, template: Template, modelled: list[str],
     rest = [_fit(conditions, template, names, cap) for members, names in groups
             if not any(_type(template, m) in _CORE_TYPES for m in members)]
     widest = max((len(found) for found in rest), default=1)
-    budget = max(1, cap // widest)
+    # The core alone may use the whole cap; judged with the other groups it may use _SPREAD
+    # times the cap, so a trail's 32 valuations are not cut because an alarm can be switched off.
+    budget = max(1, min(cap, cap * _SPREAD // widest))
     core_product: list[dict[str, bool]] = [{}]
     for names in sorted(core, key=len):
         left = max(1, budget // len(core_product))

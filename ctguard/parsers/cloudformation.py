@@ -30,7 +30,7 @@ from typing import Any, Callable
 from ctguard.inputs import UNRESOLVABLE, ParsedInput
 from ctguard.location import SourceMap
 from ctguard.model import Model, Trail
-from ctguard.parsers.cfn_attach import attach, attach_managed_arns, link_trail
+from ctguard.parsers.cfn_attach import attach, attach_managed_arns, link_by_name, link_trail
 from ctguard.parsers.cfn_conditions import Conditions, iter_names
 from ctguard.parsers.cfn_detect import is_cloudtrail_related, looks_like_cloudformation
 from ctguard.parsers.cfn_intrinsics import Resolver
@@ -240,6 +240,7 @@ def _model(build: Build, modelled: list[str]) -> Model:
     for logical_id in present:
         if resources[logical_id]["Type"] == "AWS::IAM::Role":
             attach_managed_arns(model, build, logical_id)
+    link_by_name(model)
     for logical_id in present:
         if resources[logical_id]["Type"] == TRAIL:
             model.trails.append(_unread_if_shapeless(_trail(build, model, logical_id), resources[logical_id]))

@@ -1,0 +1,179 @@
+"""Issue 14 bullet 2: a resource defined in the input is linked to what uses it by reference,
+whatever its name, and by its name when the name is written literally on both sides.
+
+One row per (kind, way of referring). Each case builds a small input in which the referring
+resource names the defined one in that way; the test asserts the link the policies follow
+(``Trail.bucket``, ``Bucket.policy``, ``MetricFilter.log_group``...) reaches it. No case relies
+on a name ctguard could only guess: generated names stay generated.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from ctguard.model import Model
+from ctguard.parsers.cloudformation import parse as parse_cfn
+from ctguard.parsers.context import ParseContext
+from ctguard.parsers.terraform import parse_module
+from ctguard.values import Known
+
+CONTEXT = ParseContext(account_id="111122223333", region="us-east-1")
+Linked = Callable[[Model], bool]
+
+
+def _trail_link(attribute: str, kind: str) -> Linked:
+    def linked(model: Model) -> bool:
+        return all(model.resource(kind, getattr(t, attribute)) is not None for t in model.trails) and bool(model.trails)
+    return linked
+
+
+def _policy_on(kind: str) -> Linked:
+    def linked(model: Model) -> bool:
+        found = model.all(kind)
+        return bool(found) and all(isinstance(r.policy, Known) for r in found)
+    return linked
+
+
+def _filter_on_group(model: Model) -> bool:
+    filters = model.all("metric_filter")
+    return bool(filters) and all(model.resource("log_group", f.log_group) is not None for f in filters)
+
+
+def _alarm_on_topic(model: Model) -> bool:
+    alarms = model.all("alarm")
+    return bool(alarms) and all(a.action_topics and all(model.resource("topic", k) is not None
+                                                         for k in a.action_topics) for a in alarms)
+
+
+def _key_of(kind: str) -> Linked:
+    def linked(model: Model) -> bool:
+        found = model.all(kind)
+        return bool(found) and all(model.resource("kms_key", r.kms_key) is not None for r in found)
+    return linked
+
+
+# --- CloudFormation -----------------------------------------------------------------------------
+
+_CFN_TRAIL = """  Trail:
+    Type: AWS::CloudTrail::Trail
+    Properties:
+      IsLogging: true
+      S3BucketName: {bucket}
+{extra}
+"""
+_CFN_BUCKET = "  Bucket:\n    Type: AWS::S3::Bucket\n    Properties: {BucketName: trail-logs}\n"
+
+# kind -> (resource defined, trail property or referring resource, how the link is checked)
+_CFN_CASES: dict[str, tuple[str, str, Linked]] = {
+    "bucket": ("", "", _trail_link("bucket", "bucket")),
+    "kms_key": ("  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy: {Version: '2012-10-17', Statement: []}\n",
+                "      KMSKeyId: {ref}", _trail_link("kms_key", "kms_key")),
+    "log_group": ("  Group:\n    Type: AWS::Logs::LogGroup\n    Properties: {LogGroupName: trail-group}\n"
+                  "  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {}\n",
+                  "      CloudWatchLogsLogGroupArn: {ref}\n      CloudWatchLogsRoleArn: !GetAtt Role.Arn",
+                  _trail_link("log_group", "log_group")),
+    "role": ("  Group:\n    Type: AWS::Logs::LogGroup\n"
+             "  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: trail-role\n"
+             "      AssumeRolePolicyDocument: {}\n",
+             "      CloudWatchLogsLogGroupArn: !GetAtt Group.Arn\n      CloudWatchLogsRoleArn: {ref}",
+             _trail_link("role", "role")),
+    "topic": ("  Topic:\n    Type: AWS::SNS::Topic\n    Properties: {TopicName: trail-topic}\n",
+              "      SnsTopicName: {ref}", _trail_link("topic", "topic")),
+}
+
+# (kind, style) -> the reference text; a style a property cannot take (a key id has no literal
+# known before deploy, a log group ARN is not its Ref) has no row.
+_CFN_REFS: dict[tuple[str, str], str] = {
+    ("bucket", "Ref"): "!Ref Bucket",
+    ("bucket", "Sub"): "!Sub '${Bucket}'",
+    ("bucket", "literal"): "trail-logs",
+    ("kms_key", "Ref"): "!Ref Key",
+    ("kms_key", "GetAtt"): "!GetAtt Key.Arn",
+    ("kms_key", "Sub"): "!Sub 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/${Key}'",
+    ("log_group", "GetAtt"): "!GetAtt Group.Arn",
+    ("log_group", "Sub"): "!Sub 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${Group}:*'",
+    ("log_group", "literal"): "arn:aws:logs:us-east-1:111122223333:log-group:trail-group:*",
+    ("role", "GetAtt"): "!GetAtt Role.Arn",
+    ("role", "Sub"): "!Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${Role}'",
+    ("role", "literal"): "arn:aws:iam::111122223333:role/trail-role",
+    ("topic", "Ref"): "!Ref Topic",
+    ("topic", "GetAtt"): "!GetAtt Topic.TopicName",
+    ("topic", "Sub"): "!Sub '${Topic.TopicName}'",
+    ("topic", "literal"): "trail-topic",
+}
+
+
+def _cfn_trail_case(kind: str, ref: str) -> str:
+    defined, prop, _ = _CFN_CASES[kind]
+    bucket = ref if kind == "bucket" else "!Ref Bucket"
+    extra = prop.replace("{ref}", ref)
+    return "Resources:\n" + _CFN_BUCKET + defined + _CFN_TRAIL.format(bucket=bucket, extra=extra)
+
+
+_DOC = "{Version: '2012-10-17', Statement: [{Effect: Allow, Principal: {Service: cloudtrail.amazonaws.com}, " \
+       "Action: '*', Resource: '*'}]}"
+
+# Resources that point at another resource: (defined, referring with {ref}, check).
+_CFN_ATTACHED: dict[str, tuple[str, str, Linked]] = {
+    "bucket_policy": (_CFN_BUCKET, "  Policy:\n    Type: AWS::S3::BucketPolicy\n    Properties:\n"
+                      f"      Bucket: {{ref}}\n      PolicyDocument: {_DOC}\n", _policy_on("bucket")),
+    "topic_policy": ("  Topic:\n    Type: AWS::SNS::Topic\n    Properties: {TopicName: trail-topic}\n",
+                     "  Policy:\n    Type: AWS::SNS::TopicPolicy\n    Properties:\n"
+                     f"      Topics: [{{ref}}]\n      PolicyDocument: {_DOC}\n", _policy_on("topic")),
+    "metric_filter": ("  Group:\n    Type: AWS::Logs::LogGroup\n    Properties: {LogGroupName: trail-group}\n",
+                      "  Filter:\n    Type: AWS::Logs::MetricFilter\n    Properties:\n      LogGroupName: {ref}\n"
+                      "      FilterPattern: '{ $.eventName = ConsoleLogin }'\n      MetricTransformations:\n"
+                      "        - {MetricName: m, MetricNamespace: n, MetricValue: '1'}\n", _filter_on_group),
+    "alarm": ("  Topic:\n    Type: AWS::SNS::Topic\n    Properties: {TopicName: trail-topic}\n",
+              "  Alarm:\n    Type: AWS::CloudWatch::Alarm\n    Properties:\n      MetricName: m\n      Namespace: n\n"
+              "      Statistic: Sum\n      Period: 300\n      EvaluationPeriods: 1\n      Threshold: 1\n"
+              "      ComparisonOperator: GreaterThanOrEqualToThreshold\n      AlarmActions: [{ref}]\n", _alarm_on_topic),
+    "log_group_key": ("  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy: {Version: '2012-10-17', Statement: []}\n",
+                      "  Group:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      KmsKeyId: {ref}\n", _key_of("log_group")),
+    "event_data_store_key": ("  Key:\n    Type: AWS::KMS::Key\n    Properties:\n"
+                             "      KeyPolicy: {Version: '2012-10-17', Statement: []}\n",
+                             "  Store:\n    Type: AWS::CloudTrail::EventDataStore\n    Properties:\n      KmsKeyId: {ref}\n",
+                             _key_of("event_data_store")),
+}
+
+_CFN_ATTACHED_REFS: dict[tuple[str, str], str] = {
+    ("bucket_policy", "Ref"): "!Ref Bucket",
+    ("bucket_policy", "Sub"): "!Sub '${Bucket}'",
+    ("bucket_policy", "literal"): "trail-logs",
+    ("topic_policy", "Ref"): "!Ref Topic",
+    ("topic_policy", "Sub"): "!Sub '${Topic}'",
+    ("topic_policy", "literal"): "arn:aws:sns:us-east-1:111122223333:trail-topic",
+    ("metric_filter", "Ref"): "!Ref Group",
+    ("metric_filter", "Sub"): "!Sub '${Group}'",
+    ("metric_filter", "literal"): "trail-group",
+    ("alarm", "Ref"): "!Ref Topic",
+    ("alarm", "Sub"): "!Sub '${Topic}'",
+    ("alarm", "literal"): "arn:aws:sns:us-east-1:111122223333:trail-topic",
+    ("log_group_key", "GetAtt"): "!GetAtt Key.Arn",
+    ("log_group_key", "Sub"): "!Sub 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/${Key}'",
+    ("event_data_store_key", "Ref"): "!Ref Key",
+    ("event_data_store_key", "GetAtt"): "!GetAtt Key.Arn",
+}
+
+
+def _cfn_models(text: str) -> list[Model]:
+    parsed = parse_cfn("identity.yaml", text, CONTEXT)
+    assert parsed.variants, [p.message for p in parsed.problems]
+    return parsed.variants
+
+
+@pytest.mark.parametrize(("kind", "style"), sorted(_CFN_REFS))
+def test_cloudformation_trail_links(kind: str, style: str) -> None:
+    text = _cfn_trail_case(kind, _CFN_REFS[kind, style])
+    for model in _cfn_models(text):
+        assert _CFN_CASES[kind][2](model), text
+
+
+@pytest.mark.parametrize(("kind", "style"), sorted(_CFN_ATTACHED_REFS))
+def test_cloudformation_attached_resources(kind: str, style: str) -> None:
+    defined, referring, linked = _CFN_ATTACHED[kind]
+    text = "Resources:\n" + defined + referring.replace("{ref}", _CFN_ATTACHED_REFS[kind, style])
+    for model in _cfn_models(text):
+        assert linked(model), text
