@@ -116,39 +116,6 @@ def attach(model: Model, build: Build, logical_id: str, rtype: str) -> None:
                 _add_role_policy(model, key, reader.value("PolicyDocument", None, to_document))
 
 
-def link_by_name(model: Model) -> None:
-    """Links a metric filter or an alarm makes by the literal name or ARN of a resource defined
-    here (``LogGroupName: trail-group``), like the trail's own links: identity is not only ``!Ref``."""
-    for flt in model.all("metric_filter"):
-        name = flt.log_group_name
-        if flt.log_group is None and isinstance(name, (Known, Symbolic)):
-            value = name.value if isinstance(name, Known) else name
-            key = _by_name(model, "log_group", value)
-            if key is not None:
-                model.add("metric_filter", dataclasses.replace(flt, log_group=key))
-    for alarm in model.all("alarm"):
-        actions = alarm.alarm_actions
-        if not isinstance(actions, Known) or len(alarm.action_topics) != len(actions.value):
-            continue
-        topics = tuple(key if key is not None else _by_name(model, "topic", action, "arn")
-                       for key, action in zip(alarm.action_topics, actions.value))
-        if topics != alarm.action_topics:
-            model.add("alarm", dataclasses.replace(alarm, action_topics=topics))
-
-
-def _by_name(model: Model, kind: str, value: Any, attr: str = "name") -> str | None:
-    if isinstance(value, Symbolic):
-        return next((key for key, obj in model.resources[kind].items()
-                     if _same_symbolic(value, getattr(obj, attr, None))), None)
-    if not isinstance(value, str):
-        return None
-    for key, obj in model.resources[kind].items():
-        known = getattr(obj, attr, None)
-        if isinstance(known, Known) and isinstance(known.value, str) and _same(value, known.value, kind):
-            return key
-    return None
-
-
 def attach_managed_arns(model: Model, build: Build, logical_id: str) -> None:
     """``ManagedPolicyArns`` of a role: documents from this template, Unknown for the others."""
     reader = Reader(build, logical_id, None)

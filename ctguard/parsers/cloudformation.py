@@ -30,7 +30,7 @@ from typing import Any, Callable
 from ctguard.inputs import UNRESOLVABLE, ParsedInput
 from ctguard.location import SourceMap
 from ctguard.model import Model, Trail
-from ctguard.parsers.cfn_attach import attach, attach_managed_arns, link_by_name, link_trail
+from ctguard.parsers.cfn_attach import attach, attach_managed_arns, link_trail
 from ctguard.parsers.cfn_conditions import Conditions, iter_names
 from ctguard.parsers.cfn_detect import is_cloudtrail_related, looks_like_cloudformation
 from ctguard.parsers.cfn_intrinsics import Resolver
@@ -41,6 +41,7 @@ from ctguard.parsers.cfn_resources import BUILDERS, arn_value, context_value, na
 from ctguard.parsers.cfn_template import Path, Template, TemplateError, load_template
 from ctguard.parsers.cfn_trail import TRAIL_SCALARS, trail_fields
 from ctguard.parsers.context import ParseContext
+from ctguard.parsers.name_links import link_by_name
 from ctguard.sensitive import strings_in
 from ctguard.suppress.metadata import metadata_skips
 from ctguard.values import ABSENT, Unknown

@@ -14,6 +14,7 @@ from ctguard.location import SourceMap
 from ctguard.model import (Alarm, Bucket, EventDataStore, EventRule, KmsKey, LogGroup, MetricFilter, Model, Role,
                            Subscription, Topic, Trail)
 from ctguard.parsers.context import ParseContext
+from ctguard.parsers.name_links import link_by_name
 from ctguard.parsers.tf_buckets import SPLIT, bucket_fields, public_access_block, split_fields
 from ctguard.parsers.tf_build import Rec, View
 from ctguard.parsers.tf_related import (alarm_fields, event_rule_fields, kms_key_fields, log_group_fields,
@@ -236,6 +237,7 @@ class Assembler:
             model.trails.append(trail)
             rec.flush(self.sm, ("trail", key))
             self._link_spans(trail)
+        link_by_name(model)
         return model
 
     def _link_spans(self, trail: Trail) -> None:

@@ -177,3 +177,120 @@ def test_cloudformation_attached_resources(kind: str, style: str) -> None:
     text = "Resources:\n" + defined + referring.replace("{ref}", _CFN_ATTACHED_REFS[kind, style])
     for model in _cfn_models(text):
         assert linked(model), text
+
+
+# --- Terraform ----------------------------------------------------------------------------------
+
+_DEFS: dict[str, str] = {
+    "bucket": 'resource "aws_s3_bucket" "b" {\n  bucket = "trail-logs"\n}\n',
+    "kms_key": 'resource "aws_kms_key" "k" {\n  policy = "{}"\n}\n',
+    "log_group": 'resource "aws_cloudwatch_log_group" "g" {\n  name = "trail-group"\n}\n',
+    "role": 'resource "aws_iam_role" "r" {\n  name = "trail-role"\n  assume_role_policy = "{}"\n}\n',
+    "topic": 'resource "aws_sns_topic" "t" {\n  name = "trail-topic"\n}\n',
+}
+# What the defining module exports, and the attribute each reference takes.
+_ATTR = {"bucket": ("b", "aws_s3_bucket.b", "id"), "kms_key": ("k", "aws_kms_key.k", "arn"),
+         "log_group": ("g", "aws_cloudwatch_log_group.g", "arn"), "role": ("r", "aws_iam_role.r", "arn"),
+         "topic": ("t", "aws_sns_topic.t", "arn"), "log_group_name": ("g", "aws_cloudwatch_log_group.g", "name")}
+_LITERAL = {"bucket": '"trail-logs"', "log_group": '"arn:aws:logs:us-east-1:111122223333:log-group:trail-group:*"',
+            "role": '"arn:aws:iam::111122223333:role/trail-role"', "topic": '"arn:aws:sns:us-east-1:111122223333:trail-topic"',
+            "log_group_name": '"trail-group"'}
+_TRAIL_ARG = {"bucket": "s3_bucket_name", "kms_key": "kms_key_id", "log_group": "cloud_watch_logs_group_arn",
+              "role": "cloud_watch_logs_role_arn", "topic": "sns_topic_name"}
+
+
+def _tf_reference(target: str, style: str, module: bool) -> str:
+    _, address, attr = _ATTR[target]
+    if style == "attribute":
+        text = f"{address}.{attr}"
+    elif style == "literal":
+        text = _LITERAL[target]
+    elif style == "local":
+        text = "local.target"
+    else:
+        text = f"module.store[0].out" if style == "counted module output" else "module.store.out"
+    if target == "log_group" and style != "literal":
+        text = f'"${{{text}}}:*"'
+    return text
+
+
+def _tf_case(tmp_path: Path, target: str, referring: str, style: str) -> Path:
+    """A root module whose ``referring`` text names ``target`` in ``style``; the target is
+    defined in a local child module for the module styles."""
+    defining = _DEFS["log_group" if target == "log_group_name" else target]
+    root = tmp_path / "root"
+    root.mkdir()
+    _, address, attr = _ATTR[target]
+    body = referring.replace("{ref}", _tf_reference(target, style, style.endswith("module output")))
+    if style.endswith("module output"):
+        child = tmp_path / "store"
+        child.mkdir()
+        (child / "main.tf").write_text(defining + f'output "out" {{\n  value = {address}.{attr}\n}}\n')
+        count = "  count = 1\n" if style.startswith("counted") else ""
+        body += f'module "store" {{\n  source = "../store"\n{count}}}\n'
+    else:
+        body += defining
+    if style == "local":
+        body += f"locals {{\n  target = {address}.{attr}\n}}\n"
+    (root / "main.tf").write_text(body)
+    return root
+
+
+def _tf_models(root: Path) -> list[Model]:
+    parsed = parse_module(str(root), CONTEXT)
+    assert parsed and parsed[0].variants, [p.message for x in parsed for p in x.problems]
+    return [m for x in parsed for m in x.variants]
+
+
+_TF_TRAIL = ('resource "aws_cloudtrail" "t" {\n  name = "main"\n  s3_bucket_name = BUCKET\nEXTRA}\n'
+             'resource "aws_s3_bucket" "own" {\n  bucket = "own-logs"\n}\n')
+_STYLES = ("attribute", "literal", "local", "module output", "counted module output")
+_TF_TRAIL_ROWS = [(kind, style) for kind in _TRAIL_ARG for style in _STYLES
+                  if not (style == "literal" and kind == "kms_key")]  # a key's ARN is known only after apply
+
+
+@pytest.mark.parametrize(("kind", "style"), _TF_TRAIL_ROWS)
+def test_terraform_trail_links(tmp_path: Path, kind: str, style: str) -> None:
+    if kind == "bucket":
+        text = _TF_TRAIL.replace("BUCKET", "{ref}").replace("EXTRA", "")
+    else:
+        extra = f"  {_TRAIL_ARG[kind]} = {{ref}}\n"
+        if kind == "log_group":
+            extra += '  cloud_watch_logs_role_arn = "arn:aws:iam::111122223333:role/x"\n'
+        if kind == "role":
+            extra += '  cloud_watch_logs_group_arn = "arn:aws:logs:us-east-1:111122223333:log-group:x:*"\n'
+        text = _TF_TRAIL.replace("BUCKET", "aws_s3_bucket.own.id").replace("EXTRA", extra)
+    if kind == "topic" and style == "attribute":
+        text = text.replace("{ref}", "aws_sns_topic.t.name")
+    root = _tf_case(tmp_path, kind, text, style)
+    for model in _tf_models(root):
+        assert _trail_link(kind, kind)(model), (root / "main.tf").read_text()
+
+
+_TF_ATTACHED: dict[str, tuple[str, str, Linked]] = {
+    "bucket_policy": ("bucket", 'resource "aws_s3_bucket_policy" "p" {\n  bucket = {ref}\n  policy = jsonencode({})\n}\n',
+                      _policy_on("bucket")),
+    "topic_policy": ("topic", 'resource "aws_sns_topic_policy" "p" {\n  arn = {ref}\n  policy = jsonencode({})\n}\n',
+                     _policy_on("topic")),
+    "metric_filter": ("log_group_name", 'resource "aws_cloudwatch_log_metric_filter" "f" {\n  name = "f"\n'
+                      '  log_group_name = {ref}\n  pattern = "{ $.eventName = ConsoleLogin }"\n'
+                      '  metric_transformation {\n    name = "m"\n    namespace = "n"\n    value = "1"\n  }\n}\n',
+                      _filter_on_group),
+    "alarm": ("topic", 'resource "aws_cloudwatch_metric_alarm" "a" {\n  alarm_name = "a"\n  metric_name = "m"\n'
+              '  namespace = "n"\n  statistic = "Sum"\n  period = 300\n  evaluation_periods = 1\n  threshold = 1\n'
+              '  comparison_operator = "GreaterThanOrEqualToThreshold"\n  alarm_actions = [{ref}]\n}\n', _alarm_on_topic),
+    "log_group_key": ("kms_key", 'resource "aws_cloudwatch_log_group" "g2" {\n  name = "other"\n  kms_key_id = {ref}\n}\n',
+                      _key_of("log_group")),
+    "event_data_store_key": ("kms_key", 'resource "aws_cloudtrail_event_data_store" "s" {\n  name = "s"\n'
+                             '  kms_key_id = {ref}\n}\n', _key_of("event_data_store")),
+}
+_TF_ATTACHED_ROWS = [(kind, style) for kind in _TF_ATTACHED for style in _STYLES
+                     if not (style == "literal" and _TF_ATTACHED[kind][0] == "kms_key")]
+
+
+@pytest.mark.parametrize(("kind", "style"), _TF_ATTACHED_ROWS)
+def test_terraform_attached_resources(tmp_path: Path, kind: str, style: str) -> None:
+    target, referring, linked = _TF_ATTACHED[kind]
+    root = _tf_case(tmp_path, target, referring, style)
+    for model in _tf_models(root):
+        assert linked(model), (root / "main.tf").read_text()
