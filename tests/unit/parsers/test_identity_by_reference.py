@@ -183,7 +183,7 @@ def test_cloudformation_attached_resources(kind: str, style: str) -> None:
 
 _DEFS: dict[str, str] = {
     "bucket": 'resource "aws_s3_bucket" "b" {\n  bucket = "trail-logs"\n}\n',
-    "kms_key": 'resource "aws_kms_key" "k" {\n  policy = "{}"\n}\n',
+    "kms_key": 'resource "aws_kms_key" "k" {\n}\n',
     "log_group": 'resource "aws_cloudwatch_log_group" "g" {\n  name = "trail-group"\n}\n',
     "role": 'resource "aws_iam_role" "r" {\n  name = "trail-role"\n  assume_role_policy = "{}"\n}\n',
     "topic": 'resource "aws_sns_topic" "t" {\n  name = "trail-topic"\n}\n',
@@ -279,6 +279,8 @@ _TF_ATTACHED: dict[str, tuple[str, str, Linked]] = {
     "alarm": ("topic", 'resource "aws_cloudwatch_metric_alarm" "a" {\n  alarm_name = "a"\n  metric_name = "m"\n'
               '  namespace = "n"\n  statistic = "Sum"\n  period = 300\n  evaluation_periods = 1\n  threshold = 1\n'
               '  comparison_operator = "GreaterThanOrEqualToThreshold"\n  alarm_actions = [{ref}]\n}\n', _alarm_on_topic),
+    "key_policy": ("kms_key", 'resource "aws_kms_key_policy" "p" {\n  key_id = {ref}\n  policy = jsonencode({})\n}\n',
+                   _policy_on("kms_key")),
     "log_group_key": ("kms_key", 'resource "aws_cloudwatch_log_group" "g2" {\n  name = "other"\n  kms_key_id = {ref}\n}\n',
                       _key_of("log_group")),
     "event_data_store_key": ("kms_key", 'resource "aws_cloudtrail_event_data_store" "s" {\n  name = "s"\n'
