@@ -9,10 +9,10 @@
 * CT003 for duplicate keys, at the second key; the value becomes Unknown in the model.
 * CT004 for ``Ref``/``Fn::GetAtt``/``${X}``/``Fn::If``/``Fn::FindInMap`` to undefined names.
 
-One ``Model`` per variant of the conditions, partitioned per trail (``cfn_partition``): each
-group of related resources gets every valuation of its own conditions, capped at
-``MAX_VARIANTS`` per group; past the cap that group's ``Fn::If`` stay
-``Unknown("depends on condition X")`` and its conditional resources are kept.
+One ``Model`` per variant of the conditions, partitioned per trail (``cfn_partition``): the
+groups holding trails are multiplied together and with every valuation of each other group, at
+most ``MAX_VARIANTS`` valuations per group; past the cap a group keeps the conditions that
+create resources or shape a trail decided and the rest stay ``Unknown("depends on condition X")``.
 
 Transforms: SAM (``AWS::Serverless-2016-10-31``) templates are parsed as they are; trails and
 their resources are plain CloudFormation resources in them.  Other transforms and macros
