@@ -54,6 +54,7 @@ except ImportError:  # the schema validator lands separately; parsing works with
 __all__ = ["MAX_VARIANTS", "is_cloudtrail_related", "looks_like_cloudformation", "parse", "parse_template"]
 
 MAX_VARIANTS = 64
+_CORE = frozenset({"AWS::CloudTrail::Trail", "AWS::CloudTrail::EventDataStore"})
 TRAIL = "AWS::CloudTrail::Trail"
 # Resources that change another resource rather than becoming a model object; aliases first,
 # since trails may name their key by alias.
@@ -209,8 +210,25 @@ def _variants(template: Template, context: ParseContext, modelled: list[str], so
         resolver = Resolver(template, context, lookup, problems.report, conditions.pins(assignment))
         model = _model(Build(template, resolver, source_map), modelled)
         model.conditions = tuple(sorted(iter_names(assignment, used, conditions)))
+        undecided = _undecided_trails(template, lookup, modelled)
+        if undecided:
+            # Kept in this variant though it may not exist: an account-wide PASS could rest on it.
+            model.trail_listing = Unknown(f"{undecided} exists only under a condition left undecided past "
+                                          f"{MAX_VARIANTS} combinations")
         models.append(model)
     return models
+
+
+def _undecided_trails(template: Template, lookup: Callable[[str], bool | None], modelled: list[str]) -> str:
+    """The trails and event data stores whose ``Condition`` this variant leaves undecided."""
+    found = []
+    for logical_id in modelled:
+        resource = template.resources[logical_id]
+        name = resource.get("Condition")
+        if resource.get("Type") in _CORE and isinstance(name, str) and name in template.conditions \
+                and lookup(name) is None:
+            found.append(f"{logical_id} (condition {name})")
+    return ", ".join(found)
 
 
 def _memoised(conditions: Conditions, assignment: dict[str, bool]) -> Callable[[str], bool | None]:

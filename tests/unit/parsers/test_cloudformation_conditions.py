@@ -185,6 +185,9 @@ def test_creating_conditions_past_the_cap_keep_their_resources():
     assert len(variants) == MAX_VARIANTS
     assert all("Trail6" in {t.key for t in m.trails} and "C6" not in dict(m.conditions) for m in variants)
     assert len({tuple(t.key for t in m.trails) for m in variants}) == MAX_VARIANTS
+    # Trail6 may not exist: no account-wide verdict may pass because of it.
+    assert all(isinstance(m.trail_listing, Unknown) and "Trail6 (condition C6)" in m.trail_listing.reason
+               for m in variants)
 
 
 def test_self_referencing_conditions_do_not_hang():
