@@ -208,7 +208,8 @@ def _tf_reference(target: str, style: str, module: bool) -> str:
     elif style == "local":
         text = "local.target"
     else:
-        text = f"module.store[0].out" if style == "counted module output" else "module.store.out"
+        text = {"counted module output": "module.store[0].out",
+                "for_each module output": 'module.store["a"].out'}.get(style, "module.store.out")
     if target == "log_group" and style != "literal":
         text = f'"${{{text}}}:*"'
     return text
@@ -226,7 +227,8 @@ def _tf_case(tmp_path: Path, target: str, referring: str, style: str) -> Path:
         child = tmp_path / "store"
         child.mkdir()
         (child / "main.tf").write_text(defining + f'output "out" {{\n  value = {address}.{attr}\n}}\n')
-        count = "  count = 1\n" if style.startswith("counted") else ""
+        count = {"counted module output": "  count = 1\n",
+                 "for_each module output": '  for_each = toset(["a"])\n'}.get(style, "")
         body += f'module "store" {{\n  source = "../store"\n{count}}}\n'
     else:
         body += defining
@@ -244,7 +246,7 @@ def _tf_models(root: Path) -> list[Model]:
 
 _TF_TRAIL = ('resource "aws_cloudtrail" "t" {\n  name = "main"\n  s3_bucket_name = BUCKET\nEXTRA}\n'
              'resource "aws_s3_bucket" "own" {\n  bucket = "own-logs"\n}\n')
-_STYLES = ("attribute", "literal", "local", "module output", "counted module output")
+_STYLES = ("attribute", "literal", "local", "module output", "counted module output", "for_each module output")
 _TF_TRAIL_ROWS = [(kind, style) for kind in _TRAIL_ARG for style in _STYLES
                   if not (style == "literal" and kind == "kms_key")]  # a key's ARN is known only after apply
 
