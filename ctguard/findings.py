@@ -67,6 +67,9 @@ class Finding:
     conditions: str | None = None  # CloudFormation condition assignment that produced it
     remediation: str | None = field(default=None, compare=False)  # fix in the input's own language
     suppression: Suppression | None = field(default=None, compare=False)
+    # UNKNOWN only: the options that alone would decide it (("--account",)); empty when anything
+    # else (a variable, a condition, an unread resource) is undecided too.
+    settled_by: tuple[str, ...] = field(default=(), compare=False)
 
     def fingerprint(self) -> str:
         """Line-independent identity, stable across edits that only move code and across checkouts.

@@ -111,31 +111,24 @@ def describe(value: Unknown) -> str:
     return f"{', '.join(names)} (chosen at deploy time)"
 
 
-# How messages say that --account/--region would give the missing value (the symbols above,
-# and the reasons parsers gave before symbols existed).
-_SETTLES = (
-    ("--account and --region settle it", {"--account", "--region"}),
-    ("--account settles it", {"--account"}), ("--region settles it", {"--region"}),
-    ("pass --account and --region", {"--account", "--region"}), ("pass --account/--region", {"--account", "--region"}),
-    ("pass --account", {"--account"}), ("pass --region", {"--region"}),
-    ("pass the account id", {"--account"}), ("pass the region", {"--region"}),
-    ("account id is known only at deploy time (pass it to ctguard)", {"--account"}),
-    ("region is known only at deploy time (pass it to ctguard)", {"--region"}),
-)
+def joined(unknowns: list[Unknown]) -> Unknown:
+    """What several Unknowns together depend on, keeping the first one's reason for messages:
+    the union of their symbols when each is symbolic, else a plain Unknown, which no option
+    settles (a result undecided by the account and by a variable is not settled by --account)."""
+    first = unknowns[0]
+    if len(unknowns) == 1:
+        return first
+    if all(isinstance(u, Symbolic) for u in unknowns):
+        symbols = dict.fromkeys(s for u in unknowns for s in u.symbols)  # type: ignore[attr-defined]
+        return Symbolic(first.reason, tuple(symbols))
+    return Unknown(first.reason)
 
 
-def settled_by_message(message: str) -> set[str] | None:
-    """The options an UNKNOWN result's message says would settle it, or None: a message that
-    names a symbol no option gives (``(chosen at deploy time)``) is not settled by them."""
-    if "(chosen at deploy time)" in message:
-        return None
-    found: set[str] = set()
-    for marker, options in _SETTLES:
-        if marker in message:
-            found |= options
-    return found or None
+def settled_options(value: object) -> tuple[str, ...]:
+    """``settled_by`` as a sorted tuple, empty when no option settles ``value``."""
+    return tuple(sorted(settled_by(value) or ()))
 
 
 __all__ = ["ACCOUNT", "CLASSES", "ORGANIZATION", "REGION", "SHAPES", "Shape", "account_symbol", "describe",
-           "non_empty", "organization_symbol", "region_symbol", "settled_by", "settled_by_message",
+           "non_empty", "organization_symbol", "region_symbol", "joined", "settled_by", "settled_options",
            "shape_of", "text_symbol"]

@@ -49,3 +49,32 @@ def test_json_summary_carries_the_count(capsys: pytest.CaptureFixture[str]) -> N
     report = json.loads(capsys.readouterr()[0])
     jsonschema.validate(report, REPORT_SCHEMA)
     assert report["summary"]["unknown_settled_by_context"] >= 1
+
+
+CT402_UNKNOWN = REPO / "fixtures" / "rules" / "CT402" / "unknown"
+
+
+def _ct402(capsys: pytest.CaptureFixture[str], name: str, *context: str) -> tuple[dict[str, object], int]:
+    main(["check", "--no-config", "-f", "json", *context, str(CT402_UNKNOWN / name)])
+    report = json.loads(capsys.readouterr()[0])
+    found = [f for f in report["findings"] if f["rule_id"] == "CT402"]
+    assert len(found) == 1
+    return found[0], report["summary"]["unknown_settled_by_context"]
+
+
+def test_count_is_structural_not_read_from_the_message(capsys: pytest.CaptureFixture[str]) -> None:
+    # Both messages end "(--account and --region settle it)": only the result that waits on
+    # nothing else is counted.
+    alone, counted = _ct402(capsys, "source-arn-literal-account.yaml")
+    assert alone["status"] == "UNKNOWN" and counted == 1
+    mixed, counted = _ct402(capsys, "source-arn-and-parameter.yaml")
+    assert mixed["status"] == "UNKNOWN" and "--account and --region settle it" in str(mixed["message"])
+    assert counted == 0
+
+
+def test_the_counted_result_is_settled_by_the_context(capsys: pytest.CaptureFixture[str]) -> None:
+    context = ("--account", "111122223333", "--region", "us-east-1")
+    settled, counted = _ct402(capsys, "source-arn-literal-account.yaml", *context)
+    assert settled["status"] != "UNKNOWN" and counted == 0
+    still, _ = _ct402(capsys, "source-arn-and-parameter.yaml", *context)
+    assert still["status"] == "UNKNOWN"

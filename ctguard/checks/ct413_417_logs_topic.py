@@ -84,7 +84,7 @@ def ct417_home_region(ctx: CheckContext) -> Outcome:
     home = region_of(ctx)
     if isinstance(home, Symbolic) and isinstance(region, str):
         return unknown(("cloudwatch_logs_log_group_arn",),
-                       f"the log group is in {region}; the trail's home Region is {describe(home)}")
+                       f"the log group is in {region}; the trail's home Region is {describe(home)}", waits=home)
     if isinstance(home, Unknown):
         return unknown(("cloudwatch_logs_log_group_arn",), home.reason)
     ok = region == home
@@ -113,7 +113,8 @@ def _symbolic_region(ctx: CheckContext, arn: Symbolic) -> Outcome:
         return Outcome(Status.PASS, path, values={"detail": f"the log group is in {shown}, the trail's home Region"})
     if same is False:
         return Outcome(Status.FAIL, path, values={"detail": f"the log group is in {shown}, not in the trail's home Region, so delivery fails"})
-    return unknown(path, f"whether the log group's Region {shown} is the trail's home Region depends on {same.reason}")
+    return unknown(path, f"whether the log group's Region {shown} is the trail's home Region depends on {same.reason}",
+                   waits=same)
 
 
 def _org_id(ctx: CheckContext) -> str | None:

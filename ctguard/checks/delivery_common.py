@@ -148,7 +148,7 @@ def from_verdict(verdict: Verdict, owner: tuple[str, str] | None, path: tuple[An
     reason = next((verdict.reason[len(q):] for q in _QUESTIONS if verdict.reason.startswith(q)), verdict.reason)
     if verdict.ok is None:
         values["reason"] = reason
-        return Outcome(Status.UNKNOWN, path, owner=owner, values=values)
+        return Outcome(Status.UNKNOWN, path, owner=owner, values=values, unknown=verdict.unknown)
     values["detail"] = reason
     return Outcome(Status.PASS if verdict.ok else Status.FAIL, path, owner=owner, values=values)
 
@@ -162,5 +162,6 @@ def document(value: Any) -> Any:
     return None
 
 
-def unknown(path: tuple[Any, ...], reason: str, owner: tuple[str, str] | None = None) -> Outcome:
-    return Outcome(Status.UNKNOWN, path, owner=owner, values={"reason": reason})
+def unknown(path: tuple[Any, ...], reason: str, owner: tuple[str, str] | None = None,
+            waits: Unknown | None = None) -> Outcome:
+    return Outcome(Status.UNKNOWN, path, owner=owner, values={"reason": reason}, unknown=waits)

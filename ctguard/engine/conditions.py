@@ -7,14 +7,14 @@ finding points at the property that is wrong (or missing), not at the whole reso
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
 from ctguard.engine.paths import Resolved, lookup
 from ctguard.location import Owner, Path
 from ctguard.model import Model
-from ctguard.symbols import non_empty
+from ctguard.symbols import joined, non_empty
 from ctguard.values import Known, Symbolic, Unknown, show
 
 OPERATORS = ("equals", "in", "exists", "matches", "contains", "at_least", "at_most")
@@ -48,6 +48,9 @@ def _combine(results: list[Truth], decisive: bool) -> Truth:
         if r.value is decisive:
             return r
     unknown = [r for r in results if r.value is None]
+    if len(unknown) > 1:  # undecided by each of them: what settles it must settle them all
+        waits = [r.shown if isinstance(r.shown, Unknown) else Unknown(r.reason or "") for r in unknown]
+        return replace(unknown[0], shown=joined(waits))
     if unknown:
         return unknown[0]
     # Nothing settled it: report the last leaf, the most specific property usually named last.

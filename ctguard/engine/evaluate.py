@@ -19,6 +19,7 @@ from ctguard.findings import Finding, Severity, Status
 from ctguard.inputs import InputProblem, ParsedInput
 from ctguard.location import Owner, Path, SourceMap, Span
 from ctguard.model import EventDataStore, Model, Trail
+from ctguard.symbols import settled_options
 from ctguard.values import Absent, Known, Unknown
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ class Outcome:
     message: str | None = None
     owner: Owner | None = None
     values: Mapping[str, Any] = field(default_factory=dict)
+    unknown: Unknown | None = None  # UNKNOWN: the value it waits on, so the summary can tell what settles it
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,7 @@ class _Result:
     path: Path
     message: str
     name: str | None
+    settled: tuple[str, ...] = ()  # UNKNOWN only: the options (--account, --region) that alone decide it
 
 
 def evaluate_input(parsed: ParsedInput, policies: Iterable[Policy], settings: Settings) -> list[Finding]:
@@ -137,7 +140,8 @@ def _own_account(result: _Result, model: Model, input_path: str) -> _Result:
     parts = result.owner[1].split(":") if isinstance(result.owner[1], str) else []
     foreign = len(parts) > 5 and parts[0] == "arn" and parts[4] and parts[4] != account.value
     if foreign or result.owner == ("account", input_path):
-        return _Result(result.status, ("account", str(account.value)), (), result.message, result.name)
+        return _Result(result.status, ("account", str(account.value)), (), result.message, result.name,
+                       result.settled)
     return result
 
 
@@ -170,13 +174,14 @@ def _check(policy: Policy, model: Model, settings: Settings, trail: Trail | None
             return _Result(Status.NOT_APPLICABLE, owner, (), _not_applicable_text(policy, name), name)
         if applies.value is None:
             return _Result(Status.UNKNOWN, applies.owner or owner, applies.path,
-                           _unknown_text(policy, name, applies.reason), name)
+                           _unknown_text(policy, name, applies.reason), name, settled_options(applies.shown))
     if policy.check is not None:
         truth = conditions.evaluate(policy.check, root, model)
         where = truth.owner or owner
         path = truth.path or _location(policy)
         if truth.value is None:
-            return _Result(Status.UNKNOWN, where, path, _unknown_text(policy, name, truth.reason), name)
+            return _Result(Status.UNKNOWN, where, path, _unknown_text(policy, name, truth.reason), name,
+                           settled_options(truth.shown))
         status = Status.PASS if truth.value else Status.FAIL
         return _Result(status, where, path, _text(policy, status.value.lower(), name, truth), name)
     func = policy.resolve_impl()
@@ -188,7 +193,8 @@ def _check(policy: Policy, model: Model, settings: Settings, trail: Trail | None
         {"trail": name or "", "store": name or "", "kind": _kind_word(owner),
          "kind_lower": _kind_word(owner).lower(), **outcome.values},
     )
-    return _Result(outcome.status, outcome.owner or owner, outcome.path or _location(policy), message, name)
+    settled = settled_options(outcome.unknown) if outcome.status is Status.UNKNOWN else ()
+    return _Result(outcome.status, outcome.owner or owner, outcome.path or _location(policy), message, name, settled)
 
 
 def _merge(policy: Policy, owner: Owner, results: list[tuple[Model, _Result]], variant_count: int,
@@ -201,6 +207,9 @@ def _merge(policy: Policy, owner: Owner, results: list[tuple[Model, _Result]], v
         if len(hit) < variant_count:
             cond_text = condition_text.simplified(hit, [m.conditions for m, _ in results])
     message = worst.message + (f" (when {cond_text})" if cond_text else "")
+    # Settled by --account/--region only when every variant's UNKNOWN is.
+    undecided = [r.settled for _, r in results if r.status is Status.UNKNOWN]
+    settled = tuple(sorted(set().union(*undecided))) if worst.status is Status.UNKNOWN and all(undecided) else ()
     span: Span = source_map.span(worst.owner, worst.path)
     return Finding(
         rule_id=policy.id,
@@ -217,6 +226,7 @@ def _merge(policy: Policy, owner: Owner, results: list[tuple[Model, _Result]], v
         source_kind=parsed.kind,
         conditions=cond_text,
         remediation=remediation_for(policy, parsed.kind, settings) if worst.status is Status.FAIL else None,
+        settled_by=settled,
     )
 
 

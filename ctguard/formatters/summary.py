@@ -6,7 +6,6 @@ from typing import Any
 
 from ctguard.report import Report
 from ctguard.findings import Status
-from ctguard.symbols import settled_by_message
 
 
 def summarize(report: Report) -> dict[str, Any]:
@@ -25,7 +24,7 @@ def summarize(report: Report) -> dict[str, Any]:
         "suppressed": sum(1 for f in report.findings if f.suppression is not None),
         # UNKNOWN results whose message says only the deploy account or Region decides them.
         "unknown_settled_by_context": sum(1 for f in report.findings if f.suppression is None
-                                          and f.status is Status.UNKNOWN and settled_by_message(f.message)),
+                                          and f.status is Status.UNKNOWN and f.settled_by),
     }
 
 

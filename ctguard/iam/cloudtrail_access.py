@@ -25,10 +25,12 @@ Modelling decisions:
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Sequence
+from dataclasses import replace
+from typing import Any, Callable, Iterable, Sequence
 
 from ctguard.iam.document import PolicyDocumentError
 from ctguard.iam.evaluate import Decision, Principal, Request, Verdict, evaluate
+from ctguard.symbols import joined
 from ctguard.values import Symbol, Symbolic, Unknown, concat, show
 
 CLOUDTRAIL = "cloudtrail.amazonaws.com"
@@ -107,14 +109,23 @@ def _trail_name(trail_arn: str | Unknown | None) -> str | Unknown | None:
     return None
 
 
+def _waits(decisions: Iterable[Decision]) -> Unknown:
+    """What undecided requests wait on together; a Decision without its Unknown waits on
+    something unnamed, which no option settles."""
+    found = [d.unknown if d.unknown is not None else Unknown(d.reason) for d in decisions]
+    return joined(found)
+
+
 def _all(checks: list[tuple[str, Decision]], question: str) -> Verdict:
     """AND of several requests: the first refusal explains, then the first Unknown."""
     for label, decision in checks:
         if decision.allowed is False:
             return Verdict(False, f"{question}: {label} is refused: {decision.reason}", decision.statement)
-    for label, decision in checks:
-        if decision.allowed is None:
-            return Verdict(None, f"{question}: {label} is undecided: {decision.reason}", decision.statement)
+    undecided = [(label, decision) for label, decision in checks if decision.allowed is None]
+    if undecided:
+        label, decision = undecided[0]
+        return Verdict(None, f"{question}: {label} is undecided: {decision.reason}", decision.statement,
+                       _waits(d for _, d in undecided))
     label, decision = checks[-1]
     return Verdict(True, f"{question}: every request is allowed ({decision.reason})", decision.statement)
 
@@ -235,16 +246,19 @@ def bucket_policy_restricts_source(
                                "aws:SourceArn": _join(f"arn:{partition}:cloudtrail:", where, f":{foreign}:trail/", name)})))
                           for name in names)
         undecided: Verdict | None = None
+        waits: list[Decision] = []
         for label, req in probes:
             decision = evaluate([policy], req)
             if decision.allowed is True:
                 return Verdict(False, _show(f"{question}: {label} is allowed for a trail in account {foreign} "
                                f"({decision.reason}); constrain it with aws:SourceArn or aws:SourceAccount"), decision.statement)  # fmt: skip
+            if decision.allowed is None:
+                waits.append(decision)
             if decision.allowed is None and undecided is None:
                 undecided = Verdict(None, _show(f"{question}: {label} for a foreign trail is undecided: {decision.reason}"),
                                     decision.statement)
         if undecided is not None:
-            return undecided
+            return replace(undecided, unknown=_waits(waits))
         note = ""
         if evaluate([policy], acl[1]).allowed is True:
             note = " (s3:GetBucketAcl is not constrained, which only discloses the bucket ACL)"
@@ -284,7 +298,8 @@ def key_policy_allows_cloudtrail_encrypt(
             return Verdict(False, _show(f"{question}: a trail in account {foreign} could also encrypt with this key ({decision.reason}); "
                            "add the kms:EncryptionContext:aws:cloudtrail:arn condition"), decision.statement)  # fmt: skip
         if decision.allowed is None:
-            return Verdict(None, _show(f"{question}: scoping to our trails is undecided: {decision.reason}"), decision.statement)
+            return Verdict(None, _show(f"{question}: scoping to our trails is undecided: {decision.reason}"), decision.statement,
+                           decision.unknown)
         return verdict
 
     return _guarded(question, check, policy)

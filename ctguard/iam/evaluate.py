@@ -31,6 +31,7 @@ from ctguard.iam.document import Document, Element, PolicyDocumentError, Princip
 from ctguard.iam.matching import action_matches, resource_matches
 from ctguard.iam.tri import Tri, t_and, t_not, t_or
 from ctguard.iam import symbolic
+from ctguard.symbols import joined
 from ctguard.values import Symbol, Symbolic, Unknown, concat, show
 
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -125,6 +126,7 @@ class Verdict:
     ok: bool | None
     reason: str
     statement: StatementRef | None = None
+    unknown: Unknown | None = None  # when undecided: what it waits on (its symbols, if any)
 
 
 def _show(value: object) -> str:
@@ -226,14 +228,14 @@ def evaluate_statement(statement: Statement, request: Request, *, resource_based
             checks.append((name, lambda c=clause: c.operator))
         else:
             checks.append((name, lambda c=clause: evaluate_condition(c.operator, c.key, c.values, ctx, variables)))
-    first_unknown: tuple[Unknown, str] | None = None
+    unknowns: list[tuple[Unknown, str]] = []
     for name, check in checks:
         result = check()
         if result is False:
             return False, name
-        if isinstance(result, Unknown) and first_unknown is None:
-            first_unknown = (result, name)
-    return (first_unknown[0], first_unknown[1]) if first_unknown else (True, None)
+        if isinstance(result, Unknown):
+            unknowns.append((result, name))
+    return (joined([u for u, _ in unknowns]), unknowns[0][1]) if unknowns else (True, None)
 
 
 def effect_is(statement: Statement, effect: str) -> Tri:
@@ -267,7 +269,9 @@ def evaluate(documents: Sequence[Any], request: Request, *, resource_based: bool
         return Decision(Outcome.IMPLICIT_DENY, False, f"no statement allows {what}{_near_miss(done)}", results=done)
     # Deny candidates first: an undecided Deny is the more important thing to report.
     pending = [(v, r, verb) for verb, pairs in (("deny", deny), ("allow", allow)) for v, r in pairs if isinstance(v, Unknown)]
-    unknown, res, verb = pending[0]
+    _, res, verb = pending[0]
+    # What the answer waits on: every undecided Deny, and every undecided Allow unless one allows.
+    unknown = joined([v for v, _, w in pending if w == "deny" or allowed is not True])
     ok = False if allowed is False else None
     # Reasons often say "depends on ..." themselves: do not say it twice.
     because = unknown.reason if unknown.reason.startswith("depends on ") else f"depends on {unknown.reason}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Iterable, Union
 
+from ctguard.symbols import joined
 from ctguard.values import Unknown
 
 Tri = Union[bool, Unknown]
@@ -18,23 +19,21 @@ def t_not(value: Tri) -> Tri:
 
 def t_and(values: Iterable[Tri]) -> Tri:
     """False wins over Unknown, so a definite mismatch decides even next to an Unknown."""
-    unknown: Unknown | None = None
+    unknown: list[Unknown] = []
     for value in values:
         if isinstance(value, Unknown):
-            if unknown is None:
-                unknown = value
+            unknown.append(value)
         elif not value:
             return False
-    return unknown if unknown is not None else True
+    return joined(unknown) if unknown else True
 
 
 def t_or(values: Iterable[Tri]) -> Tri:
     """True wins over Unknown: one definite match is enough whatever the others are."""
-    unknown: Unknown | None = None
+    unknown: list[Unknown] = []
     for value in values:
         if isinstance(value, Unknown):
-            if unknown is None:
-                unknown = value
+            unknown.append(value)
         elif value:
             return True
-    return unknown if unknown is not None else False
+    return joined(unknown) if unknown else False

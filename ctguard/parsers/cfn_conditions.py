@@ -60,6 +60,22 @@ class Conditions:
             _scan_if(resource.get("Properties"), found, 0)
         return sorted(n for n in found if n in self.definitions)
 
+    def used_by_quiet(self, logical_id: str) -> set[str]:
+        """Named conditions one resource uses; undefined names are ``used_by``'s to report."""
+        resource = self.template.resources.get(logical_id)
+        found: set[str] = set()
+        if isinstance(resource, dict):
+            if isinstance(resource.get("Condition"), str):
+                found.add(resource["Condition"])
+            _scan_if(resource.get("Properties"), found, 0)
+        return found & set(self.definitions)
+
+    def creating(self, names: list[str]) -> set[str]:
+        """Those of ``names`` that decide whether a resource exists (its ``Condition:``)."""
+        wanted = set(names)
+        return {resource["Condition"] for resource in self.template.resources.values()
+                if isinstance(resource, dict) and resource.get("Condition") in wanted}
+
     # --- evaluation ----------------------------------------------------------------------------
 
     def evaluate(self, name: str, leaves: dict[str, bool], stack: tuple[str, ...] = ()) -> bool | None:

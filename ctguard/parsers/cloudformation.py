@@ -9,10 +9,10 @@
 * CT003 for duplicate keys, at the second key; the value becomes Unknown in the model.
 * CT004 for ``Ref``/``Fn::GetAtt``/``${X}``/``Fn::If``/``Fn::FindInMap`` to undefined names.
 
-One ``Model`` per variant of the conditions, partitioned per trail (``cfn_partition``): each
-group of related resources gets every valuation of its own conditions, capped at
-``MAX_VARIANTS`` per group; past the cap that group's ``Fn::If`` stay
-``Unknown("depends on condition X")`` and its conditional resources are kept.
+One ``Model`` per variant of the conditions, partitioned per trail (``cfn_partition``): the
+groups holding trails are multiplied together and with every valuation of each other group, at
+most ``MAX_VARIANTS`` valuations per group; past the cap a group keeps the conditions that
+create resources or shape a trail decided and the rest stay ``Unknown("depends on condition X")``.
 
 Transforms: SAM (``AWS::Serverless-2016-10-31``) templates are parsed as they are; trails and
 their resources are plain CloudFormation resources in them.  Other transforms and macros
@@ -41,6 +41,7 @@ from ctguard.parsers.cfn_resources import BUILDERS, arn_value, context_value, na
 from ctguard.parsers.cfn_template import Path, Template, TemplateError, load_template
 from ctguard.parsers.cfn_trail import TRAIL_SCALARS, trail_fields
 from ctguard.parsers.context import ParseContext
+from ctguard.parsers.name_links import link_by_name
 from ctguard.sensitive import strings_in
 from ctguard.suppress.metadata import metadata_skips
 from ctguard.values import ABSENT, Unknown
@@ -53,6 +54,7 @@ except ImportError:  # the schema validator lands separately; parsing works with
 __all__ = ["MAX_VARIANTS", "is_cloudtrail_related", "looks_like_cloudformation", "parse", "parse_template"]
 
 MAX_VARIANTS = 64
+_CORE = frozenset({"AWS::CloudTrail::Trail", "AWS::CloudTrail::EventDataStore"})
 TRAIL = "AWS::CloudTrail::Trail"
 # Resources that change another resource rather than becoming a model object; aliases first,
 # since trails may name their key by alias.
@@ -209,8 +211,25 @@ def _variants(template: Template, context: ParseContext, modelled: list[str], so
         resolver = Resolver(template, context, lookup, problems.report, conditions.pins(assignment))
         model = _model(Build(template, resolver, source_map), modelled)
         model.conditions = tuple(sorted(iter_names(assignment, used, conditions)))
+        undecided = _undecided_trails(template, lookup, modelled)
+        if undecided:
+            # Kept in this variant though it may not exist: an account-wide PASS could rest on it.
+            model.trail_listing = Unknown(f"{undecided} exists only under a condition left undecided past "
+                                          f"{MAX_VARIANTS} combinations")
         models.append(model)
     return models
+
+
+def _undecided_trails(template: Template, lookup: Callable[[str], bool | None], modelled: list[str]) -> str:
+    """The trails and event data stores whose ``Condition`` this variant leaves undecided."""
+    found = []
+    for logical_id in modelled:
+        resource = template.resources[logical_id]
+        name = resource.get("Condition")
+        if resource.get("Type") in _CORE and isinstance(name, str) and name in template.conditions \
+                and lookup(name) is None:
+            found.append(f"{logical_id} (condition {name})")
+    return ", ".join(found)
 
 
 def _memoised(conditions: Conditions, assignment: dict[str, bool]) -> Callable[[str], bool | None]:
@@ -241,6 +260,7 @@ def _model(build: Build, modelled: list[str]) -> Model:
     for logical_id in present:
         if resources[logical_id]["Type"] == "AWS::IAM::Role":
             attach_managed_arns(model, build, logical_id)
+    link_by_name(model)
     for logical_id in present:
         if resources[logical_id]["Type"] == TRAIL:
             model.trails.append(_unread_if_shapeless(_trail(build, model, logical_id), resources[logical_id]))

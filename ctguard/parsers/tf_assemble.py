@@ -14,6 +14,7 @@ from ctguard.location import SourceMap
 from ctguard.model import (Alarm, Bucket, EventDataStore, EventRule, KmsKey, LogGroup, MetricFilter, Model, Role,
                            Subscription, Topic, Trail)
 from ctguard.parsers.context import ParseContext
+from ctguard.parsers.name_links import link_by_name
 from ctguard.parsers.tf_buckets import SPLIT, bucket_fields, public_access_block, split_fields
 from ctguard.parsers.tf_build import Rec, View
 from ctguard.parsers.tf_related import (alarm_fields, event_rule_fields, kms_key_fields, log_group_fields,
@@ -46,7 +47,7 @@ _SIMPLE: dict[str, tuple[str, type, Callable[[View, Rec], dict[str, Any]]]] = {
 }
 RELATED_TYPES = frozenset(_SIMPLE) | frozenset(SPLIT) | {
     "aws_cloudtrail", "aws_s3_bucket", "aws_s3_account_public_access_block", "aws_kms_key", "aws_kms_alias",
-    "aws_iam_role_policy", "aws_iam_policy", "aws_iam_role_policy_attachment", "aws_sns_topic_policy",
+    "aws_iam_role_policy", "aws_iam_policy", "aws_iam_role_policy_attachment", "aws_sns_topic_policy", "aws_kms_key_policy",
     "aws_sns_topic_subscription", "aws_cloudwatch_event_target",
 }
 
@@ -156,6 +157,12 @@ class Assembler:
                     if isinstance(current, Known):
                         self.fields["role"][role]["policies"] = Known(current.value + (doc,))
                     rec.flush(self.sm, ("role", role))
+            elif t == "aws_kms_key_policy":  # the key's policy set apart from the key (provider 4.52+)
+                rec.read(view, "key_id")
+                key = self._find("kms_key", rec, "key_id", ("aws_kms_key",), lambda f, v: False)
+                if key is not None:
+                    self.fields["kms_key"][key]["policy"] = rec.get(view, "policy", ("policy",), document=True)
+                    rec.flush(self.sm, ("kms_key", key))
             elif t == "aws_sns_topic_policy":
                 topic = self._topic_for(rec, "arn", view)
                 if topic is not None:
@@ -245,6 +252,7 @@ class Assembler:
             model.trails.append(trail)
             rec.flush(self.sm, ("trail", key))
             self._link_spans(trail)
+        link_by_name(model)
         return model
 
     def _link_spans(self, trail: Trail) -> None:

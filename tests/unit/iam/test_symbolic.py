@@ -6,7 +6,7 @@ import pytest
 
 from ctguard.iam.conditions import evaluate_condition, parse_operator
 from ctguard.iam.matching import resource_matches
-from ctguard.symbols import account_symbol, describe, region_symbol, settled_by_message, text_symbol
+from ctguard.symbols import account_symbol, describe, region_symbol, joined, settled_options, text_symbol
 from ctguard.values import Symbolic, Unknown, concat, symbolic
 
 ACCOUNT = account_symbol()
@@ -91,6 +91,15 @@ def test_concat_and_show() -> None:
 def test_which_option_settles() -> None:
     assert describe(concat(ACCOUNT, REGION)) == "AWS::AccountId, AWS::Region (--account and --region settle it)"
     assert describe(concat(ACCOUNT, BUCKET_VAR)).endswith("(chosen at deploy time)")
-    assert settled_by_message("depends on AWS::AccountId (--account settles it)") == {"--account"}
-    assert settled_by_message("depends on var.x, AWS::AccountId (chosen at deploy time)") is None
-    assert settled_by_message("the trail's bucket is defined outside this input") is None
+    assert settled_options(concat(ACCOUNT, REGION)) == ("--account", "--region")
+    assert settled_options(concat(ACCOUNT, BUCKET_VAR)) == ()
+    assert settled_options(Unknown("the trail's bucket is defined outside this input")) == ()
+
+
+def test_joined_unknowns_are_settled_only_when_each_is() -> None:
+    assert settled_options(joined([ACCOUNT, REGION])) == ("--account", "--region")
+    # One Unknown no option settles (a condition, an unread resource) spoils the lot; the first
+    # reason stays for the message.
+    mixed = joined([ACCOUNT, Unknown("depends on condition HasPrefix")])
+    assert settled_options(mixed) == () and mixed.reason == ACCOUNT.reason
+    assert settled_options(joined([ACCOUNT, BUCKET_VAR])) == ()

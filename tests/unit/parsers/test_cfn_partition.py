@@ -55,3 +55,60 @@ def test_simplified_keeps_only_the_literals_that_tell_variants_apart() -> None:
     assert simplified(hit, every) == "B is false"
     hit = [v for v in every if dict(v)["A"] and dict(v)["C"] or not dict(v)["B"]]
     assert simplified(hit, every) in ("A is true and C is true or B is false", "B is false or A is true and C is true")
+
+
+POLICY_LIST = FIXTURE.with_name("conditions-policy-list.yaml")
+CROSS_GROUP = FIXTURE.with_name("conditions-cross-group.yaml")
+
+
+def _verdicts(path: Path, rule: str) -> list[tuple[str, str, str | None]]:
+    report = check([path])
+    return sorted((f.status.name, f.message, f.conditions) for f in report.findings
+                  if f.rule_id == rule and "trail Trail" in f.message)
+
+
+def test_optional_items_of_a_policy_list_do_not_hide_the_verdict() -> None:
+    # 12 conditions in one group exceed the cap: the conditions that shape the trail stay decided,
+    # the optional member-account items stay Unknown, and the verdict holds whatever they are.
+    ct402 = _verdicts(POLICY_LIST, "CT402")
+    ct403 = _verdicts(POLICY_LIST, "CT403")
+    assert {status for status, _, _ in ct402} == {"PASS"}, ct402
+    assert {status for status, _, _ in ct403} == {"FAIL"}, ct403
+    variants = parse(str(POLICY_LIST), POLICY_LIST.read_text(), ParseContext()).variants
+    assert len(variants) <= MAX_VARIANTS
+    assert all(dict(model.conditions).get("InternalBucket") is not None for model in variants)
+    assert {dict(model.conditions).get("HasLogFilePrefix") for model in variants} == {True, False}
+
+
+def test_a_cap_hit_names_the_undecided_condition() -> None:
+    # A question that does depend on the undecided conditions (is a foreign account's folder
+    # granted?) is UNKNOWN naming one of them, never a pass.
+    variants = parse(str(POLICY_LIST), POLICY_LIST.read_text(), ParseContext()).variants
+    decided = set().union(*(dict(model.conditions) for model in variants))
+    undecided = {f"HasAWSAccount{i}" for i in range(1, 11)} - decided
+    assert undecided
+    texts = [str(b.policy) for model in variants for b in model.all("bucket")]
+    assert texts and all(any(f"depends on condition {name}" in text for name in undecided) for text in texts)
+
+
+def test_independent_groups_are_multiplied_with_the_trail() -> None:
+    # Zipping the trail's and the policy's valuations judged only "both on" and "both off": the
+    # trail deployed without its bucket policy (a CT402 FAIL) was never seen.
+    variants = parse(str(CROSS_GROUP), CROSS_GROUP.read_text(), ParseContext()).variants
+    seen = {(bool(model.trails), isinstance(model.all("bucket")[0].policy, Known)) for model in variants}
+    assert seen == {(True, True), (True, False), (False, True), (False, False)}
+    ct402 = _verdicts(CROSS_GROUP, "CT402")
+    assert [(s, c) for s, _, c in ct402 if s == "FAIL"] == [("FAIL", "HasPolicy is false")], ct402
+
+
+def test_hostile_condition_counts_stay_bounded() -> None:
+    conditions = "\n".join(f"  C{i}: !Equals [!Ref P{i}, 'x']" for i in range(40))
+    params = "\n".join(f"  P{i}: {{Type: String}}" for i in range(40))
+    items = "\n".join(f"      - !If [C{i}, 'arn:aws:s3:::b/p{i}/*', !Ref AWS::NoValue]" for i in range(40))
+    text = (f"Parameters:\n{params}\nConditions:\n{conditions}\nResources:\n"
+            "  T:\n    Type: AWS::CloudTrail::Trail\n    Condition: C0\n    Properties:\n"
+            "      IsLogging: true\n      S3BucketName: b\n      EventSelectors:\n"
+            "      - DataResources:\n        - Type: AWS::S3::Object\n          Values:\n" + items + "\n")
+    variants = parse("hostile.yaml", text, ParseContext()).variants
+    assert 1 <= len(variants) <= MAX_VARIANTS
+    assert {dict(model.conditions).get("C0") for model in variants} == {True, False}
