@@ -29,8 +29,8 @@ from pathlib import Path
 
 import hcl2
 
-from ctguard.parsers import tf_fastparse
-from ctguard.parsers.tf_comments import blank_comments
+from ctguard.parsers.terraform import fastparse as tf_fastparse
+from ctguard.parsers.terraform.comments import blank_comments
 from hostile_budget import big_tf
 
 REPO = Path(__file__).resolve().parent.parent

@@ -38,8 +38,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from ctguard.parsers import tf_parsecache
-from ctguard.parsers.tf_comments import blank_comments
+from ctguard.parsers.terraform import parsecache as tf_parsecache
+from ctguard.parsers.terraform.comments import blank_comments
 
 REPO = Path(__file__).resolve().parent.parent
 

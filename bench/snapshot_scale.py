@@ -20,10 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ctguard import yamlload  # noqa: E402
 from ctguard.calls import CallStore  # noqa: E402
-from ctguard.parsers.aws_api import build_inputs  # noqa: E402
-from ctguard.parsers.aws_reader import CallSpans  # noqa: E402
-from ctguard.parsers.aws_snapshot import schema_errors  # noqa: E402
-from ctguard.parsers.aws_spans import json_spans  # noqa: E402
+from ctguard.parsers.aws.api import build_inputs  # noqa: E402
+from ctguard.parsers.aws.reader import CallSpans  # noqa: E402
+from ctguard.parsers.aws.snapshot import schema_errors  # noqa: E402
+from ctguard.parsers.aws.spans import json_spans  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = REPO / "fixtures" / "aws" / "snapshot-organization.json"

@@ -1,7 +1,7 @@
 """The record of every AWS API call an audit made, and what came back.
 
 This is the contract between the live collector (which fills a ``CallStore`` through boto3)
-and the mapper that builds the model from it (``ctguard/parsers/aws_api.py``; it lives beside the model, below both). A snapshot file
+and the mapper that builds the model from it (``ctguard/parsers/aws/api.py``; it lives beside the model, below both). A snapshot file
 is a ``CallStore`` serialised as JSON (``docs/snapshot.md``, ``ctguard/schemas/snapshot.schema.json``),
 so an offline ``ctguard check snapshot.json`` runs exactly the same mapper as the live audit,
 and its findings are the audit's, byte for byte.

@@ -27,9 +27,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from ctguard.cli import main as ctguard_main
-from ctguard.parsers import tf_parsecache
-from ctguard.parsers.tf_comments import blank_comments
-from ctguard.parsers.tf_treediff import first_difference
+from ctguard.parsers.terraform import parsecache as tf_parsecache
+from ctguard.parsers.terraform.comments import blank_comments
+from ctguard.parsers.terraform.treediff import first_difference
 
 
 def compare_trees(paths: list[Path]) -> tuple[int, int, list[str]]:

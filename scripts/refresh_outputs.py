@@ -91,7 +91,7 @@ def live_report() -> object:
     from ctguard.engine.policy import load_policies
     from ctguard.findings import Finding
     from ctguard.live_locations import locate, name_inputs
-    from ctguard.parsers.aws_api import build_inputs
+    from ctguard.parsers.aws.api import build_inputs
 
     snapshot = REPO / "fixtures" / "aws" / "snapshot-organization.json"
     store = CallStore.from_json(json.loads(snapshot.read_text(encoding="utf-8")))

@@ -48,7 +48,7 @@ TYPES = (
     "AWS::Organizations::Organization",
 )
 
-# Exactly the keywords ctguard/cfn_schema.py implements: vendoring anything else would
+# Exactly the keywords ctguard/parsers/cloudformation/schema.py implements: vendoring anything else would
 # make the file look stricter than the validator is.  `format` is dropped on purpose: the
 # cfn-lint formats (AWS::KMS::Key.Arn ...) are cfn-lint-specific and lenient.
 SCHEMA_KEYWORDS = frozenset(

@@ -24,8 +24,8 @@ import pytest
 from ctguard.engine.policy import Policy, load_policies
 from ctguard.fix_text import fill
 from ctguard.model import FieldSelector
-from ctguard.parsers.cfn_trail import TRAIL_SCALARS
-from ctguard.parsers.tf_trail import TRAIL_ARGS
+from ctguard.parsers.cloudformation.trail import TRAIL_SCALARS
+from ctguard.parsers.terraform.trail import TRAIL_ARGS
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = json.loads((ROOT / "ctguard" / "data" / "cfn_schemas.json").read_text())["types"]

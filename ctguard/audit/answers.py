@@ -6,7 +6,7 @@ character. An answer like that is not an answer: it is a failed read (``Malforme
 what depends on it is UNKNOWN. This ``before-parse`` hook checks every successful (2xx) body:
 JSON bodies must decode and match the output shape's types; XML bodies must be well formed and
 their booleans and numbers must be booleans and numbers. Required members are checked after
-parsing, on the recorded answer (``ctguard.parsers.aws_shapes.response_problem``), for live
+parsing, on the recorded answer (``ctguard.parsers.aws.shapes.response_problem``), for live
 audits and snapshots alike.
 """
 from __future__ import annotations

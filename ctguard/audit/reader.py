@@ -11,7 +11,7 @@ from ctguard.calls import ApiError, CallResult, CallStore
 from ctguard.audit.errors import to_api_error
 from ctguard.audit.secrets import redact_subscriptions
 from ctguard.audit.session import Clients
-from ctguard.parsers.aws_shapes import response_problem
+from ctguard.parsers.aws.shapes import response_problem
 
 log = logging.getLogger(__name__)
 

@@ -140,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         inputs = _inputs(store, text, args.save)
     except ModuleNotFoundError as exc:
-        if not (exc.name or "").startswith("ctguard.parsers.aws_"):
+        if not (exc.name or "").startswith("ctguard.parsers.aws."):
             raise
         saved = f" (the calls were saved to {args.save})" if args.save else ""
         return _usage(f"this ctguard cannot map live API answers to its model yet{saved}")
@@ -205,16 +205,16 @@ def _inputs(store: Any, text: str, save: str | None) -> Any:
 
         from ctguard.parsers.context import ParseContext
 
-        return importlib.import_module("ctguard.parsers.aws_snapshot").parse(save, text, ParseContext())
+        return importlib.import_module("ctguard.parsers.aws.snapshot").parse(save, text, ParseContext())
     from ctguard.live_locations import name_inputs
-    from ctguard.parsers.aws_api import build_inputs
+    from ctguard.parsers.aws.api import build_inputs
 
     return name_inputs(build_inputs(store, LIVE_PATH))
 
 
 def _render(report: Any, plan: list[tuple[str, str | None]], options: dict[str, Any]) -> bool:
     """The report as ``check`` writes it, then the account / region / trail table for humans."""
-    from ctguard.audit.summary import summary_rows, table_text
+    from ctguard.formatters.audit_summary import summary_rows, table_text
     from ctguard.commands.report_options import write_reports
 
     if not write_reports(report, plan, options):
@@ -232,7 +232,7 @@ def _render(report: Any, plan: list[tuple[str, str | None]], options: dict[str, 
 
 
 def _table(rows: list[Any], stream: Any) -> None:
-    from ctguard.audit.summary import table_text
+    from ctguard.formatters.audit_summary import table_text
 
     if stream.isatty():
         from rich.console import Console

@@ -13,7 +13,7 @@ from ctguard.version import __version__
 from ctguard.report import Report
 from ctguard.findings import Finding, Status
 from ctguard.formatters import rule_info
-from ctguard.formatters.markdown_format import _audit_summary, _row, code, summary_sentence
+from ctguard.formatters.markdown_parts import _audit_summary, _row, code, summary_sentence
 
 _HEAD = ["| severity | rule | location | resource | message |", "|---|---|---|---|---|"]
 

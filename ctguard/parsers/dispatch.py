@@ -11,7 +11,7 @@ import os
 import re
 from typing import Callable, Iterator, TypeVar
 
-from ctguard import scan
+from ctguard.parsers import scan
 from ctguard.inputs import ParsedInput
 from ctguard.parsers import sidecars
 from ctguard.parsers.context import ParseContext
@@ -124,7 +124,7 @@ def _called_modules(directories: list[str]) -> set[str]:
             except OSError:
                 continue
             if name.endswith(".tf"):  # a commented-out call must not hide the module it names
-                from ctguard.parsers.tf_comments import blank_comments
+                from ctguard.parsers.terraform.comments import blank_comments
 
                 text = blank_comments(text)
             for source in _MODULE_SOURCE.findall(text):

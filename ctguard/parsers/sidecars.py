@@ -47,7 +47,7 @@ def classify(path: str) -> str | ParsedInput | None:
 
 
 def _is_describe_trails(path: str) -> bool:
-    from ctguard import scan
+    from ctguard.parsers import scan
 
     try:
         with open(path, "rb") as fh:

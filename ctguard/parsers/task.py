@@ -8,7 +8,8 @@ from __future__ import annotations
 import logging
 from typing import Callable, Iterator
 
-from ctguard import scan, yamlload
+from ctguard import yamlload
+from ctguard.parsers import scan
 from ctguard.inputs import PARSE_ERROR, ParsedInput
 from ctguard.parsers.context import ParseContext
 
@@ -63,17 +64,17 @@ def _parse_file(path: str, size: int, context: ParseContext) -> ParsedInput | li
     except UnicodeDecodeError as exc:
         return unusable(path, kind, f"{path} is not UTF-8 or UTF-16 text ({exc.reason})")
     if kind == "cloudformation":
-        from ctguard.parsers import cfn_embedded
+        from ctguard.parsers.cloudformation import embedded as cfn_embedded
 
         return cfn_embedded.parse(path, text, context)
     if kind == "terraform-plan":
-        from ctguard.parsers import tf_plan
+        from ctguard.parsers.terraform import plan as tf_plan
 
         return tf_plan.parse_plan(path, text, context)
     if kind == "cloudformation-other":
         return _syntax_only(path, text)
     if kind in ("aws-snapshot", "aws-cli"):
-        from ctguard.parsers import aws_files
+        from ctguard.parsers.aws import files as aws_files
 
         return aws_files.parse(path, text, kind, context)
     return None
@@ -81,7 +82,7 @@ def _parse_file(path: str, size: int, context: ParseContext) -> ParsedInput | li
 
 def _big_file_may_concern_cloudtrail(path: str) -> bool:
     """The prefilter over a whole file too large to parse, read in overlapping chunks."""
-    from ctguard.prefilter import bytes_may_concern_cloudtrail
+    from ctguard.parsers.prefilter import bytes_may_concern_cloudtrail
 
     overlap = 4096  # longer than any needle, even spelled with escapes
     tail = b""
@@ -108,7 +109,7 @@ def _syntax_only(path: str, text: str) -> ParsedInput | None:
 
 
 def _parse_terraform(directory: str, context: ParseContext) -> Iterator[ParsedInput]:
-    from ctguard.parsers import terraform
+    from ctguard.parsers.terraform import parse as terraform
 
     if not terraform.tf_dir_is_cloudtrail_related(directory):
         return

@@ -10,7 +10,7 @@ from ctguard.commands.audit import LIVE_PATH
 from ctguard.engine.policy import load_policies
 from ctguard.formatters import renderer
 from ctguard.live_locations import locate, name_inputs, uri
-from ctguard.parsers.aws_api import build_inputs
+from ctguard.parsers.aws.api import build_inputs
 
 REPO = Path(__file__).resolve().parents[2]
 SNAPSHOT = REPO / "fixtures" / "aws" / "snapshot-organization.json"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from ctguard import api
 from ctguard.formatters import renderer
-from ctguard.formatters.markdown_format import code
+from ctguard.formatters.markdown_parts import code
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ctguard.api import check
 from ctguard.findings import Status
-from ctguard.parsers.aws_cli import MAX_LISTED_TRAILS
+from ctguard.parsers.aws.cli import MAX_LISTED_TRAILS
 from ctguard.parsers.context import ParseContext
 
 CONTEXT = ParseContext(account_id="111122223333", region="eu-west-1")
@@ -34,7 +34,7 @@ def test_a_template_over_cloudformations_limit_is_refused_and_the_rest_checked(t
 def test_a_template_over_the_limit_is_never_loaded(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
     """Refused for its size, it is not loaded either to see whether it is something else (a 4 MB
     file took 7 s in the YAML composer that way)."""
-    from ctguard.parsers import cfn_embedded
+    from ctguard.parsers.cloudformation import embedded as cfn_embedded
 
     big = tmp_path / "big.yaml"
     big.write_text("Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      Tags:\n"

@@ -270,15 +270,15 @@ def test_terraform_labels_values_and_numbers(seed: fuzz_run.Seed, rng: random.Ra
 
 
 @SETTINGS
-@given(st.sampled_from(sorted(__import__("ctguard.parsers.tf_funcs", fromlist=["FUNCTIONS"]).FUNCTIONS)),
+@given(st.sampled_from(sorted(__import__("ctguard.parsers.terraform.funcs", fromlist=["FUNCTIONS"]).FUNCTIONS)),
        st.lists(st.sampled_from(mutators.HCL_EXPRESSIONS + ['"x"', "1", "[]", "{}", "null", "true", "[[1]]",
                                                             '{a = [1]}', "-1", "1.5"]), max_size=4),
        st.booleans())
 def test_terraform_function_table_is_total(name: str, args: list[str], expand: bool) -> None:
     """Every function of the table on wrong-typed arguments gives a value or an Unknown, never raises."""
-    from ctguard.parsers.tf_expr import Evaluator, Trace
-    from ctguard.parsers.tf_funcs import FUNCTIONS
-    from ctguard.parsers.tf_hcl import parse_expression
+    from ctguard.parsers.terraform.expr import Evaluator, Trace
+    from ctguard.parsers.terraform.funcs import FUNCTIONS
+    from ctguard.parsers.terraform.hcl import parse_expression
     from ctguard.values import Unknown
 
     def names(root: str) -> object:

@@ -14,7 +14,7 @@ from typing import Callable
 
 import pytest
 
-from ctguard import scan
+from ctguard.parsers import scan
 from ctguard.cli import main
 
 GOOD = """AWSTemplateFormatVersion: "2010-09-09"
@@ -275,7 +275,7 @@ def test_snapshot_trail_answer_of_the_wrong_shape(tmp_path: Path, capsys: pytest
 
 
 def test_huge_snapshot_is_refused_without_reading_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from ctguard.scan import MAX_SNAPSHOT_BYTES
+    from ctguard.parsers.scan import MAX_SNAPSHOT_BYTES
 
     huge = tmp_path / "org-snapshot.json"
     with open(huge, "wb") as fh:  # sparse: over the snapshot limit on paper, nothing on disk

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ctguard.api import Report
-from ctguard.audit.summary import summary_rows, table_markdown, table_text
+from ctguard.formatters.audit_summary import summary_rows, table_markdown, table_text
 from ctguard.cli import main
 from ctguard.inputs import ParsedInput
 from ctguard.model import Model, Trail

@@ -72,7 +72,7 @@ def test_inputs_keep_the_sequential_order(tree: Path) -> None:
 
 @needs_fork
 def test_a_parser_raising_in_a_worker_costs_that_input_only(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ctguard.parsers import cloudformation
+    from ctguard.parsers.cloudformation import parse as cloudformation
 
     real = cloudformation.parse
 
@@ -95,7 +95,7 @@ def test_a_parser_raising_in_a_worker_costs_that_input_only(tree: Path, monkeypa
 def test_a_dying_worker_costs_time_not_inputs(tree: Path, monkeypatch: pytest.MonkeyPatch,
                                              caplog: pytest.LogCaptureFixture) -> None:
     """A worker killed mid-parse (out of memory, a crash in C code): its inputs are parsed in this process."""
-    from ctguard.parsers import cloudformation
+    from ctguard.parsers.cloudformation import parse as cloudformation
 
     real, main_pid = cloudformation.parse, os.getpid()
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ctguard import scan
+from ctguard.parsers import scan
 from ctguard.cli import main
 
 GOOD = """AWSTemplateFormatVersion: "2010-09-09"

@@ -91,7 +91,7 @@ def test_without_credentials_the_audit_stops_with_a_clear_message(proxy, capsys,
 
 def test_without_the_mapper_the_calls_are_still_saved(proxy, moto_server, tmp_path: Path, capsys,
                                                       monkeypatch) -> None:
-    monkeypatch.setitem(sys.modules, "ctguard.parsers.aws_snapshot", None)
+    monkeypatch.setitem(sys.modules, "ctguard.parsers.aws.snapshot", None)
     proxy.add("DescribeRegions", "denied")  # one failed read is enough to have something to save
     rc = main(["audit", "--region", "us-east-1", "--save", str(tmp_path / "s.json")])
     assert rc == 2

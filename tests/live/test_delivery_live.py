@@ -12,7 +12,7 @@ from estate import ACCOUNT, Estate
 from ctguard.audit.run import AuditRequest, run_audit
 from ctguard.audit.session import ClientOptions
 from ctguard.cli import main
-from ctguard.parsers.aws_api import build_inputs
+from ctguard.parsers.aws.api import build_inputs
 
 DELIVERY = [f"CT4{n:02d}" for n in range(1, 18)]
 

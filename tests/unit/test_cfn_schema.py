@@ -1,4 +1,4 @@
-"""Tests for ctguard.cfn_schema against the vendored cfn-lint provider schemas."""
+"""Tests for ctguard.parsers.cloudformation.schema against the vendored cfn-lint provider schemas."""
 from __future__ import annotations
 
 import dataclasses
@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from ctguard import cfn_schema
-from ctguard.cfn_schema import SchemaProblem, known_types, property_names, validate_properties
+from ctguard.parsers.cloudformation import schema as cfn_schema
+from ctguard.parsers.cloudformation.schema import SchemaProblem, known_types, property_names, validate_properties
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "vendor_cfn_schemas.py"
@@ -271,7 +271,7 @@ def test_vendored_file_records_its_source() -> None:
 def test_runtime_and_script_import_neither_cfnlint_nor_jsonschema() -> None:
     code = (
         "import runpy, sys, tempfile, os\n"
-        "from ctguard.cfn_schema import validate_properties\n"
+        "from ctguard.parsers.cloudformation.schema import validate_properties\n"
         "validate_properties('AWS::CloudTrail::Trail', {'KmsKeyId': 1})\n"
         "assert not {'cfnlint', 'jsonschema'} & set(sys.modules), 'runtime'\n"
         "if len(sys.argv) > 1:\n"

@@ -12,8 +12,8 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ctguard.parsers.tf_hcl import Block, parse_text
-from ctguard.prefilter import may_concern_cloudtrail, unescape
+from ctguard.parsers.terraform.hcl import Block, parse_text
+from ctguard.parsers.prefilter import may_concern_cloudtrail, unescape
 from ctguard.yamlload import load
 
 CFN_TYPES = ["AWS::CloudTrail::Trail", "AWS::CloudTrail::EventDataStore"]

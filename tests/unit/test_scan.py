@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ctguard import scan
+from ctguard.parsers import scan
 
 
 def test_walk_is_sorted_and_skips_tool_directories(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from ctguard.api import Report
 from ctguard.calls import CallStore
 from ctguard.audit.progress import NoProgress, RichProgress, progress_for
 from ctguard.audit.reader import Reader, json_safe
-from ctguard.audit.summary import summary_rows, table_markdown, table_text
+from ctguard.formatters.audit_summary import summary_rows, table_markdown, table_text
 from ctguard.findings import Finding, Severity, Status
 from ctguard.inputs import ParsedInput
 from ctguard.model import Model, Trail

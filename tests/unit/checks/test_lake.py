@@ -12,7 +12,7 @@ from ctguard.api import check
 from ctguard.checks.lake_sim import stand_in
 from ctguard.findings import Status
 from ctguard.model import AdvancedEventSelector, EventDataStore, FieldSelector
-from ctguard.parsers.aws_related import _ingestion
+from ctguard.parsers.aws.related import _ingestion
 from ctguard.values import ABSENT, Known, Unknown
 
 REPO = Path(__file__).resolve().parents[3]

@@ -13,7 +13,7 @@ from ctguard.model import (
     Alarm, EventRule, LogGroup, MetricFilter, MetricTransformation, Model, Subscription, Topic, Trail,
 )
 from ctguard.monitoring.cis import load_items
-from ctguard.parsers.tf_related import _action_topics
+from ctguard.parsers.terraform.related import _action_topics
 from ctguard.values import ABSENT, Known, Unknown
 
 ROOT = load_items()["root-account-usage"]

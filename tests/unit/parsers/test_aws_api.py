@@ -1,4 +1,4 @@
-"""The CallStore -> model mapper (ctguard/parsers/aws_api.py) on hand-built boto3-shaped snapshots."""
+"""The CallStore -> model mapper (ctguard/parsers/aws/api.py) on hand-built boto3-shaped snapshots."""
 from __future__ import annotations
 
 import copy
@@ -11,8 +11,8 @@ import pytest
 
 from ctguard.calls import ApiError, CallResult, CallStore
 from ctguard.model import Model, PublicAccessBlock, Trail
-from ctguard.parsers import aws_snapshot
-from ctguard.parsers.aws_api import build_inputs
+from ctguard.parsers.aws import snapshot as aws_snapshot
+from ctguard.parsers.aws.api import build_inputs
 from ctguard.parsers.context import ParseContext
 from ctguard.values import ABSENT, Known, Unknown
 

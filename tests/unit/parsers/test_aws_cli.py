@@ -8,7 +8,7 @@ from pathlib import Path
 from ctguard.api import check, load_inputs
 from ctguard.findings import Status
 from ctguard.model import Model, Trail
-from ctguard.parsers.aws_cli import sidecar_path
+from ctguard.parsers.aws.cli import sidecar_path
 from ctguard.parsers.context import ParseContext
 from ctguard.values import ABSENT, Known, Unknown
 

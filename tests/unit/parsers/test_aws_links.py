@@ -13,7 +13,7 @@ from ctguard.api import check
 from ctguard.calls import CallStore
 from ctguard.findings import Status
 from ctguard.model import Model, PublicAccessBlock
-from ctguard.parsers.aws_api import build_inputs
+from ctguard.parsers.aws.api import build_inputs
 from ctguard.values import ABSENT, Known, Unknown
 
 REPO = Path(__file__).resolve().parents[3]

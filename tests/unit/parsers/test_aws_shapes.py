@@ -16,9 +16,10 @@ import pytest
 
 from ctguard.api import check
 from ctguard.findings import Status
-from ctguard.parsers import aws_cli, aws_snapshot
-from ctguard.parsers.aws_reader import Answer, document, timestamp
-from ctguard.parsers.aws_shapes import DOC, NUMBER, RESPONSES, TIME, Kind, response_problem
+from ctguard.parsers.aws import cli as aws_cli
+from ctguard.parsers.aws import snapshot as aws_snapshot
+from ctguard.parsers.aws.reader import Answer, document, timestamp
+from ctguard.parsers.aws.shapes import DOC, NUMBER, RESPONSES, TIME, Kind, response_problem
 from ctguard.parsers.context import ParseContext
 from ctguard.values import Known, Unknown
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from ctguard import scan
+from ctguard.parsers import scan
 from ctguard.api import check
 from ctguard.calls import CallStore
 from ctguard.findings import Status
-from ctguard.parsers.aws_snapshot import schema_errors
+from ctguard.parsers.aws.snapshot import schema_errors
 
 REPO = Path(__file__).resolve().parents[3]
 AWS = REPO / "fixtures" / "aws"
@@ -172,7 +172,7 @@ def test_fixture_responses_match_botocore_shapes(path: Path, operations: Any) ->
 ])
 def test_json_spans_agree_with_yamlload(text: str) -> None:
     from ctguard import yamlload
-    from ctguard.parsers.aws_spans import json_spans
+    from ctguard.parsers.aws.spans import json_spans
 
     expected = {k: v for k, v in yamlload.load(text, cfn_tags=False).spans.items() if len(k) <= 6}
     assert json_spans(text, 6) == expected

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from ctguard.api import check
 from ctguard.engine.condition_text import simplified
-from ctguard.parsers.cloudformation import MAX_VARIANTS, parse
+from ctguard.parsers.cloudformation.parse import MAX_VARIANTS, parse
 from ctguard.parsers.context import ParseContext
 from ctguard.values import Known, Unknown
 

@@ -7,7 +7,7 @@ import pytest
 
 from ctguard.location import Span
 from ctguard.model import Model, Trail
-from ctguard.parsers.cloudformation import is_cloudtrail_related, looks_like_cloudformation, parse
+from ctguard.parsers.cloudformation.parse import is_cloudtrail_related, looks_like_cloudformation, parse
 from ctguard.parsers.context import ParseContext
 from ctguard.values import ABSENT, Known, Unknown, concat, symbolic
 

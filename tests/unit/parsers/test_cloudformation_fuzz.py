@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ctguard.inputs import ParsedInput
-from ctguard.parsers.cloudformation import MAX_VARIANTS, parse
+from ctguard.parsers.cloudformation.parse import MAX_VARIANTS, parse
 from ctguard.parsers.context import ParseContext
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "cloudformation"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ctguard.parsers.cloudformation import parse
+from ctguard.parsers.cloudformation.parse import parse
 from ctguard.parsers.context import ParseContext
 from ctguard.values import ABSENT, Known, Unknown
 
@@ -233,7 +233,7 @@ Resources:
 
 
 def test_kmskeyid_typo_is_reported_and_does_not_set_the_key():
-    pytest.importorskip("ctguard.cfn_schema")
+    pytest.importorskip("ctguard.parsers.cloudformation.schema")
     result = parse_fixture("kmskeyid-typo.yaml")
     (problem,) = result.problems
     assert (problem.rule_id, problem.span.line, problem.span.column) == ("CT002", 15, 7)
@@ -248,7 +248,7 @@ def test_kmskeyid_typo_model_without_validator():
 
 
 def test_wrong_types_are_reported_at_their_keys():
-    pytest.importorskip("ctguard.cfn_schema")
+    pytest.importorskip("ctguard.parsers.cloudformation.schema")
     result = parse_fixture("wrong-types.yaml")
     assert all(p.rule_id == "CT002" for p in result.problems)
     lines = {p.span.line for p in result.problems}
@@ -261,7 +261,7 @@ def test_wrong_types_are_reported_at_their_keys():
 
 
 def test_missing_required_properties_point_at_the_resource():
-    pytest.importorskip("ctguard.cfn_schema")
+    pytest.importorskip("ctguard.parsers.cloudformation.schema")
     text = """
 Resources:
   Trail:

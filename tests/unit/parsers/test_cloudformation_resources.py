@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from ctguard.parsers.cloudformation import parse
+from ctguard.parsers.cloudformation.parse import parse
 from ctguard.parsers.context import ParseContext
 from ctguard.values import ABSENT, Known, Unknown
 

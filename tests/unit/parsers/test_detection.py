@@ -88,7 +88,7 @@ def test_a_broken_template_that_mentions_a_trail_is_reported(tmp_path: Path) -> 
 
 def test_a_file_too_large_to_read_is_reported_when_a_trail_is_past_its_head(tmp_path: Path,
                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    from ctguard import scan
+    from ctguard.parsers import scan
 
     monkeypatch.setattr(scan, "MAX_FILE_BYTES", 100_000)
     filler = "".join(f"  R{i}:\n    Type: Custom::Filler\n" for i in range(8000))

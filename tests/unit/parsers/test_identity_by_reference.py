@@ -14,9 +14,9 @@ from typing import Any, Callable
 import pytest
 
 from ctguard.model import Model
-from ctguard.parsers.cloudformation import parse as parse_cfn
+from ctguard.parsers.cloudformation.parse import parse as parse_cfn
 from ctguard.parsers.context import ParseContext
-from ctguard.parsers.terraform import parse_module
+from ctguard.parsers.terraform.parse import parse_module
 from ctguard.values import Known
 
 CONTEXT = ParseContext(account_id="111122223333", region="us-east-1")

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ctguard.parsers.context import ParseContext
-from ctguard.parsers.terraform import parse, parse_module, tf_dir_is_cloudtrail_related
+from ctguard.parsers.terraform.parse import parse, parse_module, tf_dir_is_cloudtrail_related
 from ctguard.values import Absent, Known, Unknown
 
 ROOT = Path(__file__).resolve().parents[3]

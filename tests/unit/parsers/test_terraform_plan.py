@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ctguard.parsers.context import ParseContext
-from ctguard.parsers.terraform import parse
-from ctguard.parsers.tf_plan import parse_plan
+from ctguard.parsers.terraform.parse import parse
+from ctguard.parsers.terraform.plan import parse_plan
 from ctguard.values import Absent, Known, Unknown
 
 PLAN = Path(__file__).resolve().parents[3] / "fixtures" / "terraform" / "plan" / "plan.json"

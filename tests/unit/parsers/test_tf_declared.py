@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ctguard.parsers.context import ParseContext
-from ctguard.parsers.terraform import parse_module
+from ctguard.parsers.terraform.parse import parse_module
 
 TF = Path(__file__).resolve().parents[3] / "fixtures" / "terraform"
 

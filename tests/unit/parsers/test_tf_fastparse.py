@@ -9,9 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ctguard.parsers import tf_fastparse, tf_hcl
-from ctguard.parsers.tf_comments import blank_comments
-from ctguard.parsers.tf_treediff import first_difference
+from ctguard.parsers.terraform import fastparse as tf_fastparse
+from ctguard.parsers.terraform import hcl as tf_hcl
+from ctguard.parsers.terraform.comments import blank_comments
+from ctguard.parsers.terraform.treediff import first_difference
 
 pytest.importorskip("tree_sitter_hcl")
 hcl2 = pytest.importorskip("hcl2")

@@ -13,7 +13,7 @@ import yaml
 from ctguard.api import check
 from ctguard.findings import Status
 from ctguard.parsers.context import ParseContext
-from ctguard.parsers.tf_hcl import HclError, parse_text
+from ctguard.parsers.terraform.hcl import HclError, parse_text
 
 REPO = Path(__file__).resolve().parents[3]
 # CT112 is being reworked elsewhere; its fix text is that change's to settle.

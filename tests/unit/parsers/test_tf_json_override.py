@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from ctguard.api import check
 from ctguard.parsers.context import ParseContext
-from ctguard.parsers.terraform import parse_module, tf_dir_is_cloudtrail_related
-from ctguard.parsers.tf_json import hcl_text
+from ctguard.parsers.terraform.parse import parse_module, tf_dir_is_cloudtrail_related
+from ctguard.parsers.terraform.json_syntax import hcl_text
 from ctguard.values import Known, Unknown
 
 CTX = ParseContext(account_id="111122223333", region="eu-west-1")

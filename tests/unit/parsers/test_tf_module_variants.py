@@ -5,10 +5,10 @@ from pathlib import Path
 
 from ctguard.engine.evaluate import Settings, evaluate_input
 from ctguard.findings import Status
-from ctguard.parsers import tf_variants
+from ctguard.parsers.terraform import variants as tf_variants
 from ctguard.parsers.context import ParseContext
-from ctguard.parsers.terraform import parse_module
-from ctguard.parsers.tf_hcl import parse_expression
+from ctguard.parsers.terraform.parse import parse_module
+from ctguard.parsers.terraform.hcl import parse_expression
 from ctguard.engine.policy import load_policies
 from ctguard.values import Known, Unknown
 

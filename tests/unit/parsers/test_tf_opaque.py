@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ctguard.parsers.context import ParseContext
-from ctguard.parsers.terraform import parse_module, tf_dir_is_cloudtrail_related
-from ctguard.prefilter import may_concern_cloudtrail
+from ctguard.parsers.terraform.parse import parse_module, tf_dir_is_cloudtrail_related
+from ctguard.parsers.prefilter import may_concern_cloudtrail
 
 FIX = Path(__file__).resolve().parents[3] / "fixtures" / "terraform" / "opaque_trails"
 

@@ -16,11 +16,11 @@ import pytest
 from lark import Token
 
 from ctguard.cli import main
-from ctguard.parsers import tf_parsecache
-from ctguard.parsers.tf_comments import blank_comments
-from ctguard.parsers.tf_hcl import HclError, parse_text
-from ctguard.parsers.tf_parsecache import MIN_CHARS, cache_dir, parse_tree
-from ctguard.parsers.tf_treediff import first_difference
+from ctguard.parsers.terraform import parsecache as tf_parsecache
+from ctguard.parsers.terraform.comments import blank_comments
+from ctguard.parsers.terraform.hcl import HclError, parse_text
+from ctguard.parsers.terraform.parsecache import MIN_CHARS, cache_dir, parse_tree
+from ctguard.parsers.terraform.treediff import first_difference
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
 TF_FILES = sorted(FIXTURES.rglob("*.tf"))

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from ctguard.parsers.context import ParseContext
-from ctguard.parsers.terraform import parse_module
-from ctguard.parsers.tf_plan import parse_plan
-from ctguard.parsers.tf_providers import ProviderRegion, effective_region
+from ctguard.parsers.terraform.parse import parse_module
+from ctguard.parsers.terraform.plan import parse_plan
+from ctguard.parsers.terraform.providers import ProviderRegion, effective_region
 from ctguard.values import Absent, Known, Unknown
 
 FIX = Path(__file__).resolve().parents[3] / "fixtures" / "terraform"

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from ctguard.parsers.context import ParseContext
-from ctguard.parsers.terraform import parse_module
-from ctguard.parsers.tf_budget import MAX_TOTAL_INSTANCES
-from ctguard.parsers.tf_expr import Evaluator, Trace
-from ctguard.parsers.tf_funcs import FUNCTIONS
-from ctguard.parsers.tf_hcl import parse_expression
+from ctguard.parsers.terraform.parse import parse_module
+from ctguard.parsers.terraform.budget import MAX_TOTAL_INSTANCES
+from ctguard.parsers.terraform.expr import Evaluator, Trace
+from ctguard.parsers.terraform.funcs import FUNCTIONS
+from ctguard.parsers.terraform.hcl import parse_expression
 from ctguard.values import Known, Unknown
 
 CTX = ParseContext(account_id="111122223333", region="eu-west-1")

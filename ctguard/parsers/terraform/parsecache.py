@@ -1,0 +1,260 @@
+"""HCL parse trees cached by file content, so an unchanged module is not parsed by Lark again.
+
+python-hcl2's Lark LALR parser (with ``propagate_positions``) is most of the time ctguard spends on
+a Terraform module: building its tree costs about 5 times rebuilding the same tree from plain
+tuples. A CI gate or pre-commit hook sees mostly unchanged files, so we keep each tree under the
+user's cache directory (``$XDG_CACHE_HOME/ctguard/hcl-trees/``, default ``~/.cache/...``), keyed by
+the SHA-256 of the text with the versions of everything that shapes the tree.
+
+An entry is plain data (``marshal`` of tuples, strings, ints and dicts, rebuilt into Lark
+``Tree``/``Meta``/``Token`` by our own code): loading it cannot run code, unlike a pickle. A forged
+tree could still change verdicts, and ``marshal`` is not hardened against malformed input, so an
+entry is only read when:
+
+* the directory and a 32-byte secret key file in it are owned by the current user and closed to
+  group and others (the key is created 0600 on first use; anything else turns the cache off);
+* the entry's HMAC-SHA256, under that key and bound to the entry's name, verifies: a file planted
+  or edited by anyone who cannot read the key is refused.
+
+A failure anywhere (read-only home, foreign owner, bad tag, odd entry) falls back to parsing with
+Lark: the cache can make a run faster, never different. ``CTGUARD_HCL_PARSER=lark`` bypasses it
+and the tree-sitter fast path of ``tf_fastparse``
+(the equivalence test compares both paths).
+"""
+from __future__ import annotations
+
+import gc
+import hashlib
+import hmac
+import marshal
+import os
+import secrets
+import stat
+import sys
+import time
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, cast
+
+from lark import Token, Tree
+from lark.tree import Meta
+
+FORMAT = b"ctguard-hcl-tree-3"
+# Storing a tree costs about a third of parsing it. A file seen once (an ephemeral CI runner, a
+# one-off scan) only leaves an empty marker; the tree is stored when the same text comes again.
+STORE_ON_SECOND_SIGHT = True
+MIN_CHARS = 64  # lone expressions (`-var` values, heredoc interpolations): not worth a file
+MAX_AGE_DAYS = 30  # entries not rewritten for this long are removed (at most one sweep a day)
+_KEY_BYTES = 32
+_TAG_BYTES = 32
+_OPENED: dict[Path, _Store | None] = {}
+
+
+def parse_tree(text: str) -> Tree[Token]:
+    """python-hcl2's raw Lark tree of ``text`` (comments already blanked), from the cache when we can."""
+    if os.environ.get("CTGUARD_HCL_PARSER", "").strip().lower() == "lark":
+        return _lark(text)
+    if len(text) < MIN_CHARS:
+        return _parse(text)
+    store = _Store.open()
+    if store is None:
+        return _parse(text)
+    name = store.name_of(text)
+    tree = store.get(name)
+    if tree is None:
+        tree = _parse(text)  # a syntax error raises here: errors are never cached
+        if not STORE_ON_SECOND_SIGHT or store.seen_before(name):
+            store.put(name, tree)
+    return tree
+
+
+def _parse(text: str) -> Tree[Token]:
+    """tree-sitter's fast path (``tf_fastparse``) when it can promise Lark's tree, else Lark."""
+    from ctguard.parsers.terraform import fastparse as tf_fastparse
+
+    try:
+        return tf_fastparse.parse_tree(text)
+    except tf_fastparse.Decline:
+        pass
+    except Exception:  # noqa: BLE001 - a translator bug must cost speed, never the file: Lark decides
+        pass
+    return _lark(text)
+
+
+def _lark(text: str) -> Tree[Token]:
+    import hcl2  # imported late: the prefilter must not pay for it
+
+    return hcl2.parses_to_tree(text)
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "ctguard" / "hcl-trees"
+
+
+class _Store:
+    def __init__(self, root: Path, key: bytes, salt: bytes) -> None:
+        self.root, self.key, self.salt = root, key, salt
+
+    @classmethod
+    def open(cls) -> _Store | None:
+        root = cache_dir()
+        if root not in _OPENED:  # once per process and directory: a scan parses many files
+            _OPENED[root] = cls._open(root)
+        return _OPENED[root]
+
+    @classmethod
+    def _open(cls, root: Path) -> _Store | None:
+        if not hasattr(os, "getuid"):
+            return None  # no owner to check the key against (Windows): parse every time
+        try:
+            root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not _private(root, directory=True):
+                return None
+            key = _key(root)
+        except OSError:
+            return None
+        if key is None:
+            return None
+        import hcl2.version
+        import lark
+
+        _sweep(root)
+        salt = b"\0".join((FORMAT, str(hcl2.version.version).encode(), lark.__version__.encode(),
+                            f"{sys.version_info[:2]}-{marshal.version}".encode()))
+        return cls(root, key, salt)
+
+    def name_of(self, text: str) -> str:
+        digest = hashlib.sha256(self.salt)
+        digest.update(b"\0")
+        digest.update(text.encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
+    def _tag(self, name: str, blob: bytes) -> bytes:
+        return hmac.new(self.key, name.encode("ascii") + b"\0" + blob, hashlib.sha256).digest()
+
+    def get(self, name: str) -> Tree[Token] | None:
+        try:
+            data = (self.root / name).read_bytes()
+        except OSError:
+            return None
+        tag, blob = data[:_TAG_BYTES], data[_TAG_BYTES:]
+        if len(tag) != _TAG_BYTES or not hmac.compare_digest(tag, self._tag(name, blob)):
+            return None
+        enabled = gc.isenabled()
+        gc.disable()  # tens of thousands of new containers: the collector would run for nothing
+        try:
+            tree = _decode(marshal.loads(zlib.decompress(blob)))
+        except Exception:  # noqa: BLE001 - a verified entry of another layout: parse instead
+            return None
+        finally:
+            if enabled:
+                gc.enable()
+        return tree if isinstance(tree, Tree) else None
+
+    def seen_before(self, name: str) -> bool:
+        """True when a marker of this text exists; otherwise leave one (0600, empty)."""
+        try:
+            os.close(os.open(self.root / f"{name}.seen", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            return True
+        except OSError:
+            pass
+        return False
+
+    def put(self, name: str, tree: Tree[Token]) -> None:
+        try:
+            blob = zlib.compress(marshal.dumps(_encode(tree)), 1)  # a quarter of the size, ~0.3 ms to inflate
+        except Exception:  # noqa: BLE001 - too deep, or a value marshal cannot hold: parsed each time instead
+            return
+        tmp = self.root / f".{name}.{os.getpid()}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(self._tag(name, blob) + blob)
+            os.replace(tmp, self.root / name)
+            (self.root / f"{name}.seen").unlink(missing_ok=True)
+        except OSError:
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+
+
+# A token is its 8 fields (Token's own pickling drops the end positions); a tree is
+# (rule type or None, rule name, meta attributes or None, children); Lark's placeholder is None.
+def _encode(node: Tree[Token] | Token | None) -> tuple[Any, ...] | None:
+    if node is None:
+        return None
+    if type(node) is Token:
+        return (node.type, node.value, node.start_pos, node.line, node.column,
+                node.end_line, node.end_column, node.end_pos)
+    node = cast("Tree[Token]", node)  # not a Token and not None: Lark trees hold only these
+    data, meta = node.data, node._meta  # reading .meta would create an empty one
+    return (data.type if type(data) is Token else None, str(data), None if meta is None else dict(vars(meta)),
+            [_encode(c) for c in node.children])
+
+
+_new_token: Callable[..., Token] = Token._future_new  # Token() forwards to it; skipping the hop is 2x faster
+_new_meta = Meta.__new__
+
+
+def _decode(item: tuple[Any, ...] | None) -> Tree[Token] | Token | None:
+    if item is None:
+        return None
+    if len(item) == 8:
+        return _new_token(*item)
+    rule_type, rule, attrs, children = item
+    meta = None
+    if attrs is not None:
+        meta = _new_meta(Meta)
+        meta.__dict__ = attrs
+    # Lark's own placeholders are None children, so the list is not strictly list[Branch]
+    kids = cast("list[Tree[Token] | Token]", [_decode(c) for c in children])
+    return Tree(rule if rule_type is None else Token(rule_type, rule), kids, meta)
+
+
+def _sweep(root: Path) -> None:
+    """Remove entries and markers older than MAX_AGE_DAYS; the cache would otherwise only grow."""
+    stamp = root / "swept"
+    now = time.time()
+    try:
+        if now - os.stat(stamp).st_mtime < 86400:
+            return
+    except FileNotFoundError:
+        pass
+    try:
+        stamp.touch(mode=0o600)
+        for entry in os.scandir(root):
+            if entry.name not in ("key", "swept") and now - entry.stat(follow_symlinks=False).st_mtime > \
+                    MAX_AGE_DAYS * 86400:
+                os.unlink(entry.path)
+    except OSError:
+        pass
+
+
+def _private(path: Path, directory: bool) -> bool:
+    """Owned by us, open to nobody else, and the kind of file we expect (no symlink)."""
+    st = os.lstat(path)
+    kind_ok = stat.S_ISDIR(st.st_mode) if directory else stat.S_ISREG(st.st_mode)
+    return kind_ok and st.st_uid == os.getuid() and not st.st_mode & 0o077
+
+
+def _key(root: Path) -> bytes | None:
+    path = root / "key"
+    if not os.path.lexists(path):
+        tmp = root / f".key.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(secrets.token_bytes(_KEY_BYTES))
+        try:
+            os.link(tmp, path)  # atomic and never replaces: concurrent first runs agree on one key
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    if not _private(path, directory=False):
+        return None
+    key = path.read_bytes()
+    return key if len(key) == _KEY_BYTES else None
