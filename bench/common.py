@@ -3,6 +3,7 @@
 Each benchmark script accepts ``--json FILE`` and writes its rows there, besides its own
 human-readable output; ``bench/run`` gathers them into one table.
 """
+
 from __future__ import annotations
 
 import json

@@ -7,6 +7,7 @@ A cold run (first evaluation, before representative events are cached per accoun
 shown separately, since a pre-commit run is always cold.
 Usage: python bench/coverage_and_lint.py [PATH ...] [--runs N]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,8 +44,10 @@ def main() -> None:
     cold_mine, warm_mine = best(mine)
     _, warm_rest = best(rest)
     print(f"{len(inputs)} inputs; {len(rest)} other policies: {warm_rest * 1000:.0f} ms (baseline 1.00)")
-    print(f"{len(mine)} CT2xx/CT3xx policies: cold {cold_mine * 1000:.0f} ms ({cold_mine / warm_rest:.2f}x), "
-          f"warm {warm_mine * 1000:.0f} ms ({warm_mine / warm_rest:.2f}x)")
+    print(
+        f"{len(mine)} CT2xx/CT3xx policies: cold {cold_mine * 1000:.0f} ms ({cold_mine / warm_rest:.2f}x), "
+        f"warm {warm_mine * 1000:.0f} ms ({warm_mine / warm_rest:.2f}x)"
+    )
     print(f"per input, cold: {cold_mine / max(len(inputs), 1) * 1000:.2f} ms")
 
 

@@ -12,6 +12,7 @@ Modules: every directory holding ``.tf`` files under fixtures/ (and under --corp
 
 Usage: python bench/hcl_fastparse.py [--runs N] [--corpus DIR] [--json FILE]
 """
+
 from __future__ import annotations
 
 import sys as _sys
@@ -19,19 +20,19 @@ from pathlib import Path as _Path
 
 _sys.path.insert(0, str(_Path(__file__).resolve().parent))
 _sys.path.insert(0, str(_Path(__file__).resolve().parent.parent))
-from common import Row, write_rows
-
 import argparse
+import contextlib
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import hcl2
+from common import Row, write_rows
+from hostile_budget import big_tf
 
 from ctguard.parsers.terraform import fastparse as tf_fastparse
 from ctguard.parsers.terraform.comments import blank_comments
-from hostile_budget import big_tf
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -49,10 +50,8 @@ def _modules(roots: list[Path]) -> list[list[str]]:
 def _lark(texts: list[str]) -> float:
     start = time.process_time()
     for text in texts:
-        try:
+        with contextlib.suppress(Exception):
             hcl2.parses_to_tree(text)
-        except Exception:  # noqa: BLE001 - invalid files cost their time on both paths
-            pass
     return time.process_time() - start
 
 
@@ -64,10 +63,8 @@ def _fast(texts: list[str]) -> tuple[float, int]:
             tf_fastparse.parse_tree(text)
         except tf_fastparse.Decline:
             declined += 1
-            try:
+            with contextlib.suppress(Exception):
                 hcl2.parses_to_tree(text)
-            except Exception:  # noqa: BLE001
-                pass
     return time.process_time() - start, declined
 
 
@@ -103,22 +100,45 @@ def main() -> int:
     files = sum(len(m) for m in modules)
     median = statistics.median(ratios)
     print(f"{len(modules)} modules, {files} files, {args.runs} runs; {declined} files declined to Lark")
-    print(f"lark {lark_total:.2f} s CPU, fast {fast_total:.2f} s CPU (totals); "
-          f"per-module ratio lark/fast median {median:.2f}x (min {min(ratios):.2f}, max {max(ratios):.2f})")
+    print(
+        f"lark {lark_total:.2f} s CPU, fast {fast_total:.2f} s CPU (totals); "
+        f"per-module ratio lark/fast median {median:.2f}x (min {min(ratios):.2f}, max {max(ratios):.2f})"
+    )
     with tempfile.TemporaryDirectory(prefix="ctguard-hclfast-") as tmp:
         root = Path(tmp)
         big_tf(root, 1000 * 1000)
         text = blank_comments((root / "main.tf").read_text(encoding="utf-8"))
         fast_big, dec_big = _fast([text])
         lark_big = _lark([text])
-    print(f"1 MB .tf (hostile_budget): lark {lark_big:.2f} s CPU, fast {fast_big:.2f} s CPU "
-          f"({lark_big / fast_big:.2f}x{', declined' if dec_big else ''})")
-    write_rows(args.json, [
-        Row("hcl_fastparse", "cold parse per module (median ratio; value = 1/ratio)", 1 / median, "x",
-            "python-hcl2 Lark, same files", 1.0, ">= 3x faster", median >= 3),
-        Row("hcl_fastparse", "1 MB .tf parse", fast_big, "s CPU", "python-hcl2 Lark", lark_big, "<= 2 s",
-            fast_big <= 2),
-    ])
+    print(
+        f"1 MB .tf (hostile_budget): lark {lark_big:.2f} s CPU, fast {fast_big:.2f} s CPU "
+        f"({lark_big / fast_big:.2f}x{', declined' if dec_big else ''})"
+    )
+    write_rows(
+        args.json,
+        [
+            Row(
+                "hcl_fastparse",
+                "cold parse per module (median ratio; value = 1/ratio)",
+                1 / median,
+                "x",
+                "python-hcl2 Lark, same files",
+                1.0,
+                ">= 3x faster",
+                median >= 3,
+            ),
+            Row(
+                "hcl_fastparse",
+                "1 MB .tf parse",
+                fast_big,
+                "s CPU",
+                "python-hcl2 Lark",
+                lark_big,
+                "<= 2 s",
+                fast_big <= 2,
+            ),
+        ],
+    )
     return 0
 
 

@@ -11,24 +11,24 @@ machine the wall time mostly measures the neighbours). Baseline: the same comman
 under 2 s and every case under 500 MB (the shared machine's load counts in the seconds).
 Usage: python bench/hostile_budget.py [--only NAME] [--timeout S] [--json FILE]
 """
+
 from __future__ import annotations
 
 import sys as _sys
 from pathlib import Path as _Path
 
 _sys.path.insert(0, str(_Path(__file__).resolve().parent))
-from common import INSTALLED_ENV, Row, write_rows  # noqa: E402
-
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+
+from common import INSTALLED_ENV, Row, write_rows
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "examples" / "cloudformation" / "secure-trail.yaml"
@@ -47,17 +47,24 @@ def module_fan_out(root: Path) -> Path:
 def nested_dynamic(root: Path) -> Path:
     many = "[" + ", ".join(str(i) for i in range(999)) + "]"
     (root / "main.tf").write_text(
-        f'locals {{\n  many = {many}\n}}\n'
+        f"locals {{\n  many = {many}\n}}\n"
         'resource "aws_cloudtrail" "t" {\n  name = "t"\n  s3_bucket_name = "b"\n'
         '  dynamic "advanced_event_selector" {\n    for_each = local.many\n    content {\n      name = "s"\n'
         '      dynamic "field_selector" {\n        for_each = local.many\n        content {\n'
-        '          field = "eventCategory"\n          equals = ["Data"]\n        }\n      }\n    }\n  }\n}\n')
+        '          field = "eventCategory"\n          equals = ["Data"]\n        }\n      }\n    }\n  }\n}\n'
+    )
     return root
 
 
 def describe_trails(root: Path) -> Path:
-    trail = {"Name": "t", "S3BucketName": "b", "IsMultiRegionTrail": True, "HomeRegion": "eu-west-1",
-             "TrailARN": "arn:aws:cloudtrail:eu-west-1:111122223333:trail/t", "LogFileValidationEnabled": True}
+    trail = {
+        "Name": "t",
+        "S3BucketName": "b",
+        "IsMultiRegionTrail": True,
+        "HomeRegion": "eu-west-1",
+        "TrailARN": "arn:aws:cloudtrail:eu-west-1:111122223333:trail/t",
+        "LogFileValidationEnabled": True,
+    }
     trails = []
     while len(json.dumps(trails)) < 1_100_000:
         n = len(trails)
@@ -68,26 +75,44 @@ def describe_trails(root: Path) -> Path:
 
 def big_tf(root: Path, size: int = 20 * 1024 * 1024) -> Path:
     body = "".join(f'resource "aws_s3_bucket" "b{i}" {{\n  bucket = "bucket-{i}"\n}}\n' for i in range(size // 40))
-    cut = body[:size - len(TRAIL_TF)]
-    (root / "main.tf").write_text(TRAIL_TF + cut[:cut.rfind("resource")])
+    cut = body[: size - len(TRAIL_TF)]
+    (root / "main.tf").write_text(TRAIL_TF + cut[: cut.rfind("resource")])
     return root
 
 
 def bucket_name(root: Path) -> Path:
-    (root / "main.tf").write_text('resource "aws_cloudtrail" "t" {\n  name = "t"\n'
-                                  f'  s3_bucket_name = "{"b" * 1_000_000}"\n}}\n')
+    (root / "main.tf").write_text(
+        f'resource "aws_cloudtrail" "t" {{\n  name = "t"\n  s3_bucket_name = "{"b" * 1_000_000}"\n}}\n'
+    )
     return root
 
 
 def trail_name(root: Path) -> Path:
-    (root / "template.json").write_text(json.dumps({"Resources": {"T": {"Type": "AWS::CloudTrail::Trail", "Properties": {
-        "TrailName": "t" * 2_000_000, "S3BucketName": "b", "IsLogging": True}}}}))
+    (root / "template.json").write_text(
+        json.dumps(
+            {
+                "Resources": {
+                    "T": {
+                        "Type": "AWS::CloudTrail::Trail",
+                        "Properties": {"TrailName": "t" * 2_000_000, "S3BucketName": "b", "IsLogging": True},
+                    }
+                }
+            }
+        )
+    )
     return root / "template.json"
 
 
 def yaml_4mb(root: Path, size: int = 4 * 1024 * 1024) -> Path:
-    lines = ["Resources:", "  T:", "    Type: AWS::CloudTrail::Trail", "    Properties:", "      IsLogging: true",
-             "      S3BucketName: b", "      Tags:"]
+    lines = [
+        "Resources:",
+        "  T:",
+        "    Type: AWS::CloudTrail::Trail",
+        "    Properties:",
+        "      IsLogging: true",
+        "      S3BucketName: b",
+        "      Tags:",
+    ]
     n = 0
     total = sum(len(x) + 1 for x in lines)
     while total < size - 200:
@@ -117,8 +142,9 @@ def run(target: Path, timeout: float, reports: Path) -> dict[str, object]:
     start = time.perf_counter()
     peak, cpu = 0, float("nan")
     try:
-        proc = subprocess.run(cmd, env=INSTALLED_ENV, capture_output=True, timeout=timeout, cwd=REPO,
-                              preexec_fn=_limit_memory)
+        proc = subprocess.run(
+            cmd, env=INSTALLED_ENV, capture_output=True, timeout=timeout, cwd=REPO, preexec_fn=_limit_memory
+        )
         code: object = proc.returncode
         for line in proc.stderr.decode(errors="replace").splitlines():
             if line.startswith("MAXRSS "):
@@ -131,16 +157,25 @@ def run(target: Path, timeout: float, reports: Path) -> dict[str, object]:
     if size:
         report = json.loads(out.read_text())
         rules = sorted({f["rule_id"] for f in report.get("findings", []) if f["rule_id"] in ("CT001", "CT002")})
-    return {"seconds": seconds, "cpu": cpu, "peak_mb": peak / 1024, "report_mb": size / 1e6, "exit": code,
-            "input_mb": _size(target) / 1e6, "budget_findings": rules}
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "peak_mb": peak / 1024,
+        "report_mb": size / 1e6,
+        "exit": code,
+        "input_mb": _size(target) / 1e6,
+        "budget_findings": rules,
+    }
 
 
 # The child reports its own peak (ru_maxrss of RUSAGE_CHILDREN would be the largest child so far).
-_CHILD = ("import atexit, resource, sys\n"
-          "atexit.register(lambda: sys.stderr.write('MAXRSS %d %f\\n' % (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
-          " resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(resource.RUSAGE_SELF).ru_stime)))\n"
-          "from ctguard.cli import main\n"
-          "sys.exit(main(sys.argv[1:]))\n")
+_CHILD = (
+    "import atexit, resource, sys\n"
+    "atexit.register(lambda: sys.stderr.write('MAXRSS %d %f\\n' % (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
+    " resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(resource.RUSAGE_SELF).ru_stime)))\n"
+    "from ctguard.cli import main\n"
+    "sys.exit(main(sys.argv[1:]))\n"
+)
 MEMORY_CAP = 3 * 1024**3  # the machine is shared: a case that needs more fails with MemoryError
 
 
@@ -170,13 +205,25 @@ def main() -> int:
             root = Path(tmp) / name.replace(" ", "_").replace("(", "").replace(")", "")
             root.mkdir()
             result = run(build(root), args.timeout, Path(tmp))
-            print(f"{name:34} {result['seconds']:6.2f} s  {result['cpu']:6.2f} s CPU  {result['peak_mb']:7.0f} MB peak  "
-                  f"{result['report_mb']:6.2f} MB report  input {result['input_mb']:5.1f} MB  exit {result['exit']}  "
-                  f"{' '.join(result['budget_findings']) or '-'}", flush=True)
+            print(
+                f"{name:34} {result['seconds']:6.2f} s  {result['cpu']:6.2f} s CPU  {result['peak_mb']:7.0f} MB peak  "
+                f"{result['report_mb']:6.2f} MB report  input {result['input_mb']:5.1f} MB  exit {result['exit']}  "
+                f"{' '.join(result['budget_findings']) or '-'}",
+                flush=True,
+            )
             small = float(str(result["input_mb"])) <= 1.05
-            rows.append(Row("hostile_budget", f"ctguard check, {name}", float(str(result["seconds"])), "s",
-                            "secure-trail.yaml", float(str(base["seconds"])),
-                            "<= 2 s" if small else "bounded", float(str(result["seconds"])) <= 2 if small else None))
+            rows.append(
+                Row(
+                    "hostile_budget",
+                    f"ctguard check, {name}",
+                    float(str(result["seconds"])),
+                    "s",
+                    "secure-trail.yaml",
+                    float(str(base["seconds"])),
+                    "<= 2 s" if small else "bounded",
+                    float(str(result["seconds"])) <= 2 if small else None,
+                )
+            )
     write_rows(args.json, rows)
     return 0
 

@@ -12,14 +12,13 @@ on a loaded machine the CPU ratio is the stable one.  Targets: under 0.25 s (iss
 most 2.5 times the YAML floor (issue 21, item 1).
 Usage: python bench/one_template.py [TEMPLATE] [--runs N] [--json FILE]
 """
+
 from __future__ import annotations
 
 import sys as _sys
 from pathlib import Path as _Path
 
 _sys.path.insert(0, str(_Path(__file__).resolve().parent))
-from common import INSTALLED_ENV  # noqa: E402
-
 import argparse
 import resource
 import shutil
@@ -28,6 +27,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from common import INSTALLED_ENV
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT = REPO / "examples" / "cloudformation" / "secure-trail.yaml"
@@ -47,16 +48,20 @@ def interleaved(commands: dict[str, list[str]], runs: int) -> dict[str, tuple[fl
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     order = list(commands)
     for i in range(runs):
-        for name in (order if i % 2 == 0 else order[::-1]):
+        for name in order if i % 2 == 0 else order[::-1]:
             samples[name].append(_one(commands[name]))
-    return {name: (statistics.median(w for w, _ in s), statistics.median(c for _, c in s)) for name, s in samples.items()}
+    return {
+        name: (statistics.median(w for w, _ in s), statistics.median(c for _, c in s)) for name, s in samples.items()
+    }
 
 
 def yaml_floor(python: str, template: str) -> list[str]:
-    code = ("import sys, yaml\n"
-            "class L(yaml.CSafeLoader): pass\n"
-            "L.add_multi_constructor('!', lambda loader, suffix, node: None)\n"
-            "yaml.load(open(sys.argv[1], 'rb'), Loader=L)\n")
+    code = (
+        "import sys, yaml\n"
+        "class L(yaml.CSafeLoader): pass\n"
+        "L.add_multi_constructor('!', lambda loader, suffix, node: None)\n"
+        "yaml.load(open(sys.argv[1], 'rb'), Loader=L)\n"
+    )
     return [python, "-c", code, template]
 
 
@@ -71,37 +76,81 @@ def main() -> None:
     ctguard = [str(script)] if script.exists() else [python, "-m", "ctguard"]
     check = [*ctguard, "check", args.template]
     _one(check)  # warm caches (policy catalogue, compiled dataclass methods, page cache)
-    commands = {"python -c pass": [python, "-c", "pass"], "YAML floor (import yaml + CSafeLoader)": yaml_floor(python, args.template),
-                "ctguard --version": [*ctguard, "--version"], "ctguard check (one template)": check}
+    commands = {
+        "python -c pass": [python, "-c", "pass"],
+        "YAML floor (import yaml + CSafeLoader)": yaml_floor(python, args.template),
+        "ctguard --version": [*ctguard, "--version"],
+        "ctguard check (one template)": check,
+    }
     res = interleaved(commands, args.runs)
     cfn_lint = shutil.which("cfn-lint")
     if cfn_lint:
         res.update(interleaved({"cfn-lint (same template)": [cfn_lint, args.template]}, max(3, args.runs // 3)))
-    base_w, base_c = res["python -c pass"]
+    base_w, _base_c = res["python -c pass"]
     floor_w, floor_c = res["YAML floor (import yaml + CSafeLoader)"]
     check_w, check_c = res["ctguard check (one template)"]
     print(f"{'command':<40} {'wall s':>8} {'cpu s':>8} {'wall x floor':>13} {'cpu x floor':>12}")
     for name, (w, c) in res.items():
         print(f"{name:<40} {w:>8.3f} {c:>8.3f} {w / floor_w:>13.2f} {c / floor_c:>12.2f}")
     if cfn_lint:
-        print(f"ctguard check is {res['cfn-lint (same template)'][0] / check_w:.1f}x faster than cfn-lint on {Path(args.template).name}")
+        print(
+            f"ctguard check is {res['cfn-lint (same template)'][0] / check_w:.1f}x faster than cfn-lint on {Path(args.template).name}"
+        )
     print(f"target: one template under 0.250 s -> {'met' if check_w < 0.25 else 'NOT met'} ({check_w:.3f} s wall)")
-    print(f"target: at most 2.5x the YAML floor -> wall {check_w / floor_w:.2f}x, cpu {check_c / floor_c:.2f}x "
-          f"({'met' if check_w <= 2.5 * floor_w else 'NOT met'} on wall, {'met' if check_c <= 2.5 * floor_c else 'NOT met'} on cpu)")
+    print(
+        f"target: at most 2.5x the YAML floor -> wall {check_w / floor_w:.2f}x, cpu {check_c / floor_c:.2f}x "
+        f"({'met' if check_w <= 2.5 * floor_w else 'NOT met'} on wall, {'met' if check_c <= 2.5 * floor_c else 'NOT met'} on cpu)"
+    )
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from common import Row, write_rows
 
     floor = "YAML floor: python + import yaml + CSafeLoader"
-    out = [Row("one template", "ctguard --version", res["ctguard --version"][0], "s", "python -c pass", base_w, "", None),
-           Row("one template", "ctguard check, one template", check_w, "s", "python -c pass", base_w,
-               "under 0.25 s", check_w < 0.25),
-           Row("one template", "ctguard check, one template (wall, median)", check_w, "s", floor, floor_w,
-               "ratio <= 2.5", check_w <= 2.5 * floor_w),
-           Row("one template", "ctguard check, one template (CPU, median)", check_c, "s", floor + " (CPU)", floor_c,
-               "ratio <= 2.5", check_c <= 2.5 * floor_c)]
+    out = [
+        Row("one template", "ctguard --version", res["ctguard --version"][0], "s", "python -c pass", base_w, "", None),
+        Row(
+            "one template",
+            "ctguard check, one template",
+            check_w,
+            "s",
+            "python -c pass",
+            base_w,
+            "under 0.25 s",
+            check_w < 0.25,
+        ),
+        Row(
+            "one template",
+            "ctguard check, one template (wall, median)",
+            check_w,
+            "s",
+            floor,
+            floor_w,
+            "ratio <= 2.5",
+            check_w <= 2.5 * floor_w,
+        ),
+        Row(
+            "one template",
+            "ctguard check, one template (CPU, median)",
+            check_c,
+            "s",
+            floor + " (CPU)",
+            floor_c,
+            "ratio <= 2.5",
+            check_c <= 2.5 * floor_c,
+        ),
+    ]
     if cfn_lint:
-        out.append(Row("one template", "ctguard check, one template", check_w, "s", "cfn-lint, same template",
-                       res["cfn-lint (same template)"][0], "faster than cfn-lint", check_w < res["cfn-lint (same template)"][0]))
+        out.append(
+            Row(
+                "one template",
+                "ctguard check, one template",
+                check_w,
+                "s",
+                "cfn-lint, same template",
+                res["cfn-lint (same template)"][0],
+                "faster than cfn-lint",
+                check_w < res["cfn-lint (same template)"][0],
+            )
+        )
     write_rows(args.json, out)
 
 

@@ -9,9 +9,11 @@ not read: the audit must end complete (exit 0 or 1). Requests per account are pr
 and no throttling error surfaced.
 Usage: python bench/org_audit.py [--accounts N] [--latency SECONDS] [--max-workers N]
 """
+
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import socket
@@ -77,8 +79,11 @@ def main() -> int:
     parser.add_argument("--accounts", type=int, default=50)
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--max-workers", type=int, default=48)
-    parser.add_argument("--measure-sequential", action="store_true",
-                        help="also run the audit one call at a time (about a minute) and compare")
+    parser.add_argument(
+        "--measure-sequential",
+        action="store_true",
+        help="also run the audit one call at a time (about a minute) and compare",
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the rows for bench/run")
     args = parser.parse_args()
     import multiprocessing
@@ -99,10 +104,15 @@ def main() -> int:
     proxy_url = parent.recv()
     real = socket.getaddrinfo
     # S3 Control puts the account id in front of the endpoint host; send that to the proxy too.
-    socket.getaddrinfo = lambda h, *a, **k: real("127.0.0.1" if isinstance(h, str) and h.endswith(".127.0.0.1")
-                                                 else h, *a, **k)
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1",
-                      AWS_ENDPOINT_URL=proxy_url)
+    socket.getaddrinfo = lambda h, *a, **k: real(
+        "127.0.0.1" if isinstance(h, str) and h.endswith(".127.0.0.1") else h, *a, **k
+    )
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_ENDPOINT_URL=proxy_url,
+    )
     try:
         setup = time.perf_counter()
         members, shown = _organization(Estate(moto), args.accounts - 1)
@@ -128,17 +138,21 @@ def main() -> int:
             run_audit(AuditRequest(regions=REGIONS, org=True, role_name=ROLE, max_workers=1, account_workers=1))
             measured = time.perf_counter() - start
     finally:
-        for conn, process in zip((moto_conn, parent), processes):
+        for conn, process in zip((moto_conn, parent), processes, strict=False):
             conn.send("stop")
             process.join(10)
     calls = len(seen)
     sequential = calls * args.latency
     failed = list(failed_reads(outcome.store))
     throttled = [k for k, e in failed if "throttl" in e.code.lower() or e.code in ("SlowDown", "RequestLimitExceeded")]
-    print(f"accounts audited: {len(outcome.accounts)}  regions: {len(REGIONS)}  calls: {calls} "
-          f"(recorded {len(outcome.store)})")
+    print(
+        f"accounts audited: {len(outcome.accounts)}  regions: {len(REGIONS)}  calls: {calls} "
+        f"(recorded {len(outcome.store)})"
+    )
     print(f"sequential (calls x {args.latency * 1000:.0f} ms): {sequential:.2f} s")
-    print(f"wall time: {wall:.2f} s (CPU: auditor {cpu:.2f} s, moto and proxy {server_cpu:.2f} s)   speed-up: {sequential / wall:.1f}x (target >= 8x)")
+    print(
+        f"wall time: {wall:.2f} s (CPU: auditor {cpu:.2f} s, moto and proxy {server_cpu:.2f} s)   speed-up: {sequential / wall:.1f}x (target >= 8x)"
+    )
     if measured is not None:
         print(f"measured one call at a time: {measured:.2f} s   speed-up: {measured / wall:.1f}x")
     print(f"failed reads: {len(failed)}  throttling errors surfaced: {len(throttled)}")
@@ -146,15 +160,18 @@ def main() -> int:
     management = per_key.pop("testing", 0)
     members = sorted(per_key.values())
     if members:
-        print(f"requests per account: management {management}, members min {members[0]} / median "
-              f"{members[len(members) // 2]} / max {members[-1]} ({len(members)} member credentials)")
+        print(
+            f"requests per account: management {management}, members min {members[0]} / median "
+            f"{members[len(members) // 2]} / max {members[-1]} ({len(members)} member credentials)"
+        )
     print(f"audit complete: {not failed}")
     _rows(args, wall, sequential, measured, throttled)
     return 0 if sequential / wall >= 8 and not throttled and not failed else 1
 
 
-def _rows(args: argparse.Namespace, wall: float, sequential: float, measured: float | None,
-          throttled: list[object]) -> None:
+def _rows(
+    args: argparse.Namespace, wall: float, sequential: float, measured: float | None, throttled: list[object]
+) -> None:
     import sys
     from pathlib import Path
 
@@ -162,8 +179,18 @@ def _rows(args: argparse.Namespace, wall: float, sequential: float, measured: fl
     from common import Row, write_rows
 
     name = f"organization audit ({args.accounts} accounts x {len(REGIONS)} regions, {args.latency * 1000:.0f} ms/call)"
-    rows = [Row(name, "audit wall time", wall, "s", "sum of per-call latencies (sequential)", sequential,
-                "sequential / wall >= 8, no throttling surfaced", sequential / wall >= 8 and not throttled)]
+    rows = [
+        Row(
+            name,
+            "audit wall time",
+            wall,
+            "s",
+            "sum of per-call latencies (sequential)",
+            sequential,
+            "sequential / wall >= 8, no throttling surfaced",
+            sequential / wall >= 8 and not throttled,
+        )
+    ]
     if measured is not None:
         rows.append(Row(name, "audit wall time", wall, "s", "measured one call at a time", measured, "", None))
     write_rows(args.json, rows)
@@ -189,9 +216,15 @@ def _organization(management, members: int) -> tuple[list[str], dict]:
     for i in range(members):
         account = org.create_account(Email=f"m{i}@example.com", AccountName=f"m{i}")["CreateAccountStatus"]["AccountId"]
         creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{ROLE}", RoleSessionName="bench")["Credentials"]
-        member = Estate(management.endpoint, {"aws_access_key_id": creds["AccessKeyId"],
-                                              "aws_secret_access_key": creds["SecretAccessKey"],
-                                              "aws_session_token": creds["SessionToken"]}, account)
+        member = Estate(
+            management.endpoint,
+            {
+                "aws_access_key_id": creds["AccessKeyId"],
+                "aws_secret_access_key": creds["SecretAccessKey"],
+                "aws_session_token": creds["SessionToken"],
+            },
+            account,
+        )
         _warm(member)
         if i % 3 == 0:
             region = REGIONS[i % len(REGIONS)]
@@ -208,10 +241,9 @@ def _warm(estate) -> None:
     estate.client("ec2").describe_regions(AllRegions=True)
     estate.client("organizations").describe_organization()
     s3control = estate.client("s3control")
-    try:
+    # The backend exists after this call, which is all it is for.
+    with contextlib.suppress(s3control.exceptions.NoSuchPublicAccessBlockConfiguration):
         s3control.get_public_access_block(AccountId=estate.account)
-    except s3control.exceptions.NoSuchPublicAccessBlockConfiguration:
-        pass  # the backend exists now, which is all this is for
 
 
 if __name__ == "__main__":

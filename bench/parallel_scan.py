@@ -16,6 +16,7 @@ Target: auto <= 0.8 x --jobs 1 on a machine with 2 or more cores.
 
 Usage: python bench/parallel_scan.py [--runs 5] [--templates 400] [--modules 60] [--json FILE]
 """
+
 from __future__ import annotations
 
 import sys as _sys
@@ -23,10 +24,7 @@ from pathlib import Path as _Path
 
 _sys.path.insert(0, str(_Path(__file__).resolve().parent))
 _sys.path.insert(0, str(_Path(__file__).resolve().parent.parent))
-from common import INSTALLED_ENV, Row, write_rows  # noqa: E402
-
 import argparse
-import os
 import random
 import statistics
 import subprocess
@@ -35,6 +33,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import INSTALLED_ENV, Row, write_rows
 from tree_1000 import _cfn_trail, _tf_trail_module
 
 from ctguard.workers import usable_cpus
@@ -67,8 +66,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ctguard-bench-parallel-") as tmp:
         tree = Path(tmp) / "tree"
         inputs = generate(tree, args.templates, args.modules)
-        print(f"tree: {args.templates} CloudFormation stacks and {args.modules} Terraform modules, all "
-              f"CloudTrail-related ({inputs} inputs); cores: {cores}")
+        print(
+            f"tree: {args.templates} CloudFormation stacks and {args.modules} Terraform modules, all "
+            f"CloudTrail-related ({inputs} inputs); cores: {cores}"
+        )
         base = [sys.executable, "-m", "ctguard", "check", str(tree), "--format", "json", "-o"]
         variants = {"--jobs 1": ["--jobs", "1"], "auto": []}
         reference: bytes | None = None
@@ -77,16 +78,23 @@ def main() -> None:
             for name, extra in variants.items():
                 out = Path(tmp) / f"report-{name.replace(' ', '')}.json"
                 start = time.perf_counter()
-                proc = subprocess.run(base + [str(out), *extra], cwd=REPO, env=INSTALLED_ENV,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+                proc = subprocess.run(
+                    base + [str(out), *extra],
+                    cwd=REPO,
+                    env=INSTALLED_ENV,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    check=False,
+                )
                 elapsed = time.perf_counter() - start
                 if proc.returncode not in (0, 1):
                     sys.exit(f"ctguard {name} exited {proc.returncode}: {proc.stderr.decode()[-2000:]}")
                 data = out.read_bytes()
                 reference = reference if reference is not None else data
                 if data != reference:
-                    sys.exit(f"ctguard {name}: the report differs from --jobs 1 "
-                             "(output order must not depend on workers)")
+                    sys.exit(
+                        f"ctguard {name}: the report differs from --jobs 1 (output order must not depend on workers)"
+                    )
                 if run:
                     wall[name].append(elapsed)
     med = {name: statistics.median(v) for name, v in wall.items()}
@@ -94,13 +102,25 @@ def main() -> None:
         print(f"ctguard check {name:9}: median {med[name]:.2f} s  (runs {', '.join(f'{x:.2f}' for x in samples)})")
     ratio = med["auto"] / med["--jobs 1"]
     applies = cores >= 2
-    print(f"ratio auto / --jobs 1: {ratio:.3f} (speed-up {1 / ratio:.2f}x on {cores} cores); reports identical: yes; "
-          f"target <= 0.8: {('met' if ratio <= 0.8 else 'NOT met') if applies else 'n/a on one core'}")
-    write_rows(args.json, [
-        Row(f"parse-heavy tree ({inputs} CloudTrail inputs, {cores} cores)", "ctguard check (auto jobs), wall",
-            med["auto"], "s", "ctguard check --jobs 1", med["--jobs 1"],
-            "ratio <= 0.8" if applies else "", ratio <= 0.8 if applies else None),
-    ])
+    print(
+        f"ratio auto / --jobs 1: {ratio:.3f} (speed-up {1 / ratio:.2f}x on {cores} cores); reports identical: yes; "
+        f"target <= 0.8: {('met' if ratio <= 0.8 else 'NOT met') if applies else 'n/a on one core'}"
+    )
+    write_rows(
+        args.json,
+        [
+            Row(
+                f"parse-heavy tree ({inputs} CloudTrail inputs, {cores} cores)",
+                "ctguard check (auto jobs), wall",
+                med["auto"],
+                "s",
+                "ctguard check --jobs 1",
+                med["--jobs 1"],
+                "ratio <= 0.8" if applies else "",
+                ratio <= 0.8 if applies else None,
+            ),
+        ],
+    )
 
 
 if __name__ == "__main__":

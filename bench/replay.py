@@ -19,6 +19,7 @@
 
 Usage: python bench/replay.py [--records 1000000 | --quick] [--runs 3] [--per-file 2000] [--dir DIR] [--json FILE]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,6 +42,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Row, write_rows  # noqa: E402
+
 SHARED = REPO / "tests" / "data" / "events"  # real records shipped with the tests (SOURCES.md there)
 ACCOUNT = "111122223333"
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
@@ -52,18 +54,45 @@ def _templates() -> list[dict[str, Any]]:
         for f in sorted(SHARED.glob("*.jsonl")):
             out += [json.loads(x) for x in f.read_text(encoding="utf-8").splitlines() if x.strip()]
     if not out:  # no shared data: a small realistic mix
-        base = {"eventVersion": "1.09", "userIdentity": {"type": "IAMUser", "accountId": ACCOUNT,
-                                                         "arn": f"arn:aws:iam::{ACCOUNT}:user/u"},
-                "eventType": "AwsApiCall", "sourceIPAddress": "198.51.100.1", "userAgent": "aws-cli/2",
-                "requestParameters": {"maxResults": 100}, "responseElements": None}
-        for src, name, ro in (("ec2.amazonaws.com", "DescribeInstances", True), ("kms.amazonaws.com", "Decrypt", True),
-                              ("iam.amazonaws.com", "CreateRole", False), ("ec2.amazonaws.com", "RunInstances", False)):
-            out.append({**base, "eventSource": src, "eventName": name, "readOnly": ro, "eventCategory": "Management",
-                        "managementEvent": True})
-        out.append({**base, "eventSource": "s3.amazonaws.com", "eventName": "GetObject", "readOnly": True,
-                    "eventCategory": "Data", "managementEvent": False,
-                    "resources": [{"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::b/k"},
-                                  {"type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::b"}]})
+        base = {
+            "eventVersion": "1.09",
+            "userIdentity": {"type": "IAMUser", "accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/u"},
+            "eventType": "AwsApiCall",
+            "sourceIPAddress": "198.51.100.1",
+            "userAgent": "aws-cli/2",
+            "requestParameters": {"maxResults": 100},
+            "responseElements": None,
+        }
+        for src, name, ro in (
+            ("ec2.amazonaws.com", "DescribeInstances", True),
+            ("kms.amazonaws.com", "Decrypt", True),
+            ("iam.amazonaws.com", "CreateRole", False),
+            ("ec2.amazonaws.com", "RunInstances", False),
+        ):
+            out.append(
+                {
+                    **base,
+                    "eventSource": src,
+                    "eventName": name,
+                    "readOnly": ro,
+                    "eventCategory": "Management",
+                    "managementEvent": True,
+                }
+            )
+        out.append(
+            {
+                **base,
+                "eventSource": "s3.amazonaws.com",
+                "eventName": "GetObject",
+                "readOnly": True,
+                "eventCategory": "Data",
+                "managementEvent": False,
+                "resources": [
+                    {"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::b/k"},
+                    {"type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::b"},
+                ],
+            }
+        )
     return [r for r in out if isinstance(r, dict)]
 
 
@@ -108,21 +137,47 @@ def trails() -> list[Any]:
     from ctguard.values import Known
 
     def t(key: str, **kw: Any) -> Trail:
-        return Trail(key=key, is_logging=Known(True), is_multi_region=Known(True), home_region=Known("us-east-1"),
-                     account_id=Known(ACCOUNT), **kw)
+        return Trail(
+            key=key,
+            is_logging=Known(True),
+            is_multi_region=Known(True),
+            home_region=Known("us-east-1"),
+            account_id=Known(ACCOUNT),
+            **kw,
+        )
 
     fs = FieldSelector
     return [
         t("default"),
         t("write-only", event_selectors=Known((EventSelector(read_write_type=Known("WriteOnly")),))),
-        t("s3-basic", event_selectors=Known((EventSelector(data_resources=Known(
-            (DataResource("AWS::S3::Object", ("arn:aws:s3:::bucket1/",)),))),))),
-        t("advanced", advanced_event_selectors=Known((
-            AdvancedEventSelector("m", (fs("eventCategory", equals=("Management",)),
-                                        fs("eventSource", not_equals=("kms.amazonaws.com",)))),
-            AdvancedEventSelector("s3", (fs("eventCategory", equals=("Data",)), fs("resources.type", equals=("AWS::S3::Object",)),
-                                         fs("resources.ARN", not_starts_with=("arn:aws:s3:::bucket0/",)))),
-        ))),
+        t(
+            "s3-basic",
+            event_selectors=Known(
+                (EventSelector(data_resources=Known((DataResource("AWS::S3::Object", ("arn:aws:s3:::bucket1/",)),))),)
+            ),
+        ),
+        t(
+            "advanced",
+            advanced_event_selectors=Known(
+                (
+                    AdvancedEventSelector(
+                        "m",
+                        (
+                            fs("eventCategory", equals=("Management",)),
+                            fs("eventSource", not_equals=("kms.amazonaws.com",)),
+                        ),
+                    ),
+                    AdvancedEventSelector(
+                        "s3",
+                        (
+                            fs("eventCategory", equals=("Data",)),
+                            fs("resources.type", equals=("AWS::S3::Object",)),
+                            fs("resources.ARN", not_starts_with=("arn:aws:s3:::bucket0/",)),
+                        ),
+                    ),
+                )
+            ),
+        ),
     ]
 
 
@@ -163,7 +218,7 @@ def paired_run(files: list[str], records: int) -> dict[str, tuple[float, float]]
     acc["replay"][1] += wclock() - w
     n_floor = 0
     for i, f in enumerate(files):
-        for side in (("floor", "replay") if i % 2 == 0 else ("replay", "floor")):
+        for side in ("floor", "replay") if i % 2 == 0 else ("replay", "floor"):
             c, w = clock(), wclock()
             if side == "floor":
                 n_floor += floor([f])
@@ -220,7 +275,7 @@ def decoder_floors(files: list[str], runs: int) -> dict[str, float]:
         tot = dict.fromkeys(decoders, 0.0)
         names = list(decoders)
         for i, f in enumerate(files):
-            for name in (names if i % 2 == 0 else names[::-1]):
+            for name in names if i % 2 == 0 else names[::-1]:
                 c = clock()
                 with open(f, "rb") as fh:
                     decoders[name](zlib.decompressobj(31).decompress(fh.read()))
@@ -233,10 +288,10 @@ def decoder_floors(files: list[str], runs: int) -> dict[str, float]:
 DUCKDB_SCANS = {
     # typed: DuckDB infers a schema for the records (what `read_json` does by default)
     "read_json": "SELECT count(*) FROM (SELECT unnest(Records) FROM read_json(?, format = 'auto', "
-                 "maximum_object_size = 268435456))",
+    "maximum_object_size = 268435456))",
     # raw: records as JSON values, no schema (what `ctguard simulate --sql duckdb` reads); faster
     "read_json_objects": "SELECT count(*) FROM (SELECT unnest(json_extract(json, '$.Records[*]')) FROM "
-                         "read_json_objects(?, format = 'auto', maximum_object_size = 268435456))",
+    "read_json_objects(?, format = 'auto', maximum_object_size = 268435456))",
 }
 
 
@@ -293,8 +348,10 @@ def main() -> None:
     start = time.perf_counter()
     files = [str(p) for p in generate(root, records, args.per_file)]
     size = sum(os.path.getsize(f) for f in files)
-    print(f"archive: {len(files)} files, {size / 1e6:.1f} MB compressed, {records:,} records "
-          f"(ready in {time.perf_counter() - start:.1f} s) at {root}")
+    print(
+        f"archive: {len(files)} files, {size / 1e6:.1f} MB compressed, {records:,} records "
+        f"(ready in {time.perf_counter() - start:.1f} s) at {root}"
+    )
     # CPU time of this process is the headline (the machine may be shared); wall time beside it.
     # Floor and replay are interleaved file by file (in alternating order), so both see the same
     # machine: on a shared VM the speed of a whole run drifts by 20-30%, of one file much less.
@@ -307,16 +364,20 @@ def main() -> None:
             wall[name].append(times[name][1])
     med = {k: statistics.median(v) for k, v in cpu.items()}
     for name, label in (("floor", "decompress + json.loads"), ("replay", f"replay ({len(trails())} trails)   ")):
-        print(f"{label}: cpu median {med[name]:.2f} s ({records / med[name]:,.0f} records/s), "
-              f"runs {', '.join(f'{x:.2f}' for x in cpu[name])}; wall median {statistics.median(wall[name]):.2f} s")
+        print(
+            f"{label}: cpu median {med[name]:.2f} s ({records / med[name]:,.0f} records/s), "
+            f"runs {', '.join(f'{x:.2f}' for x in cpu[name])}; wall median {statistics.median(wall[name]):.2f} s"
+        )
     # Unpaired passes, once each, for reference: the CLI's own loop (run_replay) and both floors.
     solo = {}
     for name, fn in (("floor", floor), ("gzip", floor_gzip), ("replay", replay)):
         c = time.process_time()
         fn(files)
         solo[name] = time.process_time() - c
-    print(f"(reference, unpaired passes: zlib floor {solo['floor']:.2f} s, gzip.decompress floor {solo['gzip']:.2f} s, "
-          f"run_replay {solo['replay']:.2f} s: ratio {solo['replay'] / solo['floor']:.3f})")
+    print(
+        f"(reference, unpaired passes: zlib floor {solo['floor']:.2f} s, gzip.decompress floor {solo['gzip']:.2f} s, "
+        f"run_replay {solo['replay']:.2f} s: ratio {solo['replay'] / solo['floor']:.3f})"
+    )
     # Across cores (ctguard simulate --jobs auto): wall time against one process, alternating.
     par_wall: dict[int | None, list[float]] = {1: [], None: []}
     for _ in range(2):
@@ -328,8 +389,10 @@ def main() -> None:
     from ctguard.workers import usable_cpus
 
     cores = usable_cpus()
-    print(f"replay across cores (--jobs auto, {cores} cores): wall {auto:.2f} s against {one:.2f} s in one process "
-          f"(best of 2 each): {one / auto:.2f}x")
+    print(
+        f"replay across cores (--jobs auto, {cores} cores): wall {auto:.2f} s against {one:.2f} s in one process "
+        f"(best of 2 each): {one / auto:.2f}x"
+    )
     # Decoders (issue 21, item 3): the floor moves with a faster JSON parser.
     floors = decoder_floors(files, args.runs)
     from ctguard.simulate.decode import DECODER
@@ -343,7 +406,7 @@ def main() -> None:
     sql_wall: list[float] = []
     sides = [*DUCKDB_SCANS, "replay", "sql"]
     for i in range(2):
-        for side in (sides if i % 2 == 0 else sides[::-1]):
+        for side in sides if i % 2 == 0 else sides[::-1]:
             if side == "replay":
                 w = time.perf_counter()
                 assert replay(files, None) == records
@@ -362,45 +425,124 @@ def main() -> None:
     rep2 = statistics.median(rep_wall)
     print(f"replay --jobs auto: wall {rep2:.2f} s ({records / rep2:,.0f} records/s)")
     for kind, sec in scans.items():
-        print(f"DuckDB {kind} scan ({cores} threads): wall {sec:.2f} s ({records / sec:,.0f} records/s): "
-              f"throughput ratio replay / DuckDB {sec / rep2:.2f} (target >= 1: {'met' if rep2 <= sec else 'NOT met'})")
+        print(
+            f"DuckDB {kind} scan ({cores} threads): wall {sec:.2f} s ({records / sec:,.0f} records/s): "
+            f"throughput ratio replay / DuckDB {sec / rep2:.2f} (target >= 1: {'met' if rep2 <= sec else 'NOT met'})"
+        )
     sql = statistics.median(sql_wall) if sql_wall else None
     if sql is not None:
-        print(f"ctguard simulate --sql duckdb ({cores} threads): wall {sql:.2f} s ({records / sql:,.0f} records/s): "
-              f"replay --jobs auto is {sql / rep2:.2f}x as fast (routing large archives to DuckDB pays only below 1)")
+        print(
+            f"ctguard simulate --sql duckdb ({cores} threads): wall {sql:.2f} s ({records / sql:,.0f} records/s): "
+            f"replay --jobs auto is {sql / rep2:.2f}x as fast (routing large archives to DuckDB pays only below 1)"
+        )
     ratio = med["replay"] / med["floor"]
-    paired = [r / f for r, f in zip(cpu["replay"], cpu["floor"])]
+    paired = [r / f for r, f in zip(cpu["replay"], cpu["floor"], strict=False)]
     best = min(cpu["replay"]) / min(cpu["floor"])
     wall_ratio = statistics.median(wall["replay"]) / statistics.median(wall["floor"])
-    print(f"ratio replay / floor: {ratio:.3f} cpu (median of {args.runs}; per run {', '.join(f'{x:.3f}' for x in paired)}; "
-          f"best-of {best:.3f}), {wall_ratio:.3f} wall  (target <= 1.3: {'met' if ratio <= 1.3 else 'NOT met'})")
+    print(
+        f"ratio replay / floor: {ratio:.3f} cpu (median of {args.runs}; per run {', '.join(f'{x:.3f}' for x in paired)}; "
+        f"best-of {best:.3f}), {wall_ratio:.3f} wall  (target <= 1.3: {'met' if ratio <= 1.3 else 'NOT met'})"
+    )
     rss = {}
     for repeat in (1, 10):
-        out = subprocess.run([sys.executable, __file__, "--child", str(root), "--repeat", str(repeat)],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(root), "--repeat", str(repeat)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         rss[repeat] = json.loads(out.stdout)
         print(f"peak RSS {repeat:>2}x ({rss[repeat]['records']:,} records): {rss[repeat]['maxrss_kb'] / 1024:.1f} MB")
     mem = rss[10]["maxrss_kb"] / rss[1]["maxrss_kb"]
     print(f"ratio RSS 10x / 1x: {mem:.3f}  (target <= 1.2: {'met' if mem <= 1.2 else 'NOT met'})")
     n = f"{records:,} records"
-    write_rows(args.json, [
-        Row("replay", f"archive replay, {n}, {len(trails())} trails (CPU, median of {args.runs})", med["replay"], "s",
-            "zlib decompress + json.loads of the same files", med["floor"], "ratio <= 1.3", ratio <= 1.3),
-        Row("replay", f"archive replay throughput, {n}", records / med["replay"], "events/s",
-            "decompress + json.loads throughput", records / med["floor"], "", None),
-        Row("replay", f"archive replay across {cores} cores (--jobs auto), {n}, wall", auto, "s",
-            "the same replay in one process (--jobs 1), wall", one, "", None),
-        *[Row("replay", f"archive replay (CPU, {DECODER} decoding), {n}", med["replay"], "s",
-              f"zlib + {name} of the same files", sec, "", None) for name, sec in floors.items()],
-        *[Row("replay", f"archive replay throughput, --jobs auto ({cores} cores), {n}, wall", records / rep2, "events/s",
-              f"DuckDB {kind} scan of the same files ({cores} threads)", records / sec, "ratio >= 1", rep2 <= sec)
-          for kind, sec in scans.items()],
-        *([Row("replay", f"archive replay throughput, --jobs auto ({cores} cores), {n}, wall", records / rep2,
-               "events/s", f"ctguard simulate --sql duckdb (verdict query, {cores} threads)", records / sql, "", None)]
-          if sql is not None else []),
-        Row("replay", f"peak RSS replaying 10x the archive ({records * 10:,} records)", rss[10]["maxrss_kb"] / 1024, "MB",
-            f"peak RSS replaying 1x ({n})", rss[1]["maxrss_kb"] / 1024, "ratio <= 1.2", mem <= 1.2),
-    ])
+    write_rows(
+        args.json,
+        [
+            Row(
+                "replay",
+                f"archive replay, {n}, {len(trails())} trails (CPU, median of {args.runs})",
+                med["replay"],
+                "s",
+                "zlib decompress + json.loads of the same files",
+                med["floor"],
+                "ratio <= 1.3",
+                ratio <= 1.3,
+            ),
+            Row(
+                "replay",
+                f"archive replay throughput, {n}",
+                records / med["replay"],
+                "events/s",
+                "decompress + json.loads throughput",
+                records / med["floor"],
+                "",
+                None,
+            ),
+            Row(
+                "replay",
+                f"archive replay across {cores} cores (--jobs auto), {n}, wall",
+                auto,
+                "s",
+                "the same replay in one process (--jobs 1), wall",
+                one,
+                "",
+                None,
+            ),
+            *[
+                Row(
+                    "replay",
+                    f"archive replay (CPU, {DECODER} decoding), {n}",
+                    med["replay"],
+                    "s",
+                    f"zlib + {name} of the same files",
+                    sec,
+                    "",
+                    None,
+                )
+                for name, sec in floors.items()
+            ],
+            *[
+                Row(
+                    "replay",
+                    f"archive replay throughput, --jobs auto ({cores} cores), {n}, wall",
+                    records / rep2,
+                    "events/s",
+                    f"DuckDB {kind} scan of the same files ({cores} threads)",
+                    records / sec,
+                    "ratio >= 1",
+                    rep2 <= sec,
+                )
+                for kind, sec in scans.items()
+            ],
+            *(
+                [
+                    Row(
+                        "replay",
+                        f"archive replay throughput, --jobs auto ({cores} cores), {n}, wall",
+                        records / rep2,
+                        "events/s",
+                        f"ctguard simulate --sql duckdb (verdict query, {cores} threads)",
+                        records / sql,
+                        "",
+                        None,
+                    )
+                ]
+                if sql is not None
+                else []
+            ),
+            Row(
+                "replay",
+                f"peak RSS replaying 10x the archive ({records * 10:,} records)",
+                rss[10]["maxrss_kb"] / 1024,
+                "MB",
+                f"peak RSS replaying 1x ({n})",
+                rss[1]["maxrss_kb"] / 1024,
+                "ratio <= 1.2",
+                mem <= 1.2,
+            ),
+        ],
+    )
 
 
 if __name__ == "__main__":

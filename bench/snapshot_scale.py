@@ -6,6 +6,7 @@ under new account ids, then times each stage of ``ctguard check`` on it: ``json.
 schema validation, spans (``json_spans``, and the YAML composition it replaced), and the mapper.
 Usage: python bench/snapshot_scale.py [--accounts N] [--runs N]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,17 +14,18 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ctguard import yamlload  # noqa: E402
-from ctguard.calls import CallStore  # noqa: E402
-from ctguard.parsers.aws.api import build_inputs  # noqa: E402
-from ctguard.parsers.aws.reader import CallSpans  # noqa: E402
-from ctguard.parsers.aws.snapshot import schema_errors  # noqa: E402
-from ctguard.parsers.aws.spans import json_spans  # noqa: E402
+from ctguard import yamlload
+from ctguard.calls import CallStore
+from ctguard.parsers.aws.api import build_inputs
+from ctguard.parsers.aws.reader import CallSpans
+from ctguard.parsers.aws.snapshot import schema_errors
+from ctguard.parsers.aws.spans import json_spans
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = REPO / "fixtures" / "aws" / "snapshot-organization.json"
@@ -65,8 +67,10 @@ def main() -> None:
         ("schema validation", timed(lambda: schema_errors(data), args.runs)),
         ("json_spans", timed(lambda: json_spans(text), args.runs)),
         ("yamlload spans (replaced)", timed(lambda: yamlload.load(text, cfn_tags=False), args.runs)),
-        ("mapper (build_inputs)", timed(lambda: build_inputs(store, "s.json", spans=CallSpans("s.json", spans)),
-                                        args.runs)),
+        (
+            "mapper (build_inputs)",
+            timed(lambda: build_inputs(store, "s.json", spans=CallSpans("s.json", spans)), args.runs),
+        ),
     ]
     floor = rows[0][1]
     print(f"{args.accounts} accounts, {len(data['calls'])} calls, {len(text) / 1e6:.1f} MB")
@@ -76,8 +80,14 @@ def main() -> None:
     from common import Row, write_rows
 
     bench = f"offline snapshot check ({args.accounts} accounts, {len(text) / 1e6:.1f} MB)"
-    write_rows(args.json, [Row(bench, name, seconds, "s", "json.loads of the snapshot", floor, "", None)
-                           for name, seconds in rows[1:] if "replaced" not in name])
+    write_rows(
+        args.json,
+        [
+            Row(bench, name, seconds, "s", "json.loads of the snapshot", floor, "", None)
+            for name, seconds in rows[1:]
+            if "replaced" not in name
+        ],
+    )
 
 
 if __name__ == "__main__":

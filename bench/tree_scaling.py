@@ -14,14 +14,13 @@ The 10,000-input tree costs about 150 s of CPU (measured: 10 min wall under heav
 
 Usage: python bench/tree_scaling.py [--sizes 100,1000,10000] [--runs 2] [--quick] [--json FILE]
 """
+
 from __future__ import annotations
 
 import sys as _sys
 from pathlib import Path as _Path
 
 _sys.path.insert(0, str(_Path(__file__).resolve().parent))
-from common import INSTALLED_ENV, Row, write_rows  # noqa: E402
-
 import argparse
 import os
 import random
@@ -33,6 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import INSTALLED_ENV, Row, write_rows
 from tree_1000 import _cfn_trail
 
 TARGET = 1.25
@@ -50,8 +50,9 @@ def run(tree: Path) -> tuple[float, float, int]:
     cmd = [sys.executable, "-m", "ctguard", "check", str(tree), "--format", "json", "-o", os.devnull]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    code = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
-                          env=INSTALLED_ENV).returncode
+    code = subprocess.run(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=INSTALLED_ENV
+    ).returncode
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), code
@@ -71,13 +72,15 @@ def main() -> None:
         start = time.perf_counter()
         for n, tree in trees.items():
             generate(tree, n)
-        print(f"trees of {', '.join(f'{n:,}' for n in trees)} CloudFormation trail stacks generated in "
-              f"{time.perf_counter() - start:.1f} s")
+        print(
+            f"trees of {', '.join(f'{n:,}' for n in trees)} CloudFormation trail stacks generated in "
+            f"{time.perf_counter() - start:.1f} s"
+        )
         samples: dict[int, list[tuple[float, float]]] = {n: [] for n in trees}
         run(trees[1])  # warm caches
         order = list(trees)
         for r in range(runs):
-            for n in (order if r % 2 == 0 else order[::-1]):
+            for n in order if r % 2 == 0 else order[::-1]:
                 wall, cpu, code = run(trees[n])
                 if code not in (0, 1):
                     raise SystemExit(f"ctguard check exited {code} on the {n}-input tree")
@@ -88,17 +91,30 @@ def main() -> None:
     per = {n: ((med[n][0] - fixed_w) / n, (med[n][1] - fixed_c) / n) for n in sizes}
     base = sizes[0]
     print(f"start-up (one input): wall {fixed_w:.3f} s, cpu {fixed_c:.3f} s (subtracted below)")
-    print(f"{'inputs':>8} {'wall s':>8} {'cpu s':>8} {'ms/input wall':>14} {'ms/input cpu':>13} {'x smallest (wall, cpu)':>24}")
+    print(
+        f"{'inputs':>8} {'wall s':>8} {'cpu s':>8} {'ms/input wall':>14} {'ms/input cpu':>13} {'x smallest (wall, cpu)':>24}"
+    )
     for n in sizes:
-        print(f"{n:>8,} {med[n][0]:>8.2f} {med[n][1]:>8.2f} {1000 * per[n][0]:>14.2f} {1000 * per[n][1]:>13.2f} "
-              f"{per[n][0] / per[base][0]:>12.2f} {per[n][1] / per[base][1]:>11.2f}")
+        print(
+            f"{n:>8,} {med[n][0]:>8.2f} {med[n][1]:>8.2f} {1000 * per[n][0]:>14.2f} {1000 * per[n][1]:>13.2f} "
+            f"{per[n][0] / per[base][0]:>12.2f} {per[n][1] / per[base][1]:>11.2f}"
+        )
     rows = []
     for n in sizes[1:]:
         for i, kind in ((0, "wall"), (1, "CPU")):
             ratio = per[n][i] / per[base][i]
-            rows.append(Row(f"large trees ({', '.join(f'{s:,}' for s in sizes)} CloudTrail inputs)",
-                            f"{kind} per input, {n:,} inputs", per[n][i], "s", f"{kind} per input, {base:,} inputs",
-                            per[base][i], f"ratio <= {TARGET}", ratio <= TARGET))
+            rows.append(
+                Row(
+                    f"large trees ({', '.join(f'{s:,}' for s in sizes)} CloudTrail inputs)",
+                    f"{kind} per input, {n:,} inputs",
+                    per[n][i],
+                    "s",
+                    f"{kind} per input, {base:,} inputs",
+                    per[base][i],
+                    f"ratio <= {TARGET}",
+                    ratio <= TARGET,
+                )
+            )
     write_rows(args.json, rows)
 
 

@@ -31,6 +31,7 @@ digests hash).
 
 Usage: python bench/verify.py [--files N] [--events N] [--runs N] [--quick] [--json FILE]
 """
+
 from __future__ import annotations
 
 import sys as _sys
@@ -38,8 +39,6 @@ from pathlib import Path as _Path
 
 _sys.path.insert(0, str(_Path(__file__).resolve().parent))
 _sys.path.insert(0, str(_Path(__file__).resolve().parent.parent / "tests" / "unit" / "verify"))
-from common import Row, write_rows  # noqa: E402
-
 import argparse
 import hashlib
 import os
@@ -49,8 +48,10 @@ import subprocess
 import tempfile
 import time
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+
+from common import Row, write_rows
 
 LOGS_PER_DIGEST = 20
 
@@ -122,7 +123,7 @@ def main() -> int:
         raw = sum(map(len, blobs))
         jobs = 2 * (os.cpu_count() or 1)
         t_raw = median_time(lambda: hash_raw(paths), args.runs)
-        t_mem = median_time(lambda: hash_in_memory(blobs), args.runs)
+        t_mem = median_time(lambda: hash_in_memory(blobs), args.runs)  # noqa: F821 - called by median_time before the del below
         del blobs
         t_unz = median_time(lambda: hash_uncompressed(paths), args.runs)
         t_sum = median_time(lambda: sha256sum(paths), args.runs) if shutil.which("sha256sum") else float("nan")
@@ -130,25 +131,73 @@ def main() -> int:
         t_vj = median_time(lambda: verify(root, keys, jobs, n), args.runs)
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    print(f"{n} log files, {size / 1e6:.1f} MB compressed, {raw / 1e6:.1f} MB uncompressed, "
-          f"{n // LOGS_PER_DIGEST} digests; median of {args.runs}")
-    for label, t in (("hashlib (file bytes)", t_raw), ("hashlib (uncompressed, in memory)", t_mem),
-                     ("hashlib + zlib (uncompressed bytes)", t_unz),
-                     ("sha256sum", t_sum), ("ctguard verify --jobs 1", t_v1), (f"ctguard verify --jobs {jobs}", t_vj)):
+    print(
+        f"{n} log files, {size / 1e6:.1f} MB compressed, {raw / 1e6:.1f} MB uncompressed, "
+        f"{n // LOGS_PER_DIGEST} digests; median of {args.runs}"
+    )
+    for label, t in (
+        ("hashlib (file bytes)", t_raw),
+        ("hashlib (uncompressed, in memory)", t_mem),
+        ("hashlib + zlib (uncompressed bytes)", t_unz),
+        ("sha256sum", t_sum),
+        ("ctguard verify --jobs 1", t_v1),
+        (f"ctguard verify --jobs {jobs}", t_vj),
+    ):
         print(f"  {label:38s} {t:7.3f} s  {n / t:9.0f} files/s")
     rows = [
-        Row("verify", f"ctguard verify, {n} files (--jobs 1)", t_v1, "s", "read + gunzip + hashlib, one thread",
-            t_unz, "ratio <= 1.5", t_v1 / t_unz <= 1.5),
-        Row("verify", f"ctguard verify, {n} files (--jobs {jobs})", t_vj, "s", "read + gunzip + hashlib, one thread",
-            t_unz, "ratio <= 1.5", t_vj / t_unz <= 1.5),
-        Row("verify", f"ctguard verify, {n} files (--jobs {jobs})", t_vj, "s", "hashlib, file bytes as stored",
-            t_raw, "", None),
-        Row("verify", f"ctguard verify, {n} files (--jobs {jobs})", t_vj, "s", "hashlib, uncompressed bytes in memory",
-            t_mem, "", None),
-        Row("verify", f"ctguard verify, {n} files (--jobs {jobs})", t_vj, "s", "sha256sum, same files", t_sum, "",
-            None),
-        Row("verify", "log files verified per second", n / t_vj, "files/s", "sha256sum files per second",
-            n / t_sum, "", None),
+        Row(
+            "verify",
+            f"ctguard verify, {n} files (--jobs 1)",
+            t_v1,
+            "s",
+            "read + gunzip + hashlib, one thread",
+            t_unz,
+            "ratio <= 1.5",
+            t_v1 / t_unz <= 1.5,
+        ),
+        Row(
+            "verify",
+            f"ctguard verify, {n} files (--jobs {jobs})",
+            t_vj,
+            "s",
+            "read + gunzip + hashlib, one thread",
+            t_unz,
+            "ratio <= 1.5",
+            t_vj / t_unz <= 1.5,
+        ),
+        Row(
+            "verify",
+            f"ctguard verify, {n} files (--jobs {jobs})",
+            t_vj,
+            "s",
+            "hashlib, file bytes as stored",
+            t_raw,
+            "",
+            None,
+        ),
+        Row(
+            "verify",
+            f"ctguard verify, {n} files (--jobs {jobs})",
+            t_vj,
+            "s",
+            "hashlib, uncompressed bytes in memory",
+            t_mem,
+            "",
+            None,
+        ),
+        Row(
+            "verify", f"ctguard verify, {n} files (--jobs {jobs})", t_vj, "s", "sha256sum, same files", t_sum, "", None
+        ),
+        Row(
+            "verify",
+            "log files verified per second",
+            n / t_vj,
+            "files/s",
+            "sha256sum files per second",
+            n / t_sum,
+            "",
+            None,
+        ),
     ]
     write_rows(args.json, rows)
     return 0

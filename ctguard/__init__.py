@@ -4,6 +4,7 @@
 ``ctguard.api.simulate``); it and the other API
 names are imported on first use, so ``import ctguard`` (and ``ctguard --version``) stay fast.
 """
+
 from __future__ import annotations
 
 from typing import Any

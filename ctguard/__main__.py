@@ -1,4 +1,5 @@
 """``python -m ctguard``."""
+
 from __future__ import annotations
 
 import os

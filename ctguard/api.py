@@ -3,10 +3,12 @@
 
 The CLI is a thin layer over this module; everything it prints comes from a Report.
 """
+
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ctguard.engine.checker import InputChecker
 from ctguard.engine.evaluate import Settings
@@ -16,6 +18,7 @@ from ctguard.inputs import ParsedInput
 from ctguard.parsers.context import ParseContext
 from ctguard.report import Report
 from ctguard.suppress import Gate
+
 
 def check(
     paths: Iterable[str | os.PathLike[str]],
@@ -41,8 +44,9 @@ def check(
     context = context or ParseContext()
     policy_warnings: list[str] = []
     if policies is None:
-        policies = load_policies(tuple(policy_dirs), untrusted_dirs=tuple(untrusted_policy_dirs),
-                                 warnings=policy_warnings)
+        policies = load_policies(
+            tuple(policy_dirs), untrusted_dirs=tuple(untrusted_policy_dirs), warnings=policy_warnings
+        )
     from ctguard.parsers import dispatch
 
     policies, checker = _checker(policies, settings, gate)
@@ -51,8 +55,9 @@ def check(
     return report
 
 
-def evaluate(inputs: Iterable[ParsedInput], policies: list[Policy], settings: Settings | None = None,
-             gate: Gate | None = None) -> Report:
+def evaluate(
+    inputs: Iterable[ParsedInput], policies: list[Policy], settings: Settings | None = None, gate: Gate | None = None
+) -> Report:
     """Run the policies over inputs that are already parsed (live audits build them from a CallStore)."""
     policies, checker = _checker(policies, settings, gate)
     return _report(((parsed, checker(parsed)) for parsed in inputs), policies)
@@ -65,8 +70,9 @@ def _checker(policies: list[Policy], settings: Settings | None, gate: Gate | Non
     return policies, InputChecker(tuple(policies), settings or Settings(), gate)
 
 
-def _report(checked: Iterable[tuple[ParsedInput, tuple[list[Finding], list[str]] | None]],
-            policies: list[Policy]) -> Report:
+def _report(
+    checked: Iterable[tuple[ParsedInput, tuple[list[Finding], list[str]] | None]], policies: list[Policy]
+) -> Report:
     report = Report(policies=policies)
     for parsed, result in checked:
         assert result is not None
@@ -94,4 +100,15 @@ def simulate(paths: Iterable[str] = (), **options: Any) -> dict[str, Any] | str:
     return run(paths, **options)
 
 
-__all__ = ["Finding", "Gate", "Report", "Settings", "Severity", "Status", "check", "evaluate", "load_inputs", "simulate"]
+__all__ = [
+    "Finding",
+    "Gate",
+    "Report",
+    "Settings",
+    "Severity",
+    "Status",
+    "check",
+    "evaluate",
+    "load_inputs",
+    "simulate",
+]

@@ -7,12 +7,13 @@ around does not resurrect old findings.  The file is versioned JSON, sorted, dif
     {"version": 1, "tool": "ctguard",
      "findings": [{"file": "infra/trail.yaml", "resource": "Trail", "rule_ids": ["CT101", "CT108"]}]}
 """
+
 from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from ctguard.findings import Finding, Status
 from ctguard.repo import repo_relative
@@ -40,8 +41,10 @@ def dump(findings: Iterable[Finding]) -> str:
         if baselined(f):
             file, resource, rule = key(f)
             grouped[(file, resource)].add(rule)
-    entries = [{"file": file, "resource": resource, "rule_ids": sorted(rules)}
-               for (file, resource), rules in sorted(grouped.items())]
+    entries = [
+        {"file": file, "resource": resource, "rule_ids": sorted(rules)}
+        for (file, resource), rules in sorted(grouped.items())
+    ]
     return json.dumps({"version": VERSION, "tool": "ctguard", "findings": entries}, indent=2) + "\n"
 
 
@@ -66,8 +69,12 @@ def load(path: str) -> Baseline:
         raise BaselineError(f"{path}: not a ctguard baseline (expected version {VERSION} with a findings list)")
     keys: set[Key] = set()
     for entry in data["findings"]:
-        if not (isinstance(entry, dict) and isinstance(entry.get("file"), str)
-                and isinstance(entry.get("resource"), str) and isinstance(entry.get("rule_ids"), list)):
+        if not (
+            isinstance(entry, dict)
+            and isinstance(entry.get("file"), str)
+            and isinstance(entry.get("resource"), str)
+            and isinstance(entry.get("rule_ids"), list)
+        ):
             raise BaselineError(f"{path}: baseline entry {entry!r} needs file, resource and rule_ids")
         keys.update((entry["file"], entry["resource"], str(rule)) for rule in entry["rule_ids"])
     return Baseline(path, frozenset(keys))

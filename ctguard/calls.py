@@ -12,24 +12,27 @@ request parameters that identify the call, canonicalised as sorted compact JSON.
 operations are stored once, with all pages merged (botocore's ``build_full_result``).
 Calls to global services are recorded under the region the client used.
 """
+
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
-
+from typing import Any
 
 # Error codes that answer the question ("there is none") rather than refuse it.
-NOT_CONFIGURED: frozenset[str] = frozenset({
-    "NoSuchBucketPolicy",
-    "NoSuchPublicAccessBlockConfiguration",
-    "ObjectLockConfigurationNotFoundError",
-    "NoSuchLifecycleConfiguration",
-    "ServerSideEncryptionConfigurationNotFoundError",
-    "InsightNotEnabledException",
-    "AWSOrganizationsNotInUseException",
-})
+NOT_CONFIGURED: frozenset[str] = frozenset(
+    {
+        "NoSuchBucketPolicy",
+        "NoSuchPublicAccessBlockConfiguration",
+        "ObjectLockConfigurationNotFoundError",
+        "NoSuchLifecycleConfiguration",
+        "ServerSideEncryptionConfigurationNotFoundError",
+        "InsightNotEnabledException",
+        "AWSOrganizationsNotInUseException",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,14 +80,22 @@ class CallStore:
         self.meta: dict[str, Any] = {}
         self._lock = threading.Lock()
 
-    def record(self, account: str, region: str, service: str, operation: str,
-               params: Mapping[str, Any] | None, result: CallResult) -> None:
+    def record(
+        self,
+        account: str,
+        region: str,
+        service: str,
+        operation: str,
+        params: Mapping[str, Any] | None,
+        result: CallResult,
+    ) -> None:
         key = (account, region, service, operation, canonical_params(params))
         with self._lock:
             self._calls[key] = result
 
-    def get(self, account: str, region: str | None, service: str, operation: str,
-            params: Mapping[str, Any] | None = None) -> CallResult | None:
+    def get(
+        self, account: str, region: str | None, service: str, operation: str, params: Mapping[str, Any] | None = None
+    ) -> CallResult | None:
         """The recorded answer, or None when the call was never made.
 
         ``region=None`` matches the call in any region (S3 bucket calls, IAM): the first one
@@ -118,8 +129,13 @@ class CallStore:
     def to_json(self) -> dict[str, Any]:
         calls = []
         for (account, region, service, operation, params), result in self._items():
-            entry: dict[str, Any] = {"account": account, "region": region, "service": service,
-                                     "operation": operation, "params": json.loads(params)}
+            entry: dict[str, Any] = {
+                "account": account,
+                "region": region,
+                "service": service,
+                "operation": operation,
+                "params": json.loads(params),
+            }
             if result.error is not None:
                 error: dict[str, Any] = {"code": result.error.code, "message": result.error.message}
                 if result.error.http_status is not None:
@@ -131,7 +147,7 @@ class CallStore:
         return {"ctguard_snapshot": "1.0", "meta": self.meta, "calls": calls}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "CallStore":
+    def from_json(cls, data: Mapping[str, Any]) -> CallStore:
         """Build from a dict that already passed the snapshot schema."""
         store = cls()
         store.meta = dict(data.get("meta") or {})
@@ -141,6 +157,7 @@ class CallStore:
                 result = CallResult(error=ApiError(err["code"], err.get("message", ""), err.get("http_status")))
             else:
                 result = CallResult(response=entry["response"])
-            store.record(entry["account"], entry["region"], entry["service"], entry["operation"],
-                         entry.get("params"), result)
+            store.record(
+                entry["account"], entry["region"], entry["service"], entry["operation"], entry.get("params"), result
+            )
         return store

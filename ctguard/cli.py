@@ -3,20 +3,21 @@
 Exit codes (``ctguard/exitcodes.py``): 0 nothing at or above --fail-on; 1 findings; 2 usage,
 configuration or policy error; 3 an input could not be read or parsed.
 """
+
 from __future__ import annotations
 
 import argparse
 import importlib
 import logging
 import sys
+from collections.abc import Sequence
 from types import ModuleType
-from typing import Sequence
 
-from ctguard.version import __version__
 from ctguard.commands import COMMANDS
 from ctguard.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE
+from ctguard.version import __version__
 
-__all__ = ["main", "run", "build_parser", "EXIT_OK", "EXIT_FINDINGS", "EXIT_USAGE", "EXIT_INPUT"]
+__all__ = ["EXIT_FINDINGS", "EXIT_INPUT", "EXIT_OK", "EXIT_USAGE", "build_parser", "main", "run"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -57,8 +58,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ctguard import dataclass_code
 
     dataclass_code.install()  # after parse_args: --version and --help never import dataclasses
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
-                        format="ctguard: %(levelname)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING,
+        format="ctguard: %(levelname)s: %(message)s",
+        stream=sys.stderr,
+    )
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
@@ -83,8 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             import traceback
 
             print(scrub("".join(traceback.format_exception(exc))), end="", file=sys.stderr)
-        print(f"ctguard: internal error: {type(exc).__name__}: {scrub(str(exc))} (run with --debug for details)",
-              file=sys.stderr)
+        print(
+            f"ctguard: internal error: {type(exc).__name__}: {scrub(str(exc))} (run with --debug for details)",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
 
 

@@ -8,6 +8,7 @@ directory is written only by whoever installed ctguard, as its ``.pyc`` files ar
 directory is not writable, nothing is kept and each run pays the full cost.
 ``CTGUARD_CODE_CACHE`` names another directory (tests isolate their runs with it).
 """
+
 from __future__ import annotations
 
 import os

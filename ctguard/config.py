@@ -15,12 +15,14 @@ is an error naming the file and line (exit code 2).  The command line overrides 
 ``skip``, where both lists apply.  The loader is command-independent: other commands read the
 keys they know through ``Config.get``.
 """
+
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 CONFIG_NAMES = (".ctguard.yaml", ".ctguard.yml")
 
@@ -111,8 +113,11 @@ def _detail(v: Any) -> str | None:
 
 # key -> (converter returning None when the value is wrong, what was expected, is a path)
 KEYS: dict[str, tuple[Callable[[Any], Any], str, str]] = {
-    "format": (_formats, "a format (text, json, sarif, junit, github, markdown, html) or a list like "
-                         "[text, sarif:out.sarif]", "format"),
+    "format": (
+        _formats,
+        ("a format (text, json, sarif, junit, github, markdown, html) or a list like [text, sarif:out.sarif]"),
+        "format",
+    ),
     "output": (_str_list, "a file name or a list of them", "path"),
     "fail_on": (_severity, "one of info, low, medium, high, critical", ""),
     "strict": (_bool, "true or false", ""),
@@ -214,10 +219,13 @@ def check_contained(config: Config) -> None:
         for path in paths:
             real = os.path.realpath(path)
             if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
-                raise ConfigError(config.path, config.lines.get(key, 1),
-                                  f"'{key.replace('_', '-')}' names {path}, outside {root}; a configuration "
-                                  "found in the checked tree may only name files inside it (pass the file "
-                                  "with --config and --trust-config to allow it)")
+                raise ConfigError(
+                    config.path,
+                    config.lines.get(key, 1),
+                    f"'{key.replace('_', '-')}' names {path}, outside {root}; a configuration "
+                    "found in the checked tree may only name files inside it (pass the file "
+                    "with --config and --trust-config to allow it)",
+                )
 
 
 def _resolve(value: Any, kind: str, base: str) -> Any:

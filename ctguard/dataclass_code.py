@@ -13,6 +13,7 @@ Only ctguard's own classes (globals of a ``ctguard.`` module) use the cache, onl
 CPython versions whose ``dataclasses._create_fn`` this mirrors (3.11, 3.12); everywhere else
 nothing changes.  A missing, unreadable or unwritable cache costs only the compilation.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -59,8 +60,9 @@ def _save() -> None:
         pass
 
 
-def _create_fn(name: str, args: Any, body: Any, *, globals: Any = None, locals: Any = None,
-               return_type: Any = dataclasses.MISSING) -> Any:
+def _create_fn(
+    name: str, args: Any, body: Any, *, globals: Any = None, locals: Any = None, return_type: Any = dataclasses.MISSING
+) -> Any:
     # Same text as dataclasses._create_fn of this Python version; only the compilation is cached.
     global _new
     if locals is None:

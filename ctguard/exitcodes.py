@@ -1,4 +1,5 @@
 """Process exit codes, shared by every command."""
+
 from __future__ import annotations
 
 EXIT_OK = 0  # nothing at or above --fail-on

@@ -1,9 +1,11 @@
 """Findings: what a policy concluded about one trail (or account), and where."""
+
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
 from enum import Enum
+
 from ctguard.pickling import fast_pickle
 
 
@@ -19,13 +21,11 @@ class Severity(str, Enum):
         return _SEVERITY_RANK[self]
 
     @classmethod
-    def parse(cls, text: str) -> "Severity":
+    def parse(cls, text: str) -> Severity:
         try:
             return cls(text.lower())
         except ValueError:
-            raise ValueError(
-                f"unknown severity {text!r}; expected one of {', '.join(s.value for s in cls)}"
-            ) from None
+            raise ValueError(f"unknown severity {text!r}; expected one of {', '.join(s.value for s in cls)}") from None
 
 
 _SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
@@ -79,8 +79,15 @@ class Finding:
         """
         from ctguard.repo import repo_relative
 
-        text = "\x1f".join([self.rule_id, repo_relative(self.file), self.resource_kind, self.resource or "",
-                            ".".join(map(str, self.model_path))])
+        text = "\x1f".join(
+            [
+                self.rule_id,
+                repo_relative(self.file),
+                self.resource_kind,
+                self.resource or "",
+                ".".join(map(str, self.model_path)),
+            ]
+        )
         # surrogateescape: a file name that is not UTF-8 hashes as its own bytes instead of raising
         return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 

@@ -5,6 +5,7 @@ A printed fix must pass ctguard's own rules under the same settings, so a retent
 full of literal braces (JSON, YAML flow mappings, HCL blocks), and an escape convention for them
 (``{{``/``}}``) silently broke the JSON of CT405's command and the YAML of CT406's fix.
 """
+
 from __future__ import annotations
 
 DEFAULT_RETENTION_DAYS = 365

@@ -1,4 +1,5 @@
 """The result of reading one input: model variants, source map, and problems found on the way."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -51,8 +52,16 @@ class ParsedInput:
         """True when the input could not be used (exit code 3)."""
         return any(p.fatal for p in self.problems)
 
-    def problem(self, rule_id: str, message: str, line: int = 1, column: int = 1,
-                owner: Owner | None = None, path: Path = (), file: str | None = None) -> None:
+    def problem(
+        self,
+        rule_id: str,
+        message: str,
+        line: int = 1,
+        column: int = 1,
+        owner: Owner | None = None,
+        path: Path = (),
+        file: str | None = None,
+    ) -> None:
         """``file``: the file the problem is in when it is not ``self.path`` (another .tf file of a module)."""
         self.problems.append(InputProblem(rule_id, message, Span(file or self.path, line, column), owner, path))
 

@@ -6,10 +6,12 @@ resource from the finding's resource (an ARN, or a key the account's model holds
 findings stay ``aws://<account>``.  Names that AWS keeps in a global namespace (S3 buckets and
 IAM roles carry no region in their ARN) get ``global`` unless the model knows their region.
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ctguard.findings import Finding
 from ctguard.inputs import ParsedInput
@@ -61,19 +63,18 @@ def uri(account: str, resource: str, region: str | None) -> str:
 
 def parts_of(location: str) -> tuple[str, str | None]:
     """(account, region or None) of an ``aws://`` location."""
-    account, _, rest = location[len(SCHEME):].partition("/")
+    account, _, rest = location[len(SCHEME) :].partition("/")
     region = rest.split("/", 1)[0] if rest else None
     return account, region
 
 
 def _located(f: Finding, regions: dict[tuple[str, str], str]) -> Finding:
-    if not f.file.startswith(SCHEME) or "/" in f.file[len(SCHEME):]:
+    if not f.file.startswith(SCHEME) or "/" in f.file[len(SCHEME) :]:
         return f
-    account = f.file[len(SCHEME):]
+    account = f.file[len(SCHEME) :]
     if not f.resource or f.resource == account or f.resource_kind == "account":
         return f
-    return dataclasses.replace(f, file=uri(account, f.resource, regions.get((account, f.resource))),
-                               line=1, column=1)
+    return dataclasses.replace(f, file=uri(account, f.resource, regions.get((account, f.resource))), line=1, column=1)
 
 
 def _remember(regions: dict[tuple[str, str], str], account: str, key: str, region: Any) -> None:

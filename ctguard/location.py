@@ -4,11 +4,12 @@ Parsers record a span per (owner, model path); the engine asks for the span of t
 policy names and falls back to the nearest recorded ancestor, so a finding about a missing
 property points at the resource or block that should hold it.
 """
+
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ctguard.pickling import fast_pickle
 
@@ -29,7 +30,7 @@ fast_pickle(Span)
 
 
 class SourceMap:
-    __slots__ = ("file", "_spans")
+    __slots__ = ("_spans", "file")
 
     def __init__(self, file: str) -> None:
         self.file = file
@@ -61,13 +62,14 @@ class SourceMap:
                 return found
         return Span(self.file, 1, 1)
 
-    def moved(self, file: str, line: Callable[[int], int]) -> "SourceMap":
+    def moved(self, file: str, line: Callable[[int], int]) -> SourceMap:
         """A copy whose spans stand in ``file`` at ``line(old line)`` (a template embedded in another file)."""
         copy = SourceMap(file)
         for key, span in self._spans.items():
             at = line(span.line)
-            copy._spans[key] = Span(file, at, span.column, None if span.end_line is None else line(span.end_line),
-                                    span.end_column)
+            copy._spans[key] = Span(
+                file, at, span.column, None if span.end_line is None else line(span.end_line), span.end_column
+            )
         return copy
 
     def owners(self) -> builtins.set[Owner]:  # plain `set` here names the method SourceMap.set

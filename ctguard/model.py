@@ -9,10 +9,12 @@ Related resources (bucket, key, log group, role, topic, ...) are kept in ``Model
 stable key and linked from a trail by that key, so several trails can share one bucket and a
 policy can follow ``bucket.versioning`` from a trail.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Mapping
+from typing import Any
 
 from ctguard.pickling import fast_pickle
 from ctguard.values import ABSENT, Absent, Known, Unknown, Value
@@ -81,7 +83,9 @@ class TrailStatus:
     latest_cloudwatch_logs_delivery_time: Value[str] = _f()
     start_logging_time: Value[str] = _f()
     stop_logging_time: Value[str] = _f()
-    read_time: Value[str] = _f(None, "when the status was read (the snapshot's meta.created); ages are measured from it")
+    read_time: Value[str] = _f(
+        None, "when the status was read (the snapshot's meta.created); ages are measured from it"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,9 +299,7 @@ class Model:
     """Everything one input (or one Fn::If variant of it) defines."""
 
     trails: list[Trail] = field(default_factory=list)
-    resources: dict[str, dict[str, Any]] = field(
-        default_factory=lambda: {kind: {} for kind in RESOURCE_KINDS}
-    )
+    resources: dict[str, dict[str, Any]] = field(default_factory=lambda: {kind: {} for kind in RESOURCE_KINDS})
     account_id: Value[str] = ABSENT
     region: Value[str] = ABSENT
     # Account-level facts; live audits and snapshots set them, IaC inputs leave them Absent.
@@ -340,11 +342,34 @@ def field_names(cls: type) -> frozenset[str]:
     return frozenset(f.name for f in fields(cls))
 
 
-fast_pickle(DataResource, EventSelector, FieldSelector, AdvancedEventSelector, InsightSelector, TrailStatus, Trail, PublicAccessBlock, LifecycleRule, Bucket, KmsKey, LogGroup, Role, Subscription, Topic, MetricTransformation, MetricFilter, Alarm, EventRule, EventDataStore, Model)
+fast_pickle(
+    DataResource,
+    EventSelector,
+    FieldSelector,
+    AdvancedEventSelector,
+    InsightSelector,
+    TrailStatus,
+    Trail,
+    PublicAccessBlock,
+    LifecycleRule,
+    Bucket,
+    KmsKey,
+    LogGroup,
+    Role,
+    Subscription,
+    Topic,
+    MetricTransformation,
+    MetricFilter,
+    Alarm,
+    EventRule,
+    EventDataStore,
+    Model,
+)
 
 
 __all__ = [
     "ABSENT",
+    "RESOURCE_KINDS",
     "Absent",
     "AdvancedEventSelector",
     "Alarm",
@@ -363,7 +388,6 @@ __all__ = [
     "MetricTransformation",
     "Model",
     "PublicAccessBlock",
-    "RESOURCE_KINDS",
     "Role",
     "Subscription",
     "Topic",

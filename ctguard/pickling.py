@@ -7,6 +7,7 @@ Reducing to the class and one tuple of values instead loads about 2.5 times and 
 the models and some 30,000 findings back from its workers.  Unpickling skips ``__init__`` as
 the default does.
 """
+
 from __future__ import annotations
 
 from dataclasses import fields
@@ -18,7 +19,7 @@ _set = object.__setattr__
 
 def _rebuild(cls: type, values: tuple[Any, ...]) -> Any:
     obj: Any = object.__new__(cls)
-    for name, value in zip(_NAMES[cls], values):
+    for name, value in zip(_NAMES[cls], values, strict=False):
         _set(obj, name, value)
     return obj
 

@@ -4,6 +4,7 @@ The repository root is the nearest directory at or above a file that holds ``.gi
 paths are made relative to the current directory.  Locations that are not files (``aws://...``
 for live accounts, ARNs) are returned unchanged, so every formatter works on any report.
 """
+
 from __future__ import annotations
 
 import os

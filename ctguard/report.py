@@ -2,6 +2,7 @@
 
 Formatters render a ``Report``; the API (``ctguard.api``) and the audit build one.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -27,8 +28,7 @@ class Report:
 
     def failing(self, threshold: Severity) -> list[Finding]:
         return [
-            f for f in self.findings
-            if f.suppression is None and f.is_failure and f.severity.rank >= threshold.rank
+            f for f in self.findings if f.suppression is None and f.is_failure and f.severity.rank >= threshold.rank
         ]
 
     @property

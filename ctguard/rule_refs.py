@@ -4,6 +4,7 @@ A typo such as ``--only CT10`` would otherwise select no rule at all and turn th
 without checking anything; ``--skip CT999`` would silently suppress nothing.  Every id or glob
 must match at least one loaded policy; the error names the id and the closest real ones.
 """
+
 from __future__ import annotations
 
 import difflib

@@ -5,6 +5,7 @@ A policy's logic is its ``impl`` function (found by ``inspect``, so it is the co
 its declarative ``check`` (the YAML line), or, for rules the policy engine does not run (input
 problems, drift), the line in the reporting module that names the id.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -68,8 +69,9 @@ def locate(policy: Policy) -> RuleSource:
         logic, kind = _reporter_line(policy), policy.scope
     fixtures = _PACKAGE_ROOT / "fixtures" / "rules" / policy.id
     names = (policy.id, logic.name) if kind == "impl" and logic is not None else (policy.id,)
-    return RuleSource(policy.id, policy_place, logic, kind,
-                      f"{shown(fixtures)}/" if fixtures.is_dir() else None, _tests_naming(names))
+    return RuleSource(
+        policy.id, policy_place, logic, kind, f"{shown(fixtures)}/" if fixtures.is_dir() else None, _tests_naming(names)
+    )
 
 
 def _tests_naming(names: tuple[str, ...]) -> tuple[str, ...]:
@@ -109,16 +111,29 @@ def _reporter_line(policy: Policy) -> Place | None:
 
 
 def as_dict(source: RuleSource) -> dict[str, object]:
-    logic = None if source.logic is None else {
-        "path": source.logic.path, "line": source.logic.line, "name": source.logic.name}
-    return {"id": source.id, "kind": source.kind, "logic": logic,
-            "policy": {"path": source.policy.path, "line": source.policy.line}, "fixtures": source.fixtures,
-            "tests": list(source.tests)}
+    logic = (
+        None
+        if source.logic is None
+        else {"path": source.logic.path, "line": source.logic.line, "name": source.logic.name}
+    )
+    return {
+        "id": source.id,
+        "kind": source.kind,
+        "logic": logic,
+        "policy": {"path": source.policy.path, "line": source.policy.line},
+        "fixtures": source.fixtures,
+        "tests": list(source.tests),
+    }
 
 
 def render(source: RuleSource) -> str:
-    what = {"impl": "Python", "check": "declarative check", "input": "reported by the parsers",
-            "drift": "reported by ctguard drift", "archive": "reported by ctguard verify"}.get(source.kind, source.kind)
+    what = {
+        "impl": "Python",
+        "check": "declarative check",
+        "input": "reported by the parsers",
+        "drift": "reported by ctguard drift",
+        "archive": "reported by ctguard verify",
+    }.get(source.kind, source.kind)
     logic = "not found" if source.logic is None else f"{source.logic}  {source.logic.name}".rstrip()
     rows = [("logic", f"{logic}  ({what})"), ("policy", str(source.policy))]
     if source.fixtures:

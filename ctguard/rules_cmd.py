@@ -1,4 +1,5 @@
 """``ctguard rules`` and ``ctguard explain ID``: rule pages from the policy data."""
+
 from __future__ import annotations
 
 import argparse
@@ -6,9 +7,9 @@ import json
 import sys
 from typing import Any
 
+from ctguard.engine.policy import Policy, load_policies
 from ctguard.fix_text import fill
 from ctguard.formatters.neutralize import text_line, text_lines
-from ctguard.engine.policy import Policy, load_policies
 
 _REF_TITLES = {
     "cis": "CIS AWS Foundations Benchmark",
@@ -79,8 +80,11 @@ def _source(policy: Policy, fmt: str) -> int:
 
 def render_page(p: Policy) -> str:
     docs = p.docs
-    out = [text_line(f"{p.id} {p.name}: {p.title}"),
-           f"severity: {p.severity.value}   scope: {p.scope}   status: {p.status}", ""]
+    out = [
+        text_line(f"{p.id} {p.name}: {p.title}"),
+        f"severity: {p.severity.value}   scope: {p.scope}   status: {p.status}",
+        "",
+    ]
     out += ["What it does", "  " + docs["what"].strip(), "", "Why it matters", "  " + docs["why"].strip(), ""]
     if docs.get("notes"):
         out += ["Notes", "  " + docs["notes"].strip(), ""]

@@ -11,11 +11,13 @@ replaces each of them, in any letter case, wherever it occurs in that input's fi
 (``redact_findings``), and anything shaped like an AWS secret access key or session token
 whatever its origin.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 REDACTED = "***"
 # Shorter marked values are not hunted in message text: "1" or "true" would blank out unrelated words.
@@ -23,13 +25,19 @@ _MIN_HUNTED = 4
 
 # An AWS secret access key: 40 characters of base64 after something that names it, or on its
 # own with at least one '/' or '+' and mixed case (so hex digests and long names stay).
-_SECRET_KEY = re.compile(r"(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]*[/+])(?=[A-Za-z0-9/+]*[a-z])(?=[A-Za-z0-9/+]*[A-Z])"
-                         r"[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
-_NAMED_SECRET_KEY = re.compile(r"(?i)(secret[_-]?access[_-]?key|aws[_-]?secret[^\s:=]*)(['\"]?\s*[:=]\s*['\"]?)"
-                               r"[A-Za-z0-9/+]{40}")
+_SECRET_KEY = re.compile(
+    r"(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]*[/+])(?=[A-Za-z0-9/+]*[a-z])(?=[A-Za-z0-9/+]*[A-Z])"
+    r"[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"
+)
+_NAMED_SECRET_KEY = re.compile(
+    r"(?i)(secret[_-]?access[_-]?key|aws[_-]?secret[^\s:=]*)(['\"]?\s*[:=]\s*['\"]?)"
+    r"[A-Za-z0-9/+]{40}"
+)
 # STS session tokens are long base64 blobs; the modern ones start with these prefixes.
-_SESSION_TOKEN = re.compile(r"(?:FwoGZXIvYXdzE|IQoJb3JpZ2luX2Vj|AQoDYXdzE)[A-Za-z0-9/+=]{40,}"
-                            r"|(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{200,}={0,2}(?![A-Za-z0-9/+=])")
+_SESSION_TOKEN = re.compile(
+    r"(?:FwoGZXIvYXdzE|IQoJb3JpZ2luX2Vj|AQoDYXdzE)[A-Za-z0-9/+=]{40,}"
+    r"|(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{200,}={0,2}(?![A-Za-z0-9/+=])"
+)
 _KEY_SHAPES = (_SESSION_TOKEN, _SECRET_KEY)
 
 

@@ -12,6 +12,7 @@ Errors: ``InputsUnusable`` (the trail inputs cannot be read), ``ArchiveError`` (
 records), ``CatalogUnavailable`` / ``SqlUnsupported`` (an optional dependency or a service name
 is missing), ``ValueError`` (options that do not go together).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -46,9 +47,15 @@ class TrailSet:
     origin: dict[str, str] = field(default_factory=dict)  # trail label -> input path
 
 
-def load_trails(paths: list[str], *, account: str | None = None, region: str | None = None,
-                org_accounts: frozenset[str] | None = None, policy: SimPolicy = DEFAULT_POLICY,
-                var_files: tuple[str, ...] = ()) -> TrailSet:
+def load_trails(
+    paths: list[str],
+    *,
+    account: str | None = None,
+    region: str | None = None,
+    org_accounts: frozenset[str] | None = None,
+    policy: SimPolicy = DEFAULT_POLICY,
+    var_files: tuple[str, ...] = (),
+) -> TrailSet:
     """Every trail the inputs define, compiled for simulation.
 
     A CloudFormation input with Conditions yields one model per variant; each variant's trails
@@ -86,12 +93,25 @@ def load_trails(paths: list[str], *, account: str | None = None, region: str | N
     return out
 
 
-def simulate(paths: Iterable[str] = (), *, event: str | None = None, events: Iterable[str] | None = None,
-             catalog: bool = False, diff: tuple[str, str] | None = None, sql: str | None = None,
-             table: str = "cloudtrail_logs", where: str = "", services: Iterable[str] = (), top: int = 10,
-             account: str | None = None, region: str | None = None, org_accounts: frozenset[str] | None = None,
-             var_files: Iterable[str] = (), jobs: int | None = None, progress: ProgressFactory | None = None,
-             ) -> dict[str, Any] | str:
+def simulate(
+    paths: Iterable[str] = (),
+    *,
+    event: str | None = None,
+    events: Iterable[str] | None = None,
+    catalog: bool = False,
+    diff: tuple[str, str] | None = None,
+    sql: str | None = None,
+    table: str = "cloudtrail_logs",
+    where: str = "",
+    services: Iterable[str] = (),
+    top: int = 10,
+    account: str | None = None,
+    region: str | None = None,
+    org_accounts: frozenset[str] | None = None,
+    var_files: Iterable[str] = (),
+    jobs: int | None = None,
+    progress: ProgressFactory | None = None,
+) -> dict[str, Any] | str:
     """Simulate the trails of ``paths`` (or of ``diff``'s two sides) over one source of events.
 
     ``jobs``: processes that replay ``events`` (None: every core for large archives). ``top``: rows
@@ -149,8 +169,12 @@ def simulate(paths: Iterable[str] = (), *, event: str | None = None, events: Ite
     from ctguard.simulate.report import summarize
 
     shapes = list(replay.shapes())
-    kw: dict[str, Any] = dict(records=replay.records, first_time=replay.first_time, last_time=replay.last_time,
-                              top=10**9 if catalog else max(top, 20))
+    kw: dict[str, Any] = {
+        "records": replay.records,
+        "first_time": replay.first_time,
+        "last_time": replay.last_time,
+        "top": 10**9 if catalog else max(top, 20),
+    }
     mode = "catalog" if catalog else "replay"
     if not diff:
         doc = summarize(trails, shapes, **kw)
@@ -166,11 +190,21 @@ def simulate(paths: Iterable[str] = (), *, event: str | None = None, events: Ite
     new_doc = summarize(trails[n_old:], _project(shapes, slice(n_old, None)), **kw)
     sides = {}
     for name, ts, d in (("old", old, old_doc), ("new", new, new_doc)):
-        sides[name] = {"inputs": ts.inputs, "trails": [t.key for t in ts.trails],
-                       "cost": None if catalog else d["cost"]}
-    return {"mode": mode, "unit": unit, "source": source,
-            "records": replay.records, "time_span": old_doc["time_span"], "pricing": old_doc["pricing"],
-            **sides, "diff": diff_shapes(shapes, n_old, top=max(top, 20))}
+        sides[name] = {
+            "inputs": ts.inputs,
+            "trails": [t.key for t in ts.trails],
+            "cost": None if catalog else d["cost"],
+        }
+    return {
+        "mode": mode,
+        "unit": unit,
+        "source": source,
+        "records": replay.records,
+        "time_span": old_doc["time_span"],
+        "pricing": old_doc["pricing"],
+        **sides,
+        "diff": diff_shapes(shapes, n_old, top=max(top, 20)),
+    }
 
 
 def _known(v: Any) -> Any:
@@ -195,15 +229,17 @@ def _events_doc(trails: list[CompiledTrail], path: str) -> dict[str, Any]:
     items: list[dict[str, Any]] = []
     for i, rec in enumerate(records, 1):
         ev = Event.from_record(rec)
-        items.append({"index": i, "event": ev.classify(),
-                      "verdicts": [verdict_to_dict(t.evaluate(ev), ev) for t in trails]})
+        items.append(
+            {"index": i, "event": ev.classify(), "verdicts": [verdict_to_dict(t.evaluate(ev), ev) for t in trails]}
+        )
         for v in items[-1]["verdicts"]:
             v.pop("event", None)  # once per record, not per verdict
     return {"mode": "event", "source": {"path": path}, "records": len(records), "events": items}
 
 
-def _archive_replay(trails: list[CompiledTrail], paths: list[str], policy: SimPolicy, jobs: int | None,
-                    progress: ProgressFactory | None) -> tuple[Replay, dict[str, Any]]:
+def _archive_replay(
+    trails: list[CompiledTrail], paths: list[str], policy: SimPolicy, jobs: int | None, progress: ProgressFactory | None
+) -> tuple[Replay, dict[str, Any]]:
     from ctguard.simulate.archive import list_files
     from ctguard.simulate.parallel import replay_files
 
@@ -218,12 +254,17 @@ def _archive_replay(trails: list[CompiledTrail], paths: list[str], policy: SimPo
         close()
     if len(skipped) == len(files):
         raise ArchiveError("no readable CloudTrail record files: " + "; ".join(m for _, m in skipped[:3]))
-    return replay, {"paths": paths, "files": len(files), "bytes": sum(s for _, s in files),
-                    "skipped": [list(x) for x in skipped]}
+    return replay, {
+        "paths": paths,
+        "files": len(files),
+        "bytes": sum(s for _, s in files),
+        "skipped": [list(x) for x in skipped],
+    }
 
 
-def _catalog_replay(trails: list[CompiledTrail], services: list[str], account: str | None,
-                    region: str | None) -> tuple[Replay, dict[str, Any]]:
+def _catalog_replay(
+    trails: list[CompiledTrail], services: list[str], account: str | None, region: str | None
+) -> tuple[Replay, dict[str, Any]]:
     from ctguard.simulate.operations import load_services, operations, synthetic_record
 
     version, known = load_services(set(services) or None)
@@ -231,13 +272,19 @@ def _catalog_replay(trails: list[CompiledTrail], services: list[str], account: s
     if not ops:
         raise CatalogUnavailable(f"no botocore service matches --service {', '.join(services)}")
     account = account or PLACEHOLDER_ACCOUNT
-    region = region or next((t.effective.home_region for t in trails if isinstance(t.effective.home_region, str)),
-                            PLACEHOLDER_REGION)
+    region = region or next(
+        (t.effective.home_region for t in trails if isinstance(t.effective.home_region, str)), PLACEHOLDER_REGION
+    )
     replay = Replay(trails, DEFAULT_POLICY)
     replay.add([synthetic_record(op, account, region) for op in ops])
-    return replay, {"botocore": version, "services": len({o.service for o in ops}), "operations": len(ops),
-                    "account": account, "region": region,
-                    "heuristics": "read-only: name starts Get/List/Describe/Head/...; category: data-API catalogue"}
+    return replay, {
+        "botocore": version,
+        "services": len({o.service for o in ops}),
+        "operations": len(ops),
+        "account": account,
+        "region": region,
+        "heuristics": "read-only: name starts Get/List/Describe/Head/...; category: data-API catalogue",
+    }
 
 
 def _duckdb_replay(trails: list[CompiledTrail], paths: list[str]) -> tuple[Any, dict[str, Any]]:
@@ -250,5 +297,12 @@ def _duckdb_replay(trails: list[CompiledTrail], paths: list[str]) -> tuple[Any, 
     return duckdb_replay(trails, files), {"paths": paths, "files": len(files), "engine": "duckdb", "skipped": []}
 
 
-__all__ = ["ArchiveError", "CatalogUnavailable", "InputsUnusable", "SqlUnsupported", "TrailSet", "load_trails",
-           "simulate"]
+__all__ = [
+    "ArchiveError",
+    "CatalogUnavailable",
+    "InputsUnusable",
+    "SqlUnsupported",
+    "TrailSet",
+    "load_trails",
+    "simulate",
+]

@@ -5,10 +5,11 @@ in. Shapes only ever decide inequalities ("a 12-digit account id cannot spell
 ``my-sensitive-bucket``"), so each is a superset of the real values: a looser shape makes a
 comparison Unknown, never wrong.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ctguard.values import Symbol, Symbolic, Unknown, symbolic
 
@@ -129,6 +130,21 @@ def settled_options(value: object) -> tuple[str, ...]:
     return tuple(sorted(settled_by(value) or ()))
 
 
-__all__ = ["ACCOUNT", "CLASSES", "ORGANIZATION", "REGION", "SHAPES", "Shape", "account_symbol", "describe",
-           "non_empty", "organization_symbol", "region_symbol", "joined", "settled_by", "settled_options",
-           "shape_of", "text_symbol"]
+__all__ = [
+    "ACCOUNT",
+    "CLASSES",
+    "ORGANIZATION",
+    "REGION",
+    "SHAPES",
+    "Shape",
+    "account_symbol",
+    "describe",
+    "joined",
+    "non_empty",
+    "organization_symbol",
+    "region_symbol",
+    "settled_by",
+    "settled_options",
+    "shape_of",
+    "text_symbol",
+]

@@ -4,10 +4,11 @@ Every configurable field of the model holds one of these.  Parsers decide which;
 read them through ``resolve`` so an unresolved ``!Ref Param`` or ``var.x`` can never turn
 into a silent PASS.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar, Union
+from typing import Any, Generic, TypeVar
 
 from ctguard.pickling import fast_pickle
 
@@ -89,7 +90,7 @@ class Symbolic(Unknown):
 ABSENT = Absent()
 fast_pickle(Known, Unknown, Symbol, Symbolic)
 
-Value = Union[Known[T], Unknown, Absent]
+Value = Known[T] | Unknown | Absent
 
 
 def known(value: Any) -> Known[Any]:

@@ -7,11 +7,13 @@ memory, a crash in C code) or a result that cannot be pickled costs time, not re
 chunk's work is redone in this process.  multiprocessing is imported only here, and this module
 only when a run is large enough to be split, so small runs never load it.
 """
+
 from __future__ import annotations
 
 import logging
 import os
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
@@ -46,23 +48,28 @@ def pool_context() -> BaseContext:
 def chunked(items: Sequence[T], workers: int, per_worker: int) -> list[list[T]]:
     """Consecutive chunks, ``per_worker`` per worker (small chunks keep every worker busy to the end)."""
     size = max(1, -(-len(items) // (workers * per_worker)))
-    return [list(items[i:i + size]) for i in range(0, len(items), size)]
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
-def run_chunks(work: Callable[[list[T], Any], R], chunks: list[list[T]], workers: int, state: Any,
-               context: BaseContext, what: str) -> Iterator[tuple[list[T], R]]:
+def run_chunks(
+    work: Callable[[list[T], Any], R], chunks: list[list[T]], workers: int, state: Any, context: BaseContext, what: str
+) -> Iterator[tuple[list[T], R]]:
     """(chunk, ``work(chunk, state)``) for every chunk, in order; ``work`` must be a module-level function."""
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start,
-                             initargs=(state,)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start, initargs=(state,)) as pool:
         futures = [pool.submit(_call, work, chunk) for chunk in chunks]
-        for chunk, future in zip(chunks, futures):
+        for chunk, future in zip(chunks, futures, strict=False):
             try:
                 result = future.result()
-            except Exception as exc:  # noqa: BLE001 - a dead worker (BrokenProcessPool), an unpicklable result
-                log.warning("parallel %s failed (%s: %s); redoing a chunk of %d in this process",
-                            what, type(exc).__name__, exc, len(chunk))
+            except Exception as exc:
+                log.warning(
+                    "parallel %s failed (%s: %s); redoing a chunk of %d in this process",
+                    what,
+                    type(exc).__name__,
+                    exc,
+                    len(chunk),
+                )
                 result = work(chunk, state)
             yield chunk, result
 

@@ -9,6 +9,7 @@ objects ourselves.  That gives three things a plain ``safe_load`` does not:
 * duplicate keys reported (PyYAML silently keeps the last), and budgets against alias bombs
   and deep nesting, since composition alone does not expand aliases but construction would.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -65,7 +66,7 @@ class Loaded:
 
 
 class _Builder:
-    __slots__ = ("spans", "value_spans", "duplicates", "cfn_tags")
+    __slots__ = ("cfn_tags", "duplicates", "spans", "value_spans")
 
     def __init__(self, cfn_tags: bool) -> None:
         self.spans: dict[Path, tuple[int, int]] = {}
@@ -146,9 +147,7 @@ def _expanded_size(node: yaml.Node, memo: dict[int, int], depth: int) -> int:
     elif isinstance(node, yaml.SequenceNode):
         total = 1 + sum(_expanded_size(child, memo, depth + 1) for child in node.value)
     else:
-        total = 1 + sum(
-            _expanded_size(k, memo, depth + 1) + _expanded_size(v, memo, depth + 1) for k, v in node.value
-        )
+        total = 1 + sum(_expanded_size(k, memo, depth + 1) + _expanded_size(v, memo, depth + 1) for k, v in node.value)
     memo[id(node)] = total
     return min(total, MAX_NODES + 1)
 

@@ -17,6 +17,7 @@ Usage: python scripts/generate_cis.py [--check]
 ``--check`` writes nothing and exits 1 naming every out-of-date policy (tests/test_cis_generated.py
 runs it).
 """
+
 from __future__ import annotations
 
 import argparse

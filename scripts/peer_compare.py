@@ -14,6 +14,7 @@ KICS's label: a positive file is expected to FAIL, a negative one to PASS. UNKNO
 APPLICABLE are counted apart: neither agrees nor disagrees. Disagreements are listed for judging
 by hand.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -62,7 +63,9 @@ OVERLAP: dict[str, str] = {
 # What makes a file CloudTrail-related (issue 15), read from its text, not by ctguard.
 ORACLE = re.compile(
     r"AWS::CloudTrail::|aws_cloudtrail|cloudtrail\.amazonaws\.com|aws\.cloudtrail|via CloudTrail|"
-    r"\$\.\s*(eventName|errorCode|userIdentity|eventSource)", re.IGNORECASE)
+    r"\$\.\s*(eventName|errorCode|userIdentity|eventSource)",
+    re.IGNORECASE,
+)
 SUFFIXES = (".tf", ".tf.json", ".json", ".yaml", ".yml", ".template")
 _ORDER = ("FAIL", "ERROR", "UNKNOWN", "PASS", "NOT_APPLICABLE")
 
@@ -87,8 +90,11 @@ def test_files(root: str) -> list[tuple[str, str]]:
             continue
         query = os.path.basename(os.path.dirname(directory))
         for name in sorted(names):
-            if name.startswith(("positive", "negative", "postive")) and name.endswith(SUFFIXES) \
-                    and "expected_result" not in name:
+            if (
+                name.startswith(("positive", "negative", "postive"))
+                and name.endswith(SUFFIXES)
+                and "expected_result" not in name
+            ):
                 found.append((query, os.path.join(directory, name)))
     return sorted(found)
 
@@ -138,10 +144,14 @@ def compare(root: str) -> list[Row]:
         elif verdict in ("FAIL", "PASS"):
             row.disagree.append(f"{os.path.relpath(path, root)}: KICS {want}, ctguard {row.rule} {verdict}")
         elif verdict in ("NONE", "ERROR"):
-            errors = [f"{f.rule_id} {f.message[:100]}" for f in findings if status(f) in ("ERROR", "FAIL")
-                      and f.rule_id in ("CT001", "CT004", "CT005")]
-            row.disagree.append(f"{os.path.relpath(path, root)}: KICS {want}, ctguard {row.rule} {verdict} "
-                                f"{'; '.join(errors)}")
+            errors = [
+                f"{f.rule_id} {f.message[:100]}"
+                for f in findings
+                if status(f) in ("ERROR", "FAIL") and f.rule_id in ("CT001", "CT004", "CT005")
+            ]
+            row.disagree.append(
+                f"{os.path.relpath(path, root)}: KICS {want}, ctguard {row.rule} {verdict} {'; '.join(errors)}"
+            )
     return sorted(rows.values(), key=lambda r: r.query)
 
 
@@ -151,14 +161,22 @@ def table(rows: list[Row]) -> str:
     for r in rows:
         verdicts = ", ".join(f"{k} {v}" for k, v in sorted(r.verdicts.items())) or "-"
         wrong = sum(1 for d in r.disagree if not d.startswith("SILENT"))
-        lines.append(f"| {r.query} | {r.rule or '-'} | {r.files} | {r.related} | {r.silent} | {verdicts} | "
-                     f"{r.agree if r.rule else '-'} | {wrong if r.rule else '-'} |")
+        lines.append(
+            f"| {r.query} | {r.rule or '-'} | {r.files} | {r.related} | {r.silent} | {verdicts} | "
+            f"{r.agree if r.rule else '-'} | {wrong if r.rule else '-'} |"
+        )
     total = Row("total", None)
     for r in rows:
-        total.files, total.related, total.silent = total.files + r.files, total.related + r.related, total.silent + r.silent
+        total.files, total.related, total.silent = (
+            total.files + r.files,
+            total.related + r.related,
+            total.silent + r.silent,
+        )
         total.agree += r.agree
-    lines.append(f"| **total** | | {total.files} | {total.related} | {total.silent} | | {total.agree} | "
-                 f"{sum(1 for r in rows for d in r.disagree if not d.startswith('SILENT'))} |")
+    lines.append(
+        f"| **total** | | {total.files} | {total.related} | {total.silent} | | {total.agree} | "
+        f"{sum(1 for r in rows for d in r.disagree if not d.startswith('SILENT'))} |"
+    )
     return "\n".join(lines)
 
 

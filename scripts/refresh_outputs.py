@@ -10,6 +10,7 @@ two unreadable inputs beside a readable one, a 90-file tree built here, and a li
     python scripts/refresh_outputs.py          # rewrite the README samples and the golden files
     python scripts/refresh_outputs.py --check  # exit 1 when something differs
 """
+
 from __future__ import annotations
 
 import argparse
@@ -77,8 +78,15 @@ def make_tree(root: Path) -> Path:
 def _render_all(report: object, formats: tuple[str, ...], cwd: Path) -> dict[str, str]:
     from ctguard.formatters import renderer
 
-    ext = {"text": "txt", "json": "json", "sarif": "sarif", "junit": "xml", "github": "log",
-           "markdown": "md", "html": "html"}
+    ext = {
+        "text": "txt",
+        "json": "json",
+        "sarif": "sarif",
+        "junit": "xml",
+        "github": "log",
+        "markdown": "md",
+        "html": "html",
+    }
     with _cwd(cwd):
         return {f"report.{ext[name]}": renderer(name)(report, {}) for name in formats}
 
@@ -143,13 +151,20 @@ def golden_cases() -> dict[str, Callable[[], dict[str, str]]]:
             (root / "broken.yaml").write_text(BROKEN_YAML, encoding="utf-8")
             (root / "main.tf").write_text(BROKEN_HCL, encoding="utf-8")
             (root / "weak-trail.yaml").write_text(
-                (REPO / "examples" / "cloudformation" / "weak-trail.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+                (REPO / "examples" / "cloudformation" / "weak-trail.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+            )
             with _cwd(root):
                 report = api.check(["broken.yaml", "main.tf", "weak-trail.yaml"], jobs=1)
             return _render_all(report, FORMATS, root)
 
-    return {"template": template, "tree-90": tree, "live-audit": live, "pass-only": pass_only,
-            "suppressed": suppressed, "input-errors": input_errors}
+    return {
+        "template": template,
+        "tree-90": tree,
+        "live-audit": live,
+        "pass-only": pass_only,
+        "suppressed": suppressed,
+        "input-errors": input_errors,
+    }
 
 
 def golden_files() -> dict[Path, str]:
@@ -166,8 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sys.path.insert(0, str(REPO))
     wanted = {README: readme_text(), **golden_files()}
-    stale = [path for path, text in wanted.items()
-             if not path.is_file() or path.read_text(encoding="utf-8") != text]
+    stale = [path for path, text in wanted.items() if not path.is_file() or path.read_text(encoding="utf-8") != text]
     if args.check:
         for path in stale:
             print(f"differs: {path.relative_to(REPO)}")

@@ -11,6 +11,7 @@ it was read.  ctguard treats a value missing from it as a warning (CT305), never
 Values already in the vendored file are kept (AWS rarely removes one; a removed value only
 silences a warning).  The script prints what it added.  Run it, review the diff, commit.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,9 +49,11 @@ def merge(existing: dict, found: set[str], source: str, today: str) -> tuple[dic
     added = sorted(found - old)
     merged = sorted(old | found)
     out = {
-        "_about": existing.get("_about") or (
+        "_about": existing.get("_about")
+        or (
             "Data-event resources.type values CloudTrail accepts in advanced event selectors. "
-            "Refreshed by scripts/refresh_resource_types.py; unknown values are warnings (CT305)."),
+            "Refreshed by scripts/refresh_resource_types.py; unknown values are warnings (CT305)."
+        ),
         "source": source,
         "retrieved": today,
         "count": len(merged),
@@ -69,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         text = Path(args.source).read_text(encoding="utf-8")
         source = f"{Path(args.source).name} (local copy)"
     else:
-        with urllib.request.urlopen(USER_GUIDE, timeout=30) as resp:  # noqa: S310 (fixed https URL)
+        with urllib.request.urlopen(USER_GUIDE, timeout=30) as resp:
             text = resp.read().decode("utf-8", errors="replace")
         source = USER_GUIDE
     found = types_from_text(text)

@@ -17,6 +17,7 @@ individual cfn-lint rules (e.g. S3 ownership controls), not property schemas: no
 
 Usage: python scripts/vendor_cfn_schemas.py [--output PATH] [--region us-east-1]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,13 +54,30 @@ TYPES = (
 # cfn-lint formats (AWS::KMS::Key.Arn ...) are cfn-lint-specific and lenient.
 SCHEMA_KEYWORDS = frozenset(
     {
-        "$ref", "type", "enum", "const",
-        "properties", "patternProperties", "additionalProperties", "required",
-        "requiredXor", "requiredOr", "dependentExcluded",
-        "items", "minItems", "maxItems",
-        "pattern", "minLength", "maxLength",
-        "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-        "anyOf", "oneOf", "allOf",
+        "$ref",
+        "type",
+        "enum",
+        "const",
+        "properties",
+        "patternProperties",
+        "additionalProperties",
+        "required",
+        "requiredXor",
+        "requiredOr",
+        "dependentExcluded",
+        "items",
+        "minItems",
+        "maxItems",
+        "pattern",
+        "minLength",
+        "maxLength",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "anyOf",
+        "oneOf",
+        "allOf",
     }
 )
 
@@ -76,7 +94,7 @@ def cfnlint_root() -> str:
     spec = importlib.util.find_spec("cfnlint")
     if spec is None or not spec.submodule_search_locations:
         raise SystemExit("cfn-lint is not installed: pip install 'cfn-lint>=1,<2'")
-    return list(spec.submodule_search_locations)[0]
+    return next(iter(spec.submodule_search_locations))
 
 
 def cfnlint_version(root: str) -> str:
@@ -97,8 +115,10 @@ def provider_types(root: str, region: str) -> dict[str, str]:
     with open(path, encoding="utf-8") as fh:
         tree = ast.parse(fh.read(), path)
     for node in tree.body:
-        target = node.target if isinstance(node, ast.AnnAssign) else (
-            node.targets[0] if isinstance(node, ast.Assign) else None
+        target = (
+            node.target
+            if isinstance(node, ast.AnnAssign)
+            else (node.targets[0] if isinstance(node, ast.Assign) else None)
         )
         if isinstance(target, ast.Name) and target.id == "types" and node.value is not None:
             return dict(ast.literal_eval(node.value))
@@ -110,8 +130,9 @@ def load_schema(root: str, region: str, type_name: str, hashes: dict[str, str]) 
     if type_name in hashes:  # cfn-lint >= 1.4x: hash-addressed, deduplicated across regions
         path = os.path.join(schemas, "resources", hashes[type_name] + ".json")
     else:  # older 1.x layout: providers/<region>/<aws-service-type>.json
-        path = os.path.join(schemas, "providers", region.replace("-", "_"),
-                            type_name.lower().replace("::", "-") + ".json")
+        path = os.path.join(
+            schemas, "providers", region.replace("-", "_"), type_name.lower().replace("::", "-") + ".json"
+        )
     if not os.path.exists(path):
         return None
     with open(path, encoding="utf-8") as fh:
@@ -219,7 +240,7 @@ def _refs(schema: Any, found: set[str]) -> None:
     if isinstance(schema, dict):
         ref = schema.get("$ref")
         if isinstance(ref, str) and ref.startswith("#/definitions/"):
-            found.add(ref[len("#/definitions/"):])
+            found.add(ref[len("#/definitions/") :])
         for value in schema.values():
             _refs(value, found)
     elif isinstance(schema, list):

@@ -4,6 +4,7 @@ Every ``import`` counts, at module level or inside a function (a function-level 
 cycle hides). Imports under ``if TYPE_CHECKING:`` are left out: they never run, and annotations
 that name each other (a module and its instances) are not a dependency at import time.
 """
+
 from __future__ import annotations
 
 import ast
@@ -17,8 +18,22 @@ PACKAGE = Path(__file__).resolve().parents[1] / "ctguard"
 # Lower layers never import higher ones; one layer may import itself and everything below.
 LAYERS: list[tuple[str, ...]] = [
     # 0. leaves: values and helpers everything shares
-    ("version", "pickling", "repo", "isotime", "exitcodes", "code_cache", "dataclass_code", "yamlload",
-     "workers", "sensitive", "fix_text", "values", "symbols", "location"),
+    (
+        "version",
+        "pickling",
+        "repo",
+        "isotime",
+        "exitcodes",
+        "code_cache",
+        "dataclass_code",
+        "yamlload",
+        "workers",
+        "sensitive",
+        "fix_text",
+        "values",
+        "symbols",
+        "location",
+    ),
     # 1. the model: what parsers produce and policies read, findings, suppressions
     ("model", "inputs", "calls", "findings", "live_locations", "suppress", "baseline", "rule_refs"),
     # 2. readers and evaluators of the model, side by side (see SIBLINGS)

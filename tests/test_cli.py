@@ -1,4 +1,5 @@
 """The command line as users run it: exit codes, formats, scanning, bad input."""
+
 from __future__ import annotations
 
 import json
@@ -47,7 +48,8 @@ Resources:
 """
 
 WEAK_LOW_ONLY = GOOD.replace("      SnsTopicName: trail-topic\n", "").replace(
-    "        - InsightType: ApiErrorRateInsight\n", "")
+    "        - InsightType: ApiErrorRateInsight\n", ""
+)
 
 BAD = GOOD.replace("IsMultiRegionTrail: true", "IsMultiRegionTrail: false")
 
@@ -71,7 +73,7 @@ def test_clean_template_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[st
 def test_failing_template_exits_1_with_parseable_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(tmp_path, capsys, {"bad.yaml": BAD})
     assert code == 1
-    line = next(l for l in out.splitlines() if " CT101 " in l)
+    line = next(ln for ln in out.splitlines() if " CT101 " in ln)
     assert line.startswith(f"{tmp_path / 'bad.yaml'}:13:7: CT101 HIGH ")
 
 
@@ -83,7 +85,8 @@ def test_fail_on_threshold(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 
 def test_unknown_only_fails_with_strict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = ("Parameters:\n  Validate:\n    Type: String\n" + GOOD).replace(
-        "EnableLogFileValidation: true", "EnableLogFileValidation: !Ref Validate")
+        "EnableLogFileValidation: true", "EnableLogFileValidation: !Ref Validate"
+    )
     code, out, _ = run(tmp_path, capsys, {"u.yaml": text})
     assert code == 0 and "[unknown]" in out and "Validate" in out
     code, out, _ = run(tmp_path, capsys, {"u.yaml": text}, "--strict")
@@ -91,7 +94,8 @@ def test_unknown_only_fails_with_strict(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_malformed_template_exits_3_and_other_files_are_still_checked(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     broken = "Resources:\n  Trail:\n    Type: AWS::CloudTrail::Trail\n    Properties: [oops\n"
     code, out, err = run(tmp_path, capsys, {"a-broken.yaml": broken, "b-bad.yaml": BAD})
     assert code == 3
@@ -159,7 +163,8 @@ def test_user_policy_dir_and_broken_policy(tmp_path: Path, capsys: pytest.Captur
         "id: ORG1\nname: key-prefix\ntitle: Trail writes under a prefix\nseverity: low\nscope: trail\n"
         "check: {attribute: s3_key_prefix, exists: true}\nmessage: {fail: 'Trail {trail} has no S3 key prefix'}\n"
         "docs: {what: Checks the key prefix., why: Our buckets are shared., fix: {cloudformation: S3KeyPrefix, "
-        "terraform: s3_key_prefix, cli: --s3-key-prefix}}\n")
+        "terraform: s3_key_prefix, cli: --s3-key-prefix}}\n"
+    )
     (tmp_path / "good.yaml").write_text(GOOD)
     assert main(["check", "--policies", str(pol), str(tmp_path / "good.yaml")]) == 1
     assert "ORG1 LOW Trail org-audit has no S3 key prefix" in capsys.readouterr().out
@@ -190,8 +195,9 @@ def test_rules_and_explain(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_examples_run_as_the_readme_says() -> None:
-    proc = subprocess.run([sys.executable, "-m", "ctguard", "check", str(REPO / "examples")],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ctguard", "check", str(REPO / "examples")], capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "weak-trail.yaml" in proc.stdout
     # secure-trail.yaml only shows delivery checks that need --account/--region to be decided.
@@ -209,7 +215,7 @@ def test_version_and_module_entry_point() -> None:
 def test_readme_python_api_example_runs(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     readme = (REPO / "README.md").read_text()
     start = readme.index("```python\n", readme.index("### From Python")) + len("```python\n")
-    code = readme[start:readme.index("```", start)]
+    code = readme[start : readme.index("```", start)]
     monkeypatch.chdir(REPO)
     namespace: dict[str, object] = {}
     exec(compile(code.replace('"templates/"', '"examples/"'), "README.md", "exec"), namespace)
@@ -226,8 +232,8 @@ def test_an_internal_error_never_prints_secrets_even_with_debug(monkeypatch, cap
 
     class Boom:
         @staticmethod
-        def run(args):  # noqa: ANN001
-            key, token = "AKIAIOSFODNN7EXAMPLE", "s3cr3t-external-id-value"  # noqa: F841 (frames hold them)
+        def run(args):
+            key, token = "AKIAIOSFODNN7EXAMPLE", "s3cr3t-external-id-value"
             raise RuntimeError(f"AssumeRole failed for {key} with ExternalId={token}")
 
     real = cli._command

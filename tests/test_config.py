@@ -1,4 +1,5 @@
 """Configuration: .ctguard.yaml discovery, pyproject [tool.ctguard], --config, CLI precedence, errors."""
+
 from __future__ import annotations
 
 import json
@@ -48,7 +49,8 @@ def test_pyproject_tool_table_and_explicit_config(tmp_path: Path, capsys: pytest
     shutil.copy(FIXTURE / "templates" / "trail.yaml", tmp_path / "trail.yaml")
     (tmp_path / "pyproject.toml").write_text(
         '[project]\nname = "infra"\n\n[tool.ctguard]\nfail-on = "critical"\nskip = ["CT109:cost"]\n\n'
-        '[tool.ctguard.severity]\nCT110 = "info"\n')
+        '[tool.ctguard.severity]\nCT110 = "info"\n'
+    )
     assert main(["check", str(tmp_path)]) == 0
     assert "CT109 LOW [suppressed by config: cost]" in capsys.readouterr().out
     other = tmp_path / "strict.yaml"
@@ -56,17 +58,21 @@ def test_pyproject_tool_table_and_explicit_config(tmp_path: Path, capsys: pytest
     assert main(["check", str(tmp_path), "--config", str(other)]) == 1  # --config turns discovery off
 
 
-@pytest.mark.parametrize(("text", "where", "message"), [
-    ("fail-on: medium\nfial-on: high\n", ":2:", "unknown key 'fial-on'"),
-    ("format: [text]\nretention-days: zero\n", ":2:", "'retention-days' must be a whole number"),
-    ("skip: [CT101]\nseverity: {CT101: urgent}\n", ":2:", "'severity' must be a mapping"),
-    ("account: [1, 2]\n", ":1:", "12-digit account id"),
-    ("strict: [oops\n", ":2:", "invalid YAML"),
-    ("strict: true\nstrict: false\n", ":2:", "duplicate key 'strict'"),
-    ("- a list\n", ":1:", "must be a mapping"),
-])
-def test_bad_yaml_config_names_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                             text: str, where: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        ("fail-on: medium\nfial-on: high\n", ":2:", "unknown key 'fial-on'"),
+        ("format: [text]\nretention-days: zero\n", ":2:", "'retention-days' must be a whole number"),
+        ("skip: [CT101]\nseverity: {CT101: urgent}\n", ":2:", "'severity' must be a mapping"),
+        ("account: [1, 2]\n", ":1:", "12-digit account id"),
+        ("strict: [oops\n", ":2:", "invalid YAML"),
+        ("strict: true\nstrict: false\n", ":2:", "duplicate key 'strict'"),
+        ("- a list\n", ":1:", "must be a mapping"),
+    ],
+)
+def test_bad_yaml_config_names_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, where: str, message: str
+) -> None:
     (tmp_path / ".ctguard.yaml").write_text(text)
     assert main(["check", str(tmp_path)]) == 2
     err = capsys.readouterr().err
@@ -74,8 +80,9 @@ def test_bad_yaml_config_names_file_and_line(tmp_path: Path, capsys: pytest.Capt
 
 
 def test_bad_pyproject_key_names_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "pyproject.toml").write_text('[tool.black]\nline-length = 100\n\n[tool.ctguard]\nstrict = true\n'
-                                             'show_pased = true\n')
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.black]\nline-length = 100\n\n[tool.ctguard]\nstrict = true\nshow_pased = true\n"
+    )
     assert main(["check", str(tmp_path)]) == 2
     assert "pyproject.toml:6: unknown key 'show_pased'" in capsys.readouterr().err
 
@@ -105,12 +112,13 @@ README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 
 def _readme_block(lang: str, after: str) -> str:
     start = README.index(f"```{lang}\n", README.index(after)) + len(lang) + 4
-    return README[start:README.index("```", start)]
+    return README[start : README.index("```", start)]
 
 
 def test_readme_and_fixture_configurations_load_and_match_the_schema(tmp_path: Path) -> None:
-    import jsonschema
     import tomllib
+
+    import jsonschema
 
     from ctguard.yamlload import load as load_yaml
 

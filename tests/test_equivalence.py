@@ -5,6 +5,7 @@ and ``plan.json`` (``terraform show -json`` of that module).  Findings are compa
 (by trail name, since resource keys differ: ``Trail`` vs ``aws_cloudtrail.trail``) as
 (rule id, status); messages and lines legitimately differ.  A difference is a parser bug.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -57,8 +58,7 @@ def test_every_case_has_three_forms() -> None:
 def test_three_forms_agree(case: str) -> None:
     reports = {form: check([CASES / case / form], context=CONTEXT) for form in FORMS}
     for form, report in reports.items():
-        problems = [f"{f.rule_id} {f.file}:{f.line} {f.message}" for f in report.findings
-                    if f.rule_id < "CT100"]
+        problems = [f"{f.rule_id} {f.file}:{f.line} {f.message}" for f in report.findings if f.rule_id < "CT100"]
         assert not problems, f"{case}/{form}: input problems {problems}"
         assert not [f for f in report.findings if f.status is Status.ERROR], f"{case}/{form}: ERROR finding"
     results = {form: _by_trail(report) for form, report in reports.items()}
@@ -70,7 +70,8 @@ def test_three_forms_agree(case: str) -> None:
             got = results[form][trail]
             assert got == expected, (
                 f"{case}/{form} trail {trail}: only in CloudFormation {sorted(expected - got)}, "
-                f"only in {form} {sorted(got - expected)}")
+                f"only in {form} {sorted(got - expected)}"
+            )
 
 
 def test_cases_cover_every_outcome() -> None:
@@ -83,8 +84,15 @@ def test_cases_cover_every_outcome() -> None:
 
 
 # Model level: what the policies of other areas (coverage, selector lint, delivery) will read.
-_SCALARS = ("is_multi_region", "is_organization", "include_global_service_events", "is_logging",
-            "log_file_validation", "s3_key_prefix", "arn")
+_SCALARS = (
+    "is_multi_region",
+    "is_organization",
+    "include_global_service_events",
+    "is_logging",
+    "log_file_validation",
+    "s3_key_prefix",
+    "arn",
+)
 _LINKS = ("bucket", "kms_key", "log_group", "role", "topic")
 
 
@@ -106,14 +114,26 @@ def _trail_shape(trail: object) -> dict[str, object]:
     shape.update({f"linked {name}": getattr(trail, name) is not None for name in _LINKS})
     selectors = _plain(trail.event_selectors, ())  # type: ignore[attr-defined]
     shape["event_selectors"] = sorted(
-        (_plain(s.read_write_type, "All"), _plain(s.include_management_events, True),
-         tuple(sorted((d.type, tuple(sorted(d.values))) for d in _plain(s.data_resources, ()))))
-        for s in selectors)
+        (
+            _plain(s.read_write_type, "All"),
+            _plain(s.include_management_events, True),
+            tuple(sorted((d.type, tuple(sorted(d.values))) for d in _plain(s.data_resources, ()))),
+        )
+        for s in selectors
+    )
     advanced = _plain(trail.advanced_event_selectors, ())  # type: ignore[attr-defined]
     shape["advanced_event_selectors"] = sorted(
-        (s.name, tuple(sorted((f.field, tuple(sorted((op, tuple(v)) for op, v in f.operators().items())))
-                              for f in s.field_selectors)))
-        for s in advanced)
+        (
+            s.name,
+            tuple(
+                sorted(
+                    (f.field, tuple(sorted((op, tuple(v)) for op, v in f.operators().items())))
+                    for f in s.field_selectors
+                )
+            ),
+        )
+        for s in advanced
+    )
     shape["insights"] = sorted(i.insight_type for i in _plain(trail.insight_selectors, ()))  # type: ignore[attr-defined]
     return shape
 
@@ -123,8 +143,12 @@ def test_three_forms_build_the_same_trail(case: str) -> None:
     shapes = {}
     for form in FORMS:
         report = check([CASES / case / form], context=CONTEXT)
-        shapes[form] = {t.name.value: _trail_shape(t)  # type: ignore[union-attr]
-                        for parsed in report.inputs for v in parsed.variants for t in v.trails}
+        shapes[form] = {
+            t.name.value: _trail_shape(t)  # type: ignore[union-attr]
+            for parsed in report.inputs
+            for v in parsed.variants
+            for t in v.trails
+        }
     for form in FORMS[1:]:
         for trail, shape in shapes["template.yaml"].items():
             other = shapes[form][trail]
@@ -147,9 +171,17 @@ def _store_shape(store: object) -> dict[str, object]:
     shape["customer key"] = store.kms_key is not None or bool(_plain(store.kms_key_id))  # type: ignore[attr-defined]
     advanced = _plain(store.advanced_event_selectors, ())  # type: ignore[attr-defined]
     shape["advanced_event_selectors"] = sorted(
-        (s.name, tuple(sorted((f.field, tuple(sorted((op, tuple(v)) for op, v in f.operators().items())))
-                              for f in s.field_selectors)))
-        for s in advanced)
+        (
+            s.name,
+            tuple(
+                sorted(
+                    (f.field, tuple(sorted((op, tuple(v)) for op, v in f.operators().items())))
+                    for f in s.field_selectors
+                )
+            ),
+        )
+        for s in advanced
+    )
     return shape
 
 
@@ -158,8 +190,12 @@ def test_three_forms_build_the_same_store(case: str) -> None:
     shapes = {}
     for form in FORMS:
         report = check([CASES / case / form], context=CONTEXT)
-        shapes[form] = {s.name.value: _store_shape(s)  # type: ignore[union-attr]
-                        for parsed in report.inputs for v in parsed.variants for s in v.all("event_data_store")}
+        shapes[form] = {
+            s.name.value: _store_shape(s)  # type: ignore[union-attr]
+            for parsed in report.inputs
+            for v in parsed.variants
+            for s in v.all("event_data_store")
+        }
     assert len(shapes["template.yaml"]) >= 2, f"{case}: the case needs stores"
     for form in FORMS[1:]:
         assert shapes[form].keys() == shapes["template.yaml"].keys(), f"{case}/{form}: stores differ"
@@ -167,6 +203,8 @@ def test_three_forms_build_the_same_store(case: str) -> None:
             other = shapes[form][store]
             diff = {k: (v, other[k]) for k, v in shape.items() if other[k] != v}
             assert not diff, f"{case}/{form} store {store}: (CloudFormation, {form}) differ: {diff}"
+
+
 # --- deploy-time symbols ---------------------------------------------------------------------
 # Cases whose names come from the deploying account: checked without --account/--region, the
 # CloudFormation and HCL forms hold symbols (AWS::AccountId, data.aws_caller_identity) and must

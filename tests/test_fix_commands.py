@@ -4,6 +4,7 @@ The commands are taken from every fix text ctguard can print (``docs.fix`` of ev
 three languages, and the ``verify`` rules' fixes): an operation, option or JSON member that the
 CLI does not know, a missing required parameter, or a value of the wrong shape fails here.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,8 @@ from typing import Any
 
 import botocore.session
 import pytest
-from botocore.model import OperationModel, Shape, StructureShape
 from botocore import xform_name
+from botocore.model import OperationModel, Shape, StructureShape
 from botocore.validate import ParamValidator
 
 from ctguard.engine.policy import Policy, load_policies
@@ -141,8 +142,9 @@ def parse_command(tokens: list[str]) -> tuple[OperationModel, dict[str, Any], se
             while i < len(args) and not args[i].startswith("--"):
                 values.append(args[i])
                 i += 1
-            params[key] = [_placeholder(shape.member) if _PLACEHOLDER.fullmatch(v) else _scalar(v, shape.member)
-                           for v in values]
+            params[key] = [
+                _placeholder(shape.member) if _PLACEHOLDER.fullmatch(v) else _scalar(v, shape.member) for v in values
+            ]
         elif _PLACEHOLDER.fullmatch(value):
             params[key] = _placeholder(shape)
         elif value[:1] in "[{" and shape.type_name in ("structure", "list", "map"):
@@ -156,8 +158,14 @@ def parse_command(tokens: list[str]) -> tuple[OperationModel, dict[str, Any], se
 
 def _placeholder(shape: Shape) -> Any:
     """A value of the right type for ``<arn>``/``file://x.json``: the option exists, its content is the user's."""
-    return {"string": "placeholder", "integer": 1, "long": 1, "boolean": True, "timestamp": "2024-01-01T00:00:00Z",
-            "blob": b"x"}.get(shape.type_name, "x")
+    return {
+        "string": "placeholder",
+        "integer": 1,
+        "long": 1,
+        "boolean": True,
+        "timestamp": "2024-01-01T00:00:00Z",
+        "blob": b"x",
+    }.get(shape.type_name, "x")
 
 
 def problems(tokens: list[str]) -> list[str]:
@@ -184,18 +192,33 @@ def test_cli_fix_command_exists_with_its_parameters(where: str, rule_id: str, to
     assert not problems(tokens), (where, " ".join(tokens), problems(tokens))
 
 
-@pytest.mark.parametrize("broken, why", [
-    ("aws cloudtrail update-trail --name t --is-multi-region", "no option --is-multi-region"),
-    ("aws cloudtrail put-insight-selector --trail-name t", "no command"),
-    ("aws cloudtrail update-event-data-store --termination-protection-enabled", "missing required EventDataStore"),
-    ("aws cloudtrail put-event-selectors --trail-name t --advanced-event-selectors "
-     "'[{\"FieldSelectors\":[{\"Field\":\"eventCategory\",\"Equal\":[\"Data\"]}]}]'", "Unknown parameter"),
-    ("aws cloudtrail update-event-data-store --event-data-store store-arn --retention-period 3", "valid min"),
-    ("aws logs put-metric-filter --log-group-name g --filter-name f --filter-pattern p "
-     "--metric-transformations metricName=m,namespace=n,metricValue=1", "not a member"),
-    ("aws s3api put-public-access-block --bucket b --public-access-block-configuration BlockPublicAcl=true",
-     "not a member"),
-])
+@pytest.mark.parametrize(
+    "broken, why",
+    [
+        ("aws cloudtrail update-trail --name t --is-multi-region", "no option --is-multi-region"),
+        ("aws cloudtrail put-insight-selector --trail-name t", "no command"),
+        ("aws cloudtrail update-event-data-store --termination-protection-enabled", "missing required EventDataStore"),
+        (
+            (
+                "aws cloudtrail put-event-selectors --trail-name t --advanced-event-selectors "
+                '\'[{"FieldSelectors":[{"Field":"eventCategory","Equal":["Data"]}]}]\''
+            ),
+            "Unknown parameter",
+        ),
+        ("aws cloudtrail update-event-data-store --event-data-store store-arn --retention-period 3", "valid min"),
+        (
+            (
+                "aws logs put-metric-filter --log-group-name g --filter-name f --filter-pattern p "
+                "--metric-transformations metricName=m,namespace=n,metricValue=1"
+            ),
+            "not a member",
+        ),
+        (
+            "aws s3api put-public-access-block --bucket b --public-access-block-configuration BlockPublicAcl=true",
+            "not a member",
+        ),
+    ],
+)
 def test_a_broken_command_is_caught(broken: str, why: str) -> None:
     (tokens,) = commands_in(broken)
     try:

@@ -11,6 +11,7 @@
 - the fix names the property/argument the rule reads: for declarative policies the parsers'
   own field -> property tables decide, for ``impl:`` policies the table below does.
 """
+
 from __future__ import annotations
 
 import ast
@@ -96,12 +97,16 @@ READS: dict[str, tuple[set[str], set[str]]] = {
 }
 # CIS alarms (CT501-CT515): a metric filter, an alarm and a subscription.
 for _n in range(501, 516):
-    READS[f"CT{_n}"] = ({"FilterPattern", "MetricTransformations", "MetricName", "AlarmActions"},
-                        {"aws_cloudwatch_log_metric_filter", "pattern", "aws_cloudwatch_metric_alarm", "alarm_actions"})
+    READS[f"CT{_n}"] = (
+        {"FilterPattern", "MetricTransformations", "MetricName", "AlarmActions"},
+        {"aws_cloudwatch_log_metric_filter", "pattern", "aws_cloudwatch_metric_alarm", "alarm_actions"},
+    )
 # Event data store fields the declarative CT703/CT704/CT706 read (cfn_resources / tf_trail inline tables).
-_STORE_PROPS = {"termination_protection": ("TerminationProtectionEnabled", "termination_protection_enabled"),
-                "is_multi_region": ("MultiRegionEnabled", "multi_region_enabled"),
-                "ingestion_enabled": ("IngestionEnabled", "suspend")}
+_STORE_PROPS = {
+    "termination_protection": ("TerminationProtectionEnabled", "termination_protection_enabled"),
+    "is_multi_region": ("MultiRegionEnabled", "multi_region_enabled"),
+    "ingestion_enabled": ("IngestionEnabled", "suspend"),
+}
 
 
 def _schema_words() -> set[str]:
@@ -142,15 +147,19 @@ def _reader_names() -> set[str]:
                 names |= {n for c in node.comparators for n in strings([c, *getattr(c, "elts", [])])}
             elif isinstance(node, ast.Dict):
                 names |= strings(node.values) | strings(
-                    e for v in node.values if isinstance(v, ast.Tuple) for e in v.elts[:1])
+                    e for v in node.values if isinstance(v, ast.Tuple) for e in v.elts[:1]
+                )
         for stmt in tree.body:
             value = stmt.value if isinstance(stmt, (ast.Assign, ast.AnnAssign)) else None
             for node in ast.walk(value) if value is not None else ():
                 if isinstance(node, (ast.Set, ast.Tuple, ast.List)):
                     names |= {n for n in strings(node.elts) if n.startswith("aws_")}
             if isinstance(value, ast.Dict):
-                names |= strings(value.keys) if all(
-                    isinstance(k, ast.Constant) and str(k.value).startswith("aws_") for k in value.keys) else set()
+                names |= (
+                    strings(value.keys)
+                    if all(isinstance(k, ast.Constant) and str(k.value).startswith("aws_") for k in value.keys)
+                    else set()
+                )
     return names
 
 
@@ -164,8 +173,9 @@ def _fix(policy: Policy, language: str) -> str:
 
 def cfn_problems(text: str) -> list[str]:
     bad = [f"{w}: no such property" for w in _CFN_KEY.findall(text) if w not in SCHEMA_WORDS | _NOT_PROPERTIES]
-    bad += [f"{t}: no such type" for t in re.findall(r"AWS::\w+::\w+", text)
-            if t not in SCHEMAS and t not in DATA_TYPES]
+    bad += [
+        f"{t}: no such type" for t in re.findall(r"AWS::\w+::\w+", text) if t not in SCHEMAS and t not in DATA_TYPES
+    ]
     return bad
 
 
@@ -198,8 +208,11 @@ def reads(policy: Policy) -> tuple[set[str], set[str]]:
         return READS[policy.id]
     attributes = _declared(policy)
     assert attributes, f"{policy.id}: an impl: policy needs a READS entry"
-    table = ({a: (TRAIL_SCALARS[a][0], TRAIL_ARGS[a]) for a in attributes} if policy.scope == "trail"
-             else {a: _STORE_PROPS[a] for a in attributes})
+    table = (
+        {a: (TRAIL_SCALARS[a][0], TRAIL_ARGS[a]) for a in attributes}
+        if policy.scope == "trail"
+        else {a: _STORE_PROPS[a] for a in attributes}
+    )
     return {c for c, _ in table.values()}, {t for _, t in table.values()}
 
 
@@ -221,16 +234,26 @@ def test_fix_names_what_the_rule_reads(policy: Policy) -> None:
     assert not args or any(_names(tf, a) for a in args), (policy.id, args, tf)
 
 
-@pytest.mark.parametrize("broken", [
-    "KmsKeyID: !GetAtt Key.Arn", "IsMultiRegion: true", "AWS::Logs::MetricFiltre with LogGroupName x",
-])
+@pytest.mark.parametrize(
+    "broken",
+    [
+        "KmsKeyID: !GetAtt Key.Arn",
+        "IsMultiRegion: true",
+        "AWS::Logs::MetricFiltre with LogGroupName x",
+    ],
+)
 def test_a_misspelt_property_is_caught(broken: str) -> None:
     assert cfn_problems(broken)
 
 
-@pytest.mark.parametrize("broken", [
-    "is_multi_region = true", "cloud_watch_logs_log_group_arn = x", "aws_cloudwatch_log_metric_filtre with x",
-])
+@pytest.mark.parametrize(
+    "broken",
+    [
+        "is_multi_region = true",
+        "cloud_watch_logs_log_group_arn = x",
+        "aws_cloudwatch_log_metric_filtre with x",
+    ],
+)
 def test_a_misspelt_argument_is_caught(broken: str) -> None:
     assert tf_problems(broken)
 

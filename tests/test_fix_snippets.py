@@ -1,4 +1,5 @@
 """Printed fixes pass ctguard's own rules: each fix is applied to a failing input and re-checked."""
+
 from __future__ import annotations
 
 import json
@@ -193,8 +194,10 @@ def test_no_printed_fix_keeps_a_placeholder_of_the_run() -> None:
 
 # --- every other snippet fix: several properties, YAML flow values, HCL blocks, event data stores ---
 
-_SCOPE_TYPES = {"trail": ("AWS::CloudTrail::Trail", "aws_cloudtrail"),
-                "event_data_store": ("AWS::CloudTrail::EventDataStore", "aws_cloudtrail_event_data_store")}
+_SCOPE_TYPES = {
+    "trail": ("AWS::CloudTrail::Trail", "aws_cloudtrail"),
+    "event_data_store": ("AWS::CloudTrail::EventDataStore", "aws_cloudtrail_event_data_store"),
+}
 _NOTE = re.compile(r"\s*\([^()]*\)")  # "(the default; remove `false`)", "(or more)"
 # Rules that FAIL only on live answers (a snapshot): the IaC form of their fix has no failing template.
 _LIVE_ONLY = {"CT705": "the management account is known only from a live audit", "CT801": "live trail status"}
@@ -208,7 +211,7 @@ def cfn_snippet(fix: str, scope_type: str) -> tuple[str, list[tuple[str, str]]] 
     text = _NOTE.sub("", fix.strip())
     target = re.search(r"\s+on the (AWS::\w+::\w+)$", text)
     if target:
-        text, scope_type = text[:target.start()], target[1]
+        text, scope_type = text[: target.start()], target[1]
     pairs = []
     for part in text.split(" and "):
         m = re.fullmatch(r"([A-Z]\w+): (\S+|\[.*\]|\{.*\})", part.strip())
@@ -240,8 +243,9 @@ def set_property(text: str, resource_type: str, key: str, value: str) -> str | N
     for i in range(props + 1, end):
         if re.match(rf"{indent}{key}:", lines[i]):
             stop = i + 1  # the old value may be a block: drop its deeper-indented lines too
-            while stop < end and (not lines[stop].strip()
-                                  or len(lines[stop]) - len(lines[stop].lstrip()) > len(indent)):
+            while stop < end and (
+                not lines[stop].strip() or len(lines[stop]) - len(lines[stop].lstrip()) > len(indent)
+            ):
                 stop += 1
             lines[i:stop] = [f"{indent}{key}: {value}"]
             return "\n".join(lines) + "\n"
@@ -254,8 +258,9 @@ def _cfn_snippets() -> list[tuple[str, tuple[str, list[tuple[str, str]]]]]:
     for rule_id, policy in sorted(POLICIES.items()):
         if policy.scope not in _SCOPE_TYPES:
             continue
-        found = cfn_snippet(fill(str(((policy.docs or {}).get("fix") or {}).get("cloudformation", ""))),
-                            _SCOPE_TYPES[policy.scope][0])
+        found = cfn_snippet(
+            fill(str(((policy.docs or {}).get("fix") or {}).get("cloudformation", ""))), _SCOPE_TYPES[policy.scope][0]
+        )
         if found:
             out.append((rule_id, found))
     return out
@@ -267,7 +272,8 @@ def _rule_status(path: Path, rule_id: str) -> list[Status]:
 
 @pytest.mark.parametrize("rule_id, snippet", _cfn_snippets(), ids=[r for r, _ in _cfn_snippets()])
 def test_cloudformation_snippet_fix_passes_every_failing_template(
-        rule_id: str, snippet: tuple[str, list[tuple[str, str]]], tmp_path: Path) -> None:
+    rule_id: str, snippet: tuple[str, list[tuple[str, str]]], tmp_path: Path
+) -> None:
     resource_type, pairs = snippet
     fixed = failing = 0
     for fixture in sorted((RULES / rule_id / "fail").glob("*.yaml")):
@@ -359,6 +365,20 @@ def test_snippet_fixes_cover_the_property_fixes() -> None:
     """The snippet tests reach every rule whose fix is a literal snippet (not only single booleans)."""
     cfn = {r for r, _ in _cfn_snippets()}
     tf = {r for r, _ in _tf_snippets()}
-    assert {"CT101", "CT102", "CT103", "CT106", "CT107", "CT109", "CT110", "CT408", "CT411", "CT413", "CT703",
-            "CT704", "CT706", "CT707"} <= cfn
+    assert {
+        "CT101",
+        "CT102",
+        "CT103",
+        "CT106",
+        "CT107",
+        "CT109",
+        "CT110",
+        "CT408",
+        "CT411",
+        "CT413",
+        "CT703",
+        "CT704",
+        "CT706",
+        "CT707",
+    } <= cfn
     assert {"CT101", "CT102", "CT103", "CT106", "CT107", "CT109", "CT110", "CT111", "CT703", "CT704", "CT707"} <= tf

@@ -4,6 +4,7 @@ tree, a live-audit snapshot).
 
 On a deliberate change, refresh them with ``python scripts/refresh_outputs.py`` and review the diff.
 """
+
 from __future__ import annotations
 
 import difflib

@@ -3,6 +3,7 @@
 Fixtures: fixtures/terraform/partial/ (a module with one file that does not parse, and one whose
 unparsable file is an override file).  See ctguard/engine/partial.py for the rules.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

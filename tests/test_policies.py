@@ -26,6 +26,7 @@ context for that case.
 
 The three templates under ``examples/cloudformation/`` are checked here as well.
 """
+
 from __future__ import annotations
 
 import re
@@ -42,8 +43,12 @@ from ctguard.parsers.context import ParseContext
 REPO = Path(__file__).resolve().parent.parent
 RULES = REPO / "fixtures" / "rules"
 EXAMPLES = REPO / "examples" / "cloudformation"
-OUTCOMES = {"pass": Status.PASS, "fail": Status.FAIL, "unknown": Status.UNKNOWN,
-            "not_applicable": Status.NOT_APPLICABLE}
+OUTCOMES = {
+    "pass": Status.PASS,
+    "fail": Status.FAIL,
+    "unknown": Status.UNKNOWN,
+    "not_applicable": Status.NOT_APPLICABLE,
+}
 PARSER_RULES = frozenset({"CT001", "CT002", "CT003", "CT004", "CT005"})
 _WORST_FIRST = (Status.ERROR, Status.FAIL, Status.UNKNOWN, Status.PASS, Status.NOT_APPLICABLE)
 _EXPECT = re.compile(r"^\s*(?:#|//)?\s*expect:\s*(?P<body>.+?)\s*$")
@@ -149,7 +154,8 @@ KNOWN_BUGS: dict[str, str] = {}
 def fixture_params() -> list[object]:
     return [
         pytest.param(p, id=_case_id(p), marks=[pytest.mark.xfail(reason=KNOWN_BUGS[_case_id(p)], strict=True)])
-        if _case_id(p) in KNOWN_BUGS else pytest.param(p, id=_case_id(p))
+        if _case_id(p) in KNOWN_BUGS
+        else pytest.param(p, id=_case_id(p))
         for p in fixture_cases()
     ]
 
@@ -157,8 +163,7 @@ def fixture_params() -> list[object]:
 def fixture_cases() -> list[Path]:
     if not RULES.is_dir():
         return []
-    return sorted(p for p in RULES.glob("*/*/*")
-                  if (p.is_file() and p.suffix in _SUFFIXES) or _is_module_dir(p))
+    return sorted(p for p in RULES.glob("*/*/*") if (p.is_file() and p.suffix in _SUFFIXES) or _is_module_dir(p))
 
 
 def _case_id(path: Path) -> str:
@@ -171,11 +176,14 @@ def _worst(findings: list[Finding]) -> Status | None:
 
 
 def _show(findings: list[Finding]) -> str:
-    return "\n".join(
-        f"  {f.rule_id} {f.status.value} line {f.line} column {f.column} [{f.resource}] {f.message}"
-        + (f" (conditions: {f.conditions})" if f.conditions else "")
-        for f in findings
-    ) or "  (no findings)"
+    return (
+        "\n".join(
+            f"  {f.rule_id} {f.status.value} line {f.line} column {f.column} [{f.resource}] {f.message}"
+            + (f" (conditions: {f.conditions})" if f.conditions else "")
+            for f in findings
+        )
+        or "  (no findings)"
+    )
 
 
 @pytest.mark.parametrize("fixture", fixture_params())
@@ -249,7 +257,7 @@ def test_fixture_tree_is_well_formed() -> None:
     [
         ("CT103 PASS", Expectation("CT103", Status.PASS)),
         ("CT103 FAIL line 12", Expectation("CT103", Status.FAIL, 12)),
-        ("CT104 FAIL line 9 column 7 msg=\"alias/aws\"", Expectation("CT104", Status.FAIL, 9, 7, "alias/aws")),
+        ('CT104 FAIL line 9 column 7 msg="alias/aws"', Expectation("CT104", Status.FAIL, 9, 7, "alias/aws")),
         ("CT201 FAIL lines 3", None),
         ("CT201 MAYBE", None),
     ],
@@ -261,7 +269,12 @@ def test_expect_syntax(body: str, expected: Expectation | None) -> None:
         return
     got = parse_expectation(body)
     assert (got.rule_id, got.status, got.line, got.column, got.message) == (
-        expected.rule_id, expected.status, expected.line, expected.column, expected.message)
+        expected.rule_id,
+        expected.status,
+        expected.line,
+        expected.column,
+        expected.message,
+    )
 
 
 # --- examples/ --------------------------------------------------------------------------
@@ -274,11 +287,15 @@ def test_example_secure_trail_passes_everything() -> None:
     listing = _show(report.findings)
     # Without --account/--region the delivery checks (CT4xx) cannot evaluate policies that name
     # the account or region: they are UNKNOWN and say so. Everything else passes.
-    deferred = [f for f in report.findings if f.status == Status.UNKNOWN and f.rule_id.startswith("CT4")
-                and "deploy time" in f.message]
+    deferred = [
+        f
+        for f in report.findings
+        if f.status == Status.UNKNOWN and f.rule_id.startswith("CT4") and "deploy time" in f.message
+    ]
     assert {f.rule_id for f in report.findings} >= set(TRAIL_POLICIES), listing
-    assert all(f.status == Status.PASS for f in report.findings
-               if f not in deferred and f.rule_id not in LIVE_ONLY), listing
+    assert all(f.status == Status.PASS for f in report.findings if f not in deferred and f.rule_id not in LIVE_ONLY), (
+        listing
+    )
     _assert_live_only_not_applicable(report)
     assert report.exit_code() == 0
 
@@ -288,9 +305,15 @@ def test_example_secure_trail_passes_everything_with_deploy_context() -> None:
     _assert_all_pass(check([EXAMPLES / "secure-trail.yaml"], context=context))
 
 
-@pytest.mark.parametrize("case", ["CT104/pass/getatt-key-arn.yaml", "CT104/pass/getatt-long-form.json",
-                                  "CT105/pass/log-group-and-role.yaml",
-                                  "CT105/pass/log-group-and-role-long-form.json"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "CT104/pass/getatt-key-arn.yaml",
+        "CT104/pass/getatt-long-form.json",
+        "CT105/pass/log-group-and-role.yaml",
+        "CT105/pass/log-group-and-role-long-form.json",
+    ],
+)
 def test_getatt_arn_fixtures_pass_with_deploy_context(case: str) -> None:
     """The GetAtt fixtures in KNOWN_BUGS are right: with a region and account they pass."""
     context = ParseContext(account_id="111122223333", region="eu-west-1")
@@ -311,8 +334,21 @@ def _assert_all_pass(report: Report) -> None:
 # What a template cannot show: every trail of the account, its enabled regions, its organization,
 # and the trail's live status; and CIS monitoring (CT501-CT515) in a template that defines no metric
 # filter, alarm or EventBridge rule. These rules do not run there, and do not pass there.
-LIVE_ONLY = frozenset({"CT601", "CT604", "CT605", "CT801", "CT802", "CT803", "CT804", "CT805", "CT806", "CT807",
-                       *(f"CT{n}" for n in range(501, 516))})
+LIVE_ONLY = frozenset(
+    {
+        "CT601",
+        "CT604",
+        "CT605",
+        "CT801",
+        "CT802",
+        "CT803",
+        "CT804",
+        "CT805",
+        "CT806",
+        "CT807",
+        *(f"CT{n}" for n in range(501, 516)),
+    }
+)
 
 
 def _assert_live_only_not_applicable(report: Report) -> None:

@@ -1,5 +1,6 @@
 """The policy catalogue: every policy file is valid, documented, referenced correctly and covered
 by fixtures (``fixtures/rules/<ID>/{pass,fail,unknown}``), and ``ctguard rules`` lists them all."""
+
 from __future__ import annotations
 
 import json
@@ -158,7 +159,11 @@ def test_fixture_folders_name_policies() -> None:
 def test_rules_command_lists_exactly_the_policies() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "ctguard", "rules", "--format", "json"],
-        cwd=REPO, capture_output=True, text=True, timeout=60, check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     listed = json.loads(result.stdout)["rules"]
@@ -168,4 +173,8 @@ def test_rules_command_lists_exactly_the_policies() -> None:
     for rule in listed:
         data = next(d for d in POLICIES.values() if d["id"] == rule["id"])
         assert (rule["name"], rule["title"], rule["severity"], rule["scope"]) == (
-            data["name"], data["title"], data["severity"], data["scope"])
+            data["name"],
+            data["title"],
+            data["severity"],
+            data["scope"],
+        )

@@ -1,4 +1,5 @@
 """Rule ids the user names must exist: a typo is a usage error (exit 2), never a green gate."""
+
 from __future__ import annotations
 
 import json
@@ -18,14 +19,18 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-@pytest.mark.parametrize("args, named, near", [
-    (["--only", "CT10"], "'CT10'", "CT101, CT102, CT103"),
-    (["--only", "CT101,CT98*"], "'CT98*'", "CT901"),
-    (["--skip", "CT999:typo"], "'CT999'", "CT901"),
-    (["--severity", "CT1O1=low"], "'CT1O1'", "CT101"),
-])
-def test_unknown_rule_on_the_command_line(capsys: pytest.CaptureFixture[str], args: list[str], named: str,
-                                          near: str) -> None:
+@pytest.mark.parametrize(
+    "args, named, near",
+    [
+        (["--only", "CT10"], "'CT10'", "CT101, CT102, CT103"),
+        (["--only", "CT101,CT98*"], "'CT98*'", "CT901"),
+        (["--skip", "CT999:typo"], "'CT999'", "CT901"),
+        (["--severity", "CT1O1=low"], "'CT1O1'", "CT101"),
+    ],
+)
+def test_unknown_rule_on_the_command_line(
+    capsys: pytest.CaptureFixture[str], args: list[str], named: str, near: str
+) -> None:
     code, out, err = run(capsys, "--no-config", *args)
     assert code == 2 and out == ""
     assert f"{named} matches no rule; did you mean {near}" in err
@@ -40,8 +45,15 @@ def test_unknown_rule_in_config_and_baseline(tmp_path: Path, capsys: pytest.Capt
     code, _, err = run(capsys, "--config", str(config))
     assert code == 2 and "'CT1000' matches no rule" in err
     baseline = tmp_path / "baseline.json"
-    baseline.write_text(json.dumps({"version": 1, "tool": "ctguard", "findings": [
-        {"file": "x.yaml", "resource": "Trail", "rule_ids": ["CT101", "CT77"]}]}))
+    baseline.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "tool": "ctguard",
+                "findings": [{"file": "x.yaml", "resource": "Trail", "rule_ids": ["CT101", "CT77"]}],
+            }
+        )
+    )
     code, _, err = run(capsys, "--no-config", "--baseline", str(baseline))
     assert code == 2 and f"baseline {baseline}: 'CT77' matches no rule" in err
 

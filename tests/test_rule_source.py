@@ -7,6 +7,7 @@ the id (input problems, drift); the fixtures ``fixtures/rules/<ID>/``, run by
 ``tests/test_policies.py -k <ID>``; the docs the policy's ``docs`` block (``ctguard explain ID``)
 and the README's table of id ranges.  ``ctguard explain ID --source`` prints all of them.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -90,7 +91,9 @@ def test_every_entry_function_is_named_by_its_policy() -> None:
             first = f"CT{_IDS.match(name).group(1)}"  # type: ignore[union-attr]
             assert _carries(file.stem, first), f"{file.name}: {name} is outside the module's ids"
             assert f"ctguard.checks.{file.stem}:{name}" in named, f"{file.name}: {name} is named by no policy"
-    assert entries == len(named) == 52  # 74 rules: 15 CIS items share one entry, 22 are declarative or reported elsewhere
+    assert (
+        entries == len(named) == 52
+    )  # 74 rules: 15 CIS items share one entry, 22 are declarative or reported elsewhere
 
 
 def test_carries_reads_single_ids_and_ranges() -> None:
@@ -139,7 +142,9 @@ def test_explain_source_of_a_custom_policy(tmp_path: Path, capsys: pytest.Captur
 
 
 def _custom(rule_id: str, attribute: str = "tags") -> str:
-    return (f"id: {rule_id}\nname: tagged\ntitle: Trail is tagged\nseverity: low\nscope: trail\n"
-            f"check:\n  attribute: {attribute}\n  exists: true\nmessage:\n  fail: untagged\n"
-            "docs:\n  what: Checks that the trail has tags.\n  why: Tags name the owner of the trail.\n"
-            "  fix: {cloudformation: Add Tags, terraform: Add tags, cli: aws cloudtrail add-tags}\n")
+    return (
+        f"id: {rule_id}\nname: tagged\ntitle: Trail is tagged\nseverity: low\nscope: trail\n"
+        f"check:\n  attribute: {attribute}\n  exists: true\nmessage:\n  fail: untagged\n"
+        "docs:\n  what: Checks that the trail has tags.\n  why: Tags name the owner of the trail.\n"
+        "  fix: {cloudformation: Add Tags, terraform: Add tags, cli: aws cloudtrail add-tags}\n"
+    )

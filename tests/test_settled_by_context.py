@@ -1,4 +1,5 @@
 """`ctguard check` ends with how many UNKNOWN results --account/--region would settle."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,10 @@ REPO = Path(__file__).resolve().parent.parent
 REPORT_SCHEMA = json.loads((REPO / "ctguard" / "schemas" / "report.schema.json").read_text())
 # The log group ARN names us-east-1, the trail deploys to ${AWS::Region}: only --region decides.
 FIXTURE = REPO / "fixtures" / "rules" / "CT417" / "unknown" / "symbolic-fixed-region-arn.yaml"
-_LINE = re.compile(r"^ctguard: (\d+) of the unknown results? depends? only on the deploy account or Region: "
-                   r"--account/--region would settle them$")
+_LINE = re.compile(
+    r"^ctguard: (\d+) of the unknown results? depends? only on the deploy account or Region: "
+    r"--account/--region would settle them$"
+)
 
 
 def _settled(out: str) -> int | None:

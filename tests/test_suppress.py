@@ -1,4 +1,5 @@
 """Suppressions: inline comments, CloudFormation Metadata (YAML and JSON), --skip and --only."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -74,11 +75,13 @@ def test_cloudformation_metadata(name: str) -> None:
         assert got["CT105"] == "suppressed:metadata:checkov's key name"
         assert got["CT104"] == "suppressed:metadata:None"
         assert any("metadata.yaml:12: the skip of CT104 gives no reason" in w for w in report.warnings)
-    assert [f for f in report.findings if f.rule_id == "CT109"][0].status is Status.FAIL
+    assert next(f for f in report.findings if f.rule_id == "CT109").status is Status.FAIL
 
 
 def test_metadata_on_another_resource_and_template_level(tmp_path: Path) -> None:
-    template = (FIXTURES / "metadata.yaml").read_text().replace("    Metadata:\n      ctguard:", "    Metadata:\n      other:")
+    template = (
+        (FIXTURES / "metadata.yaml").read_text().replace("    Metadata:\n      ctguard:", "    Metadata:\n      other:")
+    )
     template = "Metadata:\n  ctguard:\n    skip: ['CT109:whole file']\n" + template
     (tmp_path / "t.yaml").write_text(template)
     got = states(api.check([tmp_path / "t.yaml"]))
@@ -87,15 +90,16 @@ def test_metadata_on_another_resource_and_template_level(tmp_path: Path) -> None
 
 def test_cli_skip_and_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     template = str(FIXTURES / "metadata.yaml")
-    assert main(["check", template, "--skip", "CT109,CT110:insights cost", "--only", "CT1*",
-                 "--fail-on", "medium"]) == 0
+    assert (
+        main(["check", template, "--skip", "CT109,CT110:insights cost", "--only", "CT1*", "--fail-on", "medium"]) == 0
+    )
     out = capsys.readouterr().out
     assert "CT109 LOW [suppressed by cli: insights cost]" in out and "CT110 LOW [suppressed by cli" in out
     assert main(["check", template, "--only", "CT109", "--show-passed"]) == 1
-    lines = [l for l in capsys.readouterr().out.splitlines() if ": CT" in l]
-    assert lines and all(" CT109 " in l for l in lines)
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ": CT" in ln]
+    assert lines and all(" CT109 " in ln for ln in lines)
     assert main(["check", template, "--only", "CT109,CT110", "--show-passed"]) == 1
-    rules = {l.split(": ")[1].split()[0] for l in capsys.readouterr().out.splitlines() if ": CT" in l}
+    rules = {ln.split(": ")[1].split()[0] for ln in capsys.readouterr().out.splitlines() if ": CT" in ln}
     assert rules == {"CT109", "CT110"}
     assert main(["check", template, "--skip", ":oops"]) == 2
     assert "cannot read skip" in capsys.readouterr().err
@@ -112,16 +116,18 @@ def test_suppressed_findings_do_not_fail_but_stay_reported(tmp_path: Path, capsy
 def test_block_extent_in_hcl_and_yaml() -> None:
     from ctguard.suppress.inline import block_end
 
-    hcl = ['resource "aws_s3_bucket_policy" "p" {',   # 1
-           '  policy = <<EOF',                         # 2
-           '{',                                        # 3: heredoc body at column 1
-           '  "Version": "2012-10-17"',                # 4
-           '}',                                        # 5
-           'EOF',                                      # 6
-           '  # ctguard:skip=CT401:shared bucket',     # 7
-           '}',                                        # 8
-           '',
-           'resource "aws_sns_topic" "t" {}']          # 10
+    hcl = [
+        'resource "aws_s3_bucket_policy" "p" {',  # 1
+        "  policy = <<EOF",  # 2
+        "{",  # 3: heredoc body at column 1
+        '  "Version": "2012-10-17"',  # 4
+        "}",  # 5
+        "EOF",  # 6
+        "  # ctguard:skip=CT401:shared bucket",  # 7
+        "}",  # 8
+        "",
+        'resource "aws_sns_topic" "t" {}',
+    ]  # 10
     assert block_end(hcl, 1) == 8 and block_end(hcl, 10) == 10
     yaml_lines = ["Resources:", "  A:", "    Type: X", "    # inside A", "  # above B", "  B:", "    Type: Y"]
     assert block_end(yaml_lines, 2) == 4 and block_end(yaml_lines, 6) == 7

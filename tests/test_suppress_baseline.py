@@ -1,4 +1,5 @@
 """Baselines: keyed on repository-relative file, resource address and rule id, never on lines."""
+
 from __future__ import annotations
 
 import json
@@ -46,7 +47,7 @@ def test_create_then_only_new_findings_fail(repo: Path, capsys: pytest.CaptureFi
     text = (repo / "trail.yaml").read_text().replace("EnableLogFileValidation: true", "EnableLogFileValidation: false")
     (repo / "trail.yaml").write_text(text)
     assert main(["check", ".", "--baseline", ".ctguard.baseline"]) == 1
-    failing = [l for l in capsys.readouterr().out.splitlines() if ": CT" in l and "suppressed" not in l]
+    failing = [ln for ln in capsys.readouterr().out.splitlines() if ": CT" in ln and "suppressed" not in ln]
     assert len(failing) == 1 and " CT103 " in failing[0]
 
 

@@ -9,6 +9,7 @@ their booleans and numbers must be booleans and numbers. Required members are ch
 parsing, on the recorded answer (``ctguard.parsers.aws.shapes.response_problem``), for live
 audits and snapshots alike.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,15 @@ from xml.etree import ElementTree
 
 from botocore.exceptions import BotoCoreError
 
-_JSON_TYPES = {str: "a string", bool: "a boolean", int: "a number", float: "a number", list: "a list",
-               dict: "an object", type(None): "null"}
+_JSON_TYPES = {
+    str: "a string",
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    list: "a list",
+    dict: "an object",
+    type(None): "null",
+}
 
 
 class MalformedResponse(BotoCoreError):  # type: ignore[misc]  # botocore is untyped: its base class is Any
@@ -99,8 +107,16 @@ def _json_problem(value: Any, shape: Any, where: str) -> str | None:
             if found:
                 return found
         return None
-    expected = {"string": (str,), "blob": (str,), "boolean": (bool,), "integer": (int,), "long": (int,),
-                "double": (int, float), "float": (int, float), "timestamp": (str, int, float)}.get(kind)
+    expected = {
+        "string": (str,),
+        "blob": (str,),
+        "boolean": (bool,),
+        "integer": (int,),
+        "long": (int,),
+        "double": (int, float),
+        "float": (int, float),
+        "timestamp": (str, int, float),
+    }.get(kind)
     if expected is None:
         return None
     if not isinstance(value, expected) or (bool not in expected and isinstance(value, bool)):

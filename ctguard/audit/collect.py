@@ -1,14 +1,15 @@
 """Collect one account: identity, regions, account settings, then rounds of planned calls."""
+
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
 
-from ctguard.calls import ApiError
 from ctguard.audit.plan import Call, Planner
 from ctguard.audit.reader import Reader
 from ctguard.audit.regions import enabled_regions, global_region, plan_regions
 from ctguard.audit.threads import run_all
+from ctguard.calls import ApiError
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +27,9 @@ class AccountResult:
     error: str | None = None  # the account could not be audited at all (role not assumable)
 
 
-def collect_account(reader: Reader, first_region: str, requested: list[str] | None,
-                    fallback_regions: list[str], workers: int) -> AccountResult:
+def collect_account(
+    reader: Reader, first_region: str, requested: list[str] | None, fallback_regions: list[str], workers: int
+) -> AccountResult:
     """Read everything docs/snapshot.md lists for one account into ``reader.store``.
 
     Failed reads are recorded and the audit goes on; only the planning stops when nothing
@@ -43,13 +45,19 @@ def collect_account(reader: Reader, first_region: str, requested: list[str] | No
     def read(c: Call) -> None:
         reader.result(c.region, c.service, c.operation, c.params)
 
-    run_all(read, [
-        Call(first_region, "ec2", "DescribeRegions", {"AllRegions": True}),
-        Call(home, "organizations", "DescribeOrganization", {}),
-        Call(home, "s3control", "GetPublicAccessBlock", {"AccountId": account}),
-        # Which buckets the account owns: only those get its account-level public access block.
-        Call(home, "s3", "ListBuckets", {}),
-    ], workers, cancel, f"ctguard-{account}")
+    run_all(
+        read,
+        [
+            Call(first_region, "ec2", "DescribeRegions", {"AllRegions": True}),
+            Call(home, "organizations", "DescribeOrganization", {}),
+            Call(home, "s3control", "GetPublicAccessBlock", {"AccountId": account}),
+            # Which buckets the account owns: only those get its account-level public access block.
+            Call(home, "s3", "ListBuckets", {}),
+        ],
+        workers,
+        cancel,
+        f"ctguard-{account}",
+    )
     regions_answer = reader.call(first_region, "ec2", "DescribeRegions", {"AllRegions": True})  # recorded: no call
     statuses = enabled_regions(regions_answer) if regions_answer is not None else None
     plan = plan_regions(requested, statuses, fallback_regions)

@@ -5,13 +5,13 @@ it does not make an audit incomplete. Everything else that failed (access denied
 after retries, timeouts, 5xx, unreachable endpoints) leaves something Unknown, and the audit
 then exits 3.
 """
+
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 
 from ctguard.calls import ApiError, CallStore, is_not_configured
-
 
 
 def to_api_error(exc: BaseException) -> ApiError:
@@ -41,7 +41,7 @@ def _plain(message: str) -> str:
     if "<" in message and ">" in message:
         message = _TAG.sub(" ", message)
     message = " ".join(message.split())
-    return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE - 1] + "…"
+    return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 1] + "…"
 
 
 def failed_reads(store: CallStore) -> Iterator[tuple[tuple[str, str, str, str, str], ApiError]]:

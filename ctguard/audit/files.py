@@ -1,4 +1,5 @@
 """Where an audit writes: checked before the first AWS call, snapshots readable by their owner only."""
+
 from __future__ import annotations
 
 import os

@@ -1,14 +1,15 @@
 """Organizations: list the member accounts and reach each through an assumed role."""
+
 from __future__ import annotations
 
 from typing import Any
 
-from ctguard.calls import ApiError
 from ctguard.audit.errors import to_api_error
 from ctguard.audit.reader import Reader
 from ctguard.audit.regions import global_region, partition
 from ctguard.audit.secrets import remember
 from ctguard.audit.session import Clients, refreshable_credentials
+from ctguard.calls import ApiError
 
 SESSION_NAME = "ctguard-audit"
 
@@ -30,8 +31,9 @@ def role_arn(account: str, role_name: str, region: str) -> str:
     return f"arn:{partition(region)}:iam::{account}:role/{role_name}"
 
 
-def assume_role(caller: Clients, account: str, role_name: str, region: str,
-                external_id: str | None) -> tuple[Any | None, ApiError | None, dict[str, Any]]:
+def assume_role(
+    caller: Clients, account: str, role_name: str, region: str, external_id: str | None
+) -> tuple[Any | None, ApiError | None, dict[str, Any]]:
     """Credentials in ``account`` (they renew themselves), or the AssumeRole error.
 
     Returns the recorded params too: the failure is stored as ``sts AssumeRole`` under the

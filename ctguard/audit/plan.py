@@ -6,6 +6,7 @@ that depend on answers already recorded, so the rounds follow the dependency cha
 (trails -> bucket location -> bucket settings, key -> key ARN -> rotation, ...). The calls and
 their parameters are the contract in docs/snapshot.md.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
@@ -15,9 +16,15 @@ from typing import Any
 from ctguard.calls import CallStore, canonical_params
 
 BUCKET_OPERATIONS = (
-    "GetBucketPolicy", "GetBucketPolicyStatus", "GetBucketAcl", "GetPublicAccessBlock",
-    "GetBucketVersioning", "GetObjectLockConfiguration", "GetBucketLogging",
-    "GetBucketLifecycleConfiguration", "GetBucketEncryption",
+    "GetBucketPolicy",
+    "GetBucketPolicyStatus",
+    "GetBucketAcl",
+    "GetPublicAccessBlock",
+    "GetBucketVersioning",
+    "GetObjectLockConfiguration",
+    "GetBucketLogging",
+    "GetBucketLifecycleConfiguration",
+    "GetBucketEncryption",
 )
 
 
@@ -72,8 +79,9 @@ class Planner:
         self.regions = regions
         self.global_region = global_region
 
-    def _ok(self, region: str | None, service: str, operation: str,
-            params: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    def _ok(
+        self, region: str | None, service: str, operation: str, params: Mapping[str, Any] | None = None
+    ) -> dict[str, Any] | None:
         result = self.store.get(self.account, region, service, operation, params)
         return dict(result.response) if result is not None and result.response is not None else None
 
@@ -181,7 +189,8 @@ class Planner:
                 continue
             yield Call(g, "iam", "GetPolicy", {"PolicyArn": policy_arn})
             version = ((self._ok(g, "iam", "GetPolicy", {"PolicyArn": policy_arn}) or {}).get("Policy") or {}).get(
-                "DefaultVersionId")
+                "DefaultVersionId"
+            )
             if version:
                 yield Call(g, "iam", "GetPolicyVersion", {"PolicyArn": policy_arn, "VersionId": version})
 
@@ -204,8 +213,12 @@ class Planner:
     def _filter_metrics(self) -> set[tuple[str, str]]:
         metrics: set[tuple[str, str]] = set()
         for (account, _, service, operation, _), result in self.store.calls():
-            if account == self.account and service == "logs" and operation == "DescribeMetricFilters" \
-                    and result.response is not None:
+            if (
+                account == self.account
+                and service == "logs"
+                and operation == "DescribeMetricFilters"
+                and result.response is not None
+            ):
                 for metric_filter in result.response.get("metricFilters", []):
                     for transform in metric_filter.get("metricTransformations", []):
                         metrics.add((transform.get("metricNamespace"), transform.get("metricName")))
@@ -222,4 +235,3 @@ class Planner:
             yield Call(region, "events", "ListTargetsByRule", params)
             for target in (self._ok(region, "events", "ListTargetsByRule", params) or {}).get("Targets", []):
                 yield from self._topic(target.get("Arn"))
-

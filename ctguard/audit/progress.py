@@ -1,4 +1,5 @@
 """A progress bar on stderr while auditing: rich, only on a terminal; nothing otherwise."""
+
 from __future__ import annotations
 
 import sys
@@ -32,9 +33,15 @@ class RichProgress:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self._bar = Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
-                             MofNCompleteColumn(), TextColumn("accounts · {task.fields[calls]} calls"),
-                             TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+        self._bar = Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("accounts · {task.fields[calls]} calls"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
         self._task: Any = None
         self._calls = 0
         self._lock = threading.Lock()

@@ -1,4 +1,5 @@
 """Make one AWS call, record the answer or the error in the CallStore, never raise."""
+
 from __future__ import annotations
 
 import base64
@@ -7,10 +8,10 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ctguard.calls import ApiError, CallResult, CallStore
 from ctguard.audit.errors import to_api_error
 from ctguard.audit.secrets import redact_subscriptions
 from ctguard.audit.session import Clients
+from ctguard.calls import ApiError, CallResult, CallStore
 from ctguard.parsers.aws.shapes import response_problem
 
 log = logging.getLogger(__name__)
@@ -37,21 +38,22 @@ def json_safe(value: Any) -> Any:
 class Reader:
     """The calls of one account, through that account's clients, into the shared store."""
 
-    def __init__(self, account: str, clients: Clients, store: CallStore,
-                 on_call: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, account: str, clients: Clients, store: CallStore, on_call: Callable[[], None] | None = None
+    ) -> None:
         self.account = account
         self.clients = clients
         self.store = store
         self._on_call = on_call
 
-    def call(self, region: str, service: str, operation: str,
-             params: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    def call(
+        self, region: str, service: str, operation: str, params: Mapping[str, Any] | None = None
+    ) -> dict[str, Any] | None:
         """The response (all pages merged), or None when the call failed (the error is recorded)."""
         result = self.result(region, service, operation, params)
         return dict(result.response) if result.response is not None else None
 
-    def result(self, region: str, service: str, operation: str,
-               params: Mapping[str, Any] | None = None) -> CallResult:
+    def result(self, region: str, service: str, operation: str, params: Mapping[str, Any] | None = None) -> CallResult:
         params = dict(params or {})
         done = self.store.get(self.account, region, service, operation, params)
         if done is not None:  # the same call twice (two trails sharing a bucket) is read once
@@ -62,8 +64,9 @@ class Reader:
                 response = redact_subscriptions(response)  # who is notified is no rule's business
             problem = response_problem(service, operation, response)
             # An answer of the wrong shape is a failed read, exactly as when a snapshot holds it.
-            result = CallResult(error=ApiError("MalformedResponse", problem)) if problem \
-                else CallResult(response=response)
+            result = (
+                CallResult(error=ApiError("MalformedResponse", problem)) if problem else CallResult(response=response)
+            )
         except Exception as exc:  # every failure becomes a recorded error, never an abort
             if not _is_aws_failure(exc):
                 raise
@@ -75,8 +78,9 @@ class Reader:
             self._on_call()
         return result
 
-    def record_error(self, region: str, service: str, operation: str,
-                     params: Mapping[str, Any] | None, error: ApiError) -> None:
+    def record_error(
+        self, region: str, service: str, operation: str, params: Mapping[str, Any] | None, error: ApiError
+    ) -> None:
         self.store.record(self.account, region, service, operation, params, CallResult(error=error))
 
     def _invoke(self, region: str, service: str, operation: str, params: dict[str, Any]) -> Any:

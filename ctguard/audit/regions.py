@@ -1,4 +1,5 @@
 """Which regions to audit: the ones asked for, or every region enabled for the account."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -8,8 +9,13 @@ from typing import Any
 # Opt-in statuses of ec2:DescribeRegions(AllRegions=True) for regions the account can call.
 ENABLED_STATUSES = frozenset({"opt-in-not-required", "opted-in"})
 
-_PARTITION_GLOBAL_REGION = (("cn-", "cn-north-1"), ("us-gov-", "us-gov-west-1"), ("us-iso-", "us-iso-east-1"),
-                            ("us-isob-", "us-isob-east-1"), ("eu-isoe-", "eu-isoe-west-1"))
+_PARTITION_GLOBAL_REGION = (
+    ("cn-", "cn-north-1"),
+    ("us-gov-", "us-gov-west-1"),
+    ("us-iso-", "us-iso-east-1"),
+    ("us-isob-", "us-isob-east-1"),
+    ("eu-isoe-", "eu-isoe-west-1"),
+)
 
 
 def global_region(region: str) -> str:
@@ -36,12 +42,14 @@ class RegionPlan:
 
 def enabled_regions(describe_regions: Mapping[str, Any]) -> dict[str, str]:
     """Region name -> opt-in status, from a DescribeRegions(AllRegions=True) answer."""
-    return {r["RegionName"]: r.get("OptInStatus", "opt-in-not-required")
-            for r in describe_regions.get("Regions", []) if "RegionName" in r}
+    return {
+        r["RegionName"]: r.get("OptInStatus", "opt-in-not-required")
+        for r in describe_regions.get("Regions", [])
+        if "RegionName" in r
+    }
 
 
-def plan_regions(requested: list[str] | None, statuses: dict[str, str] | None,
-                 fallback: list[str]) -> RegionPlan:
+def plan_regions(requested: list[str] | None, statuses: dict[str, str] | None, fallback: list[str]) -> RegionPlan:
     """The regions to audit.
 
     ``statuses`` is None when DescribeRegions could not be read: the requested regions (or the

@@ -1,4 +1,5 @@
 """Run an audit: one account or a whole organization, into one CallStore."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -8,8 +9,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from ctguard.version import __version__
-from ctguard.calls import CallStore
 from ctguard.audit.collect import AccountResult, collect_account
 from ctguard.audit.errors import failed_reads
 from ctguard.audit.org import assume_role, member_accounts
@@ -19,6 +18,8 @@ from ctguard.audit.regions import global_region, partition
 from ctguard.audit.secrets import remember, remember_session
 from ctguard.audit.session import ClientOptions, Clients, SharedClients, base_session, require_boto3
 from ctguard.audit.threads import Cancelled, run_all
+from ctguard.calls import CallStore
+from ctguard.version import __version__
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ class AuditSetupError(RuntimeError):
 class AuditInterrupted(KeyboardInterrupt):
     """Ctrl-C: ``outcome`` holds what was read so far, marked incomplete."""
 
-    def __init__(self, outcome: "AuditOutcome") -> None:
+    def __init__(self, outcome: AuditOutcome) -> None:
         super().__init__("interrupted")
         self.outcome = outcome
 
@@ -102,14 +103,16 @@ def run_audit(request: AuditRequest, progress: Progress | None = None) -> AuditO
             reader = caller_reader
         else:
             with shared.slot():
-                credentials, error, params = assume_role(caller_clients, account, request.role_name or "",
-                                                         first_region, request.external_id)
+                credentials, error, params = assume_role(
+                    caller_clients, account, request.role_name or "", first_region, request.external_id
+                )
             reader = Reader(account, Clients(shared, credentials), store, progress.call_done)
             if error is not None:
                 reader.record_error(first_region, "sts", "AssumeRole", params, error)
                 progress.account_done(account)
-                return AccountResult(account, error=f"cannot assume {params['RoleArn']}: {error.describe()}",
-                                     calls=1, failed=1)
+                return AccountResult(
+                    account, error=f"cannot assume {params['RoleArn']}: {error.describe()}", calls=1, failed=1
+                )
         result = collect_account(reader, first_region, request.regions, fallback, request.account_workers)
         progress.account_done(account)
         return result
@@ -138,13 +141,15 @@ def _identify(clients: Clients, region: str) -> str:
     try:
         return str(clients.get("sts", region).get_caller_identity()["Account"])
     except NoCredentialsError:
-        raise AuditSetupError("no AWS credentials found (use --profile, the AWS_* environment variables "
-                              "or an instance role)") from None
+        raise AuditSetupError(
+            "no AWS credentials found (use --profile, the AWS_* environment variables or an instance role)"
+        ) from None
     except (BotoCoreError, ClientError) as exc:
         from ctguard.audit.errors import to_api_error
 
-        raise AuditSetupError(f"cannot read the caller's identity (sts:GetCallerIdentity in {region}): "
-                              f"{to_api_error(exc).describe()}") from None
+        raise AuditSetupError(
+            f"cannot read the caller's identity (sts:GetCallerIdentity in {region}): {to_api_error(exc).describe()}"
+        ) from None
 
 
 def _fallback_regions(base: Any) -> list[str]:
@@ -176,8 +181,10 @@ def mark_completeness(store: CallStore, interrupted: str | None = None) -> None:
 
     ``meta.interrupted`` is what the mapper reads (the failed reads are in the calls themselves).
     """
-    reasons = [f"{account}: {service}:{operation} in {region} failed: {error.describe()}"
-               for (account, region, service, operation, _), error in failed_reads(store)]
+    reasons = [
+        f"{account}: {service}:{operation} in {region} failed: {error.describe()}"
+        for (account, region, service, operation, _), error in failed_reads(store)
+    ]
     if interrupted:
         store.meta["interrupted"] = interrupted
         reasons.insert(0, interrupted)
@@ -195,7 +202,8 @@ def canonical(store: CallStore) -> tuple[CallStore, str]:
     file sees exactly what the audit saw, in the same order.
     """
     data = store.to_json()
-    data["calls"].sort(key=lambda c: (c["account"], c["region"], c["service"], c["operation"],
-                                      json.dumps(c["params"], sort_keys=True)))
+    data["calls"].sort(
+        key=lambda c: (c["account"], c["region"], c["service"], c["operation"], json.dumps(c["params"], sort_keys=True))
+    )
     text = json.dumps(data, indent=1, sort_keys=True) + "\n"
     return CallStore.from_json(json.loads(text)), text

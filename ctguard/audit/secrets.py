@@ -7,6 +7,7 @@ secrets this audit knows (``remember``) and anything shaped like one. Subscripti
 (e-mail addresses, webhook URLs that carry tokens) are not needed by any rule: only the protocol,
 whether the subscription is confirmed, and a redacted endpoint are recorded.
 """
+
 from __future__ import annotations
 
 import logging
@@ -19,8 +20,10 @@ from typing import Any
 
 REDACTED = "<redacted>"
 
-_NAMES = (r"SecretAccessKey|SessionToken|SecurityToken|ExternalId|X-Amz-Security-Token|aws_secret_access_key|"
-          r"aws_session_token")
+_NAMES = (
+    r"SecretAccessKey|SessionToken|SecurityToken|ExternalId|X-Amz-Security-Token|aws_secret_access_key|"
+    r"aws_session_token"
+)
 _PATTERNS = (
     re.compile(r"\b(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{12,}"),  # access key ids (and role/user ids)
     # Named secret fields: XML elements, then JSON, query strings and header dumps ('Name': b'value').
@@ -118,5 +121,12 @@ def redact_subscriptions(response: dict[str, Any]) -> dict[str, Any]:
     return {**response, "Subscriptions": kept} if "Subscriptions" in response else response
 
 
-__all__ = ["REDACTED", "redact_subscriptions", "redacted_endpoint", "redacting_logs", "remember",
-           "remember_session", "scrub"]
+__all__ = [
+    "REDACTED",
+    "redact_subscriptions",
+    "redacted_endpoint",
+    "redacting_logs",
+    "remember",
+    "remember_session",
+    "scrub",
+]

@@ -5,6 +5,7 @@ of ctguard works without it. Endpoints come from botocore's own configuration
 (``AWS_ENDPOINT_URL``, ``AWS_ENDPOINT_URL_<SERVICE>``, ``endpoint_url`` in the config file), so
 they are honoured without ctguard doing anything.
 """
+
 from __future__ import annotations
 
 import threading
@@ -40,9 +41,13 @@ class ClientOptions:
         from botocore.config import Config
 
         # total_max_attempts counts the first try, like AWS_MAX_ATTEMPTS (Config's max_attempts does not).
-        return Config(retries={"mode": self.retry_mode, "total_max_attempts": self.max_attempts},
-                      connect_timeout=self.connect_timeout, read_timeout=self.read_timeout,
-                      max_pool_connections=self.max_pool_connections, user_agent_extra=USER_AGENT)
+        return Config(
+            retries={"mode": self.retry_mode, "total_max_attempts": self.max_attempts},
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            max_pool_connections=self.max_pool_connections,
+            user_agent_extra=USER_AGENT,
+        )
 
 
 _loader_lock = threading.Lock()
@@ -157,9 +162,11 @@ def refreshable_credentials(fetch: Callable[[], dict[str, Any]]) -> Any:
     def metadata() -> dict[str, Any]:
         creds = fetch()
         expiry = creds["Expiration"]
-        return {"access_key": creds["AccessKeyId"], "secret_key": creds["SecretAccessKey"],
-                "token": creds["SessionToken"],
-                "expiry_time": expiry.isoformat() if hasattr(expiry, "isoformat") else str(expiry)}
+        return {
+            "access_key": creds["AccessKeyId"],
+            "secret_key": creds["SecretAccessKey"],
+            "token": creds["SessionToken"],
+            "expiry_time": expiry.isoformat() if hasattr(expiry, "isoformat") else str(expiry),
+        }
 
-    return RefreshableCredentials.create_from_metadata(metadata(), refresh_using=metadata,
-                                                       method="sts-assume-role")
+    return RefreshableCredentials.create_from_metadata(metadata(), refresh_using=metadata, method="sts-assume-role")

@@ -5,6 +5,7 @@ so Ctrl-C took effect only when the running work ended. Here the caller waits in
 (KeyboardInterrupt reaches the main thread at once), queued work is dropped as soon as the audit's
 ``cancel`` event is set, and a call still in flight is abandoned with its daemon thread.
 """
+
 from __future__ import annotations
 
 import queue
@@ -22,8 +23,9 @@ class Cancelled(Exception):
     """The audit was interrupted: no new call is made."""
 
 
-def run_all(fn: Callable[[T], R], items: Iterable[T], workers: int, cancel: threading.Event,
-            name: str = "ctguard-audit") -> list[R]:
+def run_all(
+    fn: Callable[[T], R], items: Iterable[T], workers: int, cancel: threading.Event, name: str = "ctguard-audit"
+) -> list[R]:
     """``[fn(item) for item in items]`` on up to ``workers`` daemon threads, in order.
 
     The first exception of any item is raised once every started item has ended; with ``cancel``

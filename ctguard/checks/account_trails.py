@@ -3,6 +3,7 @@
 Three-valued throughout: ``True``/``False``/``None`` (unknown) with a reason, so a trail whose
 logging status could not be read never counts as logging, and never counts as not logging.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,8 +45,11 @@ def is_live(model: Model) -> bool:
 
 
 def not_applicable(ctx: CheckContext, why: str = "it needs a live audit or a snapshot of the account") -> Outcome:
-    return Outcome(Status.NOT_APPLICABLE, message=f"{ctx.policy.id} is not applicable to this input: {why}",
-                   owner=account_owner(ctx))
+    return Outcome(
+        Status.NOT_APPLICABLE,
+        message=f"{ctx.policy.id} is not applicable to this input: {why}",
+        owner=account_owner(ctx),
+    )
 
 
 def account_owner(ctx: CheckContext) -> tuple[str, str] | None:
@@ -114,5 +118,20 @@ def account_label(model: Model) -> str:
     return f"account {model.account_id.value}" if isinstance(model.account_id, Known) else "the account"
 
 
-__all__ = ["Fact", "all_of", "applies", "account_label", "account_owner", "fact", "home_region", "is_live", "is_own",
-           "logging", "multi_region", "name", "not_applicable", "outcome", "trail_account"]
+__all__ = [
+    "Fact",
+    "account_label",
+    "account_owner",
+    "all_of",
+    "applies",
+    "fact",
+    "home_region",
+    "is_live",
+    "is_own",
+    "logging",
+    "multi_region",
+    "name",
+    "not_applicable",
+    "outcome",
+    "trail_account",
+]

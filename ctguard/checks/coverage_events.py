@@ -6,14 +6,16 @@ shapes.  This module builds those records for the input's account and Region, bu
 ``SimContext`` (organization trails count for member accounts), and turns a simulator verdict
 into the model path a finding points at.
 """
+
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ctguard.model import EventDataStore, Model, Trail
 from ctguard.simulate import CompiledTrail, Event, SimContext, Verdict, compile_trail
@@ -26,8 +28,11 @@ _DATA = Path(__file__).resolve().parent.parent / "data" / "representative_events
 PLACEHOLDER_ACCOUNT = "123456789012"
 PLACEHOLDER_REGION = "us-east-1"
 ANY_BUCKET = "ctguard-representative-bucket"
-_OTHER_REGION = {"aws": ("us-east-1", "eu-west-1"), "aws-cn": ("cn-north-1", "cn-northwest-1"),
-                 "aws-us-gov": ("us-gov-west-1", "us-gov-east-1")}
+_OTHER_REGION = {
+    "aws": ("us-east-1", "eu-west-1"),
+    "aws-cn": ("cn-north-1", "cn-northwest-1"),
+    "aws-us-gov": ("us-gov-west-1", "us-gov-east-1"),
+}
 _PARTITION_NAME = {"aws": "aws", "aws-cn": "aws-cn", "aws-us-gov": "aws-us-gov"}
 
 
@@ -73,9 +78,15 @@ class Place:
         return second if self.region == first else first
 
     def values(self, **extra: str) -> dict[str, str]:
-        return {"account": self.account, "region": self.region, "other_region": self.other_region,
-                "global_region": global_region(self.region), "partition": self.partition,
-                "bucket": f"{ANY_BUCKET}-{self.account}", **extra}
+        return {
+            "account": self.account,
+            "region": self.region,
+            "other_region": self.other_region,
+            "global_region": global_region(self.region),
+            "partition": self.partition,
+            "bucket": f"{ANY_BUCKET}-{self.account}",
+            **extra,
+        }
 
 
 def place_of(model: Model, trails: Iterable[Trail | EventDataStore] = ()) -> Place:
@@ -101,8 +112,9 @@ def _build(place: Place, event_id: str, extra: tuple[tuple[str, str], ...]) -> R
     values = place.values(**dict(extra))
     for t in _templates():
         if t["id"] == event_id:
-            return Representative(t["id"], _fill(t["describe"], values),
-                                  Event.from_record(_fill(t["record"], values)), t.get("baseline"))
+            return Representative(
+                t["id"], _fill(t["describe"], values), Event.from_record(_fill(t["record"], values)), t.get("baseline")
+            )
     raise KeyError(event_id)
 
 
@@ -123,8 +135,9 @@ def sim_context(model: Model, place: Place) -> SimContext:
                 members.add(owner)
     if isinstance(model.organization_id, Known):
         members.add(place.account)
-    return SimContext(account_id=place.account, region=place.region,
-                      organization_accounts=frozenset(members) if members else None)
+    return SimContext(
+        account_id=place.account, region=place.region, organization_accounts=frozenset(members) if members else None
+    )
 
 
 def compile_all(model: Model, place: Place) -> list[CompiledTrail]:
@@ -140,11 +153,17 @@ def selectors_only(trail: Trail | EventDataStore, place: Place) -> CompiledTrail
     """
     from ctguard.checks.lake_sim import as_trail, policy_for
 
-    opened = replace(as_trail(trail), is_logging=Known(True), status=None, is_multi_region=Known(True),
-                     include_global_service_events=Known(True), is_organization=Known(False),
-                     account_id=Known(place.account), home_region=Known(place.region))
-    return compile_trail(opened, SimContext(account_id=place.account, region=place.region,
-                                            policy=policy_for(trail)))
+    opened = replace(
+        as_trail(trail),
+        is_logging=Known(True),
+        status=None,
+        is_multi_region=Known(True),
+        include_global_service_events=Known(True),
+        is_organization=Known(False),
+        account_id=Known(place.account),
+        home_region=Known(place.region),
+    )
+    return compile_trail(opened, SimContext(account_id=place.account, region=place.region, policy=policy_for(trail)))
 
 
 def trail_name(trail: Trail) -> str:
@@ -162,11 +181,17 @@ _STAGE_PATHS = {
     "insights": ("insight_selectors",),
 }
 _ORIGIN = re.compile(r"EventSelectors\[(\d+)\](?:\.DataResources\[(\d+)\])?")
-_BASIC_PROPS = (("ReadWriteType", "read_write_type"), ("IncludeManagementEvents", "include_management_events"),
-                ("ExcludeManagementEventSources", "exclude_management_event_sources"),
-                ("DataResources", "data_resources"))
-_FIELD_PATH = {"readOnly": "read_write_type", "eventSource": "exclude_management_event_sources",
-               "resources.ARN": "values"}
+_BASIC_PROPS = (
+    ("ReadWriteType", "read_write_type"),
+    ("IncludeManagementEvents", "include_management_events"),
+    ("ExcludeManagementEventSources", "exclude_management_event_sources"),
+    ("DataResources", "data_resources"),
+)
+_FIELD_PATH = {
+    "readOnly": "read_write_type",
+    "eventSource": "exclude_management_event_sources",
+    "resources.ARN": "values",
+}
 
 
 def verdict_path(trail: Trail, verdict: Verdict) -> tuple[str | int, ...]:
@@ -238,8 +263,14 @@ def why(verdict: Verdict) -> str:
 
 
 def _op_attr(operator: str | None, fs: Any) -> str | None:
-    names = {"Equals": "equals", "StartsWith": "starts_with", "EndsWith": "ends_with", "NotEquals": "not_equals",
-             "NotStartsWith": "not_starts_with", "NotEndsWith": "not_ends_with"}
+    names = {
+        "Equals": "equals",
+        "StartsWith": "starts_with",
+        "EndsWith": "ends_with",
+        "NotEquals": "not_equals",
+        "NotStartsWith": "not_starts_with",
+        "NotEndsWith": "not_ends_with",
+    }
     for part in (operator or "").split("|"):
         attr = names.get(part)
         if attr and getattr(fs, attr):
@@ -255,5 +286,17 @@ def _first(items: Iterable[str | None]) -> str | None:
     return next((i for i in items if i), None)
 
 
-__all__ = ["why", "ANY_BUCKET", "Place", "Representative", "compile_all", "place_of", "representative", "representatives",
-           "selectors_only", "sim_context", "trail_name", "verdict_path"]
+__all__ = [
+    "ANY_BUCKET",
+    "Place",
+    "Representative",
+    "compile_all",
+    "place_of",
+    "representative",
+    "representatives",
+    "selectors_only",
+    "sim_context",
+    "trail_name",
+    "verdict_path",
+    "why",
+]

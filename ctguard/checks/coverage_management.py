@@ -5,6 +5,7 @@ management events (``coverage_events``) go through the trail's selectors with ev
 stage open, so basic and advanced selectors, defaults, exclusions and Unknown values are read
 exactly as the coverage policies read them.  CT111 (Insights prerequisites) uses it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,14 +27,17 @@ class ManagementCoverage:
 def coverage(trail: Trail, model: Model | None = None) -> ManagementCoverage:
     place = place_of(model or Model(trails=[trail]), [trail])
     compiled = selectors_only(trail, place)
-    verdicts = {kind: compiled.evaluate(representative(place, f"management-{kind}").event)
-                for kind in ("read", "write")}
+    verdicts = {
+        kind: compiled.evaluate(representative(place, f"management-{kind}").event) for kind in ("read", "write")
+    }
     # Point at what decided the interesting verdict: an unknown one, else a miss, else the read one.
-    chosen = next((v for v in verdicts.values() if v.captured is None), None) \
-        or next((v for v in verdicts.values() if v.captured is False), verdicts["read"])
+    chosen = next((v for v in verdicts.values() if v.captured is None), None) or next(
+        (v for v in verdicts.values() if v.captured is False), verdicts["read"]
+    )
     reason = chosen.unknown_because or chosen.reason
-    return ManagementCoverage(verdicts["read"].captured, verdicts["write"].captured, reason,
-                              verdict_path(trail, chosen))
+    return ManagementCoverage(
+        verdicts["read"].captured, verdicts["write"].captured, reason, verdict_path(trail, chosen)
+    )
 
 
 __all__ = ["ManagementCoverage", "coverage"]

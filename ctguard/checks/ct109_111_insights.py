@@ -1,4 +1,5 @@
 """Insights: which insight types a trail enables, and whether their prerequisites hold."""
+
 from __future__ import annotations
 
 from ctguard.checks.coverage_management import coverage
@@ -57,8 +58,7 @@ def ct111_prerequisites(ctx: CheckContext) -> Outcome:
         if any(a is None for a in answers):
             unknown = True
             continue
-        return Outcome(Status.FAIL, ("insight_selectors",),
-                       values={"insight": insight, "needed": " or ".join(needed)})
+        return Outcome(Status.FAIL, ("insight_selectors",), values={"insight": insight, "needed": " or ".join(needed)})
     if unknown:
         return Outcome(Status.UNKNOWN, cov.path, values={"reason": cov.reason})
     return Outcome(Status.PASS, ("insight_selectors",))

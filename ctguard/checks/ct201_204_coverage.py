@@ -5,6 +5,7 @@ and reports the event that no trail records, with the trail, stage, selector and
 decided.  Coverage is "captured by some trail of this input / account"; Unknown where the
 simulator says unknown (a parameter without default, an imported value), never PASS.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -70,29 +71,39 @@ def _account_coverage(ctx: CheckContext, group: str) -> Outcome:
     if missed:
         first = missed[0]
         verdict = first.verdicts[compiled.index(best)]
-        detail = "; ".join(f"trail {trail_name(ct.trail)}: {why(v)}" for ct, v in zip(compiled, first.verdicts))
+        detail = "; ".join(
+            f"trail {trail_name(ct.trail)}: {why(v)}" for ct, v in zip(compiled, first.verdicts, strict=False)
+        )
         more = [r.rep.describe for r in missed[1:]]
         if more:
             shown = "; ".join(more[:3]) + (f"; {len(more) - 3} more" if len(more) > 3 else "")
             detail += f" (also missed: {shown})"
-        return Outcome(Status.FAIL, verdict_path(best.trail, verdict), owner=("trail", best.trail.key),
-                       values={"event": first.rep.describe, "detail": detail + _assumed(place)})
+        return Outcome(
+            Status.FAIL,
+            verdict_path(best.trail, verdict),
+            owner=("trail", best.trail.key),
+            values={"event": first.rep.describe, "detail": detail + _assumed(place)},
+        )
     if unknown:
         first = unknown[0]
         i, verdict = next((i, v) for i, v in enumerate(first.verdicts) if v.captured is None)
         trail = compiled[i].trail
         reason = f"{first.rep.describe}: trail {trail_name(trail)}: {why(verdict)}"
-        return Outcome(Status.UNKNOWN, verdict_path(trail, verdict), owner=("trail", trail.key),
-                       values={"reason": reason})
-    names = sorted({trail_name(compiled[i].trail) for r in results for i, v in enumerate(r.verdicts)
-                    if v.captured is True})
+        return Outcome(
+            Status.UNKNOWN, verdict_path(trail, verdict), owner=("trail", trail.key), values={"reason": reason}
+        )
+    names = sorted(
+        {trail_name(compiled[i].trail) for r in results for i, v in enumerate(r.verdicts) if v.captured is True}
+    )
     return Outcome(Status.PASS, owner=("trail", best.trail.key), values={"trails": ", ".join(names)})
 
 
 def _closest(compiled: list[CompiledTrail], results: list[_Result]) -> CompiledTrail:
     """The trail that records most of the group: the one a fix most likely belongs to."""
+
     def score(i: int) -> int:
         return sum(1 for r in results if r.verdicts[i].captured is True)
+
     return compiled[max(range(len(compiled)), key=lambda i: (score(i), -i))]
 
 
@@ -128,15 +139,17 @@ def ct202_exclusions(ctx: CheckContext) -> Outcome:
     if excluded:
         rep, verdict = excluded[0]
         what = "; ".join(r.describe for r, _ in excluded)
-        return Outcome(Status.FAIL, verdict_path(trail, verdict),
-                       values={"events": what, "detail": why(verdict)})
+        return Outcome(Status.FAIL, verdict_path(trail, verdict), values={"events": what, "detail": why(verdict)})
     if unknown:
         rep, verdict = unknown[0]
-        return Outcome(Status.UNKNOWN, verdict_path(trail, verdict),
-                       values={"reason": f"{rep.describe}: {why(verdict)}"})
+        return Outcome(
+            Status.UNKNOWN, verdict_path(trail, verdict), values={"reason": f"{rep.describe}: {why(verdict)}"}
+        )
     if not judged:
-        return Outcome(Status.NOT_APPLICABLE, message=f"Trail {trail_name(trail)} records no management events, "
-                                            "so none are excluded (see CT201)")
+        return Outcome(
+            Status.NOT_APPLICABLE,
+            message=f"Trail {trail_name(trail)} records no management events, so none are excluded (see CT201)",
+        )
     return Outcome(Status.PASS)
 
 

@@ -5,6 +5,7 @@ Conditions inside a selector are AND'd; on one field, DESELECT values (NotEquals
 NotEndsWith) exclude and SELECT values (Equals, StartsWith, EndsWith) include (selector-semantics
 R21, R22).  A SELECT value that some DESELECT value always excludes selects nothing.
 """
+
 from __future__ import annotations
 
 import re
@@ -65,11 +66,14 @@ def ct307_never_match(ctx: CheckContext) -> Outcome:
         drs = sel.data_resources
         no_data = isinstance(drs, Absent) or (isinstance(drs, Known) and not drs.value)
         if mgmt is False and no_data:
-            lint.add((BASIC, i, "include_management_events"),
-                     f"EventSelectors[{i}] has IncludeManagementEvents false and no DataResources: it records nothing")
+            lint.add(
+                (BASIC, i, "include_management_events"),
+                f"EventSelectors[{i}] has IncludeManagementEvents false and no DataResources: it records nothing",
+            )
         elif isinstance(mgmt, Unknown) and no_data:
-            lint.maybe((BASIC, i, "include_management_events"), f"EventSelectors[{i}].IncludeManagementEvents: "
-                                                                 f"{mgmt.reason}")
+            lint.maybe(
+                (BASIC, i, "include_management_events"), f"EventSelectors[{i}].IncludeManagementEvents: {mgmt.reason}"
+            )
     return lint.outcome()
 
 
@@ -83,8 +87,11 @@ def _contradictions(lint: Lint, i: int, sel: AdvancedEventSelector) -> None:
         nsw = [v for _, fs in group for v in fs.not_starts_with if isinstance(v, str)]
         new = [v for _, fs in group for v in fs.not_ends_with if isinstance(v, str)]
         has_deselect = bool(ne or nsw or new) or any(
-            isinstance(v, Unknown) for _, fs in group for op in ("not_equals", "not_starts_with", "not_ends_with")
-            for v in getattr(fs, op))
+            isinstance(v, Unknown)
+            for _, fs in group
+            for op in ("not_equals", "not_starts_with", "not_ends_with")
+            for v in getattr(fs, op)
+        )
         for j, fs in group:
             selects = [(op, v) for op in _SELECT for v in getattr(fs, op)]
             if not selects or not has_deselect:
@@ -95,9 +102,11 @@ def _contradictions(lint: Lint, i: int, sel: AdvancedEventSelector) -> None:
             reasons = [_excluded(op, v, ne, nsw, new) for op, v in selects]
             if all(reasons):
                 first_op = selects[0][0]
-                lint.add(fs_path(i, j, first_op),
-                         f"{label(i, sel)} can never match: every {name} value it selects "
-                         f"({quoted(v for _, v in selects)}) is excluded again ({reasons[0]})")
+                lint.add(
+                    fs_path(i, j, first_op),
+                    f"{label(i, sel)} can never match: every {name} value it selects "
+                    f"({quoted(v for _, v in selects)}) is excluded again ({reasons[0]})",
+                )
         equal_sets = [(j, fs) for j, fs in group if fs.equals and not fs.starts_with and not fs.ends_with]
         if len(equal_sets) >= 2 and name not in ("resources.type", "resources.ARN"):
             if any(isinstance(v, Unknown) for _, fs in equal_sets for v in fs.equals):
@@ -108,9 +117,11 @@ def _contradictions(lint: Lint, i: int, sel: AdvancedEventSelector) -> None:
                 common &= set(fs.equals)
             if not common:
                 j = equal_sets[1][0]
-                lint.add(fs_path(i, j, "equals"),
-                         f"{label(i, sel)} can never match: two {name} conditions must both hold and share no value "
-                         f"({quoted(equal_sets[0][1].equals)} and {quoted(equal_sets[1][1].equals)})")
+                lint.add(
+                    fs_path(i, j, "equals"),
+                    f"{label(i, sel)} can never match: two {name} conditions must both hold and share no value "
+                    f"({quoted(equal_sets[0][1].equals)} and {quoted(equal_sets[1][1].equals)})",
+                )
 
 
 def _foreign_arns(lint: Lint, i: int, sel: AdvancedEventSelector) -> None:
@@ -129,9 +140,11 @@ def _foreign_arns(lint: Lint, i: int, sel: AdvancedEventSelector) -> None:
         foreign = [v for _, v in selects if (m := _ARN_SERVICE.match(v)) and m[1] != service]
         if len(foreign) == len(selects):
             (t,) = types
-            lint.add(fs_path(i, j, selects[0][0]),
-                     f"{label(i, sel)} can never match: resources.ARN selects {quoted(foreign)}, which are not "
-                     f"{t} ARNs (arn:...:{service}:...), and the ARN is compared with {t} resources only")
+            lint.add(
+                fs_path(i, j, selects[0][0]),
+                f"{label(i, sel)} can never match: resources.ARN selects {quoted(foreign)}, which are not "
+                f"{t} ARNs (arn:...:{service}:...), and the ARN is compared with {t} resources only",
+            )
 
 
 def ct308_bucket_exact_match(ctx: CheckContext) -> Outcome:
@@ -151,10 +164,14 @@ def _exact_text(where: str, op: str, v: str) -> str:
     named = "" if BUCKET_LEVEL.match(v) else f" (only an object named exactly {v.split('/', 1)[1]!r})"
     prefix = v if v.endswith("/") else v + "/"
     if op == "not_equals":
-        return (f"{where}: resources.ARN NotEquals {v!r} excludes nothing{named}: NotEquals compares the whole "
-                f"object ARN, which never equals a {what}; use NotStartsWith {prefix!r}")
-    return (f"{where}: resources.ARN Equals {v!r} matches nothing{named}: Equals compares the whole object ARN, "
-            f"which never equals a {what}; use StartsWith {prefix!r}")
+        return (
+            f"{where}: resources.ARN NotEquals {v!r} excludes nothing{named}: NotEquals compares the whole "
+            f"object ARN, which never equals a {what}; use NotStartsWith {prefix!r}"
+        )
+    return (
+        f"{where}: resources.ARN Equals {v!r} matches nothing{named}: Equals compares the whole object ARN, "
+        f"which never equals a {what}; use StartsWith {prefix!r}"
+    )
 
 
 __all__ = ["ct307_never_match", "ct308_bucket_exact_match"]

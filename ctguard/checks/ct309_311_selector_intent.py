@@ -5,6 +5,7 @@ delivery feedback loop), and unscoped data events that cost a lot.
 Each runs the trail's selectors with every scope stage open (``coverage_events.selectors_only``):
 these are facts about the configuration, true whether or not the trail is logging today.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,12 +22,26 @@ from ctguard.values import Known, Symbolic, Unknown, show
 
 # Data-event types whose volume follows application traffic (every object read, every invocation,
 # every item write); logging all of them unfiltered is what makes data-event bills explode.
-HIGH_VOLUME_TYPES = frozenset({
-    "AWS::S3::Object", "AWS::S3Express::Object", "AWS::S3ObjectLambda::AccessPoint", "AWS::Lambda::Function",
-    "AWS::DynamoDB::Table", "AWS::DynamoDB::Stream", "AWS::Kinesis::Stream", "AWS::Kinesis::StreamConsumer",
-    "AWS::KinesisVideo::Stream", "AWS::SQS::Queue", "AWS::SNS::Topic", "AWS::SNS::PlatformEndpoint",
-    "AWS::CloudWatch::Metric", "AWS::Bedrock::Model", "AWS::S3::AccessPoint", "AWS::Cassandra::Table",
-})
+HIGH_VOLUME_TYPES = frozenset(
+    {
+        "AWS::S3::Object",
+        "AWS::S3Express::Object",
+        "AWS::S3ObjectLambda::AccessPoint",
+        "AWS::Lambda::Function",
+        "AWS::DynamoDB::Table",
+        "AWS::DynamoDB::Stream",
+        "AWS::Kinesis::Stream",
+        "AWS::Kinesis::StreamConsumer",
+        "AWS::KinesisVideo::Stream",
+        "AWS::SQS::Queue",
+        "AWS::SNS::Topic",
+        "AWS::SNS::PlatformEndpoint",
+        "AWS::CloudWatch::Metric",
+        "AWS::Bedrock::Model",
+        "AWS::S3::AccessPoint",
+        "AWS::Cassandra::Table",
+    }
+)
 _ORIGIN = re.compile(r"(Advanced)?EventSelectors\[(\d+)\](?:\.DataResources\[(\d+)\])?")
 
 
@@ -42,12 +57,12 @@ def ct309_read_write_split(ctx: CheckContext) -> Outcome:
     verdict = compiled.evaluate(probe.event)
     states = (read.captured, write.captured, verdict.captured)
     if states == (True, True, False):
-        return Outcome(Status.FAIL, verdict_path(trail, verdict),
-                       values={"event": probe.describe, "detail": why(verdict)})
+        return Outcome(
+            Status.FAIL, verdict_path(trail, verdict), values={"event": probe.describe, "detail": why(verdict)}
+        )
     if None in states and False not in states[:2]:
         unknown = next(v for v in (read, write, verdict) if v.captured is None)
-        return Outcome(Status.UNKNOWN, verdict_path(trail, unknown),
-                       values={"reason": why(unknown)})
+        return Outcome(Status.UNKNOWN, verdict_path(trail, unknown), values={"reason": why(unknown)})
     return Outcome(Status.PASS)
 
 
@@ -73,20 +88,24 @@ def ct310_delivery_feedback_loop(ctx: CheckContext) -> Outcome:
     for p in prefixes:
         log_key = (f"{p.strip('/')}/" if p else "") + (
             f"AWSLogs/{place.account}/CloudTrail/{place.region}/2026/01/15/"
-            f"{place.account}_CloudTrail_{place.region}_20260115T1005Z_Ab12Cd34Ef56Gh78.json.gz")
+            f"{place.account}_CloudTrail_{place.region}_20260115T1005Z_Ab12Cd34Ef56Gh78.json.gz"
+        )
         reps.append(representative(place, "trail-delivery", trail_bucket=name, log_key=log_key))
         verdicts.append(compiled.evaluate(reps[-1].event))
     rep, verdict = reps[0], verdicts[0]
     if isinstance(prefix, Unknown) and len({v.captured for v in verdicts}) > 1:
-        return Outcome(Status.UNKNOWN, ("s3_key_prefix",),
-                       values={"reason": f"whether the selectors match depends on the key prefix: {prefix.reason}"})
+        return Outcome(
+            Status.UNKNOWN,
+            ("s3_key_prefix",),
+            values={"reason": f"whether the selectors match depends on the key prefix: {prefix.reason}"},
+        )
     if isinstance(bucket, Known) and bucket.value:
         if verdict.captured is True:
-            return Outcome(Status.FAIL, verdict_path(trail, verdict),
-                           values={"bucket": name, "detail": why(verdict)})
+            return Outcome(Status.FAIL, verdict_path(trail, verdict), values={"bucket": name, "detail": why(verdict)})
         if verdict.captured is None:
-            return Outcome(Status.UNKNOWN, verdict_path(trail, verdict),
-                           values={"reason": f"{rep.describe}: {why(verdict)}"})
+            return Outcome(
+                Status.UNKNOWN, verdict_path(trail, verdict), values={"reason": f"{rep.describe}: {why(verdict)}"}
+            )
         return Outcome(Status.PASS, values={"bucket": name})
     if verdict.captured is False and not _logs_s3_objects(trail):
         return Outcome(Status.PASS, values={"bucket": "its bucket"})
@@ -96,12 +115,21 @@ def ct310_delivery_feedback_loop(ctx: CheckContext) -> Outcome:
         other = representative(place, "trail-delivery", trail_bucket="zz-other-bucket-0123456789", log_key=log_key)
         if compiled.evaluate(other.event).captured is True and _name_free(trail):
             shown = show(bucket) if isinstance(bucket, Symbolic) else "(named at deploy time)"
-            return Outcome(Status.FAIL, verdict_path(trail, verdict), values={
-                "bucket": shown, "detail": f"{why(verdict)}; the selectors take S3 object events on every bucket, "
-                                                  "so on the trail's own bucket whatever its name"})
+            return Outcome(
+                Status.FAIL,
+                verdict_path(trail, verdict),
+                values={
+                    "bucket": shown,
+                    "detail": f"{why(verdict)}; the selectors take S3 object events on every bucket, "
+                    "so on the trail's own bucket whatever its name",
+                },
+            )
     reason = bucket.reason if isinstance(bucket, Unknown) else "the trail names no bucket"
-    return Outcome(Status.UNKNOWN, ("s3_bucket_name",),
-                   values={"reason": f"the trail records S3 object events and its bucket name is unknown: {reason}"})
+    return Outcome(
+        Status.UNKNOWN,
+        ("s3_bucket_name",),
+        values={"reason": f"the trail records S3 object events and its bucket name is unknown: {reason}"},
+    )
 
 
 def _name_free(trail: Any) -> bool:
@@ -125,7 +153,9 @@ def _logs_s3_objects(trail: Trail) -> bool:
         for fs in sel.field_selectors:
             if isinstance(fs.field, Unknown):
                 return True
-            if fs.field == "resources.type" and any(v == "AWS::S3::Object" or isinstance(v, Unknown) for v in fs.equals):
+            if fs.field == "resources.type" and any(
+                v == "AWS::S3::Object" or isinstance(v, Unknown) for v in fs.equals
+            ):
                 return True
     return False
 
@@ -139,7 +169,7 @@ def ct311_unscoped_data_events(ctx: CheckContext) -> Outcome:
     if normalized.mode == "unknown":
         lint.maybe((), normalized.unknown or "selectors unknown")
         return lint.outcome()
-    for sel, origin in zip(normalized.selectors, normalized.origins):
+    for sel, origin in zip(normalized.selectors, normalized.origins, strict=False):
         fields = [fs.field for fs in sel.field_selectors]
         category = next((fs.equals for fs in sel.field_selectors if fs.field == "eventCategory"), ())
         if "Data" not in category:
@@ -157,8 +187,11 @@ def ct311_unscoped_data_events(ctx: CheckContext) -> Outcome:
             if isinstance(t, Unknown):
                 lint.maybe(path, f"{origin}: resources.type unknown: {t.reason}")
             elif t in HIGH_VOLUME_TYPES:
-                lint.add(path, f"{_describe(origin, sel.name)} records every read and write data event on every {t} "
-                               f"(no resources.ARN, readOnly or eventName condition)")
+                lint.add(
+                    path,
+                    f"{_describe(origin, sel.name)} records every read and write data event on every {t} "
+                    f"(no resources.ARN, readOnly or eventName condition)",
+                )
     return lint.outcome()
 
 

@@ -20,12 +20,21 @@ Public exposure is judged as S3 does ("Blocking public access to your Amazon S3 
 * The account-level block is a live-only fact; when an IaC input makes the bucket public at bucket
   level, the finding is a FAIL that says an account-level block would still stop it.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 from ctguard.checks.delivery_common import (
-    document, from_verdict, linked, log_path_ids, region_of, text, trail_arn, trail_of, unknown,
+    document,
+    from_verdict,
+    linked,
+    log_path_ids,
+    region_of,
+    text,
+    trail_arn,
+    trail_of,
+    unknown,
 )
 from ctguard.engine.evaluate import CheckContext, Outcome
 from ctguard.findings import Status
@@ -102,9 +111,12 @@ def ct401_public_bucket(ctx: CheckContext) -> Outcome:
     if isinstance(bucket, Outcome):
         return bucket
     owner = _owner(bucket)
-    account_note = ("" if ctx.model.account_public_access_block is not None
-                    or not isinstance(bucket.account_public_access_block, Absent)
-                    else "; an account-level public access block, which this input cannot show, would still stop it")
+    account_note = (
+        ""
+        if ctx.model.account_public_access_block is not None
+        or not isinstance(bucket.account_public_access_block, Absent)
+        else "; an account-level public access block, which this input cannot show, would still stop it"
+    )
     pending: list[Outcome] = []
     try:
         owner_account = text(bucket.account_id)
@@ -114,14 +126,26 @@ def ct401_public_bucket(ctx: CheckContext) -> Outcome:
     if verdict.ok is not False:
         blocked, where = _blocked(ctx, bucket, ("restrict_public_buckets", "block_public_policy"))
         if blocked is False and verdict.ok is True:
-            return Outcome(Status.FAIL, ("policy",), owner=owner,
-                           values={"detail": f"its bucket policy is public: {verdict.reason}{account_note}"})
+            return Outcome(
+                Status.FAIL,
+                ("policy",),
+                owner=owner,
+                values={"detail": f"its bucket policy is public: {verdict.reason}{account_note}"},
+            )
         if blocked is True and verdict.ok is True and _NEW_BUCKET_DEFAULT in where:
             # Only S3's default stands in the way: the verdict must not rest on it.
-            return Outcome(Status.FAIL, ("policy",), owner=owner, values={"detail": (
-                f"its bucket policy is public: {verdict.reason}; S3's default public access block for new buckets "
-                "(BlockPublicPolicy) makes PutBucketPolicy fail, so the deployment breaks, and the grant takes effect "
-                "wherever the block is off; remove the public grant")})
+            return Outcome(
+                Status.FAIL,
+                ("policy",),
+                owner=owner,
+                values={
+                    "detail": (
+                        f"its bucket policy is public: {verdict.reason}; S3's default public access block for new buckets "
+                        "(BlockPublicPolicy) makes PutBucketPolicy fail, so the deployment breaks, and the grant takes effect "
+                        "wherever the block is off; remove the public grant"
+                    )
+                },
+            )
         if blocked is not True:
             reason = verdict.reason if verdict.ok is None else f"the bucket policy is public and {blocked.reason}"  # type: ignore[union-attr]  # blocked is Unknown here: False with a public verdict returned above
             pending.append(unknown(("policy",), reason, owner))
@@ -129,20 +153,33 @@ def ct401_public_bucket(ctx: CheckContext) -> Outcome:
     if acl_public is not False:
         blocked, where = _blocked(ctx, bucket, ("ignore_public_acls", "block_public_acls"))
         if blocked is False and acl_public is True:
-            return Outcome(Status.FAIL, ("acl",), owner=owner,
-                           values={"detail": f"{what} makes it public{account_note}"})
+            return Outcome(
+                Status.FAIL, ("acl",), owner=owner, values={"detail": f"{what} makes it public{account_note}"}
+            )
         if blocked is True and acl_public is True and _NEW_BUCKET_DEFAULT in where:
-            return Outcome(Status.FAIL, ("acl",), owner=owner, values={"detail": (
-                f"{what} makes it public; S3's default public access block for new buckets refuses the ACL "
-                "(BlockPublicAcls), so the deployment breaks, and IgnorePublicAcls only masks a grant that returns "
-                "when the block is lifted; remove the public grant")})
+            return Outcome(
+                Status.FAIL,
+                ("acl",),
+                owner=owner,
+                values={
+                    "detail": (
+                        f"{what} makes it public; S3's default public access block for new buckets refuses the ACL "
+                        "(BlockPublicAcls), so the deployment breaks, and IgnorePublicAcls only masks a grant that returns "
+                        "when the block is lifted; remove the public grant"
+                    )
+                },
+            )
         if blocked is not True:
             reason = acl_public.reason if isinstance(acl_public, Unknown) else blocked.reason  # type: ignore[union-attr]  # a public ACL with blocked False returned above, so blocked is Unknown
             pending.append(unknown(("acl",), f"the bucket ACL: {reason}", owner))
     if pending:
         return pending[0]
-    return Outcome(Status.PASS, ("public_access_block",), owner=owner,
-                   values={"detail": "neither its policy nor its ACL grants public access once the public access block applies"})
+    return Outcome(
+        Status.PASS,
+        ("public_access_block",),
+        owner=owner,
+        values={"detail": "neither its policy nor its ACL grants public access once the public access block applies"},
+    )
 
 
 def _bucket_name(bucket: Bucket, ctx: CheckContext) -> str | Unknown:
@@ -179,8 +216,15 @@ def ct402_delivery(ctx: CheckContext) -> Outcome:
     trail = trail_of(ctx)
     digest = isinstance(trail.log_file_validation, Known) and trail.log_file_validation.value is True
     verdict = cloudtrail_access.bucket_policy_allows_delivery(
-        document(bucket.policy), _bucket_name(bucket, ctx), _prefix(ctx), log_path_ids(ctx), trail_arn(ctx),
-        region_of(ctx), kms_key_arn=_kms_arn(ctx), digest=digest)
+        document(bucket.policy),
+        _bucket_name(bucket, ctx),
+        _prefix(ctx),
+        log_path_ids(ctx),
+        trail_arn(ctx),
+        region_of(ctx),
+        kms_key_arn=_kms_arn(ctx),
+        digest=digest,
+    )
     return from_verdict(verdict, _owner(bucket), ("policy",))
 
 
@@ -190,12 +234,21 @@ def ct403_confused_deputy(ctx: CheckContext) -> Outcome:
         return bucket
     policy = document(bucket.policy)
     if policy is None:
-        return Outcome(Status.PASS, ("policy",), owner=_owner(bucket),
-                       values={"detail": "there is no bucket policy, so no trail can deliver to it (see CT402)"})
+        return Outcome(
+            Status.PASS,
+            ("policy",),
+            owner=_owner(bucket),
+            values={"detail": "there is no bucket policy, so no trail can deliver to it (see CT402)"},
+        )
     ids = log_path_ids(ctx)
     verdict = cloudtrail_access.bucket_policy_restricts_source(
-        policy, _bucket_name(bucket, ctx), _prefix(ctx), [i for i in ids if isinstance(i, str)] or ids,
-        trail_arn(ctx), region_of(ctx))
+        policy,
+        _bucket_name(bucket, ctx),
+        _prefix(ctx),
+        [i for i in ids if isinstance(i, str)] or ids,
+        trail_arn(ctx),
+        region_of(ctx),
+    )
     return from_verdict(verdict, _owner(bucket), ("policy",))
 
 

@@ -1,5 +1,6 @@
 """How the trail's bucket protects the logs once written: access logging, immutability and
 lifecycle against the retention target (CT405-CT407)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -27,23 +28,38 @@ def ct405_access_logging(ctx: CheckContext) -> Outcome:
     if isinstance(target, Unknown):
         return unknown(("logging_target_bucket",), f"the access-log target bucket is not known: {target.reason}", owner)
     if isinstance(target, Absent) or not target.value:
-        return Outcome(Status.FAIL, ("logging_target_bucket",), owner=owner,
-                       values={"detail": "server access logging is off"})
+        return Outcome(
+            Status.FAIL, ("logging_target_bucket",), owner=owner, values={"detail": "server access logging is off"}
+        )
     name = text(bucket.name)
     if target.value.startswith("${") and target.value != "${" + bucket.key + "}":
         # CloudFormation's name of another bucket resource of the template (Ref OtherBucket).
-        return Outcome(Status.PASS, ("logging_target_bucket",), owner=owner,
-                       values={"detail": f"server access logs go to bucket {target.value[2:-1]} of this template"})
+        return Outcome(
+            Status.PASS,
+            ("logging_target_bucket",),
+            owner=owner,
+            values={"detail": f"server access logs go to bucket {target.value[2:-1]} of this template"},
+        )
     if isinstance(name, Unknown) and target.value != name:
         # Two different unresolved names may still be the same bucket.
         return unknown(("logging_target_bucket",), f"whether it logs into itself is not known: {name.reason}", owner)
     if target.value == name or target.value == text(trail_of(ctx).s3_bucket_name):
-        return Outcome(Status.FAIL, ("logging_target_bucket",), owner=owner,
-                       values={"detail": "server access logs go into the trail bucket itself, so every log "
-                                         "delivery writes an access log into the same bucket and reading the "
-                                         "logs is logged next to them"})
-    return Outcome(Status.PASS, ("logging_target_bucket",), owner=owner,
-                   values={"detail": f"server access logs go to bucket {target.value}"})
+        return Outcome(
+            Status.FAIL,
+            ("logging_target_bucket",),
+            owner=owner,
+            values={
+                "detail": "server access logs go into the trail bucket itself, so every log "
+                "delivery writes an access log into the same bucket and reading the "
+                "logs is logged next to them"
+            },
+        )
+    return Outcome(
+        Status.PASS,
+        ("logging_target_bucket",),
+        owner=owner,
+        values={"detail": f"server access logs go to bucket {target.value}"},
+    )
 
 
 def _symbolic_target(bucket: Any, target: Symbolic, owner: tuple[str, str]) -> Outcome:
@@ -57,9 +73,13 @@ def _symbolic_target(bucket: Any, target: Symbolic, owner: tuple[str, str]) -> O
     else:
         return unknown(path, f"whether it logs into itself is not known: {getattr(name, 'reason', 'no name')}", owner)
     if same is True:
-        return Outcome(Status.FAIL, path, owner=owner, values={"detail": "server access logs go into the trail bucket itself"})
+        return Outcome(
+            Status.FAIL, path, owner=owner, values={"detail": "server access logs go into the trail bucket itself"}
+        )
     if same is False:
-        return Outcome(Status.PASS, path, owner=owner, values={"detail": f"server access logs go to bucket {show(target)}"})
+        return Outcome(
+            Status.PASS, path, owner=owner, values={"detail": f"server access logs go to bucket {show(target)}"}
+        )
     return unknown(path, f"whether it logs into itself depends on {same.reason}", owner)
 
 
@@ -82,11 +102,19 @@ def ct406_immutability(ctx: CheckContext) -> Outcome:
     pending: list[Outcome] = []
     if lock is True:
         if isinstance(mode, Known) and mode.value and isinstance(days, Known) and days.value:
-            return Outcome(Status.PASS, ("object_lock",), owner=owner, values={
-                "detail": f"Object Lock keeps every log version for {days.value} days in {mode.value} mode"})
+            return Outcome(
+                Status.PASS,
+                ("object_lock",),
+                owner=owner,
+                values={"detail": f"Object Lock keeps every log version for {days.value} days in {mode.value} mode"},
+            )
         missing = next((v for v in (mode, days) if isinstance(v, Unknown)), None)
         if missing is not None:
-            pending.append(unknown(("object_lock_mode",), f"the Object Lock default retention is not known: {missing.reason}", owner))
+            pending.append(
+                unknown(
+                    ("object_lock_mode",), f"the Object Lock default retention is not known: {missing.reason}", owner
+                )
+            )
     elif isinstance(lock, Unknown):
         pending.append(unknown(("object_lock",), f"whether Object Lock is on is not known: {lock.reason}", owner))
     versioning = bucket.versioning
@@ -97,19 +125,31 @@ def ct406_immutability(ctx: CheckContext) -> Outcome:
         pending.append(unknown(("versioning",), f"the versioning status is not known: {versioning.reason}", owner))
     elif isinstance(versioning, Known) and versioning.value == "Enabled":
         if mfa is True:
-            return Outcome(Status.PASS, ("mfa_delete",), owner=owner,
-                           values={"detail": "versioning with MFA delete keeps every log version"})
+            return Outcome(
+                Status.PASS,
+                ("mfa_delete",),
+                owner=owner,
+                values={"detail": "versioning with MFA delete keeps every log version"},
+            )
         if isinstance(mfa, Unknown):
-            pending.append(unknown(("mfa_delete",), f"versioning is on, but MFA delete is not known: {mfa.reason}", owner))
+            pending.append(
+                unknown(("mfa_delete",), f"versioning is on, but MFA delete is not known: {mfa.reason}", owner)
+            )
     if pending:
         return pending[0]
     if lock is True:
         detail = "Object Lock is enabled without a default retention, and CloudTrail sets none per object"
         path: tuple[str, ...] = ("object_lock",)
     elif isinstance(versioning, Known) and versioning.value == "Enabled":
-        detail, path = "versioning is on but MFA delete is off, so anyone allowed to delete versions can erase logs", ("mfa_delete",)
+        detail, path = (
+            "versioning is on but MFA delete is off, so anyone allowed to delete versions can erase logs",
+            ("mfa_delete",),
+        )
     else:
-        detail, path = "neither Object Lock nor versioning with MFA delete protects the logs from deletion", ("versioning",)
+        detail, path = (
+            "neither Object Lock nor versioning with MFA delete protects the logs from deletion",
+            ("versioning",),
+        )
     return Outcome(Status.FAIL, path, owner=owner, values={"detail": detail})
 
 
@@ -132,8 +172,12 @@ def ct407_lifecycle(ctx: CheckContext) -> Outcome:
     if isinstance(rules, Unknown):
         return unknown(("lifecycle_rules",), f"the lifecycle rules are not known: {rules.reason}", owner)
     if isinstance(rules, Absent) or not rules.value:
-        return Outcome(Status.PASS, ("lifecycle_rules",), owner=owner,
-                       values={**values, "detail": "no lifecycle rule expires the logs"})
+        return Outcome(
+            Status.PASS,
+            ("lifecycle_rules",),
+            owner=owner,
+            values={**values, "detail": "no lifecycle rule expires the logs"},
+        )
     logs = _log_prefix(ctx)
     pending: Outcome | None = None
     shortest: tuple[int, int] | None = None
@@ -154,8 +198,11 @@ def ct407_lifecycle(ctx: CheckContext) -> Outcome:
         else:
             p = prefix.value if isinstance(prefix, Known) and prefix.value else ""
             # logs is a str where startswith runs: an Unknown with a prefix was taken just above
-            covers = logs if isinstance(logs, Unknown) and p else (
-                True if not p else p.startswith(logs) or logs.startswith(p))  # type: ignore[arg-type, union-attr]
+            covers = (
+                logs
+                if isinstance(logs, Unknown) and p
+                else (True if not p else p.startswith(logs) or logs.startswith(p))  # type: ignore[arg-type, union-attr]
+            )
         if any(isinstance(v, Unknown) for v in (status, days, covers, tagged)):
             reason = next(v for v in (status, days, covers, tagged) if isinstance(v, Unknown)).reason
             pending = pending or unknown(("lifecycle_rules", i), f"lifecycle rule {i}: {reason}", owner)
@@ -163,12 +210,20 @@ def ct407_lifecycle(ctx: CheckContext) -> Outcome:
         if covers and (shortest is None or days.value < shortest[1]):
             shortest = (i, days.value)
     if shortest is not None:
-        return Outcome(Status.FAIL, ("lifecycle_rules", shortest[0], "expiration_days"), owner=owner, values={
-            **values, "detail": f"lifecycle rule {shortest[0]} deletes log files after {shortest[1]} days"})
+        return Outcome(
+            Status.FAIL,
+            ("lifecycle_rules", shortest[0], "expiration_days"),
+            owner=owner,
+            values={**values, "detail": f"lifecycle rule {shortest[0]} deletes log files after {shortest[1]} days"},
+        )
     if pending is not None:
         return pending
-    return Outcome(Status.PASS, ("lifecycle_rules",), owner=owner,
-                   values={**values, "detail": "no enabled lifecycle rule expires the log files earlier"})
+    return Outcome(
+        Status.PASS,
+        ("lifecycle_rules",),
+        owner=owner,
+        values={**values, "detail": "no enabled lifecycle rule expires the log files earlier"},
+    )
 
 
 __all__ = ["ct405_access_logging", "ct406_immutability", "ct407_lifecycle"]

@@ -5,12 +5,20 @@ Key state is mostly a live fact: an IaC input can only say ``Enabled: false`` (C
 ``Enabled``, Terraform ``is_enabled``), which is a FAIL; left out, the key is created enabled
 and the check PASSes saying pending deletion is visible only to a live audit.
 """
+
 from __future__ import annotations
 
 import re
 
 from ctguard.checks.delivery_common import (
-    account_of, document, from_verdict, linked, text, trail_arn, trail_of, unknown,
+    account_of,
+    document,
+    from_verdict,
+    linked,
+    text,
+    trail_arn,
+    trail_of,
+    unknown,
 )
 from ctguard.engine.evaluate import CheckContext, Outcome
 from ctguard.findings import Status
@@ -31,14 +39,19 @@ def _customer_key(ctx: CheckContext) -> KmsKey | Outcome:
     trail = trail_of(ctx)
     named = text(trail.kms_key_id)
     if isinstance(named, str) and _AWS_MANAGED.search(named):
-        return Outcome(Status.NOT_APPLICABLE, ("kms_key_id",),
-                       f"Trail key {named} is AWS managed (see CT104): not applicable")
+        return Outcome(
+            Status.NOT_APPLICABLE, ("kms_key_id",), f"Trail key {named} is AWS managed (see CT104): not applicable"
+        )
     key: KmsKey | Outcome = linked(ctx, "kms_key")  # LINKS: the trail's kms_key is a KmsKey
     if isinstance(key, Outcome):
         return key
     if isinstance(key.key_manager, Known) and key.key_manager.value == "AWS":
-        return Outcome(Status.NOT_APPLICABLE, ("key_manager",), owner=_owner(key),
-                       message="The trail's key is AWS managed (see CT104): not applicable")
+        return Outcome(
+            Status.NOT_APPLICABLE,
+            ("key_manager",),
+            owner=_owner(key),
+            message="The trail's key is AWS managed (see CT104): not applicable",
+        )
     return key
 
 
@@ -50,8 +63,12 @@ def ct408_rotation(ctx: CheckContext) -> Outcome:
     if isinstance(value, Unknown):
         return unknown(("rotation",), f"key rotation is not known: {value.reason}", _owner(key))
     on = isinstance(value, Known) and value.value is True
-    return Outcome(Status.PASS if on else Status.FAIL, ("rotation",), owner=_owner(key),
-                   values={"detail": "automatic rotation is on" if on else "automatic rotation is off"})
+    return Outcome(
+        Status.PASS if on else Status.FAIL,
+        ("rotation",),
+        owner=_owner(key),
+        values={"detail": "automatic rotation is on" if on else "automatic rotation is off"},
+    )
 
 
 def _key_arn(key: KmsKey) -> str | Unknown | None:
@@ -73,10 +90,15 @@ def ct409_encrypt(ctx: CheckContext) -> Outcome:
         return key
     policy = _policy(key)
     if policy is None:
-        return Outcome(Status.FAIL, ("policy",), owner=_owner(key), values={
-            "detail": "the key has the default key policy, which grants nothing to cloudtrail.amazonaws.com"})
+        return Outcome(
+            Status.FAIL,
+            ("policy",),
+            owner=_owner(key),
+            values={"detail": "the key has the default key policy, which grants nothing to cloudtrail.amazonaws.com"},
+        )
     verdict = cloudtrail_access.key_policy_allows_cloudtrail_encrypt(
-        policy, trail_arn(ctx), account_of(ctx), key_arn=_key_arn(key))
+        policy, trail_arn(ctx), account_of(ctx), key_arn=_key_arn(key)
+    )
     return from_verdict(verdict, _owner(key), ("policy",))
 
 
@@ -93,7 +115,8 @@ def ct410_decrypt(ctx: CheckContext) -> Outcome:
     readers = ctx.settings.values.get("log_reader_arns") or [None]
     for reader in readers:
         verdict = cloudtrail_access.key_policy_allows_decrypt(
-            policy, account_of(ctx), principal_arn=reader, trail_arn=trail_arn(ctx), key_arn=_key_arn(key))
+            policy, account_of(ctx), principal_arn=reader, trail_arn=trail_arn(ctx), key_arn=_key_arn(key)
+        )
         if verdict.ok is not True:
             return from_verdict(verdict, _owner(key), ("policy",))
     return from_verdict(verdict, _owner(key), ("policy",))
@@ -107,8 +130,12 @@ def ct411_state(ctx: CheckContext) -> Outcome:
     if isinstance(value, Unknown):
         return unknown(("state",), f"the key state is not known: {value.reason}", _owner(key))
     if isinstance(value, Absent):
-        return Outcome(Status.PASS, ("state",), owner=_owner(key), values={
-            "detail": "the key is created enabled (pending deletion is visible only to a live audit)"})
+        return Outcome(
+            Status.PASS,
+            ("state",),
+            owner=_owner(key),
+            values={"detail": "the key is created enabled (pending deletion is visible only to a live audit)"},
+        )
     ok = value.value == "Enabled"
     detail = f"the key is {value.value}" + ("" if ok else ": CloudTrail cannot encrypt, so log delivery fails")
     return Outcome(Status.PASS if ok else Status.FAIL, ("state",), owner=_owner(key), values={"detail": detail})
@@ -124,13 +151,17 @@ def ct412_resolution(ctx: CheckContext) -> Outcome:
         if trail.kms_key is not None and ctx.model.resource("kms_key", trail.kms_key) is not None:
             # Unresolved only because the key's ARN is a deploy-time value: the input refers to
             # the key resource itself (Ref / GetAtt / aws_kms_key.x.arn), so it resolves to it.
-            return Outcome(Status.PASS, ("kms_key_id",), values={
-                "detail": f"it refers to key {trail.kms_key} of this input directly"})
+            return Outcome(
+                Status.PASS,
+                ("kms_key_id",),
+                values={"detail": f"it refers to key {trail.kms_key} of this input directly"},
+            )
         return unknown(("kms_key_id",), f"the trail's key reference is not known: {named.reason}")
     ref = str(named.value)
     if _AWS_MANAGED.search(ref):
-        return Outcome(Status.NOT_APPLICABLE, ("kms_key_id",),
-                       f"Trail key {ref} is AWS managed (see CT104): not applicable")
+        return Outcome(
+            Status.NOT_APPLICABLE, ("kms_key_id",), f"Trail key {ref} is AWS managed (see CT104): not applicable"
+        )
     key = linked(ctx, "kms_key")
     if isinstance(key, Outcome):
         return key

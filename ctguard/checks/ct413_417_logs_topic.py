@@ -1,19 +1,27 @@
 """CloudWatch Logs and SNS delivery (CT413-CT417): the log group's retention and encryption (CT413,
 CT414), the delivery role's trust and permissions (CT415), the topic policy that lets CloudTrail
 publish (CT416) and the log group's region (CT417)."""
+
 from __future__ import annotations
 
 import re
 
 from ctguard.checks.delivery_common import (
-    document, from_verdict, is_org_trail, linked, region_of, text, trail_arn, trail_of, unknown,
+    document,
+    from_verdict,
+    is_org_trail,
+    linked,
+    region_of,
+    text,
+    trail_arn,
+    trail_of,
+    unknown,
 )
 from ctguard.engine.evaluate import CheckContext, Outcome
 from ctguard.findings import Status
-from ctguard.iam import cloudtrail_access
+from ctguard.iam import cloudtrail_access, symbolic
 from ctguard.iam.evaluate import Verdict
 from ctguard.model import LogGroup
-from ctguard.iam import symbolic
 from ctguard.symbols import describe
 from ctguard.values import Absent, Known, Symbolic, Unknown
 
@@ -33,11 +41,19 @@ def ct413_retention(ctx: CheckContext) -> Outcome:
     if isinstance(value, Unknown):
         return unknown(("retention_days",), f"the log group retention is not known: {value.reason}", _owner(group))
     if isinstance(value, Absent) or value.value is None:
-        return Outcome(Status.PASS, ("retention_days",), owner=_owner(group),
-                       values={"target": target, "detail": "events never expire"})
+        return Outcome(
+            Status.PASS,
+            ("retention_days",),
+            owner=_owner(group),
+            values={"target": target, "detail": "events never expire"},
+        )
     ok = value.value >= target
-    return Outcome(Status.PASS if ok else Status.FAIL, ("retention_days",), owner=_owner(group),
-                   values={"target": target, "detail": f"events are kept {value.value} days"})
+    return Outcome(
+        Status.PASS if ok else Status.FAIL,
+        ("retention_days",),
+        owner=_owner(group),
+        values={"target": target, "detail": f"events are kept {value.value} days"},
+    )
 
 
 def ct414_encryption(ctx: CheckContext) -> Outcome:
@@ -46,15 +62,27 @@ def ct414_encryption(ctx: CheckContext) -> Outcome:
         return group
     value = group.kms_key_id
     if isinstance(value, Unknown) and group.kms_key is not None:
-        return Outcome(Status.PASS, ("kms_key_id",), owner=_owner(group),
-                       values={"detail": f"it is encrypted with KMS key {group.kms_key} of this input"})
+        return Outcome(
+            Status.PASS,
+            ("kms_key_id",),
+            owner=_owner(group),
+            values={"detail": f"it is encrypted with KMS key {group.kms_key} of this input"},
+        )
     if isinstance(value, Unknown):
         return unknown(("kms_key_id",), f"the log group key is not known: {value.reason}", _owner(group))
     if isinstance(value, Absent) or not value.value:
-        return Outcome(Status.FAIL, ("kms_key_id",), owner=_owner(group),
-                       values={"detail": "it is encrypted only with the service-owned CloudWatch Logs key"})
-    return Outcome(Status.PASS, ("kms_key_id",), owner=_owner(group),
-                   values={"detail": f"it is encrypted with KMS key {value.value}"})
+        return Outcome(
+            Status.FAIL,
+            ("kms_key_id",),
+            owner=_owner(group),
+            values={"detail": "it is encrypted only with the service-owned CloudWatch Logs key"},
+        )
+    return Outcome(
+        Status.PASS,
+        ("kms_key_id",),
+        owner=_owner(group),
+        values={"detail": f"it is encrypted with KMS key {value.value}"},
+    )
 
 
 def ct417_home_region(ctx: CheckContext) -> Outcome:
@@ -63,8 +91,11 @@ def ct417_home_region(ctx: CheckContext) -> Outcome:
     arn = text(trail.cloudwatch_logs_log_group_arn)
     if arn is None or arn == "":
         # An empty ARN (a module's disabled CloudWatch Logs input) sends nothing: not applicable.
-        return Outcome(Status.NOT_APPLICABLE, ("cloudwatch_logs_log_group_arn",),
-                       "The trail sends no events to CloudWatch Logs: not applicable")
+        return Outcome(
+            Status.NOT_APPLICABLE,
+            ("cloudwatch_logs_log_group_arn",),
+            "The trail sends no events to CloudWatch Logs: not applicable",
+        )
     group = ctx.model.resource("log_group", trail.log_group)
     region: str | Unknown | None = None
     if isinstance(arn, str) and _LOG_GROUP_ARN.match(arn):
@@ -74,8 +105,11 @@ def ct417_home_region(ctx: CheckContext) -> Outcome:
     if group is not None and (region is None or isinstance(region, Unknown)):
         # Defined in the same input as the trail and given no Region of its own: both deploy to
         # the one Region of the stack or provider (a plan's log group ARN is known only after apply).
-        return Outcome(Status.PASS, ("cloudwatch_logs_log_group_arn",), values={
-            "detail": "the log group is defined with the trail, in the same deploy-time Region"})
+        return Outcome(
+            Status.PASS,
+            ("cloudwatch_logs_log_group_arn",),
+            values={"detail": "the log group is defined with the trail, in the same deploy-time Region"},
+        )
     if region is None and isinstance(arn, Symbolic):
         return _symbolic_region(ctx, arn)
     if region is None:  # no log group in this input, and no Region readable from the ARN
@@ -83,12 +117,17 @@ def ct417_home_region(ctx: CheckContext) -> Outcome:
         return unknown(("cloudwatch_logs_log_group_arn",), f"the log group's Region is not known: {reason}")
     home = region_of(ctx)
     if isinstance(home, Symbolic) and isinstance(region, str):
-        return unknown(("cloudwatch_logs_log_group_arn",),
-                       f"the log group is in {region}; the trail's home Region is {describe(home)}", waits=home)
+        return unknown(
+            ("cloudwatch_logs_log_group_arn",),
+            f"the log group is in {region}; the trail's home Region is {describe(home)}",
+            waits=home,
+        )
     if isinstance(home, Unknown):
         return unknown(("cloudwatch_logs_log_group_arn",), home.reason)
     ok = region == home
-    detail = f"the log group is in {region}" + ("" if ok else f", not in the trail's home Region {home}, so delivery fails")
+    detail = f"the log group is in {region}" + (
+        "" if ok else f", not in the trail's home Region {home}, so delivery fails"
+    )
     return Outcome(Status.PASS if ok else Status.FAIL, ("cloudwatch_logs_log_group_arn",), values={"detail": detail})
 
 
@@ -112,9 +151,14 @@ def _symbolic_region(ctx: CheckContext, arn: Symbolic) -> Outcome:
     if same is True:
         return Outcome(Status.PASS, path, values={"detail": f"the log group is in {shown}, the trail's home Region"})
     if same is False:
-        return Outcome(Status.FAIL, path, values={"detail": f"the log group is in {shown}, not in the trail's home Region, so delivery fails"})
-    return unknown(path, f"whether the log group's Region {shown} is the trail's home Region depends on {same.reason}",
-                   waits=same)
+        return Outcome(
+            Status.FAIL,
+            path,
+            values={"detail": f"the log group is in {shown}, not in the trail's home Region, so delivery fails"},
+        )
+    return unknown(
+        path, f"whether the log group's Region {shown} is the trail's home Region depends on {same.reason}", waits=same
+    )
 
 
 def _org_id(ctx: CheckContext) -> str | None:
@@ -126,10 +170,17 @@ def _org_id(ctx: CheckContext) -> str | None:
 def ct415_delivery_role(ctx: CheckContext) -> Outcome:
     trail = trail_of(ctx)
     if isinstance(trail.cloudwatch_logs_log_group_arn, Absent):
-        return Outcome(Status.NOT_APPLICABLE, ("cloudwatch_logs_role_arn",), "The trail sends no events to CloudWatch Logs: not applicable")
+        return Outcome(
+            Status.NOT_APPLICABLE,
+            ("cloudwatch_logs_role_arn",),
+            "The trail sends no events to CloudWatch Logs: not applicable",
+        )
     if isinstance(trail.cloudwatch_logs_role_arn, Absent):
-        return Outcome(Status.NOT_APPLICABLE, ("cloudwatch_logs_role_arn",),
-                       "The trail names no CloudWatch Logs role: not applicable (CT105 reports it)")
+        return Outcome(
+            Status.NOT_APPLICABLE,
+            ("cloudwatch_logs_role_arn",),
+            "The trail names no CloudWatch Logs role: not applicable (CT105 reports it)",
+        )
     role = linked(ctx, "role")
     if isinstance(role, Outcome):
         return role
@@ -153,7 +204,9 @@ def ct415_delivery_role(ctx: CheckContext) -> Outcome:
         # Organization trails write streams named <org-id>_<account>_CloudTrail_<region>.
         org_unknown: Verdict = cloudtrail_access.role_can_write_log_group(docs, group_arn, org_id="o-ctguardprobe")
         if org_unknown.ok is not True:
-            return unknown(("policies",), "the organization id is not known, and the role's permissions depend on it", owner)
+            return unknown(
+                ("policies",), "the organization id is not known, and the role's permissions depend on it", owner
+            )
     verdict = cloudtrail_access.role_can_write_log_group(docs, group_arn, org_id=org)
     return from_verdict(verdict, owner, ("policies",))
 
@@ -165,13 +218,17 @@ def ct416_topic_publish(ctx: CheckContext) -> Outcome:
     owner = ("topic", topic.key)
     policy = document(topic.policy)
     if policy is None:
-        return Outcome(Status.FAIL, ("policy",), owner=owner, values={
-            "detail": "the topic has the default topic policy, which lets only the owner account publish"})
+        return Outcome(
+            Status.FAIL,
+            ("policy",),
+            owner=owner,
+            values={"detail": "the topic has the default topic policy, which lets only the owner account publish"},
+        )
     arn = text(topic.arn)
     verdict = cloudtrail_access.topic_policy_allows_cloudtrail_publish(
-        policy, arn if arn is not None else Unknown("the topic ARN is not known"), trail_arn(ctx))
+        policy, arn if arn is not None else Unknown("the topic ARN is not known"), trail_arn(ctx)
+    )
     return from_verdict(verdict, owner, ("policy",))
 
 
-__all__ = ["ct413_retention", "ct414_encryption", "ct415_delivery_role", "ct416_topic_publish",
-           "ct417_home_region"]
+__all__ = ["ct413_retention", "ct414_encryption", "ct415_delivery_role", "ct416_topic_publish", "ct417_home_region"]

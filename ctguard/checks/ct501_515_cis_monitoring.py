@@ -10,16 +10,35 @@ Each policy names its item in ``params.item``.  The finding is about the account
 PASS when some chain or rule is complete, UNKNOWN when one could be but a link is defined
 outside the input, FAIL with the first broken link of the chain that got furthest.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache, partial
-from typing import Any, Iterable, cast
+from typing import Any, cast
 
 from ctguard.checks.monitoring_links import (
-    Group, action_step, alarm_settings_step, display, log_group_step, logging_trail_step, trail_step,
+    Group,
+    action_step,
+    alarm_settings_step,
+    display,
+    log_group_step,
+    logging_trail_step,
+    trail_step,
 )
 from ctguard.checks.monitoring_steps import (
-    ACTION, ALARM, FILTER, LOG_GROUP, METRIC, TRAIL, Step, all_of, any_of, fail, ok, unknown,
+    ACTION,
+    ALARM,
+    FILTER,
+    LOG_GROUP,
+    METRIC,
+    TRAIL,
+    Step,
+    all_of,
+    any_of,
+    fail,
+    ok,
+    unknown,
 )
 from ctguard.engine.evaluate import CheckContext, Outcome
 from ctguard.findings import Status
@@ -66,10 +85,10 @@ def _caught(item: CisItem, verdict: FilterVerdict) -> int:
 
 # --- filter -> metric -> alarm -> action ---------------------------------------------------
 
+
 def _on_group(model: Model, flt: MetricFilter, group: Group) -> bool | Unknown:
-    if flt.log_group is not None and model.resource("log_group", flt.log_group) is not None:
-        if group.key is not None:
-            return flt.log_group == group.key
+    if flt.log_group is not None and model.resource("log_group", flt.log_group) is not None and group.key is not None:
+        return flt.log_group == group.key
     name = flt.log_group_name
     if isinstance(name, Unknown):
         return Unknown(f"the log group of metric filter {display_filter(flt)} is not known: {name.reason}")
@@ -101,9 +120,10 @@ def _same_metric_part(ours: Any, theirs: Any) -> bool | Unknown:
         if isinstance(value, Unknown) and not isinstance(value, Symbolic):
             return value
     # the loop above returned every plain Unknown, so what is not Symbolic is Known
-    items = [symbolic.value_items(v) if isinstance(v, Symbolic)
-             else symbolic.literal_items(str(cast(Known[Any], v).value))
-             for v in (ours, theirs)]
+    items = [
+        symbolic.value_items(v) if isinstance(v, Symbolic) else symbolic.literal_items(str(cast(Known[Any], v).value))
+        for v in (ours, theirs)
+    ]
     return symbolic.match_items(*items)
 
 
@@ -115,21 +135,30 @@ def _alarms_for(model: Model, flt: MetricFilter, index: int, transformation: Any
             return unknown(METRIC, f"metric filter {display_filter(flt)}'s {what}: {value.reason}", owner, path)
         if not isinstance(value, (Known, Symbolic)):
             return fail(METRIC, f"metric filter {display_filter(flt)} publishes no {what}", owner, path)
-    shown = f"{show(namespace.value if isinstance(namespace, Known) else namespace)}/" \
-            f"{show(metric.value if isinstance(metric, Known) else metric)}"
+    shown = (
+        f"{show(namespace.value if isinstance(namespace, Known) else namespace)}/"
+        f"{show(metric.value if isinstance(metric, Known) else metric)}"
+    )
     steps: list[Step] = []
     for alarm in model.all("alarm"):
         same = t_and([_same_metric_part(metric, alarm.metric_name), _same_metric_part(namespace, alarm.namespace)])
         if same is False:
             continue
         if isinstance(same, Unknown):
-            steps.append(unknown(ALARM, f"the metric of alarm {display(alarm, alarm.key)} is not known: "
-                                        f"{same.reason}", ("alarm", alarm.key), ("metric_name",)))
+            steps.append(
+                unknown(
+                    ALARM,
+                    f"the metric of alarm {display(alarm, alarm.key)} is not known: {same.reason}",
+                    ("alarm", alarm.key),
+                    ("metric_name",),
+                )
+            )
             continue
         if isinstance(alarm.region, Known) and isinstance(flt.region, Known) and alarm.region.value != flt.region.value:
             continue  # metrics are regional: an alarm elsewhere watches another metric of the same name
-        steps.append(all_of(alarm_settings_step(alarm, transformation.metric_value),
-                            partial(action_step, model, alarm)))
+        steps.append(
+            all_of(alarm_settings_step(alarm, transformation.metric_value), partial(action_step, model, alarm))
+        )
     return any_of(steps, fail(ALARM, f"metric {shown} has no alarm", owner, path))
 
 
@@ -139,12 +168,20 @@ def _metric_step(model: Model, flt: MetricFilter) -> Step:
     if isinstance(transformations, Unknown):
         return unknown(METRIC, f"metric filter {display_filter(flt)}'s metric: {transformations.reason}", owner, path)
     members = transformations.value if isinstance(transformations, Known) else ()
-    return any_of((_alarms_for(model, flt, i, t) for i, t in enumerate(members)),
-                  fail(METRIC, f"metric filter {display_filter(flt)} publishes no metric", owner, path))
+    return any_of(
+        (_alarms_for(model, flt, i, t) for i, t in enumerate(members)),
+        fail(METRIC, f"metric filter {display_filter(flt)} publishes no metric", owner, path),
+    )
 
 
-def _filter_steps(model: Model, item: CisItem, filters: Iterable[MetricFilter], where: str,
-                  owner: Any = None, path: tuple[str, ...] = ()) -> Step:
+def _filter_steps(
+    model: Model,
+    item: CisItem,
+    filters: Iterable[MetricFilter],
+    where: str,
+    owner: Any = None,
+    path: tuple[str, ...] = (),
+) -> Step:
     """Filters (all on one log group): a passing one continues the chain; else the best miss."""
     steps: list[Step] = []
     misses: list[tuple[int, int, Step]] = []
@@ -152,16 +189,23 @@ def _filter_steps(model: Model, item: CisItem, filters: Iterable[MetricFilter], 
         here, at = ("metric_filter", flt.key), ("pattern",)
         pattern = resolve(flt.pattern, "")
         if isinstance(pattern, Unknown):
-            steps.append(unknown(FILTER, f"the pattern of metric filter {display_filter(flt)} is not known: "
-                                         f"{pattern.reason}", here, at))
+            steps.append(
+                unknown(
+                    FILTER,
+                    f"the pattern of metric filter {display_filter(flt)} is not known: {pattern.reason}",
+                    here,
+                    at,
+                )
+            )
             continue
         verdict = _judge(item.key, str(pattern.value))
         if verdict.passes:
-            steps.append(all_of(ok(FILTER, f"metric filter {display_filter(flt)}"),
-                                partial(_metric_step, model, flt)))
+            steps.append(all_of(ok(FILTER, f"metric filter {display_filter(flt)}"), partial(_metric_step, model, flt)))
             continue
-        message = (f"{where} has no metric filter matching {label(item)} (filter {display_filter(flt)} "
-                   f"{_verdict_text(verdict)})")
+        message = (
+            f"{where} has no metric filter matching {label(item)} (filter {display_filter(flt)} "
+            f"{_verdict_text(verdict)})"
+        )
         misses.append((_caught(item, verdict), -len(verdict.overbroad), fail(FILTER, message, here, at)))
     if misses:
         best = max(misses, key=lambda m: (m[0], m[1]))
@@ -176,8 +220,12 @@ def _group_chain(model: Model, item: CisItem, group: Group) -> Step:
     for flt in model.all("metric_filter"):
         hit = _on_group(model, flt, group)
         if isinstance(hit, Unknown):
-            pending.append(all_of(unknown(LOG_GROUP, hit.reason, ("metric_filter", flt.key), ("log_group_name",)),
-                                  partial(_filter_steps, model, item, [flt], "the log group")))
+            pending.append(
+                all_of(
+                    unknown(LOG_GROUP, hit.reason, ("metric_filter", flt.key), ("log_group_name",)),
+                    partial(_filter_steps, model, item, [flt], "the log group"),
+                )
+            )
         elif hit:
             on_group.append(flt)
     where = f"log group {group.label}"
@@ -186,15 +234,28 @@ def _group_chain(model: Model, item: CisItem, group: Group) -> Step:
     elif _other_account(model, group):
         # An organization trail seen from a member account: the log group and its filters live in
         # the management account (prowler #2438 fails every item here).
-        found = unknown(FILTER, f"{where} is in account {group.account}, whose metric filters cannot be seen "
-                                "from this one", group.owner, group.path)
+        found = unknown(
+            FILTER,
+            f"{where} is in account {group.account}, whose metric filters cannot be seen from this one",
+            group.owner,
+            group.path,
+        )
     elif group.key is None and not isinstance(model.audited_regions, Known):
         # The log group is defined outside this input, so its filters may well be too.
-        found = unknown(FILTER, f"{where} is defined outside this input, and so may be its metric filters "
-                                f"(none here matches {label(item)})", group.owner, group.path)
+        found = unknown(
+            FILTER,
+            f"{where} is defined outside this input, and so may be its metric filters "
+            f"(none here matches {label(item)})",
+            group.owner,
+            group.path,
+        )
     else:
-        found = fail(FILTER, f"{where} has no metric filter for {label(item)}{_elsewhere(model, item, group)}",
-                     group.owner, group.path)
+        found = fail(
+            FILTER,
+            f"{where} has no metric filter for {label(item)}{_elsewhere(model, item, group)}",
+            group.owner,
+            group.path,
+        )
     return any_of([found, *pending], found)
 
 
@@ -210,8 +271,10 @@ def _elsewhere(model: Model, item: CisItem, group: Group) -> str:
         if isinstance(pattern, Known) and isinstance(target, Known) and _judge(item.key, str(pattern.value)).passes:
             linked = model.resource("log_group", flt.log_group)
             shown = display(linked, linked.key) if linked is not None else target.value
-            return (f" (metric filter {display_filter(flt)} matches it but is on log group {shown}, "
-                    "which no trail writes to)")
+            return (
+                f" (metric filter {display_filter(flt)} matches it but is on log group {shown}, "
+                "which no trail writes to)"
+            )
     return ""
 
 
@@ -221,6 +284,7 @@ def _trail_chain(model: Model, item: CisItem, trail: Any) -> Step:
         if group is None:
             return step
         return all_of(step, lambda: _group_chain(model, item, group))
+
     return all_of(trail_step(trail), after_trail)
 
 
@@ -230,28 +294,34 @@ def _orphan_chain(model: Model, item: CisItem) -> Step | None:
     filters = model.all("metric_filter")
     if not filters:
         return None
-    outside = unknown(TRAIL, "no trail in this input; whether a logging, multi-region trail with read and write "
-                             "management events writes to the filter's log group is defined outside it")
+    outside = unknown(
+        TRAIL,
+        "no trail in this input; whether a logging, multi-region trail with read and write "
+        "management events writes to the filter's log group is defined outside it",
+    )
     return all_of(outside, lambda: _filter_steps(model, item, filters, "this input"))
 
 
 # --- EventBridge ---------------------------------------------------------------------------
+
 
 def _rule_step(model: Model, item: CisItem, rule: EventRule) -> Step | None:
     """None for rules that have nothing to do with the item (another bus, no required event)."""
     name, owner = display(rule, rule.key), ("event_rule", rule.key)
     bus = resolve(rule.event_bus, "default")
     if isinstance(bus, Unknown):
-        return unknown(FILTER, f"the event bus of EventBridge rule {name} is not known: {bus.reason}", owner,
-                       ("event_bus",))
+        return unknown(
+            FILTER, f"the event bus of EventBridge rule {name} is not known: {bus.reason}", owner, ("event_bus",)
+        )
     if str(bus.value) != "default" and not str(bus.value).endswith(":event-bus/default"):
         return None
     pattern = rule.event_pattern
     hidden = contains_unknown(pattern.value) if isinstance(pattern, Known) else None  # an Unknown, never tested
     if isinstance(pattern, Unknown) or hidden is not None:
         reason = pattern.reason if isinstance(pattern, Unknown) else hidden.reason  # type: ignore[union-attr]  # hidden is not None when pattern is Known here
-        return unknown(FILTER, f"the event pattern of EventBridge rule {name} is not known: {reason}", owner,
-                       ("event_pattern",))
+        return unknown(
+            FILTER, f"the event pattern of EventBridge rule {name} is not known: {reason}", owner, ("event_pattern",)
+        )
     if not isinstance(pattern, Known):
         return None  # a scheduled rule
     state = resolve(rule.state, "ENABLED")
@@ -261,14 +331,19 @@ def _rule_step(model: Model, item: CisItem, rule: EventRule) -> Step | None:
     if _caught(item, verdict) == 0 and not verdict.passes:
         return None
     if not verdict.passes:
-        return fail(FILTER, f"EventBridge rule {name} does not match {label(item)}: it {_verdict_text(verdict)}",
-                    owner, ("event_pattern",))
+        return fail(
+            FILTER,
+            f"EventBridge rule {name} does not match {label(item)}: it {_verdict_text(verdict)}",
+            owner,
+            ("event_pattern",),
+        )
     if state.value not in ("ENABLED", _ALL_MANAGEMENT):
         return fail(FILTER, f"EventBridge rule {name} matches {label(item)} but is {state.value}", owner, ("state",))
     targets = rule.targets
     if isinstance(targets, Unknown):
-        return unknown(ACTION, f"the targets of EventBridge rule {name} are not known: {targets.reason}", owner,
-                       ("targets",))
+        return unknown(
+            ACTION, f"the targets of EventBridge rule {name} are not known: {targets.reason}", owner, ("targets",)
+        )
     if not (isinstance(targets, Known) and targets.value):
         return fail(ACTION, f"EventBridge rule {name} matches {label(item)} but has no target", owner, ("targets",))
     done = ok(ACTION, f"EventBridge rule {name} (with {len(targets.value)} target(s), in its own region)")
@@ -276,6 +351,7 @@ def _rule_step(model: Model, item: CisItem, rule: EventRule) -> Step | None:
 
 
 # --- entry point ---------------------------------------------------------------------------
+
 
 def _monitors_cloudtrail(model: Model) -> bool:
     """Whether the input sets out to monitor CloudTrail events: metric filters on a trail's log
@@ -298,8 +374,10 @@ def _monitors_cloudtrail(model: Model) -> bool:
         pattern = flt.pattern
         if isinstance(pattern, Known) and any(_caught(item, _judge(item.key, str(pattern.value))) for item in items):
             return True
-    return any(_names_cis_events(rule, items) and any(_rule_step(model, item, rule) is not None for item in items)
-               for rule in model.all("event_rule"))
+    return any(
+        _names_cis_events(rule, items) and any(_rule_step(model, item, rule) is not None for item in items)
+        for rule in model.all("event_rule")
+    )
 
 
 def _names_cis_events(rule: EventRule, items: Iterable[CisItem]) -> bool:
@@ -342,10 +420,13 @@ def ct501_515_cis_chain(ctx: CheckContext) -> Outcome:
     values = {"item": label(item)}
     step = walk(ctx.model, item)
     if step is None:
-        return Outcome(Status.NOT_APPLICABLE, message=f"{label(item)}: not applicable, this input defines no metric "
-                                            "filter on a trail's log group and no EventBridge rule on CloudTrail "
-                                            "events of a CIS kind (judged where they are defined, "
-                                            "or in a live audit)")
+        return Outcome(
+            Status.NOT_APPLICABLE,
+            message=f"{label(item)}: not applicable, this input defines no metric "
+            "filter on a trail's log group and no EventBridge rule on CloudTrail "
+            "events of a CIS kind (judged where they are defined, "
+            "or in a live audit)",
+        )
     if step.passed:
         return Outcome(Status.PASS, values={**values, "detail": " -> ".join(f for f in step.facts if f)})
     key = "detail" if step.status is Status.FAIL else "reason"

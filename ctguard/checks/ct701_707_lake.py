@@ -6,6 +6,7 @@ facts come from live audits and snapshots only; a template cannot say whether th
 deploys to manages an organization, so CT705 stays UNKNOWN there unless the store already
 collects the organization's events.
 """
+
 from __future__ import annotations
 
 from ctguard.checks.account_trails import Fact, account_label, applies, fact, is_live, logging, name
@@ -27,6 +28,7 @@ def _store(ctx: CheckContext) -> EventDataStore:
 
 # --- CT701 ----------------------------------------------------------------------------------
 
+
 def ct701_customer_key(ctx: CheckContext) -> Outcome:
     """CT701: KmsKeyId names a customer managed key (CKV_AWS_294)."""
     store = _store(ctx)
@@ -44,6 +46,7 @@ def ct701_customer_key(ctx: CheckContext) -> Outcome:
 
 # --- CT702 ----------------------------------------------------------------------------------
 
+
 def ct702_retention(ctx: CheckContext) -> Outcome:
     """CT702: the store keeps events at least the retention target (``--retention-days``)."""
     store = _store(ctx)
@@ -56,13 +59,17 @@ def ct702_retention(ctx: CheckContext) -> Outcome:
     else:
         days, source = value.value, "" if value.via in (None, "AWS default") else f" ({value.via})"
     if not isinstance(days, int) or isinstance(days, bool):
-        return Outcome(Status.UNKNOWN, ("retention_days",), values={"reason": f"RetentionPeriod {days!r} is not "
-                                                                              "a number of days", "target": target})
+        return Outcome(
+            Status.UNKNOWN,
+            ("retention_days",),
+            values={"reason": f"RetentionPeriod {days!r} is not a number of days", "target": target},
+        )
     status = Status.PASS if days >= target else Status.FAIL
     return Outcome(status, ("retention_days",), values={"target": target, "detail": f"{days} days{source}"})
 
 
 # --- CT705 ----------------------------------------------------------------------------------
+
 
 def ct705_organization(ctx: CheckContext) -> Outcome:
     """CT705: a store of an organization's management account collects the organization's events."""
@@ -72,30 +79,46 @@ def ct705_organization(ctx: CheckContext) -> Outcome:
     if isinstance(enabled, Unknown):
         return Outcome(Status.UNKNOWN, path, values={"reason": f"OrganizationEnabled: {enabled.reason}"})
     if isinstance(enabled, Known) and enabled.value is True:
-        return Outcome(Status.PASS, path, values={"detail": "it collects the events of every account of the "
-                                                            "organization"})
+        return Outcome(
+            Status.PASS, path, values={"detail": "it collects the events of every account of the organization"}
+        )
     if not is_live(model):
-        return Outcome(Status.UNKNOWN, path, values={
-            "reason": "whether the account it deploys to is an organization's management or delegated administrator "
-                      "account is known only from a live audit or snapshot"})
+        return Outcome(
+            Status.UNKNOWN,
+            path,
+            values={
+                "reason": "whether the account it deploys to is an organization's management or delegated administrator "
+                "account is known only from a live audit or snapshot"
+            },
+        )
     label = account_label(model)
     org = model.organization_id
     if isinstance(org, Unknown):
-        return Outcome(Status.UNKNOWN, path, values={"reason": f"the organization of {label} is not known "
-                                                               f"({org.reason})"})
+        return Outcome(
+            Status.UNKNOWN, path, values={"reason": f"the organization of {label} is not known ({org.reason})"}
+        )
     if not isinstance(org, Known) or not org.value:
-        return Outcome(Status.PASS, path, values={"detail": f"{label} is not in an AWS Organization, so there are no "
-                                                            "member accounts to collect"})
+        return Outcome(
+            Status.PASS,
+            path,
+            values={"detail": f"{label} is not in an AWS Organization, so there are no member accounts to collect"},
+        )
     management = model.is_organization_management_account
     if isinstance(management, Known) and management.value is True:
         return Outcome(Status.FAIL, path, values={"detail": f"{label} manages organization {org.value}"})
-    reason = management.reason if isinstance(management, Unknown) else (
-        f"{label} is a member of organization {org.value}; whether it is CloudTrail's delegated administrator "
-        "(organizations:ListDelegatedAdministrators) is not read")
+    reason = (
+        management.reason
+        if isinstance(management, Unknown)
+        else (
+            f"{label} is a member of organization {org.value}; whether it is CloudTrail's delegated administrator "
+            "(organizations:ListDelegatedAdministrators) is not read"
+        )
+    )
     return Outcome(Status.UNKNOWN, path, values={"reason": reason})
 
 
 # --- CT707 ----------------------------------------------------------------------------------
+
 
 def ct707_management_coverage(ctx: CheckContext) -> Outcome:
     """CT707: the store's management read and write events, or another recorder's, are recorded.
@@ -111,8 +134,11 @@ def ct707_management_coverage(ctx: CheckContext) -> Outcome:
     unsure = [k for k, v in verdicts.items() if v.captured is None]
     if unsure:
         v = verdicts[unsure[0]]
-        return Outcome(Status.UNKNOWN, verdict_path(compiled.trail, v),
-                       values={"reason": f"management {unsure[0]} events: {why(v)}"})
+        return Outcome(
+            Status.UNKNOWN,
+            verdict_path(compiled.trail, v),
+            values={"reason": f"management {unsure[0]} events: {why(v)}"},
+        )
     if not missing:
         return Outcome(Status.PASS, values={"detail": "it records management read and write events"})
     elsewhere: list[str] = []
@@ -125,13 +151,23 @@ def ct707_management_coverage(ctx: CheckContext) -> Outcome:
             doubts.append(f"management {kind} events: {doubt}")
         else:
             v = verdicts[kind]
-            return Outcome(Status.FAIL, verdict_path(compiled.trail, v), values={
-                "detail": f"it records no management {kind} events ({why(v)}) and no logging trail or ingesting "
-                          "event data store of this input does"})
+            return Outcome(
+                Status.FAIL,
+                verdict_path(compiled.trail, v),
+                values={
+                    "detail": f"it records no management {kind} events ({why(v)}) and no logging trail or ingesting "
+                    "event data store of this input does"
+                },
+            )
     if doubts:
         return Outcome(Status.UNKNOWN, values={"reason": "; ".join(doubts)})
-    return Outcome(Status.PASS, values={"detail": f"it leaves out management {' and '.join(missing)} events, which "
-                                                  f"are recorded elsewhere (management {'; '.join(elsewhere)})"})
+    return Outcome(
+        Status.PASS,
+        values={
+            "detail": f"it leaves out management {' and '.join(missing)} events, which "
+            f"are recorded elsewhere (management {'; '.join(elsewhere)})"
+        },
+    )
 
 
 def _recorded_elsewhere(ctx: CheckContext, store: EventDataStore, kind: str) -> tuple[str | None, str | None]:

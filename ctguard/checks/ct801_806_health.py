@@ -4,6 +4,7 @@ Only live audits and snapshots have a ``TrailStatus``; for IaC inputs these poli
 applicable, saying so. Ages are measured from the moment the status was read (the snapshot's
 ``meta.created``), never from the wall clock, so a snapshot gives the same findings forever.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -34,8 +35,11 @@ def _status(ctx: CheckContext) -> TrailStatus | Outcome:
     status = ctx.trail.status
     if isinstance(status, TrailStatus):
         return status
-    return Outcome(Status.NOT_APPLICABLE, message=f"{ctx.policy.id} is not applicable to trail {name(ctx.trail)}: "
-                   "its live status (GetTrailStatus) is only known in a live audit or snapshot")
+    return Outcome(
+        Status.NOT_APPLICABLE,
+        message=f"{ctx.policy.id} is not applicable to trail {name(ctx.trail)}: "
+        "its live status (GetTrailStatus) is only known in a live audit or snapshot",
+    )
 
 
 def ct801_logging_stopped(ctx: CheckContext) -> Outcome:
@@ -101,8 +105,9 @@ def ct806_stale_delivery(ctx: CheckContext) -> Outcome:
     if isinstance(logging, Unknown) or not isinstance(logging, Known):
         return Outcome(Status.UNKNOWN, path, values={"reason": _reason(logging), "hours": hours})
     if not logging.value:
-        return Outcome(Status.PASS, path,
-                       message=f"Trail {trail} is not logging (see CT801), so no delivery is expected")
+        return Outcome(
+            Status.PASS, path, message=f"Trail {trail} is not logging (see CT801), so no delivery is expected"
+        )
     read = _time(status.read_time)
     if read is None:
         read = Unknown("the time the status was read is not recorded")
@@ -117,10 +122,15 @@ def ct806_stale_delivery(ctx: CheckContext) -> Outcome:
             return Outcome(Status.FAIL, path, values={"age": "never (no LatestDeliveryTime)", "hours": hours})
         age = (read - started).total_seconds() / 3600
         if age <= hours:
-            return Outcome(Status.PASS, path, message=f"Trail {trail} started logging {age:.1f} hours before the "
-                                                      "status was read and has not delivered yet")
-        return Outcome(Status.FAIL, path, values={"age": f"never in the {age:.0f} hours since logging started",
-                                                  "hours": hours})
+            return Outcome(
+                Status.PASS,
+                path,
+                message=f"Trail {trail} started logging {age:.1f} hours before the "
+                "status was read and has not delivered yet",
+            )
+        return Outcome(
+            Status.FAIL, path, values={"age": f"never in the {age:.0f} hours since logging started", "hours": hours}
+        )
     age = (read - delivered).total_seconds() / 3600
     if age > hours:
         return Outcome(Status.FAIL, path, values={"age": f"{age:.1f} hours before the status was read", "hours": hours})
@@ -151,5 +161,12 @@ def _reason(value: object) -> str:
     return value.reason if isinstance(value, Unknown) else "GetTrailStatus did not state it"
 
 
-__all__ = ["DEFAULT_STALE_HOURS", "ct801_logging_stopped", "ct802_delivery_error", "ct803_digest_delivery_error",
-           "ct804_notification_error", "ct805_cloudwatch_logs_error", "ct806_stale_delivery"]
+__all__ = [
+    "DEFAULT_STALE_HOURS",
+    "ct801_logging_stopped",
+    "ct802_delivery_error",
+    "ct803_digest_delivery_error",
+    "ct804_notification_error",
+    "ct805_cloudwatch_logs_error",
+    "ct806_stale_delivery",
+]

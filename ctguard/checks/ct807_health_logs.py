@@ -6,6 +6,7 @@ Prowler's ``cloudtrail_cloudwatch_logging_enabled`` (delivery within the last da
 that sends to CloudWatch Logs but has not delivered there for N hours (24 by default) is a FAIL.
 Ages are measured from the time the status was read (the snapshot's ``meta.created``).
 """
+
 from __future__ import annotations
 
 from ctguard.checks.account_trails import name
@@ -26,16 +27,23 @@ def ct807_stale_cloudwatch_delivery(ctx: CheckContext) -> Outcome:
     hours, trail = hours_setting(ctx, "cloudwatch_delivery_hours", DEFAULT_HOURS), name(ctx.trail)
     group = ctx.trail.cloudwatch_logs_log_group_arn
     if isinstance(group, Unknown):
-        return Outcome(Status.UNKNOWN, ("cloudwatch_logs_log_group_arn",), values={"reason": group.reason, "hours": hours})
+        return Outcome(
+            Status.UNKNOWN, ("cloudwatch_logs_log_group_arn",), values={"reason": group.reason, "hours": hours}
+        )
     if isinstance(group, Absent) or not (isinstance(group, Known) and group.value):
-        return Outcome(Status.NOT_APPLICABLE, ("cloudwatch_logs_log_group_arn",),
-                       message=f"Trail {trail} sends no events to CloudWatch Logs: not applicable")
+        return Outcome(
+            Status.NOT_APPLICABLE,
+            ("cloudwatch_logs_log_group_arn",),
+            message=f"Trail {trail} sends no events to CloudWatch Logs: not applicable",
+        )
     path = ("status", "latest_cloudwatch_logs_delivery_time")
     logging = status.is_logging
     if not isinstance(logging, Known):
         return Outcome(Status.UNKNOWN, path, values={"reason": _reason(logging), "hours": hours})
     if not logging.value:
-        return Outcome(Status.PASS, path, message=f"Trail {trail} is not logging (see CT801), so no delivery is expected")
+        return Outcome(
+            Status.PASS, path, message=f"Trail {trail} is not logging (see CT801), so no delivery is expected"
+        )
     read = _time(status.read_time)
     if read is None or isinstance(read, Unknown):
         why = read.reason if isinstance(read, Unknown) else "the time the status was read is not recorded"
@@ -49,8 +57,12 @@ def ct807_stale_cloudwatch_delivery(ctx: CheckContext) -> Outcome:
             return Outcome(Status.UNKNOWN, path, values={"reason": started.reason, "hours": hours})
         age = (read - started).total_seconds() / 3600 if started is not None else None
         if age is not None and age <= hours:
-            return Outcome(Status.PASS, path, message=f"Trail {trail} started logging {age:.1f} hours before the "
-                                                      "status was read and has not delivered to CloudWatch Logs yet")
+            return Outcome(
+                Status.PASS,
+                path,
+                message=f"Trail {trail} started logging {age:.1f} hours before the "
+                "status was read and has not delivered to CloudWatch Logs yet",
+            )
         return Outcome(Status.FAIL, path, values={"age": "never (no LatestCloudWatchLogsDeliveryTime)", "hours": hours})
     age = (read - delivered).total_seconds() / 3600
     if age > hours:

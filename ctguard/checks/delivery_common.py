@@ -6,6 +6,7 @@ destination's checks not applicable: they are NOT_APPLICABLE, as with a declarat
 A destination the trail names but the input does not define is Unknown "defined outside this
 input" (a cross-stack or cross-account ARN), never a failure.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -18,8 +19,13 @@ from ctguard.model import Trail
 from ctguard.symbols import account_symbol, organization_symbol, region_symbol
 from ctguard.values import Absent, Known, Symbolic, Unknown, show
 
-_WHAT = {"bucket": "S3 bucket", "kms_key": "KMS key", "log_group": "log group", "role": "CloudWatch Logs role",
-         "topic": "SNS topic"}
+_WHAT = {
+    "bucket": "S3 bucket",
+    "kms_key": "KMS key",
+    "log_group": "log group",
+    "role": "CloudWatch Logs role",
+    "topic": "SNS topic",
+}
 
 
 def trail_of(ctx: CheckContext) -> Trail:
@@ -54,17 +60,32 @@ def linked(ctx: CheckContext, link: str) -> Any:
         # Every trail delivers to a bucket: an empty name (a variable or parameter left at a
         # "" or null default) is one the deployment must pass, not "no bucket".
         via = f" ({named.via})" if isinstance(named, Known) and named.via else ""
-        return Outcome(Status.UNKNOWN, (field_name,), values={
-            "reason": f"the trail's S3 bucket name is empty{via}; a trail needs one, so the deployment passes it"})
+        return Outcome(
+            Status.UNKNOWN,
+            (field_name,),
+            values={
+                "reason": f"the trail's S3 bucket name is empty{via}; a trail needs one, so the deployment passes it"
+            },
+        )
     if isinstance(named, Absent) or (isinstance(named, Known) and not named.value):
         return Outcome(Status.NOT_APPLICABLE, (field_name,), f"Trail {_name(trail)} uses no {what}: not applicable")
     if isinstance(named, Symbolic):  # no resource of the input is named by that same expression
-        return Outcome(Status.UNKNOWN, (field_name,), values={
-            "reason": f"the {what} {show(named)} is defined outside this input; a live audit reads it"})
+        return Outcome(
+            Status.UNKNOWN,
+            (field_name,),
+            values={"reason": f"the {what} {show(named)} is defined outside this input; a live audit reads it"},
+        )
     if isinstance(named, Unknown):
-        return Outcome(Status.UNKNOWN, (field_name,), values={"reason": f"the trail's {what} is defined outside this input ({named.reason})"})
-    return Outcome(Status.UNKNOWN, (field_name,), values={
-        "reason": f"the {what} {named.value} is defined outside this input{_foreign(trail, named.value)}"})
+        return Outcome(
+            Status.UNKNOWN,
+            (field_name,),
+            values={"reason": f"the trail's {what} is defined outside this input ({named.reason})"},
+        )
+    return Outcome(
+        Status.UNKNOWN,
+        (field_name,),
+        values={"reason": f"the {what} {named.value} is defined outside this input{_foreign(trail, named.value)}"},
+    )
 
 
 def _foreign(trail: Trail, arn: str) -> str:
@@ -130,22 +151,33 @@ def log_path_ids(ctx: CheckContext) -> list[str | Unknown]:
         org_id = ctx.model.organization_id
         if isinstance(org_id, Known) and org_id.value:
             return [str(org_id.value)]
-        return [org_id if isinstance(org_id, Unknown) else
-                organization_symbol(reason="the organization id is not known for this input (it writes under AWSLogs/<org-id>/)")]
+        return [
+            org_id
+            if isinstance(org_id, Unknown)
+            else organization_symbol(
+                reason="the organization id is not known for this input (it writes under AWSLogs/<org-id>/)"
+            )
+        ]
     return [account_of(ctx)]
 
 
 # The iam package prefixes its reasons with the question asked; the policy message already says it.
-_QUESTIONS = ("CloudTrail delivery to the bucket: ", "confused-deputy protection of the bucket: ",
-              "CloudTrail use of the KMS key: ", "decryption of CloudTrail log files: ",
-              "CloudTrail assuming the CloudWatch Logs role: ", "CloudTrail writing to the log group: ",
-              "CloudTrail notifications to the topic: ")
+_QUESTIONS = (
+    "CloudTrail delivery to the bucket: ",
+    "confused-deputy protection of the bucket: ",
+    "CloudTrail use of the KMS key: ",
+    "decryption of CloudTrail log files: ",
+    "CloudTrail assuming the CloudWatch Logs role: ",
+    "CloudTrail writing to the log group: ",
+    "CloudTrail notifications to the topic: ",
+)
 
 
-def from_verdict(verdict: Verdict, owner: tuple[str, str] | None, path: tuple[Any, ...],
-                 extra: dict[str, Any] | None = None) -> Outcome:
+def from_verdict(
+    verdict: Verdict, owner: tuple[str, str] | None, path: tuple[Any, ...], extra: dict[str, Any] | None = None
+) -> Outcome:
     values = dict(extra or {})
-    reason = next((verdict.reason[len(q):] for q in _QUESTIONS if verdict.reason.startswith(q)), verdict.reason)
+    reason = next((verdict.reason[len(q) :] for q in _QUESTIONS if verdict.reason.startswith(q)), verdict.reason)
     if verdict.ok is None:
         values["reason"] = reason
         return Outcome(Status.UNKNOWN, path, owner=owner, values=values, unknown=verdict.unknown)
@@ -162,6 +194,7 @@ def document(value: Any) -> Any:
     return None
 
 
-def unknown(path: tuple[Any, ...], reason: str, owner: tuple[str, str] | None = None,
-            waits: Unknown | None = None) -> Outcome:
+def unknown(
+    path: tuple[Any, ...], reason: str, owner: tuple[str, str] | None = None, waits: Unknown | None = None
+) -> Outcome:
     return Outcome(Status.UNKNOWN, path, owner=owner, values={"reason": reason}, unknown=waits)

@@ -6,6 +6,7 @@ fields and categories trails do not (management ``eventName``, ``eventCategory``
 their selectors are read literally (``strict_trail_fields`` off) instead of as a trail AWS would
 have refused.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -23,12 +24,18 @@ def stand_in(store: EventDataStore) -> Trail:
 
     Absent selectors stay Absent: a store created without selectors takes all management
     events, as a trail does (CreateEventDataStore)."""
-    return Trail(key=store.key, name=store.name, arn=store.arn, account_id=arn_part(store.arn, 4),
-                 home_region=arn_part(store.arn, 3), is_multi_region=_or_default(store.is_multi_region, True),
-                 is_organization=_or_default(store.is_organization, False),
-                 is_logging=_or_default(store.ingestion_enabled, True),
-                 include_global_service_events=Known(True),
-                 advanced_event_selectors=store.advanced_event_selectors)
+    return Trail(
+        key=store.key,
+        name=store.name,
+        arn=store.arn,
+        account_id=arn_part(store.arn, 4),
+        home_region=arn_part(store.arn, 3),
+        is_multi_region=_or_default(store.is_multi_region, True),
+        is_organization=_or_default(store.is_organization, False),
+        is_logging=_or_default(store.ingestion_enabled, True),
+        include_global_service_events=Known(True),
+        advanced_event_selectors=store.advanced_event_selectors,
+    )
 
 
 def as_trail(subject: Any) -> Trail:

@@ -6,10 +6,11 @@ alarms on the metric), which are an OR.  A step is PASS, FAIL or UNKNOWN with th
 link it stopped at, so that among failing alternatives the one that got furthest is reported:
 its first broken link is the most useful thing to fix.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 from ctguard.findings import Status
 from ctguard.location import Owner, Path
@@ -86,5 +87,19 @@ def every(steps: Iterable[Step], depth: int) -> Step:
     return ok(depth, "; ".join(s.message for s in steps if s.message))
 
 
-__all__ = ["ACTION", "ALARM", "FILTER", "LOG_GROUP", "METRIC", "SUBSCRIPTION", "TRAIL", "Step",
-           "all_of", "any_of", "every", "fail", "ok", "unknown"]
+__all__ = [
+    "ACTION",
+    "ALARM",
+    "FILTER",
+    "LOG_GROUP",
+    "METRIC",
+    "SUBSCRIPTION",
+    "TRAIL",
+    "Step",
+    "all_of",
+    "any_of",
+    "every",
+    "fail",
+    "ok",
+    "unknown",
+]

@@ -5,13 +5,14 @@ A lint collects every problem with the model path of the offending value (so the
 on that line), and every Unknown that could hide one.  A problem it is sure of is a FAIL even
 if other values are unknown; otherwise an Unknown that matters gives UNKNOWN, never PASS.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from ctguard.engine.evaluate import Outcome
 from ctguard.findings import Status
@@ -107,8 +108,9 @@ def resource_types(sel: AdvancedEventSelector) -> tuple[set[str], bool]:
     return known, unknown
 
 
-def s3_object_arn_values(trail: Trail, lint: Lint, ops: tuple[str, ...]) -> Iterator[
-        tuple[int, AdvancedEventSelector, int, str, str | Unknown, set[str]]]:
+def s3_object_arn_values(
+    trail: Trail, lint: Lint, ops: tuple[str, ...]
+) -> Iterator[tuple[int, AdvancedEventSelector, int, str, str | Unknown, set[str]]]:
     """(i, selector, j, op, value, resource types) for each resources.ARN value under ``ops`` of
     every advanced selector that selects (or may select, when its type is unknown) S3 objects."""
     for i, sel in advanced(trail, lint):
@@ -154,6 +156,22 @@ def quoted(values: Iterable[object]) -> str:
     return json.dumps([v if isinstance(v, str) else "<unknown>" for v in values])
 
 
-__all__ = ["ADV", "BASIC", "Lint", "PathT", "Problem", "S3_OBJECT", "advanced", "basic", "data_resources",
-           "fs_path", "known_resource_types", "known_value", "label", "op_name", "op_values", "quoted",
-           "resource_types"]
+__all__ = [
+    "ADV",
+    "BASIC",
+    "S3_OBJECT",
+    "Lint",
+    "PathT",
+    "Problem",
+    "advanced",
+    "basic",
+    "data_resources",
+    "fs_path",
+    "known_resource_types",
+    "known_value",
+    "label",
+    "op_name",
+    "op_values",
+    "quoted",
+    "resource_types",
+]

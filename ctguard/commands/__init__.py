@@ -3,6 +3,7 @@
 Each module exposes ``add_parser(sub)`` (registers its argparse sub-parser; must import nothing
 heavy at module level, since every invocation builds every parser) and ``run(args) -> int``.
 """
+
 from __future__ import annotations
 
 # Order is the order of ``ctguard --help``.

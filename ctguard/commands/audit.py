@@ -1,4 +1,5 @@
 """``ctguard audit``: read CloudTrail and related settings from live AWS accounts and check them."""
+
 from __future__ import annotations
 
 import argparse
@@ -10,58 +11,104 @@ from ctguard.exitcodes import EXIT_INPUT, EXIT_USAGE
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     audit = sub.add_parser(
-        "audit", help="audit live AWS accounts (needs boto3: pip install 'ctguard[aws]')",
+        "audit",
+        help="audit live AWS accounts (needs boto3: pip install 'ctguard[aws]')",
         description="Read every trail and the resources it depends on through the AWS APIs (read-only), "
-                    "then check them. Exit code 3 means some reads failed: those checks are UNKNOWN.",
-        epilog="Output options work as for `ctguard check` (and read the same .ctguard.yaml). See docs/audit.md.")
+        "then check them. Exit code 3 means some reads failed: those checks are UNKNOWN.",
+        epilog="Output options work as for `ctguard check` (and read the same .ctguard.yaml). See docs/audit.md.",
+    )
     who = audit.add_argument_group("accounts and regions")
     who.add_argument("--profile", metavar="NAME", help="AWS profile (default: the standard credential chain)")
-    who.add_argument("--region", "--regions", dest="regions", action="append", default=[], metavar="REGION[,...]",
-                     help="regions to audit (repeat or comma-separate; default: every region enabled for the account)")
-    who.add_argument("--org", action="store_true",
-                     help="audit every active account of the organization (run from the management or "
-                          "delegated administrator account; needs --role-name)")
-    who.add_argument("--role-name", metavar="NAME", help="role to assume in each member account (name or ARN "
-                                                          "with {account})")
+    who.add_argument(
+        "--region",
+        "--regions",
+        dest="regions",
+        action="append",
+        default=[],
+        metavar="REGION[,...]",
+        help="regions to audit (repeat or comma-separate; default: every region enabled for the account)",
+    )
+    who.add_argument(
+        "--org",
+        action="store_true",
+        help="audit every active account of the organization (run from the management or "
+        "delegated administrator account; needs --role-name)",
+    )
+    who.add_argument(
+        "--role-name", metavar="NAME", help="role to assume in each member account (name or ARN with {account})"
+    )
     who.add_argument("--external-id", metavar="ID", help="external id for the assumed role")
     net = audit.add_argument_group("API behaviour")
-    net.add_argument("--retry-mode", choices=("standard", "adaptive"), default="standard",
-                     help="botocore retry mode (default standard)")
-    net.add_argument("--max-attempts", type=int, default=5, metavar="N",
-                     help="tries per call, the first included (default 5)")
+    net.add_argument(
+        "--retry-mode",
+        choices=("standard", "adaptive"),
+        default="standard",
+        help="botocore retry mode (default standard)",
+    )
+    net.add_argument(
+        "--max-attempts", type=int, default=5, metavar="N", help="tries per call, the first included (default 5)"
+    )
     net.add_argument("--connect-timeout", type=float, default=10.0, metavar="SECONDS")
     net.add_argument("--read-timeout", type=float, default=30.0, metavar="SECONDS")
-    net.add_argument("--max-workers", type=int, default=48, metavar="N",
-                     help="most API requests in flight across accounts and regions (default 48)")
+    net.add_argument(
+        "--max-workers",
+        type=int,
+        default=48,
+        metavar="N",
+        help="most API requests in flight across accounts and regions (default 48)",
+    )
     out = audit.add_argument_group("output")
-    out.add_argument("--save", metavar="FILE", help="write every call and answer as a snapshot JSON file "
-                                                   "(`ctguard check FILE` reproduces the findings offline)")
-    out.add_argument("--format", "-f", action="append", metavar="FORMAT[:FILE]",
-                     help="text (default), json, sarif, junit, github, markdown, html; repeatable; "
-                          "FORMAT:FILE writes that format to FILE")
+    out.add_argument(
+        "--save",
+        metavar="FILE",
+        help="write every call and answer as a snapshot JSON file "
+        "(`ctguard check FILE` reproduces the findings offline)",
+    )
+    out.add_argument(
+        "--format",
+        "-f",
+        action="append",
+        metavar="FORMAT[:FILE]",
+        help="text (default), json, sarif, junit, github, markdown, html; repeatable; "
+        "FORMAT:FILE writes that format to FILE",
+    )
     out.add_argument("--output", "-o", action="append", metavar="FILE", help="write the report to FILE")
-    out.add_argument("--fail-on", metavar="SEVERITY",
-                     help="lowest severity that fails the run: info, low (default), medium, high, critical")
+    out.add_argument(
+        "--fail-on",
+        metavar="SEVERITY",
+        help="lowest severity that fails the run: info, low (default), medium, high, critical",
+    )
     out.add_argument("--strict", action=argparse.BooleanOptionalAction, help="treat UNKNOWN results as failures")
     out.add_argument("--policies", action="append", metavar="DIR", help="add policies from DIR")
     out.add_argument("--show-passed", action=argparse.BooleanOptionalAction, help="also list passing checks")
     from ctguard.commands.report_options import add_detail_options
 
     add_detail_options(out)
-    out.add_argument("--retention-days", type=int, metavar="N",
-                     help="retention target for log buckets and groups (default 365)")
+    out.add_argument(
+        "--retention-days", type=int, metavar="N", help="retention target for log buckets and groups (default 365)"
+    )
     out.add_argument("--skip", action="append", metavar="ID[:REASON]", help="report findings of rule ID as suppressed")
     out.add_argument("--only", action="append", metavar="ID", help="run only these rules (repeatable, globs)")
     out.add_argument("--severity", action="append", metavar="ID=SEVERITY", help="override a rule's severity")
     out.add_argument("--baseline", metavar="FILE", help="findings listed in FILE are reported as suppressed")
-    out.add_argument("--config", metavar="FILE", help="configuration file (default: discover .ctguard.yaml "
-                                                       "or pyproject.toml [tool.ctguard] from here upwards)")
+    out.add_argument(
+        "--config",
+        metavar="FILE",
+        help="configuration file (default: discover .ctguard.yaml or pyproject.toml [tool.ctguard] from here upwards)",
+    )
     out.add_argument("--no-config", action="store_true", help="ignore configuration files")
-    out.add_argument("--compare", action="append", metavar="CODE",
-                     help="also report drift between the account and the trails and event data stores of CODE "
-                          "(templates, Terraform, plans; repeatable), as `ctguard drift` does (CT9xx)")
-    out.add_argument("--trust-config", action="store_true",
-                     help="the --config FILE is trusted: policies it names may run Python code (impl)")
+    out.add_argument(
+        "--compare",
+        action="append",
+        metavar="CODE",
+        help="also report drift between the account and the trails and event data stores of CODE "
+        "(templates, Terraform, plans; repeatable), as `ctguard drift` does (CT9xx)",
+    )
+    out.add_argument(
+        "--trust-config",
+        action="store_true",
+        help="the --config FILE is trusted: policies it names may run Python code (impl)",
+    )
 
 
 def _usage(message: str) -> int:
@@ -117,10 +164,19 @@ def run(args: argparse.Namespace) -> int:
             return _usage(f"cannot write {what} {path}: {why}")
 
     request = AuditRequest(
-        profile=args.profile, regions=regions, org=args.org, role_name=args.role_name,
-        external_id=args.external_id, max_workers=args.max_workers,
-        client=ClientOptions(retry_mode=args.retry_mode, max_attempts=args.max_attempts,
-                             connect_timeout=args.connect_timeout, read_timeout=args.read_timeout))
+        profile=args.profile,
+        regions=regions,
+        org=args.org,
+        role_name=args.role_name,
+        external_id=args.external_id,
+        max_workers=args.max_workers,
+        client=ClientOptions(
+            retry_mode=args.retry_mode,
+            max_attempts=args.max_attempts,
+            connect_timeout=args.connect_timeout,
+            read_timeout=args.read_timeout,
+        ),
+    )
     from ctguard.audit.secrets import redacting_logs
 
     try:
@@ -149,8 +205,9 @@ def run(args: argparse.Namespace) -> int:
 
     inputs = list(inputs)
     policy_warnings: list[str] = []
-    policies = load_policies(tuple(options["policies"]), untrusted_dirs=tuple(options["untrusted_policies"]),
-                             warnings=policy_warnings)
+    policies = load_policies(
+        tuple(options["policies"]), untrusted_dirs=tuple(options["untrusted_policies"]), warnings=policy_warnings
+    )
     report = api.evaluate(inputs, policies, settings, gate)
     report.warnings[:0] = policy_warnings
     if args.compare:
@@ -214,8 +271,8 @@ def _inputs(store: Any, text: str, save: str | None) -> Any:
 
 def _render(report: Any, plan: list[tuple[str, str | None]], options: dict[str, Any]) -> bool:
     """The report as ``check`` writes it, then the account / region / trail table for humans."""
-    from ctguard.formatters.audit_summary import summary_rows, table_text
     from ctguard.commands.report_options import write_reports
+    from ctguard.formatters.audit_summary import summary_rows, table_text
 
     if not write_reports(report, plan, options):
         return False
@@ -239,8 +296,14 @@ def _table(rows: list[Any], stream: Any) -> None:
         from rich.table import Table
 
         table = Table(title="audit summary")
-        for column, justify in (("account", "left"), ("region", "left"), ("trail", "left"),
-                                ("failed", "right"), ("unknown", "right"), ("passed", "right")):
+        for column, justify in (
+            ("account", "left"),
+            ("region", "left"),
+            ("trail", "left"),
+            ("failed", "right"),
+            ("unknown", "right"),
+            ("passed", "right"),
+        ):
             table.add_column(column, justify=justify)  # type: ignore[arg-type]
         for r in rows:
             table.add_row(r.account, r.region or "—", r.trail, str(r.failed), str(r.unknown), str(r.passed))
@@ -256,8 +319,11 @@ def _report_reads(outcome: Any, failed: list[Any]) -> None:
         listed = store.get(outcome.caller, None, "organizations", "ListAccounts", {})
         if listed is None or not listed.ok:
             why = listed.error.describe() if listed is not None and listed.error else "not read"
-            print(f"ctguard: note: the organization's accounts could not be listed ({why}); "
-                  f"audited {outcome.caller} only", file=sys.stderr)
+            print(
+                f"ctguard: note: the organization's accounts could not be listed ({why}); "
+                f"audited {outcome.caller} only",
+                file=sys.stderr,
+            )
     for result in outcome.accounts:
         if result.error:
             print(f"ctguard: warning: account {result.account} not audited: {result.error}", file=sys.stderr)
@@ -265,8 +331,11 @@ def _report_reads(outcome: Any, failed: list[Any]) -> None:
             print(f"ctguard: note: {result.account} {region} skipped: {why}", file=sys.stderr)
     if not failed:
         return
-    print(f"ctguard: warning: {len(failed)} read{'s' if len(failed) != 1 else ''} failed; "
-          "what depends on them is UNKNOWN (exit code 3):", file=sys.stderr)
+    print(
+        f"ctguard: warning: {len(failed)} read{'s' if len(failed) != 1 else ''} failed; "
+        "what depends on them is UNKNOWN (exit code 3):",
+        file=sys.stderr,
+    )
     for (account, region, service, operation, params), error in failed[:50]:
         print(f"  {account} {region} {service}:{operation} {params}: {error.describe()}", file=sys.stderr)
     if len(failed) > 50:

@@ -4,6 +4,7 @@ CODE is CloudFormation, Terraform (HCL or plan JSON) as for ``check``; SNAPSHOT 
 (``ctguard audit --save``) or ``aws cloudtrail describe-trails`` output.  ``ctguard audit
 --compare CODE`` runs the same comparison against a live audit.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,12 +16,14 @@ from ctguard.exitcodes import EXIT_INPUT, EXIT_USAGE
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     drift = sub.add_parser(
-        "drift", help="compare trails and event data stores in code with an account snapshot",
+        "drift",
+        help="compare trails and event data stores in code with an account snapshot",
         description="Match the trails and CloudTrail Lake event data stores of CODE (templates, Terraform "
-                    "modules or plans) with those of SNAPSHOT (ctguard audit --save, or describe-trails output) "
-                    "by ARN or name, and report every difference as a CT9xx finding.",
+        "modules or plans) with those of SNAPSHOT (ctguard audit --save, or describe-trails output) "
+        "by ARN or name, and report every difference as a CT9xx finding.",
         epilog="Exit code 1 when something drifted, 3 when an input could not be read. "
-               "Live: ctguard audit --compare CODE.")
+        "Live: ctguard audit --compare CODE.",
+    )
     drift.add_argument("code", nargs="+", metavar="CODE", help="templates, Terraform directories or plan JSON")
     drift.add_argument("snapshot", metavar="SNAPSHOT", help="ctguard snapshot or describe-trails JSON")
     drift.add_argument("--account", metavar="ID", help="account id the code deploys to")
@@ -30,15 +33,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def add_report_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", "-f", action="append", metavar="FORMAT[:FILE]",
-                        help="text (default), json, sarif, junit, github, markdown; repeatable")
+    parser.add_argument(
+        "--format",
+        "-f",
+        action="append",
+        metavar="FORMAT[:FILE]",
+        help="text (default), json, sarif, junit, github, markdown; repeatable",
+    )
     parser.add_argument("--output", "-o", action="append", metavar="FILE", help="write the report to FILE")
-    parser.add_argument("--fail-on", metavar="SEVERITY",
-                        help="lowest severity that fails the run: info, low (default), medium, high, critical")
+    parser.add_argument(
+        "--fail-on",
+        metavar="SEVERITY",
+        help="lowest severity that fails the run: info, low (default), medium, high, critical",
+    )
     parser.add_argument("--strict", action=argparse.BooleanOptionalAction, help="treat UNKNOWN results as failures")
     parser.add_argument("--show-passed", action=argparse.BooleanOptionalAction, help="also list what matches")
-    parser.add_argument("--skip", action="append", metavar="ID[:REASON]",
-                        help="report findings of rule ID as suppressed")
+    parser.add_argument(
+        "--skip", action="append", metavar="ID[:REASON]", help="report findings of rule ID as suppressed"
+    )
     parser.add_argument("--only", action="append", metavar="ID", help="run only these rules (repeatable, globs)")
     parser.add_argument("--severity", action="append", metavar="ID=SEVERITY", help="override a rule's severity")
     parser.add_argument("--baseline", metavar="FILE", help="findings listed in FILE are reported as suppressed")
@@ -63,11 +75,15 @@ def run(args: argparse.Namespace) -> int:
 
     code = list(api.load_inputs(list(args.code), context))
     account = list(api.load_inputs([args.snapshot], ParseContext()))
-    wrong = [p.path for p in code if p.kind in ACCOUNT_KINDS] + [p.path for p in account
-                                                                 if p.kind not in ACCOUNT_KINDS and not p.unusable]
+    wrong = [p.path for p in code if p.kind in ACCOUNT_KINDS] + [
+        p.path for p in account if p.kind not in ACCOUNT_KINDS and not p.unusable
+    ]
     if wrong:
-        print(f"ctguard: error: {wrong[0]}: CODE must be templates, Terraform or plans and SNAPSHOT a ctguard "
-              "snapshot or describe-trails output", file=sys.stderr)
+        print(
+            f"ctguard: error: {wrong[0]}: CODE must be templates, Terraform or plans and SNAPSHOT a ctguard "
+            "snapshot or describe-trails output",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     if not account:
         print(f"ctguard: error: {args.snapshot}: no snapshot or describe-trails output found", file=sys.stderr)
@@ -82,8 +98,9 @@ def run(args: argparse.Namespace) -> int:
     return int(report.exit_code(threshold))
 
 
-def add_drift(report: Any, code_paths: list[str], account: list[Any], options: dict[str, Any], gate: Any,
-              settings: Any) -> None:
+def add_drift(
+    report: Any, code_paths: list[str], account: list[Any], options: dict[str, Any], gate: Any, settings: Any
+) -> None:
     """``audit --compare``: the drift of the audited accounts against CODE, added to the audit's report."""
     from ctguard import api
     from ctguard.findings import Finding
@@ -97,19 +114,29 @@ def add_drift(report: Any, code_paths: list[str], account: list[Any], options: d
     report.warnings = list(dict.fromkeys(report.warnings + extra.warnings))
 
 
-def drift_report(code: list[Any], account: list[Any], options: dict[str, Any], gate: Any, settings: Any,
-                 *, account_problems: bool = True) -> Any:
+def drift_report(
+    code: list[Any],
+    account: list[Any],
+    options: dict[str, Any],
+    gate: Any,
+    settings: Any,
+    *,
+    account_problems: bool = True,
+) -> Any:
     """A Report holding the drift findings, and the input problems of both sides (CT001 = exit 3)."""
-    from ctguard.report import Report
     from ctguard.drift import compare
     from ctguard.engine.evaluate import evaluate_input
     from ctguard.engine.policy import load_policies
     from ctguard.findings import Finding
+    from ctguard.report import Report
     from ctguard.suppress import apply
 
     policy_warnings: list[str] = []
-    loaded = load_policies(tuple(options.get("policies") or ()),
-                           untrusted_dirs=tuple(options.get("untrusted_policies") or ()), warnings=policy_warnings)
+    loaded = load_policies(
+        tuple(options.get("policies") or ()),
+        untrusted_dirs=tuple(options.get("untrusted_policies") or ()),
+        warnings=policy_warnings,
+    )
     policies = [p for p in loaded if p.scope in ("drift", "input")]
     if gate.only:
         policies = [p for p in policies if gate.selected(p.id)]
@@ -126,8 +153,13 @@ def drift_report(code: list[Any], account: list[Any], options: dict[str, Any], g
             from dataclasses import replace
 
             from ctguard.findings import Status
-            chosen = [replace(f, status=Status.FAIL, message=f"cannot be verified (--strict): {f.message}")
-                      if f.status is Status.UNKNOWN else f for f in chosen]
+
+            chosen = [
+                replace(f, status=Status.FAIL, message=f"cannot be verified (--strict): {f.message}")
+                if f.status is Status.UNKNOWN
+                else f
+                for f in chosen
+            ]
         report.findings.extend(apply(chosen, paths.get(file), gate, report.warnings))
     report.findings.sort(key=Finding.sort_key)
     report.warnings = list(dict.fromkeys(report.warnings))

@@ -4,6 +4,7 @@ Every option can also be set in ``.ctguard.yaml`` or ``[tool.ctguard]`` (``ctgua
 options given on the command line override the file.  Options default to None so that "not
 given" is visible.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -11,21 +12,51 @@ import sys
 from typing import Any
 
 DEFAULTS: dict[str, Any] = {
-    "format": ["text"], "output": [], "fail_on": "low", "strict": False, "policies": [], "show_passed": False,
-    "account": None, "region": None, "var_file": [], "retention_days": 365, "skip": [], "only": [],
-    "baseline": None, "severity": {}, "jobs": "auto", "detail": "normal",
+    "format": ["text"],
+    "output": [],
+    "fail_on": "low",
+    "strict": False,
+    "policies": [],
+    "show_passed": False,
+    "account": None,
+    "region": None,
+    "var_file": [],
+    "retention_days": 365,
+    "skip": [],
+    "only": [],
+    "baseline": None,
+    "severity": {},
+    "jobs": "auto",
+    "detail": "normal",
 }
 
 
 def add_detail_options(parser: Any) -> None:
     """--verbose / --compact / --quiet: how much the text report says about each finding."""
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--verbose", "-v", dest="detail", action="store_const", const="verbose",
-                       help="text: the whole message (evidence) and the fix under each finding")
-    group.add_argument("--compact", dest="detail", action="store_const", const="compact",
-                       help="text: one line per active result, suppressed findings counted in one line")
-    group.add_argument("--quiet", "-q", dest="detail", action="store_const", const="quiet",
-                       help="text: failures only, one line each, then the summary")
+    group.add_argument(
+        "--verbose",
+        "-v",
+        dest="detail",
+        action="store_const",
+        const="verbose",
+        help="text: the whole message (evidence) and the fix under each finding",
+    )
+    group.add_argument(
+        "--compact",
+        dest="detail",
+        action="store_const",
+        const="compact",
+        help="text: one line per active result, suppressed findings counted in one line",
+    )
+    group.add_argument(
+        "--quiet",
+        "-q",
+        dest="detail",
+        action="store_const",
+        const="quiet",
+        help="text: failures only, one line each, then the summary",
+    )
 
 
 def jobs_arg(text: str) -> str | int:
@@ -69,10 +100,19 @@ def load_config(args: argparse.Namespace) -> Any:
 def merge(args: argparse.Namespace, conf: Any) -> dict[str, Any]:
     """CLI over file over defaults; skips from both apply."""
     cli = {
-        "format": args.format, "output": args.output, "fail_on": args.fail_on, "strict": args.strict,
-        "policies": args.policies, "show_passed": args.show_passed, "account": args.account,
-        "region": args.region, "var_file": args.var_file, "retention_days": args.retention_days,
-        "only": args.only, "baseline": args.baseline, "severity": severity_args(args.severity or []),
+        "format": args.format,
+        "output": args.output,
+        "fail_on": args.fail_on,
+        "strict": args.strict,
+        "policies": args.policies,
+        "show_passed": args.show_passed,
+        "account": args.account,
+        "region": args.region,
+        "var_file": args.var_file,
+        "retention_days": args.retention_days,
+        "only": args.only,
+        "baseline": args.baseline,
+        "severity": severity_args(args.severity or []),
         "jobs": getattr(args, "jobs", None),  # audit shares this merge and parses nothing
         "detail": getattr(args, "detail", None),
     }
@@ -142,8 +182,10 @@ def output_plan(formats: list[str], outputs: list[str]) -> list[tuple[str, str |
         raise UsageError(f"--output {pending[0]!r} has no --format to go with (give one --format per --output)")
     to_stdout = [name for name, dest in plan if dest is None]
     if len(to_stdout) > 1:
-        raise UsageError(f"formats {', '.join(to_stdout)} would all go to standard output; give all but one a "
-                         "file with --format NAME:FILE or --output")
+        raise UsageError(
+            f"formats {', '.join(to_stdout)} would all go to standard output; give all but one a "
+            "file with --format NAME:FILE or --output"
+        )
     return plan
 
 
@@ -169,8 +211,9 @@ def build(options: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
     gate = Gate(skips=tuple(options["skip"]), only=tuple(options["only"]), severity=severity, baseline=baseline)
     _known_rules_only(gate, options["policies"])
     settings = Settings(retention_days=options["retention_days"], strict=options["strict"])
-    context = ParseContext(account_id=options["account"], region=options["region"],
-                           var_files=tuple(options["var_file"]))
+    context = ParseContext(
+        account_id=options["account"], region=options["region"], var_files=tuple(options["var_file"])
+    )
     return gate, settings, context, threshold
 
 
@@ -209,8 +252,11 @@ def write_reports(report: Any, plan: list[tuple[str, str | None]], options: dict
     from ctguard.formatters import renderer
     from ctguard.formatters.summary import summary_line
 
-    render_options = {"show_passed": options["show_passed"], "report_files": [d for _, d in plan if d],
-                      "detail": options["detail"]}
+    render_options = {
+        "show_passed": options["show_passed"],
+        "report_files": [d for _, d in plan if d],
+        "detail": options["detail"],
+    }
     stdout_format = None
     for name, dest in plan:
         if dest is None:

@@ -1,4 +1,5 @@
 """``ctguard rules``: list the policies."""
+
 from __future__ import annotations
 
 import argparse

@@ -3,6 +3,7 @@
 Which CloudTrail records would the trails defined in PATH (any input ``check`` reads) capture?
 JSON output follows ctguard/schemas/simulate.schema.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,36 +18,71 @@ from ctguard.exitcodes import EXIT_INPUT, EXIT_OK, EXIT_USAGE
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
-        "simulate", help="simulate which CloudTrail events the trails would record",
+        "simulate",
+        help="simulate which CloudTrail events the trails would record",
         description="Evaluate CloudTrail records (or every API operation botocore knows) against the trails "
-                    "defined in PATH: what each trail captures, misses and why, and what it costs.")
-    p.add_argument("paths", nargs="*", metavar="PATH", help="CloudFormation, Terraform, plan, snapshot or "
-                                                            "describe-trails inputs defining the trails")
+        "defined in PATH: what each trail captures, misses and why, and what it costs.",
+    )
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="CloudFormation, Terraform, plan, snapshot or describe-trails inputs defining the trails",
+    )
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--event", metavar="FILE", help="one record, a {\"Records\": [...]} file, or JSON lines; "
-                                                      "explains every verdict")
-    src.add_argument("--events", nargs="+", metavar="PATH", help="replay CloudTrail archives (.json.gz files, "
-                                                                 "AWSLogs/ trees, JSON lines) and count")
-    src.add_argument("--catalog", action="store_true", help="every API operation of the botocore service models "
-                                                            "(needs botocore): what would and would not be logged")
-    p.add_argument("--diff", nargs=2, metavar=("OLD", "NEW"), help="compare two configurations over the same "
-                                                                   "events or catalogue: gained and lost coverage, cost")
-    p.add_argument("--sql", choices=("athena", "duckdb"), help="athena: print the query for the standard CloudTrail "
-                                                               "Athena table; duckdb: replay --events with DuckDB")
-    p.add_argument("--table", default="cloudtrail_logs", metavar="NAME", help="Athena table name (default cloudtrail_logs)")
+    src.add_argument(
+        "--event", metavar="FILE", help='one record, a {"Records": [...]} file, or JSON lines; explains every verdict'
+    )
+    src.add_argument(
+        "--events",
+        nargs="+",
+        metavar="PATH",
+        help="replay CloudTrail archives (.json.gz files, AWSLogs/ trees, JSON lines) and count",
+    )
+    src.add_argument(
+        "--catalog",
+        action="store_true",
+        help="every API operation of the botocore service models (needs botocore): what would and would not be logged",
+    )
+    p.add_argument(
+        "--diff",
+        nargs=2,
+        metavar=("OLD", "NEW"),
+        help="compare two configurations over the same events or catalogue: gained and lost coverage, cost",
+    )
+    p.add_argument(
+        "--sql",
+        choices=("athena", "duckdb"),
+        help="athena: print the query for the standard CloudTrail Athena table; duckdb: replay --events with DuckDB",
+    )
+    p.add_argument(
+        "--table", default="cloudtrail_logs", metavar="NAME", help="Athena table name (default cloudtrail_logs)"
+    )
     p.add_argument("--where", default="", metavar="SQL", help="extra Athena WHERE clause, e.g. a partition filter")
-    p.add_argument("--service", action="append", default=[], metavar="NAME",
-                   help="with --catalog: only this botocore service or event-source prefix (repeatable)")
+    p.add_argument(
+        "--service",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="with --catalog: only this botocore service or event-source prefix (repeatable)",
+    )
     p.add_argument("--format", "-f", choices=("text", "json"), default="text")
     p.add_argument("--top", type=int, default=10, metavar="N", help="rows per table in text output (default 10)")
     p.add_argument("--account", metavar="ID", help="account id IaC inputs deploy to")
     p.add_argument("--region", metavar="REGION", help="region IaC inputs deploy to")
-    p.add_argument("--org-accounts", metavar="IDS|FILE",
-                   help="organization member accounts: comma-separated ids, or a file of ids")
+    p.add_argument(
+        "--org-accounts", metavar="IDS|FILE", help="organization member accounts: comma-separated ids, or a file of ids"
+    )
     p.add_argument("--var-file", action="append", default=[], metavar="FILE", help="Terraform variables file")
-    p.add_argument("--jobs", "-j", metavar="N", type=jobs_arg, default="auto",
-                   help="processes that replay --events archives: a number, or auto (default: every core, "
-                        "for archives of 16 files and 16 MB or more: simulate/parallel.py)")
+    p.add_argument(
+        "--jobs",
+        "-j",
+        metavar="N",
+        type=jobs_arg,
+        default="auto",
+        help="processes that replay --events archives: a number, or auto (default: every core, "
+        "for archives of 16 files and 16 MB or more: simulate/parallel.py)",
+    )
 
 
 def _err(msg: str) -> None:
@@ -81,10 +117,23 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         doc = simulation.simulate(
-            args.paths, event=args.event, events=args.events, catalog=args.catalog,
-            diff=tuple(args.diff) if args.diff else None, sql=args.sql, table=args.table, where=args.where,
-            services=args.service, top=args.top, account=args.account, region=args.region, org_accounts=org,
-            var_files=args.var_file, jobs=None if args.jobs == "auto" else args.jobs, progress=_progress)
+            args.paths,
+            event=args.event,
+            events=args.events,
+            catalog=args.catalog,
+            diff=tuple(args.diff) if args.diff else None,
+            sql=args.sql,
+            table=args.table,
+            where=args.where,
+            services=args.service,
+            top=args.top,
+            account=args.account,
+            region=args.region,
+            org_accounts=org,
+            var_files=args.var_file,
+            jobs=None if args.jobs == "auto" else args.jobs,
+            progress=_progress,
+        )
     except ValueError as exc:
         _err(str(exc))
         return EXIT_USAGE
@@ -141,8 +190,15 @@ def _progress(total: int) -> tuple[Callable[[int], None] | None, Callable[[], No
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
-    prog = Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                    TransferSpeedColumn(), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+    prog = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
     prog.start()
     task = prog.add_task("replaying", total=total)
     return (lambda n: prog.advance(task, n)), prog.stop

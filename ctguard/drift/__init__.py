@@ -5,6 +5,7 @@ compares settings value by value (three-valued: what the code leaves to deploy t
 never drift), ``selectors`` compares what the selectors record through the simulator, and
 ``findings`` turns all of it into CT9xx findings that name both locations.
 """
+
 from __future__ import annotations
 
 from ctguard.drift.run import compare

@@ -5,11 +5,13 @@ default the parser stored), the account's logging state comes from GetTrailStatu
 code leaves to deploy time is UNKNOWN with its reason, never drift, except where the code links
 the setting to a resource it defines (a key, a log group) and the account has none at all.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from ctguard.drift.sides import Resource
 from ctguard.findings import Status
@@ -109,15 +111,26 @@ def _value(obj: Any, name: str) -> Known[Any] | Unknown:
 def _compare(spec: _Spec, code: Resource, account: Resource) -> FieldDiff:
     mine, theirs = _value(code.obj, spec.field), _value(account.obj, spec.field)
     if isinstance(theirs, Unknown):
-        return FieldDiff(spec.rule, spec.field, spec.label, Status.UNKNOWN,
-                         reason=f"the account's value was not read ({theirs.reason})")
+        return FieldDiff(
+            spec.rule,
+            spec.field,
+            spec.label,
+            Status.UNKNOWN,
+            reason=f"the account's value was not read ({theirs.reason})",
+        )
     theirs_v = spec.norm(theirs.value, account)
     if isinstance(mine, Unknown):
         linked = getattr(code.obj, spec.link, None) if spec.link else None
         if linked is not None and not theirs_v:
             return FieldDiff(spec.rule, spec.field, spec.label, Status.FAIL, f"{linked} of the code", "not set")
-        return FieldDiff(spec.rule, spec.field, spec.label, Status.UNKNOWN, account=_show(theirs.value),
-                         reason=f"the code leaves it to deploy time, which is not drift ({mine.reason})")
+        return FieldDiff(
+            spec.rule,
+            spec.field,
+            spec.label,
+            Status.UNKNOWN,
+            account=_show(theirs.value),
+            reason=f"the code leaves it to deploy time, which is not drift ({mine.reason})",
+        )
     mine_v = spec.norm(mine.value, code)
     if isinstance(mine_v, Unknown) or isinstance(theirs_v, Unknown):
         hidden = mine_v if isinstance(mine_v, Unknown) else theirs_v
@@ -126,14 +139,28 @@ def _compare(spec: _Spec, code: Resource, account: Resource) -> FieldDiff:
     if spec.field == "kms_key_id" and _mixed_key_spelling(mine_v, theirs_v):
         same = _alias_names_key(mine_v, theirs_v, account)
         if same is None:
-            return FieldDiff(spec.rule, spec.field, spec.label, Status.UNKNOWN, _show(mine.value), _show(theirs.value),
-                             reason="one side names the key by alias and the other by id; the snapshot does not say "
-                                    "which key the alias points at")
-        return FieldDiff(spec.rule, spec.field, spec.label, Status.PASS if same else Status.FAIL,
-                         _show(mine.value), _show(theirs.value))
-    same = _empty(mine_v) and _empty(theirs_v) or mine_v == theirs_v
-    return FieldDiff(spec.rule, spec.field, spec.label, Status.PASS if same else Status.FAIL,
-                     _show(mine.value), _show(theirs.value))
+            return FieldDiff(
+                spec.rule,
+                spec.field,
+                spec.label,
+                Status.UNKNOWN,
+                _show(mine.value),
+                _show(theirs.value),
+                reason="one side names the key by alias and the other by id; the snapshot does not say "
+                "which key the alias points at",
+            )
+        return FieldDiff(
+            spec.rule,
+            spec.field,
+            spec.label,
+            Status.PASS if same else Status.FAIL,
+            _show(mine.value),
+            _show(theirs.value),
+        )
+    same = (_empty(mine_v) and _empty(theirs_v)) or mine_v == theirs_v
+    return FieldDiff(
+        spec.rule, spec.field, spec.label, Status.PASS if same else Status.FAIL, _show(mine.value), _show(theirs.value)
+    )
 
 
 def _logging(code: Resource, account: Resource) -> FieldDiff:
@@ -145,14 +172,22 @@ def _logging(code: Resource, account: Resource) -> FieldDiff:
         mine = _value(code.obj, field)
         theirs = _live_logging(account)
     if isinstance(theirs, Unknown):
-        return FieldDiff(LOGGING, field, label, Status.UNKNOWN, reason=f"the account's {label} state is not known "
-                                                                         f"({theirs.reason})")
+        return FieldDiff(
+            LOGGING, field, label, Status.UNKNOWN, reason=f"the account's {label} state is not known ({theirs.reason})"
+        )
     if isinstance(mine, Unknown):
-        return FieldDiff(LOGGING, field, label, Status.UNKNOWN, account=_onoff(theirs.value),
-                         reason=f"the code leaves it to deploy time, which is not drift ({mine.reason})")
+        return FieldDiff(
+            LOGGING,
+            field,
+            label,
+            Status.UNKNOWN,
+            account=_onoff(theirs.value),
+            reason=f"the code leaves it to deploy time, which is not drift ({mine.reason})",
+        )
     same = bool(mine.value) == bool(theirs.value)
-    return FieldDiff(LOGGING, field, label, Status.PASS if same else Status.FAIL, _onoff(mine.value),
-                     _onoff(theirs.value))
+    return FieldDiff(
+        LOGGING, field, label, Status.PASS if same else Status.FAIL, _onoff(mine.value), _onoff(theirs.value)
+    )
 
 
 def _live_logging(account: Resource) -> Known[Any] | Unknown:
@@ -198,4 +233,4 @@ def _show(v: Any) -> str:
     return str(v)
 
 
-__all__ = ["CONFIG", "DELIVERY", "FieldDiff", "LOGGING", "compare_fields"]
+__all__ = ["CONFIG", "DELIVERY", "LOGGING", "FieldDiff", "compare_fields"]

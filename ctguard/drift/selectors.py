@@ -6,13 +6,15 @@ events of every data-event resource type, and records built from every resource 
 one bucket differs from one scoped to another.  Both sides run with every scope stage open
 (``coverage_events.selectors_only``): logging, region and organization are compared as fields.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ctguard.checks.coverage_events import place_of, selectors_only
 from ctguard.checks.lake_sim import as_trail, policy_for
@@ -50,13 +52,17 @@ class SelectorDiff:
     def text(self, what: str) -> str:
         parts = []
         if self.only_account:
-            parts.append(f"the account's {what} records {len(self.only_account)} event "
-                         f"class{'es' if len(self.only_account) != 1 else ''} the code's does not "
-                         f"({_listing(self.only_account)})")
+            parts.append(
+                f"the account's {what} records {len(self.only_account)} event "
+                f"class{'es' if len(self.only_account) != 1 else ''} the code's does not "
+                f"({_listing(self.only_account)})"
+            )
         if self.only_code:
-            parts.append(f"the code's {what} records {len(self.only_code)} event "
-                         f"class{'es' if len(self.only_code) != 1 else ''} the account's does not "
-                         f"({_listing(self.only_code)})")
+            parts.append(
+                f"the code's {what} records {len(self.only_code)} event "
+                f"class{'es' if len(self.only_code) != 1 else ''} the account's does not "
+                f"({_listing(self.only_code)})"
+            )
         return "; ".join(parts)
 
 
@@ -99,14 +105,33 @@ def event_classes(code: Resource, account: Resource, acct: str, region: str, par
     return list(seen.values())
 
 
-def _record(acct: str, region: str, category: str, source: str, name: str, read_only: bool,
-            resources: list[dict[str, str]] | None = None, **extra: Any) -> tuple[tuple[str, Any], ...]:
+def _record(
+    acct: str,
+    region: str,
+    category: str,
+    source: str,
+    name: str,
+    read_only: bool,
+    resources: list[dict[str, str]] | None = None,
+    **extra: Any,
+) -> tuple[tuple[str, Any], ...]:
     rec: dict[str, Any] = {
-        "eventVersion": "1.11", "eventSource": source, "eventName": name, "eventType": "AwsApiCall",
-        "eventCategory": category, "managementEvent": category == "Management", "readOnly": read_only,
-        "recipientAccountId": acct, "awsRegion": region,
-        "userIdentity": {"type": "AssumedRole", "accountId": acct,
-                         "arn": f"arn:aws:sts::{acct}:assumed-role/Probe/ctguard"}, **extra}
+        "eventVersion": "1.11",
+        "eventSource": source,
+        "eventName": name,
+        "eventType": "AwsApiCall",
+        "eventCategory": category,
+        "managementEvent": category == "Management",
+        "readOnly": read_only,
+        "recipientAccountId": acct,
+        "awsRegion": region,
+        "userIdentity": {
+            "type": "AssumedRole",
+            "accountId": acct,
+            "arn": f"arn:aws:sts::{acct}:assumed-role/Probe/ctguard",
+        },
+        **extra,
+    }
     if resources:
         rec["resources"] = resources
     return tuple(sorted(rec.items()))
@@ -132,20 +157,28 @@ def _generic_arn(rtype: str, acct: str, region: str, partition: str) -> str:
 def _base_classes(acct: str, region: str, partition: str) -> tuple[EventClass, ...]:
     out = []
     for ro, name in ((True, "DescribeInstances"), (False, "RunInstances")):
-        out.append(EventClass(f"Management {_rw(ro)}",
-                              _record(acct, region, "Management", "ec2.amazonaws.com", name, ro)))
-    for source, ro, name in (("kms.amazonaws.com", True, "Decrypt"), ("kms.amazonaws.com", False, "CreateKey"),
-                             ("rdsdata.amazonaws.com", False, "ExecuteStatement")):
-        out.append(EventClass(f"Management {_rw(ro)} from {source}",
-                              _record(acct, region, "Management", source, name, ro)))
+        out.append(
+            EventClass(f"Management {_rw(ro)}", _record(acct, region, "Management", "ec2.amazonaws.com", name, ro))
+        )
+    for source, ro, name in (
+        ("kms.amazonaws.com", True, "Decrypt"),
+        ("kms.amazonaws.com", False, "CreateKey"),
+        ("rdsdata.amazonaws.com", False, "ExecuteStatement"),
+    ):
+        out.append(
+            EventClass(f"Management {_rw(ro)} from {source}", _record(acct, region, "Management", source, name, ro))
+        )
     for rtype in data_types():
         arn = _generic_arn(rtype, acct, region, partition)
         for ro in (True, False):
             s3 = rtype == "AWS::S3::Object"
             name = ("GetObject" if ro else "PutObject") if s3 else ("GetProbe" if ro else "PutProbe")
-            out.append(EventClass(f"Data {rtype} {_rw(ro)}",
-                                  _record(acct, region, "Data", _source_of(rtype), name, ro,
-                                          [{"type": rtype, "ARN": arn}])))
+            out.append(
+                EventClass(
+                    f"Data {rtype} {_rw(ro)}",
+                    _record(acct, region, "Data", _source_of(rtype), name, ro, [{"type": rtype, "ARN": arn}]),
+                )
+            )
     return tuple(out)
 
 
@@ -167,12 +200,16 @@ def _named_classes(side: Resource, acct: str, region: str, partition: str) -> It
             if category == "Management":
                 for source in values.get("eventSource", [])[:20]:
                     for ro in (True, False):
-                        yield EventClass(f"Management {_rw(ro)} from {source}",
-                                         _record(acct, region, "Management", source, "ProbeCall", ro))
+                        yield EventClass(
+                            f"Management {_rw(ro)} from {source}",
+                            _record(acct, region, "Management", source, "ProbeCall", ro),
+                        )
                 for name in values.get("eventName", [])[:20]:
                     for ro in (True, False):
-                        yield EventClass(f"Management {_rw(ro)} {name}",
-                                         _record(acct, region, "Management", "ec2.amazonaws.com", name, ro))
+                        yield EventClass(
+                            f"Management {_rw(ro)} {name}",
+                            _record(acct, region, "Management", "ec2.amazonaws.com", name, ro),
+                        )
             elif category == "Data":
                 for rtype in values.get("resources.type", [])[:5]:
                     if not values.get("resources.ARN") and not values.get("eventName"):
@@ -184,15 +221,29 @@ def _named_classes(side: Resource, acct: str, region: str, partition: str) -> It
                             for ro in (True, False):
                                 call = name or ("GetProbe" if ro else "PutProbe")
                                 label = f"Data {rtype} {_rw(ro)} on {arn}" + (f" {name}" if name else "")
-                                yield EventClass(label, _record(acct, region, "Data", _source_of(rtype), call, ro,
-                                                                [{"type": rtype, "ARN": arn}]))
+                                yield EventClass(
+                                    label,
+                                    _record(
+                                        acct, region, "Data", _source_of(rtype), call, ro, [{"type": rtype, "ARN": arn}]
+                                    ),
+                                )
             elif category == "NetworkActivity":
                 for source in values.get("eventSource", [])[:20]:
                     for error in (None, "VpceAccessDenied"):
                         extra: dict[str, Any] = {"errorCode": error} if error else {}
-                        yield EventClass(f"NetworkActivity {source}" + (f" {error}" if error else ""),
-                                         _record(acct, region, "NetworkActivity", source, "ProbeCall", True,
-                                                 vpcEndpointId="vpce-0123456789abcdef0", **extra))
+                        yield EventClass(
+                            f"NetworkActivity {source}" + (f" {error}" if error else ""),
+                            _record(
+                                acct,
+                                region,
+                                "NetworkActivity",
+                                source,
+                                "ProbeCall",
+                                True,
+                                vpcEndpointId="vpce-0123456789abcdef0",
+                                **extra,
+                            ),
+                        )
 
 
 __all__ = ["EventClass", "SelectorDiff", "compare_selectors", "data_types", "event_classes"]

@@ -1,8 +1,10 @@
 """What one side defines: the trails and event data stores of the code, or of the account."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
-from typing import Any, Iterable
+from typing import Any
 
 from ctguard.inputs import ParsedInput
 from ctguard.location import Path, Span
@@ -39,8 +41,12 @@ class Resource:
 
     def known_name(self) -> str | None:
         name = self.obj.name
-        if isinstance(name, Known) and isinstance(name.value, str) and name.value \
-                and "generated" not in (name.via or ""):
+        if (
+            isinstance(name, Known)
+            and isinstance(name.value, str)
+            and name.value
+            and "generated" not in (name.via or "")
+        ):
             return name.value
         return None
 

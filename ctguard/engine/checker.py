@@ -5,6 +5,7 @@ that parsed the input (``parsers/parallel.py``) and only the results cross the p
 boundary; a sequential scan and ``api.evaluate`` call it here.  Either way the report is the
 same: ``api`` sorts the findings and de-duplicates the warnings once all inputs are in.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

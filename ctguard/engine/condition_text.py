@@ -6,6 +6,7 @@ in full that is one conjunction of every condition per variant (a 16-term disjun
 from the variants where the finding does not hold, and conjunctions implied by others are dropped:
 "when UseKms is false" rather than every combination that includes it.
 """
+
 from __future__ import annotations
 
 Assignment = tuple[tuple[str, bool], ...]
@@ -25,8 +26,9 @@ def simplified(hit: list[Assignment], every: list[Assignment]) -> str | None:
         terms.append(term)
     unique = [t for i, t in enumerate(terms) if t not in terms[:i]]
     kept = [t for t in unique if not any(o != t and o.items() <= t.items() for o in unique)]
-    text = " or ".join(" and ".join(f"{n} is {'true' if v else 'false'}" for n, v in sorted(t.items()))
-                       for t in kept if t)
+    text = " or ".join(
+        " and ".join(f"{n} is {'true' if v else 'false'}" for n, v in sorted(t.items())) for t in kept if t
+    )
     return text or None
 
 

@@ -4,6 +4,7 @@
 the known leaves cannot settle the answer.  Each result carries the leaf that decided it, so a
 finding points at the property that is wrong (or missing), not at the whole resource.
 """
+
 from __future__ import annotations
 
 import re

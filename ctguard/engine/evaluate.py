@@ -4,12 +4,14 @@ Each policy runs once per model variant (CloudFormation ``Fn::If`` gives several
 for the same trail are then merged: a FAIL in any variant is a FAIL that names the conditions
 under which it happens.  A policy that raises becomes an ERROR finding, never a crash.
 """
+
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ctguard.engine import condition_text, conditions
 from ctguard.engine.partial import judge, unread_part
@@ -124,8 +126,9 @@ def _listed(policy: Policy, model: Model, result: _Result) -> _Result:
         if listing.reason in result.message:
             return result
         return _Result(result.status, result.owner, result.path, f"{result.message} ({listing.reason})", result.name)
-    return _Result(Status.UNKNOWN, result.owner, result.path,
-                   f"Cannot tell ({policy.title}): {listing.reason}", result.name)
+    return _Result(
+        Status.UNKNOWN, result.owner, result.path, f"Cannot tell ({policy.title}): {listing.reason}", result.name
+    )
 
 
 def _own_account(result: _Result, model: Model, input_path: str) -> _Result:
@@ -140,8 +143,7 @@ def _own_account(result: _Result, model: Model, input_path: str) -> _Result:
     parts = result.owner[1].split(":") if isinstance(result.owner[1], str) else []
     foreign = len(parts) > 5 and parts[0] == "arn" and parts[4] and parts[4] != account.value
     if foreign or result.owner == ("account", input_path):
-        return _Result(result.status, ("account", str(account.value)), (), result.message, result.name,
-                       result.settled)
+        return _Result(result.status, ("account", str(account.value)), (), result.message, result.name, result.settled)
     return result
 
 
@@ -151,13 +153,20 @@ def _seen_from_member(trail: Trail, model: Model) -> bool:
     Its trail findings belong to the account that owns it, which reports them once; account-scope
     policies still count it for the member's coverage."""
     owner, account = trail.account_id, model.account_id
-    return (isinstance(trail.is_organization, Known) and trail.is_organization.value is True
-            and isinstance(owner, Known) and isinstance(account, Known)
-            and bool(owner.value) and bool(account.value) and owner.value != account.value)
+    return (
+        isinstance(trail.is_organization, Known)
+        and trail.is_organization.value is True
+        and isinstance(owner, Known)
+        and isinstance(account, Known)
+        and bool(owner.value)
+        and bool(account.value)
+        and owner.value != account.value
+    )
 
 
-def _guarded(policy: Policy, model: Model, settings: Settings, trail: Trail | None,
-             owner: Owner, name: str | None) -> _Result:
+def _guarded(
+    policy: Policy, model: Model, settings: Settings, trail: Trail | None, owner: Owner, name: str | None
+) -> _Result:
     try:
         return _check(policy, model, settings, trail, owner, name)
     except Exception as exc:  # a policy bug must not stop the other policies or inputs
@@ -165,23 +174,36 @@ def _guarded(policy: Policy, model: Model, settings: Settings, trail: Trail | No
         return _Result(Status.ERROR, owner, (), f"policy {policy.id} raised {type(exc).__name__}: {exc}", name)
 
 
-def _check(policy: Policy, model: Model, settings: Settings, trail: Trail | None,
-           owner: Owner, name: str | None) -> _Result:
+def _check(
+    policy: Policy, model: Model, settings: Settings, trail: Trail | None, owner: Owner, name: str | None
+) -> _Result:
     root = trail
     if policy.when is not None:
         applies = conditions.evaluate(policy.when, root, model)
         if applies.value is False:
             return _Result(Status.NOT_APPLICABLE, owner, (), _not_applicable_text(policy, name), name)
         if applies.value is None:
-            return _Result(Status.UNKNOWN, applies.owner or owner, applies.path,
-                           _unknown_text(policy, name, applies.reason), name, settled_options(applies.shown))
+            return _Result(
+                Status.UNKNOWN,
+                applies.owner or owner,
+                applies.path,
+                _unknown_text(policy, name, applies.reason),
+                name,
+                settled_options(applies.shown),
+            )
     if policy.check is not None:
         truth = conditions.evaluate(policy.check, root, model)
         where = truth.owner or owner
         path = truth.path or _location(policy)
         if truth.value is None:
-            return _Result(Status.UNKNOWN, where, path, _unknown_text(policy, name, truth.reason), name,
-                           settled_options(truth.shown))
+            return _Result(
+                Status.UNKNOWN,
+                where,
+                path,
+                _unknown_text(policy, name, truth.reason),
+                name,
+                settled_options(truth.shown),
+            )
         status = Status.PASS if truth.value else Status.FAIL
         return _Result(status, where, path, _text(policy, status.value.lower(), name, truth), name)
     func = policy.resolve_impl()
@@ -190,15 +212,27 @@ def _check(policy: Policy, model: Model, settings: Settings, trail: Trail | None
         raise TypeError(f"{policy.impl} returned {type(outcome).__name__}, expected Outcome")
     message = outcome.message or _format(
         policy.message.get(outcome.status.value.lower()) or policy.message["fail"],
-        {"trail": name or "", "store": name or "", "kind": _kind_word(owner),
-         "kind_lower": _kind_word(owner).lower(), **outcome.values},
+        {
+            "trail": name or "",
+            "store": name or "",
+            "kind": _kind_word(owner),
+            "kind_lower": _kind_word(owner).lower(),
+            **outcome.values,
+        },
     )
     settled = settled_options(outcome.unknown) if outcome.status is Status.UNKNOWN else ()
     return _Result(outcome.status, outcome.owner or owner, outcome.path or _location(policy), message, name, settled)
 
 
-def _merge(policy: Policy, owner: Owner, results: list[tuple[Model, _Result]], variant_count: int,
-           parsed: ParsedInput, source_map: SourceMap, settings: Settings | None = None) -> Finding:
+def _merge(
+    policy: Policy,
+    owner: Owner,
+    results: list[tuple[Model, _Result]],
+    variant_count: int,
+    parsed: ParsedInput,
+    source_map: SourceMap,
+    settings: Settings | None = None,
+) -> Finding:
     order = (Status.FAIL, Status.ERROR, Status.UNKNOWN, Status.PASS, Status.NOT_APPLICABLE)
     worst = min((r for _, r in results), key=lambda r: order.index(r.status))
     cond_text = None
@@ -280,14 +314,22 @@ def _capped(problems: list[InputProblem]) -> list[InputProblem]:
             extra.setdefault(problem.rule_id, []).append(problem)
     for rule_id, rest in extra.items():
         first = rest[0]
-        kept.append(InputProblem(rule_id, f"{len(rest):,} more {rule_id} problems in this input are not listed "
-                                 f"(the first is at line {first.span.line}): fix the ones above and check again",
-                                 first.span, first.owner, first.path))
+        kept.append(
+            InputProblem(
+                rule_id,
+                f"{len(rest):,} more {rule_id} problems in this input are not listed "
+                f"(the first is at line {first.span.line}): fix the ones above and check again",
+                first.span,
+                first.owner,
+                first.path,
+            )
+        )
     return kept
 
 
-def _oversize_findings(parsed: ParsedInput, notes: list[Note], source_map: SourceMap,
-                       by_id: dict[str, Policy]) -> list[Finding]:
+def _oversize_findings(
+    parsed: ParsedInput, notes: list[Note], source_map: SourceMap, by_id: dict[str, Policy]
+) -> list[Finding]:
     """One CT002 per value over a size limit (each variant finds the same ones again)."""
     out: list[Finding] = []
     seen: set[tuple[Any, ...]] = set()
@@ -336,18 +378,26 @@ def _text(policy: Policy, which: str, name: str | None, truth: conditions.Truth,
 
 def _not_applicable_text(policy: Policy, name: str | None) -> str:
     template = policy.message.get("not_applicable") or "{id} does not apply to {subject}"
-    return _format(template, {"trail": name or "", "id": policy.id,
-                              "subject": f"trail {name}" if name else "this input"})
+    return _format(
+        template, {"trail": name or "", "id": policy.id, "subject": f"trail {name}" if name else "this input"}
+    )
 
 
 def _unknown_text(policy: Policy, name: str | None, reason: str | None) -> str:
     template = policy.message.get("unknown") or "Cannot tell whether {title_lower}: {reason}"
-    return _format(template, {"trail": name or "", "store": name or "", "reason": reason or "unknown value",
-                              "title_lower": lower_first(policy.title)})
+    return _format(
+        template,
+        {
+            "trail": name or "",
+            "store": name or "",
+            "reason": reason or "unknown value",
+            "title_lower": lower_first(policy.title),
+        },
+    )
 
 
 def lower_first(title: str) -> str:
-    """"Trail records ..." -> "trail records ...", but "CloudTrail ...", "IAM ...", "S3 ..." stay."""
+    """ "Trail records ..." -> "trail records ...", but "CloudTrail ...", "IAM ...", "S3 ..." stay."""
     word = title.split(" ", 1)[0]
     if any(c.isupper() or c.isdigit() for c in word[1:]):
         return title

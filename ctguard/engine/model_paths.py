@@ -6,6 +6,7 @@ not exist, which would make every run of the policy an ERROR finding; here the s
 made over the dataclass types instead of values, once, at load time, so a mistyped path is a
 policy error naming the file, the line and the closest valid path.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -70,8 +71,10 @@ def problem(root: type, dotted: str) -> str | None:
             continue
         inner = _dataclass_in(names[part])
         if inner is None:
-            return (f"model path {dotted!r}: {'.'.join(walked)} holds no fields to follow "
-                    f"(a path cannot continue past it, nor index a list)")
+            return (
+                f"model path {dotted!r}: {'.'.join(walked)} holds no fields to follow "
+                f"(a path cannot continue past it, nor index a list)"
+            )
         cls = inner
     return None  # pragma: no cover - the loop returns on the last part
 

@@ -15,6 +15,7 @@ part could change may pass:
 
 The CT001 error itself stays, and with it exit code 3.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -34,19 +35,26 @@ def unread_part(parsed: ParsedInput) -> tuple[str, bool] | None:
     if not fatal:
         return None
     where = ", ".join(sorted({f"{p.span.file}:{p.span.line}" for p in fatal}))
-    override = any(os.path.basename(p.span.file).removesuffix(".json").endswith(("override.tf", "_override.tf"))
-                   for p in fatal)
+    override = any(
+        os.path.basename(p.span.file).removesuffix(".json").endswith(("override.tf", "_override.tf")) for p in fatal
+    )
     return f"Cannot tell while {where} is unread (CT001)", override
 
 
 def judge(policy: Policy, finding: Finding, part: tuple[str, bool]) -> Finding:
     reason, override = part
     if finding.status is Status.UNKNOWN:
-        return finding if reason in finding.message else dataclasses.replace(
-            finding, message=f"{finding.message} ({reason[0].lower()}{reason[1:]})")
-    stands = (finding.status in (Status.FAIL, Status.ERROR) and not override
-              and policy.scope in ("trail", "event_data_store") and policy.id.startswith(_OWN_SETTINGS))
+        return (
+            finding
+            if reason in finding.message
+            else dataclasses.replace(finding, message=f"{finding.message} ({reason[0].lower()}{reason[1:]})")
+        )
+    stands = (
+        finding.status in (Status.FAIL, Status.ERROR)
+        and not override
+        and policy.scope in ("trail", "event_data_store")
+        and policy.id.startswith(_OWN_SETTINGS)
+    )
     if stands:
         return finding
-    return dataclasses.replace(finding, status=Status.UNKNOWN, remediation=None,
-                               message=f"{reason}: {policy.title}")
+    return dataclasses.replace(finding, status=Status.UNKNOWN, remediation=None, message=f"{reason}: {policy.title}")

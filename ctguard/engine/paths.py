@@ -3,6 +3,7 @@
 Dotted paths follow a trail's links to related resources.  The AWS default of an Absent field
 is applied here, once, so policies never handle Absent themselves.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, is_dataclass
@@ -81,9 +82,7 @@ def _missing_link(obj: Any, owner: Owner, link: str, naming_field: str) -> Resol
     if naming is None or isinstance(naming, Absent) or (isinstance(naming, Known) and not naming.value):
         return Resolved(Known(None), owner, (naming_field,))
     shown = naming.value if isinstance(naming, Known) else naming.reason
-    return Resolved(
-        Unknown(f"{link.replace('_', ' ')} {shown} is not defined in this input"), owner, (naming_field,)
-    )
+    return Resolved(Unknown(f"{link.replace('_', ' ')} {shown} is not defined in this input"), owner, (naming_field,))
 
 
 def _default(obj: Any, name: str) -> Any:

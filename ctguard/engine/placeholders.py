@@ -5,6 +5,7 @@ with a fixed set of names per message; an unknown name would be printed as it st
 (``{trial}``) in every finding.  Messages of ``impl`` policies also take the values their
 function returns, which only running it shows, so they are not checked here.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -35,5 +36,10 @@ def problems(message: dict[str, Any]) -> Iterator[tuple[str, str]]:
             if name not in allowed:
                 guess = difflib.get_close_matches(name, sorted(allowed), n=1, cutoff=0.6)
                 hint = f"; did you mean {{{guess[0]}}}?" if guess else ""
-                yield key, (f"message.{key} names {{{name}}}, which a declarative policy's {key} message "
-                            f"does not fill (it fills {', '.join(sorted(allowed))}){hint}")
+                yield (
+                    key,
+                    (
+                        f"message.{key} names {{{name}}}, which a declarative policy's {key} message "
+                        f"does not fill (it fills {', '.join(sorted(allowed))}){hint}"
+                    ),
+                )

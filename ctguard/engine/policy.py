@@ -6,13 +6,15 @@ YAML itself costs more than a one-template check, so every file that loaded clea
 by digest, in a catalogue in the user cache (``policy_catalogue``); an unchanged policy set then
 loads without parsing or validating.  Anything changed, added or new goes the slow way again.
 """
+
 from __future__ import annotations
 
 import hashlib
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ctguard import yamlload
 from ctguard.engine.policy_catalogue import PolicyCatalogue
@@ -64,8 +66,13 @@ def builtin_policy_dir() -> Path:
     return packaged if packaged.is_dir() else here.parent / "policies"
 
 
-def load_policies(extra_dirs: tuple[str, ...] = (), *, use_cache: bool = True,
-                  untrusted_dirs: tuple[str, ...] = (), warnings: list[str] | None = None) -> list[Policy]:
+def load_policies(
+    extra_dirs: tuple[str, ...] = (),
+    *,
+    use_cache: bool = True,
+    untrusted_dirs: tuple[str, ...] = (),
+    warnings: list[str] | None = None,
+) -> list[Policy]:
     """Built-in policies plus those in ``extra_dirs`` and ``untrusted_dirs``.
 
     ``untrusted_dirs`` come from a configuration file found in the checked tree, which a pull
@@ -91,9 +98,11 @@ def load_policies(extra_dirs: tuple[str, ...] = (), *, use_cache: bool = True,
         seen[policy.id] = str(file)
         if policy.impl and not trusted:
             if warnings is not None:
-                warnings.append(f"{file}: policy {policy.id} names Python code (impl: {policy.impl}) and comes "
-                                "from a configuration file found in the checked tree; it was not loaded (give "
-                                "the directory with --policies, or the file with --config and --trust-config)")
+                warnings.append(
+                    f"{file}: policy {policy.id} names Python code (impl: {policy.impl}) and comes "
+                    "from a configuration file found in the checked tree; it was not loaded (give "
+                    "the directory with --policies, or the file with --config and --trust-config)"
+                )
             continue
         if policy.impl:
             policy.resolve_impl()
@@ -129,16 +138,21 @@ def _load_file(file: Path, cache: PolicyCatalogue | None) -> Policy:
         _validate(file, data, loaded.spans)
     has_logic = [k for k in ("check", "impl") if k in data]
     if data["scope"] in _REPORTED and has_logic:
-        raise PolicyError(str(file), loaded.spans[(has_logic[0],)][0],
-                          f"scope {data['scope']} policies are reported by {_REPORTED[data['scope']]} and take no "
-                          "check or impl")
+        raise PolicyError(
+            str(file),
+            loaded.spans[(has_logic[0],)][0],
+            f"scope {data['scope']} policies are reported by {_REPORTED[data['scope']]} and take no check or impl",
+        )
     if data["scope"] not in _REPORTED and len(has_logic) != 1:
         line = loaded.spans[(has_logic[1],)][0] if len(has_logic) == 2 else 1
         raise PolicyError(str(file), line, "a policy needs exactly one of `check` (declarative) or `impl` (Python)")
     _check_names(file, data, loaded.spans)
     if file.stem.split("-")[0] != data["id"]:
-        raise PolicyError(str(file), loaded.spans.get(("id",), (1, 1))[0],
-                          f"policy id {data['id']} does not match the file name (expected {data['id']}-*.yaml)")
+        raise PolicyError(
+            str(file),
+            loaded.spans.get(("id",), (1, 1))[0],
+            f"policy id {data['id']} does not match the file name (expected {data['id']}-*.yaml)",
+        )
     if cache is not None:
         cache.add(digest, data)
     return _policy(file, data)
@@ -152,9 +166,12 @@ def _check_names(file: Path, data: dict[str, Any], spans: dict[tuple[Any, ...], 
     roots = model_paths.roots(data["scope"], data.get("params") or {})
     for dotted, at in model_paths.named_paths(data):
         if not roots:
-            raise PolicyError(str(file), spans.get(at, (1, 1))[0],
-                              f"scope {data['scope']} policies have no trail or store to read model path "
-                              f"{dotted!r} from; use scope trail or event_data_store, or impl")
+            raise PolicyError(
+                str(file),
+                spans.get(at, (1, 1))[0],
+                f"scope {data['scope']} policies have no trail or store to read model path "
+                f"{dotted!r} from; use scope trail or event_data_store, or impl",
+            )
         for root in roots:
             problem = model_paths.problem(root, dotted)
             if problem is not None:
@@ -226,8 +243,9 @@ def _condition_hint(node: Any) -> str:
         return f"a condition must be a mapping; {expected}"
     if "attribute" not in node:
         return f"unknown condition keys {sorted(map(str, node))}; {expected}"
-    if not isinstance(node["attribute"], str) or not re.fullmatch(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*",
-                                                                   node["attribute"]):
+    if not isinstance(node["attribute"], str) or not re.fullmatch(
+        r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*", node["attribute"]
+    ):
         return f"attribute {node['attribute']!r} is not a model path (lower_case names joined by dots)"
     ops = [k for k in node if k != "attribute"]
     unknown = [k for k in ops if k not in _OPERATORS]

@@ -11,6 +11,7 @@ cache directory, since a forged entry would be policy logic) and its name carrie
 everything that could change the outcome of the slow path for the same bytes: the policy
 schema, the ctguard version and the loader modules' own files.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,8 +24,15 @@ from ctguard.version import __version__
 
 _MAX_ENTRIES = 2000
 # The model and the path walk decide whether a policy's model paths are valid (``model_paths``).
-_LOADERS = ("policy.py", "policy_catalogue.py", "../yamlload.py", "model_paths.py", "paths.py", "../model.py",
-            "placeholders.py")
+_LOADERS = (
+    "policy.py",
+    "policy_catalogue.py",
+    "../yamlload.py",
+    "model_paths.py",
+    "paths.py",
+    "../model.py",
+    "placeholders.py",
+)
 
 
 def cache_dir() -> Path:

@@ -8,6 +8,7 @@ becomes ``Unknown`` with a reason naming the field and what it holds ("is_multi_
 list, not true/false"), so policies answer UNKNOWN instead of raising (issue 17, bullet 1).
 A model that already conforms is returned as it is (the same objects), so the cost is one walk.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -16,7 +17,7 @@ import typing
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any, Union
 
 from ctguard import model as model_types
@@ -26,8 +27,15 @@ from ctguard.values import Absent, Known, Unknown
 # The widest integer any AWS field takes (int64); beyond it a number is a mutation, not a setting.
 MAX_INT = 2**63
 _NONE = type(None)
-_WORDS = {str: "text", bool: "true/false", int: "a whole number", float: "a number", tuple: "a list",
-          Mapping: "a mapping", _NONE: "null"}
+_WORDS = {
+    str: "text",
+    bool: "true/false",
+    int: "a whole number",
+    float: "a number",
+    tuple: "a list",
+    Mapping: "a mapping",
+    _NONE: "null",
+}
 
 
 # Longer text than any AWS setting takes (names 128-256, ARNs 2,048, filter patterns 1,024):
@@ -62,10 +70,12 @@ def conform(model: Model, notes: list[Note] | None = None) -> Model:
     Unknown; values over a size limit are also added to ``notes``."""
     sink = notes if notes is not None else []
     trails = [_owned(sink, ("trail", t.key), t) for t in model.trails]
-    resources = {kind: {key: _owned(sink, (kind, key), obj) for key, obj in objs.items()}
-                 for kind, objs in model.resources.items()}
+    resources = {
+        kind: {key: _owned(sink, (kind, key), obj) for key, obj in objs.items()}
+        for kind, objs in model.resources.items()
+    }
     changes: dict[str, Any] = {}
-    if any(a is not b for a, b in zip(trails, model.trails)):
+    if any(a is not b for a, b in zip(trails, model.trails, strict=False)):
         changes["trails"] = trails
     if any(resources[k][key] is not obj for k, objs in model.resources.items() for key, obj in objs.items()):
         changes["resources"] = resources
@@ -87,7 +97,7 @@ def _owned(notes: list[Note], owner: tuple[str, str], obj: Any) -> Any:
         _NOTES.reset(token)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _hints(cls: type) -> tuple[tuple[str, Any], ...]:
     hints = typing.get_type_hints(cls, vars(model_types))
     return tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))
@@ -194,8 +204,8 @@ def _fit_tuple(value: Any, args: tuple[Any, ...], path: str) -> Any:
         if len(args) != len(value):
             raise _Mismatch(f"{path} has {len(value)} items, not {len(args)}")
         hints = list(args)
-    items = [_element(v, h, f"{path}[{i}]") for i, (v, h) in enumerate(zip(value, hints))]
-    if isinstance(value, tuple) and all(a is b for a, b in zip(items, value)):
+    items = [_element(v, h, f"{path}[{i}]") for i, (v, h) in enumerate(zip(value, hints, strict=False))]
+    if isinstance(value, tuple) and all(a is b for a, b in zip(items, value, strict=False)):
         return value
     return tuple(items)
 
@@ -237,14 +247,18 @@ def _fit_scalar(value: Any, hint: Any, path: str) -> Any:
     elif hint is str:
         ok = isinstance(value, str)
         if ok and len(value) > MAX_TEXT:
-            raise _Oversize(f"{path} is {len(value):,} characters long, more than the {MAX_TEXT:,} any AWS "
-                            "setting takes; ctguard leaves it unknown: shorten it")
+            raise _Oversize(
+                f"{path} is {len(value):,} characters long, more than the {MAX_TEXT:,} any AWS "
+                "setting takes; ctguard leaves it unknown: shorten it"
+            )
     elif isinstance(hint, type):
         ok = isinstance(value, hint)
     else:  # a typing construct this module does not know: trust the parser
         ok = True
     if not ok:
-        raise _Mismatch(f"{path} is {_describe(value)}, not {_WORDS.get(hint, _article(getattr(hint, '__name__', str(hint))))}")
+        raise _Mismatch(
+            f"{path} is {_describe(value)}, not {_WORDS.get(hint, _article(getattr(hint, '__name__', str(hint))))}"
+        )
     return value
 
 

@@ -3,10 +3,12 @@
 Formatters work on any Report: findings whose file is a saved snapshot or ``aws://<account>``
 and whose resource is an ARN render too (no file-system lookups for such locations).
 """
+
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 FORMATS = ("text", "json", "sarif", "junit", "github", "markdown", "html")
 

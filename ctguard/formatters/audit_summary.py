@@ -1,4 +1,5 @@
 """The per account / region / trail summary of an audit report (for the table and for Markdown)."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -6,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ctguard.report import Report
 from ctguard.findings import Status
+from ctguard.report import Report
 from ctguard.values import Known, Unknown
 
 _COLUMNS = ("account", "region", "trail", "failed", "unknown", "passed")
@@ -52,17 +53,23 @@ def summary_rows(report: Report) -> list[SummaryRow]:
                 continue  # an organization trail has its row under the account that owns it
             c = counts.get(("trail", trail.key), Counter())
             key = (account, _text(trail.home_region), _text(trail.name, trail.key))
-            rows[key] = SummaryRow(*key, c[Status.FAIL.value] + c[Status.ERROR.value],
-                                   c[Status.UNKNOWN.value], c[Status.PASS.value])
+            rows[key] = SummaryRow(
+                *key, c[Status.FAIL.value] + c[Status.ERROR.value], c[Status.UNKNOWN.value], c[Status.PASS.value]
+            )
         c = Counter()
         for (kind, resource), found in counts.items():
             if kind == "account" and account in resource:
                 c.update(found)
         # An account whose trails were not all listed says so: its zero counts are not a clean bill.
         label = "(account, not read)" if isinstance(model.trail_listing, Unknown) else "(account)"
-        rows[(account, "", label)] = SummaryRow(account, "", label,
-                                                      c[Status.FAIL.value] + c[Status.ERROR.value],
-                                                      c[Status.UNKNOWN.value], c[Status.PASS.value])
+        rows[(account, "", label)] = SummaryRow(
+            account,
+            "",
+            label,
+            c[Status.FAIL.value] + c[Status.ERROR.value],
+            c[Status.UNKNOWN.value],
+            c[Status.PASS.value],
+        )
     return [rows[k] for k in sorted(rows)]
 
 
@@ -73,8 +80,12 @@ def table_text(rows: Iterable[SummaryRow]) -> str:
     # Account, region and trail names come from the account or a snapshot file: one printable line each.
     data = [list(_COLUMNS)] + [[text_line(str(v)) for v in r.as_dict().values()] for r in rows]
     widths = [max(len(row[i]) for row in data) for i in range(len(_COLUMNS))]
-    lines = ["  ".join(cell.ljust(w) if i < 3 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
-             for row in data]
+    lines = [
+        "  ".join(
+            cell.ljust(w) if i < 3 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=False))
+        )
+        for row in data
+    ]
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
@@ -84,6 +95,8 @@ def table_markdown(rows: Iterable[SummaryRow]) -> str:
 
     out = ["| account | region | trail | failed | unknown | passed |", "|---|---|---|---:|---:|---:|"]
     for r in rows:  # names from the account or a snapshot: code spans, so no link, mention, HTML or cell break
-        out.append(f"| {markdown_code(r.account)} | {markdown_code(r.region) or '—'} | {markdown_code(r.trail)} "
-                   f"| {r.failed} | {r.unknown} | {r.passed} |")
+        out.append(
+            f"| {markdown_code(r.account)} | {markdown_code(r.region) or '—'} | {markdown_code(r.trail)} "
+            f"| {r.failed} | {r.unknown} | {r.passed} |"
+        )
     return "\n".join(out) + "\n"

@@ -7,18 +7,24 @@ Message data escapes ``%``, CR and LF; property values also ``:`` and ``,``
 (actions/toolkit ``command.ts``).  GitHub shows only ten annotations of each level per step, so
 the most severe come first; suppressed findings are listed (not annotated) in a collapsed group.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
-from ctguard.report import Report
 from ctguard.findings import Finding, Severity, Status
 from ctguard.formatters.neutralize import escape_controls, no_workflow_command
 from ctguard.formatters.summary import summary_line
 from ctguard.repo import is_file_location, repo_relative
+from ctguard.report import Report
 
-_COMMAND = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
-            Severity.LOW: "notice", Severity.INFO: "notice"}
+_COMMAND = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "notice",
+    Severity.INFO: "notice",
+}
 _QUIET = (Status.PASS, Status.NOT_APPLICABLE)
 
 
@@ -69,15 +75,21 @@ def cap(active: list[Finding]) -> tuple[list[Finding], list[Finding]]:
 
 
 def _more(rest: list[Finding], options: dict[str, Any]) -> str:
-    counts = ", ".join(f"{n} {name}{'s' if n != 1 else ''}" for name in _LEVELS
-                       if (n := sum(1 for f in rest if level(f) == name)))
+    counts = ", ".join(
+        f"{n} {name}{'s' if n != 1 else ''}" for name in _LEVELS if (n := sum(1 for f in rest if level(f) == name))
+    )
     files = [f for f in options.get("report_files", ()) if f]
-    where = (f"the full report is in {', '.join(files)}" if files else
-             "the full list is in this step's log (group below); add --format json:FILE (or sarif:FILE) "
-             "for a full report")
+    where = (
+        f"the full report is in {', '.join(files)}"
+        if files
+        else "the full list is in this step's log (group below); add --format json:FILE (or sarif:FILE) "
+        "for a full report"
+    )
     head = next(name for name in _LEVELS if any(level(f) == name for f in rest))
-    text = (f"{len(rest)} more findings were not annotated ({counts}): GitHub shows {PER_LEVEL} annotations "
-            f"of each level per step; {where}")
+    text = (
+        f"{len(rest)} more findings were not annotated ({counts}): GitHub shows {PER_LEVEL} annotations "
+        f"of each level per step; {where}"
+    )
     return f"::{head} title={escape_property(f'ctguard: {len(rest)} more findings')}::{escape_data(text)}"
 
 
@@ -101,8 +113,14 @@ def render(report: Report, options: dict[str, Any]) -> str:
         lines.append(f"::group::ctguard: {len(suppressed)} suppressed")
         for f in suppressed:
             assert f.suppression is not None  # filtered above
-            lines.append(no_workflow_command(escape_data(f"{repo_relative(f.file)}:{f.line}: {f.rule_id} {f.message} "
-                                     f"[suppressed by {f.suppression.source}: {f.suppression.justification}]")))
+            lines.append(
+                no_workflow_command(
+                    escape_data(
+                        f"{repo_relative(f.file)}:{f.line}: {f.rule_id} {f.message} "
+                        f"[suppressed by {f.suppression.source}: {f.suppression.justification}]"
+                    )
+                )
+            )
         lines.append("::endgroup::")
     for warning in report.warnings[:PER_LEVEL]:
         lines.append(f"::warning title=ctguard::{escape_data(warning)}")

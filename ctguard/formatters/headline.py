@@ -5,6 +5,7 @@ The headline is the message up to the first such break that leaves a sentence of
 longer first sentence is cut at a word and marked with an ellipsis.  The full message stays in
 the finding (JSON ``message``, ``--verbose``, the HTML report): nothing is lost, only folded.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,8 +23,8 @@ def split(message: str) -> tuple[str, str]:
     cut = _first_break(text)
     if cut is not None:
         return text[:cut].rstrip(" .,;:"), text[cut:].lstrip(" :;,-")
-    head = text[:MAX - 1]
-    head = head[:head.rfind(" ")] if " " in head else head
+    head = text[: MAX - 1]
+    head = head[: head.rfind(" ")] if " " in head else head
     return head.rstrip(" .,;:") + "…", text
 
 
@@ -33,8 +34,10 @@ def headline(message: str) -> str:
 
 # How ``symbols.describe`` names the deploy-time values an UNKNOWN depends on:
 # "AWS::AccountId, AWS::Region (--account and --region settle it)", "var.bucket (chosen at deploy time)".
-_DECIDER = re.compile(r"([\w:.\-\[\]\"/]+(?:, [\w:.\-\[\]\"/]+)*) "
-                      r"\(((?:--account(?: and --region)?|--region) settles? it|chosen at deploy time)\)")
+_DECIDER = re.compile(
+    r"([\w:.\-\[\]\"/]+(?:, [\w:.\-\[\]\"/]+)*) "
+    r"\(((?:--account(?: and --region)?|--region) settles? it|chosen at deploy time)\)"
+)
 
 
 def decided_by(message: str) -> str | None:
@@ -66,7 +69,7 @@ def _aside(text: str, open_at: int) -> bool:
     for j in range(open_at, len(text)):
         depth += {"(": 1, ")": -1}.get(text[j], 0)
         if depth == 0:
-            return text[j + 1:j + 2] in ("", ":", ";", ",", ".") or text[j + 1:j + 3] == " -"
+            return text[j + 1 : j + 2] in ("", ":", ";", ",", ".") or text[j + 1 : j + 3] == " -"
     return False
 
 

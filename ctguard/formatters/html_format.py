@@ -9,24 +9,35 @@ Layout: the counts (the JSON summary's), filters by severity and status, a chart
 area, one section per account/region (live audits, snapshots) or per file (IaC) holding a matrix
 of rules by resource, then the findings with their reasons (suppressed and UNKNOWN included).
 """
+
 from __future__ import annotations
 
 import html
 from collections import Counter, defaultdict
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
-from ctguard.version import __version__
-from ctguard.report import Report
 from ctguard.findings import Finding, Severity, Status
 from ctguard.formatters import rule_info
 from ctguard.formatters.headline import split
 from ctguard.formatters.summary import summarize
 from ctguard.repo import is_file_location, repo_relative
+from ctguard.report import Report
+from ctguard.version import __version__
 
 # Rule families by the hundreds digit of the id: the areas of the chart.
-AREAS = {"0": "input", "1": "trail settings", "2": "coverage", "3": "selectors", "4": "delivery",
-         "5": "monitoring (CIS)", "6": "account", "7": "event data stores", "8": "live health",
-         "9": "other"}
+AREAS = {
+    "0": "input",
+    "1": "trail settings",
+    "2": "coverage",
+    "3": "selectors",
+    "4": "delivery",
+    "5": "monitoring (CIS)",
+    "6": "account",
+    "7": "event data stores",
+    "8": "live health",
+    "9": "other",
+}
 STATUSES = ("FAIL", "ERROR", "UNKNOWN", "SUPPRESSED", "PASS", "NOT_APPLICABLE")
 _SYMBOL = {"FAIL": "✗", "ERROR": "!", "UNKNOWN": "?", "SUPPRESSED": "s", "PASS": "✓", "NOT_APPLICABLE": "–"}
 _SHOWN_BY_DEFAULT = {"FAIL", "ERROR", "UNKNOWN", "SUPPRESSED"}
@@ -61,9 +72,15 @@ def group_of(f: Finding) -> str:
 def render(report: Report, options: dict[str, Any]) -> str:
     s = summarize(report)
     policies = rule_info.policies_by_id(report)
-    body = [_header(s), _filters(), _chart(report.findings), *_groups(report.findings, policies),
-            _findings_table(_listed(report.findings, options), policies), _fixes(report.findings, policies),
-            _warnings(report.warnings)]
+    body = [
+        _header(s),
+        _filters(),
+        _chart(report.findings),
+        *_groups(report.findings, policies),
+        _findings_table(_listed(report.findings, options), policies),
+        _fixes(report.findings, policies),
+        _warnings(report.warnings),
+    ]
     return _PAGE.format(version=esc(__version__), css=_CSS, script=_SCRIPT, body="\n".join(body))
 
 
@@ -76,20 +93,29 @@ def _listed(findings: list[Finding], options: dict[str, Any]) -> list[Finding]:
 
 
 def _header(s: dict[str, Any]) -> str:
-    cells = "".join(f'<div class="count"><span class="n" id="count-{esc(k)}">{int(v)}</span>'
-                    f'<span class="k">{esc(k.replace("_", " "))}</span></div>' for k, v in s.items())
+    cells = "".join(
+        f'<div class="count"><span class="n" id="count-{esc(k)}">{int(v)}</span>'
+        f'<span class="k">{esc(k.replace("_", " "))}</span></div>'
+        for k, v in s.items()
+    )
     return f'<section id="summary"><h2>Summary</h2><div class="counts">{cells}</div></section>'
 
 
 def _filters() -> str:
-    sev = "".join(f'<label><input type="checkbox" data-filter="severity" value="{s.value}" checked> '
-                  f'{s.value}</label>' for s in reversed(Severity))
-    st = "".join(f'<label><input type="checkbox" data-filter="status" value="{s}"'
-                 f'{" checked" if s in _SHOWN_BY_DEFAULT else ""}> {s.replace("_", " ").lower()}</label>'
-                 for s in STATUSES)
-    return (f'<section id="filters"><h2>Filters</h2><div>Severity: {sev}</div><div>Status: {st}</div>'
-            f'<p>Showing <span id="visible-count">0</span> of <span id="total-count">0</span> results.</p>'
-            f'<p id="js-counts" hidden></p></section>')
+    sev = "".join(
+        f'<label><input type="checkbox" data-filter="severity" value="{s.value}" checked> {s.value}</label>'
+        for s in reversed(Severity)
+    )
+    st = "".join(
+        f'<label><input type="checkbox" data-filter="status" value="{s}"'
+        f"{' checked' if s in _SHOWN_BY_DEFAULT else ''}> {s.replace('_', ' ').lower()}</label>"
+        for s in STATUSES
+    )
+    return (
+        f'<section id="filters"><h2>Filters</h2><div>Severity: {sev}</div><div>Status: {st}</div>'
+        f'<p>Showing <span id="visible-count">0</span> of <span id="total-count">0</span> results.</p>'
+        f'<p id="js-counts" hidden></p></section>'
+    )
 
 
 def _chart(findings: list[Finding]) -> str:
@@ -117,12 +143,15 @@ def _chart(findings: list[Finding]) -> str:
             f'<rect class="fail" x="{label_w}" y="{y}" width="{fw:.1f}" height="{bar_h}"><title>{failed[a]} failed'
             f'</title></rect><rect class="unknown" x="{label_w + fw:.1f}" y="{y}" width="{uw:.1f}" '
             f'height="{bar_h}"><title>{unknown[a]} unknown</title></rect>'
-            f'<text x="{label_w + fw + uw + 6:.1f}" y="{y + 15}">{failed[a]} / {unknown[a]}</text></g>')
+            f'<text x="{label_w + fw + uw + 6:.1f}" y="{y + 15}">{failed[a]} / {unknown[a]}</text></g>'
+        )
     height = len(areas) * (bar_h + 6)
-    return (f'<section id="chart"><h2>Findings by area</h2><p class="legend"><span class="sw fail"></span> failed '
-            f'<span class="sw unknown"></span> unknown (suppressed not counted)</p>'
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-            f'aria-label="failed and unknown results by area">{"".join(rows)}</svg></section>')
+    return (
+        f'<section id="chart"><h2>Findings by area</h2><p class="legend"><span class="sw fail"></span> failed '
+        f'<span class="sw unknown"></span> unknown (suppressed not counted)</p>'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'aria-label="failed and unknown results by area">{"".join(rows)}</svg></section>'
+    )
 
 
 def _groups(findings: list[Finding], policies: dict[str, Any]) -> Iterable[str]:
@@ -159,13 +188,17 @@ def _matrix(name: str, findings: list[Finding], policies: dict[str, Any]) -> str
                 tds.append("<td></td>")
                 continue
             st = status_of(cell)
-            tds.append(f'<td class="cell {st.lower()}" data-status="{st}" data-severity="{cell.severity.value}" '
-                       f'title="{esc(rule)} {esc(st)}">{_SYMBOL[st]}</td>')
+            tds.append(
+                f'<td class="cell {st.lower()}" data-status="{st}" data-severity="{cell.severity.value}" '
+                f'title="{esc(rule)} {esc(st)}">{_SYMBOL[st]}</td>'
+            )
         rows.append(f'<tr><th class="res">{esc(resource)}</th>{"".join(tds)}</tr>')
-    return (f'<details class="group"{" open" if bad else ""}><summary>{esc(name)} '
-            f'<span class="badge">{bad} failed or unknown</span></summary><div class="scroll">'
-            f'<table class="matrix"><thead><tr><th>resource</th>{head}</tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table></div></details>')
+    return (
+        f'<details class="group"{" open" if bad else ""}><summary>{esc(name)} '
+        f'<span class="badge">{bad} failed or unknown</span></summary><div class="scroll">'
+        f'<table class="matrix"><thead><tr><th>resource</th>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div></details>"
+    )
 
 
 def _reason(f: Finding) -> str:
@@ -196,11 +229,14 @@ def _findings_table(findings: list[Finding], policies: dict[str, Any]) -> str:
             f'<tr class="finding" data-status="{st}" data-severity="{f.severity.value}">'
             f'<td class="sev {f.severity.value}">{f.severity.value}</td><td class="st {st.lower()}">{esc(st)}</td>'
             f'<td><a href="{esc(url)}">{esc(f.rule_id)}</a></td><td class="loc">{esc(where)}</td>'
-            f'<td>{esc(f.resource_name or f.resource or "")}</td><td>{_message(f.message)}</td>'
-            f'<td class="reason">{esc(_reason(f))}</td></tr>')
-    return ('<section id="findings"><h2>Results</h2><table class="results"><thead><tr><th>severity</th>'
-            '<th>status</th><th>rule</th><th>location</th><th>resource</th><th>message</th>'
-            f'<th>reason</th></tr></thead><tbody>{"".join(rows)}</tbody></table></section>')
+            f"<td>{esc(f.resource_name or f.resource or '')}</td><td>{_message(f.message)}</td>"
+            f'<td class="reason">{esc(_reason(f))}</td></tr>'
+        )
+    return (
+        '<section id="findings"><h2>Results</h2><table class="results"><thead><tr><th>severity</th>'
+        "<th>status</th><th>rule</th><th>location</th><th>resource</th><th>message</th>"
+        f"<th>reason</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
+    )
 
 
 def _fixes(findings: list[Finding], policies: dict[str, Any]) -> str:
@@ -210,8 +246,10 @@ def _fixes(findings: list[Finding], policies: dict[str, Any]) -> str:
             fixes.setdefault(f.rule_id, f.remediation)
     if not fixes:
         return ""
-    items = "".join(f"<dt>{esc(r)} {esc(rule_info.title(r, policies.get(r)))}</dt><dd><pre>{esc(fixes[r])}</pre></dd>"
-                    for r in sorted(fixes))
+    items = "".join(
+        f"<dt>{esc(r)} {esc(rule_info.title(r, policies.get(r)))}</dt><dd><pre>{esc(fixes[r])}</pre></dd>"
+        for r in sorted(fixes)
+    )
     return f'<section id="fixes"><h2>How to fix</h2><dl>{items}</dl></section>'
 
 

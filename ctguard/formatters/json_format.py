@@ -1,14 +1,15 @@
 """Machine-readable report following ``ctguard/schemas/report.schema.json`` (versioned)."""
+
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from ctguard.version import __version__
-from ctguard.report import Report
 from ctguard.findings import Finding
 from ctguard.formatters.headline import headline
 from ctguard.formatters.summary import summarize
+from ctguard.report import Report
+from ctguard.version import __version__
 
 SCHEMA_VERSION = "1.1"  # 1.1: status NOT_APPLICABLE, summary.not_applicable, finding headline
 
@@ -34,8 +35,11 @@ def finding_dict(f: Finding) -> dict[str, Any]:
     if f.remediation:
         out["remediation"] = f.remediation
     if f.suppression is not None:
-        out["suppression"] = {"source": f.suppression.source, "reason": f.suppression.reason,
-                              "expires": f.suppression.expires}
+        out["suppression"] = {
+            "source": f.suppression.source,
+            "reason": f.suppression.reason,
+            "expires": f.suppression.expires,
+        }
     return out
 
 
@@ -46,14 +50,16 @@ def as_dict(report: Report) -> dict[str, Any]:
         "summary": summarize(report),
         "findings": [finding_dict(f) for f in report.findings],
         "inputs": [
-            {"file": p.path, "kind": p.kind,
-             "trails": len({t.key for m in p.variants for t in m.trails}),
-             "variants": len(p.variants)}
+            {
+                "file": p.path,
+                "kind": p.kind,
+                "trails": len({t.key for m in p.variants for t in m.trails}),
+                "variants": len(p.variants),
+            }
             for p in report.inputs
         ],
         "unparsed": [
-            {"file": f.file, "line": f.line, "column": f.column, "message": f.message}
-            for f in report.unusable
+            {"file": f.file, "line": f.line, "column": f.column, "message": f.message} for f in report.unusable
         ],
         "warnings": list(report.warnings),
     }

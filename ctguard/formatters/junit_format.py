@@ -5,38 +5,47 @@ included).  FAIL is a ``<failure>``, ERROR an ``<error>``, suppressed findings a
 and NOT_APPLICABLE results
 are ``<skipped>`` with the reason.
 """
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from typing import Any
 
-from ctguard.report import Report
 from ctguard.findings import Finding, Status
 from ctguard.formatters import rule_info
 from ctguard.formatters.neutralize import xml_tree
 from ctguard.repo import repo_relative
+from ctguard.report import Report
 
 
 def _case(f: Finding, policy: Any) -> ET.Element:
     title = rule_info.title(f.rule_id, policy)
     file = repo_relative(f.file)
-    case = ET.Element("testcase", {
-        "name": f"[{f.severity.value.upper()}][{f.rule_id}] {title}",
-        "classname": f"{file}.{f.resource}" if f.resource else file,
-        "file": file,
-        "line": str(f.line),
-    })
-    body = "\n".join(line for line in (
-        f"Resource: {f.resource_name or f.resource or '-'}",
-        f"File: {file}:{f.line}:{f.column}",
-        f"Message: {f.message}",
-        f"Fix: {f.remediation}" if f.remediation else "",
-        f"Guideline: {rule_info.rule_url(policy)}",
-    ) if line)
+    case = ET.Element(
+        "testcase",
+        {
+            "name": f"[{f.severity.value.upper()}][{f.rule_id}] {title}",
+            "classname": f"{file}.{f.resource}" if f.resource else file,
+            "file": file,
+            "line": str(f.line),
+        },
+    )
+    body = "\n".join(
+        line
+        for line in (
+            f"Resource: {f.resource_name or f.resource or '-'}",
+            f"File: {file}:{f.line}:{f.column}",
+            f"Message: {f.message}",
+            f"Fix: {f.remediation}" if f.remediation else "",
+            f"Guideline: {rule_info.rule_url(policy)}",
+        )
+        if line
+    )
     if f.suppression is not None:
-        ET.SubElement(case, "skipped", {"type": "suppressed",
-                                        "message": f"{f.suppression.source}: {f.suppression.justification}"})
+        ET.SubElement(
+            case, "skipped", {"type": "suppressed", "message": f"{f.suppression.source}: {f.suppression.justification}"}
+        )
     elif f.status is Status.FAIL:
         ET.SubElement(case, "failure", {"type": "failure", "message": f.message}).text = body
     elif f.status is Status.ERROR:
@@ -61,8 +70,9 @@ def render(report: Report, options: dict[str, Any]) -> str:
             "tests": len(findings),
             "failures": sum(1 for f in findings if f.suppression is None and f.status is Status.FAIL),
             "errors": sum(1 for f in findings if f.suppression is None and f.status is Status.ERROR),
-            "skipped": sum(1 for f in findings if f.suppression is not None
-                          or f.status in (Status.UNKNOWN, Status.NOT_APPLICABLE)),
+            "skipped": sum(
+                1 for f in findings if f.suppression is not None or f.status in (Status.UNKNOWN, Status.NOT_APPLICABLE)
+            ),
         }
         suite = ET.SubElement(root, "testsuite", {"name": f"ctguard {kind}", **{k: str(v) for k, v in counts.items()}})
         for f in findings:

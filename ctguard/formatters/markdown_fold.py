@@ -4,16 +4,17 @@ Used when the complete report would exceed the size limit (a pull-request commen
 characters).  Nothing is dropped silently: the counts cover every finding, and a closing note
 says how many rows were left out and where the complete report is.
 """
+
 from __future__ import annotations
 
 from collections import Counter
 from typing import Any
 
-from ctguard.version import __version__
-from ctguard.report import Report
 from ctguard.findings import Finding, Status
 from ctguard.formatters import rule_info
 from ctguard.formatters.markdown_parts import _audit_summary, _row, code, summary_sentence
+from ctguard.report import Report
+from ctguard.version import __version__
 
 _HEAD = ["| severity | rule | location | resource | message |", "|---|---|---|---|---|"]
 
@@ -23,16 +24,24 @@ def _counts(report: Report, policies: dict[str, Any]) -> list[str]:
     failed = Counter(f.rule_id for f in active if f.is_failure)
     unknown = Counter(f.rule_id for f in active if f.status is Status.UNKNOWN)
     suppressed = Counter(f.rule_id for f in report.findings if f.suppression is not None)
-    rules = sorted(set(failed) | set(unknown) | set(suppressed),
-                   key=lambda r: (-failed[r], -_rank(policies.get(r)), -unknown[r], r))
-    rows = ["## Findings by rule", "", "| rule | severity | title | failed | unknown | suppressed |",
-            "|---|---|---|---:|---:|---:|"]
+    rules = sorted(
+        set(failed) | set(unknown) | set(suppressed),
+        key=lambda r: (-failed[r], -_rank(policies.get(r)), -unknown[r], r),
+    )
+    rows = [
+        "## Findings by rule",
+        "",
+        "| rule | severity | title | failed | unknown | suppressed |",
+        "|---|---|---|---:|---:|---:|",
+    ]
     for rule_id in rules:
         policy = policies.get(rule_id)
         severity = policy.severity.value if policy is not None else ""
-        rows.append(f"| [{rule_id}]({rule_info.rule_url(policy)}) | {severity} "
-                    f"| {code(rule_info.title(rule_id, policy))} | {failed[rule_id]} | {unknown[rule_id]} "
-                    f"| {suppressed[rule_id]} |")
+        rows.append(
+            f"| [{rule_id}]({rule_info.rule_url(policy)}) | {severity} "
+            f"| {code(rule_info.title(rule_id, policy))} | {failed[rule_id]} | {unknown[rule_id]} "
+            f"| {suppressed[rule_id]} |"
+        )
     return rows + [""]
 
 
@@ -43,11 +52,22 @@ def _rank(policy: Any) -> int:
 def folded(report: Report, options: dict[str, Any], limit: int) -> str:
     policies = rule_info.policies_by_id(report)
     files = [f for f in options.get("report_files", ()) if f and not f.endswith((".md", ".markdown"))]
-    where = (f"the complete report is in {', '.join(code(f) for f in files)}" if files else
-             "run `ctguard check --format json` (or `--format html`) for the complete report")
-    head = ["# ctguard report", "", summary_sentence(report), "",
+    where = (
+        f"the complete report is in {', '.join(code(f) for f in files)}"
+        if files
+        else "run `ctguard check --format json` (or `--format html`) for the complete report"
+    )
+    head = [
+        "# ctguard report",
+        "",
+        summary_sentence(report),
+        "",
+        (
             f"> This report is folded to stay under {limit // 1024} KB: counts per rule, then the most "
-            f"severe findings; {where}.", ""]
+            f"severe findings; {where}."
+        ),
+        "",
+    ]
     head += _audit_summary(report)
     head += _counts(report, policies)
     tail = [f"<sub>ctguard {__version__}</sub>"]

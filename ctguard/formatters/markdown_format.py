@@ -1,14 +1,16 @@
 """A Markdown report for humans: pull-request comments, ``$GITHUB_STEP_SUMMARY``, audit write-ups."""
+
 from __future__ import annotations
 
 from typing import Any
 
-from ctguard.version import __version__
-from ctguard.report import Report
 from ctguard.findings import Status
 from ctguard.formatters import rule_info
 from ctguard.formatters.markdown_fold import folded
 from ctguard.formatters.markdown_parts import _audit_summary, _row, _where, code, summary_sentence
+from ctguard.report import Report
+from ctguard.version import __version__
+
 
 def render(report: Report, options: dict[str, Any]) -> str:
     full = _full(report, options)
@@ -37,16 +39,25 @@ def _full(report: Report, options: dict[str, Any]) -> str:
         out += [f"## {name} ({len(findings)})", "", *head, *(_row(f, policies) for f in findings), ""]
     suppressed = [f for f in report.findings if f.suppression is not None]
     if suppressed:
-        out += [f"## Suppressed ({len(suppressed)})", "", "| rule | location | resource | by | reason | expires |",
-                "|---|---|---|---|---|---|"]
+        out += [
+            f"## Suppressed ({len(suppressed)})",
+            "",
+            "| rule | location | resource | by | reason | expires |",
+            "|---|---|---|---|---|---|",
+        ]
         for f in suppressed:
             sup = f.suppression
             assert sup is not None
-            out.append(f"| {f.rule_id} | {_where(f)} | {code(f.resource or '')} | {sup.source} "
-                       f"| {code(sup.justification)} | {sup.expires or ''} |")
+            out.append(
+                f"| {f.rule_id} | {_where(f)} | {code(f.resource or '')} | {sup.source} "
+                f"| {code(sup.justification)} | {sup.expires or ''} |"
+            )
         out.append("")
-    fixes = {f.rule_id: f.remediation for f in report.findings
-             if f.suppression is None and f.status is Status.FAIL and f.remediation}
+    fixes = {
+        f.rule_id: f.remediation
+        for f in report.findings
+        if f.suppression is None and f.status is Status.FAIL and f.remediation
+    }
     if fixes:
         out += ["## How to fix", ""]
         for rule_id in sorted(fixes):

@@ -1,5 +1,6 @@
 """Pieces of the Markdown report that the full and the folded layout share: code spans for input
 text, a finding's table row, the audit's account table and the one-line summary."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -9,8 +10,8 @@ from ctguard.formatters import rule_info
 from ctguard.formatters.headline import headline as short
 from ctguard.formatters.neutralize import markdown_code
 from ctguard.formatters.summary import summarize
-from ctguard.report import Report
 from ctguard.repo import is_file_location, repo_relative
+from ctguard.report import Report
 
 # Inputs built from recorded AWS API answers (ctguard audit, a saved snapshot, AWS CLI outputs):
 # these have accounts, so the report gets the audit's account / region / trail table.
@@ -29,8 +30,10 @@ def _where(f: Finding) -> str:
 
 def _row(f: Finding, policies: dict[str, Any]) -> str:
     url = rule_info.rule_url(policies.get(f.rule_id))
-    return (f"| {f.severity.value} | [{f.rule_id}]({url}) | {_where(f)} | {code(f.resource_name or f.resource or '')} "
-            f"| {code(short(f.message))} |")
+    return (
+        f"| {f.severity.value} | [{f.rule_id}]({url}) | {_where(f)} | {code(f.resource_name or f.resource or '')} "
+        f"| {code(short(f.message))} |"
+    )
 
 
 def _audit_summary(report: Report) -> list[str]:
@@ -50,7 +53,10 @@ def _audit_summary(report: Report) -> list[str]:
 
 def summary_sentence(report: Report) -> str:
     s = summarize(report)
-    return (f"{s['inputs']} CloudTrail-related inputs, {s['trails']} trails: **{s['failed']} failed**, "
-            f"{s['errors']} errors, {s['unknown']} unknown, {s['passed']} passed, "
-            f"{s['not_applicable']} not applicable, {s['suppressed']} suppressed"
-            + (f", {s['unreadable']} unreadable" if s["unreadable"] else "") + ".")
+    return (
+        f"{s['inputs']} CloudTrail-related inputs, {s['trails']} trails: **{s['failed']} failed**, "
+        f"{s['errors']} errors, {s['unknown']} unknown, {s['passed']} passed, "
+        f"{s['not_applicable']} not applicable, {s['suppressed']} suppressed"
+        + (f", {s['unreadable']} unreadable" if s["unreadable"] else "")
+        + "."
+    )

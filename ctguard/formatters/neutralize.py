@@ -7,6 +7,7 @@ characters XML 1.0 forbids, Markdown links, images, ``@mentions`` and raw HTML, 
 links.  Formatters call these functions on every value that came from an input; the escapes are
 visible (``\\n``, ``\\x1b``, ``\\u202e``) so a reader sees that something odd was there.
 """
+
 from __future__ import annotations
 
 import re
@@ -39,8 +40,9 @@ def escape_controls(text: str) -> str:
 
 def no_workflow_command(line: str) -> str:
     """A line that GitHub Actions would execute as a workflow command, made inert."""
-    return _WORKFLOW_COMMAND.sub(lambda m: m.group(1) + "\\x3a:" if m.group(2) == "::" else m.group(1) + "\\x23#[",
-                                 line, count=1)
+    return _WORKFLOW_COMMAND.sub(
+        lambda m: m.group(1) + "\\x3a:" if m.group(2) == "::" else m.group(1) + "\\x23#[", line, count=1
+    )
 
 
 def text_line(text: str) -> str:

@@ -1,4 +1,5 @@
 """Rule metadata shared by the SARIF, JUnit and Markdown formats, from the loaded policies."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -11,8 +12,13 @@ POLICY_URL = "https://github.com/ctguard/ctguard/blob/main/policies/{file}"
 TOOL_URL = "https://github.com/ctguard/ctguard"
 
 # GitHub code scanning reads security-severity as a CVSS-like score (>9 critical, 7-8.9 high ...).
-SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5",
-                     Severity.LOW: "3.0", Severity.INFO: "0.0"}
+SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+    Severity.INFO: "0.0",
+}
 
 
 def policies_by_id(report: Report) -> dict[str, Any]:

@@ -10,23 +10,29 @@ logical locations of AWS resources carry their account and region as properties.
 PASS and NOT_APPLICABLE results are not emitted (a rule that did not run has nothing to show); UNKNOWN
 ones are ``kind: review``.
 """
+
 from __future__ import annotations
 
 import json
 from typing import Any
 from urllib.parse import quote
 
-from ctguard.version import __version__
-from ctguard.report import Report
 from ctguard.findings import Finding, Severity, Status
 from ctguard.formatters import rule_info
 from ctguard.formatters.neutralize import sarif_text
 from ctguard.repo import is_file_location, repo_relative
+from ctguard.report import Report
+from ctguard.version import __version__
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "ctguardFindingHash/v1"
-LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
-         Severity.LOW: "note", Severity.INFO: "note"}
+LEVEL = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
+}
 _IN_SOURCE = {"inline", "metadata"}
 # GitHub code scanning keeps the 5,000 most severe results of a run (and rejects more than 25,000)
 # and shows 10 tags per rule (rejects more than 20): "SARIF results exceed soft limits",
@@ -42,14 +48,17 @@ def _rule(rule_id: str, policy: Any, severity: Severity) -> dict[str, Any]:
     help_text = "\n".join(f"{k}: {v}" for k, v in fixes.items()) or full
     markdown = f"**{title}**\n\n{full}\n"
     if fixes:
-        markdown += "\n" + "\n".join(f"- {k}: `{v}`" if "\n" not in v else f"- {k}:\n\n```\n{v}\n```"
-                                      for k, v in fixes.items()) + "\n"
+        markdown += (
+            "\n"
+            + "\n".join(f"- {k}: `{v}`" if "\n" not in v else f"- {k}:\n\n```\n{v}\n```" for k, v in fixes.items())
+            + "\n"
+        )
     tags = ["security", "cloudtrail"]
     if policy is not None:
         tags += [t for t in policy.tags if t not in tags]
         cis = [f"CIS {c}" for c in (policy.references or {}).get("cis", [])]
         # Over the tag limit, keep the newest benchmark versions (references list oldest first).
-        tags += cis[max(0, len(cis) - (MAX_TAGS - len(tags))):]
+        tags += cis[max(0, len(cis) - (MAX_TAGS - len(tags))) :]
     return {
         "id": rule_id,
         "name": _camel(policy.name) if policy is not None else rule_id,
@@ -58,8 +67,11 @@ def _rule(rule_id: str, policy: Any, severity: Severity) -> dict[str, Any]:
         "helpUri": rule_info.rule_url(policy),
         "help": {"text": help_text, "markdown": markdown},
         "defaultConfiguration": {"level": LEVEL[severity]},
-        "properties": {"tags": tags[:MAX_TAGS], "precision": "high",
-                       "security-severity": rule_info.SECURITY_SEVERITY[severity]},
+        "properties": {
+            "tags": tags[:MAX_TAGS],
+            "precision": "high",
+            "security-severity": rule_info.SECURITY_SEVERITY[severity],
+        },
     }
 
 
@@ -84,8 +96,10 @@ def _result(f: Finding, index: int) -> dict[str, Any]:
     location: dict[str, Any] = {}
     if is_file_location(f.file):
         location["physicalLocation"] = {
-            "artifactLocation": {"uri": quote(repo_relative(f.file), errors="surrogateescape"),
-                                  "uriBaseId": "%SRCROOT%"},
+            "artifactLocation": {
+                "uri": quote(repo_relative(f.file), errors="surrogateescape"),
+                "uriBaseId": "%SRCROOT%",
+            },
             "region": {"startLine": max(f.line, 1), "startColumn": max(f.column, 1)},
         }
     if f.resource:
@@ -101,12 +115,16 @@ def _result(f: Finding, index: int) -> dict[str, Any]:
     if f.remediation:
         result["properties"]["remediation"] = f.remediation
     if f.suppression is not None:
-        result["suppressions"] = [{
-            "kind": "inSource" if f.suppression.source in _IN_SOURCE else "external",
-            "justification": f.suppression.justification,
-            "properties": {"source": f.suppression.source, **({"expires": f.suppression.expires}
-                                                               if f.suppression.expires else {})},
-        }]
+        result["suppressions"] = [
+            {
+                "kind": "inSource" if f.suppression.source in _IN_SOURCE else "external",
+                "justification": f.suppression.justification,
+                "properties": {
+                    "source": f.suppression.source,
+                    **({"expires": f.suppression.expires} if f.suppression.expires else {}),
+                },
+            }
+        ]
     return result
 
 
@@ -127,8 +145,9 @@ def as_dict(report: Report) -> dict[str, Any]:
     shown = [f for f in report.findings if f.status not in (Status.PASS, Status.NOT_APPLICABLE)]
     omitted = 0
     if len(shown) > MAX_RESULTS:  # keep the most severe ourselves, and say so, rather than GitHub silently
-        ranked = sorted(shown, key=lambda f: (f.suppression is not None, f.status is Status.UNKNOWN,
-                                              -f.severity.rank, f.sort_key()))
+        ranked = sorted(
+            shown, key=lambda f: (f.suppression is not None, f.status is Status.UNKNOWN, -f.severity.rank, f.sort_key())
+        )
         omitted = len(shown) - MAX_RESULTS
         shown = sorted(ranked[:MAX_RESULTS], key=Finding.sort_key)
     severities = {p.id: p.severity for p in report.policies}
@@ -139,20 +158,34 @@ def as_dict(report: Report) -> dict[str, Any]:
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "ctguard",
-                "semanticVersion": __version__,
-                "informationUri": rule_info.TOOL_URL,
-                "rules": [_rule(i, policies.get(i), severities[i]) for i in ids],
-            }},
-            "automationDetails": {"id": "ctguard/"},
-            "columnKind": "unicodeCodePoints",
-            "results": [_result(f, index[f.rule_id]) for f in shown],
-            **({"properties": {"omittedResults": omitted, "note": (
-                f"{omitted} less severe results are left out: code scanning keeps {MAX_RESULTS} per run; "
-                "ctguard check --format json lists every finding")}} if omitted else {}),
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "ctguard",
+                        "semanticVersion": __version__,
+                        "informationUri": rule_info.TOOL_URL,
+                        "rules": [_rule(i, policies.get(i), severities[i]) for i in ids],
+                    }
+                },
+                "automationDetails": {"id": "ctguard/"},
+                "columnKind": "unicodeCodePoints",
+                "results": [_result(f, index[f.rule_id]) for f in shown],
+                **(
+                    {
+                        "properties": {
+                            "omittedResults": omitted,
+                            "note": (
+                                f"{omitted} less severe results are left out: code scanning keeps {MAX_RESULTS} per run; "
+                                "ctguard check --format json lists every finding"
+                            ),
+                        }
+                    }
+                    if omitted
+                    else {}
+                ),
+            }
+        ],
     }
 
 

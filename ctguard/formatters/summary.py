@@ -1,11 +1,12 @@
 """Counts shared by the text summary and the JSON ``summary`` object."""
+
 from __future__ import annotations
 
 from collections import Counter
 from typing import Any
 
-from ctguard.report import Report
 from ctguard.findings import Status
+from ctguard.report import Report
 
 
 def summarize(report: Report) -> dict[str, Any]:
@@ -23,16 +24,21 @@ def summarize(report: Report) -> dict[str, Any]:
         "not_applicable": counts.get(Status.NOT_APPLICABLE.value, 0),
         "suppressed": sum(1 for f in report.findings if f.suppression is not None),
         # UNKNOWN results whose message says only the deploy account or Region decides them.
-        "unknown_settled_by_context": sum(1 for f in report.findings if f.suppression is None
-                                          and f.status is Status.UNKNOWN and f.settled_by),
+        "unknown_settled_by_context": sum(
+            1 for f in report.findings if f.suppression is None and f.status is Status.UNKNOWN and f.settled_by
+        ),
     }
 
 
 def summary_line(report: Report) -> str:
     s = summarize(report)
-    parts = [f"{s['inputs']} CloudTrail-related input{'s' if s['inputs'] != 1 else ''}",
-             f"{s['trails']} trail{'s' if s['trails'] != 1 else ''}",
-             f"{s['failed']} failed", f"{s['unknown']} unknown", f"{s['passed']} passed"]
+    parts = [
+        f"{s['inputs']} CloudTrail-related input{'s' if s['inputs'] != 1 else ''}",
+        f"{s['trails']} trail{'s' if s['trails'] != 1 else ''}",
+        f"{s['failed']} failed",
+        f"{s['unknown']} unknown",
+        f"{s['passed']} passed",
+    ]
     if s["not_applicable"]:
         parts.append(f"{s['not_applicable']} not applicable")
     if s["errors"]:
@@ -44,6 +50,8 @@ def summary_line(report: Report) -> str:
     line = "ctguard: " + ", ".join(parts)
     if s["unknown_settled_by_context"]:
         n = s["unknown_settled_by_context"]
-        line += f"\nctguard: {n} of the unknown result{'s' if n != 1 else ''} depend{'s' if n == 1 else ''} only on the " \
-                "deploy account or Region: --account/--region would settle them"
+        line += (
+            f"\nctguard: {n} of the unknown result{'s' if n != 1 else ''} depend{'s' if n == 1 else ''} only on the "
+            "deploy account or Region: --account/--region would settle them"
+        )
     return line

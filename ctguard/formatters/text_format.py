@@ -4,22 +4,33 @@
 ``--compact`` lists active results only, with one line for the suppressed ones; ``--quiet``
 lists failures only.  Every style ends with the summary line.
 """
+
 from __future__ import annotations
 
 from collections import Counter
 from typing import Any
 
-from ctguard.report import Report
 from ctguard.findings import Finding, Status
 from ctguard.formatters.headline import decided_by, headline, split
 from ctguard.formatters.neutralize import text_line, text_lines
 from ctguard.formatters.summary import summary_line
 from ctguard.repo import is_file_location
+from ctguard.report import Report
 
-_TAG = {Status.FAIL: "", Status.UNKNOWN: "[unknown] ", Status.ERROR: "[error] ", Status.PASS: "[pass] ",
-        Status.NOT_APPLICABLE: "[not applicable] "}
-_COLOUR = {Status.FAIL: "red", Status.UNKNOWN: "yellow", Status.ERROR: "magenta", Status.PASS: "green",
-           Status.NOT_APPLICABLE: "dim"}
+_TAG = {
+    Status.FAIL: "",
+    Status.UNKNOWN: "[unknown] ",
+    Status.ERROR: "[error] ",
+    Status.PASS: "[pass] ",
+    Status.NOT_APPLICABLE: "[not applicable] ",
+}
+_COLOUR = {
+    Status.FAIL: "red",
+    Status.UNKNOWN: "yellow",
+    Status.ERROR: "magenta",
+    Status.PASS: "green",
+    Status.NOT_APPLICABLE: "dim",
+}
 
 # An UNKNOWN headline may carry its reason: somewhat longer than a plain headline.
 _UNKNOWN_MAX = 170
@@ -86,7 +97,9 @@ def render(report: Report, options: dict[str, Any]) -> str:
     for f in selected(report, options):
         lines.append(line_for(f, detail))
         if detail == "verbose" and f.remediation and f.suppression is None:
-            lines.append("    fix: " + text_lines(f.remediation).replace("\n", "\n         "))  # multi-line HCL stays aligned
+            lines.append(
+                "    fix: " + text_lines(f.remediation).replace("\n", "\n         ")
+            )  # multi-line HCL stays aligned
     if detail == "compact" and (extra := suppressed_line(report)):
         lines.append(extra)
     lines.append(summary_line(report))

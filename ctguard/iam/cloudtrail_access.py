@@ -22,11 +22,13 @@ Modelling decisions:
 * The KMS encryption-context requirement is tested the same way: a GenerateDataKey made for a
   foreign trail must be refused.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from ctguard.iam.document import PolicyDocumentError
 from ctguard.iam.evaluate import Decision, Principal, Request, Verdict, evaluate
@@ -105,7 +107,7 @@ def _trail_name(trail_arn: str | Unknown | None) -> str | Unknown | None:
     if isinstance(trail_arn, Symbolic):
         for i, part in enumerate(trail_arn.parts):
             if isinstance(part, str) and ":trail/" in part:
-                return concat(part.split(":trail/", 1)[1], *trail_arn.parts[i + 1:])  # type: ignore[no-any-return]  # concat is declared Any; it returns a str or a Symbolic
+                return concat(part.split(":trail/", 1)[1], *trail_arn.parts[i + 1 :])  # type: ignore[no-any-return]  # concat is declared Any; it returns a str or a Symbolic
     return None
 
 
@@ -124,8 +126,12 @@ def _all(checks: list[tuple[str, Decision]], question: str) -> Verdict:
     undecided = [(label, decision) for label, decision in checks if decision.allowed is None]
     if undecided:
         label, decision = undecided[0]
-        return Verdict(None, f"{question}: {label} is undecided: {decision.reason}", decision.statement,
-                       _waits(d for _, d in undecided))
+        return Verdict(
+            None,
+            f"{question}: {label} is undecided: {decision.reason}",
+            decision.statement,
+            _waits(d for _, d in undecided),
+        )
     label, decision = checks[-1]
     return Verdict(True, f"{question}: every request is allowed ({decision.reason})", decision.statement)
 
@@ -135,12 +141,21 @@ def _delivery_requests(
     trail_account: str | Unknown, source: dict[str, Any], kms_key_arn: str | Unknown | None, digest: bool,
 ) -> list[tuple[str, Request]]:  # fmt: skip
     bucket_arn = _join("arn:aws:s3:::", bucket)
-    base = bucket_arn if prefix is None or prefix == "" else _join(bucket_arn, "/", prefix.strip("/") if isinstance(prefix, str) else prefix)
+    base = (
+        bucket_arn
+        if prefix is None or prefix == ""
+        else _join(bucket_arn, "/", prefix.strip("/") if isinstance(prefix, str) else prefix)
+    )
     service = Principal.service(CLOUDTRAIL)
     requests = [("s3:GetBucketAcl on the bucket", Request(service, "s3:GetBucketAcl", bucket_arn, source))]
     put_ctx = dict(source, **{"s3:x-amz-acl": "bucket-owner-full-control"})
     if kms_key_arn is not None:
-        put_ctx.update({"s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": kms_key_arn})
+        put_ctx.update(
+            {
+                "s3:x-amz-server-side-encryption": "aws:kms",
+                "s3:x-amz-server-side-encryption-aws-kms-key-id": kms_key_arn,
+            }
+        )
     accounts = [i for i in ids if not _is_org(i)]
     members = accounts or [trail_account]
     kinds = ["CloudTrail"] + (["CloudTrail-Digest"] if digest else [])
@@ -150,7 +165,16 @@ def _delivery_requests(
             folder = _join(base, "/AWSLogs/", path_id, "/", member) if org else _join(base, "/AWSLogs/", path_id)
             ctx = put_ctx if org else dict(put_ctx, **{"aws:SourceAccount": path_id})
             for kind in kinds:
-                key = _join(folder, f"/{kind}/", region, "/2024/01/01/", member, f"_{kind}_", region, "_20240101T0000Z_ctguard.json.gz")
+                key = _join(
+                    folder,
+                    f"/{kind}/",
+                    region,
+                    "/2024/01/01/",
+                    member,
+                    f"_{kind}_",
+                    region,
+                    "_20240101T0000Z_ctguard.json.gz",
+                )
                 label = f"s3:PutObject of a {kind} file to {_show(key)}"
                 requests.append((label, Request(service, "s3:PutObject", key, ctx)))
     return requests
@@ -181,8 +205,13 @@ def bucket_policy_allows_delivery(
     """Can CloudTrail read the bucket ACL and write its log (and, with digest, digest) files?"""
     arn, trail_region, account = _trail(trail_arn)
     ids = list(account_ids_or_org_id)
-    if isinstance(account, Unknown) and ids and not isinstance(account, Symbolic) and isinstance(ids[0], str) \
-            and not _is_org(ids[0]):
+    if (
+        isinstance(account, Unknown)
+        and ids
+        and not isinstance(account, Symbolic)
+        and isinstance(ids[0], str)
+        and not _is_org(ids[0])
+    ):
         account = ids[0]  # a non-organization trail writes under its own account id
     where = region if region is not None else trail_region
     question = "CloudTrail delivery to the bucket"
@@ -190,7 +219,9 @@ def bucket_policy_allows_delivery(
     def check() -> Verdict:
         if not ids:
             return Verdict(None, f"{question}: no account id or organization id to check the log path against")
-        reqs = _delivery_requests(bucket, prefix, ids, where, account, _source_context(arn, account, ids), kms_key_arn, digest)
+        reqs = _delivery_requests(
+            bucket, prefix, ids, where, account, _source_context(arn, account, ids), kms_key_arn, digest
+        )
         return _all([(label, evaluate([policy], r)) for label, r in reqs], question)
 
     return _guarded(question, check, policy)
@@ -231,20 +262,63 @@ def bucket_policy_restricts_source(
 
     def check() -> Verdict:
         acl, *puts = _delivery_requests(bucket, prefix, ids, where, foreign, source, None, False)
-        probes = [(label, Request(req.principal, req.action, req.resource,
-                                  dict(req.context, **{"aws:SourceAccount": foreign,
-                                                       "aws:SourceArn": _join(f"arn:{partition}:cloudtrail:", where, f":{foreign}:trail/", name)})))
-                  for label, req in puts for name in names]
-        for label, req in puts:
+        probes = [
+            (
+                label,
+                Request(
+                    req.principal,
+                    req.action,
+                    req.resource,
+                    dict(
+                        req.context,
+                        **{
+                            "aws:SourceAccount": foreign,
+                            "aws:SourceArn": _join(f"arn:{partition}:cloudtrail:", where, f":{foreign}:trail/", name),
+                        },
+                    ),
+                ),
+            )
+            for label, req in puts
+            for name in names
+        ]
+        for _label, req in puts:
             # The foreign trail's own key under a prefix it chose to be our log folder.
-            folder = req.resource if isinstance(req.resource, Unknown) and not isinstance(req.resource, Symbolic) else \
-                _join(req.resource, "/AWSLogs/", foreign, "/CloudTrail/", where, "/2024/01/01/", foreign,
-                      "_CloudTrail_", where, "_20240101T0000Z_ctguard.json.gz")
-            probes.extend((f"s3:PutObject of a foreign trail's file to {_show(folder)}",
-                           Request(req.principal, req.action, folder, dict(req.context, **{
-                               "aws:SourceAccount": foreign,
-                               "aws:SourceArn": _join(f"arn:{partition}:cloudtrail:", where, f":{foreign}:trail/", name)})))
-                          for name in names)
+            folder = (
+                req.resource
+                if isinstance(req.resource, Unknown) and not isinstance(req.resource, Symbolic)
+                else _join(
+                    req.resource,
+                    "/AWSLogs/",
+                    foreign,
+                    "/CloudTrail/",
+                    where,
+                    "/2024/01/01/",
+                    foreign,
+                    "_CloudTrail_",
+                    where,
+                    "_20240101T0000Z_ctguard.json.gz",
+                )
+            )
+            probes.extend(
+                (
+                    f"s3:PutObject of a foreign trail's file to {_show(folder)}",
+                    Request(
+                        req.principal,
+                        req.action,
+                        folder,
+                        dict(
+                            req.context,
+                            **{
+                                "aws:SourceAccount": foreign,
+                                "aws:SourceArn": _join(
+                                    f"arn:{partition}:cloudtrail:", where, f":{foreign}:trail/", name
+                                ),
+                            },
+                        ),
+                    ),
+                )
+                for name in names
+            )
         undecided: Verdict | None = None
         waits: list[Decision] = []
         for label, req in probes:
@@ -255,8 +329,11 @@ def bucket_policy_restricts_source(
             if decision.allowed is None:
                 waits.append(decision)
             if decision.allowed is None and undecided is None:
-                undecided = Verdict(None, _show(f"{question}: {label} for a foreign trail is undecided: {decision.reason}"),
-                                    decision.statement)
+                undecided = Verdict(
+                    None,
+                    _show(f"{question}: {label} for a foreign trail is undecided: {decision.reason}"),
+                    decision.statement,
+                )
         if undecided is not None:
             return replace(undecided, unknown=_waits(waits))
         note = ""
@@ -278,7 +355,12 @@ def key_policy_allows_cloudtrail_encrypt(
     question = "CloudTrail use of the KMS key"
 
     def context(trail: str | Unknown, owner: str | Unknown) -> dict[str, Any]:
-        return {"kms:EncryptionContext:aws:cloudtrail:arn": trail, "aws:SourceArn": trail, "aws:SourceAccount": owner, "aws:SecureTransport": True}
+        return {
+            "kms:EncryptionContext:aws:cloudtrail:arn": trail,
+            "aws:SourceArn": trail,
+            "aws:SourceAccount": owner,
+            "aws:SecureTransport": True,
+        }
 
     def check() -> Verdict:
         ctx = context(arn, account)
@@ -298,8 +380,12 @@ def key_policy_allows_cloudtrail_encrypt(
             return Verdict(False, _show(f"{question}: a trail in account {foreign} could also encrypt with this key ({decision.reason}); "
                            "add the kms:EncryptionContext:aws:cloudtrail:arn condition"), decision.statement)  # fmt: skip
         if decision.allowed is None:
-            return Verdict(None, _show(f"{question}: scoping to our trails is undecided: {decision.reason}"), decision.statement,
-                           decision.unknown)
+            return Verdict(
+                None,
+                _show(f"{question}: scoping to our trails is undecided: {decision.reason}"),
+                decision.statement,
+                decision.unknown,
+            )
         return verdict
 
     return _guarded(question, check, policy)
@@ -312,13 +398,19 @@ def key_policy_allows_decrypt(
     """Can a reader (default: the account, i.e. its IAM principals) decrypt the trail's log files?
     Without a trail ARN the files are taken to come from some trail of ``account``."""
     who = Principal.aws(principal_arn if principal_arn is not None else account)
-    trail = trail_arn if trail_arn is not None else _join("arn:aws:cloudtrail:us-east-1:", account, ":trail/ctguard-probe")
+    trail = (
+        trail_arn if trail_arn is not None else _join("arn:aws:cloudtrail:us-east-1:", account, ":trail/ctguard-probe")
+    )
     caller = who.account if who.account is not None else account
     ctx = {"kms:EncryptionContext:aws:cloudtrail:arn": trail, "kms:CallerAccount": caller,
            "aws:PrincipalAccount": caller, "aws:PrincipalArn": who.id, "aws:SecureTransport": True}  # fmt: skip
     key: str | Unknown = key_arn if key_arn is not None else Unknown("the key ARN is not known")
     question = "decryption of CloudTrail log files"
-    return _guarded(question, lambda: _all([("kms:Decrypt", evaluate([policy], Request(who, "kms:Decrypt", key, ctx)))], question), policy)
+    return _guarded(
+        question,
+        lambda: _all([("kms:Decrypt", evaluate([policy], Request(who, "kms:Decrypt", key, ctx)))], question),
+        policy,
+    )
 
 
 def role_trusts_cloudtrail(
@@ -329,7 +421,9 @@ def role_trusts_cloudtrail(
     role: str | Unknown = role_arn if role_arn is not None else Unknown("the role ARN is not known")
     request = Request(Principal.service(CLOUDTRAIL), "sts:AssumeRole", role, ctx)
     question = "CloudTrail assuming the CloudWatch Logs role"
-    return _guarded(question, lambda: _all([("sts:AssumeRole", evaluate([trust_policy], request))], question), trust_policy)
+    return _guarded(
+        question, lambda: _all([("sts:AssumeRole", evaluate([trust_policy], request))], question), trust_policy
+    )
 
 
 def role_can_write_log_group(

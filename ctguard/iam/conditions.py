@@ -14,12 +14,14 @@ Decisions where the docs are silent (see the module docstring of evaluate.py for
 operator names are matched case-insensitively; a plain (non set) operator applied to a request
 value with several members is Unknown; ``IfExists`` on a set operator makes an absent key true.
 """
+
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Mapping, Sequence, cast
+from datetime import UTC, datetime
+from typing import cast
 
 from ctguard.iam.matching import arn_like, context_text, glob_match, literal, symbolic_string_match, tokens_of
 from ctguard.iam.symbolic import plain_unknown
@@ -84,10 +86,10 @@ def parse_operator(name: str) -> Operator:
 
 def _parse_date(text: str) -> datetime:
     try:
-        return datetime.fromtimestamp(float(text), tz=timezone.utc)
+        return datetime.fromtimestamp(float(text), tz=UTC)
     except ValueError:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _compare(base: str, policy_value: str, request_value: str) -> bool:
@@ -108,13 +110,15 @@ def _compare(base: str, policy_value: str, request_value: str) -> bool:
         return False
     # left and right come from the same branch (both floats or both datetimes), which the
     # object annotation cannot say: hence the operator ignores; every entry is a bool.
-    return bool({
-        "equals": left == right,
-        "lessthan": left < right,  # type: ignore[operator]
-        "lessthanequals": left <= right,  # type: ignore[operator]
-        "greaterthan": left > right,  # type: ignore[operator]
-        "greaterthanequals": left >= right,  # type: ignore[operator]
-    }[op])
+    return bool(
+        {
+            "equals": left == right,
+            "lessthan": left < right,  # type: ignore[operator]
+            "lessthanequals": left <= right,  # type: ignore[operator]
+            "greaterthan": left > right,  # type: ignore[operator]
+            "greaterthanequals": left >= right,  # type: ignore[operator]
+        }[op]
+    )
 
 
 def _positive_match(
@@ -163,7 +167,9 @@ def evaluate_condition(
         # A key present with an unknown value is still present: Null decides without it.
         present = isinstance(found, Unknown) or bool(found if isinstance(found, (list, tuple)) else found is not None)
         return t_or(
-            v if isinstance(v, Unknown) else (not present if v.lower() == "true" else present if v.lower() == "false" else False)
+            v
+            if isinstance(v, Unknown)
+            else (not present if v.lower() == "true" else present if v.lower() == "false" else False)
             for v in values
         )
     if plain_unknown(found) is not None:

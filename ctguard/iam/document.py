@@ -10,15 +10,16 @@ is carried into the normalised form so evaluation can answer Unknown only where 
 Structures IAM would reject (wrong types, both Action and NotAction, an unknown condition
 operator, an Effect other than Allow/Deny, ...) raise ``PolicyDocumentError``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from ctguard.iam.conditions import Operator, parse_operator
 from ctguard.values import Unknown
 
-Text = Union[str, Unknown]
+Text = str | Unknown
 
 _VERSIONS = ("2012-10-17", "2008-10-17")
 _PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
@@ -168,7 +169,9 @@ def _pair(raw: dict[Any, Any], name: str, index: int, *, required: bool) -> Elem
 def _statement(raw: Any, index: int) -> Statement:
     if isinstance(raw, Unknown):
         opaque = Element((raw,), False)
-        return Statement(index, None, raw, opaque, opaque, Element((PrincipalEntry(raw, raw),), False), (Clause(raw, raw, (raw,)),))
+        return Statement(
+            index, None, raw, opaque, opaque, Element((PrincipalEntry(raw, raw),), False), (Clause(raw, raw, (raw,)),)
+        )
     if not isinstance(raw, dict):
         raise PolicyDocumentError(f"Statement[{index}] is {type(raw).__name__}, expected an object")
     for key in raw:
@@ -179,7 +182,7 @@ def _statement(raw: Any, index: int) -> Statement:
         return _statement(next(k for k in raw if isinstance(k, Unknown)), index)
     effect = raw.get("Effect")
     if not isinstance(effect, Unknown) and effect not in ("Allow", "Deny"):
-        raise PolicyDocumentError(f"{_where(index, 'Effect')} is {effect!r}, expected \"Allow\" or \"Deny\"")
+        raise PolicyDocumentError(f'{_where(index, "Effect")} is {effect!r}, expected "Allow" or "Deny"')
     sid = raw.get("Sid")
     if sid is not None and not isinstance(sid, (str, Unknown)):
         raise PolicyDocumentError(f"{_where(index, 'Sid')} must be a string")

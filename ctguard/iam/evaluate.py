@@ -19,18 +19,20 @@ Decisions where the docs are unclear or silent:
 * Keys absent from ``Request.context`` are absent from the request: callers model the whole
   request context, and use an ``Unknown`` value for a key that is present with unknown value.
 """
+
 from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
+from ctguard.iam import symbolic
 from ctguard.iam.conditions import evaluate_condition
 from ctguard.iam.document import Document, Element, PolicyDocumentError, PrincipalEntry, Statement, normalize
 from ctguard.iam.matching import action_matches, resource_matches
 from ctguard.iam.tri import Tri, t_and, t_not, t_or
-from ctguard.iam import symbolic
 from ctguard.symbols import joined
 from ctguard.values import Symbol, Symbolic, Unknown, concat, show
 
@@ -136,8 +138,12 @@ def _show(value: object) -> str:
 
 
 def _is_account_symbol(value: object) -> bool:
-    return isinstance(value, Symbolic) and len(value.parts) == 1 and isinstance(value.parts[0], Symbol) \
+    return (
+        isinstance(value, Symbolic)
+        and len(value.parts) == 1
+        and isinstance(value.parts[0], Symbol)
         and value.parts[0].shape == "account"
+    )
 
 
 def _symbolic_aws_principal(value: str | Symbolic, principal_id: str | Symbolic) -> Tri:
@@ -150,6 +156,7 @@ def _symbolic_aws_principal(value: str | Symbolic, principal_id: str | Symbolic)
     wanted = symbolic.value_items(value)
     have = symbolic.value_items(principal_id)
     if wanted[-5:] == symbolic.literal_items(":root"):
+
         def account(items: list[symbolic.Item]) -> list[symbolic.Item]:
             parts: list[list[symbolic.Item]] = [[]]
             for item in items:
@@ -158,6 +165,7 @@ def _symbolic_aws_principal(value: str | Symbolic, principal_id: str | Symbolic)
                 else:
                     parts[-1].append(item)
             return parts[4] if len(parts) > 5 else [("lit", "\n")]
+
         return symbolic.match_items(account(wanted), account(have))
     return symbolic.match_items(wanted, have)
 
@@ -207,21 +215,27 @@ def _variables(version: object) -> Tri:
     return version == "2012-10-17"
 
 
-def evaluate_statement(statement: Statement, request: Request, *, resource_based: bool, variables: Tri) -> tuple[Tri, str | None]:
+def evaluate_statement(
+    statement: Statement, request: Request, *, resource_based: bool, variables: Tri
+) -> tuple[Tri, str | None]:
     """(applies, the first element that did not definitely match)."""
     ctx = request.context
     checks: list[tuple[str, Any]] = []
     if resource_based:
         if statement.principal is None:
             raise PolicyDocumentError(f"Statement[{statement.index}] of a resource-based policy has no Principal")
-        checks.append(("Principal", lambda: _element(statement.principal, lambda e: _principal_matches(e, request.principal))))
+        checks.append(
+            ("Principal", lambda: _element(statement.principal, lambda e: _principal_matches(e, request.principal)))
+        )
     elif statement.principal is not None and not all(isinstance(e.kind, Unknown) for e in statement.principal.values):
         # (an opaque, unresolved statement may or may not name a principal: it stays Unknown)
         raise PolicyDocumentError(f"Statement[{statement.index}] of an identity-based policy has a Principal")
     checks.append(("Action", lambda: _element(statement.action, lambda p: action_matches(p, request.action))))
     if statement.resource is not None:
         resource = statement.resource
-        checks.append(("Resource", lambda: _element(resource, lambda p: resource_matches(p, request.resource, ctx, variables))))
+        checks.append(
+            ("Resource", lambda: _element(resource, lambda p: resource_matches(p, request.resource, ctx, variables)))
+        )
     for clause in statement.conditions:
         name = f"Condition {_show(getattr(clause.operator, 'name', clause.operator))} {_show(clause.key)}"
         if isinstance(clause.operator, Unknown):
@@ -268,7 +282,9 @@ def evaluate(documents: Sequence[Any], request: Request, *, resource_based: bool
     if denied is False and allowed is False:
         return Decision(Outcome.IMPLICIT_DENY, False, f"no statement allows {what}{_near_miss(done)}", results=done)
     # Deny candidates first: an undecided Deny is the more important thing to report.
-    pending = [(v, r, verb) for verb, pairs in (("deny", deny), ("allow", allow)) for v, r in pairs if isinstance(v, Unknown)]
+    pending = [
+        (v, r, verb) for verb, pairs in (("deny", deny), ("allow", allow)) for v, r in pairs if isinstance(v, Unknown)
+    ]
     _, res, verb = pending[0]
     # What the answer waits on: every undecided Deny, and every undecided Allow unless one allows.
     unknown = joined([v for v, _, w in pending if w == "deny" or allowed is not True])

@@ -17,11 +17,12 @@ literal text, which is how parsers spell names AWS generates (``${TrailBucket}``
 A variable whose key the request context lacks yields Unknown rather than "no match": AWS only
 says such a statement "might" become invalid, so we refuse to guess.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Mapping
 
 from ctguard.iam import symbolic
 from ctguard.iam.tri import Tri, t_and
@@ -43,9 +44,7 @@ def context_text(value: object) -> str:
     return str(value)
 
 
-def tokens_of(
-    pattern: str, context: Mapping[str, object], variables: Tri
-) -> Tokens | Unknown:
+def tokens_of(pattern: str, context: Mapping[str, object], variables: Tri) -> Tokens | Unknown:
     """Split a policy value into tokens, substituting ``${...}`` policy variables."""
     if "${" not in pattern or variables is False:
         return tuple((ch, True) for ch in pattern)
@@ -179,9 +178,7 @@ def arn_like(tokens: Tokens, value: str) -> bool:
     value_parts = value.split(":", 5)
     if len(pattern_parts) != 6 or len(value_parts) != 6:
         return False
-    return all(glob_match(p, v) for p, v in zip(pattern_parts, value_parts))
-
-
+    return all(glob_match(p, v) for p, v in zip(pattern_parts, value_parts, strict=False))
 
 
 def _split_items(items: list[symbolic.Item]) -> list[list[symbolic.Item]]:
@@ -195,7 +192,11 @@ def _split_items(items: list[symbolic.Item]) -> list[list[symbolic.Item]]:
 
 
 def symbolic_string_match(
-    base: str, policy_value: str | Symbolic, request_value: str | Symbolic, context: Mapping[str, object], variables: Tri
+    base: str,
+    policy_value: str | Symbolic,
+    request_value: str | Symbolic,
+    context: Mapping[str, object],
+    variables: Tri,
 ) -> Tri:
     """StringEquals/StringLike/ArnEquals/ArnLike (and IgnoreCase) where a side holds symbols."""
     wildcards = base in ("stringlike", "arnlike", "arnequals")
@@ -212,4 +213,4 @@ def symbolic_string_match(
         # a free-text symbol may hold the missing colons
         free = [s for s in symbolic.symbols_in(pattern, value) if s.shape == "text"]
         return Symbolic(f"the deploy-time value of {free[0].name}", tuple(free)) if free else False
-    return t_and(symbolic.match_items(p, v) for p, v in zip(pattern_parts, value_parts))
+    return t_and(symbolic.match_items(p, v) for p, v in zip(pattern_parts, value_parts, strict=False))

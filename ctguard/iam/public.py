@@ -18,6 +18,7 @@ Decisions the page leaves open, all on the conservative (public) side:
   ``aws:SourceOrgID`` count as fixed principals, like the page's ``aws:PrincipalOrgID``;
 * ``aws:userid`` of the form ``<ID>:*`` with a fixed ID is fixed (one role's sessions).
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -25,7 +26,7 @@ import re
 from typing import Any
 
 from ctguard.iam.document import Clause, PolicyDocumentError, Statement, normalize
-from ctguard.iam.evaluate import Decision, Principal, Request, StatementRef, Verdict, evaluate, effect_is
+from ctguard.iam.evaluate import Decision, Principal, Request, StatementRef, Verdict, effect_is, evaluate
 from ctguard.iam.tri import Tri, t_and, t_not, t_or
 from ctguard.symbols import CLASSES, shape_of
 from ctguard.values import Symbolic, Unknown, concat, show
@@ -147,10 +148,14 @@ def is_public(document: Any, account_id: str | None = None) -> Verdict:
     if first_unknown:
         unknown, st = first_unknown
         ref = StatementRef(0, st.index, st.sid)
-        what = unknown.reason if not isinstance(unknown, Symbolic) else unknown.reason.removesuffix(" is not a wildcard")
+        what = (
+            unknown.reason if not isinstance(unknown, Symbolic) else unknown.reason.removesuffix(" is not a wildcard")
+        )
         return Verdict(None, f"{ref} is public unless {what} is a fixed value", ref)
     extra = f"; cross-account grants: {'; '.join(outsiders)}" if outsiders else ""
-    return Verdict(False, "every Allow statement grants only to fixed principals or under a fixed limiting condition" + extra)
+    return Verdict(
+        False, "every Allow statement grants only to fixed principals or under a fixed limiting condition" + extra
+    )
 
 
 def _shown(value: str | Unknown) -> str:
@@ -170,7 +175,9 @@ def denies_insecure_transport(document: Any, bucket_arn: str | Unknown) -> Verdi
         return Verdict(False, "there is no bucket policy, so nothing denies plain-HTTP requests")
     if isinstance(bucket_arn, str) and not bucket_arn.startswith("arn:"):
         bucket_arn = f"arn:aws:s3:::{bucket_arn}"
-    if isinstance(bucket_arn, Symbolic) and not (isinstance(bucket_arn.parts[0], str) and bucket_arn.parts[0].startswith("arn:")):
+    if isinstance(bucket_arn, Symbolic) and not (
+        isinstance(bucket_arn.parts[0], str) and bucket_arn.parts[0].startswith("arn:")
+    ):
         bucket_arn = concat("arn:aws:s3:::", bucket_arn)
     obj: str | Unknown = concat(bucket_arn, "/ctguard-probe/object")
     probes = [("s3:GetObject", obj), ("s3:PutObject", obj), ("s3:DeleteObject", obj), ("s3:ListBucket", bucket_arn)]

@@ -13,17 +13,19 @@ A match is decided only when it holds for every value the symbols can take:
    deployment can make them match.
 3. Otherwise the answer depends on the deployment: Unknown naming the symbols that decide it.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Mapping, Sequence, Union, cast
+from collections.abc import Mapping, Sequence
+from typing import cast
 
 from ctguard.iam.tri import Tri
 from ctguard.symbols import CLASSES, describe, shape_of
 from ctguard.values import Symbol, Symbolic, Unknown
 
 # ("lit", ch) | ("star", segment_bound) | ("one", segment_bound) | ("sym", Symbol)
-Item = tuple[str, Union[str, bool, Symbol]]
+Item = tuple[str, str | bool | Symbol]
 
 _PUA = 0xF0000  # supplementary private use: apart from Terraform's markers and the foreign digit
 _EXTRA_REPRESENTATIVES = "0agA-._/:~ "
@@ -165,14 +167,22 @@ def _strip_common(pattern: list[Item], value: list[Item]) -> tuple[list[Item], l
     """Drop the literal characters and symbols both sides start (and end) with: one symbol in
     the same place on both sides has the same value there, whatever it is."""
     start = 0
-    while start < len(pattern) and start < len(value) and pattern[start] == value[start] \
-            and pattern[start][0] in ("lit", "sym"):
+    while (
+        start < len(pattern)
+        and start < len(value)
+        and pattern[start] == value[start]
+        and pattern[start][0] in ("lit", "sym")
+    ):
         start += 1
     end = 0
-    while end < len(pattern) - start and end < len(value) - start and pattern[-1 - end] == value[-1 - end] \
-            and pattern[-1 - end][0] in ("lit", "sym"):
+    while (
+        end < len(pattern) - start
+        and end < len(value) - start
+        and pattern[-1 - end] == value[-1 - end]
+        and pattern[-1 - end][0] in ("lit", "sym")
+    ):
         end += 1
-    return pattern[start:len(pattern) - end], value[start:len(value) - end]
+    return pattern[start : len(pattern) - end], value[start : len(value) - end]
 
 
 def match_items(pattern: list[Item], value: list[Item], *, ignore_case: bool = False) -> Tri:
@@ -206,5 +216,15 @@ def plain_unknown(value: object) -> Unknown | None:
     return value if isinstance(value, Unknown) and not isinstance(value, Symbolic) else None
 
 
-__all__ = ["Item", "is_symbolic", "literal_items", "match_items", "pattern_items", "plain_unknown", "possible",
-           "show_items", "symbols_in", "value_items"]
+__all__ = [
+    "Item",
+    "is_symbolic",
+    "literal_items",
+    "match_items",
+    "pattern_items",
+    "plain_unknown",
+    "possible",
+    "show_items",
+    "symbols_in",
+    "value_items",
+]

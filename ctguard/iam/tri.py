@@ -3,14 +3,15 @@
 Unknown is falsy-proof (``bool(Unknown)`` raises), so every combination of policy facts goes
 through these helpers instead of ``and``/``or``.
 """
+
 from __future__ import annotations
 
-from typing import Iterable, Union
+from collections.abc import Iterable
 
 from ctguard.symbols import joined
 from ctguard.values import Unknown
 
-Tri = Union[bool, Unknown]
+Tri = bool | Unknown
 
 
 def t_not(value: Tri) -> Tri:

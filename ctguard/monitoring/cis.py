@@ -7,6 +7,7 @@ A filter passes an item iff it matches every ``must_match`` record and no ``must
 record, whatever its text: reordered, requoted or re-parenthesised rewrites pass; a filter that
 drops a required event (narrowed) or catches an unrelated one (over-broad) fails and says which.
 """
+
 from __future__ import annotations
 
 import json
@@ -80,13 +81,23 @@ def _load() -> tuple[CisItem, ...]:
     raw = json.loads(_DATA.read_text(encoding="utf-8"))
     items = []
     for it in raw["items"]:
-        items.append(CisItem(
-            key=it["key"], rule=it["rule"], title=it["title"], cis=dict(it["cis"]), security_hub=it.get("security_hub"),
-            pattern=it["pattern"], event_names=tuple(it.get("event_names", ())),
-            must_match=tuple(it["must_match"]), must_not_match=tuple(it["must_not_match"]),
-            may_match=tuple(it.get("may_match", ())), variants=tuple(it.get("variants", ())),
-            rejected=tuple(it.get("rejected", ())), notes=it.get("notes", ""),
-        ))
+        items.append(
+            CisItem(
+                key=it["key"],
+                rule=it["rule"],
+                title=it["title"],
+                cis=dict(it["cis"]),
+                security_hub=it.get("security_hub"),
+                pattern=it["pattern"],
+                event_names=tuple(it.get("event_names", ())),
+                must_match=tuple(it["must_match"]),
+                must_not_match=tuple(it["must_not_match"]),
+                may_match=tuple(it.get("may_match", ())),
+                variants=tuple(it.get("variants", ())),
+                rejected=tuple(it.get("rejected", ())),
+                notes=it.get("notes", ""),
+            )
+        )
     return tuple(items)
 
 
@@ -111,8 +122,11 @@ def _item(item: CisItem | str) -> CisItem:
     return load_items()[item] if isinstance(item, str) else item
 
 
-def judge(item: CisItem | str, matches: Callable[[dict[str, Any]], bool],
-          required: Callable[[dict[str, Any]], bool] = lambda r: True) -> FilterVerdict:
+def judge(
+    item: CisItem | str,
+    matches: Callable[[dict[str, Any]], bool],
+    required: Callable[[dict[str, Any]], bool] = lambda r: True,
+) -> FilterVerdict:
     """Shared must_match / must_not_match judgement for any predicate over records."""
     item = _item(item)
     missed, overbroad, skipped = [], [], []
@@ -126,8 +140,9 @@ def judge(item: CisItem | str, matches: Callable[[dict[str, Any]], bool],
         clean = strip_metadata(record)
         if required(clean) and matches(clean):
             overbroad.append(describe(record))
-    return FilterVerdict(item.key, not missed and not overbroad, tuple(missed), tuple(overbroad),
-                         not_delivered=tuple(skipped))
+    return FilterVerdict(
+        item.key, not missed and not overbroad, tuple(missed), tuple(overbroad), not_delivered=tuple(skipped)
+    )
 
 
 def judge_filter(item: CisItem | str, pattern_text: str) -> FilterVerdict:
@@ -155,4 +170,3 @@ def best_item_for(pattern_text: str) -> tuple[str, FilterVerdict] | None:
         if best is None or score > best[0]:
             best = (score, key, verdict)
     return None if best is None else (best[1], best[2])
-

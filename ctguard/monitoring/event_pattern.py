@@ -5,14 +5,16 @@ use in event patterns" (docs.aws.amazon.com/eventbridge/latest/userguide/
 eb-create-pattern-operators.html), and the aws/event-ruler README (the matching library behind
 EventBridge) for wildcard escaping, ``$or`` and array matching.
 """
+
 from __future__ import annotations
 
 import ipaddress
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable, cast
+from typing import Any, cast
 
 __all__ = ["EventPattern", "EventPatternError", "parse_event_pattern"]
 
@@ -51,7 +53,10 @@ def _str_op(value: Any, path: str, op: str) -> Matcher:
         fold = True
     want = value.lower() if fold else value
     tests: dict[str, Callable[[str, str], bool]] = {
-        "prefix": str.startswith, "suffix": str.endswith, "equals-ignore-case": str.__eq__}
+        "prefix": str.startswith,
+        "suffix": str.endswith,
+        "equals-ignore-case": str.__eq__,
+    }
     test = tests[op]
     return lambda v: isinstance(v, str) and test(v.lower() if fold else v, want)
 
@@ -107,6 +112,7 @@ def _cidr(value: Any, path: str) -> Matcher:
             return isinstance(v, str) and ipaddress.ip_address(v) in net
         except ValueError:
             return False
+
     return test
 
 
@@ -114,20 +120,26 @@ def _anything_but(spec: Any, path: str) -> Matcher:
     if isinstance(spec, dict):
         if len(spec) != 1:
             raise EventPatternError("anything-but takes one of prefix, suffix, equals-ignore-case, wildcard", path)
-        (op, value), = spec.items()
+        ((op, value),) = spec.items()
         sub = f"{path}/{op}"
         if op in ("prefix", "suffix", "equals-ignore-case") and isinstance(value, list):
             inner = [_str_op(v, f"{sub}/{i}", op) for i, v in enumerate(value)]
         elif op in ("prefix", "suffix", "equals-ignore-case"):
             inner = [_str_op(value, sub, op)]
         elif op == "wildcard":
-            inner = [_wildcard(v, f"{sub}/{i}") for i, v in enumerate(value)] if isinstance(value, list) else [_wildcard(value, sub)]
+            inner = (
+                [_wildcard(v, f"{sub}/{i}") for i, v in enumerate(value)]
+                if isinstance(value, list)
+                else [_wildcard(value, sub)]
+            )
         else:
             raise EventPatternError(f"unknown anything-but operator {op!r}", sub)
         return lambda v: isinstance(v, str) and not any(t(v) for t in inner)
     values = spec if isinstance(spec, list) else [spec]
     if not values or not (all(isinstance(v, str) for v in values) or all(_is_num(v) for v in values)):
-        raise EventPatternError("anything-but needs a string, a number, or a list of only strings or only numbers", path)
+        raise EventPatternError(
+            "anything-but needs a string, a number, or a list of only strings or only numbers", path
+        )
     tests = [_exact(v) for v in values]
     return lambda v: not any(t(v) for t in tests)
 
@@ -138,16 +150,21 @@ def _leaf(entry: Any, path: str) -> tuple[str, Any]:
         return "value", _exact(entry)
     if not isinstance(entry, dict) or len(entry) != 1:
         raise EventPatternError("a matcher must be a JSON scalar or an object with one operator", path)
-    (op, spec), = entry.items()
+    ((op, spec),) = entry.items()
     sub = f"{path}/{op}"
     if op == "exists":
         if not isinstance(spec, bool):
             raise EventPatternError("exists needs true or false", sub)
         return "exists", spec
-    builders = {"prefix": lambda: _str_op(spec, sub, "prefix"), "suffix": lambda: _str_op(spec, sub, "suffix"),
-                "equals-ignore-case": lambda: _str_op(spec, sub, "equals-ignore-case"),
-                "wildcard": lambda: _wildcard(spec, sub), "numeric": lambda: _numeric(spec, sub),
-                "cidr": lambda: _cidr(spec, sub), "anything-but": lambda: _anything_but(spec, sub)}
+    builders = {
+        "prefix": lambda: _str_op(spec, sub, "prefix"),
+        "suffix": lambda: _str_op(spec, sub, "suffix"),
+        "equals-ignore-case": lambda: _str_op(spec, sub, "equals-ignore-case"),
+        "wildcard": lambda: _wildcard(spec, sub),
+        "numeric": lambda: _numeric(spec, sub),
+        "cidr": lambda: _cidr(spec, sub),
+        "anything-but": lambda: _anything_but(spec, sub),
+    }
     if op not in builders:
         raise EventPatternError(f"unknown operator {op!r}", sub)
     return "value", builders[op]()
@@ -216,6 +233,7 @@ def _field_test(key: str, leaves: list[tuple[str, Any]]) -> Callable[[Any], bool
             if kind == "value" and any(m(v) for v in scalars):
                 return True
         return False
+
     return test
 
 

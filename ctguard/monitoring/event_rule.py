@@ -8,12 +8,12 @@ quoted in the code index). Since 2023 a rule in state ENABLED_WITH_ALL_CLOUDTRAI
 also receives read-only management events ("Receiving read-only management events from AWS
 services", EventBridge user guide eb-service-event.html); pass ``include_read_only=True`` for that.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 from typing import Any
-
 
 from ctguard.monitoring.cis import CisItem, FilterVerdict, judge, load_items
 from ctguard.monitoring.event_pattern import EventPatternError, parse_event_pattern
@@ -40,8 +40,9 @@ def cloudtrail_event_envelope(record: dict[str, Any]) -> dict[str, Any]:
     """Wrap a CloudTrail record the way EventBridge delivers it (the record becomes ``detail``)."""
     identity = record.get("userIdentity")
     identity = identity if isinstance(identity, dict) else {}
-    event_id = record.get("eventID") or str(hashlib.sha1(
-        json.dumps(record, sort_keys=True, default=str).encode()).hexdigest())
+    event_id = record.get("eventID") or str(
+        hashlib.sha1(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
+    )
     return {
         "version": "0",
         "id": str(event_id),
@@ -69,7 +70,9 @@ def delivered_to_default_bus(record: dict[str, Any], include_read_only: bool = F
     return size <= MAX_EVENT_BYTES
 
 
-def judge_event_rule(item: CisItem | str, pattern: dict[str, Any] | str, include_read_only: bool = False) -> FilterVerdict:
+def judge_event_rule(
+    item: CisItem | str, pattern: dict[str, Any] | str, include_read_only: bool = False
+) -> FilterVerdict:
     """Judge an EventBridge rule pattern with the same must_match / must_not_match semantics.
 
     A required record that never reaches the bus cannot be required; it is listed in
@@ -80,7 +83,8 @@ def judge_event_rule(item: CisItem | str, pattern: dict[str, Any] | str, include
         compiled = parse_event_pattern(pattern)
     except EventPatternError as exc:
         return FilterVerdict(key, False, error=exc.message + f" (at {exc.path or '/'})")
-    return judge(item, lambda r: compiled.matches(cloudtrail_event_envelope(r)),
-                 required=lambda r: delivered_to_default_bus(r, include_read_only))
-
-
+    return judge(
+        item,
+        lambda r: compiled.matches(cloudtrail_event_envelope(r)),
+        required=lambda r: delivered_to_default_bus(r, include_read_only),
+    )

@@ -4,11 +4,11 @@ Source of the language: "Filter pattern syntax for metric filters, subscription 
 filter log events" (docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html,
 mirrored in awsdocs/amazon-cloudwatch-logs-user-guide@doc_source/FilterAndPatternSyntax.md).
 """
+
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Union
 
 
 class FilterPatternError(ValueError):
@@ -47,7 +47,7 @@ class Value:
 class Comparison:
     """``$.a.b[0] OP value`` or a postfix test (IS NULL, NOT EXISTS, IS TRUE, IS FALSE)."""
 
-    path: tuple[Union[str, int], ...]
+    path: tuple[str | int, ...]
     op: str
     value: Value | None = None
     space: bool = False  # a space-delimited field name, not a JSON selector
@@ -69,13 +69,13 @@ class Comparison:
 @dataclass(frozen=True, slots=True)
 class BoolOp:
     op: str  # "&&" or "||"
-    operands: tuple["Node", ...]
+    operands: tuple[Node, ...]
 
     def render(self) -> str:
         return f" {self.op} ".join(_wrap(o) for o in self.operands)
 
 
-Node = Union[Comparison, BoolOp]
+Node = Comparison | BoolOp
 
 
 def _wrap(node: Node) -> str:

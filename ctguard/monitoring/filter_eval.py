@@ -15,13 +15,15 @@ unless noted:
 * ``IS NULL`` is true only for an explicit null; ``IS TRUE``/``IS FALSE`` only for JSON booleans.
 * Regex values (``%...%``) search the value text, unanchored (use ^ and $ to anchor).
 """
+
 from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from ctguard.monitoring.filter_ast import BoolOp, Comparison, Node, Slot, Term, Value
+from ctguard.monitoring.filter_ast import Comparison, Node, Slot, Term, Value
 from ctguard.monitoring.filter_lexer import is_number
 
 Predicate = Callable[[Any], bool]
@@ -76,16 +78,19 @@ def _value_test(op: str, value: Value) -> Callable[[Any], bool]:
         num = value.number
         assert num is not None
         if op in ("=", "!="):
+
             def eq(v: Any) -> bool:
                 n = _as_number(v)
                 same = (n == num) if n is not None else (_scalar_text(v) == value.text)
                 return same != negate
+
             return eq
         cmp = {"<": float.__lt__, ">": float.__gt__, "<=": float.__le__, ">=": float.__ge__}[op]
 
         def numeric(v: Any) -> bool:
             n = _as_number(v)
             return n is not None and cmp(n, num)
+
         return numeric
     match = string_matcher(value.text)
     return lambda v: match(_scalar_text(v) or "") != negate
@@ -119,6 +124,7 @@ def compile_comparison(cmp: Comparison, lookup: Callable[[Any, tuple[str | int, 
         if v is _MISSING or v is None or isinstance(v, (dict, list)):
             return False
         return test(v)
+
     return predicate
 
 
@@ -138,17 +144,13 @@ def compile_terms(groups: tuple[tuple[Term, ...], ...]) -> Callable[[str], bool]
             return lambda line: bool(rx.search(line))
         return lambda line: term.text in line
 
-    compiled = [
-        ([term_test(t) for t in g if not t.exclude], [term_test(t) for t in g if t.exclude])
-        for g in groups
-    ]
+    compiled = [([term_test(t) for t in g if not t.exclude], [term_test(t) for t in g if t.exclude]) for g in groups]
     if not compiled:
         return lambda line: True  # the empty pattern matches every event
 
     def predicate(line: str) -> bool:
-        return any(
-            all(t(line) for t in inc) and not any(t(line) for t in exc) for inc, exc in compiled
-        )
+        return any(all(t(line) for t in inc) and not any(t(line) for t in exc) for inc, exc in compiled)
+
     return predicate
 
 
@@ -179,8 +181,9 @@ def split_fields(line: str) -> list[str]:
 
 def compile_space(slots: tuple[Slot, ...]) -> Callable[[str], bool]:
     names = [s.name for s in slots]
-    conds = [compile_node(s.condition, lambda env, p: env.get(p[0], _MISSING))
-             for s in slots if s.condition is not None]
+    conds = [
+        compile_node(s.condition, lambda env, p: env.get(p[0], _MISSING)) for s in slots if s.condition is not None
+    ]
     ellipsis = names.index("...") if "..." in names else None
     fixed = len(slots) - (1 if ellipsis is not None else 0)
 
@@ -189,13 +192,14 @@ def compile_space(slots: tuple[Slot, ...]) -> Callable[[str], bool]:
         if ellipsis is None:
             if len(fields) != fixed:
                 return False
-            bound = list(zip(names, fields))
+            bound = list(zip(names, fields, strict=False))
         else:
             tail = fixed - ellipsis
             if len(fields) < fixed:
                 return False
-            bound = list(zip(names[:ellipsis], fields[:ellipsis]))
-            bound += list(zip(names[ellipsis + 1 :], fields[len(fields) - tail :] if tail else []))
+            bound = list(zip(names[:ellipsis], fields[:ellipsis], strict=False))
+            bound += list(zip(names[ellipsis + 1 :], fields[len(fields) - tail :] if tail else [], strict=False))
         env = {name: value for name, value in bound if name}
         return all(c(env) for c in conds)
+
     return predicate

@@ -3,6 +3,7 @@
 Positions are 0-based offsets into the original pattern text; the parser turns them into the
 1-based columns of FilterPatternError.
 """
+
 from __future__ import annotations
 
 import re
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from ctguard.monitoring.filter_ast import FilterPatternError
 
 # Unquoted values stop at anything that has a meaning in either syntax.
-_STOP = set(" \t\r\n(){}[],\"&|=!<>%")
+_STOP = set(' \t\r\n(){}[],"&|=!<>%')
 _NAME = re.compile(r"[A-Za-z0-9_\-]+")
 _INDEX = re.compile(r"\[(\d+)\]")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\Z")
@@ -78,11 +79,15 @@ def _bounded_regex(body: str, column: int) -> None:
     # A leading or trailing ".*" adds nothing to a search (and does not backtrack into the rest).
     core = body[2:] if body.startswith(".*") else body
     core = core[:-2] if core.endswith(".*") and not core.endswith("\\.*") else core
-    open_ended = [m for m in _REPEAT.finditer(core)
-                  if m.group(0) in "*+" or not m.group(1) or int(m.group(1)) > MAX_REPEAT_BOUND]
+    open_ended = [
+        m for m in _REPEAT.finditer(core) if m.group(0) in "*+" or not m.group(1) or int(m.group(1)) > MAX_REPEAT_BOUND
+    ]
     if len(open_ended) > 1:
-        raise FilterPatternError("ctguard evaluates at most one unbounded repetition (*, +, {n,}) per filter "
-                                 "regex; this one has more, so it is not judged: simplify it", column)
+        raise FilterPatternError(
+            "ctguard evaluates at most one unbounded repetition (*, +, {n,}) per filter "
+            "regex; this one has more, so it is not judged: simplify it",
+            column,
+        )
 
 
 def _read_selector(text: str, pos: int) -> Token:
@@ -131,8 +136,15 @@ def tokenize(text: str, start: int, end: int) -> list[Token]:
         elif ch in "&|!":
             raise FilterPatternError(f"unexpected {ch!r}; use &&, || or !=", i + 1)
         elif ch in "(){}[],":
-            kinds = {"(": "LPAREN", ")": "RPAREN", "{": "LBRACE", "}": "RBRACE",
-                     "[": "LBRACK", "]": "RBRACK", ",": "COMMA"}
+            kinds = {
+                "(": "LPAREN",
+                ")": "RPAREN",
+                "{": "LBRACE",
+                "}": "RBRACE",
+                "[": "LBRACK",
+                "]": "RBRACK",
+                ",": "COMMA",
+            }
             tokens.append(Token(kinds[ch], ch, i))
             i += 1
         elif ch == '"':

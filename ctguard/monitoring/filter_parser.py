@@ -8,10 +8,17 @@ Grammar (precedence "() > && > ||", FilterAndPatternSyntax.md "JSON Compound Con
     unary   := '(' or ')' | SELECTOR cmp
     cmp     := OP value | IS NULL | IS TRUE | IS FALSE | NOT EXISTS
 """
+
 from __future__ import annotations
 
 from ctguard.monitoring.filter_ast import (
-    BoolOp, Comparison, FilterPatternError, Node, Slot, Term, Value,
+    BoolOp,
+    Comparison,
+    FilterPatternError,
+    Node,
+    Slot,
+    Term,
+    Value,
 )
 from ctguard.monitoring.filter_lexer import Token, is_number, read_quoted, read_regex, tokenize
 

@@ -1,15 +1,17 @@
 """Public API: parse a CloudWatch Logs filter pattern once, then match CloudTrail records.
 
-    >>> p = parse_filter_pattern('{ $.eventName = "ConsoleLogin" }')
-    >>> p.kind, p.matches({"eventName": "ConsoleLogin"})
-    ('json', True)
+>>> p = parse_filter_pattern('{ $.eventName = "ConsoleLogin" }')
+>>> p.kind, p.matches({"eventName": "ConsoleLogin"})
+('json', True)
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from re import error as re_error
-from typing import Any, Callable
+from typing import Any
 
 from ctguard.monitoring.filter_ast import FilterPatternError, Slot, Term, normalise
 from ctguard.monitoring.filter_eval import compile_node, compile_space, compile_terms
@@ -71,15 +73,12 @@ def parse_filter_pattern(text: str) -> FilterPattern:
         if start < end and text[start] == "{":
             node = parse_json(text, start, end)
             norm = normalise(node)
-            return FilterPattern(text, "json", "{ " + norm.render() + " }", norm,
-                                 _doc_test=compile_node(norm))
+            return FilterPattern(text, "json", "{ " + norm.render() + " }", norm, _doc_test=compile_node(norm))
         if start < end and text[start] == "[":
             slots = parse_space(text, start, end)
-            return FilterPattern(text, "space", _render_space(slots), slots,
-                                 _line_test=compile_space(slots))
+            return FilterPattern(text, "space", _render_space(slots), slots, _line_test=compile_space(slots))
         groups = parse_terms(text, start, end)
-        return FilterPattern(text, "terms", _render_terms(groups), groups,
-                             _line_test=compile_terms(groups))
+        return FilterPattern(text, "terms", _render_terms(groups), groups, _line_test=compile_terms(groups))
     except FilterPatternError:
         raise
     except (RecursionError, ValueError, re_error) as exc:  # defensive: never leak other errors

@@ -1,4 +1,5 @@
 """Deploy context that parsers use for values the input leaves to deploy time."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -3,17 +3,18 @@
 Every parser is imported only when a file of its kind turns up, so a pre-commit run on one
 template never imports the Terraform stack (lark) and vice versa.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import logging
 import os
 import re
-from typing import Callable, Iterator, TypeVar
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
-from ctguard.parsers import scan
 from ctguard.inputs import ParsedInput
-from ctguard.parsers import sidecars
+from ctguard.parsers import scan, sidecars
 from ctguard.parsers.context import ParseContext
 from ctguard.parsers.task import Task, run_task, unusable
 
@@ -26,7 +27,6 @@ T = TypeVar("T")
 PARALLEL_MIN_TASKS = 64
 
 
-
 def parse_paths(paths: list[str], context: ParseContext, jobs: int | None = None) -> Iterator[ParsedInput]:
     """Every input below ``paths``, in walk order (files, then Terraform directories).
 
@@ -37,16 +37,20 @@ def parse_paths(paths: list[str], context: ParseContext, jobs: int | None = None
         yield parsed
 
 
-def check_paths(paths: list[str], context: ParseContext, jobs: int | None,
-                then: Callable[[ParsedInput], T] | None) -> Iterator[tuple[ParsedInput, T | None]]:
+def check_paths(
+    paths: list[str], context: ParseContext, jobs: int | None, then: Callable[[ParsedInput], T] | None
+) -> Iterator[tuple[ParsedInput, T | None]]:
     """``parse_paths`` with ``then(parsed)`` beside each input, computed where it was parsed.
 
     In a parallel scan ``then`` runs in the workers (it must depend on its input alone), so
     evaluation is spread over the cores with parsing; the pairs come back in walk order.
     """
     tasks = list(_tasks(paths))
-    refused = frozenset(os.path.abspath(t.path) for t in tasks if isinstance(t, ParsedInput)
-                        and any(scan.LEAVES_TREE in p.message for p in t.problems))
+    refused = frozenset(
+        os.path.abspath(t.path)
+        for t in tasks
+        if isinstance(t, ParsedInput) and any(scan.LEAVES_TREE in p.message for p in t.problems)
+    )
     if refused:
         context = dataclasses.replace(context, refused=context.refused | refused)
     workers = _workers(jobs, sum(1 for t in tasks if not isinstance(t, ParsedInput)))

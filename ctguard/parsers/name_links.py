@@ -6,6 +6,7 @@ ARN names the same resource when that resource of the input has exactly that nam
 (or the same deploy-time expression), as the trail's own links already do. Shared by the
 CloudFormation and Terraform parsers, which both run it on a finished model.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -26,8 +27,10 @@ def link_by_name(model: Model) -> None:
         if not isinstance(actions, Known) or not isinstance(actions.value, tuple):
             continue
         linked = alarm.action_topics + (None,) * (len(actions.value) - len(alarm.action_topics))
-        topics = tuple(key if key is not None else _named(model, "topic", "arn", action)
-                       for key, action in zip(linked, actions.value))
+        topics = tuple(
+            key if key is not None else _named(model, "topic", "arn", action)
+            for key, action in zip(linked, actions.value, strict=False)
+        )
         if any(topics) and topics != alarm.action_topics:
             model.add("alarm", dataclasses.replace(alarm, action_topics=topics))
 

@@ -26,6 +26,7 @@ Why it is conservative (``tests/unit/test_prefilter.py`` checks each point on ge
   it only; that character is never the backslash that opens a real escape, because a string
   with escapes opens with a quote, never with a backslash.
 """
+
 from __future__ import annotations
 
 import re
@@ -34,12 +35,38 @@ import re
 # aws.cloudtrail, "AWS API Call via CloudTrail", CloudTrailMetrics and trail module sources.
 # "trailname"/"createtrail"/"create_trail"...: trails made or changed by custom resources, Lambda code
 # and Terraform provisioners (CT005, cfn_opaque and tf_opaque).
-NEEDLES = ("cloudtrail", "$.", "eventname", "eventsource", "errorcode", "useridentity", "trailname",
-           "createtrail", "create_trail", "updatetrail", "update_trail", "puteventselectors", "put_event_selectors")
+NEEDLES = (
+    "cloudtrail",
+    "$.",
+    "eventname",
+    "eventsource",
+    "errorcode",
+    "useridentity",
+    "trailname",
+    "createtrail",
+    "create_trail",
+    "updatetrail",
+    "update_trail",
+    "puteventselectors",
+    "put_event_selectors",
+)
 
 _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|x([0-9a-fA-F]{2})|\r?\n[ \t]*|(.))", re.DOTALL)
-_SINGLE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "0": "\0", "a": "\a", "v": "\v",
-           "e": "\x1b", "N": "\x85", "_": "\xa0", "L": "\u2028", "P": "\u2029"}
+_SINGLE = {
+    "n": "\n",
+    "t": "\t",
+    "r": "\r",
+    "b": "\b",
+    "f": "\f",
+    "0": "\0",
+    "a": "\a",
+    "v": "\v",
+    "e": "\x1b",
+    "N": "\x85",
+    "_": "\xa0",
+    "L": "\u2028",
+    "P": "\u2029",
+}
 
 
 def unescape(text: str) -> str:

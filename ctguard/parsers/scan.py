@@ -4,21 +4,38 @@ Detection is by content, not only by name, and cheap: a byte-level prefilter dec
 file is CloudTrail-related before anything is parsed, so a repository of Kubernetes YAML and
 workflows costs a directory walk and a few regex scans.
 """
+
 from __future__ import annotations
 
 import os
 import re
 import stat
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from ctguard.parsers import prefilter
 
-SKIP_DIRS = frozenset({
-    ".git", ".hg", ".svn", "node_modules", ".terraform", ".terragrunt-cache", "__pycache__",
-    ".venv", "venv", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "cdk.out",
-    ".aws-sam", ".serverless",
-})
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        ".terraform",
+        ".terragrunt-cache",
+        "__pycache__",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "cdk.out",
+        ".aws-sam",
+        ".serverless",
+    }
+)
 CDK_OUT = "cdk.out"  # in SKIP_DIRS for its assets; its templates are read (``_cdk_templates``)
 TEMPLATE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template", ".cfn", ".tmpl"})
 MAX_FILE_BYTES = 20 * 1024 * 1024  # CloudFormation caps templates at 1 MB; anything this big is not one
@@ -63,8 +80,9 @@ def _given_file_problem(path: str, roots: tuple[str, ...]) -> str | None:
         return "dangling symbolic link"
     if os.path.islink(path):
         # A relative name is read from the working directory (the checkout): its links stay there.
-        base = roots + ((os.path.realpath(os.getcwd()),) if not os.path.isabs(path) else
-                        (os.path.realpath(os.path.dirname(path)),))
+        base = roots + (
+            (os.path.realpath(os.getcwd()),) if not os.path.isabs(path) else (os.path.realpath(os.path.dirname(path)),)
+        )
         if not _inside(os.path.realpath(path), base):
             return LEAVES_TREE
     return _special_problem(path)
@@ -159,13 +177,21 @@ def _special_problem(path: str) -> str | None:
         return _os_problem(exc)
     if stat.S_ISREG(mode):
         return None
-    kind = ("a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
-            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a file")
+    kind = (
+        "a FIFO"
+        if stat.S_ISFIFO(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "not a file"
+    )
     return f"not a regular file ({kind}); not read"
 
 
-def _cdk_templates(directory: str, roots: tuple[str, ...],
-                   seen: set[tuple[int, int]]) -> Iterator[tuple[str, str | None]]:
+def _cdk_templates(
+    directory: str, roots: tuple[str, ...], seen: set[tuple[int, int]]
+) -> Iterator[tuple[str, str | None]]:
     """The synthesized templates of a CDK app (``cdk.out/*.template.json``), not its assets; each
     under the same rules as any file of the walk (links stay in the tree, regular files only)."""
     try:

@@ -5,6 +5,7 @@
 inputs. An event-selectors answer even looks like a template to a text test (``"Type":
 "AWS::S3::Object"``), so the scan must know them by name before anything sniffs their content.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,14 +15,34 @@ from ctguard.inputs import PARSE_ERROR, ParsedInput
 
 SUFFIXES = ("status", "event-selectors", "insight-selectors", "tags")
 # Top-level keys of GetTrailStatus, GetEventSelectors, GetInsightSelectors and ListTags answers.
-_ANSWER_KEYS = frozenset({"IsLogging", "LatestDeliveryTime", "StartLoggingTime", "TrailARN", "EventSelectors",
-                          "AdvancedEventSelectors", "InsightSelectors", "EventDataStoreArn", "ResourceTagList",
-                          "LatestDeliveryError", "LatestNotificationError", "StopLoggingTime",
-                          "LatestCloudWatchLogsDeliveryTime", "LatestCloudWatchLogsDeliveryError",
-                          "LatestDigestDeliveryTime", "LatestDigestDeliveryError", "LatestNotificationTime",
-                          "LatestDeliveryAttemptTime", "LatestNotificationAttemptTime",
-                          "LatestNotificationAttemptSucceeded", "LatestDeliveryAttemptSucceeded",
-                          "TimeLoggingStarted", "TimeLoggingStopped", "NextToken"})
+_ANSWER_KEYS = frozenset(
+    {
+        "IsLogging",
+        "LatestDeliveryTime",
+        "StartLoggingTime",
+        "TrailARN",
+        "EventSelectors",
+        "AdvancedEventSelectors",
+        "InsightSelectors",
+        "EventDataStoreArn",
+        "ResourceTagList",
+        "LatestDeliveryError",
+        "LatestNotificationError",
+        "StopLoggingTime",
+        "LatestCloudWatchLogsDeliveryTime",
+        "LatestCloudWatchLogsDeliveryError",
+        "LatestDigestDeliveryTime",
+        "LatestDigestDeliveryError",
+        "LatestNotificationTime",
+        "LatestDeliveryAttemptTime",
+        "LatestNotificationAttemptTime",
+        "LatestNotificationAttemptSucceeded",
+        "LatestDeliveryAttemptSucceeded",
+        "TimeLoggingStarted",
+        "TimeLoggingStopped",
+        "NextToken",
+    }
+)
 
 
 def classify(path: str) -> str | ParsedInput | None:
@@ -30,7 +51,7 @@ def classify(path: str) -> str | ParsedInput | None:
     what = next((w for w in SUFFIXES if name.endswith(f".{w}.json")), None)
     if what is None:
         return None
-    prefix = name[:-len(f".{what}.json")]
+    prefix = name[: -len(f".{what}.json")]
     directory = os.path.dirname(path)
     for k, char in enumerate(prefix):
         if char == "." and k > 0:
@@ -40,9 +61,12 @@ def classify(path: str) -> str | ParsedInput | None:
     if not _looks_like_answer(path):
         return None
     parsed = ParsedInput(path, "aws-cli")
-    parsed.problem(PARSE_ERROR, f"{path} looks like a saved CloudTrail answer ({what}) but no describe-trails "
-                   f"output <stem>.json is beside it (see docs/snapshot.md: <stem>.<TrailName>.{what}.json); "
-                   "not checked")
+    parsed.problem(
+        PARSE_ERROR,
+        f"{path} looks like a saved CloudTrail answer ({what}) but no describe-trails "
+        f"output <stem>.json is beside it (see docs/snapshot.md: <stem>.<TrailName>.{what}.json); "
+        "not checked",
+    )
     return parsed
 
 

@@ -3,14 +3,15 @@
 Whatever happens inside a parser, the result names the input (CT001 when it could not be read),
 so one bad file never costs the others.
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from ctguard import yamlload
-from ctguard.parsers import scan
 from ctguard.inputs import PARSE_ERROR, ParsedInput
+from ctguard.parsers import scan
 from ctguard.parsers.context import ParseContext
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ def run_task(task: Task, context: ParseContext) -> list[ParsedInput]:
             return list(_parse_terraform(path, context))
         except RecursionError:
             return [unusable(path, "unknown", f"{path} is nested too deeply to read")]
-        except Exception as exc:  # noqa: BLE001 - see _guarded
+        except Exception as exc:
             return [_internal_error(path, exc)]
     parsed = _guarded(path, lambda: _parse_file(path, size, context))
     if isinstance(parsed, list):  # a snapshot holds one input per account
@@ -49,8 +50,9 @@ def _parse_file(path: str, size: int, context: ParseContext) -> ParsedInput | li
             return None
         if big != "aws-snapshot" or size > scan.MAX_SNAPSHOT_BYTES:  # an organization's snapshot is large
             limit = scan.MAX_SNAPSHOT_BYTES if big == "aws-snapshot" else scan.MAX_FILE_BYTES
-            return unusable(path, "unknown", f"{path} is {size:,} bytes, larger than the "
-                             f"{limit:,} bytes ctguard reads; not checked")
+            return unusable(
+                path, "unknown", f"{path} is {size:,} bytes, larger than the {limit:,} bytes ctguard reads; not checked"
+            )
     try:
         with open(path, "rb") as fh:
             data = fh.read()
@@ -116,20 +118,26 @@ def _parse_terraform(directory: str, context: ParseContext) -> Iterator[ParsedIn
     yield from terraform.parse_module(directory, context)
 
 
-def _guarded(path: str, parse: Callable[[], ParsedInput | list[ParsedInput] | None]) -> ParsedInput | list[ParsedInput] | None:
+def _guarded(
+    path: str, parse: Callable[[], ParsedInput | list[ParsedInput] | None]
+) -> ParsedInput | list[ParsedInput] | None:
     """A parser bug must cost one input, not the run: the input gets CT001 and the rest is checked."""
     try:
         return parse()
     except RecursionError:
         return unusable(path, "unknown", f"{path} is nested too deeply to read")
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return _internal_error(path, exc)
 
 
 def _internal_error(path: str, exc: Exception) -> ParsedInput:
-    log.debug("parser raised on %s", path, exc_info=True)
-    return unusable(path, "unknown", f"ctguard could not read {path}: internal parser error "
-                     f"({type(exc).__name__}: {exc}); please report it (--debug shows details)")
+    log.debug("parser raised on %s", path)
+    return unusable(
+        path,
+        "unknown",
+        f"ctguard could not read {path}: internal parser error "
+        f"({type(exc).__name__}: {exc}); please report it (--debug shows details)",
+    )
 
 
 def _utf16(data: bytes) -> bytes:

@@ -1,10 +1,11 @@
 """Selector simulator: would these trails record this CloudTrail event?  See docs/simulator.md.
 
-    ctx = SimContext(account_id="111111111111", region="us-east-1")
-    trail = compile_trail(model_trail, ctx)           # once per trail
-    verdict = trail.evaluate(Event.from_record(rec))  # per record
-    print(render_text(verdict, event))
+ctx = SimContext(account_id="111111111111", region="us-east-1")
+trail = compile_trail(model_trail, ctx)           # once per trail
+verdict = trail.evaluate(Event.from_record(rec))  # per record
+print(render_text(verdict, event))
 """
+
 from __future__ import annotations
 
 from ctguard.simulate.evaluate import (
@@ -25,8 +26,24 @@ from ctguard.simulate.replay import Replay, Shape
 from ctguard.simulate.report import summarize
 
 __all__ = [
-    "DEFAULT_POLICY", "CompiledTrail", "DecidedBy", "Event", "Normalized", "Resource", "SimContext",
-    "SimPolicy", "Verdict", "captured_by_any", "compile_trail", "evaluate", "evaluate_trails",
-    "normalize_basic", "normalize_trail", "render_text", "verdict_to_dict",
-    "Replay", "Shape", "summarize",
+    "DEFAULT_POLICY",
+    "CompiledTrail",
+    "DecidedBy",
+    "Event",
+    "Normalized",
+    "Replay",
+    "Resource",
+    "Shape",
+    "SimContext",
+    "SimPolicy",
+    "Verdict",
+    "captured_by_any",
+    "compile_trail",
+    "evaluate",
+    "evaluate_trails",
+    "normalize_basic",
+    "normalize_trail",
+    "render_text",
+    "summarize",
+    "verdict_to_dict",
 ]

@@ -11,6 +11,7 @@ Directories are walked recursively in sorted order, so an ``AWSLogs/<account>/Cl
 log file (CloudTrail caps these at a few MB compressed) or one batch of JSON lines is held at a
 time.  Files that cannot be read are reported through ``on_error`` and skipped.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -18,8 +19,9 @@ import io
 import json
 import os
 import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from ctguard.simulate import decode
 
@@ -100,7 +102,7 @@ def _records_of(doc: Any, path: str) -> list[Any]:
         recs = doc.get("Records")
         if recs is not None:
             if not isinstance(recs, list):
-                raise ArchiveError(f"{path}: \"Records\" is not a list")
+                raise ArchiveError(f'{path}: "Records" is not a list')
             return recs
         return [doc]
     if isinstance(doc, list):
@@ -158,7 +160,7 @@ def _line(line: bytes, path: str, n: int) -> list[Any]:
 def _read_lines(path: str, size: int) -> Iterator[Batch]:
     """JSON lines streamed in batches; progress is reported in on-disk bytes."""
     try:
-        raw = open(path, "rb")
+        raw = open(path, "rb")  # noqa: SIM115 - closed by the `with raw:` below; opened apart to name the file on OSError
     except OSError as exc:
         raise ArchiveError(f"{path}: cannot read: {exc.strerror or exc}") from None
     with raw:

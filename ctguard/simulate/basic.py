@@ -5,6 +5,7 @@ one engine.  This module exists as the independent reading of the basic rules, s
 test can show normalization never changes a verdict, and so explanations can say which *basic*
 selector matched.  Results are three-valued ints: 1 match, 0 no match, 2 unknown.
 """
+
 from __future__ import annotations
 
 from ctguard.model import DataResource, EventSelector
@@ -17,8 +18,7 @@ from ctguard.values import Unknown, resolve
 DEFAULT_BASIC = (EventSelector(),)  # R10: ReadWriteType All, IncludeManagementEvents true
 
 
-def evaluate_basic(selectors: tuple[EventSelector, ...], ev: Event,
-                   policy: SimPolicy = DEFAULT_POLICY) -> int:
+def evaluate_basic(selectors: tuple[EventSelector, ...], ev: Event, policy: SimPolicy = DEFAULT_POLICY) -> int:
     """R11: the event is captured iff it matches any selector; () means the R10 default."""
     return or3(0, *(match_basic(s, ev, policy) for s in selectors or DEFAULT_BASIC))
 

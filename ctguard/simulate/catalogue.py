@@ -3,6 +3,7 @@
 Kept as data in one module so they can be refreshed from the user guides without touching the
 matching logic (selector-semantics.md §7, note 1).
 """
+
 from __future__ import annotations
 
 # OPEN-Q7: records older than event version 1.06 carry neither eventCategory nor
@@ -11,32 +12,74 @@ from __future__ import annotations
 # list; ListObjectsV2 is logged as ListObjects), Lambda Invoke (UG-data), DynamoDB item and
 # PartiQL calls (UG-data, DynamoDB row).  Anything not listed stays Management.
 DATA_APIS: dict[str, frozenset[str]] = {
-    "s3.amazonaws.com": frozenset({
-        "AbortMultipartUpload", "CompleteMultipartUpload", "CopyObject", "CreateMultipartUpload",
-        "DeleteObject", "DeleteObjects", "DeleteObjectTagging", "GetObject", "GetObjectAcl",
-        "GetObjectAttributes", "GetObjectLegalHold", "GetObjectRetention", "GetObjectTagging",
-        "GetObjectTorrent", "HeadBucket", "HeadObject", "ListObjects", "ListObjectsV2",
-        "ListObjectVersions", "ListParts", "PostObject", "PutObject", "PutObjectAcl",
-        "PutObjectLegalHold", "PutObjectRetention", "PutObjectTagging", "RestoreObject",
-        "SelectObjectContent", "UploadPart", "UploadPartCopy",
-    }),
+    "s3.amazonaws.com": frozenset(
+        {
+            "AbortMultipartUpload",
+            "CompleteMultipartUpload",
+            "CopyObject",
+            "CreateMultipartUpload",
+            "DeleteObject",
+            "DeleteObjects",
+            "DeleteObjectTagging",
+            "GetObject",
+            "GetObjectAcl",
+            "GetObjectAttributes",
+            "GetObjectLegalHold",
+            "GetObjectRetention",
+            "GetObjectTagging",
+            "GetObjectTorrent",
+            "HeadBucket",
+            "HeadObject",
+            "ListObjects",
+            "ListObjectsV2",
+            "ListObjectVersions",
+            "ListParts",
+            "PostObject",
+            "PutObject",
+            "PutObjectAcl",
+            "PutObjectLegalHold",
+            "PutObjectRetention",
+            "PutObjectTagging",
+            "RestoreObject",
+            "SelectObjectContent",
+            "UploadPart",
+            "UploadPartCopy",
+        }
+    ),
     "lambda.amazonaws.com": frozenset({"Invoke", "InvokeWithResponseStream"}),
-    "dynamodb.amazonaws.com": frozenset({
-        "BatchExecuteStatement", "BatchGetItem", "BatchWriteItem", "DeleteItem",
-        "ExecuteStatement", "ExecuteTransaction", "GetItem", "PutItem", "Query", "Scan",
-        "TransactGetItems", "TransactWriteItems", "UpdateItem",
-        # DynamoDB Streams calls are logged under dynamodb.amazonaws.com too.
-        "DescribeStream", "GetRecords", "GetShardIterator", "ListStreams",
-    }),
+    "dynamodb.amazonaws.com": frozenset(
+        {
+            "BatchExecuteStatement",
+            "BatchGetItem",
+            "BatchWriteItem",
+            "DeleteItem",
+            "ExecuteStatement",
+            "ExecuteTransaction",
+            "GetItem",
+            "PutItem",
+            "Query",
+            "Scan",
+            "TransactGetItems",
+            "TransactWriteItems",
+            "UpdateItem",
+            # DynamoDB Streams calls are logged under dynamodb.amazonaws.com too.
+            "DescribeStream",
+            "GetRecords",
+            "GetShardIterator",
+            "ListStreams",
+        }
+    ),
 }
 
 # R5 / OPEN-Q3: sources whose events are global service events.  STS is global only through
 # its global endpoint, decided per record in events.py.
-GLOBAL_SOURCES: frozenset[str] = frozenset({
-    "iam.amazonaws.com",
-    "cloudfront.amazonaws.com",
-    "signin.amazonaws.com",
-})
+GLOBAL_SOURCES: frozenset[str] = frozenset(
+    {
+        "iam.amazonaws.com",
+        "cloudfront.amazonaws.com",
+        "signin.amazonaws.com",
+    }
+)
 STS_SOURCE = "sts.amazonaws.com"
 STS_GLOBAL_HOSTS: frozenset[str] = frozenset({"sts.amazonaws.com"})
 
@@ -49,11 +92,27 @@ GLOBAL_REGION_BY_PARTITION: dict[str, str] = {
 }
 
 # Opt-in Regions (R3: an org trail homed in one reaches only members that enabled it).
-OPT_IN_REGIONS: frozenset[str] = frozenset({
-    "af-south-1", "ap-east-1", "ap-east-2", "ap-south-2", "ap-southeast-3", "ap-southeast-4",
-    "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-west-1", "eu-central-2",
-    "eu-south-1", "eu-south-2", "il-central-1", "me-central-1", "me-south-1", "mx-central-1",
-})
+OPT_IN_REGIONS: frozenset[str] = frozenset(
+    {
+        "af-south-1",
+        "ap-east-1",
+        "ap-east-2",
+        "ap-south-2",
+        "ap-southeast-3",
+        "ap-southeast-4",
+        "ap-southeast-5",
+        "ap-southeast-6",
+        "ap-southeast-7",
+        "ca-west-1",
+        "eu-central-2",
+        "eu-south-1",
+        "eu-south-2",
+        "il-central-1",
+        "me-central-1",
+        "me-south-1",
+        "mx-central-1",
+    }
+)
 
 _PARTITION_PREFIXES = (
     ("cn-", "aws-cn"),

@@ -7,10 +7,12 @@ UTF-16, invalid UTF-8, nesting past its limit) goes through ``json.loads`` again
 input, error messages and the JSON-lines fallback stay exactly those of the stdlib.  (orjson,
 slightly faster, turns integers beyond 64 bits into floats silently, so it is not used.)
 """
+
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 FAILED: Any = object()  # the fast decoder refused the document: decode it with json.loads
 

@@ -7,11 +7,12 @@ if an earlier one was unknown, because an unknown that cannot change the outcome
 make the verdict unknown.  Verdicts are cached per distinct stage outcome, so replaying many
 events re-uses a handful of Verdict objects instead of building one per event.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from ctguard.model import Trail
 from ctguard.simulate.events import Event
@@ -68,8 +69,7 @@ class CompiledTrail:
         self._insights: dict[tuple[str | None, str], Verdict] = {}
         self._regional: dict[str | None, Verdict | None] = {}
         self._selected: dict[tuple[object, ...], Verdict] = {}
-        self._matches = [self._selector_verdict("", 1, i, -1, None)
-                         for i in range(len(self.selectors.compiled))]
+        self._matches = [self._selector_verdict("", 1, i, -1, None) for i in range(len(self.selectors.compiled))]
 
     def evaluate(self, ev: Event) -> Verdict:
         pending = self._logging
@@ -126,8 +126,9 @@ class CompiledTrail:
         try:
             return self._regions[key]
         except KeyError:
-            code, stage, reason = region_stage(self.effective, self.ctx, ev.recipient_account_id,
-                                               ev.aws_region, gse, ev.gse_basis)
+            code, stage, reason = region_stage(
+                self.effective, self.ctx, ev.recipient_account_id, ev.aws_region, gse, ev.gse_basis
+            )
             v = self._regions[key] = None if code == 1 else self._stage(code, stage, reason)
             return v
 
@@ -154,20 +155,31 @@ class CompiledTrail:
             v = self._selected[key] = self._selector_verdict(ev.event_category, status, index, encoded, hit)
         return v
 
-    def _selector_verdict(self, category: str, status: int, index: int, encoded: int,
-                          hit: str | None) -> Verdict:
+    def _selector_verdict(self, category: str, status: int, index: int, encoded: int, hit: str | None) -> Verdict:
         if index < 0:
             if status == 2:
                 why = self.normalized.unknown or "selectors unknown"
                 return Verdict(self.key, None, f"unknown: {why}", DecidedBy("selectors"), why, self.mode)
-            return Verdict(self.key, False, f"not captured: no event selector can match {category} events",
-                           DecidedBy("selectors"), None, self.mode)
+            return Verdict(
+                self.key,
+                False,
+                f"not captured: no event selector can match {category} events",
+                DecidedBy("selectors"),
+                None,
+                self.mode,
+            )
         sel = self.selectors.compiled[index]
         where = _selector_text(sel)
         if status == 1:
             extra = " (no selectors configured: all management events, R10)" if self.mode == "default" else ""
-            return Verdict(self.key, True, f"captured: {where} matched{extra}",
-                           DecidedBy("selectors", index, sel.name, sel.origin), None, self.mode)
+            return Verdict(
+                self.key,
+                True,
+                f"captured: {where} matched{extra}",
+                DecidedBy("selectors", index, sel.name, sel.origin),
+                None,
+                self.mode,
+            )
         field_index, code = dec(encoded)
         cond = sel.conditions[field_index] if field_index >= 0 else None
         fs = cond.fs if cond is not None else None
@@ -179,8 +191,14 @@ class CompiledTrail:
             return Verdict(self.key, None, f"unknown: {where}: {what}{why}", decided, why, self.mode)
         if code == INVALID:
             why = sel.plan(category).why or "invalid for trails"
-            return Verdict(self.key, False, f"not captured: {where} can never match {category} events: {why}",
-                           DecidedBy("selectors", index, sel.name, sel.origin, field), None, self.mode)
+            return Verdict(
+                self.key,
+                False,
+                f"not captured: {where} can never match {category} events: {why}",
+                DecidedBy("selectors", index, sel.name, sel.origin, field),
+                None,
+                self.mode,
+            )
         if code == MISS:
             ops = [op for op in SELECT_OPS if fs is not None and getattr(fs, op)]
             values = [v for op in ops for v in getattr(fs, op)]
@@ -190,12 +208,23 @@ class CompiledTrail:
                 reason = f"not captured: no selector takes {category} events{_category_hint(self.mode, category)}"
             else:
                 reason = f"not captured: closest is {where}: the record's {field} fails {op_text} {value_text}"
-            return Verdict(self.key, False, reason,
-                           DecidedBy("selectors", index, sel.name, sel.origin, field, op_text, value_text),
-                           None, self.mode)
+            return Verdict(
+                self.key,
+                False,
+                reason,
+                DecidedBy("selectors", index, sel.name, sel.origin, field, op_text, value_text),
+                None,
+                self.mode,
+            )
         op = OP_NAMES[HIT_OPS[code]]
-        return Verdict(self.key, False, f"not captured: {where} excludes it: {field} {op} {hit!r}",
-                       DecidedBy("selectors", index, sel.name, sel.origin, field, op, hit), None, self.mode)
+        return Verdict(
+            self.key,
+            False,
+            f"not captured: {where} excludes it: {field} {op} {hit!r}",
+            DecidedBy("selectors", index, sel.name, sel.origin, field, op, hit),
+            None,
+            self.mode,
+        )
 
 
 def _show(v: object) -> str:
@@ -245,5 +274,13 @@ def captured_by_any(trails: Iterable[Trail | CompiledTrail], event: Event, ctx: 
     return None if result == 2 else False
 
 
-__all__ = ["CompiledTrail", "DecidedBy", "SimContext", "Verdict", "captured_by_any",
-           "compile_trail", "evaluate", "evaluate_trails"]
+__all__ = [
+    "CompiledTrail",
+    "DecidedBy",
+    "SimContext",
+    "Verdict",
+    "captured_by_any",
+    "compile_trail",
+    "evaluate",
+    "evaluate_trails",
+]

@@ -5,6 +5,7 @@ ill-typed key becomes None, so replaying a messy archive cannot stop on one odd 
 derived facts (category, global-service-event) also record *how* they were derived, because a
 verdict that rests on a guess (OPEN-Q3, OPEN-Q7) must be able to say so.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -191,7 +192,10 @@ _MAYBE_GLOBAL = GLOBAL_SOURCES | {STS_SOURCE}
 
 
 def _category(
-    record: dict[str, Any], source: str | None, name: str | None, event_type: str | None,
+    record: dict[str, Any],
+    source: str | None,
+    name: str | None,
+    event_type: str | None,
     policy: SimPolicy,
 ) -> tuple[str, str]:
     """R7 after eventCategory (checked inline by from_record): eventType, then managementEvent,

@@ -4,6 +4,7 @@ A Verdict already names the trail, stage, selector and condition; given the even
 explanation adds what the record actually held in the deciding field, which the cached
 verdict deliberately leaves out (it is shared by many events).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -69,6 +70,8 @@ def render_text(verdict: Verdict, event: Event | None = None) -> str:
         lines.append(f"  unknown because: {verdict.unknown_because}")
     if event is not None:
         c = event.classify()
-        lines.append(f"  event: {c['source']} {c['name']} [{c['category']} via {c['category_basis']}] "
-                     f"in {c['region']} for {c['account']}")
+        lines.append(
+            f"  event: {c['source']} {c['name']} [{c['category']} via {c['category_basis']}] "
+            f"in {c['region']} for {c['account']}"
+        )
     return "\n".join(lines)

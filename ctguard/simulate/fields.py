@@ -4,10 +4,11 @@ The validity tables describe *trails* (not event data stores): API-AES/API-AFS 2
 selector-semantics.md R24.  Under ``SimPolicy.strict_trail_fields`` a selector that breaks them
 never matches events of that category, because AWS would have refused to store it.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from operator import attrgetter
-from typing import Callable
 
 from ctguard.model import FieldSelector
 from ctguard.simulate.events import Event, Resource
@@ -18,19 +19,38 @@ SELECT_OPS = ("equals", "starts_with", "ends_with")
 DESELECT_OPS = ("not_equals", "not_starts_with", "not_ends_with")
 # Spelling as in the API, for messages.
 OP_NAMES = {
-    "equals": "Equals", "starts_with": "StartsWith", "ends_with": "EndsWith",
-    "not_equals": "NotEquals", "not_starts_with": "NotStartsWith", "not_ends_with": "NotEndsWith",
+    "equals": "Equals",
+    "starts_with": "StartsWith",
+    "ends_with": "EndsWith",
+    "not_equals": "NotEquals",
+    "not_starts_with": "NotStartsWith",
+    "not_ends_with": "NotEndsWith",
 }
 
 VALID_FIELDS: dict[str, frozenset[str]] = {
     "Management": frozenset({"eventCategory", "readOnly", "eventSource"}),
-    "Data": frozenset({
-        "eventCategory", "resources.type", "readOnly", "eventName", "resources.ARN",
-        "eventSource", "eventType", "sessionCredentialFromConsole", "userIdentity.arn",
-    }),
-    "NetworkActivity": frozenset({
-        "eventCategory", "eventSource", "eventName", "errorCode", "vpcEndpointId",
-    }),
+    "Data": frozenset(
+        {
+            "eventCategory",
+            "resources.type",
+            "readOnly",
+            "eventName",
+            "resources.ARN",
+            "eventSource",
+            "eventType",
+            "sessionCredentialFromConsole",
+            "userIdentity.arn",
+        }
+    ),
+    "NetworkActivity": frozenset(
+        {
+            "eventCategory",
+            "eventSource",
+            "eventName",
+            "errorCode",
+            "vpcEndpointId",
+        }
+    ),
 }
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "Management": ("eventCategory",),
@@ -144,9 +164,9 @@ def arn_values(types: frozenset[str] | None, policy: SimPolicy) -> Callable[[tup
 
     def values(resources: tuple[Resource, ...]) -> tuple[str, ...]:
         return tuple(
-            r.arn for r in resources
-            if r.arn is not None and (types is None or r.type in types)
-            and (with_prefix or not r.is_prefix)
+            r.arn
+            for r in resources
+            if r.arn is not None and (types is None or r.type in types) and (with_prefix or not r.is_prefix)
         )
 
     return values

@@ -3,6 +3,7 @@
 Ints rather than ``bool | None`` because the matchers return them on every event and they
 compare and index cheaply; ``to_bool`` converts at the API boundary.
 """
+
 from __future__ import annotations
 
 

@@ -7,9 +7,11 @@ fired and ``INVALID`` for a selector a trail cannot hold (R23/R24).  A selector'
 Work that depends only on the event's category (the eventCategory test, field validity) is
 done once per category, not per event.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ctguard.model import AdvancedEventSelector, FieldSelector
 from ctguard.simulate.events import Event
@@ -53,12 +55,31 @@ def _split(values: tuple[Any, ...], lower: bool) -> tuple[list[str], str | None]
 class Condition:
     """One FieldSelector: SELECT operators OR'd, DESELECT operators OR'd as exclusions (R22)."""
 
-    __slots__ = ("index", "fs", "field", "multi", "get", "eq", "sw", "ew", "neq", "nsw",
-                 "new", "has_select", "unk_select", "unk_deselect", "absent_code", "always",
-                 "unknown_reason", "test", "arn_values")
+    __slots__ = (
+        "absent_code",
+        "always",
+        "arn_values",
+        "eq",
+        "ew",
+        "field",
+        "fs",
+        "get",
+        "has_select",
+        "index",
+        "multi",
+        "neq",
+        "new",
+        "nsw",
+        "sw",
+        "test",
+        "unk_deselect",
+        "unk_select",
+        "unknown_reason",
+    )
 
-    def __init__(self, index: int, fs: FieldSelector, types: frozenset[str] | None | Unknown,
-                 policy: SimPolicy) -> None:
+    def __init__(
+        self, index: int, fs: FieldSelector, types: frozenset[str] | Unknown | None, policy: SimPolicy
+    ) -> None:
         self.index, self.fs, self.always = index, fs, -1
         self.unknown_reason: str | None = None
         # ``test`` is bound once to the variant this field needs, saving a dispatch per event.
@@ -71,11 +92,16 @@ class Condition:
             return
         lower = name == "readOnly"  # "True" from a YAML boolean still means true
         parts = {op: _split(getattr(fs, op), lower) for op in SELECT_OPS + DESELECT_OPS}
-        self.eq, self.sw, self.ew = (frozenset(parts["equals"][0]), tuple(parts["starts_with"][0]),
-                                     tuple(parts["ends_with"][0]))
-        self.neq, self.nsw, self.new = (frozenset(parts["not_equals"][0]),
-                                        tuple(parts["not_starts_with"][0]),
-                                        tuple(parts["not_ends_with"][0]))
+        self.eq, self.sw, self.ew = (
+            frozenset(parts["equals"][0]),
+            tuple(parts["starts_with"][0]),
+            tuple(parts["ends_with"][0]),
+        )
+        self.neq, self.nsw, self.new = (
+            frozenset(parts["not_equals"][0]),
+            tuple(parts["not_starts_with"][0]),
+            tuple(parts["not_ends_with"][0]),
+        )
         self.has_select = any(getattr(fs, op) for op in SELECT_OPS)
         sel_unk = next((parts[op][1] for op in SELECT_OPS if parts[op][1]), None)
         desel_unk = next((parts[op][1] for op in DESELECT_OPS if parts[op][1]), None)
@@ -90,8 +116,7 @@ class Condition:
             if isinstance(types, Unknown):
                 self.always = UNKNOWN
                 self.unknown_reason = f"resources.type unknown, so resources.ARN is too: {types.reason}"
-            self.get: Callable[[Event], Any] = arn_getter(
-                None if isinstance(types, Unknown) else types, policy)
+            self.get: Callable[[Event], Any] = arn_getter(None if isinstance(types, Unknown) else types, policy)
             self.arn_values = arn_values(None if isinstance(types, Unknown) else types, policy)
         elif name == "resources.type":
             self.get = resource_types
@@ -169,8 +194,11 @@ class Condition:
                 if isinstance(cand, Unknown):
                     continue
                 c = cand.lower() if self.field == "readOnly" else cand
-                if (code == HIT_NOT_EQUALS and v == c) or (code == HIT_NOT_STARTS and v.startswith(c)) \
-                        or (code == HIT_NOT_ENDS and v.endswith(c)):
+                if (
+                    (code == HIT_NOT_EQUALS and v == c)
+                    or (code == HIT_NOT_STARTS and v.startswith(c))
+                    or (code == HIT_NOT_ENDS and v.endswith(c))
+                ):
                     return str(cand)  # a selector value: str, the Unknowns were skipped
         return None
 
@@ -178,23 +206,24 @@ class Condition:
 class Plan:
     """How one selector treats events of one category: decided statically or by conditions."""
 
-    __slots__ = ("static", "conds", "unknown_index", "why")
+    __slots__ = ("conds", "static", "unknown_index", "why")
 
-    def __init__(self, static: int | None, conds: tuple[Condition, ...] = (),
-                 unknown_index: int = -1, why: str | None = None) -> None:
+    def __init__(
+        self, static: int | None, conds: tuple[Condition, ...] = (), unknown_index: int = -1, why: str | None = None
+    ) -> None:
         self.static, self.conds, self.unknown_index, self.why = static, conds, unknown_index, why
 
 
 class CompiledSelector:
-    __slots__ = ("index", "selector", "name", "origin", "conditions", "policy", "_plans")
+    __slots__ = ("_plans", "conditions", "index", "name", "origin", "policy", "selector")
 
-    def __init__(self, index: int, selector: AdvancedEventSelector, policy: SimPolicy,
-                 origin: str | None = None) -> None:
+    def __init__(
+        self, index: int, selector: AdvancedEventSelector, policy: SimPolicy, origin: str | None = None
+    ) -> None:
         self.index, self.selector, self.origin, self.policy = index, selector, origin, policy
         self.name = selector.name if isinstance(selector.name, str) else None
         types = _selector_types(selector.field_selectors)
-        self.conditions = tuple(Condition(i, fs, types, policy)
-                                for i, fs in enumerate(selector.field_selectors))
+        self.conditions = tuple(Condition(i, fs, types, policy) for i, fs in enumerate(selector.field_selectors))
         self._plans: dict[str, Plan] = {}
 
     def plan(self, category: str) -> Plan:
@@ -243,7 +272,7 @@ class CompiledSelector:
         return MATCHED if unknown < 0 else enc(unknown, UNKNOWN)
 
 
-def _selector_types(fs_list: tuple[FieldSelector, ...]) -> frozenset[str] | None | Unknown:
+def _selector_types(fs_list: tuple[FieldSelector, ...]) -> frozenset[str] | Unknown | None:
     """The resource types resources.ARN is tested against (R26); None if the selector has none."""
     types: set[str] = set()
     found = False

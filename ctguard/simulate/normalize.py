@@ -22,6 +22,7 @@ the verdict stays the one the basic evaluator (basic.py) gives:
 Values AWS rejects (an invalid ReadWriteType, a DataResource type other than the three) match
 nothing and are listed in ``notes``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -67,8 +68,9 @@ def normalize_trail(trail: Trail, policy: SimPolicy = DEFAULT_POLICY) -> Normali
             return Normalized("unknown", unknown="both basic and advanced selectors are set (OPEN-Q5)")
         notes = ("basic selectors are also set; advanced ones win (OPEN-Q5)",) if b != "none" else ()
         sels = adv.value  # type: ignore[union-attr]  # _state said "present": a Known
-        return Normalized("advanced", tuple(sels),
-                          tuple(f"AdvancedEventSelectors[{i}]" for i in range(len(sels))), notes)
+        return Normalized(
+            "advanced", tuple(sels), tuple(f"AdvancedEventSelectors[{i}]" for i in range(len(sels))), notes
+        )
     if a == "unknown":
         return Normalized("unknown", unknown=f"advanced selectors unknown: {adv.reason}")  # type: ignore[union-attr]  # _state said "unknown": an Unknown
     if b == "present":
@@ -112,8 +114,10 @@ def normalize_basic(selectors: tuple[EventSelector, ...]) -> Normalized:
         resources = resolve(sel.data_resources, ())
         data_head = FieldSelector(field="eventCategory", equals=("Data",))
         if isinstance(resources, Unknown):
-            emit(f"{where} data", [data_head, *rw_fields,
-                                   _unknown_field(f"{where}.DataResources unknown: {resources.reason}")])
+            emit(
+                f"{where} data",
+                [data_head, *rw_fields, _unknown_field(f"{where}.DataResources unknown: {resources.reason}")],
+            )
             continue
         for k, dr in enumerate(resources.value):
             _data_resource(dr, f"{where}.DataResources[{k}]", data_head, rw_fields, emit, notes)
@@ -131,8 +135,14 @@ def _read_write(sel: EventSelector, where: str, notes: list[str]) -> list[FieldS
     return [] if value is None else [FieldSelector(field="readOnly", equals=(value,))]
 
 
-def _data_resource(dr: DataResource, where: str, head: FieldSelector, rw_fields: list[FieldSelector],
-                   emit: Callable[[str, list[FieldSelector]], None], notes: list[str]) -> None:
+def _data_resource(
+    dr: DataResource,
+    where: str,
+    head: FieldSelector,
+    rw_fields: list[FieldSelector],
+    emit: Callable[[str, list[FieldSelector]], None],
+    notes: list[str],
+) -> None:
     if isinstance(dr.type, Unknown):
         emit(where, [head, *rw_fields, _unknown_field(f"{where}.Type unknown: {dr.type.reason}")])
         return
@@ -146,13 +156,17 @@ def _data_resource(dr: DataResource, where: str, head: FieldSelector, rw_fields:
         emit(where, [head, type_field, *rw_fields])  # "all" value: the others add nothing
         return
     if known:
-        arn = (FieldSelector(field="resources.ARN", starts_with=tuple(known))
-               if dr.type in PREFIX_MATCHED_TYPES
-               else FieldSelector(field="resources.ARN", equals=tuple(known)))
+        arn = (
+            FieldSelector(field="resources.ARN", starts_with=tuple(known))
+            if dr.type in PREFIX_MATCHED_TYPES
+            else FieldSelector(field="resources.ARN", equals=tuple(known))
+        )
         emit(where, [head, type_field, *rw_fields, arn])
     if unknown:
-        emit(f"{where} (unknown values)", [head, type_field, *rw_fields,
-                                           _unknown_field(f"{where}.Values has an unknown value: {unknown[0].reason}")])
+        emit(
+            f"{where} (unknown values)",
+            [head, type_field, *rw_fields, _unknown_field(f"{where}.Values has an unknown value: {unknown[0].reason}")],
+        )
     if not known and not unknown:
         notes.append(f"{where}: no values: matches nothing")
 

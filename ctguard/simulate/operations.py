@@ -19,6 +19,7 @@ Mapping decisions (inferences; CloudTrail does not publish the mapping):
   OPEN-Q7), else Management.  Data operations get one resource of the service's data type
   without an ARN, so selectors that name particular resources report "depends on resource".
 """
+
 from __future__ import annotations
 
 import json
@@ -28,19 +29,59 @@ from typing import Any
 
 from ctguard.simulate.catalogue import DATA_APIS
 
-READ_PREFIXES = ("Get", "List", "Describe", "Head", "Lookup", "Search", "BatchGet", "BatchDescribe",
-                 "Query", "Scan", "Select", "Estimate", "Preview", "View")
+READ_PREFIXES = (
+    "Get",
+    "List",
+    "Describe",
+    "Head",
+    "Lookup",
+    "Search",
+    "BatchGet",
+    "BatchDescribe",
+    "Query",
+    "Scan",
+    "Select",
+    "Estimate",
+    "Preview",
+    "View",
+)
 READ_ONLY_EXCEPTIONS: dict[str, frozenset[str]] = {
-    "kms.amazonaws.com": frozenset({"Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyPair",
-                                    "GenerateDataKeyPairWithoutPlaintext", "GenerateDataKeyWithoutPlaintext",
-                                    "GenerateMac", "GenerateRandom", "ReEncrypt", "Sign", "Verify", "VerifyMac"}),
-    "sts.amazonaws.com": frozenset({"AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity",
-                                    "AssumeRoot", "DecodeAuthorizationMessage", "GetAccessKeyInfo",
-                                    "GetCallerIdentity", "GetFederationToken", "GetSessionToken"}),
+    "kms.amazonaws.com": frozenset(
+        {
+            "Decrypt",
+            "Encrypt",
+            "GenerateDataKey",
+            "GenerateDataKeyPair",
+            "GenerateDataKeyPairWithoutPlaintext",
+            "GenerateDataKeyWithoutPlaintext",
+            "GenerateMac",
+            "GenerateRandom",
+            "ReEncrypt",
+            "Sign",
+            "Verify",
+            "VerifyMac",
+        }
+    ),
+    "sts.amazonaws.com": frozenset(
+        {
+            "AssumeRole",
+            "AssumeRoleWithSAML",
+            "AssumeRoleWithWebIdentity",
+            "AssumeRoot",
+            "DecodeAuthorizationMessage",
+            "GetAccessKeyInfo",
+            "GetCallerIdentity",
+            "GetFederationToken",
+            "GetSessionToken",
+        }
+    ),
 }
 _SOURCE_OVERRIDES = {"importexport": "importexport.amazonaws.com"}
-DATA_TYPES = {"s3.amazonaws.com": "AWS::S3::Object", "lambda.amazonaws.com": "AWS::Lambda::Function",
-              "dynamodb.amazonaws.com": "AWS::DynamoDB::Table"}
+DATA_TYPES = {
+    "s3.amazonaws.com": "AWS::S3::Object",
+    "lambda.amazonaws.com": "AWS::Lambda::Function",
+    "dynamodb.amazonaws.com": "AWS::DynamoDB::Table",
+}
 
 
 class CatalogUnavailable(Exception):
@@ -138,9 +179,15 @@ def operations(services: dict[str, dict[str, Any]], only: set[str] | None = None
 def synthetic_record(op: Operation, account: str, region: str) -> dict[str, Any]:
     """A CloudTrail record as this operation, called in ``account``/``region``, would produce."""
     rec: dict[str, Any] = {
-        "eventVersion": "1.11", "eventSource": op.source, "eventName": op.name, "eventType": "AwsApiCall",
-        "eventCategory": op.category, "managementEvent": op.category == "Management", "readOnly": op.read_only,
-        "recipientAccountId": account, "awsRegion": region,
+        "eventVersion": "1.11",
+        "eventSource": op.source,
+        "eventName": op.name,
+        "eventType": "AwsApiCall",
+        "eventCategory": op.category,
+        "managementEvent": op.category == "Management",
+        "readOnly": op.read_only,
+        "recipientAccountId": account,
+        "awsRegion": region,
     }
     if op.source == "sts.amazonaws.com":
         rec["tlsDetails"] = {"clientProvidedHostHeader": f"sts.{region}.amazonaws.com"}  # SDK default: regional
@@ -150,5 +197,15 @@ def synthetic_record(op: Operation, account: str, region: str) -> dict[str, Any]
     return rec
 
 
-__all__ = ["CatalogUnavailable", "DATA_TYPES", "Operation", "READ_ONLY_EXCEPTIONS", "READ_PREFIXES",
-           "event_source", "is_read_only", "load_services", "operations", "synthetic_record"]
+__all__ = [
+    "DATA_TYPES",
+    "READ_ONLY_EXCEPTIONS",
+    "READ_PREFIXES",
+    "CatalogUnavailable",
+    "Operation",
+    "event_source",
+    "is_read_only",
+    "load_services",
+    "operations",
+    "synthetic_record",
+]

@@ -11,10 +11,12 @@ summary is identical to a sequential replay's, including the order of equal coun
 Workers are forked: the compiled trails reach them unpickled.  Where fork is not available, or
 the archive is small (``PARALLEL_MIN_FILES``), the replay stays in this process.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from ctguard.simulate.archive import iter_batches
 from ctguard.simulate.evaluate import CompiledTrail
@@ -63,8 +65,14 @@ def workers_for(files: list[tuple[str, int]], jobs: int | None) -> int:
     return max(1, min(usable_cpus(), len(files)))
 
 
-def replay_files(trails: list[CompiledTrail], files: list[tuple[str, int]], policy: SimPolicy, jobs: int | None,
-                 on_error: Callable[[str, str], None], progress: Callable[[int], None] | None = None) -> Any:
+def replay_files(
+    trails: list[CompiledTrail],
+    files: list[tuple[str, int]],
+    policy: SimPolicy,
+    jobs: int | None,
+    on_error: Callable[[str, str], None],
+    progress: Callable[[int], None] | None = None,
+) -> Any:
     """Replay ``files`` (path, size) with ``jobs`` processes (None: auto); a Replay or MergedReplay."""
     workers = workers_for(files, jobs)
     if workers <= 1:
@@ -73,8 +81,8 @@ def replay_files(trails: list[CompiledTrail], files: list[tuple[str, int]], poli
 
     merged = MergedReplay()
     for chunk, (shapes, records, first, last, skipped) in run_chunks(
-            _replay_chunk, chunked(files, workers, CHUNKS_PER_WORKER), workers, (trails, policy), pool_context(),
-            "replay"):
+        _replay_chunk, chunked(files, workers, CHUNKS_PER_WORKER), workers, (trails, policy), pool_context(), "replay"
+    ):
         merged.merge(shapes, records, first, last)
         for path, message in skipped:
             on_error(path, message)
@@ -96,4 +104,4 @@ def _run(chunk: list[tuple[str, int]], trails: list[CompiledTrail], policy: SimP
     return list(replay.shapes()), replay.records, replay.first_time, replay.last_time, skipped
 
 
-__all__ = ["MergedReplay", "PARALLEL_MIN_FILES", "replay_files", "workers_for"]
+__all__ = ["PARALLEL_MIN_FILES", "MergedReplay", "replay_files", "workers_for"]

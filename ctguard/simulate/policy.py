@@ -4,6 +4,7 @@ selector-semantics.md lists OPEN-Q1..Q7 and a few inferences (R21, R22, R24).  E
 lives here, not scattered through the matcher, so a reviewer can see and flip them in one place
 and a test can pin them.  docs/simulator.md gives the reasoning for every default.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Text for people from the JSON-ready results of ``ctguard simulate`` (one shape, two renderings)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -36,8 +37,10 @@ def replay_text(doc: dict[str, Any], top: int = 10) -> str:
     if src.get("files") is not None:
         what += f" from {_n(src['files'])} files"
     if doc.get("mode") == "catalog":
-        lines.append(f"Evaluated {_n(doc['records'])} API operations of {_n(src['services'])} botocore services "
-                     f"(botocore {src['botocore']}) as called in account {src['account']}, {src['region']}")
+        lines.append(
+            f"Evaluated {_n(doc['records'])} API operations of {_n(src['services'])} botocore services "
+            f"(botocore {src['botocore']}) as called in account {src['account']}, {src['region']}"
+        )
         lines.append(f"  ({src['heuristics']})")
     else:
         lines.append(f"Replayed {what} ({span['first'] or '?'} .. {span['last'] or '?'}, {_days(span['seconds'])})")
@@ -63,8 +66,10 @@ def replay_text(doc: dict[str, Any], top: int = 10) -> str:
         if missed_ev:
             lines.append("  not captured, by event:")
             for e in missed_ev[:top]:
-                lines.append(f"    {e['source']} {e['name']} [{e['category']}]: missed {_n(e['missed'])}"
-                             f"  unknown {_n(e['unknown'])}")
+                lines.append(
+                    f"    {e['source']} {e['name']} [{e['category']}]: missed {_n(e['missed'])}"
+                    f"  unknown {_n(e['unknown'])}"
+                )
             lines += _more(len(missed_ev), top, "events (all are in --format json, or raise --top)")
         if t["reasons"]:
             lines.append("  why:")
@@ -73,24 +78,32 @@ def replay_text(doc: dict[str, Any], top: int = 10) -> str:
         c = t.get("cost")
         if c is not None:
             ev = c["events"]
-            lines.append(f"  cost: {_usd(c['usd'])} for these records; ≈ {_usd(c['usd_monthly'])} per 30 days "
-                         f"(paid management copies {_n(ev['management_paid'])}, data {_n(ev['data'])}, "
-                         f"network activity {_n(ev['network_activity'])}, Insights analysed {_n(ev['insights_analysed'])})")
+            lines.append(
+                f"  cost: {_usd(c['usd'])} for these records; ≈ {_usd(c['usd_monthly'])} per 30 days "
+                f"(paid management copies {_n(ev['management_paid'])}, data {_n(ev['data'])}, "
+                f"network activity {_n(ev['network_activity'])}, Insights analysed {_n(ev['insights_analysed'])})"
+            )
             for note in c["notes"]:
                 lines.append(f"    note: {note}")
     if doc.get("cost") is not None:
         p = doc["pricing"]
         lines.append("")
-        lines.append(f"Total: {_usd(doc['cost']['usd'])} for these records; ≈ {_usd(doc['cost']['usd_monthly'])} per 30 days "
-                     f"(list prices of {p['date']}, {p['source']})")
+        lines.append(
+            f"Total: {_usd(doc['cost']['usd'])} for these records; ≈ {_usd(doc['cost']['usd_monthly'])} per 30 days "
+            f"(list prices of {p['date']}, {p['source']})"
+        )
     return "\n".join(lines) + "\n"
 
 
 def diff_text(doc: dict[str, Any], top: int = 10) -> str:
     d = doc["diff"]
-    lines = [f"Coverage change from {', '.join(doc['old']['inputs'])} to {', '.join(doc['new']['inputs'])} "
-             f"over {_n(doc['records'])} {doc['unit']}:",
-             f"  gained {_n(d['gained'])} · lost {_n(d['lost'])} · unchanged {_n(d['unchanged'])} · unknown {_n(d['unknown'])}"]
+    lines = [
+        (
+            f"Coverage change from {', '.join(doc['old']['inputs'])} to {', '.join(doc['new']['inputs'])} "
+            f"over {_n(doc['records'])} {doc['unit']}:"
+        ),
+        f"  gained {_n(d['gained'])} · lost {_n(d['lost'])} · unchanged {_n(d['unchanged'])} · unknown {_n(d['unknown'])}",
+    ]
     for cat, c in sorted(d["by_category"].items()):
         lines.append(f"  {cat:<16} gained {_n(c['gained'])} · lost {_n(c['lost'])} · unknown {_n(c['unknown'])}")
     for title, key in (("gained", "gained_events"), ("lost", "lost_events"), ("unknown", "unknown_events")):
@@ -101,8 +114,10 @@ def diff_text(doc: dict[str, Any], top: int = 10) -> str:
                 lines.append(f"    {_n(r['count']):>10} × {r['source']} {r['name']} [{r['category']}]")
     old, new = doc["old"].get("cost"), doc["new"].get("cost")
     if old is not None and new is not None:
-        lines.append(f"  cost: {_usd(old['usd_monthly'])} → {_usd(new['usd_monthly'])} per 30 days "
-                     f"({_usd(old['usd'])} → {_usd(new['usd'])} for these records)")
+        lines.append(
+            f"  cost: {_usd(old['usd_monthly'])} → {_usd(new['usd_monthly'])} per 30 days "
+            f"({_usd(old['usd'])} → {_usd(new['usd'])} for these records)"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -112,15 +127,19 @@ def events_text(doc: dict[str, Any]) -> str:
     out = []
     for item in doc["events"]:
         c = item["event"]
-        out.append(f"Record {item['index']}: {c['source']} {c['name']} [{c['category']} via {c['category_basis']}] "
-                   f"in {c['region']} for {c['account']}")
+        out.append(
+            f"Record {item['index']}: {c['source']} {c['name']} [{c['category']} via {c['category_basis']}] "
+            f"in {c['region']} for {c['account']}"
+        )
         for v in item["verdicts"]:
             d = v["decided_by"]
             out.append(f"  {v['trail']}: {_STATE[v['captured']]}")
             out.append(f"    {v['reason']}")
             where = [f"stage {d['stage']}"]
             if d["selector_index"] is not None:
-                where.append(f"selector #{d['selector_index']}" + (f" {d['selector_name']!r}" if d["selector_name"] else ""))
+                where.append(
+                    f"selector #{d['selector_index']}" + (f" {d['selector_name']!r}" if d["selector_name"] else "")
+                )
             if d["selector_origin"] and d["selector_origin"] != d["selector_name"]:
                 where.append(f"from {d['selector_origin']}")
             if d["field"]:

@@ -12,15 +12,17 @@ unhashable values) takes the full path
 ``Event.from_record`` → ``CompiledTrail.evaluate``.  ``test_replay`` checks that both paths give
 the same verdict on every record of the shared dataset.
 """
+
 from __future__ import annotations
 
 import gc
 import marshal
 from array import array
 from collections import Counter
-from itertools import compress, repeat
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from itertools import compress, repeat
+from typing import Any
 
 from ctguard.simulate.catalogue import DATA_APIS, STS_SOURCE
 from ctguard.simulate.evaluate import CompiledTrail, Verdict
@@ -28,17 +30,41 @@ from ctguard.simulate.events import Event, _resources
 from ctguard.simulate.matcher import HIT_OPS
 from ctguard.simulate.policy import SimPolicy
 
-_QUICK_KEYS = ("eventSource", "eventName", "eventCategory", "eventType", "readOnly", "managementEvent",
-               "recipientAccountId", "awsRegion")
+_QUICK_KEYS = (
+    "eventSource",
+    "eventName",
+    "eventCategory",
+    "eventType",
+    "readOnly",
+    "managementEvent",
+    "recipientAccountId",
+    "awsRegion",
+)
 _N_QUICK = len(_QUICK_KEYS)
 _KEY_NAMES = _QUICK_KEYS + ("eventTime",)
 _PLAIN = frozenset({bool, str, type(None)})
 _NOT_FOUND = frozenset({None, -1})
 _DATA_NAMES = frozenset((s, n) for s, names in DATA_APIS.items() for n in names)
 # The top-level keys ``Event.from_record`` reads (tests/unit/simulate checks the list is whole).
-RECORD_KEYS = ("eventSource", "eventName", "eventType", "awsRegion", "eventCategory", "userIdentity",
-               "recipientAccountId", "insightDetails", "readOnly", "resources", "sessionCredentialFromConsole",
-               "errorCode", "vpcEndpointId", "tlsDetails", "managementEvent", "eventTime", "eventID")
+RECORD_KEYS = (
+    "eventSource",
+    "eventName",
+    "eventType",
+    "awsRegion",
+    "eventCategory",
+    "userIdentity",
+    "recipientAccountId",
+    "insightDetails",
+    "readOnly",
+    "resources",
+    "sessionCredentialFromConsole",
+    "errorCode",
+    "vpcEndpointId",
+    "tlsDetails",
+    "managementEvent",
+    "eventTime",
+    "eventID",
+)
 # Selector fields whose record value is not in the base shape key.
 _EXTRA_FIELDS = {
     "errorCode": "errorCode",
@@ -121,8 +147,13 @@ class Replay:
         self._extra = tuple(_EXTRA_FIELDS[f] for f in sorted(fields & set(_EXTRA_FIELDS)))
         self._no_fast = bool(policy.extra_global_sources) or not policy.recipient_falls_back_to_caller
         # Conditions that read ARNs; their per-record outcome stands in for the ARNs in the key.
-        self._arn_conds = tuple(cond for t in trails for sel in t.selectors.compiled for cond in sel.conditions
-                                if cond.field == "resources.ARN" and cond.always < 0)
+        self._arn_conds = tuple(
+            cond
+            for t in trails
+            for sel in t.selectors.compiled
+            for cond in sel.conditions
+            if cond.field == "resources.ARN" and cond.always < 0
+        )
 
     # -- hot path ---------------------------------------------------------------------------
     def add(self, records: list[Any]) -> None:
@@ -163,7 +194,7 @@ class Replay:
             return
         quick = self._quick
         try:
-            found = list(map(quick.get, zip(*columns)))
+            found = list(map(quick.get, zip(*columns, strict=False)))
         except TypeError:  # an unhashable value somewhere in the batch
             self._add_detailed(records)
             return
@@ -180,8 +211,12 @@ class Replay:
         mask = list(map(_NOT_FOUND.__contains__, found))
         closer = []
         miss = self._quick_miss
-        for rec, index, key in zip(compress(records, mask), compress(found, mask),
-                                   zip(*[compress(c, mask) for c in columns])):
+        for rec, index, key in zip(
+            compress(records, mask),
+            compress(found, mask),
+            zip(*[compress(c, mask) for c in columns], strict=False),
+            strict=False,
+        ):
             if index is None:  # first sighting (or seen earlier in this loop)
                 index = quick.get(key)
                 if index is None:
@@ -197,13 +232,24 @@ class Replay:
         src, name, cat, etype, _ro, me, acct, _region = key
         policy = self.policy
         complete = (
-            policy.strict_trail_fields and not policy.extra_global_sources and policy.recipient_falls_back_to_caller
-            and type(acct) is str and src != STS_SOURCE and etype != "AwsCloudTrailInsight"
-            and (cat == "Management"
-                 or (cat == "NetworkActivity" and not self._extra)
-                 or (not cat and etype != "AwsVpceEvent"
-                     and (me is True or (me is None and not (policy.use_data_api_catalogue
-                                                             and (src, name) in _DATA_NAMES)))))
+            policy.strict_trail_fields
+            and not policy.extra_global_sources
+            and policy.recipient_falls_back_to_caller
+            and type(acct) is str
+            and src != STS_SOURCE
+            and etype != "AwsCloudTrailInsight"
+            and (
+                cat == "Management"
+                or (cat == "NetworkActivity" and not self._extra)
+                or (
+                    not cat
+                    and etype != "AwsVpceEvent"
+                    and (
+                        me is True
+                        or (me is None and not (policy.use_data_api_catalogue and (src, name) in _DATA_NAMES))
+                    )
+                )
+            )
         )
         index = -1
         if complete:
@@ -230,7 +276,12 @@ class Replay:
                 slow(rec)
                 continue
             get = rec.get
-            src, acct, etype, cat = get("eventSource"), get("recipientAccountId"), get("eventType"), get("eventCategory")
+            src, acct, etype, cat = (
+                get("eventSource"),
+                get("recipientAccountId"),
+                get("eventType"),
+                get("eventCategory"),
+            )
             if type(acct) is not str or etype == "AwsCloudTrailInsight":
                 slow(rec)
                 continue
@@ -240,8 +291,12 @@ class Replay:
                 if src == STS_SOURCE:  # global or regional endpoint (OPEN-Q3): the host decides
                     tls = get("tlsDetails")
                     key += (tls.get("clientProvidedHostHeader") if type(tls) is dict else None,)
-                if cat == mgmt or (not cat and etype != "AwsVpceEvent" and strict
-                                   and (me is True or (me is None and (src, name) not in data_names))):
+                if cat == mgmt or (
+                    not cat
+                    and etype != "AwsVpceEvent"
+                    and strict
+                    and (me is True or (me is None and (src, name) not in data_names))
+                ):
                     pass  # strict trails: Management selectors read only eventCategory, eventSource, readOnly (R24)
                 elif cat == net:
                     if extra:  # network activity selectors never read resources or userIdentity (R24)
@@ -314,19 +369,35 @@ class Replay:
 
     def _shape_index(self, ev: Event) -> int:
         verdicts = tuple(t.evaluate(ev) for t in self.trails)
-        key = (ev.event_category, ev.event_source, ev.event_name, ev.read_only, ev.recipient_account_id,
-               ev.aws_region, tuple(id(v) for v in verdicts))
+        key = (
+            ev.event_category,
+            ev.event_source,
+            ev.event_name,
+            ev.read_only,
+            ev.recipient_account_id,
+            ev.aws_region,
+            tuple(id(v) for v in verdicts),
+        )
         index = self._slow.get(key)
         if index is None:
             index = self._slow[key] = len(self._shapes)
-            self._shapes.append(Shape(ev.event_category, ev.event_source, ev.event_name, ev.read_only,
-                                      ev.recipient_account_id, ev.aws_region, verdicts))
+            self._shapes.append(
+                Shape(
+                    ev.event_category,
+                    ev.event_source,
+                    ev.event_name,
+                    ev.read_only,
+                    ev.recipient_account_id,
+                    ev.aws_region,
+                    verdicts,
+                )
+            )
             self._counts.append(0)
         return index
 
     # -- results ----------------------------------------------------------------------------
     def shapes(self) -> Iterable[tuple[Shape, int]]:
-        return ((s, c) for s, c in zip(self._shapes, self._counts) if c)
+        return ((s, c) for s, c in zip(self._shapes, self._counts, strict=False) if c)
 
 
 def verdicts_for(trails: list[CompiledTrail], record: Any, policy: SimPolicy) -> tuple[Event, list[Verdict]]:

@@ -9,14 +9,16 @@ ApiErrorRate: all management events; for Data insights: all captured data events
 verdicts are never charged but are counted, so an estimate that rests on them says so.
 The monthly figure scales the counts from the archive's time span to 30 days.
 """
+
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
-import os
-from typing import Any, Iterable, cast
+from typing import Any, cast
 
 from ctguard.simulate.replay import Shape
 from ctguard.values import Unknown
@@ -67,8 +69,15 @@ def _insight_weights(trail: Any) -> tuple[dict[tuple[str, bool | None], int], st
     return dict(weights), None
 
 
-def summarize(trails: list[Any], shapes: Iterable[tuple[Shape, int]], *, records: int,
-              first_time: str | None, last_time: str | None, top: int = 20) -> dict[str, Any]:
+def summarize(
+    trails: list[Any],
+    shapes: Iterable[tuple[Shape, int]],
+    *,
+    records: int,
+    first_time: str | None,
+    last_time: str | None,
+    top: int = 20,
+) -> dict[str, Any]:
     """The JSON-ready summary (ctguard/schemas/simulate.schema.json, ``replay``)."""
     price = pricing()
     per = price["per_events"]
@@ -115,34 +124,49 @@ def summarize(trails: list[Any], shapes: Iterable[tuple[Shape, int]], *, records
     out_trails = []
     for i, t in enumerate(trails):
         b = billable[i]
-        usd = (b["management_paid"] * price["management_additional_copy"] + b["data"] * price["data"]
-               + b["network_activity"] * price["network_activity"]
-               + b["insights_analysed"] * price["insights_analysed"]) / per
+        usd = (
+            b["management_paid"] * price["management_additional_copy"]
+            + b["data"] * price["data"]
+            + b["network_activity"] * price["network_activity"]
+            + b["insights_analysed"] * price["insights_analysed"]
+        ) / per
         notes = [insight[i][1]] if insight[i][1] else []
         if totals[i]["unknown"]:
             notes.append(f"{totals[i]['unknown']} records with an unknown verdict are not charged")
-        out_trails.append({
-            "trail": t.key,
-            "mode": t.mode,
-            "totals": totals[i],
-            "by_category": by_cat[i],
-            "by_source": [{"source": s, **c} for s, c in sorted(by_src[i].items(), key=lambda kv: -sum(kv[1].values()))],
-            "by_event": [{"category": k[0], "source": k[1], "name": k[2], **c}
-                         for k, c in sorted(by_name[i].items(), key=lambda kv: -sum(kv[1].values()))[:top]],
-            # Every event class with a miss, from the whole replay (not from the busiest top):
-            # a rare missed event is exactly what a review must not lose.
-            "missed_events": [{"category": k[0], "source": k[1], "name": k[2], **c} for k, c in sorted(
-                ((k, c) for k, c in by_name[i].items() if c["missed"] or c["unknown"]),
-                key=lambda kv: (-(kv[1]["missed"] + kv[1]["unknown"]), kv[0]))],
-            "reasons": [{"state": k[0], "reason": k[1], "count": c} for k, c in reasons[i].most_common(top)],
-            "cost": {
-                "events": {k: b[k] for k in ("management_free", "management_paid", "data", "network_activity",
-                                             "insights_analysed")},
-                "usd": usd,
-                "usd_monthly": usd * scale if scale is not None else None,
-                "notes": notes,
-            },
-        })
+        out_trails.append(
+            {
+                "trail": t.key,
+                "mode": t.mode,
+                "totals": totals[i],
+                "by_category": by_cat[i],
+                "by_source": [
+                    {"source": s, **c} for s, c in sorted(by_src[i].items(), key=lambda kv: -sum(kv[1].values()))
+                ],
+                "by_event": [
+                    {"category": k[0], "source": k[1], "name": k[2], **c}
+                    for k, c in sorted(by_name[i].items(), key=lambda kv: -sum(kv[1].values()))[:top]
+                ],
+                # Every event class with a miss, from the whole replay (not from the busiest top):
+                # a rare missed event is exactly what a review must not lose.
+                "missed_events": [
+                    {"category": k[0], "source": k[1], "name": k[2], **c}
+                    for k, c in sorted(
+                        ((k, c) for k, c in by_name[i].items() if c["missed"] or c["unknown"]),
+                        key=lambda kv: (-(kv[1]["missed"] + kv[1]["unknown"]), kv[0]),
+                    )
+                ],
+                "reasons": [{"state": k[0], "reason": k[1], "count": c} for k, c in reasons[i].most_common(top)],
+                "cost": {
+                    "events": {
+                        k: b[k]
+                        for k in ("management_free", "management_paid", "data", "network_activity", "insights_analysed")
+                    },
+                    "usd": usd,
+                    "usd_monthly": usd * scale if scale is not None else None,
+                    "notes": notes,
+                },
+            }
+        )
     total_usd = sum(t["cost"]["usd"] for t in out_trails)
     return {
         "records": records,
@@ -150,8 +174,7 @@ def summarize(trails: list[Any], shapes: Iterable[tuple[Shape, int]], *, records
         "pricing": {"date": price["date"], "source": price["source"]},
         "any_trail": {**any_total, "by_category": any_cat},
         "trails": out_trails,
-        "cost": {"usd": total_usd,
-                 "usd_monthly": total_usd * scale if scale is not None else None},
+        "cost": {"usd": total_usd, "usd_monthly": total_usd * scale if scale is not None else None},
     }
 
 

@@ -5,14 +5,15 @@ or 2 (unknown), with the reason.  Inputs are the trail's *effective* values: mod
 defaults applied to Absent, the deploy account/Region from the context filling in what a
 template leaves to deployment.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from ctguard.model import AdvancedEventSelector, InsightSelector, Trail, TrailStatus, field_default
-from ctguard.simulate.logic import and3, or3
 from ctguard.simulate.catalogue import OPT_IN_REGIONS, global_region, partition_of
+from ctguard.simulate.logic import and3, or3
 from ctguard.simulate.policy import DEFAULT_POLICY, SimPolicy
 from ctguard.values import Absent, Known, Unknown
 
@@ -119,16 +120,20 @@ def account_stage(eff: Effective, ctx: SimContext, account: str | None) -> Stage
     return 1, f"account {account} is a member of the trail's organization (R3)"
 
 
-def region_stage(eff: Effective, ctx: SimContext, account: str | None, region: str | None,
-                 gse: bool | None, gse_basis: str) -> tuple[int, str, str]:
+def region_stage(
+    eff: Effective, ctx: SimContext, account: str | None, region: str | None, gse: bool | None, gse_basis: str
+) -> tuple[int, str, str]:
     """(code, stage name, reason): R4 for regional events, R5/R6 for global service events."""
     if gse is None:
         as_global = _global(eff, region)
         as_regional = _regional(eff, ctx, account, region)
         if as_global[0] == as_regional[0]:
             return as_global[0], "global-service-events", f"{as_regional[1]} (global endpoint or not: {gse_basis})"
-        return 2, "global-service-events", f"{gse_basis}; as a global event: {as_global[1]}; " \
-                                           f"as a regional one: {as_regional[1]}"
+        return (
+            2,
+            "global-service-events",
+            (f"{gse_basis}; as a global event: {as_global[1]}; as a regional one: {as_regional[1]}"),
+        )
     if gse:
         code, reason = _global(eff, region)
         return code, "global-service-events", f"{reason} ({gse_basis})"
@@ -182,8 +187,9 @@ def _regional(eff: Effective, ctx: SimContext, account: str | None, region: str 
     return 0, f"record is in {region}; single-Region trail records only {home} (R4)"
 
 
-def insight_stage(eff: Effective, insight_type: str | None, category: str,
-                  selectors: tuple[AdvancedEventSelector, ...] | None) -> Stage:
+def insight_stage(
+    eff: Effective, insight_type: str | None, category: str, selectors: tuple[AdvancedEventSelector, ...] | None
+) -> Stage:
     """R31: eligible iff an InsightSelector has the type and category and its prerequisite holds."""
     chosen = eff.insight_selectors
     if isinstance(chosen, Unknown):

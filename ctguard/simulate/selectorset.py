@@ -5,6 +5,7 @@
 selector of the event's own category if there is one, else one the trail cannot hold, else
 the first).  Selectors that cannot match a category at all are sorted out once per category.
 """
+
 from __future__ import annotations
 
 from ctguard.simulate.events import Event
@@ -19,7 +20,7 @@ UNDETERMINED: Result = (2, -1, -1)  # the selector list itself is unknown
 
 
 class SelectorSet:
-    __slots__ = ("normalized", "compiled", "_by_cat", "_matched")
+    __slots__ = ("_by_cat", "_matched", "compiled", "normalized")
 
     def __init__(self, normalized: Normalized, policy: SimPolicy) -> None:
         self.normalized = normalized

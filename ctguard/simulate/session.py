@@ -3,17 +3,23 @@
 Trails are loaded from inputs by the simulator API (``ctguard.simulation``); nothing here reads
 inputs or prints.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from ctguard.simulate.evaluate import CompiledTrail
 from ctguard.simulate.policy import SimPolicy
 from ctguard.simulate.replay import Replay, Shape
 
 
-def run_replay(trails: list[CompiledTrail], batches: Iterable[Any], policy: SimPolicy,
-               progress: Callable[[int], None] | None = None) -> Replay:
+def run_replay(
+    trails: list[CompiledTrail],
+    batches: Iterable[Any],
+    policy: SimPolicy,
+    progress: Callable[[int], None] | None = None,
+) -> Replay:
     replay = Replay(trails, policy)
     it = iter(batches)
     while (batch := next(it, None)) is not None:
@@ -49,11 +55,18 @@ def diff_shapes(shapes: Iterable[tuple[Shape, int]], n_old: int, top: int = 20) 
             bucket[key] = bucket.get(key, 0) + count
 
     def rows(d: dict[tuple[str, str, str], int]) -> list[dict[str, Any]]:
-        return [{"category": k[0], "source": k[1], "name": k[2], "count": c}
-                for k, c in sorted(d.items(), key=lambda kv: (-kv[1], kv[0]))[:top]]
+        return [
+            {"category": k[0], "source": k[1], "name": k[2], "count": c}
+            for k, c in sorted(d.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+        ]
 
-    return {**totals, "by_category": by_cat, "gained_events": rows(gains), "lost_events": rows(losses),
-            "unknown_events": rows(unknown)}
+    return {
+        **totals,
+        "by_category": by_cat,
+        "gained_events": rows(gains),
+        "lost_events": rows(losses),
+        "unknown_events": rows(unknown),
+    }
 
 
 def _any(verdicts: tuple[Any, ...]) -> bool | None:

@@ -18,9 +18,10 @@ selector combination, so a predicate is NULL where the verdict is unknown.  Each
 is built from a trail's ``CompiledTrail`` (effective values, normalized selectors, per
 category plans), not re-derived from the model, so both engines share every decision.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from ctguard.simulate.catalogue import (
     _PARTITION_PREFIXES,
@@ -42,8 +43,14 @@ DIALECTS = ("athena", "duckdb")
 NULL = "CAST(NULL AS BOOLEAN)"
 _TRI = {0: "FALSE", 1: "TRUE", 2: NULL}
 _SINGLE = {
-    "eventCategory": "_cat", "eventSource": "_src", "eventName": "_name", "eventType": "_etype",
-    "errorCode": "_err", "vpcEndpointId": "_vpce", "userIdentity.arn": "_uarn", "readOnly": "_ro",
+    "eventCategory": "_cat",
+    "eventSource": "_src",
+    "eventName": "_name",
+    "eventType": "_etype",
+    "errorCode": "_err",
+    "vpcEndpointId": "_vpce",
+    "userIdentity.arn": "_uarn",
+    "readOnly": "_ro",
 }
 
 
@@ -66,8 +73,9 @@ def _starts(expr: str, prefixes: Sequence[str]) -> list[str]:
 
 
 def _ends(expr: str, suffixes: Sequence[str]) -> list[str]:
-    return [f"(length({expr}) >= {len(s)} AND substr({expr}, length({expr}) - {len(s) - 1}) = {lit(s)})"
-            for s in suffixes]
+    return [
+        f"(length({expr}) >= {len(s)} AND substr({expr}, length({expr}) - {len(s) - 1}) = {lit(s)})" for s in suffixes
+    ]
 
 
 def _or(parts: Sequence[str]) -> str:
@@ -102,12 +110,13 @@ def _global_region(expr: str) -> str:
 # -- derived columns (what Event.from_record computes) -----------------------------------------
 def derived_columns(policy: SimPolicy, *, has_managementevent: bool, has_insights: bool) -> str:
     """SELECT list over the raw columns (src_*), producing the _-prefixed columns predicates use."""
-    cat = ["WHEN src_eventcategory IS NOT NULL AND src_eventcategory <> '' THEN src_eventcategory",
-           "WHEN src_eventtype = 'AwsCloudTrailInsight' THEN 'Insight'",
-           "WHEN src_eventtype = 'AwsVpceEvent' THEN 'NetworkActivity'"]
+    cat = [
+        "WHEN src_eventcategory IS NOT NULL AND src_eventcategory <> '' THEN src_eventcategory",
+        "WHEN src_eventtype = 'AwsCloudTrailInsight' THEN 'Insight'",
+        "WHEN src_eventtype = 'AwsVpceEvent' THEN 'NetworkActivity'",
+    ]
     if has_managementevent:
-        cat += ["WHEN src_managementevent = 'true' THEN 'Management'",
-                "WHEN src_managementevent = 'false' THEN 'Data'"]
+        cat += ["WHEN src_managementevent = 'true' THEN 'Management'", "WHEN src_managementevent = 'false' THEN 'Data'"]
     if policy.use_data_api_catalogue:
         for source, names in sorted(DATA_APIS.items()):
             cat.append(f"WHEN src_eventsource = {lit(source)} AND {_in('src_eventname', sorted(names))} THEN 'Data'")
@@ -116,10 +125,18 @@ def derived_columns(policy: SimPolicy, *, has_managementevent: bool, has_insight
         acct = f"coalesce({acct}, src_useridentity_accountid)"
     cols = [
         f"(CASE {' '.join(cat)} ELSE 'Management' END) AS _cat",
-        "src_eventsource AS _src", "src_eventname AS _name", "src_eventtype AS _etype",
-        "src_readonly AS _ro", f"{acct} AS _acct", "src_awsregion AS _region",
-        "src_errorcode AS _err", "src_vpcendpointid AS _vpce", "src_useridentity_arn AS _uarn",
-        "src_console AS _console", "src_host AS _host", "src_resources AS _res",
+        "src_eventsource AS _src",
+        "src_eventname AS _name",
+        "src_eventtype AS _etype",
+        "src_readonly AS _ro",
+        f"{acct} AS _acct",
+        "src_awsregion AS _region",
+        "src_errorcode AS _err",
+        "src_vpcendpointid AS _vpce",
+        "src_useridentity_arn AS _uarn",
+        "src_console AS _console",
+        "src_host AS _host",
+        "src_resources AS _res",
     ]
     if has_insights:
         cols += ["src_insighttype AS _itype", "coalesce(nullif(src_insightcategory, ''), 'Management') AS _icat"]
@@ -133,10 +150,12 @@ def gse_expr(policy: SimPolicy) -> str:
     forced = policy.sts_without_host_header_is_global
     no_host = NULL if forced is None else ("TRUE" if forced else "FALSE")
     sources = sorted(GLOBAL_SOURCES | policy.extra_global_sources)
-    return (f"(CASE WHEN _cat = 'Insight' THEN FALSE WHEN {_in('_src', sources)} THEN TRUE "
-            f"WHEN _src = {lit(STS_SOURCE)} THEN (CASE WHEN _host IS NOT NULL THEN {_in('_host', sorted(STS_GLOBAL_HOSTS))} "
-            f"WHEN _region IS NULL OR _region <> {_global_region('_region')} THEN FALSE ELSE {no_host} END) "
-            f"ELSE FALSE END)")
+    return (
+        f"(CASE WHEN _cat = 'Insight' THEN FALSE WHEN {_in('_src', sources)} THEN TRUE "
+        f"WHEN _src = {lit(STS_SOURCE)} THEN (CASE WHEN _host IS NOT NULL THEN {_in('_host', sorted(STS_GLOBAL_HOSTS))} "
+        f"WHEN _region IS NULL OR _region <> {_global_region('_region')} THEN FALSE ELSE {no_host} END) "
+        f"ELSE FALSE END)"
+    )
 
 
 # -- stages ------------------------------------------------------------------------------------
@@ -173,7 +192,9 @@ def _regional(t: CompiledTrail) -> str:
         whens.append(f"WHEN _region = {lit(home)} THEN TRUE")
     if multi is True:
         for acct, regions in sorted(ctx.enabled_regions.items()):
-            whens.append(f"WHEN _region IS NOT NULL AND _acct = {lit(acct)} AND NOT {_in('_region', sorted(regions))} THEN FALSE")
+            whens.append(
+                f"WHEN _region IS NOT NULL AND _acct = {lit(acct)} AND NOT {_in('_region', sorted(regions))} THEN FALSE"
+            )
         rest = "TRUE"
     elif isinstance(multi, Unknown) or isinstance(home, Unknown):
         rest = NULL
@@ -207,8 +228,10 @@ def _global(t: CompiledTrail) -> str:
 
 def _region(t: CompiledTrail, gse: str) -> str:
     g, r = _global(t), _regional(t)
-    return (f"(CASE WHEN {gse} IS NULL THEN (CASE WHEN {g} IS NOT DISTINCT FROM {r} THEN {g} ELSE {NULL} END) "
-            f"WHEN {gse} THEN {g} ELSE {r} END)")
+    return (
+        f"(CASE WHEN {gse} IS NULL THEN (CASE WHEN {g} IS NOT DISTINCT FROM {r} THEN {g} ELSE {NULL} END) "
+        f"WHEN {gse} THEN {g} ELSE {r} END)"
+    )
 
 
 def _insights(t: CompiledTrail) -> str:
@@ -231,8 +254,7 @@ def _insights(t: CompiledTrail) -> str:
 
 
 # -- selectors ---------------------------------------------------------------------------------
-def _resource_values(dialect: str, cond: Condition, policy: SimPolicy,
-                     types: frozenset[str] | None) -> tuple[str, str]:
+def _resource_values(dialect: str, cond: Condition, policy: SimPolicy, types: frozenset[str] | None) -> tuple[str, str]:
     """(a resource's value, per-resource presence test) for the multi-valued fields (R25, R26)."""
     if cond.field == "resources.type":
         return "r.type", "r.type IS NOT NULL"
@@ -251,8 +273,7 @@ def _value_tests(cond: Condition, x: str) -> tuple[str, str]:
     return desel, sel
 
 
-def condition_sql(dialect: str, cond: Condition, policy: SimPolicy,
-                  types: frozenset[str] | None = None) -> str:
+def condition_sql(dialect: str, cond: Condition, policy: SimPolicy, types: frozenset[str] | None = None) -> str:
     if cond.always >= 0:
         return _TRI[cond.always]
     absent = _TRI[cond.absent_code]
@@ -353,12 +374,14 @@ def athena_query(trails: list[CompiledTrail], table: str = "cloudtrail_logs", wh
     names = ", ".join(column_name(i) for i in range(len(trails)))
     legend = "\n".join(f"-- {column_name(i)} = {t.key}" for i, t in enumerate(trails))
     src = _ATHENA_SOURCE.format(table=table, where=f"\n  WHERE {where}" if where else "")
-    return (f"-- ctguard simulate: which trail would capture which records (captured/missed/unknown).\n{legend}\n"
-            f"WITH raw AS (\n  {src}\n),\nev AS (SELECT {derived}, src_eventtime AS _time FROM raw),\n"
-            f"v AS (SELECT _cat, _src, _name, _ro, _acct, _region, _time,\n  " + ",\n  ".join(cols) + " FROM ev)\n"
-            f"SELECT _cat AS category, _src AS eventsource, _name AS eventname, {names}, count(*) AS events,\n"
-            f"  min(_time) AS first_time, max(_time) AS last_time\n"
-            f"FROM v GROUP BY _cat, _src, _name, {names}\nORDER BY events DESC")
+    return (
+        f"-- ctguard simulate: which trail would capture which records (captured/missed/unknown).\n{legend}\n"
+        f"WITH raw AS (\n  {src}\n),\nev AS (SELECT {derived}, src_eventtime AS _time FROM raw),\n"
+        f"v AS (SELECT _cat, _src, _name, _ro, _acct, _region, _time,\n  " + ",\n  ".join(cols) + " FROM ev)\n"
+        f"SELECT _cat AS category, _src AS eventsource, _name AS eventname, {names}, count(*) AS events,\n"
+        f"  min(_time) AS first_time, max(_time) AS last_time\n"
+        f"FROM v GROUP BY _cat, _src, _name, {names}\nORDER BY events DESC"
+    )
 
 
 def _jstr(path: str) -> str:
@@ -367,36 +390,40 @@ def _jstr(path: str) -> str:
 
 def _jbool(path: str) -> str:
     # Event._b: JSON booleans, or the strings "true"/"false" in any case.
-    return (f"(CASE json_type(r, '{path}') WHEN 'BOOLEAN' THEN json_extract_string(r, '{path}') "
-            f"WHEN 'VARCHAR' THEN (CASE WHEN lower(json_extract_string(r, '{path}')) IN ('true', 'false') "
-            f"THEN lower(json_extract_string(r, '{path}')) END) END)")
+    return (
+        f"(CASE json_type(r, '{path}') WHEN 'BOOLEAN' THEN json_extract_string(r, '{path}') "
+        f"WHEN 'VARCHAR' THEN (CASE WHEN lower(json_extract_string(r, '{path}')) IN ('true', 'false') "
+        f"THEN lower(json_extract_string(r, '{path}')) END) END)"
+    )
 
 
 def duckdb_view(files: Sequence[str]) -> str:
     """Raw columns (src_*) from CloudTrail files, extracted as Event.from_record does."""
     file_list = "[" + ", ".join(lit(f) for f in files) + "]"
-    res = ("list_transform(list_filter(coalesce(json_extract(r, '$.resources[*]'), []), "
-           "lambda x: json_type(x) = 'OBJECT'), lambda x: {"
-           "'type': (CASE WHEN json_type(x, '$.type') = 'VARCHAR' THEN json_extract_string(x, '$.type') END), "
-           "'arn': (CASE WHEN json_type(x, '$.ARN') = 'VARCHAR' THEN json_extract_string(x, '$.ARN') "
-           "WHEN coalesce(json_type(x, '$.ARN'), 'NULL') = 'NULL' AND json_type(x, '$.arn') = 'VARCHAR' THEN json_extract_string(x, '$.arn') "
-           "WHEN json_type(x, '$.ARNPrefix') = 'VARCHAR' THEN json_extract_string(x, '$.ARNPrefix') END), "
-           "'is_prefix': (NOT (json_type(x, '$.ARN') = 'VARCHAR' OR (coalesce(json_type(x, '$.ARN'), 'NULL') = 'NULL' AND "
-           "json_type(x, '$.arn') = 'VARCHAR')) AND json_type(x, '$.ARNPrefix') = 'VARCHAR')})")
+    res = (
+        "list_transform(list_filter(coalesce(json_extract(r, '$.resources[*]'), []), "
+        "lambda x: json_type(x) = 'OBJECT'), lambda x: {"
+        "'type': (CASE WHEN json_type(x, '$.type') = 'VARCHAR' THEN json_extract_string(x, '$.type') END), "
+        "'arn': (CASE WHEN json_type(x, '$.ARN') = 'VARCHAR' THEN json_extract_string(x, '$.ARN') "
+        "WHEN coalesce(json_type(x, '$.ARN'), 'NULL') = 'NULL' AND json_type(x, '$.arn') = 'VARCHAR' THEN json_extract_string(x, '$.arn') "
+        "WHEN json_type(x, '$.ARNPrefix') = 'VARCHAR' THEN json_extract_string(x, '$.ARNPrefix') END), "
+        "'is_prefix': (NOT (json_type(x, '$.ARN') = 'VARCHAR' OR (coalesce(json_type(x, '$.ARN'), 'NULL') = 'NULL' AND "
+        "json_type(x, '$.arn') = 'VARCHAR')) AND json_type(x, '$.ARNPrefix') = 'VARCHAR')})"
+    )
     return f"""SELECT
-    {_jstr('$.eventCategory')} AS src_eventcategory, {_jstr('$.eventType')} AS src_eventtype,
-    {_jstr('$.eventSource')} AS src_eventsource, {_jstr('$.eventName')} AS src_eventname,
-    {_jbool('$.readOnly')} AS src_readonly, {_jbool('$.managementEvent')} AS src_managementevent,
-    {_jstr('$.recipientAccountId')} AS src_recipientaccountid,
-    (CASE WHEN json_type(r, '$.userIdentity') = 'OBJECT' THEN {_jstr('$.userIdentity.accountId')} END) AS src_useridentity_accountid,
-    (CASE WHEN json_type(r, '$.userIdentity') = 'OBJECT' THEN {_jstr('$.userIdentity.arn')} END) AS src_useridentity_arn,
-    {_jstr('$.awsRegion')} AS src_awsregion, {_jstr('$.errorCode')} AS src_errorcode,
-    {_jstr('$.vpcEndpointId')} AS src_vpcendpointid, {_jbool('$.sessionCredentialFromConsole')} AS src_console,
-    (CASE WHEN json_type(r, '$.tlsDetails') = 'OBJECT' THEN {_jstr('$.tlsDetails.clientProvidedHostHeader')} END) AS src_host,
+    {_jstr("$.eventCategory")} AS src_eventcategory, {_jstr("$.eventType")} AS src_eventtype,
+    {_jstr("$.eventSource")} AS src_eventsource, {_jstr("$.eventName")} AS src_eventname,
+    {_jbool("$.readOnly")} AS src_readonly, {_jbool("$.managementEvent")} AS src_managementevent,
+    {_jstr("$.recipientAccountId")} AS src_recipientaccountid,
+    (CASE WHEN json_type(r, '$.userIdentity') = 'OBJECT' THEN {_jstr("$.userIdentity.accountId")} END) AS src_useridentity_accountid,
+    (CASE WHEN json_type(r, '$.userIdentity') = 'OBJECT' THEN {_jstr("$.userIdentity.arn")} END) AS src_useridentity_arn,
+    {_jstr("$.awsRegion")} AS src_awsregion, {_jstr("$.errorCode")} AS src_errorcode,
+    {_jstr("$.vpcEndpointId")} AS src_vpcendpointid, {_jbool("$.sessionCredentialFromConsole")} AS src_console,
+    (CASE WHEN json_type(r, '$.tlsDetails') = 'OBJECT' THEN {_jstr("$.tlsDetails.clientProvidedHostHeader")} END) AS src_host,
     (CASE WHEN json_type(r, '$.resources') = 'ARRAY' THEN {res} ELSE [] END) AS src_resources,
-    (CASE WHEN json_type(r, '$.insightDetails') = 'OBJECT' THEN {_jstr('$.insightDetails.insightType')} END) AS src_insighttype,
-    (CASE WHEN json_type(r, '$.insightDetails') = 'OBJECT' THEN {_jstr('$.insightDetails.sourceEventCategory')} END) AS src_insightcategory,
-    {_jstr('$.eventTime')} AS src_eventtime, CAST(r AS VARCHAR) AS src_json
+    (CASE WHEN json_type(r, '$.insightDetails') = 'OBJECT' THEN {_jstr("$.insightDetails.insightType")} END) AS src_insighttype,
+    (CASE WHEN json_type(r, '$.insightDetails') = 'OBJECT' THEN {_jstr("$.insightDetails.sourceEventCategory")} END) AS src_insightcategory,
+    {_jstr("$.eventTime")} AS src_eventtime, CAST(r AS VARCHAR) AS src_json
   FROM (
     SELECT unnest(CASE WHEN json_type(json, '$.Records') = 'ARRAY' THEN json_extract(json, '$.Records[*]')
                        WHEN json_type(json) = 'ARRAY' THEN json_extract(json, '$[*]') ELSE [json] END) AS r
@@ -410,14 +437,23 @@ def duckdb_query(trails: list[CompiledTrail], files: Sequence[str], *, per_recor
     derived = derived_columns(policy, has_managementevent=True, has_insights=True)
     cols = ",\n  ".join(verdict_column(t, "duckdb", column_name(i)) for i, t in enumerate(trails))
     names = ", ".join(column_name(i) for i in range(len(trails)))
-    base = (f"WITH raw AS ({duckdb_view(files)}),\n"
-            f"ev AS (SELECT {derived}, src_eventtime AS _time, src_json FROM raw)\n")
+    base = f"WITH raw AS ({duckdb_view(files)}),\nev AS (SELECT {derived}, src_eventtime AS _time, src_json FROM raw)\n"
     if per_record:
         return base + f"SELECT src_json, _cat, {cols} FROM ev"
-    return (base + f", v AS (SELECT _cat, _src, _name, _ro, _acct, _region, _time,\n  {cols} FROM ev)\n"
-            f"SELECT _cat, _src, _name, _ro, _acct, _region, {names}, count(*) AS n, min(_time), max(_time)\n"
-            f"FROM v GROUP BY ALL")
+    return (
+        base + f", v AS (SELECT _cat, _src, _name, _ro, _acct, _region, _time,\n  {cols} FROM ev)\n"
+        f"SELECT _cat, _src, _name, _ro, _acct, _region, {names}, count(*) AS n, min(_time), max(_time)\n"
+        f"FROM v GROUP BY ALL"
+    )
 
 
-__all__ = ["DIALECTS", "SqlUnsupported", "athena_query", "condition_sql", "derived_columns", "duckdb_query",
-           "duckdb_view", "trail_predicate"]
+__all__ = [
+    "DIALECTS",
+    "SqlUnsupported",
+    "athena_query",
+    "condition_sql",
+    "derived_columns",
+    "duckdb_query",
+    "duckdb_view",
+    "trail_predicate",
+]

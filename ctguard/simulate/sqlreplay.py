@@ -4,10 +4,11 @@ DuckDB is optional (extra ``sql``).  The query (sql.duckdb_query) groups records
 keys the Python replay uses, so the report code is shared; verdict reasons are not available
 from SQL, so each verdict says only that the query decided it.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 from ctguard.simulate.evaluate import CompiledTrail, DecidedBy, Verdict
 from ctguard.simulate.replay import Shape
@@ -33,9 +34,18 @@ def duckdb_replay(trails: list[CompiledTrail], files: Sequence[str]) -> SqlRepla
         import duckdb
     except ImportError:
         raise SqlUnsupported("--sql duckdb needs DuckDB: pip install 'ctguard[sql]'") from None
-    verdicts = {(i, state): Verdict(t.key, _CAPTURED[state], f"{state} (decided by the DuckDB query)",
-                                    DecidedBy("sql"), "unknown in SQL" if state == "unknown" else None, t.mode)
-                for i, t in enumerate(trails) for state in _CAPTURED}
+    verdicts = {
+        (i, state): Verdict(
+            t.key,
+            _CAPTURED[state],
+            f"{state} (decided by the DuckDB query)",
+            DecidedBy("sql"),
+            "unknown in SQL" if state == "unknown" else None,
+            t.mode,
+        )
+        for i, t in enumerate(trails)
+        for state in _CAPTURED
+    }
     try:
         rows = duckdb.connect().execute(duckdb_query(trails, files)).fetchall()
     except duckdb.Error as exc:
@@ -44,10 +54,9 @@ def duckdb_replay(trails: list[CompiledTrail], files: Sequence[str]) -> SqlRepla
     n = len(trails)
     for row in rows:
         cat, src, name, ro, acct, region = row[:6]
-        states = row[6:6 + n]
-        count, lo, hi = row[6 + n:]
-        shape = Shape(cat, src, name, _RO.get(ro), acct, region,
-                      tuple(verdicts[(i, s)] for i, s in enumerate(states)))
+        states = row[6 : 6 + n]
+        count, lo, hi = row[6 + n :]
+        shape = Shape(cat, src, name, _RO.get(ro), acct, region, tuple(verdicts[(i, s)] for i, s in enumerate(states)))
         out.rows.append((shape, count))
         out.records += count
         if lo is not None and (out.first_time is None or lo < out.first_time):

@@ -4,12 +4,14 @@
 input's own skips (inline comments, CloudFormation Metadata) and marks matching findings as
 suppressed.  Suppressed findings stay in the report; they just do not fail the run.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from ctguard.findings import Finding, Severity, Status, Suppression
 from ctguard.inputs import PARSE_ERROR, ParsedInput
@@ -59,8 +61,11 @@ def apply(findings: Iterable[Finding], parsed: ParsedInput | None, gate: Gate, w
 
 
 def _suppress(finding: Finding, skips: list[Skip], gate: Gate, today: _dt.date, warnings: list[str]) -> Finding:
-    if (finding.suppression is not None or finding.rule_id == PARSE_ERROR
-            or finding.status in (Status.PASS, Status.NOT_APPLICABLE)):
+    if (
+        finding.suppression is not None
+        or finding.rule_id == PARSE_ERROR
+        or finding.status in (Status.PASS, Status.NOT_APPLICABLE)
+    ):
         return finding
     for skip in skips:
         if skip.problem or not skip.matches(finding):
@@ -70,8 +75,10 @@ def _suppress(finding: Finding, skips: list[Skip], gate: Gate, today: _dt.date, 
             warnings.append(f"{label}: the skip at {skip.where} expired on {skip.expires}; the finding counts again")
             continue
         if not skip.reason:
-            warnings.append(f"{skip.where}: the skip of {skip.rule} gives no reason; it is accepted, but say why "
-                            f"(ctguard:skip={skip.rule}:<reason>)")
+            warnings.append(
+                f"{skip.where}: the skip of {skip.rule} gives no reason; it is accepted, but say why "
+                f"(ctguard:skip={skip.rule}:<reason>)"
+            )
         return replace(finding, suppression=Suppression(skip.source, skip.reason, skip.expires))
     if gate.baseline is not None and finding in gate.baseline:
         return replace(finding, suppression=Suppression("baseline", f"in baseline {gate.baseline.path}"))

@@ -11,6 +11,7 @@ spans of the input's SourceMap):
 
 A comment that belongs to no resource is reported as a warning rather than silently ignored.
 """
+
 from __future__ import annotations
 
 import os
@@ -70,14 +71,17 @@ def _file_skips(file: str, lines: list[str], headers: dict[int, Owner], warnings
             warnings.append(f"{where}: cannot read 'ctguard:skip={match.group(1)}'; expected ctguard:skip=ID:reason")
             continue
         if header is None:
-            warnings.append(f"{where}: ctguard:skip comment is not inside or directly above a resource "
-                            "ctguard checks; it suppresses nothing")
+            warnings.append(
+                f"{where}: ctguard:skip comment is not inside or directly above a resource "
+                "ctguard checks; it suppresses nothing"
+            )
             continue
         first, last = blocks[header]
         ids, reason, expires = parsed
         for rule in ids:
-            out.append(checked(Skip(rule, "inline", where, reason, expires, owner=headers[header],
-                                     block=(file, first, last))))
+            out.append(
+                checked(Skip(rule, "inline", where, reason, expires, owner=headers[header], block=(file, first, last)))
+            )
     return out
 
 

@@ -4,10 +4,12 @@ Accepted item forms (YAML and JSON templates alike): ``"CT101"``, ``"CT101:reaso
 ``:exp:YYYY-MM-DD``), ``{id: CT101, reason: ..., expires: ...}`` and checkov's ``comment`` key.
 Called by the CloudFormation parser, which stores the result on ``ParsedInput.skips``.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any
 
 from ctguard.suppress.inline import block_end
 from ctguard.suppress.rules import Skip, from_entry

@@ -3,6 +3,7 @@
 Every way of suppressing (inline comments, CloudFormation Metadata, the config file, ``--skip``)
 becomes a ``Skip``; ``ctguard.suppress.apply`` marks matching findings as suppressed.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -88,7 +89,7 @@ def parse_spec(text: str) -> tuple[list[str], str | None, str | None] | None:
     exp = _EXP.search(rest)
     if exp is not None:
         expires = exp.group(1)
-        rest = (rest[: exp.start()] + rest[exp.end():]).strip(" :")
+        rest = (rest[: exp.start()] + rest[exp.end() :]).strip(" :")
     return ids, (rest or None), expires
 
 
@@ -110,8 +111,20 @@ def from_entry(entry: Any, source: str, where: str, **scope: Any) -> list[Skip]:
             expires = expires.isoformat()
         extra = {k: entry[k] for k in ("file", "resource") if isinstance(entry.get(k), str)}
         scope = {**scope, **extra}
-        return [checked(Skip(i.strip().upper(), source, where, str(reason) if reason else None,
-                              str(expires) if expires else None, **scope)) for i in rule.split(",") if i.strip()]
+        return [
+            checked(
+                Skip(
+                    i.strip().upper(),
+                    source,
+                    where,
+                    str(reason) if reason else None,
+                    str(expires) if expires else None,
+                    **scope,
+                )
+            )
+            for i in rule.split(",")
+            if i.strip()
+        ]
     return [Skip("", source, where, problem=f"cannot read skip {entry!r}; expected a string or a mapping with id")]
 
 
@@ -120,6 +133,12 @@ def checked(skip: Skip) -> Skip:
         try:
             skip.expiry_date()
         except ValueError:
-            return Skip(skip.rule, skip.source, skip.where, skip.reason, skip.expires,
-                        problem=f"skip of {skip.rule} has an invalid expiry {skip.expires!r}; expected YYYY-MM-DD")
+            return Skip(
+                skip.rule,
+                skip.source,
+                skip.where,
+                skip.reason,
+                skip.expires,
+                problem=f"skip of {skip.rule} has an invalid expiry {skip.expires!r}; expected YYYY-MM-DD",
+            )
     return skip

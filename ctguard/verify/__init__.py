@@ -10,4 +10,5 @@ bytes), ``chain`` (walking each trail's digest chain), ``extras`` (files no dige
 The algorithm is AWS's "custom implementation of CloudTrail log file integrity validation";
 docs/verify.md states how it is applied to a copy of the archive.
 """
+
 from __future__ import annotations

@@ -7,6 +7,7 @@ key) so that the keys digests list map back to files. S3 keeps a digest's signat
 metadata, which a copy on disk loses: a local archive reads it from a sidecar file next to the
 digest (``<digest>.sig``: the hex signature, or the saved ``aws s3api head-object`` answer).
 """
+
 from __future__ import annotations
 
 import json
@@ -84,7 +85,7 @@ class LocalArchive:
     def local_key(self, key: str) -> str | None:
         """The key in this copy of an S3 key a digest names; None when it lies outside the copied prefix."""
         prefix = self._prefix or ""
-        return key[len(prefix):] if key.startswith(prefix) else None
+        return key[len(prefix) :] if key.startswith(prefix) else None
 
     def read_digest(self, key: str) -> tuple[bytes, str | None]:
         path = Path(self._path(key))
@@ -147,7 +148,7 @@ class S3Archive:
     """``s3://bucket/prefix`` through boto3; the signature comes from the object metadata."""
 
     def __init__(self, url: str, client: Any) -> None:
-        bucket, _, prefix = url[len("s3://"):].partition("/")
+        bucket, _, prefix = url[len("s3://") :].partition("/")
         self.name = url
         self.bucket = bucket
         self.prefix = prefix

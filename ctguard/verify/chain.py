@@ -7,6 +7,7 @@ successor's record of it (hash, signature) can be compared; a digest that is nam
 with an older digest still in range is a *gap*. Digests the walk never reaches are reported by
 the caller.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -52,9 +53,13 @@ class Elsewhere:
 Step = Visit | Deleted | Gap | Elsewhere
 
 
-def walk(names: list[DigestName], load: Callable[[DigestName], Digest | None],
-         local_key: Callable[[str | None, str], str | None], bucket_of: Callable[[Digest], bool],
-         since: datetime | None) -> Iterator[Step]:
+def walk(
+    names: list[DigestName],
+    load: Callable[[DigestName], Digest | None],
+    local_key: Callable[[str | None, str], str | None],
+    bucket_of: Callable[[Digest], bool],
+    since: datetime | None,
+) -> Iterator[Step]:
     """``names``: one chain's non-backfill digests, sorted by time; ``load`` reads and parses one."""
     by_key = {n.key: n for n in names}
     times = [n.time for n in names]

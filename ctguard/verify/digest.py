@@ -6,6 +6,7 @@ integrity validation"): ``digestEndTime`` as written in the file, ``\\n``, ``dig
 text ``null`` for the first digest of a chain). The signature is RSA PKCS#1 v1.5 over SHA-256 of
 that string (``SHA256withRSA``).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -17,8 +18,14 @@ from typing import Any
 
 from ctguard.isotime import parse_time
 
-REQUIRED = ("digestPublicKeyFingerprint", "digestS3Bucket", "digestS3Object", "previousDigestSignature",
-            "digestEndTime", "digestStartTime")
+REQUIRED = (
+    "digestPublicKeyFingerprint",
+    "digestS3Bucket",
+    "digestS3Object",
+    "previousDigestSignature",
+    "digestEndTime",
+    "digestStartTime",
+)
 
 
 class DigestFormatError(ValueError):
@@ -80,8 +87,11 @@ def parse_digest(raw: bytes) -> Digest:
     if start is None or end is None:
         raise DigestFormatError("digestStartTime or digestEndTime is not a time")
     return Digest(
-        start=start, end=end, end_text=_text(data, "digestEndTime"),
-        bucket=_text(data, "digestS3Bucket"), key=_text(data, "digestS3Object"),
+        start=start,
+        end=end,
+        end_text=_text(data, "digestEndTime"),
+        bucket=_text(data, "digestS3Bucket"),
+        key=_text(data, "digestS3Object"),
         fingerprint=_text(data, "digestPublicKeyFingerprint"),
         algorithm=_optional(data, "digestSignatureAlgorithm") or "SHA256withRSA",
         previous_bucket=_optional(data, "previousDigestS3Bucket"),
@@ -122,5 +132,9 @@ def _list(data: dict[str, Any], key: str) -> list[Any]:
 def _log(item: Any) -> LogEntry:
     if not isinstance(item, dict):
         raise DigestFormatError("a logFiles entry is not an object")
-    return LogEntry(_text(item, "s3Bucket"), _text(item, "s3Object"), _text(item, "hashValue").lower(),
-                    _optional(item, "hashAlgorithm") or "SHA-256")
+    return LogEntry(
+        _text(item, "s3Bucket"),
+        _text(item, "s3Object"),
+        _text(item, "hashValue").lower(),
+        _optional(item, "hashAlgorithm") or "SHA-256",
+    )

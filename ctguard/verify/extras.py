@@ -6,6 +6,7 @@ location covers (CloudTrail digests every file it delivers while validation is o
 inside the span's edges, and an hour before the newest digest's end (the digest listing the
 newest files may not be delivered yet); outside every span it is not proven either way.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -85,8 +86,9 @@ class Unlisted:
     inside: bool  # inside a span digests cover
 
 
-def unlisted_logs(keys: Iterable[str], listed: ListedKeys, coverage: Coverage,
-                  in_window: Callable[[datetime], bool]) -> Iterator[Unlisted]:
+def unlisted_logs(
+    keys: Iterable[str], listed: ListedKeys, coverage: Coverage, in_window: Callable[[datetime], bool]
+) -> Iterator[Unlisted]:
     spans = coverage.judged()
     for key in keys:
         if "/CloudTrail/" not in key or key in listed:

@@ -4,14 +4,16 @@ The CLI prints each key's ``Value`` (a DER PKCS#1 RSA public key) in base64; bot
 bytes. CloudTrail signs with one key pair per region, so a live read asks each region whose
 digests are verified, for the verified time range.
 """
+
 from __future__ import annotations
 
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 
 class KeyFileError(ValueError):
@@ -32,7 +34,7 @@ class PublicKeys:
             self._asked.add(region)
             try:
                 self.by_fingerprint.update(self._live(region))
-            except Exception as exc:  # noqa: BLE001 - any failure to read keys leaves them unknown
+            except Exception as exc:
                 self.unreadable[region] = f"{type(exc).__name__}: {exc}"
         return self.by_fingerprint.get(fingerprint)
 

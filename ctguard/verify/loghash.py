@@ -4,6 +4,7 @@ Only one file's chunk is in memory at a time. Bytes after the end of the gzip st
 modification: a reader that stops at the first gzip member (as ``aws cloudtrail validate-logs``
 does) would hash the original content and miss records appended as a second member.
 """
+
 from __future__ import annotations
 
 import hashlib

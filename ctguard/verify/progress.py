@@ -1,4 +1,5 @@
 """A progress bar on stderr while log files are hashed: rich, only on a terminal; nothing otherwise."""
+
 from __future__ import annotations
 
 import sys
@@ -24,8 +25,14 @@ class RichProgress(Progress):
         from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
         from rich.progress import Progress as Bar
 
-        self._bar = Bar(TextColumn("verifying log files"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=Console(stderr=True), transient=True)
+        self._bar = Bar(
+            TextColumn("verifying log files"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
         self._task: Any = None
 
     def start(self, total: int) -> None:

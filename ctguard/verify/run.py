@@ -5,6 +5,7 @@ Memory stays flat in the number of log files: digest names are kept (one per tra
 files are hashed as they are listed by a digest (a bounded number at once) and remembered only as
 8-byte key hashes for the final "not in any digest" pass, which lists the archive a second time.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict, deque
@@ -75,8 +76,9 @@ class Outcome:
 
 
 class Verifier:
-    def __init__(self, archive: Archive, keys: PublicKeys, window: Window, jobs: int = 4,
-                 progress: Progress | None = None) -> None:
+    def __init__(
+        self, archive: Archive, keys: PublicKeys, window: Window, jobs: int = 4, progress: Progress | None = None
+    ) -> None:
         self.archive, self.keys, self.window = archive, keys, window
         self.jobs = max(1, jobs)
         self.progress = progress or Progress()
@@ -89,8 +91,9 @@ class Verifier:
         self._pending: deque[tuple[Future[Any], _DigestRecord, LogEntry, str]] = deque()
 
     # -- findings ---------------------------------------------------------------------------------
-    def _add(self, rule_id: str, status: Status, message: str, file: str, resource: str | None = None,
-             kind: str = "digest") -> None:
+    def _add(
+        self, rule_id: str, status: Status, message: str, file: str, resource: str | None = None, kind: str = "digest"
+    ) -> None:
         self.out.findings.append(rules.finding(rule_id, status, message, file, resource=resource, kind=kind))
 
     # -- the run ----------------------------------------------------------------------------------
@@ -116,12 +119,17 @@ class Verifier:
         backfills: list[DigestName] = []
         logs = insights = 0
         try:
-            for key in self.archive.keys():
+            for key in self.archive.keys():  # noqa: SIM118 - an Archive lists its keys; it is not a dict
                 if "/CloudTrail-Digest/" in key:
                     name = parse_digest_key(key)
                     if name is None:
-                        self._add(rules.NOT_IN_DIGEST, Status.FAIL, "File in CloudTrail-Digest/ whose name is not "
-                                  "a CloudTrail digest file name", self.archive.display(key), kind="digest")
+                        self._add(
+                            rules.NOT_IN_DIGEST,
+                            Status.FAIL,
+                            "File in CloudTrail-Digest/ whose name is not a CloudTrail digest file name",
+                            self.archive.display(key),
+                            kind="digest",
+                        )
                     elif name.backfill:
                         if self.window.digest_in(name.time):
                             backfills.append(name)
@@ -136,8 +144,10 @@ class Verifier:
         except ObjectUnreadable as exc:
             self._add(rules.UNREADABLE, Status.ERROR, f"The archive could not be listed: {exc}", self.archive.name)
         if insights:
-            self.out.notes.append(f"{insights} CloudTrail Insights file{'s' if insights != 1 else ''} "
-                                  "(CloudTrail-Insight/) not judged: only CloudTrail/ log files are checked")
+            self.out.notes.append(
+                f"{insights} CloudTrail Insights file{'s' if insights != 1 else ''} "
+                "(CloudTrail-Insight/) not judged: only CloudTrail/ log files are checked"
+            )
         return chains, backfills, logs
 
     def _load(self, name: DigestName) -> tuple[Digest | None, str | None]:
@@ -146,19 +156,30 @@ class Verifier:
         try:
             raw, signature = self.archive.read_digest(name.key)
         except ObjectMissing:
-            self._add(rules.DIGEST_DELETED, Status.FAIL, "Digest file vanished while it was verified", display,
-                      name.trail_label())
+            self._add(
+                rules.DIGEST_DELETED,
+                Status.FAIL,
+                "Digest file vanished while it was verified",
+                display,
+                name.trail_label(),
+            )
             return None, None
         except ObjectUnreadable as exc:
-            self._add(rules.UNREADABLE, Status.ERROR, f"Digest file could not be read: {exc}", display,
-                      name.trail_label())
+            self._add(
+                rules.UNREADABLE, Status.ERROR, f"Digest file could not be read: {exc}", display, name.trail_label()
+            )
             return None, None
         try:
             return parse_digest(raw), signature
         except DigestFormatError as exc:
             self.out.stats.digests += 1
-            self._add(rules.DIGEST_SIGNATURE, Status.FAIL, f"Digest file INVALID: invalid format: {exc}", display,
-                      name.trail_label())
+            self._add(
+                rules.DIGEST_SIGNATURE,
+                Status.FAIL,
+                f"Digest file INVALID: invalid format: {exc}",
+                display,
+                name.trail_label(),
+            )
             return None, None
 
     def _chain(self, names: list[DigestName]) -> None:
@@ -198,24 +219,37 @@ class Verifier:
                 if after(step.successor_name.time) and (missing is None or after(missing.time)):
                     continue
                 linked_until = step.successor.start
-                self._add(rules.DIGEST_DELETED, Status.FAIL,
-                          f"Digest file INVALID: not found; {step.successor_name.key.rsplit('/', 1)[-1]} names it as "
-                          "its previous digest",
-                          self.archive.display(step.key), step.successor_name.trail_label(), kind="digest")
+                self._add(
+                    rules.DIGEST_DELETED,
+                    Status.FAIL,
+                    f"Digest file INVALID: not found; {step.successor_name.key.rsplit('/', 1)[-1]} names it as "
+                    "its previous digest",
+                    self.archive.display(step.key),
+                    step.successor_name.trail_label(),
+                    kind="digest",
+                )
             elif isinstance(step, Gap):
                 if after(step.start_name.time):
                     continue
-                self._add(rules.GAP, Status.FAIL,
-                          f"No digest covers {step.older.time:%Y-%m-%dT%H:%M:%SZ} to "
-                          f"{step.start.start:%Y-%m-%dT%H:%M:%SZ}: log files delivered then are not proven "
-                          "(logging or log file validation was off)",
-                          self.archive.display(step.start_name.key), step.start_name.trail_label())
+                self._add(
+                    rules.GAP,
+                    Status.FAIL,
+                    f"No digest covers {step.older.time:%Y-%m-%dT%H:%M:%SZ} to "
+                    f"{step.start.start:%Y-%m-%dT%H:%M:%SZ}: log files delivered then are not proven "
+                    "(logging or log file validation was off)",
+                    self.archive.display(step.start_name.key),
+                    step.start_name.trail_label(),
+                )
             elif isinstance(step, Elsewhere):
                 if after(step.successor_name.time):
                     continue
-                self._add(rules.CHAIN_BROKEN, Status.UNKNOWN,
-                          f"The previous digest {step.where} is outside this archive: the chain is not followed "
-                          "further", self.archive.display(step.successor_name.key), step.successor_name.trail_label())
+                self._add(
+                    rules.CHAIN_BROKEN,
+                    Status.UNKNOWN,
+                    f"The previous digest {step.where} is outside this archive: the chain is not followed further",
+                    self.archive.display(step.successor_name.key),
+                    step.successor_name.trail_label(),
+                )
 
     def _visit(self, step: Visit, stored: str | None = None) -> None:
         name, digest, successor = step.name, step.digest, step.successor
@@ -233,56 +267,116 @@ class Verifier:
         for entry in digest.logs:
             self._check_log(record, digest, entry)
 
-    def _judge(self, name: DigestName, digest: Digest, successor: Digest | None, successor_status: Status | None,
-               stored: str | None) -> tuple[Status, str, str]:
+    def _judge(
+        self,
+        name: DigestName,
+        digest: Digest,
+        successor: Digest | None,
+        successor_status: Status | None,
+        stored: str | None,
+    ) -> tuple[Status, str, str]:
         display, trail = self.archive.display(name.key), name.trail_label()
         expected = self.archive.learn_prefix(name.key, digest.key)
         if digest.key != expected or (self.archive.bucket is not None and digest.bucket != self.archive.bucket):
-            return (Status.FAIL, rules.DIGEST_SIGNATURE, f"Digest file INVALID: has been moved from its original "
-                    f"location s3://{digest.bucket}/{digest.key}")
+            return (
+                Status.FAIL,
+                rules.DIGEST_SIGNATURE,
+                (f"Digest file INVALID: has been moved from its original location s3://{digest.bucket}/{digest.key}"),
+            )
         if successor_status is Status.FAIL:  # a changed successor's record of this digest proves nothing
             successor = None
         from_successor = successor.previous_signature if successor is not None else None
         if successor is not None:
             if successor.previous_hash is not None and successor.previous_hash.lower() != digest.sha256:
-                self._add(rules.CHAIN_BROKEN, Status.FAIL,
-                          f"Digest file's SHA-256 {digest.sha256} is not the {successor.previous_hash} its successor "
-                          "records: it was replaced or modified", display, trail)
+                self._add(
+                    rules.CHAIN_BROKEN,
+                    Status.FAIL,
+                    f"Digest file's SHA-256 {digest.sha256} is not the {successor.previous_hash} its successor "
+                    "records: it was replaced or modified",
+                    display,
+                    trail,
+                )
             if stored is not None and from_successor is not None and stored.lower() != from_successor.lower():
-                self._add(rules.CHAIN_BROKEN, Status.FAIL,
-                          "Digest file's signature (object metadata) is not the one its successor records "
-                          "(previousDigestSignature)", display, trail)
+                self._add(
+                    rules.CHAIN_BROKEN,
+                    Status.FAIL,
+                    "Digest file's signature (object metadata) is not the one its successor records "
+                    "(previousDigestSignature)",
+                    display,
+                    trail,
+                )
         signature = stored or from_successor
         if not self.keys.given:
-            return (Status.UNKNOWN, rules.DIGEST_SIGNATURE, "Digest signature not checked: no public keys given "
-                    "(--public-keys FILE from `aws cloudtrail list-public-keys`, or --live-keys)")
+            return (
+                Status.UNKNOWN,
+                rules.DIGEST_SIGNATURE,
+                (
+                    "Digest signature not checked: no public keys given "
+                    "(--public-keys FILE from `aws cloudtrail list-public-keys`, or --live-keys)"
+                ),
+            )
         key = self.keys.lookup(digest.fingerprint, name.location.region)
         if key is None:
             why = self.keys.unreadable.get(name.location.region)
             if why is not None:
-                self._add(rules.UNREADABLE, Status.ERROR, f"Public keys for {name.location.region} could not be "
-                          f"read: {why}", display, trail)
-                return (Status.UNKNOWN, rules.DIGEST_SIGNATURE, f"Digest signature not checked: the public keys "
-                        f"of {name.location.region} could not be read")
-            return (Status.FAIL, rules.KEY_NOT_FOUND, f"Digest file INVALID: public key not found in region "
-                    f"{name.location.region} for fingerprint {digest.fingerprint}")
+                self._add(
+                    rules.UNREADABLE,
+                    Status.ERROR,
+                    f"Public keys for {name.location.region} could not be read: {why}",
+                    display,
+                    trail,
+                )
+                return (
+                    Status.UNKNOWN,
+                    rules.DIGEST_SIGNATURE,
+                    (f"Digest signature not checked: the public keys of {name.location.region} could not be read"),
+                )
+            return (
+                Status.FAIL,
+                rules.KEY_NOT_FOUND,
+                (
+                    f"Digest file INVALID: public key not found in region "
+                    f"{name.location.region} for fingerprint {digest.fingerprint}"
+                ),
+            )
         if signature is None:
-            return (Status.UNKNOWN, rules.DIGEST_SIGNATURE, "Digest signature not available: S3 keeps it in the "
+            return (
+                Status.UNKNOWN,
+                rules.DIGEST_SIGNATURE,
+                (
+                    "Digest signature not available: S3 keeps it in the "
                     "object metadata, which a copy on disk loses; put it in a "
-                    f"{name.key.rsplit('/', 1)[-1]}.sig file (hex, or the `aws s3api head-object` answer)")
+                    f"{name.key.rsplit('/', 1)[-1]}.sig file (hex, or the `aws s3api head-object` answer)"
+                ),
+            )
         result = check_signature(digest, signature, key)
         if result is SignatureCheck.VALID:
             self.out.stats.digests_valid += 1
             return Status.PASS, rules.DIGEST_SIGNATURE, "Digest file valid"
         if result is SignatureCheck.UNSUPPORTED:
-            return (Status.UNKNOWN, rules.DIGEST_SIGNATURE, f"Digest signature algorithm {digest.algorithm!r} "
-                    "is not SHA256withRSA: not checked")
+            return (
+                Status.UNKNOWN,
+                rules.DIGEST_SIGNATURE,
+                (f"Digest signature algorithm {digest.algorithm!r} is not SHA256withRSA: not checked"),
+            )
         if result is SignatureCheck.BAD_KEY:
-            return (Status.UNKNOWN, rules.DIGEST_SIGNATURE, f"The public key with fingerprint {digest.fingerprint} "
-                    "is not a DER RSA public key: signature not checked")
+            return (
+                Status.UNKNOWN,
+                rules.DIGEST_SIGNATURE,
+                (
+                    f"The public key with fingerprint {digest.fingerprint} "
+                    "is not a DER RSA public key: signature not checked"
+                ),
+            )
         if stored is None and successor_status is not Status.PASS:
-            return (Status.FAIL, rules.CHAIN_BROKEN, "Digest file INVALID: the signature its successor records "
-                    "does not verify it, and the successor is not proven: this digest or its successor was changed")
+            return (
+                Status.FAIL,
+                rules.CHAIN_BROKEN,
+                (
+                    "Digest file INVALID: the signature its successor records "
+                    "does not verify it, and the successor is not proven: this digest or its successor was changed"
+                ),
+            )
         why = "the signature is not hex" if result is SignatureCheck.BAD_SIGNATURE else "signature verification failed"
         return Status.FAIL, rules.DIGEST_SIGNATURE, f"Digest file INVALID: {why}"
 
@@ -292,13 +386,25 @@ class Verifier:
         self.out.stats.logs += 1
         key = self.archive.local_key(entry.key) if entry.bucket == digest.bucket else None
         if key is None:
-            self._add(rules.LOG_MISSING, Status.UNKNOWN, f"Log file s3://{entry.bucket}/{entry.key} is outside this "
-                      "archive: not checked", record.display, record.trail, kind="log")
+            self._add(
+                rules.LOG_MISSING,
+                Status.UNKNOWN,
+                f"Log file s3://{entry.bucket}/{entry.key} is outside this archive: not checked",
+                record.display,
+                record.trail,
+                kind="log",
+            )
             return
         self._listed.add(key)
         if entry.hash_algorithm.upper().replace("-", "") != "SHA256":
-            self._add(rules.LOG_MODIFIED, Status.UNKNOWN, f"Log file hash algorithm {entry.hash_algorithm!r} is not "
-                      "SHA-256: not checked", self.archive.display(key), record.trail, kind="log")
+            self._add(
+                rules.LOG_MODIFIED,
+                Status.UNKNOWN,
+                f"Log file hash algorithm {entry.hash_algorithm!r} is not SHA-256: not checked",
+                self.archive.display(key),
+                record.trail,
+                kind="log",
+            )
             return
         self._drain(self.jobs * 4)
         self._pending.append((self._pool.submit(self._hash, key), record, entry, key))
@@ -314,7 +420,7 @@ class Verifier:
             return exc
         except OSError as exc:
             return ObjectUnreadable(str(exc))
-        except Exception as exc:  # noqa: BLE001 - botocore streaming errors
+        except Exception as exc:
             return ObjectUnreadable(f"{type(exc).__name__}: {exc}")
         finally:
             stream.close()
@@ -332,16 +438,30 @@ class Verifier:
             display = self.archive.display(key)
             trail = record.trail
             if isinstance(result, ObjectMissing):
-                self._add(rules.LOG_MISSING, Status.FAIL, "Log file INVALID: not found; listed by digest "
-                          f"{record.display}", display, trail, kind="log")
+                self._add(
+                    rules.LOG_MISSING,
+                    Status.FAIL,
+                    f"Log file INVALID: not found; listed by digest {record.display}",
+                    display,
+                    trail,
+                    kind="log",
+                )
             elif isinstance(result, ObjectUnreadable):
-                self._add(rules.UNREADABLE, Status.ERROR, f"Log file could not be read: {result}", display, trail,
-                          kind="log")
+                self._add(
+                    rules.UNREADABLE, Status.ERROR, f"Log file could not be read: {result}", display, trail, kind="log"
+                )
             elif isinstance(result, LogFormatError):
                 self._add(rules.LOG_MODIFIED, Status.FAIL, f"Log file INVALID: {result}", display, trail, kind="log")
             else:
-                self._add(rules.LOG_MODIFIED, Status.FAIL, f"Log file INVALID: hash value doesn't match (SHA-256 "
-                          f"{result.sha256}, digest lists {entry.hash_value})", display, trail, kind="log")
+                self._add(
+                    rules.LOG_MODIFIED,
+                    Status.FAIL,
+                    f"Log file INVALID: hash value doesn't match (SHA-256 "
+                    f"{result.sha256}, digest lists {entry.hash_value})",
+                    display,
+                    trail,
+                    kind="log",
+                )
                 self.out.stats.bytes += result.compressed_bytes
             self.progress.advance()
 
@@ -363,18 +483,34 @@ class Verifier:
             oldest = min(n.time for n in visited)
             for n in names:
                 if n.key not in self._visited and n.time >= oldest:
-                    self._add(rules.NOT_IN_DIGEST, Status.FAIL, "Digest file no digest chain reaches: the chain "
-                              "skips it (was it added?)", self.archive.display(n.key), n.trail_label(), kind="digest")
+                    self._add(
+                        rules.NOT_IN_DIGEST,
+                        Status.FAIL,
+                        "Digest file no digest chain reaches: the chain skips it (was it added?)",
+                        self.archive.display(n.key),
+                        n.trail_label(),
+                        kind="digest",
+                    )
         outside: dict[Location, list[Any]] = {}  # location -> [count, first time, last time, an example key]
         try:
             for extra in unlisted_logs(self.archive.keys(), self._listed, self._covered, self.window.log_in):
                 display = self.archive.display(extra.key)
                 if extra.log is None:
-                    self._add(rules.NOT_IN_DIGEST, Status.FAIL, "File in CloudTrail/ whose name is not a CloudTrail "
-                              "log file name, listed by no digest", display, kind="log")
+                    self._add(
+                        rules.NOT_IN_DIGEST,
+                        Status.FAIL,
+                        "File in CloudTrail/ whose name is not a CloudTrail log file name, listed by no digest",
+                        display,
+                        kind="log",
+                    )
                 elif extra.inside:
-                    self._add(rules.NOT_IN_DIGEST, Status.FAIL, "Log file INVALID: no digest lists it, though "
-                              "digests cover the time it names", display, kind="log")
+                    self._add(
+                        rules.NOT_IN_DIGEST,
+                        Status.FAIL,
+                        "Log file INVALID: no digest lists it, though digests cover the time it names",
+                        display,
+                        kind="log",
+                    )
                 else:
                     when = extra.log.time
                     seen = outside.setdefault(extra.log.location, [0, when, when, extra.key])
@@ -383,10 +519,15 @@ class Verifier:
         except ObjectUnreadable as exc:
             self._add(rules.UNREADABLE, Status.ERROR, f"The archive could not be listed: {exc}", self.archive.name)
         for loc, (count, first, last, example) in outside.items():
-            self._add(rules.NOT_IN_DIGEST, Status.UNKNOWN,
-                      f"{count} log file{'s' if count != 1 else ''} of {loc.label()} from {first:%Y-%m-%dT%H:%MZ} to "
-                      f"{last:%Y-%m-%dT%H:%MZ} lie outside every digest chain (log file validation off, or their "
-                      "digests are outside the archive): not proven", self.archive.display(example), kind="log")
+            self._add(
+                rules.NOT_IN_DIGEST,
+                Status.UNKNOWN,
+                f"{count} log file{'s' if count != 1 else ''} of {loc.label()} from {first:%Y-%m-%dT%H:%MZ} to "
+                f"{last:%Y-%m-%dT%H:%MZ} lie outside every digest chain (log file validation off, or their "
+                "digests are outside the archive): not proven",
+                self.archive.display(example),
+                kind="log",
+            )
 
 
 class _Inline:
@@ -402,4 +543,3 @@ class _Inline:
         future: Future[Any] = Future()
         future.set_result(fn(*args))
         return future
-

@@ -1,4 +1,5 @@
 """Checking a digest's SHA256withRSA signature with CloudTrail's public key for its fingerprint."""
+
 from __future__ import annotations
 
 import binascii

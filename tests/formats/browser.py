@@ -1,4 +1,5 @@
 """Headless Chromium (the Debian package) for tests that load a page: its DOM and console."""
+
 from __future__ import annotations
 
 import os
@@ -27,10 +28,25 @@ def load(page: Path) -> tuple[str, list[str]]:
     """The page's DOM after its scripts ran, and every console message it logged."""
     with tempfile.TemporaryDirectory(prefix="ctguard-chromium-") as profile:
         done = subprocess.run(
-            [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", "--dump-dom",
-             page.resolve().as_uri()],
-            capture_output=True, text=True, timeout=120, check=False)
+            [
+                chromium(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                "--enable-logging=stderr",
+                "--v=0",
+                "--dump-dom",
+                page.resolve().as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout, [line for line in done.stderr.splitlines() if _CONSOLE.search(line)]

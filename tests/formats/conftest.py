@@ -27,11 +27,26 @@ def repo_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> api.Report:
 @pytest.fixture()
 def live_report() -> api.Report:
     """Findings from a live audit: no file, the resource is an ARN."""
-    arn = "arn:aws:cloudtrail:eu-west-1:111122223333:trail/org, \"main\""
+    arn = 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/org, "main"'
     findings = [
-        Finding("CT101", Status.FAIL, Severity.HIGH, "Trail main is not multi-region\nsecond line: 100%",
-                "aws://111122223333", resource=arn, resource_name="main", source_kind="snapshot"),
-        Finding("CT103", Status.UNKNOWN, Severity.MEDIUM, "Cannot tell: access denied", "aws://111122223333",
-                resource=arn, source_kind="snapshot"),
+        Finding(
+            "CT101",
+            Status.FAIL,
+            Severity.HIGH,
+            "Trail main is not multi-region\nsecond line: 100%",
+            "aws://111122223333",
+            resource=arn,
+            resource_name="main",
+            source_kind="snapshot",
+        ),
+        Finding(
+            "CT103",
+            Status.UNKNOWN,
+            Severity.MEDIUM,
+            "Cannot tell: access denied",
+            "aws://111122223333",
+            resource=arn,
+            source_kind="snapshot",
+        ),
     ]
     return api.Report(findings=findings, policies=load_policies())

@@ -1,4 +1,5 @@
 """Short headlines per finding; --verbose, --compact and --quiet."""
+
 from __future__ import annotations
 
 import json
@@ -26,15 +27,26 @@ def test_every_headline_is_short_and_the_evidence_is_kept() -> None:
         assert text.startswith(head.rstrip("…")) and (evidence == "" or evidence in text), message
 
 
-@pytest.mark.parametrize("message, head", [
-    ("CIS 4.5/5.5 (CloudTrail configuration changes) is not monitored: log group x has no metric filter "
-     "for CIS 4.5/5.5 (CloudTrail configuration changes) and no alarm anywhere in this template at all",
-     "CIS 4.5/5.5 (CloudTrail configuration changes) is not monitored"),
-    ("No logging trail records an S3 object-level write (PutObject on arn:aws:s3:::bucket/key in us-east-1): "
-     "trail t: no selector takes Data events (no event selectors: the trail logs management events only)",
-     "No logging trail records an S3 object-level write"),
-    ("short message", "short message"),
-])
+@pytest.mark.parametrize(
+    "message, head",
+    [
+        (
+            (
+                "CIS 4.5/5.5 (CloudTrail configuration changes) is not monitored: log group x has no metric filter "
+                "for CIS 4.5/5.5 (CloudTrail configuration changes) and no alarm anywhere in this template at all"
+            ),
+            "CIS 4.5/5.5 (CloudTrail configuration changes) is not monitored",
+        ),
+        (
+            (
+                "No logging trail records an S3 object-level write (PutObject on arn:aws:s3:::bucket/key in us-east-1): "
+                "trail t: no selector takes Data events (no event selectors: the trail logs management events only)"
+            ),
+            "No logging trail records an S3 object-level write",
+        ),
+        ("short message", "short message"),
+    ],
+)
 def test_headline_breaks_at_the_clause(message: str, head: str) -> None:
     assert split(message)[0] == head
 
@@ -56,12 +68,12 @@ def test_quiet_compact_normal_verbose(capsys: pytest.CaptureFixture[str]) -> Non
     assert len(compact) == len(active) + 2
     assert compact[-2].startswith(f"{len(suppressed)} suppressed (")
     normal = run(capsys)
-    assert len(normal) == len(active) + len(suppressed) + 1 and not any(l.startswith("    fix:") for l in normal)
+    assert len(normal) == len(active) + len(suppressed) + 1 and not any(ln.startswith("    fix:") for ln in normal)
     # id, tag, headline; an UNKNOWN headline also carries its reason or the value that decides it
-    assert all(len(l.split(": ", 1)[1]) <= (170 if "[unknown]" in l else MAX) + 60 for l in normal[:-1])
+    assert all(len(ln.split(": ", 1)[1]) <= (170 if "[unknown]" in ln else MAX) + 60 for ln in normal[:-1])
     verbose = run(capsys, "--verbose")
-    fixes = [l for l in verbose if l.startswith("    fix:")]
-    assert fixes and len([l for l in verbose if not l.startswith(" ")]) == len(normal)
+    fixes = [ln for ln in verbose if ln.startswith("    fix:")]
+    assert fixes and len([ln for ln in verbose if not ln.startswith(" ")]) == len(normal)
     longest = max(report.findings, key=lambda f: len(f.message) if f.suppression is None else 0)
     assert any(longest.message.split("\n")[0] in line for line in verbose)
 

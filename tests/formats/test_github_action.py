@@ -1,4 +1,5 @@
 """action.yml: the run step, executed with bash the way a GitHub runner executes it."""
+
 from __future__ import annotations
 
 import json
@@ -23,7 +24,7 @@ def test_run_step_writes_sarif_annotations_and_summary(tmp_path: Path, soft_fail
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     shim = bin_dir / "ctguard"  # the installed console script, pointing at this checkout
-    shim.write_text(f"#!/bin/sh\nPYTHONPATH={REPO} exec {sys.executable} -m ctguard \"$@\"\n")
+    shim.write_text(f'#!/bin/sh\nPYTHONPATH={REPO} exec {sys.executable} -m ctguard "$@"\n')
     shim.chmod(0o755)
     (bin_dir / "python").symlink_to(sys.executable)  # setup-python's python
     workspace = tmp_path / "ws"
@@ -31,12 +32,26 @@ def test_run_step_writes_sarif_annotations_and_summary(tmp_path: Path, soft_fail
     (workspace / ".git").mkdir()
     shutil.copy(REPO / "examples" / "cloudformation" / "weak-trail.yaml", workspace / "infra")
     summary, output = tmp_path / "summary.md", tmp_path / "output.txt"
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-           "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(output), "RUNNER_TEMP": str(tmp_path),
-           "CTGUARD_PATHS": "'infra'", "CTGUARD_SARIF": "results.sarif", "CTGUARD_FAIL_ON": "medium",
-           "CTGUARD_SOFT_FAIL": soft_fail, "CTGUARD_ARGS": "--skip 'CT108:handled elsewhere, see ADR 7' --compact"}
-    proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=workspace,
-                          env=env, capture_output=True, text=True, check=False)
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_OUTPUT": str(output),
+        "RUNNER_TEMP": str(tmp_path),
+        "CTGUARD_PATHS": "'infra'",
+        "CTGUARD_SARIF": "results.sarif",
+        "CTGUARD_FAIL_ON": "medium",
+        "CTGUARD_SOFT_FAIL": soft_fail,
+        "CTGUARD_ARGS": "--skip 'CT108:handled elsewhere, see ADR 7' --compact",
+    }
+    proc = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        cwd=workspace,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == expected, proc.stdout + proc.stderr
     assert "::error file=infra/weak-trail.yaml,line=37" in proc.stdout
     sarif = json.loads((workspace / "results.sarif").read_text())

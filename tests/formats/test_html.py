@@ -1,4 +1,5 @@
 """``--format html``: one self-contained page, every input string escaped, rendered in Chromium."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,8 @@ from ctguard.findings import Finding, Severity, Status, Suppression
 from ctguard.formatters import renderer
 
 sys.path.insert(0, str(Path(__file__).parent))
-from browser import load  # noqa: E402
-from test_live_locations import live_report  # noqa: E402
+from browser import load
+from test_live_locations import live_report
 
 REPO = Path(__file__).resolve().parents[2]
 HOSTILE = '"><img src=x onerror=alert(1)><script>alert(2)</script>'
@@ -22,12 +23,35 @@ HOSTILE = '"><img src=x onerror=alert(1)><script>alert(2)</script>'
 
 def hostile_report() -> api.Report:
     findings = [
-        Finding("CT101", Status.FAIL, Severity.HIGH, f"Trail {HOSTILE} is not multi-region", f"infra/{HOSTILE}.yaml",
-                resource=HOSTILE, resource_name=HOSTILE, source_kind="cloudformation"),
-        Finding("CT104", Status.UNKNOWN, Severity.MEDIUM, f"Cannot tell: {HOSTILE}", "infra/a.yaml",
-                resource="Trail", source_kind="cloudformation"),
-        Finding("CT105", Status.FAIL, Severity.LOW, "no logs", "infra/a.yaml", resource="Trail",
-                source_kind="cloudformation", suppression=Suppression("inline", f"because {HOSTILE}")),
+        Finding(
+            "CT101",
+            Status.FAIL,
+            Severity.HIGH,
+            f"Trail {HOSTILE} is not multi-region",
+            f"infra/{HOSTILE}.yaml",
+            resource=HOSTILE,
+            resource_name=HOSTILE,
+            source_kind="cloudformation",
+        ),
+        Finding(
+            "CT104",
+            Status.UNKNOWN,
+            Severity.MEDIUM,
+            f"Cannot tell: {HOSTILE}",
+            "infra/a.yaml",
+            resource="Trail",
+            source_kind="cloudformation",
+        ),
+        Finding(
+            "CT105",
+            Status.FAIL,
+            Severity.LOW,
+            "no logs",
+            "infra/a.yaml",
+            resource="Trail",
+            source_kind="cloudformation",
+            suppression=Suppression("inline", f"because {HOSTILE}"),
+        ),
     ]
     return api.Report(findings=findings, policies=load_policies(), warnings=[f"warning {HOSTILE}"])
 
@@ -77,8 +101,11 @@ def test_page_renders_in_chromium_without_console_errors_and_shows_the_json_coun
     # the script ran: it tallied the rows by status and applied the default filter
     tally = re.search(r'<p id="js-counts"[^>]*data-ready="1"[^>]*>([^<]*)</p>', dom)
     assert tally, dom[:2000]
-    statuses = Counter("SUPPRESSED" if f.get("suppression") else f["status"] for f in data["findings"]
-                       if f.get("suppression") or f["status"] not in ("PASS", "NOT_APPLICABLE"))
+    statuses = Counter(
+        "SUPPRESSED" if f.get("suppression") else f["status"]
+        for f in data["findings"]
+        if f.get("suppression") or f["status"] not in ("PASS", "NOT_APPLICABLE")
+    )
     assert tally[1] == " ".join(f"{k}={v}" for k, v in sorted(statuses.items()))
     visible = int(re.search(r'id="visible-count">(\d+)<', dom)[1])
     assert visible == sum(statuses.values()) and statuses["SUPPRESSED"] and statuses["UNKNOWN"]

@@ -1,14 +1,15 @@
 """JUnit XML, GitHub workflow annotations and Markdown: structure, escaping, suppressed findings."""
+
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 
 from ctguard import api
+from ctguard.findings import Status
 from ctguard.formatters import FORMATS, renderer
 from ctguard.formatters.github_format import escape_data, escape_property
-from ctguard.findings import Status
 
 
 def test_every_format_renders_any_report(repo_report: api.Report, live_report: api.Report) -> None:
@@ -49,11 +50,16 @@ def test_github_annotations_escape_data_and_properties(live_report: api.Report, 
     assert "%0Asecond line: 100%25" in lines[0] and "\n" not in lines[0]
     assert lines[1].startswith("::notice title=ctguard CT103 MEDIUM UNKNOWN::")
     out = renderer("github")(repo_report, {})
-    assert any(line.startswith("::notice file=infra/trail.yaml,line=9,col=3,title=ctguard CT105 LOW::")
-               for line in out.splitlines())
-    commands = [l for l in out.splitlines() if l.startswith("::") and not l.startswith("::group")
-                and not l.startswith("::endgroup")]
-    assert not any("CT101" in l for l in commands if l.startswith("::error"))  # suppressed: no annotation
+    assert any(
+        line.startswith("::notice file=infra/trail.yaml,line=9,col=3,title=ctguard CT105 LOW::")
+        for line in out.splitlines()
+    )
+    commands = [
+        ln
+        for ln in out.splitlines()
+        if ln.startswith("::") and not ln.startswith("::group") and not ln.startswith("::endgroup")
+    ]
+    assert not any("CT101" in ln for ln in commands if ln.startswith("::error"))  # suppressed: no annotation
     assert "::group::ctguard: 3 suppressed" in out and "[suppressed by inline: regional trail" in out
     assert "::warning title=ctguard::" in out and "expired on 2020-01-31" in out
 
@@ -65,7 +71,7 @@ def test_markdown_sections_and_table_safety(repo_report: api.Report, live_report
     assert "| CT101 | `infra/trail.yaml:16` | `Trail` | inline | `regional trail by design, see ADR-12` |  |" in text
     live_report.findings[0] = replace(live_report.findings[0], message="a | b\nc <script>")
     live = renderer("markdown")(live_report, {})
-    row = next(l for l in live.splitlines() if "[CT101]" in l)
+    row = next(ln for ln in live.splitlines() if "[CT101]" in ln)
     assert row.endswith("| `main` | `a \\| b c <script>` |")  # a code span (the headline folds the newline)
 
 

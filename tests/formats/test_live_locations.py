@@ -1,4 +1,5 @@
 """Live-audit findings are located aws://<account>/<region>/<resource> in every format."""
+
 from __future__ import annotations
 
 import json
@@ -45,8 +46,12 @@ def test_live_findings_have_aws_locations_everywhere() -> None:
     github = renderer("github")(report, {})
     assert any(line.startswith("::error title=ctguard CT101 HIGH::" + TRAIL + ": ") for line in github.splitlines())
     sarif = json.loads(renderer("sarif")(report, {}))
-    logical = [loc["logicalLocations"][0] for r in sarif["runs"][0]["results"] for loc in r.get("locations", [])
-               if "logicalLocations" in loc]
-    trail = next(l for l in logical if l["fullyQualifiedName"].endswith(":trail/prod-eu-data"))
+    logical = [
+        loc["logicalLocations"][0]
+        for r in sarif["runs"][0]["results"]
+        for loc in r.get("locations", [])
+        if "logicalLocations" in loc
+    ]
+    trail = next(ln for ln in logical if ln["fullyQualifiedName"].endswith(":trail/prod-eu-data"))
     assert trail["properties"] == {"account": "222233334444", "region": "eu-west-1"}
-    assert all("account" in l.get("properties", {}) for l in logical)
+    assert all("account" in ln.get("properties", {}) for ln in logical)

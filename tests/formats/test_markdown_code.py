@@ -1,4 +1,5 @@
 """Markdown code spans are literal: placeholders read <trail>, not &lt;trail&gt;."""
+
 from __future__ import annotations
 
 from pathlib import Path

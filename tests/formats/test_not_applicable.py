@@ -1,4 +1,5 @@
 """NOT_APPLICABLE: a rule that did not run is counted as such, never as a pass, in every format."""
+
 from __future__ import annotations
 
 import json
@@ -54,4 +55,5 @@ def test_unreadable_input_passes_nothing(tmp_path: Path) -> None:
     assert {s for _, s in statuses} == {Status.ERROR, Status.UNKNOWN}
     unknown = sum(1 for f in report.findings if f.status is Status.UNKNOWN)
     assert renderer("text")(report, {}).splitlines()[-1] == (
-        f"ctguard: 1 CloudTrail-related input, 0 trails, 0 failed, {unknown} unknown, 0 passed, 1 errors, 1 unreadable")
+        f"ctguard: 1 CloudTrail-related input, 0 trails, 0 failed, {unknown} unknown, 0 passed, 1 errors, 1 unreadable"
+    )

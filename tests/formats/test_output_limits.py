@@ -1,4 +1,5 @@
 """Every output respects its consumer's limits and says what it left out."""
+
 from __future__ import annotations
 
 import json
@@ -14,9 +15,20 @@ RULES = {Severity.HIGH: "CT101", Severity.MEDIUM: "CT103", Severity.LOW: "CT105"
 
 
 def findings(count: int, severity: Severity, status: Status = Status.FAIL, start: int = 0) -> list[Finding]:
-    return [Finding(RULES[severity], status, severity, f"Trail t{i} problem " + "x" * 150, f"stacks/s{i:05d}.yaml",
-                    line=3, column=1, resource=f"Trail{i}", source_kind="cloudformation")
-            for i in range(start, start + count)]
+    return [
+        Finding(
+            RULES[severity],
+            status,
+            severity,
+            f"Trail t{i} problem " + "x" * 150,
+            f"stacks/s{i:05d}.yaml",
+            line=3,
+            column=1,
+            resource=f"Trail{i}",
+            source_kind="cloudformation",
+        )
+        for i in range(start, start + count)
+    ]
 
 
 def report(items: list[Finding]) -> api.Report:
@@ -24,8 +36,11 @@ def report(items: list[Finding]) -> api.Report:
 
 
 def test_github_caps_each_level_and_says_how_many_more() -> None:
-    items = findings(4, Severity.HIGH) + findings(30, Severity.MEDIUM, start=100) + findings(
-        25, Severity.LOW, Status.UNKNOWN, start=200)
+    items = (
+        findings(4, Severity.HIGH)
+        + findings(30, Severity.MEDIUM, start=100)
+        + findings(25, Severity.LOW, Status.UNKNOWN, start=200)
+    )
     out = renderer("github")(report(items), {"report_files": ["ctguard.sarif"]}).splitlines()
     levels = [line.split(" ", 1)[0] for line in out if re.match(r"::(error|warning|notice) ", line)]
     assert levels.count("::error") == 4 and levels.count("::warning") == 10 and levels.count("::notice") == 10
@@ -35,7 +50,7 @@ def test_github_caps_each_level_and_says_how_many_more() -> None:
     assert "(21 warnings, 15 notices)" in summary and "the full report is in ctguard.sarif" in summary
     start = out.index("::group::ctguard: 36 more not annotated")
     assert out[start + 37] == "::endgroup::" and out[-1].startswith("ctguard: ")
-    assert sum(1 for line in out[start:start + 37] if "problem" in line) == 36
+    assert sum(1 for line in out[start : start + 37] if "problem" in line) == 36
 
 
 def test_github_small_report_is_not_capped() -> None:
@@ -64,8 +79,11 @@ def test_markdown_small_report_is_complete() -> None:
 
 
 def test_sarif_keeps_the_most_severe_results_within_githubs_limit() -> None:
-    items = findings(200, Severity.HIGH) + findings(5000, Severity.MEDIUM, start=1000) + findings(
-        900, Severity.LOW, start=9000)
+    items = (
+        findings(200, Severity.HIGH)
+        + findings(5000, Severity.MEDIUM, start=1000)
+        + findings(900, Severity.LOW, start=9000)
+    )
     run = json.loads(renderer("sarif")(report(items), {}))["runs"][0]
     results = run["results"]
     assert len(results) == 5000

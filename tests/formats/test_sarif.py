@@ -1,4 +1,5 @@
 """SARIF 2.1.0: valid against the vendored OASIS schema, and what GitHub code scanning reads."""
+
 from __future__ import annotations
 
 import json
@@ -45,17 +46,22 @@ def test_valid_and_complete_for_code_scanning(repo_report: api.Report) -> None:
 def test_suppressed_findings_carry_suppressions(repo_report: api.Report) -> None:
     results = sarif(repo_report)["runs"][0]["results"]
     by_rule = {r["ruleId"]: r for r in results}
-    assert by_rule["CT101"]["suppressions"] == [{
-        "kind": "inSource", "justification": "regional trail by design, see ADR-12",
-        "properties": {"source": "inline"}}]
+    assert by_rule["CT101"]["suppressions"] == [
+        {
+            "kind": "inSource",
+            "justification": "regional trail by design, see ADR-12",
+            "properties": {"source": "inline"},
+        }
+    ]
     assert by_rule["CT104"]["suppressions"][0]["justification"] == "no reason given"
     assert "suppressions" not in by_rule["CT105"]  # expired skip: the finding is back
     assert by_rule["CT105"]["level"] == "note"
     assert all(r["properties"]["status"] != "PASS" for r in results)
 
 
-def test_fingerprint_survives_moving_lines_and_paths(tmp_path: Path, repo_report: api.Report,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fingerprint_survives_moving_lines_and_paths(
+    tmp_path: Path, repo_report: api.Report, monkeypatch: pytest.MonkeyPatch
+) -> None:
     before = {(r["ruleId"]): r["partialFingerprints"] for r in sarif(repo_report)["runs"][0]["results"]}
     root = Path(repo_report.inputs[0].path).parents[1]
     template = root / "infra" / "trail.yaml"
@@ -79,9 +85,13 @@ def test_live_findings_have_logical_locations_only(live_report: api.Report) -> N
 def test_schema_catches_a_broken_log() -> None:
     """The vendored schema is strict enough to be worth validating against."""
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}},
-                                                           "results": [{"message": {"text": "m"},
-                                                                        "lineNumber": 3}]}]}, SCHEMA)
+        jsonschema.validate(
+            {
+                "version": "2.1.0",
+                "runs": [{"tool": {"driver": {"name": "x"}}, "results": [{"message": {"text": "m"}, "lineNumber": 3}]}],
+            },
+            SCHEMA,
+        )
 
 
 def test_several_formats_in_one_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -18,11 +18,11 @@ An example is
 Failing inputs are written under ``--out`` with a ``summary.json``; ``tests/README.md`` keeps
 the table of the last long run.
 """
+
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
 import resource
@@ -31,8 +31,9 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -49,8 +50,14 @@ CONTEXT = ParseContext(account_id="111122223333", region="eu-west-1")
 _CFN_TRAIL = re.compile(r"""(?<![\w:])AWS::CloudTrail::Trail["']?\s*(?:[,}\n]|$)""")
 _TF_TRAIL = re.compile(r"""^\s*resource\s+(?:"aws_cloudtrail"|aws_cloudtrail)\s+(?:"[\w-]+"|[\w-]+)\s*\{""", re.M)
 _TF_TRAIL_QUOTED = re.compile(r"""^\s*resource\s+"aws_cloudtrail"\s+"[\w-]+"\s*\{""", re.M)
-_COUNTER = {"crash": "crashes", "drop": "drops", "slow": "slow", "hang": "hangs", "memory": "memory",
-            "prefilter-drop": "prefilter_drops"}
+_COUNTER = {
+    "crash": "crashes",
+    "drop": "drops",
+    "slow": "slow",
+    "hang": "hangs",
+    "memory": "memory",
+    "prefilter-drop": "prefilter_drops",
+}
 _PROBLEMS = ("CT001", "CT002", "CT003", "CT004", "CT005")  # a finding that names why the trail is not read
 
 
@@ -164,8 +171,9 @@ def classify(report: Any, kind: str, text: str, seed_trails: int = 1) -> list[st
     return problems
 
 
-def run(examples: int, seed: int, out: Path, minutes: float, slow: float, hang: int,
-        progress: Callable[[str], None]) -> dict[str, Any]:
+def run(
+    examples: int, seed: int, out: Path, minutes: float, slow: float, hang: int, progress: Callable[[str], None]
+) -> dict[str, Any]:
     rng = random.Random(seed)
     pool = seeds()
     policies = load_policies()
@@ -196,7 +204,7 @@ def run(examples: int, seed: int, out: Path, minutes: float, slow: float, hang: 
             except MemoryError:
                 signal.alarm(0)
                 problems = ["memory: MemoryError under the address-space limit"]
-            except Exception as exc:  # noqa: BLE001 - what the run is looking for
+            except Exception as exc:
                 signal.alarm(0)
                 problems = [f"crash: check raised {type(exc).__name__}: {exc}"]
             elapsed = time.perf_counter() - t0
@@ -217,13 +225,19 @@ def run(examples: int, seed: int, out: Path, minutes: float, slow: float, hang: 
                     keep.mkdir()
                     shutil.copy(target, keep / target.name)
                 (keep / "PROBLEMS.txt").write_text(
-                    f"seed: {s.path.relative_to(REPO)}\n" + "\n".join(problems) + "\n", encoding="utf-8")
+                    f"seed: {s.path.relative_to(REPO)}\n" + "\n".join(problems) + "\n", encoding="utf-8"
+                )
         finally:
             shutil.rmtree(work, ignore_errors=True)
         if counts["examples"] % 500 == 0:
             progress(json.dumps({**counts, "seconds": round(time.monotonic() - started)}))
-    summary = {**counts, "by_kind": by_kind, "seconds": round(time.monotonic() - started),
-               "slowest": [{"cpu_seconds": round(t, 2), "seed": p} for t, p in slowest], "seed": seed}
+    summary = {
+        **counts,
+        "by_kind": by_kind,
+        "seconds": round(time.monotonic() - started),
+        "slowest": [{"cpu_seconds": round(t, 2), "seed": p} for t, p in slowest],
+        "seed": seed,
+    }
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
 
@@ -240,8 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     limit = args.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    summary = run(args.examples, args.seed, args.out, args.minutes, args.slow, args.hang,
-                  lambda line: print(line, flush=True))
+    summary = run(
+        args.examples, args.seed, args.out, args.minutes, args.slow, args.hang, lambda line: print(line, flush=True)
+    )
     print(json.dumps(summary, indent=2))
     return 1 if summary["crashes"] or summary["drops"] or summary["hangs"] or summary["memory"] else 0
 

@@ -8,6 +8,7 @@ properties (a trail's ``Properties`` as a list, a scalar, null), quoting changes
 labels, huge numbers, swapped CloudFormation intrinsics, Terraform expressions every function
 of the table gets with wrong-typed arguments, and values nested deeper than the evaluators go.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,9 +19,28 @@ from typing import Any
 UNICODE = ["\u202e", "\u0000", "\ufeff", "é", "𝔘", "\ud7ff", "\u2028", "中文", "\U0001f600", "\\u0000"]
 HUGE = [10**30, -(10**30), 10**400, 1.5e308, -1.7e308, 2**63, 2**64 + 1, 1e-320, 0, -0.0]
 SCALARS: list[Any] = [None, 0, -1, 1.5, True, False, "", "x", [], {}, [None], {"a": None}]
-INTRINSICS = ["Ref", "Fn::GetAtt", "Fn::If", "Fn::Sub", "Fn::Join", "Fn::Select", "Fn::Split", "Fn::ImportValue",
-              "Fn::FindInMap", "Fn::Base64", "Fn::GetAZs", "Fn::Equals", "Fn::Not", "Fn::And", "Fn::Or",
-              "Fn::Cidr", "Fn::Length", "Fn::ToJsonString", "Fn::Transform", "Condition"]
+INTRINSICS = [
+    "Ref",
+    "Fn::GetAtt",
+    "Fn::If",
+    "Fn::Sub",
+    "Fn::Join",
+    "Fn::Select",
+    "Fn::Split",
+    "Fn::ImportValue",
+    "Fn::FindInMap",
+    "Fn::Base64",
+    "Fn::GetAZs",
+    "Fn::Equals",
+    "Fn::Not",
+    "Fn::And",
+    "Fn::Or",
+    "Fn::Cidr",
+    "Fn::Length",
+    "Fn::ToJsonString",
+    "Fn::Transform",
+    "Condition",
+]
 DEEP = 70  # deeper than the 64 levels the Terraform evaluator allows itself
 
 
@@ -67,8 +87,18 @@ def _intrinsic(rng: random.Random, doc: Any, value: Any) -> Any:
 
 def _type_swap(rng: random.Random, value: Any) -> Any:
     """A whole property of another type: a mapping as a list, a scalar, null, a string."""
-    return rng.choice([[value], None, "text", 7, True, [], {"Wrapped": value},
-                       json.dumps(value) if not isinstance(value, str) else {"S": value}])
+    return rng.choice(
+        [
+            [value],
+            None,
+            "text",
+            7,
+            True,
+            [],
+            {"Wrapped": value},
+            json.dumps(value) if not isinstance(value, str) else {"S": value},
+        ]
+    )
 
 
 def _deep(rng: random.Random, value: Any) -> Any:
@@ -93,8 +123,21 @@ def mutate_doc(rng: random.Random, base: Any, rounds: int | None = None) -> Any:
         if path is None:
             break
         parent, key = _get(doc, path[:-1]), path[-1]
-        op = rng.choice(["drop", "retype", "duplicate", "reorder", "unicode",
-                         "typeswap", "typeswap", "huge", "intrinsic", "intrinsic", "deep"])
+        op = rng.choice(
+            [
+                "drop",
+                "retype",
+                "duplicate",
+                "reorder",
+                "unicode",
+                "typeswap",
+                "typeswap",
+                "huge",
+                "intrinsic",
+                "intrinsic",
+                "deep",
+            ]
+        )
         if op == "drop":
             del parent[key]
         elif op == "retype":
@@ -143,7 +186,7 @@ def mutate_text(rng: random.Random, base: str, rounds: int | None = None) -> str
         elif op == "unicode":
             text = text[:at] + rng.choice(UNICODE) + text[at:]
         elif op == "delete":
-            text = text[:at] + text[at + rng.randint(1, 40):]
+            text = text[:at] + text[at + rng.randint(1, 40) :]
         else:
             end = min(len(text), at + rng.randint(1, 80))
             text = text[:end] + text[at:end] + text[end:]
@@ -151,36 +194,111 @@ def mutate_text(rng: random.Random, base: str, rounds: int | None = None) -> str
 
 
 _LABELS = re.compile(r'^(\s*)(resource|data|module|variable|locals|output|dynamic)((?:\s+"[^"\n]*")*)\s*\{', re.M)
-_ATTR = re.compile(r'^(\s*)([A-Za-z_][\w-]*)(\s*=\s*)(.+)$', re.M)
-_NUMBER = re.compile(r'(?<![\w.])\d+(?:\.\d+)?(?![\w.])')
+_ATTR = re.compile(r"^(\s*)([A-Za-z_][\w-]*)(\s*=\s*)(.+)$", re.M)
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")
 
 # Expressions that exercise every function of the table (and the operators) with wrong-typed
 # arguments, huge numbers, conversions that fail and whole-module references.
 HCL_EXPRESSIONS = [
-    "[true]", "{ a = 1 }", "null", "1e400", "-1e400", "99999999999999999999999999999 * 99999999999999999999",
-    "1 / 0", "5 % 0", "0 / 0", "1e308 * 10", "-true", "!5", '"${[1]}"', '"${{a = 1}}"',
-    'tonumber("x")', "tonumber(true)", "tobool(3)", 'tobool("maybe")', "tostring([1])", "tostring({})",
-    'lookup(var.nope, "k")', 'lookup("s", "k")', "lookup({}, 1)", 'lookup(module.child, "x")',
-    'contains(module.child, "a")', 'contains("s", "a")', "contains(5, 5)", "module.child", "module.child.out",
-    "element([], 0)", "element(5, 1)", 'element(["a"], "x")', 'element(["a"], 1e400)', 'jsondecode("[")',
-    "jsondecode(5)", "length(5)", "length(null)", "join(1, 2)", 'join(",", "a")', 'join(",", [[1]])',
-    'format("%d")', 'format("%s %s", "a")', "format(5)", 'format("%")', 'merge("a")', "merge([1])",
-    "concat(1)", 'concat("a", ["b"])', 'keys("s")', "keys([1])", 'values("s")', "split(1, 2)",
-    'split(",", 5)', "replace(1, 2, 3)", "flatten(3)", "toset(1)", "tolist(5)", "distinct(5)",
-    "compact(5)", "coalesce()", "coalesce(null)", "try()", "lower(5)", "lower([1])", "upper({})",
-    "trimspace(null)", "jsonencode()", "jsonencode(module.child)", "var.x ? 1 : 2", "5 ? 1 : 2",
-    "[for x in 5 : x]", '{for k, v in "s" : k => v}', "[for x in [1, 2] : x if x]",
-    "{for x in [1, 1] : x => x}", "pow(10, 400)", '"${1e400}"', "[1, 2][99999999999999999999]",
-    '{a = 1}["b"]', "[1][-1]", "local.nope[0]", '"${var.a}${var.b}"', "[1, 2]...",
-    "aws_s3_bucket.nope.arn", "data.aws_caller_identity.current", "count.index", "each.key",
-    "1 < \"a\"", '"a" + 1', "true && 1", "[1] == [1]", "1e400 > 1e400",
+    "[true]",
+    "{ a = 1 }",
+    "null",
+    "1e400",
+    "-1e400",
+    "99999999999999999999999999999 * 99999999999999999999",
+    "1 / 0",
+    "5 % 0",
+    "0 / 0",
+    "1e308 * 10",
+    "-true",
+    "!5",
+    '"${[1]}"',
+    '"${{a = 1}}"',
+    'tonumber("x")',
+    "tonumber(true)",
+    "tobool(3)",
+    'tobool("maybe")',
+    "tostring([1])",
+    "tostring({})",
+    'lookup(var.nope, "k")',
+    'lookup("s", "k")',
+    "lookup({}, 1)",
+    'lookup(module.child, "x")',
+    'contains(module.child, "a")',
+    'contains("s", "a")',
+    "contains(5, 5)",
+    "module.child",
+    "module.child.out",
+    "element([], 0)",
+    "element(5, 1)",
+    'element(["a"], "x")',
+    'element(["a"], 1e400)',
+    'jsondecode("[")',
+    "jsondecode(5)",
+    "length(5)",
+    "length(null)",
+    "join(1, 2)",
+    'join(",", "a")',
+    'join(",", [[1]])',
+    'format("%d")',
+    'format("%s %s", "a")',
+    "format(5)",
+    'format("%")',
+    'merge("a")',
+    "merge([1])",
+    "concat(1)",
+    'concat("a", ["b"])',
+    'keys("s")',
+    "keys([1])",
+    'values("s")',
+    "split(1, 2)",
+    'split(",", 5)',
+    "replace(1, 2, 3)",
+    "flatten(3)",
+    "toset(1)",
+    "tolist(5)",
+    "distinct(5)",
+    "compact(5)",
+    "coalesce()",
+    "coalesce(null)",
+    "try()",
+    "lower(5)",
+    "lower([1])",
+    "upper({})",
+    "trimspace(null)",
+    "jsonencode()",
+    "jsonencode(module.child)",
+    "var.x ? 1 : 2",
+    "5 ? 1 : 2",
+    "[for x in 5 : x]",
+    '{for k, v in "s" : k => v}',
+    "[for x in [1, 2] : x if x]",
+    "{for x in [1, 1] : x => x}",
+    "pow(10, 400)",
+    '"${1e400}"',
+    "[1, 2][99999999999999999999]",
+    '{a = 1}["b"]',
+    "[1][-1]",
+    "local.nope[0]",
+    '"${var.a}${var.b}"',
+    "[1, 2]...",
+    "aws_s3_bucket.nope.arn",
+    "data.aws_caller_identity.current",
+    "count.index",
+    "each.key",
+    '1 < "a"',
+    '"a" + 1',
+    "true && 1",
+    "[1] == [1]",
+    "1e400 > 1e400",
 ]
 
 
 def _nested_expression(rng: random.Random) -> str:
     kind = rng.choice(["list", "paren", "object", "call"])
-    open_, close = {"list": ("[", "]"), "paren": ("(", ")"), "object": ("{ a = ", " }"),
-                    "call": ("tolist([", "])")}[kind]
+    open_, close = {"list": ("[", "]"), "paren": ("(", ")"), "object": ("{ a = ", " }"), "call": ("tolist([", "])")}[
+        kind
+    ]
     return open_ * DEEP + "true" + close * DEEP
 
 
@@ -195,15 +313,16 @@ def hcl_label_swap(rng: random.Random, text: str) -> str:
     if how == "unquote":
         new = " ".join(labels)
     elif how == "escape":
-        new = " ".join('"' + "".join(f"\\u{ord(c):04x}" if rng.random() < 0.3 else c for c in label) + '"'
-                       for label in labels)
+        new = " ".join(
+            '"' + "".join(f"\\u{ord(c):04x}" if rng.random() < 0.3 else c for c in label) + '"' for label in labels
+        )
     elif how == "comment":
         new = " /* c */ ".join(f'"{label}"' for label in labels)
     elif how == "single":
         new = " ".join(f"'{label}'" for label in labels)
     else:
         new = " ".join(f'"{label}{rng.choice(["-", ".", "é", "$", "0", " "])}"' for label in labels)
-    return text[:m.start(3)] + " " + new + text[m.end(3):]
+    return text[: m.start(3)] + " " + new + text[m.end(3) :]
 
 
 def hcl_value_swap(rng: random.Random, text: str) -> str:
@@ -211,26 +330,35 @@ def hcl_value_swap(rng: random.Random, text: str) -> str:
     if not found:
         return text
     m = rng.choice(found)
-    if rng.random() < 0.15:
-        value = _nested_expression(rng)
-    else:
-        value = rng.choice(HCL_EXPRESSIONS)
-    return text[:m.start(4)] + value + text[m.end(4):]
+    value = _nested_expression(rng) if rng.random() < 0.15 else rng.choice(HCL_EXPRESSIONS)
+    return text[: m.start(4)] + value + text[m.end(4) :]
 
 
 def hcl_huge_number(rng: random.Random, text: str) -> str:
     found = list(_NUMBER.finditer(text))
-    extra = rng.choice(["count = 1e400", "count = -1", 'count = "x"', "for_each = 5", "count = 99999999999",
-                        'for_each = toset(["a", "a"])', "count = 1 / 0"])
+    extra = rng.choice(
+        [
+            "count = 1e400",
+            "count = -1",
+            'count = "x"',
+            "for_each = 5",
+            "count = 99999999999",
+            'for_each = toset(["a", "a"])',
+            "count = 1 / 0",
+        ]
+    )
     if not found or rng.random() < 0.3:
         blocks = list(_LABELS.finditer(text))
         if not blocks:
             return text
         m = rng.choice(blocks)
-        return text[:m.end()] + "\n  " + extra + "\n" + text[m.end():]
+        return text[: m.end()] + "\n  " + extra + "\n" + text[m.end() :]
     m = rng.choice(found)
-    return text[:m.start()] + rng.choice(["1e400", "99999999999999999999999999", "-1e308", "0.0000001e-400",
-                                          "18446744073709551617"]) + text[m.end():]
+    return (
+        text[: m.start()]
+        + rng.choice(["1e400", "99999999999999999999999999", "-1e308", "0.0000001e-400", "18446744073709551617"])
+        + text[m.end() :]
+    )
 
 
 def hcl_body_swap(rng: random.Random, text: str) -> str:
@@ -241,10 +369,10 @@ def hcl_body_swap(rng: random.Random, text: str) -> str:
     m = rng.choice(found)
     how = rng.choice(["equals", "empty", "nested"])
     if how == "equals":  # `resource "aws_cloudtrail" "x" = {` is not a block
-        return text[:m.end() - 1] + "= {" + text[m.end():]
+        return text[: m.end() - 1] + "= {" + text[m.end() :]
     if how == "empty":
-        return text[:m.start(3)] + ' "" ""' + text[m.end(3):]
-    return text[:m.end()] + "\n  lifecycle {\n    ignore_changes = all\n  }\n" + text[m.end():]
+        return text[: m.start(3)] + ' "" ""' + text[m.end(3) :]
+    return text[: m.end()] + "\n  lifecycle {\n    ignore_changes = all\n  }\n" + text[m.end() :]
 
 
 def mutate_hcl(rng: random.Random, base: str) -> str:
@@ -276,23 +404,58 @@ def mutate_yaml(rng: random.Random, base: str) -> str:
             found = list(_YAML_PROPS.finditer(text))
             if found:
                 m = rng.choice(found)
-                text = text[:m.end()] + rng.choice([" []", " null", " 7", " text", " !Ref X", " [1, 2]"]) + text[m.end():]
+                text = (
+                    text[: m.end()]
+                    + rng.choice([" []", " null", " 7", " text", " !Ref X", " [1, 2]"])
+                    + text[m.end() :]
+                )
         elif op == "number":
             found = list(_NUMBER.finditer(text))
             if found:
                 m = rng.choice(found)
-                text = text[:m.start()] + rng.choice(["1e400", "99999999999999999999999999", ".inf", "-.inf",
-                                                      ".nan"]) + text[m.end():]
+                text = (
+                    text[: m.start()]
+                    + rng.choice(["1e400", "99999999999999999999999999", ".inf", "-.inf", ".nan"])
+                    + text[m.end() :]
+                )
         elif op == "tag":
             tags = list(re.finditer(r"!(Ref|GetAtt|Sub|If|Join|Select|Split|ImportValue|FindInMap|Equals)\b", text))
             if tags:
                 m = rng.choice(tags)
-                text = text[:m.start(1)] + rng.choice(["Ref", "GetAtt", "Sub", "If", "Join", "Select", "Split",
-                                                       "ImportValue", "Base64", "Condition", "Nope"]) + text[m.end(1):]
+                text = (
+                    text[: m.start(1)]
+                    + rng.choice(
+                        [
+                            "Ref",
+                            "GetAtt",
+                            "Sub",
+                            "If",
+                            "Join",
+                            "Select",
+                            "Split",
+                            "ImportValue",
+                            "Base64",
+                            "Condition",
+                            "Nope",
+                        ]
+                    )
+                    + text[m.end(1) :]
+                )
         else:
             text = mutate_text(rng, text, 1)
     return text
 
 
-__all__ = ["DEEP", "HCL_EXPRESSIONS", "dump_doc", "hcl_body_swap", "hcl_huge_number", "hcl_label_swap",
-           "hcl_value_swap", "mutate_doc", "mutate_hcl", "mutate_text", "mutate_yaml"]
+__all__ = [
+    "DEEP",
+    "HCL_EXPRESSIONS",
+    "dump_doc",
+    "hcl_body_swap",
+    "hcl_huge_number",
+    "hcl_label_swap",
+    "hcl_value_swap",
+    "mutate_doc",
+    "mutate_hcl",
+    "mutate_text",
+    "mutate_yaml",
+]

@@ -3,6 +3,7 @@
 The hostile inputs are built at test time, smaller than issue 22's where the limit allows
 (``bench/hostile_budget.py`` runs the full-size ones and reports time and memory).
 """
+
 from __future__ import annotations
 
 import json
@@ -19,11 +20,20 @@ TRAIL_TF = 'resource "aws_cloudtrail" "t" {\n  name = "t"\n  s3_bucket_name = "b
 
 def test_a_template_over_cloudformations_limit_is_refused_and_the_rest_checked(tmp_path: Path) -> None:
     big = tmp_path / "big.yaml"
-    big.write_text("Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      Tags:\n"
-                   + "        - {Key: k, Value: v}\n" * 50_000)
+    big.write_text(
+        "Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      Tags:\n"
+        + "        - {Key: k, Value: v}\n" * 50_000
+    )
     other = tmp_path / "ok.json"
-    other.write_text(json.dumps({"Resources": {"T": {"Type": "AWS::CloudTrail::Trail",
-                                                     "Properties": {"IsLogging": True, "S3BucketName": "b"}}}}))
+    other.write_text(
+        json.dumps(
+            {
+                "Resources": {
+                    "T": {"Type": "AWS::CloudTrail::Trail", "Properties": {"IsLogging": True, "S3BucketName": "b"}}
+                }
+            }
+        )
+    )
     report = check([big, other], context=CONTEXT)
     [refused] = report.unusable
     assert refused.file.endswith("big.yaml") and "1 MB" in refused.message
@@ -31,16 +41,18 @@ def test_a_template_over_cloudformations_limit_is_refused_and_the_rest_checked(t
     assert report.exit_code() == 3
 
 
-def test_a_template_over_the_limit_is_never_loaded(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_a_template_over_the_limit_is_never_loaded(tmp_path: Path, monkeypatch) -> None:
     """Refused for its size, it is not loaded either to see whether it is something else (a 4 MB
     file took 7 s in the YAML composer that way)."""
     from ctguard.parsers.cloudformation import embedded as cfn_embedded
 
     big = tmp_path / "big.yaml"
-    big.write_text("Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      Tags:\n"
-                   + "        - {Key: k, Value: v}\n" * 50_000)
+    big.write_text(
+        "Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      Tags:\n"
+        + "        - {Key: k, Value: v}\n" * 50_000
+    )
 
-    def no_load(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def no_load(*args, **kwargs):
         raise AssertionError("an oversized template was loaded")
 
     monkeypatch.setattr(cfn_embedded, "load", no_load)
@@ -58,8 +70,16 @@ def test_a_tf_file_over_the_limit_is_ct001_and_the_modules_other_files_are_read(
 
 
 def test_describe_trails_with_more_trails_than_an_account_holds(tmp_path: Path) -> None:
-    trails = [{"Name": f"t{i}", "S3BucketName": "b", "HomeRegion": "eu-west-1", "IsMultiRegionTrail": True,
-               "TrailARN": f"arn:aws:cloudtrail:eu-west-1:111122223333:trail/t{i}"} for i in range(150)]
+    trails = [
+        {
+            "Name": f"t{i}",
+            "S3BucketName": "b",
+            "HomeRegion": "eu-west-1",
+            "IsMultiRegionTrail": True,
+            "TrailARN": f"arn:aws:cloudtrail:eu-west-1:111122223333:trail/t{i}",
+        }
+        for i in range(150)
+    ]
     path = tmp_path / "trails.json"
     path.write_text(json.dumps({"trailList": trails}))
     report = check([path], context=CONTEXT)
@@ -82,8 +102,10 @@ def test_problems_of_one_rule_are_capped_per_input(tmp_path: Path) -> None:
     """Issue 22: findings and report size; a generated template repeats one mistake thousands of times."""
     tags = "".join(f"        - Key: k{i}\n          Value: [a, b]\n" for i in range(120))
     path = tmp_path / "t.yaml"
-    path.write_text("Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      IsLogging: true\n"
-                    "      S3BucketName: b\n      Tags:\n" + tags)
+    path.write_text(
+        "Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      IsLogging: true\n"
+        "      S3BucketName: b\n      Tags:\n" + tags
+    )
     report = check([path], context=CONTEXT)
     ct002 = [f for f in report.findings if f.rule_id == "CT002"]
     assert len(ct002) == 51

@@ -15,6 +15,7 @@ targets a mutant that still defines a trail must also keep it or say why (no sil
 The default run keeps each target to a few dozen examples. The long run sets
 ``CTGUARD_FUZZ_EXAMPLES`` (see ``tests/README.md`` for the command and its last result).
 """
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,12 @@ import fuzz_run  # noqa: E402
 import mutators  # noqa: E402
 
 EXAMPLES = int(os.environ.get("CTGUARD_FUZZ_EXAMPLES", "40"))
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize="CTGUARD_FUZZ_EXAMPLES" not in os.environ,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize="CTGUARD_FUZZ_EXAMPLES" not in os.environ,
+    suppress_health_check=list(HealthCheck),
+)
 CONTEXT = ParseContext(account_id="111122223333", region="eu-west-1")
 PER_EXAMPLE_SECONDS = 20.0
 
@@ -49,8 +54,10 @@ CFN_JSON = [json.loads((REPO / "fixtures" / "cloudformation" / n).read_text()) f
 CFN_YAML = [(REPO / "examples" / "cloudformation" / n).read_text() for n in ("secure-trail.yaml", "weak-trail.yaml")]
 TF_MODULES = [REPO / "fixtures" / "terraform" / n for n in ("cis_complete", "advanced_selectors", "insight_selectors")]
 PLAN = json.loads((REPO / "fixtures" / "terraform" / "plan" / "plan.json").read_text())
-SNAPSHOTS = [json.loads((REPO / "fixtures" / "aws" / n).read_text())
-             for n in ("snapshot-single-account.json", "snapshot-organization.json")]
+SNAPSHOTS = [
+    json.loads((REPO / "fixtures" / "aws" / n).read_text())
+    for n in ("snapshot-single-account.json", "snapshot-organization.json")
+]
 DESCRIBE_TRAILS = REPO / "fixtures" / "aws" / "describe-trails"
 UNICODE = st.sampled_from(["\u202e", "\u0000", "\ufeff", "é", "𝔘", "\ud7ff", "\u2028", "中文", "\U0001f600", "\\u0000"])
 
@@ -115,7 +122,7 @@ def mutated_text(draw: st.DrawFn, base: str) -> str:
         elif op == "unicode":
             text = text[:at] + draw(UNICODE) + text[at:]
         elif op == "delete":
-            text = text[:at] + text[at + draw(st.integers(1, 40)):]
+            text = text[:at] + text[at + draw(st.integers(1, 40)) :]
         else:
             end = min(len(text), at + draw(st.integers(1, 80)))
             text = text[:end] + text[at:end] + text[end:]
@@ -270,10 +277,16 @@ def test_terraform_labels_values_and_numbers(seed: fuzz_run.Seed, rng: random.Ra
 
 
 @SETTINGS
-@given(st.sampled_from(sorted(__import__("ctguard.parsers.terraform.funcs", fromlist=["FUNCTIONS"]).FUNCTIONS)),
-       st.lists(st.sampled_from(mutators.HCL_EXPRESSIONS + ['"x"', "1", "[]", "{}", "null", "true", "[[1]]",
-                                                            '{a = [1]}', "-1", "1.5"]), max_size=4),
-       st.booleans())
+@given(
+    st.sampled_from(sorted(__import__("ctguard.parsers.terraform.funcs", fromlist=["FUNCTIONS"]).FUNCTIONS)),
+    st.lists(
+        st.sampled_from(
+            mutators.HCL_EXPRESSIONS + ['"x"', "1", "[]", "{}", "null", "true", "[[1]]", "{a = [1]}", "-1", "1.5"]
+        ),
+        max_size=4,
+    ),
+    st.booleans(),
+)
 def test_terraform_function_table_is_total(name: str, args: list[str], expand: bool) -> None:
     """Every function of the table on wrong-typed arguments gives a value or an Unknown, never raises."""
     from ctguard.parsers.terraform.expr import Evaluator, Trace
@@ -322,19 +335,43 @@ def _compiled_trails() -> list[Any]:
         inputs = check([examples / "secure-trail.yaml", examples / "weak-trail.yaml"], context=CONTEXT).inputs
         trails = [t for p in inputs for m in p.variants for t in m.trails]
         fs = FieldSelector
-        trails.append(Trail(key="every-field", is_logging=Known(True), is_multi_region=Known(True),
-                            home_region=Known("eu-west-1"), account_id=Known("111122223333"),
-                            advanced_event_selectors=Known((
-                                AdvancedEventSelector("m", (fs("eventCategory", equals=("Management",)),
-                                                            fs("eventSource", not_equals=("kms.amazonaws.com",)))),
-                                AdvancedEventSelector("d", (fs("eventCategory", equals=("Data",)),
-                                                            fs("resources.type", equals=("AWS::S3::Object",)),
-                                                            fs("resources.ARN", not_starts_with=("arn:aws:s3:::b/",)),
-                                                            fs("userIdentity.arn", not_ends_with=("/svc",)))),
-                                AdvancedEventSelector("n", (fs("eventCategory", equals=("NetworkActivity",)),
-                                                            fs("eventSource", equals=("s3.amazonaws.com",)),
-                                                            fs("errorCode", equals=("VpceAccessDenied",)))),
-                            ))))
+        trails.append(
+            Trail(
+                key="every-field",
+                is_logging=Known(True),
+                is_multi_region=Known(True),
+                home_region=Known("eu-west-1"),
+                account_id=Known("111122223333"),
+                advanced_event_selectors=Known(
+                    (
+                        AdvancedEventSelector(
+                            "m",
+                            (
+                                fs("eventCategory", equals=("Management",)),
+                                fs("eventSource", not_equals=("kms.amazonaws.com",)),
+                            ),
+                        ),
+                        AdvancedEventSelector(
+                            "d",
+                            (
+                                fs("eventCategory", equals=("Data",)),
+                                fs("resources.type", equals=("AWS::S3::Object",)),
+                                fs("resources.ARN", not_starts_with=("arn:aws:s3:::b/",)),
+                                fs("userIdentity.arn", not_ends_with=("/svc",)),
+                            ),
+                        ),
+                        AdvancedEventSelector(
+                            "n",
+                            (
+                                fs("eventCategory", equals=("NetworkActivity",)),
+                                fs("eventSource", equals=("s3.amazonaws.com",)),
+                                fs("errorCode", equals=("VpceAccessDenied",)),
+                            ),
+                        ),
+                    )
+                ),
+            )
+        )
         ctx = SimContext(account_id="111122223333", region="eu-west-1")
         _TRAILS.extend(compile_trail(t, ctx) for t in trails)
     return _TRAILS

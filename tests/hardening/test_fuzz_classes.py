@@ -3,6 +3,7 @@
 Each must come through without a crash (no ERROR but CT001, no internal parser error), keep
 its trail or say why (no silent drop), and report the rule ids its ``# expects:`` line names.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,7 +16,7 @@ from ctguard.api import check
 from ctguard.parsers.context import ParseContext
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import fuzz_run  # noqa: E402
+import fuzz_run
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "fuzz"
 CASES = sorted(p for p in FIXTURES.iterdir() if p.name != "README.md")

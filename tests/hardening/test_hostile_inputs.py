@@ -4,18 +4,19 @@ Every case checks the same three promises: the output names the file and the pro
 exit code is 3 when an input could not be used, there is no traceback, and a good template
 checked in the same run is still checked (its findings are in the report).
 """
+
 from __future__ import annotations
 
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
-from ctguard.parsers import scan
 from ctguard.cli import main
+from ctguard.parsers import scan
 
 GOOD = """AWSTemplateFormatVersion: "2010-09-09"
 Resources:
@@ -42,8 +43,10 @@ def _assert_bad(report: dict, name: str, words: str) -> None:
     assert unparsed, f"{name} not reported: {report['unparsed']}"
     assert words.lower() in unparsed[0]["message"].lower(), unparsed[0]["message"]
     # the good template was still checked
-    assert any(f["rule_id"] == "CT101" and f["status"] == "FAIL" and f["file"].endswith("good.yaml")
-               for f in report["findings"])
+    assert any(
+        f["rule_id"] == "CT101" and f["status"] == "FAIL" and f["file"].endswith("good.yaml")
+        for f in report["findings"]
+    )
 
 
 def _alias_bomb() -> str:
@@ -56,23 +59,46 @@ def _alias_bomb() -> str:
 
 CASES: dict[str, tuple[str, Callable[[], bytes], str]] = {
     "alias bomb": ("bomb.yaml", lambda: _alias_bomb().encode(), "alias"),
-    "deep yaml": ("deep.yaml", lambda: (f"Resources:\n  T:\n    {TRAIL}\n    Properties: "
-                                        + "[" * 5000 + "]" * 5000 + "\n").encode(), "nest"),
-    "deep json": ("deep.json", lambda: ('{"Resources": {"T": {"Type": "AWS::CloudTrail::Trail", "Properties": '
-                                        + '{"a":' * 5000 + "1" + "}" * 5000 + "}}}").encode(), "nest"),
+    "deep yaml": (
+        "deep.yaml",
+        lambda: (f"Resources:\n  T:\n    {TRAIL}\n    Properties: " + "[" * 5000 + "]" * 5000 + "\n").encode(),
+        "nest",
+    ),
+    "deep json": (
+        "deep.json",
+        lambda: (
+            '{"Resources": {"T": {"Type": "AWS::CloudTrail::Trail", "Properties": '
+            + '{"a":' * 5000
+            + "1"
+            + "}" * 5000
+            + "}}}"
+        ).encode(),
+        "nest",
+    ),
     "binary": ("binary.yaml", lambda: b"\x00\x01\x02AWS::CloudTrail::Trail\xff\xfe", "not utf-8"),
     "nul byte": ("nul.yaml", lambda: f"Resources:\n  T:\n    {TRAIL}\x00\n".encode(), "not utf-8"),
-    "latin-1": ("latin.yaml", lambda: f"Description: café\nResources:\n  T:\n    {TRAIL}\n".encode("latin-1"),
-                "not utf-8"),
-    "truncated yaml": ("cut.yaml", lambda: f"Resources:\n  T:\n    {TRAIL}\n    Properties: {{IsLogging: [".encode(),
-                       "invalid yaml"),
-    "hcl syntax": ("main.tf", lambda: b'resource "aws_cloudtrail" "t" {\n  name = "x"\n  is_logging = \n', "syntax error"),
+    "latin-1": (
+        "latin.yaml",
+        lambda: f"Description: café\nResources:\n  T:\n    {TRAIL}\n".encode("latin-1"),
+        "not utf-8",
+    ),
+    "truncated yaml": (
+        "cut.yaml",
+        lambda: f"Resources:\n  T:\n    {TRAIL}\n    Properties: {{IsLogging: [".encode(),
+        "invalid yaml",
+    ),
+    "hcl syntax": (
+        "main.tf",
+        lambda: b'resource "aws_cloudtrail" "t" {\n  name = "x"\n  is_logging = \n',
+        "syntax error",
+    ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_hostile_file_is_reported_and_others_still_checked(case: str, tmp_path: Path,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_hostile_file_is_reported_and_others_still_checked(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     name, content, words = CASES[case]
     bad_dir = tmp_path / "bad"
     bad_dir.mkdir()
@@ -104,8 +130,9 @@ def test_huge_file_is_refused_without_reading_it(tmp_path: Path, capsys: pytest.
 
 
 @pytest.mark.parametrize("encoding, bom", [("utf-16", b""), ("utf-8", b"\xef\xbb\xbf"), ("utf-16-le", b"\xff\xfe")])
-def test_other_unicode_encodings_and_crlf_are_read(encoding: str, bom: bytes, tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_other_unicode_encodings_and_crlf_are_read(
+    encoding: str, bom: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     text = GOOD.replace("Good:", "Other:").replace("\n", "\r\n")
     (tmp_path / "other.yaml").write_bytes(bom + text.encode(encoding))
     code, report, _ = _run(tmp_path, capsys)
@@ -123,8 +150,9 @@ def test_symlink_loop_and_dangling_link(tmp_path: Path, capsys: pytest.CaptureFi
     _assert_bad(report, "gone.yaml", "dangling")
 
 
-def test_unreadable_file_and_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreadable_file_and_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Root reads anything, so the permission errors are injected where the OS would raise them."""
     (tmp_path / "secret.yaml").write_text(GOOD)
     (tmp_path / "locked").mkdir()
@@ -196,8 +224,14 @@ def test_cloudformation_with_wrong_types_everywhere(tmp_path: Path, capsys: pyte
 
 
 # --- saved AWS inputs: snapshots and describe-trails output ----------------------------------
-CALL = {"account": "111122223333", "region": "us-east-1", "service": "cloudtrail", "operation": "DescribeTrails",
-        "params": {"includeShadowTrails": True}, "response": {"trailList": []}}
+CALL = {
+    "account": "111122223333",
+    "region": "us-east-1",
+    "service": "cloudtrail",
+    "operation": "DescribeTrails",
+    "params": {"includeShadowTrails": True},
+    "response": {"trailList": []},
+}
 
 
 def _snapshot(**changes: object) -> bytes:
@@ -211,34 +245,59 @@ def _call(**changes: object) -> dict[str, object]:
     return {k: v for k, v in call.items() if v is not None}
 
 
-WRONG_TRAIL = {"TrailARN": "arn:aws:cloudtrail:us-east-1:111122223333:trail/t", "Name": "t",
-               "HomeRegion": ["us-east-1"], "IsMultiRegionTrail": "yes", "S3BucketName": {"a": 1}}
+WRONG_TRAIL = {
+    "TrailARN": "arn:aws:cloudtrail:us-east-1:111122223333:trail/t",
+    "Name": "t",
+    "HomeRegion": ["us-east-1"],
+    "IsMultiRegionTrail": "yes",
+    "S3BucketName": {"a": 1},
+}
 
 SAVED_AWS: dict[str, tuple[str, Callable[[], bytes], str]] = {
     "snapshot version": ("version.json", lambda: _snapshot(ctguard_snapshot="2.0"), "schema at ctguard_snapshot"),
-    "call without answer": ("noanswer.json", lambda: _snapshot(calls=[_call(response=None)]),
-                            "exactly one of response and error"),
-    "call with both": ("both.json", lambda: _snapshot(calls=[_call(error={"code": "AccessDenied"})]),
-                       "exactly one of them"),
+    "call without answer": (
+        "noanswer.json",
+        lambda: _snapshot(calls=[_call(response=None)]),
+        "exactly one of response and error",
+    ),
+    "call with both": (
+        "both.json",
+        lambda: _snapshot(calls=[_call(error={"code": "AccessDenied"})]),
+        "exactly one of them",
+    ),
     "bad account id": ("account.json", lambda: _snapshot(calls=[_call(account="1111-2222-3333")]), "calls/0/account"),
     "calls not a list": ("calls.json", lambda: _snapshot(calls={"0": CALL}), "calls"),
     "truncated snapshot": ("cut.json", lambda: _snapshot()[:150], "cannot parse snapshot"),
-    "deep snapshot": ("deep.json", lambda: _snapshot()[:-3].replace(b'"trailList": []', b'"trailList": [], "x": '
-                                                                       + b'{"a":' * 5000 + b"1" + b"}" * 5000),
-                      "nested too deeply"),
-    "snapshot trail wrong types": ("trailtypes.json", lambda: _snapshot(calls=[_call(response={"trailList": [WRONG_TRAIL]})]),
-                                   "trailList[0].S3BucketName is an object, not a string"),
+    "deep snapshot": (
+        "deep.json",
+        lambda: _snapshot()[:-3].replace(
+            b'"trailList": []', b'"trailList": [], "x": ' + b'{"a":' * 5000 + b"1" + b"}" * 5000
+        ),
+        "nested too deeply",
+    ),
+    "snapshot trail wrong types": (
+        "trailtypes.json",
+        lambda: _snapshot(calls=[_call(response={"trailList": [WRONG_TRAIL]})]),
+        "trailList[0].S3BucketName is an object, not a string",
+    ),
     # Any other answer of the wrong shape is a failed call, not an unusable file: tests/unit/parsers/test_aws_shapes.py
-    "describe-trails wrong types": ("trails.json", lambda: json.dumps({"trailList": [WRONG_TRAIL]}).encode(),
-                                    "trailList[0].S3BucketName is an object, not a string"),
-    "describe-trails not a list": ("trails.json", lambda: b'{"trailList": {"Name": "t"}}',
-                                   "trailList is an object, not a list"),
+    "describe-trails wrong types": (
+        "trails.json",
+        lambda: json.dumps({"trailList": [WRONG_TRAIL]}).encode(),
+        "trailList[0].S3BucketName is an object, not a string",
+    ),
+    "describe-trails not a list": (
+        "trails.json",
+        lambda: b'{"trailList": {"Name": "t"}}',
+        "trailList is an object, not a list",
+    ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(SAVED_AWS))
-def test_broken_saved_aws_input_is_reported_and_others_still_checked(case: str, tmp_path: Path,
-                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_broken_saved_aws_input_is_reported_and_others_still_checked(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     name, content, words = SAVED_AWS[case]
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / name).write_bytes(content())
@@ -263,8 +322,10 @@ def test_describe_trails_sidecar_of_the_wrong_shape(tmp_path: Path, capsys: pyte
 
 def test_snapshot_trail_answer_of_the_wrong_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A CloudTrail answer boto3 could not have given counts as a failed call: UNKNOWN with where and why."""
-    calls = [_call(response={"trailList": [{"TrailARN": WRONG_TRAIL["TrailARN"], "HomeRegion": "us-east-1"}]}),
-             _call(operation="GetTrailStatus", params={"Name": WRONG_TRAIL["TrailARN"]}, response={"IsLogging": "yes"})]
+    calls = [
+        _call(response={"trailList": [{"TrailARN": WRONG_TRAIL["TrailARN"], "HomeRegion": "us-east-1"}]}),
+        _call(operation="GetTrailStatus", params={"Name": WRONG_TRAIL["TrailARN"]}, response={"IsLogging": "yes"}),
+    ]
     (tmp_path / "snapshot.json").write_text(_snapshot(calls=calls).decode())
     code, report, _ = _run(tmp_path, capsys)
     # A malformed answer is a failed read: the snapshot is an incomplete audit (exit 3), not unusable.
@@ -290,19 +351,29 @@ PLAN_SHAPES = {
     "planned_values list": {"planned_values": [{"root_module": {}}]},
     "root_module string": {"planned_values": {"root_module": "x"}},
     "resources object": {"planned_values": {"root_module": {"resources": {"a": 1}, "child_modules": 3}}},
-    "resource type list": {"planned_values": {"root_module": {"resources": [{"type": ["aws_cloudtrail"], "address": "a"}]}}},
-    "changes wrong": {"resource_changes": [{"address": "a", "change": [1]}], "configuration": [1],
-                      "planned_values": {"root_module": {"resources": [{"type": "aws_cloudtrail", "address": "a",
-                                                                          "values": {"name": "t"}}]}}},
-    "configuration wrong": {"configuration": {"root_module": {"module_calls": [], "resources": {"x": 1}}},
-                            "planned_values": {"root_module": {"resources": [{"type": "aws_cloudtrail", "address": "a",
-                                                                                "values": {"name": "t"}}]}}},
+    "resource type list": {
+        "planned_values": {"root_module": {"resources": [{"type": ["aws_cloudtrail"], "address": "a"}]}}
+    },
+    "changes wrong": {
+        "resource_changes": [{"address": "a", "change": [1]}],
+        "configuration": [1],
+        "planned_values": {
+            "root_module": {"resources": [{"type": "aws_cloudtrail", "address": "a", "values": {"name": "t"}}]}
+        },
+    },
+    "configuration wrong": {
+        "configuration": {"root_module": {"module_calls": [], "resources": {"x": 1}}},
+        "planned_values": {
+            "root_module": {"resources": [{"type": "aws_cloudtrail", "address": "a", "values": {"name": "t"}}]}
+        },
+    },
 }
 
 
 @pytest.mark.parametrize("case", sorted(PLAN_SHAPES))
-def test_plan_of_the_wrong_shape_is_read_as_far_as_it_goes(case: str, tmp_path: Path,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_plan_of_the_wrong_shape_is_read_as_far_as_it_goes(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "plan.json").write_text(json.dumps({"format_version": "1.2", **PLAN_SHAPES[case]}))
     code, report, _ = _run(tmp_path, capsys)
     assert code in (0, 1)  # a shape the reader skips is not a crash
@@ -311,9 +382,12 @@ def test_plan_of_the_wrong_shape_is_read_as_far_as_it_goes(case: str, tmp_path: 
 
 
 def test_snapshot_bucket_answer_of_the_wrong_shape_is_unknown_not_a_policy_error(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Found by the long fuzz run: an access-log target bucket given as a number made CT405 raise."""
-    doc = json.loads((Path(__file__).resolve().parents[2] / "fixtures" / "aws" / "snapshot-single-account.json").read_text())
+    doc = json.loads(
+        (Path(__file__).resolve().parents[2] / "fixtures" / "aws" / "snapshot-single-account.json").read_text()
+    )
     [logging] = [c for c in doc["calls"] if c["operation"] == "GetBucketLogging" and "response" in c][:1]
     logging["response"] = {"LoggingEnabled": {"TargetBucket": 7, "TargetPrefix": "x/"}}
     (tmp_path / "snapshot.json").write_text(json.dumps(doc))

@@ -6,6 +6,7 @@ whose name carries the same.  Every format is written in one run, then each is c
 hazard it has: control characters in text, workflow commands in text and ``github``, XML 1.0
 validity in JUnit, markup outside code spans in Markdown, JSON validity in JSON and SARIF.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,7 +33,9 @@ Resources:
       IsMultiRegionTrail: false
 """
 # YAML double-quoted escapes put the hostile characters into the value itself.
-HOSTILE_VALUE = '"x\\n::error file=a,line=1::injected by value\\x1b[2J\\u202e ![v](https://evil.example/v.png) @victim <b>"'
+HOSTILE_VALUE = (
+    '"x\\n::error file=a,line=1::injected by value\\x1b[2J\\u202e ![v](https://evil.example/v.png) @victim <b>"'
+)
 HOSTILE_NAMES = [
     "\x1b[31mred\x1b[0m.yaml",
     "a\n::error file=a,line=1::injected by name.yaml",
@@ -58,15 +61,14 @@ def _build(tmp_path: Path) -> Path:
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     tmp_path = tmp_path_factory.mktemp("hostile-names")
-    tree = _build(tmp_path)
+    _build(tmp_path)
     out = tmp_path / "out"
     out.mkdir()
     formats = ["text", "json", "sarif", "junit", "github", "markdown"]
     cwd = os.getcwd()
     os.chdir(tmp_path)  # repository-relative paths: the names start the line, as in a pre-commit run
     try:
-        code = main(["check", "tree", "--jobs", "1", "--show-passed",
-                     *[f"--format={f}:{out / f}" for f in formats]])
+        code = main(["check", "tree", "--jobs", "1", "--show-passed", *[f"--format={f}:{out / f}" for f in formats]])
     finally:
         os.chdir(cwd)
     assert code == 1
@@ -76,7 +78,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 def _no_controls(text: str) -> None:
-    bad = [c for c in text if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) <= 0x9f or c in "\u202e\u2028\u2029"]
+    bad = [c for c in text if (ord(c) < 0x20 and c != "\n") or 0x7F <= ord(c) <= 0x9F or c in "\u202e\u2028\u2029"]
     assert not bad, sorted(set(bad))
 
 
@@ -92,8 +94,10 @@ def test_text_escapes_controls_and_cannot_start_a_workflow_command(outputs: dict
     assert "\\x1b[31mred" in text and "a\\n::error" in text and "\\u202e" in text
 
 
-_OURS = re.compile(r"^::(error|warning|notice) (file=[^,:]*,line=\d+,col=\d+,)?title=ctguard[^:]*::|"
-                   r"^::group::ctguard: \d+ suppressed$|^::group::ctguard: \d+ more not annotated$|^::endgroup::$")
+_OURS = re.compile(
+    r"^::(error|warning|notice) (file=[^,:]*,line=\d+,col=\d+,)?title=ctguard[^:]*::|"
+    r"^::group::ctguard: \d+ suppressed$|^::group::ctguard: \d+ more not annotated$|^::endgroup::$"
+)
 
 
 def test_github_annotations_carry_names_and_values_as_data(outputs: dict[str, str]) -> None:
@@ -147,11 +151,14 @@ def test_markdown_holds_input_text_only_in_code_spans(outputs: dict[str, str]) -
     assert "@victim" in text  # still shown, inside a code span
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("a\nb\x1b[0m", "a\\nb\\x1b[0m"),
-    ("\u202eevil", "\\u202eevil"),
-    ("\udcff", "\\udcff"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("a\nb\x1b[0m", "a\\nb\\x1b[0m"),
+        ("\u202eevil", "\\u202eevil"),
+        ("\udcff", "\\udcff"),
+    ],
+)
 def test_escape_controls(value: str, expected: str) -> None:
     assert neutralize.escape_controls(value) == expected
 
@@ -168,7 +175,7 @@ def test_markdown_code_round_trips_in_a_code_span(value: str) -> None:
         assert span == ""
         return
     fence = re.match(r"`+", span).group()  # type: ignore[union-attr]
-    inner = span[len(fence):-len(fence)]
+    inner = span[len(fence) : -len(fence)]
     assert span.endswith(fence) and fence not in inner
     assert inner.strip(" ") == value.replace("|", "\\|")
 

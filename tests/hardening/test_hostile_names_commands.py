@@ -4,6 +4,7 @@
 through their own code, so each gets the same hazards: a file or trail name with a newline that
 starts a GitHub workflow command, ``ESC`` sequences, a bidi override, and Markdown links.
 """
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from ctguard.api import Report
-from ctguard.formatters.audit_summary import summary_rows, table_markdown, table_text
 from ctguard.cli import main
+from ctguard.formatters.audit_summary import summary_rows, table_markdown, table_text
 from ctguard.inputs import ParsedInput
 from ctguard.model import Model, Trail
 from ctguard.values import Known
@@ -47,8 +48,20 @@ def test_simulate_text_neutralises_file_and_trail_names(tmp_path: Path, capsys: 
     old.write_text(TEMPLATE.format(name=YAML_HOSTILE))
     new = tmp_path / "\u202enew.yaml"
     new.write_text(TEMPLATE.format(name="plain"))
-    code = main(["simulate", "--diff", str(old), str(new), "--account", "111122223333", "--region", "us-east-1",
-                 "--events", str(EVENTS)])
+    code = main(
+        [
+            "simulate",
+            "--diff",
+            str(old),
+            str(new),
+            "--account",
+            "111122223333",
+            "--region",
+            "us-east-1",
+            "--events",
+            str(EVENTS),
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == 0, err
     _assert_inert_text(out)
@@ -59,8 +72,9 @@ def test_simulate_error_neutralises_the_path(tmp_path: Path, capsys: pytest.Capt
     template = tmp_path / "t.yaml"
     template.write_text(TEMPLATE.format(name="plain"))
     missing = tmp_path / "gone\n::error::by-archive\x1b[31m"
-    code = main(["simulate", str(template), "--account", "111122223333", "--region", "us-east-1",
-                 "--events", str(missing)])
+    code = main(
+        ["simulate", str(template), "--account", "111122223333", "--region", "us-east-1", "--events", str(missing)]
+    )
     err = capsys.readouterr().err
     assert code == 3 and "by-archive" in err, err
     assert not _RAW.search(err) and not [line for line in err.splitlines() if line.startswith("::")], err
@@ -73,7 +87,8 @@ def _policy_dir(tmp_path: Path) -> Path:
         f"id: ORG1\nname: key-prefix\ntitle: {YAML_HOSTILE}\nseverity: low\nscope: trail\n"
         "check: {attribute: s3_key_prefix, exists: true}\nmessage: {fail: 'Trail {trail} has no S3 key prefix'}\n"
         f"docs: {{what: {YAML_HOSTILE}, why: Our buckets are shared., fix: {{cloudformation: S3KeyPrefix, "
-        "terraform: s3_key_prefix, cli: --s3-key-prefix}}\n")
+        "terraform: s3_key_prefix, cli: --s3-key-prefix}}\n"
+    )
     return pol
 
 

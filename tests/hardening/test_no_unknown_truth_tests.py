@@ -4,6 +4,7 @@
 None); ``if contains_unknown(x):`` calls ``Unknown.__bool__``, which raises. That is how CT501-
 CT515 crashed on an EventBridge pattern with an Unknown inside. Every use must compare with None.
 """
+
 from __future__ import annotations
 
 import ast
@@ -47,5 +48,7 @@ def test_helpers_returning_an_unknown_are_compared_with_none() -> None:
 
 def test_the_check_finds_the_pattern_it_looks_for() -> None:
     tree = ast.parse("if a and contains_unknown(b):\n    pass\nx = [y for y in z if ev.trace.first_unknown(y)]\n")
-    assert [_name(e) for e in _truth_tested(tree) if _name(e) in RETURNS_UNKNOWN] == ["contains_unknown",
-                                                                                       "first_unknown"]
+    assert [_name(e) for e in _truth_tested(tree) if _name(e) in RETURNS_UNKNOWN] == [
+        "contains_unknown",
+        "first_unknown",
+    ]

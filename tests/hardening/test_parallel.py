@@ -4,6 +4,7 @@ A generated tree of about a hundred inputs (CloudFormation, Terraform modules, a
 describe-trails output, a broken template) is checked with one and with two parsing processes; a parser that raises or a worker
 that dies costs only its own input.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,22 +18,26 @@ import pytest
 from ctguard import config
 from ctguard.api import check
 from ctguard.cli import main
-from ctguard.parsers import dispatch
 from ctguard.inputs import ParsedInput
+from ctguard.parsers import dispatch
 from ctguard.parsers.context import ParseContext
 
 REPO = Path(__file__).resolve().parents[2]
 CONTEXT = ParseContext(account_id="111122223333", region="eu-west-1")
-needs_fork = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
-                                reason="the fault is injected by patching a parser before the workers fork")
+needs_fork = pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(),
+    reason="the fault is injected by patching a parser before the workers fork",
+)
 
 
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("tree")
-    templates = [REPO / "examples" / "cloudformation" / "secure-trail.yaml",
-                 REPO / "examples" / "cloudformation" / "weak-trail.yaml",
-                 REPO / "fixtures" / "cloudformation" / "cis-trail-stack.json"]
+    templates = [
+        REPO / "examples" / "cloudformation" / "secure-trail.yaml",
+        REPO / "examples" / "cloudformation" / "weak-trail.yaml",
+        REPO / "fixtures" / "cloudformation" / "cis-trail-stack.json",
+    ]
     for i in range(90):
         source = templates[i % len(templates)]
         target = root / f"team{i % 6}" / f"stack{i:02d}{source.suffix}"
@@ -42,13 +47,28 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copytree(REPO / "fixtures" / "terraform" / name, root / "tf" / name)
     shutil.copy(REPO / "fixtures" / "terraform" / "plan" / "plan.json", root / "plan.json")
     shutil.copytree(REPO / "fixtures" / "aws", root / "aws")  # snapshots (one input per account), CLI output
-    (root / "team3" / "broken.yaml").write_text("Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties: [\n")
+    (root / "team3" / "broken.yaml").write_text(
+        "Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties: [\n"
+    )
     return root
 
 
 def _json_report(tree: Path, capsys: pytest.CaptureFixture[str], jobs: str) -> tuple[int, str]:
-    code = main(["check", str(tree), "--format", "json", "--account", "111122223333", "--region", "eu-west-1",
-                 "--jobs", jobs, "--no-config"])
+    code = main(
+        [
+            "check",
+            str(tree),
+            "--format",
+            "json",
+            "--account",
+            "111122223333",
+            "--region",
+            "eu-west-1",
+            "--jobs",
+            jobs,
+            "--no-config",
+        ]
+    )
     return code, capsys.readouterr().out
 
 
@@ -92,8 +112,9 @@ def test_a_parser_raising_in_a_worker_costs_that_input_only(tree: Path, monkeypa
 
 
 @needs_fork
-def test_a_dying_worker_costs_time_not_inputs(tree: Path, monkeypatch: pytest.MonkeyPatch,
-                                             caplog: pytest.LogCaptureFixture) -> None:
+def test_a_dying_worker_costs_time_not_inputs(
+    tree: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     """A worker killed mid-parse (out of memory, a crash in C code): its inputs are parsed in this process."""
     from ctguard.parsers.cloudformation import parse as cloudformation
 
@@ -133,8 +154,14 @@ def test_spawned_workers_leave_the_policies_to_this_process(tree: Path, monkeypa
     from ctguard.parsers import parallel
 
     monkeypatch.setattr(parallel, "pool_context", lambda: multiprocessing.get_context("spawn"))
-    pairs = list(dispatch.check_paths([str(tree / "team0"), str(tree / "team1"), str(tree / "team2")], CONTEXT, 2,
-                                      lambda parsed: (os.getpid(), parsed.path)))  # a lambda cannot be pickled
+    pairs = list(
+        dispatch.check_paths(
+            [str(tree / "team0"), str(tree / "team1"), str(tree / "team2")],
+            CONTEXT,
+            2,
+            lambda parsed: (os.getpid(), parsed.path),
+        )
+    )  # a lambda cannot be pickled
     assert len(pairs) >= 45 and {result for _, result in pairs} == {(os.getpid(), p.path) for p, _ in pairs}
 
 

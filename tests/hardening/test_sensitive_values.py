@@ -5,6 +5,7 @@ name, its bucket, a ``Fn::Sub`` built from the secret) and the run writes every 
 secret must appear in none of them, the trail must still be judged (the secret is a value for
 the policies, only hidden from output), and key-shaped strings are hidden whatever their origin.
 """
+
 from __future__ import annotations
 
 import json
@@ -52,17 +53,38 @@ resource "aws_cloudtrail" "main" {{
 
 
 def _plan() -> dict:
-    values = {"name": f"{SECRET}-trail", "s3_bucket_name": f"{SECRET}-bucket", "is_multi_region_trail": False,
-              "enable_logging": True, "include_global_service_events": True, "enable_log_file_validation": False}
-    resource = {"address": "aws_cloudtrail.main", "mode": "managed", "type": "aws_cloudtrail", "name": "main",
-                "provider_name": "registry.terraform.io/hashicorp/aws", "values": values,
-                "sensitive_values": {"name": True, "s3_bucket_name": True}}
-    return {"format_version": "1.2", "terraform_version": "1.9.0",
-            "planned_values": {"root_module": {"resources": [resource]}},
-            "resource_changes": [{"address": "aws_cloudtrail.main", "mode": "managed", "type": "aws_cloudtrail",
-                                  "name": "main", "change": {"actions": ["create"], "after": values,
-                                                             "after_unknown": {}}}],
-            "configuration": {"root_module": {}}}
+    values = {
+        "name": f"{SECRET}-trail",
+        "s3_bucket_name": f"{SECRET}-bucket",
+        "is_multi_region_trail": False,
+        "enable_logging": True,
+        "include_global_service_events": True,
+        "enable_log_file_validation": False,
+    }
+    resource = {
+        "address": "aws_cloudtrail.main",
+        "mode": "managed",
+        "type": "aws_cloudtrail",
+        "name": "main",
+        "provider_name": "registry.terraform.io/hashicorp/aws",
+        "values": values,
+        "sensitive_values": {"name": True, "s3_bucket_name": True},
+    }
+    return {
+        "format_version": "1.2",
+        "terraform_version": "1.9.0",
+        "planned_values": {"root_module": {"resources": [resource]}},
+        "resource_changes": [
+            {
+                "address": "aws_cloudtrail.main",
+                "mode": "managed",
+                "type": "aws_cloudtrail",
+                "name": "main",
+                "change": {"actions": ["create"], "after": values, "after_unknown": {}},
+            }
+        ],
+        "configuration": {"root_module": {}},
+    }
 
 
 def _write(tmp_path: Path, kind: str) -> Path:
@@ -96,8 +118,9 @@ def test_secrets_are_in_no_format(kind: str, tmp_path: Path, capsys: pytest.Capt
     assert any(REDACTED in f["message"] for f in report["findings"] if f["rule_id"] == "CT101")
 
 
-def test_a_secret_used_by_several_inputs_is_redacted_in_a_parallel_scan(tmp_path: Path,
-                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_secret_used_by_several_inputs_is_redacted_in_a_parallel_scan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     tree = tmp_path / "many"
     tree.mkdir()
     for i in range(3):
@@ -125,12 +148,15 @@ def test_key_shaped_strings_are_redacted_whatever_their_origin(text: str) -> Non
     assert KEY not in clean and TOKEN not in clean and REDACTED in clean
 
 
-@pytest.mark.parametrize("text", [
-    "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-    "sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-    "bucket my-company-cloudtrail-logs-us-east-1-123456789012",
-    "path some/long/path/with/many/segments/Trail/Properties/IsLogging",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "bucket my-company-cloudtrail-logs-us-east-1-123456789012",
+        "path some/long/path/with/many/segments/Trail/Properties/IsLogging",
+    ],
+)
 def test_ordinary_text_is_left_alone(text: str) -> None:
     assert redact(text) == text
 
@@ -138,7 +164,7 @@ def test_ordinary_text_is_left_alone(text: str) -> None:
 def test_sensitive_strings_judge_as_their_value_and_print_as_redacted() -> None:
     value = Sensitive("secret-name")
     assert value == "secret-name" and hash(value) == hash("secret-name") and value.startswith("secret")
-    assert f"trail {value}" == f"trail {REDACTED}" and "{}".format(value) == REDACTED and repr(value) == repr(REDACTED)
+    assert f"trail {value}" == f"trail {REDACTED}" and f"{value}" == REDACTED and repr(value) == repr(REDACTED)
     again = pickle.loads(pickle.dumps(value))
     assert isinstance(again, Sensitive) and again == "secret-name"
     assert mark(["a", {"k": "v"}, 3]) == ["a", {"k": "v"}, 3]
@@ -185,8 +211,9 @@ Resources:
 
 
 @pytest.mark.parametrize("name, text", [("main.tf", DERIVED_TF), ("t.yaml", DERIVED_CFN)])
-def test_values_derived_from_a_secret_and_errors_about_it_are_redacted(name: str, text: str, tmp_path: Path,
-                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_values_derived_from_a_secret_and_errors_about_it_are_redacted(
+    name: str, text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Concatenation, Join, upper(), an ARN built from it, and 'cannot convert ...' reasons."""
     (tmp_path / name).write_text(text)
     main(["check", str(tmp_path), "--jobs", "1", "--show-passed", "--format", "json"])

@@ -3,6 +3,7 @@
 Measured in a fresh interpreter (``sys.modules`` after the command ran), with a warm policy
 cache so that policy validation (jsonschema) is skipped as it is on every run but the first.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,9 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stder
 
 def _modules(args: list[str], cache: Path) -> set[str]:
     env = {**os.environ, "XDG_CACHE_HOME": str(cache), "PYTHONPATH": str(REPO)}
-    proc = subprocess.run([sys.executable, "-c", _PROBE, *args], capture_output=True, text=True,
-                          env=env, cwd=REPO, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE, *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=120
+    )
     last = proc.stderr.strip().splitlines()[-1]
     return set(json.loads(last)["modules"])
 
@@ -55,7 +57,9 @@ def test_one_template_check_imports_no_heavy_dependency(tmp_path: Path) -> None:
     unused = [m for m in modules if m.startswith(("ctguard.parsers.tf", "ctguard.audit", "ctguard.simulate.sql"))]
     assert not unused, unused
     # parallel parsing is for large scans only: one template never starts (or imports) a process pool
-    pool = [m for m in modules if m.split(".")[0] in ("multiprocessing", "concurrent") or m == "ctguard.parsers.parallel"]
+    pool = [
+        m for m in modules if m.split(".")[0] in ("multiprocessing", "concurrent") or m == "ctguard.parsers.parallel"
+    ]
     assert not pool, pool
     # only the named sub-command's module is imported (cli.build_parser(only=...))
     commands = sorted(m for m in modules if m.startswith("ctguard.commands."))
@@ -67,8 +71,8 @@ def test_help_still_lists_every_command(tmp_path: Path) -> None:
 
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "PYTHONPATH": str(REPO)}
     for argv in (["--help"], ["-h", "check"], ["no-such-command"]):
-        proc = subprocess.run([sys.executable, "-m", "ctguard", *argv], capture_output=True, text=True, env=env,
-                              cwd=REPO, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-m", "ctguard", *argv], capture_output=True, text=True, env=env, cwd=REPO, timeout=120
+        )
         out = proc.stdout + proc.stderr
         assert all(name in out for name in COMMANDS), (argv, out)
-

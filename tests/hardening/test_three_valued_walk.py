@@ -4,10 +4,12 @@ Issue 17 bullet 1: no policy evaluates the truth value of an Unknown (``Unknown.
 raises) or trips over a value of a shape a parser could produce from a mutated input.  Each
 policy must answer UNKNOWN or a clean verdict (PASS, FAIL), never ERROR.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -15,16 +17,44 @@ from ctguard.engine.evaluate import Settings, evaluate_input
 from ctguard.engine.policy import load_policies
 from ctguard.findings import Status
 from ctguard.inputs import ParsedInput
-from ctguard.model import (RESOURCE_KINDS, AdvancedEventSelector, DataResource, EventSelector, FieldSelector,
-                           InsightSelector, LifecycleRule, MetricTransformation, Model, PublicAccessBlock,
-                           Subscription, Trail, TrailStatus)
+from ctguard.model import (
+    RESOURCE_KINDS,
+    AdvancedEventSelector,
+    DataResource,
+    EventSelector,
+    FieldSelector,
+    InsightSelector,
+    LifecycleRule,
+    MetricTransformation,
+    Model,
+    PublicAccessBlock,
+    Subscription,
+    Trail,
+    TrailStatus,
+)
 from ctguard.values import ABSENT, Known, Unknown
 
 POLICIES = [p for p in load_policies() if p.scope != "input"]
 UNKNOWN = Unknown("placeholder from the walk")
 # Shapes a mutated input can leave in a Known: each is the wrong type for most fields.
-WRONG = [None, 0, -1, 10**400, 1.5e308, True, "", "x" * 3, (), {}, ("a", UNKNOWN), {"a": UNKNOWN}, [UNKNOWN],
-         UNKNOWN, (UNKNOWN,), {"k": {"k": [UNKNOWN]}}]
+WRONG = [
+    None,
+    0,
+    -1,
+    10**400,
+    1.5e308,
+    True,
+    "",
+    "x" * 3,
+    (),
+    {},
+    ("a", UNKNOWN),
+    {"a": UNKNOWN},
+    [UNKNOWN],
+    UNKNOWN,
+    (UNKNOWN,),
+    {"k": {"k": [UNKNOWN]}},
+]
 
 
 def _build(cls: type, key: str | None, fill: Callable[[str, Any], Any]) -> Any:
@@ -40,17 +70,31 @@ def _build(cls: type, key: str | None, fill: Callable[[str, Any], Any]) -> Any:
 def _selectors(leaf: Any) -> dict[str, Any]:
     """Nested structures (selectors, rules, subscriptions) whose leaves are ``leaf``."""
     return {
-        "event_selectors": (EventSelector(read_write_type=leaf, include_management_events=leaf,
-                                          exclude_management_event_sources=leaf,
-                                          data_resources=Known((DataResource(UNKNOWN, (UNKNOWN, "x")),))),),
-        "advanced_event_selectors": (AdvancedEventSelector(UNKNOWN, (
-            FieldSelector(UNKNOWN, equals=(UNKNOWN,)), FieldSelector("eventCategory", equals=(UNKNOWN, "Data")),
-            FieldSelector("resources.type", starts_with=(UNKNOWN,), not_equals=(UNKNOWN,)),
-            FieldSelector("eventName", not_starts_with=(UNKNOWN,), ends_with=(UNKNOWN,), not_ends_with=(UNKNOWN,)),
-        )),),
+        "event_selectors": (
+            EventSelector(
+                read_write_type=leaf,
+                include_management_events=leaf,
+                exclude_management_event_sources=leaf,
+                data_resources=Known((DataResource(UNKNOWN, (UNKNOWN, "x")),)),
+            ),
+        ),
+        "advanced_event_selectors": (
+            AdvancedEventSelector(
+                UNKNOWN,
+                (
+                    FieldSelector(UNKNOWN, equals=(UNKNOWN,)),
+                    FieldSelector("eventCategory", equals=(UNKNOWN, "Data")),
+                    FieldSelector("resources.type", starts_with=(UNKNOWN,), not_equals=(UNKNOWN,)),
+                    FieldSelector(
+                        "eventName", not_starts_with=(UNKNOWN,), ends_with=(UNKNOWN,), not_ends_with=(UNKNOWN,)
+                    ),
+                ),
+            ),
+        ),
         "insight_selectors": (InsightSelector(UNKNOWN, (UNKNOWN,)), InsightSelector(UNKNOWN)),
-        "lifecycle_rules": (LifecycleRule(status=leaf, prefix=leaf, expiration_days=leaf,
-                                          noncurrent_expiration_days=leaf),),
+        "lifecycle_rules": (
+            LifecycleRule(status=leaf, prefix=leaf, expiration_days=leaf, noncurrent_expiration_days=leaf),
+        ),
         "subscriptions": (Subscription(leaf, leaf, leaf),),
         "transformations": (MetricTransformation(leaf, leaf, leaf),),
         "public_access_block": PublicAccessBlock(leaf, leaf, leaf, leaf),
@@ -62,18 +106,34 @@ def _selectors(leaf: Any) -> dict[str, Any]:
         # Documents (Any-typed) with an Unknown inside: an EventBridge pattern built from a
         # Terraform function that failed was once truth-tested by CT501-CT515.
         "event_pattern": {"source": ["aws.cloudtrail"], "detail": {"eventName": [UNKNOWN]}},
-        "policy": {"Statement": [{"Effect": "Allow", "Principal": UNKNOWN, "Action": "s3:PutObject",
-                                  "Resource": UNKNOWN, "Condition": {"StringEquals": {"aws:SourceArn": UNKNOWN}}}]},
+        "policy": {
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": UNKNOWN,
+                    "Action": "s3:PutObject",
+                    "Resource": UNKNOWN,
+                    "Condition": {"StringEquals": {"aws:SourceArn": UNKNOWN}},
+                }
+            ]
+        },
         "trust_policy": {"Statement": [{"Effect": UNKNOWN, "Principal": {"Service": UNKNOWN}, "Action": UNKNOWN}]},
-        "policies": ({"Statement": UNKNOWN}, {"Statement": [{"Effect": "Allow", "Action": [UNKNOWN], "Resource": "*"}]}),
+        "policies": (
+            {"Statement": UNKNOWN},
+            {"Statement": [{"Effect": "Allow", "Action": [UNKNOWN], "Resource": "*"}]},
+        ),
     }
 
 
 def _model(fill: Callable[[str, Any], Any], status_fill: Callable[[str, Any], Any] | None = None) -> Model:
-    model = Model(account_id=fill("account_id", None), region=fill("region", None),
-                  organization_id=fill("organization_id", None),
-                  is_organization_management_account=fill("is_organization_management_account", None),
-                  enabled_regions=fill("enabled_regions", None), audited_regions=fill("audited_regions", None))
+    model = Model(
+        account_id=fill("account_id", None),
+        region=fill("region", None),
+        organization_id=fill("organization_id", None),
+        is_organization_management_account=fill("is_organization_management_account", None),
+        enabled_regions=fill("enabled_regions", None),
+        audited_regions=fill("audited_regions", None),
+    )
     for kind, cls in RESOURCE_KINDS.items():
         obj = _build(cls, kind, fill)
         # Links point at the one resource of the linked kind (its key is the kind's name).
@@ -86,11 +146,11 @@ def _model(fill: Callable[[str, Any], Any], status_fill: Callable[[str, Any], An
     trail = _build(Trail, "trail", fill)
     status = _build(TrailStatus, None, status_fill or fill)
     values = {f.name: getattr(trail, f.name) for f in fields(Trail)}
-    values.update(status=status, bucket="bucket", kms_key="kms_key", log_group="log_group", role="role",
-                  topic="topic")
+    values.update(status=status, bucket="bucket", kms_key="kms_key", log_group="log_group", role="role", topic="topic")
     model.trails.append(Trail(**values))
-    model.trails.append(Trail(key="unlinked", bucket="missing", kms_key="missing", log_group="missing",
-                              role="missing", topic="missing"))
+    model.trails.append(
+        Trail(key="unlinked", bucket="missing", kms_key="missing", log_group="missing", role="missing", topic="missing")
+    )
     return model
 
 
@@ -111,6 +171,7 @@ def _fill_known_nested_unknown(name: str, default: Any) -> Any:
 def _wrong(i: int) -> Callable[[str, Any], Any]:
     def fill(name: str, default: Any) -> Any:
         return Known(WRONG[(i + sum(map(ord, name))) % len(WRONG)])
+
     return fill
 
 

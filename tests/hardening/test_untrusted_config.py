@@ -7,6 +7,7 @@ marker file when imported; the run must not create any marker, must warn, and mu
 the trail.  The trusted ways (``--policies`` on the command line, ``--config`` with
 ``--trust-config``) do import the module, which proves the markers work.
 """
+
 from __future__ import annotations
 
 import json
@@ -66,7 +67,9 @@ docs:
     terraform: "enable_logging = true"
     cli: "aws cloudtrail start-logging --name <trail>"
 """
-MARKER_MODULE = "from pathlib import Path\nPath({marker!r}).write_text('imported')\ndef check(*a, **k):\n    return []\n"
+MARKER_MODULE = (
+    "from pathlib import Path\nPath({marker!r}).write_text('imported')\ndef check(*a, **k):\n    return []\n"
+)
 SHADOWED = ("pr_evil_policy", "jsonschema", "lark")
 
 
@@ -96,8 +99,14 @@ def _run(command: list[str], pr: Path, *extra: str, pythonpath: str | None = Non
     env["XDG_CACHE_HOME"] = str(pr.parent / "cache")  # no validation cache: jsonschema gets imported
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
-    return subprocess.run([*command, "check", ".", "--format", "json", "--jobs", "1", "--show-passed", *extra], cwd=pr, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [*command, "check", ".", "--format", "json", "--jobs", "1", "--show-passed", *extra],
+        cwd=pr,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _trusted_lib(root: Path) -> str:
@@ -130,14 +139,18 @@ def test_pull_request_config_and_modules_are_never_imported(how: str, tmp_path: 
 
 def test_policies_on_the_command_line_are_trusted(tmp_path: Path) -> None:
     pr = _checkout(tmp_path)
-    result = _run([sys.executable, "-m", "ctguard"], pr, "--no-config", "--policies", "pol", pythonpath=_trusted_lib(tmp_path))
+    result = _run(
+        [sys.executable, "-m", "ctguard"], pr, "--no-config", "--policies", "pol", pythonpath=_trusted_lib(tmp_path)
+    )
     assert _markers(tmp_path) == ["marker-pr_evil_policy"], result.stderr
     assert "was not loaded" not in result.stderr
 
 
 def test_explicit_trusted_config_may_load_code(tmp_path: Path) -> None:
     pr = _checkout(tmp_path)
-    result = _run(_ctguard_command(), pr, "--config", ".ctguard.yaml", "--trust-config", pythonpath=_trusted_lib(tmp_path))
+    result = _run(
+        _ctguard_command(), pr, "--config", ".ctguard.yaml", "--trust-config", pythonpath=_trusted_lib(tmp_path)
+    )
     assert _markers(tmp_path) == ["marker-pr_evil_policy"], result.stderr
 
 
@@ -156,14 +169,18 @@ def test_trust_config_needs_an_explicit_file(tmp_path: Path, capsys: pytest.Capt
     assert "--trust-config needs --config" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("line", [
-    "format: [text, 'sarif:../../escaped.sarif']",
-    "output: ../escaped.txt\nformat: json",
-    "var-file: /proc/self/environ",
-    "baseline: ../escaped.baseline",
-])
-def test_discovered_config_names_no_file_outside_the_checkout(line: str, tmp_path: Path,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "line",
+    [
+        "format: [text, 'sarif:../../escaped.sarif']",
+        "output: ../escaped.txt\nformat: json",
+        "var-file: /proc/self/environ",
+        "baseline: ../escaped.baseline",
+    ],
+)
+def test_discovered_config_names_no_file_outside_the_checkout(
+    line: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from ctguard.cli import main
 
     pr = _checkout(tmp_path)
@@ -179,14 +196,16 @@ def test_trusted_config_may_name_files_outside(tmp_path: Path, capsys: pytest.Ca
 
     pr = _checkout(tmp_path)
     (pr / ".ctguard.yaml").write_text("format: [text, 'json:../escaped.json']\n")
-    code = main(["check", str(pr / "trail.yaml"), "--jobs", "1", "--config", str(pr / ".ctguard.yaml"),
-                 "--trust-config"])
+    code = main(
+        ["check", str(pr / "trail.yaml"), "--jobs", "1", "--config", str(pr / ".ctguard.yaml"), "--trust-config"]
+    )
     capsys.readouterr()
     assert code == 1 and (tmp_path / "escaped.json").exists()
 
 
-def test_audit_shares_the_trust_rules(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_audit_shares_the_trust_rules(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from ctguard.cli import main
 
     monkeypatch.chdir(_checkout(tmp_path))

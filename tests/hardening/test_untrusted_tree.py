@@ -6,6 +6,7 @@ a Terraform file, ``/dev/zero`` behind a link, and the same entries named on the
 pre-commit does.  Runs that could block (FIFO, device) go through a subprocess with a timeout, so
 a regression fails instead of hanging the suite.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from ctguard.parsers import scan
 from ctguard.cli import main
+from ctguard.parsers import scan
 
 GOOD = """AWSTemplateFormatVersion: "2010-09-09"
 Resources:
@@ -41,8 +42,13 @@ def _run(paths: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, dic
 
 
 def _subprocess(paths: list[str], cwd: Path) -> tuple[int, dict, str]:
-    result = subprocess.run([sys.executable, "-m", "ctguard", "check", *paths, "--format", "json", "--jobs", "1"],
-                            cwd=cwd, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "ctguard", "check", *paths, "--format", "json", "--jobs", "1"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert "Traceback" not in result.stdout + result.stderr
     return result.returncode, json.loads(result.stdout), result.stdout + result.stderr
 
@@ -52,8 +58,10 @@ def _unparsed(report: dict) -> dict[str, str]:
 
 
 def _good_checked(report: dict) -> bool:
-    return any(f["rule_id"] == "CT101" and f["status"] == "FAIL" and f["file"].endswith("good.yaml")
-               for f in report["findings"])
+    return any(
+        f["rule_id"] == "CT101" and f["status"] == "FAIL" and f["file"].endswith("good.yaml")
+        for f in report["findings"]
+    )
 
 
 def _tree(tmp_path: Path) -> Path:
@@ -117,8 +125,11 @@ def test_cycles_and_repeated_roots_are_walked_once(tmp_path: Path) -> None:
     os.symlink(tree, tree / "sub" / "up")
     os.symlink(tree / "sub", tree / "sub" / "self")
     os.link(tree / "good.yaml", tree / "sub" / "hard.yaml")
-    walked = [p for p, problem in scan.walk([str(tree), str(tree / "sub"), str(tree), str(tree / "good.yaml")])
-              if problem is None]
+    walked = [
+        p
+        for p, problem in scan.walk([str(tree), str(tree / "sub"), str(tree), str(tree / "good.yaml")])
+        if problem is None
+    ]
     assert [os.path.basename(p) for p in walked] == ["good.yaml"]
 
 
@@ -178,8 +189,9 @@ def test_a_device_named_explicitly_is_not_read(tmp_path: Path, capsys: pytest.Ca
     assert _good_checked(report)
 
 
-def test_terraform_module_does_not_read_a_file_linked_from_outside(tmp_path: Path,
-                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_terraform_module_does_not_read_a_file_linked_from_outside(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     tree = _tree(tmp_path)
     (tmp_path / "outside" / "passwd").write_text(f"root:x:0:0:{SECRET}:/root:/bin/bash\n")
     (tree / "tf").mkdir()

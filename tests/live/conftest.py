@@ -2,6 +2,7 @@
 
 Every live test talks HTTP to 127.0.0.1 only: boto3 finds the proxy through AWS_ENDPOINT_URL.
 """
+
 from __future__ import annotations
 
 import os
@@ -43,10 +44,13 @@ def moto_server() -> Iterator[str]:
     server.start()
     host, port = server.get_host_and_port()
     # Warm moto's EC2 (a multi-second import on first use) once, not inside the first test's timing.
-    urllib.request.urlopen(urllib.request.Request(
-        f"http://{host}:{port}/?Action=DescribeRegions&Version=2016-11-15",
-        headers={"Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/aws4_request"}),
-        timeout=60).read()
+    urllib.request.urlopen(
+        urllib.request.Request(
+            f"http://{host}:{port}/?Action=DescribeRegions&Version=2016-11-15",
+            headers={"Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/aws4_request"},
+        ),
+        timeout=60,
+    ).read()
     socket.getaddrinfo = _local_getaddrinfo
     try:
         yield f"http://{host}:{port}"
@@ -67,8 +71,16 @@ def proxy(_proxy: FaultProxy, moto_server: str, monkeypatch: pytest.MonkeyPatch,
     """The proxy with no rules, in front of a freshly reset moto, and an AWS environment that uses it."""
     urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"), timeout=10).read()
     _proxy.reset()
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_REGION",
-                 "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS", "MOTO_ACCOUNT_ID"):
+    for name in (
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_REGION",
+        "AWS_RETRY_MODE",
+        "AWS_MAX_ATTEMPTS",
+        "MOTO_ACCOUNT_ID",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")

@@ -1,4 +1,5 @@
 """Build AWS estates on the moto server through real boto3 clients (bypassing the fault proxy)."""
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,9 @@ class Estate:
         # costs more than the calls.
         key = (service, region, self.endpoint, tuple(sorted(self.credentials.items())))
         if key not in _CLIENTS:
-            _CLIENTS[key] = _session().client(service, region_name=region, endpoint_url=self.endpoint,
-                                              **self.credentials)
+            _CLIENTS[key] = _session().client(
+                service, region_name=region, endpoint_url=self.endpoint, **self.credentials
+            )
         return _CLIENTS[key]
 
     def bucket(self, name: str, region: str = "us-east-1", **settings: Any) -> str:
@@ -42,19 +44,39 @@ class Estate:
         if region != "us-east-1":
             kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
         s3.create_bucket(**kwargs)
-        policy = {"Version": "2012-10-17", "Statement": [
-            {"Sid": "AWSCloudTrailAclCheck", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-             "Action": "s3:GetBucketAcl", "Resource": f"arn:aws:s3:::{name}"},
-            {"Sid": "AWSCloudTrailWrite", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-             "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{name}/AWSLogs/*",
-             "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}]}
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AWSCloudTrailAclCheck",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                    "Action": "s3:GetBucketAcl",
+                    "Resource": f"arn:aws:s3:::{name}",
+                },
+                {
+                    "Sid": "AWSCloudTrailWrite",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                    "Action": "s3:PutObject",
+                    "Resource": f"arn:aws:s3:::{name}/AWSLogs/*",
+                    "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}},
+                },
+            ],
+        }
         s3.put_bucket_policy(Bucket=name, Policy=json.dumps(policy))
         if settings.get("versioning"):
             s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
         if settings.get("block_public"):
-            s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
-                "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
-                "RestrictPublicBuckets": True})
+            s3.put_public_access_block(
+                Bucket=name,
+                PublicAccessBlockConfiguration={
+                    "BlockPublicAcls": True,
+                    "IgnorePublicAcls": True,
+                    "BlockPublicPolicy": True,
+                    "RestrictPublicBuckets": True,
+                },
+            )
         return name
 
     def key(self, region: str = "us-east-1", rotate: bool = True) -> str:
@@ -70,10 +92,12 @@ class Estate:
         if retention:
             logs.put_retention_policy(logGroupName=name, retentionInDays=retention)
         logs.put_metric_filter(
-            logGroupName=name, filterName="root-usage",
+            logGroupName=name,
+            filterName="root-usage",
             filterPattern='{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS '
-                          '&& $.eventType != "AwsServiceEvent" }',
-            metricTransformations=[{"metricName": "RootUsage", "metricNamespace": "CISBenchmark", "metricValue": "1"}])
+            '&& $.eventType != "AwsServiceEvent" }',
+            metricTransformations=[{"metricName": "RootUsage", "metricNamespace": "CISBenchmark", "metricValue": "1"}],
+        )
         arn = logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"][0]["arn"]
         return str(arn if arn.endswith(":*") else arn + ":*")
 
@@ -85,28 +109,56 @@ class Estate:
 
     def alarm(self, topic_arn: str, region: str = "us-east-1") -> None:
         self.client("cloudwatch", region).put_metric_alarm(
-            AlarmName="root-usage", MetricName="RootUsage", Namespace="CISBenchmark", Statistic="Sum",
-            Period=300, EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
-            AlarmActions=[topic_arn])
+            AlarmName="root-usage",
+            MetricName="RootUsage",
+            Namespace="CISBenchmark",
+            Statistic="Sum",
+            Period=300,
+            EvaluationPeriods=1,
+            Threshold=1,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+            AlarmActions=[topic_arn],
+        )
 
     def role(self, name: str) -> str:
         iam = self.client("iam")
-        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
-            "Service": "cloudtrail.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            ],
+        }
         arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-        iam.put_role_policy(RoleName=name, PolicyName="deliver", PolicyDocument=json.dumps({
-            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": [
-                "logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"}]}))
-        managed = iam.create_policy(PolicyName=f"{name}-describe", PolicyDocument=json.dumps({
-            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:DescribeLogGroups",
-                                                    "Resource": "*"}]}))["Policy"]["Arn"]
+        iam.put_role_policy(
+            RoleName=name,
+            PolicyName="deliver",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"}
+                    ],
+                }
+            ),
+        )
+        managed = iam.create_policy(
+            PolicyName=f"{name}-describe",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": "*"}],
+                }
+            ),
+        )["Policy"]["Arn"]
         iam.attach_role_policy(RoleName=name, PolicyArn=managed)
         return str(arn)
 
     def rule(self, topic_arn: str, region: str = "us-east-1") -> None:
         events = self.client("events", region)
-        events.put_rule(Name="iam-changes", EventPattern=json.dumps({
-            "source": ["aws.iam"], "detail-type": ["AWS API Call via CloudTrail"]}))
+        events.put_rule(
+            Name="iam-changes",
+            EventPattern=json.dumps({"source": ["aws.iam"], "detail-type": ["AWS API Call via CloudTrail"]}),
+        )
         events.put_targets(Rule="iam-changes", Targets=[{"Id": "sns", "Arn": topic_arn}])
 
     def trail(self, name: str, bucket: str, region: str = "us-east-1", start: bool = True, **kwargs: Any) -> str:
@@ -125,10 +177,19 @@ class Estate:
         self.alarm(topic, region)
         self.rule(topic, region)
         role = self.role(f"{name}-to-logs")
-        arn = self.trail(name, bucket, region, IsMultiRegionTrail=True, EnableLogFileValidation=True,
-                         KmsKeyId=key, CloudWatchLogsLogGroupArn=group, CloudWatchLogsRoleArn=role,
-                         SnsTopicName=topic.rsplit(":", 1)[-1], TagsList=[{"Key": "owner", "Value": "security"}],
-                         **extra)
+        arn = self.trail(
+            name,
+            bucket,
+            region,
+            IsMultiRegionTrail=True,
+            EnableLogFileValidation=True,
+            KmsKeyId=key,
+            CloudWatchLogsLogGroupArn=group,
+            CloudWatchLogsRoleArn=role,
+            SnsTopicName=topic.rsplit(":", 1)[-1],
+            TagsList=[{"Key": "owner", "Value": "security"}],
+            **extra,
+        )
         return arn
 
     def organization_trail_as_members_see_it(self, arn: str) -> dict[str, Any]:

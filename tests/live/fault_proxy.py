@@ -9,6 +9,7 @@ HTTP 200: cut in half (``truncate``), one member of the wrong type (``retype``),
 ``/operation/<Op>`` path (CBOR), or the sub-resource query of an S3 GET (``?policy``).
 Service and region come from the SigV4 credential scope.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -24,15 +25,33 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 S3_GET_SUBRESOURCES = {
-    "location": "GetBucketLocation", "policy": "GetBucketPolicy", "policyStatus": "GetBucketPolicyStatus",
-    "acl": "GetBucketAcl", "publicAccessBlock": "GetPublicAccessBlock", "versioning": "GetBucketVersioning",
-    "object-lock": "GetObjectLockConfiguration", "logging": "GetBucketLogging",
-    "lifecycle": "GetBucketLifecycleConfiguration", "encryption": "GetBucketEncryption",
+    "location": "GetBucketLocation",
+    "policy": "GetBucketPolicy",
+    "policyStatus": "GetBucketPolicyStatus",
+    "acl": "GetBucketAcl",
+    "publicAccessBlock": "GetPublicAccessBlock",
+    "versioning": "GetBucketVersioning",
+    "object-lock": "GetObjectLockConfiguration",
+    "logging": "GetBucketLogging",
+    "lifecycle": "GetBucketLifecycleConfiguration",
+    "encryption": "GetBucketEncryption",
 }
 _SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 
-FAULTS = ("throttle", "denied", "500", "delay", "stub", "timeout", "error", "reset", "truncate", "retype", "drop",
-          "append")
+FAULTS = (
+    "throttle",
+    "denied",
+    "500",
+    "delay",
+    "stub",
+    "timeout",
+    "error",
+    "reset",
+    "truncate",
+    "retype",
+    "drop",
+    "append",
+)
 # Faults that forward the request and then lie about the answer (HTTP 200, a damaged body).
 LIES = ("truncate", "retype", "drop", "append")
 
@@ -206,8 +225,11 @@ class FaultProxy:
             response = conn.getresponse()
             data = response.read()
             status = response.status
-            out = [(k, v) for k, v in response.getheaders()
-                   if k.lower() not in ("transfer-encoding", "connection", "content-length")]
+            out = [
+                (k, v)
+                for k, v in response.getheaders()
+                if k.lower() not in ("transfer-encoding", "connection", "content-length")
+            ]
         finally:
             conn.close()
         return status, out, data
@@ -220,8 +242,11 @@ class FaultProxy:
             return
         status, code, message = {
             "throttle": (400, "ThrottlingException" if json_protocol else "Throttling", "Rate exceeded"),
-            "denied": (403, "AccessDeniedException" if json_protocol else "AccessDenied",
-                       f"User is not authorized to perform: {seen.service}:{seen.operation}"),
+            "denied": (
+                403,
+                "AccessDeniedException" if json_protocol else "AccessDenied",
+                f"User is not authorized to perform: {seen.service}:{seen.operation}",
+            ),
             "500": (500, "InternalFailure" if json_protocol else "InternalError", "We encountered an internal error"),
             "error": (400, rule.code, f"{rule.code} (fault proxy)"),
         }[rule.fault]
@@ -231,12 +256,15 @@ class FaultProxy:
             data = json.dumps({"__type": code, "message": message}).encode()
             headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code)]
         elif seen.service in ("s3",):
-            data = (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code>"
-                    f"<Message>{message}</Message></Error>").encode()
+            data = (
+                f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message></Error>'
+            ).encode()
             headers = [("Content-Type", "application/xml")]
         else:
-            data = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message>"
-                    f"</Error><RequestId>fault-proxy</RequestId></ErrorResponse>").encode()
+            data = (
+                f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message>"
+                f"</Error><RequestId>fault-proxy</RequestId></ErrorResponse>"
+            ).encode()
             headers = [("Content-Type", "text/xml")]
         self._send(handler, status, headers, data)
 
@@ -287,7 +315,8 @@ def _matches(rule: Rule, seen: Seen) -> bool:
     if rule.path_contains is not None and rule.path_contains not in seen.path:
         return False
     if rule.body_contains is not None and rule.body_contains not in urllib.parse.unquote_plus(
-            seen.body.decode("utf-8", "replace")):
+        seen.body.decode("utf-8", "replace")
+    ):
         return False
     return rule.times is None or rule.hits < rule.times
 

@@ -1,4 +1,5 @@
 """``ctguard audit`` end to end over HTTP: exit codes, output, and snapshots that ``check`` reproduces."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,9 @@ from ctguard.cli import main
 REGIONS = ["--region", "us-east-1,eu-west-1", "--max-attempts", "2"]
 
 
-def test_saved_snapshot_reproduces_the_audit_byte_for_byte(proxy, moto_server, tmp_path: Path, capsys,
-                                                            monkeypatch) -> None:
+def test_saved_snapshot_reproduces_the_audit_byte_for_byte(
+    proxy, moto_server, tmp_path: Path, capsys, monkeypatch
+) -> None:
     estate = Estate(moto_server)
     estate.full_trail()
     estate.trail("second-trail", estate.bucket(f"second-logs-{ACCOUNT}", "eu-west-1"), "eu-west-1", start=False)
@@ -63,16 +65,28 @@ def test_text_output_ends_with_the_summary_table(proxy, moto_server, capsys) -> 
     assert rc in (0, 1)
     lines = out.splitlines()
     header = max(i for i, line in enumerate(lines) if line.split()[:3] == ["account", "region", "trail"])
-    rows = [line.split() for line in lines[header + 1:] if line.strip()]
-    assert [ACCOUNT, "us-east-1", "org-audit-trail"] == rows[1][:3] and rows[0][:2] == [ACCOUNT, "(account)"]
+    rows = [line.split() for line in lines[header + 1 :] if line.strip()]
+    assert rows[1][:3] == [ACCOUNT, "us-east-1", "org-audit-trail"] and rows[0][:2] == [ACCOUNT, "(account)"]
     assert all(cell.isdigit() for row in rows for cell in row[-3:])
 
 
 def test_several_formats_and_suppressions_work_as_for_check(proxy, moto_server, tmp_path: Path, capsys) -> None:
     Estate(moto_server).full_trail()
     sarif = tmp_path / "audit.sarif"
-    rc = main(["audit", "--region", "us-east-1", "--no-config", "-f", "json", "-f", f"sarif:{sarif}",
-               "--skip", "CT109:insights are not wanted here"])
+    rc = main(
+        [
+            "audit",
+            "--region",
+            "us-east-1",
+            "--no-config",
+            "-f",
+            "json",
+            "-f",
+            f"sarif:{sarif}",
+            "--skip",
+            "CT109:insights are not wanted here",
+        ]
+    )
     out = capsys.readouterr()
     assert rc in (0, 1), out.err
     assert json.loads(sarif.read_text())["version"] == "2.1.0"
@@ -89,8 +103,7 @@ def test_without_credentials_the_audit_stops_with_a_clear_message(proxy, capsys,
     assert "no AWS credentials found" in capsys.readouterr().err
 
 
-def test_without_the_mapper_the_calls_are_still_saved(proxy, moto_server, tmp_path: Path, capsys,
-                                                      monkeypatch) -> None:
+def test_without_the_mapper_the_calls_are_still_saved(proxy, moto_server, tmp_path: Path, capsys, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "ctguard.parsers.aws.snapshot", None)
     proxy.add("DescribeRegions", "denied")  # one failed read is enough to have something to save
     rc = main(["audit", "--region", "us-east-1", "--save", str(tmp_path / "s.json")])
@@ -99,11 +112,14 @@ def test_without_the_mapper_the_calls_are_still_saved(proxy, moto_server, tmp_pa
     assert json.loads((tmp_path / "s.json").read_text())["calls"]
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["audit", "--org"], "--org needs --role-name"),
-    (["audit", "--max-attempts", "0"], "must be at least 1"),
-    (["audit", "--fail-on", "severe"], "unknown severity"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["audit", "--org"], "--org needs --role-name"),
+        (["audit", "--max-attempts", "0"], "must be at least 1"),
+        (["audit", "--fail-on", "severe"], "unknown severity"),
+    ],
+)
 def test_usage_errors(argv: list[str], message: str, capsys) -> None:
     assert main(argv) == 2
     assert message in capsys.readouterr().err

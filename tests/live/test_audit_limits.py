@@ -1,4 +1,5 @@
 """Ctrl-C, output paths, the in-flight cap and incomplete snapshots (issue 16, bullets 5 and 6)."""
+
 from __future__ import annotations
 
 import _thread
@@ -79,8 +80,9 @@ def test_max_workers_is_a_hard_cap_on_requests_in_flight(proxy, moto_server, cap
     assert "Connection pool is full" not in err and "Connection pool is full" not in caplog.text
 
 
-def test_ctrl_c_stops_within_two_seconds_and_saves_an_incomplete_snapshot(proxy, moto_server, tmp_path: Path,
-                                                                           capsys) -> None:
+def test_ctrl_c_stops_within_two_seconds_and_saves_an_incomplete_snapshot(
+    proxy, moto_server, tmp_path: Path, capsys
+) -> None:
     Estate(moto_server).full_trail()
     proxy.latency = 0.3  # every read is slow: the audit would take many seconds
     save = tmp_path / "partial.json"
@@ -115,8 +117,11 @@ def test_ctrl_c_stops_within_two_seconds_and_saves_an_incomplete_snapshot(proxy,
 
 def test_unwritable_save_and_output_paths_stop_before_any_aws_call(proxy, tmp_path: Path, capsys) -> None:
     missing = tmp_path / "no-such-dir"
-    for option in (["--save", str(missing / "s.json")], ["--output", str(missing / "r.txt")],
-                   ["-f", f"json:{missing / 'r.json'}"]):
+    for option in (
+        ["--save", str(missing / "s.json")],
+        ["--output", str(missing / "r.txt")],
+        ["-f", f"json:{missing / 'r.json'}"],
+    ):
         assert main(["audit", *REGIONS, *option]) == 2
         assert "does not exist" in capsys.readouterr().err
     assert proxy.seen == []
@@ -141,11 +146,12 @@ def test_an_incomplete_snapshot_checks_offline_as_it_audited(proxy, moto_server,
     assert checked.out == audited.out
     report = json.loads(checked.out)
     assert report["complete"] is False and any("GetTrailStatus" in r for r in report["incomplete"])
-    assert [f for f in report["findings"] if f["rule_id"] == "CT801"][0]["status"] == "UNKNOWN"
+    assert next(f for f in report["findings"] if f["rule_id"] == "CT801")["status"] == "UNKNOWN"
 
 
-def test_ctrl_c_while_members_are_listed_still_saves_an_incomplete_snapshot(proxy, moto_server, tmp_path: Path,
-                                                                             capsys, monkeypatch) -> None:
+def test_ctrl_c_while_members_are_listed_still_saves_an_incomplete_snapshot(
+    proxy, moto_server, tmp_path: Path, capsys, monkeypatch
+) -> None:
     """Ctrl-C before the organization's members are known: the reads made so far are kept too."""
     from ctguard.audit import run as audit_run
 

@@ -1,4 +1,5 @@
 """Live collection over HTTP against moto: which calls are made, with which params, and what is recorded."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,11 +7,11 @@ from typing import Any
 import pytest
 from estate import ACCOUNT, Estate
 
-from ctguard.calls import CallStore
 from ctguard.audit.errors import failed_reads
 from ctguard.audit.plan import BUCKET_OPERATIONS
 from ctguard.audit.run import AuditRequest, canonical, run_audit
 from ctguard.audit.session import ClientOptions
+from ctguard.calls import CallStore
 
 
 def _audit(**kwargs: Any) -> Any:
@@ -36,8 +37,12 @@ def test_reads_every_contract_call_for_a_fully_wired_trail(proxy, moto_server) -
     # The multi-region trail shows up in eu-west-1 as a shadow copy, but is read once, at home, by ARN.
     shadow = store.get(ACCOUNT, "eu-west-1", "cloudtrail", "DescribeTrails", {"includeShadowTrails": True})
     assert [t["TrailARN"] for t in shadow.response["trailList"]] == [arn]
-    for operation, params in (("GetTrailStatus", {"Name": arn}), ("GetEventSelectors", {"TrailName": arn}),
-                              ("GetInsightSelectors", {"TrailName": arn}), ("ListTags", {"ResourceIdList": [arn]})):
+    for operation, params in (
+        ("GetTrailStatus", {"Name": arn}),
+        ("GetEventSelectors", {"TrailName": arn}),
+        ("GetInsightSelectors", {"TrailName": arn}),
+        ("ListTags", {"ResourceIdList": [arn]}),
+    ):
         assert store.get(ACCOUNT, "us-east-1", "cloudtrail", operation, params).ok
         assert store.get(ACCOUNT, "eu-west-1", "cloudtrail", operation, params) is None
     tags = store.get(ACCOUNT, "us-east-1", "cloudtrail", "ListTags", {"ResourceIdList": [arn]}).response
@@ -49,10 +54,13 @@ def test_reads_every_contract_call_for_a_fully_wired_trail(proxy, moto_server) -
     # "Not configured" answers are recorded as errors, and do not make the audit incomplete.
     lock = store.get(ACCOUNT, None, "s3", "GetObjectLockConfiguration", {"Bucket": bucket})
     assert lock.error.code == "ObjectLockConfigurationNotFoundError"
-    key = store.get(ACCOUNT, "us-east-1", "kms", "DescribeKey",
-                    {"KeyId": _trail(store, arn)["KmsKeyId"]}).response["KeyMetadata"]["Arn"]
-    assert store.get(ACCOUNT, "us-east-1", "kms", "GetKeyRotationStatus", {"KeyId": key}).response[
-        "KeyRotationEnabled"] is True
+    key = store.get(ACCOUNT, "us-east-1", "kms", "DescribeKey", {"KeyId": _trail(store, arn)["KmsKeyId"]}).response[
+        "KeyMetadata"
+    ]["Arn"]
+    assert (
+        store.get(ACCOUNT, "us-east-1", "kms", "GetKeyRotationStatus", {"KeyId": key}).response["KeyRotationEnabled"]
+        is True
+    )
     assert store.get(ACCOUNT, "us-east-1", "kms", "GetKeyPolicy", {"KeyId": key, "PolicyName": "default"}).ok
     group = "/cloudtrail/org-audit-trail"
     groups = store.get(ACCOUNT, "us-east-1", "logs", "DescribeLogGroups", {"logGroupNamePrefix": group}).response
@@ -68,12 +76,15 @@ def test_reads_every_contract_call_for_a_fully_wired_trail(proxy, moto_server) -
     assert store.get(ACCOUNT, "us-east-1", "iam", "GetRolePolicy", {"RoleName": role, "PolicyName": "deliver"}).ok
     policy_arn = f"arn:aws:iam::{ACCOUNT}:policy/{role}-describe"
     assert store.get(ACCOUNT, "us-east-1", "iam", "GetPolicyVersion", {"PolicyArn": policy_arn, "VersionId": "v1"}).ok
-    targets = store.get(ACCOUNT, "us-east-1", "events", "ListTargetsByRule",
-                        {"Rule": "iam-changes", "EventBusName": "default"}).response
+    targets = store.get(
+        ACCOUNT, "us-east-1", "events", "ListTargetsByRule", {"Rule": "iam-changes", "EventBusName": "default"}
+    ).response
     assert targets["Targets"][0]["Arn"] == topic
     assert store.get(ACCOUNT, "us-east-1", "s3control", "GetPublicAccessBlock", {"AccountId": ACCOUNT}) is not None
-    assert store.get(ACCOUNT, "us-east-1", "organizations", "DescribeOrganization", {}).error.code == \
-        "AWSOrganizationsNotInUseException"
+    assert (
+        store.get(ACCOUNT, "us-east-1", "organizations", "DescribeOrganization", {}).error.code
+        == "AWSOrganizationsNotInUseException"
+    )
     # No region outside the audited ones was read, apart from the global services' us-east-1.
     assert {k[1] for k, _ in store.calls()} == {"us-east-1", "eu-west-1"}
     # The snapshot text is stable and reads back into the same calls, in a stable order.
@@ -109,8 +120,9 @@ def test_faults_become_recorded_errors_and_everything_else_is_still_read(proxy, 
     assert store.get(ACCOUNT, "us-east-1", "cloudtrail", "GetTrailStatus", {"Name": arn}).ok
     bucket = f"org-audit-trail-logs-{ACCOUNT}"
     assert store.get(ACCOUNT, None, "s3", "GetBucketVersioning", {"Bucket": bucket}).ok
-    assert store.get(ACCOUNT, "us-east-1", "logs", "DescribeMetricFilters",
-                     {"logGroupName": "/cloudtrail/org-audit-trail"}).ok
+    assert store.get(
+        ACCOUNT, "us-east-1", "logs", "DescribeMetricFilters", {"logGroupName": "/cloudtrail/org-audit-trail"}
+    ).ok
     # Without DescribeKey there is no key ARN, so the key's rotation and policy are not asked for.
     assert not any(k[3] in ("GetKeyRotationStatus", "GetKeyPolicy") for k, _ in store.calls())
 
@@ -161,11 +173,23 @@ def test_event_data_stores_are_read_by_arn_in_their_region(proxy) -> None:
     # moto has no CloudTrail Lake: the proxy answers as AWS would for one store in eu-west-1.
     lake = f"arn:aws:cloudtrail:eu-west-1:{ACCOUNT}:eventdatastore/0d1e2f"
     proxy.reset()
-    proxy.add("ListEventDataStores", "stub", region="eu-west-1",
-              body={"EventDataStores": [{"EventDataStoreArn": lake, "Name": "org-lake"}]})
+    proxy.add(
+        "ListEventDataStores",
+        "stub",
+        region="eu-west-1",
+        body={"EventDataStores": [{"EventDataStoreArn": lake, "Name": "org-lake"}]},
+    )
     proxy.add("ListEventDataStores", "stub", body={"EventDataStores": []})
-    proxy.add("GetEventDataStore", "stub", body={"EventDataStoreArn": lake, "Name": "org-lake",
-                                                 "RetentionPeriod": 2557, "TerminationProtectionEnabled": True})
+    proxy.add(
+        "GetEventDataStore",
+        "stub",
+        body={
+            "EventDataStoreArn": lake,
+            "Name": "org-lake",
+            "RetentionPeriod": 2557,
+            "TerminationProtectionEnabled": True,
+        },
+    )
     store = _audit().store
     answer = store.get(ACCOUNT, "eu-west-1", "cloudtrail", "GetEventDataStore", {"EventDataStore": lake})
     assert answer.response["RetentionPeriod"] == 2557

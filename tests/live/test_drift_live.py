@@ -1,4 +1,5 @@
 """``ctguard audit --compare CODE`` end to end against moto: the live account's drift from a template."""
+
 from __future__ import annotations
 
 import json
@@ -20,16 +21,16 @@ TEMPLATE = """Resources:
 """
 
 
-def test_audit_compare_reports_a_trail_stopped_and_one_made_by_hand(proxy, moto_server, tmp_path: Path,
-                                                                     capsys) -> None:
+def test_audit_compare_reports_a_trail_stopped_and_one_made_by_hand(proxy, moto_server, tmp_path: Path, capsys) -> None:
     estate = Estate(moto_server)
     bucket = estate.bucket(f"drift-logs-{ACCOUNT}")
     estate.trail("main-trail", bucket, start=False, IsMultiRegionTrail=True, EnableLogFileValidation=True)
     estate.trail("console-trail", bucket)
     code = tmp_path / "trail.yaml"
     code.write_text(TEMPLATE.format(bucket=bucket), encoding="utf-8")
-    rc = main(["audit", "--region", "us-east-1", "--max-attempts", "2", "--no-config", "-f", "json",
-               "--compare", str(code)])
+    rc = main(
+        ["audit", "--region", "us-east-1", "--max-attempts", "2", "--no-config", "-f", "json", "--compare", str(code)]
+    )
     out = capsys.readouterr()
     assert rc == 1, out.err
     findings = [f for f in json.loads(out.out)["findings"] if f["rule_id"].startswith("CT9")]

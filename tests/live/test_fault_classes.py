@@ -5,6 +5,7 @@ CT503 (CIS root usage chain, which needs both) and CT601 (baseline trail) all FA
 GetEventSelectors answer is read. When that answer is refused, throttled, cut short or garbled,
 those three must come out UNKNOWN (never PASS) and the audit must exit 3.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,15 +17,26 @@ from estate import ACCOUNT, Estate
 from ctguard.cli import main
 
 DEPENDENT = ("CT201", "CT503", "CT601")
-FAST = ["--region", "us-east-1", "--max-attempts", "2", "--connect-timeout", "1", "--read-timeout", "1",
-        "--format", "json"]
+FAST = [
+    "--region",
+    "us-east-1",
+    "--max-attempts",
+    "2",
+    "--connect-timeout",
+    "1",
+    "--read-timeout",
+    "1",
+    "--format",
+    "json",
+]
 
 
 def _write_only_trail(moto_server: str) -> str:
     estate = Estate(moto_server)
     arn = estate.full_trail()
-    estate.client("cloudtrail").put_event_selectors(TrailName=arn, EventSelectors=[
-        {"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True}])
+    estate.client("cloudtrail").put_event_selectors(
+        TrailName=arn, EventSelectors=[{"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True}]
+    )
     return arn
 
 
@@ -42,19 +54,23 @@ def test_the_write_only_trail_fails_when_everything_is_read(proxy, moto_server, 
     assert {r: found[r]["status"] for r in DEPENDENT} == dict.fromkeys(DEPENDENT, "FAIL")
 
 
-@pytest.mark.parametrize("fault, options", [
-    ("denied", {}),
-    ("throttle", {}),  # past the retries (--max-attempts 2)
-    ("500", {}),
-    ("timeout", {"delay": 1.5}),  # longer than --read-timeout 1
-    ("reset", {}),
-    ("truncate", {}),
-    ("retype", {"member": "EventSelectors"}),
-    # AWS answers with one of the two lists (moto with both): without either, the answer was cut short.
-    ("drop", {"member": "EventSelectors,AdvancedEventSelectors"}),
-])
-def test_a_failed_event_selector_read_passes_nothing_that_needs_it(proxy, moto_server, capsys, fault: str,
-                                                                   options: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "fault, options",
+    [
+        ("denied", {}),
+        ("throttle", {}),  # past the retries (--max-attempts 2)
+        ("500", {}),
+        ("timeout", {"delay": 1.5}),  # longer than --read-timeout 1
+        ("reset", {}),
+        ("truncate", {}),
+        ("retype", {"member": "EventSelectors"}),
+        # AWS answers with one of the two lists (moto with both): without either, the answer was cut short.
+        ("drop", {"member": "EventSelectors,AdvancedEventSelectors"}),
+    ],
+)
+def test_a_failed_event_selector_read_passes_nothing_that_needs_it(
+    proxy, moto_server, capsys, fault: str, options: dict[str, Any]
+) -> None:
     _write_only_trail(moto_server)
     proxy.add("GetEventSelectors", fault, **options)
     rc, found, err = _run(capsys)
@@ -80,10 +96,12 @@ def test_a_damaged_xml_answer_is_a_failed_read(proxy, moto_server, capsys, fault
     assert [r for r in report["incomplete"] if "s3:GetPublicAccessBlock" in r and why in r], report["incomplete"]
 
 
-@pytest.mark.parametrize("fault, options", [("truncate", {}), ("retype", {"member": "Accounts"}),
-                                            ("drop", {"member": "Accounts"})])
-def test_a_garbled_account_list_is_a_failed_read_not_a_smaller_organization(proxy, moto_server, capsys, fault: str,
-                                                                           options: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "fault, options", [("truncate", {}), ("retype", {"member": "Accounts"}), ("drop", {"member": "Accounts"})]
+)
+def test_a_garbled_account_list_is_a_failed_read_not_a_smaller_organization(
+    proxy, moto_server, capsys, fault: str, options: dict[str, Any]
+) -> None:
     management = Estate(moto_server)
     management.client("organizations").create_organization(FeatureSet="ALL")
     management.client("organizations").create_account(Email="m@example.com", AccountName="member")

@@ -1,5 +1,6 @@
 """Area E over HTTP: the CIS 4.3 root-usage chain (trail -> log group -> metric filter -> alarm ->
 topic -> subscription) read from moto; CT503 passes whole and fails naming the missing link."""
+
 from __future__ import annotations
 
 import json
@@ -35,15 +36,24 @@ def test_the_whole_root_usage_chain_passes(proxy, moto_server, capsys) -> None:
     Estate(moto_server).full_trail()
     finding = _ct503(capsys)
     assert finding["status"] == "PASS", finding["message"]
-    for link in ("/cloudtrail/org-audit-trail", "metric filter root-usage", "alarm root-usage",
-                 "org-audit-trail-alerts", "1 subscription"):
+    for link in (
+        "/cloudtrail/org-audit-trail",
+        "metric filter root-usage",
+        "alarm root-usage",
+        "org-audit-trail-alerts",
+        "1 subscription",
+    ):
         assert link in finding["message"], finding["message"]
 
 
-@pytest.mark.parametrize("breaking, link", [
-    (_unsubscribe, "topic org-audit-trail-alerts has no subscription"),
-    (_delete_alarm, "metric CISBenchmark/RootUsage has no alarm"),
-], ids=["no-subscription", "no-alarm"])
+@pytest.mark.parametrize(
+    "breaking, link",
+    [
+        (_unsubscribe, "topic org-audit-trail-alerts has no subscription"),
+        (_delete_alarm, "metric CISBenchmark/RootUsage has no alarm"),
+    ],
+    ids=["no-subscription", "no-alarm"],
+)
 def test_a_broken_link_fails_naming_that_link(proxy, moto_server, capsys, breaking: Any, link: str) -> None:
     estate = Estate(moto_server)
     estate.full_trail()
@@ -58,6 +68,6 @@ def test_markdown_audit_report_has_the_summary_table(proxy, moto_server, capsys)
     rc = main(["audit", "--region", "us-east-1", "--max-attempts", "2", "--no-config", "-f", "markdown"])
     out = capsys.readouterr().out
     assert rc in (0, 1)
-    table = out[out.index("## Accounts, regions and trails"):].split("\n\n")[1].splitlines()
+    table = out[out.index("## Accounts, regions and trails") :].split("\n\n")[1].splitlines()
     assert table[2].startswith("| `123456789012` | — | `(account)` |")
     assert table[3].startswith("| `123456789012` | `us-east-1` | `org-audit-trail` |")

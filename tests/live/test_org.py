@@ -1,4 +1,5 @@
 """Organization audits: member accounts through an assumed role, per-account results and failures."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -20,17 +21,27 @@ def _organization(endpoint: str, members: int) -> tuple[Estate, list[Estate]]:
     for i in range(members):
         status = org.create_account(Email=f"member{i}@example.com", AccountName=f"member{i}")["CreateAccountStatus"]
         account = status["AccountId"]
-        creds = management.client("sts").assume_role(RoleArn=f"arn:aws:iam::{account}:role/{ROLE}",
-                                                     RoleSessionName="estate")["Credentials"]
-        estates.append(Estate(endpoint, {"aws_access_key_id": creds["AccessKeyId"],
-                                         "aws_secret_access_key": creds["SecretAccessKey"],
-                                         "aws_session_token": creds["SessionToken"]}, account))
+        creds = management.client("sts").assume_role(
+            RoleArn=f"arn:aws:iam::{account}:role/{ROLE}", RoleSessionName="estate"
+        )["Credentials"]
+        estates.append(
+            Estate(
+                endpoint,
+                {
+                    "aws_access_key_id": creds["AccessKeyId"],
+                    "aws_secret_access_key": creds["SecretAccessKey"],
+                    "aws_session_token": creds["SessionToken"],
+                },
+                account,
+            )
+        )
     return management, estates
 
 
 def _audit(**kwargs: Any) -> Any:
-    return run_audit(AuditRequest(regions=["us-east-1"], org=True, role_name=ROLE,
-                                  client=ClientOptions(max_attempts=2), **kwargs))
+    return run_audit(
+        AuditRequest(regions=["us-east-1"], org=True, role_name=ROLE, client=ClientOptions(max_attempts=2), **kwargs)
+    )
 
 
 def test_every_member_is_audited_with_its_own_identity(proxy, moto_server) -> None:
@@ -71,8 +82,13 @@ def test_a_member_that_cannot_be_reached_or_read_does_not_stop_the_others(proxy,
     store = outcome.store
     results = {r.account: r for r in outcome.accounts}
     assert results[blocked.account].error is not None and "AccessDenied" in results[blocked.account].error
-    denied = store.get(blocked.account, "us-east-1", "sts", "AssumeRole",
-                       {"RoleArn": f"arn:aws:iam::{blocked.account}:role/{ROLE}", "RoleSessionName": "ctguard-audit"})
+    denied = store.get(
+        blocked.account,
+        "us-east-1",
+        "sts",
+        "AssumeRole",
+        {"RoleArn": f"arn:aws:iam::{blocked.account}:role/{ROLE}", "RoleSessionName": "ctguard-audit"},
+    )
     assert denied.error.code == "AccessDenied"
     assert [k[2:4] for k, _ in store.calls() if k[0] == blocked.account] == [("sts", "AssumeRole")]
     # The partly readable member: its trail is read, the refused bucket reads are recorded as such.
@@ -104,10 +120,15 @@ def test_an_organization_trail_is_read_once_and_members_are_judged_by_it(proxy, 
 
     management, members = _organization(moto_server, 3)
     org_trail = management.full_trail("organization-trail", IsOrganizationTrail=True)
-    proxy.add("DescribeTrails", "append", access_key_not="testing",
-              body={"trailList": [management.organization_trail_as_members_see_it(org_trail)]})
-    rc = main(["audit", "--region", "us-east-1,eu-west-1", "--org", "--role-name", ROLE, "--max-attempts", "1",
-               "-f", "json"])
+    proxy.add(
+        "DescribeTrails",
+        "append",
+        access_key_not="testing",
+        body={"trailList": [management.organization_trail_as_members_see_it(org_trail)]},
+    )
+    rc = main(
+        ["audit", "--region", "us-east-1,eu-west-1", "--org", "--role-name", ROLE, "--max-attempts", "1", "-f", "json"]
+    )
     out = capsys.readouterr()
     assert rc in (0, 1), out.err
     report = json.loads(out.out)
@@ -116,9 +137,15 @@ def test_an_organization_trail_is_read_once_and_members_are_judged_by_it(proxy, 
     member_keys = {s.access_key for s in proxy.seen if s.access_key not in ("", "testing")}
     assert len(member_keys) >= len(members)
     asked = {(s.service, s.operation) for s in proxy.seen if s.access_key in member_keys}
-    chain = {("cloudtrail", "GetTrailStatus"), ("cloudtrail", "GetEventSelectors"), ("s3", "GetBucketPolicy"),
-             ("kms", "DescribeKey"), ("logs", "DescribeMetricFilters"), ("iam", "GetRole"),
-             ("sns", "GetTopicAttributes")}
+    chain = {
+        ("cloudtrail", "GetTrailStatus"),
+        ("cloudtrail", "GetEventSelectors"),
+        ("s3", "GetBucketPolicy"),
+        ("kms", "DescribeKey"),
+        ("logs", "DescribeMetricFilters"),
+        ("iam", "GetRole"),
+        ("sns", "GetTopicAttributes"),
+    }
     assert not asked & chain, asked & chain
     # ...and are judged against the management account's reading of it.
     by_account: dict[str, dict[str, str]] = {}

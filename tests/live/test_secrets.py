@@ -1,4 +1,5 @@
 """Secrets never leave the process (issue 16, bullet 4): --debug, errors, reports and snapshots are scanned."""
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,9 @@ def _issued_credentials(proxy) -> set[str]:  # type: ignore[no-untyped-def]
     return found
 
 
-def test_debug_output_errors_reports_and_snapshots_hold_no_secret(proxy, moto_server, tmp_path: Path, capsys,
-                                                                  caplog, monkeypatch) -> None:
+def test_debug_output_errors_reports_and_snapshots_hold_no_secret(
+    proxy, moto_server, tmp_path: Path, capsys, caplog, monkeypatch
+) -> None:
     management, members = _organization(moto_server, 2)
     management.full_trail()
     members[0].trail("member-trail", members[0].bucket(f"member-logs-{members[0].account}"))
@@ -37,8 +39,27 @@ def test_debug_output_errors_reports_and_snapshots_hold_no_secret(proxy, moto_se
     caplog.set_level(logging.DEBUG)
     save = tmp_path / "snap.json"
     sarif = tmp_path / "audit.sarif"
-    rc = main(["--debug", "audit", "--region", "us-east-1", "--max-attempts", "1", "--org", "--role-name", ROLE,
-               "--external-id", EXTERNAL_ID, "--save", str(save), "-f", "json", "-f", f"sarif:{sarif}"])
+    rc = main(
+        [
+            "--debug",
+            "audit",
+            "--region",
+            "us-east-1",
+            "--max-attempts",
+            "1",
+            "--org",
+            "--role-name",
+            ROLE,
+            "--external-id",
+            EXTERNAL_ID,
+            "--save",
+            str(save),
+            "-f",
+            "json",
+            "-f",
+            f"sarif:{sarif}",
+        ]
+    )
     out = capsys.readouterr()
     assert rc == 3, out.err
     secrets = _issued_credentials(proxy) | {EXTERNAL_ID, "caller-session-token-9d8c7b6a5f4e"}
@@ -46,12 +67,17 @@ def test_debug_output_errors_reports_and_snapshots_hold_no_secret(proxy, moto_se
     logged = caplog.text
     # The scan is meaningful: botocore's request and response logging did run.
     assert "AssumeRole" in logged and "Response body" in logged
-    for name, text in (("debug log", logged), ("stderr", out.err), ("report", out.out),
-                       ("snapshot", save.read_text()), ("sarif", sarif.read_text())):
+    for name, text in (
+        ("debug log", logged),
+        ("stderr", out.err),
+        ("report", out.out),
+        ("snapshot", save.read_text()),
+        ("sarif", sarif.read_text()),
+    ):
         leaked = sorted(s for s in secrets if s in text)
         if leaked:
             at = text.find(leaked[0])
-            raise AssertionError(f"{name} leaks {leaked[0][:12]}: {text[max(0, at - 300):at + 20]!r}")
+            raise AssertionError(f"{name} leaks {leaked[0][:12]}: {text[max(0, at - 300) : at + 20]!r}")
         assert not re.search(r"\bASIA[A-Z0-9]{12,}", text), name
     assert stat.S_IMODE(os.stat(save).st_mode) == 0o600
 
@@ -60,8 +86,9 @@ def test_snapshots_keep_of_a_subscription_only_what_rules_use(proxy, moto_server
     estate = Estate(moto_server)
     estate.full_trail()
     topic = next(t for t in estate.client("sns").list_topics()["Topics"] if "alerts" in t["TopicArn"])["TopicArn"]
-    estate.client("sns").subscribe(TopicArn=topic, Protocol="https",
-                                   Endpoint="https://hooks.example.com/services/T000/B000/secret-token-value")
+    estate.client("sns").subscribe(
+        TopicArn=topic, Protocol="https", Endpoint="https://hooks.example.com/services/T000/B000/secret-token-value"
+    )
     save = tmp_path / "snap.json"
     rc = main(["audit", "--region", "us-east-1", "--save", str(save), "-f", "json"])
     assert rc in (0, 1), capsys.readouterr().err
@@ -70,14 +97,18 @@ def test_snapshots_keep_of_a_subscription_only_what_rules_use(proxy, moto_server
     calls = json.loads(text)["calls"]
     subs = next(c for c in calls if c["operation"] == "ListSubscriptionsByTopic")["response"]["Subscriptions"]
     assert {(s["Protocol"], s["Endpoint"]) for s in subs} == {
-        ("email", "<redacted>@example.com"), ("https", "https://hooks.example.com/<redacted>")}
+        ("email", "<redacted>@example.com"),
+        ("https", "https://hooks.example.com/<redacted>"),
+    }
     assert all("SubscriptionArn" in s for s in subs)  # confirmed (an ARN) or PendingConfirmation
 
 
 def test_scrub_and_redaction_rules() -> None:
     assert "ASIA" not in scrub("Credential=ASIAY34FZKBOKMUTVV7A/20260101/us-east-1/sts/aws4_request")
     assert scrub("'X-Amz-Security-Token': b'FQoGZXIvYXdzEJr//////////wEaD'") == "'X-Amz-Security-Token': b'<redacted>'"
-    assert scrub("Action=AssumeRole&ExternalId=abcdef123456&Version=2011-06-15") == \
-        "Action=AssumeRole&ExternalId=<redacted>&Version=2011-06-15"
+    assert (
+        scrub("Action=AssumeRole&ExternalId=abcdef123456&Version=2011-06-15")
+        == "Action=AssumeRole&ExternalId=<redacted>&Version=2011-06-15"
+    )
     assert redacted_endpoint("sqs", "arn:aws:sqs:us-east-1:111122223333:q") == "arn:aws:sqs:us-east-1:111122223333:q"
     assert redacted_endpoint("sms", "+15555550100") == "<redacted>"

@@ -3,6 +3,7 @@
 Each test refuses one read through the fault proxy and checks every result that depends on it:
 UNKNOWN with the failed call and its error, the account's summary row "not read", exit code 3.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,9 @@ def test_a_member_whose_role_cannot_be_assumed_has_no_pass(proxy, moto_server, c
     mine = _of(report, blocked)
     assert mine, report["findings"]
     assert {f["status"] for f in mine} == {"UNKNOWN"}, [(f["rule_id"], f["status"]) for f in mine]
-    assert all("sts:AssumeRole" in f["message"] and "AccessDenied" in f["message"] for f in mine), \
-        [f["message"] for f in mine if "sts:AssumeRole" not in f["message"]]
+    assert all("sts:AssumeRole" in f["message"] and "AccessDenied" in f["message"] for f in mine), [
+        f["message"] for f in mine if "sts:AssumeRole" not in f["message"]
+    ]
     assert report["complete"] is False and any(blocked in r and "AssumeRole" in r for r in report["incomplete"])
     assert f"{blocked}  " in err and "(account, not read)" in err
     # The other member was read: its results are its own.

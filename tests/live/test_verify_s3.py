@@ -3,6 +3,7 @@
 The archive is built and signed by tests/unit/verify/signed_archive.py; S3 keeps each digest's
 signature in its object metadata, as CloudTrail delivers it.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,9 +16,9 @@ import pytest
 pytest.importorskip("cryptography")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "verify"))
 
-from signed_archive import SignedArchive, list_public_keys_answer  # noqa: E402
+from signed_archive import SignedArchive, list_public_keys_answer
 
-from ctguard.cli import main  # noqa: E402
+from ctguard.cli import main
 
 
 def _archive(proxy: Any, prefix: str = "") -> tuple[SignedArchive, Any]:
@@ -57,15 +58,24 @@ def test_tampered_bucket(proxy: Any, tmp_path: Path, capsys: pytest.CaptureFixtu
     s3.delete_object(Bucket=archive.bucket, Key=archive.logs[1])
     s3.put_object(Bucket=archive.bucket, Key=archive.logs[2], Body=b"\x1f\x8b not really")
     newest = archive.digests[-1]
-    s3.copy_object(Bucket=archive.bucket, Key=newest, CopySource={"Bucket": archive.bucket, "Key": newest},
-                   Metadata={"signature": archive.signatures[archive.digests[0]]}, MetadataDirective="REPLACE")
+    s3.copy_object(
+        Bucket=archive.bucket,
+        Key=newest,
+        CopySource={"Bucket": archive.bucket, "Key": newest},
+        Metadata={"signature": archive.signatures[archive.digests[0]]},
+        MetadataDirective="REPLACE",
+    )
     keys = archive.keys_file(tmp_path / "keys.json")
     code, findings = _verify(tmp_path, f"s3://{archive.bucket}", capsys, "--public-keys", str(keys))
     assert code == 1
     failed = sorted((f["rule_id"], f["file"].rsplit("/", 1)[-1]) for f in findings if f["status"] == "FAIL")
-    assert failed == sorted([("CT952", archive.logs[1].rsplit("/", 1)[-1]),
-                             ("CT951", archive.logs[2].rsplit("/", 1)[-1]),
-                             ("CT955", newest.rsplit("/", 1)[-1])])
+    assert failed == sorted(
+        [
+            ("CT952", archive.logs[1].rsplit("/", 1)[-1]),
+            ("CT951", archive.logs[2].rsplit("/", 1)[-1]),
+            ("CT955", newest.rsplit("/", 1)[-1]),
+        ]
+    )
     # The older digests are intact: their metadata signatures are the ones their successors record.
     assert sum(1 for f in findings if f["rule_id"] == "CT955" and f["status"] == "PASS") == 3
 

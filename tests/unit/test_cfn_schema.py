@@ -1,4 +1,5 @@
 """Tests for ctguard.parsers.cloudformation.schema against the vendored cfn-lint provider schemas."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -67,42 +68,92 @@ VALID = [
     pytest.param(TRAIL, trail(), id="trail-complete"),
     pytest.param(TRAIL, trail(EventSelectors=_DROP, AdvancedEventSelectors=ADVANCED), id="trail-advanced-selectors"),
     pytest.param(TRAIL, trail(IsMultiRegionTrail="true", IsLogging="False"), id="trail-boolean-strings"),
-    pytest.param(TRAIL, trail(IsLogging={"Fn::If": ["IsProd", True, NO_VALUE]},
-                              EventSelectors={"Fn::If": ["IsProd", [], NO_VALUE]}), id="intrinsic-if-novalue"),
-    pytest.param(TRAIL, trail(EventSelectors=[{"Fn::If": ["C", {"ReadWriteType": "Bad"}, NO_VALUE]}]),
-                 id="intrinsic-list-item-not-descended"),
-    pytest.param(TRAIL, trail(AdvancedEventSelectors=[{"FieldSelectors": [
-        {"Field": "eventCategory", "Equals": {"Fn::Split": [",", {"Ref": "Categories"}]}},
-        {"Field": {"Ref": "FieldParam"}, "StartsWith": [{"Fn::Sub": "arn:${AWS::Partition}:s3:::b/"}]},
-    ]}], EventSelectors=_DROP), id="intrinsic-nested"),
+    pytest.param(
+        TRAIL,
+        trail(IsLogging={"Fn::If": ["IsProd", True, NO_VALUE]}, EventSelectors={"Fn::If": ["IsProd", [], NO_VALUE]}),
+        id="intrinsic-if-novalue",
+    ),
+    pytest.param(
+        TRAIL,
+        trail(EventSelectors=[{"Fn::If": ["C", {"ReadWriteType": "Bad"}, NO_VALUE]}]),
+        id="intrinsic-list-item-not-descended",
+    ),
+    pytest.param(
+        TRAIL,
+        trail(
+            AdvancedEventSelectors=[
+                {
+                    "FieldSelectors": [
+                        {"Field": "eventCategory", "Equals": {"Fn::Split": [",", {"Ref": "Categories"}]}},
+                        {"Field": {"Ref": "FieldParam"}, "StartsWith": [{"Fn::Sub": "arn:${AWS::Partition}:s3:::b/"}]},
+                    ]
+                }
+            ],
+            EventSelectors=_DROP,
+        ),
+        id="intrinsic-nested",
+    ),
     pytest.param(TRAIL, {"Fn::If": ["IsProd", {"IsLogging": True}, {"Foo": 1}]}, id="intrinsic-whole-properties"),
     pytest.param(TRAIL, trail(IsLogging={"Condition": "LoggingOn"}), id="intrinsic-condition-key"),
-    pytest.param(BUCKET, {
-        "BucketEncryption": {"ServerSideEncryptionConfiguration": [
-            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Ref": "Key"}},
-             "BucketKeyEnabled": True}]},
-        "VersioningConfiguration": {"Status": "Enabled"},
-        "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": "true",
-                                           "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
-        "ObjectLockEnabled": True,
-        "ObjectLockConfiguration": {"ObjectLockEnabled": "Enabled"},
-    }, id="bucket-encrypted-versioned"),
+    pytest.param(
+        BUCKET,
+        {
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [
+                    {
+                        "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Ref": "Key"}},
+                        "BucketKeyEnabled": True,
+                    }
+                ]
+            },
+            "VersioningConfiguration": {"Status": "Enabled"},
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": "true",
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            },
+            "ObjectLockEnabled": True,
+            "ObjectLockConfiguration": {"ObjectLockEnabled": "Enabled"},
+        },
+        id="bucket-encrypted-versioned",
+    ),
     # The S3::BucketPolicy schema says PolicyDocument is "type": ["object", "string"].
-    pytest.param("AWS::S3::BucketPolicy", {"Bucket": {"Ref": "B"}, "PolicyDocument": {"Version": "2012-10-17"}},
-                 id="bucket-policy-object"),
-    pytest.param("AWS::S3::BucketPolicy", {"Bucket": "b", "PolicyDocument": '{"Version": "2012-10-17"}'},
-                 id="bucket-policy-json-string"),
+    pytest.param(
+        "AWS::S3::BucketPolicy",
+        {"Bucket": {"Ref": "B"}, "PolicyDocument": {"Version": "2012-10-17"}},
+        id="bucket-policy-object",
+    ),
+    pytest.param(
+        "AWS::S3::BucketPolicy",
+        {"Bucket": "b", "PolicyDocument": '{"Version": "2012-10-17"}'},
+        id="bucket-policy-json-string",
+    ),
     pytest.param("AWS::KMS::Key", {"EnableKeyRotation": "false", "KeyPolicy": {"Statement": []}}, id="kms-key"),
     # 400 is one of the RetentionInDays values the schema enumerates; "365" compares as 365.
     pytest.param("AWS::Logs::LogGroup", {"RetentionInDays": 400}, id="log-group-retention-400"),
     pytest.param("AWS::Logs::LogGroup", {"RetentionInDays": "365"}, id="log-group-retention-string"),
-    pytest.param("AWS::IAM::Role", {"AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow"}]},
-                                    "MaxSessionDuration": "3600", "Path": "/"}, id="iam-role"),
-    pytest.param("AWS::IAM::Policy", {"PolicyName": "p", "PolicyDocument": {}, "Roles": [{"Ref": "R"}]},
-                 id="iam-policy-roles"),
-    pytest.param("AWS::CloudWatch::Alarm", {"MetricName": "m", "Namespace": "CloudTrailMetrics", "Threshold": "1",
-                                            "EvaluationPeriods": "1", "Period": 300.0, "Statistic": "Sum",
-                                            "ComparisonOperator": "GreaterThanOrEqualToThreshold"}, id="alarm"),
+    pytest.param(
+        "AWS::IAM::Role",
+        {"AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow"}]}, "MaxSessionDuration": "3600", "Path": "/"},
+        id="iam-role",
+    ),
+    pytest.param(
+        "AWS::IAM::Policy", {"PolicyName": "p", "PolicyDocument": {}, "Roles": [{"Ref": "R"}]}, id="iam-policy-roles"
+    ),
+    pytest.param(
+        "AWS::CloudWatch::Alarm",
+        {
+            "MetricName": "m",
+            "Namespace": "CloudTrailMetrics",
+            "Threshold": "1",
+            "EvaluationPeriods": "1",
+            "Period": 300.0,
+            "Statistic": "Sum",
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        },
+        id="alarm",
+    ),
     pytest.param("AWS::Unknown::Thing", {"Anything": [1, 2]}, id="unknown-type"),
     pytest.param("AWS::Unknown::Thing", None, id="unknown-type-null"),
 ]
@@ -117,63 +168,167 @@ def test_valid(resource_type: str, properties: Any) -> None:
 
 INVALID = [
     pytest.param(TRAIL, trail(KmsKeyId="alias/x"), ("KmsKeyId",), "unknown-property", id="trail-kmskeyid-case"),
-    pytest.param(TRAIL, trail(IsMultiRegionTrial=True), ("IsMultiRegionTrial",), "unknown-property",
-                 id="trail-typo"),
-    pytest.param(TRAIL, trail(IsMultiRegionTrail=[True]), ("IsMultiRegionTrail",), "wrong-type",
-                 id="trail-boolean-as-list"),
-    pytest.param(TRAIL, trail(IsMultiRegionTrail="yes"), ("IsMultiRegionTrail",), "wrong-type",
-                 id="trail-boolean-yes"),
-    pytest.param(TRAIL, trail(EventSelectors={"ReadWriteType": "All"}), ("EventSelectors",), "wrong-type",
-                 id="trail-selectors-as-map"),
-    pytest.param(TRAIL, trail(EventSelectors=[{"ReadWriteType": "Everything"}]),
-                 ("EventSelectors", 0, "ReadWriteType"), "invalid-enum", id="trail-readwritetype-enum"),
-    pytest.param(TRAIL, trail(EventSelectors=[{"DataResources": [{"Values": ["arn:aws:s3"]}]}]),
-                 ("EventSelectors", 0, "DataResources", 0), "missing-required", id="trail-dataresource-type"),
-    pytest.param(TRAIL, trail(EventSelectors=_DROP, AdvancedEventSelectors=[
-        {"FieldSelectors": [{"Field": "eventCategory", "Equals": "Data"}]}]),
-        ("AdvancedEventSelectors", 0, "FieldSelectors", 0, "Equals"), "wrong-type", id="trail-equals-not-list"),
-    pytest.param(TRAIL, trail(EventSelectors=_DROP, AdvancedEventSelectors=[{"FieldSelectors": []}]),
-                 ("AdvancedEventSelectors", 0, "FieldSelectors"), "length", id="trail-fieldselectors-min-items"),
-    pytest.param(TRAIL, trail(EventSelectors=[{"ReadWriteType": "All"}] * 6), ("EventSelectors",), "length",
-                 id="trail-too-many-selectors"),
+    pytest.param(TRAIL, trail(IsMultiRegionTrial=True), ("IsMultiRegionTrial",), "unknown-property", id="trail-typo"),
+    pytest.param(
+        TRAIL, trail(IsMultiRegionTrail=[True]), ("IsMultiRegionTrail",), "wrong-type", id="trail-boolean-as-list"
+    ),
+    pytest.param(TRAIL, trail(IsMultiRegionTrail="yes"), ("IsMultiRegionTrail",), "wrong-type", id="trail-boolean-yes"),
+    pytest.param(
+        TRAIL,
+        trail(EventSelectors={"ReadWriteType": "All"}),
+        ("EventSelectors",),
+        "wrong-type",
+        id="trail-selectors-as-map",
+    ),
+    pytest.param(
+        TRAIL,
+        trail(EventSelectors=[{"ReadWriteType": "Everything"}]),
+        ("EventSelectors", 0, "ReadWriteType"),
+        "invalid-enum",
+        id="trail-readwritetype-enum",
+    ),
+    pytest.param(
+        TRAIL,
+        trail(EventSelectors=[{"DataResources": [{"Values": ["arn:aws:s3"]}]}]),
+        ("EventSelectors", 0, "DataResources", 0),
+        "missing-required",
+        id="trail-dataresource-type",
+    ),
+    pytest.param(
+        TRAIL,
+        trail(
+            EventSelectors=_DROP,
+            AdvancedEventSelectors=[{"FieldSelectors": [{"Field": "eventCategory", "Equals": "Data"}]}],
+        ),
+        ("AdvancedEventSelectors", 0, "FieldSelectors", 0, "Equals"),
+        "wrong-type",
+        id="trail-equals-not-list",
+    ),
+    pytest.param(
+        TRAIL,
+        trail(EventSelectors=_DROP, AdvancedEventSelectors=[{"FieldSelectors": []}]),
+        ("AdvancedEventSelectors", 0, "FieldSelectors"),
+        "length",
+        id="trail-fieldselectors-min-items",
+    ),
+    pytest.param(
+        TRAIL,
+        trail(EventSelectors=[{"ReadWriteType": "All"}] * 6),
+        ("EventSelectors",),
+        "length",
+        id="trail-too-many-selectors",
+    ),
     pytest.param(TRAIL, trail(IsLogging=_DROP), (), "missing-required", id="trail-islogging-missing"),
     pytest.param(TRAIL, trail(IsLogging=NO_VALUE), (), "missing-required", id="trail-islogging-novalue"),
-    pytest.param(TRAIL, trail(Arn="arn:aws:cloudtrail:us-east-1:111122223333:trail/t"), ("Arn",), "read-only",
-                 id="trail-arn-read-only"),
+    pytest.param(
+        TRAIL,
+        trail(Arn="arn:aws:cloudtrail:us-east-1:111122223333:trail/t"),
+        ("Arn",),
+        "read-only",
+        id="trail-arn-read-only",
+    ),
     pytest.param(TRAIL, trail(IsLogging=None), ("IsLogging",), "wrong-type", id="null-value"),
-    pytest.param(TRAIL, trail(**{"Tags": [{"Key": "k"}]}), ("Tags", 0), "missing-required", id="tag-without-value"),
-    pytest.param(BUCKET, {"BucketEncryption": {"ServerSideEncryptionConfiguration": {
-        "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}}},
-        ("BucketEncryption", "ServerSideEncryptionConfiguration"), "wrong-type", id="bucket-encryption-not-list"),
-    pytest.param(BUCKET, {"BucketEncryption": {"ServerSideEncryptionConfiguration": [
-        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "KMS"}}]}},
+    pytest.param(TRAIL, trail(Tags=[{"Key": "k"}]), ("Tags", 0), "missing-required", id="tag-without-value"),
+    pytest.param(
+        BUCKET,
+        {
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}
+            }
+        },
+        ("BucketEncryption", "ServerSideEncryptionConfiguration"),
+        "wrong-type",
+        id="bucket-encryption-not-list",
+    ),
+    pytest.param(
+        BUCKET,
+        {
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "KMS"}}]
+            }
+        },
         ("BucketEncryption", "ServerSideEncryptionConfiguration", 0, "ServerSideEncryptionByDefault", "SSEAlgorithm"),
-        "invalid-enum", id="bucket-sse-algorithm"),
-    pytest.param(BUCKET, {"BucketEncryption": {"SSEAlgorithm": "aws:kms"}}, ("BucketEncryption", "SSEAlgorithm"),
-                 "unknown-property", id="bucket-encryption-flattened"),
-    pytest.param(BUCKET, {"VersioningConfiguration": {"Status": "Enable"}}, ("VersioningConfiguration", "Status"),
-                 "invalid-enum", id="bucket-versioning-status"),
-    pytest.param(BUCKET, {"MetadataTableConfiguration": {"S3TablesDestination": {
-        "TableBucketArn": "arn", "TableName": "t", "TableArn": "arn:x"}}},
-        ("MetadataTableConfiguration", "S3TablesDestination", "TableArn"), "read-only", id="bucket-nested-read-only"),
-    pytest.param("AWS::S3::BucketPolicy", {"Bucket": "b", "PolicyDocument": ["Statement"]}, ("PolicyDocument",),
-                 "wrong-type", id="bucket-policy-list"),
-    pytest.param("AWS::KMS::Key", {"EnableKeyRotation": "yes"}, ("EnableKeyRotation",), "wrong-type",
-                 id="kms-rotation-yes"),
-    pytest.param("AWS::Logs::LogGroup", {"RetentionInDays": 42}, ("RetentionInDays",), "invalid-enum",
-                 id="log-group-retention-42"),
-    pytest.param("AWS::Logs::LogGroup", {"RetentionInDays": "forever"}, ("RetentionInDays",), "wrong-type",
-                 id="log-group-retention-text"),
+        "invalid-enum",
+        id="bucket-sse-algorithm",
+    ),
+    pytest.param(
+        BUCKET,
+        {"BucketEncryption": {"SSEAlgorithm": "aws:kms"}},
+        ("BucketEncryption", "SSEAlgorithm"),
+        "unknown-property",
+        id="bucket-encryption-flattened",
+    ),
+    pytest.param(
+        BUCKET,
+        {"VersioningConfiguration": {"Status": "Enable"}},
+        ("VersioningConfiguration", "Status"),
+        "invalid-enum",
+        id="bucket-versioning-status",
+    ),
+    pytest.param(
+        BUCKET,
+        {
+            "MetadataTableConfiguration": {
+                "S3TablesDestination": {"TableBucketArn": "arn", "TableName": "t", "TableArn": "arn:x"}
+            }
+        },
+        ("MetadataTableConfiguration", "S3TablesDestination", "TableArn"),
+        "read-only",
+        id="bucket-nested-read-only",
+    ),
+    pytest.param(
+        "AWS::S3::BucketPolicy",
+        {"Bucket": "b", "PolicyDocument": ["Statement"]},
+        ("PolicyDocument",),
+        "wrong-type",
+        id="bucket-policy-list",
+    ),
+    pytest.param(
+        "AWS::KMS::Key", {"EnableKeyRotation": "yes"}, ("EnableKeyRotation",), "wrong-type", id="kms-rotation-yes"
+    ),
+    pytest.param(
+        "AWS::Logs::LogGroup",
+        {"RetentionInDays": 42},
+        ("RetentionInDays",),
+        "invalid-enum",
+        id="log-group-retention-42",
+    ),
+    pytest.param(
+        "AWS::Logs::LogGroup",
+        {"RetentionInDays": "forever"},
+        ("RetentionInDays",),
+        "wrong-type",
+        id="log-group-retention-text",
+    ),
     pytest.param("AWS::IAM::Role", {"RoleName": "r"}, (), "missing-required", id="iam-role-no-trust-policy"),
-    pytest.param("AWS::IAM::Role", {"AssumeRolePolicyDocument": [{"Effect": "Allow"}]},
-                 ("AssumeRolePolicyDocument",), "wrong-type", id="iam-role-trust-policy-list"),
-    pytest.param("AWS::IAM::Role", {"AssumeRolePolicyDocument": {}, "MaxSessionDuration": 60},
-                 ("MaxSessionDuration",), "range", id="iam-role-session-too-short"),
-    pytest.param("AWS::IAM::Policy", {"PolicyName": "p", "PolicyDocument": {}}, (), "missing-required",
-                 id="iam-policy-no-principal"),
-    pytest.param("AWS::CloudWatch::Alarm", {"MetricName": "m", "Metrics": [], "EvaluationPeriods": 1,
-                                            "ComparisonOperator": "GreaterThanThreshold"}, ("MetricName",),
-                 "excluded", id="alarm-metric-and-metrics"),
+    pytest.param(
+        "AWS::IAM::Role",
+        {"AssumeRolePolicyDocument": [{"Effect": "Allow"}]},
+        ("AssumeRolePolicyDocument",),
+        "wrong-type",
+        id="iam-role-trust-policy-list",
+    ),
+    pytest.param(
+        "AWS::IAM::Role",
+        {"AssumeRolePolicyDocument": {}, "MaxSessionDuration": 60},
+        ("MaxSessionDuration",),
+        "range",
+        id="iam-role-session-too-short",
+    ),
+    pytest.param(
+        "AWS::IAM::Policy",
+        {"PolicyName": "p", "PolicyDocument": {}},
+        (),
+        "missing-required",
+        id="iam-policy-no-principal",
+    ),
+    pytest.param(
+        "AWS::CloudWatch::Alarm",
+        {"MetricName": "m", "Metrics": [], "EvaluationPeriods": 1, "ComparisonOperator": "GreaterThanThreshold"},
+        ("MetricName",),
+        "excluded",
+        id="alarm-metric-and-metrics",
+    ),
     pytest.param("AWS::Events::Rule", {"State": "ENABLED"}, (), "missing-required", id="rule-no-pattern"),
     pytest.param("AWS::KMS::Key", None, (), "wrong-type", id="null-properties"),
     pytest.param("AWS::KMS::Key", [{"EnableKeyRotation": True}], (), "wrong-type", id="list-properties"),
@@ -218,8 +373,12 @@ def test_messages_say_found_and_expected() -> None:
 def test_only_the_expected_problems_for_a_mixed_resource() -> None:
     props = trail(KmsKeyId="k", IsLogging=_DROP, Arn="a", EventSelectors={"ReadWriteType": "All"})
     kinds = sorted((p.kind, p.path) for p in validate_properties(TRAIL, props))
-    assert kinds == [("missing-required", ()), ("read-only", ("Arn",)), ("unknown-property", ("KmsKeyId",)),
-                     ("wrong-type", ("EventSelectors",))]
+    assert kinds == [
+        ("missing-required", ()),
+        ("read-only", ("Arn",)),
+        ("unknown-property", ("KmsKeyId",)),
+        ("wrong-type", ("EventSelectors",)),
+    ]
 
 
 class _Node(dict):  # stands in for cfn-lint's dict_node / str_node, which carry line marks
@@ -231,8 +390,13 @@ class _Str(str):
 
 
 def test_decoder_node_subclasses_are_handled() -> None:
-    props = _Node({_Str("S3BucketName"): _Node({_Str("Ref"): _Str("B")}), _Str("IsLogging"): _Str("true"),
-                   _Str("KmsKeyId"): _Node({_Str("Fn::GetAtt"): ["K", "Arn"]})})
+    props = _Node(
+        {
+            _Str("S3BucketName"): _Node({_Str("Ref"): _Str("B")}),
+            _Str("IsLogging"): _Str("true"),
+            _Str("KmsKeyId"): _Node({_Str("Fn::GetAtt"): ["K", "Arn"]}),
+        }
+    )
     problems = validate_properties(TRAIL, props)
     assert [(p.path, p.kind) for p in problems] == [(("KmsKeyId",), "unknown-property")]
 
@@ -277,11 +441,11 @@ def test_runtime_and_script_import_neither_cfnlint_nor_jsonschema() -> None:
         "if len(sys.argv) > 1:\n"
         "    sys.argv = ['vendor', '--quiet', '--output', os.path.join(tempfile.mkdtemp(), 'o.json')]\n"
         "    try:\n"
-        "        runpy.run_path(%r, run_name='__main__')\n"
+        f"        runpy.run_path({str(SCRIPT)!r}, run_name='__main__')\n"
         "    except SystemExit as e:\n"
         "        assert not e.code, e.code\n"
         "    assert 'cfnlint' not in sys.modules, 'script'\n"
-    ) % str(SCRIPT)
+    )
     args = [sys.executable, "-c", code] + (["script"] if importlib.util.find_spec("cfnlint") else [])
     subprocess.run(args, cwd=REPO, check=True)
 
@@ -302,8 +466,17 @@ def test_generation_is_deterministic_and_matches_committed_file(tmp_path: Path) 
 
 def test_an_integer_no_float_holds_is_validated_without_a_crash() -> None:
     """Found by the fuzzer: float(10**400) raised OverflowError inside the range check."""
-    huge = 10 ** 400
-    problems = validate_properties("AWS::CloudWatch::Alarm", {
-        "ComparisonOperator": "GreaterThanThreshold", "EvaluationPeriods": huge, "MetricName": "m",
-        "Namespace": "n", "Period": 300, "Statistic": "Sum", "Threshold": 1})
+    huge = 10**400
+    problems = validate_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "ComparisonOperator": "GreaterThanThreshold",
+            "EvaluationPeriods": huge,
+            "MetricName": "m",
+            "Namespace": "n",
+            "Period": 300,
+            "Statistic": "Sum",
+            "Threshold": 1,
+        },
+    )
     assert isinstance(problems, list)  # validated (a whole number, so the type holds) without an internal error

@@ -1,4 +1,5 @@
 """ctguard.dataclass_code caches the compilation of dataclass methods; the classes must not change."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -29,9 +30,16 @@ print(json.dumps({"patched": dataclasses._create_fn.__module__, "repr": repr(t)[
 
 def _run(cache: Path) -> tuple[str, dict]:
     import json
+
     env = {"CTGUARD_CODE_CACHE": str(cache), "PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}
-    proc = subprocess.run([sys.executable, "-c", _PROBE, str(REPO / "examples" / "cloudformation" / "weak-trail.yaml")],
-                          capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(REPO / "examples" / "cloudformation" / "weak-trail.yaml")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
+    )
     return proc.stdout, json.loads(proc.stderr.strip().splitlines()[-1])
 
 
@@ -57,9 +65,12 @@ def test_cached_code_builds_the_same_methods_as_dataclasses(monkeypatch: pytest.
 
     def make() -> type:
         ns = probe.__dict__
-        exec("from dataclasses import dataclass, field\n"
-             "@dataclass(frozen=True, slots=True, order=True)\n"
-             "class P:\n    a: int\n    b: tuple = ()\n    c: dict = field(default_factory=dict)\n", ns)
+        exec(
+            "from dataclasses import dataclass, field\n"
+            "@dataclass(frozen=True, slots=True, order=True)\n"
+            "class P:\n    a: int\n    b: tuple = ()\n    c: dict = field(default_factory=dict)\n",
+            ns,
+        )
         return ns["P"]
 
     original = dataclasses._create_fn

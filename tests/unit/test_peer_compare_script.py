@@ -1,4 +1,5 @@
 """scripts/peer_compare.py on a KICS-shaped tree built here (it fetches nothing)."""
+
 from __future__ import annotations
 
 import importlib.util

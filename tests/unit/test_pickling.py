@@ -1,4 +1,5 @@
 """Parsed inputs and findings survive the trip between processes exactly (parallel scans)."""
+
 from __future__ import annotations
 
 import pickle
@@ -14,8 +15,11 @@ from ctguard.parsers.context import ParseContext
 from ctguard.values import ABSENT, Known
 
 REPO = Path(__file__).resolve().parents[2]
-INPUTS = [REPO / "examples" / "cloudformation" / "secure-trail.yaml", REPO / "fixtures" / "terraform" / "cis_complete",
-          REPO / "fixtures" / "aws" / "snapshot-organization.json"]
+INPUTS = [
+    REPO / "examples" / "cloudformation" / "secure-trail.yaml",
+    REPO / "fixtures" / "terraform" / "cis_complete",
+    REPO / "fixtures" / "aws" / "snapshot-organization.json",
+]
 
 
 def _same(a: Any, b: Any, path: str = "") -> None:
@@ -28,7 +32,7 @@ def _same(a: Any, b: Any, path: str = "") -> None:
             _same(getattr(a, f.name), getattr(b, f.name), f"{path}.{f.name}")
     elif isinstance(a, (list, tuple)):
         assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
             _same(x, y, f"{path}[{i}]")
     elif hasattr(type(a), "__slots__") and not isinstance(a, (str, tuple)):  # SourceMap
         for name in type(a).__slots__:
@@ -53,8 +57,9 @@ def test_round_trip_keeps_every_field(path: Path) -> None:
 def test_every_model_class_is_registered() -> None:
     from ctguard import pickling
 
-    classes = [c for c in vars(model).values()
-               if isinstance(c, type) and is_dataclass(c) and c.__module__ == model.__name__]
+    classes = [
+        c for c in vars(model).values() if isinstance(c, type) and is_dataclass(c) and c.__module__ == model.__name__
+    ]
     assert classes and all(c in pickling._NAMES for c in classes)
     via = pickle.loads(pickle.dumps(Known("eu-west-1", via="provider aws region")))
     assert via.via == "provider aws region"

@@ -5,6 +5,7 @@ Issue 22 bullet 6. Each generated document is first parsed by the parser ctguard
 The spellings cover the escapes of JSON, YAML double-quoted and HCL strings, YAML's quoting,
 block and tag forms, escaped line breaks, HCL comments around labels and unquoted labels.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,14 +13,23 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ctguard.parsers.terraform.hcl import Block, parse_text
 from ctguard.parsers.prefilter import may_concern_cloudtrail, unescape
+from ctguard.parsers.terraform.hcl import Block, parse_text
 from ctguard.yamlload import load
 
 CFN_TYPES = ["AWS::CloudTrail::Trail", "AWS::CloudTrail::EventDataStore"]
 TF_TYPES = ["aws_cloudtrail", "aws_cloudtrail_event_data_store"]
-VALUES = CFN_TYPES + TF_TYPES + ["cloudtrail.amazonaws.com", "{ $.eventName = ConsoleLogin }", "aws.cloudtrail",
-                                 "AWS API Call via CloudTrail", '{ ($.errorCode = "AccessDenied*") }']
+VALUES = (
+    CFN_TYPES
+    + TF_TYPES
+    + [
+        "cloudtrail.amazonaws.com",
+        "{ $.eventName = ConsoleLogin }",
+        "aws.cloudtrail",
+        "AWS API Call via CloudTrail",
+        '{ ($.errorCode = "AccessDenied*") }',
+    ]
+)
 EXAMPLES = settings(max_examples=150, deadline=None, derandomize=True)
 
 
@@ -63,9 +73,15 @@ def comment(kind: str) -> str:
 def test_json_escapes(data: st.DataObject) -> None:
     value = data.draw(st.sampled_from(VALUES))
     body = data.draw(escaped(value, ("u",)))
-    text = data.draw(st.sampled_from((
-        '{"Resources": {"T": {"Type": "%s"}}}', '{"resource": {"%s": {"main": {}}}}',
-        '{"format_version": "1.2", "planned_values": {"root_module": {"resources": [{"type": "%s"}]}}}')))
+    text = data.draw(
+        st.sampled_from(
+            (
+                '{"Resources": {"T": {"Type": "%s"}}}',
+                '{"resource": {"%s": {"main": {}}}}',
+                '{"format_version": "1.2", "planned_values": {"root_module": {"resources": [{"type": "%s"}]}}}',
+            )
+        )
+    )
     document = text % body
     assert value in strings(json.loads(document))  # the spelling means the value
     assert may_concern_cloudtrail(document)
@@ -116,13 +132,20 @@ def test_unescape_never_loses_a_needle_written_literally(noise: str) -> None:
 
 def test_unrelated_documents_are_skipped() -> None:
     """The test is not trivially true: a manifest, a workflow and a package.json are skipped."""
-    for text in ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n",
-                 "on: push\njobs:\n  build:\n    steps:\n      - run: make\n",
-                 '{"name": "web", "scripts": {"test": "jest \\u0041"}}',
-                 'resource "aws_s3_bucket" "site" {\n  bucket = "www"\n}\n'):
+    for text in (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n",
+        "on: push\njobs:\n  build:\n    steps:\n      - run: make\n",
+        '{"name": "web", "scripts": {"test": "jest \\u0041"}}',
+        'resource "aws_s3_bucket" "site" {\n  bucket = "www"\n}\n',
+    ):
         assert not may_concern_cloudtrail(text)
 
 
 def test_unescape_reads_each_grammar() -> None:
-    assert unescape(r"Cloud\x54rail \u0041 \U00000042 \/ a\
-       b") == "CloudTrail A B / ab"
+    assert (
+        unescape(
+            r"Cloud\x54rail \u0041 \U00000042 \/ a\
+       b"
+        )
+        == "CloudTrail A B / ab"
+    )

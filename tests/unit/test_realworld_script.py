@@ -41,8 +41,19 @@ def test_manifest_rejects_unknown_verdicts(tmp_path: Path) -> None:
     bad = tmp_path / "manifest.yaml"
     bad.write_text(
         yaml.safe_dump(
-            {"entries": [{"id": "x", "repo": "a/b", "commit": "0" * 40, "path": ".", "kind": "terraform",
-                          "licence": "MIT", "expect": {"CT101": "MAYBE"}}]}
+            {
+                "entries": [
+                    {
+                        "id": "x",
+                        "repo": "a/b",
+                        "commit": "0" * 40,
+                        "path": ".",
+                        "kind": "terraform",
+                        "licence": "MIT",
+                        "expect": {"CT101": "MAYBE"},
+                    }
+                ]
+            }
         )
     )
     with pytest.raises(SystemExit, match="MAYBE"):
@@ -71,11 +82,18 @@ def test_assemble_and_judge_on_a_local_repository(tmp_path: Path) -> None:
     commit = _git("rev-parse", "HEAD", cwd=source)
     mirrors = tmp_path / "mirrors"
     (mirrors / "someone+templates").mkdir(parents=True)
-    subprocess.run(["git", "clone", "-q", "--bare", str(source), str(mirrors / "someone+templates" / "repo")], check=True)
+    subprocess.run(
+        ["git", "clone", "-q", "--bare", str(source), str(mirrors / "someone+templates" / "repo")], check=True
+    )
 
     entry = rw.Entry(
-        id="one", repo="someone/templates", commit=commit, path="trail.yaml", kind="cloudformation",
-        licence="MIT", expect={"CT101": "PASS", "CT102": "PASS", "CT103": "FAIL", "CT104": "UNKNOWN"},
+        id="one",
+        repo="someone/templates",
+        commit=commit,
+        path="trail.yaml",
+        kind="cloudformation",
+        licence="MIT",
+        expect={"CT101": "PASS", "CT102": "PASS", "CT103": "FAIL", "CT104": "UNKNOWN"},
     )
     corpus = tmp_path / "corpus"
     assert rw.assemble([entry], mirrors, corpus) == 0
@@ -90,10 +108,18 @@ def test_assemble_and_judge_on_a_local_repository(tmp_path: Path) -> None:
 
 
 def test_an_unknown_where_a_verdict_was_judged_counts_as_needless() -> None:
-    entry = rw.Entry(id="e", repo="a/b", commit="0" * 40, path=".", kind="terraform", licence="MIT",
-                     expect={"CT403": "FAIL", "CT401": "UNKNOWN"})
-    outcome = rw.Outcome(entry, statuses=rw.Counter(), verdicts={"CT403": ["UNKNOWN"], "CT401": ["UNKNOWN"]},
-                         exit_code=0)
+    entry = rw.Entry(
+        id="e",
+        repo="a/b",
+        commit="0" * 40,
+        path=".",
+        kind="terraform",
+        licence="MIT",
+        expect={"CT403": "FAIL", "CT401": "UNKNOWN"},
+    )
+    outcome = rw.Outcome(
+        entry, statuses=rw.Counter(), verdicts={"CT403": ["UNKNOWN"], "CT401": ["UNKNOWN"]}, exit_code=0
+    )
     assert rw.judge(outcome) == {"needless_unknown": 1, "right": 1}
 
 

@@ -9,8 +9,16 @@ from ctguard.parsers import scan
 
 
 def test_walk_is_sorted_and_skips_tool_directories(tmp_path: Path) -> None:
-    for rel in ["b.yaml", "a.yaml", "sub/c.json", ".git/x.yaml", "node_modules/m/t.yaml",
-                ".terraform/modules/x.tf", "env/pyvenv.cfg", "env/lib/t.yaml"]:
+    for rel in [
+        "b.yaml",
+        "a.yaml",
+        "sub/c.json",
+        ".git/x.yaml",
+        "node_modules/m/t.yaml",
+        ".terraform/modules/x.tf",
+        "env/pyvenv.cfg",
+        "env/lib/t.yaml",
+    ]:
         p = tmp_path / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text("x")
@@ -30,7 +38,9 @@ def test_symlink_loops_terminate_and_dangling_links_are_reported(tmp_path: Path)
 
 
 def test_missing_path_is_a_problem(tmp_path: Path) -> None:
-    assert list(scan.walk([str(tmp_path / "nope.yaml")])) == [(str(tmp_path / "nope.yaml"), "no such file or directory")]
+    assert list(scan.walk([str(tmp_path / "nope.yaml")])) == [
+        (str(tmp_path / "nope.yaml"), "no such file or directory")
+    ]
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can read anything")
@@ -50,14 +60,26 @@ def test_unreadable_directory_is_a_problem(tmp_path: Path) -> None:
         ("t.yaml", b"Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n", "cloudformation"),
         ("t.json", b'{"Resources": {"T": {"Type": "AWS::CloudTrail::Trail"}}}', "cloudformation"),
         ("t.template", b"AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n", "cloudformation-other"),
-        ("f.yaml", b"Resources:\n  F:\n    Type: AWS::Logs::MetricFilter\n    Properties:\n"
-                   b"      FilterPattern: '{ $.eventName = DeleteTrail }'\n", "cloudformation"),
+        (
+            "f.yaml",
+            (
+                b"Resources:\n  F:\n    Type: AWS::Logs::MetricFilter\n    Properties:\n"
+                b"      FilterPattern: '{ $.eventName = DeleteTrail }'\n"
+            ),
+            "cloudformation",
+        ),
         ("deploy.yaml", b"apiVersion: apps/v1\nkind: Deployment\n", None),
         ("ci.yml", b"on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n", None),
         ("package.json", b'{"name": "x", "version": "1.0.0"}', None),
         ("main.tf", b'resource "aws_cloudtrail" "t" {}', "terraform"),
-        ("plan.json", b'{"format_version": "1.2", "planned_values": {"root_module": '
-                      b'{"resources": [{"type": "aws_cloudtrail"}]}}}', "terraform-plan"),
+        (
+            "plan.json",
+            (
+                b'{"format_version": "1.2", "planned_values": {"root_module": '
+                b'{"resources": [{"type": "aws_cloudtrail"}]}}}'
+            ),
+            "terraform-plan",
+        ),
         ("README.md", b"AWS::CloudTrail::Trail", None),
     ],
 )

@@ -73,8 +73,13 @@ def test_small_aliases_still_work() -> None:
     assert load("a: &x [1, 2]\nb: *x\n").data == {"a": [1, 2], "b": [1, 2]}
 
 
-@pytest.mark.parametrize("text", ["[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5), "a:\n" + "".join(
-    " " * (i + 1) + f"k{i}:\n" for i in range(MAX_DEPTH + 5))])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5),
+        "a:\n" + "".join(" " * (i + 1) + f"k{i}:\n" for i in range(MAX_DEPTH + 5)),
+    ],
+)
 def test_deep_nesting_is_a_clear_error(text: str) -> None:
     with pytest.raises(LoadError, match="nesting"):
         load(text)

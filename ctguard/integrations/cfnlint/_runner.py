@@ -1,4 +1,5 @@
 """The work behind the generated rules: run ctguard once per template, map findings to cfn-lint paths."""
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,7 @@ def findings_for(filename: str | None) -> list[Finding]:
         from ctguard import api
 
         report = api.check([filename])
-        _CACHE[key] = [f for f in report.findings
-                       if f.suppression is None and f.status in (Status.FAIL, Status.ERROR)]
+        _CACHE[key] = [f for f in report.findings if f.suppression is None and f.status in (Status.FAIL, Status.ERROR)]
     return _CACHE[key]
 
 

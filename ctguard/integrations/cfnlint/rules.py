@@ -4,14 +4,15 @@ cfn-lint instantiates every class in this module whose ancestry includes its
 ``CloudFormationLintRule``; the shared behaviour lives in a mixin so that no abstract base is
 instantiated as a rule.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
-from ctguard.fix_text import fill
 from ctguard.engine.policy import load_policies
+from ctguard.fix_text import fill
 from ctguard.integrations.cfnlint._runner import findings_for, rule_id, template_path
 
 

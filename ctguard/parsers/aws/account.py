@@ -1,4 +1,5 @@
 """Account-level facts: organization, enabled and audited regions, the account's S3 public access block."""
+
 from __future__ import annotations
 
 from ctguard.model import Model
@@ -17,11 +18,13 @@ def fill_account(model: Model, calls: Calls, audited: tuple[str, ...], failed: d
     if org.ok:
         info = org.response.get("Organization") or {}
         # An answer without the id is not "no organization" (that is AWSOrganizationsNotInUseException).
-        model.organization_id = (Known(info["Id"]) if info.get("Id")
-                                 else Unknown("DescribeOrganization did not give the organization id"))
+        model.organization_id = (
+            Known(info["Id"]) if info.get("Id") else Unknown("DescribeOrganization did not give the organization id")
+        )
         master = info.get("MasterAccountId")
         model.is_organization_management_account = (
-            Known(master == account) if master else Unknown("DescribeOrganization did not name the management account"))
+            Known(master == account) if master else Unknown("DescribeOrganization did not name the management account")
+        )
     elif org.not_configured:
         model.organization_id = Known(None, via="AWSOrganizationsNotInUseException: not in an organization")
         model.is_organization_management_account = Known(False, via="not in an organization")
@@ -31,22 +34,31 @@ def fill_account(model: Model, calls: Calls, audited: tuple[str, ...], failed: d
 
     regions = calls.get("ec2", "DescribeRegions", {"AllRegions": True})
     if regions.ok:
-        model.enabled_regions = Known(tuple(sorted(
-            str(r["RegionName"]) for r in regions.response.get("Regions") or ()
-            if r.get("RegionName") and r.get("OptInStatus", "opt-in-not-required") in _ENABLED)))
+        model.enabled_regions = Known(
+            tuple(
+                sorted(
+                    str(r["RegionName"])
+                    for r in regions.response.get("Regions") or ()
+                    if r.get("RegionName") and r.get("OptInStatus", "opt-in-not-required") in _ENABLED
+                )
+            )
+        )
     else:
         model.enabled_regions = regions.unknown()
 
     if audited:
         model.audited_regions = Known(audited)
     elif failed:
-        model.audited_regions = Unknown("DescribeTrails failed in every region: " + "; ".join(
-            f"{region}: {reason}" for region, reason in sorted(failed.items())))
+        model.audited_regions = Unknown(
+            "DescribeTrails failed in every region: "
+            + "; ".join(f"{region}: {reason}" for region, reason in sorted(failed.items()))
+        )
     else:
         model.audited_regions = Unknown("not read (cloudtrail:DescribeTrails was not called)")
 
     model.account_public_access_block = public_access_block(
-        calls.get("s3control", "GetPublicAccessBlock", {"AccountId": account}))
+        calls.get("s3control", "GetPublicAccessBlock", {"AccountId": account})
+    )
 
 
 __all__ = ["fill_account"]

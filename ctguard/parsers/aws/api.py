@@ -6,20 +6,21 @@ member account keeps its bucket, key, log group, role and topic in the managemen
 are built with every field Unknown ("owned by account X"), so no policy fails on what this
 account cannot see.
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ctguard.calls import CallStore
 from ctguard.inputs import ParsedInput
 from ctguard.location import SourceMap
 from ctguard.model import Bucket, KmsKey, LogGroup, Model, Role, Topic, Trail, TrailStatus
-from ctguard.parsers.aws import readable
-from ctguard.parsers.aws import related
+from ctguard.parsers.aws import readable, related
 from ctguard.parsers.aws.account import fill_account
 from ctguard.parsers.aws.buckets import bucket_key, build_bucket
-from ctguard.parsers.aws.reader import CallSpans, Calls, arn_account
+from ctguard.parsers.aws.reader import Calls, CallSpans, arn_account
 from ctguard.parsers.aws.trails import TrailEntry, build_trail, listed_trails
 from ctguard.values import Known, Unknown
 
@@ -29,8 +30,9 @@ SNAPSHOT = "aws-snapshot"
 NO_CREATED = "the snapshot does not say when it was taken (meta.created)"
 
 
-def build_inputs(store: CallStore, path: str, *, kind: str = SNAPSHOT, spans: CallSpans | None = None,
-                 no_time: str = NO_CREATED) -> list[ParsedInput]:
+def build_inputs(
+    store: CallStore, path: str, *, kind: str = SNAPSHOT, spans: CallSpans | None = None, no_time: str = NO_CREATED
+) -> list[ParsedInput]:
     """One ParsedInput per account that has recorded calls.
 
     ``no_time`` is why status ages cannot be measured when ``store.meta`` has no ``created`` time.
@@ -40,8 +42,9 @@ def build_inputs(store: CallStore, path: str, *, kind: str = SNAPSHOT, spans: Ca
     return [_account_input(store, account, path, kind, spans, read_time) for account in store.accounts()]
 
 
-def _account_input(store: CallStore, account: str, path: str, kind: str, spans: CallSpans | None,
-                   read_time: Known[str] | Unknown) -> ParsedInput:
+def _account_input(
+    store: CallStore, account: str, path: str, kind: str, spans: CallSpans | None, read_time: Known[str] | Unknown
+) -> ParsedInput:
     calls = Calls(store, account, spans)
     source_map = SourceMap(path)
     if spans is not None:
@@ -74,8 +77,11 @@ def _account_input(store: CallStore, account: str, path: str, kind: str, spans: 
             model.add("metric_filter", metric_filter)
     # Alarms and rules are listed in every region holding a trail's log group (rules also in home
     # regions); a region whose listing is missing gets an all-Unknown stand-in, never "none".
-    groups = {str(g.region.value) for g in model.all("log_group")
-              if isinstance(g.region, Known) and arn_account(g.key) in (None, account)}
+    groups = {
+        str(g.region.value)
+        for g in model.all("log_group")
+        if isinstance(g.region, Known) and arn_account(g.key) in (None, account)
+    }
     homes = {str(t.home_region.value) for t in model.trails if isinstance(t.home_region, Known) and is_own(t, account)}
     _link_log_group_keys(model)
 
@@ -91,6 +97,7 @@ def _account_input(store: CallStore, account: str, path: str, kind: str, spans: 
                     return None
                 model.add("topic", topic)
             return arn
+
         return topic_key
 
     for region in sorted(set(calls.regions("cloudwatch", "DescribeAlarms")) | groups):
@@ -99,8 +106,11 @@ def _account_input(store: CallStore, account: str, path: str, kind: str, spans: 
     for owner, owner_calls in sorted(owners.items()):
         # The owner's alarms watch the metrics of its log group, which the organization trail fills
         # with this member's events too. (Its EventBridge rules see only its own events: not taken.)
-        regions = {str(g.region.value) for g in model.all("log_group")
-                   if isinstance(g.region, Known) and arn_account(g.key) == owner}
+        regions = {
+            str(g.region.value)
+            for g in model.all("log_group")
+            if isinstance(g.region, Known) and arn_account(g.key) == owner
+        }
         for region in sorted(regions):
             for alarm in related.build_alarms(owner_calls, region, source_map, topic_key_in(owner_calls)):
                 model.add("alarm", alarm)
@@ -113,8 +123,9 @@ def _account_input(store: CallStore, account: str, path: str, kind: str, spans: 
     return ParsedInput(path, kind, variants=[model], source_map=source_map)
 
 
-def _reading_of(arn: str, account: str, calls: Calls, store: CallStore, spans: CallSpans | None,
-                owners: dict[str, Calls]) -> tuple[str, Calls]:
+def _reading_of(
+    arn: str, account: str, calls: Calls, store: CallStore, spans: CallSpans | None, owners: dict[str, Calls]
+) -> tuple[str, Calls]:
     """Whose calls describe the trail: the owning account's when it was read there, else this account's."""
     owner = arn_account(arn)
     if not owner or owner == account:
@@ -156,8 +167,9 @@ def _links(entry: TrailEntry, account: str, calls: Calls, model: Model, source_m
         elsewhere = f"owned by account {owner} (organization trail); read it in that account"
     links: dict[str, str | None] = {}
 
-    def link(name: str, kind: str, ident: str | None, key_of: Callable[[str], str], build: Callable[[str], Any],
-             cls: type) -> None:
+    def link(
+        name: str, kind: str, ident: str | None, key_of: Callable[[str], str], build: Callable[[str], Any], cls: type
+    ) -> None:
         if not ident:
             links[name] = None
             return
@@ -182,8 +194,14 @@ def _links(entry: TrailEntry, account: str, calls: Calls, model: Model, source_m
     key_id = data.get("KmsKeyId")
     link("kms_key", "kms_key", key_id, str, lambda i: related.build_key(i, calls, source_map), KmsKey)
     group = data.get("CloudWatchLogsLogGroupArn")
-    link("log_group", "log_group", group, lambda a: a[:-2] if a.endswith(":*") else a,
-         lambda i: related.build_log_group(i, calls, source_map), LogGroup)
+    link(
+        "log_group",
+        "log_group",
+        group,
+        lambda a: a[:-2] if a.endswith(":*") else a,
+        lambda i: related.build_log_group(i, calls, source_map),
+        LogGroup,
+    )
     role = data.get("CloudWatchLogsRoleArn")
     link("role", "role", role, str, lambda i: related.build_role(i, calls, source_map), Role)
     topic = data.get("SnsTopicARN")

@@ -1,16 +1,27 @@
 """A trail's S3 bucket from the ten S3 Get* calls of docs/snapshot.md."""
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ctguard.location import SourceMap
 from ctguard.model import Bucket, LifecycleRule, PublicAccessBlock
 from ctguard.parsers.aws.reader import Answer, Calls, document
 from ctguard.values import ABSENT, Known, Unknown, Value
 
-S3_CALLS = ("GetBucketLocation", "GetBucketPolicy", "GetBucketPolicyStatus", "GetBucketAcl", "GetPublicAccessBlock",
-            "GetBucketVersioning", "GetObjectLockConfiguration", "GetBucketLogging",
-            "GetBucketLifecycleConfiguration", "GetBucketEncryption")
+S3_CALLS = (
+    "GetBucketLocation",
+    "GetBucketPolicy",
+    "GetBucketPolicyStatus",
+    "GetBucketAcl",
+    "GetPublicAccessBlock",
+    "GetBucketVersioning",
+    "GetObjectLockConfiguration",
+    "GetBucketLogging",
+    "GetBucketLifecycleConfiguration",
+    "GetBucketEncryption",
+)
 
 _ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 _AUTHENTICATED = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
@@ -38,14 +49,15 @@ def build_bucket(name: str, calls: Calls, source_map: SourceMap) -> Bucket | Non
         "name": Known(name),
         "arn": Known(key),
         "policy": got["GetBucketPolicy"].value(lambda r: document(r.get("Policy")), none=None),
-        "public_access_block": pab.value(lambda r: _pab(r.get("PublicAccessBlockConfiguration") or {}),
-                                         none=_pab({})),
+        "public_access_block": pab.value(lambda r: _pab(r.get("PublicAccessBlockConfiguration") or {}), none=_pab({})),
         "versioning": versioning.value(lambda r: r.get("Status") or "Disabled"),
         "mfa_delete": versioning.value(lambda r: r.get("MFADelete") == "Enabled"),
         "logging_target_bucket": got["GetBucketLogging"].value(
-            lambda r: (r.get("LoggingEnabled") or {}).get("TargetBucket")),
+            lambda r: (r.get("LoggingEnabled") or {}).get("TargetBucket")
+        ),
         "logging_target_prefix": got["GetBucketLogging"].value(
-            lambda r: (r.get("LoggingEnabled") or {}).get("TargetPrefix")),
+            lambda r: (r.get("LoggingEnabled") or {}).get("TargetPrefix")
+        ),
         "lifecycle_rules": got["GetBucketLifecycleConfiguration"].value(_lifecycle, none=()),
         **_acl(got["GetBucketAcl"]),
         **_object_lock(got["GetObjectLockConfiguration"]),
@@ -67,29 +79,43 @@ def _ownership(name: str, calls: Calls, acl: Answer) -> dict[str, Value[Any]]:
     listing = calls.get("s3", "ListBuckets", {})
     if not listing.ok:
         reason = f"the account owning the bucket is not known: {listing.unknown().reason}"
-        return {"owner_account_id": Unknown(reason), "account_id": Unknown(reason),
-                "account_public_access_block": Unknown(reason)}
+        return {
+            "owner_account_id": Unknown(reason),
+            "account_id": Unknown(reason),
+            "account_public_access_block": Unknown(reason),
+        }
     names = {str(b.get("Name")) for b in listing.response.get("Buckets") or ()}
     my_id = (listing.response.get("Owner") or {}).get("ID")
     acl_owner = (acl.response.get("Owner") or {}).get("ID") if acl.ok else None
     if name in names or (my_id and acl_owner == my_id):
         via = f"s3:ListBuckets of account {account}"
         block = public_access_block(calls.get("s3control", "GetPublicAccessBlock", {"AccountId": account}))
-        return {"owner_account_id": Known(account, via=via), "account_id": Known(account, via=via),
-                "account_public_access_block": Known(block, via=f"s3control:GetPublicAccessBlock of account {account}")}
-    reason = (f"bucket {name} is owned by another account (s3:ListBuckets of {account} does not list it); "
-              "its account-level public access block is read in that account")
-    return {"owner_account_id": Unknown(reason), "account_id": Unknown(reason),
-            "account_public_access_block": Unknown(reason)}
+        return {
+            "owner_account_id": Known(account, via=via),
+            "account_id": Known(account, via=via),
+            "account_public_access_block": Known(block, via=f"s3control:GetPublicAccessBlock of account {account}"),
+        }
+    reason = (
+        f"bucket {name} is owned by another account (s3:ListBuckets of {account} does not list it); "
+        "its account-level public access block is read in that account"
+    )
+    return {
+        "owner_account_id": Unknown(reason),
+        "account_id": Unknown(reason),
+        "account_public_access_block": Unknown(reason),
+    }
 
 
 def _pab(config: Mapping[str, Any]) -> PublicAccessBlock:
     def flag(name: str) -> Value[bool]:
         return Known(bool(config.get(name, False)))
 
-    return PublicAccessBlock(block_public_acls=flag("BlockPublicAcls"), ignore_public_acls=flag("IgnorePublicAcls"),
-                             block_public_policy=flag("BlockPublicPolicy"),
-                             restrict_public_buckets=flag("RestrictPublicBuckets"))
+    return PublicAccessBlock(
+        block_public_acls=flag("BlockPublicAcls"),
+        ignore_public_acls=flag("IgnorePublicAcls"),
+        block_public_policy=flag("BlockPublicPolicy"),
+        restrict_public_buckets=flag("RestrictPublicBuckets"),
+    )
 
 
 def public_access_block(answer: Answer) -> PublicAccessBlock:
@@ -106,15 +132,22 @@ def _acl(answer: Answer) -> dict[str, Value[Any]]:
     if not answer.ok:
         return {"acl": answer.unknown(), "acl_grants": answer.unknown()}
     grants = tuple(answer.response.get("Grants") or ())
-    return {"acl": Known(_canned(grants), via="derived from GetBucketAcl grants"),
-            "acl_grants": Known(tuple(_grant(g) for g in grants))}
+    return {
+        "acl": Known(_canned(grants), via="derived from GetBucketAcl grants"),
+        "acl_grants": Known(tuple(_grant(g) for g in grants)),
+    }
 
 
 def _grant(grant: Mapping[str, Any]) -> dict[str, Any]:
     """One API grant in the model's shape (the one the IaC parsers give): permission, type, uri, id, email."""
     grantee = grant.get("Grantee") or {}
-    return {"permission": grant.get("Permission"), "type": grantee.get("Type"), "uri": grantee.get("URI"),
-            "id": grantee.get("ID"), "email_address": grantee.get("EmailAddress")}
+    return {
+        "permission": grant.get("Permission"),
+        "type": grantee.get("Type"),
+        "uri": grantee.get("URI"),
+        "id": grantee.get("ID"),
+        "email_address": grantee.get("EmailAddress"),
+    }
 
 
 def _canned(grants: tuple[Mapping[str, Any], ...]) -> str:
@@ -145,13 +178,15 @@ def _lifecycle(r: Mapping[str, Any]) -> tuple[LifecycleRule, ...]:
         expiration = (rule.get("Expiration") or {}).get("Days")
         noncurrent = (rule.get("NoncurrentVersionExpiration") or {}).get("NoncurrentDays")
         tags = filt.get("Tag") or (filt.get("And") or {}).get("Tags")
-        rules.append(LifecycleRule(
-            status=Known(str(rule.get("Status", "Enabled"))),
-            prefix=Known(str(prefix or "")),
-            requires_tags=Known(bool(tags)),
-            expiration_days=Known(int(expiration)) if expiration is not None else ABSENT,
-            noncurrent_expiration_days=Known(int(noncurrent)) if noncurrent is not None else ABSENT,
-        ))
+        rules.append(
+            LifecycleRule(
+                status=Known(str(rule.get("Status", "Enabled"))),
+                prefix=Known(str(prefix or "")),
+                requires_tags=Known(bool(tags)),
+                expiration_days=Known(int(expiration)) if expiration is not None else ABSENT,
+                noncurrent_expiration_days=Known(int(noncurrent)) if noncurrent is not None else ABSENT,
+            )
+        )
     return tuple(rules)
 
 
@@ -160,8 +195,11 @@ def _object_lock(answer: Answer) -> dict[str, Value[Any]]:
         none = Known(False, via="GetObjectLockConfiguration: ObjectLockConfigurationNotFoundError")
         return {"object_lock": none}
     if not answer.ok:
-        return {"object_lock": answer.unknown(), "object_lock_mode": answer.unknown(),
-                "object_lock_days": answer.unknown()}
+        return {
+            "object_lock": answer.unknown(),
+            "object_lock_mode": answer.unknown(),
+            "object_lock_days": answer.unknown(),
+        }
     config = answer.response.get("ObjectLockConfiguration") or {}
     retention = (config.get("Rule") or {}).get("DefaultRetention") or {}
     days = retention.get("Days")

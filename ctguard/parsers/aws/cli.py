@@ -8,12 +8,14 @@ Unknown. Outputs of the per-trail commands, saved next to the file as
 ("An error occurred (InsightNotEnabledException) when calling ...") records that error, so
 ``2>&1`` works. Everything goes into a CallStore and through the same mapper as a snapshot.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ctguard.calls import ApiError, CallResult, CallStore
 from ctguard.inputs import PARSE_ERROR, ParsedInput
@@ -42,8 +44,14 @@ def parse(path: str, text: str, context: ParseContext) -> list[ParsedInput] | No
     try:
         data = json.loads(text)
     except ValueError as exc:
-        return [_unusable(path, f"cannot parse describe-trails output: {getattr(exc, 'msg', exc)}",
-                          getattr(exc, "lineno", 1), getattr(exc, "colno", 1))]
+        return [
+            _unusable(
+                path,
+                f"cannot parse describe-trails output: {getattr(exc, 'msg', exc)}",
+                getattr(exc, "lineno", 1),
+                getattr(exc, "colno", 1),
+            )
+        ]
     if not isinstance(data, dict) or "trailList" not in data:
         return None  # mentions trailList somewhere, but is not describe-trails output
     trails = data["trailList"]
@@ -60,22 +68,36 @@ def parse(path: str, text: str, context: ParseContext) -> list[ParsedInput] | No
     for trail in trails:
         _add_sidecars(store, spans, path, account, trail)
     try:
-        inputs = build_inputs(store, path, kind=KIND, spans=spans,
-                              no_time="CLI outputs do not record when they were taken; save a snapshot with ctguard audit")
+        inputs = build_inputs(
+            store,
+            path,
+            kind=KIND,
+            spans=spans,
+            no_time="CLI outputs do not record when they were taken; save a snapshot with ctguard audit",
+        )
     except SHAPE_ERRORS as exc:
-        return [_unusable(path, f"an AWS answer in {path} or its per-trail files is not shaped as the CLI "
-                          f"writes it ({type(exc).__name__}: {exc}); not checked")]
+        return [
+            _unusable(
+                path,
+                f"an AWS answer in {path} or its per-trail files is not shaped as the CLI "
+                f"writes it ({type(exc).__name__}: {exc}); not checked",
+            )
+        ]
     if listed > MAX_LISTED_TRAILS and inputs:
-        inputs[0].problem("CT002", f"describe-trails output lists {listed:,} trails; ctguard checks the first "
-                          f"{MAX_LISTED_TRAILS} (an account holds at most 5 per Region, shadow copies included "
-                          "this stays well under it): split the file or check with ctguard audit")
+        inputs[0].problem(
+            "CT002",
+            f"describe-trails output lists {listed:,} trails; ctguard checks the first "
+            f"{MAX_LISTED_TRAILS} (an account holds at most 5 per Region, shadow copies included "
+            "this stays well under it): split the file or check with ctguard audit",
+        )
     for parsed in inputs:
         for model in parsed.variants:
             model.audited_regions = Unknown("describe-trails output does not say which regions were read")
             model.trails_listed = Known(True)
             if not account_known:
-                model.account_id = Unknown("describe-trails output does not say which account it was read in; "
-                                           "pass --account")
+                model.account_id = Unknown(
+                    "describe-trails output does not say which account it was read in; pass --account"
+                )
             elif context.account_id:
                 model.account_id = Known(account, via="--account")
     return inputs
@@ -105,7 +127,7 @@ def _main_spans(text: str) -> dict[tuple[Any, ...], tuple[int, int]]:
 
 
 def sidecar_path(path: str, trail_name: str, what: str) -> str:
-    stem = path[:-len(".json")] if path.lower().endswith(".json") else path
+    stem = path[: -len(".json")] if path.lower().endswith(".json") else path
     return f"{stem}.{trail_name}.{what}.json"
 
 

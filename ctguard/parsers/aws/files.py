@@ -1,4 +1,5 @@
 """Saved AWS inputs for ``ctguard check``: snapshots and describe-trails output (see docs/snapshot.md)."""
+
 from __future__ import annotations
 
 from ctguard.inputs import ParsedInput

@@ -7,13 +7,13 @@ then Unknown with the failed call and its error, and the engine makes no account
 that account PASS (or "not applicable"). ``Model.unread`` lists every failed read, so the report
 can say the audit is incomplete (exit code 3) whether it is live or checked from a snapshot.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from ctguard.calls import CallStore
-from ctguard.calls import is_not_configured
+from ctguard.calls import CallStore, is_not_configured
 from ctguard.values import Known, Unknown, Value
 
 # Reads without which nothing else in the account was read: the account itself was not reached.
@@ -37,17 +37,26 @@ def audit_incomplete(meta: Mapping[str, Any]) -> tuple[str, ...]:
     return (why,) if isinstance(why, str) and why else ()
 
 
-def trail_listing(store: CallStore, account: str, failed_regions: Mapping[str, str],
-                  listed_regions: tuple[str, ...], interrupted: tuple[str, ...]) -> Value[bool]:
+def trail_listing(
+    store: CallStore,
+    account: str,
+    failed_regions: Mapping[str, str],
+    listed_regions: tuple[str, ...],
+    interrupted: tuple[str, ...],
+) -> Value[bool]:
     """Known(True) when every audited region of the account listed its trails; else Unknown with why."""
     for service, operation in _GATEWAYS:
         for (acc, region, svc, op, _), result in store.calls():
             if acc == account and (svc, op) == (service, operation) and result.error is not None:
-                return Unknown(f"account {account} was not read: {service}:{operation} in {region} failed: "
-                               f"{result.error.describe()}")
+                return Unknown(
+                    f"account {account} was not read: {service}:{operation} in {region} failed: "
+                    f"{result.error.describe()}"
+                )
     if failed_regions:
-        return Unknown("the account's trails were not listed in every region: " + "; ".join(
-            f"{region}: {reason}" for region, reason in sorted(failed_regions.items())))
+        return Unknown(
+            "the account's trails were not listed in every region: "
+            + "; ".join(f"{region}: {reason}" for region, reason in sorted(failed_regions.items()))
+        )
     if not listed_regions:
         return Unknown(f"account {account} was not read (cloudtrail:DescribeTrails was not called)")
     if interrupted:

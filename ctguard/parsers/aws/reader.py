@@ -5,19 +5,20 @@ Every value the AWS mappers produce goes through ``Answer``: a call that was nev
 configuration" errors of S3, KMS and CloudTrail a Known "none". Nothing here ever turns a
 missing answer into False.
 """
+
 from __future__ import annotations
 
 import json
 import urllib.parse
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from typing import Any, Callable, Mapping, cast
+from datetime import UTC, date, datetime
+from typing import Any, cast
 
 from ctguard.calls import NOT_CONFIGURED, CallResult, CallStore, canonical_params
 from ctguard.isotime import parse_time
 from ctguard.location import Owner, SourceMap
 from ctguard.values import ABSENT, Known, Unknown, Value
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +72,7 @@ class Answer:
 class Calls:
     """One account's calls, indexed for region-less look-ups (first recorded wins)."""
 
-    def __init__(self, store: CallStore, account: str, spans: "CallSpans | None" = None) -> None:
+    def __init__(self, store: CallStore, account: str, spans: CallSpans | None = None) -> None:
         self.store = store
         self.account = account
         self.spans = spans
@@ -83,8 +84,9 @@ class Calls:
             self._any.setdefault((service, op, params), (result, index))
             self._exact[(region, service, op, params)] = (result, index)
 
-    def get(self, service: str, operation: str, params: Mapping[str, Any] | None = None,
-            region: str | None = None) -> Answer:
+    def get(
+        self, service: str, operation: str, params: Mapping[str, Any] | None = None, region: str | None = None
+    ) -> Answer:
         """The answer in ``region`` when it was read there, else in any region."""
         wanted = canonical_params(params)
         found = None
@@ -102,8 +104,9 @@ class Calls:
         found = self._exact.get((region, service, operation, canonical_params(params)))
         return Answer(f"{service}:{operation}", None if found is None else found[0])
 
-    def index_of(self, service: str, operation: str, params: Mapping[str, Any] | None = None,
-                 region: str | None = None) -> int | None:
+    def index_of(
+        self, service: str, operation: str, params: Mapping[str, Any] | None = None, region: str | None = None
+    ) -> int | None:
         wanted = canonical_params(params)
         found = self._exact.get((region, service, operation, wanted)) if region else None
         found = found or self._any.get((service, operation, wanted))
@@ -112,9 +115,17 @@ class Calls:
     def regions(self, service: str, operation: str) -> list[str]:
         return sorted({r for (r, s, o, _) in self._exact if s == service and o == operation})
 
-    def mark(self, source_map: SourceMap, owner: Owner, path: tuple[Any, ...], service: str,
-             operation: str, params: Mapping[str, Any] | None = None, region: str | None = None,
-             inner: tuple[Any, ...] = ()) -> None:
+    def mark(
+        self,
+        source_map: SourceMap,
+        owner: Owner,
+        path: tuple[Any, ...],
+        service: str,
+        operation: str,
+        params: Mapping[str, Any] | None = None,
+        region: str | None = None,
+        inner: tuple[Any, ...] = (),
+    ) -> None:
         """Record the span of a call's entry (or of ``inner`` inside its response) for ``owner``/``path``."""
         if self.spans is None:
             return
@@ -135,8 +146,9 @@ class CallSpans:
     # Store order -> position in the file's call list, when a call recorded twice made them differ.
     order: list[int] | None = None
 
-    def record(self, source_map: SourceMap, owner: Owner, path: tuple[Any, ...], index: int,
-               inner: tuple[Any, ...] = ()) -> None:
+    def record(
+        self, source_map: SourceMap, owner: Owner, path: tuple[Any, ...], index: int, inner: tuple[Any, ...] = ()
+    ) -> None:
         at = self.order[index] if self.order is not None and index < len(self.order) else index
         file, prefix = self.files.get(index, (self.file, self.prefix + (at,)))
         key = prefix + inner
@@ -166,14 +178,14 @@ def timestamp(value: Any) -> str | None:
         return None
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return cast(datetime, value).astimezone(timezone.utc).isoformat().replace("+00:00", "Z")  # datetime: isinstance above
+            value = value.replace(tzinfo=UTC)
+        return cast(datetime, value).astimezone(UTC).isoformat().replace("+00:00", "Z")  # datetime: isinstance above
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         # AWS CLI v1 writes the wire format of JSON-protocol APIs: seconds since the epoch.
         try:
-            return timestamp(datetime.fromtimestamp(value, timezone.utc))
+            return timestamp(datetime.fromtimestamp(value, UTC))
         except (OverflowError, OSError, ValueError):
             return str(value)
     return str(value)
@@ -200,5 +212,15 @@ def strs(values: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in values or ())
 
 
-__all__ = ["NOT_CONFIGURED", "Answer", "CallSpans", "Calls", "arn_account", "arn_region", "document",
-           "parse_time", "strs", "timestamp"]
+__all__ = [
+    "NOT_CONFIGURED",
+    "Answer",
+    "CallSpans",
+    "Calls",
+    "arn_account",
+    "arn_region",
+    "document",
+    "parse_time",
+    "strs",
+    "timestamp",
+]

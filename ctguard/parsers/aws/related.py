@@ -1,13 +1,24 @@
 """KMS keys, log groups (with metric filters), alarms, topics, roles, EventBridge rules and event data stores."""
+
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import fields
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from ctguard.location import SourceMap
 from ctguard.model import (
-    Alarm, EventDataStore, EventRule, KmsKey, LogGroup, MetricFilter, MetricTransformation, Role, Subscription, Topic,
+    Alarm,
+    EventDataStore,
+    EventRule,
+    KmsKey,
+    LogGroup,
+    MetricFilter,
+    MetricTransformation,
+    Role,
+    Subscription,
+    Topic,
 )
 from ctguard.parsers.aws.reader import Calls, arn_region, document, strs
 from ctguard.parsers.aws.trails import advanced_selectors
@@ -19,8 +30,11 @@ def foreign(cls: type, key: str, reason: str, **known: Any) -> Any:
 
     Links to other resources (``kms_key``) and plain tuples (``aliases``) keep their defaults: they are
     keys into this model, not values read from AWS."""
-    values = {f.name: Unknown(reason) for f in fields(cls)
-              if f.name != "key" and f.name not in known and "default" in f.metadata}
+    values = {
+        f.name: Unknown(reason)
+        for f in fields(cls)
+        if f.name != "key" and f.name not in known and "default" in f.metadata
+    }
     return cls(key=key, **values, **known)
 
 
@@ -29,6 +43,7 @@ def _opt(value: Any, cast: Any = str) -> Value[Any]:
 
 
 # --- KMS -------------------------------------------------------------------------------
+
 
 def build_key(key_id: str, calls: Calls, source_map: SourceMap) -> KmsKey | None:
     describe = calls.get("kms", "DescribeKey", {"KeyId": key_id})
@@ -39,8 +54,16 @@ def build_key(key_id: str, calls: Calls, source_map: SourceMap) -> KmsKey | None
         calls.mark(source_map, ("kms_key", key_id), (), "kms", "DescribeKey", {"KeyId": key_id})
         # Only a bare key id is the key's id; an ARN or alias names the key without telling its id.
         bare = not key_id.startswith(("arn:", "alias/"))
-        return KmsKey(key=key_id, key_id=Known(key_id) if bare else unknown, arn=unknown, rotation=unknown,
-                      policy=unknown, state=unknown, key_manager=unknown, multi_region=unknown)
+        return KmsKey(
+            key=key_id,
+            key_id=Known(key_id) if bare else unknown,
+            arn=unknown,
+            rotation=unknown,
+            policy=unknown,
+            state=unknown,
+            key_manager=unknown,
+            multi_region=unknown,
+        )
     meta = describe.response.get("KeyMetadata") or {}
     arn = str(meta.get("Arn") or key_id)
     calls.mark(source_map, ("kms_key", arn), (), "kms", "DescribeKey", {"KeyId": key_id})
@@ -72,6 +95,7 @@ def _alias_of(key_id: str) -> tuple[str, ...]:
 
 # --- CloudWatch Logs, metric filters, alarms ----------------------------------------------
 
+
 def log_group_name(arn: str) -> str:
     # arn:aws:logs:region:account:log-group:NAME:*
     rest = arn.split(":log-group:", 1)[1] if ":log-group:" in arn else arn
@@ -93,8 +117,9 @@ def build_log_group(arn: str, calls: Calls, source_map: SourceMap) -> LogGroup |
     if match is None:
         gone: Known[str | None] = Known(None, via="DescribeLogGroups: the log group does not exist")
         return LogGroup(key=key, **base, retention_days=Unknown(f"log group {name} does not exist"), kms_key_id=gone)
-    return LogGroup(key=key, **base, retention_days=_opt(match.get("retentionInDays"), int),
-                    kms_key_id=_opt(match.get("kmsKeyId")))
+    return LogGroup(
+        key=key, **base, retention_days=_opt(match.get("retentionInDays"), int), kms_key_id=_opt(match.get("kmsKeyId"))
+    )
 
 
 def build_metric_filters(group: LogGroup, calls: Calls, source_map: SourceMap) -> list[MetricFilter]:
@@ -104,31 +129,47 @@ def build_metric_filters(group: LogGroup, calls: Calls, source_map: SourceMap) -
     if not answer.ok:
         # Unread filters must not look like "no filters": one placeholder whose pattern is Unknown.
         unknown = answer.unknown()
-        return [MetricFilter(key=f"{group.key}:metric-filter:(not read)", log_group_name=Known(str(name)),
-                             filter_name=unknown, pattern=unknown, transformations=unknown,
-                             log_group=group.key, region=_opt(region))]
+        return [
+            MetricFilter(
+                key=f"{group.key}:metric-filter:(not read)",
+                log_group_name=Known(str(name)),
+                filter_name=unknown,
+                pattern=unknown,
+                transformations=unknown,
+                log_group=group.key,
+                region=_opt(region),
+            )
+        ]
     out = []
     for f in answer.response.get("metricFilters") or ():
         key = f"{group.key}:metric-filter:{f.get('filterName')}"
-        calls.mark(source_map, ("metric_filter", key), (), "logs", "DescribeMetricFilters", {"logGroupName": name},
-                   region)
-        out.append(MetricFilter(
-            key=key,
-            log_group_name=Known(str(f.get("logGroupName") or name)),
-            filter_name=_opt(f.get("filterName")),
-            pattern=Known(str(f.get("filterPattern") or "")),
-            transformations=Known(tuple(
-                MetricTransformation(_opt(t.get("metricName")), _opt(t.get("metricNamespace")),
-                                     _opt(t.get("metricValue")))
-                for t in f.get("metricTransformations") or ())),
-            log_group=group.key,
-            region=_opt(region),
-        ))
+        calls.mark(
+            source_map, ("metric_filter", key), (), "logs", "DescribeMetricFilters", {"logGroupName": name}, region
+        )
+        out.append(
+            MetricFilter(
+                key=key,
+                log_group_name=Known(str(f.get("logGroupName") or name)),
+                filter_name=_opt(f.get("filterName")),
+                pattern=Known(str(f.get("filterPattern") or "")),
+                transformations=Known(
+                    tuple(
+                        MetricTransformation(
+                            _opt(t.get("metricName")), _opt(t.get("metricNamespace")), _opt(t.get("metricValue"))
+                        )
+                        for t in f.get("metricTransformations") or ()
+                    )
+                ),
+                log_group=group.key,
+                region=_opt(region),
+            )
+        )
     return out
 
 
-def build_alarms(calls: Calls, region: str, source_map: SourceMap,
-                 topic_key: Callable[[str], str | None] = lambda arn: None) -> list[Alarm]:
+def build_alarms(
+    calls: Calls, region: str, source_map: SourceMap, topic_key: Callable[[str], str | None] = lambda arn: None
+) -> list[Alarm]:
     """The region's metric alarms; ``topic_key`` gives the model key of the SNS topic an action names."""
     answer = calls.exact("cloudwatch", "DescribeAlarms", {}, region)
     if not answer.ok:
@@ -137,21 +178,29 @@ def build_alarms(calls: Calls, region: str, source_map: SourceMap,
     for a in answer.response.get("MetricAlarms") or ():
         key = str(a.get("AlarmArn") or f"{region}:alarm:{a.get('AlarmName')}")
         calls.mark(source_map, ("alarm", key), (), "cloudwatch", "DescribeAlarms", {}, region)
-        out.append(Alarm(
-            key=key, name=_opt(a.get("AlarmName")), metric_name=_opt(a.get("MetricName")),
-            namespace=_opt(a.get("Namespace")), statistic=_opt(a.get("Statistic")),
-            period=_opt(a.get("Period"), int), evaluation_periods=_opt(a.get("EvaluationPeriods"), int),
-            threshold=_opt(a.get("Threshold"), float), comparison_operator=_opt(a.get("ComparisonOperator")),
-            actions_enabled=Known(bool(a["ActionsEnabled"])) if "ActionsEnabled" in a else ABSENT,
-            alarm_actions=Known(strs(a.get("AlarmActions"))),
-            datapoints_to_alarm=_opt(a.get("DatapointsToAlarm"), int),
-            action_topics=tuple(topic_key(action) for action in strs(a.get("AlarmActions"))),
-            region=Known(region),
-        ))
+        out.append(
+            Alarm(
+                key=key,
+                name=_opt(a.get("AlarmName")),
+                metric_name=_opt(a.get("MetricName")),
+                namespace=_opt(a.get("Namespace")),
+                statistic=_opt(a.get("Statistic")),
+                period=_opt(a.get("Period"), int),
+                evaluation_periods=_opt(a.get("EvaluationPeriods"), int),
+                threshold=_opt(a.get("Threshold"), float),
+                comparison_operator=_opt(a.get("ComparisonOperator")),
+                actions_enabled=Known(bool(a["ActionsEnabled"])) if "ActionsEnabled" in a else ABSENT,
+                alarm_actions=Known(strs(a.get("AlarmActions"))),
+                datapoints_to_alarm=_opt(a.get("DatapointsToAlarm"), int),
+                action_topics=tuple(topic_key(action) for action in strs(a.get("AlarmActions"))),
+                region=Known(region),
+            )
+        )
     return out
 
 
 # --- SNS ---------------------------------------------------------------------------------
+
 
 def build_topic(arn: str, calls: Calls, source_map: SourceMap) -> Topic | None:
     attrs = calls.get("sns", "GetTopicAttributes", {"TopicArn": arn}, arn_region(arn))
@@ -159,12 +208,20 @@ def build_topic(arn: str, calls: Calls, source_map: SourceMap) -> Topic | None:
     if attrs.result is None and subs.result is None:
         return None
     calls.mark(source_map, ("topic", arn), (), "sns", "GetTopicAttributes", {"TopicArn": arn}, arn_region(arn))
-    subscriptions = subs.value(lambda r: tuple(
-        Subscription(protocol=_opt(s.get("Protocol")), endpoint=_opt(s.get("Endpoint")),
-                     confirmed=Known(str(s.get("SubscriptionArn", "")).startswith("arn:")))
-        for s in r.get("Subscriptions") or ()))
+    subscriptions = subs.value(
+        lambda r: tuple(
+            Subscription(
+                protocol=_opt(s.get("Protocol")),
+                endpoint=_opt(s.get("Endpoint")),
+                confirmed=Known(str(s.get("SubscriptionArn", "")).startswith("arn:")),
+            )
+            for s in r.get("Subscriptions") or ()
+        )
+    )
     return Topic(
-        key=arn, name=Known(arn.rsplit(":", 1)[-1]), arn=Known(arn),
+        key=arn,
+        name=Known(arn.rsplit(":", 1)[-1]),
+        arn=Known(arn),
         policy=attrs.value(lambda r: document((r.get("Attributes") or {}).get("Policy"))),
         kms_key_id=attrs.value(lambda r: (r.get("Attributes") or {}).get("KmsMasterKeyId")),
         subscriptions=subscriptions,
@@ -172,6 +229,7 @@ def build_topic(arn: str, calls: Calls, source_map: SourceMap) -> Topic | None:
 
 
 # --- IAM -----------------------------------------------------------------------------------
+
 
 def build_role(arn: str, calls: Calls, source_map: SourceMap) -> Role | None:
     name = arn.rsplit("/", 1)[-1]
@@ -216,6 +274,7 @@ def _role_policies(name: str, calls: Calls) -> Value[tuple[Any, ...]]:
 
 # --- EventBridge -----------------------------------------------------------------------------
 
+
 def build_event_rules(calls: Calls, region: str, source_map: SourceMap) -> list[EventRule]:
     answer = calls.exact("events", "ListRules", {"EventBusName": "default"}, region)
     if not answer.ok:
@@ -227,18 +286,24 @@ def build_event_rules(calls: Calls, region: str, source_map: SourceMap) -> list[
         calls.mark(source_map, ("event_rule", key), (), "events", "ListRules", {"EventBusName": "default"}, region)
         targets = calls.get("events", "ListTargetsByRule", {"Rule": name, "EventBusName": "default"}, region)
         pattern = rule.get("EventPattern")
-        out.append(EventRule(
-            key=key, name=_opt(name), event_bus=Known(str(rule.get("EventBusName") or "default")),
-            event_pattern=_pattern(pattern) if pattern else ABSENT,
-            state=_opt(rule.get("State")),
-            targets=targets.value(lambda r: strs(t.get("Arn") for t in r.get("Targets") or ())),
-        ))
+        out.append(
+            EventRule(
+                key=key,
+                name=_opt(name),
+                event_bus=Known(str(rule.get("EventBusName") or "default")),
+                event_pattern=_pattern(pattern) if pattern else ABSENT,
+                state=_opt(rule.get("State")),
+                targets=targets.value(lambda r: strs(t.get("Arn") for t in r.get("Targets") or ())),
+            )
+        )
     return out
 
 
 def _unread(cls: type, key: str, unknown: Unknown) -> Any:
     """A stand-in for the alarms or rules of a region whose listing was not read: every field Unknown."""
-    values: dict[str, Value[Any]] = {f.name: unknown for f in fields(cls) if f.name != "key" and "default" in f.metadata}
+    values: dict[str, Value[Any]] = {
+        f.name: unknown for f in fields(cls) if f.name != "key" and "default" in f.metadata
+    }
     if "region" in values:
         values["region"] = Known(key.split(":")[3])
     return cls(key=key, **values)
@@ -259,6 +324,7 @@ def _pattern(raw: Any) -> Value[Any]:
 
 # --- CloudTrail Lake -------------------------------------------------------------------------
 
+
 def build_event_data_stores(calls: Calls, region: str, source_map: SourceMap) -> list[EventDataStore]:
     listing = calls.exact("cloudtrail", "ListEventDataStores", {}, region)
     if listing.result is None:
@@ -276,23 +342,33 @@ def build_event_data_stores(calls: Calls, region: str, source_map: SourceMap) ->
         data: Mapping[str, Any] = detail.response if detail.ok else summary
         calls.mark(source_map, ("event_data_store", arn), (), "cloudtrail", "ListEventDataStores", {}, region)
         kms = detail.value(lambda r: r.get("KmsKeyId"))
-        out.append(EventDataStore(
-            key=arn, name=_opt(data.get("Name")), kms_key_id=kms,
-            arn=Known(arn) if listed else Unknown("cloudtrail:ListEventDataStores did not give its ARN"),
-            retention_days=_opt(data.get("RetentionPeriod"), int),
-            termination_protection=_flag(data, "TerminationProtectionEnabled"),
-            is_multi_region=_flag(data, "MultiRegionEnabled"),
-            is_organization=_flag(data, "OrganizationEnabled"),
-            advanced_event_selectors=Known(advanced_selectors(data.get("AdvancedEventSelectors")))
-            if data.get("AdvancedEventSelectors") is not None else ABSENT,
-            ingestion_enabled=_ingestion(data.get("Status")),
-        ))
+        out.append(
+            EventDataStore(
+                key=arn,
+                name=_opt(data.get("Name")),
+                kms_key_id=kms,
+                arn=Known(arn) if listed else Unknown("cloudtrail:ListEventDataStores did not give its ARN"),
+                retention_days=_opt(data.get("RetentionPeriod"), int),
+                termination_protection=_flag(data, "TerminationProtectionEnabled"),
+                is_multi_region=_flag(data, "MultiRegionEnabled"),
+                is_organization=_flag(data, "OrganizationEnabled"),
+                advanced_event_selectors=Known(advanced_selectors(data.get("AdvancedEventSelectors")))
+                if data.get("AdvancedEventSelectors") is not None
+                else ABSENT,
+                ingestion_enabled=_ingestion(data.get("Status")),
+            )
+        )
     return out
 
 
 # Store Status -> is it ingesting: the transitional states count as where they are heading.
-_INGESTING = {"ENABLED": True, "STARTING_INGESTION": True, "STOPPING_INGESTION": False,
-              "STOPPED_INGESTION": False, "PENDING_DELETION": False}
+_INGESTING = {
+    "ENABLED": True,
+    "STARTING_INGESTION": True,
+    "STOPPING_INGESTION": False,
+    "STOPPED_INGESTION": False,
+    "PENDING_DELETION": False,
+}
 
 
 def _ingestion(status: Any) -> Value[bool]:
@@ -307,5 +383,15 @@ def _flag(data: Mapping[str, Any], key: str) -> Value[bool]:
     return Known(bool(data[key])) if isinstance(data.get(key), bool) else ABSENT
 
 
-__all__ = ["build_alarms", "build_event_data_stores", "build_event_rules", "build_key", "build_log_group",
-           "build_metric_filters", "build_role", "build_topic", "foreign", "log_group_name"]
+__all__ = [
+    "build_alarms",
+    "build_event_data_stores",
+    "build_event_rules",
+    "build_key",
+    "build_log_group",
+    "build_metric_filters",
+    "build_role",
+    "build_topic",
+    "foreign",
+    "log_group_name",
+]

@@ -4,17 +4,41 @@ boto3 never returns a trail whose ``HomeRegion`` is a list, but a hand-edited or
 can. Such a file must be refused with a message naming the problem, not mapped with a guess
 (``str(["x"])``) and never reported as a parser crash.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-_TRAIL_STRINGS = ("Name", "S3BucketName", "S3KeyPrefix", "HomeRegion", "TrailARN", "SnsTopicName",
-                  "SnsTopicARN", "KmsKeyId", "CloudWatchLogsLogGroupArn", "CloudWatchLogsRoleArn")
-_TRAIL_BOOLS = ("IncludeGlobalServiceEvents", "IsMultiRegionTrail", "LogFileValidationEnabled",
-                "HasCustomEventSelectors", "HasInsightSelectors", "IsOrganizationTrail")
-_JSON_TYPES = {str: "a string", bool: "a boolean", int: "a number", float: "a number", list: "a list",
-               dict: "an object", type(None): "null"}
+_TRAIL_STRINGS = (
+    "Name",
+    "S3BucketName",
+    "S3KeyPrefix",
+    "HomeRegion",
+    "TrailARN",
+    "SnsTopicName",
+    "SnsTopicARN",
+    "KmsKeyId",
+    "CloudWatchLogsLogGroupArn",
+    "CloudWatchLogsRoleArn",
+)
+_TRAIL_BOOLS = (
+    "IncludeGlobalServiceEvents",
+    "IsMultiRegionTrail",
+    "LogFileValidationEnabled",
+    "HasCustomEventSelectors",
+    "HasInsightSelectors",
+    "IsOrganizationTrail",
+)
+_JSON_TYPES = {
+    str: "a string",
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    list: "a list",
+    dict: "an object",
+    type(None): "null",
+}
 
 # What a mapper raises when an answer has another shape than the API's (a list where an object
 # belongs, a number where a string is split...).
@@ -61,29 +85,61 @@ TIME = Kind("a timestamp", str, datetime, date, int, float)
 DOC = Kind("a policy document (a JSON string or an object)", str, dict)
 
 _STRS = [str]
-_FIELD = {"Field": str, "Equals": _STRS, "StartsWith": _STRS, "EndsWith": _STRS, "NotEquals": _STRS,
-          "NotStartsWith": _STRS, "NotEndsWith": _STRS}
+_FIELD = {
+    "Field": str,
+    "Equals": _STRS,
+    "StartsWith": _STRS,
+    "EndsWith": _STRS,
+    "NotEquals": _STRS,
+    "NotStartsWith": _STRS,
+    "NotEndsWith": _STRS,
+}
 _ADVANCED = [{"Name": str, "FieldSelectors": [_FIELD]}]
 # The answers the AWS mappers read, as boto3 returns them: only the keys ctguard reads, typed as
 # botocore's service models type them (tests/unit/parsers/test_aws_shapes.py checks both). A key that
 # is missing or null is left to the mapper. A type is a Python type or a Kind, [shape] a list of
 # shape, {key: shape} an object. DescribeTrails is checked whole by ``trail_list_problem``.
-_PAB = {"PublicAccessBlockConfiguration": {"BlockPublicAcls": bool, "IgnorePublicAcls": bool,
-                                           "BlockPublicPolicy": bool, "RestrictPublicBuckets": bool}}
-_EVENT_DATA_STORE = {"EventDataStoreArn": str, "Name": str, "RetentionPeriod": int,
-                     "TerminationProtectionEnabled": bool, "MultiRegionEnabled": bool,
-                     "OrganizationEnabled": bool, "AdvancedEventSelectors": _ADVANCED, "Status": str}
+_PAB = {
+    "PublicAccessBlockConfiguration": {
+        "BlockPublicAcls": bool,
+        "IgnorePublicAcls": bool,
+        "BlockPublicPolicy": bool,
+        "RestrictPublicBuckets": bool,
+    }
+}
+_EVENT_DATA_STORE = {
+    "EventDataStoreArn": str,
+    "Name": str,
+    "RetentionPeriod": int,
+    "TerminationProtectionEnabled": bool,
+    "MultiRegionEnabled": bool,
+    "OrganizationEnabled": bool,
+    "AdvancedEventSelectors": _ADVANCED,
+    "Status": str,
+}
 RESPONSES: dict[tuple[str, str], Any] = {
     # CloudTrail
     ("cloudtrail", "GetTrailStatus"): {
-        "IsLogging": bool, "LatestDeliveryError": str, "LatestNotificationError": str,
-        "LatestCloudWatchLogsDeliveryError": str, "LatestDigestDeliveryError": str,
-        "LatestDeliveryTime": TIME, "LatestDigestDeliveryTime": TIME, "LatestCloudWatchLogsDeliveryTime": TIME,
-        "StartLoggingTime": TIME, "StopLoggingTime": TIME},
+        "IsLogging": bool,
+        "LatestDeliveryError": str,
+        "LatestNotificationError": str,
+        "LatestCloudWatchLogsDeliveryError": str,
+        "LatestDigestDeliveryError": str,
+        "LatestDeliveryTime": TIME,
+        "LatestDigestDeliveryTime": TIME,
+        "LatestCloudWatchLogsDeliveryTime": TIME,
+        "StartLoggingTime": TIME,
+        "StopLoggingTime": TIME,
+    },
     ("cloudtrail", "GetEventSelectors"): {
-        "EventSelectors": [{"ReadWriteType": str, "IncludeManagementEvents": bool,
-                            "ExcludeManagementEventSources": _STRS,
-                            "DataResources": [{"Type": str, "Values": _STRS}]}],
+        "EventSelectors": [
+            {
+                "ReadWriteType": str,
+                "IncludeManagementEvents": bool,
+                "ExcludeManagementEventSources": _STRS,
+                "DataResources": [{"Type": str, "Values": _STRS}],
+            }
+        ],
         "AdvancedEventSelectors": _ADVANCED,
     },
     ("cloudtrail", "GetInsightSelectors"): {"InsightSelectors": [{"InsightType": str, "EventCategories": _STRS}]},
@@ -97,34 +153,77 @@ RESPONSES: dict[tuple[str, str], Any] = {
     ("s3", "GetBucketVersioning"): {"Status": str, "MFADelete": str},
     ("s3", "GetPublicAccessBlock"): _PAB,
     ("s3control", "GetPublicAccessBlock"): _PAB,
-    ("s3", "GetBucketAcl"): {"Owner": {"ID": str}, "Grants": [{
-        "Grantee": {"Type": str, "URI": str, "ID": str, "EmailAddress": str}, "Permission": str}]},
-    ("s3", "GetBucketLifecycleConfiguration"): {"Rules": [{
-        "Status": str, "Prefix": str, "Filter": {"Prefix": str, "Tag": {"Key": str, "Value": str},
-                   "And": {"Prefix": str, "Tags": [{"Key": str, "Value": str}]}}, "Expiration": {"Days": int},
-        "NoncurrentVersionExpiration": {"NoncurrentDays": int}}]},
-    ("s3", "GetObjectLockConfiguration"): {"ObjectLockConfiguration": {
-        "ObjectLockEnabled": str, "Rule": {"DefaultRetention": {"Mode": str, "Days": int, "Years": int}}}},
-    ("s3", "GetBucketEncryption"): {"ServerSideEncryptionConfiguration": {"Rules": [
-        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": str, "KMSMasterKeyID": str}}]}},
+    ("s3", "GetBucketAcl"): {
+        "Owner": {"ID": str},
+        "Grants": [{"Grantee": {"Type": str, "URI": str, "ID": str, "EmailAddress": str}, "Permission": str}],
+    },
+    ("s3", "GetBucketLifecycleConfiguration"): {
+        "Rules": [
+            {
+                "Status": str,
+                "Prefix": str,
+                "Filter": {
+                    "Prefix": str,
+                    "Tag": {"Key": str, "Value": str},
+                    "And": {"Prefix": str, "Tags": [{"Key": str, "Value": str}]},
+                },
+                "Expiration": {"Days": int},
+                "NoncurrentVersionExpiration": {"NoncurrentDays": int},
+            }
+        ]
+    },
+    ("s3", "GetObjectLockConfiguration"): {
+        "ObjectLockConfiguration": {
+            "ObjectLockEnabled": str,
+            "Rule": {"DefaultRetention": {"Mode": str, "Days": int, "Years": int}},
+        }
+    },
+    ("s3", "GetBucketEncryption"): {
+        "ServerSideEncryptionConfiguration": {
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": str, "KMSMasterKeyID": str}}]
+        }
+    },
     # KMS
-    ("kms", "DescribeKey"): {"KeyMetadata": {"KeyId": str, "Arn": str, "KeyState": str, "KeyManager": str,
-                                             "MultiRegion": bool}},
+    ("kms", "DescribeKey"): {
+        "KeyMetadata": {"KeyId": str, "Arn": str, "KeyState": str, "KeyManager": str, "MultiRegion": bool}
+    },
     ("kms", "GetKeyRotationStatus"): {"KeyRotationEnabled": bool},
     ("kms", "GetKeyPolicy"): {"Policy": DOC},
     # CloudWatch Logs and CloudWatch
     ("logs", "DescribeLogGroups"): {"logGroups": [{"logGroupName": str, "retentionInDays": int, "kmsKeyId": str}]},
-    ("logs", "DescribeMetricFilters"): {"metricFilters": [{
-        "filterName": str, "filterPattern": str, "logGroupName": str,
-        "metricTransformations": [{"metricName": str, "metricNamespace": str, "metricValue": str}]}]},
-    ("cloudwatch", "DescribeAlarms"): {"MetricAlarms": [{
-        "AlarmArn": str, "AlarmName": str, "MetricName": str, "Namespace": str, "Statistic": str, "Period": int,
-        "EvaluationPeriods": int, "Threshold": NUMBER, "ComparisonOperator": str, "ActionsEnabled": bool,
-        "AlarmActions": _STRS, "DatapointsToAlarm": int}]},
+    ("logs", "DescribeMetricFilters"): {
+        "metricFilters": [
+            {
+                "filterName": str,
+                "filterPattern": str,
+                "logGroupName": str,
+                "metricTransformations": [{"metricName": str, "metricNamespace": str, "metricValue": str}],
+            }
+        ]
+    },
+    ("cloudwatch", "DescribeAlarms"): {
+        "MetricAlarms": [
+            {
+                "AlarmArn": str,
+                "AlarmName": str,
+                "MetricName": str,
+                "Namespace": str,
+                "Statistic": str,
+                "Period": int,
+                "EvaluationPeriods": int,
+                "Threshold": NUMBER,
+                "ComparisonOperator": str,
+                "ActionsEnabled": bool,
+                "AlarmActions": _STRS,
+                "DatapointsToAlarm": int,
+            }
+        ]
+    },
     # SNS
     ("sns", "GetTopicAttributes"): {"Attributes": {"Policy": DOC, "KmsMasterKeyId": str}},
-    ("sns", "ListSubscriptionsByTopic"): {"Subscriptions": [{"Protocol": str, "Endpoint": str,
-                                                             "SubscriptionArn": str}]},
+    ("sns", "ListSubscriptionsByTopic"): {
+        "Subscriptions": [{"Protocol": str, "Endpoint": str, "SubscriptionArn": str}]
+    },
     # IAM
     ("iam", "GetRole"): {"Role": {"AssumeRolePolicyDocument": DOC}},
     ("iam", "ListRolePolicies"): {"PolicyNames": _STRS},
@@ -133,8 +232,9 @@ RESPONSES: dict[tuple[str, str], Any] = {
     ("iam", "GetPolicy"): {"Policy": {"DefaultVersionId": str}},
     ("iam", "GetPolicyVersion"): {"PolicyVersion": {"Document": DOC}},
     # EventBridge
-    ("events", "ListRules"): {"Rules": [{"Name": str, "Arn": str, "EventBusName": str, "EventPattern": str,
-                                         "State": str}]},
+    ("events", "ListRules"): {
+        "Rules": [{"Name": str, "Arn": str, "EventBusName": str, "EventPattern": str, "State": str}]
+    },
     ("events", "ListTargetsByRule"): {"Targets": [{"Arn": str}]},
     # Account
     ("organizations", "DescribeOrganization"): {"Organization": {"Id": str, "MasterAccountId": str}},
@@ -145,8 +245,10 @@ RESPONSES: dict[tuple[str, str], Any] = {
 
 # Members every answer of the operation has (AWS sends empty lists as empty lists): an answer
 # without them was cut short or garbled, not "there is none". ``a|b``: at least one of them.
-_PAB_FLAGS = tuple(f"PublicAccessBlockConfiguration.{flag}" for flag in (
-    "BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"))
+_PAB_FLAGS = tuple(
+    f"PublicAccessBlockConfiguration.{flag}"
+    for flag in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+)
 REQUIRED: dict[tuple[str, str], tuple[str, ...]] = {
     ("cloudtrail", "DescribeTrails"): ("trailList",),
     ("cloudtrail", "GetTrailStatus"): ("IsLogging",),
@@ -247,4 +349,16 @@ def _name(shape: Any) -> str:
     return "a list" if isinstance(shape, list) else _JSON_TYPES[shape]
 
 
-__all__ = ["DOC", "NUMBER", "REQUIRED", "RESPONSES", "missing_member", "TIME", "Kind", "SHAPE_ERRORS", "json_type", "response_problem", "trail_list_problem"]
+__all__ = [
+    "DOC",
+    "NUMBER",
+    "REQUIRED",
+    "RESPONSES",
+    "SHAPE_ERRORS",
+    "TIME",
+    "Kind",
+    "json_type",
+    "missing_member",
+    "response_problem",
+    "trail_list_problem",
+]

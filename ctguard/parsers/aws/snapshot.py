@@ -3,6 +3,7 @@
 A file that does not follow ``ctguard/schemas/snapshot.schema.json`` is unusable (CT001, exit 3)
 and the message names the JSON path of the first problem, e.g. ``calls/3/region``.
 """
+
 from __future__ import annotations
 
 import json
@@ -68,21 +69,29 @@ def parse(path: str, text: str, context: ParseContext) -> list[ParsedInput]:
     try:
         data = json.loads(text)
     except ValueError as exc:
-        return [_unusable(path, f"cannot parse snapshot: {getattr(exc, 'msg', exc)}",
-                          getattr(exc, "lineno", 1), getattr(exc, "colno", 1))]
+        return [
+            _unusable(
+                path,
+                f"cannot parse snapshot: {getattr(exc, 'msg', exc)}",
+                getattr(exc, "lineno", 1),
+                getattr(exc, "colno", 1),
+            )
+        ]
     problems = schema_errors(data)
     if problems:
         where, message = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         line, column = _position(text, where)
-        return [_unusable(path, f"snapshot does not follow the snapshot schema at {where}: {message}{more}",
-                          line, column)]
+        return [
+            _unusable(path, f"snapshot does not follow the snapshot schema at {where}: {message}{more}", line, column)
+        ]
     bad_trails = _trail_list_problem(data["calls"])
     if bad_trails:
         where, message = bad_trails
         line, column = _position(text, where)
-        return [_unusable(path, f"snapshot call {where} is not a DescribeTrails answer AWS gives: {message}",
-                          line, column)]
+        return [
+            _unusable(path, f"snapshot call {where} is not a DescribeTrails answer AWS gives: {message}", line, column)
+        ]
     _refuse_malformed(data["calls"])
     store = CallStore.from_json(data)
     spans = _spans(path, text)
@@ -91,8 +100,13 @@ def parse(path: str, text: str, context: ParseContext) -> list[ParsedInput]:
     try:
         inputs = build_inputs(store, path, kind=SNAPSHOT, spans=spans)
     except SHAPE_ERRORS as exc:
-        return [_unusable(path, f"a response in the snapshot is not shaped as AWS returns it "
-                          f"({type(exc).__name__}: {exc}); not checked")]
+        return [
+            _unusable(
+                path,
+                f"a response in the snapshot is not shaped as AWS returns it "
+                f"({type(exc).__name__}: {exc}); not checked",
+            )
+        ]
     if not inputs:  # a valid snapshot without calls still is an input, with nothing in it
         inputs = [ParsedInput(path, SNAPSHOT)]
     return inputs

@@ -4,6 +4,7 @@ Composing a multi-megabyte snapshot with the YAML loader only to learn where eac
 costs seconds; findings need the position of a call, a trail entry or a schema error, never
 deeper. Paths and positions follow ``yamlload.Loaded.spans`` (a member's key, a list item's start).
 """
+
 from __future__ import annotations
 
 import bisect

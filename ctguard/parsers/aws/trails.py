@@ -1,12 +1,20 @@
 """Trails from DescribeTrails (shadow copies folded by ARN), with status, selectors, insights and tags."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from ctguard.location import SourceMap
 from ctguard.model import (
-    AdvancedEventSelector, DataResource, EventSelector, FieldSelector, InsightSelector, Trail, TrailStatus,
+    AdvancedEventSelector,
+    DataResource,
+    EventSelector,
+    FieldSelector,
+    InsightSelector,
+    Trail,
+    TrailStatus,
 )
 from ctguard.parsers.aws.reader import Answer, Calls, arn_account, strs, timestamp
 from ctguard.values import ABSENT, Known, Unknown, Value
@@ -72,11 +80,11 @@ def build_trail(entry: TrailEntry, calls: Calls, source_map: SourceMap, links: d
     if selectors_answer.result is None and data.get("HasCustomEventSelectors") is False:
         basic, advanced = ABSENT, ABSENT  # not read, but DescribeTrails says they are the default ones
     calls.mark(source_map, owner, ("event_selectors",), "cloudtrail", "GetEventSelectors", {"TrailName": arn}, home)
-    calls.mark(source_map, owner, ("advanced_event_selectors",), "cloudtrail", "GetEventSelectors",
-               {"TrailName": arn}, home)
+    calls.mark(
+        source_map, owner, ("advanced_event_selectors",), "cloudtrail", "GetEventSelectors", {"TrailName": arn}, home
+    )
     insights = insight_selectors(calls.get("cloudtrail", "GetInsightSelectors", {"TrailName": arn}, home))
-    calls.mark(source_map, owner, ("insight_selectors",), "cloudtrail", "GetInsightSelectors",
-               {"TrailName": arn}, home)
+    calls.mark(source_map, owner, ("insight_selectors",), "cloudtrail", "GetInsightSelectors", {"TrailName": arn}, home)
     tags = trail_tags(calls.get("cloudtrail", "ListTags", {"ResourceIdList": [arn]}, home), arn)
     account = arn_account(arn)
     return Trail(
@@ -135,12 +143,13 @@ def trail_status(answer: Answer) -> TrailStatus:
     if not answer.ok:
         unknown = answer.unknown()
         names = ("is_logging", *_STATUS_FIELDS, *_STATUS_TIMES)
-        return TrailStatus(**{name: unknown for name in names})
+        return TrailStatus(**dict.fromkeys(names, unknown))
     r = answer.response
     values: dict[str, Value[Any]] = {}
     logging = r.get("IsLogging")
-    values["is_logging"] = Known(logging) if isinstance(logging, bool) else Unknown(
-        "GetTrailStatus did not state IsLogging")
+    values["is_logging"] = (
+        Known(logging) if isinstance(logging, bool) else Unknown("GetTrailStatus did not state IsLogging")
+    )
     for name, key in _STATUS_FIELDS.items():
         values[name] = Known(str(r[key])) if r.get(key) else Known(None, via="GetTrailStatus: no error")
     for name, key in _STATUS_TIMES.items():
@@ -167,8 +176,9 @@ def _basic(s: Mapping[str, Any]) -> EventSelector:
         read_write_type=Known(str(s["ReadWriteType"])) if s.get("ReadWriteType") else ABSENT,
         include_management_events=Known(include) if isinstance(include, bool) else ABSENT,
         exclude_management_event_sources=Known(strs(s.get("ExcludeManagementEventSources"))),
-        data_resources=Known(tuple(DataResource(str(d.get("Type", "")), strs(d.get("Values")))
-                                   for d in s.get("DataResources") or ())),
+        data_resources=Known(
+            tuple(DataResource(str(d.get("Type", "")), strs(d.get("Values"))) for d in s.get("DataResources") or ())
+        ),
     )
 
 
@@ -176,8 +186,11 @@ def _advanced(s: Mapping[str, Any]) -> AdvancedEventSelector:
     fields = tuple(
         FieldSelector(
             field=str(f.get("Field", "")),
-            equals=strs(f.get("Equals")), starts_with=strs(f.get("StartsWith")), ends_with=strs(f.get("EndsWith")),
-            not_equals=strs(f.get("NotEquals")), not_starts_with=strs(f.get("NotStartsWith")),
+            equals=strs(f.get("Equals")),
+            starts_with=strs(f.get("StartsWith")),
+            ends_with=strs(f.get("EndsWith")),
+            not_equals=strs(f.get("NotEquals")),
+            not_starts_with=strs(f.get("NotStartsWith")),
             not_ends_with=strs(f.get("NotEndsWith")),
         )
         for f in s.get("FieldSelectors") or ()
@@ -194,11 +207,14 @@ def insight_selectors(answer: Answer) -> Value[tuple[InsightSelector, ...]]:
         return Known((), via="GetInsightSelectors: InsightNotEnabledException")
     if not answer.ok:
         return answer.unknown()
-    return Known(tuple(
-        InsightSelector(str(s.get("InsightType", "")),
-                        strs(s["EventCategories"]) if s.get("EventCategories") else None)
-        for s in answer.response.get("InsightSelectors") or ()
-    ))
+    return Known(
+        tuple(
+            InsightSelector(
+                str(s.get("InsightType", "")), strs(s["EventCategories"]) if s.get("EventCategories") else None
+            )
+            for s in answer.response.get("InsightSelectors") or ()
+        )
+    )
 
 
 def trail_tags(answer: Answer, arn: str) -> Value[Mapping[str, str | Unknown]]:
@@ -210,5 +226,14 @@ def trail_tags(answer: Answer, arn: str) -> Value[Mapping[str, str | Unknown]]:
     return Known({})
 
 
-__all__ = ["DESCRIBE", "TrailEntry", "advanced_selectors", "build_trail", "event_selectors",
-           "insight_selectors", "listed_trails", "trail_status", "trail_tags"]
+__all__ = [
+    "DESCRIBE",
+    "TrailEntry",
+    "advanced_selectors",
+    "build_trail",
+    "event_selectors",
+    "insight_selectors",
+    "listed_trails",
+    "trail_status",
+    "trail_tags",
+]

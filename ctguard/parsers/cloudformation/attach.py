@@ -5,19 +5,22 @@ the right type, else a literal that equals the resource's name (or ARN, or ends 
 Links only point at resources present in the variant, so a bucket whose ``Condition`` is
 false leaves ``trail.bucket`` None there.
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ctguard.model import Model, Subscription, Trail
-from ctguard.parsers.cloudformation.trace import NO_VALUE, Trace
 from ctguard.parsers.cloudformation.props import Build, Node, Reader, to_document, to_str
+from ctguard.parsers.cloudformation.trace import NO_VALUE, Trace
 from ctguard.values import Absent, Known, Symbolic, Unknown
 
 
-def _target(model: Model, build: Build, kind: str, rtype: str, trace: Trace, value: Any,
-            match: str = "name") -> str | None:
+def _target(
+    model: Model, build: Build, kind: str, rtype: str, trace: Trace, value: Any, match: str = "name"
+) -> str | None:
     """The key of the ``kind`` resource a value refers to, when it is in ``model``."""
     for logical_id in trace.refs:
         if build.template.resource_type(logical_id) == rtype and logical_id in model.resources[kind]:
@@ -42,11 +45,13 @@ def _target(model: Model, build: Build, kind: str, rtype: str, trace: Trace, val
 def _same_symbolic(value: Symbolic, other: Any) -> bool:
     if not isinstance(other, Symbolic):
         return False
+
     def trimmed(parts: tuple[Any, ...]) -> tuple[Any, ...]:  # a log group ARN with or without ":*"
         if parts and isinstance(parts[-1], str) and parts[-1].endswith(":*"):
             last = parts[-1][:-2]
             return parts[:-1] + ((last,) if last else ())
         return parts
+
     return trimmed(value.parts) == trimmed(other.parts)
 
 
@@ -97,8 +102,9 @@ def attach(model: Model, build: Build, logical_id: str, rtype: str) -> None:
             key = _target(model, build, "topic", "AWS::SNS::Topic", trace, value)
             if key is not None:
                 topic = model.resources["topic"][key]
-                subscription = Subscription(protocol=reader.value("Protocol", None, to_str),
-                                            endpoint=reader.value("Endpoint", None, to_str))
+                subscription = Subscription(
+                    protocol=reader.value("Protocol", None, to_str), endpoint=reader.value("Endpoint", None, to_str)
+                )
                 existing = topic.subscriptions.value if isinstance(topic.subscriptions, Known) else ()
                 if not isinstance(topic.subscriptions, Unknown):
                     model.add("topic", dataclasses.replace(topic, subscriptions=Known(existing + (subscription,))))
@@ -176,7 +182,7 @@ def _key_link(model: Model, build: Build, reader: Reader) -> str | None:
                 if found is not None:
                     return found
     if isinstance(value, str) and "alias/" in value:
-        alias = value[value.index("alias/"):]
+        alias = value[value.index("alias/") :]
         for kms_key, obj in model.resources["kms_key"].items():
             if alias in obj.aliases:
                 return kms_key

@@ -13,14 +13,16 @@ Variants are distinct valuations of the conditions the modelled resources use; p
 we give up enumerating and the caller builds one variant in which undecided conditions
 are None (``Fn::If`` then yields ``Unknown("depends on condition X")``).
 """
+
 from __future__ import annotations
 
 import itertools
 import json
-from typing import TYPE_CHECKING, Any, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
-from ctguard.parsers.cloudformation.trace import Trace
 from ctguard.parsers.cloudformation.intrinsics import Resolver
+from ctguard.parsers.cloudformation.trace import Trace
 from ctguard.values import Unknown, contains_unknown
 
 if TYPE_CHECKING:
@@ -55,8 +57,11 @@ class Conditions:
                 if name in self.definitions:
                     found.add(name)
                 else:
-                    self.resolver.report("CT004", f"Condition '{name}' of {logical_id} is not defined",
-                                         ("Resources", logical_id, "Condition"))
+                    self.resolver.report(
+                        "CT004",
+                        f"Condition '{name}' of {logical_id} is not defined",
+                        ("Resources", logical_id, "Condition"),
+                    )
             _scan_if(resource.get("Properties"), found, 0)
         return sorted(n for n in found if n in self.definitions)
 
@@ -73,8 +78,11 @@ class Conditions:
     def creating(self, names: list[str]) -> set[str]:
         """Those of ``names`` that decide whether a resource exists (its ``Condition:``)."""
         wanted = set(names)
-        return {resource["Condition"] for resource in self.template.resources.values()
-                if isinstance(resource, dict) and resource.get("Condition") in wanted}
+        return {
+            resource["Condition"]
+            for resource in self.template.resources.values()
+            if isinstance(resource, dict) and resource.get("Condition") in wanted
+        }
 
     # --- evaluation ----------------------------------------------------------------------------
 
@@ -84,11 +92,10 @@ class Conditions:
             return None
         return self._eval(self.definitions[name], leaves, stack + (name,), 0, ("Conditions", name))
 
-    def _eval(self, expr: Any, leaves: dict[str, bool], stack: tuple[str, ...], depth: int,
-              path: Path) -> bool | None:
+    def _eval(self, expr: Any, leaves: dict[str, bool], stack: tuple[str, ...], depth: int, path: Path) -> bool | None:
         if depth > _MAX_DEPTH or not isinstance(expr, dict) or len(expr) != 1:
             return None
-        (fn, arg), = expr.items()
+        ((fn, arg),) = expr.items()
         if fn == "Condition":
             return self.evaluate(arg, leaves, stack) if isinstance(arg, str) else None
         if fn == "Fn::Equals":
@@ -141,7 +148,7 @@ class Conditions:
     def _collect(self, expr: Any, out: dict[str, None], seen: set[str], depth: int, path: Path) -> None:
         if depth > _MAX_DEPTH or not isinstance(expr, dict) or len(expr) != 1:
             return
-        (fn, arg), = expr.items()
+        ((fn, arg),) = expr.items()
         if fn == "Condition" and isinstance(arg, str) and arg not in seen:
             seen.add(arg)
             self._collect(self.definitions.get(arg), out, seen, depth + 1, ("Conditions", arg))
@@ -164,7 +171,7 @@ class Conditions:
             return None
         chosen: dict[tuple[bool | None, ...], dict[str, bool]] = {}
         for bits in itertools.product((True, False), repeat=len(leaves)):
-            assignment = dict(zip(leaves, bits))
+            assignment = dict(zip(leaves, bits, strict=False))
             if not self._consistent(assignment):
                 continue
             valuation = tuple(self.evaluate(name, assignment) for name in used)
@@ -231,9 +238,13 @@ class Conditions:
         """``(parameter, literal)`` when the leaf is ``Equals [Ref P, literal]`` (either order)."""
         lhs, rhs = self._leaves[key]
         for ref, other in ((lhs, rhs), (rhs, lhs)):
-            if isinstance(ref, dict) and set(ref) == {"Ref"} and isinstance(ref["Ref"], str):
-                if isinstance(other, (str, int, float, bool)):
-                    return ref["Ref"], _canonical(other)
+            if (
+                isinstance(ref, dict)
+                and set(ref) == {"Ref"}
+                and isinstance(ref["Ref"], str)
+                and isinstance(other, (str, int, float, bool))
+            ):
+                return ref["Ref"], _canonical(other)
         return None
 
     def _allowed_values(self, name: str) -> set[str] | None:

@@ -4,6 +4,7 @@ Both run on raw text before any parsing, so a pre-commit run over many unrelated
 files (Kubernetes manifests, workflows, package.json) stays fast.  They may say yes too
 often (the parser then decides); they must not say no to a real template.
 """
+
 from __future__ import annotations
 
 import re

@@ -11,6 +11,7 @@ file is then one of:
 * anything else (a workflow that runs ``aws cloudtrail``, a Kubernetes manifest, a policy
   document): not an input, unless its text looks like a broken template, which is a CT001.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -42,8 +43,9 @@ def parse(path: str, text: str, context: ParseContext) -> ParsedInput | list[Par
     return _not_a_whole_template(path, text, parsed, context)
 
 
-def _not_a_whole_template(path: str, text: str, error: ParsedInput,
-                          context: ParseContext) -> ParsedInput | list[ParsedInput] | None:
+def _not_a_whole_template(
+    path: str, text: str, error: ParsedInput, context: ParseContext
+) -> ParsedInput | list[ParsedInput] | None:
     """``error`` (the CT001 of a file that is no whole template) unless the file is something else."""
     from ctguard.parsers.cloudformation import parse as cloudformation
 
@@ -69,9 +71,14 @@ def _not_a_whole_template(path: str, text: str, error: ParsedInput,
 
 def _trail_under_other_key(data: dict[Any, Any]) -> bool:
     """A mapping of resources declaring a CloudTrail type, under any top-level key."""
-    return any(isinstance(group, dict) and any(
-        isinstance(resource, dict) and str(resource.get("Type", "")).strip().startswith("AWS::CloudTrail::")
-        for resource in group.values()) for group in data.values())
+    return any(
+        isinstance(group, dict)
+        and any(
+            isinstance(resource, dict) and str(resource.get("Type", "")).strip().startswith("AWS::CloudTrail::")
+            for resource in group.values()
+        )
+        for group in data.values()
+    )
 
 
 def serverless_fragments(loaded: Loaded) -> list[Template]:
@@ -84,8 +91,11 @@ def serverless_fragments(loaded: Loaded) -> list[Template]:
     if isinstance(resources, dict) and isinstance(resources.get("Resources"), dict):
         roots.append(("resources",))
     elif isinstance(resources, list):
-        roots.extend(("resources", i) for i, item in enumerate(resources)
-                     if isinstance(item, dict) and isinstance(item.get("Resources"), dict))
+        roots.extend(
+            ("resources", i)
+            for i, item in enumerate(resources)
+            if isinstance(item, dict) and isinstance(item.get("Resources"), dict)
+        )
     return [_subtemplate(loaded, root) for root in roots]
 
 

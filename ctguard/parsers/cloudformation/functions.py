@@ -4,10 +4,12 @@ Each handler takes (resolver, argument, path of the function key, trace, depth) 
 plain value, ``Unknown`` or ``NO_VALUE``.  Malformed arguments give Unknown rather than an
 error: cfn-lint reports those, and the schema validator reports type problems.
 """
+
 from __future__ import annotations
 
 import base64
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from ctguard.parsers.cloudformation.trace import _SUB_VAR, NO_VALUE, Trace, _text
 from ctguard.values import Symbolic, Unknown, concat
@@ -55,7 +57,7 @@ def _sub(r: Resolver, arg: Any, path: Path, trace: Trace, depth: int) -> Any:
     unknown: Unknown | None = None
     pos = 0
     for match in _SUB_VAR.finditer(text):
-        parts.append(text[pos:match.start()])
+        parts.append(text[pos : match.start()])
         pos = match.end()
         name = match.group(1)
         if name.startswith("!"):  # ${!Literal} writes ${Literal}

@@ -13,9 +13,11 @@ every recursion is bounded by ``MAX_DEPTH`` plus a guard against resources whose
 to themselves.  What a Ref/GetAtt to a resource yields lives in ``cfn_physical``; the
 ``Fn::*`` handlers live in ``cfn_functions``.
 """
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from ctguard.parsers.cloudformation import functions as cfn_functions
 from ctguard.parsers.cloudformation import physical as cfn_physical
@@ -44,8 +46,14 @@ ConditionLookup = Callable[[str], "bool | None"]
 
 
 class Resolver:
-    def __init__(self, template: Template, context: ParseContext, condition: ConditionLookup, report: Report,
-                 pins: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        template: Template,
+        context: ParseContext,
+        condition: ConditionLookup,
+        report: Report,
+        pins: dict[str, Any] | None = None,
+    ) -> None:
         self.template = template
         self.context = context
         self.condition = condition
@@ -62,7 +70,7 @@ class Resolver:
             trace = Trace()
         if isinstance(node, dict):
             if len(node) == 1:
-                (key, arg), = node.items()
+                ((key, arg),) = node.items()
                 if key == "Ref" or (isinstance(key, str) and key.startswith("Fn::")):
                     return self._intrinsic(key, arg, path, trace, depth)
             out = {}

@@ -7,17 +7,30 @@ macro (``Transform`` other than SAM and LanguageExtensions, ``Fn::Transform``) t
 template before CloudFormation sees it, or a nested stack whose template is an S3 URL (a relative
 path is a file of the scan, read on its own). Each becomes one CT005 problem saying what to do.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ctguard.parsers.cloudformation.template import Path, Template
 
 # Properties of AWS::CloudTrail::Trail (case-folded) that rarely mean anything else.
-_TRAIL_PROPS = frozenset({"trailname", "s3bucketname", "ismultiregiontrail", "isorganizationtrail",
-                          "enablelogfilevalidation", "includeglobalserviceevents", "eventselectors",
-                          "advancedeventselectors", "cloudwatchlogsloggrouparn", "islogging"})
+_TRAIL_PROPS = frozenset(
+    {
+        "trailname",
+        "s3bucketname",
+        "ismultiregiontrail",
+        "isorganizationtrail",
+        "enablelogfilevalidation",
+        "includeglobalserviceevents",
+        "eventselectors",
+        "advancedeventselectors",
+        "cloudwatchlogsloggrouparn",
+        "islogging",
+    }
+)
 _CREATE_TRAIL = re.compile(r"create_?trail|createTrail|CreateTrail|create-trail", re.IGNORECASE)
 _TRAIL_TYPES = ("AWS::CloudTrail::Trail", "AWS::CloudTrail::EventDataStore")
 # Transforms whose effect ctguard models: SAM resources are read as written, and
@@ -34,8 +47,10 @@ def opaque_trails(template: Template) -> Iterator[tuple[str, Path]]:
     names = [transforms] if isinstance(transforms, str) else transforms if isinstance(transforms, list) else []
     for name in names:
         if isinstance(name, str) and name not in _KNOWN_TRANSFORMS:
-            yield ((f"the template uses the macro {name}, which may add or change trails ctguard cannot see; "
-                    f"{_ACTION}"), ("Transform",))
+            yield (
+                (f"the template uses the macro {name}, which may add or change trails ctguard cannot see; {_ACTION}"),
+                ("Transform",),
+            )
     for logical_id, resource in template.resources.items():
         path: Path = ("Resources", logical_id)
         if isinstance(logical_id, str) and logical_id.startswith("Fn::ForEach"):
@@ -51,16 +66,31 @@ def opaque_trails(template: Template) -> Iterator[tuple[str, Path]]:
         if not isinstance(rtype, str):
             continue
         if (rtype.startswith("Custom::") or rtype == "AWS::CloudFormation::CustomResource") and _trail_like(props):
-            yield ((f"{logical_id} ({rtype}) looks like a trail created by a custom resource, which ctguard cannot "
+            yield (
+                (
+                    f"{logical_id} ({rtype}) looks like a trail created by a custom resource, which ctguard cannot "
                     "see inside; declare it as AWS::CloudTrail::Trail, or check the trail it creates with "
-                    "ctguard audit"), path)
+                    "ctguard audit"
+                ),
+                path,
+            )
         elif rtype in _NESTED and isinstance(props, dict) and not _local_template(props.get(_NESTED[rtype])):
-            yield ((f"{logical_id} ({rtype}) is a nested stack whose template ctguard does not read here; "
+            yield (
+                (
+                    f"{logical_id} ({rtype}) is a nested stack whose template ctguard does not read here; "
                     "check that template too (ctguard reads nested templates given by a relative path as files "
-                    "of the scan)"), path)
+                    "of the scan)"
+                ),
+                path,
+            )
         elif rtype in ("AWS::Lambda::Function", "AWS::Serverless::Function") and _creates_trail(props):
-            yield ((f"{logical_id} ({rtype}) calls CreateTrail; ctguard cannot see the trail it creates: declare it "
-                    "as AWS::CloudTrail::Trail, or check it with ctguard audit"), path)
+            yield (
+                (
+                    f"{logical_id} ({rtype}) calls CreateTrail; ctguard cannot see the trail it creates: declare it "
+                    "as AWS::CloudTrail::Trail, or check it with ctguard audit"
+                ),
+                path,
+            )
 
 
 def _local_template(location: Any) -> bool:
@@ -81,7 +111,8 @@ def _creates_trail(props: Any) -> bool:
     code = props.get("Code")
     inline = [props.get("InlineCode"), code.get("ZipFile") if isinstance(code, dict) else None]
     return any(isinstance(c, str) and _CREATE_TRAIL.search(c) for c in inline) or any(
-        _CREATE_TRAIL.search(s) for c in inline if isinstance(c, dict) for s in _strings(c))
+        _CREATE_TRAIL.search(s) for c in inline if isinstance(c, dict) for s in _strings(c)
+    )
 
 
 def _has_fn_transform(node: Any) -> bool:

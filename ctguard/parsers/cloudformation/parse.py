@@ -22,10 +22,12 @@ the resources written in the template and nothing the transform would add.
 How references to resources become values (symbolic ``${LogicalId}`` tokens for generated
 names and key ids, ARNs from the deploy context) is described in ``cfn_physical``.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields, replace
-from typing import Any, Callable
+from typing import Any
 
 from ctguard.inputs import DUPLICATE_KEY, UNRESOLVABLE, ParsedInput
 from ctguard.location import SourceMap
@@ -58,8 +60,14 @@ _CORE = frozenset({"AWS::CloudTrail::Trail", "AWS::CloudTrail::EventDataStore"})
 TRAIL = "AWS::CloudTrail::Trail"
 # Resources that change another resource rather than becoming a model object; aliases first,
 # since trails may name their key by alias.
-ATTACHING = ("AWS::KMS::Alias", "AWS::S3::BucketPolicy", "AWS::SNS::TopicPolicy", "AWS::SNS::Subscription",
-             "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+ATTACHING = (
+    "AWS::KMS::Alias",
+    "AWS::S3::BucketPolicy",
+    "AWS::SNS::TopicPolicy",
+    "AWS::SNS::Subscription",
+    "AWS::IAM::Policy",
+    "AWS::IAM::ManagedPolicy",
+)
 MODELLED = frozenset(BUILDERS) | {TRAIL} | frozenset(ATTACHING)
 _KINDS = {TRAIL: "trail", **{rtype: kind for rtype, (kind, _) in BUILDERS.items()}}
 # Keyed str | int because schema problem paths mix property names and list indexes.
@@ -72,9 +80,12 @@ MAX_TEMPLATE_CHARS = 1024 * 1024
 def parse(path: str, text: str, context: ParseContext) -> ParsedInput:
     result = ParsedInput(path=path, kind="cloudformation")
     if len(text) > MAX_TEMPLATE_CHARS:  # CloudFormation itself refuses it; loading it costs gigabytes
-        result.problem("CT001", f"the template is {len(text):,} characters long; CloudFormation accepts at most "
-                       "1 MB (from S3), so it cannot be deployed and ctguard does not read it: split it into "
-                       "nested stacks")
+        result.problem(
+            "CT001",
+            f"the template is {len(text):,} characters long; CloudFormation accepts at most "
+            "1 MB (from S3), so it cannot be deployed and ctguard does not read it: split it into "
+            "nested stacks",
+        )
         return result
     try:
         template = load_template(text)
@@ -88,15 +99,23 @@ def parse_template(path: str, text: str, template: Template, context: ParseConte
     """``parse`` of a template already loaded (or found inside another file: ``cfn_embedded``)."""
     result = ParsedInput(path=path, kind="cloudformation")
     result.source_map = SourceMap(path)
-    result.secrets = strings_in([(d.get("Default"), context.variables.get(name))
-                                 for name, d in template.parameters.items()
-                                 if isinstance(d, dict) and str(d.get("NoEcho")).lower() == "true"])
+    result.secrets = strings_in(
+        [
+            (d.get("Default"), context.variables.get(name))
+            for name, d in template.parameters.items()
+            if isinstance(d, dict) and str(d.get("NoEcho")).lower() == "true"
+        ]
+    )
     result.skips = metadata_skips(path, text, template.data, _KINDS, template.nearest_span)
     problems = _Problems(result, template)
     for dup in template.duplicates:
-        result.problem(DUPLICATE_KEY, f"duplicate key '{dup.key}' (first defined on line {dup.first_line}); "
-                       "which value CloudFormation uses is undefined, so ctguard treats it as unknown",
-                       dup.line, dup.column)
+        result.problem(
+            DUPLICATE_KEY,
+            f"duplicate key '{dup.key}' (first defined on line {dup.first_line}); "
+            "which value CloudFormation uses is undefined, so ctguard treats it as unknown",
+            dup.line,
+            dup.column,
+        )
     _unknown_sections(template, problems)
     modelled = _check_resources(template, problems)
     for message, where in opaque_trails(template):
@@ -132,12 +151,32 @@ class _Problems:
 
 # The top-level sections CloudFormation accepts; any other key fails with "Invalid template
 # property or properties" (a fuzzed "ResourcesCopy" or a trail pasted at column 0 is not deployed).
-_SECTIONS = frozenset({"AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Rules", "Mappings",
-                       "Conditions", "Transform", "Resources", "Outputs", "Hooks"})
+_SECTIONS = frozenset(
+    {
+        "AWSTemplateFormatVersion",
+        "Description",
+        "Metadata",
+        "Parameters",
+        "Rules",
+        "Mappings",
+        "Conditions",
+        "Transform",
+        "Resources",
+        "Outputs",
+        "Hooks",
+    }
+)
 
 
-_CLOUDTRAIL_TYPES = frozenset({"AWS::CloudTrail::Trail", "AWS::CloudTrail::EventDataStore", "AWS::CloudTrail::Channel",
-                               "AWS::CloudTrail::ResourcePolicy", "AWS::CloudTrail::Dashboard"})
+_CLOUDTRAIL_TYPES = frozenset(
+    {
+        "AWS::CloudTrail::Trail",
+        "AWS::CloudTrail::EventDataStore",
+        "AWS::CloudTrail::Channel",
+        "AWS::CloudTrail::ResourcePolicy",
+        "AWS::CloudTrail::Dashboard",
+    }
+)
 
 
 def _unknown_sections(template: Template, problems: _Problems) -> None:
@@ -145,9 +184,14 @@ def _unknown_sections(template: Template, problems: _Problems) -> None:
     for key in data if isinstance(data, dict) else ():
         if key not in _SECTIONS:
             line, column = template.nearest_span((key,))
-            problems.add("CT002", f"Template format error: Invalid template property or properties [{key}]; "
-                         "CloudFormation refuses the template, so nothing under this key is deployed "
-                         "or checked", line, column)
+            problems.add(
+                "CT002",
+                f"Template format error: Invalid template property or properties [{key}]; "
+                "CloudFormation refuses the template, so nothing under this key is deployed "
+                "or checked",
+                line,
+                column,
+            )
 
 
 def _check_resources(template: Template, problems: _Problems) -> list[str]:
@@ -162,14 +206,24 @@ def _check_resources(template: Template, problems: _Problems) -> list[str]:
         elif not isinstance(resource.get("Type"), str):
             problems.add("CT002", f"resource {logical_id} has no Type", line, column)
         elif "CloudTrail::" in resource["Type"] and resource["Type"] not in _CLOUDTRAIL_TYPES:
-            problems.add("CT002", f"resource {logical_id} has type {resource['Type'][:80]!r}, which CloudFormation "
-                         "does not know (Unrecognized resource types); it is not deployed or checked", line, column)
+            problems.add(
+                "CT002",
+                f"resource {logical_id} has type {resource['Type'][:80]!r}, which CloudFormation "
+                "does not know (Unrecognized resource types); it is not deployed or checked",
+                line,
+                column,
+            )
         elif resource["Type"] in MODELLED:
             if "Properties" in resource and not isinstance(resource["Properties"], dict):
                 line, column = template.nearest_span(("Resources", logical_id, "Properties"))
                 what = _shape(resource["Properties"])
-                problems.add("CT002", f"Properties of {logical_id} ({resource['Type']}) is {what}, not a mapping: "
-                             "its settings cannot be read, so every check on it is unknown", line, column)
+                problems.add(
+                    "CT002",
+                    f"Properties of {logical_id} ({resource['Type']}) is {what}, not a mapping: "
+                    "its settings cannot be read, so every check on it is unknown",
+                    line,
+                    column,
+                )
             out.append(logical_id)
     return out
 
@@ -177,8 +231,9 @@ def _check_resources(template: Template, problems: _Problems) -> list[str]:
 def _shape(value: Any) -> str:
     if value is None:
         return "null"
-    return {list: "a list", str: "text", bool: "true/false"}.get(type(value), "a number" if isinstance(
-        value, (int, float)) else type(value).__name__)
+    return {list: "a list", str: "text", bool: "true/false"}.get(
+        type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__
+    )
 
 
 def _schema_problems(template: Template, modelled: list[str], problems: _Problems) -> None:
@@ -201,8 +256,9 @@ def _schema_problems(template: Template, modelled: list[str], problems: _Problem
             problems.add("CT002", found.message, line, column, owner, model_path)
 
 
-def _variants(template: Template, context: ParseContext, modelled: list[str], source_map: SourceMap,
-              problems: _Problems) -> list[Model]:
+def _variants(
+    template: Template, context: ParseContext, modelled: list[str], source_map: SourceMap, problems: _Problems
+) -> list[Model]:
     conditions = Conditions(template, Resolver(template, context, lambda name: None, problems.report))
     assignments, used = partition_assignments(conditions, template, modelled, MAX_VARIANTS)
     models = []
@@ -214,8 +270,9 @@ def _variants(template: Template, context: ParseContext, modelled: list[str], so
         undecided = _undecided_trails(template, lookup, modelled)
         if undecided:
             # Kept in this variant though it may not exist: an account-wide PASS could rest on it.
-            model.trail_listing = Unknown(f"{undecided} exists only under a condition left undecided past "
-                                          f"{MAX_VARIANTS} combinations")
+            model.trail_listing = Unknown(
+                f"{undecided} exists only under a condition left undecided past {MAX_VARIANTS} combinations"
+            )
         models.append(model)
     return models
 
@@ -226,8 +283,12 @@ def _undecided_trails(template: Template, lookup: Callable[[str], bool | None], 
     for logical_id in modelled:
         resource = template.resources[logical_id]
         name = resource.get("Condition")
-        if resource.get("Type") in _CORE and isinstance(name, str) and name in template.conditions \
-                and lookup(name) is None:
+        if (
+            resource.get("Type") in _CORE
+            and isinstance(name, str)
+            and name in template.conditions
+            and lookup(name) is None
+        ):
             found.append(f"{logical_id} (condition {name})")
     return ", ".join(found)
 
@@ -245,8 +306,9 @@ def _memoised(conditions: Conditions, assignment: dict[str, bool]) -> Callable[[
 
 def _model(build: Build, modelled: list[str]) -> Model:
     context = build.resolver.context
-    model = Model(account_id=context_value(context.account_id, "account id"),
-                  region=context_value(context.region, "region"))
+    model = Model(
+        account_id=context_value(context.account_id, "account id"), region=context_value(context.region, "region")
+    )
     resources = build.template.resources
     present = [lid for lid in modelled if _exists(build, resources[lid])]
     for logical_id in present:
@@ -287,7 +349,12 @@ def _exists(build: Build, resource: dict[str, Any]) -> bool:
 def _trail(build: Build, model: Model, logical_id: str) -> Trail:
     reader = Reader(build, logical_id, ("trail", logical_id))
     context = build.resolver.context
-    trail = Trail(key=logical_id, name=name_value(reader, "TrailName"), arn=arn_value(build, logical_id),
-                  account_id=context_value(context.account_id, "account id"),
-                  home_region=context_value(context.region, "region"), **trail_fields(reader))
+    trail = Trail(
+        key=logical_id,
+        name=name_value(reader, "TrailName"),
+        arn=arn_value(build, logical_id),
+        account_id=context_value(context.account_id, "account id"),
+        home_region=context_value(context.region, "region"),
+        **trail_fields(reader),
+    )
     return link_trail(model, build, trail, reader)

@@ -26,9 +26,11 @@ up to 2**30 variants), and past the cap everything turned Unknown. Instead:
 Account-wide checks across two components that are neither core (say a CIS filter and an
 alarm switched by independent conditions) see their valuations zipped, not multiplied.
 """
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from ctguard.parsers.cloudformation.trace import _SUB_VAR
 
@@ -58,14 +60,18 @@ _SPREAD = 4
 _CORE_TYPES = frozenset({"AWS::CloudTrail::Trail", "AWS::CloudTrail::EventDataStore"})
 
 
-def assignments(conditions: Conditions, template: Template, modelled: list[str],
-                cap: int) -> tuple[list[dict[str, bool]], list[str]]:
+def assignments(
+    conditions: Conditions, template: Template, modelled: list[str], cap: int
+) -> tuple[list[dict[str, bool]], list[str]]:
     """Leaf assignments (one per variant) and the conditions the modelled resources use."""
     used = conditions.used_by(modelled)
     groups = [g for g in _condition_groups(conditions, template, modelled) if g[1]]
     core = [names for members, names in groups if any(_type(template, m) in _CORE_TYPES for m in members)]
-    rest = [_fit(conditions, template, names, cap) for members, names in groups
-            if not any(_type(template, m) in _CORE_TYPES for m in members)]
+    rest = [
+        _fit(conditions, template, names, cap)
+        for members, names in groups
+        if not any(_type(template, m) in _CORE_TYPES for m in members)
+    ]
     widest = max((len(found) for found in rest), default=1)
     # The core alone may use the whole cap; judged with the other groups it may use _SPREAD
     # times the cap, so a trail's 32 valuations are not cut because an alarm can be switched off.
@@ -105,15 +111,15 @@ def _fit(conditions: Conditions, template: Template, names: list[str], limit: in
         best = attempt
     else:
         return best
-    decided = set(ranked[:end - 1])
+    decided = set(ranked[: end - 1])
     # Undecided creating conditions would keep mutually exclusive resources together.
     return best if creating <= decided else [{}]
 
 
 def _ranked(conditions: Conditions, template: Template, names: list[str]) -> list[str]:
     creating = conditions.creating(names)
-    users: dict[str, int] = {name: 0 for name in names}
-    trail_users: dict[str, int] = {name: 0 for name in names}
+    users: dict[str, int] = dict.fromkeys(names, 0)
+    trail_users: dict[str, int] = dict.fromkeys(names, 0)
     core_refs: set[str] = set()
     for logical_id, resource in template.resources.items():
         core = _type(template, logical_id) in _CORE_TYPES
@@ -130,8 +136,9 @@ def _ranked(conditions: Conditions, template: Template, names: list[str]) -> lis
     return sorted(names, key=lambda n: (n not in creating, -trail_users[n], -users[n], n))
 
 
-def _condition_groups(conditions: Conditions, template: Template,
-                      modelled: list[str]) -> list[tuple[list[str], list[str]]]:
+def _condition_groups(
+    conditions: Conditions, template: Template, modelled: list[str]
+) -> list[tuple[list[str], list[str]]]:
     """(resources, named conditions) of the groups that must be enumerated together."""
     union = _Union()
     resources = template.resources
@@ -191,7 +198,7 @@ def _scan(node: Any, depth: int) -> Iterator[str]:
         return
     if isinstance(node, dict):
         if len(node) == 1:
-            (key, arg), = node.items()
+            ((key, arg),) = node.items()
             if key == "Ref" and isinstance(arg, str):
                 yield arg
             elif key == "Fn::GetAtt":

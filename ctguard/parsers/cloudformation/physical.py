@@ -19,6 +19,7 @@ partition and the deploy context's region/account; when the region or account an
 is not given the ARN is Unknown with the reason, while the trail's link to the resource is
 still set by the caller.  Types we do not model give Unknown.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -81,13 +82,12 @@ def physical_name(r: Resolver, logical_id: str, depth: int = 0) -> Any:
     return Unknown(f"{prop} of {logical_id} is not a string")
 
 
-def arn(r: Resolver, service: str, resource: Any, *, region: bool = True, account: bool = True,
-        owner: str = "") -> Any:
+def arn(r: Resolver, service: str, resource: Any, *, region: bool = True, account: bool = True, owner: str = "") -> Any:
     """``arn:partition:service:region:account:resource`` or Unknown naming what is missing."""
     if isinstance(resource, Unknown) and not isinstance(resource, Symbolic):
         return resource
     parts = [r.pseudo("AWS::Region") if region else "", r.pseudo("AWS::AccountId") if account else ""]
-    for part, what in zip(parts, ("region", "account id")):
+    for part, what in zip(parts, ("region", "account id"), strict=False):
         if isinstance(part, Unknown) and not isinstance(part, Symbolic):
             return Unknown(f"the ARN of {owner or 'this resource'} needs the {what}, known only at deploy time")
     return concat(f"arn:{r.context.partition}:{service}:", parts[0], ":", parts[1], ":", resource)

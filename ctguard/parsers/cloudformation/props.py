@@ -10,18 +10,19 @@ CloudFormation accepts ``"true"``/``"false"`` for booleans and numeric strings f
 so converters accept them; any other type mismatch becomes ``Unknown("IsLogging is a list,
 expected a boolean")`` (the schema validator reports the problem itself).
 """
+
 from __future__ import annotations
 
-import math
-
 import json
+import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from ctguard.location import Owner, SourceMap
-from ctguard.parsers.cloudformation.trace import NO_VALUE, Trace
 from ctguard.parsers.cloudformation.intrinsics import Resolver
+from ctguard.parsers.cloudformation.trace import NO_VALUE, Trace
 from ctguard.values import ABSENT, Known, Unknown, Value
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ class Build:
 
 
 class Node:
-    __slots__ = ("build", "raw", "path", "spans")
+    __slots__ = ("build", "path", "raw", "spans")
 
     def __init__(self, build: Build, raw: Any, path: Path, spans: bool = True) -> None:
         self.build, self.raw, self.path, self.spans = build, raw, path, spans
@@ -132,8 +133,14 @@ class Reader:
         if span is not None:
             self.build.source_map.record(self.owner, model_path, *span)
 
-    def value(self, name: str, model_path: tuple[str | int, ...] | None, convert: Converter,
-              parent: Node | None | _Root = ROOT, label: str | None = None) -> Value[Any]:
+    def value(
+        self,
+        name: str,
+        model_path: tuple[str | int, ...] | None,
+        convert: Converter,
+        parent: Node | _Root | None = ROOT,
+        label: str | None = None,
+    ) -> Value[Any]:
         """Property ``name`` of ``parent`` (default: Properties) converted, as Known/Unknown/Absent.
 
         ``parent=None`` (an enclosing mapping the template does not set) gives Absent.
@@ -224,9 +231,9 @@ def to_float(value: Any, label: str) -> float | Unknown:
         return value
     number: float | None = None
     try:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            number = float(value)
-        elif isinstance(value, str) and _NUMBER.match(value):
+        if (isinstance(value, (int, float)) and not isinstance(value, bool)) or (
+            isinstance(value, str) and _NUMBER.match(value)
+        ):
             number = float(value)
     except OverflowError:  # an integer no float holds (10**400)
         return Unknown(f"{label} is a number too large for any AWS setting")

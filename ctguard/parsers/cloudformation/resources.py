@@ -4,10 +4,11 @@ One builder per CloudFormation type, each reading only the properties the model 
 Policies attached by separate resources (bucket and topic policies, IAM policies, aliases,
 subscriptions) are added afterwards by ``cfn_attach``.
 """
+
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from ctguard.model import (
     Alarm,
@@ -70,8 +71,13 @@ def arn_value(build: Build, logical_id: str) -> Value[str]:
     return wrap(cfn_physical.resource_arn(build.resolver, logical_id))
 
 
-def _struct(reader: Reader, parent: Node | None, path: tuple[Any, ...], label: str,
-            spec: Mapping[str, tuple[str, Callable[[Any, str], Any]]]) -> Fields:
+def _struct(
+    reader: Reader,
+    parent: Node | None,
+    path: tuple[Any, ...],
+    label: str,
+    spec: Mapping[str, tuple[str, Callable[[Any, str], Any]]],
+) -> Fields:
     """Fields of a nested mapping (``PublicAccessBlockConfiguration``...), each with its span."""
     out: Fields = {}
     for attr, (prop, convert) in spec.items():
@@ -102,16 +108,25 @@ _PAB = {
 
 def bucket(build: Build, logical_id: str) -> Bucket:
     r = Reader(build, logical_id, ("bucket", logical_id))
-    f: Fields = {"name": name_value(r, "BucketName"), "arn": arn_value(build, logical_id),
-                 "account_id": context_value(build.resolver.context.account_id, "account id"),
-                 "acl": r.value("AccessControl", ("acl",), to_str)}
+    f: Fields = {
+        "name": name_value(r, "BucketName"),
+        "arn": arn_value(build, logical_id),
+        "account_id": context_value(build.resolver.context.account_id, "account id"),
+        "acl": r.value("AccessControl", ("acl",), to_str),
+    }
     pab = r.node("PublicAccessBlockConfiguration")
     if pab is not None:
         r.record(("public_access_block",), pab)
-        f["public_access_block"] = _nested_value(pab, "PublicAccessBlockConfiguration", lambda: PublicAccessBlock(
-            **_struct(r, pab, ("public_access_block",), "PublicAccessBlockConfiguration", _PAB)))
-    f["versioning"] = r.value("Status", ("versioning",), to_str, r.node("VersioningConfiguration"),
-                              "VersioningConfiguration.Status")
+        f["public_access_block"] = _nested_value(
+            pab,
+            "PublicAccessBlockConfiguration",
+            lambda: PublicAccessBlock(
+                **_struct(r, pab, ("public_access_block",), "PublicAccessBlockConfiguration", _PAB)
+            ),
+        )
+    f["versioning"] = r.value(
+        "Status", ("versioning",), to_str, r.node("VersioningConfiguration"), "VersioningConfiguration.Status"
+    )
     # Only the root user can turn MFA delete on, through the API: a template never shows it.
     f["mfa_delete"] = Unknown("CloudFormation cannot set MFA delete, so this template does not show it")
     f["object_lock"] = r.value("ObjectLockEnabled", ("object_lock",), _object_lock_enabled)
@@ -129,8 +144,9 @@ def bucket(build: Build, logical_id: str) -> Bucket:
             f["logging_target_bucket"] = f["name"]
         f["logging_target_prefix"] = r.value("LogFilePrefix", ("logging_target_prefix",), to_str, logging)
     f["lifecycle_rules"] = _lifecycle(r)
-    default = _nested(r.node("BucketEncryption"), "ServerSideEncryptionConfiguration", 0,
-                      "ServerSideEncryptionByDefault")
+    default = _nested(
+        r.node("BucketEncryption"), "ServerSideEncryptionConfiguration", 0, "ServerSideEncryptionByDefault"
+    )
     f["encryption_algorithm"] = r.value("SSEAlgorithm", ("encryption_algorithm",), to_str, default)
     f["encryption_kms_key_id"] = r.value("KMSMasterKeyID", ("encryption_kms_key_id",), to_str, default)
     return Bucket(key=logical_id, **f)
@@ -169,15 +185,27 @@ def _lifecycle(r: Reader) -> Value[tuple[LifecycleRule, ...]]:
     for i, rule in enumerate(members):
         path, label = ("lifecycle_rules", i), f"LifecycleConfiguration.Rules[{i}]"
         r.record(path, rule)
-        fields = _struct(r, rule, path, label, {
-            "status": ("Status", to_str), "prefix": ("Prefix", to_str),
-            "expiration_days": ("ExpirationInDays", to_int),
-            "noncurrent_expiration_days": ("NoncurrentVersionExpirationInDays", to_int),
-            "requires_tags": ("TagFilters", _names_tags)})
+        fields = _struct(
+            r,
+            rule,
+            path,
+            label,
+            {
+                "status": ("Status", to_str),
+                "prefix": ("Prefix", to_str),
+                "expiration_days": ("ExpirationInDays", to_int),
+                "noncurrent_expiration_days": ("NoncurrentVersionExpirationInDays", to_int),
+                "requires_tags": ("TagFilters", _names_tags),
+            },
+        )
         if fields["noncurrent_expiration_days"] is ABSENT:
             fields["noncurrent_expiration_days"] = r.value(
-                "NoncurrentDays", path + ("noncurrent_expiration_days",), to_int,
-                rule.get("NoncurrentVersionExpiration"), f"{label}.NoncurrentVersionExpiration.NoncurrentDays")
+                "NoncurrentDays",
+                path + ("noncurrent_expiration_days",),
+                to_int,
+                rule.get("NoncurrentVersionExpiration"),
+                f"{label}.NoncurrentVersionExpiration.NoncurrentDays",
+            )
         out.append(LifecycleRule(**fields))
     return Known(tuple(out))
 
@@ -185,22 +213,33 @@ def _lifecycle(r: Reader) -> Value[tuple[LifecycleRule, ...]]:
 def kms_key(build: Build, logical_id: str) -> KmsKey:
     r = Reader(build, logical_id, ("kms_key", logical_id))
     enabled = r.value("Enabled", ("state",), to_bool)
-    state: Value[str] = enabled if not isinstance(enabled, Known) else Known(
-        "Enabled" if enabled.value else "Disabled", via="Enabled")
-    return KmsKey(key=logical_id, key_id=Known(cfn_physical.token(logical_id), via="key id generated by AWS"),
-                  arn=arn_value(build, logical_id), rotation=r.value("EnableKeyRotation", ("rotation",), to_bool),
-                  policy=r.value("KeyPolicy", ("policy",), to_document), state=state,
-                  multi_region=r.value("MultiRegion", ("multi_region",), to_bool))
+    state: Value[str] = (
+        enabled if not isinstance(enabled, Known) else Known("Enabled" if enabled.value else "Disabled", via="Enabled")
+    )
+    return KmsKey(
+        key=logical_id,
+        key_id=Known(cfn_physical.token(logical_id), via="key id generated by AWS"),
+        arn=arn_value(build, logical_id),
+        rotation=r.value("EnableKeyRotation", ("rotation",), to_bool),
+        policy=r.value("KeyPolicy", ("policy",), to_document),
+        state=state,
+        multi_region=r.value("MultiRegion", ("multi_region",), to_bool),
+    )
 
 
 def log_group(build: Build, logical_id: str) -> LogGroup:
     r = Reader(build, logical_id, ("log_group", logical_id))
     _, trace = r.trace("KmsKeyId")
     key = next((ref for ref in trace.refs if build.template.resource_type(ref) == "AWS::KMS::Key"), None)
-    return LogGroup(key=logical_id, name=name_value(r, "LogGroupName"), arn=arn_value(build, logical_id),
-                     region=context_value(build.resolver.context.region, "region"),
-                     retention_days=r.value("RetentionInDays", ("retention_days",), to_int),
-                     kms_key_id=r.value("KmsKeyId", ("kms_key_id",), to_str), kms_key=key)
+    return LogGroup(
+        key=logical_id,
+        name=name_value(r, "LogGroupName"),
+        arn=arn_value(build, logical_id),
+        region=context_value(build.resolver.context.region, "region"),
+        retention_days=r.value("RetentionInDays", ("retention_days",), to_int),
+        kms_key_id=r.value("KmsKeyId", ("kms_key_id",), to_str),
+        kms_key=key,
+    )
 
 
 def role(build: Build, logical_id: str) -> Role:
@@ -218,8 +257,13 @@ def role(build: Build, logical_id: str) -> Role:
                 doc = r.value("PolicyDocument", ("policies", i), to_document, member, f"Policies[{i}].PolicyDocument")
                 docs.append(doc.value if isinstance(doc, Known) else doc)
             policies = Known(tuple(d for d in docs if d is not ABSENT))
-    return Role(key=logical_id, name=name_value(r, "RoleName"), arn=arn_value(build, logical_id),
-                trust_policy=r.value("AssumeRolePolicyDocument", ("trust_policy",), to_document), policies=policies)
+    return Role(
+        key=logical_id,
+        name=name_value(r, "RoleName"),
+        arn=arn_value(build, logical_id),
+        trust_policy=r.value("AssumeRolePolicyDocument", ("trust_policy",), to_document),
+        policies=policies,
+    )
 
 
 def topic(build: Build, logical_id: str) -> Topic:
@@ -232,12 +276,27 @@ def topic(build: Build, logical_id: str) -> Topic:
         if isinstance(members, Unknown):
             subscriptions = members
         else:
-            subscriptions = Known(tuple(
-                Subscription(**_struct(r, m, ("subscriptions", i), f"Subscription[{i}]", {
-                    "protocol": ("Protocol", to_str), "endpoint": ("Endpoint", to_str)}))
-                for i, m in enumerate(members)))
-    return Topic(key=logical_id, name=name_value(r, "TopicName"), arn=arn_value(build, logical_id),
-                 kms_key_id=r.value("KmsMasterKeyId", ("kms_key_id",), to_str), subscriptions=subscriptions)
+            subscriptions = Known(
+                tuple(
+                    Subscription(
+                        **_struct(
+                            r,
+                            m,
+                            ("subscriptions", i),
+                            f"Subscription[{i}]",
+                            {"protocol": ("Protocol", to_str), "endpoint": ("Endpoint", to_str)},
+                        )
+                    )
+                    for i, m in enumerate(members)
+                )
+            )
+    return Topic(
+        key=logical_id,
+        name=name_value(r, "TopicName"),
+        arn=arn_value(build, logical_id),
+        kms_key_id=r.value("KmsMasterKeyId", ("kms_key_id",), to_str),
+        subscriptions=subscriptions,
+    )
 
 
 def metric_filter(build: Build, logical_id: str) -> MetricFilter:
@@ -247,15 +306,36 @@ def metric_filter(build: Build, logical_id: str) -> MetricFilter:
     if node is not None:
         r.record(("transformations",), node)
         members = node.items("MetricTransformations")
-        transformations = members if isinstance(members, Unknown) else Known(tuple(
-            MetricTransformation(**_struct(r, m, ("transformations", i), f"MetricTransformations[{i}]", {
-                "metric_name": ("MetricName", to_str), "metric_namespace": ("MetricNamespace", to_str),
-                "metric_value": ("MetricValue", to_str)}))
-            for i, m in enumerate(members)))
-    return MetricFilter(key=logical_id, log_group_name=r.value("LogGroupName", ("log_group_name",), to_str),
-                        filter_name=r.value("FilterName", ("filter_name",), to_str),
-                        pattern=r.value("FilterPattern", ("pattern",), to_str), transformations=transformations,
-                        log_group=_linked(build, r.trace("LogGroupName")[1], "AWS::Logs::LogGroup"))
+        transformations = (
+            members
+            if isinstance(members, Unknown)
+            else Known(
+                tuple(
+                    MetricTransformation(
+                        **_struct(
+                            r,
+                            m,
+                            ("transformations", i),
+                            f"MetricTransformations[{i}]",
+                            {
+                                "metric_name": ("MetricName", to_str),
+                                "metric_namespace": ("MetricNamespace", to_str),
+                                "metric_value": ("MetricValue", to_str),
+                            },
+                        )
+                    )
+                    for i, m in enumerate(members)
+                )
+            )
+        )
+    return MetricFilter(
+        key=logical_id,
+        log_group_name=r.value("LogGroupName", ("log_group_name",), to_str),
+        filter_name=r.value("FilterName", ("filter_name",), to_str),
+        pattern=r.value("FilterPattern", ("pattern",), to_str),
+        transformations=transformations,
+        log_group=_linked(build, r.trace("LogGroupName")[1], "AWS::Logs::LogGroup"),
+    )
 
 
 def _linked(build: Build, trace: Trace, rtype: str) -> str | None:
@@ -284,14 +364,24 @@ def _action_topics(build: Build, r: Reader, prop: str) -> tuple[str | None, ...]
 
 def alarm(build: Build, logical_id: str) -> Alarm:
     r = Reader(build, logical_id, ("alarm", logical_id))
-    spec = {"metric_name": ("MetricName", to_str), "namespace": ("Namespace", to_str),
-            "statistic": ("Statistic", to_str), "period": ("Period", to_int),
-            "evaluation_periods": ("EvaluationPeriods", to_int), "threshold": ("Threshold", to_float),
-            "comparison_operator": ("ComparisonOperator", to_str), "actions_enabled": ("ActionsEnabled", to_bool),
-            "alarm_actions": ("AlarmActions", to_str_list),
-            "datapoints_to_alarm": ("DatapointsToAlarm", to_int)}
-    return Alarm(key=logical_id, name=name_value(r, "AlarmName"), **_struct(r, r.root, (), "", spec),
-                 action_topics=_action_topics(build, r, "AlarmActions"))
+    spec = {
+        "metric_name": ("MetricName", to_str),
+        "namespace": ("Namespace", to_str),
+        "statistic": ("Statistic", to_str),
+        "period": ("Period", to_int),
+        "evaluation_periods": ("EvaluationPeriods", to_int),
+        "threshold": ("Threshold", to_float),
+        "comparison_operator": ("ComparisonOperator", to_str),
+        "actions_enabled": ("ActionsEnabled", to_bool),
+        "alarm_actions": ("AlarmActions", to_str_list),
+        "datapoints_to_alarm": ("DatapointsToAlarm", to_int),
+    }
+    return Alarm(
+        key=logical_id,
+        name=name_value(r, "AlarmName"),
+        **_struct(r, r.root, (), "", spec),
+        action_topics=_action_topics(build, r, "AlarmActions"),
+    )
 
 
 def event_rule(build: Build, logical_id: str) -> EventRule:
@@ -306,23 +396,36 @@ def event_rule(build: Build, logical_id: str) -> EventRule:
         else:
             arns = [r.value("Arn", ("targets", i), to_str, m, f"Targets[{i}].Arn") for i, m in enumerate(members)]
             targets = Known(tuple(a.value if isinstance(a, Known) else a for a in arns if a is not ABSENT))
-    return EventRule(key=logical_id, name=name_value(r, "Name"),
-                     event_bus=r.value("EventBusName", ("event_bus",), to_str),
-                     event_pattern=r.value("EventPattern", ("event_pattern",), to_document),
-                     state=r.value("State", ("state",), to_str), targets=targets)
+    return EventRule(
+        key=logical_id,
+        name=name_value(r, "Name"),
+        event_bus=r.value("EventBusName", ("event_bus",), to_str),
+        event_pattern=r.value("EventPattern", ("event_pattern",), to_document),
+        state=r.value("State", ("state",), to_str),
+        targets=targets,
+    )
 
 
 def event_data_store(build: Build, logical_id: str) -> EventDataStore:
     r = Reader(build, logical_id, ("event_data_store", logical_id))
-    spec = {"kms_key_id": ("KmsKeyId", to_str), "retention_days": ("RetentionPeriod", to_int),
-            "termination_protection": ("TerminationProtectionEnabled", to_bool),
-            "is_multi_region": ("MultiRegionEnabled", to_bool), "is_organization": ("OrganizationEnabled", to_bool),
-            "ingestion_enabled": ("IngestionEnabled", to_bool)}
+    spec = {
+        "kms_key_id": ("KmsKeyId", to_str),
+        "retention_days": ("RetentionPeriod", to_int),
+        "termination_protection": ("TerminationProtectionEnabled", to_bool),
+        "is_multi_region": ("MultiRegionEnabled", to_bool),
+        "is_organization": ("OrganizationEnabled", to_bool),
+        "ingestion_enabled": ("IngestionEnabled", to_bool),
+    }
     _, trace = r.trace("KmsKeyId")
     key = next((ref for ref in trace.refs if build.template.resource_type(ref) == "AWS::KMS::Key"), None)
-    return EventDataStore(key=logical_id, name=name_value(r, "Name"), arn=arn_value(build, logical_id),
-                          advanced_event_selectors=advanced_selectors(r), kms_key=key,
-                          **_struct(r, r.root, (), "", spec))
+    return EventDataStore(
+        key=logical_id,
+        name=name_value(r, "Name"),
+        arn=arn_value(build, logical_id),
+        advanced_event_selectors=advanced_selectors(r),
+        kms_key=key,
+        **_struct(r, r.root, (), "", spec),
+    )
 
 
 # CloudFormation type -> (model kind, builder)

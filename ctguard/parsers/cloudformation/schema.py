@@ -6,6 +6,7 @@ second) or jsonschema (tens of ms, and its errors map poorly to property paths).
 implements exactly the keywords the vendoring script keeps, with cfn-lint's leniency:
 CloudFormation coerces scalars, and any intrinsic function may stand for any value.
 """
+
 from __future__ import annotations
 
 import functools
@@ -14,7 +15,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Tuple, Union
+from typing import Any
 
 _DATA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "data", "cfn_schemas.json")
 
@@ -26,7 +27,7 @@ _ENUM_SHOWN = 25
 _NAMES_SHOWN = 10
 _RANGE_KEYWORDS = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"})
 
-_Path = Tuple[Union[str, int], ...]
+_Path = tuple[str | int, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +85,12 @@ def validate_properties(resource_type: str, properties: object) -> list[SchemaPr
     try:
         for ro_path in _read_only_paths(resource_type, schema):
             for found in _find(properties, ro_path, ()):
-                walker.add(found, "read-only", f"{walker.where(found)} is read-only: CloudFormation sets it "
-                           "(read it with Fn::GetAtt), a template cannot")
+                walker.add(
+                    found,
+                    "read-only",
+                    f"{walker.where(found)} is read-only: CloudFormation sets it "
+                    "(read it with Fn::GetAtt), a template cannot",
+                )
         walker.walk(properties, schema, ())
     except RecursionError:  # a self-referencing YAML alias, not a real template
         walker.add((), "too-deep", f"Properties of {resource_type} are nested too deeply to check")
@@ -158,12 +163,19 @@ _TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
     "null": lambda v: v is None,
 }
 _accept: Callable[[Any], bool] = lambda v: True  # noqa: E731 - a type name we do not know: never a false alarm
-_TYPE_WORDS = {"string": "a string", "boolean": "a boolean (true or false)", "integer": "an integer",
-               "number": "a number", "object": "a mapping", "array": "a list", "null": "null"}
+_TYPE_WORDS = {
+    "string": "a string",
+    "boolean": "a boolean (true or false)",
+    "integer": "an integer",
+    "number": "a number",
+    "object": "a mapping",
+    "array": "a list",
+    "null": "null",
+}
 
 
 class _Walker:
-    __slots__ = ("type_name", "root", "out")
+    __slots__ = ("out", "root", "type_name")
 
     def __init__(self, type_name: str, root: dict[str, Any]) -> None:
         self.type_name = type_name
@@ -220,8 +232,11 @@ class _Walker:
         extra = schema.get("additionalProperties", True)
         for key, value in inst.items():
             if not isinstance(key, str):  # YAML reads unquoted 123 / yes / 1.5 keys as non-strings
-                self.add(path + (key if isinstance(key, int) else str(key),), "wrong-type",
-                         f"{self.where(path)}: property name {key!r} is {_describe(key)}, expected a string")
+                self.add(
+                    path + (key if isinstance(key, int) else str(key),),
+                    "wrong-type",
+                    f"{self.where(path)}: property name {key!r} is {_describe(key)}, expected a string",
+                )
                 continue
             child = path + (key,)
             if key in props:
@@ -251,8 +266,11 @@ class _Walker:
             if _present(inst, name):
                 for other in excluded:
                     if _present(inst, other):
-                        self.add(path + (other,), "excluded",
-                                 f"{other!r} cannot be used together with {name!r} {self.inside(path)}")
+                        self.add(
+                            path + (other,),
+                            "excluded",
+                            f"{other!r} cannot be used together with {name!r} {self.inside(path)}",
+                        )
 
     def walk_scalar(self, inst: Any, schema: dict[str, Any], path: _Path) -> None:
         if isinstance(inst, str):
@@ -263,8 +281,12 @@ class _Walker:
                 self.add(path, "pattern", f"{self.where(path)}: {_short(inst)} does not match the pattern {pattern!r}")
         number = _as_number(inst) if _RANGE_KEYWORDS & schema.keys() else None
         if number is not None:
-            for keyword, too_far in (("minimum", number.__lt__), ("maximum", number.__gt__),
-                                     ("exclusiveMinimum", number.__le__), ("exclusiveMaximum", number.__ge__)):
+            for keyword, too_far in (
+                ("minimum", number.__lt__),
+                ("maximum", number.__gt__),
+                ("exclusiveMinimum", number.__le__),
+                ("exclusiveMaximum", number.__ge__),
+            ):
                 limit = schema.get(keyword)
                 if limit is not None and too_far(limit):
                     self.add(path, "range", f"{self.where(path)}: {inst!r} is out of range ({keyword} {limit})")
@@ -275,8 +297,14 @@ class _Walker:
             shown = ", ".join(repr(a) for a in allowed[:_ENUM_SHOWN])
             if len(allowed) > _ENUM_SHOWN:
                 shown += f" and {len(allowed) - _ENUM_SHOWN} more"
-            hint = next((f" (did you mean {a!r}? values are case-sensitive)" for a in allowed
-                         if isinstance(a, str) and isinstance(inst, str) and a.lower() == inst.lower()), "")
+            hint = next(
+                (
+                    f" (did you mean {a!r}? values are case-sensitive)"
+                    for a in allowed
+                    if isinstance(a, str) and isinstance(inst, str) and a.lower() == inst.lower()
+                ),
+                "",
+            )
             self.add(path, "invalid-enum", f"{self.where(path)}: {inst!r} is not one of {shown}{hint}")
 
     def bounds(self, size: int, low: int | None, high: int | None, unit: str, path: _Path) -> None:
@@ -299,6 +327,7 @@ class _Walker:
             listed = ", ".join(" + ".join(repr(n) for n in b["required"]) for b in branches)
             self.add(path, "missing-required", f"At least one of {listed} is required {self.inside(path)}")
             return
+
         # The branch whose type matched with the fewest problems explains the failure best.
         def badness(found: list[SchemaProblem]) -> tuple[bool, int]:
             return any(p.kind == "wrong-type" and p.path == path for p in found), len(found)

@@ -6,6 +6,7 @@ indentation is the usual reason) is retried two ways: tabs can only sit between 
 column and lets the marked loader give us spans after all; if even that fails but ``json``
 accepts the text, we use json's data without spans and every span falls back to line 1.
 """
+
 from __future__ import annotations
 
 import json
@@ -138,8 +139,9 @@ def _root(data: Any) -> dict[str, Any]:
     if len(resources) == 1:
         (key,) = resources
         if key == "Ref" or (isinstance(key, str) and key.startswith("Fn::") and not key.startswith("Fn::ForEach")):
-            raise TemplateError(f"Resources is an intrinsic function ({key}); expected a mapping of logical ids "
-                                "to resources")
+            raise TemplateError(
+                f"Resources is an intrinsic function ({key}); expected a mapping of logical ids to resources"
+            )
     return data
 
 

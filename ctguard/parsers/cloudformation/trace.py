@@ -1,5 +1,6 @@
 """What flows through intrinsic resolution besides values: the ``NO_VALUE`` sentinel and the
 ``Trace`` of references, shared by the resolver, the ``Fn::*`` handlers and physical names."""
+
 from __future__ import annotations
 
 import re

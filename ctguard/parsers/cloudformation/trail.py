@@ -5,6 +5,7 @@ read_write_type``, ``advanced_event_selectors[1].field_selectors[0].equals``) ge
 of its own key.  A member that is not a mapping makes the whole selector list Unknown: a
 partial list would let a policy or the simulator conclude less is recorded than really is.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -95,13 +96,23 @@ def _list(reader: Reader, prop: str, field_name: str, build: Any) -> Value[tuple
 
 def _event_selector(reader: Reader, node: Node, path: tuple[Any, ...], label: str) -> EventSelector | Unknown:
     fields: dict[str, Any] = {
-        "read_write_type": reader.value("ReadWriteType", path + ("read_write_type",), to_str, node,
-                                        f"{label}.ReadWriteType"),
-        "include_management_events": reader.value("IncludeManagementEvents", path + ("include_management_events",),
-                                                  to_bool, node, f"{label}.IncludeManagementEvents"),
+        "read_write_type": reader.value(
+            "ReadWriteType", path + ("read_write_type",), to_str, node, f"{label}.ReadWriteType"
+        ),
+        "include_management_events": reader.value(
+            "IncludeManagementEvents",
+            path + ("include_management_events",),
+            to_bool,
+            node,
+            f"{label}.IncludeManagementEvents",
+        ),
         "exclude_management_event_sources": reader.value(
-            "ExcludeManagementEventSources", path + ("exclude_management_event_sources",), to_str_list, node,
-            f"{label}.ExcludeManagementEventSources"),
+            "ExcludeManagementEventSources",
+            path + ("exclude_management_event_sources",),
+            to_str_list,
+            node,
+            f"{label}.ExcludeManagementEventSources",
+        ),
     }
     data = node.get("DataResources")
     if data is not None:
@@ -124,8 +135,9 @@ def _data_resources(reader: Reader, node: Node, path: tuple[Any, ...], label: st
         reader.record(path + (i,), member)
         reader.record(path + (i, "type"), member.get("Type"))
         reader.record(path + (i, "values"), member.get("Values"))
-        rtype = to_str(item.get("Type"), f"{label}[{i}].Type") if "Type" in item else Unknown(
-            f"{label}[{i}] has no Type")
+        rtype = (
+            to_str(item.get("Type"), f"{label}[{i}].Type") if "Type" in item else Unknown(f"{label}[{i}] has no Type")
+        )
         values = to_str_list(item.get("Values", []), f"{label}[{i}].Values")
         if isinstance(values, Unknown):
             return values
@@ -133,7 +145,9 @@ def _data_resources(reader: Reader, node: Node, path: tuple[Any, ...], label: st
     return Known(tuple(out))
 
 
-def _advanced_selector(reader: Reader, node: Node, path: tuple[Any, ...], label: str) -> AdvancedEventSelector | Unknown:
+def _advanced_selector(
+    reader: Reader, node: Node, path: tuple[Any, ...], label: str
+) -> AdvancedEventSelector | Unknown:
     name = reader.value("Name", path + ("name",), to_str, node, f"{label}.Name")
     fields_node = node.get("FieldSelectors")
     if fields_node is None:
@@ -148,8 +162,11 @@ def _advanced_selector(reader: Reader, node: Node, path: tuple[Any, ...], label:
         if not member.is_literal_map():
             value = member.resolve()
             if not isinstance(value, dict):
-                return value if isinstance(value, Unknown) else Unknown(f"{item_label} is {describe(value)}, "
-                                                                        "expected a mapping")
+                return (
+                    value
+                    if isinstance(value, Unknown)
+                    else Unknown(f"{item_label} is {describe(value)}, expected a mapping")
+                )
             member = Node(member.build, value, member.path, spans=False)
         item_path = path + ("field_selectors", i)
         reader.record(item_path, member)
@@ -178,8 +195,9 @@ def _field_selector(reader: Reader, node: Node, path: tuple[Any, ...], label: st
 def _insight_selector(reader: Reader, node: Node, path: tuple[Any, ...], label: str) -> InsightSelector:
     insight = reader.value("InsightType", path + ("insight_type",), to_str, node, f"{label}.InsightType")
     # The vendored schema (cfn-lint 1.51) has EventCategories on InsightSelector; older ones did not.
-    categories = reader.value("EventCategories", path + ("event_categories",), to_str_list, node,
-                              f"{label}.EventCategories")
+    categories = reader.value(
+        "EventCategories", path + ("event_categories",), to_str_list, node, f"{label}.EventCategories"
+    )
     cats: Any = None
     if isinstance(categories, Known):
         cats = categories.value

@@ -4,23 +4,45 @@ Links prefer references (``s3_bucket_name = aws_s3_bucket.logs.id`` names the bu
 when its name is unknown) and fall back to literal names and ARNs, so a trail that spells out
 the bucket name still finds the bucket, its split resources and its policy.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from string import Formatter
-from typing import Any, Callable, TypedDict
+from typing import Any, TypedDict
 
 from ctguard.location import SourceMap
-from ctguard.model import (Alarm, Bucket, EventDataStore, EventRule, KmsKey, LogGroup, MetricFilter, Model, Role,
-                           Subscription, Topic, Trail)
+from ctguard.model import (
+    Alarm,
+    Bucket,
+    EventDataStore,
+    EventRule,
+    KmsKey,
+    LogGroup,
+    MetricFilter,
+    Model,
+    Role,
+    Subscription,
+    Topic,
+    Trail,
+)
 from ctguard.parsers.context import ParseContext
 from ctguard.parsers.name_links import link_by_name
 from ctguard.parsers.terraform.buckets import SPLIT, bucket_fields, public_access_block, split_fields
 from ctguard.parsers.terraform.build import Rec, View
-from ctguard.parsers.terraform.related import (alarm_fields, event_rule_fields, kms_key_fields, log_group_fields,
-                                        metric_filter_fields, policy_document_of, role_fields,
-                                        subscription_fields, topic_fields)
 from ctguard.parsers.terraform.providers import CLI
+from ctguard.parsers.terraform.related import (
+    alarm_fields,
+    event_rule_fields,
+    kms_key_fields,
+    log_group_fields,
+    metric_filter_fields,
+    policy_document_of,
+    role_fields,
+    subscription_fields,
+    topic_fields,
+)
 from ctguard.parsers.terraform.trail import event_data_store_fields, trail_fields
 from ctguard.symbols import account_symbol, region_symbol
 from ctguard.values import ABSENT, Known, Symbolic, Unknown, Value, concat
@@ -45,15 +67,29 @@ _SIMPLE: dict[str, tuple[str, type, Callable[[View, Rec], dict[str, Any]]]] = {
     "aws_cloudwatch_event_rule": ("event_rule", EventRule, event_rule_fields),
     "aws_cloudtrail_event_data_store": ("event_data_store", EventDataStore, event_data_store_fields),
 }
-RELATED_TYPES = frozenset(_SIMPLE) | frozenset(SPLIT) | {
-    "aws_cloudtrail", "aws_s3_bucket", "aws_s3_account_public_access_block", "aws_kms_key", "aws_kms_alias",
-    "aws_iam_role_policy", "aws_iam_policy", "aws_iam_role_policy_attachment", "aws_sns_topic_policy", "aws_kms_key_policy",
-    "aws_sns_topic_subscription", "aws_cloudwatch_event_target",
-}
+RELATED_TYPES = (
+    frozenset(_SIMPLE)
+    | frozenset(SPLIT)
+    | {
+        "aws_cloudtrail",
+        "aws_s3_bucket",
+        "aws_s3_account_public_access_block",
+        "aws_kms_key",
+        "aws_kms_alias",
+        "aws_iam_role_policy",
+        "aws_iam_policy",
+        "aws_iam_role_policy_attachment",
+        "aws_sns_topic_policy",
+        "aws_kms_key_policy",
+        "aws_sns_topic_subscription",
+        "aws_cloudwatch_event_target",
+    }
+)
 
 
 class _TrailLinks(TypedDict):
     """Keys of the related resources a trail points at (Trail's link fields)."""
+
     bucket: str | None
     kms_key: str | None
     log_group: str | None
@@ -75,7 +111,9 @@ class Assembler:
     def add(self, item: Item) -> None:
         rec = Rec()
         t = item.type
-        region = item.region if item.region is not None else (Known(self.ctx.region, via=CLI) if self.ctx.region else None)
+        region = (
+            item.region if item.region is not None else (Known(self.ctx.region, via=CLI) if self.ctx.region else None)
+        )
         self.regions[item.address] = region
         if t == "aws_cloudtrail":
             self.trails.append((item.address, trail_fields(item.view, rec, item.existence), rec, region))
@@ -94,7 +132,9 @@ class Assembler:
         self.recs[(kind, key)] = rec
 
     # linking -----------------------------------------------------------------------------
-    def _find(self, kind: str, rec: Rec, arg: str, types: tuple[str, ...], match: Callable[[dict[str, Any], str], bool]) -> str | None:
+    def _find(
+        self, kind: str, rec: Rec, arg: str, types: tuple[str, ...], match: Callable[[dict[str, Any], str], bool]
+    ) -> str | None:
         pool = self.fields.get(kind, {})
         for address in rec.linked(arg, *types):
             if address in pool:
@@ -113,8 +153,13 @@ class Assembler:
         return None
 
     def _bucket_for(self, rec: Rec, arg: str = "bucket") -> str | None:
-        return self._find("bucket", rec, arg, ("aws_s3_bucket",),
-                          lambda f, v: _known(f.get("name")) in (v, v.removeprefix("arn:aws:s3:::")))
+        return self._find(
+            "bucket",
+            rec,
+            arg,
+            ("aws_s3_bucket",),
+            lambda f, v: _known(f.get("name")) in (v, v.removeprefix("arn:aws:s3:::")),
+        )
 
     def _attach(self) -> None:
         aliases: dict[str, tuple[str, str | None]] = {}  # alias address -> (alias name, key)
@@ -151,7 +196,9 @@ class Assembler:
                 else:
                     rec.read(view, "policy_arn")
                     linked = rec.linked("policy_arn", "aws_iam_policy")
-                    doc = documents.get(linked[0]) if linked else Unknown("attached policy is defined outside this input")
+                    doc = (
+                        documents.get(linked[0]) if linked else Unknown("attached policy is defined outside this input")
+                    )
                 if role is not None and doc is not None:
                     current = self.fields["role"][role].get("policies", Known(()))
                     if isinstance(current, Known):
@@ -178,14 +225,17 @@ class Assembler:
                     rec.flush(self.sm, ("topic", topic))
             elif t == "aws_cloudwatch_event_target":
                 rec.read(view, "rule")
-                rule = self._find("event_rule", rec, "rule", ("aws_cloudwatch_event_rule",),
-                                  lambda f, v: _known(f.get("name")) == v)
+                rule = self._find(
+                    "event_rule", rec, "rule", ("aws_cloudwatch_event_rule",), lambda f, v: _known(f.get("name")) == v
+                )
                 if rule is not None:
                     arn = rec.get(view, "arn", ("targets",))
                     current = self.fields["event_rule"][rule].get("targets", Known(()))
                     if isinstance(current, Known):
                         arn_target = arn.value if isinstance(arn, Known) else arn if isinstance(arn, Unknown) else None
-                        self.fields["event_rule"][rule]["targets"] = Known(current.value + ((arn_target,) if arn_target is not None else ()))
+                        self.fields["event_rule"][rule]["targets"] = Known(
+                            current.value + ((arn_target,) if arn_target is not None else ())
+                        )
                     rec.flush(self.sm, ("event_rule", rule))
         if account_pab is not None:
             for key, fields in self.fields.get("bucket", {}).items():
@@ -195,8 +245,9 @@ class Assembler:
 
     def _topic_for(self, rec: Rec, arg: str, view: View) -> str | None:
         rec.read(view, arg)
-        return self._find("topic", rec, arg, ("aws_sns_topic",),
-                          lambda f, v: _known(f.get("name")) in (v, v.rsplit(":", 1)[-1]))
+        return self._find(
+            "topic", rec, arg, ("aws_sns_topic",), lambda f, v: _known(f.get("name")) in (v, v.rsplit(":", 1)[-1])
+        )
 
     def _trail_links(self, fields: dict[str, Any], rec: Rec) -> _TrailLinks:
         key = self._find("kms_key", rec, "kms_key_id", ("aws_kms_key",), lambda f, v: False)
@@ -211,12 +262,27 @@ class Assembler:
         return {
             "bucket": self._bucket_for(rec, "s3_bucket_name"),
             "kms_key": key,
-            "log_group": self._find("log_group", rec, "cloud_watch_logs_group_arn", ("aws_cloudwatch_log_group",),
-                                    lambda f, v: _known(f.get("name")) == _log_group_name(v)),
-            "role": self._find("role", rec, "cloud_watch_logs_role_arn", ("aws_iam_role",),
-                               lambda f, v: bool(_known(f.get("name"))) and v.endswith("/" + str(_known(f.get("name"))))),
-            "topic": self._find("topic", rec, "sns_topic_name", ("aws_sns_topic",),
-                                lambda f, v: _known(f.get("name")) in (v, v.rsplit(":", 1)[-1])),
+            "log_group": self._find(
+                "log_group",
+                rec,
+                "cloud_watch_logs_group_arn",
+                ("aws_cloudwatch_log_group",),
+                lambda f, v: _known(f.get("name")) == _log_group_name(v),
+            ),
+            "role": self._find(
+                "role",
+                rec,
+                "cloud_watch_logs_role_arn",
+                ("aws_iam_role",),
+                lambda f, v: bool(_known(f.get("name"))) and v.endswith("/" + str(_known(f.get("name")))),
+            ),
+            "topic": self._find(
+                "topic",
+                rec,
+                "sns_topic_name",
+                ("aws_sns_topic",),
+                lambda f, v: _known(f.get("name")) in (v, v.rsplit(":", 1)[-1]),
+            ),
         }
 
     def model(self) -> Model:
@@ -241,12 +307,19 @@ class Assembler:
             if region is not None and _after_apply(trail.home_region):
                 trail = replace(trail, home_region=region)
             # A plan leaves a new trail's ARN unknown, but it follows from name, account and region.
-            if _after_apply(trail.arn) and isinstance(trail.name, Known) and ctx.account_id and isinstance(region, Known):
+            if (
+                _after_apply(trail.arn)
+                and isinstance(trail.name, Known)
+                and ctx.account_id
+                and isinstance(region, Known)
+            ):
                 arn = f"arn:{ctx.partition}:cloudtrail:{region.value}:{ctx.account_id}:trail/{trail.name.value}"
                 trail = replace(trail, arn=Known(arn, via=f"name, --account, {region.via}"))
             elif _after_apply(trail.arn) or isinstance(trail.arn, Symbolic):
                 # Without --account/--region the ARN is still one expression of deploy-time symbols.
-                symbolic_arn = _symbolic_arn(ctx, "arn:{p}:cloudtrail:{region}:{account}:trail/{name}", trail.name, region, True)
+                symbolic_arn = _symbolic_arn(
+                    ctx, "arn:{p}:cloudtrail:{region}:{account}:trail/{name}", trail.name, region, True
+                )
                 if symbolic_arn is not None:
                     trail = replace(trail, arn=symbolic_arn)
             model.trails.append(trail)
@@ -264,8 +337,13 @@ class Assembler:
                 self.sm.set(owner, (link,), span)
 
 
-_LINK_FIELDS = {"bucket": "s3_bucket_name", "kms_key": "kms_key_id", "log_group": "cloudwatch_logs_log_group_arn",
-                "role": "cloudwatch_logs_role_arn", "topic": "sns_topic"}
+_LINK_FIELDS = {
+    "bucket": "s3_bucket_name",
+    "kms_key": "kms_key_id",
+    "log_group": "cloudwatch_logs_log_group_arn",
+    "role": "cloudwatch_logs_role_arn",
+    "topic": "sns_topic",
+}
 
 _ARNS = {  # kind -> (template, needs region, needs account)
     "bucket": ("arn:{p}:s3:::{name}", False, False),
@@ -286,8 +364,9 @@ def _derive(ctx: ParseContext, kind: str, fields: dict[str, Any], region: Known[
         fields["arn"] = arn
 
 
-def _symbolic_arn(ctx: ParseContext, template: str, name: Any, region: Known[str] | Unknown | None,
-                  account: bool) -> Known[str] | Symbolic | None:
+def _symbolic_arn(
+    ctx: ParseContext, template: str, name: Any, region: Known[str] | Unknown | None, account: bool
+) -> Known[str] | Symbolic | None:
     """An ARN from a name, region and account that may be deploy-time symbols (Known when none is)."""
     parts: dict[str, Any] = {"p": ctx.partition}
     for key, value in (("name", name), ("region", region)):
@@ -299,8 +378,9 @@ def _symbolic_arn(ctx: ParseContext, template: str, name: Any, region: Known[str
             parts[key] = region_symbol("the deploy region", "the region is not known (pass --region)")
         else:
             return None
-    parts["account"] = ctx.account_id or (account_symbol("the deploying account", "the account id is not known (pass --account)")
-                                          if account else "")
+    parts["account"] = ctx.account_id or (
+        account_symbol("the deploying account", "the account id is not known (pass --account)") if account else ""
+    )
     pieces: list[Any] = []
     for literal, field_name, _, _ in Formatter().parse(template):
         pieces.append(literal)
@@ -316,7 +396,7 @@ def _names_same(name: Any, value: Symbolic) -> bool:
         return False
     if value.parts == name.parts:
         return True
-    tail = value.parts[len(value.parts) - len(name.parts):]
+    tail = value.parts[len(value.parts) - len(name.parts) :]
     if len(value.parts) <= len(name.parts) or tail[1:] != name.parts[1:]:
         return False
     before, first = value.parts[len(value.parts) - len(name.parts) - 1], name.parts[0]

@@ -6,9 +6,11 @@ bucket fields it sets, and ``terraform/parse.py`` merges them into the bucket it
 references (by address, else by literal name).  Later sources override inline ones, as the
 provider's own advice is to use one or the other.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ctguard.model import LifecycleRule, PublicAccessBlock
 from ctguard.parsers.terraform.build import Rec, View, as_bool, as_int, as_str, first_block
@@ -29,8 +31,14 @@ def bucket_fields(view: View, rec: Rec, address: str | None = None) -> Fields:
         out["name"] = Unknown("bucket name is generated at apply (bucket_prefix or no name)")
         if address is not None:  # the same symbol references to aws_s3_bucket.x.bucket give
             prefix, _ = view.value("bucket_prefix")
-            out["name"] = generated_bucket_name(address, prefix.value if isinstance(prefix, Known) else
-                                                prefix if isinstance(prefix, Unknown) else Unknown("not set"))
+            out["name"] = generated_bucket_name(
+                address,
+                prefix.value
+                if isinstance(prefix, Known)
+                else prefix
+                if isinstance(prefix, Unknown)
+                else Unknown("not set"),
+            )
     lock = as_bool(rec.get(view, "object_lock_enabled", ("object_lock",)))
     if lock is not ABSENT:
         out["object_lock"] = lock
@@ -59,8 +67,10 @@ def _logging(view: View, rec: Rec) -> Fields:
         return {"logging_target_bucket": target}
     if target is None:
         return {}
-    return {"logging_target_bucket": as_str(rec.get(target, "target_bucket", ("logging_target_bucket",))),
-            "logging_target_prefix": as_str(rec.get(target, "target_prefix", ("logging_target_prefix",)))}
+    return {
+        "logging_target_bucket": as_str(rec.get(target, "target_bucket", ("logging_target_bucket",))),
+        "logging_target_prefix": as_str(rec.get(target, "target_prefix", ("logging_target_prefix",))),
+    }
 
 
 def _encryption(view: View, container: str | None, rec: Rec) -> Fields:
@@ -70,14 +80,19 @@ def _encryption(view: View, container: str | None, rec: Rec) -> Fields:
     if isinstance(holder, Unknown):
         return {"encryption_algorithm": holder}
     rule = first_block(holder, "rule", rec, ("encryption_algorithm",))
-    by_default = None if rule is None or isinstance(rule, Unknown) else \
-        first_block(rule, "apply_server_side_encryption_by_default", rec, ("encryption_algorithm",))
+    by_default = (
+        None
+        if rule is None or isinstance(rule, Unknown)
+        else first_block(rule, "apply_server_side_encryption_by_default", rec, ("encryption_algorithm",))
+    )
     if isinstance(rule, Unknown) or isinstance(by_default, Unknown):
         return {"encryption_algorithm": Unknown("encryption rule is generated dynamically")}
     if by_default is None:
         return {}
-    return {"encryption_algorithm": as_str(rec.get(by_default, "sse_algorithm", ("encryption_algorithm",))),
-            "encryption_kms_key_id": as_str(rec.get(by_default, "kms_master_key_id", ("encryption_kms_key_id",)))}
+    return {
+        "encryption_algorithm": as_str(rec.get(by_default, "sse_algorithm", ("encryption_algorithm",))),
+        "encryption_kms_key_id": as_str(rec.get(by_default, "kms_master_key_id", ("encryption_kms_key_id",))),
+    }
 
 
 def _object_lock(view: View, rec: Rec, split: bool = False) -> Fields:
@@ -95,8 +110,11 @@ def _object_lock(view: View, rec: Rec, split: bool = False) -> Fields:
     elif split:
         out["object_lock"] = Known(True, via="aws_s3_bucket_object_lock_configuration")
     rule = first_block(holder, "rule", rec, ("object_lock_mode",))
-    retention = None if rule is None or isinstance(rule, Unknown) else \
-        first_block(rule, "default_retention", rec, ("object_lock_mode",))
+    retention = (
+        None
+        if rule is None or isinstance(rule, Unknown)
+        else first_block(rule, "default_retention", rec, ("object_lock_mode",))
+    )
     if retention is not None and not isinstance(retention, Unknown):
         out["object_lock_mode"] = as_str(rec.get(retention, "mode", ("object_lock_mode",)))
         days = as_int(rec.get(retention, "days", ("object_lock_days",)))
@@ -118,8 +136,11 @@ def _lifecycle(view: View, block: str, rec: Rec, legacy: bool) -> Value[Any]:
         tagged: Value[Any] = ABSENT
         if legacy:
             enabled = as_bool(rec.get(r, "enabled", here + ("status",)))
-            status: Value[Any] = Known("Enabled" if enabled.value else "Disabled", via=enabled.via) \
-                if isinstance(enabled, Known) else enabled
+            status: Value[Any] = (
+                Known("Enabled" if enabled.value else "Disabled", via=enabled.via)
+                if isinstance(enabled, Known)
+                else enabled
+            )
             prefix = as_str(rec.get(r, "prefix", here + ("prefix",)))
             tagged = _names_tags(rec.get(r, "tags", here + ("requires_tags",)))
         else:
@@ -136,7 +157,9 @@ def _lifecycle(view: View, block: str, rec: Rec, legacy: bool) -> Value[Any]:
             kwargs["expiration_days"] = as_int(rec.get(expiration, "days", here + ("expiration_days",)))
         if noncurrent is not None and not isinstance(noncurrent, Unknown):
             arg = "days" if legacy else "noncurrent_days"
-            kwargs["noncurrent_expiration_days"] = as_int(rec.get(noncurrent, arg, here + ("noncurrent_expiration_days",)))
+            kwargs["noncurrent_expiration_days"] = as_int(
+                rec.get(noncurrent, arg, here + ("noncurrent_expiration_days",))
+            )
         result.append(LifecycleRule(**{k: v for k, v in kwargs.items() if v is not ABSENT}))
     return Known(tuple(result))
 
@@ -168,8 +191,10 @@ def _names_tags(value: Value[Any]) -> Value[Any]:
 
 def public_access_block(view: View, rec: Rec, path: tuple[str, ...]) -> Value[Any]:
     rec.here(view, path)
-    kwargs = {name: as_bool(rec.get(view, name, path + (name,))) for name in
-              ("block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets")}
+    kwargs = {
+        name: as_bool(rec.get(view, name, path + (name,)))
+        for name in ("block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets")
+    }
     return Known(PublicAccessBlock(**{k: v for k, v in kwargs.items() if v is not ABSENT}))
 
 
@@ -214,7 +239,9 @@ def _plain(v: Value[Any]) -> Any:
 SPLIT: dict[str, Callable[[View, Rec], Fields]] = {
     "aws_s3_bucket_policy": lambda v, r: {"policy": r.get(v, "policy", ("policy",), document=True)},
     "aws_s3_bucket_acl": _split_acl,
-    "aws_s3_bucket_public_access_block": lambda v, r: {"public_access_block": public_access_block(v, r, ("public_access_block",))},
+    "aws_s3_bucket_public_access_block": lambda v, r: {
+        "public_access_block": public_access_block(v, r, ("public_access_block",))
+    },
     "aws_s3_bucket_versioning": _split_versioning,
     "aws_s3_bucket_logging": _logging,
     "aws_s3_bucket_server_side_encryption_configuration": lambda v, r: _encryption(v, None, r),

@@ -8,6 +8,7 @@ of the parse does.  When it runs out the parse goes on with what it has (further
 not created, further expressions are Unknown) and the input gets one CT002 naming the first
 place that asked for too much and what to do (issue 22 bullet 3, issue 17 bullet 4).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,18 +35,27 @@ class Budget:
         granted = max(0, min(wanted, self.instances_left))
         self.instances_left -= granted
         if granted < wanted:
-            self.exceeded(f"{what} asks for {wanted:,} instances; the input's budget of {MAX_TOTAL_INSTANCES:,} "
-                          f"instances is spent, so ctguard checks only the instances created before it "
-                          f"(lower count/for_each, or check the module on its own)", file, line, column)
+            self.exceeded(
+                f"{what} asks for {wanted:,} instances; the input's budget of {MAX_TOTAL_INSTANCES:,} "
+                f"instances is spent, so ctguard checks only the instances created before it "
+                f"(lower count/for_each, or check the module on its own)",
+                file,
+                line,
+                column,
+            )
         return granted
 
     def grant_trails(self, wanted: int, what: str, file: str, line: int, column: int) -> int:
         granted = max(0, min(wanted, self.trails_left))
         self.trails_left -= granted
         if granted < wanted:
-            self.exceeded(f"{what} makes more than the {MAX_TOTAL_TRAILS} trails ctguard checks in one input "
-                          "(AWS allows 5 per Region); the others are not checked: lower count/for_each",
-                          file, line, column)
+            self.exceeded(
+                f"{what} makes more than the {MAX_TOTAL_TRAILS} trails ctguard checks in one input "
+                "(AWS allows 5 per Region); the others are not checked: lower count/for_each",
+                file,
+                line,
+                column,
+            )
         return granted
 
     def step(self) -> bool:

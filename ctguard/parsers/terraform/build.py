@@ -5,6 +5,7 @@ HCL ``BlockView`` or the plan's JSON view, so one builder per resource type serv
 Spans are collected first and flushed under an owner later, because a split S3 resource only
 learns which bucket it belongs to at link time.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -27,7 +28,7 @@ class View(Protocol):
 
     def value(self, name: str, document: bool = False) -> tuple[Value[Any], list[Ref]]: ...
 
-    def blocks(self, name: str) -> "Sequence[View] | Unknown": ...
+    def blocks(self, name: str) -> Sequence[View] | Unknown: ...
 
     def span(self, name: str) -> tuple[str, int, int] | None: ...
 
@@ -140,7 +141,7 @@ def default(v: Value[Any], value: Any) -> Value[Any]:
     return Known(value, via=PROVIDER_DEFAULT) if isinstance(v, Absent) else v
 
 
-def first_block(view: View, name: str, rec: Rec, path: Path) -> "View | Unknown | None":
+def first_block(view: View, name: str, rec: Rec, path: Path) -> View | Unknown | None:
     blocks = view.blocks(name)
     if isinstance(blocks, Unknown):
         return blocks
@@ -150,5 +151,17 @@ def first_block(view: View, name: str, rec: Rec, path: Path) -> "View | Unknown 
     return blocks[0]
 
 
-__all__ = ["ABSENT", "PROVIDER_DEFAULT", "Rec", "View", "as_bool", "as_int", "as_str", "as_strs", "default",
-           "first_block", "items", "plain"]
+__all__ = [
+    "ABSENT",
+    "PROVIDER_DEFAULT",
+    "Rec",
+    "View",
+    "as_bool",
+    "as_int",
+    "as_str",
+    "as_strs",
+    "default",
+    "first_block",
+    "items",
+    "plain",
+]

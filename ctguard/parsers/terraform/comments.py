@@ -8,6 +8,7 @@ lines moves its line breaks to the end of the line where it ends).
 Comments are found by scanning the lexical structure: never inside a quoted string (including
 the nested strings of its ``${ }``/``%{ }`` templates) or a heredoc.
 """
+
 from __future__ import annotations
 
 import re

@@ -5,6 +5,7 @@ collapse to strings, ``Effect`` defaults to Allow) so the IAM evaluator sees the
 a plan would hold.  Identity data sources answer from ``ParseContext`` or stay Unknown: the
 deploying credentials decide them, not the code.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -17,18 +18,22 @@ if TYPE_CHECKING:
     from ctguard.parsers.terraform.instances import BlockView, Instance
 
 
-def data_attribute(inst: "Instance", name: str) -> tuple[Any, list[Ref]]:
+def data_attribute(inst: Instance, name: str) -> tuple[Any, list[Ref]]:
     ctx = inst.decl.module.loader.context
     kind = inst.decl.type
     if kind == "aws_caller_identity":
-        account = ctx.account_id or account_symbol(f"data.aws_caller_identity.{inst.decl.name}.account_id",
-                                                   "account of the deploying credentials (pass --account)")
+        account = ctx.account_id or account_symbol(
+            f"data.aws_caller_identity.{inst.decl.name}.account_id",
+            "account of the deploying credentials (pass --account)",
+        )
         if name in ("account_id", "id"):
             return account, []
         return Unknown(f"data.aws_caller_identity.{name} depends on the deploying credentials"), []
     if kind == "aws_organizations_organization" and name == "id":
-        return organization_symbol(f"data.aws_organizations_organization.{inst.decl.name}.id",
-                                   f"data.aws_organizations_organization.{inst.decl.name}.id is read from AWS at plan time"), []
+        return organization_symbol(
+            f"data.aws_organizations_organization.{inst.decl.name}.id",
+            f"data.aws_organizations_organization.{inst.decl.name}.id is read from AWS at plan time",
+        ), []
     if kind == "aws_region" and name in ("name", "id", "region", "endpoint"):
         region = _region_of(inst)
         if name == "endpoint":
@@ -67,8 +72,10 @@ def _region_of(inst: Instance) -> Any:
     if region is not None:
         return region
     # No provider states it: the region of the deploying environment, the same for every resource.
-    return region_symbol(f"data.aws_region.{inst.decl.name}.name",
-                         "region of the deployment (pass --region or set the provider's region)")
+    return region_symbol(
+        f"data.aws_region.{inst.decl.name}.name",
+        "region of the deployment (pass --region or set the provider's region)",
+    )
 
 
 def _list(value: Any) -> Any:
@@ -83,7 +90,7 @@ def _collapse(values: Any) -> Any:
     return values[0] if isinstance(values, list) and len(values) == 1 else values
 
 
-def policy_document(view: "BlockView") -> Any:
+def policy_document(view: BlockView) -> Any:
     """The JSON document an ``aws_iam_policy_document`` renders, Unknown placeholders inside."""
     doc: dict[str, Any] = {"Version": _or(_raw(view, "version"), "2012-10-17")}
     if view.has("policy_id"):
@@ -103,20 +110,24 @@ def _or(value: Any, fallback: Any) -> Any:
     return fallback if value is None or value == "" else value
 
 
-def _raw(view: "BlockView", name: str) -> Any:
+def _raw(view: BlockView, name: str) -> Any:
     value, _ = view.raw(name)
     from ctguard.values import Absent
 
     return None if isinstance(value, Absent) else value
 
 
-def _statement(view: "BlockView") -> dict[str, Any]:
+def _statement(view: BlockView) -> dict[str, Any]:
     st: dict[str, Any] = {}
     if view.has("sid"):
         st["Sid"] = _raw(view, "sid")
     st["Effect"] = _or(_raw(view, "effect"), "Allow")
-    for attr, key in (("actions", "Action"), ("not_actions", "NotAction"),
-                      ("resources", "Resource"), ("not_resources", "NotResource")):
+    for attr, key in (
+        ("actions", "Action"),
+        ("not_actions", "NotAction"),
+        ("resources", "Resource"),
+        ("not_resources", "NotResource"),
+    ):
         if view.has(attr):
             value = _list(_raw(view, attr))
             if value is not None:

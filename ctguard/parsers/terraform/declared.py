@@ -9,9 +9,10 @@
 
 Read from the syntax tree only (no evaluation), once per module directory.
 """
+
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from lark import Token, Tree
 
@@ -36,8 +37,15 @@ def problems(bodies: dict[str, Body]) -> list[Problem]:
                 continue
             file, line, column = where if isinstance(where, tuple) else (where.file, where.line, where.column)
             ffile, fline, _ = first if isinstance(first, tuple) else (first.file, first.line, first.column)
-            found.append(Problem(PARSE_ERROR, f"duplicate {what} (first declared in {ffile}:{fline}); Terraform "
-                                 "rejects the configuration", file, line, column))
+            found.append(
+                Problem(
+                    PARSE_ERROR,
+                    f"duplicate {what} (first declared in {ffile}:{fline}); Terraform rejects the configuration",
+                    file,
+                    line,
+                    column,
+                )
+            )
     bound = set()
     for body in bodies.values():
         bound |= set(_bound_names(body))
@@ -48,8 +56,15 @@ def problems(bodies: dict[str, Body]) -> list[Problem]:
             if key is None or key in declared or (key, file, line) in seen:
                 continue
             seen.add((key, file, line))
-            found.append(Problem(BAD_REFERENCE, f"reference to undeclared {_describe(key)}; Terraform rejects "
-                                 "the configuration", file, line, column))
+            found.append(
+                Problem(
+                    BAD_REFERENCE,
+                    f"reference to undeclared {_describe(key)}; Terraform rejects the configuration",
+                    file,
+                    line,
+                    column,
+                )
+            )
     return found
 
 
@@ -112,8 +127,11 @@ def _chains(node: Tree[Token] | Token, line: int, column: int) -> Iterator[tuple
             chain = _chain(item)
             if chain:
                 meta = getattr(item, "meta", None)
-                at = (getattr(meta, "line", line), getattr(meta, "column", column)) if meta and not meta.empty else (
-                    line, column)
+                at = (
+                    (getattr(meta, "line", line), getattr(meta, "column", column))
+                    if meta and not meta.empty
+                    else (line, column)
+                )
                 yield chain, at[0], at[1]
         stack.extend(item.children)
 
@@ -130,8 +148,11 @@ def _chain(node: Tree[Token]) -> list[str] | None:
     if node.data == "get_attr_expr_term" and len(node.children) == 2:
         head, tail = node.children
         base = _chain(head) if isinstance(head, Tree) else None
-        name = [c for c in tail.children if isinstance(c, Tree) and c.data == "identifier"] if isinstance(
-            tail, Tree) else []
+        name = (
+            [c for c in tail.children if isinstance(c, Tree) and c.data == "identifier"]
+            if isinstance(tail, Tree)
+            else []
+        )
         if base is None or not name:
             return None
         return base + [str(name[0].children[0])]

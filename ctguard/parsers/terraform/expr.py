@@ -5,10 +5,12 @@ Nothing is executed: references resolve through ``Namespace`` objects the module
 in ``tf_funcs``; anything else is ``Unknown`` with the reason.  Templates, references and the
 conversion to model data live in ``tf_template`` and ``tf_refs`` (re-exported here).
 """
+
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from lark import Token, Tree
 
@@ -22,14 +24,19 @@ MAX_VALUE_SIZE = 1_000_000  # characters of a string, items of a list or object
 
 
 class Evaluator:
-    def __init__(self, trace: Trace, lookup: Callable[[str], Any], functions: dict[str, Callable[..., Any]],
-                 bindings: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        trace: Trace,
+        lookup: Callable[[str], Any],
+        functions: dict[str, Callable[..., Any]],
+        bindings: dict[str, Any] | None = None,
+    ) -> None:
         self.trace = trace
         self.lookup = lookup  # root name -> value or Namespace; raises KeyError when unknown
         self.functions = functions
         self.bindings = bindings or {}  # count, each, for-expression and dynamic iterators
 
-    def bind(self, **names: Any) -> "Evaluator":
+    def bind(self, **names: Any) -> Evaluator:
         return Evaluator(self.trace, self.lookup, self.functions, {**self.bindings, **names})
 
     def evaluate(self, node: Tree[Token] | Token) -> tuple[Any, list[Ref]]:
@@ -67,8 +74,13 @@ class Evaluator:
         self.trace.budget.exceeded(
             f"an expression builds a value of {size:,} {'characters' if isinstance(value, str) else 'items'}, "
             f"more than the {MAX_VALUE_SIZE:,} ctguard evaluates; it is left Unknown: simplify the expression",
-            "", getattr(meta, "line", None) or 1, getattr(meta, "column", None) or 1)
-        return Unknown(f"value of {size:,} {'characters' if isinstance(value, str) else 'items'} is too large to evaluate")
+            "",
+            getattr(meta, "line", None) or 1,
+            getattr(meta, "column", None) or 1,
+        )
+        return Unknown(
+            f"value of {size:,} {'characters' if isinstance(value, str) else 'items'} is too large to evaluate"
+        )
 
     def _out_of_steps(self, node: Tree[Token] | Token) -> None:
         meta = getattr(node, "meta", None)
@@ -77,7 +89,11 @@ class Evaluator:
         self.trace.budget.exceeded(
             "expression evaluation takes more than the input's budget of steps (a local or variable that "
             "grows with every reference, or nested for expressions over large collections); ctguard leaves "
-            "the rest Unknown: simplify the expression", "", line, column)
+            "the rest Unknown: simplify the expression",
+            "",
+            line,
+            column,
+        )
 
     def _eval(self, node: Tree[Token] | Token) -> Any:
         if isinstance(node, Token):
@@ -206,7 +222,7 @@ class Evaluator:
         term = kids[1]
         op = str(term.children[0].children[0])
         right_node = [c for c in term.children if isinstance(c, Tree) and c.data != "new_line_or_comment"][-1]
-        if op == "&&" and left is False or op == "||" and left is True:
+        if (op == "&&" and left is False) or (op == "||" and left is True):
             return left  # short-circuit also when the right side is unknown
         return tf_funcs.binary(op, left, self.eval(right_node), self)
 
@@ -231,7 +247,7 @@ class Evaluator:
     def _index_key(self, index: Tree[Token]) -> Any:
         if index.data == "short_index":
             return int(str(index.children[-1]))
-        return self.eval([c for c in index.children if isinstance(c, Tree) and c.data != "new_line_or_comment"][0])
+        return self.eval(next(c for c in index.children if isinstance(c, Tree) and c.data != "new_line_or_comment"))
 
     def _e_attr_splat_expr_term(self, kids: list[Any]) -> Any:
         return self._splat(self.eval(kids[0]), kids[1])
@@ -248,8 +264,11 @@ class Evaluator:
         result = []
         for item in items:
             for step in steps:
-                item = self.get_attr(item, _name(step.children[-1])) if step.data == "get_attr" \
+                item = (
+                    self.get_attr(item, _name(step.children[-1]))
+                    if step.data == "get_attr"
                     else self.index(item, self._index_key(step))
+                )
             result.append(item)
         return result
 
@@ -270,7 +289,7 @@ class Evaluator:
         if isinstance(base, Namespace):
             return base.index(key, self)
         if isinstance(base, list) and isinstance(key, (int, float)) and not isinstance(key, bool):
-            if not (isinstance(key, int) or math.isfinite(key) and key.is_integer()):
+            if not (isinstance(key, int) or (math.isfinite(key) and key.is_integer())):
                 return Unknown(f"Invalid index: the index {key} is not a whole number")
             i = int(key)
             return base[i] if -len(base) <= i < len(base) else Unknown(f"index {i} out of range")
@@ -288,9 +307,11 @@ class Evaluator:
         if fn is None:
             return Unknown(f"function {name}")
         args_node = next((k for k in kids if isinstance(k, Tree) and k.data == "arguments"), None)
-        arg_nodes = [] if args_node is None else [
-            c for c in args_node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"
-        ]
+        arg_nodes = (
+            []
+            if args_node is None
+            else [c for c in args_node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+        )
         expand = args_node is not None and any(
             isinstance(c, Token) and c.type == "ELLIPSIS" for c in args_node.children
         )
@@ -311,8 +332,9 @@ def number(text: str) -> Any:
     if text.isdigit() and len(text) > 300:
         return Unknown(f"number literal of {len(text)} digits is outside the range ctguard evaluates")
     value: int | float = int(text) if text.isdigit() else float(text)
-    if isinstance(value, float) and (not math.isfinite(value) or value == 0 and any(c in "123456789" for c in
-                                                                                   text.split("e")[0].split("E")[0])):
+    if isinstance(value, float) and (
+        not math.isfinite(value) or (value == 0 and any(c in "123456789" for c in text.split("e")[0].split("E")[0]))
+    ):
         return Unknown(f"number {text} is outside the range ctguard evaluates")  # inf, or underflow to 0
     return value
 
@@ -336,6 +358,7 @@ def _name(node: Tree[Token] | Token) -> str:
 def _token_value(token: Token) -> Any:
     return str(token)
 
+
 def to_value(raw: Any, refs: list[Ref], ev: Evaluator) -> Value[Any]:
     """An evaluated argument as a model value (Absent for null)."""
     if raw is None or raw is ABSENT:
@@ -346,5 +369,15 @@ def to_value(raw: Any, refs: list[Ref], ev: Evaluator) -> Value[Any]:
     return Known(final, via=refs[0].describe() if refs else None)
 
 
-__all__ = ["MARK", "MAX_DEPTH", "Evaluator", "JsonDoc", "Namespace", "Ref", "Trace", "finalize", "has_unknown",
-           "unescape"]
+__all__ = [
+    "MARK",
+    "MAX_DEPTH",
+    "Evaluator",
+    "JsonDoc",
+    "Namespace",
+    "Ref",
+    "Trace",
+    "finalize",
+    "has_unknown",
+    "unescape",
+]

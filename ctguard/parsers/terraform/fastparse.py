@@ -13,12 +13,14 @@ with Lark, so error messages for bad HCL and every tree we cannot reproduce stay
 
 Only ASCII text is translated (tree-sitter counts bytes, Lark characters).
 """
+
 from __future__ import annotations
 
 import gc
 import re
 from bisect import bisect_right
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from lark import Token, Tree
 from lark.tree import Meta
@@ -83,8 +85,15 @@ def parse_tree(text: str) -> Tree[Token]:
             gc.enable()
 
 
-_KEYWORDS = {"in": "IN", "for": "FOR", "if": "IF", "for_each": "FOR_EACH", "else": "ELSE",
-             "endif": "ENDIF", "endfor": "ENDFOR"}
+_KEYWORDS = {
+    "in": "IN",
+    "for": "FOR",
+    "if": "IF",
+    "for_each": "FOR_EACH",
+    "else": "ELSE",
+    "endif": "ENDIF",
+    "endfor": "ENDFOR",
+}
 _LITERALS = {"true": "TRUE", "false": "FALSE", "null": "NULL"}
 _NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_-]*\Z")
 _INT = re.compile(r"[0-9]+\Z")
@@ -94,13 +103,27 @@ _ESCAPED_INTERPOLATION = re.compile(r"\$\$\{[^}]*\}")
 _ESCAPED_DIRECTIVE = re.compile(r"%%\{[^}]*\}")
 _HEREDOC = re.compile(r"<<(?P<heredoc>[a-zA-Z][a-zA-Z0-9._-]*)\r?\n(?:(?:.|\n)*?\r?\n)??\s*(?P=heredoc)\r?\n")
 _HEREDOC_TRIM = re.compile(
-    r"<<-(?P<heredoc_trim>[a-zA-Z][a-zA-Z0-9._-]*)\r?\n(?:(?:.|\n)*?\r?\n)??\s*(?P=heredoc_trim)\r?\n")
+    r"<<-(?P<heredoc_trim>[a-zA-Z][a-zA-Z0-9._-]*)\r?\n(?:(?:.|\n)*?\r?\n)??\s*(?P=heredoc_trim)\r?\n"
+)
 _NL = re.compile(r"\n[ \t]*")
 _GAP = re.compile(r"[ \t\r\n]*\Z")
 _BLANKS = re.compile(r"[ \t]*\Z")
 _NEXT = re.compile(r"[^ \t\r\n]")
-_BINARY = {"||": "DOUBLE_PIPE", "&&": "DOUBLE_AMP", "==": "DOUBLE_EQ", "!=": "NEQ", "<": "LT", ">": "GT",
-           "<=": "LEQ", ">=": "GEQ", "+": "PLUS", "-": "MINUS", "*": "ASTERISK", "/": "SLASH", "%": "PERCENT"}
+_BINARY = {
+    "||": "DOUBLE_PIPE",
+    "&&": "DOUBLE_AMP",
+    "==": "DOUBLE_EQ",
+    "!=": "NEQ",
+    "<": "LT",
+    ">": "GT",
+    "<=": "LEQ",
+    ">=": "GEQ",
+    "+": "PLUS",
+    "-": "MINUS",
+    "*": "ASTERISK",
+    "/": "SLASH",
+    "%": "PERCENT",
+}
 _UNARY = {"-": "MINUS", "!": "NOT"}
 _GLUED_NUMBER = re.compile(r"-(?:[0-9]{2}|[0-9]+(?:\.[0-9]|[eE][+-]?[0-9]))")
 _NEG_INT = re.compile(r"-[0-9][0-9]+\Z")
@@ -112,7 +135,6 @@ class _Span:
 
     def __init__(self, start: int, end: int) -> None:
         self.start_byte, self.end_byte = start, end
-
 
 
 class _Builder:
@@ -149,10 +171,20 @@ class _Builder:
             line, column, end_line, end_column = first.line, first.column, last.end_line, last.end_column
             start, end = first.start_pos, last.end_pos
             meta.__dict__ = {
-                "empty": False, "line": line, "column": column, "start_pos": start,
-                "container_line": line, "container_column": column, "container_start_pos": start,
-                "end_line": end_line, "end_column": end_column, "end_pos": end,
-                "container_end_line": end_line, "container_end_column": end_column, "container_end_pos": end}
+                "empty": False,
+                "line": line,
+                "column": column,
+                "start_pos": start,
+                "container_line": line,
+                "container_column": column,
+                "container_start_pos": start,
+                "end_line": end_line,
+                "end_column": end_column,
+                "end_pos": end,
+                "container_end_line": end_line,
+                "container_end_column": end_column,
+                "container_end_pos": end,
+            }
             return Tree(data, children, meta)
         for child in children:
             if type(child) is Token:
@@ -174,14 +206,24 @@ class _Builder:
                 end_line, end_column, end = m.end_line, m.end_column, m.end_pos
                 break
         meta.__dict__ = {
-            "empty": False, "line": line, "column": column, "start_pos": start,
-            "container_line": line, "container_column": column, "container_start_pos": start,
-            "end_line": end_line, "end_column": end_column, "end_pos": end,
-            "container_end_line": end_line, "container_end_column": end_column, "container_end_pos": end}
+            "empty": False,
+            "line": line,
+            "column": column,
+            "start_pos": start,
+            "container_line": line,
+            "container_column": column,
+            "container_start_pos": start,
+            "end_line": end_line,
+            "end_column": end_column,
+            "end_pos": end,
+            "container_end_line": end_line,
+            "container_end_column": end_column,
+            "container_end_pos": end,
+        }
         return Tree(data, children, meta)
 
     def gap(self, upto: int) -> str:
-        between = self.text[self.pos:upto]
+        between = self.text[self.pos : upto]
         if between and between.strip(" \t\r\n"):
             raise Decline(f"unexpected text at {self.pos}")
         return between
@@ -200,14 +242,14 @@ class _Builder:
             self.pos = upto
 
     def same_line(self, upto: int) -> None:
-        between = self.text[self.pos:upto]
+        between = self.text[self.pos : upto]
         if between and (between.strip(" \t\r") or "\n" in between):
             raise Decline(f"line break or text at {self.pos} where the grammar takes none")
         self.pos = upto
 
     def leaf(self, kind: str, node: Any) -> Token:
         start = node.start_byte
-        between = self.text[self.pos:start]
+        between = self.text[self.pos : start]
         if between and between.strip(" \t\r"):
             raise Decline(f"line break or text at {self.pos} where the grammar takes none")
         return self.token(kind, start, node.end_byte)
@@ -255,7 +297,7 @@ class _Builder:
     def attr_name(self, node: Any) -> Tree[Token]:
         if node.type != "identifier":
             raise Decline(node.type)
-        name = self.text[node.start_byte:node.end_byte]
+        name = self.text[node.start_byte : node.end_byte]
         if name in _KEYWORDS:
             return self.tree("keyword", [self.leaf(_KEYWORDS[name], node)])
         if name in _LITERALS:
@@ -265,7 +307,7 @@ class _Builder:
     def identifier(self, node: Any) -> Tree[Token]:
         if node.type != "identifier":
             raise Decline(node.type)
-        name = self.text[node.start_byte:node.end_byte]
+        name = self.text[node.start_byte : node.end_byte]
         if not _NAME.match(name) or name in _KEYWORDS or name in _LITERALS:
             raise Decline(f"identifier {name!r}")
         return self.tree("identifier", [self.leaf("NAME", node)])
@@ -291,7 +333,7 @@ class _Builder:
         self.nl(kids[i].start_byte, out)
         out.append(self.token("LBRACE", kids[i].start_byte, kids[i].end_byte))
         items: list[Any] = []
-        for inner in kids[i + 1:-1]:
+        for inner in kids[i + 1 : -1]:
             if inner.type != "body":
                 raise Decline(inner.type)
             items = self.body_items(inner)
@@ -349,7 +391,7 @@ class _Builder:
         operator = self.tree("binary_operator", [op])
         term: list[Any] = [operator]
         self.nl(kids[at + 1].start_byte, term)
-        right = self.operand(kids[at + 1:])
+        right = self.operand(kids[at + 1 :])
         term.append(right)
         out = [left, self.tree("binary_term", term)]
         if not (isinstance(right, Tree) and right.data == "binary_op"):
@@ -367,7 +409,7 @@ class _Builder:
             # python-hcl2's INT_LITERAL/FLOAT_LITERAL take a minus glued to the number when they match
             # more than MINUS does: `-12` and `-1.5` are one literal, `-1` is unary_op(MINUS, 1).
             end = kids[1].end_byte
-            number = self.text[kids[0].start_byte:end]
+            number = self.text[kids[0].start_byte : end]
             kind = "FLOAT_LITERAL" if _NEG_FLOAT.match(number) else "INT_LITERAL" if _NEG_INT.match(number) else ""
             if kind and len(kids) > 2:
                 raise Decline("negative literal with a postfix")
@@ -533,14 +575,14 @@ class _Builder:
     def literal(self, node: Any) -> Tree[Token]:
         kind = node.type
         if kind == "numeric_lit":
-            text = self.text[node.start_byte:node.end_byte]
+            text = self.text[node.start_byte : node.end_byte]
             if _INT.match(text):
                 return self.tree("int_lit", [self.leaf("INT_LITERAL", node)])
             if _FLOAT.match(text):
                 return self.tree("float_lit", [self.leaf("FLOAT_LITERAL", node)])
             raise Decline(f"number {text!r}")
         if kind in ("bool_lit", "null_lit"):
-            word = self.text[node.start_byte:node.end_byte]
+            word = self.text[node.start_byte : node.end_byte]
             if word not in _LITERALS:
                 raise Decline(word)
             return self.tree("literal_value", [self.leaf(_LITERALS[word], node)])
@@ -572,8 +614,11 @@ class _Builder:
         text = self.text
         at = start
         while at < end:
-            for kind, pattern in (("STRING_CHARS", _STRING_CHARS), ("ESCAPED_INTERPOLATION", _ESCAPED_INTERPOLATION),
-                                  ("ESCAPED_DIRECTIVE", _ESCAPED_DIRECTIVE)):  # never two at one position
+            for kind, pattern in (  # noqa: B007 - the loop breaks on a match and kind is used after it
+                ("STRING_CHARS", _STRING_CHARS),
+                ("ESCAPED_INTERPOLATION", _ESCAPED_INTERPOLATION),
+                ("ESCAPED_DIRECTIVE", _ESCAPED_DIRECTIVE),
+            ):  # never two at one position
                 m = pattern.match(text, at)
                 if m:
                     break
@@ -587,11 +632,17 @@ class _Builder:
 
     def interpolation(self, node: Any) -> Tree[Token]:
         kids = node.children
-        if len(kids) != 3 or kids[0].type != "template_interpolation_start" \
-                or kids[2].type != "template_interpolation_end":
+        if (
+            len(kids) != 3
+            or kids[0].type != "template_interpolation_start"
+            or kids[2].type != "template_interpolation_end"
+        ):
             raise Decline("interpolation")
-        if node.end_byte - node.start_byte < 3 or self.text[kids[0].start_byte:kids[0].end_byte] != "${" \
-                or self.text[kids[2].start_byte:kids[2].end_byte] != "}":
+        if (
+            node.end_byte - node.start_byte < 3
+            or self.text[kids[0].start_byte : kids[0].end_byte] != "${"
+            or self.text[kids[2].start_byte : kids[2].end_byte] != "}"
+        ):
             raise Decline("strip marker")
         out: list[Any] = [self.leaf("INTERP_START", kids[0])]
         out.append(self.expression(kids[1]))
@@ -603,8 +654,12 @@ class _Builder:
         self.same_line(start)
         trim = self.text.startswith("<<-", start)
         m = (_HEREDOC_TRIM if trim else _HEREDOC).match(self.text, start)
-        if not m or m.end() < node.end_byte or not _GAP.match(self.text, node.end_byte, m.end()) \
-                or self.text.count("\n", node.end_byte, m.end()) != 1:
+        if (
+            not m
+            or m.end() < node.end_byte
+            or not _GAP.match(self.text, node.end_byte, m.end())
+            or self.text.count("\n", node.end_byte, m.end()) != 1
+        ):
             raise Decline("heredoc")
         if trim:
             return self.tree("heredoc_template_trim", [self.token("HEREDOC_TEMPLATE_TRIM", start, m.end())])

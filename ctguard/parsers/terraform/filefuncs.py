@@ -7,10 +7,12 @@ symbolic links resolved): a path anywhere else is refused and the value is Unkno
 never read (a pull request must not make ctguard print files outside its checkout).
 Relative paths are relative to the root module's directory, Terraform's working directory.
 """
+
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from lark import Token, Tree
 

@@ -4,11 +4,13 @@ Each function gets the evaluator and the unevaluated argument nodes, so ``try`` 
 lazily.  Unknown arguments make the result Unknown, except where Terraform itself could still
 answer (``jsonencode`` keeps placeholders for documents, ``coalesce`` stops at a known value).
 """
+
 from __future__ import annotations
 
 import json
 import math
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from lark import Token, Tree
 
@@ -146,11 +148,11 @@ def _lookup(m: Any, key: Any, *default: Any) -> Any:
 
 def _element(lst: Any, i: Any) -> Any:
     if not isinstance(lst, list):
-        raise TypeError("Invalid value for \"list\" parameter: list of any single type required")
+        raise TypeError('Invalid value for "list" parameter: list of any single type required')
     if not lst:
         raise ValueError("cannot use element function with an empty list")
-    if isinstance(i, bool) or not isinstance(i, (int, float)) or isinstance(i, float) and not i.is_integer():
-        raise ValueError("Invalid value for \"index\" parameter: a whole number is required")
+    if isinstance(i, bool) or not isinstance(i, (int, float)) or (isinstance(i, float) and not i.is_integer()):
+        raise ValueError('Invalid value for "index" parameter: a whole number is required')
     if i < 0:
         raise ValueError("cannot use element function with a negative index")
     return lst[int(i) % len(lst)]
@@ -189,7 +191,7 @@ def _kind(v: Any) -> str:
 
 def _checked_number(value: Any) -> Any:
     """Arithmetic results no AWS setting holds (inf, 10**400) stay Unknown rather than grow."""
-    if isinstance(value, float) and not math.isfinite(value) or isinstance(value, int) and abs(value) > 2**1023:
+    if (isinstance(value, float) and not math.isfinite(value)) or (isinstance(value, int) and abs(value) > 2**1023):
         return Unknown("number is outside the range ctguard evaluates")
     return value
 
@@ -291,9 +293,15 @@ def binary(op: str, left: Any, right: Any, ev: Evaluator) -> Any:
     except (TypeError, ValueError):
         return Unknown(f"{op} of non-number values")
     ops: dict[str, Callable[[Any, Any], Any]] = {
-        "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
-        "/": lambda a, b: a / b, "%": lambda a, b: a % b,
-        "<": lambda a, b: a < b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b,
+        "+": lambda a, b: a + b,
+        "-": lambda a, b: a - b,
+        "*": lambda a, b: a * b,
+        "/": lambda a, b: a / b,
+        "%": lambda a, b: a % b,
+        "<": lambda a, b: a < b,
+        ">": lambda a, b: a > b,
+        "<=": lambda a, b: a <= b,
+        ">=": lambda a, b: a >= b,
     }
     if op not in ops:
         return Unknown(f"{op} could not be evaluated")
@@ -309,7 +317,9 @@ def for_expr(ev: Evaluator, kids: list[Any], as_object: bool) -> Any:
     intro = next(k for k in kids if isinstance(k, Tree) and k.data == "for_intro")
     cond = next((k for k in kids if isinstance(k, Tree) and k.data == "for_cond"), None)
     names = [str(c.children[0]) for c in intro.children if isinstance(c, Tree) and c.data == "identifier"]
-    source_node = [c for c in intro.children if isinstance(c, Tree) and c.data not in ("identifier", "new_line_or_comment")][0]
+    source_node = next(
+        c for c in intro.children if isinstance(c, Tree) and c.data not in ("identifier", "new_line_or_comment")
+    )
     body = [k for k in kids if isinstance(k, Tree) and k.data not in ("for_intro", "for_cond", "new_line_or_comment")]
     grouping = any(isinstance(k, Token) and k.type == "ELLIPSIS" for k in kids)
     source = _whole(ev.eval(source_node), ev)
@@ -323,7 +333,7 @@ def for_expr(ev: Evaluator, kids: list[Any], as_object: bool) -> Any:
     for key, value in pairs:
         scope = ev.bind(**({names[0]: key, names[1]: value} if len(names) == 2 else {names[0]: value}))
         if cond is not None:
-            keep = scope.eval([c for c in cond.children if isinstance(c, Tree) and c.data != "new_line_or_comment"][0])
+            keep = scope.eval(next(c for c in cond.children if isinstance(c, Tree) and c.data != "new_line_or_comment"))
             if isinstance(keep, Unknown):
                 return Unknown(f"for expression condition is unknown: {keep.reason}")
             if not isinstance(keep, bool):

@@ -16,6 +16,7 @@ We build on python-hcl2 **8.x** (pin ``python-hcl2>=8.1,<9``) and read its raw L
 The grammar's rule names (``attribute``, ``block``, ``get_attr_expr_term``...) are what we
 depend on, hence the major-version pin.
 """
+
 from __future__ import annotations
 
 import re
@@ -40,7 +41,7 @@ class Attr:
 class Block:
     type: str
     labels: tuple[str, ...]
-    body: "Body"
+    body: Body
     file: str
     line: int
     column: int
@@ -72,7 +73,7 @@ def _name(node: Tree[Token] | Token) -> str:
     return "".join(_name(c) for c in node.children)
 
 
-_ESCAPE = re.compile(r'\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|(.))', re.DOTALL)
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|(.))", re.DOTALL)
 _SINGLE = {"n": "\n", "r": "\r", "t": "\t"}
 
 
@@ -128,7 +129,7 @@ def parse_text(file: str, text: str) -> Body | HclError:
         return HclError(file, f"HCL syntax error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
     except RecursionError:
         return HclError(file, "HCL nesting too deep to parse")
-    except Exception as exc:  # noqa: BLE001 - the library's transformer raises plain errors on odd input
+    except Exception as exc:
         return HclError(file, f"HCL could not be parsed: {type(exc).__name__}: {exc}")
 
 

@@ -5,6 +5,7 @@ Instance``.  An instance answers from its own arguments where the configuration 
 derives the computed attributes ctguard can know (an S3 bucket's ARN from its name, a role's
 ARN when the account is given); everything else is Unknown "known after apply".
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -58,10 +59,11 @@ class BlockView:
             return final, refs
         return Known(final, via=refs[0].describe() if refs else None), refs
 
-    def blocks(self, name: str) -> list["BlockView"] | Unknown:
+    def blocks(self, name: str) -> list[BlockView] | Unknown:
         """Static and ``dynamic`` blocks of one type, in source order."""
-        found: list[BlockView] = [BlockView(b.body, self.ev, b.file, b.line, b.column)
-                                  for b in self.body.blocks_of(name)]
+        found: list[BlockView] = [
+            BlockView(b.body, self.ev, b.file, b.line, b.column) for b in self.body.blocks_of(name)
+        ]
         for dyn in self.body.blocks_of("dynamic"):
             if dyn.labels[:1] != (name,):
                 continue
@@ -78,7 +80,7 @@ class BlockView:
                 return dyn.file, dyn.line, dyn.column
         return None
 
-    def _dynamic(self, dyn: Block, name: str) -> list["BlockView"] | Unknown:
+    def _dynamic(self, dyn: Block, name: str) -> list[BlockView] | Unknown:
         content = dyn.body.blocks_of("content")
         each_attr = dyn.body.attributes.get("for_each")
         if not content or each_attr is None:
@@ -92,22 +94,29 @@ class BlockView:
         if isinstance(source, Namespace):
             source = source.expand(self.ev)
         if isinstance(source, Unknown):
-            return Unknown(f"dynamic \"{name}\" iterates over an unknown collection: {source.reason}")
+            return Unknown(f'dynamic "{name}" iterates over an unknown collection: {source.reason}')
         if source is None:
             return []
         if not isinstance(source, (dict, list)):
-            return Unknown(f"dynamic \"{name}\" for_each is not a collection")
+            return Unknown(f'dynamic "{name}" for_each is not a collection')
         pairs = list(source.items()) if isinstance(source, dict) else list(enumerate(source))
         body = content[0]
         if len(pairs) > MAX_DYNAMIC:
             self.ev.trace.budget.exceeded(
                 f'dynamic "{name}" makes {len(pairs):,} blocks; ctguard reads the first {MAX_DYNAMIC} (AWS takes '
-                "at most 500 selector conditions per trail): lower its for_each", dyn.file, dyn.line, dyn.column)
-        granted = self.ev.trace.budget.grant(min(len(pairs), MAX_DYNAMIC), f'dynamic "{name}"',
-                                             dyn.file, dyn.line, dyn.column)
+                "at most 500 selector conditions per trail): lower its for_each",
+                dyn.file,
+                dyn.line,
+                dyn.column,
+            )
+        granted = self.ev.trace.budget.grant(
+            min(len(pairs), MAX_DYNAMIC), f'dynamic "{name}"', dyn.file, dyn.line, dyn.column
+        )
         # Generated blocks point at the dynamic block's content: that is where their attributes are.
-        return [BlockView(body.body, self.ev.bind(**{iterator: {"key": k, "value": v}}), body.file, body.line, body.column)
-                for k, v in pairs[:granted]]
+        return [
+            BlockView(body.body, self.ev.bind(**{iterator: {"key": k, "value": v}}), body.file, body.line, body.column)
+            for k, v in pairs[:granted]
+        ]
 
 
 @dataclass(slots=True)
@@ -118,7 +127,7 @@ class Decl:
     type: str
     name: str
     block: Block
-    module: "Module"
+    module: Module
 
     @property
     def address(self) -> str:
@@ -207,7 +216,9 @@ def computed_attribute(inst: Instance, name: str) -> Any:
         return None
 
     p = ctx.partition
-    account: str | Unknown = ctx.account_id or account_symbol("the deploying account", "the account id is not known (pass --account)")
+    account: str | Unknown = ctx.account_id or account_symbol(
+        "the deploying account", "the account id is not known (pass --account)"
+    )
     region: str | Unknown | None = None
     if name in ("arn", "id") and kind in ("aws_cloudwatch_log_group", "aws_sns_topic", "aws_cloudtrail"):
         from ctguard.parsers.terraform.providers import instance_region

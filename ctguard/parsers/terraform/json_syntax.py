@@ -8,6 +8,7 @@ string templates, as in Terraform; a string that is exactly one ``${...}`` keeps
 Each value is rewritten as HCL expression text and parsed by the HCL parser, so ``tf_expr``
 evaluates both syntaxes the same way.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -20,11 +21,34 @@ from ctguard.parsers.terraform.template import matching_brace
 from ctguard.yamlload import LoadError, load
 
 # Top-level block types and how many labels each has.
-_LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1, "provider": 1,
-           "locals": 0, "terraform": 0}
+_LABELS = {
+    "resource": 2,
+    "data": 2,
+    "module": 1,
+    "variable": 1,
+    "output": 1,
+    "provider": 1,
+    "locals": 0,
+    "terraform": 0,
+}
 # Arguments whose value is a map, not a nested block (resources and data sources).
-MAP_ARGUMENTS = frozenset({"tags", "tags_all", "variables", "triggers", "config", "providers", "default", "value",
-                           "context", "labels", "parameters", "environment_variables", "defaults"})
+MAP_ARGUMENTS = frozenset(
+    {
+        "tags",
+        "tags_all",
+        "variables",
+        "triggers",
+        "config",
+        "providers",
+        "default",
+        "value",
+        "context",
+        "labels",
+        "parameters",
+        "environment_variables",
+        "defaults",
+    }
+)
 _ALL_ATTRIBUTES = frozenset({"locals", "module", "output"})
 _INVALID: Tree[Token] = Tree("json_value_not_understood", [])
 
@@ -66,7 +90,9 @@ class _Builder:
                     body.blocks.append(Block("content", (), self.body(inner, at, "content"), self.file, *self._at(at)))
             elif kind not in _ALL_ATTRIBUTES and key == "dynamic" and isinstance(value, dict):
                 for labels, inner, at in _bodies(value, 1, here):
-                    body.blocks.append(Block("dynamic", labels, self.body(inner, at, "dynamic"), self.file, *self._at(at)))
+                    body.blocks.append(
+                        Block("dynamic", labels, self.body(inner, at, "dynamic"), self.file, *self._at(at))
+                    )
             elif kind not in _ALL_ATTRIBUTES and key not in MAP_ARGUMENTS and _is_block(value):
                 for _, inner, at in _bodies(value, 0, here):
                     body.blocks.append(Block(key, (), self.body(inner, at, key), self.file, *self._at(at)))
@@ -83,8 +109,9 @@ def _is_block(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
-def _bodies(value: Any, labels: int, path: tuple[Any, ...],
-            prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], dict[str, Any], tuple[Any, ...]]]:
+def _bodies(
+    value: Any, labels: int, path: tuple[Any, ...], prefix: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], dict[str, Any], tuple[Any, ...]]]:
     """(labels, body object, path) of each block; JSON allows a list of bodies at any level."""
     if isinstance(value, list):
         for i, item in enumerate(value):
@@ -124,7 +151,13 @@ def hcl_text(value: Any, literal: bool = False) -> str:
             return f"({whole})"
         if literal:
             value = value.replace("${", "$${").replace("%{", "%%{")
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+        escaped = (
+            value.replace("\\", "\\\\")
+            .replace('"', '\\"')
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+            .replace("\t", "\\t")
+        )
         return f'"{escaped}"'
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -135,8 +168,11 @@ def hcl_text(value: Any, literal: bool = False) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(hcl_text(v, literal) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{hcl_text(str(k), True)} = {hcl_text(v, literal)}"
-                               for k, v in value.items() if k != "//") + "}"
+        return (
+            "{"
+            + ", ".join(f"{hcl_text(str(k), True)} = {hcl_text(v, literal)}" for k, v in value.items() if k != "//")
+            + "}"
+        )
     return "null"
 
 

@@ -4,6 +4,7 @@
 unreadable or unparsable files into CT001 problems (the rest of the module is still used) and
 holds the reference trace all evaluators share.
 """
+
 from __future__ import annotations
 
 import os
@@ -72,8 +73,14 @@ class Loader:
                 self.problems.append(Problem(PARSE_ERROR, f"cannot read {path}: {exc}", path))
                 return None
         if len(text) > MAX_TF_CHARS:
-            self.problems.append(Problem(PARSE_ERROR, f"{path} is longer than the {MAX_TF_CHARS:,} characters "
-                                         "ctguard reads in one Terraform file; it is not checked: split it", path))
+            self.problems.append(
+                Problem(
+                    PARSE_ERROR,
+                    f"{path} is longer than the {MAX_TF_CHARS:,} characters "
+                    "ctguard reads in one Terraform file; it is not checked: split it",
+                    path,
+                )
+            )
             return None
         if path.endswith(".tfvars.json"):
             body = parse_tfvars_json(path, text)
@@ -90,6 +97,8 @@ def tf_files(directory: str) -> list[str]:
         names = sorted(os.listdir(directory))
     except OSError:
         return []
-    return [os.path.join(directory, n) for n in names
-            if n.endswith(TF_SUFFIXES) and os.path.isfile(os.path.join(directory, n))]
-
+    return [
+        os.path.join(directory, n)
+        for n in names
+        if n.endswith(TF_SUFFIXES) and os.path.isfile(os.path.join(directory, n))
+    ]

@@ -6,11 +6,13 @@ precedence follows Terraform: default < terraform.tfvars < *.auto.tfvars (lexica
 caller's inputs (so a trail defined in a module is judged with its caller's values), bounded
 by depth and by a cycle check on real paths; registry and git sources are reported, not fetched.
 """
+
 from __future__ import annotations
 
 import math
 import os
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ctguard.inputs import BAD_REFERENCE, INVALID_PROPERTY, PARSE_ERROR, UNRESOLVABLE
 from ctguard.parsers.terraform import variants as tf_variants
@@ -33,10 +35,17 @@ LOCAL_SOURCE = ("./", "../", ".\\", "..\\")
 
 
 class Module:
-    def __init__(self, loader: Loader, directory: str, prefix: str = "",
-                 inputs: dict[str, tuple[Any, list[Ref], str]] | None = None,
-                 chain: tuple[str, ...] = (), passed: dict[str, Passed] | None = None,
-                 inherited: Providers | None = None, existence: Unknown | None = None) -> None:
+    def __init__(
+        self,
+        loader: Loader,
+        directory: str,
+        prefix: str = "",
+        inputs: dict[str, tuple[Any, list[Ref], str]] | None = None,
+        chain: tuple[str, ...] = (),
+        passed: dict[str, Passed] | None = None,
+        inherited: Providers | None = None,
+        existence: Unknown | None = None,
+    ) -> None:
         self.loader, self.directory, self.prefix = loader, directory, prefix
         self.existence = existence  # Unknown when the call's count/for_each (or an outer one's) is unknown
         self.inputs = inputs  # None: the root module (tfvars and context apply)
@@ -53,10 +62,13 @@ class Module:
             self._collect(body)
         self.var = Names("var", self._variable, lambda name: self._variable_source(name)[0])
         self.local = Names("local", self._local)
-        self.children: dict[str, list[tuple[str, "Module | None"]]] = {}
+        self.children: dict[str, list[tuple[str, Module | None]]] = {}
         self.groups: dict[tuple[str, str, str], Group] = {}
-        self.ev = Evaluator(loader.trace, self._lookup, {**FUNCTIONS, **file_functions(
-            self.chain[0], lambda: list(self.chain) + loader.module_dirs)})
+        self.ev = Evaluator(
+            loader.trace,
+            self._lookup,
+            {**FUNCTIONS, **file_functions(self.chain[0], lambda: list(self.chain) + loader.module_dirs)},
+        )
         self.providers = Providers(self, self.provider_blocks, passed, inherited)
         for decl in self.decls:
             self.groups[(decl.mode, decl.type, decl.name)] = self._expand_decl(decl)
@@ -67,7 +79,9 @@ class Module:
         for block in body.blocks:
             labels = block.labels
             if block.type in ("resource", "data") and len(labels) == 2:
-                self.decls.append(Decl("managed" if block.type == "resource" else "data", labels[0], labels[1], block, self))
+                self.decls.append(
+                    Decl("managed" if block.type == "resource" else "data", labels[0], labels[1], block, self)
+                )
             elif block.type in ("resource", "data"):
                 self._malformed(block)
             elif block.type == "variable" and labels:
@@ -86,8 +100,12 @@ class Module:
         and when it is a trail's, the trail must not vanish without a word."""
         labels = block.labels
         what = f'{block.type} "{labels[0]}"' if labels else block.type
-        self._problem(PARSE_ERROR, f"{what} block has {len(labels)} label(s); Terraform needs exactly two "
-                      "(type and name), so this configuration does not plan and the block is not checked", block)
+        self._problem(
+            PARSE_ERROR,
+            f"{what} block has {len(labels)} label(s); Terraform needs exactly two "
+            "(type and name), so this configuration does not plan and the block is not checked",
+            block,
+        )
 
     # name resolution ---------------------------------------------------------------------
     def _lookup(self, name: str) -> Any:
@@ -100,8 +118,11 @@ class Module:
         if name == "module":
             return Names("module", self._module_outputs)
         if name == "path":
-            return {"module": self.directory, "root": self.directory if self.inputs is None else Unknown("path.root"),
-                    "cwd": Unknown("path.cwd")}
+            return {
+                "module": self.directory,
+                "root": self.directory if self.inputs is None else Unknown("path.root"),
+                "cwd": Unknown("path.cwd"),
+            }
         if name == "terraform":
             return {"workspace": Unknown("terraform.workspace is chosen at run time")}
         if any(key[1] == name for key in self.groups) or name.startswith(("aws_", "awscc_")):
@@ -193,20 +214,22 @@ class Module:
             assert child is not None
             value, child_refs = _outputs(child)
             refs.extend(child_refs)
-            items.append((address[address.rindex("["):], value))
+            items.append((address[address.rindex("[") :], value))
         if keyed == "count":
             return [value for _, value in items], refs, None
         return {suffix[2:-2]: value for suffix, value in items}, refs, None
 
     # expansion ---------------------------------------------------------------------------
-    def expansions(self, body: Body, where: str, block: Block | None = None, limit: int = MAX_INSTANCES,
-                   two_way: bool = False) -> list[tuple[str, dict[str, Any], Unknown | None]]:
+    def expansions(
+        self, body: Body, where: str, block: Block | None = None, limit: int = MAX_INSTANCES, two_way: bool = False
+    ) -> list[tuple[str, dict[str, Any], Unknown | None]]:
         """(address suffix, bindings, existence) per instance that count/for_each creates.
 
         ``two_way``: a module call, whose undecided ``cond ? a : b`` is taken as the run's
         assumption (tf_variants). Instances come out of the parse's shared budget: a count of a
         billion, or modules with count calling modules with count, stop at the budget with one
         CT002 (tf_budget)."""
+
         def expr(key: str) -> Any:
             node = body.attributes[key].expr
             return tf_variants.chosen(node, self.ev, self.loader, self.prefix) if two_way else node
@@ -219,8 +242,11 @@ class Module:
             if problem is None:
                 wanted = min(int(n), limit)
                 if wanted < n:
-                    self._limit(f"count of {where} is {int(n):,}; ctguard checks the first {limit:,} "
-                                "instances (more than any CloudTrail setup needs): lower count", block)
+                    self._limit(
+                        f"count of {where} is {int(n):,}; ctguard checks the first {limit:,} "
+                        "instances (more than any CloudTrail setup needs): lower count",
+                        block,
+                    )
                 granted = self._grant(wanted, f"count of {where}", block)
                 return [(f"[{i}]", {"count": {"index": i}}, None) for i in range(granted)]
             if not isinstance(n, Unknown) and block is not None:
@@ -237,8 +263,11 @@ class Module:
                 reason = Unknown(f"for_each of {where} is unknown: {getattr(items, 'reason', 'not a map or set')}")
                 return [("", {"each": {"key": reason, "value": reason}}, reason)]
             if len(pairs) > limit:
-                self._limit(f"for_each of {where} has {len(pairs):,} items; ctguard checks the first "
-                            f"{limit:,} (more than any CloudTrail setup needs)", block)
+                self._limit(
+                    f"for_each of {where} has {len(pairs):,} items; ctguard checks the first "
+                    f"{limit:,} (more than any CloudTrail setup needs)",
+                    block,
+                )
             granted = self._grant(min(len(pairs), limit), f"for_each of {where}", block)
             return [(f'["{k}"]', {"each": {"key": k, "value": v}}, None) for k, v in pairs[:granted]]
         return [("", {}, None)] if self._grant(1, where, block) else []
@@ -257,26 +286,36 @@ class Module:
         expanded = self.expansions(body, decl.address, decl.block, _limit_for(decl.type))
         if decl.mode == "managed" and decl.type == "aws_cloudtrail":
             block = decl.block
-            expanded = expanded[:self.loader.trace.budget.grant_trails(
-                len(expanded), decl.address, block.file, block.line, block.column)]
-        instances = [Instance(decl, suffix, self.ev.bind(**bindings), existence)
-                     for suffix, bindings, existence in expanded]
+            expanded = expanded[
+                : self.loader.trace.budget.grant_trails(
+                    len(expanded), decl.address, block.file, block.line, block.column
+                )
+            ]
+        instances = [
+            Instance(decl, suffix, self.ev.bind(**bindings), existence) for suffix, bindings, existence in expanded
+        ]
         return Group(decl, instances, keyed)
 
-    def _call(self, call: Block) -> list[tuple[str, "Module | None"]]:
+    def _call(self, call: Block) -> list[tuple[str, Module | None]]:
         name = call.labels[0]
         source_attr = call.body.attributes.get("source")
         source = self.ev.eval(source_attr.expr) if source_attr else None
         where = f"module.{name}"
         if not isinstance(source, str) or not source.startswith(LOCAL_SOURCE):
-            self._problem(UNRESOLVABLE, f"module source {source!r} is not resolvable locally: {self.prefix}{where} is not checked", call)
+            self._problem(
+                UNRESOLVABLE,
+                f"module source {source!r} is not resolvable locally: {self.prefix}{where} is not checked",
+                call,
+            )
             return [(f"{self.prefix}{where}", None)]
         directory = os.path.normpath(os.path.join(self.directory, source))
         if not os.path.isdir(directory):
             self._problem(BAD_REFERENCE, f"module source {source!r} of {self.prefix}{where} does not exist", call)
             return [(f"{self.prefix}{where}", None)]
         if os.path.realpath(directory) in self.chain or len(self.chain) > MAX_MODULE_DEPTH:
-            self._problem(UNRESOLVABLE, f"module {self.prefix}{where} calls itself or nests too deep; not followed", call)
+            self._problem(
+                UNRESOLVABLE, f"module {self.prefix}{where} calls itself or nests too deep; not followed", call
+            )
             return [(f"{self.prefix}{where}", None)]
         result: list[tuple[str, Module | None]] = []
         passed = self.providers.for_call(call.body)
@@ -289,11 +328,27 @@ class Module:
                     value, refs = ev.evaluate(attr.expr)
                     inputs[arg] = (value, refs, f"{self.prefix}{where} input")
             address = f"{self.prefix}{where}{suffix}"
-            result.append((address, Module(self.loader, directory, address + ".", inputs, self.chain, passed,
-                                           self.providers, existence if existence is not None else self.existence)))
+            result.append(
+                (
+                    address,
+                    Module(
+                        self.loader,
+                        directory,
+                        address + ".",
+                        inputs,
+                        self.chain,
+                        passed,
+                        self.providers,
+                        existence if existence is not None else self.existence,
+                    ),
+                )
+            )
         keyed = next((k for k in ("count", "for_each") if k in call.body.attributes), None)
-        if not result and keyed is not None and not tf_variants.assumed(
-                call.body.attributes[keyed].expr, self.ev, self.loader, self.prefix):
+        if (
+            not result
+            and keyed is not None
+            and not tf_variants.assumed(call.body.attributes[keyed].expr, self.ev, self.loader, self.prefix)
+        ):
             self.unmade.append((call, directory))  # known to make nothing: said, not silently absent
         return result
 
@@ -331,11 +386,11 @@ def _count_problem(n: Any) -> str | None:
     if isinstance(n, Unknown):
         return n.reason
     if isinstance(n, bool) or not isinstance(n, (int, float)):
-        return "The given \"count\" argument value is unsuitable: a number is required"
+        return 'The given "count" argument value is unsuitable: a number is required'
     if isinstance(n, float) and not (math.isfinite(n) and n.is_integer()):
-        return "The given \"count\" argument value is unsuitable: must be a whole number"
+        return 'The given "count" argument value is unsuitable: must be a whole number'
     if n < 0:
-        return "The given \"count\" argument value is unsuitable: must be greater than or equal to zero"
+        return 'The given "count" argument value is unsuitable: must be greater than or equal to zero'
     return None
 
 

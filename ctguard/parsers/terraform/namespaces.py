@@ -4,6 +4,7 @@
 becomes Unknown instead of recursing); ``ResourceTypes`` and ``Group`` take
 ``aws_s3_bucket.logs[0].arn`` to the resource instance that answers it.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -90,4 +91,3 @@ class Group(Namespace):
         if self.keyed == "count" and all(i.existence is None for i in self.instances):
             return list(self.instances)
         return Unknown(f"{self.decl.address}: instances are not known")
-

@@ -6,6 +6,7 @@ by one; nested blocks of a type the override names replace *all* of the original
 type (a ``dynamic "x"`` block counts as type ``x``).  ``locals`` merge name by name.  An override
 block without an original is an error in Terraform; here it is reported and ignored.
 """
+
 from __future__ import annotations
 
 import os
@@ -30,8 +31,10 @@ def merge_overrides(files: dict[str, Body]) -> tuple[dict[str, Body], list[tuple
                 continue
             target = _original(primary, block)
             if target is None:
-                message = (f"override {_describe(block)} in {os.path.basename(path)} has no original "
-                           "block to override; ignored")
+                message = (
+                    f"override {_describe(block)} in {os.path.basename(path)} has no original "
+                    "block to override; ignored"
+                )
                 orphans.append((block, message))
             else:
                 merge_block(target.body, block.body)

@@ -20,6 +20,7 @@ cannot pass on a trail that may not exist, and a CT005 problem says so.
 
 Requires python-hcl2 8.x (``python-hcl2>=8.1,<9``): see ``tf_hcl`` for why.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,21 +30,22 @@ from dataclasses import replace
 from ctguard.inputs import INVALID_PROPERTY, UNRESOLVABLE, ParsedInput
 from ctguard.location import SourceMap
 from ctguard.model import Model
+from ctguard.parsers.context import ParseContext
+from ctguard.parsers.prefilter import may_concern_cloudtrail, unescape
 from ctguard.parsers.terraform import opaque as tf_opaque
 from ctguard.parsers.terraform import variants as tf_variants
-from ctguard.parsers.context import ParseContext
 from ctguard.parsers.terraform.assemble import RELATED_TYPES, Assembler, Item
 from ctguard.parsers.terraform.comments import blank_comments
 from ctguard.parsers.terraform.loader import MAX_TF_CHARS
 from ctguard.parsers.terraform.module import MAX_MODULE_DEPTH, Loader, Module, tf_files
 from ctguard.parsers.terraform.providers import instance_region, root_region
-from ctguard.parsers.prefilter import may_concern_cloudtrail, unescape
 
 KIND = "terraform"
 
 
-def parse_module(directory: str, context: ParseContext, overrides: dict[str, str] | None = None,
-                 label: str | None = None) -> list[ParsedInput]:
+def parse_module(
+    directory: str, context: ParseContext, overrides: dict[str, str] | None = None, label: str | None = None
+) -> list[ParsedInput]:
     """Parse the module in ``directory`` (or the directory of a ``.tf`` file).
 
     A module call whose count/for_each is an undecided ``cond ? ..`` makes one variant per truth
@@ -81,7 +83,9 @@ def parse_module(directory: str, context: ParseContext, overrides: dict[str, str
 
 def _template(embedded: tf_opaque.Embedded, context: ParseContext) -> ParsedInput:
     """A CloudFormation template written in a stack resource, read as one, its findings in the .tf file."""
-    from ctguard.parsers.cloudformation import parse as cloudformation  # late: a Terraform-only run need not load the CFN reader
+    from ctguard.parsers.cloudformation import (
+        parse as cloudformation,  # late: a Terraform-only run need not load the CFN reader
+    )
 
     parsed = cloudformation.parse(embedded.file, embedded.text, context)
     first = embedded.line
@@ -90,13 +94,15 @@ def _template(embedded: tf_opaque.Embedded, context: ParseContext) -> ParsedInpu
         return first + n - 1 if embedded.exact else first
 
     parsed.source_map = (parsed.source_map or SourceMap(embedded.file)).moved(embedded.file, line)
-    parsed.problems = [replace(p, span=replace(p.span, file=embedded.file, line=line(p.span.line)))
-                       for p in parsed.problems]
+    parsed.problems = [
+        replace(p, span=replace(p.span, file=embedded.file, line=line(p.span.line))) for p in parsed.problems
+    ]
     return parsed
 
 
-def _read(directory: str, label: str, loader: Loader, context: ParseContext, sm: SourceMap
-          ) -> tuple[Model | None, list[tf_opaque.Embedded]]:
+def _read(
+    directory: str, label: str, loader: Loader, context: ParseContext, sm: SourceMap
+) -> tuple[Model | None, list[tf_opaque.Embedded]]:
     """One reading of the module tree under the loader's assumptions (no model when it could not be built),
     with the CloudFormation templates its stack resources embed."""
     model: Model | None = None
@@ -112,9 +118,15 @@ def _read(directory: str, label: str, loader: Loader, context: ParseContext, sm:
                 assembler.add(Item(inst.decl.type, inst.address, inst.view, existence, instance_region(inst)))
                 if existence is not None and inst.decl.type == "aws_cloudtrail":
                     block = inst.decl.block
-                    loader.problems.append(_problem(
-                        UNRESOLVABLE, f"{inst.address}: {existence.reason}; judged as if created, "
-                        "is_logging left unknown", block.file, block.line, block.column))
+                    loader.problems.append(
+                        _problem(
+                            UNRESOLVABLE,
+                            f"{inst.address}: {existence.reason}; judged as if created, is_logging left unknown",
+                            block.file,
+                            block.line,
+                            block.column,
+                        )
+                    )
         model = assembler.model()
         loader.problems.extend(_not_created(root))
     except RecursionError:
@@ -136,15 +148,31 @@ def _not_created(module: Module) -> list:  # type: ignore[type-arg]
         decl = group.decl
         if decl.mode == "managed" and decl.type in _TRAIL_TYPES and not group.instances:
             block = decl.block
-            found.append(_problem(UNRESOLVABLE, f"{module.prefix}{decl.address} is not created with these values "
-                                  f"({group.keyed} gives no instance), so it is not checked; give the variables that "
-                                  "create it (--var-file) to check it", block.file, block.line, block.column))
+            found.append(
+                _problem(
+                    UNRESOLVABLE,
+                    f"{module.prefix}{decl.address} is not created with these values "
+                    f"({group.keyed} gives no instance), so it is not checked; give the variables that "
+                    "create it (--var-file) to check it",
+                    block.file,
+                    block.line,
+                    block.column,
+                )
+            )
     for call, directory in module.unmade:
         if tf_dir_is_cloudtrail_related(directory):
             address = f"{module.prefix}module.{call.labels[0]}"
-            found.append(_problem(UNRESOLVABLE, f"{address} is not created with these values (its count/for_each "
-                                  "gives no instance), so the trails it may hold are not checked; give the variables "
-                                  "that create it (--var-file) to check them", call.file, call.line, call.column))
+            found.append(
+                _problem(
+                    UNRESOLVABLE,
+                    f"{address} is not created with these values (its count/for_each "
+                    "gives no instance), so the trails it may hold are not checked; give the variables "
+                    "that create it (--var-file) to check them",
+                    call.file,
+                    call.line,
+                    call.column,
+                )
+            )
     for children in module.children.values():
         for _, child in children:
             if child is not None:

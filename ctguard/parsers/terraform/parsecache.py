@@ -21,8 +21,10 @@ Lark: the cache can make a run faster, never different. ``CTGUARD_HCL_PARSER=lar
 and the tree-sitter fast path of ``tf_fastparse``
 (the equivalence test compares both paths).
 """
+
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import hmac
@@ -77,7 +79,7 @@ def _parse(text: str) -> Tree[Token]:
         return tf_fastparse.parse_tree(text)
     except tf_fastparse.Decline:
         pass
-    except Exception:  # noqa: BLE001 - a translator bug must cost speed, never the file: Lark decides
+    except Exception:
         pass
     return _lark(text)
 
@@ -121,8 +123,14 @@ class _Store:
         import lark
 
         _sweep(root)
-        salt = b"\0".join((FORMAT, str(hcl2.version.version).encode(), lark.__version__.encode(),
-                            f"{sys.version_info[:2]}-{marshal.version}".encode()))
+        salt = b"\0".join(
+            (
+                FORMAT,
+                str(hcl2.version.version).encode(),
+                lark.__version__.encode(),
+                f"{sys.version_info[:2]}-{marshal.version}".encode(),
+            )
+        )
         return cls(root, key, salt)
 
     def name_of(self, text: str) -> str:
@@ -146,7 +154,7 @@ class _Store:
         gc.disable()  # tens of thousands of new containers: the collector would run for nothing
         try:
             tree = _decode(marshal.loads(zlib.decompress(blob)))
-        except Exception:  # noqa: BLE001 - a verified entry of another layout: parse instead
+        except Exception:
             return None
         finally:
             if enabled:
@@ -166,7 +174,7 @@ class _Store:
     def put(self, name: str, tree: Tree[Token]) -> None:
         try:
             blob = zlib.compress(marshal.dumps(_encode(tree)), 1)  # a quarter of the size, ~0.3 ms to inflate
-        except Exception:  # noqa: BLE001 - too deep, or a value marshal cannot hold: parsed each time instead
+        except Exception:
             return
         tmp = self.root / f".{name}.{os.getpid()}.tmp"
         try:
@@ -176,10 +184,8 @@ class _Store:
             os.replace(tmp, self.root / name)
             (self.root / f"{name}.seen").unlink(missing_ok=True)
         except OSError:
-            try:
+            with contextlib.suppress(OSError):
                 tmp.unlink()
-            except OSError:
-                pass
 
 
 # A token is its 8 fields (Token's own pickling drops the end positions); a tree is
@@ -188,12 +194,24 @@ def _encode(node: Tree[Token] | Token | None) -> tuple[Any, ...] | None:
     if node is None:
         return None
     if type(node) is Token:
-        return (node.type, node.value, node.start_pos, node.line, node.column,
-                node.end_line, node.end_column, node.end_pos)
+        return (
+            node.type,
+            node.value,
+            node.start_pos,
+            node.line,
+            node.column,
+            node.end_line,
+            node.end_column,
+            node.end_pos,
+        )
     node = cast("Tree[Token]", node)  # not a Token and not None: Lark trees hold only these
     data, meta = node.data, node._meta  # reading .meta would create an empty one
-    return (data.type if type(data) is Token else None, str(data), None if meta is None else dict(vars(meta)),
-            [_encode(c) for c in node.children])
+    return (
+        data.type if type(data) is Token else None,
+        str(data),
+        None if meta is None else dict(vars(meta)),
+        [_encode(c) for c in node.children],
+    )
 
 
 _new_token: Callable[..., Token] = Token._future_new  # Token() forwards to it; skipping the hop is 2x faster
@@ -227,8 +245,10 @@ def _sweep(root: Path) -> None:
     try:
         stamp.touch(mode=0o600)
         for entry in os.scandir(root):
-            if entry.name not in ("key", "swept") and now - entry.stat(follow_symlinks=False).st_mtime > \
-                    MAX_AGE_DAYS * 86400:
+            if (
+                entry.name not in ("key", "swept")
+                and now - entry.stat(follow_symlinks=False).st_mtime > MAX_AGE_DAYS * 86400
+            ):
                 os.unlink(entry.path)
     except OSError:
         pass

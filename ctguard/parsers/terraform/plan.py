@@ -7,11 +7,13 @@
 bucket even when the bucket's name is itself unknown, following ``var.x`` of a child module to
 the caller's expression.  Spans point into the plan file (the resource object and its values).
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Any, Iterator, cast
+from typing import Any, cast
 
 from ctguard.inputs import PARSE_ERROR, ParsedInput
 from ctguard.location import SourceMap
@@ -68,7 +70,7 @@ class PlanView:
                 return Unknown(f"{name} is not valid JSON"), refs
         return Known(_merge(raw, self._unknown(name)), via=refs[0].describe() if refs else None), refs
 
-    def blocks(self, name: str) -> list["PlanView"] | Unknown:
+    def blocks(self, name: str) -> list[PlanView] | Unknown:
         if self._unknown(name) is True:
             return Unknown(f"{name} blocks are {AFTER_APPLY}")
         raw = self.values.get(name) or []
@@ -93,7 +95,9 @@ def _merge(value: Any, marks: Any) -> Any:
     if marks is True:
         return Unknown(AFTER_APPLY)
     if isinstance(value, list):
-        return [_merge(v, marks[i] if isinstance(marks, list) and i < len(marks) else None) for i, v in enumerate(value)]
+        return [
+            _merge(v, marks[i] if isinstance(marks, list) and i < len(marks) else None) for i, v in enumerate(value)
+        ]
     if isinstance(value, dict):
         return {k: _merge(v, marks.get(k) if isinstance(marks, dict) else None) for k, v in value.items()}
     return value
@@ -108,7 +112,7 @@ def parse_plan(path: str, text: str, context: ParseContext) -> ParsedInput:
         result.problem(PARSE_ERROR, f"plan JSON cannot be read: {exc.message}", exc.line, exc.column)
         return result
     doc = loaded.data
-    if not isinstance(doc, dict) or "planned_values" not in doc and "resource_changes" not in doc:
+    if not isinstance(doc, dict) or ("planned_values" not in doc and "resource_changes" not in doc):
         result.problem(PARSE_ERROR, "not a `terraform show -json` plan (no planned_values or resource_changes)")
         return result
     version = str(doc.get("format_version", ""))
@@ -118,12 +122,16 @@ def parse_plan(path: str, text: str, context: ParseContext) -> ParsedInput:
         return result
     # A plan that breaks the documented shape (a list where an object belongs...) is read as far
     # as it goes: a part of the wrong type counts as missing, never as an error.
-    changes = {c.get("address"): _dict(c.get("change")) for c in _list(doc.get("resource_changes"))
-               if isinstance(c, dict) and isinstance(c.get("address"), str)}
+    changes = {
+        c.get("address"): _dict(c.get("change"))
+        for c in _list(doc.get("resource_changes"))
+        if isinstance(c, dict) and isinstance(c.get("address"), str)
+    }
     configuration = _dict(doc.get("configuration"))
     config = _Config(configuration)
-    providers = PlanProviders(_dict(configuration.get("provider_config")), _dict(doc.get("variables")),
-                              config.module_input)
+    providers = PlanProviders(
+        _dict(configuration.get("provider_config")), _dict(doc.get("variables")), config.module_input
+    )
     if not context.account_id:
         # The plan read the deploying credentials' account (data.aws_caller_identity, in
         # prior_state): the values in it were computed in that account.
@@ -134,8 +142,12 @@ def parse_plan(path: str, text: str, context: ParseContext) -> ParsedInput:
     root = _dict(_dict(doc.get("planned_values")).get("root_module"))
     for resource, base in _resources(root, ("planned_values", "root_module")):
         rtype, address = resource.get("type"), resource.get("address")
-        if resource.get("mode", "managed") != "managed" or not isinstance(rtype, str) or rtype not in RELATED_TYPES \
-                or not isinstance(address, str):
+        if (
+            resource.get("mode", "managed") != "managed"
+            or not isinstance(rtype, str)
+            or rtype not in RELATED_TYPES
+            or not isinstance(address, str)
+        ):
             continue
         change = changes.get(address, {})
         unknown = change.get("after_unknown") or {}
@@ -153,16 +165,26 @@ def parse_plan(path: str, text: str, context: ParseContext) -> ParsedInput:
 
 def _planned_account(root: dict[str, Any]) -> str | None:
     """The one account id the root module's ``aws_caller_identity`` data sources read, if any."""
-    found = {r.get("values", {}).get("account_id") for r in _list(root.get("resources"))
-             if isinstance(r, dict) and r.get("mode") == "data" and r.get("type") == "aws_caller_identity"
-             and isinstance(r.get("values"), dict)}
+    found = {
+        r.get("values", {}).get("account_id")
+        for r in _list(root.get("resources"))
+        if isinstance(r, dict)
+        and r.get("mode") == "data"
+        and r.get("type") == "aws_caller_identity"
+        and isinstance(r.get("values"), dict)
+    }
     found.discard(None)
     account = found.pop() if len(found) == 1 else None
     return account if isinstance(account, str) and len(account) == 12 and account.isdigit() else None
 
 
-def _region(context: ParseContext, address: str, view: PlanView, provider: ProviderRegion | None,
-            configured: frozenset[str] | None) -> Known[str] | Unknown | None:
+def _region(
+    context: ParseContext,
+    address: str,
+    view: PlanView,
+    provider: ProviderRegion | None,
+    configured: frozenset[str] | None,
+) -> Known[str] | Unknown | None:
     """The resource's region by tf_providers' precedence.
 
     Provider v6 plans hold a computed ``region`` on every regional resource: set in the
@@ -173,8 +195,12 @@ def _region(context: ParseContext, address: str, view: PlanView, provider: Provi
     own: Value[Any] | None = None
     if configured is not None and "region" in configured:
         own = Known(planned.value, via=f"{address} region argument") if isinstance(planned, Known) else planned
-    elif isinstance(planned, Known) and isinstance(planned.value, str) and planned.value \
-            and (provider is None or not isinstance(provider.region, Known)):
+    elif (
+        isinstance(planned, Known)
+        and isinstance(planned.value, str)
+        and planned.value
+        and (provider is None or not isinstance(provider.region, Known))
+    ):
         key = provider.key if provider is not None else DEFAULT
         provider = ProviderRegion(key, Known(planned.value, via=f"provider {key} region (planned value)"))
     return effective_region(context.region, provider, own)
@@ -249,10 +275,12 @@ class _Config:
             if not isinstance(text, str):
                 continue
             if text.startswith("var.") and depth < 8:
-                module, parent, call = self.modules.get(prefix, ({}, None, None))
+                _module, parent, call = self.modules.get(prefix, ({}, None, None))
                 caller = self.modules.get(parent, ({}, None, None))[0] if parent is not None else {}
                 call = cast(str, call)  # None only with parent None, and then caller is {}
-                spec = _dict(_dict(_dict(caller.get("module_calls")).get(call)).get("expressions")).get(text[4:].split(".")[0])
+                spec = _dict(_dict(_dict(caller.get("module_calls")).get(call)).get("expressions")).get(
+                    text[4:].split(".")[0]
+                )
                 if isinstance(spec, dict) and parent is not None:
                     out.extend(self._resolve(spec, parent, depth + 1))
                 continue

@@ -1,4 +1,5 @@
 """A problem found while reading a module's files (CT001 parse errors, CT004 duplicate addresses)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

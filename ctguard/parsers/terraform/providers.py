@@ -17,6 +17,7 @@ Precedence (``effective_region``), decided once here for HCL and plan JSON alike
 4. the default provider's ``region``; Unknown with its reason when it does not resolve;
 5. nothing: the region comes from the environment at deploy time (``None``, as before).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,8 +47,9 @@ class ProviderRegion:
         return "." in self.key.rsplit(":", 1)[-1]
 
 
-def effective_region(cli: str | None, provider: ProviderRegion | None,
-                     own: Value[Any] | None = None) -> Known[str] | Unknown | None:
+def effective_region(
+    cli: str | None, provider: ProviderRegion | None, own: Value[Any] | None = None
+) -> Known[str] | Unknown | None:
     """The region a resource deploys to, by the precedence in the module docstring."""
     if isinstance(own, (Known, Unknown)):
         return own
@@ -115,8 +117,9 @@ def providers_map(body: Body) -> dict[str, str] | None:
 class Providers:
     """The AWS provider configurations one module instance sees, by local key."""
 
-    def __init__(self, module: Module, blocks: list[Block], passed: dict[str, Passed] | None,
-                 inherited: Providers | None) -> None:
+    def __init__(
+        self, module: Module, blocks: list[Block], passed: dict[str, Passed] | None, inherited: Providers | None
+    ) -> None:
         self.module, self.blocks = module, blocks
         # passed: the call's providers map (child key -> the caller's configurations and key);
         # None: the call has no map, so the caller's default provider is inherited.
@@ -136,7 +139,9 @@ class Providers:
                 if region_attr is not None:
                     raw, refs = self.module.ev.evaluate(region_attr.expr)
                     value = to_value(raw, refs, self.module.ev)
-                    region = None if isinstance(value, Absent) else stated(key, value, refs[0].describe() if refs else None)
+                    region = (
+                        None if isinstance(value, Absent) else stated(key, value, refs[0].describe() if refs else None)
+                    )
                 self._own[local] = ProviderRegion(key, region)
         return self._own
 
@@ -193,8 +198,7 @@ class PlanProviders:
     the caller's default provider, as Terraform does.
     """
 
-    def __init__(self, configs: dict[str, Any], variables: dict[str, Any],
-                 module_input: Any = None) -> None:
+    def __init__(self, configs: dict[str, Any], variables: dict[str, Any], module_input: Any = None) -> None:
         self.configs, self.variables = configs, variables
         # (module prefix "module.a.", variable name) -> the caller's expression, or None
         self.module_input = module_input
@@ -243,9 +247,21 @@ class PlanProviders:
 
 
 def _plan_prefix(module_address: Any) -> str:
-    """"module.a.module.b" -> "module.a.module.b." (the address prefix of its resources)."""
+    """ "module.a.module.b" -> "module.a.module.b." (the address prefix of its resources)."""
     return f"{module_address}." if isinstance(module_address, str) and module_address else ""
 
 
-__all__ = ["CLI", "DEFAULT", "Passed", "PlanProviders", "ProviderRegion", "Providers", "effective_region",
-           "instance_region", "provider_key", "providers_map", "root_region", "stated"]
+__all__ = [
+    "CLI",
+    "DEFAULT",
+    "Passed",
+    "PlanProviders",
+    "ProviderRegion",
+    "Providers",
+    "effective_region",
+    "instance_region",
+    "provider_key",
+    "providers_map",
+    "root_region",
+    "stated",
+]

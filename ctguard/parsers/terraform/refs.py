@@ -6,6 +6,7 @@
 heredoc policy keeps its known statements; ``Namespace`` is anything a traversal walks into;
 ``JsonDoc`` is ``jsonencode(x)`` output.  ``finalize`` turns all that into model values.
 """
+
 from __future__ import annotations
 
 import json
@@ -62,7 +63,7 @@ class Trace:
         pieces: list[Any] = []
         pos = 0
         for m in MARK.finditer(text):
-            pieces.append(text[pos:m.start()])
+            pieces.append(text[pos : m.start()])
             part = self.unknowns[int(m.group(1))]
             if not isinstance(part, Symbolic):
                 return self.first_unknown(text)

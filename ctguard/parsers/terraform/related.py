@@ -4,6 +4,7 @@ Attachment resources (role policies, topic policies and subscriptions, event tar
 aliases) return what they add plus the argument that names their parent; ``terraform/parse.py``
 attaches them once every resource is known.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,15 +24,18 @@ def kms_key_fields(view: View, rec: Rec, address: str) -> Fields:
     rec.here(view, ())
     enabled = as_bool(rec.get(view, "is_enabled", ("state",)))
     after_apply = Unknown(f"{address} key id is known only after apply")
-    return _clean({
-        "key_id": after_apply,
-        "arn": Unknown(f"{address}.arn is known only after apply"),
-        "rotation": as_bool(rec.get(view, "enable_key_rotation", ("rotation",))),
-        "policy": rec.get(view, "policy", ("policy",), document=True),
-        "multi_region": as_bool(rec.get(view, "multi_region", ("multi_region",))),
-        "state": Known("Enabled" if enabled.value else "Disabled", via=enabled.via)
-        if isinstance(enabled, Known) else enabled,
-    })
+    return _clean(
+        {
+            "key_id": after_apply,
+            "arn": Unknown(f"{address}.arn is known only after apply"),
+            "rotation": as_bool(rec.get(view, "enable_key_rotation", ("rotation",))),
+            "policy": rec.get(view, "policy", ("policy",), document=True),
+            "multi_region": as_bool(rec.get(view, "multi_region", ("multi_region",))),
+            "state": Known("Enabled" if enabled.value else "Disabled", via=enabled.via)
+            if isinstance(enabled, Known)
+            else enabled,
+        }
+    )
 
 
 def log_group_fields(view: View, rec: Rec) -> Fields:
@@ -39,11 +43,13 @@ def log_group_fields(view: View, rec: Rec) -> Fields:
     retention = as_int(rec.get(view, "retention_in_days", ("retention_days",)))
     if isinstance(retention, Known) and retention.value == 0:
         retention = ABSENT  # the provider's 0 means "never expire", as leaving it out does
-    out = _clean({
-        "name": as_str(rec.get(view, "name", ("name",))),
-        "retention_days": retention,
-        "kms_key_id": as_str(rec.get(view, "kms_key_id", ("kms_key_id",))),
-    })
+    out = _clean(
+        {
+            "name": as_str(rec.get(view, "name", ("name",))),
+            "retention_days": retention,
+            "kms_key_id": as_str(rec.get(view, "kms_key_id", ("kms_key_id",))),
+        }
+    )
     keys = rec.linked("kms_key_id", "aws_kms_key")
     if keys:  # aws_kms_key.x.arn is known only after apply, but it is a key of this module
         out["kms_key"] = keys[0]
@@ -65,11 +71,13 @@ def role_fields(view: View, rec: Rec) -> Fields:
     managed = as_strs(rec.get(view, "managed_policy_arns", ("policies",)))
     if isinstance(managed, Known):
         policies.extend(Unknown(f"managed policy {arn} is defined outside this input") for arn in managed.value)
-    return _clean({
-        "name": as_str(rec.get(view, "name", ("name",))),
-        "trust_policy": rec.get(view, "assume_role_policy", ("trust_policy",), document=True),
-        "policies": Known(tuple(policies)) if policies else ABSENT,
-    })
+    return _clean(
+        {
+            "name": as_str(rec.get(view, "name", ("name",))),
+            "trust_policy": rec.get(view, "assume_role_policy", ("trust_policy",), document=True),
+            "policies": Known(tuple(policies)) if policies else ABSENT,
+        }
+    )
 
 
 def policy_document_of(view: View, rec: Rec, path: tuple[Any, ...] = ("policies",)) -> Any:
@@ -80,11 +88,13 @@ def policy_document_of(view: View, rec: Rec, path: tuple[Any, ...] = ("policies"
 
 def topic_fields(view: View, rec: Rec) -> Fields:
     rec.here(view, ())
-    return _clean({
-        "name": as_str(rec.get(view, "name", ("name",))),
-        "policy": rec.get(view, "policy", ("policy",), document=True),
-        "kms_key_id": as_str(rec.get(view, "kms_master_key_id", ("kms_key_id",))),
-    })
+    return _clean(
+        {
+            "name": as_str(rec.get(view, "name", ("name",))),
+            "policy": rec.get(view, "policy", ("policy",), document=True),
+            "kms_key_id": as_str(rec.get(view, "kms_master_key_id", ("kms_key_id",))),
+        }
+    )
 
 
 def subscription_fields(view: View, rec: Rec) -> Fields:
@@ -106,18 +116,26 @@ def metric_filter_fields(view: View, rec: Rec) -> Fields:
         for i, b in enumerate(blocks):
             here = ("transformations", i)
             rec.here(b, here)
-            found.append(MetricTransformation(**_clean({
-                "metric_name": as_str(rec.get(b, "name", here + ("metric_name",))),
-                "metric_namespace": as_str(rec.get(b, "namespace", here + ("metric_namespace",))),
-                "metric_value": as_str(rec.get(b, "value", here + ("metric_value",))),
-            })))
+            found.append(
+                MetricTransformation(
+                    **_clean(
+                        {
+                            "metric_name": as_str(rec.get(b, "name", here + ("metric_name",))),
+                            "metric_namespace": as_str(rec.get(b, "namespace", here + ("metric_namespace",))),
+                            "metric_value": as_str(rec.get(b, "value", here + ("metric_value",))),
+                        }
+                    )
+                )
+            )
         transformations = Known(tuple(found))
-    out = _clean({
-        "filter_name": as_str(rec.get(view, "name", ("filter_name",))),
-        "pattern": as_str(rec.get(view, "pattern", ("pattern",))),
-        "log_group_name": as_str(rec.get(view, "log_group_name", ("log_group_name",))),
-        "transformations": transformations,
-    })
+    out = _clean(
+        {
+            "filter_name": as_str(rec.get(view, "name", ("filter_name",))),
+            "pattern": as_str(rec.get(view, "pattern", ("pattern",))),
+            "log_group_name": as_str(rec.get(view, "log_group_name", ("log_group_name",))),
+            "transformations": transformations,
+        }
+    )
     linked = rec.linked("log_group_name", "aws_cloudwatch_log_group")
     if linked:
         out["log_group"] = linked[0]
@@ -133,20 +151,22 @@ def alarm_fields(view: View, rec: Rec) -> Fields:
             threshold = Known(float(threshold.value), via=threshold.via)
         except (TypeError, ValueError):
             threshold = Unknown(f"threshold is not a number: {threshold.value!r}")
-    return _clean({
-        "name": as_str(rec.get(view, "alarm_name", ("name",))),
-        "metric_name": as_str(rec.get(view, "metric_name", ("metric_name",))),
-        "namespace": as_str(rec.get(view, "namespace", ("namespace",))),
-        "statistic": as_str(rec.get(view, "statistic", ("statistic",))),
-        "period": as_int(rec.get(view, "period", ("period",))),
-        "evaluation_periods": as_int(rec.get(view, "evaluation_periods", ("evaluation_periods",))),
-        "threshold": threshold,
-        "comparison_operator": as_str(rec.get(view, "comparison_operator", ("comparison_operator",))),
-        "actions_enabled": as_bool(rec.get(view, "actions_enabled", ("actions_enabled",))),
-        "alarm_actions": actions,
-        "datapoints_to_alarm": as_int(rec.get(view, "datapoints_to_alarm", ("datapoints_to_alarm",))),
-        "action_topics": _action_topics(actions, rec.linked("alarm_actions", "aws_sns_topic")),
-    })
+    return _clean(
+        {
+            "name": as_str(rec.get(view, "alarm_name", ("name",))),
+            "metric_name": as_str(rec.get(view, "metric_name", ("metric_name",))),
+            "namespace": as_str(rec.get(view, "namespace", ("namespace",))),
+            "statistic": as_str(rec.get(view, "statistic", ("statistic",))),
+            "period": as_int(rec.get(view, "period", ("period",))),
+            "evaluation_periods": as_int(rec.get(view, "evaluation_periods", ("evaluation_periods",))),
+            "threshold": threshold,
+            "comparison_operator": as_str(rec.get(view, "comparison_operator", ("comparison_operator",))),
+            "actions_enabled": as_bool(rec.get(view, "actions_enabled", ("actions_enabled",))),
+            "alarm_actions": actions,
+            "datapoints_to_alarm": as_int(rec.get(view, "datapoints_to_alarm", ("datapoints_to_alarm",))),
+            "action_topics": _action_topics(actions, rec.linked("alarm_actions", "aws_sns_topic")),
+        }
+    )
 
 
 def _action_topics(actions: Value[Any], topics: list[str]) -> tuple[str | None, ...]:
@@ -167,15 +187,30 @@ def event_rule_fields(view: View, rec: Rec) -> Fields:
     state = as_str(rec.get(view, "state", ("state",)))
     if state is ABSENT:
         enabled = as_bool(rec.get(view, "is_enabled", ("state",)))  # deprecated form
-        state = Known("ENABLED" if enabled.value else "DISABLED", via=enabled.via) \
-            if isinstance(enabled, Known) else enabled
-    return _clean({
-        "name": as_str(rec.get(view, "name", ("name",))),
-        "event_bus": as_str(rec.get(view, "event_bus_name", ("event_bus",))),
-        "event_pattern": rec.get(view, "event_pattern", ("event_pattern",), document=True),
-        "state": state,
-    })
+        state = (
+            Known("ENABLED" if enabled.value else "DISABLED", via=enabled.via)
+            if isinstance(enabled, Known)
+            else enabled
+        )
+    return _clean(
+        {
+            "name": as_str(rec.get(view, "name", ("name",))),
+            "event_bus": as_str(rec.get(view, "event_bus_name", ("event_bus",))),
+            "event_pattern": rec.get(view, "event_pattern", ("event_pattern",), document=True),
+            "state": state,
+        }
+    )
 
 
-__all__ = ["alarm_fields", "event_rule_fields", "first_block", "kms_key_fields", "log_group_fields",
-           "metric_filter_fields", "policy_document_of", "role_fields", "subscription_fields", "topic_fields"]
+__all__ = [
+    "alarm_fields",
+    "event_rule_fields",
+    "first_block",
+    "kms_key_fields",
+    "log_group_fields",
+    "metric_filter_fields",
+    "policy_document_of",
+    "role_fields",
+    "subscription_fields",
+    "topic_fields",
+]

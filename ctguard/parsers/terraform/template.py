@@ -4,6 +4,7 @@ Quoted strings arrive from the grammar already split into text and interpolation
 arrive as raw text, so their interpolations are found here and parsed as lone expressions.
 ``%{...}`` directives are not evaluated (the evaluator makes them Unknown).
 """
+
 from __future__ import annotations
 
 import re
@@ -53,14 +54,13 @@ def matching_brace(text: str, pos: int) -> int:
     return -1
 
 
-
 def heredoc_text(raw: str, trim: bool) -> str:
     """The body of a ``<<EOT`` / ``<<-EOT`` heredoc token, indentation removed for the latter."""
     lines = raw.split("\n")
     body = lines[1:-2] if lines[-1] == "" else lines[1:-1]
     if trim:
-        indent = min((len(l) - len(l.lstrip(" \t")) for l in body if l.strip()), default=0)
-        body = [l[indent:] for l in body]
+        indent = min((len(ln) - len(ln.lstrip(" \t")) for ln in body if ln.strip()), default=0)
+        body = [ln[indent:] for ln in body]
     return "\n".join(body) + ("\n" if body else "")
 
 
@@ -75,7 +75,7 @@ def template_parts(text: str) -> Iterator[str | Tree[Token] | Token | Unknown]:
             yield text[pos:]
             return
         if start > 0 and text[start - 1] == "$":  # $${ escapes
-            yield text[pos:start - 1] + "${"
+            yield text[pos : start - 1] + "${"
             pos = start + 2
             continue
         yield text[pos:start]
@@ -83,6 +83,6 @@ def template_parts(text: str) -> Iterator[str | Tree[Token] | Token | Unknown]:
         if end < 0:
             yield Unknown("unterminated interpolation in heredoc")
             return
-        expr = parse_expression(text[start + 2:end])
+        expr = parse_expression(text[start + 2 : end])
         yield Unknown("interpolation could not be parsed") if expr is None else expr
         pos = end + 1

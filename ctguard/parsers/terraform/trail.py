@@ -5,6 +5,7 @@ API's, so an unset selector argument stays Absent and the engine applies the def
 ``enable_logging`` differs (the API leaves a new trail stopped, the provider starts it) and is
 stored as Known(True, via="provider default").
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -84,9 +85,11 @@ def event_selectors(view: View, rec: Rec, path: tuple[Any, ...]) -> Value[Any]:
         kwargs: dict[str, Any] = {
             "read_write_type": as_str(rec.get(b, "read_write_type", path + (i, "read_write_type"))),
             "include_management_events": as_bool(
-                rec.get(b, "include_management_events", path + (i, "include_management_events"))),
-            "exclude_management_event_sources": as_strs(rec.get(
-                b, "exclude_management_event_sources", path + (i, "exclude_management_event_sources"))),
+                rec.get(b, "include_management_events", path + (i, "include_management_events"))
+            ),
+            "exclude_management_event_sources": as_strs(
+                rec.get(b, "exclude_management_event_sources", path + (i, "exclude_management_event_sources"))
+            ),
         }
         resources = b.blocks("data_resource")
         if isinstance(resources, Unknown):
@@ -97,10 +100,12 @@ def event_selectors(view: View, rec: Rec, path: tuple[Any, ...]) -> Value[Any]:
             for j, d in enumerate(resources):
                 here = path + (i, "data_resources", j)
                 rec.here(d, here)
-                data.append(DataResource(
-                    _required(rec.get(d, "type", here + ("type",)), "data_resource type"),
-                    items(rec.get(d, "values", here + ("values",))),
-                ))
+                data.append(
+                    DataResource(
+                        _required(rec.get(d, "type", here + ("type",)), "data_resource type"),
+                        items(rec.get(d, "values", here + ("values",))),
+                    )
+                )
             kwargs["data_resources"] = Known(tuple(data))
         result.append(EventSelector(**{k: v for k, v in kwargs.items() if v is not ABSENT}))
     return Known(tuple(result))
@@ -125,8 +130,7 @@ def advanced_selectors(view: View, rec: Rec, path: tuple[Any, ...]) -> Value[Any
             here = path + (i, "field_selectors", j)
             rec.here(f, here)
             ops = {op: items(rec.get(f, op, here + (op,))) for op in FieldSelector.OPERATORS}
-            selectors.append(FieldSelector(_required(rec.get(f, "field", here + ("field",)), "field"),
-                                           **ops))
+            selectors.append(FieldSelector(_required(rec.get(f, "field", here + ("field",)), "field"), **ops))
         result.append(AdvancedEventSelector(plain(rec.get(b, "name", path + (i, "name"))), tuple(selectors)))
     return Known(tuple(result))
 

@@ -5,6 +5,7 @@ be interchangeable with python-hcl2's (the content cache of ``tf_parsecache``) h
 same token types, the same ``meta`` (line, column, end and container positions) and the same
 token positions too. Used by the equivalence test and ``scripts/hcl_equivalence.py``.
 """
+
 from __future__ import annotations
 
 from lark import Token, Tree
@@ -32,7 +33,7 @@ def first_difference(a: object, b: object, path: str = "") -> str | None:
         return f"{here}: meta {meta_a} vs {meta_b}"
     if len(a.children) != len(b.children):
         return f"{here}: {len(a.children)} vs {len(b.children)} children"
-    for i, (x, y) in enumerate(zip(a.children, b.children)):
+    for i, (x, y) in enumerate(zip(a.children, b.children, strict=False)):
         found = first_difference(x, y, f"{here}[{i}]")
         if found:
             return found

@@ -10,6 +10,7 @@ The predicate is named by its source text (prefixed with the calling module's ad
 calls gated by the same ``var.enabled`` share one assumption. Only a conditional at the top of
 the expression counts; any other unknown count stays Unknown and is reported by the caller.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -28,7 +29,7 @@ MAX_VARIANTS = 8
 _MAX_NAME = 80
 
 
-def chosen(expr: Tree[Token] | Token, ev: "Evaluator", loader: "Loader", prefix: str) -> Tree[Token] | Token:
+def chosen(expr: Tree[Token] | Token, ev: Evaluator, loader: Loader, prefix: str) -> Tree[Token] | Token:
     """The expression to evaluate for a module call's count/for_each under the loader's assumptions.
 
     An undecided top-level predicate is recorded on the loader (``undecided``) for the caller to split on."""
@@ -49,7 +50,7 @@ def chosen(expr: Tree[Token] | Token, ev: "Evaluator", loader: "Loader", prefix:
     return expr
 
 
-def assumed(expr: Tree[Token] | Token, ev: "Evaluator", loader: "Loader", prefix: str) -> bool:
+def assumed(expr: Tree[Token] | Token, ev: Evaluator, loader: Loader, prefix: str) -> bool:
     """True when this run's assumptions, not the values given, decide the expression's predicate."""
     node = _unwrap(expr)
     if not (isinstance(node, Tree) and node.data == "conditional"):
@@ -86,7 +87,7 @@ def render(node: Any) -> str:
     parts: list[str] = []
     _leaves(node, parts)
     text = "".join(parts).strip()
-    return text if len(text) <= _MAX_NAME else text[:_MAX_NAME - 3] + "..."
+    return text if len(text) <= _MAX_NAME else text[: _MAX_NAME - 3] + "..."
 
 
 def _leaves(node: Any, parts: list[str]) -> None:
@@ -103,8 +104,9 @@ def _leaves(node: Any, parts: list[str]) -> None:
         if node.data == "new_line_or_comment":
             return
         if node.data == "string":  # the quotes are tokens of their own; keep the parts together
-            parts.append('"' + "".join(str(t) for t in node.scan_values(lambda v: isinstance(v, Token))
-                                       if str(t) != '"') + '"')
+            parts.append(
+                '"' + "".join(str(t) for t in node.scan_values(lambda v: isinstance(v, Token)) if str(t) != '"') + '"'
+            )
             return
         for child in node.children:
             _leaves(child, parts)

@@ -7,19 +7,23 @@ from collections.abc import Iterator
 from typing import Any
 
 from ctguard.api import Report
-from ctguard.calls import CallStore
 from ctguard.audit.progress import NoProgress, RichProgress, progress_for
 from ctguard.audit.reader import Reader, json_safe
-from ctguard.formatters.audit_summary import summary_rows, table_markdown, table_text
+from ctguard.calls import CallStore
 from ctguard.findings import Finding, Severity, Status
+from ctguard.formatters.audit_summary import summary_rows, table_markdown, table_text
 from ctguard.inputs import ParsedInput
 from ctguard.model import Model, Trail
 from ctguard.values import Known
 
 
 def test_json_safe_answers() -> None:
-    answer = {"ResponseMetadata": {"RequestId": "x"}, "When": dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
-              "Blob": b"\x00\x01", "List": ({"Day": dt.date(2026, 1, 2)},)}
+    answer = {
+        "ResponseMetadata": {"RequestId": "x"},
+        "When": dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
+        "Blob": b"\x00\x01",
+        "List": ({"Day": dt.date(2026, 1, 2)},),
+    }
     assert json_safe(answer) == {"When": "2026-01-02T03:04:05Z", "Blob": "AAE=", "List": [{"Day": "2026-01-02"}]}
 
 
@@ -89,8 +93,9 @@ def test_reader_records_answers_and_errors_and_reads_each_call_once() -> None:
     failing = _Client(ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "GetTrailStatus"))
     reader = Reader("2", _Clients(failing), store)  # type: ignore[arg-type]
     assert reader.call("us-east-1", "cloudtrail", "GetTrailStatus", {"Name": "t"}) is None
-    assert store.get("2", "us-east-1", "cloudtrail", "GetTrailStatus", {"Name": "t"}).error.code == \
-        "AccessDeniedException"
+    assert (
+        store.get("2", "us-east-1", "cloudtrail", "GetTrailStatus", {"Name": "t"}).error.code == "AccessDeniedException"
+    )
 
 
 def _finding(resource: str, status: Status, kind: str = "trail") -> Finding:
@@ -99,11 +104,17 @@ def _finding(resource: str, status: Status, kind: str = "trail") -> Finding:
 
 def test_summary_rows_per_account_region_and_trail() -> None:
     model = Model(account_id=Known("111122223333"))
-    model.trails += [Trail("arn:t1", name=Known("main"), home_region=Known("us-east-1")),
-                     Trail("arn:t2", name=Known("eu"), home_region=Known("eu-west-1"))]
+    model.trails += [
+        Trail("arn:t1", name=Known("main"), home_region=Known("us-east-1")),
+        Trail("arn:t2", name=Known("eu"), home_region=Known("eu-west-1")),
+    ]
     report = Report(inputs=[ParsedInput("snap.json", "aws-snapshot", variants=[model])])
-    report.findings += [_finding("arn:t1", Status.FAIL), _finding("arn:t1", Status.PASS),
-                        _finding("arn:t2", Status.UNKNOWN), _finding("111122223333", Status.FAIL, "account")]
+    report.findings += [
+        _finding("arn:t1", Status.FAIL),
+        _finding("arn:t1", Status.PASS),
+        _finding("arn:t2", Status.UNKNOWN),
+        _finding("111122223333", Status.FAIL, "account"),
+    ]
     rows = [r.as_dict() for r in summary_rows(report)]
     assert rows == [
         {"account": "111122223333", "region": "", "trail": "(account)", "failed": 1, "unknown": 0, "passed": 0},
@@ -111,7 +122,13 @@ def test_summary_rows_per_account_region_and_trail() -> None:
         {"account": "111122223333", "region": "us-east-1", "trail": "main", "failed": 1, "unknown": 0, "passed": 1},
     ]
     assert table_text(summary_rows(report)).splitlines()[0].split() == [
-        "account", "region", "trail", "failed", "unknown", "passed"]
+        "account",
+        "region",
+        "trail",
+        "failed",
+        "unknown",
+        "passed",
+    ]
     assert "| `111122223333` | `us-east-1` | `main` | 1 | 0 | 1 |" in table_markdown(summary_rows(report))
 
 

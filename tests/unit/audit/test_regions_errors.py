@@ -4,12 +4,16 @@ import sys
 
 import pytest
 
-from ctguard.calls import ApiError, CallResult, CallStore
 from ctguard.audit.errors import failed_reads, is_not_configured, to_api_error
 from ctguard.audit.regions import global_region, partition, plan_regions
+from ctguard.calls import ApiError, CallResult, CallStore
 
-STATUSES = {"us-east-1": "opt-in-not-required", "eu-west-1": "opt-in-not-required",
-            "af-south-1": "opted-in", "ap-east-1": "not-opted-in"}
+STATUSES = {
+    "us-east-1": "opt-in-not-required",
+    "eu-west-1": "opt-in-not-required",
+    "af-south-1": "opted-in",
+    "ap-east-1": "not-opted-in",
+}
 
 
 def test_default_regions_are_every_enabled_region() -> None:
@@ -36,11 +40,14 @@ def test_partitions() -> None:
 def test_client_errors_keep_code_message_and_status() -> None:
     from botocore.exceptions import ClientError
 
-    exc = ClientError({"Error": {"Code": "AccessDenied", "Message": "no"},
-                       "ResponseMetadata": {"HTTPStatusCode": 403}}, "GetBucketPolicy")
+    exc = ClientError(
+        {"Error": {"Code": "AccessDenied", "Message": "no"}, "ResponseMetadata": {"HTTPStatusCode": 403}},
+        "GetBucketPolicy",
+    )
     assert to_api_error(exc) == ApiError("AccessDenied", "no", 403)
-    html = ClientError({"Error": {"Code": "500", "Message": ""}, "ResponseMetadata": {"HTTPStatusCode": 500}},
-                       "DescribeKey")
+    html = ClientError(
+        {"Error": {"Code": "500", "Message": ""}, "ResponseMetadata": {"HTTPStatusCode": 500}}, "DescribeKey"
+    )
     assert to_api_error(html).describe() == "500 (HTTP 500): HTTP 500 answer"
 
 
@@ -61,10 +68,17 @@ def test_transport_errors_are_named_by_their_kind() -> None:
 
 def test_not_configured_answers_do_not_count_as_failed_reads() -> None:
     store = CallStore()
-    store.record("1", "us-east-1", "s3", "GetBucketPolicy", {"Bucket": "b"},
-                 CallResult(error=ApiError("NoSuchBucketPolicy")))
-    store.record("1", "us-east-1", "cloudtrail", "GetInsightSelectors", {"TrailName": "t"},
-                 CallResult(error=ApiError("InsightNotEnabledException")))
+    store.record(
+        "1", "us-east-1", "s3", "GetBucketPolicy", {"Bucket": "b"}, CallResult(error=ApiError("NoSuchBucketPolicy"))
+    )
+    store.record(
+        "1",
+        "us-east-1",
+        "cloudtrail",
+        "GetInsightSelectors",
+        {"TrailName": "t"},
+        CallResult(error=ApiError("InsightNotEnabledException")),
+    )
     store.record("1", "us-east-1", "s3", "GetBucketAcl", {"Bucket": "b"}, CallResult(error=ApiError("AccessDenied")))
     store.record("1", "us-east-1", "s3", "GetBucketVersioning", {"Bucket": "b"}, CallResult(response={}))
     assert [k[3] for k, _ in failed_reads(store)] == ["GetBucketAcl"]

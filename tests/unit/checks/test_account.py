@@ -1,4 +1,5 @@
 """CT601-CT605 on hand-made models: the cases the snapshot fixtures do not spell out."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -17,20 +18,42 @@ ACCOUNT = "111122223333"
 POLICIES = {p.id: p for p in load_policies()}
 
 
-def _trail(name: str, account_id: str = ACCOUNT, home: str = "us-east-1", multi: bool = True, logging: Any = True,
-           org: bool = False, gse: bool = True, rwt: str = "All") -> Trail:
+def _trail(
+    name: str,
+    account_id: str = ACCOUNT,
+    home: str = "us-east-1",
+    multi: bool = True,
+    logging: Any = True,
+    org: bool = False,
+    gse: bool = True,
+    rwt: str = "All",
+) -> Trail:
     arn = f"arn:aws:cloudtrail:{home}:{account_id}:trail/{name}"
     is_logging = logging if isinstance(logging, Unknown) else Known(logging)
-    return Trail(key=arn, name=Known(name), arn=Known(arn), account_id=Known(account_id), home_region=Known(home),
-                 is_multi_region=Known(multi), is_organization=Known(org), include_global_service_events=Known(gse),
-                 is_logging=is_logging, event_selectors=Known((EventSelector(read_write_type=Known(rwt)),)),
-                 status=TrailStatus(is_logging=is_logging))
+    return Trail(
+        key=arn,
+        name=Known(name),
+        arn=Known(arn),
+        account_id=Known(account_id),
+        home_region=Known(home),
+        is_multi_region=Known(multi),
+        is_organization=Known(org),
+        include_global_service_events=Known(gse),
+        is_logging=is_logging,
+        event_selectors=Known((EventSelector(read_write_type=Known(rwt)),)),
+        status=TrailStatus(is_logging=is_logging),
+    )
 
 
 def _live(*trails: Trail, **facts: Any) -> Model:
-    model = Model(trails=list(trails), account_id=Known(ACCOUNT),
-                  audited_regions=Known(("eu-west-1", "us-east-1")), enabled_regions=Known(("eu-west-1", "us-east-1")),
-                  organization_id=Known(None), is_organization_management_account=Known(False))
+    model = Model(
+        trails=list(trails),
+        account_id=Known(ACCOUNT),
+        audited_regions=Known(("eu-west-1", "us-east-1")),
+        enabled_regions=Known(("eu-west-1", "us-east-1")),
+        organization_id=Known(None),
+        is_organization_management_account=Known(False),
+    )
     for name, value in facts.items():
         setattr(model, name, value)
     return model
@@ -64,14 +87,18 @@ def test_baseline_unknown_logging_is_unknown_and_a_good_trail_wins() -> None:
     assert _run(account.ct601_baseline_trail, "CT601", _live(unsure, _trail("good"))).status is Status.PASS
 
 
-@pytest.mark.parametrize("multi, us, eu, expected, region", [
-    (5, 0, 0, Status.PASS, None),
-    (4, 2, 0, Status.FAIL, "us-east-1"),  # 4 multi-region + 2 homed in us-east-1 = 6 there
-    (4, 1, 2, Status.FAIL, "eu-west-1"),  # 5 in us-east-1, 6 in eu-west-1
-    (3, 2, 2, Status.PASS, None),
-])
-def test_trails_per_region_counts_multi_region_trails_everywhere(multi: int, us: int, eu: int, expected: Status,
-                                                                 region: str | None) -> None:
+@pytest.mark.parametrize(
+    "multi, us, eu, expected, region",
+    [
+        (5, 0, 0, Status.PASS, None),
+        (4, 2, 0, Status.FAIL, "us-east-1"),  # 4 multi-region + 2 homed in us-east-1 = 6 there
+        (4, 1, 2, Status.FAIL, "eu-west-1"),  # 5 in us-east-1, 6 in eu-west-1
+        (3, 2, 2, Status.PASS, None),
+    ],
+)
+def test_trails_per_region_counts_multi_region_trails_everywhere(
+    multi: int, us: int, eu: int, expected: Status, region: str | None
+) -> None:
     trails = [_trail(f"m{i}") for i in range(multi)] + [_trail(f"s{i}", multi=False) for i in range(us)]
     trails += [_trail(f"e{i}", home="eu-west-1", multi=False) for i in range(eu)]
     out = _run(account.ct602_trails_per_region, "CT602", _live(*trails))
@@ -87,10 +114,16 @@ def test_trails_per_region_skips_other_accounts_organization_trails() -> None:
 
 def test_duplicate_global_events() -> None:
     main = _trail("main")
-    assert _run(account.ct603_duplicate_global_events, "CT603", _live(main, _trail("s", multi=False, gse=False))).status \
+    assert (
+        _run(account.ct603_duplicate_global_events, "CT603", _live(main, _trail("s", multi=False, gse=False))).status
         is Status.PASS
-    assert _run(account.ct603_duplicate_global_events, "CT603", _live(main, _trail("s", multi=False, logging=False))).status \
-        is Status.PASS  # a stopped trail records nothing twice
+    )
+    assert (
+        _run(
+            account.ct603_duplicate_global_events, "CT603", _live(main, _trail("s", multi=False, logging=False))
+        ).status
+        is Status.PASS
+    )  # a stopped trail records nothing twice
     out = _run(account.ct603_duplicate_global_events, "CT603", _live(main, _trail("s", multi=False)))
     assert out.status is Status.FAIL and "recorded 2 times" in out.message  # type: ignore[operator]
 
@@ -113,7 +146,9 @@ def test_organization_trail_cases() -> None:
     unsure = _trail("org", account_id="999988887777", org=True, logging=Unknown("AccessDenied"))
     assert _run(account_org.ct605_organization_trail, "CT605", _live(unsure, **member)).status is Status.UNKNOWN
     unknown_org = {"organization_id": Unknown("organizations:DescribeOrganization failed: AccessDenied")}
-    assert _run(account_org.ct605_organization_trail, "CT605", _live(_trail("t"), **unknown_org)).status is Status.UNKNOWN
+    assert (
+        _run(account_org.ct605_organization_trail, "CT605", _live(_trail("t"), **unknown_org)).status is Status.UNKNOWN
+    )
 
 
 def test_account_policies_are_declared_with_their_functions() -> None:

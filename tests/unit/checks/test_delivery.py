@@ -2,6 +2,7 @@
 account-level public access block, key state, organization trails, cross-account resources and
 the retention setting. (The fixtures under fixtures/rules/CT4xx cover CloudFormation and
 Terraform end to end.)"""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -11,15 +12,30 @@ import pytest
 
 from ctguard.checks import (
     ct401_404_bucket_access as access,
+)
+from ctguard.checks import (
     ct405_407_bucket_protection as protection,
+)
+from ctguard.checks import (
     ct408_412_kms as kms,
+)
+from ctguard.checks import (
     ct413_417_logs_topic as logs,
 )
 from ctguard.engine.evaluate import CheckContext, Outcome, Settings
 from ctguard.engine.policy import load_policies
 from ctguard.findings import Status
 from ctguard.model import (
-    Bucket, KmsKey, LifecycleRule, LogGroup, Model, PublicAccessBlock, Role, Topic, Trail, TrailStatus,
+    Bucket,
+    KmsKey,
+    LifecycleRule,
+    LogGroup,
+    Model,
+    PublicAccessBlock,
+    Role,
+    Topic,
+    Trail,
+    TrailStatus,
 )
 from ctguard.values import ABSENT, Known, Unknown
 
@@ -38,28 +54,68 @@ def k(value: Any) -> Known[Any]:
 
 
 def cloudtrail(statement: dict[str, Any]) -> dict[str, Any]:
-    return {"Sid": statement.pop("Sid", "CloudTrail"), "Effect": "Allow",
-            "Principal": {"Service": "cloudtrail.amazonaws.com"}, **statement}
+    return {
+        "Sid": statement.pop("Sid", "CloudTrail"),
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudtrail.amazonaws.com"},
+        **statement,
+    }
 
 
 def bucket_policy(path_id: str = ACCOUNT) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": [
-        cloudtrail({"Action": "s3:GetBucketAcl", "Resource": "arn:aws:s3:::trail-logs",
-                    "Condition": {"StringEquals": {"aws:SourceArn": TRAIL_ARN}}}),
-        cloudtrail({"Action": "s3:PutObject", "Resource": f"arn:aws:s3:::trail-logs/AWSLogs/{path_id}/*",
-                    "Condition": {"StringEquals": {"aws:SourceArn": TRAIL_ARN, "s3:x-amz-acl": "bucket-owner-full-control"}}}),
-        {"Effect": "Deny", "Principal": "*", "Action": "s3:*",
-         "Resource": ["arn:aws:s3:::trail-logs", "arn:aws:s3:::trail-logs/*"],
-         "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
-    ]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            cloudtrail(
+                {
+                    "Action": "s3:GetBucketAcl",
+                    "Resource": "arn:aws:s3:::trail-logs",
+                    "Condition": {"StringEquals": {"aws:SourceArn": TRAIL_ARN}},
+                }
+            ),
+            cloudtrail(
+                {
+                    "Action": "s3:PutObject",
+                    "Resource": f"arn:aws:s3:::trail-logs/AWSLogs/{path_id}/*",
+                    "Condition": {
+                        "StringEquals": {"aws:SourceArn": TRAIL_ARN, "s3:x-amz-acl": "bucket-owner-full-control"}
+                    },
+                }
+            ),
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": ["arn:aws:s3:::trail-logs", "arn:aws:s3:::trail-logs/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+        ],
+    }
 
 
 def key_policy() -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*", "Resource": "*"},
-        cloudtrail({"Action": ["kms:GenerateDataKey*", "kms:DescribeKey"], "Resource": "*",
-                    "Condition": {"StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{ACCOUNT}:trail/*"}}}),
-    ]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            cloudtrail(
+                {
+                    "Action": ["kms:GenerateDataKey*", "kms:DescribeKey"],
+                    "Resource": "*",
+                    "Condition": {
+                        "StringLike": {
+                            "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{ACCOUNT}:trail/*"
+                        }
+                    },
+                }
+            ),
+        ],
+    }
 
 
 def all_off() -> PublicAccessBlock:
@@ -69,26 +125,98 @@ def all_off() -> PublicAccessBlock:
 def live_model(**trail_changes: Any) -> Model:
     """What a live audit of a well-configured account looks like."""
     model = Model(account_id=k(ACCOUNT), region=k(REGION))
-    model.add("bucket", Bucket(
-        key="trail-logs", name=k("trail-logs"), arn=k("arn:aws:s3:::trail-logs"), account_id=k(ACCOUNT),
-        policy=k(bucket_policy()), acl=k("private"), public_access_block=k(all_off()),
-        versioning=k("Enabled"), mfa_delete=k(True), logging_target_bucket=k("access-logs"),
-        lifecycle_rules=k((LifecycleRule(status=k("Enabled"), expiration_days=k(400)),))))
-    model.add("kms_key", KmsKey(key=KEY_ARN, key_id=k(KEY_ID), arn=k(KEY_ARN), aliases=("alias/trail",),
-                                rotation=k(True), policy=k(key_policy()), state=k("Enabled")))
-    model.add("log_group", LogGroup(key=GROUP_ARN, name=k("/aws/cloudtrail/main"), arn=k(GROUP_ARN + ":*"),
-                                    region=k(REGION), retention_days=k(365), kms_key_id=k(KEY_ARN)))
-    model.add("role", Role(key=ROLE_ARN, name=k("cloudtrail-logs"), arn=k(ROLE_ARN), trust_policy=k(
-        {"Version": "2012-10-17", "Statement": [cloudtrail({"Action": "sts:AssumeRole"})]}), policies=k((
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                                                     "Resource": GROUP_ARN + ":*"}]},))))
-    model.add("topic", Topic(key=TOPIC_ARN, name=k("trail-notifications"), arn=k(TOPIC_ARN), policy=k(
-        {"Version": "2012-10-17", "Statement": [cloudtrail({"Action": "sns:Publish", "Resource": TOPIC_ARN})]})))
-    trail = Trail(key=TRAIL_ARN, name=k("main"), arn=k(TRAIL_ARN), account_id=k(ACCOUNT), home_region=k(REGION),
-                  s3_bucket_name=k("trail-logs"), kms_key_id=k(KEY_ARN), cloudwatch_logs_log_group_arn=k(GROUP_ARN + ":*"),
-                  cloudwatch_logs_role_arn=k(ROLE_ARN), sns_topic=k(TOPIC_ARN), log_file_validation=k(True),
-                  bucket="trail-logs", kms_key=KEY_ARN, log_group=GROUP_ARN, role=ROLE_ARN, topic=TOPIC_ARN,
-                  status=TrailStatus(is_logging=k(True)))
+    model.add(
+        "bucket",
+        Bucket(
+            key="trail-logs",
+            name=k("trail-logs"),
+            arn=k("arn:aws:s3:::trail-logs"),
+            account_id=k(ACCOUNT),
+            policy=k(bucket_policy()),
+            acl=k("private"),
+            public_access_block=k(all_off()),
+            versioning=k("Enabled"),
+            mfa_delete=k(True),
+            logging_target_bucket=k("access-logs"),
+            lifecycle_rules=k((LifecycleRule(status=k("Enabled"), expiration_days=k(400)),)),
+        ),
+    )
+    model.add(
+        "kms_key",
+        KmsKey(
+            key=KEY_ARN,
+            key_id=k(KEY_ID),
+            arn=k(KEY_ARN),
+            aliases=("alias/trail",),
+            rotation=k(True),
+            policy=k(key_policy()),
+            state=k("Enabled"),
+        ),
+    )
+    model.add(
+        "log_group",
+        LogGroup(
+            key=GROUP_ARN,
+            name=k("/aws/cloudtrail/main"),
+            arn=k(GROUP_ARN + ":*"),
+            region=k(REGION),
+            retention_days=k(365),
+            kms_key_id=k(KEY_ARN),
+        ),
+    )
+    model.add(
+        "role",
+        Role(
+            key=ROLE_ARN,
+            name=k("cloudtrail-logs"),
+            arn=k(ROLE_ARN),
+            trust_policy=k({"Version": "2012-10-17", "Statement": [cloudtrail({"Action": "sts:AssumeRole"})]}),
+            policies=k(
+                (
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                                "Resource": GROUP_ARN + ":*",
+                            }
+                        ],
+                    },
+                )
+            ),
+        ),
+    )
+    model.add(
+        "topic",
+        Topic(
+            key=TOPIC_ARN,
+            name=k("trail-notifications"),
+            arn=k(TOPIC_ARN),
+            policy=k(
+                {"Version": "2012-10-17", "Statement": [cloudtrail({"Action": "sns:Publish", "Resource": TOPIC_ARN})]}
+            ),
+        ),
+    )
+    trail = Trail(
+        key=TRAIL_ARN,
+        name=k("main"),
+        arn=k(TRAIL_ARN),
+        account_id=k(ACCOUNT),
+        home_region=k(REGION),
+        s3_bucket_name=k("trail-logs"),
+        kms_key_id=k(KEY_ARN),
+        cloudwatch_logs_log_group_arn=k(GROUP_ARN + ":*"),
+        cloudwatch_logs_role_arn=k(ROLE_ARN),
+        sns_topic=k(TOPIC_ARN),
+        log_file_validation=k(True),
+        bucket="trail-logs",
+        kms_key=KEY_ARN,
+        log_group=GROUP_ARN,
+        role=ROLE_ARN,
+        topic=TOPIC_ARN,
+        status=TrailStatus(is_logging=k(True)),
+    )
     model.trails.append(replace(trail, **trail_changes))
     return model
 
@@ -104,11 +232,23 @@ def change(model: Model, kind: str, **changes: Any) -> Model:
 
 
 CHECKS = [
-    ("CT401", access.ct401_public_bucket), ("CT402", access.ct402_delivery), ("CT403", access.ct403_confused_deputy),
-    ("CT404", access.ct404_tls_only), ("CT405", protection.ct405_access_logging), ("CT406", protection.ct406_immutability),
-    ("CT407", protection.ct407_lifecycle), ("CT408", kms.ct408_rotation), ("CT409", kms.ct409_encrypt), ("CT410", kms.ct410_decrypt),
-    ("CT411", kms.ct411_state), ("CT412", kms.ct412_resolution), ("CT413", logs.ct413_retention), ("CT414", logs.ct414_encryption),
-    ("CT415", logs.ct415_delivery_role), ("CT416", logs.ct416_topic_publish), ("CT417", logs.ct417_home_region),
+    ("CT401", access.ct401_public_bucket),
+    ("CT402", access.ct402_delivery),
+    ("CT403", access.ct403_confused_deputy),
+    ("CT404", access.ct404_tls_only),
+    ("CT405", protection.ct405_access_logging),
+    ("CT406", protection.ct406_immutability),
+    ("CT407", protection.ct407_lifecycle),
+    ("CT408", kms.ct408_rotation),
+    ("CT409", kms.ct409_encrypt),
+    ("CT410", kms.ct410_decrypt),
+    ("CT411", kms.ct411_state),
+    ("CT412", kms.ct412_resolution),
+    ("CT413", logs.ct413_retention),
+    ("CT414", logs.ct414_encryption),
+    ("CT415", logs.ct415_delivery_role),
+    ("CT416", logs.ct416_topic_publish),
+    ("CT417", logs.ct417_home_region),
 ]
 
 
@@ -120,8 +260,14 @@ def test_well_configured_live_account_passes(rule: str, check: Any) -> None:
 
 def test_public_policy_is_stopped_by_the_account_level_block() -> None:
     public = bucket_policy()
-    public["Statement"].append({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:GetObject",
-                                "Resource": "arn:aws:s3:::trail-logs/*"})
+    public["Statement"].append(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::trail-logs/*",
+        }
+    )
     model = change(live_model(), "bucket", policy=k(public))
     failed = run(access.ct401_public_bucket, model, "CT401")
     assert failed.status is Status.FAIL and "public" in failed.values["detail"]
@@ -134,13 +280,17 @@ def test_public_acl_ignored_at_account_level_and_unknown_block() -> None:
     assert run(access.ct401_public_bucket, model, "CT401").status is Status.FAIL
     model.account_public_access_block = replace(all_off(), ignore_public_acls=k(True))
     assert run(access.ct401_public_bucket, model, "CT401").status is Status.PASS
-    model.account_public_access_block = replace(all_off(), ignore_public_acls=Unknown("GetPublicAccessBlock was denied"))
+    model.account_public_access_block = replace(
+        all_off(), ignore_public_acls=Unknown("GetPublicAccessBlock was denied")
+    )
     outcome = run(access.ct401_public_bucket, model, "CT401")
     assert outcome.status is Status.UNKNOWN and "denied" in outcome.values["reason"]
 
 
 def test_acl_grant_to_authenticated_users_is_public() -> None:
-    grants = ({"permission": "READ", "type": "Group", "uri": "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"},)
+    grants = (
+        {"permission": "READ", "type": "Group", "uri": "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"},
+    )
     outcome = run(access.ct401_public_bucket, change(live_model(), "bucket", acl_grants=k(grants)), "CT401")
     assert outcome.status is Status.FAIL and "AuthenticatedUsers" in outcome.values["detail"]
 
@@ -170,8 +320,9 @@ def test_cross_account_key_names_the_other_account() -> None:
     assert outcome.status is Status.UNKNOWN and "account 999988887777" in outcome.values["reason"]
 
 
-@pytest.mark.parametrize("state, status", [("Enabled", Status.PASS), ("Disabled", Status.FAIL),
-                                           ("PendingDeletion", Status.FAIL)])
+@pytest.mark.parametrize(
+    "state, status", [("Enabled", Status.PASS), ("Disabled", Status.FAIL), ("PendingDeletion", Status.FAIL)]
+)
 def test_key_state(state: str, status: Status) -> None:
     assert run(kms.ct411_state, change(live_model(), "kms_key", state=k(state)), "CT411").status is status
 
@@ -213,9 +364,14 @@ def test_retention_target_is_a_setting() -> None:
 
 
 def test_lifecycle_rule_on_another_prefix_or_disabled_is_ignored() -> None:
-    rules = (LifecycleRule(status=k("Enabled"), prefix=k("tmp/"), expiration_days=k(7)),
-             LifecycleRule(status=k("Disabled"), expiration_days=k(7)))
-    assert run(protection.ct407_lifecycle, change(live_model(), "bucket", lifecycle_rules=k(rules)), "CT407").status is Status.PASS
+    rules = (
+        LifecycleRule(status=k("Enabled"), prefix=k("tmp/"), expiration_days=k(7)),
+        LifecycleRule(status=k("Disabled"), expiration_days=k(7)),
+    )
+    assert (
+        run(protection.ct407_lifecycle, change(live_model(), "bucket", lifecycle_rules=k(rules)), "CT407").status
+        is Status.PASS
+    )
     prefixed = live_model(s3_key_prefix=k("audit"))
     change(prefixed, "bucket", lifecycle_rules=k((LifecycleRule(prefix=k("audit/AWSLogs/1"), expiration_days=k(7)),)))
     assert run(protection.ct407_lifecycle, prefixed, "CT407").status is Status.FAIL
@@ -232,7 +388,9 @@ def test_versioning_without_mfa_delete_and_object_lock_without_retention() -> No
 
 
 def test_access_logs_into_the_bucket_itself() -> None:
-    outcome = run(protection.ct405_access_logging, change(live_model(), "bucket", logging_target_bucket=k("trail-logs")), "CT405")
+    outcome = run(
+        protection.ct405_access_logging, change(live_model(), "bucket", logging_target_bucket=k("trail-logs")), "CT405"
+    )
     assert outcome.status is Status.FAIL
 
 
@@ -245,8 +403,16 @@ def test_log_group_in_another_region() -> None:
 def test_organization_trail_role_must_cover_the_organization_stream() -> None:
     model = live_model(is_organization=k(True))
     model.organization_id = k("o-exampleorgid")
-    scoped = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-              "Resource": f"{GROUP_ARN}:log-stream:{ACCOUNT}_CloudTrail_{REGION}*"}]}
+    scoped = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": f"{GROUP_ARN}:log-stream:{ACCOUNT}_CloudTrail_{REGION}*",
+            }
+        ],
+    }
     change(model, "role", policies=k((scoped,)))
     outcome = run(logs.ct415_delivery_role, model, "CT415")
     assert outcome.status is Status.FAIL, outcome
@@ -255,8 +421,12 @@ def test_organization_trail_role_must_cover_the_organization_stream() -> None:
 
 
 def test_role_trusting_another_service() -> None:
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                                                     "Action": "sts:AssumeRole"}]}
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
     outcome = run(logs.ct415_delivery_role, change(live_model(), "role", trust_policy=k(trust)), "CT415")
     assert outcome.status is Status.FAIL and "AssumeRole" in outcome.values["detail"]
 

@@ -1,4 +1,5 @@
 """CT801-CT806 on hand-made trail statuses: ages from the read time, the threshold setting, IaC inputs."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -27,20 +28,29 @@ def _status(**fields: Any) -> TrailStatus:
     return TrailStatus(**base)
 
 
-@pytest.mark.parametrize("func, policy", [(health.ct801_logging_stopped, "CT801"), (health.ct802_delivery_error, "CT802"),
-                                          (health.ct806_stale_delivery, "CT806")])
+@pytest.mark.parametrize(
+    "func, policy",
+    [
+        (health.ct801_logging_stopped, "CT801"),
+        (health.ct802_delivery_error, "CT802"),
+        (health.ct806_stale_delivery, "CT806"),
+    ],
+)
 def test_iac_trails_have_no_status_not_applicable(func: Any, policy: str) -> None:
     out = _run(func, policy, None)
     assert out.status is Status.NOT_APPLICABLE
     assert "not applicable" in str(out.message) and "GetTrailStatus" in str(out.message)
 
 
-@pytest.mark.parametrize("delivered, hours, expected", [
-    ("2026-11-22T09:00:00Z", None, Status.PASS),
-    ("2026-11-21T09:00:00Z", None, Status.FAIL),  # 25 hours
-    ("2026-11-21T09:00:00Z", 48, Status.PASS),
-    ("2026-11-22T09:00:00Z", 0.5, Status.FAIL),
-])
+@pytest.mark.parametrize(
+    "delivered, hours, expected",
+    [
+        ("2026-11-22T09:00:00Z", None, Status.PASS),
+        ("2026-11-21T09:00:00Z", None, Status.FAIL),  # 25 hours
+        ("2026-11-21T09:00:00Z", 48, Status.PASS),
+        ("2026-11-22T09:00:00Z", 0.5, Status.FAIL),
+    ],
+)
 def test_stale_delivery_measures_from_the_read_time(delivered: str, hours: float | None, expected: Status) -> None:
     settings = Settings(values={"stale_delivery_hours": hours}) if hours is not None else None
     out = _run(health.ct806_stale_delivery, "CT806", _status(latest_delivery_time=delivered), settings)
@@ -56,8 +66,10 @@ def test_stale_delivery_of_a_trail_that_just_started() -> None:
 
 
 def test_stale_delivery_unknowns() -> None:
-    unread = _status(read_time=Unknown("the snapshot does not say when it was taken (meta.created)"),
-                     latest_delivery_time="2026-11-01T00:00:00Z")
+    unread = _status(
+        read_time=Unknown("the snapshot does not say when it was taken (meta.created)"),
+        latest_delivery_time="2026-11-01T00:00:00Z",
+    )
     assert _run(health.ct806_stale_delivery, "CT806", unread).status is Status.UNKNOWN
     garbled = _status(latest_delivery_time="yesterday")
     out = _run(health.ct806_stale_delivery, "CT806", garbled)
@@ -65,18 +77,28 @@ def test_stale_delivery_unknowns() -> None:
 
 
 def test_logging_stopped_names_the_time() -> None:
-    out = _run(health.ct801_logging_stopped, "CT801", _status(is_logging=False, stop_logging_time="2026-11-20T23:14:07Z"))
+    out = _run(
+        health.ct801_logging_stopped, "CT801", _status(is_logging=False, stop_logging_time="2026-11-20T23:14:07Z")
+    )
     assert out.status is Status.FAIL and out.values["when"] == " at 2026-11-20T23:14:07Z"
     assert _run(health.ct801_logging_stopped, "CT801", _status(is_logging=Unknown("not read"))).status is Status.UNKNOWN
 
 
-@pytest.mark.parametrize("func, policy, field, error, hint", [
-    (health.ct802_delivery_error, "CT802", "latest_delivery_error", "NoSuchBucket", "the bucket was deleted"),
-    (health.ct803_digest_delivery_error, "CT803", "latest_digest_delivery_error", "KMS.DisabledException",
-     "the KMS key is disabled"),
-    (health.ct804_notification_error, "CT804", "latest_notification_error", "NotFound", "the topic was deleted"),
-    (health.ct805_cloudwatch_logs_error, "CT805", "latest_cloudwatch_logs_delivery_error", "InternalFailure", ""),
-])
+@pytest.mark.parametrize(
+    "func, policy, field, error, hint",
+    [
+        (health.ct802_delivery_error, "CT802", "latest_delivery_error", "NoSuchBucket", "the bucket was deleted"),
+        (
+            health.ct803_digest_delivery_error,
+            "CT803",
+            "latest_digest_delivery_error",
+            "KMS.DisabledException",
+            "the KMS key is disabled",
+        ),
+        (health.ct804_notification_error, "CT804", "latest_notification_error", "NotFound", "the topic was deleted"),
+        (health.ct805_cloudwatch_logs_error, "CT805", "latest_cloudwatch_logs_delivery_error", "InternalFailure", ""),
+    ],
+)
 def test_errors_with_hints(func: Any, policy: str, field: str, error: str, hint: str) -> None:
     out = _run(func, policy, _status(**{field: error}))
     assert out.status is Status.FAIL and out.values["error"] == error

@@ -1,5 +1,6 @@
 """CloudTrail Lake event data stores: the three input kinds read the same store, and the
 store policies (CT70x) and selector lints read it as the simulator does."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -69,17 +70,25 @@ def test_terraform_suspend_is_ingestion_turned_round(tmp_path: Path) -> None:
 
 
 def test_terraform_defaults_are_the_providers(tmp_path: Path) -> None:
-    [store] = _stores(_write(tmp_path, "m/main.tf",
-                             'resource "aws_cloudtrail_event_data_store" "s" {\n  name = "s"\n}\n').parent)
+    [store] = _stores(
+        _write(tmp_path, "m/main.tf", 'resource "aws_cloudtrail_event_data_store" "s" {\n  name = "s"\n}\n').parent
+    )
     assert store.retention_days == Known(2555, via="provider default")
     # multi-region, organization and termination protection: the provider's defaults are the API's.
     assert store.is_multi_region is ABSENT and store.termination_protection is ABSENT
     assert store.ingestion_enabled is ABSENT
 
 
-@pytest.mark.parametrize("status, expected", [("ENABLED", True), ("STARTING_INGESTION", True),
-                                              ("STOPPED_INGESTION", False), ("STOPPING_INGESTION", False),
-                                              ("PENDING_DELETION", False)])
+@pytest.mark.parametrize(
+    "status, expected",
+    [
+        ("ENABLED", True),
+        ("STARTING_INGESTION", True),
+        ("STOPPED_INGESTION", False),
+        ("STOPPING_INGESTION", False),
+        ("PENDING_DELETION", False),
+    ],
+)
 def test_live_status_decides_ingestion(status: str, expected: bool) -> None:
     value = _ingestion(status)
     assert isinstance(value, Known) and value.value is expected and status in (value.via or "")
@@ -91,10 +100,15 @@ def test_live_status_without_meaning_is_unknown_not_pass() -> None:
 
 
 def test_stand_in_trail_carries_the_stores_scope() -> None:
-    store = EventDataStore(key="k", arn=Known("arn:aws:cloudtrail:eu-west-1:111122223333:eventdatastore/x"),
-                           is_multi_region=Known(False), ingestion_enabled=Unknown("not read"),
-                           advanced_event_selectors=Known((AdvancedEventSelector(None, (
-                               FieldSelector("eventCategory", equals=("Management",)),)),)))
+    store = EventDataStore(
+        key="k",
+        arn=Known("arn:aws:cloudtrail:eu-west-1:111122223333:eventdatastore/x"),
+        is_multi_region=Known(False),
+        ingestion_enabled=Unknown("not read"),
+        advanced_event_selectors=Known(
+            (AdvancedEventSelector(None, (FieldSelector("eventCategory", equals=("Management",)),)),)
+        ),
+    )
     trail = stand_in(store)
     assert trail.home_region == Known("eu-west-1", via="event data store ARN")
     assert trail.account_id.value == "111122223333"  # type: ignore[union-attr]
@@ -111,10 +125,18 @@ def test_store_only_management_fields_are_not_lint_failures_on_stores_but_are_on
             - Field: eventName
               NotEquals: [Decrypt]
 """
-    store = _write(tmp_path, "s.yaml", "Resources:\n  Lake:\n    Type: AWS::CloudTrail::EventDataStore\n"
-                                       "    Properties:\n      Name: lake\n" + selectors)
-    trail = _write(tmp_path, "t.yaml", "Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n"
-                                       "      S3BucketName: b\n      IsLogging: true\n" + selectors)
+    store = _write(
+        tmp_path,
+        "s.yaml",
+        "Resources:\n  Lake:\n    Type: AWS::CloudTrail::EventDataStore\n"
+        "    Properties:\n      Name: lake\n" + selectors,
+    )
+    trail = _write(
+        tmp_path,
+        "t.yaml",
+        "Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n"
+        "      S3BucketName: b\n      IsLogging: true\n" + selectors,
+    )
     assert _by_rule(store)["CT301"] is Status.PASS
     [finding] = [f for f in check([trail]).findings if f.rule_id == "CT301"]
     assert finding.status is Status.FAIL and "event data stores only" in finding.message
@@ -178,11 +200,17 @@ def test_every_store_policy_has_pass_fail_and_unknown_fixtures_in_three_forms() 
 
 
 # What makes a bare store fail each policy, and the support its fix text may reference.
-_FAILING = {"CT701": "", "CT702": "retention_period = 30\n", "CT703": "termination_protection_enabled = false\n",
-            "CT704": "multi_region_enabled = false\n", "CT705": "", "CT706": "suspend = true\n",
-            "CT707": 'advanced_event_selector {\n  field_selector {\n    field  = "eventCategory"\n'
-                     '    equals = ["Data"]\n  }\n  field_selector {\n    field  = "resources.type"\n'
-                     '    equals = ["AWS::DynamoDB::Table"]\n  }\n}\n'}
+_FAILING = {
+    "CT701": "",
+    "CT702": "retention_period = 30\n",
+    "CT703": "termination_protection_enabled = false\n",
+    "CT704": "multi_region_enabled = false\n",
+    "CT705": "",
+    "CT706": "suspend = true\n",
+    "CT707": 'advanced_event_selector {\n  field_selector {\n    field  = "eventCategory"\n'
+    '    equals = ["Data"]\n  }\n  field_selector {\n    field  = "resources.type"\n'
+    '    equals = ["AWS::DynamoDB::Table"]\n  }\n}\n',
+}
 
 
 def _store_fixes() -> list[tuple[str, str]]:
@@ -198,10 +226,15 @@ def _store_fixes() -> list[tuple[str, str]]:
 @pytest.mark.parametrize("rule,fix", _store_fixes(), ids=[r for r, _ in _store_fixes()])
 def test_terraform_fix_text_fixes_the_store(tmp_path: Path, rule: str, fix: str) -> None:
     def status(body: str) -> Status:
-        module = _write(tmp_path, "m/main.tf", 'resource "aws_kms_key" "lake" {}\n'
-                        'resource "aws_cloudtrail_event_data_store" "s" {\n  name = "s"\n' + body + "}\n").parent
+        module = _write(
+            tmp_path,
+            "m/main.tf",
+            'resource "aws_kms_key" "lake" {}\n'
+            'resource "aws_cloudtrail_event_data_store" "s" {\n  name = "s"\n' + body + "}\n",
+        ).parent
         (finding,) = [f for f in check([module]).findings if f.rule_id == rule]
         return finding.status
+
     broken = _FAILING[rule]
     assert status(broken) is not Status.PASS, f"{rule}: the broken store should not pass"
     # The fix replaces the offending argument; CT707's adds a selector beside the data-only one.

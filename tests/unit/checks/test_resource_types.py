@@ -1,4 +1,5 @@
 """The vendored data-event resource types and the script that refreshes them (offline)."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -28,10 +29,13 @@ def test_vendored_list_is_dated_sorted_and_holds_the_basic_types() -> None:
 
 def test_refresh_reads_the_data_events_table_only_and_keeps_old_values() -> None:
     mod = _script()
-    page = ("<h2>Management events</h2><td>AWS::EC2::Instance</td>"
-            "<h2>Data events supported by AWS CloudTrail</h2><table><tr><td>AWS::S3::Object</td></tr>"
-            "<tr><td>AWS::NewService::Widget</td></tr></table>" + "x" * 300 +
-            "<h2>Network activity events</h2><td>AWS::EC2::VPCEndpoint</td>")
+    page = (
+        "<h2>Management events</h2><td>AWS::EC2::Instance</td>"
+        "<h2>Data events supported by AWS CloudTrail</h2><table><tr><td>AWS::S3::Object</td></tr>"
+        "<tr><td>AWS::NewService::Widget</td></tr></table>"
+        + "x" * 300
+        + "<h2>Network activity events</h2><td>AWS::EC2::VPCEndpoint</td>"
+    )
     found = mod.types_from_text(page)
     assert found == {"AWS::S3::Object", "AWS::NewService::Widget"}
     out, added = mod.merge({"types": ["AWS::Lambda::Function", "AWS::S3::Object"]}, found, "page.html", "2027-01-01")

@@ -3,6 +3,7 @@
 fixtures/drift/account.json is written by scripts/make_lake_fixtures.py (checked below); each
 code-*/ folder describes that account with some drift (see the comment at its top).
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -37,10 +38,18 @@ def _drift(code: str, snapshot: Path = ACCOUNT, context: ParseContext = CONTEXT)
 
 
 def _one(findings: list[Finding], rule: str, status: Status, name: str, words: str = "") -> Finding:
-    hits = [f for f in findings if f.rule_id == rule and f.status is status and f.resource_name == name
-            and words in f.message]
-    assert len(hits) == 1, (rule, status, name, words, [(f.rule_id, f.status, f.resource_name, f.message)
-                                                        for f in findings])
+    hits = [
+        f
+        for f in findings
+        if f.rule_id == rule and f.status is status and f.resource_name == name and words in f.message
+    ]
+    assert len(hits) == 1, (
+        rule,
+        status,
+        name,
+        words,
+        [(f.rule_id, f.status, f.resource_name, f.message) for f in findings],
+    )
     return hits[0]
 
 
@@ -68,8 +77,13 @@ def test_key_swapped(drifted: list[Finding]) -> None:
 def test_selectors_compared_by_what_they_record(drifted: list[Finding]) -> None:
     trail = _one(drifted, "CT906", Status.FAIL, "main-trail", "the code's trail records 2 event classes")
     assert "arn:aws:s3:::acme-payments/" in trail.message and trail.model_path == ("event_selectors",)
-    store = _one(drifted, "CT906", Status.FAIL, "audit-lake", "the account's store records 1 event class the "
-                                                              "code's does not (Data AWS::S3::Object write)")
+    store = _one(
+        drifted,
+        "CT906",
+        Status.FAIL,
+        "audit-lake",
+        "the account's store records 1 event class the code's does not (Data AWS::S3::Object write)",
+    )
     assert store.resource_kind == "event_data_store"
 
 
@@ -90,8 +104,9 @@ def test_in_account_not_in_code(drifted: list[Finding]) -> None:
 
 def test_no_drift_is_all_pass() -> None:
     findings = _drift("code-matching")
-    assert findings and all(f.status is Status.PASS for f in findings), [f.message for f in findings
-                                                                          if f.status is not Status.PASS]
+    assert findings and all(f.status is Status.PASS for f in findings), [
+        f.message for f in findings if f.status is not Status.PASS
+    ]
     assert {f.rule_id for f in findings} == {"CT901", "CT903", "CT904", "CT905", "CT906"}
 
 
@@ -116,42 +131,77 @@ def test_terraform_provider_default_logging_drifts() -> None:
 
 def test_describe_trails_without_status_is_unknown_logging(tmp_path: Path) -> None:
     listing = tmp_path / "trails.json"
-    listing.write_text(json.dumps({"trailList": [{
-        "Name": "main-trail", "S3BucketName": "acme-cloudtrail-logs", "S3KeyPrefix": "trails",
-        "IsMultiRegionTrail": True, "HomeRegion": "us-east-1", "LogFileValidationEnabled": True,
-        "TrailARN": "arn:aws:cloudtrail:us-east-1:111122223333:trail/main-trail"}]}), encoding="utf-8")
+    listing.write_text(
+        json.dumps(
+            {
+                "trailList": [
+                    {
+                        "Name": "main-trail",
+                        "S3BucketName": "acme-cloudtrail-logs",
+                        "S3KeyPrefix": "trails",
+                        "IsMultiRegionTrail": True,
+                        "HomeRegion": "us-east-1",
+                        "LogFileValidationEnabled": True,
+                        "TrailARN": "arn:aws:cloudtrail:us-east-1:111122223333:trail/main-trail",
+                    }
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
     findings = _drift("code-matching", listing)
     f = _one(findings, "CT903", Status.UNKNOWN, "main-trail")
     assert "GetTrailStatus" in f.message and "not known" in f.message
 
 
 def test_name_in_several_regions_needs_the_code_region(tmp_path: Path) -> None:
-    trails = [{"Name": "main-trail", "S3BucketName": "b", "HomeRegion": r, "IsMultiRegionTrail": False,
-               "TrailARN": f"arn:aws:cloudtrail:{r}:111122223333:trail/main-trail"} for r in ("us-east-1", "eu-west-1")]
+    trails = [
+        {
+            "Name": "main-trail",
+            "S3BucketName": "b",
+            "HomeRegion": r,
+            "IsMultiRegionTrail": False,
+            "TrailARN": f"arn:aws:cloudtrail:{r}:111122223333:trail/main-trail",
+        }
+        for r in ("us-east-1", "eu-west-1")
+    ]
     listing = tmp_path / "trails.json"
     listing.write_text(json.dumps({"trailList": trails}), encoding="utf-8")
     code = tmp_path / "t.yaml"
-    code.write_text("Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n"
-                    "      TrailName: main-trail\n      S3BucketName: b\n      IsLogging: true\n", encoding="utf-8")
+    code.write_text(
+        "Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n"
+        "      TrailName: main-trail\n      S3BucketName: b\n      IsLogging: true\n",
+        encoding="utf-8",
+    )
 
     def run(region: str | None) -> list[Finding]:
-        return compare(list(api.load_inputs([str(code)], ParseContext(region=region))),
-                       list(api.load_inputs([str(listing)], ParseContext())), load_policies()).findings
+        return compare(
+            list(api.load_inputs([str(code)], ParseContext(region=region))),
+            list(api.load_inputs([str(listing)], ParseContext())),
+            load_policies(),
+        ).findings
+
     unsure = [f for f in run(None) if f.rule_id == "CT901"]
     assert [f.status for f in unsure] == [Status.UNKNOWN] and "2 of that name" in unsure[0].message
     found = [f for f in run("eu-west-1") if f.rule_id == "CT901"]
     assert [f.status for f in found] == [Status.PASS] and "eu-west-1" in found[0].message
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("arn:aws:kms:us-east-1:111122223333:key/abc", ("key", "abc")), ("abc", ("key", "abc")),
-    ("alias/ct", ("alias", "alias/ct")), ("arn:aws:kms:us-east-1:111122223333:alias/ct", ("alias", "alias/ct")),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("arn:aws:kms:us-east-1:111122223333:key/abc", ("key", "abc")),
+        ("abc", ("key", "abc")),
+        ("alias/ct", ("alias", "alias/ct")),
+        ("arn:aws:kms:us-east-1:111122223333:alias/ct", ("alias", "alias/ct")),
+    ],
+)
 def test_key_spellings(text: str, expected: tuple[str, str]) -> None:
     assert _key(text, None) == expected  # type: ignore[arg-type]
 
 
 # --- the command ---------------------------------------------------------------------------------
+
 
 def test_cli_exit_codes_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["drift", str(DRIFT / "code-matching"), str(ACCOUNT), "--no-config"]) == 0
@@ -202,8 +252,9 @@ def test_committed_drift_snapshot_matches_the_generator() -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     for name in module.DRIFT_FILES:
-        assert (DRIFT / name).read_text(encoding="utf-8") == module.render_drift(name), \
+        assert (DRIFT / name).read_text(encoding="utf-8") == module.render_drift(name), (
             "run python scripts/make_lake_fixtures.py"
+        )
 
 
 def test_readme_drift_sample_is_what_drift_says() -> None:
@@ -211,8 +262,8 @@ def test_readme_drift_sample_is_what_drift_says() -> None:
     import re
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## Drift between code and account"):]
-    sample = section[section.index("```text"):section.index("```", section.index("```text") + 7)]
+    section = readme[readme.index("## Drift between code and account") :]
+    sample = section[section.index("```text") : section.index("```", section.index("```text") + 7)]
     claimed = re.findall(r"^cloudtrail\.yaml:(\d+):\d+: (CT9\d\d) ", sample, re.M)
     assert len(claimed) >= 6
     got = {(str(f.line), f.rule_id) for f in _drift("code") if f.status is Status.FAIL}
@@ -228,27 +279,58 @@ def test_unreadable_snapshot_compares_nothing(tmp_path: Path, capsys: pytest.Cap
 
 
 def test_account_option_picks_the_account_of_a_multi_account_snapshot(tmp_path: Path) -> None:
-    trails = [{"Name": "main-trail", "S3BucketName": "b", "HomeRegion": "us-east-1", "IsMultiRegionTrail": True,
-               "TrailARN": f"arn:aws:cloudtrail:us-east-1:{a}:trail/main-trail"} for a in ("111122223333", "444455556666")]
+    trails = [
+        {
+            "Name": "main-trail",
+            "S3BucketName": "b",
+            "HomeRegion": "us-east-1",
+            "IsMultiRegionTrail": True,
+            "TrailARN": f"arn:aws:cloudtrail:us-east-1:{a}:trail/main-trail",
+        }
+        for a in ("111122223333", "444455556666")
+    ]
     listing = tmp_path / "trails.json"
     listing.write_text(json.dumps({"trailList": trails}), encoding="utf-8")
     code = tmp_path / "t.yaml"
-    code.write_text("Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      TrailName: main-trail\n"
-                    "      S3BucketName: b\n      IsLogging: true\n      IsMultiRegionTrail: true\n", encoding="utf-8")
+    code.write_text(
+        "Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      TrailName: main-trail\n"
+        "      S3BucketName: b\n      IsLogging: true\n      IsMultiRegionTrail: true\n",
+        encoding="utf-8",
+    )
     context = ParseContext(account_id="444455556666", region="us-east-1")
-    found = [f for f in compare(list(api.load_inputs([str(code)], context)),
-                                list(api.load_inputs([str(listing)], ParseContext())), load_policies()).findings
-             if f.rule_id == "CT901"]
+    found = [
+        f
+        for f in compare(
+            list(api.load_inputs([str(code)], context)),
+            list(api.load_inputs([str(listing)], ParseContext())),
+            load_policies(),
+        ).findings
+        if f.rule_id == "CT901"
+    ]
     assert [f.status for f in found] == [Status.PASS] and "aws://444455556666/" in found[0].message
 
 
 def test_cloudformation_conditions_are_unknown_not_drift(tmp_path: Path) -> None:
     listing = tmp_path / "trails.json"
-    listing.write_text(json.dumps({"trailList": [{
-        "Name": "main-trail", "S3BucketName": "b", "HomeRegion": "us-east-1", "IsMultiRegionTrail": False,
-        "TrailARN": "arn:aws:cloudtrail:us-east-1:111122223333:trail/main-trail"}]}), encoding="utf-8")
+    listing.write_text(
+        json.dumps(
+            {
+                "trailList": [
+                    {
+                        "Name": "main-trail",
+                        "S3BucketName": "b",
+                        "HomeRegion": "us-east-1",
+                        "IsMultiRegionTrail": False,
+                        "TrailARN": "arn:aws:cloudtrail:us-east-1:111122223333:trail/main-trail",
+                    }
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
     code = tmp_path / "t.yaml"
-    code.write_text("""Parameters:
+    code.write_text(
+        """Parameters:
   Env:
     Type: String
 Conditions:
@@ -268,9 +350,14 @@ Resources:
       TrailName: prod-only-trail
       S3BucketName: b
       IsLogging: true
-""", encoding="utf-8")
-    findings = compare(list(api.load_inputs([str(code)], CONTEXT)),
-                       list(api.load_inputs([str(listing)], ParseContext())), load_policies()).findings
+""",
+        encoding="utf-8",
+    )
+    findings = compare(
+        list(api.load_inputs([str(code)], CONTEXT)),
+        list(api.load_inputs([str(listing)], ParseContext())),
+        load_policies(),
+    ).findings
     multi = [f for f in findings if f.rule_id == "CT904" and f.model_path == ("is_multi_region",)]
     assert [f.status for f in multi] == [Status.UNKNOWN] and "Conditions" in multi[0].message
     extra = [f for f in findings if f.rule_id == "CT901" and f.resource == "Extra"]
@@ -280,18 +367,43 @@ Resources:
 def test_generated_cloudformation_name_matches_its_shape(tmp_path: Path) -> None:
     def listing(*names: str) -> Path:
         path = tmp_path / "trails.json"
-        path.write_text(json.dumps({"trailList": [{
-            "Name": n, "S3BucketName": "b", "HomeRegion": "us-east-1", "IsMultiRegionTrail": False,
-            "TrailARN": f"arn:aws:cloudtrail:us-east-1:111122223333:trail/{n}"} for n in names]}), encoding="utf-8")
+        path.write_text(
+            json.dumps(
+                {
+                    "trailList": [
+                        {
+                            "Name": n,
+                            "S3BucketName": "b",
+                            "HomeRegion": "us-east-1",
+                            "IsMultiRegionTrail": False,
+                            "TrailARN": f"arn:aws:cloudtrail:us-east-1:111122223333:trail/{n}",
+                        }
+                        for n in names
+                    ]
+                }
+            ),
+            encoding="utf-8",
+        )
         return path
+
     code = tmp_path / "t.yaml"
-    code.write_text("Resources:\n  AuditTrail:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n"
-                    "      S3BucketName: b\n      IsLogging: true\n", encoding="utf-8")
+    code.write_text(
+        "Resources:\n  AuditTrail:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n"
+        "      S3BucketName: b\n      IsLogging: true\n",
+        encoding="utf-8",
+    )
 
     def ct901(path: Path) -> list[Finding]:
-        return [f for f in compare(list(api.load_inputs([str(code)], CONTEXT)),
-                                   list(api.load_inputs([str(path)], ParseContext())), load_policies()).findings
-                if f.rule_id == "CT901"]
+        return [
+            f
+            for f in compare(
+                list(api.load_inputs([str(code)], CONTEXT)),
+                list(api.load_inputs([str(path)], ParseContext())),
+                load_policies(),
+            ).findings
+            if f.rule_id == "CT901"
+        ]
+
     [one] = ct901(listing("security-AuditTrail-1A2B3C4D5E6F", "other-trail"))
     assert one.status is Status.PASS and "generated by CloudFormation" in one.message
     [two] = ct901(listing("a-AuditTrail-1A2B3C4D5E6F", "b-AuditTrail-9Z8Y7X6W5V4U"))
@@ -312,11 +424,15 @@ def test_regions_and_stores_the_snapshot_did_not_read_are_unknown(tmp_path: Path
 def test_another_accounts_organization_trail_is_not_extra(tmp_path: Path) -> None:
     """Member 222233334444 sees the management account's org-trail: that trail is not the member's code's."""
     code = tmp_path / "t.yaml"
-    code.write_text("Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      TrailName: prod-eu-data\n"
-                    "      S3BucketName: b\n      IsLogging: true\n", encoding="utf-8")
+    code.write_text(
+        "Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      TrailName: prod-eu-data\n"
+        "      S3BucketName: b\n      IsLogging: true\n",
+        encoding="utf-8",
+    )
     snapshot = REPO / "fixtures" / "aws" / "snapshot-organization.json"
-    member = [p for p in api.load_inputs([str(snapshot)], ParseContext())
-              if p.variants[0].account_id.value == "222233334444"]  # type: ignore[union-attr]
+    member = [
+        p for p in api.load_inputs([str(snapshot)], ParseContext()) if p.variants[0].account_id.value == "222233334444"
+    ]  # type: ignore[union-attr]
     findings = compare(list(api.load_inputs([str(code)], CONTEXT)), member, load_policies()).findings
     assert not [f for f in findings if f.rule_id == "CT902"], [f.message for f in findings if f.rule_id == "CT902"]
     _one(findings, "CT901", Status.PASS, "prod-eu-data")

@@ -14,8 +14,14 @@ def model_with(trail: Trail, *buckets: Bucket) -> Model:
     return m
 
 
-T = Trail(key="T", is_multi_region=Known(True), log_file_validation=Unknown("parameter V has no default"),
-          kms_key_id=Known("alias/aws/cloudtrail"), s3_bucket_name=Known("logs"), bucket="B")
+T = Trail(
+    key="T",
+    is_multi_region=Known(True),
+    log_file_validation=Unknown("parameter V has no default"),
+    kms_key_id=Known("alias/aws/cloudtrail"),
+    s3_bucket_name=Known("logs"),
+    bucket="B",
+)
 B = Bucket(key="B", name=Known("logs"), versioning=Known("Enabled"))
 M = model_with(T, B)
 
@@ -35,12 +41,33 @@ M = model_with(T, B)
         ({"attribute": "bucket.mfa_delete", "equals": True}, False),
         ({"attribute": "kms_key.rotation", "equals": True}, None),  # key named but not defined here
         ({"attribute": "s3_key_prefix", "in": ["", "logs"]}, True),
-        ({"all": [{"attribute": "is_multi_region", "equals": True},
-                  {"attribute": "log_file_validation", "equals": True}]}, None),
-        ({"all": [{"attribute": "is_multi_region", "equals": False},
-                  {"attribute": "log_file_validation", "equals": True}]}, False),  # known False settles all
-        ({"any": [{"attribute": "log_file_validation", "equals": True},
-                  {"attribute": "is_multi_region", "equals": True}]}, True),  # known True settles any
+        (
+            {
+                "all": [
+                    {"attribute": "is_multi_region", "equals": True},
+                    {"attribute": "log_file_validation", "equals": True},
+                ]
+            },
+            None,
+        ),
+        (
+            {
+                "all": [
+                    {"attribute": "is_multi_region", "equals": False},
+                    {"attribute": "log_file_validation", "equals": True},
+                ]
+            },
+            False,
+        ),  # known False settles all
+        (
+            {
+                "any": [
+                    {"attribute": "log_file_validation", "equals": True},
+                    {"attribute": "is_multi_region", "equals": True},
+                ]
+            },
+            True,
+        ),  # known True settles any
         ({"not": {"attribute": "log_file_validation", "equals": True}}, None),
         ({"not": {"attribute": "is_multi_region", "equals": True}}, False),
     ],

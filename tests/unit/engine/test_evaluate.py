@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ctguard.engine.evaluate import Outcome, Settings, evaluate_input
-from ctguard.engine.policy import Policy, load_policies
+from ctguard.engine.policy import Policy
 from ctguard.findings import Severity, Status
 from ctguard.inputs import ParsedInput
 from ctguard.location import SourceMap
@@ -16,9 +16,17 @@ from ctguard.values import Known, Unknown
 
 
 def policy(**kw: object) -> Policy:
-    base: dict = dict(id="T100", name="t", title="Trail is multi-region", severity=Severity.HIGH, scope="trail",
-                      message={"fail": "Trail {trail} is not multi-region ({value})"},
-                      docs={}, file="T100-t.yaml", check={"attribute": "is_multi_region", "equals": True})
+    base: dict = {
+        "id": "T100",
+        "name": "t",
+        "title": "Trail is multi-region",
+        "severity": Severity.HIGH,
+        "scope": "trail",
+        "message": {"fail": "Trail {trail} is not multi-region ({value})"},
+        "docs": {},
+        "file": "T100-t.yaml",
+        "check": {"attribute": "is_multi_region", "equals": True},
+    }
     base.update(kw)
     return Policy(**base)  # type: ignore[arg-type]
 
@@ -77,8 +85,9 @@ def test_raising_policy_becomes_error_finding_and_others_still_run(monkeypatch: 
     module.boom = boom  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "ctguard_test_boom", module)
     broken = policy(id="T200", check=None, impl="ctguard_test_boom:boom")
-    findings = evaluate_input(parsed(Model(trails=[trail(is_multi_region=Known(False))])),
-                              [broken, policy()], Settings())
+    findings = evaluate_input(
+        parsed(Model(trails=[trail(is_multi_region=Known(False))])), [broken, policy()], Settings()
+    )
     by_id = {f.rule_id: f for f in findings}
     assert by_id["T200"].status is Status.ERROR and "RuntimeError: kaboom" in by_id["T200"].message
     assert by_id["T100"].status is Status.FAIL

@@ -1,5 +1,6 @@
 """The {names} of a declarative policy's messages are checked at load time against what the
 engine fills (issue 19); the table in ``placeholders`` is kept honest against ``evaluate``."""
+
 from __future__ import annotations
 
 import textwrap
@@ -40,11 +41,24 @@ def _every(key: str) -> str:
 
 def test_the_table_matches_what_evaluate_fills() -> None:
     message = {key: _every(key) for key in placeholders.FILLED}
-    policy = Policy(id="ORG300", name="n", title="Trail is tagged", severity=Severity.LOW, scope="trail",
-                    message=message, docs={}, file="x.yaml", check={"attribute": "tags", "exists": True})
+    policy = Policy(
+        id="ORG300",
+        name="n",
+        title="Trail is tagged",
+        severity=Severity.LOW,
+        scope="trail",
+        message=message,
+        docs={},
+        file="x.yaml",
+        check={"attribute": "tags", "exists": True},
+    )
     truth = Truth(False, shown="x")
-    texts = [evaluate._text(policy, "fail", "main", truth), evaluate._text(policy, "pass", "main", truth),
-             evaluate._unknown_text(policy, "main", "why"), evaluate._not_applicable_text(policy, "main")]
+    texts = [
+        evaluate._text(policy, "fail", "main", truth),
+        evaluate._text(policy, "pass", "main", truth),
+        evaluate._unknown_text(policy, "main", "why"),
+        evaluate._not_applicable_text(policy, "main"),
+    ]
     assert all("{" not in text and "<>" not in text for text in texts), texts  # each name filled, none empty
     assert not list(placeholders.problems(message))
 

@@ -1,4 +1,5 @@
 """The checked policy catalogue (ctguard/engine/policy_catalogue.py) changes load time, never results."""
+
 from __future__ import annotations
 
 import shutil

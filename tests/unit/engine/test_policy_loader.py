@@ -94,7 +94,7 @@ def test_unknown_impl_is_a_hard_error(tmp_path: Path) -> None:
 def test_missing_or_empty_dir(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match="does not exist"):
         load_policies((str(tmp_path / "nope"),))
-    with pytest.raises(PolicyError, match="no .yaml files"):
+    with pytest.raises(PolicyError, match=r"no \.yaml files"):
         load_policies((str(tmp_path),))
 
 

@@ -1,4 +1,5 @@
 """ctguard.engine.shape.conform: misfit model values become Unknown with a reason, nothing else changes."""
+
 from __future__ import annotations
 
 from ctguard.engine.evaluate import Settings, evaluate_input
@@ -16,8 +17,17 @@ def test_a_conforming_model_is_returned_as_is() -> None:
 
 
 def test_wrong_types_become_unknown_with_the_field_named() -> None:
-    model = Model(trails=[Trail(key="t", is_multi_region=Known([True]), is_logging=Known(Unknown("var.on")),
-                                home_region=Known(7), log_file_validation=ABSENT)])
+    model = Model(
+        trails=[
+            Trail(
+                key="t",
+                is_multi_region=Known([True]),
+                is_logging=Known(Unknown("var.on")),
+                home_region=Known(7),
+                log_file_validation=ABSENT,
+            )
+        ]
+    )
     trail = conform(model).trails[0]
     assert trail.is_multi_region == Unknown("is_multi_region is a list, not true/false")
     assert trail.is_logging == Unknown("var.on")  # Known(Unknown) is the Unknown
@@ -33,8 +43,7 @@ def test_nested_values_are_fixed_where_they_are() -> None:
     equals = fixed.value[0].field_selectors[0].equals
     assert equals[0] == "Data" and isinstance(equals[1], Unknown)
     bad = conform(Model(trails=[Trail(key="t", advanced_event_selectors=Known(("x",)))])).trails[0]
-    assert bad.advanced_event_selectors == Unknown(
-        "advanced_event_selectors[0] is text, not an AdvancedEventSelector")
+    assert bad.advanced_event_selectors == Unknown("advanced_event_selectors[0] is text, not an AdvancedEventSelector")
 
 
 def test_numbers_no_aws_field_can_hold_are_unknown() -> None:

@@ -1,12 +1,13 @@
 """Matching over deploy-time symbols (ctguard/iam/symbolic.py): decided only when the answer is
 the same for every value the symbols can take, Unknown naming the deciding symbols otherwise."""
+
 from __future__ import annotations
 
 import pytest
 
 from ctguard.iam.conditions import evaluate_condition, parse_operator
 from ctguard.iam.matching import resource_matches
-from ctguard.symbols import account_symbol, describe, region_symbol, joined, settled_options, text_symbol
+from ctguard.symbols import account_symbol, describe, joined, region_symbol, settled_options, text_symbol
 from ctguard.values import Symbolic, Unknown, concat, symbolic
 
 ACCOUNT = account_symbol()
@@ -21,7 +22,10 @@ def _match(pattern: object, resource: object) -> object:
 
 def test_same_symbolic_expression_on_both_sides_is_equal() -> None:
     bucket = concat("arn:aws:s3:::", ACCOUNT, "-logs")
-    assert _match(concat(bucket, "/AWSLogs/", ACCOUNT, "/*"), concat(bucket, "/AWSLogs/", ACCOUNT, "/CloudTrail/x.gz")) is True
+    assert (
+        _match(concat(bucket, "/AWSLogs/", ACCOUNT, "/*"), concat(bucket, "/AWSLogs/", ACCOUNT, "/CloudTrail/x.gz"))
+        is True
+    )
     # Two spellings of the deploying account (CloudFormation, Terraform) are one value.
     tf_account = account_symbol("data.aws_caller_identity.current.account_id")
     assert _match(concat("arn:aws:s3:::", tf_account, "-logs/*"), concat("arn:aws:s3:::", ACCOUNT, "-logs/k")) is True
@@ -42,7 +46,9 @@ def test_a_free_symbol_against_a_literal_is_unknown_and_named() -> None:
 
 def test_the_same_symbol_in_the_same_place_is_aligned() -> None:
     # "<name>/*" never covers the bucket "<name>" itself, whatever the name.
-    assert _match(concat("arn:aws:s3:::", BUCKET_VAR, "-trail/*"), concat("arn:aws:s3:::", BUCKET_VAR, "-trail")) is False
+    assert (
+        _match(concat("arn:aws:s3:::", BUCKET_VAR, "-trail/*"), concat("arn:aws:s3:::", BUCKET_VAR, "-trail")) is False
+    )
 
 
 def test_question_mark_never_absorbs_a_symbol() -> None:
@@ -54,12 +60,15 @@ def test_star_absorbs_a_symbol() -> None:
     assert _match("arn:aws:s3:::*-logs/*", concat("arn:aws:s3:::", ACCOUNT, "-logs/k")) is True
 
 
-@pytest.mark.parametrize("operator, policy, expected", [
-    ("StringEquals", ACCOUNT, False),  # our account is never the foreign one
-    ("StringLike", "*", True),
-    ("StringEquals", "111122223333", False),
-    ("StringNotEquals", ACCOUNT, True),
-])
+@pytest.mark.parametrize(
+    "operator, policy, expected",
+    [
+        ("StringEquals", ACCOUNT, False),  # our account is never the foreign one
+        ("StringLike", "*", True),
+        ("StringEquals", "111122223333", False),
+        ("StringNotEquals", ACCOUNT, True),
+    ],
+)
 def test_foreign_account_probe(operator: str, policy: object, expected: bool) -> None:
     context = {"aws:sourceaccount": FOREIGN}
     assert evaluate_condition(parse_operator(operator), "aws:SourceAccount", [policy], context) is expected  # type: ignore[list-item]

@@ -1,6 +1,7 @@
 """CIS monitoring items: the CIS text passes, equivalent rewrites pass, narrowed and over-broad
 filters fail and name the record that decides.  Pattern texts: CIS AWS Foundations Benchmark as
 quoted by prowler-cloud/prowler (tests, compliance JSON) and cloudsploit; see ctguard/data/cis_monitoring.json."""
+
 from __future__ import annotations
 
 import pytest
@@ -73,9 +74,18 @@ def test_equivalent_rewrite_passes(key: str) -> None:
 
 HAND_NARROWED = {
     "unauthorized-api-calls": ('{ $.errorCode = "AccessDenied*" }', "UnauthorizedOperation"),
-    "console-signin-without-mfa": ('{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed = "Maybe") }', "MFAUsed=No"),
-    "root-account-usage": ('{ $.userIdentity.type = "Root" && $.eventName = "ConsoleLogin" }', "iam:CreateAccessKey (Root)"),
-    "console-auth-failures": ('{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") && ($.userIdentity.type = "IAMUser") }', "(Root, Failed authentication)"),
+    "console-signin-without-mfa": (
+        '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed = "Maybe") }',
+        "MFAUsed=No",
+    ),
+    "root-account-usage": (
+        '{ $.userIdentity.type = "Root" && $.eventName = "ConsoleLogin" }',
+        "iam:CreateAccessKey (Root)",
+    ),
+    "console-auth-failures": (
+        '{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") && ($.userIdentity.type = "IAMUser") }',
+        "(Root, Failed authentication)",
+    ),
 }
 
 
@@ -95,21 +105,24 @@ def test_narrowed_filter_fails_and_names_the_missed_event(key: str) -> None:
 
 
 OVERBROAD = {
-    "unauthorized-api-calls": ('{ $.errorCode = * }', "RequestLimitExceeded"),
+    "unauthorized-api-calls": ("{ $.errorCode = * }", "RequestLimitExceeded"),
     "console-signin-without-mfa": ('{ $.eventName = "ConsoleLogin" }', "MFAUsed=Yes"),
     "root-account-usage": ('{ $.userIdentity.type = "Root" }', "invokedBy a service"),
     "iam-policy-changes": ('{ $.eventSource = "iam.amazonaws.com" }', "iam:GetPolicy"),
-    "cloudtrail-config-changes": ('{ $.eventSource = cloudtrail.amazonaws.com }', "cloudtrail:DescribeTrails"),
-    "console-auth-failures": ('{ $.eventName = ConsoleLogin || $.errorCode = AccessDenied }', "(IAMUser, Success)"),
-    "cmk-disable-or-deletion": ('{ $.eventSource = kms.amazonaws.com }', "kms:EnableKey"),
-    "s3-bucket-policy-changes": ('{ ($.eventSource = s3.amazonaws.com) && ($.eventName = Put* || $.eventName = Delete* || $.eventName = Get*) }', "s3:GetBucketPolicy"),
-    "aws-config-changes": ('{ $.eventSource = config.amazonaws.com }', "config:DescribeConfigurationRecorders"),
-    "security-group-changes": ('{ $.eventName = *SecurityGroup* }', "ec2:DescribeSecurityGroups"),
-    "nacl-changes": ('{ $.eventName = *NetworkAcl* }', "ec2:DescribeNetworkAcls"),
-    "network-gateway-changes": ('{ $.eventName = *Gateway* }', "ec2:DescribeInternetGateways"),
-    "route-table-changes": ('{ $.eventName = *Route* }', "ec2:DescribeRouteTables"),
-    "vpc-changes": ('{ $.eventName = * }', "ec2:DescribeInstances"),
-    "organizations-changes": ('{ ' + ITEMS["organizations-changes"].pattern.split("&& ", 1)[1], "iam:CreatePolicy"),
+    "cloudtrail-config-changes": ("{ $.eventSource = cloudtrail.amazonaws.com }", "cloudtrail:DescribeTrails"),
+    "console-auth-failures": ("{ $.eventName = ConsoleLogin || $.errorCode = AccessDenied }", "(IAMUser, Success)"),
+    "cmk-disable-or-deletion": ("{ $.eventSource = kms.amazonaws.com }", "kms:EnableKey"),
+    "s3-bucket-policy-changes": (
+        "{ ($.eventSource = s3.amazonaws.com) && ($.eventName = Put* || $.eventName = Delete* || $.eventName = Get*) }",
+        "s3:GetBucketPolicy",
+    ),
+    "aws-config-changes": ("{ $.eventSource = config.amazonaws.com }", "config:DescribeConfigurationRecorders"),
+    "security-group-changes": ("{ $.eventName = *SecurityGroup* }", "ec2:DescribeSecurityGroups"),
+    "nacl-changes": ("{ $.eventName = *NetworkAcl* }", "ec2:DescribeNetworkAcls"),
+    "network-gateway-changes": ("{ $.eventName = *Gateway* }", "ec2:DescribeInternetGateways"),
+    "route-table-changes": ("{ $.eventName = *Route* }", "ec2:DescribeRouteTables"),
+    "vpc-changes": ("{ $.eventName = * }", "ec2:DescribeInstances"),
+    "organizations-changes": ("{ " + ITEMS["organizations-changes"].pattern.split("&& ", 1)[1], "iam:CreatePolicy"),
 }
 
 

@@ -11,6 +11,7 @@ Sources, cited per case by tag:
   [RULER] aws/event-ruler@README.md (the library behind EventBridge)
   [CWE]   CloudWatch Events EventTypes.html#events-for-services-not-listed (read-only calls not delivered)
 """
+
 from __future__ import annotations
 
 import pytest
@@ -18,16 +19,28 @@ import pytest
 from ctguard.monitoring.cis import load_items
 from ctguard.monitoring.event_pattern import EventPatternError, parse_event_pattern
 from ctguard.monitoring.event_rule import (
-    cloudtrail_event_envelope, delivered_to_default_bus, judge_event_rule,
+    cloudtrail_event_envelope,
+    delivered_to_default_bus,
+    judge_event_rule,
 )
 
 RULER_EVENT = {  # [RULER] "Ruler by Example" event
-    "version": "0", "id": "ddddd4-aaaa-7777-4444-345dd43cc333",
-    "detail-type": "EC2 Instance State-change Notification", "source": "aws.ec2",
-    "account": "012345679012", "time": "2017-10-02T16:24:49Z", "region": "us-east-1",
+    "version": "0",
+    "id": "ddddd4-aaaa-7777-4444-345dd43cc333",
+    "detail-type": "EC2 Instance State-change Notification",
+    "source": "aws.ec2",
+    "account": "012345679012",
+    "time": "2017-10-02T16:24:49Z",
+    "region": "us-east-1",
     "resources": ["arn:aws:ec2:us-east-1:123456789012:instance/i-000000aaaaaa00000"],
-    "detail": {"c-count": 5, "d-count": 3, "x-limit": 301.8, "source-ip": "10.0.0.33",
-               "instance-id": "i-000000aaaaaa00000", "state": "running"},
+    "detail": {
+        "c-count": 5,
+        "d-count": 3,
+        "x-limit": 301.8,
+        "source-ip": "10.0.0.33",
+        "instance-id": "i-000000aaaaaa00000",
+        "state": "running",
+    },
 }
 
 
@@ -38,40 +51,110 @@ def d(**detail):
 CASES = [
     ({"source": ["aws.ec2", "aws.fargate"]}, {"source": "aws.fargate"}, True),  # [SYN] matching event values
     ({"source": ["aws.ec2"]}, {"source": "aws.s3"}, False),  # [SYN]
-    ({"detail-type": ["EC2 Instance State-change Notification"], "resources": ["arn:aws:ec2:us-east-1:123456789012:instance/i-000000aaaaaa00000"], "detail": {"state": ["initializing", "running"]}}, RULER_EVENT, True),  # [RULER] simple matching
+    (
+        {
+            "detail-type": ["EC2 Instance State-change Notification"],
+            "resources": ["arn:aws:ec2:us-east-1:123456789012:instance/i-000000aaaaaa00000"],
+            "detail": {"state": ["initializing", "running"]},
+        },
+        RULER_EVENT,
+        True,
+    ),  # [RULER] simple matching
     ({"source": ["aws.ec2"], "detail": {"state": ["stopped"]}}, RULER_EVENT, False),  # [SYN] all fields must match
     ({"detail": {"missing": ["x"]}}, RULER_EVENT, False),  # [SYN] "the event must contain all the field names listed"
-    ({"resources": ["arn:aws:ec2:us-east-1:123456789012:instance/i-b188560f", "x"]}, {"resources": ["arn:aws:autoscaling:...", "arn:aws:ec2:us-east-1:123456789012:instance/i-b188560f"]}, True),  # [ARR] intersection non-empty
+    (
+        {"resources": ["arn:aws:ec2:us-east-1:123456789012:instance/i-b188560f", "x"]},
+        {"resources": ["arn:aws:autoscaling:...", "arn:aws:ec2:us-east-1:123456789012:instance/i-b188560f"]},
+        True,
+    ),  # [ARR] intersection non-empty
     ({"resources": ["a"]}, {"resources": ["b", "c"]}, False),  # [ARR]
-    ({"employees": {"firstName": ["Anna"]}}, {"employees": [{"firstName": "John"}, {"firstName": "Anna"}]}, True),  # [RULER] arrays "crushed out"
+    (
+        {"employees": {"firstName": ["Anna"]}},
+        {"employees": [{"firstName": "John"}, {"firstName": "Anna"}]},
+        True,
+    ),  # [RULER] arrays "crushed out"
     ({"time": [{"prefix": "2017-10-02"}]}, RULER_EVENT, True),  # [CF] prefix matching
     ({"region": [{"prefix": "eu-"}]}, RULER_EVENT, False),  # [CF] prefix example, European regions
-    ({"detail": {"service": [{"prefix": {"equals-ignore-case": "EventB"}}]}}, d(service="eventbridge"), True),  # [CF] prefix ignore case
+    (
+        {"detail": {"service": [{"prefix": {"equals-ignore-case": "EventB"}}]}},
+        d(service="eventbridge"),
+        True,
+    ),  # [CF] prefix ignore case
     ({"detail": {"FileName": [{"suffix": ".png"}]}}, d(FileName="a.png"), True),  # [CF] suffix
     ({"detail": {"FileName": [{"suffix": ".png"}]}}, d(FileName="a.PNG"), False),  # [CF] suffix is case-sensitive
-    ({"detail": {"FileName": [{"suffix": {"equals-ignore-case": ".png"}}]}}, d(FileName="a.PNG"), True),  # [CF] suffix ignore case
-    ({"detail": {"c-count": [{"prefix": "5"}]}}, RULER_EVENT, False),  # [RULER] "Prefix matches only work on string-valued fields"
+    (
+        {"detail": {"FileName": [{"suffix": {"equals-ignore-case": ".png"}}]}},
+        d(FileName="a.PNG"),
+        True,
+    ),  # [CF] suffix ignore case
+    (
+        {"detail": {"c-count": [{"prefix": "5"}]}},
+        RULER_EVENT,
+        False,
+    ),  # [RULER] "Prefix matches only work on string-valued fields"
     ({"detail": {"state": [{"anything-but": "initializing"}]}}, RULER_EVENT, True),  # [CF] anything-but string
     ({"detail": {"state": [{"anything-but": "running"}]}}, RULER_EVENT, False),  # [CF]
     ({"detail": {"x-limit": [{"anything-but": 123}]}}, RULER_EVENT, True),  # [CF] anything-but number
     ({"detail": {"state": [{"anything-but": ["stopped", "overloaded"]}]}}, RULER_EVENT, True),  # [CF] anything-but list
     ({"detail": {"x-limit": [{"anything-but": [100, 200, 301.8]}]}}, RULER_EVENT, False),  # [CF] list of numbers
-    ({"detail": {"state": [{"anything-but": {"prefix": "init"}}]}}, d(state="initializing"), False),  # [CF] anything-but prefix
-    ({"detail": {"FileName": [{"anything-but": {"suffix": ".png"}}]}}, d(FileName="a.txt"), True),  # [OPS] anything-but ends with
-    ({"detail": {"state": [{"anything-but": {"equals-ignore-case": "initializing"}}]}}, d(state="INITIALIZING"), False),  # [OPS] anything-but ignore case
-    ({"detail": {"FilePath": [{"anything-but": {"wildcard": "*/lib/*"}}]}}, d(FilePath="/usr/lib/x"), False),  # [OPS] anything-but wildcard
+    (
+        {"detail": {"state": [{"anything-but": {"prefix": "init"}}]}},
+        d(state="initializing"),
+        False,
+    ),  # [CF] anything-but prefix
+    (
+        {"detail": {"FileName": [{"anything-but": {"suffix": ".png"}}]}},
+        d(FileName="a.txt"),
+        True,
+    ),  # [OPS] anything-but ends with
+    (
+        {"detail": {"state": [{"anything-but": {"equals-ignore-case": "initializing"}}]}},
+        d(state="INITIALIZING"),
+        False,
+    ),  # [OPS] anything-but ignore case
+    (
+        {"detail": {"FilePath": [{"anything-but": {"wildcard": "*/lib/*"}}]}},
+        d(FilePath="/usr/lib/x"),
+        False,
+    ),  # [OPS] anything-but wildcard
     ({"detail": {"FilePath": [{"anything-but": {"wildcard": "*/lib/*"}}]}}, d(FilePath="/usr/bin/x"), True),  # [OPS]
-    ({"detail": {"state": [{"anything-but": "x"}]}}, d(other=1), False),  # [RULER] anything-but needs the field (use exists:false for absence)
-    ({"detail": {"c-count": [{"numeric": [">", 0, "<=", 5]}], "d-count": [{"numeric": ["<", 10]}], "x-limit": [{"numeric": ["=", 3.018e2]}]}}, RULER_EVENT, True),  # [CF] numeric
+    (
+        {"detail": {"state": [{"anything-but": "x"}]}},
+        d(other=1),
+        False,
+    ),  # [RULER] anything-but needs the field (use exists:false for absence)
+    (
+        {
+            "detail": {
+                "c-count": [{"numeric": [">", 0, "<=", 5]}],
+                "d-count": [{"numeric": ["<", 10]}],
+                "x-limit": [{"numeric": ["=", 3.018e2]}],
+            }
+        },
+        RULER_EVENT,
+        True,
+    ),  # [CF] numeric
     ({"detail": {"c-count": [{"numeric": [">", 5]}]}}, RULER_EVENT, False),  # [CF] numeric bound
-    ({"detail": {"c-count": [{"numeric": [">", 0]}]}}, d(**{"c-count": "5"}), False),  # [CF] "only work with values that are JSON numbers"
+    (
+        {"detail": {"c-count": [{"numeric": [">", 0]}]}},
+        d(**{"c-count": "5"}),
+        False,
+    ),  # [CF] "only work with values that are JSON numbers"
     ({"detail": {"source-ip": [{"cidr": "10.0.0.0/24"}]}}, RULER_EVENT, True),  # [CF] IP address matching
     ({"detail": {"source-ip": [{"cidr": "10.0.1.0/24"}]}}, RULER_EVENT, False),  # [CF]
     ({"detail": {"ip": [{"cidr": "2001:db8::/32"}]}}, d(ip="2001:db8::1"), True),  # [CF] "both IPv4 and IPv6"
     ({"detail": {"c-count": [{"exists": True}]}}, RULER_EVENT, True),  # [RULER] exists true
     ({"detail": {"c-count": [{"exists": False}]}}, d(state=["initializing", "running"]), True),  # [CF] exists false
-    ({"detail": {"c-count": [{"exists": False}]}}, d(**{"c-count": {"c1": 100}}), True),  # [CF] "also matches ... because c-count isn't a leaf node"
-    ({"detail": {"c-count": [{"exists": True}]}}, d(**{"c-count": {"c1": 100}}), False),  # [CF] exists works on leaf nodes only
+    (
+        {"detail": {"c-count": [{"exists": False}]}},
+        d(**{"c-count": {"c1": 100}}),
+        True,
+    ),  # [CF] "also matches ... because c-count isn't a leaf node"
+    (
+        {"detail": {"c-count": [{"exists": True}]}},
+        d(**{"c-count": {"c1": 100}}),
+        False,
+    ),  # [CF] exists works on leaf nodes only
     ({"source": [{"equals-ignore-case": "AWS.EC2"}]}, RULER_EVENT, True),  # [OPS] equals ignore case
     ({"detail": {"Name": ["Alice"]}}, d(Name="alice"), False),  # [OPS] equals is case-sensitive
     ({"detail": {"LastName": [""]}}, d(LastName=""), True),  # [OPS] empty
@@ -79,12 +162,34 @@ CASES = [
     ({"detail": {"LastName": [None]}}, d(LastName=""), False),  # [OPS] null is not the empty string
     ({"detail": {"LastName": [None]}}, d(Other=1), False),  # [OPS] null needs the field present
     ({"source": [{"wildcard": "Simple*Service"}]}, {"source": "Simple Queue Service"}, True),  # [RULER] wildcard
-    ({"detail": {"EventBusArn": [{"wildcard": "arn:aws:events:us-east-1:*:event-bus/*"}]}}, d(EventBusArn="arn:aws:events:us-east-1:123456789012:event-bus/default"), True),  # [OPS] wildcard
+    (
+        {"detail": {"EventBusArn": [{"wildcard": "arn:aws:events:us-east-1:*:event-bus/*"}]}},
+        d(EventBusArn="arn:aws:events:us-east-1:123456789012:event-bus/default"),
+        True,
+    ),  # [OPS] wildcard
     ({"detail": {"f": [{"wildcard": "a\\*b"}]}}, d(f="a*b"), True),  # [RULER] escaped asterisk
     ({"detail": {"f": [{"wildcard": "a\\*b"}]}}, d(f="axxb"), False),  # [RULER]
-    ({"source": ["aws.cloudwatch"], "$or": [{"metricName": ["CPUUtilization", "ReadLatency"]}, {"namespace": ["AWS/EC2", "AWS/ES"]}]}, {"source": "aws.cloudwatch", "namespace": "AWS/ES"}, True),  # [RULER] "$or"
-    ({"source": ["aws.cloudwatch"], "$or": [{"metricName": ["CPUUtilization"]}, {"namespace": ["AWS/EC2"]}]}, {"source": "aws.cloudwatch", "namespace": "AWS/ES"}, False),  # [RULER]
-    ({"source": ["aws.cloudwatch"], "$or": [{"metricName": ["X"]}, {"metricType": ["MetricType"], "namespace": ["AWS/EC2"]}]}, {"source": "aws.cloudwatch", "metricType": "MetricType", "namespace": "AWS/EC2"}, True),  # [RULER] "Or has an And inside"
+    (
+        {
+            "source": ["aws.cloudwatch"],
+            "$or": [{"metricName": ["CPUUtilization", "ReadLatency"]}, {"namespace": ["AWS/EC2", "AWS/ES"]}],
+        },
+        {"source": "aws.cloudwatch", "namespace": "AWS/ES"},
+        True,
+    ),  # [RULER] "$or"
+    (
+        {"source": ["aws.cloudwatch"], "$or": [{"metricName": ["CPUUtilization"]}, {"namespace": ["AWS/EC2"]}]},
+        {"source": "aws.cloudwatch", "namespace": "AWS/ES"},
+        False,
+    ),  # [RULER]
+    (
+        {
+            "source": ["aws.cloudwatch"],
+            "$or": [{"metricName": ["X"]}, {"metricType": ["MetricType"], "namespace": ["AWS/EC2"]}],
+        },
+        {"source": "aws.cloudwatch", "metricType": "MetricType", "namespace": "AWS/EC2"},
+        True,
+    ),  # [RULER] "Or has an And inside"
     ({"detail": {"count": [5]}}, d(count=5.0), True),  # [RULER] JSON numbers compare numerically
     ({"detail": {"count": ["5"]}}, d(count=5), False),  # [RULER] JSON text matching: "5" is a string
 ]
@@ -102,8 +207,14 @@ ERRORS = [
     ({"source": []}, "/source"),  # [SYN] empty arrays match nothing
     ({"detail": {"x": [{"prefix": 5}]}}, "/detail/x/0/prefix"),  # [CF] prefix on strings
     ({"detail": {"x": [{"numeric": [">>", 1]}]}}, "/detail/x/0/numeric/0"),  # [CF] numeric operators
-    ({"detail": {"x": [{"anything-but": ["a", 1]}]}}, "/detail/x/0/anything-but"),  # [CF] "lists that contain only strings, or only numbers"
-    ({"detail": {"x": [{"wildcard": "a**b"}]}}, "/detail/x/0/wildcard"),  # [RULER] "consecutive wildcard characters are not allowed"
+    (
+        {"detail": {"x": [{"anything-but": ["a", 1]}]}},
+        "/detail/x/0/anything-but",
+    ),  # [CF] "lists that contain only strings, or only numbers"
+    (
+        {"detail": {"x": [{"wildcard": "a**b"}]}},
+        "/detail/x/0/wildcard",
+    ),  # [RULER] "consecutive wildcard characters are not allowed"
     ({"detail": {"x": [{"wildcard": "a\\b"}]}}, "/detail/x/0/wildcard"),  # [RULER] backslash escapes only * or \
     ({"detail": {"x": [{"cidr": "10.0.0.0/99"}]}}, "/detail/x/0/cidr"),  # [CF] IP address matching
     ({"detail": {"x": [{"exists": "yes"}]}}, "/detail/x/0/exists"),  # [CF] exists true/false
@@ -136,11 +247,15 @@ def test_cloudtrail_envelope() -> None:
 def test_read_only_calls_are_not_delivered_by_default() -> None:
     # [CWE] "Read-only operations - such as those that begin with List, Get, or Describe - aren't supported."
     assert not delivered_to_default_bus({"eventSource": "ec2.amazonaws.com", "eventName": "DescribeInstances"})
-    assert delivered_to_default_bus({"eventSource": "ec2.amazonaws.com", "eventName": "DescribeInstances"}, include_read_only=True)
+    assert delivered_to_default_bus(
+        {"eventSource": "ec2.amazonaws.com", "eventName": "DescribeInstances"}, include_read_only=True
+    )
     assert delivered_to_default_bus({"eventSource": "iam.amazonaws.com", "eventName": "CreateUser", "readOnly": False})
     assert not delivered_to_default_bus({"eventSource": "kms.amazonaws.com", "eventName": "Decrypt", "readOnly": True})
     # "... AWS API call events that are larger than 256 KB in size are not supported."
-    assert not delivered_to_default_bus({"eventSource": "iam.amazonaws.com", "eventName": "PutRolePolicy", "x": "a" * 300_000})
+    assert not delivered_to_default_bus(
+        {"eventSource": "iam.amazonaws.com", "eventName": "PutRolePolicy", "x": "a" * 300_000}
+    )
 
 
 IAM_NAMES = list(load_items()["iam-policy-changes"].event_names)
@@ -162,16 +277,21 @@ def test_undelivered_required_events_are_not_required() -> None:
     verdict = judge_event_rule("unauthorized-api-calls", rule)
     assert verdict.passes
     # Read-only calls (List*, Describe*, Decrypt) are not delivered without the all-management-events state.
-    assert verdict.not_delivered == ("ec2:DescribeInstances (Client.UnauthorizedOperation)", "kms:Decrypt (AccessDeniedException)",
-                                     "lambda:ListFunctions20150331 (AccessDenied, IAMUser) [recorded]",
-                                     "ec2:DescribeInstanceAttribute (Client.UnauthorizedOperation, AssumedRole) [recorded]")
+    assert verdict.not_delivered == (
+        "ec2:DescribeInstances (Client.UnauthorizedOperation)",
+        "kms:Decrypt (AccessDeniedException)",
+        "lambda:ListFunctions20150331 (AccessDenied, IAMUser) [recorded]",
+        "ec2:DescribeInstanceAttribute (Client.UnauthorizedOperation, AssumedRole) [recorded]",
+    )
     with_reads = judge_event_rule("unauthorized-api-calls", rule, include_read_only=True)
     assert with_reads.passes and not with_reads.not_delivered
 
 
 def test_console_signin_rule() -> None:
-    rule = {"detail-type": ["AWS Console Sign In via CloudTrail"],
-            "detail": {"eventName": ["ConsoleLogin"], "additionalEventData": {"MFAUsed": [{"anything-but": "Yes"}]}}}
+    rule = {
+        "detail-type": ["AWS Console Sign In via CloudTrail"],
+        "detail": {"eventName": ["ConsoleLogin"], "additionalEventData": {"MFAUsed": [{"anything-but": "Yes"}]}},
+    }
     assert judge_event_rule("console-signin-without-mfa", rule).passes
 
 
@@ -180,14 +300,34 @@ def test_invalid_rule_is_an_error_verdict() -> None:
     assert not verdict.passes and "/source" in verdict.error
 
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 _json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
-        st.sampled_from(["a", "$or", "prefix", "suffix", "numeric", "exists", "cidr", "wildcard",
-                         "anything-but", "equals-ignore-case"]), inner, max_size=3),
-    max_leaves=10)
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "a",
+                    "$or",
+                    "prefix",
+                    "suffix",
+                    "numeric",
+                    "exists",
+                    "cidr",
+                    "wildcard",
+                    "anything-but",
+                    "equals-ignore-case",
+                ]
+            ),
+            inner,
+            max_size=3,
+        )
+    ),
+    max_leaves=10,
+)
 
 
 @settings(max_examples=300, deadline=None)

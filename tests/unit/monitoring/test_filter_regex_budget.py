@@ -1,4 +1,5 @@
 """Filter regexes Python would backtrack on for seconds are refused with a reason (issue 17 bullet 4)."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,9 +1,10 @@
 """The CallStore -> model mapper (ctguard/parsers/aws/api.py) on hand-built boto3-shaped snapshots."""
+
 from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +40,10 @@ def _model(data: dict[str, Any], account: str = ACCOUNT) -> Model:
 
 def _drop(operation: str, service: str | None = None):  # type: ignore[no-untyped-def]
     def edit(calls: list[dict[str, Any]]) -> None:
-        calls[:] = [c for c in calls
-                    if not (c["operation"] == operation and (service is None or c["service"] == service))]
+        calls[:] = [
+            c for c in calls if not (c["operation"] == operation and (service is None or c["service"] == service))
+        ]
+
     return edit
 
 
@@ -50,6 +53,7 @@ def _fail(operation: str, code: str, status: int = 403, service: str | None = No
             if c["operation"] == operation and (service is None or c["service"] == service):
                 c.pop("response", None)
                 c["error"] = {"code": code, "message": "denied by test", "http_status": status}
+
     return edit
 
 
@@ -64,6 +68,7 @@ def _unknown(value: object, *fragments: str) -> None:
 
 
 # --- every call type, answered -----------------------------------------------------------
+
 
 def test_trail_from_describe_trails_status_selectors_insights_and_tags() -> None:
     trail = _trail(_model(SINGLE))
@@ -139,17 +144,39 @@ def test_account_facts() -> None:
 
 def test_event_data_stores_from_list_and_get() -> None:
     eds_arn = "arn:aws:cloudtrail:us-east-1:111122223333:eventdatastore/0a1b2c3d-0000-4d5e-8f90-123456789abc"
-    summary = {"EventDataStoreArn": eds_arn, "Name": "org-lake", "TerminationProtectionEnabled": True,
-               "Status": "ENABLED", "MultiRegionEnabled": True, "OrganizationEnabled": False, "RetentionPeriod": 2557}
-    detail = {**summary, "KmsKeyId": KEY, "AdvancedEventSelectors": [{"Name": "Management events", "FieldSelectors": [
-        {"Field": "eventCategory", "Equals": ["Management"]}]}], "BillingMode": "EXTENDABLE_RETENTION_PRICING"}
+    summary = {
+        "EventDataStoreArn": eds_arn,
+        "Name": "org-lake",
+        "TerminationProtectionEnabled": True,
+        "Status": "ENABLED",
+        "MultiRegionEnabled": True,
+        "OrganizationEnabled": False,
+        "RetentionPeriod": 2557,
+    }
+    detail = {
+        **summary,
+        "KmsKeyId": KEY,
+        "AdvancedEventSelectors": [
+            {"Name": "Management events", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]}
+        ],
+        "BillingMode": "EXTENDABLE_RETENTION_PRICING",
+    }
 
     def edit(calls: list[dict[str, Any]]) -> None:
         for c in calls:
             if c["operation"] == "ListEventDataStores" and c["region"] == "us-east-1":
                 c["response"] = {"EventDataStores": [summary]}
-        calls.append({"account": ACCOUNT, "region": "us-east-1", "service": "cloudtrail",
-                      "operation": "GetEventDataStore", "params": {"EventDataStore": eds_arn}, "response": detail})
+        calls.append(
+            {
+                "account": ACCOUNT,
+                "region": "us-east-1",
+                "service": "cloudtrail",
+                "operation": "GetEventDataStore",
+                "params": {"EventDataStore": eds_arn},
+                "response": detail,
+            }
+        )
+
     [store] = _model(_snapshot(edit)).all("event_data_store")
     assert store.name == Known("org-lake") and store.kms_key_id == Known(KEY) and store.retention_days == Known(2557)
     assert store.advanced_event_selectors.value[0].field_selectors[0].equals == ("Management",)
@@ -157,23 +184,46 @@ def test_event_data_stores_from_list_and_get() -> None:
 
 # --- calls never made: Unknown "not read", never a default ------------------------------------
 
-@pytest.mark.parametrize("operation, field", [("GetBucketVersioning", "versioning"), ("GetBucketPolicy", "policy"),
-                                              ("GetBucketLogging", "logging_target_bucket"),
-                                              ("GetBucketEncryption", "encryption_algorithm"),
-                                              ("GetObjectLockConfiguration", "object_lock"), ("GetBucketAcl", "acl")])
+
+@pytest.mark.parametrize(
+    "operation, field",
+    [
+        ("GetBucketVersioning", "versioning"),
+        ("GetBucketPolicy", "policy"),
+        ("GetBucketLogging", "logging_target_bucket"),
+        ("GetBucketEncryption", "encryption_algorithm"),
+        ("GetObjectLockConfiguration", "object_lock"),
+        ("GetBucketAcl", "acl"),
+    ],
+)
 def test_s3_call_not_made_is_not_read(operation: str, field: str) -> None:
     bucket = _model(_snapshot(_drop(operation))).resource("bucket", BUCKET)
     _unknown(getattr(bucket, field), "not read", f"s3:{operation} was not called")
 
 
 def test_status_selectors_insights_tags_not_read() -> None:
-    data = _snapshot(lambda calls: [f(calls) for f in (_drop("GetTrailStatus"), _drop("GetEventSelectors"),
-                                                       _drop("GetInsightSelectors"), _drop("ListTags"))])
+    data = _snapshot(
+        lambda calls: [
+            f(calls)
+            for f in (
+                _drop("GetTrailStatus"),
+                _drop("GetEventSelectors"),
+                _drop("GetInsightSelectors"),
+                _drop("ListTags"),
+            )
+        ]
+    )
     trail = _trail(_model(data))
     status = trail.status
     assert status is not None
-    for value in (trail.is_logging, status.is_logging, status.latest_delivery_error, status.latest_delivery_time,
-                  trail.insight_selectors, trail.tags):
+    for value in (
+        trail.is_logging,
+        status.is_logging,
+        status.latest_delivery_error,
+        status.latest_delivery_time,
+        trail.insight_selectors,
+        trail.tags,
+    ):
         _unknown(value, "not read")
     # DescribeTrails' HasCustomEventSelectors: false already says the selectors are the default ones
     assert trail.event_selectors is ABSENT and trail.advanced_event_selectors is ABSENT
@@ -186,6 +236,7 @@ def test_selectors_not_read_of_a_trail_with_custom_selectors_are_unknown() -> No
             if call["operation"] == "DescribeTrails" and "response" in call:
                 for listed in call["response"]["trailList"]:
                     listed["HasCustomEventSelectors"] = True
+
     trail = _trail(_model(_snapshot(edit)))
     _unknown(trail.event_selectors, "not read")
 
@@ -193,6 +244,7 @@ def test_selectors_not_read_of_a_trail_with_custom_selectors_are_unknown() -> No
 def test_resource_never_read_is_not_linked() -> None:
     def edit(calls: list[dict[str, Any]]) -> None:
         calls[:] = [c for c in calls if c["service"] not in ("s3", "kms")]
+
     model = _model(_snapshot(edit))
     trail = _trail(model)
     assert trail.bucket is None and trail.kms_key is None
@@ -202,6 +254,7 @@ def test_resource_never_read_is_not_linked() -> None:
 def test_account_calls_not_made() -> None:
     def edit(calls: list[dict[str, Any]]) -> None:
         calls[:] = [c for c in calls if c["service"] not in ("organizations", "ec2", "s3control")]
+
     model = _model(_snapshot(edit))
     _unknown(model.organization_id, "not read")
     _unknown(model.is_organization_management_account, "not read")
@@ -211,12 +264,20 @@ def test_account_calls_not_made() -> None:
 
 # --- failed calls: Unknown with the AWS error ----------------------------------------------------
 
+
 def test_failed_calls_are_unknown_with_the_error() -> None:
-    model = _model(_snapshot(lambda c: [_fail("GetBucketPolicy", "AccessDenied")(c),
-                                        _fail("GetEventSelectors", "AccessDeniedException", 400)(c),
-                                        _fail("GetKeyRotationStatus", "AccessDeniedException", 400)(c)]))
-    _unknown(model.resource("bucket", BUCKET).policy,
-             "s3:GetBucketPolicy failed: AccessDenied (HTTP 403): denied by test")
+    model = _model(
+        _snapshot(
+            lambda c: [
+                _fail("GetBucketPolicy", "AccessDenied")(c),
+                _fail("GetEventSelectors", "AccessDeniedException", 400)(c),
+                _fail("GetKeyRotationStatus", "AccessDeniedException", 400)(c),
+            ]
+        )
+    )
+    _unknown(
+        model.resource("bucket", BUCKET).policy, "s3:GetBucketPolicy failed: AccessDenied (HTTP 403): denied by test"
+    )
     trail = _trail(model)
     _unknown(trail.event_selectors, "cloudtrail:GetEventSelectors failed")
     _unknown(trail.advanced_event_selectors, "cloudtrail:GetEventSelectors failed")
@@ -236,27 +297,33 @@ def test_describe_trails_failing_in_one_region_or_all() -> None:
             if c["operation"] == "DescribeTrails" and c["region"] == "eu-west-1":
                 c.pop("response")
                 c["error"] = {"code": "UnrecognizedClientException", "message": "bad token", "http_status": 400}
+
     model = _model(_snapshot(one))
     assert model.audited_regions == Known(("us-east-1",)) and len(model.trails) == 1
     model = _model(_snapshot(_fail("DescribeTrails", "UnrecognizedClientException", 400)))
     assert model.trails == []
-    _unknown(model.audited_regions, "DescribeTrails failed in every region",
-             "eu-west-1: cloudtrail:DescribeTrails failed")
+    _unknown(
+        model.audited_regions, "DescribeTrails failed in every region", "eu-west-1: cloudtrail:DescribeTrails failed"
+    )
 
 
 # --- "not configured" answers: Known none ------------------------------------------------------
 
+
 def test_not_configured_errors_are_known_none() -> None:
     def edit(calls: list[dict[str, Any]]) -> None:
-        codes = {"GetBucketPolicy": "NoSuchBucketPolicy",
-                 "GetPublicAccessBlock": "NoSuchPublicAccessBlockConfiguration",
-                 "GetBucketLifecycleConfiguration": "NoSuchLifecycleConfiguration",
-                 "GetBucketEncryption": "ServerSideEncryptionConfigurationNotFoundError",
-                 "DescribeOrganization": "AWSOrganizationsNotInUseException"}
+        codes = {
+            "GetBucketPolicy": "NoSuchBucketPolicy",
+            "GetPublicAccessBlock": "NoSuchPublicAccessBlockConfiguration",
+            "GetBucketLifecycleConfiguration": "NoSuchLifecycleConfiguration",
+            "GetBucketEncryption": "ServerSideEncryptionConfigurationNotFoundError",
+            "DescribeOrganization": "AWSOrganizationsNotInUseException",
+        }
         for c in calls:
             if c["operation"] in codes:
                 c.pop("response", None)
                 c["error"] = {"code": codes[c["operation"]], "message": "", "http_status": 404}
+
     model = _model(_snapshot(edit))
     bucket = model.resource("bucket", BUCKET)
     assert bucket.policy == Known(None) and bucket.lifecycle_rules == Known(())
@@ -267,6 +334,7 @@ def test_not_configured_errors_are_known_none() -> None:
 
 
 # --- shadow trails and organization trails -------------------------------------------------------
+
 
 def test_shadow_copies_fold_into_one_trail_keyed_by_arn() -> None:
     path = REPO / "fixtures" / "aws" / "snapshot-single-account.json"
@@ -285,6 +353,7 @@ def test_shadow_copies_fold_into_one_trail_keyed_by_arn() -> None:
 def test_shadow_only_trail_whose_home_region_was_not_audited() -> None:
     def edit(calls: list[dict[str, Any]]) -> None:
         calls[:] = [c for c in calls if c["region"] != "us-east-1" or c["service"] != "cloudtrail"]
+
     model = _model(_snapshot(edit))
     trail = _trail(model)
     assert trail.home_region == Known("us-east-1")
@@ -302,8 +371,9 @@ def test_organization_trail_seen_from_a_member_is_judged_by_the_owners_reading()
     management = _model(ORG, "999988887777")
     assert bucket.versioning == management.resource("bucket", bucket.key).versioning == Known("Enabled")
     assert member.resource("kms_key", trail.kms_key).rotation == management.resource("kms_key", trail.kms_key).rotation
-    assert member.all("metric_filter") and {f.key for f in member.all("metric_filter")} == \
-        {f.key for f in management.all("metric_filter")}
+    assert member.all("metric_filter") and {f.key for f in member.all("metric_filter")} == {
+        f.key for f in management.all("metric_filter")
+    }
 
 
 def test_organization_trail_seen_from_a_member_alone_keeps_its_resources_elsewhere() -> None:
@@ -314,8 +384,12 @@ def test_organization_trail_seen_from_a_member_alone_keeps_its_resources_elsewhe
     bucket = member.resource("bucket", trail.bucket)
     assert bucket.name == Known("acme-org-cloudtrail")
     _unknown(bucket.policy, "owned by account 999988887777")
-    for kind, link in (("kms_key", trail.kms_key), ("log_group", trail.log_group), ("role", trail.role),
-                       ("topic", trail.topic)):
+    for kind, link in (
+        ("kms_key", trail.kms_key),
+        ("log_group", trail.log_group),
+        ("role", trail.role),
+        ("topic", trail.topic),
+    ):
         resource = member.resource(kind, link)
         assert resource is not None, kind
     _unknown(member.resource("kms_key", trail.kms_key).rotation, "owned by account 999988887777")
@@ -342,16 +416,41 @@ def test_advanced_selectors_from_get_event_selectors() -> None:
 
 # --- live boto3 shapes --------------------------------------------------------------------------
 
+
 def test_live_datetimes_and_url_encoded_iam_documents() -> None:
     store = CallStore.from_json(SINGLE)
-    when = datetime(2026, 11, 22, 9, 55, 12, tzinfo=timezone.utc)
-    store.record(ACCOUNT, "us-east-1", "cloudtrail", "GetTrailStatus", {"Name": ARN},
-                 CallResult(response={"IsLogging": True, "LatestDeliveryTime": when}))
-    store.record(ACCOUNT, "us-east-1", "iam", "GetRole", {"RoleName": "CloudTrailToCloudWatch"}, CallResult(response={
-        "Role": {"RoleName": "CloudTrailToCloudWatch", "AssumeRolePolicyDocument":
-                 "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D"}}))
-    store.record(ACCOUNT, "us-east-1", "s3", "GetBucketVersioning", {"Bucket": "acme-cloudtrail-logs"},
-                 CallResult(error=ApiError("SlowDown", "Please reduce your request rate.", 503)))
+    when = datetime(2026, 11, 22, 9, 55, 12, tzinfo=UTC)
+    store.record(
+        ACCOUNT,
+        "us-east-1",
+        "cloudtrail",
+        "GetTrailStatus",
+        {"Name": ARN},
+        CallResult(response={"IsLogging": True, "LatestDeliveryTime": when}),
+    )
+    store.record(
+        ACCOUNT,
+        "us-east-1",
+        "iam",
+        "GetRole",
+        {"RoleName": "CloudTrailToCloudWatch"},
+        CallResult(
+            response={
+                "Role": {
+                    "RoleName": "CloudTrailToCloudWatch",
+                    "AssumeRolePolicyDocument": "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D",
+                }
+            }
+        ),
+    )
+    store.record(
+        ACCOUNT,
+        "us-east-1",
+        "s3",
+        "GetBucketVersioning",
+        {"Bucket": "acme-cloudtrail-logs"},
+        CallResult(error=ApiError("SlowDown", "Please reduce your request rate.", 503)),
+    )
     model = build_inputs(store, "live")[0].variants[0]
     trail = _trail(model)
     assert trail.status.latest_delivery_time == Known("2026-11-22T09:55:12Z")  # type: ignore[union-attr]
@@ -360,8 +459,16 @@ def test_live_datetimes_and_url_encoded_iam_documents() -> None:
 
 
 def test_unread_filters_alarms_and_rules_are_unknown_stand_ins_not_none() -> None:
-    model = _model(_snapshot(lambda c: [_drop("DescribeMetricFilters")(c), _fail("DescribeAlarms", "AccessDenied")(c),
-                                        _drop("ListRules")(c), _drop("ListTargetsByRule")(c)]))
+    model = _model(
+        _snapshot(
+            lambda c: [
+                _drop("DescribeMetricFilters")(c),
+                _fail("DescribeAlarms", "AccessDenied")(c),
+                _drop("ListRules")(c),
+                _drop("ListTargetsByRule")(c),
+            ]
+        )
+    )
     [metric_filter] = model.all("metric_filter")
     _unknown(metric_filter.pattern, "not read (logs:DescribeMetricFilters was not called)")
     [alarm] = model.all("alarm")

@@ -1,4 +1,5 @@
 """``aws cloudtrail describe-trails`` output, alone and with per-trail CLI outputs beside it."""
+
 from __future__ import annotations
 
 import json
@@ -64,10 +65,18 @@ def test_account_and_regions() -> None:
 
 
 def test_member_output_with_only_the_organization_trail(tmp_path: Path) -> None:
-    org = {"Name": "org-trail", "S3BucketName": "acme-org-cloudtrail", "IncludeGlobalServiceEvents": True,
-           "IsMultiRegionTrail": True, "HomeRegion": "us-east-1",
-           "TrailARN": "arn:aws:cloudtrail:us-east-1:999988887777:trail/org-trail", "LogFileValidationEnabled": True,
-           "HasCustomEventSelectors": False, "HasInsightSelectors": False, "IsOrganizationTrail": True}
+    org = {
+        "Name": "org-trail",
+        "S3BucketName": "acme-org-cloudtrail",
+        "IncludeGlobalServiceEvents": True,
+        "IsMultiRegionTrail": True,
+        "HomeRegion": "us-east-1",
+        "TrailARN": "arn:aws:cloudtrail:us-east-1:999988887777:trail/org-trail",
+        "LogFileValidationEnabled": True,
+        "HasCustomEventSelectors": False,
+        "HasInsightSelectors": False,
+        "IsOrganizationTrail": True,
+    }
     path = tmp_path / "member.json"
     path.write_text(json.dumps({"trailList": [org]}), encoding="utf-8")
     model = _model(path)

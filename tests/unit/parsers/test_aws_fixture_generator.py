@@ -1,4 +1,5 @@
 """The snapshot fixtures under fixtures/rules are what scripts/make_snapshot_fixtures.py writes."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -8,7 +9,9 @@ REPO = Path(__file__).resolve().parents[3]
 
 
 def _generator():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("make_snapshot_fixtures", REPO / "scripts" / "make_snapshot_fixtures.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_snapshot_fixtures", REPO / "scripts" / "make_snapshot_fixtures.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -33,6 +36,9 @@ def test_every_delivery_policy_and_the_monitoring_chain_have_snapshot_cases() ->
     rules = {name.split("/")[0] for name in cases}
     assert {f"CT4{n:02d}" for n in range(1, 18)} <= rules
     ct503 = {name.split("/", 1)[1] for name in cases if name.startswith("CT503/")}
-    assert {"pass/snapshot-complete-chain", "pass/snapshot-eventbridge-rule",
-            "unknown/snapshot-organization-trail-from-member"} <= ct503
+    assert {
+        "pass/snapshot-complete-chain",
+        "pass/snapshot-eventbridge-rule",
+        "unknown/snapshot-organization-trail-from-member",
+    } <= ct503
     assert len([c for c in ct503 if c.startswith("fail/")]) >= 8

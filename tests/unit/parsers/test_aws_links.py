@@ -1,6 +1,7 @@
 """Fields added to the model after the CallStore mapper was written: links between resources
 (filter -> log group, alarm action -> topic, log group -> key), regions, DatapointsToAlarm, key
 aliases, bucket grants and ownership (s3:ListBuckets), and organization trails seen from members."""
+
 from __future__ import annotations
 
 import copy
@@ -49,19 +50,32 @@ def _response(data: dict[str, Any], operation: str) -> dict[str, Any]:
 
 def _topic_calls(arn: str, subscriptions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
-        {"service": "sns", "operation": "GetTopicAttributes", "params": {"TopicArn": arn},
-         "response": {"Attributes": {"TopicArn": arn}}},
-        {"service": "sns", "operation": "ListSubscriptionsByTopic", "params": {"TopicArn": arn},
-         "response": {"Subscriptions": subscriptions}},
+        {
+            "service": "sns",
+            "operation": "GetTopicAttributes",
+            "params": {"TopicArn": arn},
+            "response": {"Attributes": {"TopicArn": arn}},
+        },
+        {
+            "service": "sns",
+            "operation": "ListSubscriptionsByTopic",
+            "params": {"TopicArn": arn},
+            "response": {"Subscriptions": subscriptions},
+        },
     ]
 
 
 def _list_buckets(*names: str) -> dict[str, Any]:
-    return {"service": "s3", "operation": "ListBuckets", "params": {},
-            "response": {"Buckets": [{"Name": n} for n in names], "Owner": {"ID": CANONICAL}}}
+    return {
+        "service": "s3",
+        "operation": "ListBuckets",
+        "params": {},
+        "response": {"Buckets": [{"Name": n} for n in names], "Owner": {"ID": CANONICAL}},
+    }
 
 
 # --- monitoring links ------------------------------------------------------------------------
+
 
 def test_metric_filter_names_its_log_group_and_region() -> None:
     [metric_filter] = _model(SINGLE).all("metric_filter")
@@ -69,15 +83,29 @@ def test_metric_filter_names_its_log_group_and_region() -> None:
 
 
 def test_unread_metric_filters_still_name_the_log_group() -> None:
-    data = _with(edit=lambda calls: calls.__setitem__(
-        slice(None), [c for c in calls if c["operation"] != "DescribeMetricFilters"]))
+    data = _with(
+        edit=lambda calls: calls.__setitem__(
+            slice(None), [c for c in calls if c["operation"] != "DescribeMetricFilters"]
+        )
+    )
     [stand_in] = _model(data).all("metric_filter")
     assert stand_in.log_group == GROUP and isinstance(stand_in.pattern, Unknown)
 
 
 def test_alarm_region_datapoints_and_action_topic_read() -> None:
-    data = _with(*_topic_calls(ALERTS, [{"SubscriptionArn": ALERTS + ":6f1c", "Protocol": "email",
-                                         "Endpoint": "soc@example.com", "TopicArn": ALERTS}]))
+    data = _with(
+        *_topic_calls(
+            ALERTS,
+            [
+                {
+                    "SubscriptionArn": ALERTS + ":6f1c",
+                    "Protocol": "email",
+                    "Endpoint": "soc@example.com",
+                    "TopicArn": ALERTS,
+                }
+            ],
+        )
+    )
     _response(data, "DescribeAlarms")["MetricAlarms"][0]["DatapointsToAlarm"] = 1
     model = _model(data)
     [alarm] = model.all("alarm")
@@ -94,8 +122,9 @@ def test_alarm_action_topic_not_read_is_not_linked() -> None:
 
 
 def test_unread_alarms_stand_in_keeps_its_region() -> None:
-    data = _with(edit=lambda calls: calls.__setitem__(
-        slice(None), [c for c in calls if c["operation"] != "DescribeAlarms"]))
+    data = _with(
+        edit=lambda calls: calls.__setitem__(slice(None), [c for c in calls if c["operation"] != "DescribeAlarms"])
+    )
     [alarm] = _model(data).all("alarm")
     assert alarm.region == Known("us-east-1") and isinstance(alarm.metric_name, Unknown)
 
@@ -111,6 +140,7 @@ def test_log_group_links_the_key_it_is_encrypted_with() -> None:
 
 
 # --- KMS aliases -----------------------------------------------------------------------------
+
 
 def test_key_named_by_alias_carries_the_alias() -> None:
     data = copy.deepcopy(SINGLE)
@@ -138,15 +168,22 @@ def check_snapshot(data: dict[str, Any], only: str, tmp: Path | None = None) -> 
 
 # --- S3 grants and ownership -------------------------------------------------------------------
 
+
 def test_bucket_grants_take_the_model_shape() -> None:
     data = copy.deepcopy(SINGLE)
     _response(data, "GetBucketAcl")["Grants"].append(
-        {"Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"}, "Permission": "READ"})
+        {"Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"}, "Permission": "READ"}
+    )
     bucket = _model(data).resource("bucket", BUCKET)
     assert bucket.acl == Known("public-read")
     owner, public = bucket.acl_grants.value
-    assert owner == {"permission": "FULL_CONTROL", "type": "CanonicalUser", "uri": None, "id": CANONICAL,
-                     "email_address": None}
+    assert owner == {
+        "permission": "FULL_CONTROL",
+        "type": "CanonicalUser",
+        "uri": None,
+        "id": CANONICAL,
+        "email_address": None,
+    }
     assert public["uri"].endswith("/AllUsers") and public["permission"] == "READ"
 
 
@@ -168,14 +205,21 @@ def test_bucket_of_another_account_keeps_its_block_unknown() -> None:
 
 
 def test_list_buckets_failed_leaves_the_owner_unknown_with_the_error() -> None:
-    data = _with({"service": "s3", "operation": "ListBuckets", "params": {},
-                  "error": {"code": "AccessDenied", "message": "denied", "http_status": 403}})
+    data = _with(
+        {
+            "service": "s3",
+            "operation": "ListBuckets",
+            "params": {},
+            "error": {"code": "AccessDenied", "message": "denied", "http_status": 403},
+        }
+    )
     bucket = _model(data).resource("bucket", BUCKET)
     assert isinstance(bucket.account_public_access_block, Unknown)
     assert "s3:ListBuckets failed: AccessDenied (HTTP 403)" in bucket.account_public_access_block.reason
 
 
 # --- organization trails seen from a member ----------------------------------------------------
+
 
 def test_foreign_resources_keep_links_empty_not_unknown() -> None:
     # The member alone (its organization trail's owner not in the snapshot): the chain is elsewhere.
@@ -196,4 +240,7 @@ def test_organization_trail_findings_are_reported_once() -> None:
     # The member still counts the organization trail for its coverage, as its own finding.
     member = [f for f in findings if f.resource == "222233334444"]
     assert {f.rule_id: f.status for f in member if f.rule_id in ("CT201", "CT503", "CT601")} == {
-        "CT201": Status.PASS, "CT503": Status.UNKNOWN, "CT601": Status.PASS}
+        "CT201": Status.PASS,
+        "CT503": Status.UNKNOWN,
+        "CT601": Status.PASS,
+    }

@@ -4,13 +4,15 @@ Every answer a mapper reads has a shape in ``aws_shapes.RESPONSES``, typed as bo
 snapshot whose answer breaks it still checks, the findings fed by that answer are UNKNOWN naming the
 JSON path, and nothing else changes.
 """
+
 from __future__ import annotations
 
 import copy
 import json
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -24,8 +26,10 @@ from ctguard.parsers.context import ParseContext
 from ctguard.values import Known, Unknown
 
 AWS = Path(__file__).resolve().parents[3] / "fixtures" / "aws"
-FIXTURES = {name: json.loads((AWS / f"snapshot-{name}.json").read_text(encoding="utf-8"))
-            for name in ("single-account", "organization")}
+FIXTURES = {
+    name: json.loads((AWS / f"snapshot-{name}.json").read_text(encoding="utf-8"))
+    for name in ("single-account", "organization")
+}
 ACCOUNT = "111122223333"
 ROLE_POLICY = f"arn:aws:iam::{ACCOUNT}:policy/cloudtrail-logs-write"
 # DescribeTrails is checked whole (a broken trail list makes the snapshot unusable, CT001).
@@ -33,29 +37,47 @@ CHECKED_ELSEWHERE = {("cloudtrail", "DescribeTrails")}
 
 
 def _call(doc: dict[str, Any], operation: str, service: str | None = None) -> dict[str, Any]:
-    return next(c for c in doc["calls"] if c["operation"] == operation and "response" in c
-                and service in (None, c["service"]))
+    return next(
+        c for c in doc["calls"] if c["operation"] == operation and "response" in c and service in (None, c["service"])
+    )
 
 
 def _add(doc: dict[str, Any], service: str, operation: str, params: dict[str, Any], response: Any) -> None:
-    doc["calls"].append({"account": ACCOUNT, "region": "us-east-1", "service": service, "operation": operation,
-                         "params": params, "response": response})
+    doc["calls"].append(
+        {
+            "account": ACCOUNT,
+            "region": "us-east-1",
+            "service": service,
+            "operation": operation,
+            "params": params,
+            "response": response,
+        }
+    )
 
 
 # --- preparations: calls the fixture lacks, or edits that make the mutated value decide a finding ----
 
+
 def _owner_decides(doc: dict[str, Any]) -> None:
     """The bucket's ACL is public and its own block off: the account's block (whose it is: ListBuckets) decides CT401."""
     _call(doc, "GetPublicAccessBlock", "s3")["response"]["PublicAccessBlockConfiguration"] = {
-        "BlockPublicAcls": False, "IgnorePublicAcls": False, "BlockPublicPolicy": False,
-        "RestrictPublicBuckets": False}
+        "BlockPublicAcls": False,
+        "IgnorePublicAcls": False,
+        "BlockPublicPolicy": False,
+        "RestrictPublicBuckets": False,
+    }
     acl = _call(doc, "GetBucketAcl")["response"]
-    acl["Grants"].append({"Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"},
-                          "Permission": "READ"})
+    acl["Grants"].append(
+        {"Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"}, "Permission": "READ"}
+    )
     owner = acl["Owner"]["ID"]
-    _add(doc, "s3", "ListBuckets", {}, {"Buckets": [{"Name": "acme-cloudtrail-logs",
-                                                     "CreationDate": "2025-01-01T00:00:00Z"}],
-                                        "Owner": {"ID": owner}})
+    _add(
+        doc,
+        "s3",
+        "ListBuckets",
+        {},
+        {"Buckets": [{"Name": "acme-cloudtrail-logs", "CreationDate": "2025-01-01T00:00:00Z"}], "Owner": {"ID": owner}},
+    )
 
 
 def _owner_by_acl(doc: dict[str, Any]) -> None:
@@ -69,12 +91,28 @@ def _attached_policy(doc: dict[str, Any]) -> None:
     inline = _call(doc, "GetRolePolicy")["response"]["PolicyDocument"]
     _call(doc, "ListRolePolicies")["response"]["PolicyNames"] = []
     _call(doc, "ListAttachedRolePolicies")["response"]["AttachedPolicies"] = [
-        {"PolicyName": "cloudtrail-logs-write", "PolicyArn": ROLE_POLICY}]
-    _add(doc, "iam", "GetPolicy", {"PolicyArn": ROLE_POLICY},
-         {"Policy": {"PolicyName": "cloudtrail-logs-write", "Arn": ROLE_POLICY, "DefaultVersionId": "v2"}})
-    _add(doc, "iam", "GetPolicyVersion", {"PolicyArn": ROLE_POLICY, "VersionId": "v2"},
-         {"PolicyVersion": {"Document": urllib.parse.quote(json.dumps(inline)), "VersionId": "v2",
-                            "IsDefaultVersion": True}})
+        {"PolicyName": "cloudtrail-logs-write", "PolicyArn": ROLE_POLICY}
+    ]
+    _add(
+        doc,
+        "iam",
+        "GetPolicy",
+        {"PolicyArn": ROLE_POLICY},
+        {"Policy": {"PolicyName": "cloudtrail-logs-write", "Arn": ROLE_POLICY, "DefaultVersionId": "v2"}},
+    )
+    _add(
+        doc,
+        "iam",
+        "GetPolicyVersion",
+        {"PolicyArn": ROLE_POLICY, "VersionId": "v2"},
+        {
+            "PolicyVersion": {
+                "Document": urllib.parse.quote(json.dumps(inline)),
+                "VersionId": "v2",
+                "IsDefaultVersion": True,
+            }
+        },
+    )
 
 
 def _alarm_notifies_trail_topic(doc: dict[str, Any]) -> None:
@@ -85,9 +123,13 @@ def _alarm_notifies_trail_topic(doc: dict[str, Any]) -> None:
 
 def _rule_covers_cis_4_5(doc: dict[str, Any]) -> None:
     """The EventBridge rule matches every CIS 4.5 event, so its targets decide CT505."""
-    _call(doc, "ListRules")["response"]["Rules"][0]["EventPattern"] = json.dumps({
-        "source": ["aws.cloudtrail"], "detail-type": ["AWS API Call via CloudTrail"],
-        "detail": {"eventName": ["CreateTrail", "UpdateTrail", "DeleteTrail", "StartLogging", "StopLogging"]}})
+    _call(doc, "ListRules")["response"]["Rules"][0]["EventPattern"] = json.dumps(
+        {
+            "source": ["aws.cloudtrail"],
+            "detail-type": ["AWS API Call via CloudTrail"],
+            "detail": {"eventName": ["CreateTrail", "UpdateTrail", "DeleteTrail", "StartLogging", "StopLogging"]},
+        }
+    )
 
 
 def _set(*path: Any, value: Any) -> Callable[[dict[str, Any]], None]:
@@ -96,70 +138,149 @@ def _set(*path: Any, value: Any) -> Callable[[dict[str, Any]], None]:
         for step in path[:-1]:
             node = node[step]
         node[path[-1]] = value
+
     return mutate
 
 
 MONITORING = {f"CT5{n:02d}" for n in range(1, 16)}
 KEY = {"CT408", "CT409", "CT410", "CT411", "CT412"}
-STATUS = {"CT102", "CT201", "CT503", "CT601", "CT604", "CT801", "CT802", "CT803", "CT804", "CT805", "CT806",
-          "CT807"}
+STATUS = {"CT102", "CT201", "CT503", "CT601", "CT604", "CT801", "CT802", "CT803", "CT804", "CT805", "CT806", "CT807"}
 
 # (service, operation, preparation, mutation, findings that must turn UNKNOWN, others that may change)
 Case = tuple[str, str, Callable[[dict[str, Any]], None] | None, Callable[[dict[str, Any]], None], set[str], set[str]]
 CASES: dict[str, Case] = {
     "kms-describe-key": ("kms", "DescribeKey", None, _set("KeyMetadata", "KeyState", value=["Enabled"]), KEY, set()),
-    "kms-rotation": ("kms", "GetKeyRotationStatus", None, _set("KeyRotationEnabled", value="true"), {"CT408"},
-                     set()),
+    "kms-rotation": ("kms", "GetKeyRotationStatus", None, _set("KeyRotationEnabled", value="true"), {"CT408"}, set()),
     "kms-policy": ("kms", "GetKeyPolicy", None, _set("Policy", value=7), {"CT409", "CT410"}, set()),
-    "kms-policy-not-an-object": ("kms", "GetKeyPolicy", None, _set("Policy", value="[1, 2]"), {"CT409", "CT410"},
-                                 set()),
-    "logs-groups": ("logs", "DescribeLogGroups", None, _set("logGroups", 0, "retentionInDays", value="400"),
-                    {"CT413", "CT414"}, set()),
-    "logs-filters": ("logs", "DescribeMetricFilters", None,
-                     _set("metricFilters", 0, "metricTransformations", value={"metricName": "x"}), MONITORING,
-                     set()),
-    "logs-filter-null": ("logs", "DescribeMetricFilters", None, _set("metricFilters", value=[None]), MONITORING,
-                         set()),
-    "cloudwatch-alarms": ("cloudwatch", "DescribeAlarms", None, _set("MetricAlarms", 0, "Threshold", value="1"),
-                          {"CT503"}, set()),
-    "sns-attributes": ("sns", "GetTopicAttributes", None, _set("Attributes", "Policy", value=["x"]), {"CT416"},
-                       set()),
-    "sns-subscriptions": ("sns", "ListSubscriptionsByTopic", _alarm_notifies_trail_topic,
-                          _set("Subscriptions", value={"Protocol": "email"}), {"CT503"}, set()),
+    "kms-policy-not-an-object": (
+        "kms",
+        "GetKeyPolicy",
+        None,
+        _set("Policy", value="[1, 2]"),
+        {"CT409", "CT410"},
+        set(),
+    ),
+    "logs-groups": (
+        "logs",
+        "DescribeLogGroups",
+        None,
+        _set("logGroups", 0, "retentionInDays", value="400"),
+        {"CT413", "CT414"},
+        set(),
+    ),
+    "logs-filters": (
+        "logs",
+        "DescribeMetricFilters",
+        None,
+        _set("metricFilters", 0, "metricTransformations", value={"metricName": "x"}),
+        MONITORING,
+        set(),
+    ),
+    "logs-filter-null": ("logs", "DescribeMetricFilters", None, _set("metricFilters", value=[None]), MONITORING, set()),
+    "cloudwatch-alarms": (
+        "cloudwatch",
+        "DescribeAlarms",
+        None,
+        _set("MetricAlarms", 0, "Threshold", value="1"),
+        {"CT503"},
+        set(),
+    ),
+    "sns-attributes": ("sns", "GetTopicAttributes", None, _set("Attributes", "Policy", value=["x"]), {"CT416"}, set()),
+    "sns-subscriptions": (
+        "sns",
+        "ListSubscriptionsByTopic",
+        _alarm_notifies_trail_topic,
+        _set("Subscriptions", value={"Protocol": "email"}),
+        {"CT503"},
+        set(),
+    ),
     "iam-role": ("iam", "GetRole", None, _set("Role", "AssumeRolePolicyDocument", value=5), {"CT415"}, set()),
-    "iam-inline-names": ("iam", "ListRolePolicies", None, _set("PolicyNames", value="cloudtrail-to-logs"),
-                         {"CT415"}, set()),
-    "iam-attached": ("iam", "ListAttachedRolePolicies", None, _set("AttachedPolicies", value=[{"PolicyArn": 1}]),
-                     {"CT415"}, set()),
+    "iam-inline-names": (
+        "iam",
+        "ListRolePolicies",
+        None,
+        _set("PolicyNames", value="cloudtrail-to-logs"),
+        {"CT415"},
+        set(),
+    ),
+    "iam-attached": (
+        "iam",
+        "ListAttachedRolePolicies",
+        None,
+        _set("AttachedPolicies", value=[{"PolicyArn": 1}]),
+        {"CT415"},
+        set(),
+    ),
     "iam-inline-document": ("iam", "GetRolePolicy", None, _set("PolicyDocument", value=[]), {"CT415"}, set()),
-    "iam-inline-document-empty": ("iam", "GetRolePolicy", None, _set("PolicyDocument", value=""), {"CT415"},
-                                  set()),
-    "iam-policy": ("iam", "GetPolicy", _attached_policy, _set("Policy", "DefaultVersionId", value=2), {"CT415"},
-                   set()),
-    "iam-policy-version": ("iam", "GetPolicyVersion", _attached_policy,
-                           _set("PolicyVersion", "Document", value=True), {"CT415"}, set()),
-    "events-rules": ("events", "ListRules", None, _set("Rules", 0, "EventPattern", value={"source": ["aws.x"]}),
-                     MONITORING - {"CT503"}, {"CT503"}),
-    "events-targets": ("events", "ListTargetsByRule", _rule_covers_cis_4_5, _set("Targets", value=[{"Arn": 5}]),
-                       {"CT505"}, set()),
-    "events-pattern-not-json": ("events", "ListRules", _rule_covers_cis_4_5,
-                                _set("Rules", 0, "EventPattern", value="StopLogging"), MONITORING - {"CT503"},
-                                {"CT503"}),
-    "organizations": ("organizations", "DescribeOrganization", None,
-                      _set("Organization", "MasterAccountId", value=999988887777), {"CT605"}, set()),
-    "ec2-regions": ("ec2", "DescribeRegions", None, _set("Regions", 0, "RegionName", value=["us-east-1"]),
-                    {"CT604"}, set()),
+    "iam-inline-document-empty": ("iam", "GetRolePolicy", None, _set("PolicyDocument", value=""), {"CT415"}, set()),
+    "iam-policy": ("iam", "GetPolicy", _attached_policy, _set("Policy", "DefaultVersionId", value=2), {"CT415"}, set()),
+    "iam-policy-version": (
+        "iam",
+        "GetPolicyVersion",
+        _attached_policy,
+        _set("PolicyVersion", "Document", value=True),
+        {"CT415"},
+        set(),
+    ),
+    "events-rules": (
+        "events",
+        "ListRules",
+        None,
+        _set("Rules", 0, "EventPattern", value={"source": ["aws.x"]}),
+        MONITORING - {"CT503"},
+        {"CT503"},
+    ),
+    "events-targets": (
+        "events",
+        "ListTargetsByRule",
+        _rule_covers_cis_4_5,
+        _set("Targets", value=[{"Arn": 5}]),
+        {"CT505"},
+        set(),
+    ),
+    "events-pattern-not-json": (
+        "events",
+        "ListRules",
+        _rule_covers_cis_4_5,
+        _set("Rules", 0, "EventPattern", value="StopLogging"),
+        MONITORING - {"CT503"},
+        {"CT503"},
+    ),
+    "organizations": (
+        "organizations",
+        "DescribeOrganization",
+        None,
+        _set("Organization", "MasterAccountId", value=999988887777),
+        {"CT605"},
+        set(),
+    ),
+    "ec2-regions": (
+        "ec2",
+        "DescribeRegions",
+        None,
+        _set("Regions", 0, "RegionName", value=["us-east-1"]),
+        {"CT604"},
+        set(),
+    ),
     "s3-list-buckets": ("s3", "ListBuckets", _owner_decides, _set("Buckets", 0, "Name", value=5), {"CT401"}, set()),
     "s3-acl-owner": ("s3", "GetBucketAcl", _owner_by_acl, _set("Owner", value="me"), {"CT401"}, set()),
     "s3-policy": ("s3", "GetBucketPolicy", None, _set("Policy", value=7), {"CT402", "CT403", "CT404"}, {"CT401"}),
-    "cloudtrail-status-time": ("cloudtrail", "GetTrailStatus", None, _set("LatestDeliveryTime", value=["2026"]),
-                               STATUS, {"CT603"}),
+    "cloudtrail-status-time": (
+        "cloudtrail",
+        "GetTrailStatus",
+        None,
+        _set("LatestDeliveryTime", value=["2026"]),
+        STATUS,
+        {"CT603"},
+    ),
 }
 
 # Answers of the right type whose content AWS never gives: the mapper says why, without a guess.
-ODD = {"kms-policy-not-an-object": "kms:GetKeyPolicy answered a policy document that is not a JSON object",
-       "iam-inline-document-empty": "iam:GetRolePolicy answered a policy document that is not valid JSON",
-       "events-pattern-not-json": "events:ListRules gave an EventPattern that is not a JSON object"}
+ODD = {
+    "kms-policy-not-an-object": "kms:GetKeyPolicy answered a policy document that is not a JSON object",
+    "iam-inline-document-empty": "iam:GetRolePolicy answered a policy document that is not valid JSON",
+    "events-pattern-not-json": "events:ListRules gave an EventPattern that is not a JSON object",
+}
 
 
 def _run(doc: dict[str, Any], tmp_path: Path, name: str) -> list[Any]:
@@ -198,8 +319,11 @@ def test_malformed_answer_is_unknown_with_its_path(case: str, tmp_path: Path) ->
 
 
 def _parse(doc: dict[str, Any]) -> Any:
-    [parsed] = [p for p in aws_snapshot.parse("snap.json", json.dumps(doc), ParseContext())
-                if p.variants and p.variants[0].account_id == Known(ACCOUNT)]
+    [parsed] = [
+        p
+        for p in aws_snapshot.parse("snap.json", json.dumps(doc), ParseContext())
+        if p.variants and p.variants[0].account_id == Known(ACCOUNT)
+    ]
     return parsed.variants[0]
 
 
@@ -207,23 +331,41 @@ EDS = f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:eventdatastore/lake-1"
 
 
 def _lake(doc: dict[str, Any]) -> None:
-    summary = {"EventDataStoreArn": EDS, "Name": "lake", "Status": "ENABLED", "RetentionPeriod": 2557,
-               "TerminationProtectionEnabled": True, "MultiRegionEnabled": True, "OrganizationEnabled": False,
-               "AdvancedEventSelectors": [{"Name": "mgmt", "FieldSelectors": [
-                   {"Field": "eventCategory", "Equals": ["Management"]}]}]}
+    summary = {
+        "EventDataStoreArn": EDS,
+        "Name": "lake",
+        "Status": "ENABLED",
+        "RetentionPeriod": 2557,
+        "TerminationProtectionEnabled": True,
+        "MultiRegionEnabled": True,
+        "OrganizationEnabled": False,
+        "AdvancedEventSelectors": [
+            {"Name": "mgmt", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]}
+        ],
+    }
     next(c for c in doc["calls"] if c["operation"] == "ListEventDataStores" and c["region"] == "us-east-1")[
-        "response"] = {"EventDataStores": [summary]}
-    _add(doc, "cloudtrail", "GetEventDataStore", {"EventDataStore": EDS},
-         {**summary, "KmsKeyId": f"arn:aws:kms:us-east-1:{ACCOUNT}:key/lake"})
+        "response"
+    ] = {"EventDataStores": [summary]}
+    _add(
+        doc,
+        "cloudtrail",
+        "GetEventDataStore",
+        {"EventDataStore": EDS},
+        {**summary, "KmsKeyId": f"arn:aws:kms:us-east-1:{ACCOUNT}:key/lake"},
+    )
 
 
-@pytest.mark.parametrize("operation, mutate, field, stand_in", [
-    ("ListEventDataStores", _set("EventDataStores", 0, "RetentionPeriod", value="7 years"), "retention_days", True),
-    ("ListEventDataStores", _set("EventDataStores", value={"Name": "lake"}), "is_organization", True),
-    ("GetEventDataStore", _set("KmsKeyId", value=["k"]), "kms_key_id", False),
-])
-def test_malformed_lake_answer_leaves_its_values_unknown(operation: str, mutate: Callable[[dict[str, Any]], None],
-                                                         field: str, stand_in: bool) -> None:
+@pytest.mark.parametrize(
+    "operation, mutate, field, stand_in",
+    [
+        ("ListEventDataStores", _set("EventDataStores", 0, "RetentionPeriod", value="7 years"), "retention_days", True),
+        ("ListEventDataStores", _set("EventDataStores", value={"Name": "lake"}), "is_organization", True),
+        ("GetEventDataStore", _set("KmsKeyId", value=["k"]), "kms_key_id", False),
+    ],
+)
+def test_malformed_lake_answer_leaves_its_values_unknown(
+    operation: str, mutate: Callable[[dict[str, Any]], None], field: str, stand_in: bool
+) -> None:
     """No policy reads event data stores yet: the model carries the Unknown, and no "no store" guess."""
     doc = copy.deepcopy(FIXTURES["single-account"])
     _lake(doc)
@@ -280,8 +422,9 @@ def _botocore_mismatch(ours: Any, theirs: Any, where: str) -> str | None:
     kind = theirs.type_name
     if isinstance(ours, dict):
         if kind == "map":
-            return next(filter(None, (_botocore_mismatch(v, theirs.value, f"{where}.{k}") for k, v in ours.items())),
-                        None)
+            return next(
+                filter(None, (_botocore_mismatch(v, theirs.value, f"{where}.{k}") for k, v in ours.items())), None
+            )
         if kind != "structure":
             return f"{where}: an object here, {kind} in botocore"
         for key, inner in ours.items():
@@ -295,8 +438,7 @@ def _botocore_mismatch(ours: Any, theirs: Any, where: str) -> str | None:
         return _botocore_mismatch(ours[0], theirs.member, f"{where}[]") if kind == "list" else f"{where}: {kind}"
     expected = {str: {"string"}, bool: {"boolean"}, int: {"integer", "long"}}
     if isinstance(ours, Kind):
-        expected = {id(NUMBER): {"double", "float", "integer", "long"}, id(TIME): {"timestamp"},
-                    id(DOC): {"string"}}  # type: ignore[dict-item]
+        expected = {id(NUMBER): {"double", "float", "integer", "long"}, id(TIME): {"timestamp"}, id(DOC): {"string"}}  # type: ignore[dict-item]
         ours = id(ours)
     return None if kind in expected[ours] else f"{where}: {ours!r} here, {kind} in botocore"
 
@@ -308,32 +450,40 @@ def test_shapes_follow_botocore(service: str, operation: str) -> None:
     assert _botocore_mismatch(RESPONSES[(service, operation)], model.output_shape, operation) is None
 
 
-@pytest.mark.parametrize("operation, response, problem", [
-    ("GetBucketPolicy", {"Policy": 7}, "Policy is a number, not a policy document (a JSON string or an object)"),
-    ("GetBucketLogging", {"LoggingEnabled": None}, None),  # an optional key left out
-    ("GetBucketLogging", {}, None),  # a bucket without access logging answers with nothing
-    # Every GetBucketPolicy answer holds the policy ("none" is NoSuchBucketPolicy): without it, cut short.
-    ("GetBucketPolicy", {}, "Policy is missing (a cut-short or garbled answer)"),
-    ("GetBucketPolicy", {"Policy": None}, "Policy is missing (a cut-short or garbled answer)"),
-    ("GetBucketPolicy", [], "the answer is a list, not an object"),
-])
+@pytest.mark.parametrize(
+    "operation, response, problem",
+    [
+        ("GetBucketPolicy", {"Policy": 7}, "Policy is a number, not a policy document (a JSON string or an object)"),
+        ("GetBucketLogging", {"LoggingEnabled": None}, None),  # an optional key left out
+        ("GetBucketLogging", {}, None),  # a bucket without access logging answers with nothing
+        # Every GetBucketPolicy answer holds the policy ("none" is NoSuchBucketPolicy): without it, cut short.
+        ("GetBucketPolicy", {}, "Policy is missing (a cut-short or garbled answer)"),
+        ("GetBucketPolicy", {"Policy": None}, "Policy is missing (a cut-short or garbled answer)"),
+        ("GetBucketPolicy", [], "the answer is a list, not an object"),
+    ],
+)
 def test_problem_messages(operation: str, response: Any, problem: str | None) -> None:
     assert response_problem("s3", operation, response) == problem
 
 
-@pytest.mark.parametrize("operation, response", [
-    ("GetEventSelectors", {}),  # a truncated JSON body that botocore parsed leniently
-    ("DescribeTrails", {"trailList": "x"}),
-    ("GetTrailStatus", {"LatestDeliveryTime": "2026-01-01T00:00:00Z"}),
-])
+@pytest.mark.parametrize(
+    "operation, response",
+    [
+        ("GetEventSelectors", {}),  # a truncated JSON body that botocore parsed leniently
+        ("DescribeTrails", {"trailList": "x"}),
+        ("GetTrailStatus", {"LatestDeliveryTime": "2026-01-01T00:00:00Z"}),
+    ],
+)
 def test_cloudtrail_answers_without_their_members_are_malformed(operation: str, response: Any) -> None:
     assert response_problem("cloudtrail", operation, response) is not None
 
 
 def test_a_list_of_accounts_without_accounts_is_malformed() -> None:
     assert response_problem("organizations", "ListAccounts", {}) is not None
-    assert response_problem("organizations", "ListAccounts", {"Accounts": [{"Id": 7}]}) == \
-        "Accounts[0].Id is a number, not a string"
+    assert (
+        response_problem("organizations", "ListAccounts", {"Accounts": [{"Id": 7}]})
+        == "Accounts[0].Id is a number, not a string"
+    )
     assert response_problem("organizations", "ListAccounts", {"Accounts": []}) is None
 
 
@@ -348,7 +498,8 @@ def test_odd_values_that_pass_the_shape_are_not_guessed() -> None:
     _call(doc, "ListRules")["response"]["Rules"][0]["Name"] = ""
     _call(doc, "DescribeRegions")["response"]["Regions"].append({"OptInStatus": "opted-in"})
     _call(doc, "GetBucketLifecycleConfiguration")["response"]["Rules"][0]["Filter"] = {
-        "And": {"Prefix": "access/", "Tags": [{"Key": "k", "Value": "v"}]}}
+        "And": {"Prefix": "access/", "Tags": [{"Key": "k", "Value": "v"}]}
+    }
     model = _parse(doc)
     [bucket] = model.all("bucket")
     assert bucket.lifecycle_rules.value[0].prefix == Known("access/")  # not "" (the whole bucket)
@@ -364,15 +515,17 @@ def _cli_status(tmp_path: Path, status: dict[str, Any]) -> Any:
     for file in sample.iterdir():
         (tmp_path / file.name).write_bytes(file.read_bytes())
     (tmp_path / "trails.main-trail.status.json").write_text(json.dumps(status), encoding="utf-8")
-    [parsed] = aws_cli.parse(str(tmp_path / "trails.json"), (tmp_path / "trails.json").read_text(encoding="utf-8"),
-                             ParseContext())
+    [parsed] = aws_cli.parse(
+        str(tmp_path / "trails.json"), (tmp_path / "trails.json").read_text(encoding="utf-8"), ParseContext()
+    )
     assert not parsed.problems, parsed.problems
     return next(t for t in parsed.variants[0].trails if t.key.endswith("trail/main-trail")).status
 
 
 def test_cli_sidecar_with_aws_cli_v1_epoch_times(tmp_path: Path) -> None:
-    status = _cli_status(tmp_path, {"IsLogging": True, "LatestDeliveryTime": 1763805600.0,
-                                    "StartLoggingTime": 1740816000})
+    status = _cli_status(
+        tmp_path, {"IsLogging": True, "LatestDeliveryTime": 1763805600.0, "StartLoggingTime": 1740816000}
+    )
     assert status.is_logging == Known(True)
     assert status.latest_delivery_time == Known("2025-11-22T10:00:00Z")
     assert status.start_logging_time == Known("2025-03-01T08:00:00Z")

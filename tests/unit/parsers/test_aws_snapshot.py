@@ -1,5 +1,6 @@
 """Snapshot files through ``ctguard check``: detection, schema validation (CT001, exit 3), one input per account,
 and the hand-built fixture snapshots against botocore's response shapes."""
+
 from __future__ import annotations
 
 import json
@@ -8,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from ctguard.parsers import scan
 from ctguard.api import check
 from ctguard.calls import CallStore
 from ctguard.findings import Status
+from ctguard.parsers import scan
 from ctguard.parsers.aws.snapshot import schema_errors
 
 REPO = Path(__file__).resolve().parents[3]
@@ -19,13 +20,16 @@ AWS = REPO / "fixtures" / "aws"
 SINGLE = json.loads((AWS / "snapshot-single-account.json").read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("head, kind", [
-    (b'{"ctguard_snapshot": "1.0", "calls": []}', "aws-snapshot"),
-    (b'\xef\xbb\xbf  {\n  "calls": [], "ctguard_snapshot": "1.0"}', "aws-snapshot"),  # sorted keys, BOM
-    (b'{\n    "trailList": []\n}', "aws-cli"),
-    (b'[{"trailList": []}]', None),
-    (b'{"IsLogging": true}', None),  # a get-trail-status sidecar is not an input on its own
-])
+@pytest.mark.parametrize(
+    "head, kind",
+    [
+        (b'{"ctguard_snapshot": "1.0", "calls": []}', "aws-snapshot"),
+        (b'\xef\xbb\xbf  {\n  "calls": [], "ctguard_snapshot": "1.0"}', "aws-snapshot"),  # sorted keys, BOM
+        (b'{\n    "trailList": []\n}', "aws-cli"),
+        (b'[{"trailList": []}]', None),
+        (b'{"IsLogging": true}', None),  # a get-trail-status sidecar is not an input on its own
+    ],
+)
 def test_sniff(head: bytes, kind: str | None) -> None:
     assert scan.sniff("x.json", head) == kind
     assert scan.sniff("x.yaml", head) is None or kind is None
@@ -38,14 +42,17 @@ def test_store_round_trip_is_schema_valid() -> None:
     assert store.to_json()["calls"] == SINGLE["calls"]
 
 
-@pytest.mark.parametrize("edit, where, words", [
-    (lambda d: d["calls"][3].update(region="US-East-1"), "calls/3/region", "does not match"),
-    (lambda d: d["calls"][0].update(error={"code": "AccessDenied"}), "calls/0", "has both response and error"),
-    (lambda d: d["calls"][2].pop("response"), "calls/2", "needs exactly one of response and error"),
-    (lambda d: d["calls"][1].pop("account"), "calls/1", "'account' is a required property"),
-    (lambda d: d.update(ctguard_snapshot="2.0"), "ctguard_snapshot", "does not match"),
-    (lambda d: d.update(calls={}), "calls", "is not of type 'array'"),
-])
+@pytest.mark.parametrize(
+    "edit, where, words",
+    [
+        (lambda d: d["calls"][3].update(region="US-East-1"), "calls/3/region", "does not match"),
+        (lambda d: d["calls"][0].update(error={"code": "AccessDenied"}), "calls/0", "has both response and error"),
+        (lambda d: d["calls"][2].pop("response"), "calls/2", "needs exactly one of response and error"),
+        (lambda d: d["calls"][1].pop("account"), "calls/1", "'account' is a required property"),
+        (lambda d: d.update(ctguard_snapshot="2.0"), "ctguard_snapshot", "does not match"),
+        (lambda d: d.update(calls={}), "calls", "is not of type 'array'"),
+    ],
+)
 def test_schema_violation_is_ct001_with_the_path(tmp_path: Path, edit: Any, where: str, words: str) -> None:
     data = json.loads(json.dumps(SINGLE))
     edit(data)
@@ -101,10 +108,14 @@ def test_empty_snapshot_is_an_input_without_findings(tmp_path: Path) -> None:
 
 # --- fixture snapshots follow botocore's output shapes ------------------------------------------
 
+
 def _snapshots() -> list[Path]:
     rules = REPO / "fixtures" / "rules"
-    files = sorted(AWS.glob("*.json")) + sorted(rules.glob("CT[68]*/*/*.json")) + sorted(
-        p for p in rules.glob("*/*/snapshot-*.json") if not p.parts[-3].startswith(("CT6", "CT8")))
+    files = (
+        sorted(AWS.glob("*.json"))
+        + sorted(rules.glob("CT[68]*/*/*.json"))
+        + sorted(p for p in rules.glob("*/*/snapshot-*.json") if not p.parts[-3].startswith(("CT6", "CT8")))
+    )
     return [f for f in files if f.read_bytes().lstrip().startswith(b'{\n  "ctguard_snapshot"')]
 
 
@@ -148,6 +159,7 @@ def operations() -> Any:
         if service not in services:
             services[service] = session.get_service_model(service)
         return services[service].operation_model(operation)
+
     return get
 
 
@@ -165,11 +177,14 @@ def test_fixture_responses_match_botocore_shapes(path: Path, operations: Any) ->
     assert not problems, "\n".join(problems[:20])
 
 
-@pytest.mark.parametrize("text", [
-    (AWS / "snapshot-organization.json").read_text(encoding="utf-8"),
-    '{"a": "x\\"}{[", "b": [1, {"c": "]"}, [2, 3.5e2, true, null]], "d": {}, "e": [], "f": "\\u00e9"}',
-    '{\n\t"calls" :[ {"k":\n  {"deep": {"deeper": {"deepest": [0]}}}} ]\n}',
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        (AWS / "snapshot-organization.json").read_text(encoding="utf-8"),
+        '{"a": "x\\"}{[", "b": [1, {"c": "]"}, [2, 3.5e2, true, null]], "d": {}, "e": [], "f": "\\u00e9"}',
+        '{\n\t"calls" :[ {"k":\n  {"deep": {"deeper": {"deepest": [0]}}}} ]\n}',
+    ],
+)
 def test_json_spans_agree_with_yamlload(text: str) -> None:
     from ctguard import yamlload
     from ctguard.parsers.aws.spans import json_spans

@@ -1,4 +1,5 @@
 """Conditions partitioned per trail (issue 15 bullet 3) and findings naming them in short form."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,10 +25,19 @@ def test_thirty_conditions_give_decided_variants() -> None:
             for value in (trail.log_file_validation, trail.include_global_service_events, trail.kms_key_id):
                 assert not isinstance(value, Unknown), value
     # every valuation of the trail's own conditions is judged
-    seen = {(t.key, t.log_file_validation, t.include_global_service_events, t.kms_key_id is not None
-             and isinstance(t.kms_key_id, Known)) for m in variants for t in m.trails}
-    assert {(k, v) for k, v, _, _ in seen} == {(k, Known(b)) for k in ("OrgTrail", "AccountTrail")
-                                                for b in (True, False)}
+    seen = {
+        (
+            t.key,
+            t.log_file_validation,
+            t.include_global_service_events,
+            t.kms_key_id is not None and isinstance(t.kms_key_id, Known),
+        )
+        for m in variants
+        for t in m.trails
+    }
+    assert {(k, v) for k, v, _, _ in seen} == {
+        (k, Known(b)) for k in ("OrgTrail", "AccountTrail") for b in (True, False)
+    }
 
 
 def test_mutually_exclusive_trails_never_coexist() -> None:
@@ -53,7 +63,7 @@ def test_simplified_keeps_only_the_literals_that_tell_variants_apart() -> None:
     every = [(("A", a), ("B", b), ("C", c)) for a in (True, False) for b in (True, False) for c in (True, False)]
     hit = [v for v in every if not dict(v)["B"]]
     assert simplified(hit, every) == "B is false"
-    hit = [v for v in every if dict(v)["A"] and dict(v)["C"] or not dict(v)["B"]]
+    hit = [v for v in every if (dict(v)["A"] and dict(v)["C"]) or not dict(v)["B"]]
     assert simplified(hit, every) in ("A is true and C is true or B is false", "B is false or A is true and C is true")
 
 
@@ -63,8 +73,11 @@ CROSS_GROUP = FIXTURE.with_name("conditions-cross-group.yaml")
 
 def _verdicts(path: Path, rule: str) -> list[tuple[str, str, str | None]]:
     report = check([path])
-    return sorted((f.status.name, f.message, f.conditions) for f in report.findings
-                  if f.rule_id == rule and "trail Trail" in f.message)
+    return sorted(
+        (f.status.name, f.message, f.conditions)
+        for f in report.findings
+        if f.rule_id == rule and "trail Trail" in f.message
+    )
 
 
 def test_optional_items_of_a_policy_list_do_not_hide_the_verdict() -> None:
@@ -105,10 +118,12 @@ def test_hostile_condition_counts_stay_bounded() -> None:
     conditions = "\n".join(f"  C{i}: !Equals [!Ref P{i}, 'x']" for i in range(40))
     params = "\n".join(f"  P{i}: {{Type: String}}" for i in range(40))
     items = "\n".join(f"      - !If [C{i}, 'arn:aws:s3:::b/p{i}/*', !Ref AWS::NoValue]" for i in range(40))
-    text = (f"Parameters:\n{params}\nConditions:\n{conditions}\nResources:\n"
-            "  T:\n    Type: AWS::CloudTrail::Trail\n    Condition: C0\n    Properties:\n"
-            "      IsLogging: true\n      S3BucketName: b\n      EventSelectors:\n"
-            "      - DataResources:\n        - Type: AWS::S3::Object\n          Values:\n" + items + "\n")
+    text = (
+        f"Parameters:\n{params}\nConditions:\n{conditions}\nResources:\n"
+        "  T:\n    Type: AWS::CloudTrail::Trail\n    Condition: C0\n    Properties:\n"
+        "      IsLogging: true\n      S3BucketName: b\n      EventSelectors:\n"
+        "      - DataResources:\n        - Type: AWS::S3::Object\n          Values:\n" + items + "\n"
+    )
     variants = parse("hostile.yaml", text, ParseContext()).variants
     assert 1 <= len(variants) <= MAX_VARIANTS
     assert {dict(model.conditions).get("C0") for model in variants} == {True, False}

@@ -1,4 +1,5 @@
 """CloudFormation parser: model values, links, related resources and source-map spans."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -61,8 +62,10 @@ def cis():
         ("s3_bucket_name", Known(f"cloudtrail-logs-{ACCOUNT}-{REGION}")),
         ("s3_key_prefix", ABSENT),
         ("sns_topic", Known("cloudtrail-notifications")),
-        ("cloudwatch_logs_log_group_arn",
-         Known(f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/cloudtrail/org-audit-trail:*")),
+        (
+            "cloudwatch_logs_log_group_arn",
+            Known(f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/cloudtrail/org-audit-trail:*"),
+        ),
         ("cloudwatch_logs_role_arn", Known(f"arn:aws:iam::{ACCOUNT}:role/${{CloudTrailLogsRole}}")),
         ("advanced_event_selectors", ABSENT),
         ("tags", Known({"compliance": "cis-aws-foundations"})),
@@ -111,15 +114,20 @@ def test_cis_bucket(cis):
     assert bucket.arn == Known(f"arn:aws:s3:::cloudtrail-logs-{ACCOUNT}-{REGION}")
     assert bucket.versioning == Known("Enabled")
     pab = bucket.public_access_block.value
-    assert all(getattr(pab, f) == Known(True) for f in
-               ("block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets"))
+    assert all(
+        getattr(pab, f) == Known(True)
+        for f in ("block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets")
+    )
     assert bucket.encryption_algorithm == Known("aws:kms")
     assert bucket.encryption_kms_key_id == Known(f"arn:aws:kms:{REGION}:{ACCOUNT}:key/${{CloudTrailKey}}")
     assert bucket.logging_target_bucket == Known("${AccessLogsBucket}")
     assert bucket.logging_target_prefix == Known("trail-bucket/")
     (rule,) = bucket.lifecycle_rules.value
     assert (rule.status, rule.expiration_days, rule.noncurrent_expiration_days) == (
-        Known("Enabled"), Known(2557), Known(90))
+        Known("Enabled"),
+        Known(2557),
+        Known(90),
+    )
     assert bucket.acl is ABSENT and bucket.object_lock is ABSENT
 
 
@@ -131,7 +139,8 @@ def test_cis_bucket_policy_attached_with_resolved_resources(cis):
     write = sids["AWSCloudTrailWrite"]
     assert write["Resource"] == f"arn:aws:s3:::cloudtrail-logs-{ACCOUNT}-{REGION}/AWSLogs/{ACCOUNT}/*"
     assert write["Condition"]["StringEquals"]["aws:SourceArn"] == (
-        f"arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/org-audit-trail")
+        f"arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/org-audit-trail"
+    )
     assert only_model(cis).resource("bucket", "AccessLogsBucket").policy is ABSENT
 
 
@@ -163,13 +172,18 @@ def test_cis_monitoring_resources(cis):
     assert len(filters) == 4
     assert {f.log_group_name for f in filters} == {Known("/aws/cloudtrail/org-audit-trail")}
     root = model.resource("metric_filter", "RootUsageFilter")
-    assert "$.userIdentity.type = \"Root\"" in root.pattern.value
+    assert '$.userIdentity.type = "Root"' in root.pattern.value
     (transformation,) = root.transformations.value
     assert transformation.metric_name == Known("RootAccountUsage")
     assert transformation.metric_namespace == Known("CloudTrailMetrics")
     alarm = model.resource("alarm", "RootUsageAlarm")
     assert (alarm.metric_name, alarm.namespace, alarm.statistic, alarm.period, alarm.threshold) == (
-        Known("RootAccountUsage"), Known("CloudTrailMetrics"), Known("Sum"), Known(300), Known(1.0))
+        Known("RootAccountUsage"),
+        Known("CloudTrailMetrics"),
+        Known("Sum"),
+        Known(300),
+        Known(1.0),
+    )
     assert alarm.alarm_actions == Known((f"arn:aws:sns:{REGION}:{ACCOUNT}:cis-alarms",))
     rule = model.resource("event_rule", "TrailChangesRule")
     assert rule.state == Known("ENABLED")
@@ -188,10 +202,17 @@ def test_without_context_arns_are_unknown_but_links_hold():
     assert isinstance(t.cloudwatch_logs_log_group_arn, Unknown)
     assert t.kms_key_id == Known("${CloudTrailKey}")  # presence holds without any context
     assert (t.bucket, t.kms_key, t.log_group, t.role, t.topic) == (
-        "TrailBucket", "CloudTrailKey", "TrailLogGroup", "CloudTrailLogsRole", "TrailTopic")
+        "TrailBucket",
+        "CloudTrailKey",
+        "TrailLogGroup",
+        "CloudTrailLogsRole",
+        "TrailTopic",
+    )
     # names that do not need the context stay comparable across resources
-    assert model.resource("metric_filter", "RootUsageFilter").log_group_name == model.resource(
-        "log_group", "TrailLogGroup").name
+    assert (
+        model.resource("metric_filter", "RootUsageFilter").log_group_name
+        == model.resource("log_group", "TrailLogGroup").name
+    )
 
 
 def test_json_twin_gives_the_same_model():
@@ -256,7 +277,8 @@ def test_spans_json():
     assert sm.span(OWNER, ()) == Span("fixtures/cloudformation/cis-trail-stack.json", 356, 5)
     assert sm.span(OWNER, ("is_multi_region",)).line == 373
     assert sm.span(OWNER, ("event_selectors", 0, "read_write_type")) == Span(
-        "fixtures/cloudformation/cis-trail-stack.json", 396, 13)
+        "fixtures/cloudformation/cis-trail-stack.json", 396, 13
+    )
 
 
 def test_spans_advanced_selectors():
@@ -264,7 +286,8 @@ def test_spans_advanced_selectors():
     sm = result.source_map
     assert sm.span(OWNER, ("advanced_event_selectors", 1, "field_selectors", 3, "field")).line == 79
     assert sm.span(OWNER, ("advanced_event_selectors", 1, "field_selectors", 3, "starts_with")) == Span(
-        "fixtures/cloudformation/short-form.yaml", 80, 15)
+        "fixtures/cloudformation/short-form.yaml", 80, 15
+    )
     assert sm.span(OWNER, ("advanced_event_selectors", 1, "field_selectors", 3, "ends_with")).line == 79
     assert sm.span(OWNER, ("advanced_event_selectors", 1, "name")).line == 71
 
@@ -275,14 +298,17 @@ def test_tab_indented_json_template_keeps_spans():
     assert (t.name, t.is_logging, t.log_file_validation) == (Known("legacy"), Known(True), Known(False))
     assert t.bucket == "LegacyBucket"  # a literal name equal to the bucket's BucketName
     assert result.source_map.span(("trail", "LegacyTrail"), ()) == Span(
-        "fixtures/cloudformation/legacy-tabs.template", 9, 3)
+        "fixtures/cloudformation/legacy-tabs.template", 9, 3
+    )
     assert result.source_map.span(("trail", "LegacyTrail"), ("is_logging",)).line == 14
 
 
 def test_json_that_only_json_accepts_builds_without_spans():
     # PyYAML rejects surrogate-pair escapes (an emoji in a Description); json accepts them.
-    text = ('{"Description": "trail \\ud83d\\ude00", "Resources": {"T": {"Type": "AWS::CloudTrail::Trail",\n'
-            '"Properties": {"IsLogging": true}}}}')
+    text = (
+        '{"Description": "trail \\ud83d\\ude00", "Resources": {"T": {"Type": "AWS::CloudTrail::Trail",\n'
+        '"Properties": {"IsLogging": true}}}}'
+    )
     result = parse_text(text)
     t = trail(only_model(result), "T")
     assert t.is_logging == Known(True)
@@ -299,10 +325,19 @@ def test_json_that_only_json_accepts_builds_without_spans():
         ("s3_bucket_name", symbolic("BucketName", "text", "parameter BucketName has no default")),
         ("s3_key_prefix", Known("")),
         ("is_multi_region", Known(True)),  # the string "true" from a parameter default
-        ("kms_key_id", Unknown("parameter KeyArn is read from SSM parameter '/security/cloudtrail/key-arn' "
-                               "at deploy time")),
-        ("tags", Known({"home-region": "eu-west-1",
-                        "stack": symbolic("AWS::StackName", "stack-name", "the stack name is chosen at deploy time")})),
+        (
+            "kms_key_id",
+            Unknown("parameter KeyArn is read from SSM parameter '/security/cloudtrail/key-arn' at deploy time"),
+        ),
+        (
+            "tags",
+            Known(
+                {
+                    "home-region": "eu-west-1",
+                    "stack": symbolic("AWS::StackName", "stack-name", "the stack name is chosen at deploy time"),
+                }
+            ),
+        ),
         ("bucket", None),
     ],
 )
@@ -335,7 +370,10 @@ def test_intrinsic_results():
     assert s3.name == "S3 writes to the data buckets"
     arn_selector = s3.field_selectors[3]
     assert (arn_selector.field, arn_selector.starts_with, arn_selector.not_ends_with) == (
-        "resources.ARN", ("arn:aws:s3:::prod-data/",), (".tmp",))
+        "resources.ARN",
+        ("arn:aws:s3:::prod-data/",),
+        (".tmp",),
+    )
     model = only_model(parse_fixture("short-form.yaml"))
     assert model.resource("log_group", "Logs").retention_days == Known(400)  # FindInMap
     assert model.resource("log_group", "Logs").name == Known("/trails/prod")  # Sub with a variable map
@@ -362,8 +400,10 @@ def test_intrinsics_with_context():
         ("!GetAZs ''", Unknown("Fn::GetAZs is evaluated at deploy time")),
         ("!Cidr [10.0.0.0/16, 2, 8]", Unknown("Fn::Cidr is evaluated at deploy time")),
         ("!Sub '${AWS::Partition}-${AWS::URLSuffix}'", Known("aws-amazonaws.com")),
-        ("!Sub ['${A}${B}', {A: x, B: !Ref 'AWS::StackId'}]",
-         concat("x", symbolic("AWS::StackId", "text", "the stack id is assigned at deploy time"))),
+        (
+            "!Sub ['${A}${B}', {A: x, B: !Ref 'AWS::StackId'}]",
+            concat("x", symbolic("AWS::StackId", "text", "the stack id is assigned at deploy time")),
+        ),
         ("!Ref 'AWS::NoValue'", ABSENT),
         ("!GetAtt Bucket.DomainName", Unknown("Bucket.DomainName is known only after deployment")),
         ("!Sub '${Bucket}'", Known("${Bucket}")),
@@ -483,8 +523,17 @@ Resources:
 # --- detectors and speed ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["cis-trail-stack.yaml", "cis-trail-stack.json", "sam-template.yaml",
-                                  "legacy-tabs.template", "unrelated-lambda.yaml", "conditions.yaml"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "cis-trail-stack.yaml",
+        "cis-trail-stack.json",
+        "sam-template.yaml",
+        "legacy-tabs.template",
+        "unrelated-lambda.yaml",
+        "conditions.yaml",
+    ],
+)
 def test_detects_templates(name):
     assert looks_like_cloudformation((FIXTURES / name).read_text())
 

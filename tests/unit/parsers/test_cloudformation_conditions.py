@@ -1,4 +1,5 @@
 """CloudFormation Conditions: one model variant per consistent truth assignment."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -142,8 +143,15 @@ def many_conditions(count: int) -> str:
     lines += [f"  P{i}: {{Type: String}}" for i in range(count)]
     lines += ["Conditions:"]
     lines += [f"  C{i}: !Equals [!Ref P{i}, 'yes']" for i in range(count)]
-    lines += ["Resources:", "  Trail:", "    Type: AWS::CloudTrail::Trail", "    Properties:",
-              "      S3BucketName: b", "      IsLogging: true", "      Tags:"]
+    lines += [
+        "Resources:",
+        "  Trail:",
+        "    Type: AWS::CloudTrail::Trail",
+        "    Properties:",
+        "      S3BucketName: b",
+        "      IsLogging: true",
+        "      Tags:",
+    ]
     lines += [f"        - {{Key: t{i}, Value: !If [C{i}, 'on', 'off']}}" for i in range(count)]
     return "\n".join(lines) + "\n"
 
@@ -165,8 +173,10 @@ def test_past_the_cap_the_first_conditions_stay_decided_and_the_rest_are_named()
 
 
 def test_a_creating_condition_stays_decided_past_the_cap():
-    text = many_conditions(7).replace("  Trail:\n    Type: AWS::CloudTrail::Trail\n",
-                                      "  Trail:\n    Type: AWS::CloudTrail::Trail\n    Condition: C6\n")
+    text = many_conditions(7).replace(
+        "  Trail:\n    Type: AWS::CloudTrail::Trail\n",
+        "  Trail:\n    Type: AWS::CloudTrail::Trail\n    Condition: C6\n",
+    )
     variants = parse("t.yaml", text, ParseContext()).variants
     assert {bool(m.trails) for m in variants} == {True, False}
     assert all(dict(m.conditions)["C6"] is bool(m.trails) for m in variants)
@@ -179,15 +189,22 @@ def test_creating_conditions_past_the_cap_keep_their_resources():
     lines = ["Parameters:"] + [f"  P{i}: {{Type: String}}" for i in range(7)] + ["Conditions:"]
     lines += [f"  C{i}: !Equals [!Ref P{i}, 'yes']" for i in range(7)] + ["Resources:"]
     for i in range(7):
-        lines += [f"  Trail{i}:", "    Type: AWS::CloudTrail::Trail", f"    Condition: C{i}", "    Properties:",
-                  "      S3BucketName: b", "      IsLogging: true"]
+        lines += [
+            f"  Trail{i}:",
+            "    Type: AWS::CloudTrail::Trail",
+            f"    Condition: C{i}",
+            "    Properties:",
+            "      S3BucketName: b",
+            "      IsLogging: true",
+        ]
     variants = parse("t.yaml", "\n".join(lines) + "\n", ParseContext()).variants
     assert len(variants) == MAX_VARIANTS
     assert all("Trail6" in {t.key for t in m.trails} and "C6" not in dict(m.conditions) for m in variants)
     assert len({tuple(t.key for t in m.trails) for m in variants}) == MAX_VARIANTS
     # Trail6 may not exist: no account-wide verdict may pass because of it.
-    assert all(isinstance(m.trail_listing, Unknown) and "Trail6 (condition C6)" in m.trail_listing.reason
-               for m in variants)
+    assert all(
+        isinstance(m.trail_listing, Unknown) and "Trail6 (condition C6)" in m.trail_listing.reason for m in variants
+    )
 
 
 def test_self_referencing_conditions_do_not_hang():
@@ -242,6 +259,5 @@ Resources:
       IsMultiRegionTrail: !If [Long, true, false]
 """
     result = parse("t.yaml", text, ParseContext())
-    assert [(p.rule_id, p.span.line, p.span.column) for p in result.problems] == [
-        ("CT004", 3, 20), ("CT004", 6, 28)]
+    assert [(p.rule_id, p.span.line, p.span.column) for p in result.problems] == [("CT004", 3, 20), ("CT004", 6, 28)]
     assert "'Envv'" in result.problems[0].message

@@ -1,4 +1,5 @@
 """CloudFormation parser problems: CT001 syntax, CT002 schema, CT003 duplicates, CT004 references."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -46,14 +47,16 @@ def test_syntax_errors(name, line, column, words):
         ("# only a comment\n", "empty"),
         ("- a\n- b\n", "the document is a list"),
         ("just a string\n", "the document is a string"),
-        ("AWSTemplateFormatVersion: '2010-09-09'\nParameters: {}\n",
-         "no Resources section although it has AWSTemplateFormatVersion, Parameters"),
+        (
+            "AWSTemplateFormatVersion: '2010-09-09'\nParameters: {}\n",
+            "no Resources section although it has AWSTemplateFormatVersion, Parameters",
+        ),
         ("Resources:\n  - Type: AWS::S3::Bucket\n", "Resources is a list"),
         ("Resources: !Ref X\n", "Resources is an intrinsic function (Ref)"),
         ("a: &x [*x]\n", ""),
         ("Resources:\n  A: {<<: {Type: x}}\n", "merge keys"),
         ("[1, 2", "invalid JSON"),
-        ("{\"Resources\": {\"A\": {]}}", "invalid JSON"),
+        ('{"Resources": {"A": {]}}', "invalid JSON"),
     ],
 )
 def test_unusable_documents(text, words):
@@ -179,7 +182,8 @@ def test_wrong_types_in_related_resources_and_selectors():
     assert bucket.versioning == Unknown("VersioningConfiguration is a string ('Enabled'), expected a mapping")
     assert bucket.object_lock == Unknown("ObjectLockEnabled is a list, expected a boolean")
     assert model.resource("log_group", "Logs").retention_days == Unknown(
-        "RetentionInDays is a string ('a year'), expected an integer")
+        "RetentionInDays is a string ('a year'), expected an integer"
+    )
     (selector,) = model.trails[0].advanced_event_selectors.value
     (field,) = selector.field_selectors
     assert field.field == "eventCategory"

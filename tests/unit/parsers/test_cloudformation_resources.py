@@ -1,4 +1,5 @@
 """CloudFormation parser: related resource kinds and attachments beyond the CIS stack."""
+
 from __future__ import annotations
 
 import pytest
@@ -147,7 +148,11 @@ def test_event_data_store(model):
     assert lake.arn == Known("arn:aws:cloudtrail:us-east-1:111122223333:eventdatastore/${Lake}")
     assert lake.kms_key_id == Known("alias/lake")
     assert (lake.retention_days, lake.is_multi_region, lake.is_organization, lake.termination_protection) == (
-        Known(3653), Known(True), Known(True), Known(False))
+        Known(3653),
+        Known(True),
+        Known(True),
+        Known(False),
+    )
     (selector,) = lake.advanced_event_selectors.value
     assert selector.name == "management"
     assert selector.field_selectors[0].equals == ("Management",)
@@ -184,6 +189,8 @@ def test_spans_for_nested_related_properties():
     sm = result.source_map
     assert sm.span(("bucket", "LockedBucket"), ("object_lock_days",)).line == 25
     assert sm.span(("bucket", "LockedBucket"), ("versioning",)).line == 28
-    assert sm.span(("event_data_store", "Lake"), ("advanced_event_selectors", 0, "field_selectors", 0,
-                                                  "equals")).line == 63
+    assert (
+        sm.span(("event_data_store", "Lake"), ("advanced_event_selectors", 0, "field_selectors", 0, "equals")).line
+        == 63
+    )
     assert sm.span(("kms_key", "Key"), ()).line == 3

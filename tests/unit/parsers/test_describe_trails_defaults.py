@@ -1,4 +1,5 @@
 """describe-trails output read as the CLI writes it (issue 15 bullet 4)."""
+
 from __future__ import annotations
 
 import json
@@ -10,9 +11,15 @@ from ctguard.parsers import dispatch
 from ctguard.parsers.context import ParseContext
 from ctguard.values import ABSENT, Unknown
 
-TRAIL = {"Name": "main", "TrailARN": "arn:aws:cloudtrail:us-east-1:111122223333:trail/main",
-         "HomeRegion": "us-east-1", "S3BucketName": "logs", "IsMultiRegionTrail": True,
-         "IncludeGlobalServiceEvents": True, "IsOrganizationTrail": False}
+TRAIL = {
+    "Name": "main",
+    "TrailARN": "arn:aws:cloudtrail:us-east-1:111122223333:trail/main",
+    "HomeRegion": "us-east-1",
+    "S3BucketName": "logs",
+    "IsMultiRegionTrail": True,
+    "IncludeGlobalServiceEvents": True,
+    "IsOrganizationTrail": False,
+}
 
 
 def _trail(tmp_path: Path, **fields: object):  # type: ignore[no-untyped-def]

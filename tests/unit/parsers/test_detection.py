@@ -1,4 +1,5 @@
 """Detection by meaning: every shape under fixtures/detection/ is read as what it is (issue 15 bullet 1)."""
+
 from __future__ import annotations
 
 import shutil
@@ -13,8 +14,18 @@ from ctguard.values import Known
 
 FIX = Path(__file__).resolve().parents[3] / "fixtures" / "detection"
 
-ONE_TRAIL = ["tf-unquoted-labels", "tf-comment-before-label", "tf-escaped-label", "tf-inline-comment", "tf-json",
-             "cfn-yaml-x-escape", "cfn-folded-type", "cfn-json-u-escape", "plan-escaped", "serverless"]
+ONE_TRAIL = [
+    "tf-unquoted-labels",
+    "tf-comment-before-label",
+    "tf-escaped-label",
+    "tf-inline-comment",
+    "tf-json",
+    "cfn-yaml-x-escape",
+    "cfn-folded-type",
+    "cfn-json-u-escape",
+    "plan-escaped",
+    "serverless",
+]
 
 
 def _inputs(path: Path) -> list:
@@ -86,36 +97,44 @@ def test_a_broken_template_that_mentions_a_trail_is_reported(tmp_path: Path) -> 
     assert [p.rule_id for p in parsed.problems] == ["CT001"]
 
 
-def test_a_file_too_large_to_read_is_reported_when_a_trail_is_past_its_head(tmp_path: Path,
-                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_file_too_large_to_read_is_reported_when_a_trail_is_past_its_head(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from ctguard.parsers import scan
 
     monkeypatch.setattr(scan, "MAX_FILE_BYTES", 100_000)
     filler = "".join(f"  R{i}:\n    Type: Custom::Filler\n" for i in range(8000))
-    (tmp_path / "big.yaml").write_text("Resources:\n" + filler + "  T:\n    Type: \"AWS::Cloud\\x54rail::Trail\"\n")
+    (tmp_path / "big.yaml").write_text("Resources:\n" + filler + '  T:\n    Type: "AWS::Cloud\\x54rail::Trail"\n')
     (parsed,) = _inputs(tmp_path)
     assert "larger than" in parsed.problems[0].message
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("cfn-custom-resource-trail", ["TrailFunction (AWS::Lambda::Function) calls CreateTrail",
-                                   "Trail (Custom::Trail) looks like a trail"]),
-    ("cfn-foreach", ["Fn::ForEach::Trails creates trails in a loop"]),
-    ("cfn-macro", ["macro AcmeTrailDefaults"]),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "cfn-custom-resource-trail",
+            ["TrailFunction (AWS::Lambda::Function) calls CreateTrail", "Trail (Custom::Trail) looks like a trail"],
+        ),
+        ("cfn-foreach", ["Fn::ForEach::Trails creates trails in a loop"]),
+        ("cfn-macro", ["macro AcmeTrailDefaults"]),
+    ],
+)
 def test_trails_ctguard_cannot_see_inside_are_named(name: str, expected: list[str]) -> None:
     report = check([FIX / name])
     ct005 = sorted(f.message for f in report.findings if f.rule_id == "CT005")
     assert len(ct005) == len(expected)
-    for message, start in zip(ct005, sorted(expected)):
+    for message, start in zip(ct005, sorted(expected), strict=False):
         assert start in message and ("ctguard audit" in message or "Processed" in message)
 
 
 def test_a_custom_resource_that_is_not_a_trail_is_not_named(tmp_path: Path) -> None:
-    (tmp_path / "t.yaml").write_text("Resources:\n  Trail:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n"
-                                     "      S3BucketName: b\n      IsLogging: true\n  Seed:\n    Type: Custom::Seed\n"
-                                     "    Properties:\n      ServiceToken: arn:aws:lambda:us-east-1:1:function:f\n"
-                                     "      TableName: t\n")
+    (tmp_path / "t.yaml").write_text(
+        "Resources:\n  Trail:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n"
+        "      S3BucketName: b\n      IsLogging: true\n  Seed:\n    Type: Custom::Seed\n"
+        "    Properties:\n      ServiceToken: arn:aws:lambda:us-east-1:1:function:f\n"
+        "      TableName: t\n"
+    )
     assert not [f for f in check([tmp_path]).findings if f.rule_id == "CT005"]
 
 
@@ -149,26 +168,31 @@ def test_nested_stacks_by_path_are_read_and_packaged_ones_are_named() -> None:
 def test_a_commented_out_module_call_does_not_hide_the_module(tmp_path: Path) -> None:
     (tmp_path / "env").mkdir()
     (tmp_path / "trail").mkdir()
-    (tmp_path / "env" / "main.tf").write_text('# module "t" {\n#   source = "../trail"\n# }\n'
-                                              'resource "aws_s3_bucket" "x" {\n  bucket = "y"\n}\n')
-    (tmp_path / "trail" / "main.tf").write_text('resource "aws_cloudtrail" "t" {\n  name = "t"\n'
-                                                '  s3_bucket_name = "b"\n}\n')
+    (tmp_path / "env" / "main.tf").write_text(
+        '# module "t" {\n#   source = "../trail"\n# }\nresource "aws_s3_bucket" "x" {\n  bucket = "y"\n}\n'
+    )
+    (tmp_path / "trail" / "main.tf").write_text(
+        'resource "aws_cloudtrail" "t" {\n  name = "t"\n  s3_bucket_name = "b"\n}\n'
+    )
     inputs = _inputs(tmp_path)
     assert [Path(i.path).name for i in inputs] == ["trail"]
     assert [t.key for t in inputs[0].variants[0].trails] == ["aws_cloudtrail.t"]
 
 
-def test_a_trail_whose_template_is_broken_around_it_is_a_ct001(tmp_path) -> None:  # noqa: ANN001
+def test_a_trail_whose_template_is_broken_around_it_is_a_ct001(tmp_path) -> None:
     """Shapes of the final fuzz run: the Resources key garbled (the file still loads), or the
     YAML broken on the line before the trail. Both used to be '0 CloudTrail-related inputs'."""
     from ctguard.api import check
 
     (tmp_path / "garbled-key.yaml").write_text(
         "R\u00e9sources:\n  Trail:\n    Type: >-\n      AWS::CloudTrail::Trail\n    Properties:\n"
-        "      S3BucketName: b\n", encoding="utf-8")
+        "      S3BucketName: b\n",
+        encoding="utf-8",
+    )
     (tmp_path / "broken-line.yaml").write_text(
         "Description: Trail notifying the topic esources:\n  Trail:\n    Type: AWS::CloudTrail::Trail\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     report = check([tmp_path])
     unreadable = sorted(f.file.rsplit("/", 1)[-1] for f in report.unusable)
     assert unreadable == ["broken-line.yaml", "garbled-key.yaml"], report.findings

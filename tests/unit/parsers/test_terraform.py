@@ -1,4 +1,5 @@
 """Terraform HCL parser: model values, three-valued semantics, links, spans, modules, problems."""
+
 from __future__ import annotations
 
 import os
@@ -59,8 +60,12 @@ def test_cis_stack_links_across_files():
     _, model = only_model("cis_complete")
     t = trail(model, "aws_cloudtrail.main")
     assert (t.bucket, t.kms_key, t.log_group, t.role, t.topic) == (
-        "aws_s3_bucket.trail", "aws_kms_key.trail", "aws_cloudwatch_log_group.trail",
-        "aws_iam_role.cloudtrail_cw", "aws_sns_topic.trail")
+        "aws_s3_bucket.trail",
+        "aws_kms_key.trail",
+        "aws_cloudwatch_log_group.trail",
+        "aws_iam_role.cloudtrail_cw",
+        "aws_sns_topic.trail",
+    )
     bucket = model.resource("bucket", t.bucket)
     assert bucket.versioning == Known("Enabled") and bucket.mfa_delete == Known(False)
     assert bucket.public_access_block.value.block_public_policy == Known(True)
@@ -94,7 +99,8 @@ def test_context_makes_computed_arns_known_with_log_group_suffix():
     _, model = only_model("cis_complete", FULL_CTX)
     t = trail(model, "aws_cloudtrail.main")
     assert t.cloudwatch_logs_log_group_arn == Known(
-        "arn:aws:logs:eu-west-1:111122223333:log-group:/aws/cloudtrail/acme-org-trail:*")
+        "arn:aws:logs:eu-west-1:111122223333:log-group:/aws/cloudtrail/acme-org-trail:*"
+    )
     assert t.cloudwatch_logs_role_arn == Known("arn:aws:iam::111122223333:role/acme-cloudtrail-cloudwatch")
     assert t.arn == Known("arn:aws:cloudtrail:eu-west-1:111122223333:trail/acme-org-trail")
     assert model.account_id == Known("111122223333")
@@ -118,7 +124,8 @@ def test_variable_precedence_var_file_and_cli(tmp_path):
 
 def test_auto_tfvars_override_terraform_tfvars_in_lexical_order(tmp_path):
     (tmp_path / "main.tf").write_text(
-        'variable "n" {}\nresource "aws_cloudtrail" "t" {\n  name = var.n\n  s3_bucket_name = "b"\n}\n')
+        'variable "n" {}\nresource "aws_cloudtrail" "t" {\n  name = var.n\n  s3_bucket_name = "b"\n}\n'
+    )
     (tmp_path / "terraform.tfvars").write_text('n = "base"\n')
     (tmp_path / "a.auto.tfvars").write_text('n = "a"\n')
     (tmp_path / "b.auto.tfvars").write_text('n = "b"\n')
@@ -130,7 +137,8 @@ def test_auto_tfvars_override_terraform_tfvars_in_lexical_order(tmp_path):
 def test_variable_without_value_is_unknown(tmp_path):
     (tmp_path / "main.tf").write_text(
         'variable "v" { type = bool }\nresource "aws_cloudtrail" "t" {\n  name = "t"\n'
-        '  s3_bucket_name = "b"\n  is_multi_region_trail = var.v\n}\n')
+        '  s3_bucket_name = "b"\n  is_multi_region_trail = var.v\n}\n'
+    )
     t = parse_module(str(tmp_path), CTX)[0].variants[0].trails[0]
     assert isinstance(t.is_multi_region, Unknown) and "var.v" in t.is_multi_region.reason
     t = parse_module(str(tmp_path), ParseContext(variables={"v": "true"}))[0].variants[0].trails[0]
@@ -138,7 +146,7 @@ def test_variable_without_value_is_unknown(tmp_path):
 
 
 def test_expressions_conditionals_functions_and_unknown_functions(tmp_path):
-    (tmp_path / "main.tf").write_text('''
+    (tmp_path / "main.tf").write_text("""
 variable "env" { default = "prod" }
 variable "flag" {}
 locals { names = ["a", "b"] }
@@ -152,7 +160,7 @@ resource "aws_cloudtrail" "t" {
   include_global_service_events = tobool("true")
   tags                          = merge({ A = "1" }, { B = lookup({ k = "v" }, "k", "d") })
 }
-''')
+""")
     t = parse_module(str(tmp_path), CTX)[0].variants[0].trails[0]
     assert t.name == Known("PROD-a-b")
     assert t.s3_bucket_name == Known("logs-prod")
@@ -201,7 +209,8 @@ def test_count_zero_creates_no_trail():
     assert model.trails == []
     # ... and says so: a trail block with no instance is not silently "nothing to check"
     assert [(p.rule_id, "aws_cloudtrail.optional is not created" in p.message) for p in parsed.problems] == [
-        ("CT005", True)]
+        ("CT005", True)
+    ]
 
 
 def test_unknown_count_keeps_trail_but_logging_unknown():
@@ -227,7 +236,9 @@ def test_dynamic_event_selector_expanded_or_unknown():
     _, model = only_model("dynamic_selector")
     selectors = trail(model, "aws_cloudtrail.data").event_selectors.value
     assert [s.data_resources.value[0].values for s in selectors] == [
-        ("arn:aws:s3:::payments-data/",), ("arn:aws:s3:::customer-data/",)]
+        ("arn:aws:s3:::payments-data/",),
+        ("arn:aws:s3:::customer-data/",),
+    ]
     assert selectors[0].include_management_events == Known(False)
     unknown = trail(model, "aws_cloudtrail.unknown_dynamic").event_selectors
     assert isinstance(unknown, Unknown) and "var.extra_selectors" in unknown.reason
@@ -257,8 +268,9 @@ def test_registry_and_git_sources_are_ct005_and_nothing_passes():
 
 
 def test_module_cycle_is_bounded(tmp_path):
-    (tmp_path / "main.tf").write_text('module "me" {\n  source = "./"\n}\nresource "aws_cloudtrail" "t" {\n'
-                                      '  name = "t"\n  s3_bucket_name = "b"\n}\n')
+    (tmp_path / "main.tf").write_text(
+        'module "me" {\n  source = "./"\n}\nresource "aws_cloudtrail" "t" {\n  name = "t"\n  s3_bucket_name = "b"\n}\n'
+    )
     parsed = parse_module(str(tmp_path), CTX)[0]
     assert [t.key for t in parsed.variants[0].trails] == ["aws_cloudtrail.t"]
     assert any(p.rule_id == "CT005" and "itself" in p.message for p in parsed.problems)
@@ -318,11 +330,18 @@ def test_unrelated_directory_has_no_trails():
 
 
 # prefilter ------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name,expected", [
-    ("cis_complete", True), ("module_call", True), ("legacy_bucket", True), ("unrelated", False),
-    # a registry/git CloudTrail module is parsed so that it is reported (CT005), not skipped silently
-    ("registry_module", True), ("plan", False),
-])
+@pytest.mark.parametrize(
+    "name,expected",
+    [
+        ("cis_complete", True),
+        ("module_call", True),
+        ("legacy_bucket", True),
+        ("unrelated", False),
+        # a registry/git CloudTrail module is parsed so that it is reported (CT005), not skipped silently
+        ("registry_module", True),
+        ("plan", False),
+    ],
+)
 def test_prefilter(name, expected):
     assert tf_dir_is_cloudtrail_related(str(FIX / name)) is expected
 
@@ -359,11 +378,38 @@ def test_mutated_hcl_never_raises(tmp_path_factory, data):
         pos = data.draw(st.integers(0, len(text)))
         op = data.draw(st.sampled_from(["delete", "insert", "duplicate"]))
         if op == "delete":
-            text = text[:pos] + text[pos + data.draw(st.integers(1, 20)):]
+            text = text[:pos] + text[pos + data.draw(st.integers(1, 20)) :]
         elif op == "insert":
-            text = text[:pos] + data.draw(st.sampled_from(
-                ['"', "{", "}", "${", "=", "\n", "[", "]", "(", ")", "var.x", "<<EOF\n", "#", "/*", "?", ":",
-                 "count = var.n\n", 'dynamic "event_selector" {\n', "\x00", "é"])) + text[pos:]
+            text = (
+                text[:pos]
+                + data.draw(
+                    st.sampled_from(
+                        [
+                            '"',
+                            "{",
+                            "}",
+                            "${",
+                            "=",
+                            "\n",
+                            "[",
+                            "]",
+                            "(",
+                            ")",
+                            "var.x",
+                            "<<EOF\n",
+                            "#",
+                            "/*",
+                            "?",
+                            ":",
+                            "count = var.n\n",
+                            'dynamic "event_selector" {\n',
+                            "\x00",
+                            "é",
+                        ]
+                    )
+                )
+                + text[pos:]
+            )
         else:
             end = min(len(text), pos + data.draw(st.integers(1, 200)))
             text = text[:end] + text[pos:end] + text[end:]
@@ -375,7 +421,7 @@ def test_mutated_hcl_never_raises(tmp_path_factory, data):
 
 
 def test_event_data_store_provider_default_and_event_rule_targets(tmp_path):
-    (tmp_path / "main.tf").write_text('''
+    (tmp_path / "main.tf").write_text("""
 resource "aws_cloudtrail_event_data_store" "lake" {
   name = "lake"
 }
@@ -387,7 +433,7 @@ resource "aws_cloudwatch_event_target" "sns" {
   rule = aws_cloudwatch_event_rule.ct.name
   arn  = "arn:aws:sns:eu-west-1:111122223333:alerts"
 }
-''')
+""")
     model = parse_module(str(tmp_path), CTX)[0].variants[0]
     lake = model.resource("event_data_store", "aws_cloudtrail_event_data_store.lake")
     assert lake.retention_days == Known(2555) and lake.retention_days.via == "provider default"

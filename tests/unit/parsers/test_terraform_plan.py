@@ -1,4 +1,5 @@
 """Terraform plan JSON (`terraform show -json`): planned values, after_unknown, links, spans."""
+
 from __future__ import annotations
 
 import functools
@@ -108,25 +109,67 @@ def test_resource_without_values_gets_unknowns_from_after_unknown():
 
 _PLAN_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers(-2, 2) | st.sampled_from(["All", "ReadOnly", "x", "", "arn:aws:s3"]),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
-        st.sampled_from(["type", "values", "field", "equals", "insight_type", "read_write_type", "data_resource",
-                         "field_selector", "include_management_events"]), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "type",
+                    "values",
+                    "field",
+                    "equals",
+                    "insight_type",
+                    "read_write_type",
+                    "data_resource",
+                    "field_selector",
+                    "include_management_events",
+                ]
+            ),
+            inner,
+            max_size=3,
+        )
+    ),
     max_leaves=10,
 )
-_PLAN_ARGS = ["name", "enable_logging", "is_multi_region_trail", "kms_key_id", "event_selector",
-              "advanced_event_selector", "insight_selector", "tags", "s3_bucket_name"]
+_PLAN_ARGS = [
+    "name",
+    "enable_logging",
+    "is_multi_region_trail",
+    "kms_key_id",
+    "event_selector",
+    "advanced_event_selector",
+    "insight_selector",
+    "tags",
+    "s3_bucket_name",
+]
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.dictionaries(st.sampled_from(_PLAN_ARGS), _PLAN_VALUES, max_size=5),
-       st.dictionaries(st.sampled_from(_PLAN_ARGS), st.booleans() | _PLAN_VALUES, max_size=3))
+@given(
+    st.dictionaries(st.sampled_from(_PLAN_ARGS), _PLAN_VALUES, max_size=5),
+    st.dictionaries(st.sampled_from(_PLAN_ARGS), st.booleans() | _PLAN_VALUES, max_size=3),
+)
 def test_random_planned_values_never_raise(values, after_unknown):
     """Hand-edited or future-provider plans: odd shapes become Unknown or problems, never a crash."""
     from ctguard.engine.evaluate import Settings, evaluate_input
 
-    doc = {"format_version": "1.2", "planned_values": {"root_module": {"resources": [
-        {"address": "aws_cloudtrail.t", "mode": "managed", "type": "aws_cloudtrail", "name": "t", "values": values}]}},
-        "resource_changes": [{"address": "aws_cloudtrail.t", "change": {"after_unknown": after_unknown}}]}
+    doc = {
+        "format_version": "1.2",
+        "planned_values": {
+            "root_module": {
+                "resources": [
+                    {
+                        "address": "aws_cloudtrail.t",
+                        "mode": "managed",
+                        "type": "aws_cloudtrail",
+                        "name": "t",
+                        "values": values,
+                    }
+                ]
+            }
+        },
+        "resource_changes": [{"address": "aws_cloudtrail.t", "change": {"after_unknown": after_unknown}}],
+    }
     result = parse_plan("plan.json", json.dumps(doc), CTX)
     findings = evaluate_input(result, _policies(), Settings())
     assert not [f for f in findings if f.status.value == "ERROR"], [f.message for f in findings]

@@ -1,4 +1,5 @@
 """Duplicate declarations and references to undeclared names, as Terraform rejects them (issue 15 bullet 2)."""
+
 from __future__ import annotations
 
 from pathlib import Path

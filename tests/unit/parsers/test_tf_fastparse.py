@@ -1,4 +1,5 @@
 """The tree-sitter fast path gives python-hcl2's exact Lark tree, or declines and Lark decides."""
+
 from __future__ import annotations
 
 import random
@@ -25,7 +26,7 @@ TF_FILES = sorted(p for d in ("fixtures", "examples", "tests") for p in (REPO / 
 
 # Every construct the translator handles, written the ways python-hcl2's grammar places line breaks
 # (the trailing new_line_or_comment an operation takes, newlines in tuples, objects, calls, for).
-CONSTRUCTS = '''
+CONSTRUCTS = """
 resource "aws_cloudtrail" "t" {
   count          = var.on ? 1 : 0
   for_each       = { for k, v in var.trails : k => v if v.enabled }
@@ -63,13 +64,13 @@ EOF
   }
   empty {}
 }
-'''
+"""
 
 
 def _both(text: str) -> tuple[object, object]:
     try:
         lark: object = hcl2.parses_to_tree(text)
-    except Exception as exc:  # noqa: BLE001 - any Lark failure: the fast path must not accept the text
+    except Exception as exc:
         lark = exc
     try:
         fast: object = tf_fastparse.parse_tree(text)
@@ -86,10 +87,20 @@ def test_the_constructs_are_translated_not_declined() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ['a = 1\n', 'a = x + y\n\n\nb = 2\n', 'a = [x + y\n]\n', 'a = f(\n  x,\n  y\n)\n', 'a = (\n  1\n)\n',
-     'a = {}\nb = []\nc = f()\n', 'a = [-1, -12, -1.5, -1e3, - 3, x -1, -x]\n',
-     'b "l" m {\n}\n', 'in = 1\nnull = 2\n', 'a = x ? y : z + w\n',
-     'a = var.a\n  ? 1\n  : 2\n', 'a = 1\n  + 2\n'],  # python-hcl2 merges these line breaks into the operator
+    [
+        "a = 1\n",
+        "a = x + y\n\n\nb = 2\n",
+        "a = [x + y\n]\n",
+        "a = f(\n  x,\n  y\n)\n",
+        "a = (\n  1\n)\n",
+        "a = {}\nb = []\nc = f()\n",
+        "a = [-1, -12, -1.5, -1e3, - 3, x -1, -x]\n",
+        'b "l" m {\n}\n',
+        "in = 1\nnull = 2\n",
+        "a = x ? y : z + w\n",
+        "a = var.a\n  ? 1\n  : 2\n",
+        "a = 1\n  + 2\n",
+    ],  # python-hcl2 merges these line breaks into the operator
 )
 def test_small_shapes_are_identical(text: str) -> None:
     lark, fast = _both(text)
@@ -114,9 +125,13 @@ def test_every_tf_file_of_the_repository_gives_the_same_tree() -> None:
 
 @pytest.mark.parametrize(
     ("text", "invalid"),
-    [('resource "a" "b" {\n  x = \n}\n', True), ('a = [1, 2\n', True), ('a = "x\n', True),
-     ('a = x -12\n', True),  # python-hcl2 lexes `-12` as one literal even after an operand
-     ('a = 1 b = 2\n', False)],  # python-hcl2 takes two attributes on one line; tree-sitter does not
+    [
+        ('resource "a" "b" {\n  x = \n}\n', True),
+        ("a = [1, 2\n", True),
+        ('a = "x\n', True),
+        ("a = x -12\n", True),  # python-hcl2 lexes `-12` as one literal even after an operand
+        ("a = 1 b = 2\n", False),
+    ],  # python-hcl2 takes two attributes on one line; tree-sitter does not
 )
 def test_odd_hcl_is_declined_and_read_as_before(text: str, invalid: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(tf_fastparse.Decline):

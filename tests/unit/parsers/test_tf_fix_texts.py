@@ -3,6 +3,7 @@
 The engine shows ``docs.fix.terraform`` as the remediation of Terraform findings, so the text
 must parse as the body of an ``aws_cloudtrail`` block and turn the policy's finding into PASS.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,7 +20,7 @@ REPO = Path(__file__).resolve().parents[3]
 # CT112 is being reworked elsewhere; its fix text is that change's to settle.
 SKIP = {"CT112"}
 # Resources the fix texts may reference.
-SUPPORT = '''
+SUPPORT = """
 resource "aws_kms_key" "trail" {
   enable_key_rotation = true
 }
@@ -36,12 +37,14 @@ resource "aws_iam_role" "trail_logs" {
 resource "aws_sns_topic" "trail" {
   name = "cloudtrail-delivery"
 }
-'''
+"""
 # Policies whose fix is the default: a bare trail already passes.
 DEFAULT_IS_FIX = {"CT102", "CT106", "CT107"}
 # Extra trail content that makes a bare trail fail the policy.
-NEEDS = {"CT111": 'insight_selector {\n  insight_type = "ApiCallRateInsight"\n}\nevent_selector {\n  read_write_type = "ReadOnly"\n}\n',
-         "CT107": "is_multi_region_trail = true\n"}
+NEEDS = {
+    "CT111": 'insight_selector {\n  insight_type = "ApiCallRateInsight"\n}\nevent_selector {\n  read_write_type = "ReadOnly"\n}\n',
+    "CT107": "is_multi_region_trail = true\n",
+}
 
 
 def _trail_policies() -> list[tuple[str, str]]:
@@ -58,7 +61,11 @@ def _module(tmp_path: Path, body: str) -> Path:
     directory.mkdir(exist_ok=True)
     (directory / "main.tf").write_text(
         'resource "aws_cloudtrail" "main" {\n  name           = "audit"\n  s3_bucket_name = "acme-logs"\n'
-        + body + "}\n" + SUPPORT, encoding="utf-8")
+        + body
+        + "}\n"
+        + SUPPORT,
+        encoding="utf-8",
+    )
     return directory
 
 
@@ -92,5 +99,7 @@ def test_multi_line_fix_stays_aligned_in_text_output(tmp_path: Path) -> None:
 
     report = check([_module(tmp_path, "")], context=ParseContext(account_id="111122223333", region="eu-west-1"))
     text = render(report, {"detail": "verbose"})  # fixes are printed with --verbose
-    assert '    fix: cloud_watch_logs_group_arn = "${aws_cloudwatch_log_group.trail.arn}:*"\n' \
-           "         cloud_watch_logs_role_arn  = aws_iam_role.trail_logs.arn\n" in text
+    assert (
+        '    fix: cloud_watch_logs_group_arn = "${aws_cloudwatch_log_group.trail.arn}:*"\n'
+        "         cloud_watch_logs_role_arn  = aws_iam_role.trail_logs.arn\n" in text
+    )

@@ -1,4 +1,5 @@
 """Terraform JSON syntax (*.tf.json) and override files (override.tf, *_override.tf)."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,8 @@ from hypothesis import strategies as st
 
 from ctguard.api import check
 from ctguard.parsers.context import ParseContext
-from ctguard.parsers.terraform.parse import parse_module, tf_dir_is_cloudtrail_related
 from ctguard.parsers.terraform.json_syntax import hcl_text
+from ctguard.parsers.terraform.parse import parse_module, tf_dir_is_cloudtrail_related
 from ctguard.values import Known, Unknown
 
 CTX = ParseContext(account_id="111122223333", region="eu-west-1")
@@ -31,14 +32,18 @@ TRAIL_JSON = {
                 "is_multi_region_trail": "${var.multi_region}",
                 "enable_log_file_validation": False,
                 "tags": {"team": "sec"},
-                "event_selector": [{
-                    "read_write_type": "WriteOnly",
-                    "data_resource": [{"type": "AWS::S3::Object", "values": ["arn:aws:s3"]}],
-                }],
-                "dynamic": {"insight_selector": {
-                    "for_each": "${var.insight_types}",
-                    "content": {"insight_type": "${insight_selector.value}"},
-                }},
+                "event_selector": [
+                    {
+                        "read_write_type": "WriteOnly",
+                        "data_resource": [{"type": "AWS::S3::Object", "values": ["arn:aws:s3"]}],
+                    }
+                ],
+                "dynamic": {
+                    "insight_selector": {
+                        "for_each": "${var.insight_types}",
+                        "content": {"insight_type": "${insight_selector.value}"},
+                    }
+                },
             }
         },
     },
@@ -79,11 +84,14 @@ def test_json_module_builds_the_same_model_as_hcl(tmp_path):
 
 
 def test_json_and_hcl_files_of_one_module_reference_each_other(tmp_path):
-    directory = _write(tmp_path / "m", {
-        "main.tf": 'resource "aws_cloudtrail" "main" {\n  name           = "audit"\n'
-                   '  s3_bucket_name = "logs"\n  kms_key_id     = aws_kms_key.trail.arn\n}\n',
-        "kms.tf.json": json.dumps({"resource": {"aws_kms_key": {"trail": {"enable_key_rotation": True}}}}),
-    })
+    directory = _write(
+        tmp_path / "m",
+        {
+            "main.tf": 'resource "aws_cloudtrail" "main" {\n  name           = "audit"\n'
+            '  s3_bucket_name = "logs"\n  kms_key_id     = aws_kms_key.trail.arn\n}\n',
+            "kms.tf.json": json.dumps({"resource": {"aws_kms_key": {"trail": {"enable_key_rotation": True}}}}),
+        },
+    )
     _, model = _model(directory)
     assert model.trails[0].kms_key == "aws_kms_key.trail"
 
@@ -106,17 +114,19 @@ def test_hcl_text_keeps_templates_and_types():
 def test_check_finds_json_only_modules_and_the_prefilter_reads_json(tmp_path):
     directory = _write(tmp_path / "m", {"main.tf.json": json.dumps(TRAIL_JSON)})
     assert tf_dir_is_cloudtrail_related(str(directory))
-    unrelated = _write(tmp_path / "n", {"main.tf.json": json.dumps(
-        {"resource": {"aws_vpc": {"main": {"cidr_block": "10.0.0.0/16"}}}})})
+    unrelated = _write(
+        tmp_path / "n", {"main.tf.json": json.dumps({"resource": {"aws_vpc": {"main": {"cidr_block": "10.0.0.0/16"}}}})}
+    )
     assert not tf_dir_is_cloudtrail_related(str(unrelated))
     report = check([tmp_path], context=CTX)
     assert "aws_cloudtrail.main" in {f.resource for f in report.findings}
     assert not [f for f in report.findings if "/n/" in f.file or f.file.endswith("/n")]
-    assert any(f.rule_id == "CT103" and f.status.value == "FAIL" and f.file.endswith("main.tf.json")
-               for f in report.findings)
+    assert any(
+        f.rule_id == "CT103" and f.status.value == "FAIL" and f.file.endswith("main.tf.json") for f in report.findings
+    )
 
 
-BASE = '''locals {
+BASE = """locals {
   validation = false
 }
 
@@ -138,11 +148,15 @@ resource "aws_cloudtrail" "main" {
     insight_type = "ApiErrorRateInsight"
   }
 }
-'''
+"""
 
 
 def test_override_merges_arguments_and_replaces_nested_blocks_of_the_named_type(tmp_path):
-    directory = _write(tmp_path / "m", {"main.tf": BASE, "trail_override.tf": '''
+    directory = _write(
+        tmp_path / "m",
+        {
+            "main.tf": BASE,
+            "trail_override.tf": """
 resource "aws_cloudtrail" "main" {
   is_multi_region_trail = true
 
@@ -154,7 +168,9 @@ resource "aws_cloudtrail" "main" {
 locals {
   validation = true
 }
-'''})
+""",
+        },
+    )
     parsed, model = _model(directory)
     assert parsed.problems == []
     (trail,) = model.trails
@@ -169,17 +185,24 @@ locals {
 
 
 def test_override_files_apply_in_lexical_order_and_json_overrides_too(tmp_path):
-    directory = _write(tmp_path / "m", {
-        "main.tf": BASE,
-        "a_override.tf": 'resource "aws_cloudtrail" "main" {\n  name = "first"\n}\n',
-        "override.tf.json": json.dumps({"resource": {"aws_cloudtrail": {"main": {"name": "second"}}}}),
-    })
+    directory = _write(
+        tmp_path / "m",
+        {
+            "main.tf": BASE,
+            "a_override.tf": 'resource "aws_cloudtrail" "main" {\n  name = "first"\n}\n',
+            "override.tf.json": json.dumps({"resource": {"aws_cloudtrail": {"main": {"name": "second"}}}}),
+        },
+    )
     _, model = _model(directory)
     assert model.trails[0].name == Known("second")
 
 
 def test_dynamic_override_replaces_static_blocks_of_its_type(tmp_path):
-    directory = _write(tmp_path / "m", {"main.tf": BASE, "override.tf": '''
+    directory = _write(
+        tmp_path / "m",
+        {
+            "main.tf": BASE,
+            "override.tf": """
 resource "aws_cloudtrail" "main" {
   dynamic "insight_selector" {
     for_each = var.insights
@@ -192,7 +215,9 @@ resource "aws_cloudtrail" "main" {
 variable "insights" {
   type = list(string)
 }
-'''})
+""",
+        },
+    )
     parsed, model = _model(directory)
     assert isinstance(model.trails[0].insight_selectors, Unknown)
     # the override's variable block has no original: reported, not fatal
@@ -203,14 +228,17 @@ variable "insights" {
 
 
 def test_tfvars_json_values_are_literal_and_follow_terraform_precedence(tmp_path):
-    directory = _write(tmp_path / "m", {
-        "main.tf": 'resource "aws_cloudtrail" "main" {\n  name                  = var.name\n'
-                   '  s3_bucket_name        = "logs"\n  is_multi_region_trail = var.multi\n}\n'
-                   'variable "name" {\n  type = string\n}\nvariable "multi" {\n  type = bool\n}\n',
-        "terraform.tfvars": 'name  = "from-tfvars"\nmulti = false\n',
-        "terraform.tfvars.json": json.dumps({"name": "from-json-${not_a_template}"}),
-        "b.auto.tfvars.json": json.dumps({"multi": True}),
-    })
+    directory = _write(
+        tmp_path / "m",
+        {
+            "main.tf": 'resource "aws_cloudtrail" "main" {\n  name                  = var.name\n'
+            '  s3_bucket_name        = "logs"\n  is_multi_region_trail = var.multi\n}\n'
+            'variable "name" {\n  type = string\n}\nvariable "multi" {\n  type = bool\n}\n',
+            "terraform.tfvars": 'name  = "from-tfvars"\nmulti = false\n',
+            "terraform.tfvars.json": json.dumps({"name": "from-json-${not_a_template}"}),
+            "b.auto.tfvars.json": json.dumps({"multi": True}),
+        },
+    )
     _, model = _model(directory)
     (trail,) = model.trails
     assert trail.name == Known("from-json-${not_a_template}")
@@ -218,26 +246,59 @@ def test_tfvars_json_values_are_literal_and_follow_terraform_precedence(tmp_path
 
 
 def test_problem_in_another_file_of_the_module_names_that_file(tmp_path):
-    directory = _write(tmp_path / "m", {
-        "main.tf": 'resource "aws_cloudtrail" "main" {\n  name           = "audit"\n  s3_bucket_name = "logs"\n}\n',
-        "zz_override.tf": 'resource "aws_s3_bucket" "missing" {\n  bucket = "x"\n}\n',
-    })
+    directory = _write(
+        tmp_path / "m",
+        {
+            "main.tf": 'resource "aws_cloudtrail" "main" {\n  name           = "audit"\n  s3_bucket_name = "logs"\n}\n',
+            "zz_override.tf": 'resource "aws_s3_bucket" "missing" {\n  bucket = "x"\n}\n',
+        },
+    )
     report = check([directory], context=CTX)
     (problem,) = [f for f in report.findings if f.rule_id == "CT004"]
     assert problem.file.endswith("zz_override.tf") and problem.line == 1
 
 
 _JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-3, 3) | st.floats(allow_nan=False, allow_infinity=False)
-    | st.sampled_from(["${var.multi_region}", "${", "}", "$${x}", "%{ if true }x%{ endif }", "\\", '"', "${local.prefix}-x",
-                       "${aws_s3_bucket.logs.arn}", "${unknown_fn(1)}", "arn:aws:kms:eu-west-1:1:key/k", "All"])
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 3)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from(
+        [
+            "${var.multi_region}",
+            "${",
+            "}",
+            "$${x}",
+            "%{ if true }x%{ endif }",
+            "\\",
+            '"',
+            "${local.prefix}-x",
+            "${aws_s3_bucket.logs.arn}",
+            "${unknown_fn(1)}",
+            "arn:aws:kms:eu-west-1:1:key/k",
+            "All",
+        ]
+    )
     | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["a", "type", "values", "//"]), inner,
-                                                                 max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["a", "type", "values", "//"]), inner, max_size=3)
+    ),
     max_leaves=8,
 )
-_TRAIL_ARGS = ["name", "s3_bucket_name", "is_multi_region_trail", "enable_logging", "kms_key_id", "tags",
-               "event_selector", "advanced_event_selector", "insight_selector", "dynamic", "count", "for_each"]
+_TRAIL_ARGS = [
+    "name",
+    "s3_bucket_name",
+    "is_multi_region_trail",
+    "enable_logging",
+    "kms_key_id",
+    "tags",
+    "event_selector",
+    "advanced_event_selector",
+    "insight_selector",
+    "dynamic",
+    "count",
+    "for_each",
+]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -1,15 +1,16 @@
 """Module count/for_each `cond ? .. : ..` with an undecided cond: one variant per side (tf_variants)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 from ctguard.engine.evaluate import Settings, evaluate_input
-from ctguard.findings import Status
-from ctguard.parsers.terraform import variants as tf_variants
-from ctguard.parsers.context import ParseContext
-from ctguard.parsers.terraform.parse import parse_module
-from ctguard.parsers.terraform.hcl import parse_expression
 from ctguard.engine.policy import load_policies
+from ctguard.findings import Status
+from ctguard.parsers.context import ParseContext
+from ctguard.parsers.terraform import variants as tf_variants
+from ctguard.parsers.terraform.hcl import parse_expression
+from ctguard.parsers.terraform.parse import parse_module
 from ctguard.values import Known, Unknown
 
 FIX = Path(__file__).resolve().parents[3] / "fixtures" / "terraform"
@@ -70,17 +71,28 @@ def test_unknown_module_count_that_is_no_switch_stays_unknown_and_is_reported() 
 
 def test_independent_switches_multiply_up_to_the_cap(tmp_path: Path) -> None:
     (tmp_path / "inner").mkdir()
-    (tmp_path / "inner" / "main.tf").write_text('resource "aws_cloudtrail" "t" {\n  name = "t"\n  s3_bucket_name = "b"\n}\n')
-    (tmp_path / "main.tf").write_text("".join(
-        f'variable "s{i}" {{ type = bool }}\nmodule "m{i}" {{\n  source = "./inner"\n  count = var.s{i} ? 1 : 0\n}}\n'
-        for i in range(5)))
+    (tmp_path / "inner" / "main.tf").write_text(
+        'resource "aws_cloudtrail" "t" {\n  name = "t"\n  s3_bucket_name = "b"\n}\n'
+    )
+    (tmp_path / "main.tf").write_text(
+        "".join(
+            f'variable "s{i}" {{ type = bool }}\nmodule "m{i}" {{\n  source = "./inner"\n  count = var.s{i} ? 1 : 0\n}}\n'
+            for i in range(5)
+        )
+    )
     (parsed,) = parse_module(str(tmp_path), ParseContext())
     assert tf_variants.MAX_VARIANTS == 8
     assert {m.conditions for m in parsed.variants} == {
-        (("var.s0", a), ("var.s1", b), ("var.s2", c)) for a in (True, False) for b in (True, False) for c in (True, False)}
+        (("var.s0", a), ("var.s1", b), ("var.s2", c))
+        for a in (True, False)
+        for b in (True, False)
+        for c in (True, False)
+    }
     # switches past the cap stay "may not be created", with a CT005 for each of their trails
     assert sorted(p.message.split(":")[0] for p in parsed.problems if p.rule_id == "CT005") == [
-        "module.m3.aws_cloudtrail.t", "module.m4.aws_cloudtrail.t"]
+        "module.m3.aws_cloudtrail.t",
+        "module.m4.aws_cloudtrail.t",
+    ]
 
 
 def test_render_names_predicates_as_written() -> None:

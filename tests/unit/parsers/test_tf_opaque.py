@@ -1,4 +1,5 @@
 """Terraform trails ctguard cannot see inside are named (CT005); inline stack templates are read."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ctguard.parsers.context import ParseContext
-from ctguard.parsers.terraform.parse import parse_module, tf_dir_is_cloudtrail_related
 from ctguard.parsers.prefilter import may_concern_cloudtrail
+from ctguard.parsers.terraform.parse import parse_module, tf_dir_is_cloudtrail_related
 
 FIX = Path(__file__).resolve().parents[3] / "fixtures" / "terraform" / "opaque_trails"
 
@@ -18,7 +19,7 @@ def _ct005(parsed) -> dict[int, str]:  # type: ignore[no-untyped-def]
 
 
 def test_each_hidden_trail_is_named_at_its_line() -> None:
-    module, template = parse_module(str(FIX), ParseContext())
+    module, _template = parse_module(str(FIX), ParseContext())
     found = _ct005(module)
     assert sorted(found) == [11, 21, 28, 48, 53]
     assert found[11].startswith("null_resource.org_trail runs aws cloudtrail create-trail in a local-exec")
@@ -41,7 +42,8 @@ def test_inline_stack_template_is_read_as_cloudformation_at_its_lines() -> None:
 def test_a_file_template_is_left_to_the_directory_scan(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text(
         'resource "aws_cloudformation_stack" "s" {\n  name = "t"\n'
-        '  template_body = file("${path.module}/trail.yaml")\n}\n')
+        '  template_body = file("${path.module}/trail.yaml")\n}\n'
+    )
     (tmp_path / "trail.yaml").write_text("Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n")
     (module,) = parse_module(str(tmp_path), ParseContext())
     assert _ct005(module) == {}
@@ -62,14 +64,20 @@ def cli_calls(draw: st.DrawFn) -> str:
 
 @given(cli_calls(), st.sampled_from(("heredoc", "quoted")), st.sampled_from(("null_resource", "terraform_data")))
 @settings(max_examples=60, deadline=None, derandomize=True)
-def test_cli_spellings_are_reported_and_pass_the_prefilter(tmp_path_factory, call: str, form: str,  # type: ignore[no-untyped-def]
-                                                            rtype: str) -> None:
+def test_cli_spellings_are_reported_and_pass_the_prefilter(
+    tmp_path_factory,
+    call: str,
+    form: str,  # type: ignore[no-untyped-def]
+    rtype: str,
+) -> None:
     if form == "quoted":  # a quoted string holds no line break: the continuation becomes a space
         command = '"' + call.replace(" \\\n    ", " ") + '"'
     else:
         command = f"<<-EOT\n      {call}\n    EOT"
-    text = (f'variable "region" {{\n  default = "eu-west-1"\n}}\nresource "{rtype}" "x" {{\n'
-            f'  provisioner "local-exec" {{\n    command = {command}\n  }}\n}}\n')
+    text = (
+        f'variable "region" {{\n  default = "eu-west-1"\n}}\nresource "{rtype}" "x" {{\n'
+        f'  provisioner "local-exec" {{\n    command = {command}\n  }}\n}}\n'
+    )
     directory = tmp_path_factory.mktemp("m")
     (directory / "main.tf").write_text(text)
     assert may_concern_cloudtrail(text) and tf_dir_is_cloudtrail_related(str(directory))

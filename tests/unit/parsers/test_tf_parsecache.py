@@ -3,6 +3,7 @@ cache entry it did not write itself (issue 21, bullet 2).
 
 The same comparison over the real-world corpus: ``scripts/hcl_equivalence.py --corpus DIR``.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,8 +39,15 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _entries(root: Path) -> list[Path]:
-    return [p for p in root.iterdir() if p.name not in ("key", "swept") and not p.name.startswith(".")
-            and not p.name.endswith(".seen")] if root.is_dir() else []
+    return (
+        [
+            p
+            for p in root.iterdir()
+            if p.name not in ("key", "swept") and not p.name.startswith(".") and not p.name.endswith(".seen")
+        ]
+        if root.is_dir()
+        else []
+    )
 
 
 def test_every_terraform_fixture_loads_back_as_larks_exact_tree(cache: Path) -> None:
@@ -50,7 +58,7 @@ def test_every_terraform_fixture_loads_back_as_larks_exact_tree(cache: Path) -> 
         text = blank_comments(path.read_text(encoding="utf-8"))
         try:
             built = parse_tree(text)  # a miss: Lark's tree, stored
-        except Exception:  # noqa: BLE001, S112 - the syntax-error fixtures: never cached, checked below
+        except Exception:
             continue
         loaded = parse_tree(text)  # a hit
         if len(text) >= MIN_CHARS:
@@ -67,8 +75,9 @@ def _check_json(args: list[str], capsys: pytest.CaptureFixture[str]) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-def test_check_reports_the_same_with_lark_and_with_a_warm_cache(cache: Path, capsys: pytest.CaptureFixture[str],
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_reports_the_same_with_lark_and_with_a_warm_cache(
+    cache: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     dirs = sorted({str(p.parent) for p in TF_FILES if "terraform" in p.parts[-4:] or "rules" in p.parts})
     monkeypatch.setenv("CTGUARD_HCL_PARSER", "lark")
     lark_report = _check_json(dirs, capsys)

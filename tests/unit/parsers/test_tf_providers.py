@@ -1,4 +1,5 @@
 """The deploy region of Terraform resources from their AWS provider, for HCL and plan JSON alike."""
+
 from __future__ import annotations
 
 import copy
@@ -47,15 +48,18 @@ ALIAS = ProviderRegion("aws.replica", Known("us-west-2", via="provider aws.repli
 OWN = Known("ca-central-1", via="x region argument")
 
 
-@pytest.mark.parametrize(("cli", "provider", "own", "expected"), [
-    (None, None, None, None),  # nothing stated: the environment decides at deploy time
-    (None, DEFAULT, None, "eu-west-1"),
-    ("ap-south-1", DEFAULT, None, "ap-south-1"),  # --region overrides the default provider
-    ("ap-south-1", ALIAS, None, "us-west-2"),  # an alias is the resource's own statement
-    ("ap-south-1", ALIAS, OWN, "ca-central-1"),  # the per-resource region wins over all
-    ("ap-south-1", ProviderRegion("aws.x", None), None, "ap-south-1"),  # alias without region
-    ("ap-south-1", ProviderRegion("module.a:aws", Known("eu-north-1")), None, "ap-south-1"),  # not an alias
-])
+@pytest.mark.parametrize(
+    ("cli", "provider", "own", "expected"),
+    [
+        (None, None, None, None),  # nothing stated: the environment decides at deploy time
+        (None, DEFAULT, None, "eu-west-1"),
+        ("ap-south-1", DEFAULT, None, "ap-south-1"),  # --region overrides the default provider
+        ("ap-south-1", ALIAS, None, "us-west-2"),  # an alias is the resource's own statement
+        ("ap-south-1", ALIAS, OWN, "ca-central-1"),  # the per-resource region wins over all
+        ("ap-south-1", ProviderRegion("aws.x", None), None, "ap-south-1"),  # alias without region
+        ("ap-south-1", ProviderRegion("module.a:aws", Known("eu-north-1")), None, "ap-south-1"),  # not an alias
+    ],
+)
 def test_effective_region_precedence(cli, provider, own, expected):
     got = effective_region(cli, provider, own)
     assert (got.value if isinstance(got, Known) else got) == expected
@@ -77,10 +81,13 @@ def test_variable_default_gives_home_region_and_derived_arns_without_cli_region(
     assert t.home_region == Known("eu-west-1")
     assert t.home_region.via == "provider aws region from var.region (default)"
     assert t.arn == Known(f"arn:aws:cloudtrail:eu-west-1:{ACCOUNT}:trail/org-audit")
-    assert t.cloudwatch_logs_log_group_arn == Known(f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:/aws/cloudtrail/org-audit:*")
+    assert t.cloudwatch_logs_log_group_arn == Known(
+        f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:/aws/cloudtrail/org-audit:*"
+    )
     assert t.sns_topic == Known(f"arn:aws:sns:eu-west-1:{ACCOUNT}:cloudtrail-org-audit")
-    assert arn(model, "log_group", "aws_cloudwatch_log_group.trail") == \
-        Known(f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:/aws/cloudtrail/org-audit")
+    assert arn(model, "log_group", "aws_cloudwatch_log_group.trail") == Known(
+        f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:/aws/cloudtrail/org-audit"
+    )
     assert arn(model, "topic", "aws_sns_topic.trail") == Known(f"arn:aws:sns:eu-west-1:{ACCOUNT}:cloudtrail-org-audit")
     # data "aws_region" answers from the provider too
     assert model.resource("bucket", "aws_s3_bucket.trail").name == Known("acme-audit-trail-eu-west-1")
@@ -130,24 +137,28 @@ def test_alias_on_resources_and_providers_map_into_child_module(ctx):
     assert replica.home_region.via == "provider aws.replica region from var.replica_region (default)"
     assert replica.arn == Known(f"arn:aws:cloudtrail:us-west-2:{ACCOUNT}:trail/replica")
     assert replica.sns_topic == Known(f"arn:aws:sns:us-west-2:{ACCOUNT}:cloudtrail-replica")
-    assert arn(model, "log_group", "aws_cloudwatch_log_group.replica") == \
-        Known(f"arn:aws:logs:us-west-2:{ACCOUNT}:log-group:/aws/cloudtrail/replica-us-west-2")
+    assert arn(model, "log_group", "aws_cloudwatch_log_group.replica") == Known(
+        f"arn:aws:logs:us-west-2:{ACCOUNT}:log-group:/aws/cloudtrail/replica-us-west-2"
+    )
     dr = trail(model, "module.dr_trail.aws_cloudtrail.this")
     assert dr.home_region == Known("us-west-2")
-    assert dr.cloudwatch_logs_log_group_arn == \
-        Known(f"arn:aws:logs:us-west-2:{ACCOUNT}:log-group:/aws/cloudtrail/dr-us-west-2:*")
+    assert dr.cloudwatch_logs_log_group_arn == Known(
+        f"arn:aws:logs:us-west-2:{ACCOUNT}:log-group:/aws/cloudtrail/dr-us-west-2:*"
+    )
     # a module call without `providers` inherits the default provider (or --region over it)
     home = ctx.region or "us-east-1"
     assert trail(model, "module.home_trail.aws_cloudtrail.this").home_region == Known(home)
-    assert model.resource("log_group", "module.home_trail.aws_cloudwatch_log_group.this").name == \
-        Known(f"/aws/cloudtrail/home-{home}")
+    assert model.resource("log_group", "module.home_trail.aws_cloudwatch_log_group.this").name == Known(
+        f"/aws/cloudtrail/home-{home}"
+    )
 
 
 @pytest.mark.parametrize("ctx", [NO_REGION, CLI_REGION])
 def test_per_resource_region_wins(ctx):
     model = hcl("provider_alias", ctx)
-    assert arn(model, "log_group", "aws_cloudwatch_log_group.eu") == \
-        Known(f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:/aws/cloudtrail/eu")
+    assert arn(model, "log_group", "aws_cloudwatch_log_group.eu") == Known(
+        f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:/aws/cloudtrail/eu"
+    )
 
 
 def test_child_module_own_provider_block_and_unmapped_alias(tmp_path):
@@ -159,16 +170,18 @@ def test_child_module_own_provider_block_and_unmapped_alias(tmp_path):
     model = hcl(tmp_path / "m")
     home = trail(model, "module.home_trail.aws_cloudtrail.this").home_region
     assert home == Known("sa-east-1") and home.via == "provider module.home_trail:aws region"
-    assert trail(hcl(tmp_path / "m", CLI_REGION), "module.home_trail.aws_cloudtrail.this").home_region == \
-        Known("ap-south-1")  # a default provider, even a module's own: --region overrides it
+    assert trail(hcl(tmp_path / "m", CLI_REGION), "module.home_trail.aws_cloudtrail.this").home_region == Known(
+        "ap-south-1"
+    )  # a default provider, even a module's own: --region overrides it
     # `aws.other` is neither passed nor declared: no region stated (as if the provider had none)
-    child.write_text(text.replace('resource "aws_cloudtrail" "this" {',
-                                  'resource "aws_cloudtrail" "this" {\n  provider = aws.other'))
+    child.write_text(
+        text.replace('resource "aws_cloudtrail" "this" {', 'resource "aws_cloudtrail" "this" {\n  provider = aws.other')
+    )
     assert isinstance(trail(hcl(tmp_path / "m"), "module.home_trail.aws_cloudtrail.this").home_region, Absent)
 
 
 def test_data_aws_region_endpoint_and_lookup(tmp_path):
-    (tmp_path / "main.tf").write_text('''
+    (tmp_path / "main.tf").write_text("""
 provider "aws" {
   region = "eu-west-2"
 }
@@ -180,7 +193,7 @@ resource "aws_cloudtrail" "t" {
   name           = "t-${data.aws_region.other.name}"
   s3_bucket_name = data.aws_region.current.endpoint
 }
-''')
+""")
     t = trail(hcl(tmp_path), "aws_cloudtrail.t")
     assert t.name == Known("t-us-east-2")
     assert t.s3_bucket_name == Known("eu-west-2.amazonaws.com")
@@ -219,8 +232,10 @@ def test_plan_gives_the_same_regions_as_hcl(name, ctx):
 
 def test_plan_via_names_the_provider_and_plan_variable():
     model = plan("provider_alias")
-    assert trail(model, "aws_cloudtrail.replica").home_region.via == \
-        "provider aws.replica region from var.replica_region (plan variables)"
+    assert (
+        trail(model, "aws_cloudtrail.replica").home_region.via
+        == "provider aws.replica region from var.replica_region (plan variables)"
+    )
     assert trail(model, "module.home_trail.aws_cloudtrail.this").home_region.via == "provider aws region"
 
 
@@ -270,12 +285,19 @@ def test_equivalence_case_without_cli_region_hcl_and_plan_agree():
 
 
 def test_json_syntax_providers(tmp_path):
-    (tmp_path / "main.tf.json").write_text(json.dumps({
-        "provider": {"aws": [{"region": "eu-west-1"}, {"alias": "replica", "region": "us-west-2"}]},
-        "resource": {"aws_cloudtrail": {
-            "main": {"name": "main", "s3_bucket_name": "b"},
-            "replica": {"provider": "aws.replica", "name": "replica", "s3_bucket_name": "b"}}},
-    }))
+    (tmp_path / "main.tf.json").write_text(
+        json.dumps(
+            {
+                "provider": {"aws": [{"region": "eu-west-1"}, {"alias": "replica", "region": "us-west-2"}]},
+                "resource": {
+                    "aws_cloudtrail": {
+                        "main": {"name": "main", "s3_bucket_name": "b"},
+                        "replica": {"provider": "aws.replica", "name": "replica", "s3_bucket_name": "b"},
+                    }
+                },
+            }
+        )
+    )
     model = hcl(tmp_path, CLI_REGION)
     assert trail(model, "aws_cloudtrail.main").home_region == Known("ap-south-1")
     assert trail(model, "aws_cloudtrail.replica").home_region == Known("us-west-2")
@@ -287,9 +309,12 @@ def test_log_group_on_another_provider_than_its_trail_is_caught(tmp_path):
 
     shutil.copytree(FIX / "provider_alias", tmp_path / "m", ignore=shutil.ignore_patterns("plan.json"))
     main = tmp_path / "m" / "main.tf"
-    main.write_text(main.read_text().replace(
-        'resource "aws_cloudwatch_log_group" "replica" {\n  provider = aws.replica\n',
-        'resource "aws_cloudwatch_log_group" "replica" {\n'))
+    main.write_text(
+        main.read_text().replace(
+            'resource "aws_cloudwatch_log_group" "replica" {\n  provider = aws.replica\n',
+            'resource "aws_cloudwatch_log_group" "replica" {\n',
+        )
+    )
     report = check([tmp_path / "m"], context=NO_REGION)
     (finding,) = [f for f in report.findings if f.rule_id == "CT417" and f.resource == "aws_cloudtrail.replica"]
     assert finding.status.value == "FAIL" and "us-east-1" in finding.message and "us-west-2" in finding.message

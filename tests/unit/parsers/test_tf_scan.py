@@ -1,5 +1,6 @@
 """Pre-commit behaviour of Terraform scanning: unrelated modules cost no HCL parse; a broken
 module is a clear CT001 (exit 3) while every other input is still checked."""
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,9 @@ def _tree(tmp_path: Path) -> Path:
     (tmp_path / "lambda").mkdir()
     (tmp_path / "lambda" / "main.tf").write_text(
         'resource "aws_lambda_function" "f" {\n  function_name = "f"\n  role = aws_iam_role.r.arn\n}\n'
-        'resource "aws_iam_role" "r" {\n  name = "r"\n  assume_role_policy = "{}"\n}\n', encoding="utf-8")
+        'resource "aws_iam_role" "r" {\n  name = "r"\n  assume_role_policy = "{}"\n}\n',
+        encoding="utf-8",
+    )
     return tmp_path
 
 
@@ -34,7 +37,8 @@ def test_unrelated_modules_are_skipped_without_an_hcl_parse(tmp_path, monkeypatc
     shutil.copytree(TF / "unrelated", tree / "network")
     (tree / "lambda").mkdir()
     (tree / "lambda" / "main.tf").write_text(
-        'resource "aws_iam_role" "r" {\n  name = "r"\n  assume_role_policy = "{}"\n}\n', encoding="utf-8")
+        'resource "aws_iam_role" "r" {\n  name = "r"\n  assume_role_policy = "{}"\n}\n', encoding="utf-8"
+    )
 
     def no_parse(*args, **kwargs):
         raise AssertionError("the HCL parser ran on an unrelated module")
@@ -58,9 +62,15 @@ def test_related_module_is_parsed(tmp_path, monkeypatch):
 
 def test_syntax_error_is_ct001_exit_3_and_other_inputs_are_checked(tmp_path):
     tree = _tree(tmp_path)
-    run = subprocess.run([sys.executable, "-m", "ctguard", "check", str(tree), "--format", "json"], check=False,
-                         capture_output=True, text=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
-                         timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "ctguard", "check", str(tree), "--format", "json"],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=120,
+    )
     assert run.returncode == 3, run.stderr
     assert "Traceback" not in run.stderr
     findings = json.loads(run.stdout)["findings"]
@@ -78,7 +88,8 @@ def test_registry_trail_module_is_reported_not_skipped(tmp_path):
     """A module whose only trail comes from the registry is not "unrelated": it says it was not checked."""
     (tmp_path / "main.tf").write_text(
         'module "cloudtrail" {\n  source  = "cloudposse/cloudtrail/aws"\n  version = "0.24.0"\n  name = "audit"\n}\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     report = check([tmp_path])
     (finding,) = [f for f in report.findings if f.rule_id == "CT005"]
     assert finding.rule_id == "CT005" and "not checked" in finding.message and finding.line == 1

@@ -4,6 +4,7 @@ Arithmetic, conversions and functions that Terraform itself refuses give Unknown
 Terraform's wording, never an internal parser error; count/for_each/dynamic/module fan-out and
 evaluation steps share one budget per input whose breach is one CT002 at the block that asked.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from ctguard.parsers.context import ParseContext
-from ctguard.parsers.terraform.parse import parse_module
 from ctguard.parsers.terraform.budget import MAX_TOTAL_INSTANCES
 from ctguard.parsers.terraform.expr import Evaluator, Trace
 from ctguard.parsers.terraform.funcs import FUNCTIONS
 from ctguard.parsers.terraform.hcl import parse_expression
+from ctguard.parsers.terraform.parse import parse_module
 from ctguard.values import Known, Unknown
 
 CTX = ParseContext(account_id="111122223333", region="eu-west-1")
@@ -31,25 +32,30 @@ def value(text: str) -> object:
     return Evaluator(Trace(), names, FUNCTIONS).eval(expr)
 
 
-@pytest.mark.parametrize("text, reason", [
-    ("1 / 0", "can't divide by zero"),
-    ("5 % 0", "can't divide by zero"),
-    ("1e400", "outside the range"),
-    ("1e308 * 10", "outside the range"),
-    ("99999999999999999999 * 99999999999999999999 * 99999999999999999999" + " * 99999999999999999999" * 20,
-     "outside the range"),
-    ("element([], 0)", "cannot use element function with an empty list"),
-    ("element([1], -1)", "negative index"),
-    ('element(["a"], 1e400)', "outside the range"),
-    ('tonumber("x")', "could not be evaluated"),
-    ('tonumber("inf")', "cannot convert"),
-    ("tonumber(true)", "cannot convert bool to number"),
-    ("length(5)", "could not be evaluated"),
-    ("[for x in [1, 2] : x if x]", "must return a bool"),
-    ("[1, 2][0.5]", "not a whole number"),
-    ("-true", "a number is required"),
-    ("[for x in 5 : x]", "could not be evaluated"),
-])
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("1 / 0", "can't divide by zero"),
+        ("5 % 0", "can't divide by zero"),
+        ("1e400", "outside the range"),
+        ("1e308 * 10", "outside the range"),
+        (
+            "99999999999999999999 * 99999999999999999999 * 99999999999999999999" + " * 99999999999999999999" * 20,
+            "outside the range",
+        ),
+        ("element([], 0)", "cannot use element function with an empty list"),
+        ("element([1], -1)", "negative index"),
+        ('element(["a"], 1e400)', "outside the range"),
+        ('tonumber("x")', "could not be evaluated"),
+        ('tonumber("inf")', "cannot convert"),
+        ("tonumber(true)", "cannot convert bool to number"),
+        ("length(5)", "could not be evaluated"),
+        ("[for x in [1, 2] : x if x]", "must return a bool"),
+        ("[1, 2][0.5]", "not a whole number"),
+        ("-true", "a number is required"),
+        ("[for x in 5 : x]", "could not be evaluated"),
+    ],
+)
 def test_refused_expressions_are_unknown_with_the_reason(text: str, reason: str) -> None:
     result = value(text)
     assert isinstance(result, Unknown), (text, result)
@@ -68,13 +74,17 @@ def _module(tmp_path: Path, text: str, **files: str) -> tuple[list, list]:
 TRAIL = 'resource "aws_cloudtrail" "t" {\n  name = "t"\n  s3_bucket_name = "b"\n}\n'
 
 
-@pytest.mark.parametrize("count, words", [
-    ("-1", "must be greater than or equal to zero"),
-    ("1.5", "must be a whole number"),
-    ("[1]", "a number is required"),
-])
-def test_a_count_terraform_refuses_is_ct002_and_the_trail_is_still_judged(tmp_path: Path, count: str,
-                                                                           words: str) -> None:
+@pytest.mark.parametrize(
+    "count, words",
+    [
+        ("-1", "must be greater than or equal to zero"),
+        ("1.5", "must be a whole number"),
+        ("[1]", "a number is required"),
+    ],
+)
+def test_a_count_terraform_refuses_is_ct002_and_the_trail_is_still_judged(
+    tmp_path: Path, count: str, words: str
+) -> None:
     trails, problems = _module(tmp_path, TRAIL.replace('name = "t"', f'count = {count}\n  name = "t"'))
     assert len(trails) == 1 and isinstance(trails[0].is_logging, Unknown)
     assert any(p.rule_id == "CT002" and words in p.message and p.span.line == 1 for p in problems), problems
@@ -106,15 +116,19 @@ def test_module_fan_out_is_bounded_by_the_input_budget(tmp_path: Path) -> None:
 
 def test_nested_dynamic_blocks_are_bounded(tmp_path: Path) -> None:
     """Issue 22: nested dynamic blocks (107 s before): 999 selectors of 999 field selectors each."""
-    text = ('locals {\n  many = [for i in [' + ", ".join(str(i) for i in range(999)) + '] : i]\n}\n'
-            'resource "aws_cloudtrail" "t" {\n  name = "t"\n  s3_bucket_name = "b"\n'
-            '  dynamic "advanced_event_selector" {\n    for_each = local.many\n    content {\n'
-            '      name = "s"\n      dynamic "field_selector" {\n        for_each = local.many\n'
-            '        content {\n          field = "eventCategory"\n          equals = ["Data"]\n        }\n'
-            '      }\n    }\n  }\n}\n')
+    text = (
+        "locals {\n  many = [for i in [" + ", ".join(str(i) for i in range(999)) + "] : i]\n}\n"
+        'resource "aws_cloudtrail" "t" {\n  name = "t"\n  s3_bucket_name = "b"\n'
+        '  dynamic "advanced_event_selector" {\n    for_each = local.many\n    content {\n'
+        '      name = "s"\n      dynamic "field_selector" {\n        for_each = local.many\n'
+        '        content {\n          field = "eventCategory"\n          equals = ["Data"]\n        }\n'
+        "      }\n    }\n  }\n}\n"
+    )
     trails, problems = _module(tmp_path, text)
     assert len(trails) == 1
-    assert any(p.rule_id == "CT002" and "makes 999 blocks" in p.message and p.span.line == 7 for p in problems), problems
+    assert any(p.rule_id == "CT002" and "makes 999 blocks" in p.message and p.span.line == 7 for p in problems), (
+        problems
+    )
     selectors = trails[0].advanced_event_selectors
     assert isinstance(selectors, Known) and len(selectors.value) == 25
 
@@ -129,8 +143,9 @@ def test_values_that_outgrow_any_setting_stop_growing(tmp_path: Path) -> None:
 
 
 def test_trail_blocks_with_the_wrong_number_of_labels_are_ct001(tmp_path: Path) -> None:
-    _, problems = _module(tmp_path, 'resource "aws_cloudtrail" {\n  name = "a"\n}\n'
-                                    'resource "aws_cloudtrail" "a" "b" {\n}\n')
+    _, problems = _module(
+        tmp_path, 'resource "aws_cloudtrail" {\n  name = "a"\n}\nresource "aws_cloudtrail" "a" "b" {\n}\n'
+    )
     assert [(p.rule_id, p.span.line) for p in problems if p.rule_id == "CT001"] == [("CT001", 1), ("CT001", 4)]
 
 

@@ -1,4 +1,5 @@
 """Make the repository importable when pytest runs from any directory (no package install)."""
+
 from __future__ import annotations
 
 import sys

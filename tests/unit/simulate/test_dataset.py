@@ -2,6 +2,7 @@
 
 The 959 records ship with the tests (origins and licences in tests/data/events/SOURCES.md).
 """
+
 from __future__ import annotations
 
 import json
@@ -36,23 +37,44 @@ CTX = SimContext(account_id="123456789012", organization_accounts=ACCOUNTS | {"1
 
 
 def _trail(key: str, **kw: Any) -> Trail:
-    return Trail(key=key, is_logging=Known(True), is_multi_region=Known(True), is_organization=Known(True),
-                 home_region=Known("us-east-1"), account_id=Known("123456789012"), **kw)
+    return Trail(
+        key=key,
+        is_logging=Known(True),
+        is_multi_region=Known(True),
+        is_organization=Known(True),
+        home_region=Known("us-east-1"),
+        account_id=Known("123456789012"),
+        **kw,
+    )
 
 
 TRAILS = {
     "default": _trail("default"),
     "write-only": _trail("write-only", event_selectors=Known((EventSelector(read_write_type=Known("WriteOnly")),))),
-    "s3-all": _trail("s3-all", event_selectors=Known((EventSelector(
-        data_resources=Known((DataResource("AWS::S3::Object", ("arn:aws:s3",)),))),))),
-    "advanced-not-starts-with": _trail("advanced-not-starts-with", advanced_event_selectors=Known((
-        AdvancedEventSelector("mgmt", (FieldSelector("eventCategory", equals=("Management",)),)),
-        AdvancedEventSelector("s3-but-one", (
-            FieldSelector("eventCategory", equals=("Data",)),
-            FieldSelector("resources.type", equals=("AWS::S3::Object",)),
-            FieldSelector("resources.ARN", not_starts_with=("arn:aws:s3:::mordors3stack-s3bucket-llp2yingx64a/",)),
-        )),
-    ))),
+    "s3-all": _trail(
+        "s3-all",
+        event_selectors=Known(
+            (EventSelector(data_resources=Known((DataResource("AWS::S3::Object", ("arn:aws:s3",)),))),)
+        ),
+    ),
+    "advanced-not-starts-with": _trail(
+        "advanced-not-starts-with",
+        advanced_event_selectors=Known(
+            (
+                AdvancedEventSelector("mgmt", (FieldSelector("eventCategory", equals=("Management",)),)),
+                AdvancedEventSelector(
+                    "s3-but-one",
+                    (
+                        FieldSelector("eventCategory", equals=("Data",)),
+                        FieldSelector("resources.type", equals=("AWS::S3::Object",)),
+                        FieldSelector(
+                            "resources.ARN", not_starts_with=("arn:aws:s3:::mordors3stack-s3bucket-llp2yingx64a/",)
+                        ),
+                    ),
+                ),
+            )
+        ),
+    ),
 }
 
 
@@ -73,20 +95,25 @@ def test_dataset_evaluates(name: str) -> None:
     compiled = compile_trail(TRAILS[name], CTX)
     verdicts = [compiled.evaluate(e) for e in EVENTS]
     assert all(v.captured in (True, False, None) and v.reason for v in verdicts)
-    captured = [e for e, v in zip(EVENTS, verdicts) if v.captured]
+    captured = [e for e, v in zip(EVENTS, verdicts, strict=False) if v.captured]
     assert captured, name
     if name == "default":
         assert {e.event_category for e in captured} == {"Management"}
     if name == "write-only":
         assert all(e.read_only is False for e in captured)
     if name == "s3-all":
-        assert all(e.event_category == "Management" or any(r.type == "AWS::S3::Object" for r in e.resources)
-                   for e in captured)
+        assert all(
+            e.event_category == "Management" or any(r.type == "AWS::S3::Object" for r in e.resources) for e in captured
+        )
         assert any(e.event_category == "Data" for e in captured)
     if name == "advanced-not-starts-with":
         data = [e for e in captured if e.event_category == "Data"]
-        assert data and not any((r.arn or "").startswith("arn:aws:s3:::mordors3stack-s3bucket-llp2yingx64a/")
-                                for e in data for r in e.resources if r.type == "AWS::S3::Object")
+        assert data and not any(
+            (r.arn or "").startswith("arn:aws:s3:::mordors3stack-s3bucket-llp2yingx64a/")
+            for e in data
+            for r in e.resources
+            if r.type == "AWS::S3::Object"
+        )
 
 
 def test_write_only_is_subset_of_default() -> None:

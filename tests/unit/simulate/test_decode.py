@@ -1,6 +1,7 @@
 """The archive reader's fast decoder (ctguard/simulate/decode.py) reads exactly what json.loads reads:
 same objects, same errors, same replay summary.  The replay-vs-DuckDB equivalence over both
 decoders is in test_sql.py."""
+
 from __future__ import annotations
 
 import gzip
@@ -17,14 +18,18 @@ from ctguard.simulate.policy import SimPolicy
 from ctguard.simulate.replay import Replay
 from ctguard.simulate.report import summarize
 
-from .test_replay import A, ARN_TRAILS, RESOURCE_HEAVY, TRAILS, TRICKY
+from .test_replay import ARN_TRAILS, RESOURCE_HEAVY, TRAILS, TRICKY, A
 
 pytestmark = pytest.mark.skipif(decode.DECODER != "msgspec", reason="msgspec (extra `fast`) is not installed")
 
-ACCEPTED = [b'{"a": 1, "a": 2}', b"[123456789012345678901234567890, -0.0, 5e-324, 0.1, 1E5]",
-            b'{"Records": [{"eventName": "\\u00e9\\n", "x": null, "y": [true, false]}]}', b"  [1]  \n", b"{}"]
-REFUSED = [b"[NaN]", b"[1e400]", b'["\\ud800"]', b"\xef\xbb\xbf[1]", '[1]'.encode("utf-16"),
-           b"[" * 2000 + b"]" * 2000]
+ACCEPTED = [
+    b'{"a": 1, "a": 2}',
+    b"[123456789012345678901234567890, -0.0, 5e-324, 0.1, 1E5]",
+    b'{"Records": [{"eventName": "\\u00e9\\n", "x": null, "y": [true, false]}]}',
+    b"  [1]  \n",
+    b"{}",
+]
+REFUSED = [b"[NaN]", b"[1e400]", b'["\\ud800"]', b"\xef\xbb\xbf[1]", "[1]".encode("utf-16"), b"[" * 2000 + b"]" * 2000]
 
 
 @pytest.mark.parametrize("doc", ACCEPTED)
@@ -50,11 +55,21 @@ def _stdlib(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(decode, "fast_loads", lambda data: decode.FAILED)
 
 
-@pytest.mark.parametrize("content", [b'{"Records": 5}', b"[1, 2", b'{"a": "\xff"}', b"5", b"[NaN, 1e400]",
-                                     b'{"eventName": "a"}\n{"eventName": "b"}\n\n[{"eventName": "c"}]\n',
-                                     b'{"eventName": "a"}\n{"eventName": \n'])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"Records": 5}',
+        b"[1, 2",
+        b'{"a": "\xff"}',
+        b"5",
+        b"[NaN, 1e400]",
+        b'{"eventName": "a"}\n{"eventName": "b"}\n\n[{"eventName": "c"}]\n',
+        b'{"eventName": "a"}\n{"eventName": \n',
+    ],
+)
 def test_archive_reader_results_and_errors_do_not_depend_on_the_decoder(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes
+) -> None:
     p = tmp_path / "x.json"
     p.write_bytes(content)
 
@@ -75,8 +90,9 @@ def _summary(files: list[tuple[str, int]]) -> Any:
     rp = Replay(trails, SimPolicy())
     for batch in iter_batches(files):
         rp.add(batch.records)
-    return rp.records, summarize(trails, rp.shapes(), records=rp.records, first_time=rp.first_time,
-                                 last_time=rp.last_time)
+    return rp.records, summarize(
+        trails, rp.shapes(), records=rp.records, first_time=rp.first_time, last_time=rp.last_time
+    )
 
 
 def test_replay_summary_is_the_same_with_either_decoder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -84,7 +100,7 @@ def test_replay_summary_is_the_same_with_either_decoder(tmp_path: Path, monkeypa
     files = []
     for i in range(0, len(records), 25):
         p = tmp_path / f"{i:04d}.json.gz"
-        p.write_bytes(gzip.compress(json.dumps({"Records": records[i:i + 25]}).encode()))
+        p.write_bytes(gzip.compress(json.dumps({"Records": records[i : i + 25]}).encode()))
         files.append((str(p), p.stat().st_size))
     lines = tmp_path / "more.jsonl"
     lines.write_text("".join(json.dumps(r) + "\n" for r in records if isinstance(r, dict)), encoding="utf-8")

@@ -1,4 +1,5 @@
 """Archive replay in worker processes gives exactly the sequential summary (and skips the same files)."""
+
 from __future__ import annotations
 
 import gzip
@@ -43,7 +44,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
         region = "eu-west-1" if n % 2 else "us-east-1"
         day = root / "AWSLogs" / A / "CloudTrail" / region / "2024" / "01" / f"{n % 28 + 1:02d}"
         day.mkdir(parents=True, exist_ok=True)
-        body = json.dumps({"Records": records[i:i + per]}).encode()
+        body = json.dumps({"Records": records[i : i + per]}).encode()
         (day / f"{A}_CloudTrail_{n:03d}.json.gz").write_bytes(gzip.compress(body))
     (root / "extra.jsonl").write_text("\n".join(json.dumps(r) for r in records[:40]) + "\n")
     (root / "AWSLogs" / "cut.json.gz").write_bytes(gzip.compress(b'{"Records": []}')[:-5])
@@ -52,8 +53,12 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _trails() -> list[Any]:
     def t(key: str, **kw: Any) -> Trail:
-        base: dict[str, Any] = dict(is_logging=Known(True), is_multi_region=Known(True), home_region=Known("us-east-1"),
-                                    account_id=Known(A))
+        base: dict[str, Any] = {
+            "is_logging": Known(True),
+            "is_multi_region": Known(True),
+            "home_region": Known("us-east-1"),
+            "account_id": Known(A),
+        }
         return Trail(key=key, **{**base, **kw})
 
     fs = FieldSelector
@@ -61,13 +66,28 @@ def _trails() -> list[Any]:
         t("default"),
         t("single", is_multi_region=Known(False)),
         t("write-only", event_selectors=Known((EventSelector(read_write_type=Known("WriteOnly")),))),
-        t("advanced", advanced_event_selectors=Known((
-            AdvancedEventSelector("m", (fs("eventCategory", equals=("Management",)),
-                                        fs("eventSource", not_equals=("kms.amazonaws.com",)))),
-            AdvancedEventSelector("s3", (fs("eventCategory", equals=("Data",)),
-                                         fs("resources.type", equals=("AWS::S3::Object",)),
-                                         fs("resources.ARN", not_starts_with=("arn:aws:s3:::",)))),
-        ))),
+        t(
+            "advanced",
+            advanced_event_selectors=Known(
+                (
+                    AdvancedEventSelector(
+                        "m",
+                        (
+                            fs("eventCategory", equals=("Management",)),
+                            fs("eventSource", not_equals=("kms.amazonaws.com",)),
+                        ),
+                    ),
+                    AdvancedEventSelector(
+                        "s3",
+                        (
+                            fs("eventCategory", equals=("Data",)),
+                            fs("resources.type", equals=("AWS::S3::Object",)),
+                            fs("resources.ARN", not_starts_with=("arn:aws:s3:::",)),
+                        ),
+                    ),
+                )
+            ),
+        ),
     ]
     return [compile_trail(x, SimContext(account_id=A)) for x in trails]
 
@@ -78,8 +98,9 @@ def _run(archive: Path, jobs: int) -> tuple[dict[str, Any], list[tuple[str, str]
     done: list[int] = []
     trails = _trails()
     rp = parallel.replay_files(trails, files, DEFAULT_POLICY, jobs, lambda p, m: skipped.append((p, m)), done.append)
-    doc = summarize(trails, rp.shapes(), records=rp.records, first_time=rp.first_time, last_time=rp.last_time,
-                    top=10**6)
+    doc = summarize(
+        trails, rp.shapes(), records=rp.records, first_time=rp.first_time, last_time=rp.last_time, top=10**6
+    )
     assert sum(done) == sum(s for _, s in files)  # progress covers every byte, skipped files included
     return doc, skipped, len(files)
 
@@ -95,8 +116,9 @@ def test_parallel_summary_equals_sequential(archive: Path, jobs: int) -> None:
 
 
 @needs_fork
-def test_a_dying_worker_costs_time_not_records(archive: Path, monkeypatch: pytest.MonkeyPatch,
-                                                caplog: pytest.LogCaptureFixture) -> None:
+def test_a_dying_worker_costs_time_not_records(
+    archive: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     real, main_pid = parallel._run, os.getpid()
 
     def fatal(chunk: list[tuple[str, int]], *args: Any) -> Any:
@@ -117,20 +139,38 @@ def test_auto_stays_sequential_for_small_archives(archive: Path) -> None:
     assert parallel.workers_for(files, 1) == 1
     assert parallel.workers_for(files[:3], 8) == 3
     big = [(p, parallel.PARALLEL_MIN_BYTES) for p, _ in files]
-    assert parallel.workers_for(big, None) == (min(len(os.sched_getaffinity(0)), len(big))
-                                               if "fork" in multiprocessing.get_all_start_methods() else 1)
+    assert parallel.workers_for(big, None) == (
+        min(len(os.sched_getaffinity(0)), len(big)) if "fork" in multiprocessing.get_all_start_methods() else 1
+    )
 
 
 @needs_fork
 @pytest.mark.parametrize("diff", [False, True], ids=["replay", "diff"])
 def test_cli_jobs_option(archive: Path, capsys: pytest.CaptureFixture[str], diff: bool) -> None:
     examples = REPO / "examples" / "cloudformation"
-    configs = (["--diff", str(examples / "weak-trail.yaml"), str(examples / "secure-trail.yaml")] if diff
-               else [str(examples / "secure-trail.yaml")])
+    configs = (
+        ["--diff", str(examples / "weak-trail.yaml"), str(examples / "secure-trail.yaml")]
+        if diff
+        else [str(examples / "secure-trail.yaml")]
+    )
     outs = []
     for jobs in ("1", "2"):
-        code = main(["simulate", *configs, "--events", str(archive), "--account", A, "--region", "us-east-1",
-                     "--format", "json", "--jobs", jobs])
+        code = main(
+            [
+                "simulate",
+                *configs,
+                "--events",
+                str(archive),
+                "--account",
+                A,
+                "--region",
+                "us-east-1",
+                "--format",
+                "json",
+                "--jobs",
+                jobs,
+            ]
+        )
         outs.append((code, capsys.readouterr().out))
     assert outs[0] == outs[1] and outs[0][0] == 0
     assert json.loads(outs[0][1])["records"] > 0

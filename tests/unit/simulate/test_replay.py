@@ -1,12 +1,13 @@
 """Replay: the shape-cached fast path gives exactly the verdicts of Event.from_record + evaluate,
 archives are read in every CloudTrail shape, and the cost rules of report.py hold."""
+
 from __future__ import annotations
 
 import gzip
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -25,8 +26,12 @@ EVENTS_DIR = Path(__file__).resolve().parents[2] / "data" / "events"
 
 
 def _t(key: str, **kw: Any) -> Trail:
-    base: dict[str, Any] = dict(is_logging=Known(True), is_multi_region=Known(True), home_region=Known("us-east-1"),
-                                account_id=Known(A))
+    base: dict[str, Any] = {
+        "is_logging": Known(True),
+        "is_multi_region": Known(True),
+        "home_region": Known("us-east-1"),
+        "account_id": Known(A),
+    }
     base.update(kw)
     return Trail(key=key, **base)
 
@@ -35,60 +40,159 @@ TRAILS = [
     _t("default"),
     _t("single", is_multi_region=Known(False), include_global_service_events=Known(False)),
     _t("write-only", event_selectors=Known((EventSelector(read_write_type=Known("WriteOnly")),))),
-    _t("identity", advanced_event_selectors=Known((
-        AdvancedEventSelector("m", (FS("eventCategory", equals=("Management",)),)),
-        AdvancedEventSelector("d", (FS("eventCategory", equals=("Data",)), FS("resources.type", equals=("AWS::S3::Object",)),
-                                    FS("userIdentity.arn", not_starts_with=(f"arn:aws:iam::{A}:role/svc",)))),
-        AdvancedEventSelector("n", (FS("eventCategory", equals=("NetworkActivity",)), FS("eventSource", equals=("s3.amazonaws.com",)),
-                                    FS("errorCode", equals=("VpceAccessDenied",)))),
-    ))),
+    _t(
+        "identity",
+        advanced_event_selectors=Known(
+            (
+                AdvancedEventSelector("m", (FS("eventCategory", equals=("Management",)),)),
+                AdvancedEventSelector(
+                    "d",
+                    (
+                        FS("eventCategory", equals=("Data",)),
+                        FS("resources.type", equals=("AWS::S3::Object",)),
+                        FS("userIdentity.arn", not_starts_with=(f"arn:aws:iam::{A}:role/svc",)),
+                    ),
+                ),
+                AdvancedEventSelector(
+                    "n",
+                    (
+                        FS("eventCategory", equals=("NetworkActivity",)),
+                        FS("eventSource", equals=("s3.amazonaws.com",)),
+                        FS("errorCode", equals=("VpceAccessDenied",)),
+                    ),
+                ),
+            )
+        ),
+    ),
 ]
 
 
 def _rec(**kw: Any) -> dict[str, Any]:
-    r = {"eventSource": "ec2.amazonaws.com", "eventName": "RunInstances", "eventCategory": "Management",
-         "readOnly": False, "recipientAccountId": A, "awsRegion": "us-east-1", "eventTime": "2024-01-01T00:00:00Z",
-         "userIdentity": {"accountId": A, "arn": f"arn:aws:iam::{A}:user/u"}}
+    r = {
+        "eventSource": "ec2.amazonaws.com",
+        "eventName": "RunInstances",
+        "eventCategory": "Management",
+        "readOnly": False,
+        "recipientAccountId": A,
+        "awsRegion": "us-east-1",
+        "eventTime": "2024-01-01T00:00:00Z",
+        "userIdentity": {"accountId": A, "arn": f"arn:aws:iam::{A}:user/u"},
+    }
     r.update(kw)
     return r
 
 
 TRICKY = [
-    _rec(), _rec(readOnly=1), _rec(readOnly="true"), _rec(readOnly=True), _rec(managementEvent=1, eventCategory=None),
-    _rec(managementEvent=True, eventCategory=None), _rec(eventSource="sts.amazonaws.com", eventName="GetCallerIdentity"),
+    _rec(),
+    _rec(readOnly=1),
+    _rec(readOnly="true"),
+    _rec(readOnly=True),
+    _rec(managementEvent=1, eventCategory=None),
+    _rec(managementEvent=True, eventCategory=None),
+    _rec(eventSource="sts.amazonaws.com", eventName="GetCallerIdentity"),
     _rec(eventSource="sts.amazonaws.com", tlsDetails={"clientProvidedHostHeader": "sts.amazonaws.com"}),
-    _rec(eventSource="iam.amazonaws.com", awsRegion="eu-west-1"), _rec(recipientAccountId=None),
+    _rec(eventSource="iam.amazonaws.com", awsRegion="eu-west-1"),
+    _rec(recipientAccountId=None),
     _rec(eventCategory="Insight", insightDetails={"insightType": "ApiCallRateInsight"}),
-    _rec(eventType="AwsCloudTrailInsight", eventCategory=None), _rec(eventSource=["unhashable"]), "not a record", 7,
-    _rec(eventCategory="Data", eventSource="s3.amazonaws.com", eventName="GetObject",
-         resources=[{"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::b/k"}]),
-    _rec(eventCategory="Data", eventSource="s3.amazonaws.com", eventName="GetObject",
-         userIdentity={"arn": f"arn:aws:iam::{A}:role/svc-x"}, resources=[{"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::b/k"}]),
+    _rec(eventType="AwsCloudTrailInsight", eventCategory=None),
+    _rec(eventSource=["unhashable"]),
+    "not a record",
+    7,
+    _rec(
+        eventCategory="Data",
+        eventSource="s3.amazonaws.com",
+        eventName="GetObject",
+        resources=[{"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::b/k"}],
+    ),
+    _rec(
+        eventCategory="Data",
+        eventSource="s3.amazonaws.com",
+        eventName="GetObject",
+        userIdentity={"arn": f"arn:aws:iam::{A}:role/svc-x"},
+        resources=[{"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::b/k"}],
+    ),
     _rec(eventCategory="NetworkActivity", eventSource="s3.amazonaws.com", errorCode="VpceAccessDenied"),
     _rec(eventCategory="NetworkActivity", eventSource="s3.amazonaws.com", errorCode="Other"),
-    _rec(eventTime=5), _rec(eventTime="2024-01-03T00:00:00Z"),
+    _rec(eventTime=5),
+    _rec(eventTime="2024-01-03T00:00:00Z"),
 ]
 
 
 # Trails whose selectors test resources in every way the replay keys on (R17, R25, R26, OPEN-Q2).
 ARN_TRAILS = [
-    _t("s3-basic", event_selectors=Known((EventSelector(data_resources=Known((
-        DataResource("AWS::S3::Object", ("arn:aws:s3:::bucket1/", "arn:aws:s3:::logs/a")),
-        DataResource("AWS::Lambda::Function", (f"arn:aws:lambda:us-east-1:{A}:function:f",)))),),))),
-    _t("arn-ops", advanced_event_selectors=Known((
-        AdvancedEventSelector("not-prefix", (FS("eventCategory", equals=("Data",)), FS("resources.type", equals=("AWS::S3::Object",)),
-                                             FS("resources.ARN", not_starts_with=("arn:aws:s3:::bucket0/", "arn:aws:s3:::bucket2/k/0")))),
-        AdvancedEventSelector("suffix", (FS("eventCategory", equals=("Data",)), FS("resources.type", equals=("AWS::DynamoDB::Table",)),
-                                         FS("resources.ARN", ends_with=("/table/orders",), not_ends_with=("/stream",)))),
-        AdvancedEventSelector("any-type", (FS("eventCategory", equals=("Data",)), FS("resources.type", equals=("AWS::S3::Object", "AWS::S3::AccessPoint")),
-                                           FS("resources.ARN", starts_with=("arn:aws:s3:::bucket3/",), not_equals=("arn:aws:s3:::bucket3/x",)))),
-    ))),
-    _t("unknown-arn", advanced_event_selectors=Known((
-        AdvancedEventSelector("u", (FS("eventCategory", equals=("Data",)), FS("resources.type", equals=("AWS::S3::Object",)),
-                                    FS("resources.ARN", starts_with=(Unknown("var.prefix"), "arn:aws:s3:::bucket4/")))),
-        AdvancedEventSelector("ut", (FS("eventCategory", equals=("Data",)), FS("resources.type", equals=(Unknown("var.type"),)),
-                                     FS("resources.ARN", not_starts_with=("arn:aws:s3:::bucket1/",)))),
-    ))),
+    _t(
+        "s3-basic",
+        event_selectors=Known(
+            (
+                EventSelector(
+                    data_resources=Known(
+                        (
+                            DataResource("AWS::S3::Object", ("arn:aws:s3:::bucket1/", "arn:aws:s3:::logs/a")),
+                            DataResource("AWS::Lambda::Function", (f"arn:aws:lambda:us-east-1:{A}:function:f",)),
+                        )
+                    ),
+                ),
+            )
+        ),
+    ),
+    _t(
+        "arn-ops",
+        advanced_event_selectors=Known(
+            (
+                AdvancedEventSelector(
+                    "not-prefix",
+                    (
+                        FS("eventCategory", equals=("Data",)),
+                        FS("resources.type", equals=("AWS::S3::Object",)),
+                        FS("resources.ARN", not_starts_with=("arn:aws:s3:::bucket0/", "arn:aws:s3:::bucket2/k/0")),
+                    ),
+                ),
+                AdvancedEventSelector(
+                    "suffix",
+                    (
+                        FS("eventCategory", equals=("Data",)),
+                        FS("resources.type", equals=("AWS::DynamoDB::Table",)),
+                        FS("resources.ARN", ends_with=("/table/orders",), not_ends_with=("/stream",)),
+                    ),
+                ),
+                AdvancedEventSelector(
+                    "any-type",
+                    (
+                        FS("eventCategory", equals=("Data",)),
+                        FS("resources.type", equals=("AWS::S3::Object", "AWS::S3::AccessPoint")),
+                        FS(
+                            "resources.ARN",
+                            starts_with=("arn:aws:s3:::bucket3/",),
+                            not_equals=("arn:aws:s3:::bucket3/x",),
+                        ),
+                    ),
+                ),
+            )
+        ),
+    ),
+    _t(
+        "unknown-arn",
+        advanced_event_selectors=Known(
+            (
+                AdvancedEventSelector(
+                    "u",
+                    (
+                        FS("eventCategory", equals=("Data",)),
+                        FS("resources.type", equals=("AWS::S3::Object",)),
+                        FS("resources.ARN", starts_with=(Unknown("var.prefix"), "arn:aws:s3:::bucket4/")),
+                    ),
+                ),
+                AdvancedEventSelector(
+                    "ut",
+                    (
+                        FS("eventCategory", equals=("Data",)),
+                        FS("resources.type", equals=(Unknown("var.type"),)),
+                        FS("resources.ARN", not_starts_with=("arn:aws:s3:::bucket1/",)),
+                    ),
+                ),
+            )
+        ),
+    ),
 ]
 
 
@@ -102,38 +206,79 @@ def _obj(arn: str) -> dict[str, Any]:
 
 
 RESOURCE_HEAVY = [
-    _data("GetObject", _obj(f"arn:aws:s3:::bucket{b}/k/{k}"), {"type": "AWS::S3::Bucket", "ARN": f"arn:aws:s3:::bucket{b}"})
-    for b in range(6) for k in ("0a", "1b", "0", "x", "")
+    _data(
+        "GetObject",
+        _obj(f"arn:aws:s3:::bucket{b}/k/{k}"),
+        {"type": "AWS::S3::Bucket", "ARN": f"arn:aws:s3:::bucket{b}"},
+    )
+    for b in range(6)
+    for k in ("0a", "1b", "0", "x", "")
 ] + [
     _data("GetObject", _obj("arn:aws:s3:::bucket3/x")),
     _data("CopyObject", _obj("arn:aws:s3:::bucket3/y"), _obj("arn:aws:s3:::bucket0/z")),  # one DESELECT hit is enough
     _data("CopyObject", _obj("arn:aws:s3:::bucket0/z"), _obj("arn:aws:s3:::bucket3/y")),
-    _data("GetObject", _obj("arn:aws:s3:::logs/a/b")), _data("GetObject", _obj("arn:aws:s3:::logs/b")),
+    _data("GetObject", _obj("arn:aws:s3:::logs/a/b")),
+    _data("GetObject", _obj("arn:aws:s3:::logs/b")),
     _data("ListObjects", {"type": "AWS::S3::Object", "ARNPrefix": "arn:aws:s3:::bucket1/p/"}),
     _data("ListObjects", {"type": "AWS::S3::Object", "ARNPrefix": "arn:aws:s3:::bucket0/p/"}),
     _data("GetObject", {"type": "AWS::S3::Object", "arn": "arn:aws:s3:::bucket1/lower"}),
-    _data("GetObject", {"type": "AWS::S3::Object"}), _data("GetObject", {"ARN": "arn:aws:s3:::bucket1/untyped"}),
-    _data("GetObject", "not a resource", _obj("arn:aws:s3:::bucket1/k")), _data("GetObject", {"type": 5, "ARN": 7}),
+    _data("GetObject", {"type": "AWS::S3::Object"}),
+    _data("GetObject", {"ARN": "arn:aws:s3:::bucket1/untyped"}),
+    _data("GetObject", "not a resource", _obj("arn:aws:s3:::bucket1/k")),
+    _data("GetObject", {"type": 5, "ARN": 7}),
     _data("GetObject", _obj("arn:aws:s3:::bucket1/k"), readOnly=1),
     _data("GetObject", _obj("arn:aws:s3:::bucket1/k"), userIdentity=["unhashable"]),
-    _rec(eventCategory="Data", eventSource="s3.amazonaws.com", eventName="GetObject", resources={"type": "AWS::S3::Object"}),
+    _rec(
+        eventCategory="Data",
+        eventSource="s3.amazonaws.com",
+        eventName="GetObject",
+        resources={"type": "AWS::S3::Object"},
+    ),
     _rec(eventCategory="Data", eventSource="s3.amazonaws.com", eventName="GetObject", resources=[]),
-    _rec(eventCategory=None, managementEvent=None, eventSource="s3.amazonaws.com", eventName="PutObject",
-         resources=[_obj("arn:aws:s3:::bucket1/old")]),  # old record: Data by the catalogue (OPEN-Q7)
-    _rec(eventCategory="Data", eventSource="dynamodb.amazonaws.com", eventName="PutItem",
-         resources=[{"type": "AWS::DynamoDB::Table", "ARN": f"arn:aws:dynamodb:us-east-1:{A}:table/orders"}]),
-    _rec(eventCategory="Data", eventSource="dynamodb.amazonaws.com", eventName="GetRecords",
-         resources=[{"type": "AWS::DynamoDB::Table", "ARN": f"arn:aws:dynamodb:us-east-1:{A}:table/orders/stream"}]),
-    _rec(eventCategory="Data", eventSource="lambda.amazonaws.com", eventName="Invoke",
-         resources=[{"type": "AWS::Lambda::Function", "ARN": f"arn:aws:lambda:us-east-1:{A}:function:f"}]),
-    _rec(eventCategory="Data", eventSource="lambda.amazonaws.com", eventName="Invoke",
-         resources=[{"type": "AWS::Lambda::Function", "ARN": f"arn:aws:lambda:us-east-1:{A}:function:f2"}]),
-    _rec(eventCategory="Data", eventSource="s3.amazonaws.com", eventName="GetObject", recipientAccountId="222222222222",
-         resources=[_obj("arn:aws:s3:::bucket1/k")]),
+    _rec(
+        eventCategory=None,
+        managementEvent=None,
+        eventSource="s3.amazonaws.com",
+        eventName="PutObject",
+        resources=[_obj("arn:aws:s3:::bucket1/old")],
+    ),  # old record: Data by the catalogue (OPEN-Q7)
+    _rec(
+        eventCategory="Data",
+        eventSource="dynamodb.amazonaws.com",
+        eventName="PutItem",
+        resources=[{"type": "AWS::DynamoDB::Table", "ARN": f"arn:aws:dynamodb:us-east-1:{A}:table/orders"}],
+    ),
+    _rec(
+        eventCategory="Data",
+        eventSource="dynamodb.amazonaws.com",
+        eventName="GetRecords",
+        resources=[{"type": "AWS::DynamoDB::Table", "ARN": f"arn:aws:dynamodb:us-east-1:{A}:table/orders/stream"}],
+    ),
+    _rec(
+        eventCategory="Data",
+        eventSource="lambda.amazonaws.com",
+        eventName="Invoke",
+        resources=[{"type": "AWS::Lambda::Function", "ARN": f"arn:aws:lambda:us-east-1:{A}:function:f"}],
+    ),
+    _rec(
+        eventCategory="Data",
+        eventSource="lambda.amazonaws.com",
+        eventName="Invoke",
+        resources=[{"type": "AWS::Lambda::Function", "ARN": f"arn:aws:lambda:us-east-1:{A}:function:f2"}],
+    ),
+    _rec(
+        eventCategory="Data",
+        eventSource="s3.amazonaws.com",
+        eventName="GetObject",
+        recipientAccountId="222222222222",
+        resources=[_obj("arn:aws:s3:::bucket1/k")],
+    ),
 ]
 
 
-@pytest.mark.parametrize("policy", [SimPolicy(), SimPolicy(arn_prefix_as_arn=False), SimPolicy(strict_trail_fields=False)])
+@pytest.mark.parametrize(
+    "policy", [SimPolicy(), SimPolicy(arn_prefix_as_arn=False), SimPolicy(strict_trail_fields=False)]
+)
 def test_resource_keys_equal_direct_evaluation(policy: SimPolicy) -> None:
     # Data records with resources are keyed on what each ARN condition makes of their ARNs;
     # every reason (including the selector value a DESELECT hit names) must stay the same.
@@ -180,7 +325,7 @@ def _direct(trails: list[Any], records: list[Any], policy: SimPolicy) -> Counter
 def _replayed(trails: list[Any], records: list[Any], policy: SimPolicy) -> tuple[Counter[tuple[Any, ...]], Replay]:
     rp = Replay(trails, policy)
     for i in range(0, len(records), 7):  # several batches
-        rp.add(records[i:i + 7])
+        rp.add(records[i : i + 7])
     out: Counter[tuple[Any, ...]] = Counter()
     for s, c in rp.shapes():
         out[(s.category, s.source, s.name, tuple(v.reason for v in s.verdicts))] += c
@@ -235,13 +380,16 @@ def test_json_lines_stream_in_batches(tmp_path: Path, monkeypatch: pytest.Monkey
     assert sum(b.nbytes for b in batches) == p.stat().st_size
 
 
-@pytest.mark.parametrize("content,message", [
-    (b'{"Records": 5}', '"Records" is not a list'),
-    (b"[1, 2", "invalid JSON at line 1"),
-    (b'{"a": "\xff"}', "not UTF-8"),
-    (b"5", "expected a JSON object or array"),
-    (b"\x1f\x8b\x08garbage", "not a valid gzip file"),
-])
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (b'{"Records": 5}', '"Records" is not a list'),
+        (b"[1, 2", "invalid JSON at line 1"),
+        (b'{"a": "\xff"}', "not UTF-8"),
+        (b"5", "expected a JSON object or array"),
+        (b"\x1f\x8b\x08garbage", "not a valid gzip file"),
+    ],
+)
 def test_archive_errors_name_the_file(tmp_path: Path, content: bytes, message: str) -> None:
     p = tmp_path / "x.json"
     p.write_bytes(content)
@@ -258,15 +406,47 @@ def test_cost_rules() -> None:
     # Insights: ApiCallRate analyses write management events, ApiErrorRate all management events.
     ctx = SimContext(account_id=A)
     first = compile_trail(_t("first"), ctx)
-    second = compile_trail(_t("second", insight_selectors=Known((InsightSelector("ApiCallRateInsight"),
-                                                                  InsightSelector("ApiErrorRateInsight")))), ctx)
-    data = compile_trail(_t("data", event_selectors=Known((EventSelector(data_resources=Known((
-        __import__("ctguard.model", fromlist=["DataResource"]).DataResource("AWS::S3::Object", ("arn:aws:s3",)),))),))), ctx)
+    second = compile_trail(
+        _t(
+            "second",
+            insight_selectors=Known((InsightSelector("ApiCallRateInsight"), InsightSelector("ApiErrorRateInsight"))),
+        ),
+        ctx,
+    )
+    data = compile_trail(
+        _t(
+            "data",
+            event_selectors=Known(
+                (
+                    EventSelector(
+                        data_resources=Known(
+                            (
+                                __import__("ctguard.model", fromlist=["DataResource"]).DataResource(
+                                    "AWS::S3::Object", ("arn:aws:s3",)
+                                ),
+                            )
+                        )
+                    ),
+                )
+            ),
+        ),
+        ctx,
+    )
     trails = [first, second, data]
     rp = Replay(trails, SimPolicy())
-    records = ([_rec(eventTime="2024-01-01T00:00:00Z")] * 3 + [_rec(readOnly=True, eventTime="2024-01-02T00:00:00Z")]
-               + [_rec(eventCategory="Data", eventSource="s3.amazonaws.com", eventName="GetObject",
-                       resources=[{"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::b/k"}])] * 2)
+    records = (
+        [_rec(eventTime="2024-01-01T00:00:00Z")] * 3
+        + [_rec(readOnly=True, eventTime="2024-01-02T00:00:00Z")]
+        + [
+            _rec(
+                eventCategory="Data",
+                eventSource="s3.amazonaws.com",
+                eventName="GetObject",
+                resources=[{"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::b/k"}],
+            )
+        ]
+        * 2
+    )
     rp.add(records)
     doc = summarize(trails, rp.shapes(), records=rp.records, first_time=rp.first_time, last_time=rp.last_time)
     p = pricing()
@@ -283,7 +463,7 @@ def test_cost_rules() -> None:
 class _Recording(dict):  # type: ignore[type-arg]
     """A record that notes which top-level keys are read."""
 
-    seen: set[str] = set()
+    seen: ClassVar[set[str]] = set()
 
     def get(self, key: Any, default: Any = None) -> Any:
         _Recording.seen.add(key)
@@ -312,7 +492,7 @@ def test_detached_records_give_the_same_event(policy: SimPolicy) -> None:
 
 def test_detached_copies_share_no_objects() -> None:
     rec = json.loads(json.dumps(_data("GetObject", _obj("arn:aws:s3:::bucket1/k/" + "x" * 40))))
-    key = (rec["eventSource"], rec["eventName"], True, None, type(True), (rec["resources"][0]["ARN"], 3))
+    key = (rec["eventSource"], rec["eventName"], True, None, bool, (rec["resources"][0]["ARN"], 3))
     copy_rec, copy_key = detached(rec), detached(key)
     assert copy_rec == {k: rec[k] for k in RECORD_KEYS if k in rec} and copy_key == key
 

@@ -2,6 +2,7 @@
 
 Needs the optional ``duckdb`` (extra ``sql``); the records ship in ``tests/data/events`` (see SOURCES.md there).
 """
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,12 @@ OWN = "123456789012"
 
 
 def _t(key: str, **kw: object) -> Trail:
-    base: dict[str, object] = dict(is_logging=Known(True), is_multi_region=Known(True), home_region=Known("us-east-1"),
-                                   account_id=Known(OWN))
+    base: dict[str, object] = {
+        "is_logging": Known(True),
+        "is_multi_region": Known(True),
+        "home_region": Known("us-east-1"),
+        "account_id": Known(OWN),
+    }
     base.update(kw)
     return Trail(key=key, **base)  # type: ignore[arg-type]
 
@@ -41,34 +46,94 @@ TRAILS = [
     _t("org", is_organization=Known(True)),
     _t("unknown-multi", is_multi_region=Unknown("var.multi")),
     _t("write-only", event_selectors=Known((EventSelector(read_write_type=Known("WriteOnly")),))),
-    _t("basic-data", event_selectors=Known((EventSelector(
-        include_management_events=Known(False), exclude_management_event_sources=Known(("kms.amazonaws.com",)),
-        data_resources=Known((DataResource("AWS::S3::Object", ("arn:aws:s3:::mordors3stack-s3bucket-llp2yingx64a/",)),
-                              DataResource("AWS::Lambda::Function", ("arn:aws:lambda",)),
-                              DataResource("AWS::DynamoDB::Table", (Unknown("var.table"),))))),
-        EventSelector(exclude_management_event_sources=Known(("kms.amazonaws.com", "rdsdata.amazonaws.com"))),
-    ))),
-    _t("advanced", advanced_event_selectors=Known((
-        AdvancedEventSelector("m", (FS("eventCategory", equals=("Management",)), FS("readOnly", equals=("true",)),
-                                    FS("eventSource", not_equals=("kms.amazonaws.com",)))),
-        AdvancedEventSelector("s3", (FS("eventCategory", equals=("Data",)), FS("resources.type", equals=("AWS::S3::Object",)),
-                                     FS("resources.ARN", not_starts_with=("arn:aws:s3:::mordors3stack-s3bucket-llp2yingx64a/",),
-                                        ends_with=(".txt", ".csv", "/")),
-                                     FS("eventName", not_ends_with=("Acl",)))),
-        AdvancedEventSelector("ddb", (FS("eventCategory", equals=("Data",)), FS("resources.type", equals=("AWS::DynamoDB::Table",)),
-                                      FS("userIdentity.arn", starts_with=("arn:aws:iam::",)),
-                                      FS("sessionCredentialFromConsole", equals=("false",)))),
-        AdvancedEventSelector("net", (FS("eventCategory", equals=("NetworkActivity",)),
-                                      FS("eventSource", equals=("s3.amazonaws.com", "ec2.amazonaws.com", "kms.amazonaws.com")),
-                                      FS("errorCode", equals=("VpceAccessDenied",)))),
-        AdvancedEventSelector("unknown", (FS("eventCategory", equals=("Management",)), FS("eventSource", not_equals=(Unknown("p"),)))),
-    )), insight_selectors=Known((InsightSelector("ApiCallRateInsight"),))),
-    _t("invalid-and-empty", advanced_event_selectors=Known((
-        AdvancedEventSelector("bad", (FS("eventCategory", equals=("Management",)), FS("eventName", equals=("RunInstances",)))),
-        AdvancedEventSelector("empty", ()),
-        AdvancedEventSelector("prefix", (FS("eventCategory", equals=("Data",)), FS("resources.type", equals=("AWS::S3::Object",)),
-                                         FS("resources.ARN", starts_with=("arn:aws:s3:::",)))),
-    ))),
+    _t(
+        "basic-data",
+        event_selectors=Known(
+            (
+                EventSelector(
+                    include_management_events=Known(False),
+                    exclude_management_event_sources=Known(("kms.amazonaws.com",)),
+                    data_resources=Known(
+                        (
+                            DataResource("AWS::S3::Object", ("arn:aws:s3:::mordors3stack-s3bucket-llp2yingx64a/",)),
+                            DataResource("AWS::Lambda::Function", ("arn:aws:lambda",)),
+                            DataResource("AWS::DynamoDB::Table", (Unknown("var.table"),)),
+                        )
+                    ),
+                ),
+                EventSelector(exclude_management_event_sources=Known(("kms.amazonaws.com", "rdsdata.amazonaws.com"))),
+            )
+        ),
+    ),
+    _t(
+        "advanced",
+        advanced_event_selectors=Known(
+            (
+                AdvancedEventSelector(
+                    "m",
+                    (
+                        FS("eventCategory", equals=("Management",)),
+                        FS("readOnly", equals=("true",)),
+                        FS("eventSource", not_equals=("kms.amazonaws.com",)),
+                    ),
+                ),
+                AdvancedEventSelector(
+                    "s3",
+                    (
+                        FS("eventCategory", equals=("Data",)),
+                        FS("resources.type", equals=("AWS::S3::Object",)),
+                        FS(
+                            "resources.ARN",
+                            not_starts_with=("arn:aws:s3:::mordors3stack-s3bucket-llp2yingx64a/",),
+                            ends_with=(".txt", ".csv", "/"),
+                        ),
+                        FS("eventName", not_ends_with=("Acl",)),
+                    ),
+                ),
+                AdvancedEventSelector(
+                    "ddb",
+                    (
+                        FS("eventCategory", equals=("Data",)),
+                        FS("resources.type", equals=("AWS::DynamoDB::Table",)),
+                        FS("userIdentity.arn", starts_with=("arn:aws:iam::",)),
+                        FS("sessionCredentialFromConsole", equals=("false",)),
+                    ),
+                ),
+                AdvancedEventSelector(
+                    "net",
+                    (
+                        FS("eventCategory", equals=("NetworkActivity",)),
+                        FS("eventSource", equals=("s3.amazonaws.com", "ec2.amazonaws.com", "kms.amazonaws.com")),
+                        FS("errorCode", equals=("VpceAccessDenied",)),
+                    ),
+                ),
+                AdvancedEventSelector(
+                    "unknown",
+                    (FS("eventCategory", equals=("Management",)), FS("eventSource", not_equals=(Unknown("p"),))),
+                ),
+            )
+        ),
+        insight_selectors=Known((InsightSelector("ApiCallRateInsight"),)),
+    ),
+    _t(
+        "invalid-and-empty",
+        advanced_event_selectors=Known(
+            (
+                AdvancedEventSelector(
+                    "bad", (FS("eventCategory", equals=("Management",)), FS("eventName", equals=("RunInstances",)))
+                ),
+                AdvancedEventSelector("empty", ()),
+                AdvancedEventSelector(
+                    "prefix",
+                    (
+                        FS("eventCategory", equals=("Data",)),
+                        FS("resources.type", equals=("AWS::S3::Object",)),
+                        FS("resources.ARN", starts_with=("arn:aws:s3:::",)),
+                    ),
+                ),
+            )
+        ),
+    ),
     _t("stopped", is_logging=Known(False)),
     _t("selectors-unknown", advanced_event_selectors=Unknown("!If")),
 ]
@@ -91,16 +156,26 @@ def decoder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     return str(request.param)
 
 
-@pytest.mark.parametrize("policy", [SimPolicy(), SimPolicy(arn_prefix_as_arn=False, strict_trail_fields=False,
-                                                           sts_without_host_header_is_global=True)],
-                         ids=["default", "switched"])
+@pytest.mark.parametrize(
+    "policy",
+    [
+        SimPolicy(),
+        SimPolicy(arn_prefix_as_arn=False, strict_trail_fields=False, sts_without_host_header_is_global=True),
+    ],
+    ids=["default", "switched"],
+)
 def test_duckdb_agrees_with_python_on_every_record(policy: SimPolicy, decoder: str) -> None:
     records = _records()
-    assert records == [json.loads(line) for f in FILES for line in Path(f).read_text(encoding="utf-8").splitlines()
-                       if line.strip()]
+    assert records == [
+        json.loads(line) for f in FILES for line in Path(f).read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     accounts = frozenset(r.get("recipientAccountId") for r in records if isinstance(r.get("recipientAccountId"), str))
-    ctx = SimContext(account_id=OWN, organization_accounts=accounts - {"111122223333"}, policy=policy,
-                     enabled_regions={OWN: frozenset({"us-east-1", "us-west-2"})})
+    ctx = SimContext(
+        account_id=OWN,
+        organization_accounts=accounts - {"111122223333"},
+        policy=policy,
+        enabled_regions={OWN: frozenset({"us-east-1", "us-west-2"})},
+    )
     trails = [compile_trail(t, ctx) for t in TRAILS]
     rows = duckdb.connect().execute(duckdb_query(trails, FILES, per_record=True)).fetchall()
     assert len(rows) == len(records) == 959
@@ -110,7 +185,7 @@ def test_duckdb_agrees_with_python_on_every_record(policy: SimPolicy, decoder: s
     for row in rows:
         ev = Event.from_record(json.loads(row[0]), policy)
         assert row[1] == ev.event_category
-        for t, got in zip(trails, row[2:]):
+        for t, got in zip(trails, row[2:], strict=False):
             want = states[t.evaluate(ev).captured]
             seen[want] += 1
             if got != want:

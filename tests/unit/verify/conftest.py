@@ -1,4 +1,5 @@
 """Make the archive builder importable (``from signed_archive import ...``) from this folder's tests."""
+
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,5 @@
 """The pieces of the documented algorithm, one at a time, and flat memory."""
+
 from __future__ import annotations
 
 import gzip
@@ -12,33 +13,45 @@ import pytest
 
 pytest.importorskip("cryptography")
 
-from signed_archive import SignedArchive, key_pair, public_der, sign  # noqa: E402
+from signed_archive import SignedArchive, key_pair, public_der, sign
 
-from ctguard.verify.archive import LocalArchive  # noqa: E402
-from ctguard.verify.digest import DigestFormatError, parse_digest  # noqa: E402
-from ctguard.verify.keys import load_key_files  # noqa: E402
-from ctguard.verify.loghash import LogFormatError, hash_log  # noqa: E402
-from ctguard.verify.names import parse_digest_key, parse_log_key  # noqa: E402
-from ctguard.verify.run import Verifier, Window  # noqa: E402
-from ctguard.verify.signature import SignatureCheck, check_signature  # noqa: E402
+from ctguard.verify.archive import LocalArchive
+from ctguard.verify.digest import DigestFormatError, parse_digest
+from ctguard.verify.keys import load_key_files
+from ctguard.verify.loghash import LogFormatError, hash_log
+from ctguard.verify.names import parse_digest_key, parse_log_key
+from ctguard.verify.run import Verifier, Window
+from ctguard.verify.signature import SignatureCheck, check_signature
 
 # The sample of the AWS CloudTrail User Guide ("CloudTrail digest file structure"), abridged.
 SAMPLE = {
-    "awsAccountId": "111122223333", "digestStartTime": "2015-08-17T14:01:31Z", "digestEndTime": "2015-08-17T15:01:31Z",
+    "awsAccountId": "111122223333",
+    "digestStartTime": "2015-08-17T14:01:31Z",
+    "digestEndTime": "2015-08-17T15:01:31Z",
     "digestS3Bucket": "amzn-s3-demo-bucket",
     "digestS3Object": "AWSLogs/111122223333/CloudTrail-Digest/us-east-2/2015/08/17/111122223333_CloudTrail-Digest_"
-                      "us-east-2_your-trail-name_us-east-2_20150817T150131Z.json.gz",
-    "digestPublicKeyFingerprint": "31e8b5433410dfb61a9dc45cc65b22ff", "digestSignatureAlgorithm": "SHA256withRSA",
-    "previousDigestS3Bucket": None, "previousDigestS3Object": None, "previousDigestHashValue": None,
-    "previousDigestHashAlgorithm": None, "previousDigestSignature": None, "logFiles": [],
+    "us-east-2_your-trail-name_us-east-2_20150817T150131Z.json.gz",
+    "digestPublicKeyFingerprint": "31e8b5433410dfb61a9dc45cc65b22ff",
+    "digestSignatureAlgorithm": "SHA256withRSA",
+    "previousDigestS3Bucket": None,
+    "previousDigestS3Object": None,
+    "previousDigestHashValue": None,
+    "previousDigestHashAlgorithm": None,
+    "previousDigestSignature": None,
+    "logFiles": [],
 }
 
 
 def test_string_to_sign_is_the_documented_one() -> None:
     raw = json.dumps(SAMPLE).encode()
     digest = parse_digest(gzip.compress(raw))
-    expected = ("2015-08-17T15:01:31Z\namzn-s3-demo-bucket/" + SAMPLE["digestS3Object"] + "\n"
-                + hashlib.sha256(raw).hexdigest() + "\nnull")
+    expected = (
+        "2015-08-17T15:01:31Z\namzn-s3-demo-bucket/"
+        + SAMPLE["digestS3Object"]
+        + "\n"
+        + hashlib.sha256(raw).hexdigest()
+        + "\nnull"
+    )
     assert digest.string_to_sign() == expected.encode()
     chained = parse_digest(gzip.compress(json.dumps({**SAMPLE, "previousDigestSignature": "ab12"}).encode()))
     assert chained.string_to_sign().endswith(b"\nab12")
@@ -55,14 +68,19 @@ def test_signature_check_against_an_independent_signer() -> None:
     assert check_signature(digest, signature, b"not a key") is SignatureCheck.BAD_KEY
 
 
-@pytest.mark.parametrize("raw, why", [
-    (b"plain", "not gzip"),
-    (gzip.compress(b"[1]"), "not a JSON object"),
-    (gzip.compress(json.dumps({k: v for k, v in SAMPLE.items() if k != "digestEndTime"}).encode()),
-     "missing digestEndTime"),
-    (gzip.compress(json.dumps({**SAMPLE, "digestEndTime": "soon"}).encode()), "not a time"),
-    (gzip.compress(json.dumps({**SAMPLE, "logFiles": [{"s3Bucket": "b"}]}).encode()), "s3Object"),
-])
+@pytest.mark.parametrize(
+    "raw, why",
+    [
+        (b"plain", "not gzip"),
+        (gzip.compress(b"[1]"), "not a JSON object"),
+        (
+            gzip.compress(json.dumps({k: v for k, v in SAMPLE.items() if k != "digestEndTime"}).encode()),
+            "missing digestEndTime",
+        ),
+        (gzip.compress(json.dumps({**SAMPLE, "digestEndTime": "soon"}).encode()), "not a time"),
+        (gzip.compress(json.dumps({**SAMPLE, "logFiles": [{"s3Bucket": "b"}]}).encode()), "s3Object"),
+    ],
+)
 def test_digest_format_errors(raw: bytes, why: str) -> None:
     with pytest.raises(DigestFormatError, match=why):
         parse_digest(raw)
@@ -77,12 +95,21 @@ def test_log_hash_is_over_the_uncompressed_bytes() -> None:
 
 
 def test_key_names() -> None:
-    d = parse_digest_key("p/AWSLogs/o-abc123/111122223333/CloudTrail-Digest/eu-west-1/2026/03/01/111122223333_"
-                         "CloudTrail-Digest_eu-west-1_org_trail_x_us-east-1_20260301T010517Z_backfill.json.gz")
+    d = parse_digest_key(
+        "p/AWSLogs/o-abc123/111122223333/CloudTrail-Digest/eu-west-1/2026/03/01/111122223333_"
+        "CloudTrail-Digest_eu-west-1_org_trail_x_us-east-1_20260301T010517Z_backfill.json.gz"
+    )
     assert d is not None and (d.location.prefix, d.location.org, d.trail, d.home_region, d.backfill) == (
-        "p/", "o-abc123", "org_trail_x", "us-east-1", True)
-    log = parse_log_key("AWSLogs/111122223333/CloudTrail/us-gov-west-1/2026/03/01/111122223333_CloudTrail_"
-                        "us-gov-west-1_20260301T0105Z_AbC123.json.gz")
+        "p/",
+        "o-abc123",
+        "org_trail_x",
+        "us-east-1",
+        True,
+    )
+    log = parse_log_key(
+        "AWSLogs/111122223333/CloudTrail/us-gov-west-1/2026/03/01/111122223333_CloudTrail_"
+        "us-gov-west-1_20260301T0105Z_AbC123.json.gz"
+    )
     assert log is not None and log.location.region == "us-gov-west-1" and log.time.hour == 1
     assert parse_digest_key("AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/03/01/x.json.gz") is None
 

@@ -2,6 +2,7 @@
 
 The archives come from ``signed_archive`` (the documented algorithm, a key pair made there).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -14,17 +15,17 @@ import pytest
 
 pytest.importorskip("cryptography")
 
-from signed_archive import T0, SignedArchive, key_pair  # noqa: E402
+from signed_archive import T0, SignedArchive, key_pair
 
-from ctguard.cli import main  # noqa: E402
-from ctguard.findings import Finding, Status  # noqa: E402
-from ctguard.verify.archive import LocalArchive  # noqa: E402
-from ctguard.verify.keys import PublicKeys, load_key_files  # noqa: E402
-from ctguard.verify.run import Outcome, Verifier, Window  # noqa: E402
+from ctguard.cli import main
+from ctguard.findings import Finding, Status
+from ctguard.verify.archive import LocalArchive
+from ctguard.verify.keys import PublicKeys, load_key_files
+from ctguard.verify.run import Outcome, Verifier, Window
 
 
-def _verify(root: Path, keys: PublicKeys, window: Window = Window(), bucket: str | None = None) -> Outcome:
-    return Verifier(LocalArchive(str(root), bucket), keys, window, jobs=2).run()
+def _verify(root: Path, keys: PublicKeys, window: Window | None = None, bucket: str | None = None) -> Outcome:
+    return Verifier(LocalArchive(str(root), bucket), keys, window or Window(), jobs=2).run()
 
 
 def _run(archive: SignedArchive, tmp_path: Path, sidecars: str = "newest", **kw: object) -> Outcome:
@@ -57,14 +58,24 @@ def test_intact_archive_is_valid_with_only_the_newest_signature(archive: SignedA
 def test_every_sidecar_and_head_object_sidecar(archive: SignedArchive, tmp_path: Path) -> None:
     root = archive.write(tmp_path / "copy", sidecars="all")
     newest = root / (archive.digests[-1] + ".sig")
-    newest.write_text(json.dumps({"ContentType": "application/json", "Metadata": {
-        "signature": archive.signatures[archive.digests[-1]], "signature-algorithm": "SHA256withRSA"}}))
+    newest.write_text(
+        json.dumps(
+            {
+                "ContentType": "application/json",
+                "Metadata": {
+                    "signature": archive.signatures[archive.digests[-1]],
+                    "signature-algorithm": "SHA256withRSA",
+                },
+            }
+        )
+    )
     outcome = _verify(root, load_key_files([str(archive.keys_file(tmp_path / "k.json"))]))
     assert _results(outcome) == Counter({("CT955", "PASS"): 6})
 
 
-def test_without_the_newest_signature_it_is_unknown_and_the_rest_still_proven(archive: SignedArchive,
-                                                                              tmp_path: Path) -> None:
+def test_without_the_newest_signature_it_is_unknown_and_the_rest_still_proven(
+    archive: SignedArchive, tmp_path: Path
+) -> None:
     outcome = _run(archive, tmp_path, sidecars="none")
     assert _results(outcome) == Counter({("CT955", "PASS"): 5, ("CT955", "UNKNOWN"): 1})
     unknown = _only(outcome, "CT955", Status.UNKNOWN)[0]
@@ -131,8 +142,9 @@ def test_deleted_digest_is_reported_and_the_walk_goes_on(archive: SignedArchive,
     assert len(_only(outcome, "CT953", Status.FAIL)) == 2
 
 
-def test_deleted_digest_without_older_signatures_leaves_the_older_one_unknown(archive: SignedArchive,
-                                                                             tmp_path: Path) -> None:
+def test_deleted_digest_without_older_signatures_leaves_the_older_one_unknown(
+    archive: SignedArchive, tmp_path: Path
+) -> None:
     del archive.objects[archive.digests[3]]
     outcome = _run(archive, tmp_path, sidecars="newest")
     assert [f.file.endswith(archive.digests[2]) for f in _only(outcome, "CT955", Status.UNKNOWN)] == [True]
@@ -151,8 +163,7 @@ def test_modified_digest_fails_its_signature_and_breaks_the_chain(archive: Signe
     assert len(_only(outcome, "CT953", Status.FAIL)) == 1  # the hidden log file is now extra
 
 
-def test_digest_replaced_and_resigned_with_a_valid_key_breaks_the_chain(archive: SignedArchive,
-                                                                        tmp_path: Path) -> None:
+def test_digest_replaced_and_resigned_with_a_valid_key_breaks_the_chain(archive: SignedArchive, tmp_path: Path) -> None:
     target = archive.digests[2]
     body = archive.digest_json(target)
     body["logFiles"] = []
@@ -301,6 +312,7 @@ def test_invalid_digest_format(archive: SignedArchive, tmp_path: Path) -> None:
 
 # -- the command --------------------------------------------------------------------------------
 
+
 def _cli(tmp_path: Path, archive: SignedArchive, *extra: str) -> int:
     root = archive.write(tmp_path / "copy")
     keys = archive.keys_file(tmp_path / "keys.json")
@@ -330,8 +342,9 @@ def test_strict_turns_unknown_into_failure(archive: SignedArchive, tmp_path: Pat
 
 
 @pytest.mark.parametrize("fmt", ["json", "sarif", "junit", "github", "markdown", "text"])
-def test_every_format_renders(fmt: str, archive: SignedArchive, tmp_path: Path,
-                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_format_renders(
+    fmt: str, archive: SignedArchive, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     archive.objects[archive.logs[1]] = gzip.compress(b"{}")
     assert _cli(tmp_path, archive, "--format", fmt) == 1
     out = capsys.readouterr().out
@@ -345,13 +358,17 @@ def test_every_format_renders(fmt: str, archive: SignedArchive, tmp_path: Path,
         assert "SHA-256" in rule["shortDescription"]["text"] and rule["helpUri"].endswith("/docs/verify.md")
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--start-time", "yesterday"], "is not a time"),
-    (["--start-time", "2026-03-02T00:00:00Z", "--end-time", "2026-03-01T00:00:00Z"], "must not be after"),
-    (["--jobs", "0"], "at least 1"),
-])
-def test_usage_errors(argv: list[str], message: str, archive: SignedArchive, tmp_path: Path,
-                      capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--start-time", "yesterday"], "is not a time"),
+        (["--start-time", "2026-03-02T00:00:00Z", "--end-time", "2026-03-01T00:00:00Z"], "must not be after"),
+        (["--jobs", "0"], "at least 1"),
+    ],
+)
+def test_usage_errors(
+    argv: list[str], message: str, archive: SignedArchive, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert _cli(tmp_path, archive, *argv) == 2
     assert message in capsys.readouterr().err
 
@@ -381,12 +398,16 @@ def test_several_trails_regions_and_keys_in_one_archive(tmp_path: Path) -> None:
     root = tmp_path / "copy"
     for a in (east, east2, west):
         a.write(root)
-    keys = load_key_files([str(east.keys_file(tmp_path / "east.json")),
-                           str(west.keys_file(tmp_path / "west.json", key_pair(2)))])
+    keys = load_key_files(
+        [str(east.keys_file(tmp_path / "east.json")), str(west.keys_file(tmp_path / "west.json", key_pair(2)))]
+    )
     outcome = _verify(root, keys)
     assert _results(outcome) == Counter({("CT955", "PASS"): 7})
-    assert {f.resource for f in outcome.findings} == {"111122223333/us-east-2/a", "111122223333/us-east-2/b",
-                                                      "111122223333/eu-west-1/a"}
+    assert {f.resource for f in outcome.findings} == {
+        "111122223333/us-east-2/a",
+        "111122223333/us-east-2/b",
+        "111122223333/eu-west-1/a",
+    }
     # Only the east keys: the west digests name a key nobody gave.
     outcome = _verify(root, load_key_files([str(tmp_path / "east.json")]))
     assert _results(outcome) == Counter({("CT955", "PASS"): 5, ("CT958", "FAIL"): 2})
@@ -435,8 +456,9 @@ def test_unproven_successor_with_a_wrong_record_is_a_broken_chain(archive: Signe
     assert "this digest or its successor was changed" in broken[0].message
 
 
-def test_symlinked_files_are_read_and_symlinked_directories_not_followed(archive: SignedArchive,
-                                                                         tmp_path: Path) -> None:
+def test_symlinked_files_are_read_and_symlinked_directories_not_followed(
+    archive: SignedArchive, tmp_path: Path
+) -> None:
     root = archive.write(tmp_path / "copy")
     elsewhere = tmp_path / "elsewhere.json.gz"
     (root / archive.logs[0]).rename(elsewhere)
