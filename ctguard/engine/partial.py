@@ -38,7 +38,7 @@ def unread_part(parsed: ParsedInput) -> tuple[str, bool] | None:
     override = any(
         os.path.basename(p.span.file).removesuffix(".json").endswith(("override.tf", "_override.tf")) for p in fatal
     )
-    return f"Cannot tell while {where} is unread (CT001)", override
+    return f"cannot tell while {where} is unread (CT001)", override
 
 
 def judge(policy: Policy, finding: Finding, part: tuple[str, bool]) -> Finding:
@@ -47,7 +47,7 @@ def judge(policy: Policy, finding: Finding, part: tuple[str, bool]) -> Finding:
         return (
             finding
             if reason in finding.message
-            else dataclasses.replace(finding, message=f"{finding.message} ({reason[0].lower()}{reason[1:]})")
+            else dataclasses.replace(finding, message=f"{finding.message} ({reason})")
         )
     stands = (
         finding.status in (Status.FAIL, Status.ERROR)
@@ -57,4 +57,5 @@ def judge(policy: Policy, finding: Finding, part: tuple[str, bool]) -> Finding:
     )
     if stands:
         return finding
-    return dataclasses.replace(finding, status=Status.UNKNOWN, remediation=None, message=f"{reason}: {policy.title}")
+    # The title first: a long message is cut at its first break, and the rule must stay readable.
+    return dataclasses.replace(finding, status=Status.UNKNOWN, remediation=None, message=f"{policy.title}: {reason}")
