@@ -41,6 +41,8 @@ class Status(str, Enum):
 
 @dataclass(frozen=True, slots=True)
 class Suppression:
+    """Why a finding is reported as suppressed, and who said so."""
+
     source: str  # "inline", "metadata", "config", "cli", "baseline"
     reason: str | None = None  # None: the skip gave no reason (accepted, but flagged)
     expires: str | None = None  # YYYY-MM-DD; after it the finding counts again
@@ -52,6 +54,8 @@ class Suppression:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """One result of one policy on one resource of one input."""
+
     rule_id: str
     status: Status
     severity: Severity

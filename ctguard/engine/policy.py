@@ -33,6 +33,8 @@ class PolicyError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Policy:
+    """One loaded policy: its metadata and its declarative check or Python implementation."""
+
     id: str
     name: str
     title: str

@@ -43,6 +43,7 @@ def __getattr__(name: str) -> Any:
         return summarize
     raise AttributeError(f"module 'ctguard.simulate' has no attribute {name!r}")
 
+
 __all__ = [
     "DEFAULT_POLICY",
     "CompiledTrail",
