@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -92,6 +91,8 @@ class Finding:
                 ".".join(map(str, self.model_path)),
             ]
         )
+        import hashlib  # only reports that carry fingerprints need it (it loads OpenSSL)
+
         # surrogateescape: a file name that is not UTF-8 hashes as its own bytes instead of raising
         return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
