@@ -138,7 +138,7 @@ def _reader_names() -> set[str]:
     def strings(nodes: Any) -> set[str]:
         return {n.value for n in nodes if isinstance(n, ast.Constant) and isinstance(n.value, str)}
 
-    for path in (ROOT / "ctguard" / "parsers").glob("tf_*.py"):
+    for path in (ROOT / "ctguard" / "parsers" / "terraform").glob("*.py"):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
