@@ -50,6 +50,8 @@ def dump(findings: Iterable[Finding]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Baseline:
+    """Findings accepted earlier, by fingerprint."""
+
     path: str
     keys: frozenset[Key]
 

@@ -138,6 +138,8 @@ KEYS: dict[str, tuple[Callable[[Any], Any], str, str]] = {
 
 @dataclass(slots=True)
 class Config:
+    """The settings a configuration file gives."""
+
     path: str
     values: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)

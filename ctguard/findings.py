@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -41,6 +40,8 @@ class Status(str, Enum):
 
 @dataclass(frozen=True, slots=True)
 class Suppression:
+    """Why a finding is reported as suppressed, and who said so."""
+
     source: str  # "inline", "metadata", "config", "cli", "baseline"
     reason: str | None = None  # None: the skip gave no reason (accepted, but flagged)
     expires: str | None = None  # YYYY-MM-DD; after it the finding counts again
@@ -52,6 +53,8 @@ class Suppression:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """One result of one policy on one resource of one input."""
+
     rule_id: str
     status: Status
     severity: Severity
@@ -88,6 +91,8 @@ class Finding:
                 ".".join(map(str, self.model_path)),
             ]
         )
+        import hashlib  # only reports that carry fingerprints need it (it loads OpenSSL)
+
         # surrogateescape: a file name that is not UTF-8 hashes as its own bytes instead of raising
         return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 

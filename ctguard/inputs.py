@@ -22,6 +22,8 @@ UNRESOLVABLE = "CT005"  # a module source or value ctguard cannot follow (inform
 
 @dataclass(frozen=True, slots=True)
 class InputProblem:
+    """Why an input could not be read completely."""
+
     rule_id: str
     message: str
     span: Span
@@ -35,6 +37,8 @@ class InputProblem:
 
 @dataclass(slots=True)
 class ParsedInput:
+    """One input file after parsing: its model, the problems found reading it and its suppressions."""
+
     path: str  # as given on the command line, relative when it was relative
     kind: str  # cloudformation | terraform | terraform-plan | snapshot | describe-trails
     variants: list[Model] = field(default_factory=list)

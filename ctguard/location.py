@@ -19,6 +19,8 @@ Owner = tuple[str, str]  # (kind, key): ("trail", "MyTrail"), ("bucket", "LogBuc
 
 @dataclass(frozen=True, slots=True)
 class Span:
+    """A line and column range in an input file."""
+
     file: str
     line: int  # 1-based
     column: int = 1  # 1-based

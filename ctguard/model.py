@@ -27,6 +27,8 @@ def _f(default: Any = None, doc: str = "") -> Any:
 
 @dataclass(frozen=True, slots=True)
 class DataResource:
+    """A data resource of a basic event selector: a resource type and its ARN prefixes."""
+
     type: str | Unknown
     values: tuple[str | Unknown, ...] = ()
 
@@ -43,6 +45,8 @@ class EventSelector:
 
 @dataclass(frozen=True, slots=True)
 class FieldSelector:
+    """One field condition of an advanced event selector (``FieldSelectors``)."""
+
     field: str | Unknown
     equals: tuple[str | Unknown, ...] = ()
     starts_with: tuple[str | Unknown, ...] = ()
@@ -59,12 +63,16 @@ class FieldSelector:
 
 @dataclass(frozen=True, slots=True)
 class AdvancedEventSelector:
+    """An advanced event selector (``AdvancedEventSelectors``): its field conditions, all of which must match."""
+
     name: str | Unknown | None = None
     field_selectors: tuple[FieldSelector, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class InsightSelector:
+    """An Insights type a trail or event data store records (``InsightSelectors``)."""
+
     insight_type: str | Unknown
     event_categories: tuple[str | Unknown, ...] | None = None  # None: AWS default (Management)
 
@@ -90,6 +98,8 @@ class TrailStatus:
 
 @dataclass(frozen=True, slots=True)
 class Trail:
+    """A CloudTrail trail: its settings and the keys of its related resources in the ``Model``."""
+
     key: str  # stable identity: CFN logical id, Terraform address, or trail ARN
     name: Value[str] = _f()
     arn: Value[str] = _f()
@@ -122,6 +132,8 @@ class Trail:
 
 @dataclass(frozen=True, slots=True)
 class PublicAccessBlock:
+    """A bucket's S3 Block Public Access settings."""
+
     block_public_acls: Value[bool] = _f(False)
     ignore_public_acls: Value[bool] = _f(False)
     block_public_policy: Value[bool] = _f(False)
@@ -130,6 +142,8 @@ class PublicAccessBlock:
 
 @dataclass(frozen=True, slots=True)
 class LifecycleRule:
+    """One S3 lifecycle rule of a log bucket (what expires or transitions, and when)."""
+
     status: Value[str] = _f("Enabled")
     prefix: Value[str] = _f("")
     expiration_days: Value[int] = _f()
@@ -141,6 +155,8 @@ class LifecycleRule:
 
 @dataclass(frozen=True, slots=True)
 class Bucket:
+    """An S3 bucket a trail delivers to."""
+
     key: str
     name: Value[str] = _f()
     arn: Value[str] = _f()
@@ -165,6 +181,8 @@ class Bucket:
 
 @dataclass(frozen=True, slots=True)
 class KmsKey:
+    """A KMS key that encrypts trail logs, an event data store or a log group."""
+
     key: str
     key_id: Value[str] = _f()
     arn: Value[str] = _f()
@@ -178,6 +196,8 @@ class KmsKey:
 
 @dataclass(frozen=True, slots=True)
 class LogGroup:
+    """A CloudWatch Logs log group a trail delivers to."""
+
     key: str
     name: Value[str] = _f()
     arn: Value[str] = _f()
@@ -191,6 +211,8 @@ class LogGroup:
 
 @dataclass(frozen=True, slots=True)
 class Role:
+    """The IAM role CloudTrail assumes to deliver to CloudWatch Logs."""
+
     key: str
     name: Value[str] = _f()
     arn: Value[str] = _f()
@@ -200,6 +222,8 @@ class Role:
 
 @dataclass(frozen=True, slots=True)
 class Subscription:
+    """A subscription of an SNS topic."""
+
     protocol: Value[str] = _f()
     endpoint: Value[str] = _f()
     confirmed: Value[bool] = _f()
@@ -207,6 +231,8 @@ class Subscription:
 
 @dataclass(frozen=True, slots=True)
 class Topic:
+    """An SNS topic a trail notifies, or an alarm's action."""
+
     key: str
     name: Value[str] = _f()
     arn: Value[str] = _f()
@@ -217,6 +243,8 @@ class Topic:
 
 @dataclass(frozen=True, slots=True)
 class MetricTransformation:
+    """The metric a metric filter publishes."""
+
     metric_name: Value[str] = _f()
     metric_namespace: Value[str] = _f()
     metric_value: Value[str] = _f()
@@ -224,6 +252,8 @@ class MetricTransformation:
 
 @dataclass(frozen=True, slots=True)
 class MetricFilter:
+    """A CloudWatch Logs metric filter on a log group."""
+
     key: str
     log_group_name: Value[str] = _f()
     filter_name: Value[str] = _f()
@@ -236,6 +266,8 @@ class MetricFilter:
 
 @dataclass(frozen=True, slots=True)
 class Alarm:
+    """A CloudWatch alarm on a metric."""
+
     key: str
     name: Value[str] = _f()
     metric_name: Value[str] = _f()
@@ -255,6 +287,8 @@ class Alarm:
 
 @dataclass(frozen=True, slots=True)
 class EventRule:
+    """An EventBridge rule (its event pattern and targets)."""
+
     key: str
     name: Value[str] = _f()
     event_bus: Value[str] = _f("default")
@@ -265,6 +299,8 @@ class EventRule:
 
 @dataclass(frozen=True, slots=True)
 class EventDataStore:
+    """A CloudTrail Lake event data store."""
+
     key: str
     name: Value[str] = _f()
     arn: Value[str] = _f()

@@ -15,6 +15,8 @@ from ctguard.values import Known
 
 @dataclass(slots=True)
 class Report:
+    """The result of a check: every input read, its findings and the warnings."""
+
     findings: list[Finding] = field(default_factory=list)
     inputs: list[ParsedInput] = field(default_factory=list)  # every input that was read
     policies: list[Policy] = field(default_factory=list)

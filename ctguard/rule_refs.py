@@ -7,7 +7,6 @@ must match at least one loaded policy; the error names the id and the closest re
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
 
@@ -25,6 +24,8 @@ def matches_any(pattern: str, known: Iterable[str]) -> bool:
 
 def closest(pattern: str, known: Iterable[str], n: int = 3) -> list[str]:
     """The real ids that look most like ``pattern`` (globs compared without their wildcards)."""
+    import difflib  # only for a typo'd rule id: kept off the start-up path
+
     bare = pattern.upper().replace("*", "").replace("?", "")
 
     def score(rule_id: str) -> tuple[int, float, str]:

@@ -16,6 +16,8 @@ from ctguard.values import Symbol, Symbolic, Unknown, symbolic
 
 @dataclass(frozen=True, slots=True)
 class Shape:
+    """The shape of a symbolic string: its character class and length bounds."""
+
     chars: str  # a key of CLASSES
     low: int
     high: int | None  # None: unbounded

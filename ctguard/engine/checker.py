@@ -20,6 +20,8 @@ from ctguard.suppress import Gate, apply
 
 @dataclass(frozen=True)
 class InputChecker:
+    """Runs the policies over one parsed input and applies the gate to the findings."""
+
     policies: tuple[Policy, ...]
     settings: Settings
     gate: Gate

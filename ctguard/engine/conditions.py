@@ -23,6 +23,8 @@ OPERATORS = ("equals", "in", "exists", "matches", "contains", "at_least", "at_mo
 
 @dataclass(frozen=True, slots=True)
 class Truth:
+    """The three-valued result of a declarative condition and why."""
+
     value: bool | None  # None: unknown
     owner: Owner | None = None
     path: Path = ()

@@ -52,6 +52,8 @@ class Outcome:
 
 @dataclass(frozen=True, slots=True)
 class CheckContext:
+    """What a policy implementation sees of the input it checks."""
+
     policy: Policy
     model: Model
     settings: Settings
@@ -65,6 +67,8 @@ class CheckContext:
 
 @dataclass(slots=True)
 class _Result:
+    """One policy's outcome on one resource."""
+
     status: Status
     owner: Owner
     path: Path

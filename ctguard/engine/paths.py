@@ -25,6 +25,8 @@ LINKS: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True, slots=True)
 class Resolved:
+    """The value a model path leads to, and where it was read."""
+
     value: Known[Any] | Unknown
     owner: Owner
     path: Path

@@ -9,7 +9,6 @@ loads without parsing or validating.  Anything changed, added or new goes the sl
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ctguard import yamlload
-from ctguard.engine.policy_catalogue import PolicyCatalogue
+from ctguard.engine.policy_catalogue import PolicyCatalogue, digest
 from ctguard.findings import Severity
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "policy.schema.json"
@@ -33,6 +32,8 @@ class PolicyError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Policy:
+    """One loaded policy: its metadata and its declarative check or Python implementation."""
+
     id: str
     name: str
     title: str
@@ -122,8 +123,8 @@ def _load_file(file: Path, cache: PolicyCatalogue | None) -> Policy:
         text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(str(file), 1, f"cannot read policy: {exc}") from None
-    digest = hashlib.sha256(raw).hexdigest()
-    checked = cache.get(digest) if cache is not None else None
+    key = digest(raw)
+    checked = cache.get(key) if cache is not None else None
     if checked is not None and file.stem.split("-")[0] == checked["id"]:
         return _policy(file, checked)  # these bytes passed every check below before
     try:
@@ -134,7 +135,7 @@ def _load_file(file: Path, cache: PolicyCatalogue | None) -> Policy:
         dup = loaded.duplicates[0]
         raise PolicyError(str(file), dup.line, f"duplicate key {dup.key!r} (first at line {dup.first_line})")
     data = loaded.data
-    if cache is None or not cache.known(digest):
+    if cache is None or not cache.known(key):
         _validate(file, data, loaded.spans)
     has_logic = [k for k in ("check", "impl") if k in data]
     if data["scope"] in _REPORTED and has_logic:
@@ -154,7 +155,7 @@ def _load_file(file: Path, cache: PolicyCatalogue | None) -> Policy:
             f"policy id {data['id']} does not match the file name (expected {data['id']}-*.yaml)",
         )
     if cache is not None:
-        cache.add(digest, data)
+        cache.add(key, data)
     return _policy(file, data)
 
 

@@ -11,7 +11,10 @@ visible (``\\n``, ``\\x1b``, ``\\u202e``) so a reader sees that something odd wa
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only the XML formatters build trees; a text report never imports ElementTree
+    import xml.etree.ElementTree as ET
 
 # C0 and C1 controls (newlines and ESC included), DEL, the Unicode line and paragraph
 # separators, bidirectional overrides and isolates (they reorder what a terminal shows), and

@@ -52,6 +52,8 @@ _VARIABLE_OPS = {"stringequals", "stringequalsignorecase", "stringlike", "bool",
 
 @dataclass(frozen=True, slots=True)
 class Operator:
+    """An IAM condition operator, split into its parts."""
+
     name: str
     base: str  # lower-case, without set prefix and IfExists: "stringnotequals", "null", ...
     set_op: str | None  # "forallvalues" | "foranyvalue" | None

@@ -35,6 +35,8 @@ class PolicyDocumentError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class PrincipalEntry:
+    """One principal of a statement."""
+
     kind: Text  # "*" (for "Principal": "*"), "AWS", "Service", "Federated", "CanonicalUser"
     value: Text
 
@@ -50,6 +52,8 @@ class Element:
 
 @dataclass(frozen=True, slots=True)
 class Clause:
+    """One condition clause of a statement."""
+
     operator: Operator | Unknown
     key: Text
     values: tuple[Text, ...]
@@ -57,6 +61,8 @@ class Clause:
 
 @dataclass(frozen=True, slots=True)
 class Statement:
+    """One normalized policy statement."""
+
     index: int
     sid: str | Unknown | None
     effect: Text  # "Allow" | "Deny" | Unknown
@@ -68,6 +74,8 @@ class Statement:
 
 @dataclass(frozen=True, slots=True)
 class Document:
+    """A normalized IAM or resource policy document."""
+
     version: Text | None
     statements: tuple[Statement, ...]
 

@@ -43,6 +43,8 @@ _SESSION = re.compile(r"^arn:(aws[\w-]*):sts::(\d{12}):assumed-role/([^/]+)/.+$"
 
 @dataclass(frozen=True, slots=True)
 class Principal:
+    """Who makes a request."""
+
     kind: str  # "service" | "aws" | "anonymous" | "federated" | "canonical"
     id: str | Unknown
 
@@ -75,6 +77,8 @@ class Principal:
 
 @dataclass(frozen=True)
 class Request:
+    """The request a policy is evaluated for."""
+
     principal: Principal
     action: str | Unknown
     resource: str | Unknown
@@ -94,6 +98,8 @@ class Outcome(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class StatementRef:
+    """Which statement of which document decided."""
+
     document: int
     index: int
     sid: str | Unknown | None
@@ -105,6 +111,8 @@ class StatementRef:
 
 @dataclass(frozen=True, slots=True)
 class StatementResult:
+    """One statement's three-valued answer to a request."""
+
     ref: StatementRef
     statement: Statement
     applies: Tri
@@ -113,6 +121,8 @@ class StatementResult:
 
 @dataclass(frozen=True)
 class Decision:
+    """The three-valued answer of a set of policies to a request."""
+
     outcome: Outcome
     allowed: bool | None  # None when unknown; False also covers "denied, but which way is unknown"
     reason: str

@@ -24,6 +24,8 @@ _DATA = Path(__file__).resolve().parents[1] / "data" / "cis_monitoring.json"
 
 @dataclass(frozen=True)
 class CisItem:
+    """One CIS monitoring item: the events its metric filter must catch."""
+
     key: str
     rule: str  # the CT5xx policy that checks the item
     title: str
@@ -41,6 +43,8 @@ class CisItem:
 
 @dataclass(frozen=True)
 class FilterVerdict:
+    """Whether a metric filter covers a CIS item, and why."""
+
     item: str
     passes: bool
     missed: tuple[str, ...] = ()  # required records the filter does not catch

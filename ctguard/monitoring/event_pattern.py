@@ -239,6 +239,8 @@ def _field_test(key: str, leaves: list[tuple[str, Any]]) -> Callable[[Any], bool
 
 @dataclass(frozen=True)
 class EventPattern:
+    """A parsed EventBridge event pattern."""
+
     source: dict[str, Any]
     _test: Callable[[Any], bool]
 

@@ -11,7 +11,6 @@ services", EventBridge user guide eb-service-event.html); pass ``include_read_on
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
@@ -38,6 +37,8 @@ def detail_type(record: dict[str, Any]) -> str:
 
 def cloudtrail_event_envelope(record: dict[str, Any]) -> dict[str, Any]:
     """Wrap a CloudTrail record the way EventBridge delivers it (the record becomes ``detail``)."""
+    import hashlib  # records without an eventID only: keeps OpenSSL off a check's start-up
+
     identity = record.get("userIdentity")
     identity = identity if isinstance(identity, dict) else {}
     event_id = record.get("eventID") or str(

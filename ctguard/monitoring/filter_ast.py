@@ -68,6 +68,8 @@ class Comparison:
 
 @dataclass(frozen=True, slots=True)
 class BoolOp:
+    """A boolean operator node of a metric filter pattern."""
+
     op: str  # "&&" or "||"
     operands: tuple[Node, ...]
 

@@ -25,6 +25,8 @@ _REGEX_CHARS = re.compile(r"[A-Za-z0-9:_#=@/;,\-^$?\[\]{}|\\*+. ]*")
 
 @dataclass(frozen=True, slots=True)
 class Token:
+    """One token of a metric filter pattern."""
+
     kind: str  # LBRACE RBRACE LBRACK RBRACK LPAREN RPAREN COMMA AND OR OP SELECTOR STRING REGEX WORD ELLIPSIS EOF
     text: str
     pos: int

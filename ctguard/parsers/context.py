@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True, slots=True)
 class ParseContext:
+    """What the command line and the walk tell every parser (account, region, variables, refused links)."""
+
     account_id: str | None = None  # --account: the account the IaC is deployed to
     region: str | None = None  # --region: the region it is deployed to
     partition: str = "aws"

@@ -8,6 +8,8 @@ print(render_text(verdict, event))
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ctguard.simulate.evaluate import (
     CompiledTrail,
     DecidedBy,
@@ -22,8 +24,25 @@ from ctguard.simulate.events import Event, Resource
 from ctguard.simulate.explain import render_text, verdict_to_dict
 from ctguard.simulate.normalize import Normalized, normalize_basic, normalize_trail
 from ctguard.simulate.policy import DEFAULT_POLICY, SimPolicy
-from ctguard.simulate.replay import Replay, Shape
-from ctguard.simulate.report import summarize
+
+if TYPE_CHECKING:
+    from ctguard.simulate.replay import Replay, Shape
+    from ctguard.simulate.report import summarize
+
+
+def __getattr__(name: str) -> Any:
+    # The archive replay and its report are for ``ctguard simulate``; a check imports this
+    # package for the evaluator only, so they are imported on first use (issue 21, start-up).
+    if name in ("Replay", "Shape"):
+        from ctguard.simulate import replay
+
+        return getattr(replay, name)
+    if name == "summarize":
+        from ctguard.simulate.report import summarize
+
+        return summarize
+    raise AttributeError(f"module 'ctguard.simulate' has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_POLICY",

@@ -25,6 +25,8 @@ __all__ = ["Gate", "Skip", "apply", "from_entry"]
 
 @dataclass(frozen=True, slots=True)
 class Gate:
+    """Which findings a run reports as suppressed or leaves out (skips, --only, overrides, baseline)."""
+
     skips: tuple[Skip, ...] = ()  # config file and --skip
     only: tuple[str, ...] = ()  # rule ids or globs; empty = every rule
     severity: Mapping[str, Severity] = field(default_factory=dict)  # rule id -> severity override

@@ -25,6 +25,8 @@ _EXP = re.compile(r"(?:^|:)\s*exp:\s*([0-9]{4}-[0-9]{2}-[0-9]{2}|\S*)\s*(?=:|$)"
 
 @dataclass(frozen=True, slots=True)
 class Skip:
+    """One skip (inline comment, Metadata, config file or --skip): the rule it silences, where and why."""
+
     rule: str  # rule id or glob (CT1*), upper case
     source: str  # inline | metadata | config | cli
     where: str  # "file:line" for messages

@@ -34,6 +34,8 @@ class TemplateError(Exception):
 
 @dataclass(slots=True)
 class Template:
+    """A loaded CloudFormation template with its source positions."""
+
     data: dict[str, Any]
     spans: dict[Path, tuple[int, int]] = field(default_factory=dict)
     value_spans: dict[Path, tuple[int, int]] = field(default_factory=dict)

@@ -22,6 +22,8 @@ NO_VALUE: Any = _NoValue()
 
 @dataclass(slots=True)
 class Trace:
+    """How a property value was derived from the template."""
+
     refs: list[str] = field(default_factory=list)  # logical ids, in the order written
     vias: list[str] = field(default_factory=list)
     # Parameters whose default was used: a deployment may pass another value.
