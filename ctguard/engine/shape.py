@@ -181,7 +181,7 @@ def _fit(value: Any, hint: Any, path: str) -> Any:
 def _fit_union(value: Any, arms: tuple[Any, ...], path: str) -> Any:
     first: _Mismatch | None = None
     # Try the arm of the value's own kind first, so the reason names the right expectation.
-    for arm in sorted(arms, key=lambda a: 0 if _same_kind(value, a) else 1):
+    for arm in _arm_order(type(value), arms):  # type: ignore[arg-type]  # every class is Hashable; mypy: type[Any] is not
         try:
             return _fit(value, arm, path)
         except _Mismatch as exc:
@@ -190,9 +190,16 @@ def _fit_union(value: Any, arms: tuple[Any, ...], path: str) -> Any:
     raise first
 
 
-def _same_kind(value: Any, arm: Any) -> bool:
+@cache
+def _arm_order(kind: type, arms: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``arms`` with those ``kind`` belongs to first: one sort per value type and union, not one per
+    value (conforming 5,000 resources sorted 95,000 unions)."""
+    return tuple(sorted(arms, key=lambda a: 0 if _same_kind(kind, a) else 1))
+
+
+def _same_kind(kind: type, arm: Any) -> bool:
     origin = typing.get_origin(arm) or arm
-    return isinstance(origin, type) and isinstance(value, origin)
+    return isinstance(origin, type) and issubclass(kind, origin)
 
 
 def _fit_tuple(value: Any, args: tuple[Any, ...], path: str) -> Any:

@@ -101,9 +101,12 @@ def _big_file_may_concern_cloudtrail(path: str) -> bool:
 
 def _syntax_only(path: str, text: str) -> ParsedInput | None:
     """A template with nothing CloudTrail-related: silent unless it is broken."""
+    from ctguard.parsers.cloudformation.template import TemplateError, check_value_budget
+
     try:
+        check_value_budget(text)  # too many values to load is as unreadable here as in a trail's template
         yamlload.load(text)
-    except yamlload.LoadError as exc:
+    except (yamlload.LoadError, TemplateError) as exc:
         parsed = ParsedInput(path, "cloudformation")
         parsed.problem(PARSE_ERROR, f"cannot parse template: {exc.message}", exc.line, exc.column)
         return parsed

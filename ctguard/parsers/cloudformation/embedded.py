@@ -20,7 +20,7 @@ from typing import Any
 
 from ctguard.inputs import ParsedInput
 from ctguard.parsers.cloudformation.detect import looks_like_cloudformation
-from ctguard.parsers.cloudformation.template import Path, Template, mask_duplicates
+from ctguard.parsers.cloudformation.template import TOO_MANY_VALUES, Path, Template, mask_duplicates
 from ctguard.parsers.context import ParseContext
 from ctguard.parsers.prefilter import unescape
 from ctguard.yamlload import Loaded, LoadError, load
@@ -40,6 +40,8 @@ def parse(path: str, text: str, context: ParseContext) -> ParsedInput | list[Par
         return parsed
     if len(text) > cloudformation.MAX_TEMPLATE_CHARS:
         return parsed  # refused for its size (CT001): loading it to see what else it is costs the same
+    if any(problem.message.startswith(TOO_MANY_VALUES) for problem in parsed.problems):
+        return parsed  # refused for its number of values (CT001), for the same reason
     return _not_a_whole_template(path, text, parsed, context)
 
 

@@ -14,12 +14,22 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from ctguard.values import Unknown
-from ctguard.yamlload import Duplicate, LoadError, load
+from ctguard.yamlload import Duplicate, LoadError, count_values, load
 
 Path = tuple[str | int, ...]
 
 # Keys that mark a mapping as a CloudFormation template even before we see Resources.
 _TEMPLATE_KEYS = ("AWSTemplateFormatVersion", "Transform", "Parameters", "Conditions", "Mappings", "Outputs")
+
+# Values (scalars, mappings, lists) one template may hold. Loading costs ~10 us per value (the C
+# composer builds a node and two marks for each; we then build data and spans): 139,000 values took
+# 1.7-2.0 s CPU for the whole check on the shared machine, so the limit keeps a template near 1.5 s.
+# Real templates hold 20-55 values per KB (YAML, indented JSON; the largest in fixtures/ and the
+# real-world corpus, 40 KB, holds 1,957), ~100 per KB minified; CloudFormation accepts at most
+# 1 MB, so an indented real template holds at most ~55,000. A 1 MB file of tiny list items holds
+# 250,000 (issue 22).
+MAX_TEMPLATE_VALUES = 120_000
+TOO_MANY_VALUES = "the template holds more than"  # how a caller tells this refusal from a syntax error
 
 
 class TemplateError(Exception):
@@ -96,6 +106,7 @@ def _lookup(spans: dict[Path, tuple[int, int]], path: Path) -> tuple[int, int] |
 
 def load_template(text: str) -> Template:
     """Parse ``text`` into a Template, or raise TemplateError (CT001)."""
+    check_value_budget(text)
     try:
         loaded = load(text)
         template = Template(_root(loaded.data), loaded.spans, loaded.value_spans, loaded.duplicates)
@@ -105,6 +116,21 @@ def load_template(text: str) -> Template:
         template = _load_json(text)
     template.model_data = _mask_duplicates(template.data, template.duplicates)
     return template
+
+
+def check_value_budget(text: str) -> None:
+    # Every value takes at least about one character ("{a,b}" holds four), so a shorter text
+    # cannot exceed the budget and pays nothing. Tabs are counted as the JSON retry will read them.
+    if len(text) <= MAX_TEMPLATE_VALUES:
+        return
+    count, line = count_values(text.replace("\t", " "), MAX_TEMPLATE_VALUES)
+    if count > MAX_TEMPLATE_VALUES:
+        raise TemplateError(
+            f"{TOO_MANY_VALUES} {MAX_TEMPLATE_VALUES:,} values (the limit was passed at line "
+            f"{line}); ctguard reads at most {MAX_TEMPLATE_VALUES:,} per template, far more than a deployable "
+            "template holds: split it into nested stacks, or check the trail's template on its own",
+            line,
+        )
 
 
 def _load_json(text: str) -> Template:

@@ -26,6 +26,7 @@ from typing import cast
 from lark import Token, Tree
 
 from ctguard.parsers.terraform.comments import blank_comments
+from ctguard.parsers.terraform.gcpause import collector_paused
 
 
 @dataclass(slots=True)
@@ -122,7 +123,8 @@ def parse_text(file: str, text: str) -> Body | HclError:
 
     try:
         tree = parse_tree(blank_comments(text))
-        return _body(cast("Tree[Token]", tree.children[0]), file)  # the start rule's only child is the body rule
+        with collector_paused():
+            return _body(cast("Tree[Token]", tree.children[0]), file)  # the start rule's only child is the body rule
     except UnexpectedInput as exc:
         return HclError(file, _describe(exc), getattr(exc, "line", 1) or 1, getattr(exc, "column", 1) or 1)
     except LarkError as exc:

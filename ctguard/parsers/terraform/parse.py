@@ -36,6 +36,7 @@ from ctguard.parsers.terraform import opaque as tf_opaque
 from ctguard.parsers.terraform import variants as tf_variants
 from ctguard.parsers.terraform.assemble import RELATED_TYPES, Assembler, Item
 from ctguard.parsers.terraform.comments import blank_comments
+from ctguard.parsers.terraform.gcpause import collector_paused
 from ctguard.parsers.terraform.loader import MAX_TF_CHARS
 from ctguard.parsers.terraform.module import MAX_MODULE_DEPTH, Loader, Module, tf_files
 from ctguard.parsers.terraform.providers import instance_region, root_region
@@ -50,6 +51,13 @@ def parse_module(
 
     A module call whose count/for_each is an undecided ``cond ? ..`` makes one variant per truth
     value of ``cond`` (``tf_variants``): the tree is read again under each assumption."""
+    with collector_paused():
+        return _parse_module(directory, context, overrides, label)
+
+
+def _parse_module(
+    directory: str, context: ParseContext, overrides: dict[str, str] | None, label: str | None
+) -> list[ParsedInput]:
     if os.path.isfile(directory):
         label = label or directory
         directory = os.path.dirname(directory) or "."
