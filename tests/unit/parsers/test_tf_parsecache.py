@@ -138,6 +138,19 @@ def test_a_text_is_stored_when_it_comes_a_second_time(cache: Path, monkeypatch: 
     assert third is not second and first_difference(first, third) is None
 
 
+def test_huge_texts_are_never_stored(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Storing a huge tree costs more than parsing it again (a 1 MB file: 537 MB on its second sight)."""
+    monkeypatch.setattr(tf_parsecache, "STORE_ON_SECOND_SIGHT", True)
+    text = blank_comments(BIG.read_text(encoding="utf-8"))
+    monkeypatch.setattr(tf_parsecache, "MAX_CHARS", len(text) - 1)
+    first, second = parse_tree(text), parse_tree(text)
+    assert not _entries(cache) and not list(cache.glob("*.seen"))
+    assert first_difference(first, second) is None
+    monkeypatch.setattr(tf_parsecache, "MAX_CHARS", len(text))
+    parse_tree(text), parse_tree(text)
+    assert len(_entries(cache)) == 1  # at the limit it is still stored
+
+
 def test_entries_not_rewritten_for_a_month_are_swept(cache: Path) -> None:
     text = blank_comments(BIG.read_text(encoding="utf-8"))
     parse_tree(text)
