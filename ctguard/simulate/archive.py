@@ -75,12 +75,36 @@ def _open_bytes(path: str) -> bytes:
     return raw
 
 
+def _fast_inflater() -> tuple[Any, Any] | None:
+    # python-isal (the ``fast`` extra) inflates about 1.6x as fast as zlib; zlib stays the
+    # reference: anything but one whole member goes through the zlib path below, so errors
+    # and their messages are zlib's.
+    try:
+        from isal import isal_zlib
+    except ImportError:
+        return None
+    return isal_zlib.decompressobj, (isal_zlib.error, ValueError)
+
+
+_FAST_INFLATE = _fast_inflater()
+
+
 def gunzip(raw: bytes) -> bytes:
     """``gzip.decompress`` at zlib speed: one member (what CloudTrail writes) is inflated by zlib
     in one call, which also checks the CRC; about 40% faster than ``gzip.decompress``, whose
     header parsing, buffer growth and separate CRC pass run in Python.  Several members
     (concatenated files) take the ``gzip`` module's path.
     """
+    if _FAST_INFLATE is not None:
+        make, errors = _FAST_INFLATE
+        fast = make(31)
+        try:
+            out = fast.decompress(raw)
+        except errors:
+            pass  # zlib says what is wrong, below
+        else:
+            if fast.eof and not fast.unused_data:
+                return out  # type: ignore[no-any-return]
     d = zlib.decompressobj(31)
     out = d.decompress(raw)
     if not d.eof:
