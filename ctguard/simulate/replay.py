@@ -117,6 +117,24 @@ def _columns(records: list[Any], n: int) -> list[list[Any]]:
     return [list(map(dict.get, records, repeat(k))) for k in names[:n]]
 
 
+_QUICK_GETTER = attrgetter(*_QUICK_KEYS)
+_READ_ONLY, _MANAGEMENT = attrgetter("readOnly"), attrgetter("managementEvent")
+
+
+def _quick_keys(records: list[Any]) -> tuple[list[tuple[Any, ...]], list[Any], list[Any]]:
+    """The 8-key tuple of every record, and the readOnly and managementEvent columns.
+
+    Raises TypeError for a batch that is neither all dicts nor all ``Record`` structs.
+    """
+    if Record is not None and records and type(records[0]) is Record:
+        if set(map(type, records)) != {Record}:
+            raise TypeError("mixed batch")
+        # one C call per record builds its tuple straight from the struct
+        return list(map(_QUICK_GETTER, records)), list(map(_READ_ONLY, records)), list(map(_MANAGEMENT, records))
+    columns = _columns(records, _N_QUICK)
+    return list(zip(*columns, strict=False)), columns[4], columns[5]
+
+
 def _field(rec: Any, name: str) -> Any:
     return getattr(rec, name) if Record is not None and type(rec) is Record else None
 
@@ -185,16 +203,16 @@ class Replay:
         to -1 and their records go through ``_add_detailed``.
         """
         try:
-            columns = _columns(records, _N_QUICK)
+            keys, read_only, management = _quick_keys(records)
         except TypeError:  # a record that is not a JSON object
             self._add_detailed(records)
             return
-        if not (set(map(type, columns[4])) <= _PLAIN and set(map(type, columns[5])) <= _PLAIN):
+        if not (set(map(type, read_only)) <= _PLAIN and set(map(type, management)) <= _PLAIN):
             self._add_detailed(records)
             return
         quick = self._quick
         try:
-            found = list(map(quick.get, zip(*columns, strict=False)))
+            found = list(map(quick.get, keys))
         except TypeError:  # an unhashable value somewhere in the batch
             self._add_detailed(records)
             return
@@ -214,7 +232,7 @@ class Replay:
         for rec, index, key in zip(
             compress(records, mask),
             compress(found, mask),
-            zip(*[compress(c, mask) for c in columns], strict=False),
+            compress(keys, mask),
             strict=False,
         ):
             if index is None:  # first sighting (or seen earlier in this loop)
