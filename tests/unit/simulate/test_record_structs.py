@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import json
 import zlib
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -174,3 +175,57 @@ def test_isal_inflation_gives_zlibs_output_and_errors(raw: bytes, monkeypatch: p
     fast = run()
     monkeypatch.setattr(archive, "_FAST_INFLATE", None)
     assert fast == run()
+
+
+@needs_msgspec
+@pytest.mark.parametrize(
+    "policy",
+    [
+        SimPolicy(),
+        SimPolicy(arn_prefix_as_arn=False, strict_trail_fields=False, sts_without_host_header_is_global=True),
+    ],
+    ids=["default", "switched"],
+)
+def test_every_shipped_record_replays_alike_as_a_log_file(policy: SimPolicy, tmp_path: Path) -> None:
+    # The records of tests/data/events (the DuckDB equivalence set, test_sql.py), written as
+    # CloudTrail writes log files, so that the replay reads them as structs: the same summary
+    # as the dicts json.loads gives, and the same captured/missed/unknown counts per trail as
+    # evaluating every record on its own.
+    from ctguard.simulate.replay import verdicts_for
+
+    from .test_sql import FILES, OWN, TRAILS
+
+    records = [json.loads(line) for f in FILES for line in Path(f).read_text(encoding="utf-8").splitlines() if line]
+    files = []
+    for i in range(0, len(records), 100):
+        p = tmp_path / f"{i:04d}.json.gz"
+        p.write_bytes(gzip.compress(json.dumps({"Records": records[i : i + 100]}).encode()))
+        files.append((str(p), p.stat().st_size))
+    ctx = SimContext(account_id=OWN, policy=policy)
+    trails = [compile_trail(t, ctx) for t in TRAILS]
+
+    def summary(batches: list[list[Any]]) -> Any:
+        rp = Replay(trails, policy)
+        for b in batches:
+            rp.add(b)
+        per_trail = [Counter() for _ in trails]
+        for shape, n in rp.shapes():
+            for c, v in zip(per_trail, shape.verdicts, strict=True):
+                c[v.captured] += n
+        return (
+            rp.records,
+            rp.first_time,
+            rp.last_time,
+            per_trail,
+            summarize(trails, rp.shapes(), records=rp.records, first_time=rp.first_time, last_time=rp.last_time),
+        )
+
+    batches = [b.records for b in iter_batches(files)]
+    assert all(type(r) is Record for b in batches for r in b)
+    got = summary(batches)
+    assert got == summary([records[i : i + 100] for i in range(0, len(records), 100)])
+    one_by_one = [Counter() for _ in trails]
+    for r in records:
+        for c, v in zip(one_by_one, verdicts_for(trails, r, policy)[1], strict=True):
+            c[v.captured] += 1
+    assert got[3] == one_by_one and got[0] == len(records) == 959
