@@ -84,7 +84,13 @@ _odd = {
     )
     | _value,
     "userIdentity": st.fixed_dictionaries({}, optional={"arn": _value, "accountId": _value}) | _value,
-    "tlsDetails": st.fixed_dictionaries({}, optional={"clientProvidedHostHeader": _value}) | _value,
+    "tlsDetails": st.fixed_dictionaries(
+        {},
+        optional={
+            "clientProvidedHostHeader": st.sampled_from(["sts.amazonaws.com", "sts.eu-west-1.amazonaws.com"]) | _value
+        },
+    )
+    | _value,
     "eventTime": st.sampled_from(["2024-01-01T00:00:00Z", "2023-12-31T23:59:59Z"]) | _value,
 }
 _record = st.fixed_dictionaries(
