@@ -135,6 +135,18 @@ def _quick_keys(records: list[Any]) -> tuple[list[tuple[Any, ...]], list[Any], l
     return list(zip(*columns, strict=False)), columns[4], columns[5]
 
 
+def _times(records: list[Any]) -> list[Any]:
+    """The eventTime column (TypeError as ``_columns``)."""
+    if Record is not None and records and type(records[0]) is Record:
+        if set(map(type, records)) != {Record}:
+            raise TypeError("mixed batch")
+        return list(map(_EVENT_TIME, records))
+    return list(map(dict.get, records, repeat(_key_objects(records)[-1])))
+
+
+_EVENT_TIME = attrgetter("eventTime")
+
+
 def _field(rec: Any, name: str) -> Any:
     return getattr(rec, name) if Record is not None and type(rec) is Record else None
 
@@ -363,7 +375,7 @@ class Replay:
     def _span(self, records: list[Any]) -> None:
         # eventTime span in C-level passes (ISO-8601 UTC strings sort as times).
         try:
-            times: list[Any] = _columns(records, _N_QUICK + 1)[-1]
+            times: list[Any] = _times(records)
         except TypeError:  # a record that is not a JSON object
             times = [r.get("eventTime") if type(r) is dict else _field(r, "eventTime") for r in records]
         if set(map(type, times)) != {str}:
