@@ -14,7 +14,7 @@
    CPU time (per-pass ratios, best-of and wall time are printed too).  Target: <= 1.3.
    Then ``ctguard simulate``'s parallel replay (``--jobs auto``: chunks of files in forked
    workers, shapes merged) against one process, wall time, best of 2 each.
-3. Peak RSS (``ru_maxrss``) of a fresh subprocess replaying the archive once (1x) and ten times
+3. Peak RSS (VmHWM; ``ru_maxrss`` where /proc is missing) of a fresh subprocess replaying the archive once (1x) and ten times
    (10x: the file list repeated, i.e. ten times the bytes streamed).  Target: 10x / 1x <= 1.2.
 
 Usage: python bench/replay.py [--records 1000000 | --quick] [--runs 3] [--per-file 2000] [--dir DIR] [--json FILE]
@@ -263,6 +263,11 @@ def _decoders() -> dict[str, Any]:
         out["msgspec.json"] = msgspec.json.Decoder().decode
     except ImportError:
         pass
+    from ctguard.simulate import decode
+
+    if decode.DECODER == "msgspec":
+        # what the replay decodes log files with: structs of the fields it reads (records.py)
+        out["msgspec.Record"] = decode.records_loads
     return out
 
 
@@ -295,17 +300,23 @@ DUCKDB_SCANS = {
 }
 
 
-def duckdb_scan(files: list[str], threads: int, kind: str) -> tuple[float, int] | None:
-    """Wall time of DuckDB reading every record of the archive (one of DUCKDB_SCANS, count)."""
+def _cpu_all() -> float:
+    """CPU of this process (every thread: DuckDB's too) and of its reaped children (the replay's workers)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def duckdb_scan(files: list[str], threads: int, kind: str) -> tuple[float, int, float] | None:
+    """Wall time of DuckDB reading every record of the archive (one of DUCKDB_SCANS), count, CPU."""
     try:
         import duckdb
     except ImportError:
         return None
     con = duckdb.connect()
     con.execute(f"SET threads = {threads}")
-    w = time.perf_counter()
+    w, c = time.perf_counter(), _cpu_all()
     (n,) = con.execute(DUCKDB_SCANS[kind], [files]).fetchone()
-    return time.perf_counter() - w, n
+    return time.perf_counter() - w, n, _cpu_all() - c
 
 
 def sql_replay(files: list[str], records: int) -> float | None:
@@ -323,10 +334,25 @@ def sql_replay(files: list[str], records: int) -> float | None:
     return time.perf_counter() - w
 
 
+def peak_rss_kb() -> int:
+    """This process's peak RSS since exec.  ``ru_maxrss`` is not it on Linux: the kernel carries
+    the parent's RSS at fork over exec, so a child of this bench (which has had DuckDB and
+    several replays in memory by then) reported the parent's 750 MB.  VmHWM belongs to the
+    exec'd image alone."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def child(root: str, repeat: int) -> None:
     files = [str(p) for p in sorted(Path(root).rglob("*.json.gz"))] * repeat
     n = replay(files)
-    print(json.dumps({"records": n, "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+    print(json.dumps({"records": n, "maxrss_kb": peak_rss_kb()}))
 
 
 def main() -> None:
@@ -386,6 +412,7 @@ def main() -> None:
             assert replay(files, jobs) == records
             par_wall[jobs].append(time.perf_counter() - w)
     one, auto = min(par_wall[1]), min(par_wall[None])
+    from ctguard.simulate.parallel import workers_for
     from ctguard.workers import usable_cpus
 
     cores = usable_cpus()
@@ -402,15 +429,18 @@ def main() -> None:
         print(f"floor zlib + {name:<13}: cpu median {sec:.2f} s ({records / sec:,.0f} records/s)")
     # DuckDB's own scans of the same files on every core, against the parallel replay; alternating.
     scan_wall: dict[str, list[float]] = {kind: [] for kind in DUCKDB_SCANS}
+    scan_cpu: dict[str, list[float]] = {kind: [] for kind in DUCKDB_SCANS}
     rep_wall: list[float] = []
+    rep_cpu: list[float] = []
     sql_wall: list[float] = []
     sides = [*DUCKDB_SCANS, "replay", "sql"]
     for i in range(2):
         for side in sides if i % 2 == 0 else sides[::-1]:
             if side == "replay":
-                w = time.perf_counter()
+                w, c = time.perf_counter(), _cpu_all()
                 assert replay(files, None) == records
                 rep_wall.append(time.perf_counter() - w)
+                rep_cpu.append(_cpu_all() - c)
                 continue
             if side == "sql":  # ctguard's own DuckDB path (--sql duckdb): the scan plus the verdict query
                 got_sql = sql_replay(files, records)
@@ -421,13 +451,20 @@ def main() -> None:
             if got is not None:
                 assert got[1] == records, got
                 scan_wall[side].append(got[0])
+                scan_cpu[side].append(got[2])
     scans = {kind: statistics.median(v) for kind, v in scan_wall.items() if v}
     rep2 = statistics.median(rep_wall)
-    print(f"replay --jobs auto: wall {rep2:.2f} s ({records / rep2:,.0f} records/s)")
+    rep2_cpu = statistics.median(rep_cpu)
+    print(
+        f"replay --jobs auto ({workers_for([(f, os.path.getsize(f)) for f in files], None)} processes): "
+        f"wall {rep2:.2f} s ({records / rep2:,.0f} records/s), cpu {rep2_cpu:.2f} s (all processes)"
+    )
     for kind, sec in scans.items():
+        kcpu = statistics.median(scan_cpu[kind])
         print(
-            f"DuckDB {kind} scan ({cores} threads): wall {sec:.2f} s ({records / sec:,.0f} records/s): "
-            f"throughput ratio replay / DuckDB {sec / rep2:.2f} (target >= 1: {'met' if rep2 <= sec else 'NOT met'})"
+            f"DuckDB {kind} scan ({cores} threads): wall {sec:.2f} s ({records / sec:,.0f} records/s), cpu {kcpu:.2f} s: "
+            f"throughput ratio replay / DuckDB {sec / rep2:.2f} wall, {kcpu / rep2_cpu:.2f} cpu "
+            f"(target >= 1 wall: {'met' if rep2 <= sec else 'NOT met'})"
         )
     sql = statistics.median(sql_wall) if sql_wall else None
     if sql is not None:

@@ -41,10 +41,44 @@ def _make() -> tuple[str, Callable[[bytes], Any]]:
 DECODER, fast_loads = _make()
 
 
+def _make_records() -> Callable[[bytes], Any]:
+    from ctguard.simulate.records import Record
+
+    if Record is None:
+        return _stdlib_only
+    import msgspec
+
+    LogFile = msgspec.defstruct("LogFile", [("Records", list[Record])], gc=False)
+    decode = msgspec.json.Decoder(LogFile).decode
+    errors = (msgspec.DecodeError, msgspec.ValidationError, RecursionError)
+
+    def records(data: bytes) -> Any:
+        # msgspec skips the fields it does not keep without checking their UTF-8, which
+        # json.loads would refuse: such a document goes the generic way (and fails there).
+        if not data.isascii():
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                return FAILED
+        try:
+            return decode(data).Records  # type: ignore[attr-defined]
+        except errors:
+            return FAILED
+
+    return records
+
+
+records_loads = _make_records()
+records_loads.__doc__ = """The records of a CloudTrail log file (``{"Records": [...]}``) as ``records.Record``
+structs, or FAILED for any other document or one the struct cannot take (then decode it with
+``fast_loads``/``json.loads``): a record that is not an object, "Records" not a list, a
+byte-order mark, NaN, lone surrogates, ... """
+
+
 def loads(data: bytes) -> Any:
     """``json.loads(data)``, by the fast decoder when it accepts the document."""
     doc = fast_loads(data)
     return json.loads(data) if doc is FAILED else doc
 
 
-__all__ = ["DECODER", "FAILED", "fast_loads", "loads"]
+__all__ = ["DECODER", "FAILED", "fast_loads", "loads", "records_loads"]

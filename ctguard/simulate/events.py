@@ -51,6 +51,11 @@ def _d(v: Any) -> dict[str, Any]:
     return v if isinstance(v, dict) else {}
 
 
+# The replay calls _resources once per data record: tuple.__new__ builds a Resource in C, where
+# the NamedTuple constructor is a Python-level function.
+_new_resource: Any = tuple.__new__
+
+
 def _resources(raw: Any) -> tuple[Resource, ...]:
     if not isinstance(raw, list) or not raw:
         return ()
@@ -58,14 +63,18 @@ def _resources(raw: Any) -> tuple[Resource, ...]:
     for item in raw:
         if not isinstance(item, dict):
             continue  # a stringified dict in one Panther fixture: no usable fields
-        arn = item.get("ARN")
+        get = item.get
+        kind = get("type")
+        if not isinstance(kind, str):
+            kind = None
+        arn = get("ARN")
         if arn is None:
-            arn = item.get("arn")  # older docs samples use lower case
+            arn = get("arn")  # older docs samples use lower case
         if isinstance(arn, str):
-            out.append(Resource(_s(item.get("type")), arn, False))
+            out.append(_new_resource(Resource, (kind, arn, False)))
             continue
-        prefix = item.get("ARNPrefix")
-        out.append(Resource(_s(item.get("type")), _s(prefix), isinstance(prefix, str)))
+        prefix = get("ARNPrefix")
+        out.append(_new_resource(Resource, (kind, _s(prefix), isinstance(prefix, str))))
     return tuple(out)
 
 

@@ -164,9 +164,11 @@ def arn_values(types: frozenset[str] | None, policy: SimPolicy) -> Callable[[tup
 
     def values(resources: tuple[Resource, ...]) -> tuple[str, ...]:
         return tuple(
-            r.arn
-            for r in resources
-            if r.arn is not None and (types is None or r.type in types) and (with_prefix or not r.is_prefix)
+            [
+                r.arn
+                for r in resources
+                if r.arn is not None and (types is None or r.type in types) and (with_prefix or not r.is_prefix)
+            ]
         )
 
     return values

@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import compress, repeat
+from operator import attrgetter
 from typing import Any
 
 from ctguard.simulate.catalogue import DATA_APIS, STS_SOURCE
@@ -29,6 +30,7 @@ from ctguard.simulate.evaluate import CompiledTrail, Verdict
 from ctguard.simulate.events import Event, _resources
 from ctguard.simulate.matcher import HIT_OPS
 from ctguard.simulate.policy import SimPolicy
+from ctguard.simulate.records import RECORD_KEYS, Record, as_dict
 
 _QUICK_KEYS = (
     "eventSource",
@@ -45,26 +47,6 @@ _KEY_NAMES = _QUICK_KEYS + ("eventTime",)
 _PLAIN = frozenset({bool, str, type(None)})
 _NOT_FOUND = frozenset({None, -1})
 _DATA_NAMES = frozenset((s, n) for s, names in DATA_APIS.items() for n in names)
-# The top-level keys ``Event.from_record`` reads (tests/unit/simulate checks the list is whole).
-RECORD_KEYS = (
-    "eventSource",
-    "eventName",
-    "eventType",
-    "awsRegion",
-    "eventCategory",
-    "userIdentity",
-    "recipientAccountId",
-    "insightDetails",
-    "readOnly",
-    "resources",
-    "sessionCredentialFromConsole",
-    "errorCode",
-    "vpcEndpointId",
-    "tlsDetails",
-    "managementEvent",
-    "eventTime",
-    "eventID",
-)
 # Selector fields whose record value is not in the base shape key.
 _EXTRA_FIELDS = {
     "errorCode": "errorCode",
@@ -117,7 +99,56 @@ def detached(value: Any) -> Any:
     if kind is dict:
         get = value.get
         value = {k: get(k) for k in RECORD_KEYS if k in value}
+    elif kind is Record and kind is not None:
+        value = as_dict(value)
     return marshal.loads(marshal.dumps(value))
+
+
+def _columns(records: list[Any], n: int) -> list[list[Any]]:
+    """The first ``n`` of ``_KEY_NAMES`` as columns over the batch, each in one C-level pass.
+
+    Raises TypeError for a batch that is neither all dicts nor all ``Record`` structs.
+    """
+    if Record is not None and records and type(records[0]) is Record:
+        if set(map(type, records)) != {Record}:
+            raise TypeError("mixed batch")
+        return [list(map(attrgetter(k), records)) for k in _KEY_NAMES[:n]]
+    names = _key_objects(records)
+    return [list(map(dict.get, records, repeat(k))) for k in names[:n]]
+
+
+_QUICK_GETTER = attrgetter(*_QUICK_KEYS)
+_READ_ONLY, _MANAGEMENT = attrgetter("readOnly"), attrgetter("managementEvent")
+
+
+def _quick_keys(records: list[Any]) -> tuple[list[tuple[Any, ...]], list[Any], list[Any]]:
+    """The 8-key tuple of every record, and the readOnly and managementEvent columns.
+
+    Raises TypeError for a batch that is neither all dicts nor all ``Record`` structs.
+    """
+    if Record is not None and records and type(records[0]) is Record:
+        if set(map(type, records)) != {Record}:
+            raise TypeError("mixed batch")
+        # one C call per record builds its tuple straight from the struct
+        return list(map(_QUICK_GETTER, records)), list(map(_READ_ONLY, records)), list(map(_MANAGEMENT, records))
+    columns = _columns(records, _N_QUICK)
+    return list(zip(*columns, strict=False)), columns[4], columns[5]
+
+
+def _times(records: list[Any]) -> list[Any]:
+    """The eventTime column (TypeError as ``_columns``)."""
+    if Record is not None and records and type(records[0]) is Record:
+        if set(map(type, records)) != {Record}:
+            raise TypeError("mixed batch")
+        return list(map(_EVENT_TIME, records))
+    return list(map(dict.get, records, repeat(_key_objects(records)[-1])))
+
+
+_EVENT_TIME = attrgetter("eventTime")
+
+
+def _field(rec: Any, name: str) -> Any:
+    return getattr(rec, name) if Record is not None and type(rec) is Record else None
 
 
 class Replay:
@@ -183,18 +214,17 @@ class Replay:
         records share an entry.  Tuples whose shape is not fully determined by the 8 keys map
         to -1 and their records go through ``_add_detailed``.
         """
-        names = _key_objects(records)
         try:
-            columns = [list(map(dict.get, records, repeat(k))) for k in names[:_N_QUICK]]
+            keys, read_only, management = _quick_keys(records)
         except TypeError:  # a record that is not a JSON object
             self._add_detailed(records)
             return
-        if not (set(map(type, columns[4])) <= _PLAIN and set(map(type, columns[5])) <= _PLAIN):
+        if not (set(map(type, read_only)) <= _PLAIN and set(map(type, management)) <= _PLAIN):
             self._add_detailed(records)
             return
         quick = self._quick
         try:
-            found = list(map(quick.get, zip(*columns, strict=False)))
+            found = list(map(quick.get, keys))
         except TypeError:  # an unhashable value somewhere in the batch
             self._add_detailed(records)
             return
@@ -214,7 +244,7 @@ class Replay:
         for rec, index, key in zip(
             compress(records, mask),
             compress(found, mask),
-            zip(*[compress(c, mask) for c in columns], strict=False),
+            compress(keys, mask),
             strict=False,
         ):
             if index is None:  # first sighting (or seen earlier in this loop)
@@ -272,10 +302,14 @@ class Replay:
         uses_res, uses_id, extra = self._uses_resources, self._uses_identity, self._extra
         slow, resource_key = self._add_slow, self._resource_key
         for rec in records:
-            if type(rec) is not dict:
+            kind = type(rec)
+            if kind is dict:
+                get = rec.get
+            elif kind is Record and kind is not None:  # every field is set (None when absent)
+                get = rec.__getattribute__
+            else:
                 slow(rec)
                 continue
-            get = rec.get
             src, acct, etype, cat = (
                 get("eventSource"),
                 get("recipientAccountId"),
@@ -341,9 +375,9 @@ class Replay:
     def _span(self, records: list[Any]) -> None:
         # eventTime span in C-level passes (ISO-8601 UTC strings sort as times).
         try:
-            times: list[Any] = list(map(dict.get, records, repeat(_key_objects(records)[-1])))
+            times: list[Any] = _times(records)
         except TypeError:  # a record that is not a JSON object
-            times = [r.get("eventTime") for r in records if type(r) is dict]
+            times = [r.get("eventTime") if type(r) is dict else _field(r, "eventTime") for r in records]
         if set(map(type, times)) != {str}:
             times = [t for t in times if type(t) is str]
         if times:

@@ -53,6 +53,7 @@ def test_refused_documents_fall_back_to_json_loads(doc: bytes) -> None:
 
 def _stdlib(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(decode, "fast_loads", lambda data: decode.FAILED)
+    monkeypatch.setattr(decode, "records_loads", lambda data: decode.FAILED)
 
 
 @pytest.mark.parametrize(

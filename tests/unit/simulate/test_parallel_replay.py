@@ -174,3 +174,18 @@ def test_cli_jobs_option(archive: Path, capsys: pytest.CaptureFixture[str], diff
         outs.append((code, capsys.readouterr().out))
     assert outs[0] == outs[1] and outs[0][0] == 0
     assert json.loads(outs[0][1])["records"] > 0
+
+
+def test_auto_goes_parallel_for_archives_large_once_decompressed(tmp_path: Path) -> None:
+    # 20 files of 2 MB of JSON each compress to a few kB: the replay's work is the 40 MB it parses.
+    files = []
+    for i in range(20):
+        p = tmp_path / f"{i:02d}.json.gz"
+        p.write_bytes(gzip.compress(json.dumps({"Records": [{"eventName": "x" * 1000}] * 2000}).encode()))
+        files.append((str(p), p.stat().st_size))
+    assert sum(s for _, s in files) < parallel.PARALLEL_MIN_BYTES
+    assert parallel._inflated_size(files) >= parallel.PARALLEL_MIN_INFLATED
+    assert parallel.workers_for(files, None) == (
+        min(len(os.sched_getaffinity(0)), len(files)) if "fork" in multiprocessing.get_all_start_methods() else 1
+    )
+    assert parallel.workers_for(files[:5], None) == 1  # too few files
