@@ -206,25 +206,51 @@ def _condition_groups(
 
 
 def _metric_links(resources: dict[str, Any], varying: set[str]) -> Iterator[tuple[str, str]]:
-    """(alarm, metric filter) pairs whose metric names may be equal: equal literals, or either
-    not a literal (a Ref, a Sub), which may name the same metric."""
+    """(alarm, metric filter) pairs whose metric names may be equal."""
     published: list[tuple[str, Any]] = []
     for lid in sorted(varying):
-        resource = resources.get(lid)
-        if _kind(resource) == "AWS::Logs::MetricFilter":
-            props = resource.get("Properties")
-            transformations = props.get("MetricTransformations") if isinstance(props, dict) else None
+        if _kind(resources.get(lid)) == "AWS::Logs::MetricFilter":
+            transformations = _properties(resources.get(lid)).get("MetricTransformations")
             for item in transformations if isinstance(transformations, list) else [transformations]:
                 published.append((lid, item.get("MetricName") if isinstance(item, dict) else None))
     for lid in sorted(varying):
-        resource = resources.get(lid)
-        if _kind(resource) != "AWS::CloudWatch::Alarm":
-            continue
-        props = resource.get("Properties")
-        name = props.get("MetricName") if isinstance(props, dict) else None
-        for flt, metric in published:
-            if not (isinstance(name, str) and isinstance(metric, str)) or name == metric:
-                yield lid, flt
+        if _kind(resources.get(lid)) == "AWS::CloudWatch::Alarm":
+            name = _properties(resources.get(lid)).get("MetricName")
+            yield from ((lid, flt) for flt, metric in published if _may_equal(name, metric))
+
+
+def _may_equal(ours: Any, theirs: Any) -> bool:
+    """Whether two metric names may be the same string: literals compare, a ``Fn::Sub`` compares
+    by the literal text around its variables, anything else (a Ref, an If) may be anything."""
+    if ours == theirs:
+        return True
+    a, b = _fixed_ends(ours), _fixed_ends(theirs)
+    if a is None or b is None:
+        return True
+    (head_a, tail_a, whole_a), (head_b, tail_b, whole_b) = a, b
+    if whole_a and whole_b:
+        return False  # two different literals
+    heads = head_a.startswith(head_b) or head_b.startswith(head_a)
+    tails = tail_a.endswith(tail_b) or tail_b.endswith(tail_a)
+    return heads and tails
+
+
+def _fixed_ends(value: Any) -> tuple[str, str, bool] | None:
+    """(literal head, literal tail, whether it is all literal) of a name, None if unknown."""
+    if isinstance(value, str):
+        return value, value, True
+    if isinstance(value, dict) and len(value) == 1 and "Fn::Sub" in value:
+        arg = value["Fn::Sub"]
+        text = arg[0] if isinstance(arg, list) and arg else arg
+        if isinstance(text, str):
+            parts = _SUB_VAR.split(text)
+            return parts[0], parts[-1], len(parts) == 1
+    return None
+
+
+def _properties(resource: Any) -> dict[str, Any]:
+    props = resource.get("Properties") if isinstance(resource, dict) else None
+    return props if isinstance(props, dict) else {}
 
 
 def _kind(resource: Any) -> Any:
