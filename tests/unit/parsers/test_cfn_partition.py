@@ -148,3 +148,12 @@ def test_filter_and_alarm_on_independent_conditions_are_multiplied() -> None:
     assert len(ct501) == 1
     assert ct501[0].conditions == "HasAlertTopic is false"
     assert "has no SNS action" in ct501[0].message
+
+
+DELIVERY_INDEPENDENT = FIXTURE.parent / "conditions-delivery-independent.yaml"
+
+
+def test_bucket_policy_and_key_policy_on_independent_conditions_are_multiplied() -> None:
+    variants = parse(str(DELIVERY_INDEPENDENT), DELIVERY_INDEPENDENT.read_text(), ParseContext()).variants
+    combos = {(dict(m.conditions)["HasBucketPolicy"], dict(m.conditions)["KeyForAccountOnly"]) for m in variants}
+    assert combos == {(True, True), (True, False), (False, True), (False, False)}
