@@ -30,7 +30,7 @@ def _types(ctx: CheckContext) -> set[str] | Unknown:
 def _enabled(ctx: CheckContext, insight: str) -> Outcome:
     types = _types(ctx)
     if isinstance(types, Unknown):
-        return Outcome(Status.UNKNOWN, ("insight_selectors",), values={"reason": types.reason})
+        return Outcome(Status.UNKNOWN, ("insight_selectors",), values={"reason": types.reason}, unknown=types)
     return Outcome(Status.PASS if insight in types else Status.FAIL, ("insight_selectors",))
 
 
@@ -46,7 +46,7 @@ def ct111_prerequisites(ctx: CheckContext) -> Outcome:
     assert ctx.trail is not None
     types = _types(ctx)
     if isinstance(types, Unknown):
-        return Outcome(Status.UNKNOWN, ("insight_selectors",), values={"reason": types.reason})
+        return Outcome(Status.UNKNOWN, ("insight_selectors",), values={"reason": types.reason}, unknown=types)
     cov = coverage(ctx.trail)
     got = {"read": cov.read, "write": cov.write}
     unknown = False

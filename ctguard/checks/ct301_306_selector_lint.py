@@ -78,7 +78,7 @@ def _check_advanced(lint: Lint, i: int, sel: AdvancedEventSelector, store: bool 
     for j, fs in enumerate(fss):
         if isinstance(fs.field, Unknown):
             unknown_field = True
-            lint.maybe(fs_path(i, j, "field"), f"{where}: field name unknown: {fs.field.reason}")
+            lint.maybe(fs_path(i, j, "field"), f"{where}: field name unknown: {fs.field.reason}", fs.field)
             continue
         if not fs.operators():
             lint.add(fs_path(i, j, "field"), f"{where}: {fs.field} has no operator and value")
@@ -92,7 +92,7 @@ def _check_advanced(lint: Lint, i: int, sel: AdvancedEventSelector, store: bool 
                 lint.add(fs_path(i, j, op), f"{where}: eventCategory accepts only Equals, not {op_name(op)}")
         for v in fs.equals:
             if isinstance(v, Unknown):
-                lint.maybe(fs_path(i, j, "equals"), f"{where}: eventCategory unknown: {v.reason}")
+                lint.maybe(fs_path(i, j, "equals"), f"{where}: eventCategory unknown: {v.reason}", v)
             elif v in VALID_FIELDS:
                 categories.append(v)
             elif v in EDS_ONLY_CATEGORIES and store:
@@ -172,7 +172,7 @@ def _check_values(
             if name in ("readOnly", "sessionCredentialFromConsole") or (
                 (category, name) == ("Management", "eventSource") and not store
             ):
-                lint.maybe(fs_path(i, j, op), f"{where}: {name} value unknown: {v.reason}")
+                lint.maybe(fs_path(i, j, op), f"{where}: {name} value unknown: {v.reason}", v)
             continue
         if (
             name in ("readOnly", "sessionCredentialFromConsole")
@@ -202,7 +202,7 @@ def ct302_basic_values(ctx: CheckContext) -> Outcome:
         where = f"EventSelectors[{i}]"
         rwt = known_value(sel.read_write_type)
         if isinstance(rwt, Unknown):
-            lint.maybe((BASIC, i, "read_write_type"), f"{where}.ReadWriteType: {rwt.reason}")
+            lint.maybe((BASIC, i, "read_write_type"), f"{where}.ReadWriteType: {rwt.reason}", rwt)
         elif rwt is not None and rwt not in READ_WRITE_TYPES:
             lint.add(
                 (BASIC, i, "read_write_type"),
@@ -214,6 +214,7 @@ def ct302_basic_values(ctx: CheckContext) -> Outcome:
             lint.maybe(
                 (BASIC, i, "exclude_management_event_sources"),
                 f"{where}.ExcludeManagementEventSources: {excluded.reason}",
+                excluded,
             )
         elif excluded:
             for v in cast(Iterable[object], excluded):  # known_value of the field's tuple
@@ -226,7 +227,7 @@ def ct302_basic_values(ctx: CheckContext) -> Outcome:
         for k, dr in data_resources(lint, i, sel):
             here = (BASIC, i, "data_resources", k)
             if isinstance(dr.type, Unknown):
-                lint.maybe(here + ("type",), f"{where}.DataResources[{k}].Type: {dr.type.reason}")
+                lint.maybe(here + ("type",), f"{where}.DataResources[{k}].Type: {dr.type.reason}", dr.type)
             elif dr.type not in BASIC_TYPES:
                 why = (
                     (
@@ -260,7 +261,7 @@ def ct303_bucket_trailing_slash(ctx: CheckContext) -> Outcome:
                 continue
             for v in dr.values:
                 if isinstance(v, Unknown):
-                    lint.maybe((BASIC, i, "data_resources", k, "values"), f"S3 data resource value: {v.reason}")
+                    lint.maybe((BASIC, i, "data_resources", k, "values"), f"S3 data resource value: {v.reason}", v)
                 elif BUCKET_ARN.match(v):
                     lint.add(
                         (BASIC, i, "data_resources", k, "values"),
@@ -269,7 +270,7 @@ def ct303_bucket_trailing_slash(ctx: CheckContext) -> Outcome:
                     )
     for i, sel, j, op, v, types in s3_object_arn_values(ctx.trail, lint, ("starts_with", "not_starts_with")):
         if isinstance(v, Unknown):
-            lint.maybe(fs_path(i, j, op), f"{label(i, sel)}: resources.ARN value unknown: {v.reason}")
+            lint.maybe(fs_path(i, j, op), f"{label(i, sel)}: resources.ARN value unknown: {v.reason}", v)
         elif BUCKET_ARN.match(v) and S3_OBJECT in types and not _name_prefix(v):
             bucket = v.rsplit(":", 1)[1]
             effect = "records" if op == "starts_with" else "excludes"
@@ -306,7 +307,7 @@ def ct304_wildcards(ctx: CheckContext) -> Outcome:
                         f"{_hint(dr.type if isinstance(dr.type, str) else '')}",
                     )
                 elif isinstance(v, Unknown):
-                    lint.maybe((BASIC, i, "data_resources", k, "values"), f"data resource value: {v.reason}")
+                    lint.maybe((BASIC, i, "data_resources", k, "values"), f"data resource value: {v.reason}", v)
     for i, sel in advanced(ctx.trail, lint):
         for j, fs in enumerate(sel.field_selectors):
             for op, v in op_values(fs):
@@ -318,7 +319,7 @@ def ct304_wildcards(ctx: CheckContext) -> Outcome:
                         f"literal prefix or suffix",
                     )
                 elif isinstance(v, Unknown) and fs.field not in ("eventCategory", "readOnly"):
-                    lint.maybe(fs_path(i, j, op), f"{label(i, sel)}: {fs.field} value unknown: {v.reason}")
+                    lint.maybe(fs_path(i, j, op), f"{label(i, sel)}: {fs.field} value unknown: {v.reason}", v)
     return lint.outcome()
 
 
@@ -355,7 +356,7 @@ def ct305_resource_type_known(ctx: CheckContext) -> Outcome:
                 continue
             for v in fs.equals:
                 if isinstance(v, Unknown):
-                    lint.maybe(fs_path(i, j, "equals"), f"{label(i, sel)}: resources.type unknown: {v.reason}")
+                    lint.maybe(fs_path(i, j, "equals"), f"{label(i, sel)}: resources.type unknown: {v.reason}", v)
                 elif v not in known:
                     lint.add(
                         fs_path(i, j, "equals"),

@@ -153,7 +153,7 @@ def ct308_bucket_exact_match(ctx: CheckContext) -> Outcome:
     lint = Lint()
     for i, sel, j, op, v, types in s3_object_arn_values(ctx.trail, lint, ("not_equals", "equals")):
         if isinstance(v, Unknown):
-            lint.maybe(fs_path(i, j, op), f"{label(i, sel)}: resources.ARN {op_name(op)} value unknown: {v.reason}")
+            lint.maybe(fs_path(i, j, op), f"{label(i, sel)}: resources.ARN {op_name(op)} value unknown: {v.reason}", v)
         elif S3_OBJECT in types and (BUCKET_LEVEL.match(v) or v.endswith("/")):
             lint.add(fs_path(i, j, op), _exact_text(label(i, sel), op, v))
     return lint.outcome()

@@ -179,13 +179,14 @@ def ct311_unscoped_data_events(ctx: CheckContext) -> Outcome:
         path = _origin_path(origin)
         if any(isinstance(f, Unknown) for f in scoping):
             if not [f for f in scoping if isinstance(f, str)]:
-                lint.maybe(path, f"{origin}: {next(f for f in scoping if isinstance(f, Unknown)).reason}")
+                waits = next(f for f in scoping if isinstance(f, Unknown))
+                lint.maybe(path, f"{origin}: {waits.reason}", waits)
             continue
         if scoping:
             continue
         for t in types:
             if isinstance(t, Unknown):
-                lint.maybe(path, f"{origin}: resources.type unknown: {t.reason}")
+                lint.maybe(path, f"{origin}: resources.type unknown: {t.reason}", t)
             elif t in HIGH_VOLUME_TYPES:
                 lint.add(
                     path,

@@ -38,7 +38,7 @@ def ct701_customer_key(ctx: CheckContext) -> Outcome:
         # Its ARN is known only after deploy, but it is a key this input defines: customer managed.
         return Outcome(Status.PASS, path, values={"key": f"{store.kms_key} of this input"})
     if isinstance(value, Unknown):
-        return Outcome(Status.UNKNOWN, path, values={"reason": value.reason})
+        return Outcome(Status.UNKNOWN, path, values={"reason": value.reason}, unknown=value)
     if isinstance(value, Absent) or not value.value:
         return Outcome(Status.FAIL, path)
     return Outcome(Status.PASS, path, values={"key": value.value})
@@ -53,7 +53,9 @@ def ct702_retention(ctx: CheckContext) -> Outcome:
     target = ctx.settings.retention_days
     value = store.retention_days
     if isinstance(value, Unknown):
-        return Outcome(Status.UNKNOWN, ("retention_days",), values={"reason": value.reason, "target": target})
+        return Outcome(
+            Status.UNKNOWN, ("retention_days",), values={"reason": value.reason, "target": target}, unknown=value
+        )
     if isinstance(value, Absent):
         days, source = field_default(EventDataStore, "retention_days"), " (the AWS default)"
     else:
@@ -77,7 +79,9 @@ def ct705_organization(ctx: CheckContext) -> Outcome:
     enabled = store.is_organization
     path = ("is_organization",)
     if isinstance(enabled, Unknown):
-        return Outcome(Status.UNKNOWN, path, values={"reason": f"OrganizationEnabled: {enabled.reason}"})
+        return Outcome(
+            Status.UNKNOWN, path, values={"reason": f"OrganizationEnabled: {enabled.reason}"}, unknown=enabled
+        )
     if isinstance(enabled, Known) and enabled.value is True:
         return Outcome(
             Status.PASS, path, values={"detail": "it collects the events of every account of the organization"}

@@ -65,7 +65,7 @@ def _error(ctx: CheckContext, field: str) -> Outcome:
     value = getattr(status, field)
     path = ("status", field)
     if isinstance(value, Unknown):
-        return Outcome(Status.UNKNOWN, path, values={"reason": value.reason})
+        return Outcome(Status.UNKNOWN, path, values={"reason": value.reason}, unknown=value)
     if isinstance(value, Known) and value.value:
         error = str(value.value)
         hint = next((h for code, h in _HINTS.items() if code in error), None)
@@ -112,10 +112,10 @@ def ct806_stale_delivery(ctx: CheckContext) -> Outcome:
     if read is None:
         read = Unknown("the time the status was read is not recorded")
     if isinstance(read, Unknown):
-        return Outcome(Status.UNKNOWN, path, values={"reason": read.reason, "hours": hours})
+        return Outcome(Status.UNKNOWN, path, values={"reason": read.reason, "hours": hours}, unknown=read)
     delivered = _time(status.latest_delivery_time)
     if isinstance(delivered, Unknown):
-        return Outcome(Status.UNKNOWN, path, values={"reason": delivered.reason, "hours": hours})
+        return Outcome(Status.UNKNOWN, path, values={"reason": delivered.reason, "hours": hours}, unknown=delivered)
     if delivered is None:
         started = _time(status.start_logging_time)
         if isinstance(started, Unknown) or started is None:

@@ -28,7 +28,10 @@ def ct807_stale_cloudwatch_delivery(ctx: CheckContext) -> Outcome:
     group = ctx.trail.cloudwatch_logs_log_group_arn
     if isinstance(group, Unknown):
         return Outcome(
-            Status.UNKNOWN, ("cloudwatch_logs_log_group_arn",), values={"reason": group.reason, "hours": hours}
+            Status.UNKNOWN,
+            ("cloudwatch_logs_log_group_arn",),
+            values={"reason": group.reason, "hours": hours},
+            unknown=group,
         )
     if isinstance(group, Absent) or not (isinstance(group, Known) and group.value):
         return Outcome(
@@ -50,11 +53,11 @@ def ct807_stale_cloudwatch_delivery(ctx: CheckContext) -> Outcome:
         return Outcome(Status.UNKNOWN, path, values={"reason": why, "hours": hours})
     delivered = _time(status.latest_cloudwatch_logs_delivery_time)
     if isinstance(delivered, Unknown):
-        return Outcome(Status.UNKNOWN, path, values={"reason": delivered.reason, "hours": hours})
+        return Outcome(Status.UNKNOWN, path, values={"reason": delivered.reason, "hours": hours}, unknown=delivered)
     if delivered is None:
         started = _time(status.start_logging_time)
         if isinstance(started, Unknown):
-            return Outcome(Status.UNKNOWN, path, values={"reason": started.reason, "hours": hours})
+            return Outcome(Status.UNKNOWN, path, values={"reason": started.reason, "hours": hours}, unknown=started)
         age = (read - started).total_seconds() / 3600 if started is not None else None
         if age is not None and age <= hours:
             return Outcome(

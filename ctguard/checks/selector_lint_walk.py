@@ -18,6 +18,7 @@ from ctguard.engine.evaluate import Outcome
 from ctguard.findings import Status
 from ctguard.model import AdvancedEventSelector, DataResource, EventSelector, FieldSelector, Trail
 from ctguard.simulate.fields import OP_NAMES
+from ctguard.symbols import joined
 from ctguard.values import Absent, Known, Unknown
 
 PathT = tuple[str | int, ...]
@@ -39,12 +40,16 @@ class Lint:
 
     problems: list[Problem] = field(default_factory=list)
     unknown: list[tuple[PathT, str]] = field(default_factory=list)
+    waits: list[Unknown] = field(default_factory=list)  # the values behind ``unknown``, for settled_by
 
     def add(self, path: PathT, text: str) -> None:
         self.problems.append(Problem(path, text))
 
-    def maybe(self, path: PathT, reason: str) -> None:
+    def maybe(self, path: PathT, reason: str, waits: Unknown | None = None) -> None:
+        """An unknown that could hide a problem; ``waits`` is the value it waits on (a reason
+        alone waits on something no --account/--region settles)."""
         self.unknown.append((path, reason))
+        self.waits.append(waits if waits is not None else Unknown(reason))
 
     def outcome(self, what: str = "") -> Outcome:
         if self.problems:
@@ -57,14 +62,14 @@ class Lint:
             return Outcome(Status.FAIL, first.path, values={"problem": first.text + extra, "count": len(self.problems)})
         if self.unknown:
             path, reason = self.unknown[0]
-            return Outcome(Status.UNKNOWN, path, values={"reason": reason})
+            return Outcome(Status.UNKNOWN, path, values={"reason": reason}, unknown=joined(self.waits))
         return Outcome(Status.PASS, values={"what": what})
 
 
 def advanced(trail: Trail, lint: Lint) -> list[tuple[int, AdvancedEventSelector]]:
     sels = trail.advanced_event_selectors
     if isinstance(sels, Unknown):
-        lint.maybe((ADV,), f"AdvancedEventSelectors: {sels.reason}")
+        lint.maybe((ADV,), f"AdvancedEventSelectors: {sels.reason}", sels)
         return []
     return list(enumerate(sels.value)) if isinstance(sels, Known) else []
 
@@ -74,7 +79,7 @@ def basic(trail: Trail, lint: Lint) -> list[tuple[int, EventSelector]]:
     if sels is None:
         return []
     if isinstance(sels, Unknown):
-        lint.maybe((BASIC,), f"EventSelectors: {sels.reason}")
+        lint.maybe((BASIC,), f"EventSelectors: {sels.reason}", sels)
         return []
     return list(enumerate(sels.value)) if isinstance(sels, Known) else []
 
@@ -129,7 +134,7 @@ def data_resources(lint: Lint, i: int, sel: EventSelector) -> list[tuple[int, Da
     """(k, DataResource) pairs of a basic selector; an Unknown list is recorded as such."""
     drs = sel.data_resources
     if isinstance(drs, Unknown):
-        lint.maybe((BASIC, i, "data_resources"), f"EventSelectors[{i}].DataResources: {drs.reason}")
+        lint.maybe((BASIC, i, "data_resources"), f"EventSelectors[{i}].DataResources: {drs.reason}", drs)
         return []
     return list(enumerate(drs.value)) if isinstance(drs, Known) else []
 

@@ -68,15 +68,14 @@ def _leaf(condition: dict[str, Any], root: Any, model: Model) -> Truth:
     if isinstance(value, Symbolic) and op == "exists" and non_empty(value):
         # A string with literal text or a never-empty symbol is set in every deployment.
         return Truth(bool(expected), resolved.owner, resolved.path, show(value))
-    if isinstance(value, Unknown):
-        return Truth(None, resolved.owner, resolved.path, None, value.reason)
+    if isinstance(value, Unknown):  # shown: the value it waits on, so settled_by sees its symbols
+        return Truth(None, resolved.owner, resolved.path, value, value.reason)
     assert isinstance(value, Known)
     actual = value.value
-    for hidden in _unknown_inside(actual):
+    hidden = _unknown_inside(actual)
+    if hidden and op != "exists":
         # A tuple or mapping with an Unknown element: decide only if the known part settles it.
-        if op in ("exists",):
-            break
-        return Truth(None, resolved.owner, resolved.path, actual, hidden.reason)
+        return Truth(None, resolved.owner, resolved.path, joined(hidden), hidden[0].reason)
     return Truth(_apply(op, actual, expected), resolved.owner, resolved.path, actual, via=value.via)
 
 

@@ -76,8 +76,8 @@ def _trail(trail_arn: str | Unknown | None) -> tuple[str | Unknown, str | Unknow
     return trail_arn, found.group(1), found.group(2)
 
 
-def _symbolic_arn_parts(arn: Symbolic) -> tuple[str | Unknown, str | Unknown]:
-    """The Region and account parts of a symbolic trail ARN (``arn:aws:cloudtrail:${R}:${A}:trail/x``)."""
+def _components(arn: Symbolic) -> list[list[Any]]:
+    """A symbolic ARN split at the colons of its literal text (symbols hold no colon)."""
     components: list[list[Any]] = [[]]
     for part in arn.parts:
         if isinstance(part, str):
@@ -87,6 +87,25 @@ def _symbolic_arn_parts(arn: Symbolic) -> tuple[str | Unknown, str | Unknown]:
                 components.append([piece])
         else:
             components[-1].append(part)
+    return components
+
+
+def _symbolic_log_group(arn: Symbolic) -> tuple[str | Unknown, str | Unknown, str | Unknown] | None:
+    """(group ARN without ``:*``, Region, account) of a symbolic log group ARN, None if it is not one."""
+    components = _components(arn)
+    if len(components) not in (7, 8) or concat(*components[2]) != "logs" or components[5] != ["log-group"]:
+        return None
+    if len(components) == 8 and components[7] != ["*"]:
+        return None
+    group: list[Any] = []
+    for i, component in enumerate(components[:7]):
+        group.extend([":"] * bool(i) + component)
+    return concat(*group), concat(*components[3]), concat(*components[4])
+
+
+def _symbolic_arn_parts(arn: Symbolic) -> tuple[str | Unknown, str | Unknown]:
+    """The Region and account parts of a symbolic trail ARN (``arn:aws:cloudtrail:${R}:${A}:trail/x``)."""
+    components = _components(arn)
     if len(components) < 6 or concat(*components[2]) != "cloudtrail":
         bad = Unknown(f"{arn.text!r} is not a trail ARN")
         return bad, bad
@@ -435,7 +454,10 @@ def role_can_write_log_group(
     group: str | Unknown
     region: str | Unknown
     account: str | Unknown
-    if isinstance(log_group_arn, Unknown):
+    parsed = _symbolic_log_group(log_group_arn) if isinstance(log_group_arn, Symbolic) else None
+    if parsed is not None:  # the stream is named from the account and Region symbols, not the whole ARN
+        group, region, account = parsed
+    elif isinstance(log_group_arn, Unknown):
         group, region, account = log_group_arn, log_group_arn, log_group_arn
     else:
         found = _LOG_GROUP.match(log_group_arn)

@@ -58,6 +58,19 @@ class _Union:
 
 _SPREAD = 4
 _CORE_TYPES = frozenset({"AWS::CloudTrail::Trail", "AWS::CloudTrail::EventDataStore"})
+_DELIVERY_TYPES = frozenset(
+    {
+        "AWS::S3::Bucket",
+        "AWS::S3::BucketPolicy",
+        "AWS::KMS::Key",
+        "AWS::KMS::Alias",
+        "AWS::SNS::Topic",
+        "AWS::SNS::TopicPolicy",
+        "AWS::Logs::LogGroup",
+        "AWS::IAM::Role",
+        "AWS::IAM::Policy",
+    }
+)
 
 
 def assignments(
@@ -68,11 +81,22 @@ def assignments(
     groups = [g for g in _condition_groups(conditions, template, modelled) if g[1]]
     core = [names for members, names in groups if any(_type(template, m) in _CORE_TYPES for m in members)]
     rest = [
-        _fit(conditions, template, names, cap)
+        (_fit(conditions, template, names, cap), any(_type(template, m) in _DELIVERY_TYPES for m in members))
         for members, names in groups
         if not any(_type(template, m) in _CORE_TYPES for m in members)
     ]
-    widest = max((len(found) for found in rest), default=1)
+    # The trail's bucket, key, topic and log group and their policies meet in delivery checks
+    # (a bucket policy and the key policy of the same trail): those groups are multiplied
+    # together, smallest first, while the product fits the cap; the others (a CIS filter and its
+    # alarm, one group by metric name) are zipped: no check reads two CIS chains at once.
+    delivery = sorted((found for found, linked in rest if linked), key=len)
+    zipped = [found for found, linked in rest if not linked]
+    product: list[dict[str, bool]] = [{}]
+    while delivery and len(product) * len(delivery[0]) <= cap:
+        found = delivery.pop(0)
+        product = [{**a, **b} for a in product for b in found]
+    zipped = [product, *delivery, *zipped]  # past the cap, delivery groups are zipped too
+    widest = max(len(found) for found in zipped)
     # The core alone may use the whole cap; judged with the other groups it may use _SPREAD
     # times the cap, so a trail's 32 valuations are not cut because an alarm can be switched off.
     budget = max(1, min(cap, cap * _SPREAD // widest))
@@ -85,7 +109,7 @@ def assignments(
     for base in core_product:
         for k in range(widest):
             assignment = dict(base)
-            for found in rest:
+            for found in zipped:
                 assignment.update(found[min(k, len(found) - 1)])
             merged.append(assignment)
     return merged or [{}], used
@@ -150,6 +174,10 @@ def _condition_groups(
         for other in _references(resources.get(lid)):
             if other in varying:
                 union.join(lid, other)
+    # A metric filter and the alarm on its metric are linked by name, not by reference: the CIS
+    # chain reads both, so they vary together (each with and without the other).
+    for alarm, flt in _metric_links(resources, varying):
+        union.join(alarm, flt)
     components: dict[str, list[str]] = {}
     for lid in sorted(varying):
         components.setdefault(union.find(lid), []).append(lid)
@@ -175,6 +203,58 @@ def _condition_groups(
         members.extend(components[root])
         named.update(names)
     return [(members, sorted(named)) for members, named in grouped.values()]
+
+
+def _metric_links(resources: dict[str, Any], varying: set[str]) -> Iterator[tuple[str, str]]:
+    """(alarm, metric filter) pairs whose metric names may be equal."""
+    published: list[tuple[str, Any]] = []
+    for lid in sorted(varying):
+        if _kind(resources.get(lid)) == "AWS::Logs::MetricFilter":
+            transformations = _properties(resources.get(lid)).get("MetricTransformations")
+            for item in transformations if isinstance(transformations, list) else [transformations]:
+                published.append((lid, item.get("MetricName") if isinstance(item, dict) else None))
+    for lid in sorted(varying):
+        if _kind(resources.get(lid)) == "AWS::CloudWatch::Alarm":
+            name = _properties(resources.get(lid)).get("MetricName")
+            yield from ((lid, flt) for flt, metric in published if _may_equal(name, metric))
+
+
+def _may_equal(ours: Any, theirs: Any) -> bool:
+    """Whether two metric names may be the same string: literals compare, a ``Fn::Sub`` compares
+    by the literal text around its variables, anything else (a Ref, an If) may be anything."""
+    if ours == theirs:
+        return True
+    a, b = _fixed_ends(ours), _fixed_ends(theirs)
+    if a is None or b is None:
+        return True
+    (head_a, tail_a, whole_a), (head_b, tail_b, whole_b) = a, b
+    if whole_a and whole_b:
+        return False  # two different literals
+    heads = head_a.startswith(head_b) or head_b.startswith(head_a)
+    tails = tail_a.endswith(tail_b) or tail_b.endswith(tail_a)
+    return heads and tails
+
+
+def _fixed_ends(value: Any) -> tuple[str, str, bool] | None:
+    """(literal head, literal tail, whether it is all literal) of a name, None if unknown."""
+    if isinstance(value, str):
+        return value, value, True
+    if isinstance(value, dict) and len(value) == 1 and "Fn::Sub" in value:
+        arg = value["Fn::Sub"]
+        text = arg[0] if isinstance(arg, list) and arg else arg
+        if isinstance(text, str):
+            parts = _SUB_VAR.split(text)
+            return parts[0], parts[-1], len(parts) == 1
+    return None
+
+
+def _properties(resource: Any) -> dict[str, Any]:
+    props = resource.get("Properties") if isinstance(resource, dict) else None
+    return props if isinstance(props, dict) else {}
+
+
+def _kind(resource: Any) -> Any:
+    return resource.get("Type") if isinstance(resource, dict) else None
 
 
 def _parameter_key(conditions: Conditions, leaf: str) -> str | None:

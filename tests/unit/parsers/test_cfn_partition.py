@@ -127,3 +127,33 @@ def test_hostile_condition_counts_stay_bounded() -> None:
     variants = parse("hostile.yaml", text, ParseContext()).variants
     assert 1 <= len(variants) <= MAX_VARIANTS
     assert {dict(model.conditions).get("C0") for model in variants} == {True, False}
+
+
+CIS_INDEPENDENT = FIXTURE.parent / "conditions-cis-independent.yaml"
+
+
+def test_filter_and_alarm_on_independent_conditions_are_multiplied() -> None:
+    # Linked only by the metric name: zipped, "filter on, alarm without action" was never built
+    # and the FAIL was blamed on the filter's condition.
+    variants = parse(str(CIS_INDEPENDENT), CIS_INDEPENDENT.read_text(), ParseContext()).variants
+    combos = {
+        (
+            len(m.all("metric_filter")),
+            tuple(isinstance(a.alarm_actions, Known) and bool(a.alarm_actions.value) for a in m.all("alarm")),
+        )
+        for m in variants
+    }
+    assert combos == {(1, (True,)), (1, (False,)), (0, (True,)), (0, (False,))}
+    ct501 = [f for f in check([CIS_INDEPENDENT]).findings if f.rule_id == "CT501" and f.status.value == "FAIL"]
+    assert len(ct501) == 1
+    assert ct501[0].conditions == "HasAlertTopic is false"
+    assert "has no SNS action" in ct501[0].message
+
+
+DELIVERY_INDEPENDENT = FIXTURE.parent / "conditions-delivery-independent.yaml"
+
+
+def test_bucket_policy_and_key_policy_on_independent_conditions_are_multiplied() -> None:
+    variants = parse(str(DELIVERY_INDEPENDENT), DELIVERY_INDEPENDENT.read_text(), ParseContext()).variants
+    combos = {(dict(m.conditions)["HasBucketPolicy"], dict(m.conditions)["KeyForAccountOnly"]) for m in variants}
+    assert combos == {(True, True), (True, False), (False, True), (False, False)}
