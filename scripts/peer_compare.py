@@ -83,6 +83,7 @@ ORACLE = re.compile(
     r"sourceIPAddress|requestParameters)\b",
     re.IGNORECASE,
 )
+_PLATFORM_CASE = re.compile(r"^(?:terraform|cloudformation)-\d+$", re.IGNORECASE)
 _TRIVY_CASE = re.compile(r"^(?:terraform|cloudformation)-(good|bad)-\d+$", re.IGNORECASE)
 SUFFIXES = (".tf", ".tf.json", ".json", ".yaml", ".yml", ".template")
 _ORDER = ("FAIL", "ERROR", "UNKNOWN", "PASS", "NOT_APPLICABLE")
@@ -135,7 +136,10 @@ def _checkov(directory: str, name: str) -> Case | None:
         return None
     stem = name.upper()
     want = "PASS" if "-PASSED." in stem else "FAIL" if "-FAILED." in stem else None
-    return Case(os.path.basename(directory), os.path.join(directory, name), want)
+    folder = os.path.basename(directory)
+    if _PLATFORM_CASE.match(folder):  # trivy's documentation examples: docs-AWS-NNNN/Terraform-0/main.tf
+        folder = os.path.basename(os.path.dirname(directory))
+    return Case(folder, os.path.join(directory, name), want)
 
 
 def test_cases(root: str) -> list[Case]:
