@@ -206,6 +206,8 @@ def compare(root: str) -> list[Row]:
             row.agree += 1
         elif verdict in ("FAIL", "PASS"):
             row.disagree.append(f"{os.path.relpath(path, root)}: peer {want}, ctguard {row.rule} {verdict}")
+        elif verdict == "NONE" and not related:
+            continue  # nothing CloudTrail-related to judge (e.g. a bucket no trail uses): the peer's wider scope
         elif verdict in ("NONE", "ERROR"):
             errors = [
                 f"{f.rule_id} {f.message[:100]}"

@@ -137,3 +137,14 @@ def test_checkov_passed_failed_files_are_labelled_and_others_only_counted(tmp_pa
     assert (labelled.rule, labelled.files, labelled.agree, labelled.disagree) == ("CT103", 2, 2, [])
     unlabelled = rows["docs-AWS-0001"]
     assert (unlabelled.files, unlabelled.related, unlabelled.silent, dict(unlabelled.verdicts)) == (1, 1, 0, {})
+
+
+def test_a_mapped_query_on_a_file_with_no_trail_is_not_a_disagreement(tmp_path: Path) -> None:
+    # KICS's cloudtrail_log_files_s3_bucket_is_publicly_accessible also flags a public bucket no trail uses
+    # (its positive2.tf, Apache-2.0; shape written here): nothing CloudTrail-related, so nothing to judge
+    test = tmp_path / "cloudtrail_log_files_s3_bucket_is_publicly_accessible" / "test"
+    test.mkdir(parents=True)
+    (test / "positive2.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = "x"\n  acl    = "public-read"\n}\n')
+    (row,) = pc.compare(str(tmp_path))
+    assert (row.rule, row.files, row.related, row.silent) == ("CT401", 1, 0, 0)
+    assert dict(row.verdicts) == {"NONE": 1} and row.agree == 0 and row.disagree == []
