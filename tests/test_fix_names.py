@@ -6,7 +6,7 @@
 - each ``Name:`` in a CloudFormation fix is a property (or enum value) of the vendored provider
   schemas (``ctguard/data/cfn_schemas.json``) and each ``AWS::X::Y`` a vendored resource type or a
   data-event ``resources.type``; each ``aws_*`` type in a Terraform fix is one the Terraform reader
-  reads and each ``name =`` an argument it reads (the string literals of ``ctguard/parsers/tf_*.py``:
+  reads and each ``name =`` an argument it reads (the string literals of ``ctguard/parsers/terraform/*.py``:
   an argument the reader never looks at cannot change a verdict);
 - the fix names the property/argument the rule reads: for declarative policies the parsers'
   own field -> property tables decide, for ``impl:`` policies the table below does.
@@ -138,7 +138,7 @@ def _reader_names() -> set[str]:
     def strings(nodes: Any) -> set[str]:
         return {n.value for n in nodes if isinstance(n, ast.Constant) and isinstance(n.value, str)}
 
-    for path in (ROOT / "ctguard" / "parsers").glob("tf_*.py"):
+    for path in (ROOT / "ctguard" / "parsers" / "terraform").glob("*.py"):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
