@@ -366,6 +366,9 @@ class _Builder:
         kids = node.children
         if len(kids) != 5 or kids[1].type != "?" or kids[3].type != ":":
             raise Decline("conditional")
+        if _holds_conditional(kids[0]):
+            # tree-sitter-hcl nests `a == b ? t : c == d ? t : f` to the left, python-hcl2 to the right
+            raise Decline("conditional inside a condition")
         out: list[Any] = [self.expression(kids[0])]
         out.append(self.leaf("QMARK", kids[1]))
         self.nl(kids[2].start_byte, out)
@@ -738,3 +741,7 @@ class _Builder:
         self.nl(kids[-1].start_byte, out)
         out.append(self.token("RPAR", kids[-1].start_byte, kids[-1].end_byte))
         return self.tree("function_call", out)
+
+
+def _holds_conditional(node: Any) -> bool:
+    return bool(node.type == "conditional" or any(_holds_conditional(kid) for kid in node.children))

@@ -167,3 +167,13 @@ def test_mutated_hcl_is_identical_or_declined(base: str, rng: random.Random) -> 
         return
     assert not isinstance(lark, Exception), f"fast path accepted what Lark refuses: {lark}"
     assert first_difference(lark, fast) is None
+
+
+def test_a_conditional_in_the_false_branch_after_a_comparison_is_lark_shaped_or_declined() -> None:
+    # Found by test_mutated_hcl_is_identical_or_declined: tree-sitter-hcl nested the second comparison's
+    # conditional into the first condition; python-hcl2 (and HCL) nest it in the false branch.
+    text = 'x = var.env == "prod" ? true : var.env == "dev" ? true : false\n'
+    lark, fast = _both(text)
+    assert not isinstance(lark, Exception)
+    assert isinstance(fast, tf_fastparse.Decline) or first_difference(lark, fast) is None
+    assert isinstance(tf_hcl.parse_text("main.tf", text), tf_hcl.Body)
