@@ -132,5 +132,6 @@ def _called_modules(directories: list[str]) -> set[str]:
 
                 text = blank_comments(text)
             for source in _MODULE_SOURCE.findall(text):
-                called.add(os.path.realpath(os.path.join(directory, source)))
+                if "\0" not in source:  # no path holds a NUL; the module reader reports the call
+                    called.add(os.path.realpath(os.path.join(directory, source)))
     return called

@@ -228,7 +228,8 @@ class PlanProviders:
     def _region(self, key: str, expr: dict[str, Any], prefix: str, depth: int) -> Known[str] | Unknown:
         if "constant_value" in expr:
             return stated(key, expr["constant_value"])
-        refs = [r for r in expr.get("references") or [] if isinstance(r, str)]
+        listed = expr.get("references")
+        refs = [r for r in listed if isinstance(r, str)] if isinstance(listed, list) else []
         var = next((r for r in refs if r.startswith("var.")), None)
         if var is None or depth > 8:
             what = refs[0] if refs else "an expression"

@@ -180,3 +180,19 @@ def _policies() -> list:
     from ctguard.engine.policy import load_policies
 
     return load_policies(())
+
+
+def test_provider_references_of_the_wrong_type_are_no_references() -> None:
+    """A fuzzer's plan had ``"references": true`` in a provider's region expression: an internal error before."""
+    source = Path(__file__).resolve().parents[3] / "fixtures" / "equivalence" / "provider_alias" / "plan.json"
+    plan = json.loads(source.read_text(encoding="utf-8"))
+    changed = 0
+    for provider in plan["configuration"]["provider_config"].values():
+        region = provider.get("expressions", {}).get("region")
+        if isinstance(region, dict) and "references" in region:
+            region["references"] = True
+            changed += 1
+    assert changed
+    parsed = parse_plan(str(source), json.dumps(plan), ParseContext())
+    assert not parsed.problems, [p.message for p in parsed.problems]
+    assert parsed.variants[0].trails
