@@ -15,7 +15,6 @@ file is then one of:
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import Any
 
 from ctguard.inputs import ParsedInput
@@ -25,8 +24,8 @@ from ctguard.parsers.context import ParseContext
 from ctguard.parsers.prefilter import unescape
 from ctguard.yamlload import Loaded, LoadError, load
 
-# A resource declared as a trail or event data store: in a file that does not load, a template.
-_DECLARES_TRAIL = re.compile(r"""["']?Type["']?\s*:\s*(?:![^\s]*\s+)?["']?AWS::CloudTrail::""")
+# A CloudTrail resource type named in a file that does not load: a broken template.
+_TRAIL_TYPE = "AWS::CloudTrail::"
 
 # Top-level keys of a template; one of them makes a mapping a (possibly broken) template.
 TEMPLATE_KEYS = ("Resources", "AWSTemplateFormatVersion", "Transform", "Conditions", "Mappings")
@@ -66,8 +65,11 @@ def _not_a_whole_template(
             return error  # trail resources under a key that is not Resources: a broken template
         return None
     plain = unescape(text)
-    if looks_like_cloudformation(plain) or (loaded is None and _DECLARES_TRAIL.search(plain)):
-        return error  # a broken template, even one whose Resources key the breakage took away
+    # A file that does not load and names a CloudTrail resource type is a broken template, even
+    # when the breakage took its Resources or Type key away or put a stray character before the
+    # type (shapes from the fuzz runs): reported, never silence.
+    if looks_like_cloudformation(plain) or (loaded is None and _TRAIL_TYPE in plain):
+        return error
     return None
 
 

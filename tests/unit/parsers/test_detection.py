@@ -197,3 +197,26 @@ def test_a_trail_whose_template_is_broken_around_it_is_a_ct001(tmp_path) -> None
     unreadable = sorted(f.file.rsplit("/", 1)[-1] for f in report.unusable)
     assert unreadable == ["broken-line.yaml", "garbled-key.yaml"], report.findings
     assert report.exit_code() == 3
+
+
+def test_a_broken_file_that_names_a_trail_type_is_a_ct001(tmp_path: Path) -> None:
+    """Shapes of this session's fuzz run: the Type key garbled away, a stray character between the
+    key and the type, a bidi mark inside a folded type. Each was '0 CloudTrail-related inputs'."""
+    from ctguard.api import check
+
+    (tmp_path / "no-type-key.json").write_text(
+        '{"R "AWS::CloudTrail::Trail", "Properties": {"S3BucketName": "coBucketName": "co', encoding="utf-8"
+    )
+    (tmp_path / "stray-char.json").write_text(
+        '{"Resources": {"Trail":\u202e {"Type": \U0001d518"AWS::CloudTrail::Trail", "Properties": {}}}}',
+        encoding="utf-8",
+    )
+    (tmp_path / "bidi-folded.yaml").write_text(
+        "Resources:\n  Trail:\n    Type: >-\n   \u202e   AWS::CloudTrail::Trail\n    Properties: [1, 2]\n"
+        "      S3BucketName: acme-trail-logs\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "broken-unrelated.json").write_text('{"name": "AWS CloudTrail notes", "x": ', encoding="utf-8")
+    report = check([tmp_path])
+    unreadable = sorted(f.file.rsplit("/", 1)[-1] for f in report.unusable)
+    assert unreadable == ["bidi-folded.yaml", "no-type-key.json", "stray-char.json"], report.findings
