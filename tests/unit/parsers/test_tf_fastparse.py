@@ -110,17 +110,21 @@ def test_small_shapes_are_identical(text: str) -> None:
 
 
 def test_every_tf_file_of_the_repository_gives_the_same_tree() -> None:
-    translated = declined = 0
+    translated = 0
+    declined: list[str] = []
     for path in TF_FILES:
         text = blank_comments(path.read_text(encoding="utf-8", errors="replace"))
         lark, fast = _both(text)
         if isinstance(fast, Exception):
-            declined += 1
+            declined.append(path.name)
             continue
         assert not isinstance(lark, Exception), f"{path}: fast path accepted what Lark refuses ({lark})"
         assert first_difference(lark, fast) is None, f"{path}: {first_difference(lark, fast)}"
         translated += 1
-    assert translated > 150 and declined <= 5, (translated, declined)
+    # Declining is always safe (Lark decides); the fast path must still carry nearly every file.
+    # Fixtures that hold the shapes it declines on purpose (non-ASCII, NUL bytes, nested
+    # conditionals) grow with the tests, so the bound is a share, not a count.
+    assert translated > 150 and len(declined) <= len(TF_FILES) // 20, (translated, declined)
 
 
 @pytest.mark.parametrize(
