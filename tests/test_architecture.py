@@ -33,6 +33,7 @@ LAYERS: list[tuple[str, ...]] = [
         "values",
         "symbols",
         "location",
+        "gcpause",
     ),
     # 1. the model: what parsers produce and policies read, findings, suppressions
     ("model", "inputs", "calls", "findings", "live_locations", "suppress", "baseline", "rule_refs"),

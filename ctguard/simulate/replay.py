@@ -15,7 +15,6 @@ the same verdict on every record of the shared dataset.
 
 from __future__ import annotations
 
-import gc
 import marshal
 from array import array
 from collections import Counter
@@ -25,6 +24,7 @@ from itertools import compress, repeat
 from operator import attrgetter
 from typing import Any
 
+from ctguard.gcpause import collector_paused
 from ctguard.simulate.catalogue import DATA_APIS, STS_SOURCE
 from ctguard.simulate.evaluate import CompiledTrail, Verdict
 from ctguard.simulate.events import Event, _resources
@@ -191,13 +191,7 @@ class Replay:
         # The loop allocates short-lived tuples while a whole parsed log file is alive; the
         # cyclic GC would otherwise traverse that file's objects again and again (it costs
         # about a third of the replay).  Nothing here creates reference cycles.
-        if gc.isenabled():
-            gc.disable()
-            try:
-                self._add(records)
-            finally:
-                gc.enable()
-        else:
+        with collector_paused():
             self._add(records)
         self.records += len(records)
         self._span(records)

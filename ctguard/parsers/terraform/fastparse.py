@@ -16,7 +16,6 @@ Only ASCII text is translated (tree-sitter counts bytes, Lark characters).
 
 from __future__ import annotations
 
-import gc
 import re
 from bisect import bisect_right
 from collections.abc import Callable
@@ -24,6 +23,8 @@ from typing import Any
 
 from lark import Token, Tree
 from lark.tree import Meta
+
+from ctguard.gcpause import collector_paused
 
 _LANGUAGE: Any = None
 _PARSER: Any = None
@@ -74,15 +75,12 @@ def parse_tree(text: str) -> Tree[Token]:
     root = parser.parse(full.encode("ascii")).root_node
     if root.has_error:
         raise Decline("tree-sitter reports an error")
-    enabled = gc.isenabled()
-    gc.disable()  # tens of thousands of new containers and no cycles: the collector would run for nothing
-    try:
-        return _Builder(full).start(root)
-    except RecursionError as exc:
-        raise Decline("nesting too deep") from exc
-    finally:
-        if enabled:
-            gc.enable()
+    # Tens of thousands of new containers and no cycles: the collector would run for nothing.
+    with collector_paused():
+        try:
+            return _Builder(full).start(root)
+        except RecursionError as exc:
+            raise Decline("nesting too deep") from exc
 
 
 _KEYWORDS = {

@@ -25,8 +25,8 @@ from typing import cast
 
 from lark import Token, Tree
 
+from ctguard.gcpause import collector_paused
 from ctguard.parsers.terraform.comments import blank_comments
-from ctguard.parsers.terraform.gcpause import collector_paused
 
 
 @dataclass(slots=True)

@@ -27,6 +27,7 @@ import os
 import re
 from dataclasses import replace
 
+from ctguard.gcpause import collector_paused
 from ctguard.inputs import INVALID_PROPERTY, UNRESOLVABLE, ParsedInput
 from ctguard.location import SourceMap
 from ctguard.model import Model
@@ -36,7 +37,6 @@ from ctguard.parsers.terraform import opaque as tf_opaque
 from ctguard.parsers.terraform import variants as tf_variants
 from ctguard.parsers.terraform.assemble import RELATED_TYPES, Assembler, Item
 from ctguard.parsers.terraform.comments import blank_comments
-from ctguard.parsers.terraform.gcpause import collector_paused
 from ctguard.parsers.terraform.loader import MAX_TF_CHARS
 from ctguard.parsers.terraform.module import MAX_MODULE_DEPTH, Loader, Module, tf_files
 from ctguard.parsers.terraform.providers import instance_region, root_region

@@ -25,7 +25,6 @@ and the tree-sitter fast path of ``tf_fastparse``
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import hmac
 import marshal
@@ -41,6 +40,8 @@ from typing import Any, cast
 
 from lark import Token, Tree
 from lark.tree import Meta
+
+from ctguard.gcpause import collector_paused
 
 FORMAT = b"ctguard-hcl-tree-3"
 # Storing a tree costs about a third of parsing it. A file seen once (an ephemeral CI runner, a
@@ -154,15 +155,12 @@ class _Store:
         tag, blob = data[:_TAG_BYTES], data[_TAG_BYTES:]
         if len(tag) != _TAG_BYTES or not hmac.compare_digest(tag, self._tag(name, blob)):
             return None
-        enabled = gc.isenabled()
-        gc.disable()  # tens of thousands of new containers: the collector would run for nothing
-        try:
-            tree = _decode(marshal.loads(zlib.decompress(blob)))
-        except Exception:
-            return None
-        finally:
-            if enabled:
-                gc.enable()
+        # Tens of thousands of new containers: the collector would run for nothing.
+        with collector_paused():
+            try:
+                tree = _decode(marshal.loads(zlib.decompress(blob)))
+            except Exception:
+                return None
         return tree if isinstance(tree, Tree) else None
 
     def seen_before(self, name: str) -> bool:

@@ -1,6 +1,7 @@
-"""Pausing Python's cycle collector while a Terraform module is read.
+"""Pausing Python's cycle collector while many acyclic objects are made and kept alive.
 
-Reading a module builds a syntax tree of about one object per character of HCL and keeps it
+Used where that happens: reading a Terraform module, building or loading an HCL tree, replaying
+a batch of CloudTrail records. Reading a module builds a syntax tree of about one object per character of HCL and keeps it
 alive until the module is evaluated. Every few thousand new containers the collector runs, and
 every so often it rescans everything alive, tree included: on a 1 MB file, 1.9 s of the 2.1 s
 spent turning the tree into blocks was collecting. Trees and blocks hold no cycles, so the
