@@ -21,6 +21,20 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+# What an audit asks S3 about a trail's bucket, in its home region (after GetBucketLocation has
+# said where that is); the mapper reads the same calls back (``parsers/aws/buckets.py``).
+BUCKET_OPERATIONS = (
+    "GetBucketPolicy",
+    "GetBucketPolicyStatus",
+    "GetBucketAcl",
+    "GetPublicAccessBlock",
+    "GetBucketVersioning",
+    "GetObjectLockConfiguration",
+    "GetBucketLogging",
+    "GetBucketLifecycleConfiguration",
+    "GetBucketEncryption",
+)
+
 # Error codes that answer the question ("there is none") rather than refuse it.
 NOT_CONFIGURED: frozenset[str] = frozenset(
     {

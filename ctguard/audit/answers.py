@@ -18,15 +18,7 @@ from xml.etree import ElementTree
 
 from botocore.exceptions import BotoCoreError
 
-_JSON_TYPES = {
-    str: "a string",
-    bool: "a boolean",
-    int: "a number",
-    float: "a number",
-    list: "a list",
-    dict: "an object",
-    type(None): "null",
-}
+from ctguard.parsers.aws.shapes import json_type
 
 
 class MalformedResponse(BotoCoreError):  # type: ignore[misc]  # botocore is untyped: its base class is Any
@@ -69,7 +61,7 @@ def _json_body_problem(body: bytes, shape: Any) -> str | None:
         return f"the answer is not valid JSON (truncated or garbled): {exc}"
     body_members = {n: m for n, m in shape.members.items() if "location" not in m.serialization}
     if not isinstance(data, dict):
-        return f"the answer is {_json_type(data)}, not an object"
+        return f"the answer is {json_type(data)}, not an object"
     return _problem_in(data, body_members, "")
 
 
@@ -89,11 +81,11 @@ def _json_problem(value: Any, shape: Any, where: str) -> str | None:
     kind = shape.type_name
     if kind == "structure":
         if not isinstance(value, dict):
-            return f"{where} is {_json_type(value)}, not an object"
+            return f"{where} is {json_type(value)}, not an object"
         return _problem_in(value, shape.members, where)
     if kind == "list":
         if not isinstance(value, list):
-            return f"{where} is {_json_type(value)}, not a list"
+            return f"{where} is {json_type(value)}, not a list"
         for i, item in enumerate(value):
             found = _json_problem(item, shape.member, f"{where}[{i}]")
             if found:
@@ -101,7 +93,7 @@ def _json_problem(value: Any, shape: Any, where: str) -> str | None:
         return None
     if kind == "map":
         if not isinstance(value, dict):
-            return f"{where} is {_json_type(value)}, not an object"
+            return f"{where} is {json_type(value)}, not an object"
         for k, item in value.items():
             found = _json_problem(item, shape.value, f"{where}.{k}")
             if found:
@@ -120,7 +112,7 @@ def _json_problem(value: Any, shape: Any, where: str) -> str | None:
     if expected is None:
         return None
     if not isinstance(value, expected) or (bool not in expected and isinstance(value, bool)):
-        return f"{where} is {_json_type(value)}, not {kind}"
+        return f"{where} is {json_type(value)}, not {kind}"
     return None
 
 
@@ -186,10 +178,6 @@ def _xml_problem(node: Any, shape: Any, where: str) -> str | None:
         except ValueError:
             return f"{where} is {text!r}, not {kind}"
     return None
-
-
-def _json_type(value: Any) -> str:
-    return _JSON_TYPES.get(type(value), type(value).__name__)
 
 
 __all__ = ["MalformedResponse", "check_answer"]

@@ -13,19 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ctguard.calls import CallStore, canonical_params
-
-BUCKET_OPERATIONS = (
-    "GetBucketPolicy",
-    "GetBucketPolicyStatus",
-    "GetBucketAcl",
-    "GetPublicAccessBlock",
-    "GetBucketVersioning",
-    "GetObjectLockConfiguration",
-    "GetBucketLogging",
-    "GetBucketLifecycleConfiguration",
-    "GetBucketEncryption",
-)
+from ctguard.calls import BUCKET_OPERATIONS, CallStore, canonical_params
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,23 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ctguard.calls import BUCKET_OPERATIONS
 from ctguard.location import SourceMap
 from ctguard.model import Bucket, LifecycleRule, PublicAccessBlock
 from ctguard.parsers.aws.reader import Answer, Calls, document
 from ctguard.values import ABSENT, Known, Unknown, Value
 
-S3_CALLS = (
-    "GetBucketLocation",
-    "GetBucketPolicy",
-    "GetBucketPolicyStatus",
-    "GetBucketAcl",
-    "GetPublicAccessBlock",
-    "GetBucketVersioning",
-    "GetObjectLockConfiguration",
-    "GetBucketLogging",
-    "GetBucketLifecycleConfiguration",
-    "GetBucketEncryption",
-)
+S3_CALLS = ("GetBucketLocation", *BUCKET_OPERATIONS)
 
 _ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 _AUTHENTICATED = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
