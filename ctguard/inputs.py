@@ -51,6 +51,13 @@ class ParsedInput:
     # parser where it reads them; the checker hides them in every finding (ctguard.sensitive).
     secrets: set[str] = field(default_factory=set)
 
+    @classmethod
+    def unreadable(cls, path: str, kind: str, message: str, line: int = 1, column: int = 1) -> ParsedInput:
+        """An input that could not be read at all: one CT001 problem and no model."""
+        parsed = cls(path, kind)
+        parsed.problem(PARSE_ERROR, message, line, column)
+        return parsed
+
     @property
     def unusable(self) -> bool:
         """True when the input could not be used (exit code 3)."""

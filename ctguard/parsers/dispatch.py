@@ -16,7 +16,7 @@ from typing import TypeVar
 from ctguard.inputs import ParsedInput
 from ctguard.parsers import scan, sidecars
 from ctguard.parsers.context import ParseContext
-from ctguard.parsers.task import Task, run_task, unusable
+from ctguard.parsers.task import Task, run_task
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -70,12 +70,12 @@ def _tasks(paths: list[str]) -> Iterator[Task]:
     owners: dict[str, None] = {}  # describe-trails files whose sidecars were given
     for path, problem in scan.walk(paths):
         if problem is not None:
-            yield unusable(path, "unknown", f"cannot read {path}: {problem}")
+            yield ParsedInput.unreadable(path, "unknown", f"cannot read {path}: {problem}")
             continue
         try:
             size = os.path.getsize(path)
         except OSError as exc:
-            yield unusable(path, "unknown", f"cannot read {path}: {exc.strerror or exc}")
+            yield ParsedInput.unreadable(path, "unknown", f"cannot read {path}: {exc.strerror or exc}")
             continue
         suffix = os.path.splitext(path)[1].lower()
         if suffix == ".tf" or path.lower().endswith(".tf.json"):

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Iterator
 
 from ctguard import yamlload
-from ctguard.inputs import PARSE_ERROR, ParsedInput
+from ctguard.inputs import ParsedInput
 from ctguard.parsers import scan
 from ctguard.parsers.context import ParseContext
 
@@ -30,7 +30,7 @@ def run_task(task: Task, context: ParseContext) -> list[ParsedInput]:
         try:
             return list(_parse_terraform(path, context))
         except RecursionError:
-            return [unusable(path, "unknown", f"{path} is nested too deeply to read")]
+            return [ParsedInput.unreadable(path, "unknown", f"{path} is nested too deeply to read")]
         except Exception as exc:
             return [_internal_error(path, exc)]
     parsed = _guarded(path, lambda: _parse_file(path, size, context))
@@ -50,21 +50,21 @@ def _parse_file(path: str, size: int, context: ParseContext) -> ParsedInput | li
             return None
         if big != "aws-snapshot" or size > scan.MAX_SNAPSHOT_BYTES:  # an organization's snapshot is large
             limit = scan.MAX_SNAPSHOT_BYTES if big == "aws-snapshot" else scan.MAX_FILE_BYTES
-            return unusable(
+            return ParsedInput.unreadable(
                 path, "unknown", f"{path} is {size:,} bytes, larger than the {limit:,} bytes ctguard reads; not checked"
             )
     try:
         with open(path, "rb") as fh:
             data = fh.read()
     except OSError as exc:
-        return unusable(path, "unknown", f"cannot read {path}: {exc.strerror or exc}")
+        return ParsedInput.unreadable(path, "unknown", f"cannot read {path}: {exc.strerror or exc}")
     kind = scan.sniff(path, data if not data.startswith((b"\xff\xfe", b"\xfe\xff")) else _utf16(data))
     if kind is None:
         return None
     try:
         text = scan.decode(data)
     except UnicodeDecodeError as exc:
-        return unusable(path, kind, f"{path} is not UTF-8 or UTF-16 text ({exc.reason})")
+        return ParsedInput.unreadable(path, kind, f"{path} is not UTF-8 or UTF-16 text ({exc.reason})")
     if kind == "cloudformation":
         from ctguard.parsers.cloudformation import embedded as cfn_embedded
 
@@ -107,9 +107,9 @@ def _syntax_only(path: str, text: str) -> ParsedInput | None:
         check_value_budget(text)  # too many values to load is as unreadable here as in a trail's template
         yamlload.load(text)
     except (yamlload.LoadError, TemplateError) as exc:
-        parsed = ParsedInput(path, "cloudformation")
-        parsed.problem(PARSE_ERROR, f"cannot parse template: {exc.message}", exc.line, exc.column)
-        return parsed
+        return ParsedInput.unreadable(
+            path, "cloudformation", f"cannot parse template: {exc.message}", exc.line, exc.column
+        )
     return None
 
 
@@ -128,14 +128,14 @@ def _guarded(
     try:
         return parse()
     except RecursionError:
-        return unusable(path, "unknown", f"{path} is nested too deeply to read")
+        return ParsedInput.unreadable(path, "unknown", f"{path} is nested too deeply to read")
     except Exception as exc:
         return _internal_error(path, exc)
 
 
 def _internal_error(path: str, exc: Exception) -> ParsedInput:
     log.debug("parser raised on %s", path)
-    return unusable(
+    return ParsedInput.unreadable(
         path,
         "unknown",
         f"ctguard could not read {path}: internal parser error "
@@ -148,9 +148,3 @@ def _utf16(data: bytes) -> bytes:
         return data.decode("utf-16").encode("utf-8")
     except UnicodeDecodeError:
         return b""
-
-
-def unusable(path: str, kind: str, message: str) -> ParsedInput:
-    parsed = ParsedInput(path, kind)
-    parsed.problem(PARSE_ERROR, message)
-    return parsed

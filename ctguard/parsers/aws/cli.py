@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ctguard.calls import ApiError, CallResult, CallStore
-from ctguard.inputs import PARSE_ERROR, ParsedInput
+from ctguard.inputs import ParsedInput
 from ctguard.parsers.aws.api import build_inputs
 from ctguard.parsers.aws.reader import CallSpans, arn_account
 from ctguard.parsers.aws.shapes import SHAPE_ERRORS, response_problem
@@ -45,8 +45,9 @@ def parse(path: str, text: str, context: ParseContext) -> list[ParsedInput] | No
         data = json.loads(text)
     except ValueError as exc:
         return [
-            _unusable(
+            ParsedInput.unreadable(
                 path,
+                KIND,
                 f"cannot parse describe-trails output: {getattr(exc, 'msg', exc)}",
                 getattr(exc, "lineno", 1),
                 getattr(exc, "colno", 1),
@@ -57,7 +58,7 @@ def parse(path: str, text: str, context: ParseContext) -> list[ParsedInput] | No
     trails = data["trailList"]
     bad = _shape_problem(trails)
     if bad:
-        return [_unusable(path, f"not describe-trails output: {bad}")]
+        return [ParsedInput.unreadable(path, KIND, f"not describe-trails output: {bad}")]
     listed = len(trails)
     trails = trails[:MAX_LISTED_TRAILS]  # a budget: each trail meets every policy and the simulator
     account, account_known = _account(trails, context)
@@ -77,8 +78,9 @@ def parse(path: str, text: str, context: ParseContext) -> list[ParsedInput] | No
         )
     except SHAPE_ERRORS as exc:
         return [
-            _unusable(
+            ParsedInput.unreadable(
                 path,
+                KIND,
                 f"an AWS answer in {path} or its per-trail files is not shaped as the CLI "
                 f"writes it ({type(exc).__name__}: {exc}); not checked",
             )
@@ -162,12 +164,6 @@ def _read_sidecar(file: str, operation: str) -> CallResult:
     if problem:
         return CallResult(error=ApiError("SidecarInvalid", f"{file}: {problem}"))
     return CallResult(response=data)
-
-
-def _unusable(path: str, message: str, line: int = 1, column: int = 1) -> ParsedInput:
-    parsed = ParsedInput(path, KIND)
-    parsed.problem(PARSE_ERROR, message, line, column)
-    return parsed
 
 
 __all__ = ["KIND", "SIDECARS", "parse", "sidecar_path"]

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ctguard.calls import CallStore, canonical_params
-from ctguard.inputs import PARSE_ERROR, ParsedInput
+from ctguard.inputs import ParsedInput
 from ctguard.parsers.aws.api import SNAPSHOT, build_inputs
 from ctguard.parsers.aws.reader import CallSpans
 from ctguard.parsers.aws.shapes import SHAPE_ERRORS, response_problem, trail_list_problem
@@ -70,8 +70,9 @@ def parse(path: str, text: str, context: ParseContext) -> list[ParsedInput]:
         data = json.loads(text)
     except ValueError as exc:
         return [
-            _unusable(
+            ParsedInput.unreadable(
                 path,
+                SNAPSHOT,
                 f"cannot parse snapshot: {getattr(exc, 'msg', exc)}",
                 getattr(exc, "lineno", 1),
                 getattr(exc, "colno", 1),
@@ -83,14 +84,26 @@ def parse(path: str, text: str, context: ParseContext) -> list[ParsedInput]:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         line, column = _position(text, where)
         return [
-            _unusable(path, f"snapshot does not follow the snapshot schema at {where}: {message}{more}", line, column)
+            ParsedInput.unreadable(
+                path,
+                SNAPSHOT,
+                f"snapshot does not follow the snapshot schema at {where}: {message}{more}",
+                line,
+                column,
+            )
         ]
     bad_trails = _trail_list_problem(data["calls"])
     if bad_trails:
         where, message = bad_trails
         line, column = _position(text, where)
         return [
-            _unusable(path, f"snapshot call {where} is not a DescribeTrails answer AWS gives: {message}", line, column)
+            ParsedInput.unreadable(
+                path,
+                SNAPSHOT,
+                f"snapshot call {where} is not a DescribeTrails answer AWS gives: {message}",
+                line,
+                column,
+            )
         ]
     _refuse_malformed(data["calls"])
     store = CallStore.from_json(data)
@@ -101,8 +114,9 @@ def parse(path: str, text: str, context: ParseContext) -> list[ParsedInput]:
         inputs = build_inputs(store, path, kind=SNAPSHOT, spans=spans)
     except SHAPE_ERRORS as exc:
         return [
-            _unusable(
+            ParsedInput.unreadable(
                 path,
+                SNAPSHOT,
                 f"a response in the snapshot is not shaped as AWS returns it "
                 f"({type(exc).__name__}: {exc}); not checked",
             )
@@ -156,12 +170,6 @@ def _position(text: str, where: str) -> tuple[int, int]:
             return spans[key]
         key = key[:-1]
     return 1, 1
-
-
-def _unusable(path: str, message: str, line: int = 1, column: int = 1) -> ParsedInput:
-    parsed = ParsedInput(path, SNAPSHOT)
-    parsed.problem(PARSE_ERROR, message, line, column)
-    return parsed
 
 
 __all__ = ["SCHEMA_PATH", "parse", "schema_errors"]
