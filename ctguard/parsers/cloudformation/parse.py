@@ -262,8 +262,10 @@ def _variants(
     conditions = Conditions(template, Resolver(template, context, lambda name: None, problems.report))
     assignments, used = partition_assignments(conditions, template, modelled, MAX_VARIANTS)
     models = []
+    never_created = _conditional_core(template, modelled)
     for assignment in assignments:
         lookup = _memoised(conditions, assignment)
+        never_created = {lid: name for lid, name in never_created.items() if lookup(name) is False}
         resolver = Resolver(template, context, lookup, problems.report, conditions.pins(assignment))
         model = _model(Build(template, resolver, source_map), modelled)
         model.conditions = tuple(sorted(iter_names(assignment, used, conditions)))
@@ -274,7 +276,36 @@ def _variants(
                 f"{undecided} exists only under a condition left undecided past {MAX_VARIANTS} combinations"
             )
         models.append(model)
+    if assignments:
+        _report_never_created(template, never_created, problems)
     return models
+
+
+def _conditional_core(template: Template, modelled: list[str]) -> dict[str, str]:
+    """Trails and event data stores created under a named condition: logical id -> condition."""
+    found = {}
+    for logical_id in modelled:
+        resource = template.resources[logical_id]
+        name = resource.get("Condition")
+        if resource.get("Type") in _CORE and isinstance(name, str) and name in template.conditions:
+            found[logical_id] = name
+    return found
+
+
+def _report_never_created(template: Template, never_created: dict[str, str], problems: _Problems) -> None:
+    """A trail whose condition is false in every variant is said, not silently absent from the report
+    (the Terraform reader says the same of a trail block that count/for_each leaves without instance)."""
+    for logical_id, name in never_created.items():
+        line, column = template.nearest_span(("Resources", logical_id, "Condition"))
+        problems.add(
+            UNRESOLVABLE,
+            f"{logical_id} ({template.resources[logical_id]['Type']}) is not created with these values: "
+            f"its condition {name} is false for every parameter value ctguard considers, so it is not "
+            "checked; fix the condition, or give the parameters and context that create it "
+            "(--parameters, --region, --account) to check it",
+            line,
+            column,
+        )
 
 
 def _undecided_trails(template: Template, lookup: Callable[[str], bool | None], modelled: list[str]) -> str:

@@ -261,3 +261,45 @@ Resources:
     result = parse("t.yaml", text, ParseContext())
     assert [(p.rule_id, p.span.line, p.span.column) for p in result.problems] == [("CT004", 3, 20), ("CT004", 6, 28)]
     assert "'Envv'" in result.problems[0].message
+
+
+_REGION_TRAIL = """\
+Conditions:
+  InUsEast1: !Equals [!Ref AWS::Region, us-east-1]
+Resources:
+  Trail:
+    Type: AWS::CloudTrail::Trail
+    Condition: InUsEast1
+    Properties: {IsLogging: true, S3BucketName: b}
+"""
+
+
+def _never_created(result):
+    return [p for p in result.problems if p.rule_id == "CT005" and "is not created" in p.message]
+
+
+def test_trail_whose_condition_is_false_everywhere_is_said():
+    text = _REGION_TRAIL.replace("!Ref AWS::Region", "!Sub AWS::Region")  # the fixed text 'AWS::Region'
+    result = parse("t.yaml", text, ParseContext())
+    assert [v.trails for v in result.variants] == [[]]
+    (problem,) = _never_created(result)
+    assert "Trail (AWS::CloudTrail::Trail)" in problem.message and "InUsEast1" in problem.message
+    assert problem.span.line == 6
+
+
+def test_trail_created_in_some_variant_or_region_is_not_reported():
+    # Undecided region: one variant holds the trail, so nothing is said.
+    result = parse("t.yaml", _REGION_TRAIL, ParseContext())
+    assert _never_created(result) == [] and any(v.trails for v in result.variants)
+    assert parse("t.yaml", _REGION_TRAIL, ParseContext(region="us-east-1")).problems == []
+
+
+def test_trail_not_created_in_the_given_region_is_said():
+    result = parse("t.yaml", _REGION_TRAIL, ParseContext(region="eu-west-1"))
+    assert all(not v.trails for v in result.variants)
+    assert len(_never_created(result)) == 1
+
+
+def test_condition_switched_by_a_parameter_is_not_reported():
+    text = (FIXTURES / "conditions-cross-group.yaml").read_text()
+    assert _never_created(parse("t.yaml", text, ParseContext())) == []
