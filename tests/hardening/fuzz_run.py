@@ -102,7 +102,10 @@ def defines_trail(kind: str, text: str) -> bool:
     if kind == "tf":
         return bool(_TF_TRAIL.search(text))
     if kind in ("cfn-json", "cfn-yaml"):
-        return bool(_CFN_TRAIL.search(text))
+        # CloudFormation refuses a template without a Resources section ("At least one Resources
+        # member must be defined"): a mutant whose only mention is `Resourcpe: AWS::CloudTrail::Trail`
+        # defines nothing.
+        return "Resources" in text and bool(_CFN_TRAIL.search(text))
     return False
 
 

@@ -426,3 +426,12 @@ def test_cloudtrail_log_file_mutants(data: st.DataObject) -> None:
             assert str(path) in errors[0][1]
     finally:
         shutil.rmtree(path.parent)
+
+
+def test_oracle_counts_only_templates_as_defining_a_trail() -> None:
+    # A mutant whose Resources key is gone defines nothing CloudFormation would deploy; one that
+    # keeps it and names the trail type as a value does.
+    assert not fuzz_run.defines_trail("cfn-yaml", "Resourcpe: AWS::CloudTrail::Trail\n")
+    assert fuzz_run.defines_trail("cfn-yaml", "Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n")
+    assert fuzz_run.defines_trail("cfn-json", '{"Resources": {"T": {"Type": "AWS::CloudTrail::Trail"}}}')
+    assert not fuzz_run.defines_trail("cfn-yaml", "Resources:\n  T:\n    Type: AWS::CloudTrail::TrailX\n")
