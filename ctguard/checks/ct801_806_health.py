@@ -106,7 +106,10 @@ def ct806_stale_delivery(ctx: CheckContext) -> Outcome:
         return Outcome(Status.UNKNOWN, path, values={"reason": _reason(logging), "hours": hours})
     if not logging.value:
         return Outcome(
-            Status.PASS, path, message=f"Trail {trail} is not logging (see CT801), so no delivery is expected"
+            # Not a pass: nothing was delivered or judged; CT801 reports the stopped trail.
+            Status.NOT_APPLICABLE,
+            path,
+            message=f"Trail {trail} is not logging (see CT801), so no delivery is expected",
         )
     read = _time(status.read_time)
     if read is None:
