@@ -61,3 +61,17 @@ def test_fully_read_module_is_unchanged(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text((PARTIAL / "broken_file" / "main.tf").read_text())
     found = _by_rule(tmp_path)
     assert "CT001" not in found and found["CT102"][0][0] is Status.PASS and found["CT101"][0][0] is Status.FAIL
+
+
+def test_results_without_a_place_of_their_own_point_at_the_unread_file(tmp_path: Path) -> None:
+    """An unreadable module has no trail to point at: its account-wide UNKNOWNs name the broken
+    file and line, not the module directory at line 1 (which printed as ``.:1:1``)."""
+    (tmp_path / "main.tf").write_text('resource "aws_cloudtrail" "t" {\n  name = "t"\n  s3_bucket_name = "b" "c"\n}\n')
+    findings = api.check([tmp_path]).findings
+    (error,) = [f for f in findings if f.rule_id == "CT001"]
+    assert error.file.endswith("main.tf") and error.line == 3
+    account = [f for f in findings if f.rule_id in ("CT201", "CT601", "CT604")]
+    assert account and {(f.status, f.file, f.line) for f in account} == {(Status.UNKNOWN, error.file, 3)}
+    # A result that has its own place keeps it (the readable trail's FAIL in a partly read module).
+    kept = [f for f in api.check([PARTIAL / "broken_file"]).findings if f.rule_id == "CT101"]
+    assert kept and all(not f.file.endswith("broken.tf") for f in kept)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from typing import NamedTuple
 
 from ctguard.engine.policy import Policy
 from ctguard.findings import Finding, Status
@@ -29,8 +30,15 @@ from ctguard.inputs import ParsedInput
 _OWN_SETTINGS = ("CT1", "CT2", "CT3", "CT7")
 
 
-def unread_part(parsed: ParsedInput) -> tuple[str, bool] | None:
-    """(why part of the input is unknown, whether it may override what was read), or None if all was read."""
+class UnreadPart(NamedTuple):
+    reason: str  # why part of the input is unknown
+    override: bool  # whether the unread part may override what was read
+    input_path: str
+    anchor: tuple[str, int, int]  # file, line, column of the first unread place
+
+
+def unread_part(parsed: ParsedInput) -> UnreadPart | None:
+    """What of the input was not read, or None if all was read."""
     fatal = [p for p in parsed.problems if p.fatal]
     if not fatal:
         return None
@@ -38,11 +46,15 @@ def unread_part(parsed: ParsedInput) -> tuple[str, bool] | None:
     override = any(
         os.path.basename(p.span.file).removesuffix(".json").endswith(("override.tf", "_override.tf")) for p in fatal
     )
-    return f"cannot tell while {where} is unread (CT001)", override
+    first = min(fatal, key=lambda p: (p.span.file, p.span.line, p.span.column)).span
+    return UnreadPart(
+        f"cannot tell while {where} is unread (CT001)", override, parsed.path, (first.file, first.line, first.column)
+    )
 
 
-def judge(policy: Policy, finding: Finding, part: tuple[str, bool]) -> Finding:
-    reason, override = part
+def judge(policy: Policy, finding: Finding, part: UnreadPart) -> Finding:
+    finding = _anchored(finding, part)
+    reason, override = part.reason, part.override
     if finding.status is Status.UNKNOWN:
         return (
             finding
@@ -59,3 +71,12 @@ def judge(policy: Policy, finding: Finding, part: tuple[str, bool]) -> Finding:
         return finding
     # The title first: a long message is cut at its first break, and the rule must stay readable.
     return dataclasses.replace(finding, status=Status.UNKNOWN, remediation=None, message=f"{policy.title}: {reason}")
+
+
+def _anchored(finding: Finding, part: UnreadPart) -> Finding:
+    """A result that points at no place of its own (the input itself, line 1: a Terraform module's
+    directory shows as ``.:1:1``) points at the unread place that decides it instead."""
+    if (finding.file, finding.line, finding.column) != (part.input_path, 1, 1):
+        return finding
+    file, line, column = part.anchor
+    return dataclasses.replace(finding, file=file, line=line, column=column)
