@@ -12,7 +12,9 @@ objects ourselves.  That gives three things a plain ``safe_load`` does not:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import yaml
@@ -186,6 +188,54 @@ def _intrinsic(name: str, value: Any) -> Any:
 
 def load(text: str, *, cfn_tags: bool = True) -> Loaded:
     """Parse YAML (or JSON, a subset) text into plain data plus spans."""
+    if "\\u" in text and text.lstrip()[:1] in ("{", "["):
+        pairs = list(_PAIR.finditer(text))
+        if pairs:
+            return _with_pairs_joined(text, pairs, cfn_tags)
+    return _load(text, cfn_tags)
+
+
+# JSON writes a character outside the BMP as an escaped UTF-16 pair ("\ud83d\ude80": Python's
+# json.dumps does by default, so troposphere templates and scripted plans carry them); YAML's
+# parser refuses surrogate escapes. Only JSON text is rewritten (every string of it is
+# double-quoted, so an escape preceded by an even run of backslashes is a real one).
+_PAIR = re.compile(r"(?<!\\)((?:\\\\)*)\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})")
+
+
+def _with_pairs_joined(text: str, pairs: list[re.Match[str]], cfn_tags: bool) -> Loaded:
+    """Load with each pair written as YAML's 8-digit escape, two characters shorter, then move the
+    columns that follow a rewrite on its line back to where they are in the file."""
+    # line -> rewritten-text columns (1-based, increasing) of the first character after each rewrite
+    after: dict[int, list[int]] = {}
+    parts: list[str] = []
+    last, line, line_start = 0, 1, 0
+    for m in pairs:
+        newlines = text.count("\n", last, m.start())
+        if newlines:
+            line += newlines
+            line_start = text.rfind("\n", last, m.start()) + 1
+        high, low = int(m[2], 16), int(m[3], 16)
+        code = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
+        parts += [text[last : m.start()], m[1], f"\\U{code:08X}"]
+        on_line = after.setdefault(line, [])
+        on_line.append(m.end() - line_start + 1 - 2 * (len(on_line) + 1))
+        last = m.end()
+    parts.append(text[last:])
+
+    def back(line: int, column: int) -> int:
+        return column + 2 * bisect_right(after.get(line, ()), column)
+
+    try:
+        loaded = _load("".join(parts), cfn_tags)
+    except LoadError as exc:
+        raise LoadError(exc.message, exc.line, back(exc.line, exc.column)) from None
+    loaded.spans = {k: (ln, back(ln, col)) for k, (ln, col) in loaded.spans.items()}
+    loaded.value_spans = {k: (ln, back(ln, col)) for k, (ln, col) in loaded.value_spans.items()}
+    loaded.duplicates = [replace(d, column=back(d.line, d.column)) for d in loaded.duplicates]
+    return loaded
+
+
+def _load(text: str, cfn_tags: bool) -> Loaded:
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ctguard.yamlload import MAX_DEPTH, LoadError, load
 
@@ -95,3 +98,40 @@ def test_python_tags_stay_plain_data_and_are_never_executed(tmp_path) -> None:
 def test_merge_keys_are_refused() -> None:
     with pytest.raises(LoadError, match="merge keys"):
         load("base: &b {x: 1}\nother:\n  <<: *b\n")
+
+
+# --- JSON's escaped UTF-16 pairs ("\ud83d\ude80"), which YAML's parser refuses ----------------
+
+_ASTRAL = st.text(alphabet=st.sampled_from(["a", " ", '"', "\\", "é", "\U0001f680", "\U00010000", "\U0010ffff"]))
+_JSON = st.recursive(
+    st.integers() | st.booleans() | _ASTRAL,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_ASTRAL, inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(doc=st.dictionaries(_ASTRAL, _JSON, min_size=1, max_size=4), indent=st.sampled_from([None, 2]))
+def test_json_with_escaped_pairs_loads_like_json_with_spans_on_the_file(doc: dict, indent: int | None) -> None:
+    """Python's json.dumps escapes every character outside the BMP as a pair (troposphere
+    templates, scripted plans); such a file loads as json.loads reads it, and every key's span
+    points at that key's opening quote in the file as written."""
+    text = json.dumps(doc, indent=indent)  # ensure_ascii: pairs
+    loaded = load(text, cfn_tags=False)
+    assert loaded.data == json.loads(text)
+    lines = text.split("\n")
+    for path, (line, column) in loaded.spans.items():
+        key = path[-1]
+        if isinstance(key, str):
+            assert lines[line - 1][column - 1 :].startswith(json.dumps(key)), (path, line, column)
+
+
+def test_escaped_pairs_keep_error_columns_and_leave_yaml_alone() -> None:
+    text = '{"a": "\\ud83d\\ude80", "b": [1,, 2]}'
+    with pytest.raises(LoadError) as raised:
+        load(text, cfn_tags=False)
+    assert text[raised.value.column - 1] == ","  # the column in the file, not in the rewritten text
+    # An escaped backslash before "ud83d" is text, and YAML files are not rewritten.
+    assert load('{"c": "\\\\ud83d\\\\ude80"}', cfn_tags=False).data == {"c": "\\ud83d\\ude80"}
+    with pytest.raises(LoadError):
+        load('a: "\\ud83d\\ude80"\n', cfn_tags=False)

@@ -16,7 +16,7 @@ from typing import Any
 
 from lark import Token, Tree
 
-from ctguard.parsers.terraform.hcl import Attr, Block, Body, HclError, parse_expression
+from ctguard.parsers.terraform.hcl import Attr, Block, Body, HclError, parse_expression, parse_text
 from ctguard.parsers.terraform.template import matching_brace
 from ctguard.yamlload import LoadError, load
 
@@ -60,12 +60,35 @@ def parse_json_text(file: str, text: str) -> Body | HclError:
         return HclError(file, f"Terraform JSON syntax error: {exc.message}", exc.line or 1, exc.column or 1)
     if not isinstance(loaded.data, dict):
         return HclError(file, "Terraform JSON must hold an object at the top level")
-    return _Builder(file, loaded.spans).top(loaded.data)
+    builder = _Builder(file, loaded.spans)
+    body = builder.top(loaded.data)
+    builder.parse_pending()
+    return body
 
 
 class _Builder:
     def __init__(self, file: str, spans: dict[tuple[Any, ...], tuple[int, int]]) -> None:
         self.file, self.spans = file, spans
+        # Attributes built with a placeholder, and the HCL text of their value: parsed together.
+        self.pending: list[tuple[Attr, str]] = []
+
+    def parse_pending(self) -> None:
+        """Parse every value's HCL text in as few parses as possible.
+
+        One parse per value cost ~0.1 ms of set-up each: a 1 MB ``.tf.json`` of 26,000 buckets took
+        3.3 s. Texts without a line break are parsed as one document of ``__xN = <text>`` lines.
+        The grammar takes several attributes on one line, the last of a name winning, so a value's
+        text could define another ``__xN``: a document that does not parse into exactly its N
+        attributes, each the one that starts line N + 1, is split in halves, down to single texts
+        parsed as before. One bad value costs a few parses and gets the same tree (or None,
+        ``_INVALID``) it got parsed alone.
+        """
+        single = [(attr, text) for attr, text in self.pending if "\n" in text or "\r" in text]
+        batch = [(attr, text) for attr, text in self.pending if "\n" not in text and "\r" not in text]
+        for attr, text in single:
+            attr.expr = _or_invalid(parse_expression(text))
+        _parse_batch(batch)
+        self.pending = []
 
     def _at(self, path: tuple[Any, ...]) -> tuple[int, int]:
         return self.spans.get(path, (1, 1))
@@ -98,9 +121,37 @@ class _Builder:
                     body.blocks.append(Block(key, (), self.body(inner, at, key), self.file, *self._at(at)))
             else:
                 raw = kind == "variable" and key == "type" and isinstance(value, str)
-                expr = parse_expression(value) if raw else parse_expression(hcl_text(value))
-                body.attributes[key] = Attr(key, expr if expr is not None else _INVALID, self.file, *self._at(here))
+                attr = Attr(key, _INVALID, self.file, *self._at(here))
+                self.pending.append((attr, value if raw else hcl_text(value)))
+                body.attributes[key] = attr
         return body
+
+
+def _or_invalid(expr: Tree[Token] | Token | None) -> Tree[Token] | Token:
+    return expr if expr is not None else _INVALID
+
+
+_SMALL_BATCH = 4
+
+
+def _parse_batch(items: list[tuple[Attr, str]]) -> None:
+    if len(items) <= _SMALL_BATCH:
+        for attr, text in items:
+            attr.expr = _or_invalid(parse_expression(text))
+        return
+    parsed = parse_text("<expr>", "".join(f"__x{n} = {text}\n" for n, (_, text) in enumerate(items)))
+    if not isinstance(parsed, HclError) and len(parsed.attributes) == len(items):
+        found = [parsed.attributes.get(f"__x{n}") for n in range(len(items))]
+        # HCL's grammar here takes several attributes on one line, the last of a name winning: a
+        # value's text could define another __xN. Each must be the one at the start of its own line.
+        if all(a is not None and (a.line, a.column) == (n + 1, 1) for n, a in enumerate(found)):
+            for (attr, _), got in zip(items, found, strict=True):
+                assert got is not None
+                attr.expr = got.expr
+            return
+    middle = len(items) // 2
+    _parse_batch(items[:middle])
+    _parse_batch(items[middle:])
 
 
 def _is_block(value: Any) -> bool:

@@ -196,3 +196,19 @@ def test_provider_references_of_the_wrong_type_are_no_references() -> None:
     parsed = parse_plan(str(source), json.dumps(plan), ParseContext())
     assert not parsed.problems, [p.message for p in parsed.problems]
     assert parsed.variants[0].trails
+
+
+def test_plan_with_escaped_utf16_pairs_is_read(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A plan re-written by a Python script (json.dumps escapes non-BMP characters as pairs) was
+    CT001 "invalid Unicode character escape code"; it reads as Terraform's own output does."""
+    from ctguard.api import check as _check
+
+    values = {"name": "audit", "s3_bucket_name": "b", "tags": {"team": "security \U0001f512"}}
+    resource = {"address": "aws_cloudtrail.t", "mode": "managed", "type": "aws_cloudtrail", "name": "t"}
+    plan = {"format_version": "1.2", "planned_values": {"root_module": {"resources": [resource | {"values": values}]}}}
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    assert "\\ud83d\\udd12" in path.read_text()
+    report = _check([path])
+    assert not [f for f in report.findings if f.rule_id == "CT001"]
+    assert sum(len(m.trails) for p in report.inputs for m in p.variants) == 1

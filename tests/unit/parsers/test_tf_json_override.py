@@ -309,3 +309,54 @@ def test_random_json_trail_arguments_never_raise(tmp_path_factory, arguments):
     directory = _write(tmp_path_factory.mktemp("j"), {"main.tf.json": json.dumps(doc)})
     report = check([directory], context=CTX)
     assert not [f for f in report.findings if f.status.value == "ERROR" and f.rule_id != "CT001"]
+
+
+# --- values parsed in batches (json_syntax.parse_pending) -------------------------------------
+
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+def _one_by_one(monkeypatch, doc):  # type: ignore[no-untyped-def]
+    from ctguard.parsers.terraform import json_syntax
+
+    monkeypatch.setattr(json_syntax, "_SMALL_BATCH", 10**9)
+    try:
+        return json_syntax.parse_json_text("main.tf.json", json.dumps(doc))
+    finally:
+        monkeypatch.undo()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(_VALUES, min_size=5, max_size=12))
+def test_batched_values_parse_as_one_by_one(monkeypatch, values) -> None:  # type: ignore[no-untyped-def]
+    """Any mix of values, valid or not (a string may hold a broken ``${``), gets the tree it gets
+    parsed on its own: the batch never lets one value change another."""
+    from ctguard.parsers.terraform.json_syntax import parse_json_text
+
+    doc = {"locals": {f"v{i}": v for i, v in enumerate(values)}}
+    batched = parse_json_text("main.tf.json", json.dumps(doc))
+    single = _one_by_one(monkeypatch, doc)
+    assert [(a.name, a.expr) for a in batched.blocks[0].body.attributes.values()] == [
+        (a.name, a.expr) for a in single.blocks[0].body.attributes.values()
+    ]
+
+
+def test_a_value_cannot_add_attributes_to_the_batch(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from ctguard.parsers.terraform.json_syntax import _INVALID, parse_json_text
+
+    values = {f"v{i}": f"plain-{i}" for i in range(10)}
+    values["v3"] = "${1)\n__x4 = (2}"  # a line break: parsed on its own, as before
+    values["v5"] = "${1) __x2 = (2}"  # the grammar takes two attributes on a line: __x2 redefined
+    values["v6"] = "${1) __x6 = (2}"  # its own name again, later on its line
+    values["v7"] = "${"  # unterminated
+    doc = {"locals": values}
+    batched = parse_json_text("main.tf.json", json.dumps(doc)).blocks[0].body.attributes
+    single = _one_by_one(monkeypatch, doc).blocks[0].body.attributes
+    assert {k: a.expr for k, a in batched.items()} == {k: a.expr for k, a in single.items()}
+    assert batched["v7"].expr is _INVALID and batched["v4"].expr != batched["v3"].expr
+    assert str(batched["v2"].expr.children[0].children[1].children[0]) == "plain-2"
+    assert str(batched["v8"].expr.children[0].children[1].children[0]) == "plain-8"
