@@ -129,7 +129,10 @@ def make_mutant(rng: random.Random, seed: Seed, work: Path) -> tuple[Path, str]:
             text = seed.text
         name = "template.yaml"
     else:
-        doc_text = dump_doc(mutate_doc(rng, seed.doc)) if rng.random() < 0.85 else mutate_text(rng, seed.text)
+        try:
+            doc_text = dump_doc(mutate_doc(rng, seed.doc)) if rng.random() < 0.85 else mutate_text(rng, seed.text)
+        except (ValueError, RecursionError):  # a mutant the JSON writer cannot write: mutate the text
+            doc_text = mutate_text(rng, seed.text)
         text, name = doc_text, seed.path.name if seed.kind != "cfn-json" else "template.json"
     path = work / name
     path.write_text(text, encoding="utf-8", errors="surrogatepass")

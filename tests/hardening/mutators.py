@@ -11,6 +11,7 @@ of the table gets with wrong-typed arguments, and values nested deeper than the 
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 import re
@@ -77,7 +78,7 @@ def _intrinsic(rng: random.Random, doc: Any, value: Any) -> Any:
         "Fn::GetAtt": [rng.choice(ids), rng.choice(["Arn", "Name", "Nope"])],
         "Fn::If": [rng.choice(["IsProd", "Missing"]), value, {"Ref": "AWS::NoValue"}],
         "Fn::Sub": rng.choice(["${AWS::Region}-${Missing}", "${" * 3, "x"]),
-        "Fn::Join": ["", [value, value]],
+        "Fn::Join": ["", [value, copy.deepcopy(value)]],
         "Fn::Select": [rng.choice([0, 99, -1, "a", 10**30]), [value]],
         "Fn::Split": [",", value],
         "Fn::FindInMap": ["M", "k", "v"],
@@ -145,7 +146,9 @@ def mutate_doc(rng: random.Random, base: Any, rounds: int | None = None) -> Any:
         elif op == "duplicate" and isinstance(parent, list):
             parent.insert(key, json.loads(json.dumps(parent[key])))
         elif op == "duplicate" and isinstance(parent, dict):
-            parent[f"{key}Copy"] = parent[key]
+            # A copy, not the same object: a later round mutating one inside the other made cycles
+            # (a fuzz run died on "Circular reference detected").
+            parent[f"{key}Copy"] = copy.deepcopy(parent[key])
         elif op == "reorder" and isinstance(parent, dict):
             items = list(parent.items())
             rng.shuffle(items)
