@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from ctguard.engine.paths import Resolved, lookup
+from ctguard.engine.symbolic_match import symbolic_search
 from ctguard.location import Owner, Path
 from ctguard.model import Model
 from ctguard.symbols import joined, non_empty
@@ -68,6 +69,11 @@ def _leaf(condition: dict[str, Any], root: Any, model: Model) -> Truth:
     if isinstance(value, Symbolic) and op == "exists" and non_empty(value):
         # A string with literal text or a never-empty symbol is set in every deployment.
         return Truth(bool(expected), resolved.owner, resolved.path, show(value))
+    if isinstance(value, Symbolic) and op == "matches":
+        # "...:${AWS::AccountId}:key/1234" cannot hold "alias/aws/" whatever the account is.
+        found = symbolic_search(str(expected), value)
+        if found is not None:
+            return Truth(found, resolved.owner, resolved.path, show(value))
     if isinstance(value, Unknown):  # shown: the value it waits on, so settled_by sees its symbols
         return Truth(None, resolved.owner, resolved.path, value, value.reason)
     assert isinstance(value, Known)
