@@ -99,5 +99,8 @@ def _has_needle(folded: str) -> bool:
 
 
 def bytes_may_concern_cloudtrail(data: bytes) -> bool:
-    """``may_concern_cloudtrail`` for raw bytes in UTF-8 (the needles are ASCII)."""
+    """``may_concern_cloudtrail`` for raw bytes in UTF-8 (the needles are ASCII), or UTF-16 with a
+    byte order mark (what Windows PowerShell 5 writes on ``>``: its needles are NUL-interleaved)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return may_concern_cloudtrail(data[: len(data) // 2 * 2].decode("utf-16", errors="replace"))
     return may_concern_cloudtrail(data.decode("utf-8", errors="replace"))

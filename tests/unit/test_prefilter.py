@@ -149,3 +149,15 @@ def test_unescape_reads_each_grammar() -> None:
         )
         == "CloudTrail A B / ab"
     )
+
+
+def test_utf16_with_a_byte_order_mark_is_read_as_utf16() -> None:
+    """Windows PowerShell 5 writes `>` redirections as UTF-16 LE with a BOM: its needles are
+    NUL-interleaved, so a UTF-8 reading never found them and the file was skipped unseen."""
+    from ctguard.parsers.prefilter import bytes_may_concern_cloudtrail
+
+    text = 'resource "aws_cloudtrail" "t" {}\n'
+    assert bytes_may_concern_cloudtrail(text.encode("utf-16"))  # BOM + little-endian
+    assert bytes_may_concern_cloudtrail(b"\xfe\xff" + text.encode("utf-16-be"))
+    assert bytes_may_concern_cloudtrail(text.encode("utf-16")[:-1])  # a head cut mid-character
+    assert not bytes_may_concern_cloudtrail("kind: Deployment\n".encode("utf-16"))

@@ -69,7 +69,10 @@ class Loader:
             try:
                 with open(path, encoding="utf-8-sig") as handle:
                     text = handle.read(MAX_TF_CHARS + 1)
-            except (OSError, UnicodeDecodeError) as exc:
+            except UnicodeDecodeError as exc:
+                self.problems.append(Problem(PARSE_ERROR, _not_utf8(path, exc), path))
+                return None
+            except OSError as exc:
                 self.problems.append(Problem(PARSE_ERROR, f"cannot read {path}: {exc}", path))
                 return None
         if len(text) > MAX_TF_CHARS:
@@ -102,3 +105,13 @@ def tf_files(directory: str) -> list[str]:
         for n in names
         if n.endswith(TF_SUFFIXES) and os.path.isfile(os.path.join(directory, n))
     ]
+
+
+def _not_utf8(path: str, exc: UnicodeDecodeError) -> str:
+    # Terraform's own words ("Invalid character encoding: All input files must be UTF-8 encoded"):
+    # it refuses the file, so nothing in it is deployed or checked.
+    if exc.object[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        found = "is UTF-16 (it starts with a UTF-16 byte order mark, as Windows PowerShell 5 writes)"
+    else:
+        found = f"is not UTF-8 (it holds the byte 0x{exc.object[exc.start]:02x})"
+    return f"{path} {found}; Terraform reads only UTF-8 files and refuses it: save it as UTF-8"

@@ -227,7 +227,12 @@ def tf_dir_is_cloudtrail_related(directory: str, _seen: frozenset[str] = frozens
     texts = []
     for path in tf_files(directory):
         try:
-            with open(path, encoding="utf-8", errors="replace") as handle:
+            with open(path, "rb") as raw:
+                bom = raw.read(2)
+            # UTF-16 with a byte order mark (Windows PowerShell 5's `>`): its needles are NUL-interleaved
+            # in UTF-8; the loader then says Terraform refuses the file (CT001), never silently skipped.
+            encoding = "utf-16" if bom in (b"\xff\xfe", b"\xfe\xff") else "utf-8"
+            with open(path, encoding=encoding, errors="replace") as handle:
                 texts.append(handle.read(MAX_TF_CHARS + 1))
         except OSError:
             return True  # the parser reports it

@@ -440,3 +440,22 @@ resource "aws_cloudwatch_event_target" "sns" {
     rule = model.resource("event_rule", "aws_cloudwatch_event_rule.ct")
     assert rule.event_pattern.value == {"source": ["aws.cloudtrail"]}
     assert rule.targets.value == ("arn:aws:sns:eu-west-1:111122223333:alerts",)
+
+
+def test_a_utf16_tf_file_is_said_not_skipped(tmp_path):
+    """A .tf saved as UTF-16 (Windows PowerShell 5's `>`) is refused by Terraform ("All input
+    files must be UTF-8 encoded"): CT001 naming the encoding and exit 3, never 0 inputs; a Latin-1
+    file is refused the same way."""
+    from ctguard.api import check
+    from ctguard.cli import main
+
+    text = 'resource "aws_cloudtrail" "t" {\n  name = "t"\n  s3_bucket_name = "b"\n}\n'
+    (tmp_path / "u16").mkdir()
+    (tmp_path / "u16" / "main.tf").write_text(text, encoding="utf-16")
+    (tmp_path / "latin1").mkdir()
+    (tmp_path / "latin1" / "main.tf").write_bytes(("# caf\xe9\n" + text).encode("latin-1"))
+    for case, said in (("u16", "is UTF-16"), ("latin1", "holds the byte 0xe9")):
+        report = check([tmp_path / case])
+        (error,) = [f for f in report.findings if f.rule_id == "CT001"]
+        assert said in error.message and "Terraform reads only UTF-8" in error.message, error.message
+        assert main(["check", str(tmp_path / case), "-q"]) == 3
