@@ -34,6 +34,7 @@ LAYERS: list[tuple[str, ...]] = [
         "symbols",
         "location",
         "gcpause",
+        "logs",
     ),
     # 1. the model: what parsers produce and policies read, findings, suppressions
     ("model", "inputs", "calls", "findings", "live_locations", "suppress", "baseline", "rule_refs"),

@@ -41,7 +41,26 @@ TEXT_REPORT = {
 # Standard-library modules with a real import cost that only other paths need: ElementTree
 # (JUnit/XML reports), hashlib (loads OpenSSL; fingerprints are for SARIF and baselines, policy
 # digests use the built-in SHA-256), gzip/zipfile/tarfile (archives), sqlite3, asyncio, email.
-STDLIB_NOT_NEEDED = ("xml", "hashlib", "_hashlib", "gzip", "zipfile", "tarfile", "sqlite3", "asyncio", "email", "ssl")
+# logging (with traceback, threading, string) waits for a first record (ctguard.logs); shutil
+# (with bz2, lzma) only measured the terminal for argparse's help formatter (cli._terminal_width).
+STDLIB_NOT_NEEDED = (
+    "xml",
+    "hashlib",
+    "_hashlib",
+    "gzip",
+    "zipfile",
+    "tarfile",
+    "sqlite3",
+    "asyncio",
+    "email",
+    "ssl",
+    "logging",
+    "traceback",
+    "threading",
+    "shutil",
+    "bz2",
+    "lzma",
+)
 
 _PROBE = """
 import json, sys
@@ -96,6 +115,35 @@ def test_one_template_check_imports_no_heavy_dependency(tmp_path: Path) -> None:
     # only the named sub-command's module is imported (cli.build_parser(only=...))
     commands = sorted(m for m in modules if m.startswith("ctguard.commands."))
     assert commands == ["ctguard.commands.check", "ctguard.commands.report_options"], commands
+
+
+_LATE_RECORD = """
+import sys
+from ctguard.cli import main
+main(sys.argv[1:])
+print("logging imported:", "logging" in sys.modules, file=sys.stderr)
+from ctguard.logs import logger
+logger("ctguard.probe").warning("late %s", "record")
+logger("ctguard.probe").debug("not shown")
+"""
+
+
+def test_deferred_logging_keeps_the_command_line_format(tmp_path: Path) -> None:
+    # check never imports logging unless something logs; a record that comes late still gets the
+    # command line's format and level, exactly as when logging was configured up front
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "PYTHONPATH": str(REPO)}
+    proc = subprocess.run(
+        [sys.executable, "-c", _LATE_RECORD, "check", str(TEMPLATE)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
+    )
+    lines = proc.stderr.splitlines()
+    assert "logging imported: False" in lines, proc.stderr
+    assert lines[-1] == "ctguard: WARNING: late record", proc.stderr
+    assert "not shown" not in proc.stderr
 
 
 def test_help_still_lists_every_command(tmp_path: Path) -> None:
