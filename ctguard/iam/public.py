@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import cache
 from typing import Any
 
 from ctguard.iam.document import Clause, PolicyDocumentError, Statement, normalize
@@ -38,8 +39,20 @@ _LIMITING_KEYS = {
     "aws:sourceorgid",
 }  # fmt: skip
 _FIXED_OPS = {"stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike"}
-_ACCESS_POINTS = re.compile(r"^arn:aws[\w-]*:s3:[a-z0-9-]+:\d{12}:accesspoint/\*$")
-_USERID = re.compile(r"^[A-Za-z0-9]+:\*$")
+
+
+# Patterns behind @cache are compiled on first use: a one-template check often never needs
+# them, and compiling them all at import cost start-up time (issue 21).
+@cache
+def _access_points() -> re.Pattern[str]:
+    return re.compile(r"^arn:aws[\w-]*:s3:[a-z0-9-]+:\d{12}:accesspoint/\*$")
+
+
+@cache
+def _userid() -> re.Pattern[str]:
+    return re.compile(r"^[A-Za-z0-9]+:\*$")
+
+
 _PRIVATE = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
 
 
@@ -60,9 +73,9 @@ def _fixed_value(key: str, value: str | Unknown) -> Tri:
         return t_not(_symbolic_wild(value))
     if isinstance(value, Unknown):
         return value
-    if key == "s3:dataaccesspointarn" and _ACCESS_POINTS.match(value):
+    if key == "s3:dataaccesspointarn" and _access_points().match(value):
         return True  # the page allows a wildcard access point name under a fixed account
-    if key == "aws:userid" and _USERID.match(value):
+    if key == "aws:userid" and _userid().match(value):
         return True
     return not _wild(value)
 

@@ -42,7 +42,8 @@ TEXT_REPORT = {
 # (JUnit/XML reports), hashlib (loads OpenSSL; fingerprints are for SARIF and baselines, policy
 # digests use the built-in SHA-256), gzip/zipfile/tarfile (archives), sqlite3, asyncio, email.
 # logging (with traceback, threading, string) waits for a first record (ctguard.logs); shutil
-# (with bz2, lzma) only measured the terminal for argparse's help formatter (cli._terminal_width).
+# (with bz2, lzma) only measured the terminal for argparse's help formatter (cli._terminal_width);
+# difflib (with heapq) only suggests a correction for a misspelt value.
 STDLIB_NOT_NEEDED = (
     "xml",
     "hashlib",
@@ -60,6 +61,8 @@ STDLIB_NOT_NEEDED = (
     "shutil",
     "bz2",
     "lzma",
+    "difflib",
+    "heapq",
 )
 
 _PROBE = """
