@@ -94,10 +94,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         gc.set_threshold(*thresholds)
 
 
+class _InspectOnUse(ModuleType):
+    """What dataclasses binds to ``inspect``: the real module, imported when first used."""
+
+    def __getattr__(self, name: str) -> Any:
+        import inspect
+
+        return getattr(inspect, name)
+
+
+def _dataclasses_without_inspect() -> None:
+    # dataclasses imports inspect (with ast, dis, tokenize: ~5 ms of a one-template check, issue
+    # 21) for one use, the docstring of a class written without one, which dataclass_code.install
+    # serves without it.  So dataclasses is imported with a stand-in bound to that name (it
+    # imports inspect if anything else is asked of it) and install replaces it; anyone else's
+    # ``import inspect`` still gets the real module.  Nothing changes where either is already
+    # loaded (tests, the API inside other programs).
+    if "inspect" in sys.modules or "dataclasses" in sys.modules or sys.version_info[:2] != (3, 11):
+        return
+    placeholder = _InspectOnUse("inspect")
+    sys.modules["inspect"] = placeholder
+    try:
+        import dataclasses  # noqa: F401
+    finally:
+        if sys.modules.get("inspect") is placeholder:
+            del sys.modules["inspect"]
+
+
 def _main(argv: Sequence[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(_named_command(argv))
     args = parser.parse_args(argv)
+    _dataclasses_without_inspect()
     from ctguard import dataclass_code, logs
 
     dataclass_code.install()  # after parse_args: --version and --help never import dataclasses

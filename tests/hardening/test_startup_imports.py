@@ -43,7 +43,8 @@ TEXT_REPORT = {
 # digests use the built-in SHA-256), gzip/zipfile/tarfile (archives), sqlite3, asyncio, email.
 # logging (with traceback, threading, string) waits for a first record (ctguard.logs); shutil
 # (with bz2, lzma) only measured the terminal for argparse's help formatter (cli._terminal_width);
-# difflib (with heapq) only suggests a correction for a misspelt value.
+# difflib (with heapq) only suggests a correction for a misspelt value; inspect (with ast, dis,
+# tokenize) only wrote dataclass docstrings (cli._dataclasses_without_inspect).
 STDLIB_NOT_NEEDED = (
     "xml",
     "hashlib",
@@ -63,6 +64,10 @@ STDLIB_NOT_NEEDED = (
     "lzma",
     "difflib",
     "heapq",
+    "inspect",
+    "ast",
+    "dis",
+    "tokenize",
 )
 
 _PROBE = """
