@@ -94,31 +94,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         gc.set_threshold(*thresholds)
 
 
-class _InspectOnUse(ModuleType):
-    """What dataclasses binds to ``inspect``: the real module, imported when first used."""
+class _ImportedOnUse(ModuleType):
+    """A stand-in for a module: the real one is imported when something is first asked of it."""
 
     def __getattr__(self, name: str) -> Any:
-        import inspect
-
-        return getattr(inspect, name)
+        return getattr(importlib.import_module(self.__name__), name)
 
 
 def _dataclasses_without_inspect() -> None:
     # dataclasses imports inspect (with ast, dis, tokenize: ~5 ms of a one-template check, issue
     # 21) for one use, the docstring of a class written without one, which dataclass_code.install
-    # serves without it.  So dataclasses is imported with a stand-in bound to that name (it
-    # imports inspect if anything else is asked of it) and install replaces it; anyone else's
-    # ``import inspect`` still gets the real module.  Nothing changes where either is already
+    # serves without it, and copy (with weakref) for asdict/astuple only.  So dataclasses is
+    # imported with stand-ins bound to those names (each imports the real module when something
+    # is asked of it) and install replaces inspect's; anyone else's ``import inspect`` or
+    # ``import copy`` still gets the real module.  Nothing changes where any of them is already
     # loaded (tests, the API inside other programs).
-    if "inspect" in sys.modules or "dataclasses" in sys.modules or sys.version_info[:2] != (3, 11):
+    deferred = ("inspect", "copy")
+    if any(name in sys.modules for name in (*deferred, "dataclasses")) or sys.version_info[:2] != (3, 11):
         return
-    placeholder = _InspectOnUse("inspect")
-    sys.modules["inspect"] = placeholder
+    stand_ins = {name: _ImportedOnUse(name) for name in deferred}
+    sys.modules.update(stand_ins)
     try:
         import dataclasses  # noqa: F401
     finally:
-        if sys.modules.get("inspect") is placeholder:
-            del sys.modules["inspect"]
+        for name, stand_in in stand_ins.items():
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
 
 
 def _main(argv: Sequence[str] | None) -> int:

@@ -44,7 +44,8 @@ TEXT_REPORT = {
 # logging (with traceback, threading, string) waits for a first record (ctguard.logs); shutil
 # (with bz2, lzma) only measured the terminal for argparse's help formatter (cli._terminal_width);
 # difflib (with heapq) only suggests a correction for a misspelt value; inspect (with ast, dis,
-# tokenize) only wrote dataclass docstrings (cli._dataclasses_without_inspect).
+# tokenize) only wrote dataclass docstrings and copy (with weakref) serves dataclasses.asdict
+# (cli._dataclasses_without_inspect).
 STDLIB_NOT_NEEDED = (
     "xml",
     "hashlib",
@@ -68,6 +69,8 @@ STDLIB_NOT_NEEDED = (
     "ast",
     "dis",
     "tokenize",
+    "copy",
+    "weakref",
 )
 
 _PROBE = """
@@ -130,6 +133,10 @@ import sys
 from ctguard.cli import main
 main(sys.argv[1:])
 print("logging imported:", "logging" in sys.modules, file=sys.stderr)
+import dataclasses  # bound to stand-ins for copy and inspect: the real modules come on first use
+from ctguard.model import DataResource
+print("asdict:", dataclasses.asdict(DataResource("x", (["v"],)))["values"], file=sys.stderr)
+print("signature:", dataclasses.inspect.signature(dataclasses.asdict), file=sys.stderr)
 from ctguard.logs import logger
 logger("ctguard.probe").warning("late %s", "record")
 logger("ctguard.probe").debug("not shown")
@@ -150,6 +157,7 @@ def test_deferred_logging_keeps_the_command_line_format(tmp_path: Path) -> None:
     )
     lines = proc.stderr.splitlines()
     assert "logging imported: False" in lines, proc.stderr
+    assert "asdict: (['v'],)" in lines and "signature: (obj, *, dict_factory=<class 'dict'>)" in lines, proc.stderr
     assert lines[-1] == "ctguard: WARNING: late record", proc.stderr
     assert "not shown" not in proc.stderr
 
