@@ -122,11 +122,37 @@ def _dataclasses_without_inspect() -> None:
                 del sys.modules[name]
 
 
+def _quote_from_bytes(*args: Any, **kwargs: Any) -> Any:
+    from urllib.parse import quote_from_bytes
+
+    return quote_from_bytes(*args, **kwargs)
+
+
+def _pathlib_without_urllib() -> None:
+    # pathlib imports urllib.parse (with ipaddress: ~2 ms of a one-template check, issue 21) for
+    # one function, quote_from_bytes, which only Path.as_uri calls.  So pathlib is imported with
+    # a stand-in that hands it a function importing the real one on first call; anyone else's
+    # ``import urllib.parse`` still gets the real module.
+    if "pathlib" in sys.modules or "urllib.parse" in sys.modules or sys.version_info[:2] != (3, 11):
+        return
+    stand_in = ModuleType("urllib.parse")
+    stand_in.quote_from_bytes = _quote_from_bytes  # type: ignore[attr-defined]
+    sys.modules["urllib.parse"] = stand_in
+    try:
+        import pathlib  # noqa: F401
+    except ImportError:  # it asks for more than this stand-in has: import it the usual way
+        sys.modules.pop("pathlib", None)
+    finally:
+        if sys.modules.get("urllib.parse") is stand_in:
+            del sys.modules["urllib.parse"]
+
+
 def _main(argv: Sequence[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(_named_command(argv))
     args = parser.parse_args(argv)
     _dataclasses_without_inspect()
+    _pathlib_without_urllib()
     from ctguard import dataclass_code, logs
 
     dataclass_code.install()  # after parse_args: --version and --help never import dataclasses

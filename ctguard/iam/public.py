@@ -21,16 +21,18 @@ Decisions the page leaves open, all on the conservative (public) side:
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ctguard.iam.document import Clause, PolicyDocumentError, Statement, normalize
 from ctguard.iam.evaluate import Decision, Principal, Request, StatementRef, Verdict, effect_is, evaluate
 from ctguard.iam.tri import Tri, t_and, t_not, t_or
 from ctguard.symbols import CLASSES, shape_of
 from ctguard.values import Symbolic, Unknown, concat, show
+
+if TYPE_CHECKING:
+    import ipaddress
 
 _LIMITING_KEYS = {
     "aws:sourcearn", "aws:sourcevpc", "aws:sourcevpce", "aws:sourceowner", "aws:sourceaccount",
@@ -53,7 +55,11 @@ def _userid() -> re.Pattern[str]:
     return re.compile(r"^[A-Za-z0-9]+:\*$")
 
 
-_PRIVATE = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
+@cache
+def _private() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    import ipaddress  # only for a source-IP condition: ~1 ms of every start-up otherwise
+
+    return [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
 
 
 def _wild(text: str) -> bool:
@@ -83,11 +89,13 @@ def _fixed_value(key: str, value: str | Unknown) -> Tri:
 def _narrow_cidr(value: str | Unknown) -> Tri:
     if isinstance(value, Unknown):
         return value
+    import ipaddress
+
     try:
         net = ipaddress.ip_network(value.strip(), strict=False)
     except ValueError:
         return False
-    if any(net.version == p.version and net.subnet_of(p) for p in _PRIVATE):  # type: ignore[arg-type]  # subnet_of runs only on networks of the same version
+    if any(net.version == p.version and net.subnet_of(p) for p in _private()):  # type: ignore[arg-type]  # subnet_of runs only on networks of the same version
         return True
     return net.prefixlen >= (8 if net.version == 4 else 32)
 

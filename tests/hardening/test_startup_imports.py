@@ -45,7 +45,8 @@ TEXT_REPORT = {
 # (with bz2, lzma) only measured the terminal for argparse's help formatter (cli._terminal_width);
 # difflib (with heapq) only suggests a correction for a misspelt value; inspect (with ast, dis,
 # tokenize) only wrote dataclass docstrings and copy (with weakref) serves dataclasses.asdict
-# (cli._dataclasses_without_inspect).
+# (cli._dataclasses_without_inspect); urllib.parse (with ipaddress) serves Path.as_uri alone
+# (cli._pathlib_without_urllib) and IP conditions import ipaddress when they meet one.
 STDLIB_NOT_NEEDED = (
     "xml",
     "hashlib",
@@ -71,6 +72,8 @@ STDLIB_NOT_NEEDED = (
     "tokenize",
     "copy",
     "weakref",
+    "urllib",
+    "ipaddress",
 )
 
 _PROBE = """
@@ -137,6 +140,8 @@ import dataclasses  # bound to stand-ins for copy and inspect: the real modules 
 from ctguard.model import DataResource
 print("asdict:", dataclasses.asdict(DataResource("x", (["v"],)))["values"], file=sys.stderr)
 print("signature:", dataclasses.inspect.signature(dataclasses.asdict), file=sys.stderr)
+from pathlib import Path  # bound to a stand-in for urllib.parse's quote_from_bytes
+print("uri:", Path("/a b").as_uri(), file=sys.stderr)
 from ctguard.logs import logger
 logger("ctguard.probe").warning("late %s", "record")
 logger("ctguard.probe").debug("not shown")
@@ -157,6 +162,7 @@ def test_deferred_logging_keeps_the_command_line_format(tmp_path: Path) -> None:
     )
     lines = proc.stderr.splitlines()
     assert "logging imported: False" in lines, proc.stderr
+    assert "uri: file:///a%20b" in lines, proc.stderr
     assert "asdict: (['v'],)" in lines and "signature: (obj, *, dict_factory=<class 'dict'>)" in lines, proc.stderr
     assert lines[-1] == "ctguard: WARNING: late record", proc.stderr
     assert "not shown" not in proc.stderr
