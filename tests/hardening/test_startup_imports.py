@@ -178,3 +178,25 @@ def test_help_still_lists_every_command(tmp_path: Path) -> None:
         )
         out = proc.stdout + proc.stderr
         assert all(name in out for name in COMMANDS), (argv, out)
+
+
+def test_quick_exit_still_runs_exit_handlers_and_flushes(tmp_path: Path) -> None:
+    # cli.run ends the process without the interpreter's teardown when no thread was possible;
+    # the exit handlers (here: the dataclass code cache is written again after it was removed)
+    # must still run, and everything printed must arrive, with the command's exit code
+    weak = REPO / "examples" / "cloudformation" / "weak-trail.yaml"
+    code_cache = tmp_path / "code"
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "CTGUARD_CODE_CACHE": str(code_cache)}
+    env["PYTHONPATH"] = str(REPO)
+    probe = "import runpy, sys\nrunpy.run_module('ctguard', run_name='__main__')\n"
+    check = [sys.executable, "-c", probe, "check", str(weak), "--format", "json"]
+    subprocess.run(check, capture_output=True, env=env, cwd=REPO, timeout=120)  # policies validated (threads)
+    for cached in code_cache.glob("dataclass-code-*.marshal"):
+        cached.unlink()
+    traced = [sys.executable, "-X", "importtime", "-c", probe, *check[3:]]
+    proc = subprocess.run(traced, capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
+    assert proc.returncode == 1, proc.stderr[-500:]
+    assert json.loads(proc.stdout)["findings"], proc.stdout[-200:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    assert "threading" not in imported and "ctguard.cli" in imported  # so the quick exit was the one taken
+    assert list(code_cache.glob("dataclass-code-*.marshal")), "exit handlers did not run"
