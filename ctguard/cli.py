@@ -6,7 +6,12 @@ configuration or policy error; 3 an input could not be read or parsed.
 
 from __future__ import annotations
 
+# isort: off
+from ctguard import lean_imports  # first: argparse, imported next, then never loads gettext/locale
+
 import argparse
+
+# isort: on
 import gc
 import importlib
 import os
@@ -94,65 +99,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         gc.set_threshold(*thresholds)
 
 
-class _ImportedOnUse(ModuleType):
-    """A stand-in for a module: the real one is imported when something is first asked of it."""
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(importlib.import_module(self.__name__), name)
-
-
-def _dataclasses_without_inspect() -> None:
-    # dataclasses imports inspect (with ast, dis, tokenize: ~5 ms of a one-template check, issue
-    # 21) for one use, the docstring of a class written without one, which dataclass_code.install
-    # serves without it, and copy (with weakref) for asdict/astuple only.  So dataclasses is
-    # imported with stand-ins bound to those names (each imports the real module when something
-    # is asked of it) and install replaces inspect's; anyone else's ``import inspect`` or
-    # ``import copy`` still gets the real module.  Nothing changes where any of them is already
-    # loaded (tests, the API inside other programs).
-    deferred = ("inspect", "copy")
-    if any(name in sys.modules for name in (*deferred, "dataclasses")) or sys.version_info[:2] != (3, 11):
-        return
-    stand_ins = {name: _ImportedOnUse(name) for name in deferred}
-    sys.modules.update(stand_ins)
-    try:
-        import dataclasses  # noqa: F401
-    finally:
-        for name, stand_in in stand_ins.items():
-            if sys.modules.get(name) is stand_in:
-                del sys.modules[name]
-
-
-def _quote_from_bytes(*args: Any, **kwargs: Any) -> Any:
-    from urllib.parse import quote_from_bytes
-
-    return quote_from_bytes(*args, **kwargs)
-
-
-def _pathlib_without_urllib() -> None:
-    # pathlib imports urllib.parse (with ipaddress: ~2 ms of a one-template check, issue 21) for
-    # one function, quote_from_bytes, which only Path.as_uri calls.  So pathlib is imported with
-    # a stand-in that hands it a function importing the real one on first call; anyone else's
-    # ``import urllib.parse`` still gets the real module.
-    if "pathlib" in sys.modules or "urllib.parse" in sys.modules or sys.version_info[:2] != (3, 11):
-        return
-    stand_in = ModuleType("urllib.parse")
-    stand_in.quote_from_bytes = _quote_from_bytes  # type: ignore[attr-defined]
-    sys.modules["urllib.parse"] = stand_in
-    try:
-        import pathlib  # noqa: F401
-    except ImportError:  # it asks for more than this stand-in has: import it the usual way
-        sys.modules.pop("pathlib", None)
-    finally:
-        if sys.modules.get("urllib.parse") is stand_in:
-            del sys.modules["urllib.parse"]
-
-
 def _main(argv: Sequence[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(_named_command(argv))
     args = parser.parse_args(argv)
-    _dataclasses_without_inspect()
-    _pathlib_without_urllib()
+    lean_imports.dataclasses_without_inspect()
+    lean_imports.pathlib_without_urllib()
     from ctguard import dataclass_code, logs
 
     dataclass_code.install()  # after parse_args: --version and --help never import dataclasses

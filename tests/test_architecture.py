@@ -35,6 +35,7 @@ LAYERS: list[tuple[str, ...]] = [
         "location",
         "gcpause",
         "logs",
+        "lean_imports",
     ),
     # 1. the model: what parsers produce and policies read, findings, suppressions
     ("model", "inputs", "calls", "findings", "live_locations", "suppress", "baseline", "rule_refs"),

@@ -45,8 +45,9 @@ TEXT_REPORT = {
 # (with bz2, lzma) only measured the terminal for argparse's help formatter (cli._terminal_width);
 # difflib (with heapq) only suggests a correction for a misspelt value; inspect (with ast, dis,
 # tokenize) only wrote dataclass docstrings and copy (with weakref) serves dataclasses.asdict
-# (cli._dataclasses_without_inspect); urllib.parse (with ipaddress) serves Path.as_uri alone
-# (cli._pathlib_without_urllib) and IP conditions import ipaddress when they meet one.
+# (ctguard.lean_imports); urllib.parse (with ipaddress) serves Path.as_uri alone (lean_imports)
+# and IP conditions import ipaddress when they meet one; gettext (with locale) has no catalogue
+# to search where none is installed (lean_imports).
 STDLIB_NOT_NEEDED = (
     "xml",
     "hashlib",
@@ -74,6 +75,8 @@ STDLIB_NOT_NEEDED = (
     "weakref",
     "urllib",
     "ipaddress",
+    "gettext",
+    "locale",
 )
 
 _PROBE = """
@@ -104,7 +107,14 @@ def test_version_imports_only_the_cli(tmp_path: Path) -> None:
     modules = _modules(["--version"], tmp_path)
     assert not _heavy(modules)
     ours = sorted(m for m in modules if m.startswith("ctguard"))
-    allowed = {"ctguard", "ctguard.cli", "ctguard.commands", "ctguard.exitcodes", "ctguard.version"}
+    allowed = {
+        "ctguard",
+        "ctguard.cli",
+        "ctguard.commands",
+        "ctguard.exitcodes",
+        "ctguard.version",
+        "ctguard.lean_imports",
+    }
     assert [m for m in ours if m not in allowed and not m.startswith("ctguard.commands.")] == [], ours
     assert "yaml" not in modules
 
