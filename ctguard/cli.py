@@ -6,13 +6,19 @@ configuration or policy error; 3 an input could not be read or parsed.
 
 from __future__ import annotations
 
+# isort: off
+from ctguard import lean_imports  # first: argparse, imported next, then never loads gettext/locale
+
 import argparse
+
+# isort: on
 import gc
 import importlib
-import logging
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import Any
 
 from ctguard.commands import COMMANDS
 from ctguard.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE
@@ -21,7 +27,31 @@ from ctguard.version import __version__
 __all__ = ["EXIT_FINDINGS", "EXIT_INPUT", "EXIT_OK", "EXIT_USAGE", "build_parser", "main", "run"]
 
 
+def _terminal_width() -> int:
+    # shutil.get_terminal_size's answer, without importing shutil (with fnmatch, bz2, lzma: ~2 ms
+    # of every run, issue 21): argparse builds a formatter for each add_argument.
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return (columns or 80) - 2
+
+
+class _Formatter(argparse.HelpFormatter):
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None):
+        super().__init__(prog, indent_increment, max_help_position, _terminal_width() if width is None else width)
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"ctguard: error: {message}\n")
@@ -73,14 +103,13 @@ def _main(argv: Sequence[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(_named_command(argv))
     args = parser.parse_args(argv)
-    from ctguard import dataclass_code
+    lean_imports.dataclasses_without_inspect()
+    lean_imports.pathlib_without_urllib()
+    from ctguard import dataclass_code, logs
 
     dataclass_code.install()  # after parse_args: --version and --help never import dataclasses
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.WARNING,
-        format="ctguard: %(levelname)s: %(message)s",
-        stream=sys.stderr,
-    )
+    # check logs only through ctguard.logs.logger: its set-up (and `logging`) waits for a first record
+    logs.configure(args.debug, lazy=args.command == "check")
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
@@ -118,4 +147,29 @@ def run() -> None:
     # one-template check, issue 21); at exit none of it is garbage worth finding, so it is frozen
     # out of their reach.  Exit handlers (the dataclass code cache) still run.
     gc.freeze()
+    _exit_now(code)
     sys.exit(code)
+
+
+def _exit_now(code: int) -> None:
+    # Tearing the interpreter down (clearing some 250 modules and everything they hold) is another
+    # ~4 ms, and nothing in it is ours to wait for when no thread was ever possible: the exit
+    # handlers run and the standard streams are flushed as at a normal exit, then the process
+    # ends.  Where threading was imported (process pools, audits), or a stream cannot be flushed
+    # (a closed pipe), the normal exit does everything and reports what it reports.
+    if "threading" in sys.modules:
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+    import atexit
+
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return  # already ran: the normal exit finds no handlers left to run twice
+    os._exit(code)

@@ -22,7 +22,7 @@ import marshal
 import os
 import sys
 from pathlib import Path
-from types import CodeType
+from types import CodeType, FunctionType
 from typing import Any
 
 _RETURN_NAME = {(3, 11): "_return_type", (3, 12): "__dataclass_return_type__"}.get(sys.version_info[:2])
@@ -87,6 +87,70 @@ def _create_fn(
     return ns["__create_fn__"](**locals)
 
 
+_CO_VARARGS, _CO_VARKEYWORDS = 0x04, 0x08  # inspect's flags, without importing inspect
+
+
+def init_signature(cls: type) -> str | None:
+    """``str(inspect.signature(cls))`` for a dataclass whose ``__init__`` dataclasses just wrote,
+    read off that function; None for anything else (the caller then asks inspect)."""
+    init = cls.__dict__.get("__init__")
+    if (
+        type(cls) is not type
+        or "__new__" in cls.__dict__
+        or hasattr(cls, "__signature__")
+        or hasattr(cls, "__wrapped__")
+        or not isinstance(init, FunctionType)
+    ):
+        return None
+    code = init.__code__
+    if code.co_flags & (_CO_VARARGS | _CO_VARKEYWORDS) or code.co_posonlyargcount or code.co_argcount < 1:
+        return None
+    annotations = init.__annotations__
+    positional = code.co_varnames[: code.co_argcount]
+    keyword = code.co_varnames[code.co_argcount : code.co_argcount + code.co_kwonlyargcount]
+    defaults = dict(
+        zip(positional[len(positional) - len(init.__defaults__ or ()) :], init.__defaults__ or (), strict=True)
+    )
+    defaults.update(init.__kwdefaults__ or {})
+    if not all(isinstance(annotations.get(n, ""), str) for n in (*positional, *keyword)):
+        return None  # a real type object: inspect.formatannotation's rules, not repr
+    parts = []
+    for i, name in enumerate((*positional[1:], *keyword)):
+        if keyword and i == len(positional) - 1:
+            parts.append("*")
+        text = f"{name}: {annotations[name]!r}" if name in annotations else name
+        if name in defaults:
+            text += f" = {defaults[name]!r}" if name in annotations else f"={defaults[name]!r}"
+        parts.append(text)
+    rendered = f"({', '.join(parts)})"
+    if "return" in annotations:  # None, or its name as text where annotations are postponed
+        returned = annotations["return"]
+        if returned is not None and not isinstance(returned, str):
+            return None
+        rendered += f" -> {returned!r}"
+    return rendered
+
+
+class _Signatures:
+    """Stands in for ``inspect`` inside ``dataclasses``, which uses it for one thing: the
+    ``Name(field: 'type' = default, ...)`` docstring of a class written without one.  Importing
+    inspect (with ast, dis, tokenize and linecache) is ~5 ms of a one-template check (issue 21),
+    so that text is read off the generated ``__init__``; anything else goes to inspect itself."""
+
+    def signature(self, obj: Any) -> Any:
+        text = init_signature(obj) if isinstance(obj, type) else None
+        if text is not None:
+            return text
+        import inspect
+
+        return inspect.signature(obj)
+
+    def __getattr__(self, name: str) -> Any:
+        import inspect
+
+        return getattr(inspect, name)
+
+
 def install() -> None:
     """Route dataclasses' method compilation through the cache (once per process)."""
     original = getattr(dataclasses, "_create_fn", None)
@@ -96,4 +160,6 @@ def install() -> None:
         return  # not the function this module mirrors
     _load()
     dataclasses._create_fn = _create_fn  # type: ignore[attr-defined]
+    if sys.version_info[:2] == (3, 11):  # 3.12 also reads annotations through inspect
+        dataclasses.inspect = _Signatures()  # type: ignore[attr-defined]
     atexit.register(_save)

@@ -10,15 +10,15 @@ only when a run is large enough to be split, so small runs never load it.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ctguard.logs import logger
+
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -63,7 +63,7 @@ def run_chunks(
             try:
                 result = future.result()
             except Exception as exc:
-                log.warning(
+                logger(__name__).warning(
                     "parallel %s failed (%s: %s); redoing a chunk of %d in this process",
                     what,
                     type(exc).__name__,

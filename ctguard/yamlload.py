@@ -51,6 +51,8 @@ class LoadError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Duplicate:
+    """A mapping key given twice: where it first stood and where it stands again."""
+
     path: Path
     key: str
     first_line: int
@@ -60,6 +62,8 @@ class Duplicate:
 
 @dataclass(slots=True)
 class Loaded:
+    """A loaded document with the line and column of every key and value."""
+
     data: Any
     # path -> (line, column) of the key (for mapping members) or of the item (for list items)
     spans: dict[Path, tuple[int, int]] = field(default_factory=dict)

@@ -34,6 +34,8 @@ LAYERS: list[tuple[str, ...]] = [
         "symbols",
         "location",
         "gcpause",
+        "logs",
+        "lean_imports",
     ),
     # 1. the model: what parsers produce and policies read, findings, suppressions
     ("model", "inputs", "calls", "findings", "live_locations", "suppress", "baseline", "rule_refs"),

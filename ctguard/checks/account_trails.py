@@ -18,6 +18,8 @@ Tri = bool | None
 
 @dataclass(frozen=True, slots=True)
 class Fact:
+    """A three-valued fact about a trail, with the reason when it cannot be told."""
+
     value: Tri
     reason: str = ""
 

@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,8 @@ _PARTITION_NAME = {"aws": "aws", "aws-cn": "aws-cn", "aws-us-gov": "aws-us-gov"}
 
 @dataclass(frozen=True, slots=True)
 class Representative:
+    """One event a coverage policy asks the simulator about, with its description."""
+
     id: str
     describe: str
     event: Event
@@ -180,7 +182,15 @@ _STAGE_PATHS = {
     "global-service-events": ("include_global_service_events",),
     "insights": ("insight_selectors",),
 }
-_ORIGIN = re.compile(r"EventSelectors\[(\d+)\](?:\.DataResources\[(\d+)\])?")
+
+
+# Patterns behind @cache are compiled on first use: a one-template check often never needs
+# them, and compiling them all at import cost start-up time (issue 21).
+@cache
+def _origin() -> re.Pattern[str]:
+    return re.compile(r"EventSelectors\[(\d+)\](?:\.DataResources\[(\d+)\])?")
+
+
 _BASIC_PROPS = (
     ("ReadWriteType", "read_write_type"),
     ("IncludeManagementEvents", "include_management_events"),
@@ -220,7 +230,7 @@ def verdict_path(trail: Trail, verdict: Verdict) -> tuple[str | int, ...]:
                     return path + ("field_selectors", j) + ((op,) if op else ())
         return path
     if verdict.mode == "basic":
-        m = _ORIGIN.search(d.selector_origin or "")
+        m = _origin().search(d.selector_origin or "")
         if not m:
             return ("event_selectors",)
         path = ("event_selectors", int(m[1]))

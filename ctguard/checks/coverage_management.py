@@ -18,6 +18,8 @@ Tri = bool | None
 
 @dataclass(frozen=True, slots=True)
 class ManagementCoverage:
+    """Whether a trail records read and write management events (None: cannot tell, and why)."""
+
     read: Tri
     write: Tri
     reason: str = ""  # why unknown, or what decided

@@ -30,6 +30,8 @@ from ctguard.values import Known
 
 @dataclass(frozen=True, slots=True)
 class _Result:
+    """The simulator's verdicts on one representative event."""
+
     rep: Representative
     verdicts: list[Verdict]
 

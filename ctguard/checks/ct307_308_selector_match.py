@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from functools import cache
 
 from ctguard.checks.selector_lint_walk import (
     BASIC,
@@ -31,8 +32,18 @@ from ctguard.simulate.catalogue import BASIC_TYPES
 from ctguard.values import Absent, Known, Unknown
 
 _SELECT = ("equals", "starts_with", "ends_with")
-_ARN_SERVICE = re.compile(r"^arn:[a-z-]+:([a-z0-9-]+):")
-BUCKET_LEVEL = re.compile(r"^arn:[a-z-]+:s3:::[^/]+/?$")
+
+
+# Patterns behind @cache are compiled on first use: a one-template check often never needs
+# them, and compiling them all at import cost start-up time (issue 21).
+@cache
+def _arn_service() -> re.Pattern[str]:
+    return re.compile(r"^arn:[a-z-]+:([a-z0-9-]+):")
+
+
+@cache
+def _bucket_level() -> re.Pattern[str]:
+    return re.compile(r"^arn:[a-z-]+:s3:::[^/]+/?$")
 
 
 def _excluded(op: str, v: str, ne: set[str], nsw: list[str], new: list[str]) -> str | None:
@@ -137,7 +148,7 @@ def _foreign_arns(lint: Lint, i: int, sel: AdvancedEventSelector) -> None:
         selects = [(op, v) for op in _SELECT for v in getattr(fs, op)]
         if not selects or any(isinstance(v, Unknown) for _, v in selects):
             continue
-        foreign = [v for _, v in selects if (m := _ARN_SERVICE.match(v)) and m[1] != service]
+        foreign = [v for _, v in selects if (m := _arn_service().match(v)) and m[1] != service]
         if len(foreign) == len(selects):
             (t,) = types
             lint.add(
@@ -154,14 +165,14 @@ def ct308_bucket_exact_match(ctx: CheckContext) -> Outcome:
     for i, sel, j, op, v, types in s3_object_arn_values(ctx.trail, lint, ("not_equals", "equals")):
         if isinstance(v, Unknown):
             lint.maybe(fs_path(i, j, op), f"{label(i, sel)}: resources.ARN {op_name(op)} value unknown: {v.reason}", v)
-        elif S3_OBJECT in types and (BUCKET_LEVEL.match(v) or v.endswith("/")):
+        elif S3_OBJECT in types and (_bucket_level().match(v) or v.endswith("/")):
             lint.add(fs_path(i, j, op), _exact_text(label(i, sel), op, v))
     return lint.outcome()
 
 
 def _exact_text(where: str, op: str, v: str) -> str:
     what = "bucket ARN" if "/" not in v else "prefix"
-    named = "" if BUCKET_LEVEL.match(v) else f" (only an object named exactly {v.split('/', 1)[1]!r})"
+    named = "" if _bucket_level().match(v) else f" (only an object named exactly {v.split('/', 1)[1]!r})"
     prefix = v if v.endswith("/") else v + "/"
     if op == "not_equals":
         return (

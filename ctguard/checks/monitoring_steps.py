@@ -21,6 +21,8 @@ TRAIL, LOG_GROUP, FILTER, METRIC, ALARM, ACTION, SUBSCRIPTION = range(7)
 
 @dataclass(frozen=True, slots=True)
 class Step:
+    """One link of a monitoring chain (trail to log group to alarm ...) and how it was judged."""
+
     status: Status
     depth: int
     message: str

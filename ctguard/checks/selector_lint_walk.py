@@ -30,6 +30,8 @@ _TYPES_FILE = Path(__file__).resolve().parent.parent / "data" / "data_event_reso
 
 @dataclass(frozen=True, slots=True)
 class Problem:
+    """One selector problem and the model path it sits at."""
+
     path: PathT
     text: str
 

@@ -7,7 +7,6 @@ under which it happens.  A policy that raises becomes an ERROR finding, never a 
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,11 +19,10 @@ from ctguard.engine.shape import Note, conform
 from ctguard.findings import Finding, Severity, Status
 from ctguard.inputs import InputProblem, ParsedInput
 from ctguard.location import Owner, Path, SourceMap, Span
+from ctguard.logs import logger
 from ctguard.model import EventDataStore, Model, Trail
 from ctguard.symbols import settled_options
 from ctguard.values import Absent, Known, Unknown
-
-log = logging.getLogger(__name__)
 
 _QUIET_VIA = {None, "AWS default", "provider default"}
 
@@ -174,7 +172,7 @@ def _guarded(
     try:
         return _check(policy, model, settings, trail, owner, name)
     except Exception as exc:  # a policy bug must not stop the other policies or inputs
-        log.debug("policy %s raised", policy.id, exc_info=True)
+        logger(__name__).debug("policy %s raised", policy.id, exc_info=True)
         return _Result(Status.ERROR, owner, (), f"policy {policy.id} raised {type(exc).__name__}: {exc}", name)
 
 

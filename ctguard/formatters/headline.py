@@ -9,6 +9,7 @@ the finding (JSON ``message``, ``--verbose``, the HTML report): nothing is lost,
 from __future__ import annotations
 
 import re
+from functools import cache
 
 MAX = 120
 _MIN = 25  # a shorter prefix is not a headline ("CIS 4.1/5.1 (Unauthorized API calls) ...")
@@ -32,18 +33,22 @@ def headline(message: str) -> str:
     return split(message)[0]
 
 
+# Patterns behind @cache are compiled on first use: a one-template check often never needs
+# them, and compiling them all at import cost start-up time (issue 21).
 # How ``symbols.describe`` names the deploy-time values an UNKNOWN depends on:
 # "AWS::AccountId, AWS::Region (--account and --region settle it)", "var.bucket (chosen at deploy time)".
-_DECIDER = re.compile(
-    r"([\w:.\-\[\]\"/]+(?:, [\w:.\-\[\]\"/]+)*) "
-    r"\(((?:--account(?: and --region)?|--region) settles? it|chosen at deploy time)\)"
-)
+@cache
+def _decider() -> re.Pattern[str]:
+    return re.compile(
+        r"([\w:.\-\[\]\"/]+(?:, [\w:.\-\[\]\"/]+)*) "
+        r"\(((?:--account(?: and --region)?|--region) settles? it|chosen at deploy time)\)"
+    )
 
 
 def decided_by(message: str) -> str | None:
     """For an UNKNOWN headline: the symbols that decide it and what settles them, which the folded
     evidence would otherwise hide ("AWS::Region (--region settles it)")."""
-    found = _DECIDER.search(message)
+    found = _decider().search(message)
     return f"{found.group(1)} ({found.group(2)})" if found else None
 
 

@@ -11,20 +11,36 @@ visible (``\\n``, ``\\x1b``, ``\\u202e``) so a reader sees that something odd wa
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # only the XML formatters build trees; a text report never imports ElementTree
     import xml.etree.ElementTree as ET
 
+
+# Patterns behind @cache are compiled on first use: a one-template check often never needs
+# them, and compiling them all at import cost start-up time (issue 21).
 # C0 and C1 controls (newlines and ESC included), DEL, the Unicode line and paragraph
 # separators, bidirectional overrides and isolates (they reorder what a terminal shows), and
 # lone surrogates (undecodable bytes in a file name: they cannot be encoded for output).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+@cache
+def _control() -> re.Pattern[str]:
+    return re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
 # XML 1.0 allows tab, LF, CR and everything from U+0020 except surrogates, U+FFFE and U+FFFF.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+@cache
+def _not_xml() -> re.Pattern[str]:
+    return re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 # GitHub's runner reads a line as a workflow command when, after leading white space, it starts
 # with "::" (``::error``, ``::add-mask``, ``::stop-commands``) or the legacy "##[".
-_WORKFLOW_COMMAND = re.compile(r"\A(\s*)(::|##\[)")
+@cache
+def _workflow_command() -> re.Pattern[str]:
+    return re.compile(r"\A(\s*)(::|##\[)")
+
+
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -38,12 +54,12 @@ def _escape(match: re.Match[str]) -> str:
 
 def escape_controls(text: str) -> str:
     """One printable line: control, separator and bidi characters as visible escapes."""
-    return _CONTROL.sub(_escape, str(text))
+    return _control().sub(_escape, str(text))
 
 
 def no_workflow_command(line: str) -> str:
     """A line that GitHub Actions would execute as a workflow command, made inert."""
-    return _WORKFLOW_COMMAND.sub(
+    return _workflow_command().sub(
         lambda m: m.group(1) + "\\x3a:" if m.group(2) == "::" else m.group(1) + "\\x23#[", line, count=1
     )
 
@@ -60,7 +76,7 @@ def text_lines(text: str) -> str:
 
 def xml_text(text: str) -> str:
     """Text XML 1.0 can carry: forbidden characters as visible escapes (ElementTree escapes the rest)."""
-    return _NOT_XML.sub(_escape, str(text))
+    return _not_xml().sub(_escape, str(text))
 
 
 def xml_tree(root: ET.Element) -> ET.Element:

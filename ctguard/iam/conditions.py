@@ -17,7 +17,6 @@ value with several members is Unknown; ``IfExists`` on a set operator makes an a
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -104,6 +103,8 @@ def _compare(base: str, policy_value: str, request_value: str) -> bool:
         elif base.startswith("date"):
             left, right, op = _parse_date(request_value), _parse_date(policy_value), base[4:]
         elif base == "ipaddress":
+            import ipaddress  # only for IP conditions: with urllib.parse out of the way, ~1 ms of start-up
+
             network = ipaddress.ip_network(policy_value.strip(), strict=False)
             return ipaddress.ip_address(request_value.strip()) in network
         else:

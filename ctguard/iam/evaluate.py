@@ -26,6 +26,7 @@ import enum
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from ctguard.iam import symbolic
@@ -38,7 +39,13 @@ from ctguard.values import Symbol, Symbolic, Unknown, concat, show
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 _ROOT = re.compile(r"^arn:aws[\w-]*:iam::(\d{12}):root$")
-_SESSION = re.compile(r"^arn:(aws[\w-]*):sts::(\d{12}):assumed-role/([^/]+)/.+$")
+
+
+# Patterns behind @cache are compiled on first use: a one-template check often never needs
+# them, and compiling them all at import cost start-up time (issue 21).
+@cache
+def _session() -> re.Pattern[str]:
+    return re.compile(r"^arn:(aws[\w-]*):sts::(\d{12}):assumed-role/([^/]+)/.+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +215,7 @@ def _principal_matches(entry: PrincipalEntry, principal: Principal) -> Tri:
     root = _ROOT.match(value)
     if root:
         return principal.account == root.group(1)
-    session = _SESSION.match(principal.id)
+    session = _session().match(principal.id)
     if session:
         return value in (principal.id, f"arn:{session.group(1)}:iam::{session.group(2)}:role/{session.group(3)}")
     return value == principal.id

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from ctguard.iam import symbolic
 from ctguard.iam.tri import Tri, t_and
@@ -33,7 +33,14 @@ from ctguard.values import Symbol, Symbolic, Unknown
 Token = tuple[str, bool]
 Tokens = tuple[Token, ...]
 
-_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+
+# Patterns behind @cache are compiled on first use: a one-template check often never needs
+# them, and compiling them all at import cost start-up time (issue 21).
+@cache
+def _variable() -> re.Pattern[str]:
+    return re.compile(r"\$\{([^}]*)\}")
+
+
 _MISSING = object()
 
 
@@ -52,7 +59,7 @@ def tokens_of(pattern: str, context: Mapping[str, object], variables: Tri) -> To
         return variables
     tokens: list[Token] = []
     pos = 0
-    for found in _VARIABLE.finditer(pattern):
+    for found in _variable().finditer(pattern):
         tokens.extend((ch, True) for ch in pattern[pos : found.start()])
         pos = found.end()
         body = found.group(1).strip()

@@ -21,15 +21,18 @@ Decisions the page leaves open, all on the conservative (public) side:
 
 from __future__ import annotations
 
-import ipaddress
 import re
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from ctguard.iam.document import Clause, PolicyDocumentError, Statement, normalize
 from ctguard.iam.evaluate import Decision, Principal, Request, StatementRef, Verdict, effect_is, evaluate
 from ctguard.iam.tri import Tri, t_and, t_not, t_or
 from ctguard.symbols import CLASSES, shape_of
 from ctguard.values import Symbolic, Unknown, concat, show
+
+if TYPE_CHECKING:
+    import ipaddress
 
 _LIMITING_KEYS = {
     "aws:sourcearn", "aws:sourcevpc", "aws:sourcevpce", "aws:sourceowner", "aws:sourceaccount",
@@ -38,9 +41,25 @@ _LIMITING_KEYS = {
     "aws:sourceorgid",
 }  # fmt: skip
 _FIXED_OPS = {"stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike"}
-_ACCESS_POINTS = re.compile(r"^arn:aws[\w-]*:s3:[a-z0-9-]+:\d{12}:accesspoint/\*$")
-_USERID = re.compile(r"^[A-Za-z0-9]+:\*$")
-_PRIVATE = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
+
+
+# Patterns behind @cache are compiled on first use: a one-template check often never needs
+# them, and compiling them all at import cost start-up time (issue 21).
+@cache
+def _access_points() -> re.Pattern[str]:
+    return re.compile(r"^arn:aws[\w-]*:s3:[a-z0-9-]+:\d{12}:accesspoint/\*$")
+
+
+@cache
+def _userid() -> re.Pattern[str]:
+    return re.compile(r"^[A-Za-z0-9]+:\*$")
+
+
+@cache
+def _private() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    import ipaddress  # only for a source-IP condition: ~1 ms of every start-up otherwise
+
+    return [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
 
 
 def _wild(text: str) -> bool:
@@ -60,9 +79,9 @@ def _fixed_value(key: str, value: str | Unknown) -> Tri:
         return t_not(_symbolic_wild(value))
     if isinstance(value, Unknown):
         return value
-    if key == "s3:dataaccesspointarn" and _ACCESS_POINTS.match(value):
+    if key == "s3:dataaccesspointarn" and _access_points().match(value):
         return True  # the page allows a wildcard access point name under a fixed account
-    if key == "aws:userid" and _USERID.match(value):
+    if key == "aws:userid" and _userid().match(value):
         return True
     return not _wild(value)
 
@@ -70,11 +89,13 @@ def _fixed_value(key: str, value: str | Unknown) -> Tri:
 def _narrow_cidr(value: str | Unknown) -> Tri:
     if isinstance(value, Unknown):
         return value
+    import ipaddress
+
     try:
         net = ipaddress.ip_network(value.strip(), strict=False)
     except ValueError:
         return False
-    if any(net.version == p.version and net.subnet_of(p) for p in _PRIVATE):  # type: ignore[arg-type]  # subnet_of runs only on networks of the same version
+    if any(net.version == p.version and net.subnet_of(p) for p in _private()):  # type: ignore[arg-type]  # subnet_of runs only on networks of the same version
         return True
     return net.prefixlen >= (8 if net.version == 4 else 32)
 

@@ -81,10 +81,16 @@ def strip_metadata(record: dict[str, Any]) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
+def _raw() -> dict[str, Any]:
+    # read once: the items and the label versions come from the same 190 KB file (issue 21)
+    data: dict[str, Any] = json.loads(_DATA.read_text(encoding="utf-8"))
+    return data
+
+
+@lru_cache(maxsize=1)
 def _load() -> tuple[CisItem, ...]:
-    raw = json.loads(_DATA.read_text(encoding="utf-8"))
     items = []
-    for it in raw["items"]:
+    for it in _raw()["items"]:
         items.append(
             CisItem(
                 key=it["key"],
@@ -108,7 +114,7 @@ def _load() -> tuple[CisItem, ...]:
 @lru_cache(maxsize=1)
 def label_versions() -> tuple[str, ...]:
     """The benchmark versions whose item numbers name an item in titles and messages."""
-    return tuple(json.loads(_DATA.read_text(encoding="utf-8"))["label_versions"])
+    return tuple(_raw()["label_versions"])
 
 
 def label_numbers(item: CisItem) -> str:

@@ -8,19 +8,38 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from ctguard.monitoring.filter_ast import FilterPatternError
 
 # Unquoted values stop at anything that has a meaning in either syntax.
 _STOP = set(' \t\r\n(){}[],"&|=!<>%')
-_NAME = re.compile(r"[A-Za-z0-9_\-]+")
-_INDEX = re.compile(r"\[(\d+)\]")
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\Z")
+
+
+# Patterns behind @cache are compiled on first use: a one-template check often never needs
+# them, and compiling them all at import cost start-up time (issue 21).
+@cache
+def _name() -> re.Pattern[str]:
+    return re.compile(r"[A-Za-z0-9_\-]+")
+
+
+@cache
+def _index() -> re.Pattern[str]:
+    return re.compile(r"\[(\d+)\]")
+
+
+@cache
+def _number() -> re.Pattern[str]:
+    return re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\Z")
+
+
 # "Filter patterns with regex can only include" alphanumerics, these symbols and these operators;
 # "The () operator is not supported" (CloudWatch Logs, "Supported regular expressions (regex)
 # syntax", docs.aws.amazon.com/AmazonCloudWatch/latest/logs/regex-expressions.html).  Space is
 # accepted as well because aws-cdk's regexValue example puts one in a JSON regex.
-_REGEX_CHARS = re.compile(r"[A-Za-z0-9:_#=@/;,\-^$?\[\]{}|\\*+. ]*")
+@cache
+def _regex_chars() -> re.Pattern[str]:
+    return re.compile(r"[A-Za-z0-9:_#=@/;,\-^$?\[\]{}|\\*+. ]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +53,7 @@ class Token:
 
 
 def is_number(text: str) -> bool:
-    return bool(_NUMBER.match(text))
+    return bool(_number().match(text))
 
 
 def read_quoted(text: str, pos: int) -> tuple[str, int]:
@@ -64,7 +83,7 @@ def read_regex(text: str, pos: int) -> tuple[str, int]:
     for offset, ch in enumerate(body):
         if ch in "()":
             raise FilterPatternError("the () operator is not supported in filter regex", pos + 2 + offset)
-        if not _REGEX_CHARS.fullmatch(ch):
+        if not _regex_chars().fullmatch(ch):
             raise FilterPatternError(f"character {ch!r} is not allowed in a filter regex", pos + 2 + offset)
     _bounded_regex(body, pos + 2)
     return body, end + 1
@@ -73,7 +92,11 @@ def read_regex(text: str, pos: int) -> tuple[str, int]:
 # Python's backtracking matcher takes seconds for ".*.*.*x" on one log line (n^4 steps); CloudWatch
 # matches such patterns in linear time.  More than one repetition without a small bound is not
 # evaluated (an error naming the pattern, so the run stays bounded; issue 17 bullet 4).
-_REPEAT = re.compile(r"(?<!\\)(?:[*+]|\{\d*,(\d*)\})")
+@cache
+def _repeat() -> re.Pattern[str]:
+    return re.compile(r"(?<!\\)(?:[*+]|\{\d*,(\d*)\})")
+
+
 MAX_REPEAT_BOUND = 50
 
 
@@ -82,7 +105,9 @@ def _bounded_regex(body: str, column: int) -> None:
     core = body[2:] if body.startswith(".*") else body
     core = core[:-2] if core.endswith(".*") and not core.endswith("\\.*") else core
     open_ended = [
-        m for m in _REPEAT.finditer(core) if m.group(0) in "*+" or not m.group(1) or int(m.group(1)) > MAX_REPEAT_BOUND
+        m
+        for m in _repeat().finditer(core)
+        if m.group(0) in "*+" or not m.group(1) or int(m.group(1)) > MAX_REPEAT_BOUND
     ]
     if len(open_ended) > 1:
         raise FilterPatternError(
@@ -97,13 +122,13 @@ def _read_selector(text: str, pos: int) -> Token:
     path: list[str | int] = []
     while i < len(text) and text[i] in ".[":
         if text[i] == ".":
-            m = _NAME.match(text, i + 1)
+            m = _name().match(text, i + 1)
             if not m:
                 raise FilterPatternError("expected a property name after '.'", i + 2)
             path.append(m.group())
             i = m.end()
         else:
-            m = _INDEX.match(text, i)
+            m = _index().match(text, i)
             if not m:
                 # Only [NUMBER] is documented ("Array elements are denoted with [NUMBER] syntax").
                 raise FilterPatternError("array index must be [NUMBER]", i + 1)

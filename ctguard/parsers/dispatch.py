@@ -7,7 +7,6 @@ template never imports the Terraform stack (lark) and vice versa.
 from __future__ import annotations
 
 import dataclasses
-import logging
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -18,7 +17,6 @@ from ctguard.parsers import scan, sidecars
 from ctguard.parsers.context import ParseContext
 from ctguard.parsers.task import Task, run_task
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 

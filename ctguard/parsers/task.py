@@ -6,15 +6,13 @@ so one bad file never costs the others.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator
 
 from ctguard import yamlload
 from ctguard.inputs import ParsedInput
+from ctguard.logs import logger
 from ctguard.parsers import scan
 from ctguard.parsers.context import ParseContext
-
-log = logging.getLogger(__name__)
 
 # A task is a file to parse ("file", path, size), a Terraform directory ("terraform", dir) or an
 # input that is already known to be unusable.
@@ -134,7 +132,7 @@ def _guarded(
 
 
 def _internal_error(path: str, exc: Exception) -> ParsedInput:
-    log.debug("parser raised on %s", path)
+    logger(__name__).debug("parser raised on %s", path)
     return ParsedInput.unreadable(
         path,
         "unknown",

@@ -18,6 +18,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from ctguard.location import Owner, SourceMap
@@ -28,7 +29,14 @@ from ctguard.values import ABSENT, Known, Unknown, Value
 if TYPE_CHECKING:
     from ctguard.parsers.cloudformation.template import Path, Template
 
-_NUMBER = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*\Z")
+
+# Patterns behind @cache are compiled on first use: a one-template check often never needs
+# them, and compiling them all at import cost start-up time (issue 21).
+@cache
+def _number() -> re.Pattern[str]:
+    return re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*\Z")
+
+
 _MAX_FOLLOW = 16
 
 
@@ -219,7 +227,7 @@ def to_int(value: Any, label: str) -> int | Unknown:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and _NUMBER.match(value):
+    if isinstance(value, str) and _number().match(value):
         number = float(value)
         if number.is_integer():
             return int(number)
@@ -232,7 +240,7 @@ def to_float(value: Any, label: str) -> float | Unknown:
     number: float | None = None
     try:
         if (isinstance(value, (int, float)) and not isinstance(value, bool)) or (
-            isinstance(value, str) and _NUMBER.match(value)
+            isinstance(value, str) and _number().match(value)
         ):
             number = float(value)
     except OverflowError:  # an integer no float holds (10**400)
