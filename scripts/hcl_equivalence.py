@@ -2,10 +2,11 @@
 """Prove the cached HCL parse path equivalent to python-hcl2's Lark parser on any tree of files.
 
 For every ``.tf`` file under the given paths (default: fixtures/), in a fresh cache directory:
-Lark's tree, then the tree stored on a miss and loaded back on a hit, compared down to every
-token type, value and position (``tf_treediff``). Then ``ctguard check -f json`` over the same
+the body read from Lark's tree, then the body built on a miss (tree-sitter's fast path, or Lark
+where it declines) and loaded back on a hit, compared down to every label, position and
+expression token type, value and position (``tf_treediff``). Then ``ctguard check -f json`` over the same
 paths three times in this process: ``CTGUARD_HCL_PARSER=lark``, a cold cache (storing every
-tree on first sight) and a warm cache; the three reports must be identical.
+body on first sight) and a warm cache; the three reports must be identical.
 
     python scripts/hcl_equivalence.py                                  # the fixtures
     python scripts/hcl_equivalence.py --corpus /work/corpus/entries    # plus the real-world corpus
@@ -30,7 +31,7 @@ sys.path.insert(0, str(REPO))
 from ctguard.cli import main as ctguard_main  # noqa: E402 - after sys.path names the checkout
 from ctguard.parsers.terraform import parsecache as tf_parsecache  # noqa: E402 - after sys.path names the checkout
 from ctguard.parsers.terraform.comments import blank_comments  # noqa: E402 - after sys.path names the checkout
-from ctguard.parsers.terraform.treediff import first_difference  # noqa: E402 - after sys.path names the checkout
+from ctguard.parsers.terraform.treediff import first_body_difference  # noqa: E402 - after sys.path names the checkout
 
 
 def compare_trees(paths: list[Path]) -> tuple[int, int, list[str]]:
@@ -41,12 +42,12 @@ def compare_trees(paths: list[Path]) -> tuple[int, int, list[str]]:
         for path in sorted(root.rglob("*.tf")) if root.is_dir() else [root]:
             try:
                 text = blank_comments(path.read_text(encoding="utf-8"))
-                reference = tf_parsecache._lark(text)
+                reference = tf_parsecache.lark_body(text, str(path))
             except Exception:
                 skipped += 1
                 continue
             for label in ("miss", "hit"):
-                found = first_difference(reference, tf_parsecache.parse_tree(text))
+                found = first_body_difference(reference, tf_parsecache.parse_body(text, str(path)))
                 if found:
                     problems.append(f"{path} ({label}): {found}")
             compared += 1

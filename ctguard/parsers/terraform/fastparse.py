@@ -11,11 +11,14 @@ character where python-hcl2's grammar would not take one raises ``Decline`` and 
 with Lark, so error messages for bad HCL and every tree we cannot reproduce stay as they were.
 ``tf_treediff`` compares both trees over the fixtures, the real-world corpus and generated HCL.
 
-Only ASCII text is translated (tree-sitter counts bytes, Lark characters).
+``parse_body`` goes one step further for ``tf_hcl``: it builds the ``Body``/``Block``/``Attr``
+structure directly and python-hcl2's trees only for the attribute expressions, which is what
+every consumer reads.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 from bisect import bisect_right
 from collections.abc import Callable
@@ -25,6 +28,7 @@ from lark import Token, Tree
 from lark.tree import Meta
 
 from ctguard.gcpause import collector_paused
+from ctguard.parsers.terraform.hcl import Attr, Block, Body, name_of
 
 _LANGUAGE: Any = None
 _PARSER: Any = None
@@ -65,22 +69,53 @@ def _parser() -> Any:
 
 
 def parse_tree(text: str) -> Tree[Token]:
-    """python-hcl2's ``parses_to_tree(text)``, or ``Decline``."""
-    if not text.isascii():
-        raise Decline("non-ASCII text")
-    parser = _parser()
-    if parser is None:
-        raise Decline("tree-sitter not installed")
-    full = text + "\n"  # python-hcl2 appends a line break before parsing
-    root = parser.parse(full.encode("ascii")).root_node
-    if root.has_error:
-        raise Decline("tree-sitter reports an error")
+    """python-hcl2's ``parses_to_tree(text)``, or ``Decline`` (the reference shape of ``parse_body``)."""
+    full, root = _syntax_tree(text)
     # Tens of thousands of new containers and no cycles: the collector would run for nothing.
     with collector_paused():
         try:
             return _Builder(full).start(root)
         except RecursionError as exc:
             raise Decline("nesting too deep") from exc
+
+
+def parse_body(text: str, file: str) -> Body:
+    """``hcl._body`` of python-hcl2's tree of ``text``, built without that tree's body, block,
+    attribute and layout nodes (expressions are still python-hcl2's exact trees), or ``Decline``."""
+    full, root = _syntax_tree(text)
+    with collector_paused():
+        try:
+            return _BodyBuilder(full, file).start_body(root)
+        except RecursionError as exc:
+            raise Decline("nesting too deep") from exc
+
+
+def _placeholder(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeEncodeError)
+    return "x" * (error.end - error.start), error.end
+
+
+codecs.register_error("ctguard-one-byte-per-character", _placeholder)
+
+
+def _syntax_tree(text: str) -> tuple[str, Any]:
+    """The text as python-hcl2 parses it and tree-sitter's syntax tree of it.
+
+    tree-sitter counts bytes, Lark characters: a non-ASCII character goes to tree-sitter as one
+    ASCII letter, so every byte offset tree-sitter gives is the character offset in ``text``. Lark
+    takes non-ASCII characters only inside strings, heredocs (where a letter stands for any of
+    them) and comments (blanked before parsing); everywhere else the translator reads names and
+    gaps from the real text, finds them invalid and declines, as Lark refuses them.
+    """
+    parser = _parser()
+    if parser is None:
+        raise Decline("tree-sitter not installed")
+    full = text + "\n"  # python-hcl2 appends a line break before parsing
+    source = full.encode("ascii") if full.isascii() else full.encode("ascii", "ctguard-one-byte-per-character")
+    root = parser.parse(source).root_node
+    if root.has_error:
+        raise Decline("tree-sitter reports an error")
+    return full, root
 
 
 _KEYWORDS = {
@@ -743,3 +778,125 @@ class _Builder:
 
 def _holds_conditional(node: Any) -> bool:
     return bool(node.type == "conditional" or any(_holds_conditional(kid) for kid in node.children))
+
+
+class _BodyBuilder(_Builder):
+    """``tf_hcl.Body`` straight from tree-sitter's tree: the body, block and attribute rules and
+    their line breaks are checked as ``_Builder`` checks them, but no Lark node is made for them."""
+
+    def __init__(self, text: str, file: str) -> None:
+        super().__init__(text)
+        self.file = file
+
+    def position(self, start: int) -> tuple[int, int]:
+        """Line and column of ``start`` (what ``token`` computes, without making the token)."""
+        if self.line_start <= start < self.next_start:
+            return self.line, start - self.line_start + 1
+        starts = self.starts
+        line = bisect_right(starts, start)
+        self.line, self.line_start = line, starts[line - 1]
+        self.next_start = starts[line] if line < len(starts) else len(self.text) + 1
+        return line, start - self.line_start + 1
+
+    def skip_nl(self, upto: int) -> bool:
+        """``nl`` without its tree: True when a ``new_line_or_comment`` stands before ``upto``."""
+        between = self.text[self.pos : upto]
+        if not between:
+            return False
+        if between.strip(" \t\r\n"):
+            raise Decline(f"unexpected text at {self.pos}")
+        if "\n" in between:
+            self.pos = upto
+            return True
+        return False
+
+    def skip_leaf(self, node: Any) -> None:
+        between = self.text[self.pos : node.start_byte]
+        if between and between.strip(" \t\r"):
+            raise Decline(f"line break or text at {self.pos} where the grammar takes none")
+        self.pos = node.end_byte
+
+    def start_body(self, root: Any) -> Body:
+        if root.type != "config_file":
+            raise Decline(root.type)
+        children = root.children
+        body = Body()
+        items = 0
+        if children:
+            if len(children) != 1 or children[0].type != "body":
+                raise Decline("config_file")
+            items = self.body_into(children[0], body)
+        if not self.skip_nl(len(self.text)) and not items:
+            raise Decline("empty file")
+        return body
+
+    def body_into(self, node: Any, body: Body) -> int:
+        """Fill ``body`` from a tree-sitter ``body``; the number of items, layout included."""
+        items = 0
+        previous_end = -1
+        text = self.text
+        for item in node.children:
+            if previous_end >= 0 and text.find("\n", previous_end, item.start_byte) < 0:
+                raise Decline("two body items on one line")
+            previous_end = item.end_byte
+            items += self.skip_nl(item.start_byte)
+            kind = item.type
+            if kind == "attribute":
+                kids = item.children
+                if len(kids) != 3:
+                    raise Decline("attribute")
+                line, column = self.position(kids[0].start_byte)
+                name = self.name(kids[0])
+                self.glued("EQ", "=", kids[1])
+                body.attributes[name] = Attr(name, self.expression(kids[2]), self.file, line, column)
+            elif kind == "block":
+                body.blocks.append(self.block_of(item))
+            else:
+                raise Decline(kind)
+            items += 1
+        return items
+
+    def name(self, node: Any) -> str:
+        """The text of what ``attr_name`` builds: an identifier, a keyword or a literal name."""
+        if node.type != "identifier":
+            raise Decline(node.type)
+        name = self.text[node.start_byte : node.end_byte]
+        if name not in _KEYWORDS and name not in _LITERALS and not _NAME.match(name):
+            raise Decline(f"identifier {name!r}")
+        self.skip_leaf(node)
+        return name
+
+    def label(self, node: Any) -> str:
+        if node.type == "identifier":
+            return self.name(node)
+        kids = node.children
+        if len(kids) == 3 and kids[1].type == "template_literal":
+            content = self.text[kids[1].start_byte : kids[1].end_byte]
+            if "$" not in content and "%" not in content and "\\" not in content:  # one STRING_CHARS
+                self.skip_leaf(kids[0])
+                self.pos = node.end_byte
+                return content
+        return name_of(self.string_lit(node))
+
+    def block_of(self, node: Any) -> Block:
+        kids = node.children
+        line, column = self.position(kids[0].start_byte)
+        kind = self.name(kids[0])
+        labels: list[str] = []
+        i = 1
+        while kids[i].type in ("identifier", "string_lit"):
+            labels.append(self.label(kids[i]))
+            i += 1
+        if kids[i].type != "block_start" or kids[-1].type != "block_end":
+            raise Decline("block")
+        self.skip_nl(kids[i].start_byte)
+        self.pos = kids[i].end_byte
+        body = Body()
+        for inner in kids[i + 1 : -1]:
+            if inner.type != "body":
+                raise Decline(inner.type)
+            body = Body()
+            self.body_into(inner, body)
+        self.skip_nl(kids[-1].start_byte)
+        self.pos = kids[-1].end_byte
+        return Block(kind, tuple(labels), body, self.file, line, column)

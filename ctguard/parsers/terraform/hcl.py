@@ -21,11 +21,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import cast
 
 from lark import Token, Tree
 
-from ctguard.gcpause import collector_paused
 from ctguard.parsers.terraform.comments import blank_comments
 
 
@@ -65,13 +63,13 @@ class HclError:
     column: int = 1
 
 
-def _name(node: Tree[Token] | Token) -> str:
+def name_of(node: Tree[Token] | Token) -> str:
     """Text of an identifier, keyword, literal_value or quoted label."""
     if isinstance(node, Token):
         return str(node)
     if node.data == "string":  # a quoted label: its escapes mean what they mean in any string
         return _unescape("".join(str(t.children[0]) for t in node.children if isinstance(t, Tree)))
-    return "".join(_name(c) for c in node.children)
+    return "".join(name_of(c) for c in node.children)
 
 
 _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|(.))", re.DOTALL)
@@ -97,20 +95,20 @@ def _is_layout(node: object) -> bool:
     return isinstance(node, Tree) and node.data == "new_line_or_comment"
 
 
-def _body(tree: Tree[Token], file: str) -> Body:
+def body_of(tree: Tree[Token], file: str) -> Body:
     body = Body()
     for child in tree.children:
         if not isinstance(child, Tree) or _is_layout(child):
             continue
         if child.data == "attribute":
-            name = _name(child.children[0])
+            name = name_of(child.children[0])
             body.attributes[name] = Attr(name, child.children[2], file, child.meta.line, child.meta.column)
         elif child.data == "block":
             parts = [c for c in child.children if isinstance(c, Tree) and not _is_layout(c)]
             inner = parts[-1]
-            header = [_name(p) for p in parts[:-1]]
+            header = [name_of(p) for p in parts[:-1]]
             body.blocks.append(
-                Block(header[0], tuple(header[1:]), _body(inner, file), file, child.meta.line, child.meta.column)
+                Block(header[0], tuple(header[1:]), body_of(inner, file), file, child.meta.line, child.meta.column)
             )
     return body
 
@@ -119,12 +117,10 @@ def parse_text(file: str, text: str) -> Body | HclError:
     """Parse one HCL file; every failure becomes an ``HclError`` with the best position we have."""
     from lark.exceptions import LarkError, UnexpectedInput
 
-    from ctguard.parsers.terraform.parsecache import parse_tree  # imported late: the prefilter must not pay for hcl2
+    from ctguard.parsers.terraform.parsecache import parse_body  # imported late: the prefilter must not pay for hcl2
 
     try:
-        tree = parse_tree(blank_comments(text))
-        with collector_paused():
-            return _body(cast("Tree[Token]", tree.children[0]), file)  # the start rule's only child is the body rule
+        return parse_body(blank_comments(text), file)
     except UnexpectedInput as exc:
         return HclError(file, _describe(exc), getattr(exc, "line", 1) or 1, getattr(exc, "column", 1) or 1)
     except LarkError as exc:
