@@ -37,8 +37,8 @@ from hostile_budget import big_tf
 
 from ctguard.gcpause import collector_paused
 from ctguard.parsers.terraform import fastparse as tf_fastparse
+from ctguard.parsers.terraform.body import Body, body_of
 from ctguard.parsers.terraform.comments import blank_comments
-from ctguard.parsers.terraform.hcl import Body, body_of
 from ctguard.parsers.terraform.parsecache import lark_body
 
 REPO = Path(__file__).resolve().parent.parent

@@ -28,7 +28,7 @@ from lark import Token, Tree
 from lark.tree import Meta
 
 from ctguard.gcpause import collector_paused
-from ctguard.parsers.terraform.hcl import Attr, Block, Body, name_of
+from ctguard.parsers.terraform.body import Attr, Block, Body, name_of
 
 _LANGUAGE: Any = None
 _PARSER: Any = None

@@ -43,7 +43,7 @@ from lark import Token, Tree
 from lark.tree import Meta
 
 from ctguard.gcpause import collector_paused
-from ctguard.parsers.terraform.hcl import Attr, Block, Body, body_of
+from ctguard.parsers.terraform.body import Attr, Block, Body, body_of
 
 FORMAT = b"ctguard-hcl-body-4"
 # Storing a body costs a good part of parsing it. A file seen once (an ephemeral CI runner, a

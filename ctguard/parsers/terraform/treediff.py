@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from lark import Token, Tree
 
-from ctguard.parsers.terraform.hcl import Body
+from ctguard.parsers.terraform.body import Body
 
 _TOKEN_FIELDS = ("type", "value", "start_pos", "line", "column", "end_line", "end_column", "end_pos")
 
