@@ -138,6 +138,7 @@ _HEREDOC = re.compile(r"<<(?P<heredoc>[a-zA-Z][a-zA-Z0-9._-]*)\r?\n(?:(?:.|\n)*?
 _HEREDOC_TRIM = re.compile(
     r"<<-(?P<heredoc_trim>[a-zA-Z][a-zA-Z0-9._-]*)\r?\n(?:(?:.|\n)*?\r?\n)??\s*(?P=heredoc_trim)\r?\n"
 )
+_TEMPLATE_SIGNS = re.compile(r"[$%\\]")
 _NL = re.compile(r"\n[ \t]*")
 _GAP = re.compile(r"[ \t\r\n]*\Z")
 _BLANKS = re.compile(r"[ \t]*\Z")
@@ -255,6 +256,34 @@ class _Builder:
         }
         return Tree(data, children, meta)
 
+    def leaf_tree(self, data: str, token: Token) -> Tree[Token]:
+        """``tree(data, [token])``, the commonest rule shape, without the search for first and last."""
+        meta = _new_meta(Meta)
+        line, column, start = token.line, token.column, token.start_pos
+        end_line, end_column, end = token.end_line, token.end_column, token.end_pos
+        meta.__dict__ = {
+            "empty": False,
+            "line": line,
+            "column": column,
+            "start_pos": start,
+            "container_line": line,
+            "container_column": column,
+            "container_start_pos": start,
+            "end_line": end_line,
+            "end_column": end_column,
+            "end_pos": end,
+            "container_end_line": end_line,
+            "container_end_column": end_column,
+            "container_end_pos": end,
+        }
+        return Tree(data, [token], meta)
+
+    def wrap(self, data: str, child: Tree[Token]) -> Tree[Token]:
+        """``tree(data, [child])``: a rule around one rule spans what that rule spans."""
+        meta = _new_meta(Meta)
+        meta.__dict__ = child._meta.__dict__.copy()  # every tree we build has a meta
+        return Tree(data, [child], meta)
+
     def gap(self, upto: int) -> str:
         between = self.text[self.pos : upto]
         if between and between.strip(" \t\r\n"):
@@ -332,9 +361,9 @@ class _Builder:
             raise Decline(node.type)
         name = self.text[node.start_byte : node.end_byte]
         if name in _KEYWORDS:
-            return self.tree("keyword", [self.leaf(_KEYWORDS[name], node)])
+            return self.leaf_tree("keyword", self.leaf(_KEYWORDS[name], node))
         if name in _LITERALS:
-            return self.tree("literal_value", [self.leaf(_LITERALS[name], node)])
+            return self.leaf_tree("literal_value", self.leaf(_LITERALS[name], node))
         return self.identifier(node)
 
     def identifier(self, node: Any) -> Tree[Token]:
@@ -343,7 +372,7 @@ class _Builder:
         name = self.text[node.start_byte : node.end_byte]
         if not _NAME.match(name) or name in _KEYWORDS or name in _LITERALS:
             raise Decline(f"identifier {name!r}")
-        return self.tree("identifier", [self.leaf("NAME", node)])
+        return self.leaf_tree("identifier", self.leaf("NAME", node))
 
     def attribute(self, node: Any) -> Tree[Token]:
         kids = node.children
@@ -424,7 +453,7 @@ class _Builder:
         if _GLUED_NUMBER.match(self.text, kids[at].start_byte):
             raise Decline("python-hcl2 lexes this minus into a negative literal (and refuses it here)")
         op = self.leaf(_BINARY[kids[at].type], kids[at])
-        operator = self.tree("binary_operator", [op])
+        operator = self.leaf_tree("binary_operator", op)
         term: list[Any] = [operator]
         self.nl(kids[at + 1].start_byte, term)
         right = self.operand(kids[at + 1 :])
@@ -451,7 +480,7 @@ class _Builder:
                 raise Decline("negative literal with a postfix")
             if kind:
                 token = self.leaf(kind, _Span(kids[0].start_byte, end))
-                return self.tree("expr_term", [self.tree("float_lit" if kind[0] == "F" else "int_lit", [token])])
+                return self.wrap("expr_term", self.leaf_tree("float_lit" if kind[0] == "F" else "int_lit", token))
         op = self.leaf(_UNARY[kids[0].type], kids[0])
         operand = self.operand(kids[1:])
         if not isinstance(operand, Tree) or operand.data != "expr_term":
@@ -471,15 +500,15 @@ class _Builder:
             term = self.tree("expr_term", inner)
             kids = kids[2:]
         else:
-            term = self.tree("expr_term", [self.primary(kids[0])])
+            term = self.wrap("expr_term", self.primary(kids[0]))
         for post in kids[1:]:
             kind = post.type
             if kind == "splat":
-                term = self.tree("expr_term", [self.splat(post.children[0], term)])
+                term = self.wrap("expr_term", self.splat(post.children[0], term))
             elif kind == "get_attr":
-                term = self.tree("expr_term", [self.tree("get_attr_expr_term", [term, self.get_attr(post)])])
+                term = self.wrap("expr_term", self.tree("get_attr_expr_term", [term, self.get_attr(post)]))
             elif kind == "index":
-                term = self.tree("expr_term", [self.tree("index_expr_term", [term, self.index(post)])])
+                term = self.wrap("expr_term", self.tree("index_expr_term", [term, self.index(post)]))
             else:
                 raise Decline(kind)
         return term
@@ -613,15 +642,15 @@ class _Builder:
         if kind == "numeric_lit":
             text = self.text[node.start_byte : node.end_byte]
             if _INT.match(text):
-                return self.tree("int_lit", [self.leaf("INT_LITERAL", node)])
+                return self.leaf_tree("int_lit", self.leaf("INT_LITERAL", node))
             if _FLOAT.match(text):
-                return self.tree("float_lit", [self.leaf("FLOAT_LITERAL", node)])
+                return self.leaf_tree("float_lit", self.leaf("FLOAT_LITERAL", node))
             raise Decline(f"number {text!r}")
         if kind in ("bool_lit", "null_lit"):
             word = self.text[node.start_byte : node.end_byte]
             if word not in _LITERALS:
                 raise Decline(word)
-            return self.tree("literal_value", [self.leaf(_LITERALS[word], node)])
+            return self.leaf_tree("literal_value", self.leaf(_LITERALS[word], node))
         if kind == "string_lit":
             return self.string_lit(node)
         raise Decline(kind)
@@ -632,12 +661,19 @@ class _Builder:
         if len(kids) < 2 or kids[0].type != "quoted_template_start" or kids[-1].type != "quoted_template_end":
             raise Decline("string")
         out: list[Any] = [self.leaf("DBLQUOTE", kids[0])]
+        close = kids[-1].start_byte
+        content = self.text[self.pos : close]
+        if len(kids) == 3 and kids[1].type == "template_literal" and not _TEMPLATE_SIGNS.search(content):
+            # The common case: no escape, no `$` or `%`, so python-hcl2 lexes one STRING_CHARS.
+            out.append(self.leaf_tree("string_part", self.token("STRING_CHARS", self.pos, close)))
+            out.append(self.token("DBLQUOTE", close, kids[-1].end_byte))
+            return self.tree("string", out)
         for part in kids[1:-1]:
             if part.type in ("template_literal", "escape_sequence"):
                 continue  # python-hcl2 lexes these characters itself: chars() below
             if part.type == "template_interpolation":
                 self.chars(self.pos, part.start_byte, out)
-                out.append(self.tree("string_part", [self.interpolation(part)]))
+                out.append(self.wrap("string_part", self.interpolation(part)))
             else:
                 raise Decline(part.type)
         self.chars(self.pos, kids[-1].start_byte, out)
@@ -662,7 +698,7 @@ class _Builder:
                 raise Decline("string characters")
             if m.end() > end:
                 raise Decline("string characters run past the literal")
-            out.append(self.tree("string_part", [self.token(kind, at, m.end())]))
+            out.append(self.leaf_tree("string_part", self.token(kind, at, m.end())))
             at = m.end()
         self.pos = max(self.pos, end)
 
@@ -698,8 +734,8 @@ class _Builder:
         ):
             raise Decline("heredoc")
         if trim:
-            return self.tree("heredoc_template_trim", [self.token("HEREDOC_TEMPLATE_TRIM", start, m.end())])
-        return self.tree("heredoc_template", [self.token("HEREDOC_TEMPLATE", start, m.end())])
+            return self.leaf_tree("heredoc_template_trim", self.token("HEREDOC_TEMPLATE_TRIM", start, m.end()))
+        return self.leaf_tree("heredoc_template", self.token("HEREDOC_TEMPLATE", start, m.end()))
 
     def tuple(self, node: Any) -> Tree[Token]:
         kids = node.children
@@ -744,7 +780,7 @@ class _Builder:
             raise Decline("object_elem")
         key = self.expression(kids[0])
         sep = self.glued("EQ", "=", kids[1]) if kids[1].type == "=" else self.glued("COLON", ":", kids[1])
-        return self.tree("object_elem", [self.tree("object_elem_key", [key]), sep, self.expression(kids[2])])
+        return self.tree("object_elem", [self.wrap("object_elem_key", key), sep, self.expression(kids[2])])
 
     def function_call(self, node: Any) -> Tree[Token]:
         kids = node.children
