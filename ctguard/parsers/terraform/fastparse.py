@@ -21,7 +21,6 @@ from __future__ import annotations
 import codecs
 import re
 from bisect import bisect_right
-from collections.abc import Callable
 from typing import Any
 
 from lark import Token, Tree
@@ -35,7 +34,7 @@ _PARSER: Any = None
 _UNAVAILABLE = False
 
 
-_new_token: Callable[..., Token] = Token._future_new  # what Token() forwards to, without its keyword handling
+_new_str = str.__new__
 _new_meta = Meta.__new__
 
 
@@ -159,6 +158,9 @@ _BINARY = {
     "%": "PERCENT",
 }
 _UNARY = {"-": "MINUS", "!": "NOT"}
+_PRIMARIES = frozenset(
+    ("literal_value", "variable_expr", "collection_value", "template_expr", "function_call", "for_expr")
+)
 _GLUED_NUMBER = re.compile(r"-(?:[0-9]{2}|[0-9]+(?:\.[0-9]|[eE][+-]?[0-9]))")
 _NEG_INT = re.compile(r"-[0-9][0-9]+\Z")
 _NEG_FLOAT = re.compile(r"-[0-9]+(?:\.[0-9]+(?:[eE][+-]?[0-9]+)?|[eE][+-]?[0-9]+)\Z")
@@ -196,7 +198,11 @@ class _Builder:
         else:
             end_line, end_column = line, column + end - start
         self.pos = end
-        return _new_token(kind, value, start, line, column, end_line, end_column, end)
+        # Token._future_new, inlined: the commonest object we make (a third of a Python call saved)
+        token = _new_str(Token, value)
+        token.type, token.start_pos, token.value, token.line, token.column = kind, start, value, line, column
+        token.end_line, token.end_column, token.end_pos = end_line, end_column, end
+        return token
 
     def tree(self, data: str, children: list[Any]) -> Tree[Token]:
         meta = _new_meta(Meta)
@@ -409,11 +415,14 @@ class _Builder:
     def expression(self, node: Any) -> Any:
         """What python-hcl2's ``expression`` gives: an ``expr_term``, ``binary_op``, ``unary_op`` or ``conditional``."""
         kind = node.type
-        if kind == "expression":
+        while kind == "expression":
             kids = node.children
-            if len(kids) == 1:
-                return self.expression(kids[0])
-            return self.term_chain(kids)
+            if len(kids) != 1:
+                return self.term_chain(kids)
+            node = kids[0]
+            kind = node.type
+        if kind in _PRIMARIES:  # the commonest: what term_chain does for a lone primary
+            return self.wrap("expr_term", self.primary(node))
         if kind == "conditional":
             return self.conditional(node)
         if kind == "operation":
