@@ -916,8 +916,10 @@ class _BodyBuilder(_Builder):
             return self.name(node)
         kids = node.children
         if len(kids) == 3 and kids[1].type == "template_literal":
-            content = self.text[kids[1].start_byte : kids[1].end_byte]
-            if "$" not in content and "%" not in content and "\\" not in content:  # one STRING_CHARS
+            # Between the quotes, not the template_literal's span: tree-sitter leaves blanks next
+            # to a quote out of it, python-hcl2's STRING_CHARS takes them.
+            content = self.text[kids[0].end_byte : kids[2].start_byte]
+            if not _TEMPLATE_SIGNS.search(content):  # one STRING_CHARS, no escape to read
                 self.skip_leaf(kids[0])
                 self.pos = node.end_byte
                 return content

@@ -107,6 +107,7 @@ def test_the_constructs_are_translated_not_declined() -> None:
         "a = {}\nb = []\nc = f()\n",
         "a = [-1, -12, -1.5, -1e3, - 3, x -1, -x]\n",
         'b "l" m {\n}\n',
+        'b "l " " m" "  " {\n  a = " x "\n}\n',  # tree-sitter's template_literal leaves these blanks out
         "in = 1\nnull = 2\n",
         "a = x ? y : z + w\n",
         "a = var.a\n  ? 1\n  : 2\n",
