@@ -11,27 +11,30 @@ character where python-hcl2's grammar would not take one raises ``Decline`` and 
 with Lark, so error messages for bad HCL and every tree we cannot reproduce stay as they were.
 ``tf_treediff`` compares both trees over the fixtures, the real-world corpus and generated HCL.
 
-Only ASCII text is translated (tree-sitter counts bytes, Lark characters).
+``parse_body`` goes one step further for ``tf_hcl``: it builds the ``Body``/``Block``/``Attr``
+structure directly and python-hcl2's trees only for the attribute expressions, which is what
+every consumer reads.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 from bisect import bisect_right
-from collections.abc import Callable
 from typing import Any
 
 from lark import Token, Tree
 from lark.tree import Meta
 
 from ctguard.gcpause import collector_paused
+from ctguard.parsers.terraform.body import Attr, Block, Body, name_of
 
 _LANGUAGE: Any = None
 _PARSER: Any = None
 _UNAVAILABLE = False
 
 
-_new_token: Callable[..., Token] = Token._future_new  # what Token() forwards to, without its keyword handling
+_new_str = str.__new__
 _new_meta = Meta.__new__
 
 
@@ -65,22 +68,53 @@ def _parser() -> Any:
 
 
 def parse_tree(text: str) -> Tree[Token]:
-    """python-hcl2's ``parses_to_tree(text)``, or ``Decline``."""
-    if not text.isascii():
-        raise Decline("non-ASCII text")
-    parser = _parser()
-    if parser is None:
-        raise Decline("tree-sitter not installed")
-    full = text + "\n"  # python-hcl2 appends a line break before parsing
-    root = parser.parse(full.encode("ascii")).root_node
-    if root.has_error:
-        raise Decline("tree-sitter reports an error")
+    """python-hcl2's ``parses_to_tree(text)``, or ``Decline`` (the reference shape of ``parse_body``)."""
+    full, root = _syntax_tree(text)
     # Tens of thousands of new containers and no cycles: the collector would run for nothing.
     with collector_paused():
         try:
             return _Builder(full).start(root)
         except RecursionError as exc:
             raise Decline("nesting too deep") from exc
+
+
+def parse_body(text: str, file: str) -> Body:
+    """``hcl._body`` of python-hcl2's tree of ``text``, built without that tree's body, block,
+    attribute and layout nodes (expressions are still python-hcl2's exact trees), or ``Decline``."""
+    full, root = _syntax_tree(text)
+    with collector_paused():
+        try:
+            return _BodyBuilder(full, file).start_body(root)
+        except RecursionError as exc:
+            raise Decline("nesting too deep") from exc
+
+
+def _placeholder(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeEncodeError)
+    return "x" * (error.end - error.start), error.end
+
+
+codecs.register_error("ctguard-one-byte-per-character", _placeholder)
+
+
+def _syntax_tree(text: str) -> tuple[str, Any]:
+    """The text as python-hcl2 parses it and tree-sitter's syntax tree of it.
+
+    tree-sitter counts bytes, Lark characters: a non-ASCII character goes to tree-sitter as one
+    ASCII letter, so every byte offset tree-sitter gives is the character offset in ``text``. Lark
+    takes non-ASCII characters only inside strings, heredocs (where a letter stands for any of
+    them) and comments (blanked before parsing); everywhere else the translator reads names and
+    gaps from the real text, finds them invalid and declines, as Lark refuses them.
+    """
+    parser = _parser()
+    if parser is None:
+        raise Decline("tree-sitter not installed")
+    full = text + "\n"  # python-hcl2 appends a line break before parsing
+    source = full.encode("ascii") if full.isascii() else full.encode("ascii", "ctguard-one-byte-per-character")
+    root = parser.parse(source).root_node
+    if root.has_error:
+        raise Decline("tree-sitter reports an error")
+    return full, root
 
 
 _KEYWORDS = {
@@ -103,6 +137,7 @@ _HEREDOC = re.compile(r"<<(?P<heredoc>[a-zA-Z][a-zA-Z0-9._-]*)\r?\n(?:(?:.|\n)*?
 _HEREDOC_TRIM = re.compile(
     r"<<-(?P<heredoc_trim>[a-zA-Z][a-zA-Z0-9._-]*)\r?\n(?:(?:.|\n)*?\r?\n)??\s*(?P=heredoc_trim)\r?\n"
 )
+_TEMPLATE_SIGNS = re.compile(r"[$%\\]")
 _NL = re.compile(r"\n[ \t]*")
 _GAP = re.compile(r"[ \t\r\n]*\Z")
 _BLANKS = re.compile(r"[ \t]*\Z")
@@ -123,6 +158,9 @@ _BINARY = {
     "%": "PERCENT",
 }
 _UNARY = {"-": "MINUS", "!": "NOT"}
+_PRIMARIES = frozenset(
+    ("literal_value", "variable_expr", "collection_value", "template_expr", "function_call", "for_expr")
+)
 _GLUED_NUMBER = re.compile(r"-(?:[0-9]{2}|[0-9]+(?:\.[0-9]|[eE][+-]?[0-9]))")
 _NEG_INT = re.compile(r"-[0-9][0-9]+\Z")
 _NEG_FLOAT = re.compile(r"-[0-9]+(?:\.[0-9]+(?:[eE][+-]?[0-9]+)?|[eE][+-]?[0-9]+)\Z")
@@ -160,7 +198,11 @@ class _Builder:
         else:
             end_line, end_column = line, column + end - start
         self.pos = end
-        return _new_token(kind, value, start, line, column, end_line, end_column, end)
+        # Token._future_new, inlined: the commonest object we make (a third of a Python call saved)
+        token = _new_str(Token, value)
+        token.type, token.start_pos, token.value, token.line, token.column = kind, start, value, line, column
+        token.end_line, token.end_column, token.end_pos = end_line, end_column, end
+        return token
 
     def tree(self, data: str, children: list[Any]) -> Tree[Token]:
         meta = _new_meta(Meta)
@@ -219,6 +261,34 @@ class _Builder:
             "container_end_pos": end,
         }
         return Tree(data, children, meta)
+
+    def leaf_tree(self, data: str, token: Token) -> Tree[Token]:
+        """``tree(data, [token])``, the commonest rule shape, without the search for first and last."""
+        meta = _new_meta(Meta)
+        line, column, start = token.line, token.column, token.start_pos
+        end_line, end_column, end = token.end_line, token.end_column, token.end_pos
+        meta.__dict__ = {
+            "empty": False,
+            "line": line,
+            "column": column,
+            "start_pos": start,
+            "container_line": line,
+            "container_column": column,
+            "container_start_pos": start,
+            "end_line": end_line,
+            "end_column": end_column,
+            "end_pos": end,
+            "container_end_line": end_line,
+            "container_end_column": end_column,
+            "container_end_pos": end,
+        }
+        return Tree(data, [token], meta)
+
+    def wrap(self, data: str, child: Tree[Token]) -> Tree[Token]:
+        """``tree(data, [child])``: a rule around one rule spans what that rule spans."""
+        meta = _new_meta(Meta)
+        meta.__dict__ = child._meta.__dict__.copy()  # every tree we build has a meta
+        return Tree(data, [child], meta)
 
     def gap(self, upto: int) -> str:
         between = self.text[self.pos : upto]
@@ -297,9 +367,9 @@ class _Builder:
             raise Decline(node.type)
         name = self.text[node.start_byte : node.end_byte]
         if name in _KEYWORDS:
-            return self.tree("keyword", [self.leaf(_KEYWORDS[name], node)])
+            return self.leaf_tree("keyword", self.leaf(_KEYWORDS[name], node))
         if name in _LITERALS:
-            return self.tree("literal_value", [self.leaf(_LITERALS[name], node)])
+            return self.leaf_tree("literal_value", self.leaf(_LITERALS[name], node))
         return self.identifier(node)
 
     def identifier(self, node: Any) -> Tree[Token]:
@@ -308,7 +378,7 @@ class _Builder:
         name = self.text[node.start_byte : node.end_byte]
         if not _NAME.match(name) or name in _KEYWORDS or name in _LITERALS:
             raise Decline(f"identifier {name!r}")
-        return self.tree("identifier", [self.leaf("NAME", node)])
+        return self.leaf_tree("identifier", self.leaf("NAME", node))
 
     def attribute(self, node: Any) -> Tree[Token]:
         kids = node.children
@@ -345,11 +415,14 @@ class _Builder:
     def expression(self, node: Any) -> Any:
         """What python-hcl2's ``expression`` gives: an ``expr_term``, ``binary_op``, ``unary_op`` or ``conditional``."""
         kind = node.type
-        if kind == "expression":
+        while kind == "expression":
             kids = node.children
-            if len(kids) == 1:
-                return self.expression(kids[0])
-            return self.term_chain(kids)
+            if len(kids) != 1:
+                return self.term_chain(kids)
+            node = kids[0]
+            kind = node.type
+        if kind in _PRIMARIES:  # the commonest: what term_chain does for a lone primary
+            return self.wrap("expr_term", self.primary(node))
         if kind == "conditional":
             return self.conditional(node)
         if kind == "operation":
@@ -389,7 +462,7 @@ class _Builder:
         if _GLUED_NUMBER.match(self.text, kids[at].start_byte):
             raise Decline("python-hcl2 lexes this minus into a negative literal (and refuses it here)")
         op = self.leaf(_BINARY[kids[at].type], kids[at])
-        operator = self.tree("binary_operator", [op])
+        operator = self.leaf_tree("binary_operator", op)
         term: list[Any] = [operator]
         self.nl(kids[at + 1].start_byte, term)
         right = self.operand(kids[at + 1 :])
@@ -416,7 +489,7 @@ class _Builder:
                 raise Decline("negative literal with a postfix")
             if kind:
                 token = self.leaf(kind, _Span(kids[0].start_byte, end))
-                return self.tree("expr_term", [self.tree("float_lit" if kind[0] == "F" else "int_lit", [token])])
+                return self.wrap("expr_term", self.leaf_tree("float_lit" if kind[0] == "F" else "int_lit", token))
         op = self.leaf(_UNARY[kids[0].type], kids[0])
         operand = self.operand(kids[1:])
         if not isinstance(operand, Tree) or operand.data != "expr_term":
@@ -436,15 +509,15 @@ class _Builder:
             term = self.tree("expr_term", inner)
             kids = kids[2:]
         else:
-            term = self.tree("expr_term", [self.primary(kids[0])])
+            term = self.wrap("expr_term", self.primary(kids[0]))
         for post in kids[1:]:
             kind = post.type
             if kind == "splat":
-                term = self.tree("expr_term", [self.splat(post.children[0], term)])
+                term = self.wrap("expr_term", self.splat(post.children[0], term))
             elif kind == "get_attr":
-                term = self.tree("expr_term", [self.tree("get_attr_expr_term", [term, self.get_attr(post)])])
+                term = self.wrap("expr_term", self.tree("get_attr_expr_term", [term, self.get_attr(post)]))
             elif kind == "index":
-                term = self.tree("expr_term", [self.tree("index_expr_term", [term, self.index(post)])])
+                term = self.wrap("expr_term", self.tree("index_expr_term", [term, self.index(post)]))
             else:
                 raise Decline(kind)
         return term
@@ -578,15 +651,15 @@ class _Builder:
         if kind == "numeric_lit":
             text = self.text[node.start_byte : node.end_byte]
             if _INT.match(text):
-                return self.tree("int_lit", [self.leaf("INT_LITERAL", node)])
+                return self.leaf_tree("int_lit", self.leaf("INT_LITERAL", node))
             if _FLOAT.match(text):
-                return self.tree("float_lit", [self.leaf("FLOAT_LITERAL", node)])
+                return self.leaf_tree("float_lit", self.leaf("FLOAT_LITERAL", node))
             raise Decline(f"number {text!r}")
         if kind in ("bool_lit", "null_lit"):
             word = self.text[node.start_byte : node.end_byte]
             if word not in _LITERALS:
                 raise Decline(word)
-            return self.tree("literal_value", [self.leaf(_LITERALS[word], node)])
+            return self.leaf_tree("literal_value", self.leaf(_LITERALS[word], node))
         if kind == "string_lit":
             return self.string_lit(node)
         raise Decline(kind)
@@ -597,12 +670,19 @@ class _Builder:
         if len(kids) < 2 or kids[0].type != "quoted_template_start" or kids[-1].type != "quoted_template_end":
             raise Decline("string")
         out: list[Any] = [self.leaf("DBLQUOTE", kids[0])]
+        close = kids[-1].start_byte
+        content = self.text[self.pos : close]
+        if len(kids) == 3 and kids[1].type == "template_literal" and not _TEMPLATE_SIGNS.search(content):
+            # The common case: no escape, no `$` or `%`, so python-hcl2 lexes one STRING_CHARS.
+            out.append(self.leaf_tree("string_part", self.token("STRING_CHARS", self.pos, close)))
+            out.append(self.token("DBLQUOTE", close, kids[-1].end_byte))
+            return self.tree("string", out)
         for part in kids[1:-1]:
             if part.type in ("template_literal", "escape_sequence"):
                 continue  # python-hcl2 lexes these characters itself: chars() below
             if part.type == "template_interpolation":
                 self.chars(self.pos, part.start_byte, out)
-                out.append(self.tree("string_part", [self.interpolation(part)]))
+                out.append(self.wrap("string_part", self.interpolation(part)))
             else:
                 raise Decline(part.type)
         self.chars(self.pos, kids[-1].start_byte, out)
@@ -627,7 +707,7 @@ class _Builder:
                 raise Decline("string characters")
             if m.end() > end:
                 raise Decline("string characters run past the literal")
-            out.append(self.tree("string_part", [self.token(kind, at, m.end())]))
+            out.append(self.leaf_tree("string_part", self.token(kind, at, m.end())))
             at = m.end()
         self.pos = max(self.pos, end)
 
@@ -663,8 +743,8 @@ class _Builder:
         ):
             raise Decline("heredoc")
         if trim:
-            return self.tree("heredoc_template_trim", [self.token("HEREDOC_TEMPLATE_TRIM", start, m.end())])
-        return self.tree("heredoc_template", [self.token("HEREDOC_TEMPLATE", start, m.end())])
+            return self.leaf_tree("heredoc_template_trim", self.token("HEREDOC_TEMPLATE_TRIM", start, m.end()))
+        return self.leaf_tree("heredoc_template", self.token("HEREDOC_TEMPLATE", start, m.end()))
 
     def tuple(self, node: Any) -> Tree[Token]:
         kids = node.children
@@ -709,7 +789,7 @@ class _Builder:
             raise Decline("object_elem")
         key = self.expression(kids[0])
         sep = self.glued("EQ", "=", kids[1]) if kids[1].type == "=" else self.glued("COLON", ":", kids[1])
-        return self.tree("object_elem", [self.tree("object_elem_key", [key]), sep, self.expression(kids[2])])
+        return self.tree("object_elem", [self.wrap("object_elem_key", key), sep, self.expression(kids[2])])
 
     def function_call(self, node: Any) -> Tree[Token]:
         kids = node.children
@@ -743,3 +823,127 @@ class _Builder:
 
 def _holds_conditional(node: Any) -> bool:
     return bool(node.type == "conditional" or any(_holds_conditional(kid) for kid in node.children))
+
+
+class _BodyBuilder(_Builder):
+    """``tf_hcl.Body`` straight from tree-sitter's tree: the body, block and attribute rules and
+    their line breaks are checked as ``_Builder`` checks them, but no Lark node is made for them."""
+
+    def __init__(self, text: str, file: str) -> None:
+        super().__init__(text)
+        self.file = file
+
+    def position(self, start: int) -> tuple[int, int]:
+        """Line and column of ``start`` (what ``token`` computes, without making the token)."""
+        if self.line_start <= start < self.next_start:
+            return self.line, start - self.line_start + 1
+        starts = self.starts
+        line = bisect_right(starts, start)
+        self.line, self.line_start = line, starts[line - 1]
+        self.next_start = starts[line] if line < len(starts) else len(self.text) + 1
+        return line, start - self.line_start + 1
+
+    def skip_nl(self, upto: int) -> bool:
+        """``nl`` without its tree: True when a ``new_line_or_comment`` stands before ``upto``."""
+        between = self.text[self.pos : upto]
+        if not between:
+            return False
+        if between.strip(" \t\r\n"):
+            raise Decline(f"unexpected text at {self.pos}")
+        if "\n" in between:
+            self.pos = upto
+            return True
+        return False
+
+    def skip_leaf(self, node: Any) -> None:
+        between = self.text[self.pos : node.start_byte]
+        if between and between.strip(" \t\r"):
+            raise Decline(f"line break or text at {self.pos} where the grammar takes none")
+        self.pos = node.end_byte
+
+    def start_body(self, root: Any) -> Body:
+        if root.type != "config_file":
+            raise Decline(root.type)
+        children = root.children
+        body = Body()
+        items = 0
+        if children:
+            if len(children) != 1 or children[0].type != "body":
+                raise Decline("config_file")
+            items = self.body_into(children[0], body)
+        if not self.skip_nl(len(self.text)) and not items:
+            raise Decline("empty file")
+        return body
+
+    def body_into(self, node: Any, body: Body) -> int:
+        """Fill ``body`` from a tree-sitter ``body``; the number of items, layout included."""
+        items = 0
+        previous_end = -1
+        text = self.text
+        for item in node.children:
+            if previous_end >= 0 and text.find("\n", previous_end, item.start_byte) < 0:
+                raise Decline("two body items on one line")
+            previous_end = item.end_byte
+            items += self.skip_nl(item.start_byte)
+            kind = item.type
+            if kind == "attribute":
+                kids = item.children
+                if len(kids) != 3:
+                    raise Decline("attribute")
+                line, column = self.position(kids[0].start_byte)
+                name = self.name(kids[0])
+                self.glued("EQ", "=", kids[1])
+                body.attributes[name] = Attr(name, self.expression(kids[2]), self.file, line, column)
+            elif kind == "block":
+                body.blocks.append(self.block_of(item))
+            else:
+                raise Decline(kind)
+            items += 1
+        return items
+
+    def name(self, node: Any) -> str:
+        """The text of what ``attr_name`` builds: an identifier, a keyword or a literal name."""
+        if node.type != "identifier":
+            raise Decline(node.type)
+        name = self.text[node.start_byte : node.end_byte]
+        if name not in _KEYWORDS and name not in _LITERALS and not _NAME.match(name):
+            raise Decline(f"identifier {name!r}")
+        self.skip_leaf(node)
+        return name
+
+    def label(self, node: Any) -> str:
+        if node.type == "identifier":
+            return self.name(node)
+        kids = node.children
+        if len(kids) == 3 and kids[1].type == "template_literal":
+            # Between the quotes, not the template_literal's span: tree-sitter leaves blanks next
+            # to a quote out of it, python-hcl2's STRING_CHARS takes them.
+            content = self.text[kids[0].end_byte : kids[2].start_byte]
+            if not _TEMPLATE_SIGNS.search(content):  # one STRING_CHARS, no escape to read
+                self.skip_leaf(kids[0])
+                self.pos = node.end_byte
+                return content
+        return name_of(self.string_lit(node))
+
+    def block_of(self, node: Any) -> Block:
+        kids = node.children
+        line, column = self.position(kids[0].start_byte)
+        kind = self.name(kids[0])
+        labels: list[str] = []
+        i = 1
+        while kids[i].type in ("identifier", "string_lit"):
+            labels.append(self.label(kids[i]))
+            i += 1
+        if kids[i].type != "block_start" or kids[-1].type != "block_end":
+            raise Decline("block")
+        self.skip_nl(kids[i].start_byte)
+        self.pos = kids[i].end_byte
+        body = Body()
+        for inner in kids[i + 1 : -1]:
+            if inner.type != "body":
+                raise Decline(inner.type)
+            body = Body()
+            self.body_into(inner, body)
+        self.skip_nl(kids[-1].start_byte)
+        self.pos = kids[-1].end_byte
+        return Block(kind, tuple(labels), body, self.file, line, column)

@@ -14,47 +14,21 @@ We build on python-hcl2 **8.x** (pin ``python-hcl2>=8.1,<9``) and read its raw L
   quote bugs (#141, #262, #314).
 
 The grammar's rule names (``attribute``, ``block``, ``get_attr_expr_term``...) are what we
-depend on, hence the major-version pin.
+depend on, hence the major-version pin. Lark's tree is the reference: with tree-sitter installed
+the same ``Body`` (``tf_body``) is built from tree-sitter's tree (``tf_fastparse.parse_body``),
+and a file it cannot promise that for is parsed by Lark (``tf_parsecache``).
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from typing import cast
+from dataclasses import dataclass
 
 from lark import Token, Tree
 
-from ctguard.gcpause import collector_paused
+from ctguard.parsers.terraform.body import Attr, Block, Body, body_of, name_of
 from ctguard.parsers.terraform.comments import blank_comments
 
-
-@dataclass(slots=True)
-class Attr:
-    name: str
-    expr: Tree[Token] | Token
-    file: str
-    line: int
-    column: int
-
-
-@dataclass(slots=True)
-class Block:
-    type: str
-    labels: tuple[str, ...]
-    body: Body
-    file: str
-    line: int
-    column: int
-
-
-@dataclass(slots=True)
-class Body:
-    attributes: dict[str, Attr] = field(default_factory=dict)
-    blocks: list[Block] = field(default_factory=list)
-
-    def blocks_of(self, block_type: str) -> list[Block]:
-        return [b for b in self.blocks if b.type == block_type]
+__all__ = ["Attr", "Block", "Body", "HclError", "body_of", "name_of", "parse_expression", "parse_text"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,66 +39,14 @@ class HclError:
     column: int = 1
 
 
-def _name(node: Tree[Token] | Token) -> str:
-    """Text of an identifier, keyword, literal_value or quoted label."""
-    if isinstance(node, Token):
-        return str(node)
-    if node.data == "string":  # a quoted label: its escapes mean what they mean in any string
-        return _unescape("".join(str(t.children[0]) for t in node.children if isinstance(t, Tree)))
-    return "".join(_name(c) for c in node.children)
-
-
-_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|(.))", re.DOTALL)
-_SINGLE = {"n": "\n", "r": "\r", "t": "\t"}
-
-
-def _unescape(text: str) -> str:
-    """The escapes of an HCL quoted string: ``\\n \\r \\t \\" \\\\ \\uNNNN \\UNNNNNNNN``."""
-    if "\\" not in text:
-        return text
-
-    def one(m: re.Match[str]) -> str:
-        code = m.group(1) or m.group(2)
-        if code is not None:
-            point = int(code, 16)
-            return chr(point) if point <= 0x10FFFF else m.group(0)
-        return _SINGLE.get(m.group(3), m.group(3))
-
-    return _ESCAPE.sub(one, text)
-
-
-def _is_layout(node: object) -> bool:
-    return isinstance(node, Tree) and node.data == "new_line_or_comment"
-
-
-def _body(tree: Tree[Token], file: str) -> Body:
-    body = Body()
-    for child in tree.children:
-        if not isinstance(child, Tree) or _is_layout(child):
-            continue
-        if child.data == "attribute":
-            name = _name(child.children[0])
-            body.attributes[name] = Attr(name, child.children[2], file, child.meta.line, child.meta.column)
-        elif child.data == "block":
-            parts = [c for c in child.children if isinstance(c, Tree) and not _is_layout(c)]
-            inner = parts[-1]
-            header = [_name(p) for p in parts[:-1]]
-            body.blocks.append(
-                Block(header[0], tuple(header[1:]), _body(inner, file), file, child.meta.line, child.meta.column)
-            )
-    return body
-
-
 def parse_text(file: str, text: str) -> Body | HclError:
     """Parse one HCL file; every failure becomes an ``HclError`` with the best position we have."""
     from lark.exceptions import LarkError, UnexpectedInput
 
-    from ctguard.parsers.terraform.parsecache import parse_tree  # imported late: the prefilter must not pay for hcl2
+    from ctguard.parsers.terraform.parsecache import parse_body  # imported late: the prefilter must not pay for hcl2
 
     try:
-        tree = parse_tree(blank_comments(text))
-        with collector_paused():
-            return _body(cast("Tree[Token]", tree.children[0]), file)  # the start rule's only child is the body rule
+        return parse_body(blank_comments(text), file)
     except UnexpectedInput as exc:
         return HclError(file, _describe(exc), getattr(exc, "line", 1) or 1, getattr(exc, "column", 1) or 1)
     except LarkError as exc:

@@ -1,13 +1,14 @@
-"""HCL parse trees cached by file content, so an unchanged module is not parsed by Lark again.
+"""HCL bodies cached by file content, so an unchanged module is not parsed again.
 
-python-hcl2's Lark LALR parser (with ``propagate_positions``) is most of the time ctguard spends on
-a Terraform module: building its tree costs about 5 times rebuilding the same tree from plain
-tuples. A CI gate or pre-commit hook sees mostly unchanged files, so we keep each tree under the
-user's cache directory (``$XDG_CACHE_HOME/ctguard/hcl-trees/``, default ``~/.cache/...``), keyed by
-the SHA-256 of the text with the versions of everything that shapes the tree.
+A CI gate or pre-commit hook sees mostly unchanged files, so we keep what ``tf_hcl`` reads of each
+file (its ``Body``: blocks, labels, attribute names and positions, and python-hcl2's expression
+trees) under the user's cache directory (``$XDG_CACHE_HOME/ctguard/hcl-trees/``, default
+``~/.cache/...``), keyed by the SHA-256 of the text with the versions of everything that shapes
+it. The body, not the whole parse tree: the body/block/attribute rules and the layout tokens are
+most of a tree's nodes and nobody reads them, so an entry is smaller and loads faster.
 
 An entry is plain data (``marshal`` of tuples, strings, ints and dicts, rebuilt into Lark
-``Tree``/``Meta``/``Token`` by our own code): loading it cannot run code, unlike a pickle. A forged
+``Body``, ``Tree``/``Meta``/``Token`` by our own code): loading it cannot run code, unlike a pickle. A forged
 tree could still change verdicts, and ``marshal`` is not hardened against malformed input, so an
 entry is only read when:
 
@@ -42,15 +43,16 @@ from lark import Token, Tree
 from lark.tree import Meta
 
 from ctguard.gcpause import collector_paused
+from ctguard.parsers.terraform.body import Attr, Block, Body, body_of
 
-FORMAT = b"ctguard-hcl-tree-3"
-# Storing a tree costs about a third of parsing it. A file seen once (an ephemeral CI runner, a
-# one-off scan) only leaves an empty marker; the tree is stored when the same text comes again.
+FORMAT = b"ctguard-hcl-body-4"
+# Storing a body costs a good part of parsing it. A file seen once (an ephemeral CI runner, a
+# one-off scan) only leaves an empty marker; the body is stored when the same text comes again.
 STORE_ON_SECOND_SIGHT = True
 MIN_CHARS = 64  # lone expressions (`-var` values, heredoc interpolations): not worth a file
-# Hand-written .tf files are tens of KB (the largest of the real-world corpus: 23 KB). Serialising
-# the tree of a huge generated or hostile file costs more time and memory than parsing it again
-# (a 1 MB file: 537 MB and 6.3 s on its second sight, against 3.5 s uncached), so it is never stored.
+# Hand-written .tf files are tens of KB (the largest of the real-world corpus: 23 KB). A huge
+# generated or hostile file is parsed again rather than stored: storing the whole tree of a 1 MB
+# file cost 537 MB and 6.3 s on its second sight; its body, 1.6 s against 0.9 s to parse it.
 MAX_CHARS = 256 * 1024
 MAX_AGE_DAYS = 30  # entries not rewritten for this long are removed (at most one sweep a day)
 _KEY_BYTES = 32
@@ -58,38 +60,45 @@ _TAG_BYTES = 32
 _OPENED: dict[Path, _Store | None] = {}
 
 
-def parse_tree(text: str) -> Tree[Token]:
-    """python-hcl2's raw Lark tree of ``text`` (comments already blanked), from the cache when we can."""
+def parse_body(text: str, file: str) -> Body:
+    """``tf_hcl.Body`` of ``text`` (comments already blanked) for ``file``, from the cache when we can."""
     if os.environ.get("CTGUARD_HCL_PARSER", "").strip().lower() == "lark":
-        return _lark(text)
+        return lark_body(text, file)
     if len(text) < MIN_CHARS or len(text) > MAX_CHARS:
-        return _parse(text)
+        return _parse(text, file)
     store = _Store.open()
     if store is None:
-        return _parse(text)
+        return _parse(text, file)
     name = store.name_of(text)
-    tree = store.get(name)
-    if tree is None:
-        tree = _parse(text)  # a syntax error raises here: errors are never cached
+    body = store.get(name, file)
+    if body is None:
+        body = _parse(text, file)  # a syntax error raises here: errors are never cached
         if not STORE_ON_SECOND_SIGHT or store.seen_before(name):
-            store.put(name, tree)
-    return tree
+            store.put(name, body)
+    return body
 
 
-def _parse(text: str) -> Tree[Token]:
-    """tree-sitter's fast path (``tf_fastparse``) when it can promise Lark's tree, else Lark."""
+def _parse(text: str, file: str) -> Body:
+    """tree-sitter's fast path (``tf_fastparse``) when it can promise Lark's body, else Lark."""
     from ctguard.parsers.terraform import fastparse as tf_fastparse
 
     try:
-        return tf_fastparse.parse_tree(text)
+        return tf_fastparse.parse_body(text, file)
     except tf_fastparse.Decline:
         pass
     except Exception:
         pass
-    return _lark(text)
+    return lark_body(text, file)
 
 
-def _lark(text: str) -> Tree[Token]:
+def lark_body(text: str, file: str) -> Body:
+    """The reference: python-hcl2's tree, read by ``tf_hcl``."""
+    tree = lark_tree(text)
+    with collector_paused():
+        return body_of(cast("Tree[Token]", tree.children[0]), file)  # the start rule's only child is the body
+
+
+def lark_tree(text: str) -> Tree[Token]:
     import hcl2  # imported late: the prefilter must not pay for it
 
     return hcl2.parses_to_tree(text)
@@ -147,7 +156,7 @@ class _Store:
     def _tag(self, name: str, blob: bytes) -> bytes:
         return hmac.new(self.key, name.encode("ascii") + b"\0" + blob, hashlib.sha256).digest()
 
-    def get(self, name: str) -> Tree[Token] | None:
+    def get(self, name: str, file: str) -> Body | None:
         try:
             data = (self.root / name).read_bytes()
         except OSError:
@@ -158,10 +167,9 @@ class _Store:
         # Tens of thousands of new containers: the collector would run for nothing.
         with collector_paused():
             try:
-                tree = _decode(marshal.loads(zlib.decompress(blob)))
+                return _decode_body(marshal.loads(zlib.decompress(blob)), file)
             except Exception:
                 return None
-        return tree if isinstance(tree, Tree) else None
 
     def seen_before(self, name: str) -> bool:
         """True when a marker of this text exists; otherwise leave one (0600, empty)."""
@@ -173,9 +181,9 @@ class _Store:
             pass
         return False
 
-    def put(self, name: str, tree: Tree[Token]) -> None:
+    def put(self, name: str, body: Body) -> None:
         try:
-            blob = zlib.compress(marshal.dumps(_encode(tree)), 1)  # a quarter of the size, ~0.3 ms to inflate
+            blob = zlib.compress(marshal.dumps(_encode_body(body)), 1)  # a quarter of the size, ~0.3 ms to inflate
         except Exception:
             return
         tmp = self.root / f".{name}.{os.getpid()}.tmp"
@@ -190,7 +198,31 @@ class _Store:
                 tmp.unlink()
 
 
-# A token is its 8 fields (Token's own pickling drops the end positions); a tree is
+# A body is (attributes, blocks): an attribute (name, line, column, expression), a block (type,
+# labels, line, column, body). The file name is not stored: the same text in two files is one entry.
+def _encode_body(body: Body) -> tuple[Any, ...]:
+    return (
+        [(a.name, a.line, a.column, _encode(a.expr)) for a in body.attributes.values()],
+        [(b.type, b.labels, b.line, b.column, _encode_body(b.body)) for b in body.blocks],
+    )
+
+
+def _decode_body(item: tuple[Any, ...], file: str) -> Body:
+    attributes, blocks = item
+    body = Body()
+    for name, line, column, expr in attributes:
+        decoded = _decode(expr)
+        if decoded is None:
+            raise ValueError("an attribute without an expression")
+        body.attributes[name] = Attr(name, decoded, file, line, column)
+    body.blocks = [
+        Block(kind, tuple(labels), _decode_body(inner, file), file, line, column)
+        for kind, labels, line, column, inner in blocks
+    ]
+    return body
+
+
+# An expression is python-hcl2's tree. A token is its 8 fields (Token's own pickling drops the end positions); a tree is
 # (rule type or None, rule name, meta attributes or None, children); Lark's placeholder is None.
 def _encode(node: Tree[Token] | Token | None) -> tuple[Any, ...] | None:
     if node is None:

@@ -1,4 +1,5 @@
-"""The tree-sitter fast path gives python-hcl2's exact Lark tree, or declines and Lark decides."""
+"""The tree-sitter fast path gives python-hcl2's exact Lark tree and the Lark path's exact body
+(``parse_body``: blocks, labels, attribute positions, expression trees), or declines and Lark decides."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lark import Tree
 
 from ctguard.parsers.terraform import fastparse as tf_fastparse
 from ctguard.parsers.terraform import hcl as tf_hcl
+from ctguard.parsers.terraform.body import body_of
 from ctguard.parsers.terraform.comments import blank_comments
-from ctguard.parsers.terraform.treediff import first_difference
+from ctguard.parsers.terraform.treediff import first_body_difference, first_difference
 
 pytest.importorskip("tree_sitter_hcl")
 hcl2 = pytest.importorskip("hcl2")
@@ -79,10 +82,18 @@ def _both(text: str) -> tuple[object, object]:
     return lark, fast
 
 
+def _same_body(text: str, lark: object) -> None:
+    """The body built straight from tree-sitter's tree is the body ``tf_hcl`` reads from Lark's."""
+    assert isinstance(lark, Tree), lark
+    direct = tf_fastparse.parse_body(text, "dir/main.tf")
+    assert first_body_difference(body_of(lark.children[0], "dir/main.tf"), direct) is None
+
+
 def test_the_constructs_are_translated_not_declined() -> None:
     lark, fast = _both(CONSTRUCTS)
     assert not isinstance(fast, Exception), fast
     assert first_difference(lark, fast) is None
+    _same_body(CONSTRUCTS, lark)
 
 
 @pytest.mark.parametrize(
@@ -96,6 +107,7 @@ def test_the_constructs_are_translated_not_declined() -> None:
         "a = {}\nb = []\nc = f()\n",
         "a = [-1, -12, -1.5, -1e3, - 3, x -1, -x]\n",
         'b "l" m {\n}\n',
+        'b "l " " m" "  " {\n  a = " x "\n}\n',  # tree-sitter's template_literal leaves these blanks out
         "in = 1\nnull = 2\n",
         "a = x ? y : z + w\n",
         "a = var.a\n  ? 1\n  : 2\n",
@@ -107,6 +119,7 @@ def test_small_shapes_are_identical(text: str) -> None:
     assert not isinstance(lark, Exception)
     if not isinstance(fast, Exception):
         assert first_difference(lark, fast) is None
+        _same_body(text, lark)
 
 
 def test_every_tf_file_of_the_repository_gives_the_same_tree() -> None:
@@ -120,10 +133,11 @@ def test_every_tf_file_of_the_repository_gives_the_same_tree() -> None:
             continue
         assert not isinstance(lark, Exception), f"{path}: fast path accepted what Lark refuses ({lark})"
         assert first_difference(lark, fast) is None, f"{path}: {first_difference(lark, fast)}"
+        _same_body(text, lark)
         translated += 1
     # Declining is always safe (Lark decides); the fast path must still carry nearly every file.
-    # Fixtures that hold the shapes it declines on purpose (non-ASCII, NUL bytes, nested
-    # conditionals) grow with the tests, so the bound is a share, not a count.
+    # Fixtures that hold the shapes it declines on purpose (NUL bytes, nested conditionals)
+    # grow with the tests, so the bound is a share, not a count.
     assert translated > 150 and len(declined) <= len(TF_FILES) // 20, (translated, declined)
 
 
@@ -171,6 +185,7 @@ def test_mutated_hcl_is_identical_or_declined(base: str, rng: random.Random) -> 
         return
     assert not isinstance(lark, Exception), f"fast path accepted what Lark refuses: {lark}"
     assert first_difference(lark, fast) is None
+    _same_body(text, lark)
 
 
 def test_a_conditional_in_the_false_branch_after_a_comparison_is_lark_shaped_or_declined() -> None:
@@ -181,3 +196,55 @@ def test_a_conditional_in_the_false_branch_after_a_comparison_is_lark_shaped_or_
     assert not isinstance(lark, Exception)
     assert isinstance(fast, tf_fastparse.Decline) or first_difference(lark, fast) is None
     assert isinstance(tf_hcl.parse_text("main.tf", text), tf_hcl.Body)
+
+
+# Lark counts characters, tree-sitter bytes: non-ASCII text is translated through a one-letter-per-
+# character stand-in. Real files carry it in descriptions, tags and heredoc policies.
+NON_ASCII_TRANSLATED = [
+    'variable "v" {\n  description = "Résumé du journal — piste d\'audit"\n  default = "日本語"\n}\n',
+    'resource "aws_cloudtrail" "t" {\n  name = "🙂-${var.env}-é"\n  tags = { Owner = "Zoë", "clé" = "x" }\n}\n',
+    'locals {\n  policy = <<EOF\n{"Sid": "Ünïcödé 🙂"}\nEOF\n  after = "ß" == var.x ? "ok" : "ñ"\n}\n',
+    'resource "aws_s3_bucket" "bücket" {\n  bucket = "b"\n}\n',  # a non-ASCII label: a string
+    'a = "\u00e9 \\u00e9 ${"é"}"\nb = [\n  "α",\n  "β",\n]\n',
+]
+NON_ASCII_REFUSED_BY_LARK = [
+    "é = 1\n",  # python-hcl2's NAME is ASCII only
+    "a = var.é\n",
+    'resource "x" "y" {\n  name\u00a0= "t"\n}\n',  # a no-break space is not blank to python-hcl2
+    "a = f\u00e9(1)\n",
+    "a = 1\u00a0\n",
+]
+
+
+@pytest.mark.parametrize("text", NON_ASCII_TRANSLATED)
+def test_non_ascii_text_is_translated_with_character_positions(text: str) -> None:
+    lark, fast = _both(text)
+    assert not isinstance(fast, Exception), fast
+    assert first_difference(lark, fast) is None
+    _same_body(text, lark)
+
+
+@pytest.mark.parametrize("text", NON_ASCII_REFUSED_BY_LARK)
+def test_non_ascii_where_lark_refuses_it_is_declined(text: str) -> None:
+    lark, fast = _both(text)
+    assert isinstance(lark, Exception)
+    assert isinstance(fast, tf_fastparse.Decline)
+
+
+_NON_ASCII = ["é", "日本", "🙂", "\u00a0", "e\u0301", "\u2028", "ß", "\ufeff"]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(_BASES), st.randoms(use_true_random=False))
+def test_mutated_hcl_with_non_ascii_characters_is_identical_or_declined(base: str, rng: random.Random) -> None:
+    text = mutate_hcl(rng, base) if rng.random() < 0.5 else base
+    for _ in range(rng.randint(1, 4)):  # anywhere: in strings and heredocs, names, between tokens
+        at = rng.randrange(len(text) + 1)
+        text = text[:at] + rng.choice(_NON_ASCII) + text[at:]
+    text = blank_comments(text)
+    lark, fast = _both(text)
+    if isinstance(fast, Exception):
+        return
+    assert not isinstance(lark, Exception), f"fast path accepted what Lark refuses: {lark}"
+    assert first_difference(lark, fast) is None
+    _same_body(text, lark)

@@ -1,4 +1,4 @@
-"""The cached HCL parse path gives exactly Lark's tree and the same findings, and refuses any
+"""The cached HCL parse path gives exactly the Lark path's body and the same findings, and refuses any
 cache entry it did not write itself (issue 21, bullet 2).
 
 The same comparison over the real-world corpus: ``scripts/hcl_equivalence.py --corpus DIR``.
@@ -20,8 +20,8 @@ from ctguard.cli import main
 from ctguard.parsers.terraform import parsecache as tf_parsecache
 from ctguard.parsers.terraform.comments import blank_comments
 from ctguard.parsers.terraform.hcl import HclError, parse_text
-from ctguard.parsers.terraform.parsecache import MIN_CHARS, cache_dir, parse_tree
-from ctguard.parsers.terraform.treediff import first_difference
+from ctguard.parsers.terraform.parsecache import MIN_CHARS, cache_dir, parse_body
+from ctguard.parsers.terraform.treediff import first_body_difference, first_difference
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
 TF_FILES = sorted(FIXTURES.rglob("*.tf"))
@@ -50,21 +50,26 @@ def _entries(root: Path) -> list[Path]:
     )
 
 
-def test_every_terraform_fixture_loads_back_as_larks_exact_tree(cache: Path) -> None:
+def test_every_terraform_fixture_loads_back_as_the_lark_paths_exact_body(cache: Path) -> None:
     assert len(TF_FILES) > 100
     compared = 0
     cached_texts: set[str] = set()
     for path in TF_FILES:
         text = blank_comments(path.read_text(encoding="utf-8"))
         try:
-            built = parse_tree(text)  # a miss: Lark's tree, stored
+            reference = tf_parsecache.lark_body(text, "main.tf")
         except Exception:
             continue
-        loaded = parse_tree(text)  # a hit
+        try:
+            built = parse_body(text, "main.tf")  # a miss: parsed, stored
+        except Exception:
+            continue
+        loaded = parse_body(text, "main.tf")  # a hit
         if len(text) >= MIN_CHARS:
             assert loaded is not built
             cached_texts.add(text)
-        assert first_difference(built, loaded) is None, f"{path}: {first_difference(built, loaded)}"
+        assert first_body_difference(reference, built) is None, f"{path}: {first_body_difference(reference, built)}"
+        assert first_body_difference(built, loaded) is None, f"{path}: {first_body_difference(built, loaded)}"
         compared += 1
     assert compared >= len(TF_FILES) - 5
     assert len(_entries(cache)) >= len(cached_texts)  # every distinct text of 64 characters or more is stored
@@ -92,50 +97,50 @@ def test_check_reports_the_same_with_lark_and_with_a_warm_cache(
 
 def test_a_tampered_or_planted_entry_is_refused(cache: Path) -> None:
     text = blank_comments(BIG.read_text(encoding="utf-8"))
-    reference = parse_tree(text)
+    reference = parse_body(text, "main.tf")
     (entry,) = _entries(cache)
     data = bytearray(entry.read_bytes())
     data[-20] ^= 0x01
     entry.write_bytes(bytes(data))
-    assert first_difference(reference, parse_tree(text)) is None  # parsed again, stored again
+    assert first_body_difference(reference, parse_body(text, "main.tf")) is None  # parsed again, stored again
     assert entry.read_bytes() != bytes(data)
     # A pickle that would run code, planted without the key: refused before any decoding.
     entry.write_bytes(b"\0" * 32 + pickle.dumps(os.getcwd))
-    assert first_difference(reference, parse_tree(text)) is None
+    assert first_body_difference(reference, parse_body(text, "main.tf")) is None
 
 
 def test_a_signed_entry_of_another_shape_is_parsed_again(cache: Path) -> None:
     text = blank_comments(BIG.read_text(encoding="utf-8"))
-    reference = parse_tree(text)
+    reference = parse_body(text, "main.tf")
     store = tf_parsecache._Store.open()
     assert store is not None
     name = store.name_of(text)
     for blob in (marshal.dumps(compile("1", "x", "eval")), marshal.dumps((1, 2)), b"\xff"):
         (cache / name).write_bytes(store._tag(name, blob) + blob)
-        assert store.get(name) is None
-    assert first_difference(reference, parse_tree(text)) is None
+        assert store.get(name, "main.tf") is None
+    assert first_body_difference(reference, parse_body(text, "main.tf")) is None
 
 
 def test_a_key_open_to_others_turns_the_cache_off(cache: Path) -> None:
     text = blank_comments(BIG.read_text(encoding="utf-8"))
-    parse_tree(text)
+    parse_body(text, "main.tf")
     for entry in _entries(cache):
         entry.unlink()
     (cache / "key").chmod(0o644)
     tf_parsecache._OPENED.clear()  # a new process
     assert tf_parsecache._Store.open() is None
-    assert parse_tree(text) is not None and not _entries(cache)
+    assert parse_body(text, "main.tf") is not None and not _entries(cache)
 
 
 def test_a_text_is_stored_when_it_comes_a_second_time(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tf_parsecache, "STORE_ON_SECOND_SIGHT", True)
     text = blank_comments(BIG.read_text(encoding="utf-8"))
-    first = parse_tree(text)
+    first = parse_body(text, "main.tf")
     assert not _entries(cache) and len(list(cache.glob("*.seen"))) == 1  # first sight: a marker only
-    second = parse_tree(text)
+    second = parse_body(text, "main.tf")
     assert len(_entries(cache)) == 1 and not list(cache.glob("*.seen"))
-    third = parse_tree(text)
-    assert third is not second and first_difference(first, third) is None
+    third = parse_body(text, "main.tf")
+    assert third is not second and first_body_difference(first, third) is None
 
 
 def test_huge_texts_are_never_stored(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -143,17 +148,17 @@ def test_huge_texts_are_never_stored(cache: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(tf_parsecache, "STORE_ON_SECOND_SIGHT", True)
     text = blank_comments(BIG.read_text(encoding="utf-8"))
     monkeypatch.setattr(tf_parsecache, "MAX_CHARS", len(text) - 1)
-    first, second = parse_tree(text), parse_tree(text)
+    first, second = parse_body(text, "main.tf"), parse_body(text, "main.tf")
     assert not _entries(cache) and not list(cache.glob("*.seen"))
-    assert first_difference(first, second) is None
+    assert first_body_difference(first, second) is None
     monkeypatch.setattr(tf_parsecache, "MAX_CHARS", len(text))
-    parse_tree(text), parse_tree(text)
+    parse_body(text, "main.tf"), parse_body(text, "main.tf")
     assert len(_entries(cache)) == 1  # at the limit it is still stored
 
 
 def test_entries_not_rewritten_for_a_month_are_swept(cache: Path) -> None:
     text = blank_comments(BIG.read_text(encoding="utf-8"))
-    parse_tree(text)
+    parse_body(text, "main.tf")
     (old,) = _entries(cache)
     fresh = cache / ("0" * 64)
     fresh.write_bytes(old.read_bytes())
@@ -171,11 +176,11 @@ def test_entries_not_rewritten_for_a_month_are_swept(cache: Path) -> None:
 def test_lark_mode_and_small_files_bypass_the_cache(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = blank_comments(BIG.read_text(encoding="utf-8"))
     monkeypatch.setenv("CTGUARD_HCL_PARSER", "lark")
-    parse_tree(text)
+    parse_body(text, "main.tf")
     assert not cache_dir().exists()
     monkeypatch.delenv("CTGUARD_HCL_PARSER")
     monkeypatch.setattr(tf_parsecache, "MIN_CHARS", len(text) + 1)
-    parse_tree(text)
+    parse_body(text, "main.tf")
     assert not cache_dir().exists()
 
 
@@ -188,8 +193,17 @@ def test_syntax_errors_are_reported_the_same_and_never_cached(cache: Path) -> No
 
 def test_first_difference_sees_a_moved_token() -> None:
     text = blank_comments(BIG.read_text(encoding="utf-8"))
-    a, b = tf_parsecache._lark(text), tf_parsecache._lark(text)
+    a, b = tf_parsecache.lark_tree(text), tf_parsecache.lark_tree(text)
     assert first_difference(a, b) is None
     token = next(b.scan_values(lambda v: isinstance(v, Token) and v.type == "NAME"))
     token.end_column += 1
     assert "token" in (first_difference(a, b) or "")
+
+
+def test_an_entry_serves_the_same_text_in_another_file(cache: Path) -> None:
+    text = blank_comments(BIG.read_text(encoding="utf-8"))
+    parse_body(text, "a/main.tf")
+    assert len(_entries(cache)) == 1
+    loaded = parse_body(text, "b/main.tf")  # a hit, read for the second file
+    assert first_body_difference(tf_parsecache.lark_body(text, "b/main.tf"), loaded) is None
+    assert {block.file for block in loaded.blocks} == {"b/main.tf"}
