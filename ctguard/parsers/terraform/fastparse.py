@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from _thread import get_ident
 from bisect import bisect_right
 from typing import Any
 
@@ -30,7 +31,10 @@ from ctguard.gcpause import collector_paused
 from ctguard.parsers.terraform.body import Attr, Block, Body, name_of
 
 _LANGUAGE: Any = None
-_PARSER: Any = None
+# One tree-sitter parser per thread (a parser keeps state between parses; the API's check() may
+# run in several threads of a host program). Keyed by _thread's ident, not threading.local:
+# importing threading would cost every Terraform check the quick exit (ctguard.cli).
+_PARSERS: dict[int, Any] = {}
 _UNAVAILABLE = False
 
 
@@ -59,12 +63,13 @@ def _parser() -> Any:
         _LANGUAGE = tree_sitter.Language(tree_sitter_hcl.language())
     if _UNAVAILABLE:
         return None
-    global _PARSER
-    if _PARSER is None:
+    ident = get_ident()
+    parser = _PARSERS.get(ident)
+    if parser is None:
         import tree_sitter
 
-        _PARSER = tree_sitter.Parser(_LANGUAGE)
-    return _PARSER
+        parser = _PARSERS[ident] = tree_sitter.Parser(_LANGUAGE)
+    return parser
 
 
 def parse_tree(text: str) -> Tree[Token]:

@@ -248,3 +248,25 @@ def test_mutated_hcl_with_non_ascii_characters_is_identical_or_declined(base: st
     assert not isinstance(lark, Exception), f"fast path accepted what Lark refuses: {lark}"
     assert first_difference(lark, fast) is None
     _same_body(text, lark)
+
+
+@pytest.mark.skipif(not tf_fastparse.available(), reason="tree-sitter not installed")
+def test_threads_parse_with_their_own_parser() -> None:
+    """A tree-sitter parser keeps state between parses: the API's check() run from several threads
+    of a host program must not share one."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f'resource "aws_s3_bucket" "b{i}" {{\n  bucket = "bucket-{i}"\n}}\n' * 50 for i in range(8)]
+    alone = [tf_fastparse.parse_body(t, "main.tf") for t in texts]
+    met = threading.Barrier(4)
+
+    def parser_of_a_thread(_: int) -> int:
+        met.wait(timeout=10)  # four tasks at once: four threads
+        return id(tf_fastparse._parser())
+
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda t: tf_fastparse.parse_body(t, "main.tf"), texts * 4))
+        parsers = set(pool.map(parser_of_a_thread, range(4)))
+    assert together == alone * 4
+    assert len(parsers) == 4 and id(tf_fastparse._parser()) not in parsers
