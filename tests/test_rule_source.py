@@ -27,7 +27,6 @@ _IDS = re.compile(r"ct(\d{3})(?:_(\d{3}))?(?![0-9])")
 
 # Rules without fixtures/rules/<ID>/, with the reason; their tests name the id instead.
 NO_FIXTURES: dict[str, str] = {
-    "CT005": "reported for Terraform module sources ctguard cannot follow (tests/unit/parsers)",
     **{f"CT90{n}": "drift compares code with an account snapshot (tests/unit/drift)" for n in range(1, 7)},
 }
 
