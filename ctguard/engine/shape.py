@@ -182,7 +182,7 @@ def _settled(default: Any, fit: Fit) -> bool:
 
 def _dataclass(obj: Any, prefix: str) -> Any:
     changes: dict[str, Any] = {}
-    for slot in _slots(type(obj)):
+    for slot in _slots(type(obj)):  # type: ignore[arg-type]  # mypy: type[Any] is not Hashable, yet every class is
         value = getattr(obj, slot.name)
         if value is slot.default:
             continue
