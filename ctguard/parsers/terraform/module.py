@@ -352,6 +352,21 @@ class Module:
             self.unmade.append((call, directory))  # known to make nothing: said, not silently absent
         return result
 
+    def release(self) -> None:
+        """Let go of the syntax trees once the model is built.
+
+        A module points at itself in many ways (each Decl names its module; the evaluator, the
+        var/local namespaces and the providers hold bound methods or the module), so without this
+        the whole module, every parsed body and expression tree included (about one object per
+        character of HCL), stays alive until the cycle collector finds it: on a 1 MB file that
+        one collection rescans ~360,000 objects. Emptying each module breaks every such cycle at
+        once, so reference counting frees the trees as soon as the reading ends."""
+        for children in self.children.values():
+            for _, child in children:
+                if child is not None:
+                    child.release()
+        self.__dict__.clear()
+
     def _problem(self, rule: str, message: str, block: Block) -> None:
         self.loader.problems.append(Problem(rule, message, block.file, block.line, block.column))
 
