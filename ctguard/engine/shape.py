@@ -12,6 +12,7 @@ A model that already conforms is returned as it is (the same objects), so the co
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import typing
 from collections.abc import Callable, Mapping
@@ -41,6 +42,13 @@ _WORDS = {
 # Longer text than any AWS setting takes (names 128-256, ARNs 2,048, filter patterns 1,024):
 # beyond it a value only costs time in regexes and size in reports.
 MAX_TEXT = 10_000
+
+
+# The largest policy document AWS accepts among those the model holds (a KMS key policy; bucket
+# policies take 20 KB, SNS topic policies 30 KB, IAM policies 10 KB), counted as AWS does, without
+# whitespace: beyond it a document cannot be deployed, and judging its statements against every
+# request the policy checks make costs seconds (7,000 statements: 9 s).
+MAX_DOCUMENT = 32 * 1024
 
 
 class _Mismatch(Exception):
@@ -122,8 +130,8 @@ def _fitter(hint: Any) -> Fit:
 
 @cache
 def _compile(hint: Any, args: tuple[Any, ...]) -> Fit:
-    if hint is Any:
-        return _same
+    if hint is Any:  # free-form JSON: a policy document, an event pattern, an ACL grant
+        return _document
     origin = typing.get_origin(hint)
     if origin in (Union, _UnionType):
         return _union_fitter(args)
@@ -140,8 +148,23 @@ def _compile(hint: Any, args: tuple[Any, ...]) -> Fit:
     return _scalar_fitter(hint)
 
 
-def _same(value: Any, path: str) -> Any:
+def _document(value: Any, path: str) -> Any:
+    if isinstance(value, (dict, list, tuple)):
+        size = _json_size(value)
+        if size > MAX_DOCUMENT:
+            raise _Oversize(
+                f"{path} is a JSON document of {size:,} characters, more than the {MAX_DOCUMENT:,} AWS accepts "
+                "in any policy (a KMS key policy; a bucket policy takes 20,480); ctguard leaves it unknown: shorten it"
+            )
     return value
+
+
+def _json_size(value: Any) -> int:
+    """Characters of ``value`` as compact JSON, placeholders (Unknown...) counted as one character."""
+    try:
+        return len(json.dumps(value, separators=(",", ":"), skipkeys=True, default=lambda _: 0))
+    except (TypeError, ValueError, RecursionError):  # not JSON-shaped: the other checks judge it
+        return 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -427,4 +450,4 @@ def _article(name: str) -> str:
     return ("an " if name[:1].lower() in "aeiou" else "a ") + name
 
 
-__all__ = ["MAX_TEXT", "Note", "conform"]
+__all__ = ["MAX_DOCUMENT", "MAX_TEXT", "Note", "conform"]

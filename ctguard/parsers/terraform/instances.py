@@ -8,12 +8,11 @@ ARN when the account is given); everything else is Unknown "known after apply".
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ctguard.parsers.terraform.expr import Evaluator, JsonDoc, Namespace, Ref, finalize, has_unknown, to_value
-from ctguard.parsers.terraform.hcl import Attr, Block, Body
+from ctguard.parsers.terraform.hcl import Block, Body
 from ctguard.symbols import account_symbol, region_symbol
 from ctguard.values import ABSENT, Known, Symbolic, Unknown, Value, concat, symbolic
 
@@ -21,22 +20,7 @@ if TYPE_CHECKING:
     from ctguard.parsers.terraform.module import Module
 
 MAX_INSTANCES = 200  # per count/for_each: each related resource meets the policies that follow links to it
-# The largest policy document AWS accepts among those ctguard reads (a KMS key policy; bucket
-# policies take 20 KB, SNS topic policies 30 KB, IAM policies 10 KB), counted without whitespace:
-# beyond it a document cannot be deployed, and evaluating its statements against every request a
-# policy check makes costs seconds (7,000 statements: 9 s).
-MAX_DOCUMENT_CHARS = 32 * 1024
 MAX_DYNAMIC = 25  # blocks one dynamic block makes; nested, 625 field selectors, above the 500 AWS allows
-
-
-def _document_size(raw: Any, document: Any) -> int:
-    """Characters of a policy document written without whitespace (AWS's measure); 0 when small."""
-    text = raw.obj if isinstance(raw, JsonDoc) else raw
-    if isinstance(text, str) and len(text) <= MAX_DOCUMENT_CHARS:
-        return 0  # the text as written, whitespace included, is already small enough
-    if not isinstance(document, (dict, list)):
-        return 0
-    return len(json.dumps(document, separators=(",", ":"), default=lambda _: "?"))
 
 
 @dataclass(slots=True)
@@ -73,20 +57,7 @@ class BlockView:
         final = finalize(raw, self.ev.trace, document)
         if isinstance(final, Unknown):
             return final, refs
-        if document and _document_size(raw, final) > MAX_DOCUMENT_CHARS:
-            return self._oversize_document(name, attr, _document_size(raw, final)), refs
         return Known(final, via=refs[0].describe() if refs else None), refs
-
-    def _oversize_document(self, name: str, attr: Attr, size: int) -> Unknown:
-        self.ev.trace.budget.exceeded(
-            f"{name} is a JSON document of {size:,} characters, more than AWS accepts in any policy "
-            f"ctguard reads ({MAX_DOCUMENT_CHARS:,}, a KMS key policy; a bucket policy takes 20,480); "
-            "ctguard leaves it unknown: shorten it",
-            attr.file,
-            attr.line,
-            attr.column,
-        )
-        return Unknown(f"{name} is a JSON document of {size:,} characters, more than AWS accepts in a policy")
 
     def blocks(self, name: str) -> list[BlockView] | Unknown:
         """Static and ``dynamic`` blocks of one type, in source order."""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from ctguard.engine.evaluate import Settings, evaluate_input
 from ctguard.engine.policy import load_policies
-from ctguard.engine.shape import conform
+from ctguard.engine.shape import MAX_DOCUMENT, Note, conform
 from ctguard.findings import Status
 from ctguard.inputs import ParsedInput
-from ctguard.model import AdvancedEventSelector, Bucket, FieldSelector, LogGroup, Model, Trail
+from ctguard.model import AdvancedEventSelector, Bucket, FieldSelector, LogGroup, Model, Role, Trail
 from ctguard.values import ABSENT, Known, Unknown
 
 
@@ -89,3 +89,20 @@ def test_a_field_at_its_class_default_next_to_a_misfit_is_left_alone() -> None:
     fixed = conform(model).resources["bucket"]["b"]
     assert fixed.versioning == Unknown("versioning is true/false, not text")
     assert fixed.acl is ABSENT and fixed.policy is ABSENT and fixed.name is ABSENT
+
+
+def test_a_document_larger_than_aws_accepts_is_unknown_and_noted() -> None:
+    statement = {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/" + "p" * 100}
+    big = {"Statement": [statement] * (MAX_DOCUMENT // 100)}
+    small = {"Statement": [statement] * 10, "Condition": Unknown("var.x")}  # placeholders are allowed inside
+    model = Model()
+    model.add("bucket", Bucket(key="big", policy=Known(big)))
+    model.add("bucket", Bucket(key="small", policy=Known(small)))
+    model.add("role", Role(key="r", policies=Known((small, big))))
+    notes: list[Note] = []
+    fixed = conform(model, notes).resources
+    policy = fixed["bucket"]["big"].policy
+    assert isinstance(policy, Unknown) and policy.reason.startswith("policy is a JSON document of")
+    assert fixed["bucket"]["small"].policy == Known(small)
+    assert isinstance(fixed["role"]["r"].policies, Unknown)
+    assert [(n.owner, n.path) for n in notes] == [(("bucket", "big"), ("policy",)), (("role", "r"), ("policies",))]
