@@ -123,6 +123,103 @@ def yaml_4mb(root: Path, size: int = 4 * 1024 * 1024) -> Path:
     return root / "template.yaml"
 
 
+# Terraform shapes of at most 1 MB that stress what follows the parse (issue 17 bullet 4): each
+# is read by the trail, so the work cannot be skipped as unrelated.
+MB = 1000 * 1000
+
+
+def _fill(line: Callable[[int], str], size: int) -> str:
+    out, total, i = [], 0, 0
+    while total < size:
+        out.append(line(i))
+        total += len(out[-1])
+        i += 1
+    return "".join(out)
+
+
+def tf_locals_chain(root: Path) -> Path:
+    body = _fill(lambda i: f'  l{i + 1} = "${{local.l{i}}}x"\n', MB - 200)
+    last = body.count("\n")
+    (root / "main.tf").write_text(
+        f'locals {{\n  l0 = "x"\n{body}}}\n'
+        f'resource "aws_cloudtrail" "t" {{\n  name = local.l{last}\n  s3_bucket_name = "b"\n}}\n'
+    )
+    return root
+
+
+def tf_locals_doubling(root: Path) -> Path:
+    body = _fill(lambda i: f"  l{i + 1} = [local.l{i}, local.l{i}]\n", MB - 200)
+    last = body.count("\n")
+    (root / "main.tf").write_text(
+        f'locals {{\n  l0 = ["x"]\n{body}}}\n'
+        'resource "aws_cloudtrail" "t" {\n  name = "t"\n  s3_bucket_name = "b"\n'
+        f'  event_selector {{\n    data_resource {{\n      type = "AWS::S3::Object"\n      values = flatten(local.l{last})\n'
+        "    }\n  }\n}\n"
+    )
+    return root
+
+
+def tf_list_literal(root: Path) -> Path:
+    items = _fill(lambda i: f'"arn:aws:s3:::b{i}/", ', MB - 300)
+    (root / "main.tf").write_text(
+        f"locals {{\n  arns = [{items}]\n}}\n"
+        'resource "aws_cloudtrail" "t" {\n  name = "t"\n  s3_bucket_name = "b"\n'
+        '  event_selector {\n    data_resource {\n      type = "AWS::S3::Object"\n      values = local.arns\n'
+        "    }\n  }\n}\n"
+    )
+    return root
+
+
+def tf_nested_objects(root: Path, depth: int = 200) -> Path:
+    inner = _fill(lambda i: f'k{i} = "v{i}", ', 4000)
+    one = "{ a = " * depth + "{ " + inner + "}" + " }" * depth
+    count = (MB - 300) // (len(one) + 12)
+    objects = ",\n".join(one for _ in range(count))
+    (root / "main.tf").write_text(
+        f"locals {{\n  tags = [\n{objects}\n  ]\n}}\n"
+        'resource "aws_cloudtrail" "t" {\n  name = "t"\n  s3_bucket_name = "b"\n  tags = local.tags[0]\n}\n'
+    )
+    return root
+
+
+def tf_module_calls(root: Path) -> Path:
+    (root / "mod").mkdir()
+    (root / "mod" / "main.tf").write_text(
+        'variable "n" {}\nresource "aws_s3_bucket" "b" {\n  bucket = "b-${var.n}"\n}\noutput "name" {\n'
+        "  value = aws_s3_bucket.b.bucket\n}\n"
+    )
+    calls = _fill(lambda i: f'module "m{i}" {{\n  source = "./mod"\n  n = {i}\n}}\n', MB - 200)
+    (root / "main.tf").write_text(
+        calls + 'resource "aws_cloudtrail" "t" {\n  name = "t"\n  s3_bucket_name = module.m0.name\n}\n'
+    )
+    return root
+
+
+def tf_heredoc(root: Path) -> Path:
+    statements = _fill(
+        lambda i: (
+            f'    {{"Sid": "s{i}", "Effect": "Allow", "Principal": {{"Service": "cloudtrail.amazonaws.com"}}, '
+            f'"Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/p{i}/*"}},\n'
+        ),
+        MB - 1000,
+    )
+    (root / "main.tf").write_text(
+        TRAIL_TF + 'resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n'
+        'resource "aws_s3_bucket_policy" "p" {\n  bucket = aws_s3_bucket.b.id\n  policy = <<EOF\n'
+        '{"Version": "2012-10-17", "Statement": [\n' + statements.rstrip(",\n") + "\n]}\nEOF\n}\n"
+    )
+    return root
+
+
+def tf_variables(root: Path) -> Path:
+    variables = _fill(lambda i: f'variable "v{i}" {{\n  default = "x{i}"\n}}\n', MB - 200)
+    last = variables.count("variable ") - 1
+    (root / "main.tf").write_text(
+        variables + f'resource "aws_cloudtrail" "t" {{\n  name = var.v{last}\n  s3_bucket_name = "b"\n}}\n'
+    )
+    return root
+
+
 CASES: dict[str, Callable[[Path], Path]] = {
     "module fan-out (9 lines)": module_fan_out,
     "nested dynamic blocks": nested_dynamic,
@@ -133,6 +230,14 @@ CASES: dict[str, Callable[[Path], Path]] = {
     "trail name 2 MB": trail_name,
     "YAML 4 MB": yaml_4mb,
     "YAML 1 MB": lambda root: yaml_4mb(root, 1000 * 1000),
+    ".tf locals chain 1 MB": tf_locals_chain,
+    ".tf locals doubling 1 MB": tf_locals_doubling,
+    ".tf list literal 1 MB": tf_list_literal,
+    ".tf nested objects 1 MB": tf_nested_objects,  # depth 200: the fast parser declines, Lark parses
+    ".tf nested objects (depth 30) 1 MB": lambda root: tf_nested_objects(root, 30),
+    ".tf module calls 1 MB": tf_module_calls,
+    ".tf heredoc policy 1 MB": tf_heredoc,
+    ".tf variables 1 MB": tf_variables,
 }
 
 

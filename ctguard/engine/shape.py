@@ -12,9 +12,10 @@ A model that already conforms is returned as it is (the same objects), so the co
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
@@ -41,6 +42,13 @@ _WORDS = {
 # Longer text than any AWS setting takes (names 128-256, ARNs 2,048, filter patterns 1,024):
 # beyond it a value only costs time in regexes and size in reports.
 MAX_TEXT = 10_000
+
+
+# The largest policy document AWS accepts among those the model holds (a KMS key policy; bucket
+# policies take 20 KB, SNS topic policies 30 KB, IAM policies 10 KB), counted as AWS does, without
+# whitespace: beyond it a document cannot be deployed, and judging its statements against every
+# request the policy checks make costs seconds (7,000 statements: 9 s).
+MAX_DOCUMENT = 32 * 1024
 
 
 class _Mismatch(Exception):
@@ -103,33 +111,134 @@ def _hints(cls: type) -> tuple[tuple[str, Any], ...]:
     return tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))
 
 
+# Each type hint is turned once into a checker, a function (value, path) -> value that returns
+# the value (or a conforming copy) or raises _Mismatch: the typing introspection (get_origin,
+# get_args, arm order) is paid per hint, not per value (5,000 buckets hold 100,000 values).
+Fit = Callable[[Any, str], Any]
+
+
+def _fit(value: Any, hint: Any, path: str) -> Any:
+    """``value`` (or a conforming copy) when it has type ``hint``; raises _Mismatch otherwise."""
+    return _fitter(hint)(value, path)
+
+
+def _fitter(hint: Any) -> Fit:
+    # Keyed by the arms too: ``int | str == str | int``, but the arm order decides which reason a
+    # value that fits no arm gets.
+    return _compile(hint, typing.get_args(hint))
+
+
+@cache
+def _compile(hint: Any, args: tuple[Any, ...]) -> Fit:
+    if hint is Any:  # free-form JSON: a policy document, an event pattern, an ACL grant
+        return _document
+    origin = typing.get_origin(hint)
+    if origin in (Union, _UnionType):
+        return _union_fitter(args)
+    if origin is Known or hint is Known:
+        return _known_fitter(args[0] if args else Any)
+    if origin is tuple:
+        return _tuple_fitter(args)
+    if origin is Mapping or hint is Mapping:
+        return _mapping_fitter(args)
+    if hint is Unknown or hint is Absent or hint is _NONE:
+        return _instance_fitter(hint)
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return _dataclass_fitter(hint)
+    return _scalar_fitter(hint)
+
+
+def _document(value: Any, path: str) -> Any:
+    if isinstance(value, (dict, list, tuple)):
+        size = _json_size(value)
+        if size > MAX_DOCUMENT:
+            raise _Oversize(
+                f"{path} is a JSON document of {size:,} characters, more than the {MAX_DOCUMENT:,} AWS accepts "
+                "in any policy (a KMS key policy; a bucket policy takes 20,480); ctguard leaves it unknown: shorten it"
+            )
+    return value
+
+
+def _json_size(value: Any) -> int:
+    """Characters of ``value`` as compact JSON, placeholders (Unknown...) counted as one character."""
+    try:
+        return len(json.dumps(value, separators=(",", ":"), skipkeys=True, default=lambda _: 0))
+    except (TypeError, ValueError, RecursionError):  # not JSON-shaped: the other checks judge it
+        return 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    """One field of a model class, as conform walks it."""
+
+    name: str
+    hint: Any
+    fit: Fit
+    # The class's own default when it is immutable and fits: a field still holding it (most
+    # fields of most resources) needs no check.
+    default: Any
+
+
+_UNSET = object()
+
+
+@cache
+def _slots(cls: type) -> tuple[_Slot, ...]:
+    slots = []
+    for f, (name, hint) in zip(dataclasses.fields(cls), _hints(cls), strict=True):
+        fit = _fitter(hint)
+        default = f.default if f.default is not dataclasses.MISSING else _UNSET
+        if default is not _UNSET and not _settled(default, fit):
+            default = _UNSET
+        slots.append(_Slot(name, hint, fit, default))
+    return tuple(slots)
+
+
+def _settled(default: Any, fit: Fit) -> bool:
+    """The default can never change (hashable all the way down) and fits as it is."""
+    try:
+        hash(default)
+        return bool(fit(default, "") is default)
+    except (TypeError, _Mismatch):
+        return False
+
+
 def _dataclass(obj: Any, prefix: str) -> Any:
     changes: dict[str, Any] = {}
-    for name, hint in _hints(type(obj)):  # type: ignore[arg-type]  # mypy: type[Any] is not Hashable, yet every class is
-        value = getattr(obj, name)
-        fixed = _field(value, hint, prefix + name)
+    for slot in _slots(type(obj)):  # type: ignore[arg-type]  # mypy: type[Any] is not Hashable, yet every class is
+        value = getattr(obj, slot.name)
+        if value is slot.default:
+            continue
+        try:
+            fixed = slot.fit(value, prefix + slot.name)
+        except _Mismatch as exc:
+            fixed = _stand_in(value, slot.hint, prefix + slot.name, exc)
         if fixed is not value:
-            changes[name] = fixed
+            changes[slot.name] = fixed
     return dataclasses.replace(obj, **changes) if changes else obj
 
 
 def _field(value: Any, hint: Any, path: str) -> Any:
-    """The value, or a stand-in when it does not fit: Unknown where the field allows one, else
-    None where it allows that (a link), else the value as it is (identity keys)."""
     try:
         return _fit(value, hint, path)
     except _Mismatch as exc:
-        sink = _NOTES.get()
-        if isinstance(exc, _Oversize) and sink is not None:
-            sink[0].append(Note(sink[1], (path.split(".")[0].split("[")[0],), exc.reason))
-        arms = _arms(hint)
-        if Unknown in arms:
-            return Unknown(exc.reason)
-        if _NONE in arms:
-            return None
-        if typing.get_origin(hint) is tuple and isinstance(value, (tuple, list)):
-            return tuple(v for v in value if _fits(v, typing.get_args(hint)[0]))
-        return value
+        return _stand_in(value, hint, path, exc)
+
+
+def _stand_in(value: Any, hint: Any, path: str, exc: _Mismatch) -> Any:
+    """A stand-in for a value that does not fit: Unknown where the field allows one, else None
+    where it allows that (a link), else the value as it is (identity keys)."""
+    sink = _NOTES.get()
+    if isinstance(exc, _Oversize) and sink is not None:
+        sink[0].append(Note(sink[1], (path.split(".")[0].split("[")[0],), exc.reason))
+    arms = _arms(hint)
+    if Unknown in arms:
+        return Unknown(exc.reason)
+    if _NONE in arms:
+        return None
+    if typing.get_origin(hint) is tuple and isinstance(value, (tuple, list)):
+        return tuple(v for v in value if _fits(v, typing.get_args(hint)[0]))
+    return value
 
 
 def _fits(value: Any, hint: Any) -> bool:
@@ -146,55 +255,64 @@ def _arms(hint: Any) -> tuple[Any, ...]:
 _UnionType = type(int | str)
 
 
-def _fit(value: Any, hint: Any, path: str) -> Any:
-    """``value`` (or a conforming copy) when it has type ``hint``; raises _Mismatch otherwise."""
-    if hint is Any:
-        return value
-    origin = typing.get_origin(hint)
-    if origin in (Union, _UnionType):
-        return _fit_union(value, typing.get_args(hint), path)
-    if origin is Known or hint is Known:
+def _known_fitter(inner_hint: Any) -> Fit:
+    inner = _fitter(inner_hint)
+    # parsers state "known to be unset" as Known(None) (no delivery error yet)
+    none_is_unset = inner_hint in (str, int, float, bool, Any)
+
+    def fit(value: Any, path: str) -> Any:
         if not isinstance(value, Known):
             raise _Mismatch(f"{path} is {_describe(value)}")
-        inner_hint = typing.get_args(hint)[0] if typing.get_args(hint) else Any
-        if isinstance(value.value, Unknown):  # Known(Unknown(...)): the Unknown is what we know
-            raise _Mismatch(value.value.reason)
-        if value.value is None and inner_hint in (str, int, float, bool, Any):
-            return value  # parsers state "known to be unset" this way (no delivery error yet)
-        inner = _fit(value.value, inner_hint, path)
-        return value if inner is value.value else Known(inner, via=value.via)
-    if origin is tuple:
-        return _fit_tuple(value, typing.get_args(hint), path)
-    if origin is Mapping or hint is Mapping:
-        return _fit_mapping(value, typing.get_args(hint), path)
-    if hint is Unknown or hint is Absent or hint is _NONE:
+        held = value.value
+        if isinstance(held, Unknown):  # Known(Unknown(...)): the Unknown is what we know
+            raise _Mismatch(held.reason)
+        if held is None and none_is_unset:
+            return value
+        fixed = inner(held, path)
+        return value if fixed is held else Known(fixed, via=value.via)
+
+    return fit
+
+
+def _instance_fitter(hint: type) -> Fit:
+    def fit(value: Any, path: str) -> Any:
         if isinstance(value, hint):
             return value
         raise _Mismatch(f"{path} is {_describe(value)}")
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+
+    return fit
+
+
+def _dataclass_fitter(hint: type) -> Fit:
+    def fit(value: Any, path: str) -> Any:
         if not isinstance(value, hint):
             raise _Mismatch(f"{path} is {_describe(value)}, not {_article(hint.__name__)}")
         return _dataclass(value, path + ".")
-    return _fit_scalar(value, hint, path)
+
+    return fit
 
 
-def _fit_union(value: Any, arms: tuple[Any, ...], path: str) -> Any:
-    first: _Mismatch | None = None
-    # Try the arm of the value's own kind first, so the reason names the right expectation.
-    for arm in _arm_order(type(value), arms):  # type: ignore[arg-type]  # every class is Hashable; mypy: type[Any] is not
-        try:
-            return _fit(value, arm, path)
-        except _Mismatch as exc:
-            first = first or exc
-    assert first is not None
-    raise first
+def _union_fitter(arms: tuple[Any, ...]) -> Fit:
+    fits = tuple(_fitter(arm) for arm in arms)
+    orders: dict[type, tuple[Fit, ...]] = {}
 
+    def fit(value: Any, path: str) -> Any:
+        kind = type(value)
+        order = orders.get(kind)
+        if order is None:
+            # Try the arm of the value's own kind first, so the reason names the right expectation.
+            ranked = sorted(zip(arms, fits, strict=True), key=lambda pair: 0 if _same_kind(kind, pair[0]) else 1)
+            order = orders[kind] = tuple(f for _, f in ranked)
+        first: _Mismatch | None = None
+        for arm in order:
+            try:
+                return arm(value, path)
+            except _Mismatch as exc:
+                first = first or exc
+        assert first is not None
+        raise first
 
-@cache
-def _arm_order(kind: type, arms: tuple[Any, ...]) -> tuple[Any, ...]:
-    """``arms`` with those ``kind`` belongs to first: one sort per value type and union, not one per
-    value (conforming 5,000 resources sorted 95,000 unions)."""
-    return tuple(sorted(arms, key=lambda a: 0 if _same_kind(kind, a) else 1))
+    return fit
 
 
 def _same_kind(kind: type, arm: Any) -> bool:
@@ -202,42 +320,71 @@ def _same_kind(kind: type, arm: Any) -> bool:
     return isinstance(origin, type) and issubclass(kind, origin)
 
 
-def _fit_tuple(value: Any, args: tuple[Any, ...], path: str) -> Any:
-    if not isinstance(value, (tuple, list)):
-        raise _Mismatch(f"{path} is {_describe(value)}, not a list")
-    if len(args) == 2 and args[1] is Ellipsis:
-        hints = [args[0]] * len(value)
-    else:
-        if len(args) != len(value):
-            raise _Mismatch(f"{path} has {len(value)} items, not {len(args)}")
-        hints = list(args)
-    items = [_element(v, h, f"{path}[{i}]") for i, (v, h) in enumerate(zip(value, hints, strict=False))]
-    if isinstance(value, tuple) and all(a is b for a, b in zip(items, value, strict=False)):
-        return value
-    return tuple(items)
+def _tuple_fitter(args: tuple[Any, ...]) -> Fit:
+    variadic = len(args) == 2 and args[1] is Ellipsis
+    hints = (args[0],) if variadic else args
+    elements = tuple(_element_fitter(h) for h in hints)
+
+    def fit(value: Any, path: str) -> Any:
+        if not isinstance(value, (tuple, list)):
+            raise _Mismatch(f"{path} is {_describe(value)}, not a list")
+        if variadic:
+            one = elements[0]
+            items = [one(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        else:
+            if len(elements) != len(value):
+                raise _Mismatch(f"{path} has {len(value)} items, not {len(elements)}")
+            items = [e(v, f"{path}[{i}]") for i, (v, e) in enumerate(zip(value, elements, strict=True))]
+        if isinstance(value, tuple) and all(a is b for a, b in zip(items, value, strict=True)):
+            return value
+        return tuple(items)
+
+    return fit
 
 
-def _element(value: Any, hint: Any, path: str) -> Any:
-    try:
-        return _fit(value, hint, path)
-    except _Mismatch as exc:
-        if Unknown in _arms(hint):  # a placeholder element is allowed: only this one is unknown
+def _element_fitter(hint: Any) -> Fit:
+    inner = _fitter(hint)
+    if Unknown not in _arms(hint):
+        return inner
+
+    def fit(value: Any, path: str) -> Any:
+        try:
+            return inner(value, path)
+        except _Mismatch as exc:  # a placeholder element is allowed: only this one is unknown
             return Unknown(exc.reason)
-        raise
+
+    return fit
 
 
-def _fit_mapping(value: Any, args: tuple[Any, ...], path: str) -> Any:
-    if not isinstance(value, Mapping):
-        raise _Mismatch(f"{path} is {_describe(value)}, not a mapping")
+def _mapping_fitter(args: tuple[Any, ...]) -> Fit:
     key_hint, value_hint = args if len(args) == 2 else (Any, Any)
-    out: dict[Any, Any] = {}
-    changed = False
-    for k, v in value.items():
-        _fit(k, key_hint, f"{path} key")
-        fixed = _element(v, value_hint, f"{path}.{k}")
-        changed = changed or fixed is not v
-        out[k] = fixed
-    return out if changed else value
+    keys, values = _fitter(key_hint), _element_fitter(value_hint)
+
+    def fit(value: Any, path: str) -> Any:
+        if not isinstance(value, Mapping):
+            raise _Mismatch(f"{path} is {_describe(value)}, not a mapping")
+        out: dict[Any, Any] = {}
+        changed = False
+        for k, v in value.items():
+            keys(k, f"{path} key")
+            fixed = values(v, f"{path}.{k}")
+            changed = changed or fixed is not v
+            out[k] = fixed
+        return out if changed else value
+
+    return fit
+
+
+def _scalar_fitter(hint: Any) -> Fit:
+    if hint is str:
+        return _text
+    return lambda value, path: _fit_scalar(value, hint, path)
+
+
+def _text(value: Any, path: str) -> Any:
+    if type(value) is str and len(value) <= MAX_TEXT:  # the common case, without the general checks
+        return value
+    return _fit_scalar(value, str, path)
 
 
 def _fit_scalar(value: Any, hint: Any, path: str) -> Any:
@@ -303,4 +450,4 @@ def _article(name: str) -> str:
     return ("an " if name[:1].lower() in "aeiou" else "a ") + name
 
 
-__all__ = ["MAX_TEXT", "Note", "conform"]
+__all__ = ["MAX_DOCUMENT", "MAX_TEXT", "Note", "conform"]

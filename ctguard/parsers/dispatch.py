@@ -129,7 +129,7 @@ def _called_modules(directories: list[str]) -> set[str]:
                 from ctguard.parsers.terraform.comments import blank_comments
 
                 text = blank_comments(text)
-            for source in _MODULE_SOURCE.findall(text):
+            for source in set(_MODULE_SOURCE.findall(text)):  # 20,000 calls of one module: one realpath
                 if "\0" not in source:  # no path holds a NUL; the module reader reports the call
                     called.add(os.path.realpath(os.path.join(directory, source)))
     return called

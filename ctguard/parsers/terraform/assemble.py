@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cache
 from string import Formatter
 from typing import Any, TypedDict
 
@@ -382,12 +383,18 @@ def _symbolic_arn(
         account_symbol("the deploying account", "the account id is not known (pass --account)") if account else ""
     )
     pieces: list[Any] = []
-    for literal, field_name, _, _ in Formatter().parse(template):
+    for literal, field_name in _template(template):
         pieces.append(literal)
         if field_name:
             pieces.append(parts[field_name])
     arn = concat(*pieces)
     return Known(arn, via="derived from the name") if isinstance(arn, str) else arn
+
+
+@cache
+def _template(template: str) -> tuple[tuple[str, str | None], ...]:
+    """Literal text and field name of each piece of an ARN template (parsed once, not per resource)."""
+    return tuple((literal, field_name) for literal, field_name, _, _ in Formatter().parse(template))
 
 
 def _names_same(name: Any, value: Symbolic) -> bool:

@@ -34,7 +34,7 @@ class Budget:
         """How many of ``wanted`` instances may be created; records the breach when not all."""
         granted = max(0, min(wanted, self.instances_left))
         self.instances_left -= granted
-        if granted < wanted:
+        if granted < wanted and self.breach is None:  # only the first breach is said: the others cost no text
             self.exceeded(
                 f"{what} asks for {wanted:,} instances; the input's budget of {MAX_TOTAL_INSTANCES:,} "
                 f"instances is spent, so ctguard checks only the instances created before it "

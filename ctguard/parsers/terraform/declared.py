@@ -46,25 +46,27 @@ def problems(bodies: dict[str, Body]) -> list[Problem]:
                     column,
                 )
             )
-    bound = set()
+    # One walk over every expression finds both the references and the names for expressions
+    # and dynamic blocks bind (a 1 MB module has ~16,000 attributes).
+    references: list[tuple[str, list[str], int, int]] = []
+    bound: set[str] = set()
     for body in bodies.values():
-        bound |= set(_bound_names(body))
+        _scan(body, references, bound)
     seen: set[tuple[tuple[str, ...], str, int]] = set()
-    for body in bodies.values():
-        for file, chain, line, column in _references(body):
-            key = _key(chain, bound)
-            if key is None or key in declared or (key, file, line) in seen:
-                continue
-            seen.add((key, file, line))
-            found.append(
-                Problem(
-                    BAD_REFERENCE,
-                    f"reference to undeclared {_describe(key)}; Terraform rejects the configuration",
-                    file,
-                    line,
-                    column,
-                )
+    for file, chain, line, column in references:
+        key = _key(chain, bound)
+        if key is None or key in declared or (key, file, line) in seen:
+            continue
+        seen.add((key, file, line))
+        found.append(
+            Problem(
+                BAD_REFERENCE,
+                f"reference to undeclared {_describe(key)}; Terraform rejects the configuration",
+                file,
+                line,
+                column,
             )
+        )
     return found
 
 
@@ -109,21 +111,37 @@ def _describe(key: tuple[str, ...]) -> str:
     return f"{_KINDS[prefix]} {prefix}.{key[1]}"
 
 
-def _references(body: Body) -> Iterator[tuple[str, list[str], int, int]]:
+def _scan(body: Body, references: list[tuple[str, list[str], int, int]], bound: set[str]) -> None:
+    """References (file, chain, line, column) in source order, and the names bound, of a body and
+    the blocks inside it."""
     for attr in body.attributes.values():
-        for chain, line, column in _chains(attr.expr, attr.line, attr.column):
-            yield attr.file, chain, line, column
+        _walk(attr.expr, attr.file, attr.line, attr.column, references, bound)
     for block in body.blocks:
-        yield from _references(block.body)
+        if block.type == "dynamic" and block.labels:
+            bound.add(block.labels[0])
+            iterator = block.body.attributes.get("iterator")
+            if iterator is not None and isinstance(iterator.expr, Tree):
+                chain = _chain(iterator.expr)
+                if chain:
+                    bound.add(chain[0])
+        _scan(block.body, references, bound)
 
 
-def _chains(node: Tree[Token] | Token, line: int, column: int) -> Iterator[tuple[list[str], int, int]]:
+def _walk(
+    node: Tree[Token] | Token,
+    file: str,
+    line: int,
+    column: int,
+    references: list[tuple[str, list[str], int, int]],
+    bound: set[str],
+) -> None:
     stack = [node]
     while stack:
         item = stack.pop()
         if not isinstance(item, Tree):
             continue
-        if item.data == "get_attr_expr_term":
+        data = item.data
+        if data == "get_attr_expr_term":
             chain = _chain(item)
             if chain:
                 meta = getattr(item, "meta", None)
@@ -132,7 +150,11 @@ def _chains(node: Tree[Token] | Token, line: int, column: int) -> Iterator[tuple
                     if meta and not meta.empty
                     else (line, column)
                 )
-                yield chain, at[0], at[1]
+                references.append((file, chain, at[0], at[1]))
+        elif data == "for_intro":
+            for child in item.children:
+                if isinstance(child, Tree) and child.data == "identifier":
+                    bound.add(str(child.children[0]))
         stack.extend(item.children)
 
 
@@ -157,31 +179,3 @@ def _chain(node: Tree[Token]) -> list[str] | None:
             return None
         return base + [str(name[0].children[0])]
     return None
-
-
-def _bound_names(body: Body) -> Iterator[str]:
-    """Names that for expressions and dynamic blocks bind (``s`` in ``[for s in x: s.id]``)."""
-    for attr in body.attributes.values():
-        yield from _for_names(attr.expr)
-    for block in body.blocks:
-        if block.type == "dynamic" and block.labels:
-            yield block.labels[0]
-            iterator = block.body.attributes.get("iterator")
-            if iterator is not None and isinstance(iterator.expr, Tree):
-                chain = _chain(iterator.expr)
-                if chain:
-                    yield chain[0]
-        yield from _bound_names(block.body)
-
-
-def _for_names(node: Tree[Token] | Token) -> Iterator[str]:
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if not isinstance(item, Tree):
-            continue
-        if item.data == "for_intro":
-            for child in item.children:
-                if isinstance(child, Tree) and child.data == "identifier":
-                    yield str(child.children[0])
-        stack.extend(item.children)

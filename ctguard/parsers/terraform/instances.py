@@ -61,6 +61,8 @@ class BlockView:
 
     def blocks(self, name: str) -> list[BlockView] | Unknown:
         """Static and ``dynamic`` blocks of one type, in source order."""
+        if not self.body.blocks:  # most resources hold none: builders ask for a handful of types each
+            return []
         found: list[BlockView] = [
             BlockView(b.body, self.ev, b.file, b.line, b.column) for b in self.body.blocks_of(name)
         ]

@@ -115,6 +115,7 @@ def _read(
     with the CloudFormation templates its stack resources embed."""
     model: Model | None = None
     embedded: list[tf_opaque.Embedded] = []
+    root: Module | None = None
     try:
         root = Module(loader, directory)
         assembler = Assembler(context, sm, root_region(root))
@@ -139,6 +140,9 @@ def _read(
         loader.problems.extend(_not_created(root))
     except RecursionError:
         loader.problems.append(_problem("CT001", "module too deeply nested to evaluate", label, 1, 1))
+    finally:
+        if root is not None:
+            root.release()
     breach = loader.trace.budget.breach
     if breach is not None:
         message, file, line, column = breach

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from ctguard.engine.evaluate import Settings, evaluate_input
 from ctguard.engine.policy import load_policies
-from ctguard.engine.shape import conform
+from ctguard.engine.shape import MAX_DOCUMENT, Note, conform
 from ctguard.findings import Status
 from ctguard.inputs import ParsedInput
-from ctguard.model import AdvancedEventSelector, FieldSelector, LogGroup, Model, Trail
+from ctguard.model import AdvancedEventSelector, Bucket, FieldSelector, LogGroup, Model, Role, Trail
 from ctguard.values import ABSENT, Known, Unknown
 
 
@@ -58,3 +58,51 @@ def test_policies_read_the_conformed_model() -> None:
     policies = [p for p in load_policies() if p.id == "CT101"]
     [finding] = evaluate_input(ParsedInput("x.json", "snapshot", [model]), policies, Settings())
     assert finding.status is Status.UNKNOWN and "is_multi_region is a mapping, not true/false" in finding.message
+
+
+def test_each_value_gets_its_own_reason_from_the_shared_checkers() -> None:
+    # The checkers are built once per declared type and reused: the arm order and the reason must
+    # still follow each value's own kind, across objects and classes.
+    model = Model(
+        trails=[
+            Trail(key="a", is_multi_region=Known([True]), name=Known("ok")),
+            Trail(key="b", is_multi_region=Known("yes"), name=Known(3)),
+            Trail(key="c", is_multi_region=Unknown("var.x"), name=ABSENT),
+        ]
+    )
+    model.add("log_group", LogGroup(key="g", retention_days=Known("30"), name=Known(["g"])))
+    fixed = conform(model)
+    a, b, c = fixed.trails
+    assert a.is_multi_region == Unknown("is_multi_region is a list, not true/false") and a.name == Known("ok")
+    assert b.is_multi_region == Unknown("is_multi_region is text, not true/false")
+    assert b.name == Unknown("name is a number, not text")
+    assert c is model.trails[2]  # nothing to fix: the same object
+    group = fixed.resources["log_group"]["g"]
+    assert group.retention_days == Unknown("retention_days is text, not a whole number")
+    assert group.name == Unknown("name is a list, not text")
+
+
+def test_a_field_at_its_class_default_next_to_a_misfit_is_left_alone() -> None:
+    bucket = Bucket(key="b", versioning=Known(True))  # every other field keeps the class default
+    model = Model()
+    model.add("bucket", bucket)
+    fixed = conform(model).resources["bucket"]["b"]
+    assert fixed.versioning == Unknown("versioning is true/false, not text")
+    assert fixed.acl is ABSENT and fixed.policy is ABSENT and fixed.name is ABSENT
+
+
+def test_a_document_larger_than_aws_accepts_is_unknown_and_noted() -> None:
+    statement = {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/" + "p" * 100}
+    big = {"Statement": [statement] * (MAX_DOCUMENT // 100)}
+    small = {"Statement": [statement] * 10, "Condition": Unknown("var.x")}  # placeholders are allowed inside
+    model = Model()
+    model.add("bucket", Bucket(key="big", policy=Known(big)))
+    model.add("bucket", Bucket(key="small", policy=Known(small)))
+    model.add("role", Role(key="r", policies=Known((small, big))))
+    notes: list[Note] = []
+    fixed = conform(model, notes).resources
+    policy = fixed["bucket"]["big"].policy
+    assert isinstance(policy, Unknown) and policy.reason.startswith("policy is a JSON document of")
+    assert fixed["bucket"]["small"].policy == Known(small)
+    assert isinstance(fixed["role"]["r"].policies, Unknown)
+    assert [(n.owner, n.path) for n in notes] == [(("bucket", "big"), ("policy",)), (("role", "r"), ("policies",))]
