@@ -182,6 +182,19 @@ def tf_nested_objects(root: Path, depth: int = 200) -> Path:
     return root
 
 
+def tf_declined(root: Path) -> Path:
+    """1 MB the fast reader leaves to Lark (a conditional in a conditional's condition)."""
+    body = _fill(lambda i: f'resource "aws_s3_bucket" "b{i}" {{\n  bucket = "bucket-{i}"\n}}\n', MB - 300)
+    (root / "main.tf").write_text(TRAIL_TF + "locals {\n  x = (var.a ? true : false) ? 1 : 2\n}\n" + body)
+    return root
+
+
+def tf_syntax_error_at_end(root: Path) -> Path:
+    body = _fill(lambda i: f'resource "aws_s3_bucket" "b{i}" {{\n  bucket = "bucket-{i}"\n}}\n', MB - 300)
+    (root / "main.tf").write_text(TRAIL_TF + body + 'resource "aws_s3_bucket" "x" {\n  bucket = "a" "b"\n}\n')
+    return root
+
+
 def tf_module_calls(root: Path) -> Path:
     (root / "mod").mkdir()
     (root / "mod" / "main.tf").write_text(
@@ -236,6 +249,8 @@ CASES: dict[str, Callable[[Path], Path]] = {
     ".tf nested objects 1 MB": tf_nested_objects,  # depth 200: the fast parser declines, Lark parses
     ".tf nested objects (depth 30) 1 MB": lambda root: tf_nested_objects(root, 30),
     ".tf module calls 1 MB": tf_module_calls,
+    ".tf declined by the fast reader 1 MB": tf_declined,
+    ".tf syntax error at the end 1 MB": tf_syntax_error_at_end,
     ".tf heredoc policy 1 MB": tf_heredoc,
     ".tf variables 1 MB": tf_variables,
 }

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from ctguard.model import Trail
 from ctguard.simulate.events import Event
@@ -207,7 +208,7 @@ class CompiledTrail:
             if field == "eventCategory":
                 reason = f"not captured: no selector takes {category} events{_category_hint(self.mode, category)}"
             else:
-                reason = f"not captured: closest is {where}: the record's {field} fails {op_text} {value_text}"
+                reason = f"not captured: closest is {where}: the record's {field} fails {op_text} {_shown(values)}"
             return Verdict(
                 self.key,
                 False,
@@ -284,3 +285,15 @@ __all__ = [
     "evaluate",
     "evaluate_trails",
 ]
+
+
+_SHOWN_VALUES = 20
+
+
+def _shown(values: list[Any]) -> str:
+    """The values of a selector as a reason shows them: a 42,000-value list made each of two
+    findings 1 MB long (and every format and redaction pass paid for it)."""
+    if len(values) <= _SHOWN_VALUES:
+        return json.dumps([_show(v) for v in values])
+    head = json.dumps([_show(v) for v in values[:_SHOWN_VALUES]])
+    return f"{head[:-1]}, ... and {len(values) - _SHOWN_VALUES:,} more]"

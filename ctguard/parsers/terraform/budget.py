@@ -22,6 +22,24 @@ MAX_STEPS = 400_000
 MAX_TOTAL_TRAILS = 25
 
 
+# Per file, before anything is built from the syntax tree. Real Terraform holds 250,000-400,000
+# tree-sitter nodes per MB (the largest file of the real-world corpus: 7,237 nodes in 23 KB), and
+# a file is read up to 1 MiB; dense hostile text (1 MB of nested object literals) reaches 880,000
+# and took 2.6 s and 716 MB to read.
+MAX_SYNTAX_NODES = 500_000
+# Files the fast reader leaves to python-hcl2's Lark parser (a construct it cannot promise to
+# rebuild exactly, or a syntax error whose message Lark words) take ~7 s per MB there.
+MAX_EXACT_PARSE_CHARS = 256 * 1024
+
+
+class ParseBudget(Exception):
+    """A file ctguard does not read whole: said as CT001 at ``line``/``column``, what to do included."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.message, self.line, self.column = message, line, column
+
+
 @dataclass(slots=True)
 class Budget:
     instances_left: int = MAX_TOTAL_INSTANCES
@@ -72,4 +90,12 @@ class Budget:
         return self.steps_left < 0
 
 
-__all__ = ["MAX_STEPS", "MAX_TOTAL_INSTANCES", "MAX_TOTAL_TRAILS", "Budget"]
+__all__ = [
+    "MAX_EXACT_PARSE_CHARS",
+    "MAX_STEPS",
+    "MAX_SYNTAX_NODES",
+    "MAX_TOTAL_INSTANCES",
+    "MAX_TOTAL_TRAILS",
+    "Budget",
+    "ParseBudget",
+]

@@ -29,6 +29,7 @@ from lark.tree import Meta
 
 from ctguard.gcpause import collector_paused
 from ctguard.parsers.terraform.body import Attr, Block, Body, name_of
+from ctguard.parsers.terraform.budget import MAX_SYNTAX_NODES, ParseBudget
 
 _LANGUAGE: Any = None
 # One tree-sitter parser per thread (a parser keeps state between parses; the API's check() may
@@ -44,6 +45,9 @@ _new_meta = Meta.__new__
 
 class Decline(Exception):
     """The fast path cannot promise python-hcl2's tree for this text."""
+
+    # Where tree-sitter found a syntax error (line, column), when that is why it declines.
+    error_at: tuple[int, int] | None = None
 
 
 def available() -> bool:
@@ -117,9 +121,45 @@ def _syntax_tree(text: str) -> tuple[str, Any]:
     full = text + "\n"  # python-hcl2 appends a line break before parsing
     source = full.encode("ascii") if full.isascii() else full.encode("ascii", "ctguard-one-byte-per-character")
     root = parser.parse(source).root_node
+    if root.descendant_count > MAX_SYNTAX_NODES:
+        line = _line_past_budget(root)
+        raise ParseBudget(
+            f"the file holds {root.descendant_count:,} syntax nodes (the limit was passed at line {line}); "
+            f"ctguard reads at most {MAX_SYNTAX_NODES:,} per file, more than real Terraform holds in the "
+            "1 MiB it reads: split the file",
+            line,
+        )
     if root.has_error:
-        raise Decline("tree-sitter reports an error")
+        declined = Decline("tree-sitter reports an error")
+        declined.error_at = _first_error(root)
+        raise declined
     return full, root
+
+
+def _line_past_budget(root: Any) -> int:
+    """The line of the top-level item whose nodes take the count past ``MAX_SYNTAX_NODES``."""
+    total, node = 0, root
+    while node.child_count == 1:  # config_file -> body
+        node = node.children[0]
+    for child in node.children:
+        total += child.descendant_count
+        if total > MAX_SYNTAX_NODES:
+            return int(child.start_point[0]) + 1
+    return 1
+
+
+def _first_error(root: Any) -> tuple[int, int]:
+    """Line and column of the first ERROR or MISSING node, following only branches that hold one."""
+    node = root
+    while True:
+        if node.is_error or node.is_missing:
+            break
+        inner = next((c for c in node.children if c.has_error or c.is_missing), None)
+        if inner is None:
+            break
+        node = inner
+    row, column = node.start_point
+    return int(row) + 1, int(column) + 1
 
 
 _KEYWORDS = {

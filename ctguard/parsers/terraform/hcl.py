@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from lark import Token, Tree
 
 from ctguard.parsers.terraform.body import Attr, Block, Body, body_of, name_of
+from ctguard.parsers.terraform.budget import ParseBudget
 from ctguard.parsers.terraform.comments import blank_comments
 
 __all__ = ["Attr", "Block", "Body", "HclError", "body_of", "name_of", "parse_expression", "parse_text"]
@@ -47,6 +48,8 @@ def parse_text(file: str, text: str) -> Body | HclError:
 
     try:
         return parse_body(blank_comments(text), file)
+    except ParseBudget as exc:
+        return HclError(file, exc.message, exc.line, exc.column)
     except UnexpectedInput as exc:
         return HclError(file, _describe(exc), getattr(exc, "line", 1) or 1, getattr(exc, "column", 1) or 1)
     except LarkError as exc:

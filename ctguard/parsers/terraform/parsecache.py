@@ -44,6 +44,7 @@ from lark.tree import Meta
 
 from ctguard.gcpause import collector_paused
 from ctguard.parsers.terraform.body import Attr, Block, Body, body_of
+from ctguard.parsers.terraform.budget import MAX_EXACT_PARSE_CHARS, ParseBudget
 
 FORMAT = b"ctguard-hcl-body-4"
 # Storing a body costs a good part of parsing it. A file seen once (an ephemeral CI runner, a
@@ -82,13 +83,36 @@ def _parse(text: str, file: str) -> Body:
     """tree-sitter's fast path (``tf_fastparse``) when it can promise Lark's body, else Lark."""
     from ctguard.parsers.terraform import fastparse as tf_fastparse
 
+    declined: tf_fastparse.Decline | None = None
     try:
         return tf_fastparse.parse_body(text, file)
-    except tf_fastparse.Decline:
-        pass
+    except ParseBudget:
+        raise
+    except tf_fastparse.Decline as exc:
+        declined = exc
     except Exception:
         pass
+    if len(text) > MAX_EXACT_PARSE_CHARS:
+        raise _too_large_for_lark(text, declined)
     return lark_body(text, file)
+
+
+def _too_large_for_lark(text: str, declined: Exception | None) -> ParseBudget:
+    size = f"{len(text) / 1024:,.0f} KB"
+    limit = f"{MAX_EXACT_PARSE_CHARS // 1024} KB"
+    if isinstance(declined, Exception) and getattr(declined, "error_at", None):
+        line, column = declined.error_at  # type: ignore[attr-defined]
+        return ParseBudget(
+            f"HCL syntax error near line {line}, column {column} (found by tree-sitter; the file is {size}, "
+            f"over the {limit} ctguard gives its exact parser for the message): fix the syntax",
+            line,
+            column,
+        )
+    why = str(declined) if declined is not None else "a construct the fast reader does not rebuild"
+    return ParseBudget(
+        f"the file is {size} and its fast reading stopped ({why}); the exact parser takes about 7 s per "
+        f"MB, so ctguard gives it files of at most {limit}: split the file, or check it on its own",
+    )
 
 
 def lark_body(text: str, file: str) -> Body:
