@@ -25,6 +25,7 @@ from operator import attrgetter
 from typing import Any
 
 from ctguard.gcpause import collector_paused
+from ctguard.simulate.arnprefix import ArnPrefixes
 from ctguard.simulate.catalogue import DATA_APIS, STS_SOURCE
 from ctguard.simulate.evaluate import CompiledTrail, Verdict
 from ctguard.simulate.events import Event, _resources
@@ -185,6 +186,7 @@ class Replay:
             for cond in sel.conditions
             if cond.field == "resources.ARN" and cond.always < 0
         )
+        self._prefixes = ArnPrefixes(self._arn_conds)
 
     # -- hot path ---------------------------------------------------------------------------
     def add(self, records: list[Any]) -> None:
@@ -353,8 +355,14 @@ class Replay:
         resources.type conditions see the types (in order, for the explanation's hit value);
         every resources.ARN condition is run here on the record's ARNs and only its outcome
         (and, for a DESELECT hit, the selector value that hit) enters the key.  Records with
-        equal keys get equal codes from every condition, hence equal verdicts.
+        equal keys get equal codes from every condition, hence equal verdicts.  When a short
+        prefix of every ARN decides all those conditions (``arnprefix``), the types and prefixes
+        are the key and no condition runs.
         """
+        if self._arn_conds:
+            cut = self._prefixes.key(raw)
+            if cut is not None:
+                return (cut,)  # one element: never equal to the (types, outcomes) pair below
         res = _resources(raw)
         types = tuple([r.type for r in res])
         if not self._arn_conds:

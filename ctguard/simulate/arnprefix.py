@@ -1,0 +1,89 @@
+"""Resources keys that stand for whole ARNs: the shortest '/'-prefix that decides every condition.
+
+S3 object ARNs are unique per record, so a replay that keys data records on their ARNs
+would never hit its cache.  But a trail's resources.ARN conditions (R22, R26) usually look only
+at the bucket part: every ARN that starts with ``P`` answers each selector value ``v`` alike when
+
+- ``StartsWith``/``NotStartsWith v``: ``v`` is no longer than ``P`` (then ``a.startswith(v)`` is
+  ``P.startswith(v)``), or ``v`` does not start with ``P`` (then no such ARN starts with ``v``);
+- ``Equals``/``NotEquals v``: ``v`` does not start with ``P`` (then no such ARN equals ``v``).
+
+Such a ``P`` is "deciding", and ``P`` stands in for the ARN in the key: every condition then gives
+every ARN under ``P`` the same code and the same DESELECT hit value, hence the same verdict.  The
+cuts tried are the ARN up to and including each '/', shortest first (the partition, service,
+region and account parts never hold one).  ``EndsWith``/``NotEndsWith`` look at the other end,
+so with any such value no ARN is cut.  Anything else (no deciding cut, ARNPrefix resources,
+the lower-case ``arn`` spelling, non-string values) returns None: the caller then runs the
+exact conditions on the record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ctguard.simulate.matcher import Condition
+
+# Deciding-or-not answers remembered per cut; cleared when full so memory stays flat on an
+# archive whose deeper cuts are all different.
+_MEMO_LIMIT = 1 << 16
+
+
+class ArnPrefixes:
+    """``key(raw_resources)``: per resource its type and deciding cut (None: test exactly)."""
+
+    __slots__ = ("_equals", "_memo", "_starts", "enabled")
+
+    def __init__(self, conditions: Iterable[Condition]) -> None:
+        conds = tuple(conditions)
+        self.enabled = bool(conds) and not any(c.ew or c.new for c in conds)
+        self._starts = frozenset(v for c in conds for v in c.sw + c.nsw)
+        self._equals = frozenset(v for c in conds for v in c.eq | c.neq)
+        self._memo: dict[str, bool] = {}
+
+    def deciding(self, prefix: str) -> bool:
+        """Whether every ARN that starts with ``prefix`` gets the same answer from every value."""
+        n = len(prefix)
+        return not any(len(v) > n and v.startswith(prefix) for v in self._starts) and not any(
+            v.startswith(prefix) for v in self._equals
+        )
+
+    def cut(self, arn: str) -> str | None:
+        """The shortest deciding '/'-prefix of ``arn`` (the ARN itself if it has no '/'), or None."""
+        memo = self._memo
+        j = arn.find("/")
+        if j < 0:
+            return arn
+        while j >= 0:
+            prefix = arn[: j + 1]
+            ok = memo.get(prefix)
+            if ok is None:
+                if len(memo) >= _MEMO_LIMIT:
+                    memo.clear()
+                ok = memo[prefix] = self.deciding(prefix)
+            if ok:
+                return prefix
+            j = arn.find("/", j + 1)
+        return None
+
+    def key(self, raw: Any) -> tuple[str, ...] | None:
+        """Type and cut of each resource of a record's ``resources`` list, flattened; or None."""
+        if not self.enabled or type(raw) is not list:
+            return None
+        out: list[str] = []
+        cut = self.cut
+        for item in raw:
+            if type(item) is not dict:
+                return None
+            kind, arn = item.get("type"), item.get("ARN")
+            if type(kind) is not str or type(arn) is not str:
+                return None
+            prefix = cut(arn)
+            if prefix is None:
+                return None
+            out.append(kind)
+            out.append(prefix)
+        return tuple(out)
+
+
+__all__ = ["ArnPrefixes"]
