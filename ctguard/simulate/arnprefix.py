@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ctguard.simulate.matcher import Condition
+from ctguard.simulate.records import ResourceItem
 
 # Deciding-or-not answers remembered per cut; cleared when full so memory stays flat on an
 # archive whose deeper cuts are all different.
@@ -73,9 +74,13 @@ class ArnPrefixes:
         out: list[str] = []
         cut = self.cut
         for item in raw:
-            if type(item) is not dict:
+            what = type(item)
+            if what is ResourceItem and what is not None:
+                kind, arn = item.type, item.ARN
+            elif what is dict:
+                kind, arn = item.get("type"), item.get("ARN")
+            else:
                 return None
-            kind, arn = item.get("type"), item.get("ARN")
             if type(kind) is not str or type(arn) is not str:
                 return None
             prefix = cut(arn)

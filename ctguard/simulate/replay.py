@@ -31,7 +31,15 @@ from ctguard.simulate.evaluate import CompiledTrail, Verdict
 from ctguard.simulate.events import Event, _resources
 from ctguard.simulate.matcher import HIT_OPS
 from ctguard.simulate.policy import SimPolicy
-from ctguard.simulate.records import RECORD_KEYS, Record, as_dict
+from ctguard.simulate.records import (
+    RECORD_KEYS,
+    Identity,
+    Record,
+    ResourceItem,
+    TlsDetails,
+    as_dict,
+    resource_dicts,
+)
 
 _QUICK_KEYS = (
     "eventSource",
@@ -320,7 +328,11 @@ class Replay:
                 key: tuple[Any, ...] = (src, name, cat, etype, ro, type(ro), me, type(me), acct, get("awsRegion"))
                 if src == STS_SOURCE:  # global or regional endpoint (OPEN-Q3): the host decides
                     tls = get("tlsDetails")
-                    key += (tls.get("clientProvidedHostHeader") if type(tls) is dict else None,)
+                    nested = type(tls)
+                    if nested is dict:
+                        key += (tls.get("clientProvidedHostHeader"),)
+                    else:
+                        key += (tls.clientProvidedHostHeader if nested is TlsDetails and nested is not None else None,)
                 if cat == mgmt or (
                     not cat
                     and etype != "AwsVpceEvent"
@@ -337,7 +349,11 @@ class Replay:
                         key += (resource_key(raw) if raw else None,)
                     if uses_id:
                         ident = get("userIdentity")
-                        key += (ident.get("arn") if type(ident) is dict else None,)
+                        nested = type(ident)
+                        if nested is dict:
+                            key += (ident.get("arn"),)
+                        else:
+                            key += (ident.arn if nested is Identity and nested is not None else None,)
                     if extra:
                         key += tuple(get(f) for f in extra)
                 index = fast[key]
@@ -363,6 +379,8 @@ class Replay:
             cut = self._prefixes.key(raw)
             if cut is not None:
                 return (cut,)  # one element: never equal to the (types, outcomes) pair below
+        if ResourceItem is not None:
+            raw = resource_dicts(raw)  # a Record's items are structs
         res = _resources(raw)
         types = tuple([r.type for r in res])
         if not self._arn_conds:

@@ -4,16 +4,19 @@ from every condition, and a replay gives the same verdicts as evaluating each re
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ctguard.model import AdvancedEventSelector, FieldSelector, Trail
+from ctguard.simulate import decode
 from ctguard.simulate.arnprefix import ArnPrefixes
 from ctguard.simulate.evaluate import SimContext, compile_trail
 from ctguard.simulate.matcher import HIT_OPS, Condition
 from ctguard.simulate.policy import SimPolicy
+from ctguard.simulate.records import Record
 from ctguard.values import Known
 
 from .test_replay import A, _direct, _rec, _replayed, _t
@@ -145,8 +148,12 @@ def test_prefix_keyed_replay_equals_direct_evaluation(
         ]
         trails.append(compile_trail(_trail(sels, f"t{i}"), SimContext(account_id=A, policy=policy)))
     records = [_data_record(a, b) for a, b in pairs] * 2
-    got, _ = _replayed(trails, records, policy)
-    assert got == _direct(trails, records, policy)
+    want = _direct(trails, records, policy)
+    assert _replayed(trails, records, policy)[0] == want
+    structs = decode.records_loads(json.dumps({"Records": records}).encode())
+    if Record is not None:  # as the replay reads log files: resources items are structs
+        assert structs is not decode.FAILED and {type(r) for r in structs} == {Record}
+        assert _replayed(trails, structs, policy)[0] == want
 
 
 def test_the_bench_shape_is_keyed_by_bucket() -> None:

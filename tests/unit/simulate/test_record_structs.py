@@ -24,7 +24,7 @@ from ctguard.simulate.records import RECORD_KEYS, Record
 from ctguard.simulate.replay import Replay
 from ctguard.simulate.report import summarize
 
-from .test_replay import ARN_TRAILS, RESOURCE_HEAVY, TRAILS, TRICKY, A
+from .test_replay import ARN_TRAILS, RESOURCE_HEAVY, TRAILS, TRICKY, A, _rec
 
 needs_msgspec = pytest.mark.skipif(Record is None, reason="msgspec (extra `fast`) is not installed")
 
@@ -235,3 +235,20 @@ def test_every_shipped_record_replays_alike_as_a_log_file(policy: SimPolicy, tmp
         for c, v in zip(one_by_one, verdicts_for(trails, r, policy)[1], strict=True):
             c[v.captured] += 1
     assert got[3] == one_by_one and got[0] == len(records) == 959
+
+
+@needs_msgspec
+def test_sts_host_header_reaches_the_key_from_structs() -> None:
+    # The same STS call through the global and a regional endpoint, and without the header:
+    # the single-Region trail without global events tells them apart (OPEN-Q3), so the key
+    # must carry the header read from the TlsDetails struct.
+    records = [
+        _rec(eventSource="sts.amazonaws.com", eventName="AssumeRole", tlsDetails={"clientProvidedHostHeader": host})
+        for host in ("sts.amazonaws.com", "sts.us-east-1.amazonaws.com", None)
+    ] * 2
+    assert _summary(_as_structs(records)) == _summary(records)
+    trails = [compile_trail(t, SimContext(account_id=A)) for t in TRAILS]
+    assert trails[1].key == "single"
+    rp = Replay(trails, SimPolicy())
+    rp.add(_as_structs(records))
+    assert {s.verdicts[1].captured for s, _ in rp.shapes()} == {True, False, None}
