@@ -18,7 +18,7 @@ from __future__ import annotations
 import marshal
 from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import attrgetter
@@ -54,7 +54,10 @@ _QUICK_KEYS = (
 _N_QUICK = len(_QUICK_KEYS)
 _KEY_NAMES = _QUICK_KEYS + ("eventTime",)
 _PLAIN = frozenset({bool, str, type(None)})
-_NOT_FOUND = frozenset({None, -1})
+# Quick-key answers: a shape index, CLOSER (the record needs ``_add_detailed``) or BY_DATA_KEY
+# (a Data record whose verdict follows from the quick key plus what ``_data_key`` adds).
+CLOSER, BY_DATA_KEY = -1, -2
+_NOT_FOUND = frozenset({None, CLOSER, BY_DATA_KEY})
 _DATA_NAMES = frozenset((s, n) for s, names in DATA_APIS.items() for n in names)
 # Selector fields whose record value is not in the base shape key.
 _EXTRA_FIELDS = {
@@ -171,6 +174,7 @@ class Replay:
         self.last_time: str | None = None
         self._fast: dict[tuple[Any, ...], int] = {}
         self._quick: dict[tuple[Any, ...], int] = {}
+        self._by_data_key: dict[tuple[Any, ...], int] = {}
         self._slow: dict[tuple[Any, ...], int] = {}
         self._shapes: list[Shape] = []
         # Counts live in a C array: a list of ints would allocate a new int object on every
@@ -216,7 +220,9 @@ class Replay:
         managementEvent, so it is used only for a batch in which every one of them is a bool,
         None or a string (checked for the whole batch): then ``1 == True`` cannot make two
         records share an entry.  Tuples whose shape is not fully determined by the 8 keys map
-        to -1 and their records go through ``_add_detailed``.
+        to CLOSER and their records go through ``_add_detailed``; those of Data records whose
+        shape follows from the resources (and the other fields their selectors read) map to
+        BY_DATA_KEY and their records go through ``_add_by_data_key``.
         """
         try:
             keys, read_only, management = _quick_keys(records)
@@ -244,6 +250,7 @@ class Replay:
         # The records behind new tuples and tuples that need a closer look.
         mask = list(map(_NOT_FOUND.__contains__, found))
         closer = []
+        data: list[tuple[Any, tuple[Any, ...]]] = []
         miss = self._quick_miss
         for rec, index, key in zip(
             compress(records, mask),
@@ -257,8 +264,12 @@ class Replay:
                     index = miss(detached(key), rec)
             if index >= 0:
                 counts[index] += 1
+            elif index == BY_DATA_KEY:
+                data.append((rec, key))
             else:
                 closer.append(rec)
+        if data:
+            self._add_by_data_key(data)
         if closer:
             self._add_detailed(closer)
 
@@ -285,13 +296,56 @@ class Replay:
                 )
             )
         )
-        index = -1
+        index = CLOSER
         if complete:
             ev = Event.from_record(detached(rec), policy)
             if ev.event_category != "Insight":
                 index = self._shape_index(ev)
+        elif (
+            cat == "Data"
+            and not self._no_fast
+            and type(acct) is str
+            and src != STS_SOURCE
+            and etype != "AwsCloudTrailInsight"
+        ):
+            index = BY_DATA_KEY  # the key _add_detailed would build: these 8 values, then _data_key's
         self._quick[key] = index
         return index
+
+    def _add_by_data_key(self, pairs: list[tuple[Any, tuple[Any, ...]]]) -> None:
+        """Data records with their quick keys: the quick key plus ``_data_key`` is the key
+        ``_add_detailed`` builds for them (the same values; types of readOnly and
+        managementEvent need not be added, see ``_add``), looked up in a table of its own."""
+        table, counts, data_key, slow = self._by_data_key, self._counts, self._data_key, self._add_slow
+        for rec, quick in pairs:
+            try:
+                key = quick + data_key(rec)
+                index = table[key]
+            except KeyError:
+                self._new_fast(detached(key), rec, table)
+                continue
+            except TypeError:  # an unhashable value somewhere: evaluate this one directly
+                slow(rec)
+                continue
+            counts[index] += 1
+
+    def _data_key(self, rec: Any) -> tuple[Any, ...]:
+        """What a Data record adds to its key: the resources key, userIdentity.arn, extra fields."""
+        get: Callable[[str], Any] = rec.get if type(rec) is dict else rec.__getattribute__
+        key: tuple[Any, ...] = ()
+        if self._uses_resources:
+            raw = get("resources")
+            key += (self._resource_key(raw) if raw else None,)
+        if self._uses_identity:
+            ident = get("userIdentity")
+            nested = type(ident)
+            if nested is dict:
+                key += (ident.get("arn"),)
+            else:
+                key += (ident.arn if nested is Identity and nested is not None else None,)
+        if self._extra:
+            key += tuple(get(f) for f in self._extra)
+        return key
 
     def _add_detailed(self, records: list[Any]) -> None:
         fast, counts = self._fast, self._counts
@@ -358,7 +412,7 @@ class Replay:
                         key += tuple(get(f) for f in extra)
                 index = fast[key]
             except KeyError:
-                self._new_fast(detached(key), rec)
+                self._new_fast(detached(key), rec, fast)
                 continue
             except TypeError:  # an unhashable value somewhere: evaluate this one directly
                 slow(rec)
@@ -407,14 +461,14 @@ class Replay:
             if self.last_time is None or hi > self.last_time:
                 self.last_time = detached(hi)
 
-    def _new_fast(self, key: tuple[Any, ...], rec: dict[str, Any]) -> None:
+    def _new_fast(self, key: tuple[Any, ...], rec: dict[str, Any], table: dict[tuple[Any, ...], int]) -> None:
         if self._no_fast:
             self._add_slow(rec)
             return
         ev = Event.from_record(detached(rec), self.policy)
         index = self._shape_index(ev)
         if ev.event_category != "Insight":  # eventCategory "Insight" without the eventType: never cached
-            self._fast[key] = index
+            table[key] = index
         self._counts[index] += 1
 
     def _add_slow(self, rec: Any) -> None:
