@@ -20,6 +20,8 @@ exact conditions on the record.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import chain, islice, repeat
+from operator import add, attrgetter, itemgetter
 from typing import Any
 
 from ctguard.simulate.matcher import Condition
@@ -90,5 +92,42 @@ class ArnPrefixes:
             out.append(prefix)
         return tuple(out)
 
+    def keys_of_structs(self, raws: list[Any]) -> list[tuple[str, ...]] | None:
+        """``key`` of every resources list of a batch of ``Record``s at once, or None.
+
+        The common case in C-level passes: every list non-empty, every item a ``ResourceItem``
+        with a string type and ARN, and the cut at each ARN's first '/' deciding (or no '/').
+        Anything else returns None and the caller keys record by record.
+        """
+        if not self.enabled or ResourceItem is None or not raws or set(map(type, raws)) != {list}:
+            return None
+        lens = list(map(len, raws))
+        if not all(lens):
+            return None
+        items = list(chain.from_iterable(raws))
+        if set(map(type, items)) != {ResourceItem}:
+            return None
+        kinds, arns = list(map(_TYPE, items)), list(map(_ARN, items))
+        if set(map(type, kinds)) != {str} or set(map(type, arns)) != {str}:
+            return None
+        parts = list(map(str.partition, arns, repeat("/")))
+        seps = list(map(_SEP, parts))
+        heads = list(map(add, map(_HEAD, parts), seps))  # up to the first '/'; the ARN if none
+        memo = self._memo
+        known = list(map(memo.get, heads))
+        if not all(known):
+            for head, sep, ok in zip(heads, seps, known, strict=True):
+                if ok is None and sep:
+                    if len(memo) >= _MEMO_LIMIT:
+                        memo.clear()
+                    ok = memo[head] = self.deciding(head)
+                if not ok and sep:
+                    return None  # a deeper cut or the exact test: record by record
+        flat = iter(list(chain.from_iterable(zip(kinds, heads, strict=True))))
+        return [tuple(islice(flat, 2 * n)) for n in lens]
+
+
+_TYPE, _ARN = attrgetter("type"), attrgetter("ARN")
+_HEAD, _SEP = itemgetter(0), itemgetter(1)
 
 __all__ = ["ArnPrefixes"]

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import compress, repeat
-from operator import attrgetter
+from operator import add, attrgetter
 from typing import Any
 
 from ctguard.gcpause import collector_paused
@@ -157,6 +157,7 @@ def _times(records: list[Any]) -> list[Any]:
 
 
 _EVENT_TIME = attrgetter("eventTime")
+_RESOURCES = attrgetter("resources")
 
 
 def _field(rec: Any, name: str) -> Any:
@@ -199,6 +200,10 @@ class Replay:
             if cond.field == "resources.ARN" and cond.always < 0
         )
         self._prefixes = ArnPrefixes(self._arn_conds)
+        # Data keys hold the resources key alone: then whole batches can be keyed at once.
+        self._only_resources = (
+            self._uses_resources and bool(self._arn_conds) and not self._uses_identity and not self._extra
+        )
 
     # -- hot path ---------------------------------------------------------------------------
     def add(self, records: list[Any]) -> None:
@@ -250,7 +255,8 @@ class Replay:
         # The records behind new tuples and tuples that need a closer look.
         mask = list(map(_NOT_FOUND.__contains__, found))
         closer = []
-        data: list[tuple[Any, tuple[Any, ...]]] = []
+        data: list[Any] = []
+        data_quick: list[tuple[Any, ...]] = []
         miss = self._quick_miss
         for rec, index, key in zip(
             compress(records, mask),
@@ -265,11 +271,12 @@ class Replay:
             if index >= 0:
                 counts[index] += 1
             elif index == BY_DATA_KEY:
-                data.append((rec, key))
+                data.append(rec)
+                data_quick.append(key)
             else:
                 closer.append(rec)
         if data:
-            self._add_by_data_key(data)
+            self._add_by_data_key(data, data_quick)
         if closer:
             self._add_detailed(closer)
 
@@ -312,12 +319,33 @@ class Replay:
         self._quick[key] = index
         return index
 
-    def _add_by_data_key(self, pairs: list[tuple[Any, tuple[Any, ...]]]) -> None:
+    def _add_by_data_key(self, records: list[Any], quick_keys: list[tuple[Any, ...]]) -> None:
         """Data records with their quick keys: the quick key plus ``_data_key`` is the key
         ``_add_detailed`` builds for them (the same values; types of readOnly and
-        managementEvent need not be added, see ``_add``), looked up in a table of its own."""
-        table, counts, data_key, slow = self._by_data_key, self._counts, self._data_key, self._add_slow
-        for rec, quick in pairs:
+        managementEvent need not be added, see ``_add``), looked up in a table of its own.
+        When only resources are added and ``ArnPrefixes.keys_of_structs`` keys them all, the
+        keys are built and looked up in C-level passes."""
+        table, counts = self._by_data_key, self._counts
+        if self._only_resources and type(records[0]) is Record and Record is not None:
+            cuts = self._prefixes.keys_of_structs(list(map(_RESOURCES, records)))
+            if cuts is not None:
+                # quick + (_resource_key(raw),), with _resource_key(raw) == (cut,)
+                keys = list(map(add, quick_keys, zip(zip(cuts))))
+                found = list(map(table.get, keys))
+                for index, n in Counter(found).items():
+                    if index is not None:
+                        counts[index] += n
+                if None in found:
+                    for rec, key, index in zip(records, keys, found, strict=True):
+                        if index is None:
+                            index = table.get(key)  # met earlier in this loop
+                            if index is None:
+                                self._new_fast(detached(key), rec, table)
+                            else:
+                                counts[index] += 1
+                return
+        data_key, slow = self._data_key, self._add_slow
+        for rec, quick in zip(records, quick_keys, strict=True):
             try:
                 key = quick + data_key(rec)
                 index = table[key]

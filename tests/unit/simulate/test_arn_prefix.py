@@ -186,3 +186,43 @@ def test_the_bench_shape_is_keyed_by_bucket() -> None:
     reasons = {r for *_, rs in got for r in rs}
     assert any(r.startswith("captured") for r in reasons)
     assert any("excludes it" in r for r in reasons)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(_selector, min_size=1, max_size=3),
+    st.lists(st.lists(_arn, min_size=0, max_size=3), min_size=1, max_size=8),
+)
+def test_batch_keys_equal_record_keys(selectors: list[list[FieldSelector]], arn_lists: list[list[str]]) -> None:
+    # keys_of_structs (C-level passes over a batch) gives each record the key ``key`` gives it,
+    # or declines the whole batch.
+    p = ArnPrefixes([c for fields in selectors for c in _conds(*fields)])
+    records = [
+        _data_record("unused", None) | {"resources": [{"type": OBJ, "ARN": a} for a in arns]} for arns in arn_lists
+    ]
+    structs = decode.records_loads(json.dumps({"Records": records}).encode())
+    if Record is None:
+        return
+    raws = [r.resources for r in structs]
+    got = p.keys_of_structs(raws)
+    if got is not None:
+        assert got == [p.key(raw) for raw in raws]
+    if all(arns for arns in arn_lists) and all(p.key(raw) is not None for raw in raws):
+        # declined only when some ARN needs a deeper cut than its first '/'
+        firsts = {a[: a.find("/") + 1] for arns in arn_lists for a in arns if "/" in a}
+        assert (got is None) == any(not p.deciding(f) for f in firsts)
+
+
+def test_batch_keys_decline_what_records_key_one_by_one() -> None:
+    p = ArnPrefixes(_conds(FS("resources.ARN", starts_with=("arn:aws:s3:::b/logs/",))))
+    ok = decode.records_loads(json.dumps({"Records": [_data_record("arn:aws:s3:::c/x", "arn:aws:s3:::c")]}).encode())
+    if Record is None:
+        return
+    assert p.keys_of_structs([r.resources for r in ok]) == [
+        (OBJ, "arn:aws:s3:::c/", "AWS::S3::Bucket", "arn:aws:s3:::c")
+    ]
+    for arn in ("arn:aws:s3:::b/logs/x", "arn:aws:s3:::b/other"):  # deeper cut needed / deciding deeper
+        deep = decode.records_loads(json.dumps({"Records": [_data_record(arn, None)]}).encode())
+        assert p.keys_of_structs([r.resources for r in deep]) is None
+    assert p.keys_of_structs([[], *[r.resources for r in ok]]) is None
+    assert p.keys_of_structs([None]) is None
