@@ -13,7 +13,8 @@ The objects the replay looks into are structs too, with just the keys ``Event.fr
 reads: userIdentity (often the largest part of a record: sessionContext, sessionIssuer, ...),
 the items of resources, and tlsDetails.  Any other JSON value in their place decodes as
 ``json.loads`` would give it (the unions below cover every JSON type), so no record is refused
-for them.  ``as_dict`` turns the structs back into dicts with those keys, which ``get`` reads
+for them.  readOnly and managementEvent must be a boolean, a string or null (see below).
+``as_dict`` turns the structs back into dicts with those keys, which ``get`` reads
 alike.
 """
 
@@ -64,6 +65,11 @@ def _structs() -> tuple[Any, Any, Any, Any]:
     # Every JSON value but an object: a union holds at most one object type (msgspec).
     other: Any = list[Any] | str | int | float | bool | None
     nested: dict[str, Any] = {
+        # The replay keys on these two and must not take 1 for true: with only these types in
+        # a struct batch it need not check them record by record (replay._quick_keys).  Any
+        # other value makes the document one the struct cannot take.
+        "readOnly": bool | str | None,
+        "managementEvent": bool | str | None,
         "userIdentity": identity | other,
         "resources": list[resource | other] | dict[str, Any] | str | int | float | bool | None,
         "tlsDetails": tls | other,

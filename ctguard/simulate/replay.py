@@ -130,21 +130,23 @@ def _columns(records: list[Any], n: int) -> list[list[Any]]:
 
 
 _QUICK_GETTER = attrgetter(*_QUICK_KEYS)
-_READ_ONLY, _MANAGEMENT = attrgetter("readOnly"), attrgetter("managementEvent")
 
 
-def _quick_keys(records: list[Any]) -> tuple[list[tuple[Any, ...]], list[Any], list[Any]]:
-    """The 8-key tuple of every record, and the readOnly and managementEvent columns.
+def _quick_keys(records: list[Any]) -> tuple[list[tuple[Any, ...]], bool]:
+    """The 8-key tuple of every record, and whether every readOnly and managementEvent is a
+    bool, None or a string.
 
     Raises TypeError for a batch that is neither all dicts nor all ``Record`` structs.
     """
     if Record is not None and records and type(records[0]) is Record:
         if set(map(type, records)) != {Record}:
             raise TypeError("mixed batch")
-        # one C call per record builds its tuple straight from the struct
-        return list(map(_QUICK_GETTER, records)), list(map(_READ_ONLY, records)), list(map(_MANAGEMENT, records))
+        # One C call per record builds its tuple straight from the struct, whose decoder
+        # admits only those types for the two fields (records.py).
+        return list(map(_QUICK_GETTER, records)), True
     columns = _columns(records, _N_QUICK)
-    return list(zip(*columns, strict=False)), columns[4], columns[5]
+    plain = set(map(type, columns[4])) <= _PLAIN and set(map(type, columns[5])) <= _PLAIN
+    return list(zip(*columns, strict=False)), plain
 
 
 def _times(records: list[Any]) -> list[Any]:
@@ -230,11 +232,11 @@ class Replay:
         BY_DATA_KEY and their records go through ``_add_by_data_key``.
         """
         try:
-            keys, read_only, management = _quick_keys(records)
+            keys, plain = _quick_keys(records)
         except TypeError:  # a record that is not a JSON object
             self._add_detailed(records)
             return
-        if not (set(map(type, read_only)) <= _PLAIN and set(map(type, management)) <= _PLAIN):
+        if not plain:
             self._add_detailed(records)
             return
         quick = self._quick
