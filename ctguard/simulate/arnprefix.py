@@ -92,12 +92,12 @@ class ArnPrefixes:
             out.append(prefix)
         return tuple(out)
 
-    def keys_of_structs(self, raws: list[Any]) -> list[tuple[str, ...]] | None:
+    def keys_of_structs(self, raws: list[Any]) -> list[tuple[str, ...] | None] | None:
         """``key`` of every resources list of a batch of ``Record``s at once, or None.
 
-        The common case in C-level passes: every list non-empty, every item a ``ResourceItem``
-        with a string type and ARN, and the cut at each ARN's first '/' deciding (or no '/').
-        Anything else returns None and the caller keys record by record.
+        In C-level passes when every list is non-empty and every item a ``ResourceItem`` with a
+        string type and ARN (else None: the caller keys record by record).  A record with an
+        ARN whose first-'/' cut does not decide gets ``key`` (a deeper cut, or None).
         """
         if not self.enabled or ResourceItem is None or not raws or set(map(type, raws)) != {list}:
             return None
@@ -115,16 +115,21 @@ class ArnPrefixes:
         heads = list(map(add, map(_HEAD, parts), seps))  # up to the first '/'; the ARN if none
         memo = self._memo
         known = list(map(memo.get, heads))
+        deeper: set[int] = set()  # records with an ARN whose first cut does not decide
         if not all(known):
-            for head, sep, ok in zip(heads, seps, known, strict=True):
+            record_of = list(chain.from_iterable(map(repeat, range(len(lens)), lens)))
+            for i, (head, sep, ok) in enumerate(zip(heads, seps, known, strict=True)):
                 if ok is None and sep:
                     if len(memo) >= _MEMO_LIMIT:
                         memo.clear()
                     ok = memo[head] = self.deciding(head)
                 if not ok and sep:
-                    return None  # a deeper cut or the exact test: record by record
+                    deeper.add(record_of[i])
         flat = iter(list(chain.from_iterable(zip(kinds, heads, strict=True))))
-        return [tuple(islice(flat, 2 * n)) for n in lens]
+        keys: list[tuple[str, ...] | None] = [tuple(islice(flat, 2 * n)) for n in lens]
+        for r in deeper:
+            keys[r] = self.key(raws[r])
+        return keys
 
 
 _TYPE, _ARN = attrgetter("type"), attrgetter("ARN")

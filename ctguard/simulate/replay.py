@@ -325,27 +325,13 @@ class Replay:
         """Data records with their quick keys: the quick key plus ``_data_key`` is the key
         ``_add_detailed`` builds for them (the same values; types of readOnly and
         managementEvent need not be added, see ``_add``), looked up in a table of its own.
-        When only resources are added and ``ArnPrefixes.keys_of_structs`` keys them all, the
-        keys are built and looked up in C-level passes."""
+        When only resources are added, the records ``ArnPrefixes.keys_of_structs`` cuts are
+        keyed and counted in C-level passes (``_add_cut``), the rest here one by one."""
         table, counts = self._by_data_key, self._counts
         if self._only_resources and type(records[0]) is Record and Record is not None:
             cuts = self._prefixes.keys_of_structs(list(map(_RESOURCES, records)))
             if cuts is not None:
-                # quick + (_resource_key(raw),), with _resource_key(raw) == (cut,)
-                keys = list(map(add, quick_keys, zip(zip(cuts))))
-                found = list(map(table.get, keys))
-                for index, n in Counter(found).items():
-                    if index is not None:
-                        counts[index] += n
-                if None in found:
-                    for rec, key, index in zip(records, keys, found, strict=True):
-                        if index is None:
-                            index = table.get(key)  # met earlier in this loop
-                            if index is None:
-                                self._new_fast(detached(key), rec, table)
-                            else:
-                                counts[index] += 1
-                return
+                records, quick_keys = self._add_cut(records, quick_keys, cuts)
         data_key, slow = self._data_key, self._add_slow
         for rec, quick in zip(records, quick_keys, strict=True):
             try:
@@ -358,6 +344,34 @@ class Replay:
                 slow(rec)
                 continue
             counts[index] += 1
+
+    def _add_cut(
+        self, records: list[Any], quick_keys: list[tuple[Any, ...]], cuts: list[tuple[str, ...] | None]
+    ) -> tuple[list[Any], list[tuple[Any, ...]]]:
+        """Count the records that have a cut, in C-level passes; return the others."""
+        rest: tuple[list[Any], list[tuple[Any, ...]]] = ([], [])
+        if None in cuts:
+            has = [c is not None for c in cuts]
+            lacks = [not h for h in has]
+            rest = list(compress(records, lacks)), list(compress(quick_keys, lacks))
+            records, quick_keys = list(compress(records, has)), list(compress(quick_keys, has))
+            cuts = list(compress(cuts, has))
+        table, counts = self._by_data_key, self._counts
+        # quick + (_resource_key(raw),), with _resource_key(raw) == (cut,)
+        keys = list(map(add, quick_keys, zip(zip(cuts))))
+        found = list(map(table.get, keys))
+        for index, n in Counter(found).items():
+            if index is not None:
+                counts[index] += n
+        if None in found:
+            for rec, key, index in zip(records, keys, found, strict=True):
+                if index is None:
+                    index = table.get(key)  # met earlier in this loop
+                    if index is None:
+                        self._new_fast(detached(key), rec, table)
+                    else:
+                        counts[index] += 1
+        return rest
 
     def _data_key(self, rec: Any) -> tuple[Any, ...]:
         """What a Data record adds to its key: the resources key, userIdentity.arn, extra fields."""

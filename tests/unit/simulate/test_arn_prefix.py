@@ -205,15 +205,13 @@ def test_batch_keys_equal_record_keys(selectors: list[list[FieldSelector]], arn_
         return
     raws = [r.resources for r in structs]
     got = p.keys_of_structs(raws)
-    if got is not None:
+    if all(arn_lists):  # declined only for an empty (or odd) resources list
         assert got == [p.key(raw) for raw in raws]
-    if all(arns for arns in arn_lists) and all(p.key(raw) is not None for raw in raws):
-        # declined only when some ARN needs a deeper cut than its first '/'
-        firsts = {a[: a.find("/") + 1] for arns in arn_lists for a in arns if "/" in a}
-        assert (got is None) == any(not p.deciding(f) for f in firsts)
+    else:
+        assert got is None
 
 
-def test_batch_keys_decline_what_records_key_one_by_one() -> None:
+def test_batch_keys_with_deeper_cuts_and_odd_lists() -> None:
     p = ArnPrefixes(_conds(FS("resources.ARN", starts_with=("arn:aws:s3:::b/logs/",))))
     ok = decode.records_loads(json.dumps({"Records": [_data_record("arn:aws:s3:::c/x", "arn:aws:s3:::c")]}).encode())
     if Record is None:
@@ -221,8 +219,21 @@ def test_batch_keys_decline_what_records_key_one_by_one() -> None:
     assert p.keys_of_structs([r.resources for r in ok]) == [
         (OBJ, "arn:aws:s3:::c/", "AWS::S3::Bucket", "arn:aws:s3:::c")
     ]
-    for arn in ("arn:aws:s3:::b/logs/x", "arn:aws:s3:::b/other"):  # deeper cut needed / deciding deeper
-        deep = decode.records_loads(json.dumps({"Records": [_data_record(arn, None)]}).encode())
-        assert p.keys_of_structs([r.resources for r in deep]) is None
+    deep = decode.records_loads(
+        json.dumps(
+            {
+                "Records": [
+                    _data_record(a, None)
+                    for a in ("arn:aws:s3:::b/logs/x/y", "arn:aws:s3:::c/x", "arn:aws:s3:::b/logsx")
+                ]
+            }
+        ).encode()
+    )
+    # a deeper cut, the first cut, no deciding cut (the exact test)
+    assert p.keys_of_structs([r.resources for r in deep]) == [
+        (OBJ, "arn:aws:s3:::b/logs/"),
+        (OBJ, "arn:aws:s3:::c/"),
+        None,
+    ]
     assert p.keys_of_structs([[], *[r.resources for r in ok]]) is None
     assert p.keys_of_structs([None]) is None
