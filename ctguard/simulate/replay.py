@@ -6,9 +6,11 @@ eventName, eventCategory, eventType, managementEvent, readOnly and their types,
 recipientAccountId, awsRegion, the STS host header, plus the raw value of any field a trail's
 selectors name), and the verdicts are computed once per shape.  With strict_trail_fields (the
 default) Management and NetworkActivity records ignore resources and userIdentity, which no
-valid selector of theirs can read (R24).  Every other record (Insights; records without
-recipientAccountId; Data records with resources when a selector looks at resources;
-unhashable values) takes the full path
+valid selector of theirs can read (R24).  Data records add what their resources can tell
+the selectors: the resource types with, per ARN, the shortest prefix that decides every
+resources.ARN condition (``arnprefix``; S3 object ARNs are unique, their bucket part is not),
+or else each condition's outcome.  Every other record (Insights; records without
+recipientAccountId; unhashable values) takes the full path
 ``Event.from_record`` → ``CompiledTrail.evaluate``.  ``test_replay`` checks that both paths give
 the same verdict on every record of the shared dataset.
 """
