@@ -6,9 +6,11 @@ eventName, eventCategory, eventType, managementEvent, readOnly and their types,
 recipientAccountId, awsRegion, the STS host header, plus the raw value of any field a trail's
 selectors name), and the verdicts are computed once per shape.  With strict_trail_fields (the
 default) Management and NetworkActivity records ignore resources and userIdentity, which no
-valid selector of theirs can read (R24).  Every other record (Insights; records without
-recipientAccountId; Data records with resources when a selector looks at resources;
-unhashable values) takes the full path
+valid selector of theirs can read (R24).  Data records add what their resources can tell
+the selectors: the resource types with, per ARN, the shortest prefix that decides every
+resources.ARN condition (``arnprefix``; S3 object ARNs are unique, their bucket part is not),
+or else each condition's outcome.  Every other record (Insights; records without
+recipientAccountId; unhashable values) takes the full path
 ``Event.from_record`` → ``CompiledTrail.evaluate``.  ``test_replay`` checks that both paths give
 the same verdict on every record of the shared dataset.
 """
@@ -18,19 +20,28 @@ from __future__ import annotations
 import marshal
 from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import compress, repeat
-from operator import attrgetter
+from operator import add, attrgetter
 from typing import Any
 
 from ctguard.gcpause import collector_paused
+from ctguard.simulate.arnprefix import ArnPrefixes
 from ctguard.simulate.catalogue import DATA_APIS, STS_SOURCE
 from ctguard.simulate.evaluate import CompiledTrail, Verdict
 from ctguard.simulate.events import Event, _resources
 from ctguard.simulate.matcher import HIT_OPS
 from ctguard.simulate.policy import SimPolicy
-from ctguard.simulate.records import RECORD_KEYS, Record, as_dict
+from ctguard.simulate.records import (
+    RECORD_KEYS,
+    Identity,
+    Record,
+    ResourceItem,
+    TlsDetails,
+    as_dict,
+    resource_dicts,
+)
 
 _QUICK_KEYS = (
     "eventSource",
@@ -45,7 +56,10 @@ _QUICK_KEYS = (
 _N_QUICK = len(_QUICK_KEYS)
 _KEY_NAMES = _QUICK_KEYS + ("eventTime",)
 _PLAIN = frozenset({bool, str, type(None)})
-_NOT_FOUND = frozenset({None, -1})
+# Quick-key answers: a shape index, CLOSER (the record needs ``_add_detailed``) or BY_DATA_KEY
+# (a Data record whose verdict follows from the quick key plus what ``_data_key`` adds).
+CLOSER, BY_DATA_KEY = -1, -2
+_NOT_FOUND = frozenset({None, CLOSER, BY_DATA_KEY})
 _DATA_NAMES = frozenset((s, n) for s, names in DATA_APIS.items() for n in names)
 # Selector fields whose record value is not in the base shape key.
 _EXTRA_FIELDS = {
@@ -118,21 +132,23 @@ def _columns(records: list[Any], n: int) -> list[list[Any]]:
 
 
 _QUICK_GETTER = attrgetter(*_QUICK_KEYS)
-_READ_ONLY, _MANAGEMENT = attrgetter("readOnly"), attrgetter("managementEvent")
 
 
-def _quick_keys(records: list[Any]) -> tuple[list[tuple[Any, ...]], list[Any], list[Any]]:
-    """The 8-key tuple of every record, and the readOnly and managementEvent columns.
+def _quick_keys(records: list[Any]) -> tuple[list[tuple[Any, ...]], bool]:
+    """The 8-key tuple of every record, and whether every readOnly and managementEvent is a
+    bool, None or a string.
 
     Raises TypeError for a batch that is neither all dicts nor all ``Record`` structs.
     """
     if Record is not None and records and type(records[0]) is Record:
         if set(map(type, records)) != {Record}:
             raise TypeError("mixed batch")
-        # one C call per record builds its tuple straight from the struct
-        return list(map(_QUICK_GETTER, records)), list(map(_READ_ONLY, records)), list(map(_MANAGEMENT, records))
+        # One C call per record builds its tuple straight from the struct, whose decoder
+        # admits only those types for the two fields (records.py).
+        return list(map(_QUICK_GETTER, records)), True
     columns = _columns(records, _N_QUICK)
-    return list(zip(*columns, strict=False)), columns[4], columns[5]
+    plain = set(map(type, columns[4])) <= _PLAIN and set(map(type, columns[5])) <= _PLAIN
+    return list(zip(*columns, strict=False)), plain
 
 
 def _times(records: list[Any]) -> list[Any]:
@@ -145,6 +161,7 @@ def _times(records: list[Any]) -> list[Any]:
 
 
 _EVENT_TIME = attrgetter("eventTime")
+_RESOURCES = attrgetter("resources")
 
 
 def _field(rec: Any, name: str) -> Any:
@@ -162,6 +179,7 @@ class Replay:
         self.last_time: str | None = None
         self._fast: dict[tuple[Any, ...], int] = {}
         self._quick: dict[tuple[Any, ...], int] = {}
+        self._by_data_key: dict[tuple[Any, ...], int] = {}
         self._slow: dict[tuple[Any, ...], int] = {}
         self._shapes: list[Shape] = []
         # Counts live in a C array: a list of ints would allocate a new int object on every
@@ -185,6 +203,11 @@ class Replay:
             for cond in sel.conditions
             if cond.field == "resources.ARN" and cond.always < 0
         )
+        self._prefixes = ArnPrefixes(self._arn_conds)
+        # Data keys hold the resources key alone: then whole batches can be keyed at once.
+        self._only_resources = (
+            self._uses_resources and bool(self._arn_conds) and not self._uses_identity and not self._extra
+        )
 
     # -- hot path ---------------------------------------------------------------------------
     def add(self, records: list[Any]) -> None:
@@ -206,14 +229,16 @@ class Replay:
         managementEvent, so it is used only for a batch in which every one of them is a bool,
         None or a string (checked for the whole batch): then ``1 == True`` cannot make two
         records share an entry.  Tuples whose shape is not fully determined by the 8 keys map
-        to -1 and their records go through ``_add_detailed``.
+        to CLOSER and their records go through ``_add_detailed``; those of Data records whose
+        shape follows from the resources (and the other fields their selectors read) map to
+        BY_DATA_KEY and their records go through ``_add_by_data_key``.
         """
         try:
-            keys, read_only, management = _quick_keys(records)
+            keys, plain = _quick_keys(records)
         except TypeError:  # a record that is not a JSON object
             self._add_detailed(records)
             return
-        if not (set(map(type, read_only)) <= _PLAIN and set(map(type, management)) <= _PLAIN):
+        if not plain:
             self._add_detailed(records)
             return
         quick = self._quick
@@ -234,6 +259,8 @@ class Replay:
         # The records behind new tuples and tuples that need a closer look.
         mask = list(map(_NOT_FOUND.__contains__, found))
         closer = []
+        data: list[Any] = []
+        data_quick: list[tuple[Any, ...]] = []
         miss = self._quick_miss
         for rec, index, key in zip(
             compress(records, mask),
@@ -247,8 +274,13 @@ class Replay:
                     index = miss(detached(key), rec)
             if index >= 0:
                 counts[index] += 1
+            elif index == BY_DATA_KEY:
+                data.append(rec)
+                data_quick.append(key)
             else:
                 closer.append(rec)
+        if data:
+            self._add_by_data_key(data, data_quick)
         if closer:
             self._add_detailed(closer)
 
@@ -275,13 +307,91 @@ class Replay:
                 )
             )
         )
-        index = -1
+        index = CLOSER
         if complete:
             ev = Event.from_record(detached(rec), policy)
             if ev.event_category != "Insight":
                 index = self._shape_index(ev)
+        elif (
+            cat == "Data"
+            and not self._no_fast
+            and type(acct) is str
+            and src != STS_SOURCE
+            and etype != "AwsCloudTrailInsight"
+        ):
+            index = BY_DATA_KEY  # the key _add_detailed would build: these 8 values, then _data_key's
         self._quick[key] = index
         return index
+
+    def _add_by_data_key(self, records: list[Any], quick_keys: list[tuple[Any, ...]]) -> None:
+        """Data records with their quick keys: the quick key plus ``_data_key`` is the key
+        ``_add_detailed`` builds for them (the same values; types of readOnly and
+        managementEvent need not be added, see ``_add``), looked up in a table of its own.
+        When only resources are added, the records ``ArnPrefixes.keys_of_structs`` cuts are
+        keyed and counted in C-level passes (``_add_cut``), the rest here one by one."""
+        table, counts = self._by_data_key, self._counts
+        if self._only_resources and type(records[0]) is Record and Record is not None:
+            cuts = self._prefixes.keys_of_structs(list(map(_RESOURCES, records)))
+            if cuts is not None:
+                records, quick_keys = self._add_cut(records, quick_keys, cuts)
+        data_key, slow = self._data_key, self._add_slow
+        for rec, quick in zip(records, quick_keys, strict=True):
+            try:
+                key = quick + data_key(rec)
+                index = table[key]
+            except KeyError:
+                self._new_fast(detached(key), rec, table)
+                continue
+            except TypeError:  # an unhashable value somewhere: evaluate this one directly
+                slow(rec)
+                continue
+            counts[index] += 1
+
+    def _add_cut(
+        self, records: list[Any], quick_keys: list[tuple[Any, ...]], cuts: list[tuple[str, ...] | None]
+    ) -> tuple[list[Any], list[tuple[Any, ...]]]:
+        """Count the records that have a cut, in C-level passes; return the others."""
+        rest: tuple[list[Any], list[tuple[Any, ...]]] = ([], [])
+        if None in cuts:
+            has = [c is not None for c in cuts]
+            lacks = [not h for h in has]
+            rest = list(compress(records, lacks)), list(compress(quick_keys, lacks))
+            records, quick_keys = list(compress(records, has)), list(compress(quick_keys, has))
+            cuts = list(compress(cuts, has))
+        table, counts = self._by_data_key, self._counts
+        # quick + (_resource_key(raw),), with _resource_key(raw) == (cut,)
+        keys = list(map(add, quick_keys, zip(zip(cuts))))
+        found = list(map(table.get, keys))
+        for index, n in Counter(found).items():
+            if index is not None:
+                counts[index] += n
+        if None in found:
+            for rec, key, index in zip(records, keys, found, strict=True):
+                if index is None:
+                    index = table.get(key)  # met earlier in this loop
+                    if index is None:
+                        self._new_fast(detached(key), rec, table)
+                    else:
+                        counts[index] += 1
+        return rest
+
+    def _data_key(self, rec: Any) -> tuple[Any, ...]:
+        """What a Data record adds to its key: the resources key, userIdentity.arn, extra fields."""
+        get: Callable[[str], Any] = rec.get if type(rec) is dict else rec.__getattribute__
+        key: tuple[Any, ...] = ()
+        if self._uses_resources:
+            raw = get("resources")
+            key += (self._resource_key(raw) if raw else None,)
+        if self._uses_identity:
+            ident = get("userIdentity")
+            nested = type(ident)
+            if nested is dict:
+                key += (ident.get("arn"),)
+            else:
+                key += (ident.arn if nested is Identity and nested is not None else None,)
+        if self._extra:
+            key += tuple(get(f) for f in self._extra)
+        return key
 
     def _add_detailed(self, records: list[Any]) -> None:
         fast, counts = self._fast, self._counts
@@ -318,7 +428,11 @@ class Replay:
                 key: tuple[Any, ...] = (src, name, cat, etype, ro, type(ro), me, type(me), acct, get("awsRegion"))
                 if src == STS_SOURCE:  # global or regional endpoint (OPEN-Q3): the host decides
                     tls = get("tlsDetails")
-                    key += (tls.get("clientProvidedHostHeader") if type(tls) is dict else None,)
+                    nested = type(tls)
+                    if nested is dict:
+                        key += (tls.get("clientProvidedHostHeader"),)
+                    else:
+                        key += (tls.clientProvidedHostHeader if nested is TlsDetails and nested is not None else None,)
                 if cat == mgmt or (
                     not cat
                     and etype != "AwsVpceEvent"
@@ -335,12 +449,16 @@ class Replay:
                         key += (resource_key(raw) if raw else None,)
                     if uses_id:
                         ident = get("userIdentity")
-                        key += (ident.get("arn") if type(ident) is dict else None,)
+                        nested = type(ident)
+                        if nested is dict:
+                            key += (ident.get("arn"),)
+                        else:
+                            key += (ident.arn if nested is Identity and nested is not None else None,)
                     if extra:
                         key += tuple(get(f) for f in extra)
                 index = fast[key]
             except KeyError:
-                self._new_fast(detached(key), rec)
+                self._new_fast(detached(key), rec, fast)
                 continue
             except TypeError:  # an unhashable value somewhere: evaluate this one directly
                 slow(rec)
@@ -353,8 +471,16 @@ class Replay:
         resources.type conditions see the types (in order, for the explanation's hit value);
         every resources.ARN condition is run here on the record's ARNs and only its outcome
         (and, for a DESELECT hit, the selector value that hit) enters the key.  Records with
-        equal keys get equal codes from every condition, hence equal verdicts.
+        equal keys get equal codes from every condition, hence equal verdicts.  When a short
+        prefix of every ARN decides all those conditions (``arnprefix``), the types and prefixes
+        are the key and no condition runs.
         """
+        if self._arn_conds:
+            cut = self._prefixes.key(raw)
+            if cut is not None:
+                return (cut,)  # one element: never equal to the (types, outcomes) pair below
+        if ResourceItem is not None:
+            raw = resource_dicts(raw)  # a Record's items are structs
         res = _resources(raw)
         types = tuple([r.type for r in res])
         if not self._arn_conds:
@@ -381,14 +507,14 @@ class Replay:
             if self.last_time is None or hi > self.last_time:
                 self.last_time = detached(hi)
 
-    def _new_fast(self, key: tuple[Any, ...], rec: dict[str, Any]) -> None:
+    def _new_fast(self, key: tuple[Any, ...], rec: dict[str, Any], table: dict[tuple[Any, ...], int]) -> None:
         if self._no_fast:
             self._add_slow(rec)
             return
         ev = Event.from_record(detached(rec), self.policy)
         index = self._shape_index(ev)
         if ev.event_category != "Insight":  # eventCategory "Insight" without the eventType: never cached
-            self._fast[key] = index
+            table[key] = index
         self._counts[index] += 1
 
     def _add_slow(self, rec: Any) -> None:

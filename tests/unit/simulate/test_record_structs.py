@@ -24,7 +24,7 @@ from ctguard.simulate.records import RECORD_KEYS, Record
 from ctguard.simulate.replay import Replay
 from ctguard.simulate.report import summarize
 
-from .test_replay import ARN_TRAILS, RESOURCE_HEAVY, TRAILS, TRICKY, A
+from .test_replay import ARN_TRAILS, RESOURCE_HEAVY, TRAILS, TRICKY, A, _rec
 
 needs_msgspec = pytest.mark.skipif(Record is None, reason="msgspec (extra `fast`) is not installed")
 
@@ -37,8 +37,21 @@ def _summary(records: list[Any]) -> Any:
     return rp.records, rp.first_time, rp.last_time, summary
 
 
+def _struct_takes(record: Any) -> bool:
+    """Whether a record fits ``Record``: an object whose readOnly and managementEvent are each
+    a boolean, a string, null or absent (records.py)."""
+    return type(record) is dict and all(
+        type(record.get(k)) in (bool, str, type(None)) for k in ("readOnly", "managementEvent")
+    )
+
+
 def _as_structs(records: list[Any]) -> list[Any]:
+    """The records decoded as structs; a document with a record that does not fit is refused
+    as a whole (it then goes the generic way: test_documents_the_struct_cannot_take...)."""
     got = decode.records_loads(json.dumps({"Records": records}).encode())
+    if not all(map(_struct_takes, records)):
+        assert got is decode.FAILED
+        return []
     assert got is not decode.FAILED
     assert all(type(r) is Record for r in got)
     return list(got)
@@ -46,7 +59,12 @@ def _as_structs(records: list[Any]) -> list[Any]:
 
 @needs_msgspec
 def test_structs_replay_like_dicts_over_the_test_records() -> None:
-    records = [r for r in TRICKY + RESOURCE_HEAVY if isinstance(r, dict)] * 3
+    records = [r for r in TRICKY + RESOURCE_HEAVY if isinstance(r, dict)]
+    refused = [r for r in records if not _struct_takes(r)]
+    assert refused  # readOnly 1 and the like
+    for r in refused:
+        assert _as_structs([r]) == []
+    records = [r for r in records if _struct_takes(r)] * 3
     assert _summary(_as_structs(records)) == _summary(records)
 
 
@@ -110,6 +128,9 @@ _record = st.fixed_dictionaries(
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_record, min_size=1, max_size=6))
 def test_structs_replay_like_dicts_for_odd_records(records: list[dict[str, Any]]) -> None:
+    for r in records:
+        _as_structs([r])  # refused exactly when readOnly or managementEvent has another type
+    records = [r for r in records if _struct_takes(r)]
     assert _summary(_as_structs(records)) == _summary(json.loads(json.dumps(records)))
 
 
@@ -125,6 +146,8 @@ def test_structs_replay_like_dicts_for_odd_records(records: list[dict[str, Any]]
         b'{"Records": [{"x": "\xff"}]}',  # invalid UTF-8 in a skipped field: json.loads refuses it
         b'{"Records": [{"eventName": "e"}]}\n{"Records": []}',  # JSON lines
         b"\xef\xbb\xbf" + b'{"Records": []}',
+        b'{"Records": [{"eventName": "e", "readOnly": 1}]}',  # the replay must not take 1 for true
+        b'{"Records": [{"eventName": "e", "managementEvent": {"a": 1}}]}',
     ],
 )
 def test_documents_the_struct_cannot_take_go_the_generic_way(doc: bytes, tmp_path: Path) -> None:
@@ -235,3 +258,20 @@ def test_every_shipped_record_replays_alike_as_a_log_file(policy: SimPolicy, tmp
         for c, v in zip(one_by_one, verdicts_for(trails, r, policy)[1], strict=True):
             c[v.captured] += 1
     assert got[3] == one_by_one and got[0] == len(records) == 959
+
+
+@needs_msgspec
+def test_sts_host_header_reaches_the_key_from_structs() -> None:
+    # The same STS call through the global and a regional endpoint, and without the header:
+    # the single-Region trail without global events tells them apart (OPEN-Q3), so the key
+    # must carry the header read from the TlsDetails struct.
+    records = [
+        _rec(eventSource="sts.amazonaws.com", eventName="AssumeRole", tlsDetails={"clientProvidedHostHeader": host})
+        for host in ("sts.amazonaws.com", "sts.us-east-1.amazonaws.com", None)
+    ] * 2
+    assert _summary(_as_structs(records)) == _summary(records)
+    trails = [compile_trail(t, SimContext(account_id=A)) for t in TRAILS]
+    assert trails[1].key == "single"
+    rp = Replay(trails, SimPolicy())
+    rp.add(_as_structs(records))
+    assert {s.verdicts[1].captured for s, _ in rp.shapes()} == {True, False, None}

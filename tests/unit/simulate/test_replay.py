@@ -521,3 +521,34 @@ def test_gzip_members_and_truncation(tmp_path: Path) -> None:
         bad.write_bytes(data)
         with pytest.raises(ArchiveError, match="not a valid gzip file"):
             load_records(str(bad))
+
+
+@pytest.mark.parametrize("policy", [SimPolicy(), SimPolicy(strict_trail_fields=False)])
+def test_data_records_key_on_the_extra_fields_their_selectors_read(policy: SimPolicy) -> None:
+    # sessionCredentialFromConsole is a Data selector field outside the quick key: Data records
+    # that differ only in it must not share a key.
+    trail = _t(
+        "console",
+        advanced_event_selectors=Known(
+            (
+                AdvancedEventSelector(
+                    "d",
+                    (
+                        FS("eventCategory", equals=("Data",)),
+                        FS("resources.type", equals=("AWS::S3::Object",)),
+                        FS("sessionCredentialFromConsole", equals=("true",)),
+                    ),
+                ),
+            )
+        ),
+    )
+    trails = [compile_trail(trail, SimContext(account_id=A, policy=policy))]
+    records: list[Any] = [
+        _data(
+            "GetObject", _obj(f"arn:aws:s3:::b/{i}"), **({} if flag is None else {"sessionCredentialFromConsole": flag})
+        )
+        for i, flag in enumerate([True, False, None, "true", True, False] * 3)
+    ]
+    got, _ = _replayed(trails, records, policy)
+    assert got == _direct(trails, records, policy)
+    assert len({reasons for *_, reasons in got}) >= 2
