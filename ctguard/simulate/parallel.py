@@ -123,10 +123,29 @@ def _replay_chunk(chunk: list[tuple[str, int]], state: tuple[list[CompiledTrail]
     return _run(chunk, *state)
 
 
+# A worker keeps one Replay across its chunks, so its caches (quick keys, data keys, shapes)
+# are learnt once per worker instead of once per chunk; each chunk reports only its own counts.
+# Chunks reach a worker in submission order, so a shape it met in an earlier chunk was merged
+# before this chunk's, and the shapes new to it keep their first-met order: the merged order is
+# still the sequential one.  Not in the parent (a failed chunk redone there): nothing outlives
+# the replay there.
+_kept: Replay | None = None
+
+
 def _run(chunk: list[tuple[str, int]], trails: list[CompiledTrail], policy: SimPolicy) -> ChunkResult:
+    global _kept
+    from multiprocessing import parent_process
+
     skipped: list[tuple[str, str]] = []
-    replay: Replay = run_replay(trails, iter_batches(chunk, lambda p, m: skipped.append((p, m))), policy)
-    return list(replay.shapes()), replay.records, replay.first_time, replay.last_time, skipped
+    batches = iter_batches(chunk, lambda p, m: skipped.append((p, m)))
+    replay = _kept
+    if replay is None or replay.trails is not trails or replay.policy is not policy:
+        replay = Replay(trails, policy)
+        if parent_process() is not None:
+            _kept = replay
+    before, records = replay.counts(), replay.records
+    run_replay(trails, batches, policy, replay=replay)
+    return replay.shapes_since(before), replay.records - records, replay.first_time, replay.last_time, skipped
 
 
 __all__ = ["PARALLEL_MIN_FILES", "MergedReplay", "replay_files", "workers_for"]

@@ -553,6 +553,20 @@ class Replay:
     def shapes(self) -> Iterable[tuple[Shape, int]]:
         return ((s, c) for s, c in zip(self._shapes, self._counts, strict=False) if c)
 
+    def counts(self) -> array[int]:
+        """A copy of the per-shape counts, for ``shapes_since``."""
+        return array("q", self._counts)
+
+    def shapes_since(self, before: array[int]) -> list[tuple[Shape, int]]:
+        """(shape, count) of what was added after ``counts()`` gave ``before``, in shape order."""
+        n = len(before)
+        out = []
+        for i, (s, c) in enumerate(zip(self._shapes, self._counts, strict=False)):
+            added = c - before[i] if i < n else c
+            if added:
+                out.append((s, added))
+        return out
+
 
 def verdicts_for(trails: list[CompiledTrail], record: Any, policy: SimPolicy) -> tuple[Event, list[Verdict]]:
     ev = Event.from_record(record, policy)

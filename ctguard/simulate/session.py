@@ -19,8 +19,11 @@ def run_replay(
     batches: Iterable[Any],
     policy: SimPolicy,
     progress: Callable[[int], None] | None = None,
+    replay: Replay | None = None,
 ) -> Replay:
-    replay = Replay(trails, policy)
+    """Feed ``batches`` to ``replay`` (a new one by default) and return it."""
+    if replay is None:
+        replay = Replay(trails, policy)
     it = iter(batches)
     while (batch := next(it, None)) is not None:
         replay.add(batch.records)

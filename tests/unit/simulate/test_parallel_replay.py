@@ -189,3 +189,38 @@ def test_auto_goes_parallel_for_archives_large_once_decompressed(tmp_path: Path)
         min(len(os.sched_getaffinity(0)), len(files)) if "fork" in multiprocessing.get_all_start_methods() else 1
     )
     assert parallel.workers_for(files[:5], None) == 1  # too few files
+
+
+def test_a_kept_replay_reports_each_chunk_on_its_own() -> None:
+    # Workers keep one Replay across chunks (parallel._run); shapes_since gives a chunk's own
+    # counts: known shapes first, then new ones in the order the chunk met them.
+    from collections import Counter
+
+    from ctguard.simulate.replay import Replay
+
+    from .test_replay import ARN_TRAILS, RESOURCE_HEAVY, TRAILS, TRICKY, A
+
+    trails = [compile_trail(t, SimContext(account_id=A)) for t in TRAILS + ARN_TRAILS]
+    records = [r for r in TRICKY + RESOURCE_HEAVY if isinstance(r, dict)]
+    first, second = records[::2], records[1::2] + records[:5]
+    kept = Replay(trails, DEFAULT_POLICY)
+    kept.add(first)
+    before = kept.counts()
+    kept.add(second)
+    got = kept.shapes_since(before)
+    fresh = Replay(trails, DEFAULT_POLICY)
+    fresh.add(second)
+    assert Counter(dict(got)) == Counter(dict(fresh.shapes()))
+    seen = {s for s, _ in Replay(trails, DEFAULT_POLICY).shapes()} | {s for s, _ in _shapes(trails, first)}
+    new = [s for s, _ in got if s not in seen]
+    assert new and len(new) < len(got)  # both kinds occur
+    assert new == [s for s, _ in fresh.shapes() if s not in seen]
+    assert got[: len(got) - len(new)] == [(s, n) for s, n in got if s in seen]
+
+
+def _shapes(trails: list[Any], records: list[Any]) -> list[Any]:
+    from ctguard.simulate.replay import Replay
+
+    rp = Replay(trails, DEFAULT_POLICY)
+    rp.add(records)
+    return list(rp.shapes())
