@@ -303,12 +303,23 @@ def test_tab_indented_json_template_keeps_spans():
     assert result.source_map.span(("trail", "LegacyTrail"), ("is_logging",)).line == 14
 
 
-def test_json_that_only_json_accepts_builds_without_spans():
-    # PyYAML rejects surrogate-pair escapes (an emoji in a Description); json accepts them.
+def test_json_with_escaped_surrogate_pairs_keeps_its_spans():
+    # PyYAML rejects surrogate-pair escapes (an emoji in a Description, as json.dumps writes it);
+    # the loader rewrites them, so the template keeps its positions (it fell back to json.loads
+    # and line 1 before).
     text = (
         '{"Description": "trail \\ud83d\\ude00", "Resources": {"T": {"Type": "AWS::CloudTrail::Trail",\n'
         '"Properties": {"IsLogging": true}}}}'
     )
+    result = parse_text(text)
+    t = trail(only_model(result), "T")
+    assert t.is_logging == Known(True)
+    assert result.source_map.span(("trail", "T"), ("is_logging",)) == Span("inline.yaml", 2, 16)
+
+
+def test_json_that_only_json_accepts_builds_without_spans():
+    # A lone surrogate escape: valid JSON, no character YAML can hold.
+    text = '{"Description": "trail \\ud83d", "Resources": {"T": {"Type": "AWS::CloudTrail::Trail",\n"Properties": {"IsLogging": true}}}}'
     result = parse_text(text)
     t = trail(only_model(result), "T")
     assert t.is_logging == Known(True)
