@@ -132,7 +132,7 @@ def _guarded(
 
 
 def _internal_error(path: str, exc: Exception) -> ParsedInput:
-    logger(__name__).debug("parser raised on %s", path)
+    logger(__name__).debug("parser raised on %s", path, exc_info=exc)
     return ParsedInput.unreadable(
         path,
         "unknown",

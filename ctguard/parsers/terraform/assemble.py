@@ -184,7 +184,8 @@ class Assembler:
                 name = _known(rec.get(view, "name", ("aliases",)))
                 rec.read(view, "target_key_id")
                 key = self._find("kms_key", rec, "target_key_id", ("aws_kms_key",), lambda f, v: False)
-                aliases[item.address] = (name or "", key)
+                # A name that is not text (a list, a number) names no alias a trail could use.
+                aliases[item.address] = (name if isinstance(name, str) else "", key)
                 if key is not None and name:
                     self.fields["kms_key"][key].setdefault("aliases", ())
                     self.fields["kms_key"][key]["aliases"] += (name,)
@@ -256,7 +257,7 @@ class Assembler:
             for alias in rec.linked("kms_key_id", "aws_kms_alias"):
                 key = self.aliases.get(alias, ("", None))[1] or key
             value = _known(fields.get("kms_key_id"))
-            if key is None and value:
+            if key is None and isinstance(value, str) and value:
                 for alias_name, target in self.aliases.values():
                     if alias_name and (value == alias_name or value.endswith(":" + alias_name)):
                         key = target
