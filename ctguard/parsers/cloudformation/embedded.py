@@ -73,16 +73,21 @@ def _not_a_whole_template(
     return None
 
 
-def _trail_under_other_key(data: dict[Any, Any]) -> bool:
-    """A mapping of resources declaring a CloudTrail type, under any top-level key."""
-    return any(
-        isinstance(group, dict)
-        and any(
+def _trail_under_other_key(data: dict[Any, Any], depth: int = 3) -> bool:
+    """A mapping of resources declaring a CloudTrail type, under any key down to ``depth`` levels
+    (``re?sources: {Resources: {Trail: ...}}``, a Serverless file whose ``resources`` key was
+    mistyped, is two levels down: the framework ignores it, so the trail is never deployed)."""
+    for group in data.values():
+        if not isinstance(group, dict):
+            continue
+        if any(
             isinstance(resource, dict) and str(resource.get("Type", "")).strip().startswith("AWS::CloudTrail::")
             for resource in group.values()
-        )
-        for group in data.values()
-    )
+        ):
+            return True
+        if depth > 1 and _trail_under_other_key(group, depth - 1):
+            return True
+    return False
 
 
 def serverless_fragments(loaded: Loaded) -> list[Template]:

@@ -220,3 +220,20 @@ def test_a_broken_file_that_names_a_trail_type_is_a_ct001(tmp_path: Path) -> Non
     report = check([tmp_path])
     unreadable = sorted(f.file.rsplit("/", 1)[-1] for f in report.unusable)
     assert unreadable == ["bidi-folded.yaml", "no-type-key.json", "stray-char.json"], report.findings
+
+
+def test_a_trail_two_levels_under_an_unknown_key_is_a_ct001(tmp_path: Path) -> None:
+    """The final fuzz run of session 6: a serverless.yml whose `resources` key was mistyped
+    (`re\U0001d518sources:`) holds its template two levels down; the framework ignores the key, so
+    the trail is never deployed. Said as CT001, not '0 CloudTrail-related inputs'."""
+    (tmp_path / "serverless.yml").write_text(
+        "service: audit\nprovider:\n  name: aws\nre\U0001d518sources:\n  Resources:\n    Trail:\n"
+        "      Type: AWS::CloudTrail::Trail\n      Properties:\n        S3BucketName: b\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "notes.yaml").write_text(  # a deeper mention in an unrelated document stays silent
+        "a:\n  b:\n    c:\n      d:\n        Trail:\n          Type: AWS::CloudTrail::Trail\n", encoding="utf-8"
+    )
+    report = check([tmp_path])
+    assert sorted(f.file.rsplit("/", 1)[-1] for f in report.unusable) == ["serverless.yml"], report.findings
+    assert report.exit_code() == 3
