@@ -215,9 +215,18 @@ def _check_resources(template: Template, problems: _Problems) -> list[str]:
     """Logical ids of the resources we model; structural mistakes become CT002."""
     out = []
     for logical_id, resource in template.resources.items():
-        if logical_id.startswith("Fn::"):  # Fn::ForEach of AWS::LanguageExtensions: not expanded
-            continue
+        if logical_id.startswith("Fn::ForEach") or logical_id == "Fn::Transform":
+            continue  # a loop or a macro ctguard does not expand: CT005 (cfn_opaque)
         line, column = template.nearest_span(("Resources", logical_id))
+        if not (logical_id.isascii() and logical_id.isalnum()):
+            problems.add(
+                "CT002",
+                f"Template format error: Resource name {logical_id[:80]!r} is non alphanumeric; CloudFormation "
+                "refuses the template, so this resource is not deployed or checked",
+                line,
+                column,
+            )
+            continue
         if not isinstance(resource, dict):
             problems.add("CT002", f"resource {logical_id} is not a mapping with Type and Properties", line, column)
         elif not isinstance(resource.get("Type"), str):
