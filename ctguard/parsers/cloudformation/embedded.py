@@ -61,8 +61,10 @@ def _not_a_whole_template(
         if fragments:
             inputs = [cloudformation.parse_template(path, text, t, context) for t in fragments]
             return inputs[0] if len(inputs) == 1 else inputs
-        if _trail_under_other_key(loaded.data):
-            return error  # trail resources under a key that is not Resources: a broken template
+        # Trail resources at the top level (the Resources line lost, or turned into a comment) or
+        # under a key that is not Resources: a broken template.
+        if _trail_under_other_key({"": loaded.data}, depth=4):
+            return error
         return None
     plain = unescape(text)
     # A file that does not load and names a CloudTrail resource type is a broken template, even

@@ -231,9 +231,14 @@ def test_a_trail_two_levels_under_an_unknown_key_is_a_ct001(tmp_path: Path) -> N
         "      Type: AWS::CloudTrail::Trail\n      Properties:\n        S3BucketName: b\n",
         encoding="utf-8",
     )
+    (tmp_path / "template.yaml").write_text(  # the Resources line joined a comment (final fuzz run, seed 631)
+        "# every fieldResources:\n  Trail:\n    Type: AWS::CloudTrail::Trail\n", encoding="utf-8"
+    )
     (tmp_path / "notes.yaml").write_text(  # a deeper mention in an unrelated document stays silent
         "a:\n  b:\n    c:\n      d:\n        Trail:\n          Type: AWS::CloudTrail::Trail\n", encoding="utf-8"
     )
     report = check([tmp_path])
-    assert sorted(f.file.rsplit("/", 1)[-1] for f in report.unusable) == ["serverless.yml"], report.findings
+    assert sorted(f.file.rsplit("/", 1)[-1] for f in report.unusable) == ["serverless.yml", "template.yaml"], (
+        report.findings
+    )
     assert report.exit_code() == 3
