@@ -23,10 +23,11 @@ MAX_TOTAL_TRAILS = 25
 
 
 # Per file, before anything is built from the syntax tree. Real Terraform holds 250,000-400,000
-# tree-sitter nodes per MB (the largest file of the real-world corpus: 7,237 nodes in 23 KB), and
-# a file is read up to 1 MiB; dense hostile text (1 MB of nested object literals) reaches 880,000
-# and took 2.6 s and 716 MB to read.
-MAX_SYNTAX_NODES = 500_000
+# tree-sitter nodes per MB (the largest file of the real-world corpus: 7,237 nodes in 23 KB), so
+# this is some 600 KB-1 MB of real code, 35 times that file. Reading costs about 5 us per node
+# (translation and evaluation): 295,000 nodes of one list literal took 2.0 s, 880,000 nodes of
+# nested object literals 2.6 s and 716 MB.
+MAX_SYNTAX_NODES = 250_000
 # Files the fast reader leaves to python-hcl2's Lark parser (a construct it cannot promise to
 # rebuild exactly, or a syntax error whose message Lark words) take ~7 s per MB there.
 MAX_EXACT_PARSE_CHARS = 256 * 1024
