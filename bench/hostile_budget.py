@@ -195,6 +195,18 @@ def tf_syntax_error_at_end(root: Path) -> Path:
     return root
 
 
+def tf_json(root: Path) -> Path:
+    """1 MB of compact Terraform JSON buckets (one HCL parse per value before session 6)."""
+    buckets: dict[str, object] = {}
+    doc = {"resource": {"aws_cloudtrail": {"t": {"name": "t", "s3_bucket_name": "b"}}, "aws_s3_bucket": buckets}}
+    i = 0
+    while 40 * i < MB - 300:
+        buckets[f"b{i}"] = {"bucket": f"bucket-{i}"}
+        i += 1
+    (root / "main.tf.json").write_text(json.dumps(doc))
+    return root
+
+
 def tf_module_calls(root: Path) -> Path:
     (root / "mod").mkdir()
     (root / "mod" / "main.tf").write_text(
@@ -249,6 +261,7 @@ CASES: dict[str, Callable[[Path], Path]] = {
     ".tf nested objects 1 MB": tf_nested_objects,  # depth 200: the fast parser declines, Lark parses
     ".tf nested objects (depth 30) 1 MB": lambda root: tf_nested_objects(root, 30),
     ".tf module calls 1 MB": tf_module_calls,
+    ".tf.json buckets 1 MB": tf_json,
     ".tf declined by the fast reader 1 MB": tf_declined,
     ".tf syntax error at the end 1 MB": tf_syntax_error_at_end,
     ".tf heredoc policy 1 MB": tf_heredoc,

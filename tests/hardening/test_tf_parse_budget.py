@@ -67,3 +67,22 @@ def test_a_large_file_with_a_syntax_error_names_tree_sitters_position(
     monkeypatch.setattr(parsecache, "MAX_EXACT_PARSE_CHARS", budget.MAX_EXACT_PARSE_CHARS)
     (error,) = _errors(_module(tmp_path, "broken-small", broken))
     assert error.message.startswith("HCL syntax error: unexpected") and error.line == 37
+
+
+def test_a_terraform_json_file_of_too_many_values_is_ct001(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from ctguard.parsers.terraform import json_syntax
+
+    monkeypatch.setattr(json_syntax, "MAX_JSON_VALUES", 200)
+    buckets = {f"b{i}": {"bucket": f"bucket-{i}"} for i in range(100)}
+    doc = {"resource": {"aws_cloudtrail": {"t": {"name": "t", "s3_bucket_name": "b"}}, "aws_s3_bucket": buckets}}
+    (tmp_path / "big").mkdir()
+    (tmp_path / "big" / "main.tf.json").write_text(json.dumps(doc, indent=1))
+    (error,) = _errors(tmp_path / "big")
+    assert "more than 200 JSON values" in error.message and error.line > 50
+    assert f"limit was passed at line {error.line}" in error.message
+    doc["resource"]["aws_s3_bucket"] = dict(list(buckets.items())[:10])
+    (tmp_path / "small").mkdir()
+    (tmp_path / "small" / "main.tf.json").write_text(json.dumps(doc, indent=1))
+    assert _errors(tmp_path / "small") == []

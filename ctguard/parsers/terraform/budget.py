@@ -28,6 +28,11 @@ MAX_TOTAL_TRAILS = 25
 # (translation and evaluation): 295,000 nodes of one list literal took 2.0 s, 880,000 nodes of
 # nested object literals 2.6 s and 716 MB.
 MAX_SYNTAX_NODES = 250_000
+# The same bound for Terraform JSON (``*.tf.json``), counted in JSON values before loading: each
+# becomes about four syntax nodes once its HCL text is parsed. CDK for Terraform writes indented
+# JSON, some 40 values per KB, so a file under the 1 MiB limit holds fewer; 1 MB of compact JSON
+# buckets holds 106,000 and took 2.3-2.5 s.
+MAX_JSON_VALUES = 60_000
 # Files the fast reader leaves to python-hcl2's Lark parser (a construct it cannot promise to
 # rebuild exactly, or a syntax error whose message Lark words) take ~7 s per MB there.
 MAX_EXACT_PARSE_CHARS = 256 * 1024
@@ -93,6 +98,7 @@ class Budget:
 
 __all__ = [
     "MAX_EXACT_PARSE_CHARS",
+    "MAX_JSON_VALUES",
     "MAX_STEPS",
     "MAX_SYNTAX_NODES",
     "MAX_TOTAL_INSTANCES",

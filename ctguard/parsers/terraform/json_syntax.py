@@ -16,9 +16,10 @@ from typing import Any
 
 from lark import Token, Tree
 
+from ctguard.parsers.terraform.budget import MAX_JSON_VALUES
 from ctguard.parsers.terraform.hcl import Attr, Block, Body, HclError, parse_expression, parse_text
 from ctguard.parsers.terraform.template import matching_brace
-from ctguard.yamlload import LoadError, load
+from ctguard.yamlload import LoadError, count_values, load
 
 # Top-level block types and how many labels each has.
 _LABELS = {
@@ -54,6 +55,16 @@ _INVALID: Tree[Token] = Tree("json_value_not_understood", [])
 
 
 def parse_json_text(file: str, text: str) -> Body | HclError:
+    if len(text) > MAX_JSON_VALUES:  # a value takes a character at least: only then worth counting
+        count, line = count_values(text.lstrip("\ufeff"), MAX_JSON_VALUES)
+        if count > MAX_JSON_VALUES:
+            return HclError(
+                file,
+                f"the file holds more than {MAX_JSON_VALUES:,} JSON values (the limit was passed at line {line}); "
+                "ctguard reads at most that many per Terraform JSON file, more than CDK for Terraform writes "
+                "in the 1 MiB it reads: split the file",
+                line,
+            )
     try:
         loaded = load(text.lstrip("\ufeff"), cfn_tags=False)
     except LoadError as exc:
