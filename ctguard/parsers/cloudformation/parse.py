@@ -25,6 +25,7 @@ names and key ids, ARNs from the deploy context) is described in ``cfn_physical`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import fields, replace
 from typing import Any
@@ -231,6 +232,14 @@ def _check_resources(template: Template, problems: _Problems) -> list[str]:
             problems.add("CT002", f"resource {logical_id} is not a mapping with Type and Properties", line, column)
         elif not isinstance(resource.get("Type"), str):
             problems.add("CT002", f"resource {logical_id} has no Type", line, column)
+        elif not _TYPE_NAME.match(resource["Type"]):
+            problems.add(
+                "CT002",
+                f"resource {logical_id} has type {resource['Type'][:80]!r}, which is not a resource type name "
+                "(Organization::Service::Resource or Custom::Name); CloudFormation refuses the template",
+                line,
+                column,
+            )
         elif "CloudTrail::" in resource["Type"] and resource["Type"] not in _CLOUDTRAIL_TYPES:
             problems.add(
                 "CT002",
@@ -252,6 +261,13 @@ def _check_resources(template: Template, problems: _Problems) -> list[str]:
                 )
             out.append(logical_id)
     return out
+
+
+# CloudFormation's resource type names (the registry's pattern, with ::MODULE for modules) and
+# custom resources; anything else is refused with the whole template.
+_TYPE_NAME = re.compile(
+    r"[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}(::MODULE)?\Z|Custom::[A-Za-z0-9_@-]{1,60}\Z"
+)
 
 
 def _shape(value: Any) -> str:
