@@ -98,9 +98,13 @@ def _has_needle(folded: str) -> bool:
     return any(needle in folded for needle in NEEDLES)
 
 
+# The byte order marks of UTF-16, little- and big-endian: what Windows PowerShell 5 writes on `>`.
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
 def bytes_may_concern_cloudtrail(data: bytes) -> bool:
     """``may_concern_cloudtrail`` for raw bytes in UTF-8 (the needles are ASCII), or UTF-16 with a
     byte order mark (what Windows PowerShell 5 writes on ``>``: its needles are NUL-interleaved)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith(UTF16_BOMS):
         return may_concern_cloudtrail(data[: len(data) // 2 * 2].decode("utf-16", errors="replace"))
     return may_concern_cloudtrail(data.decode("utf-8", errors="replace"))

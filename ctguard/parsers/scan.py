@@ -222,7 +222,7 @@ def read_text(path: str) -> str:
 
 
 def decode(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith(prefilter.UTF16_BOMS):
         return data.decode("utf-16")
     if b"\x00" in data[:8192]:
         raise UnicodeDecodeError("utf-8", data[:1], 0, 1, "binary content (NUL bytes)")

@@ -13,6 +13,7 @@ from ctguard.inputs import ParsedInput
 from ctguard.logs import logger
 from ctguard.parsers import scan
 from ctguard.parsers.context import ParseContext
+from ctguard.parsers.prefilter import UTF16_BOMS
 
 # A task is a file to parse ("file", path, size), a Terraform directory ("terraform", dir) or an
 # input that is already known to be unusable.
@@ -56,7 +57,7 @@ def _parse_file(path: str, size: int, context: ParseContext) -> ParsedInput | li
             data = fh.read()
     except OSError as exc:
         return ParsedInput.unreadable(path, "unknown", f"cannot read {path}: {exc.strerror or exc}")
-    kind = scan.sniff(path, data if not data.startswith((b"\xff\xfe", b"\xfe\xff")) else _utf16(data))
+    kind = scan.sniff(path, data if not data.startswith(UTF16_BOMS) else _utf16(data))
     if kind is None:
         return None
     try:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from ctguard.inputs import BAD_REFERENCE, PARSE_ERROR
 from ctguard.parsers.context import ParseContext
+from ctguard.parsers.prefilter import UTF16_BOMS
 from ctguard.parsers.terraform import declared as tf_declared
 from ctguard.parsers.terraform.expr import Trace
 from ctguard.parsers.terraform.hcl import Body, HclError, parse_text
@@ -110,7 +111,7 @@ def tf_files(directory: str) -> list[str]:
 def _not_utf8(path: str, exc: UnicodeDecodeError) -> str:
     # Terraform's own words ("Invalid character encoding: All input files must be UTF-8 encoded"):
     # it refuses the file, so nothing in it is deployed or checked.
-    if exc.object[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    if exc.object[:2] in UTF16_BOMS:
         found = "is UTF-16 (it starts with a UTF-16 byte order mark, as Windows PowerShell 5 writes)"
     else:
         found = f"is not UTF-8 (it holds the byte 0x{exc.object[exc.start]:02x})"

@@ -32,7 +32,7 @@ from ctguard.inputs import INVALID_PROPERTY, UNRESOLVABLE, ParsedInput
 from ctguard.location import SourceMap
 from ctguard.model import Model
 from ctguard.parsers.context import ParseContext
-from ctguard.parsers.prefilter import may_concern_cloudtrail, unescape
+from ctguard.parsers.prefilter import UTF16_BOMS, may_concern_cloudtrail, unescape
 from ctguard.parsers.terraform import opaque as tf_opaque
 from ctguard.parsers.terraform import variants as tf_variants
 from ctguard.parsers.terraform.assemble import RELATED_TYPES, Assembler, Item
@@ -235,7 +235,7 @@ def tf_dir_is_cloudtrail_related(directory: str, _seen: frozenset[str] = frozens
                 bom = raw.read(2)
             # UTF-16 with a byte order mark (Windows PowerShell 5's `>`): its needles are NUL-interleaved
             # in UTF-8; the loader then says Terraform refuses the file (CT001), never silently skipped.
-            encoding = "utf-16" if bom in (b"\xff\xfe", b"\xfe\xff") else "utf-8"
+            encoding = "utf-16" if bom in UTF16_BOMS else "utf-8"
             with open(path, encoding=encoding, errors="replace") as handle:
                 texts.append(handle.read(MAX_TF_CHARS + 1))
         except OSError:

@@ -97,11 +97,12 @@ def _parse(text: str, file: str) -> Body:
     return lark_body(text, file)
 
 
-def _too_large_for_lark(text: str, declined: Exception | None) -> ParseBudget:
+def _too_large_for_lark(text: str, declined: Any) -> ParseBudget:
+    """``declined``: the fast reader's ``Decline``, or None when it failed otherwise."""
     size = f"{len(text) / 1024:,.0f} KB"
     limit = f"{MAX_EXACT_PARSE_CHARS // 1024} KB"
-    if isinstance(declined, Exception) and getattr(declined, "error_at", None):
-        line, column = declined.error_at  # type: ignore[attr-defined]
+    if declined is not None and declined.error_at is not None:
+        line, column = declined.error_at
         return ParseBudget(
             f"HCL syntax error near line {line}, column {column} (found by tree-sitter; the file is {size}, "
             f"over the {limit} ctguard gives its exact parser for the message): fix the syntax",
