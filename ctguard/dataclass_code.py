@@ -87,6 +87,21 @@ def _create_fn(
     return ns["__create_fn__"](**locals)
 
 
+def annotation_code(text: str) -> CodeType:
+    """A field annotation compiled for ``eval``: with postponed annotations each is text, and
+    ``typing.get_type_hints`` compiles every one on every run (~3 ms of a one-template check's
+    model check, engine/shape.py); kept with the methods, under a key no method text can have."""
+    global _new
+    key = "<annotation>\n" + text
+    code = _codes.get(key)
+    if code is None:
+        code = compile(text, "<annotation>", "eval", dont_inherit=True)
+        if len(_codes) < _MAX_ENTRIES:
+            _codes[key] = code
+            _new += 1
+    return code
+
+
 _CO_VARARGS, _CO_VARKEYWORDS = 0x04, 0x08  # inspect's flags, without importing inspect
 
 

@@ -26,6 +26,7 @@ LAYERS: list[tuple[str, ...]] = [
         "exitcodes",
         "code_cache",
         "dataclass_code",
+        "regex_cache",
         "yamlload",
         "workers",
         "sensitive",

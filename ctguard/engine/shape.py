@@ -22,6 +22,7 @@ from functools import cache
 from typing import Any, Union
 
 from ctguard import model as model_types
+from ctguard.dataclass_code import annotation_code
 from ctguard.model import Model
 from ctguard.values import Absent, Known, Unknown
 
@@ -107,8 +108,17 @@ def _owned(notes: list[Note], owner: tuple[str, str], obj: Any) -> Any:
 
 @cache
 def _hints(cls: type) -> tuple[tuple[str, Any], ...]:
-    hints = typing.get_type_hints(cls, vars(model_types))
-    return tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))
+    # What typing.get_type_hints(cls, vars(model_types)) gives for the model's plain annotations
+    # (a test compares them for every model class), from compiled code kept between runs.
+    namespace = vars(model_types)
+    return tuple((f.name, _evaluated(f.type, namespace)) for f in dataclasses.fields(cls))
+
+
+def _evaluated(annotation: Any, namespace: dict[str, Any]) -> Any:
+    if not isinstance(annotation, str):
+        return annotation
+    value = eval(annotation_code(annotation), namespace)  # the model's own annotation text
+    return _NONE if value is None else value
 
 
 # Each type hint is turned once into a checker, a function (value, path) -> value that returns

@@ -112,8 +112,35 @@ def _regex(tokens: Tokens, arn_segments: bool, ignore_case: bool) -> re.Pattern[
     return re.compile("".join(parts), flags)
 
 
+@lru_cache(maxsize=4096)
+def _plain(tokens: Tokens) -> tuple[str, bool] | None:
+    """(text, True) for a pattern with no wildcard but a trailing ``*``, (text, False) for one with
+    none at all, None otherwise: most actions and ARNs a policy names are one of these, and
+    comparing them directly spares compiling a regex for each (~0.1 ms apiece, issue 21)."""
+    wild = [i for i, (ch, is_wild) in enumerate(tokens) if is_wild and ch in "*?"]
+    if not wild:
+        return literal(tokens), False
+    if wild == [len(tokens) - 1] and tokens[-1][0] == "*":
+        return literal(tokens[:-1]), True
+    return None
+
+
+def _fullmatch(tokens: Tokens, value: str, arn_segments: bool, ignore_case: bool) -> bool:
+    plain = _plain(tokens)
+    if plain is not None:
+        text, open_end = plain
+        if ignore_case:
+            # re.IGNORECASE folds some non-ASCII letters onto ASCII ones (the long s, the Kelvin sign)
+            if not (text.isascii() and value.isascii()):
+                return _regex(tokens, arn_segments, ignore_case).fullmatch(value) is not None
+            text, value = text.lower(), value.lower()
+        # a trailing * is ".*" (DOTALL) in both modes: it ends its ARN segment
+        return value.startswith(text) if open_end else value == text
+    return _regex(tokens, arn_segments, ignore_case).fullmatch(value) is not None
+
+
 def glob_match(tokens: Tokens, value: str, *, ignore_case: bool = False) -> bool:
-    return _regex(tokens, False, ignore_case).fullmatch(value) is not None
+    return _fullmatch(tokens, value, False, ignore_case)
 
 
 def action_matches(pattern: str | Unknown, action: str | Unknown) -> Tri:
@@ -164,7 +191,7 @@ def resource_matches(
         return tokens
     if isinstance(resource, Unknown):
         return resource
-    return _regex(tokens, True, False).fullmatch(resource) is not None
+    return _fullmatch(tokens, resource, True, False)
 
 
 def _split_arn(tokens: Tokens) -> list[Tokens]:

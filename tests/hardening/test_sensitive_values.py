@@ -219,3 +219,27 @@ def test_values_derived_from_a_secret_and_errors_about_it_are_redacted(
     main(["check", str(tmp_path), "--jobs", "1", "--show-passed", "--format", "json"])
     out = capsys.readouterr().out
     assert SECRET not in out.lower() and REDACTED in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"tag value {KEY} here",
+        f"aws_secret_access_key={KEY}",
+        f"token {TOKEN}",
+        "token FwoGZXIvYXdzE" + "=" * 40,  # the token shape's set holds '=' as well
+        "x" * 39 + "/",
+        "A" * 200 + "==",
+        "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "",
+    ],
+)
+def test_the_quick_rule_out_never_changes_what_is_redacted(text: str) -> None:
+    # redact skips the three key shapes when no 40-character run of their characters is present;
+    # applying the shapes unconditionally must give the same text.
+    from ctguard import sensitive
+
+    full = sensitive._NAMED_SECRET_KEY.sub(lambda m: m.group(1) + m.group(2) + REDACTED, text)
+    for shape in sensitive._KEY_SHAPES:
+        full = shape.sub(REDACTED, full)
+    assert redact(text) == full

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ctguard.regex_cache import compile_packaged
+
 _DATA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "data", "cfn_schemas.json")
 
 # cfn-lint's BOOLEAN_STRINGS: CloudFormation converts these, and YAML users often quote them.
@@ -45,7 +47,7 @@ class SchemaProblem:
 
 _cache: dict[str, Any] | None = None
 _read_only_cache: dict[str, list[tuple[str, ...]]] = {}
-_regex = functools.lru_cache(maxsize=None)(re.compile)  # patterns repeat across resources
+_regex = functools.lru_cache(maxsize=None)(compile_packaged)  # patterns repeat across resources
 
 
 def _data() -> dict[str, Any]:

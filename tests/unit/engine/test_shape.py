@@ -106,3 +106,23 @@ def test_a_document_larger_than_aws_accepts_is_unknown_and_noted() -> None:
     assert fixed["bucket"]["small"].policy == Known(small)
     assert isinstance(fixed["role"]["r"].policies, Unknown)
     assert [(n.owner, n.path) for n in notes] == [(("bucket", "big"), ("policy",)), (("role", "r"), ("policies",))]
+
+
+def test_hints_are_what_get_type_hints_gives_for_every_model_class() -> None:
+    # _hints evaluates the annotation text from compiled code kept between runs instead of
+    # asking typing.get_type_hints (issue 21): the hints must be the same objects' equals.
+    import dataclasses
+    import typing
+
+    from ctguard import model as model_types
+    from ctguard.engine.shape import _hints
+
+    classes = [
+        c
+        for c in vars(model_types).values()
+        if isinstance(c, type) and dataclasses.is_dataclass(c) and c.__module__ == model_types.__name__
+    ]
+    assert len(classes) >= 15
+    for cls in classes:
+        expected = typing.get_type_hints(cls, vars(model_types))
+        assert dict(_hints(cls)) == {f.name: expected[f.name] for f in dataclasses.fields(cls)}, cls.__name__
