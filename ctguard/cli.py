@@ -142,9 +142,11 @@ def _main(argv: Sequence[str] | None) -> int:
 
 
 def run() -> None:
-    from ctguard import regex_cache
+    from ctguard import module_bundle, regex_cache
 
-    regex_cache.install()  # this process's own: the API and in-process callers keep re as it is
+    # this process's own: the API and in-process callers keep re and the import system as they are
+    module_bundle.install()
+    regex_cache.install()
     code = main()
     # The interpreter's exit-time collections walk every object start-up made (about 20 ms of a
     # one-template check, issue 21); at exit none of it is garbage worth finding, so it is frozen

@@ -21,7 +21,6 @@ import dataclasses
 import marshal
 import os
 import sys
-from pathlib import Path
 from types import CodeType, FunctionType
 from typing import Any
 
@@ -31,33 +30,31 @@ _codes: dict[str, CodeType] = {}
 _new = 0
 
 
-def _cache_file() -> Path:
-    from ctguard.code_cache import code_cache_dir
+def _cache_file() -> str:
+    from ctguard.code_cache import code_cache_path
 
-    build = f"{sys.implementation.cache_tag}-{sys.hexversion:x}"
-    return code_cache_dir() / f"dataclass-code-{build}.marshal"
+    # v2: methods compiled without this module's postponed annotations (their __annotations__
+    # hold the field types, as dataclasses' own do; v1's held the local names, '_type_x')
+    build = f"{sys.implementation.cache_tag}-{sys.hexversion:x}-v2"
+    return os.path.join(code_cache_path(), f"dataclass-code-{build}.marshal")
 
 
 def _load() -> None:
     try:
-        loaded = marshal.loads(_cache_file().read_bytes())
+        with open(_cache_file(), "rb") as handle:
+            loaded = marshal.loads(handle.read())
     except (OSError, ValueError, EOFError, TypeError):
         return
     if isinstance(loaded, dict):
-        _codes.update((k, v) for k, v in loaded.items() if isinstance(k, str) and isinstance(v, CodeType))
+        _codes.update(loaded)  # each entry's type is checked where it is used
 
 
 def _save() -> None:
     if not _new:
         return
-    path = _cache_file()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(marshal.dumps(_codes))
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    from ctguard.code_cache import write_atomic
+
+    write_atomic(_cache_file(), marshal.dumps(_codes))
 
 
 def _create_fn(
@@ -77,8 +74,9 @@ def _create_fn(
     local_vars = ", ".join(locals.keys())
     txt = f"def __create_fn__({local_vars}):\n{txt}\n return {name}"
     code = _codes.get(txt)
-    if code is None:
-        code = compile(txt, "<string>", "exec")
+    if type(code) is not CodeType:
+        # dont_inherit: dataclasses compiles without postponed annotations, so must this module
+        code = compile(txt, "<string>", "exec", dont_inherit=True)
         if str((globals or {}).get("__name__", "")).startswith("ctguard.") and len(_codes) < _MAX_ENTRIES:
             _codes[txt] = code
             _new += 1
@@ -94,7 +92,7 @@ def annotation_code(text: str) -> CodeType:
     global _new
     key = "<annotation>\n" + text
     code = _codes.get(key)
-    if code is None:
+    if type(code) is not CodeType:
         code = compile(text, "<annotation>", "eval", dont_inherit=True)
         if len(_codes) < _MAX_ENTRIES:
             _codes[key] = code

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import _sre  # type: ignore[import-not-found]  # the C matcher re itself uses: no stubs
 import atexit
-import contextlib
 import marshal
 import os
 import re
 import sys
 from typing import Any
+
+from ctguard.code_cache import code_cache_path, write_atomic
 
 _MAX_ENTRIES = 1000  # far above the ~150 pattern literals ctguard and its imports compile
 _Parts = tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]
@@ -38,11 +39,8 @@ _packaged: set[str | bytes] = set()
 
 
 def cache_file() -> str:
-    # os.path, not pathlib: installed before the command line's lean pathlib import
-    override = os.environ.get("CTGUARD_CODE_CACHE")
-    directory = override or os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__")
     build = f"{sys.implementation.cache_tag}-{sys.hexversion:x}"
-    return os.path.join(directory, f"regex-{build}-{_sre.MAGIC}.marshal")
+    return os.path.join(code_cache_path(), f"regex-{build}-{_sre.MAGIC}.marshal")
 
 
 def compile_parts(pattern: str | bytes, flags: int) -> _Parts:
@@ -125,16 +123,7 @@ def _load() -> None:
 def _save() -> None:
     if not _new:
         return
-    path = cache_file()
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(tmp, "wb") as handle:
-            handle.write(marshal.dumps({**_stored, **_new}))
-        os.replace(tmp, path)
-    except (OSError, ValueError):
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+    write_atomic(cache_file(), marshal.dumps({**_stored, **_new}))
     _stored.update(_new)
     _new.clear()
 

@@ -27,6 +27,8 @@ LAYERS: list[tuple[str, ...]] = [
         "code_cache",
         "dataclass_code",
         "regex_cache",
+        "module_bundle",
+        "data_files",
         "yamlload",
         "workers",
         "sensitive",

@@ -9,20 +9,18 @@ into the model path a finding points at.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
-from pathlib import Path
 from typing import Any
 
+from ctguard.data_files import load_json
 from ctguard.model import EventDataStore, Model, Trail
 from ctguard.simulate import CompiledTrail, Event, SimContext, Verdict, compile_trail
 from ctguard.simulate.catalogue import global_region, partition_of
 from ctguard.values import Known
 
-_DATA = Path(__file__).resolve().parent.parent / "data" / "representative_events.json"
 # Used when the input does not say (a template without deploy context): a trail always lives in
 # the account and Region it is deployed to, so any stand-in gives the same verdicts.
 PLACEHOLDER_ACCOUNT = "123456789012"
@@ -48,7 +46,7 @@ class Representative:
 
 @lru_cache(maxsize=1)
 def _templates() -> tuple[dict[str, Any], ...]:
-    return tuple(json.loads(_DATA.read_text(encoding="utf-8"))["events"])
+    return tuple(load_json("representative_events.json")["events"])
 
 
 def _fill(obj: Any, values: dict[str, str]) -> Any:

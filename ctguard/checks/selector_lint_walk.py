@@ -12,8 +12,8 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
+from ctguard.data_files import load_json
 from ctguard.engine.evaluate import Outcome
 from ctguard.findings import Status
 from ctguard.model import AdvancedEventSelector, DataResource, EventSelector, FieldSelector, Trail
@@ -25,7 +25,6 @@ PathT = tuple[str | int, ...]
 ADV = "advanced_event_selectors"
 BASIC = "event_selectors"
 S3_OBJECT = "AWS::S3::Object"
-_TYPES_FILE = Path(__file__).resolve().parent.parent / "data" / "data_event_resource_types.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +154,7 @@ def op_name(op: str) -> str:
 
 @lru_cache(maxsize=1)
 def known_resource_types() -> tuple[frozenset[str], str]:
-    data = json.loads(_TYPES_FILE.read_text(encoding="utf-8"))
+    data = load_json("data_event_resource_types.json")
     return frozenset(data["types"]), str(data.get("retrieved", "unknown date"))
 
 

@@ -10,16 +10,13 @@ drops a required event (narrowed) or catches an unrelated one (over-broad) fails
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
+from ctguard.data_files import load_json
 from ctguard.monitoring.filter_pattern import FilterPatternError, parse_filter_pattern
-
-_DATA = Path(__file__).resolve().parents[1] / "data" / "cis_monitoring.json"
 
 
 @dataclass(frozen=True)
@@ -83,7 +80,7 @@ def strip_metadata(record: dict[str, Any]) -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def _raw() -> dict[str, Any]:
     # read once: the items and the label versions come from the same 190 KB file (issue 21)
-    data: dict[str, Any] = json.loads(_DATA.read_text(encoding="utf-8"))
+    data: dict[str, Any] = load_json("cis_monitoring.json")
     return data
 
 

@@ -85,6 +85,8 @@ def test_cached_code_builds_the_same_methods_as_dataclasses(monkeypatch: pytest.
     for cls in (cached_first, cached_again):
         for name in ("__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__", "__lt__"):
             assert getattr(cls, name).__code__.co_code == getattr(plain, name).__code__.co_code, name
+            # annotations too: compiled where annotations are postponed, they once held '_type_a'
+            assert getattr(cls, name).__annotations__ == getattr(plain, name).__annotations__, name
         x = cls(1, (2,))
         assert repr(x).endswith("P(a=1, b=(2,), c={})") and x == cls(1, (2,)) and x < cls(2)
         with pytest.raises(dataclasses.FrozenInstanceError):

@@ -10,16 +10,13 @@ CloudFormation coerces scalars, and any intrinsic function may stand for any val
 from __future__ import annotations
 
 import functools
-import json
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ctguard.data_files import load_json
 from ctguard.regex_cache import compile_packaged
-
-_DATA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "data", "cfn_schemas.json")
 
 # cfn-lint's BOOLEAN_STRINGS: CloudFormation converts these, and YAML users often quote them.
 _BOOL_STRINGS = frozenset({"true", "True", "TRUE", "false", "False", "FALSE"})
@@ -53,8 +50,7 @@ _regex = functools.lru_cache(maxsize=None)(compile_packaged)  # patterns repeat 
 def _data() -> dict[str, Any]:
     global _cache
     if _cache is None:  # a race only loads the same file twice: no lock needed
-        with open(_DATA_PATH, encoding="utf-8") as fh:
-            _cache = json.load(fh)
+        _cache = load_json("cfn_schemas.json")
     return _cache
 
 
