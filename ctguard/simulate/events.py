@@ -8,8 +8,9 @@ verdict that rests on a guess (OPEN-Q3, OPEN-Q7) must be able to say so.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
-from typing import Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from ctguard.simulate.catalogue import (
     DATA_APIS,
@@ -24,10 +25,17 @@ CATEGORIES = ("Management", "Data", "NetworkActivity", "Insight")
 _CATEGORY_BY_TYPE = {"AwsCloudTrailInsight": "Insight", "AwsVpceEvent": "NetworkActivity"}
 
 
-class Resource(NamedTuple):
-    type: str | None
-    arn: str | None  # the ARN, or the ARNPrefix when ``is_prefix``
-    is_prefix: bool = False
+if TYPE_CHECKING:
+
+    class Resource(NamedTuple):
+        type: str | None
+        arn: str | None  # the ARN, or the ARNPrefix when ``is_prefix``
+        is_prefix: bool = False
+
+else:
+    # The same tuple class without typing.NamedTuple, which compiles each postponed annotation
+    # when the class is made (~0.5 ms of every check's start, issue 21).
+    Resource = namedtuple("Resource", ("type", "arn", "is_prefix"), defaults=(False,))
 
 
 def _s(v: Any) -> str | None:

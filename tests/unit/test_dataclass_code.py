@@ -172,3 +172,117 @@ def test_every_ctguard_dataclass_signature_is_what_inspect_says() -> None:
                     assert text == str(inspect.signature(value)), value
                     checked += 1
     assert checked > 100
+
+
+_DESCRIBE = r"""
+import dataclasses, importlib, json, pkgutil, sys, types
+if sys.argv[1] == "cached":
+    from ctguard import dataclass_code
+    dataclass_code.install()
+import ctguard
+
+def describe(value):
+    if isinstance(value, type):
+        return "class " + value.__qualname__
+    if isinstance(value, types.FunctionType):
+        return "function " + value.__qualname__
+    return repr(value)
+
+out = {}
+for info in pkgutil.walk_packages(ctguard.__path__, "ctguard."):
+    if info.name.startswith(("ctguard.__main__", "ctguard.audit", "ctguard.drift")):
+        continue  # boto3-heavy; their classes are built the same way
+    module = importlib.import_module(info.name)
+    for cls in vars(module).values():
+        if not (isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == info.name):
+            continue
+        for name, fn in sorted(vars(cls).items()):
+            fn = getattr(fn, "__wrapped__", fn)  # __repr__ under reprlib's recursion guard
+            if not isinstance(fn, types.FunctionType) or fn.__code__.co_filename != "<string>":
+                continue
+            code = fn.__code__
+            out[f"{cls.__module__}.{cls.__qualname__}.{name}"] = [
+                code.co_code.hex(), repr(code.co_consts), code.co_names, code.co_varnames, code.co_freevars,
+                fn.__name__, fn.__qualname__, fn.__module__, describe(fn.__defaults__),
+                describe(fn.__kwdefaults__), repr(fn.__annotations__),
+                [describe(c.cell_contents) for c in fn.__closure__ or ()],
+            ]
+print(json.dumps(out, sort_keys=True))
+"""
+
+
+@pytest.mark.skipif(sys.version_info[:2] not in ((3, 11), (3, 12)), reason="mirrors _create_fn of 3.11/3.12 only")
+def test_every_ctguard_dataclass_gets_the_methods_dataclasses_writes(tmp_path: Path) -> None:
+    # Built from the cached method code (cold cache, then warm) and by dataclasses itself:
+    # code, names, defaults, keyword defaults, annotations and closure cells all alike.
+    env = {"CTGUARD_CODE_CACHE": str(tmp_path), "PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}
+
+    def run(mode: str) -> dict[str, Any]:
+        proc = subprocess.run(
+            [sys.executable, "-c", _DESCRIBE, mode], capture_output=True, text=True, env=env, cwd=REPO, timeout=120
+        )
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)  # type: ignore[no-any-return]
+
+    import json
+
+    plain = run("plain")
+    assert len(plain) > 400  # every ctguard dataclass's methods
+    cold = run("cached")
+    assert list(tmp_path.glob("dataclass-code-*.marshal"))
+    warm = run("cached")
+    for built in (cold, warm):
+        assert built.keys() == plain.keys()
+        for method, description in plain.items():
+            assert built[method] == description, method
+
+
+@pytest.mark.skipif(sys.version_info[:2] not in ((3, 11), (3, 12)), reason="mirrors _create_fn of 3.11/3.12 only")
+@pytest.mark.parametrize("warm", [False, True])
+def test_uncommon_fields_get_the_methods_dataclasses_writes(monkeypatch: pytest.MonkeyPatch, warm: bool) -> None:
+    # Keyword-only fields with defaults, InitVar, ClassVar, factories, a field named self, order,
+    # unsafe_hash and inheritance: what ctguard's own classes do not all exercise.
+    if dataclasses._create_fn is dataclass_code._create_fn:  # type: ignore[attr-defined]
+        pytest.skip("already installed in this process")
+    plain = _describe_cases(monkeypatch, cached=False)
+    monkeypatch.setattr(dataclass_code, "_codes", {})
+    if warm:
+        _describe_cases(monkeypatch, cached=True)
+        assert dataclass_code._codes
+    assert _describe_cases(monkeypatch, cached=True) == plain
+
+
+def _describe_cases(monkeypatch: pytest.MonkeyPatch, cached: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for cls in _signature_cases(monkeypatch, cached) + _more_cases(monkeypatch, cached):
+        for name, fn in sorted(vars(cls).items()):
+            fn = getattr(fn, "__wrapped__", fn)
+            if isinstance(fn, types.FunctionType) and fn.__code__.co_filename == "<string>":
+                code = fn.__code__
+                out[f"{cls.__qualname__}.{name}"] = (
+                    code.co_code,
+                    code.co_freevars,
+                    fn.__qualname__,
+                    repr(fn.__defaults__),
+                    repr(fn.__kwdefaults__),
+                    repr(fn.__annotations__),
+                    [type(c.cell_contents).__name__ for c in fn.__closure__ or ()],
+                )
+    return out
+
+
+def _more_cases(monkeypatch: pytest.MonkeyPatch, cached: bool) -> list[type]:
+    probe = types.ModuleType("ctguard.test_more_probe")
+    monkeypatch.setitem(sys.modules, "ctguard.test_more_probe", probe)
+    if cached:
+        monkeypatch.setattr(dataclasses, "_create_fn", dataclass_code._create_fn)
+    exec(
+        "from dataclasses import KW_ONLY, InitVar, dataclass, field\n"
+        "@dataclass(order=True, unsafe_hash=True)\nclass Ordered:\n    a: int\n    b: list = field(default_factory=list, compare=False)\n"
+        "@dataclass(frozen=True, kw_only=True)\nclass Kw:\n    a: int = 1\n    b: tuple = field(default_factory=tuple)\n    c: str\n"
+        "@dataclass\nclass Mixed:\n    a: int\n    _: KW_ONLY\n    b: dict = field(default_factory=dict)\n    c: 'InitVar[int]' = 3\n"
+        "    def __post_init__(self, c):\n        self.d = c\n"
+        "@dataclass(slots=True)\nclass Sub(Ordered):\n    self: int = 0\n",
+        probe.__dict__,
+    )
+    return [probe.__dict__[n] for n in ("Ordered", "Kw", "Mixed", "Sub")]
