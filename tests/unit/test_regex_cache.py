@@ -125,7 +125,9 @@ def test_a_check_keeps_its_libraries_patterns_and_none_of_its_inputs(tmp_path: P
     assert any(isinstance(p, str) and "\ud7ff" in p for p in patterns)  # PyYAML's reader, the costliest
     assert r"^arn:aws[\w-]*:kms:([a-z0-9-]+):(\d{12}):key/(.+)$" in patterns  # ctguard's own
     schemas = (REPO / "ctguard" / "data" / "cfn_schemas.json").read_text()
-    assert any(isinstance(p, str) and json.dumps(p) in schemas for p in patterns)  # vendored schemas' (compile_packaged)
+    assert any(
+        isinstance(p, str) and json.dumps(p) in schemas for p in patterns
+    )  # vendored schemas' (compile_packaged)
     text = template.read_text()
     # IAM wildcards and schema patterns built from the template's values are compiled, never kept
     assert not any(isinstance(p, str) and len(p) > 12 and re.sub(r"\\(.)", r"\1", p) in text for p in patterns)
