@@ -21,22 +21,22 @@ import dataclasses
 import marshal
 import os
 import sys
-from types import CellType, CodeType, FunctionType
+from types import CellType, CodeType, FunctionType, MemberDescriptorType
 from typing import Any
 
 _RETURN_NAME = {(3, 11): "_return_type", (3, 12): "__dataclass_return_type__"}.get(sys.version_info[:2])
 _MAX_ENTRIES = 4000
 _MISSING_LOCAL = object()
-_codes: dict[str, CodeType] = {}
+_codes: dict[Any, CodeType] = {}
 _new = 0
 
 
 def _cache_file() -> str:
     from ctguard.code_cache import code_cache_path
 
-    # v3: the method's own code (v2 kept the module text's, which defines __create_fn__); v1
-    # compiled under this module's postponed annotations ('_type_x' in a method's __annotations__)
-    build = f"{sys.implementation.cache_tag}-{sys.hexversion:x}-v3"
+    # v4: keyed by the parts of the text; v3 by the text itself; v2 kept the code of the text's
+    # module, which defines __create_fn__; v1 compiled under this module's postponed annotations
+    build = f"{sys.implementation.cache_tag}-{sys.hexversion:x}-v4"
     return os.path.join(code_cache_path(), f"dataclass-code-{build}.marshal")
 
 
@@ -70,22 +70,30 @@ def _create_fn(
         locals[_RETURN_NAME] = return_type
         return_annotation = f"->{_RETURN_NAME}"
     args_list, body_list = list(args), list(body)
-    args = ",".join(args_list)
-    body = "\n".join(f"  {b}" for b in body_list)
-    txt = f" def {name}({args}){return_annotation}:\n{body}"
-    local_vars = ", ".join(locals.keys())
-    txt = f"def __create_fn__({local_vars}):\n{txt}\n return {name}"
-    code = _codes.get(txt)
+    # The parts the text is made of identify it: joining them is only needed on a miss.
+    key = (name, tuple(args_list), tuple(body_list), tuple(locals), return_annotation)
+    code = _codes.get(key)
     if type(code) is not CodeType:
+        txt = _text(name, args_list, body_list, locals, return_annotation)
         # dont_inherit: dataclasses compiles without postponed annotations, so must this module
         code = _method_code(compile(txt, "<string>", "exec", dont_inherit=True), name)
         if code is None:
             return _by_exec(txt, globals, locals)
         if str((globals or {}).get("__name__", "")).startswith("ctguard.") and len(_codes) < _MAX_ENTRIES:
-            _codes[txt] = code
+            _codes[key] = code
             _new += 1
     function = _function(code, name, args_list, globals, locals, return_type is not dataclasses.MISSING)
-    return _by_exec(txt, globals, locals) if function is None else function
+    if function is None:
+        return _by_exec(_text(name, args_list, body_list, locals, return_annotation), globals, locals)
+    return function
+
+
+def _text(name: str, args: list[str], body: list[str], locals: dict[str, Any], return_annotation: str) -> str:
+    # dataclasses._create_fn's text, character for character
+    body_text = "\n".join(f"  {b}" for b in body)
+    txt = f" def {name}({','.join(args)}){return_annotation}:\n{body_text}"
+    local_vars = ", ".join(locals.keys())
+    return f"def __create_fn__({local_vars}):\n{txt}\n return {name}"
 
 
 def _by_exec(txt: str, globals: Any, locals: dict[str, Any]) -> Any:
@@ -230,8 +238,86 @@ class _Signatures:
         return getattr(inspect, name)
 
 
+_splits: dict[str, tuple[str | None, str] | None] = {}
+_original_get_field: Any = None
+
+
+def _split(annotation: str) -> tuple[str | None, str] | None:
+    # dataclasses' (module, name) reading of an annotation's text, once per text
+    try:
+        return _splits[annotation]
+    except KeyError:
+        match = dataclasses._MODULE_IDENTIFIER_RE.match(annotation)  # type: ignore[attr-defined]
+        parts = (match.group(1), match.group(2)) if match else None
+        _splits[annotation] = parts
+        return parts
+
+
+def _is_type(annotation: str, cls: type, a_module: Any, a_type: Any, is_type_predicate: Any) -> bool:
+    """dataclasses._is_type (3.11, 3.12) with each annotation's text read once, not three times
+    per field (issue 21): the same lookups, the same answer."""
+    parts = _split(annotation)
+    if parts is None:
+        return False
+    module_name, name = parts
+    ns = None
+    if not module_name:
+        ns = sys.modules.get(cls.__module__).__dict__  # None's AttributeError, as in dataclasses
+    else:
+        module = sys.modules.get(cls.__module__)
+        if module and module.__dict__.get(module_name) is a_module:
+            ns = sys.modules.get(a_type.__module__).__dict__
+    return bool(ns and is_type_predicate(ns.get(name), a_module))
+
+
+def _get_field(cls: type, a_name: str, a_type: Any, default_kw_only: bool) -> Any:
+    """dataclasses._get_field for the plain field of a text annotation that names no ClassVar,
+    InitVar or KW_ONLY, without its two _is_type lookups; anything else is dataclasses' own."""
+    special = True
+    if type(a_type) is str:
+        parts = _split(a_type)
+        module = sys.modules.get(cls.__module__)
+        if parts is None:
+            special = False
+        elif module is not None:
+            module_name, name = parts
+            bound = module.__dict__.get(module_name or name)
+            special = bound is not None and _names_special(bound)
+    if special:
+        return _original_get_field(cls, a_name, a_type, default_kw_only)
+    default = getattr(cls, a_name, dataclasses.MISSING)
+    if isinstance(default, dataclasses.Field):
+        f = default
+    else:
+        if isinstance(default, MemberDescriptorType):
+            default = dataclasses.MISSING  # a slot: no default
+        f = dataclasses.field(default=default)  # type: ignore[arg-type]  # MISSING: no default, as in dataclasses
+    if f.default.__class__.__hash__ is None:  # a mutable default: dataclasses' own error
+        return _original_get_field(cls, a_name, a_type, default_kw_only)
+    f.name = a_name
+    f.type = a_type
+    f._field_type = dataclasses._FIELD  # type: ignore[attr-defined]
+    if f.kw_only is dataclasses.MISSING:
+        f.kw_only = default_kw_only
+    return f
+
+
+def _names_special(bound: Any) -> bool:
+    # What the annotation's first name is bound to in the class's module: the typing or
+    # dataclasses module, or anything _is_classvar, _is_initvar or _is_kw_only would accept.
+    typing = sys.modules.get("typing")
+    if bound is dataclasses or bound is typing:
+        return True
+    if bound is dataclasses.InitVar or type(bound) is dataclasses.InitVar or bound is dataclasses.KW_ONLY:
+        return True
+    return typing is not None and (
+        bound is typing.ClassVar or (type(bound) is typing._GenericAlias and bound.__origin__ is typing.ClassVar)
+    )
+
+
 def install() -> None:
     """Route dataclasses' method compilation through the cache (once per process)."""
+    global _original_get_field
     original = getattr(dataclasses, "_create_fn", None)
     if _RETURN_NAME is None or original is None or original is _create_fn or sys.implementation.name != "cpython":
         return
@@ -239,6 +325,18 @@ def install() -> None:
         return  # not the function this module mirrors
     _load()
     dataclasses._create_fn = _create_fn  # type: ignore[attr-defined]
+    get_field, is_type = getattr(dataclasses, "_get_field", None), getattr(dataclasses, "_is_type", None)
+    if (
+        get_field is not None
+        and is_type is not None
+        and get_field.__code__.co_varnames[:4] == ("cls", "a_name", "a_type", "default_kw_only")
+        and is_type.__code__.co_varnames[:5] == ("annotation", "cls", "a_module", "a_type", "is_type_predicate")
+        and hasattr(dataclasses, "_MODULE_IDENTIFIER_RE")
+        and hasattr(dataclasses, "_FIELD")
+    ):
+        _original_get_field = get_field
+        dataclasses._get_field = _get_field  # type: ignore[attr-defined]
+        dataclasses._is_type = _is_type  # type: ignore[attr-defined]
     if sys.version_info[:2] == (3, 11):  # 3.12 also reads annotations through inspect
         dataclasses.inspect = _Signatures()  # type: ignore[attr-defined]
     atexit.register(_save)

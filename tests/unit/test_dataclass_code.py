@@ -97,7 +97,7 @@ def _signature_cases(monkeypatch: pytest.MonkeyPatch, cached: bool) -> list[type
     probe = types.ModuleType("ctguard.test_signature_probe")
     monkeypatch.setitem(sys.modules, "ctguard.test_signature_probe", probe)
     if cached:  # method text compiled where annotations are postponed, as a check run does
-        monkeypatch.setattr(dataclasses, "_create_fn", dataclass_code._create_fn)
+        _use_cache(monkeypatch)
     source = (
         "from __future__ import annotations\n"
         "from dataclasses import KW_ONLY, InitVar, dataclass, field\n"
@@ -175,18 +175,20 @@ def test_every_ctguard_dataclass_signature_is_what_inspect_says() -> None:
 
 
 _DESCRIBE = r"""
-import dataclasses, importlib, json, pkgutil, sys, types
+import dataclasses, importlib, json, pkgutil, re, sys, types
 if sys.argv[1] == "cached":
     from ctguard import dataclass_code
     dataclass_code.install()
 import ctguard
 
 def describe(value):
+    if value is dataclasses.MISSING:
+        return "MISSING"
     if isinstance(value, type):
         return "class " + value.__qualname__
     if isinstance(value, types.FunctionType):
         return "function " + value.__qualname__
-    return repr(value)
+    return re.sub(" at 0x[0-9a-f]+", "", repr(value))
 
 out = {}
 for info in pkgutil.walk_packages(ctguard.__path__, "ctguard."):
@@ -196,6 +198,12 @@ for info in pkgutil.walk_packages(ctguard.__path__, "ctguard."):
     for cls in vars(module).values():
         if not (isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == info.name):
             continue
+        out[f"{cls.__module__}.{cls.__qualname__}"] = [
+            [(f.name, repr(f.type), describe(f.default), describe(f.default_factory), f.init, f.repr, f.hash,
+              f.compare, repr(f.metadata), f.kw_only, f._field_type.name) for f in cls.__dataclass_fields__.values()],
+            repr(cls.__dataclass_params__), repr(getattr(cls, "__match_args__", None)),
+            repr(getattr(cls, "__slots__", None)), cls.__doc__, sorted(vars(cls)),
+        ]
         for name, fn in sorted(vars(cls).items()):
             fn = getattr(fn, "__wrapped__", fn)  # __repr__ under reprlib's recursion guard
             if not isinstance(fn, types.FunctionType) or fn.__code__.co_filename != "<string>":
@@ -255,6 +263,16 @@ def test_uncommon_fields_get_the_methods_dataclasses_writes(monkeypatch: pytest.
 def _describe_cases(monkeypatch: pytest.MonkeyPatch, cached: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for cls in _signature_cases(monkeypatch, cached) + _more_cases(monkeypatch, cached):
+        out[cls.__qualname__] = (
+            [
+                (f.name, f.type, repr(f.default), repr(f.default_factory), f.init, f.kw_only, f._field_type.name)
+                for f in cls.__dataclass_fields__.values()
+            ],
+            repr(cls.__dataclass_params__),
+            getattr(cls, "__match_args__", None),
+            getattr(cls, "__slots__", None),
+            sorted(vars(cls)),
+        )
         for name, fn in sorted(vars(cls).items()):
             fn = getattr(fn, "__wrapped__", fn)
             if isinstance(fn, types.FunctionType) and fn.__code__.co_filename == "<string>":
@@ -275,9 +293,16 @@ def _more_cases(monkeypatch: pytest.MonkeyPatch, cached: bool) -> list[type]:
     probe = types.ModuleType("ctguard.test_more_probe")
     monkeypatch.setitem(sys.modules, "ctguard.test_more_probe", probe)
     if cached:
-        monkeypatch.setattr(dataclasses, "_create_fn", dataclass_code._create_fn)
+        _use_cache(monkeypatch)
     exec(
+        "from __future__ import annotations\n"
+        "import dataclasses, typing\n"
+        "from typing import ClassVar\n"
+        "CV = ClassVar\n"
         "from dataclasses import KW_ONLY, InitVar, dataclass, field\n"
+        "@dataclass\nclass Special2:\n    a: CV[int] = 1\n    b: typing.ClassVar[str] = 'b'\n"
+        "    c: dataclasses.InitVar[int] = 0\n    d: dataclasses.KW_ONLY\n    e: int = 5\n"
+        "    def __post_init__(self, c):\n        pass\n"
         "@dataclass(order=True, unsafe_hash=True)\nclass Ordered:\n    a: int\n    b: list = field(default_factory=list, compare=False)\n"
         "@dataclass(frozen=True, kw_only=True)\nclass Kw:\n    a: int = 1\n    b: tuple = field(default_factory=tuple)\n    c: str\n"
         "@dataclass\nclass Mixed:\n    a: int\n    _: KW_ONLY\n    b: dict = field(default_factory=dict)\n    c: 'InitVar[int]' = 3\n"
@@ -285,4 +310,28 @@ def _more_cases(monkeypatch: pytest.MonkeyPatch, cached: bool) -> list[type]:
         "@dataclass(slots=True)\nclass Sub(Ordered):\n    self: int = 0\n",
         probe.__dict__,
     )
-    return [probe.__dict__[n] for n in ("Ordered", "Kw", "Mixed", "Sub")]
+    return [probe.__dict__[n] for n in ("Special2", "Ordered", "Kw", "Mixed", "Sub")]
+
+
+def _use_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    # what install() does, undone after the test
+    if dataclasses._create_fn is not dataclass_code._create_fn:  # type: ignore[attr-defined]
+        monkeypatch.setattr(dataclass_code, "_original_get_field", dataclasses._get_field)  # type: ignore[attr-defined]
+    monkeypatch.setattr(dataclasses, "_create_fn", dataclass_code._create_fn)
+    monkeypatch.setattr(dataclasses, "_get_field", dataclass_code._get_field)
+    monkeypatch.setattr(dataclasses, "_is_type", dataclass_code._is_type)
+
+
+@pytest.mark.skipif(sys.version_info[:2] not in ((3, 11), (3, 12)), reason="mirrors dataclasses of 3.11/3.12 only")
+def test_a_mutable_default_is_refused_as_dataclasses_refuses_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    if dataclasses._create_fn is dataclass_code._create_fn:  # type: ignore[attr-defined]
+        pytest.skip("already installed in this process")
+    probe = types.ModuleType("ctguard.test_mutable_probe")
+    monkeypatch.setitem(sys.modules, "ctguard.test_mutable_probe", probe)
+    source = "from __future__ import annotations\nfrom dataclasses import dataclass\n@dataclass\nclass M:\n    a: list = []\n"
+    with pytest.raises(ValueError) as plain:
+        exec(source, probe.__dict__)
+    _use_cache(monkeypatch)
+    with pytest.raises(ValueError) as fast:
+        exec(source, probe.__dict__)
+    assert str(fast.value) == str(plain.value) and "mutable default" in str(plain.value)
