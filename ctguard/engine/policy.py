@@ -10,6 +10,7 @@ loads without parsing or validating.  Anything changed, added or new goes the sl
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,7 +81,9 @@ def load_policies(
     request can change: their declarative policies load, but one naming Python code (``impl``)
     is left out with a message in ``warnings`` and its module is never imported.
     """
-    files: list[tuple[Path, bool]] = [(f, True) for f in sorted(builtin_policy_dir().glob("*.yaml"))]
+    builtin = builtin_policy_dir()
+    # names, not Path.glob: the glob's pattern machinery is ~1 ms of a one-template check (issue 21)
+    files: list[tuple[Path, bool]] = [(builtin / name, True) for name in sorted(_yaml_names(builtin))]
     for directory, trusted in [(d, True) for d in extra_dirs] + [(d, False) for d in untrusted_dirs]:
         path = Path(directory)
         if not path.is_dir():
@@ -111,6 +114,12 @@ def load_policies(
     if cache is not None:
         cache.save()
     return sorted(policies, key=lambda p: p.id)
+
+
+def _yaml_names(directory: Path) -> list[str]:
+    """What ``directory.glob("*.yaml")`` matches, by name."""
+    with os.scandir(directory) as entries:
+        return [entry.name for entry in entries if entry.name.endswith(".yaml")]
 
 
 # Scopes whose findings something other than the policy engine reports.

@@ -76,16 +76,24 @@ def test_an_edited_module_is_imported_from_its_source(package_copy: Path, tmp_pa
 
 
 def test_a_damaged_bundle_costs_only_the_normal_import(package_copy: Path, tmp_path: Path) -> None:
+    from ctguard import module_bundle
+
     cache = tmp_path / "cache"
     _probe(package_copy, cache)
     (bundle,) = cache.glob("modules-*.marshal")
-    entries = marshal.loads(bundle.read_bytes())
-    relative, is_package, mtime, size, _code = entries["ctguard.values"]
-    entries["ctguard.values"] = (relative, is_package, mtime, size, b"\x00 not code")
-    bundle.write_bytes(marshal.dumps(entries))
+    data = bytearray(bundle.read_bytes())
+    head = len(module_bundle._MAGIC)
+    length = int.from_bytes(data[head : head + 8], "little")
+    index = marshal.loads(bytes(data[head + 8 : head + 8 + length]))
+    offset, size = index["ctguard.values"][4:]
+    start = head + 8 + length + offset
+    data[start : start + size] = b"\x00" * size  # its code overwritten
+    bundle.write_bytes(bytes(data))
     assert "ctguard.values" not in _probe(package_copy, cache)["served"]  # type: ignore[operator]  # from source
     assert "ctguard.values" in _probe(package_copy, cache)["served"]  # type: ignore[operator]  # bundled again
-    bundle.write_bytes(b"\x00 not marshal")
+    bundle.write_bytes(b"\x00 not a bundle")
+    assert _probe(package_copy, cache)["served"] == []
+    bundle.write_bytes(bytes(data[: head + 4]))  # cut short
     assert _probe(package_copy, cache)["served"] == []
 
 

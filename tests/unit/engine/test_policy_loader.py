@@ -104,3 +104,13 @@ def test_validation_cache_still_catches_edits(tmp_path: Path) -> None:
     (d / "ORG100-tagged.yaml").write_text(VALID.replace("severity: low", "severity: urgent"))
     with pytest.raises(PolicyError, match="severity"):
         load_policies((str(d),))
+
+
+def test_built_in_policy_files_are_the_ones_glob_finds(tmp_path: Path) -> None:
+    from ctguard.engine.policy import _yaml_names, builtin_policy_dir
+
+    for name in ("a.yaml", ".hidden.yaml", "b.yml", "c.YAML", "d.yaml.bak", "e.yaml"):
+        (tmp_path / name).write_text("")
+    (tmp_path / "dir.yaml").mkdir()
+    for directory in (tmp_path, builtin_policy_dir()):
+        assert sorted(_yaml_names(directory)) == [p.name for p in sorted(directory.glob("*.yaml"))]
