@@ -70,6 +70,11 @@ def compile_packaged(pattern: str, flags: int = 0) -> re.Pattern[str]:
     return re.compile(pattern, flags)
 
 
+# argparse builds its patterns from the parser's definition (nargs), never from the arguments
+# it is given, which it only matches against them.
+_DEFINITION_ONLY = frozenset({"argparse"})
+
+
 def _written_in_source(pattern: str | bytes) -> bool:
     if pattern in _packaged:
         return True
@@ -79,6 +84,8 @@ def _written_in_source(pattern: str | bytes) -> bool:
         frame = frame.f_back  # type: ignore[assignment]
     if frame is None:
         return False
+    if frame.f_globals.get("__name__") in _DEFINITION_ONLY:
+        return True
     return any(type(constant) is type(pattern) and constant == pattern for constant in frame.f_code.co_consts)
 
 

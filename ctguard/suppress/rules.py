@@ -18,8 +18,9 @@ from ctguard.pickling import fast_pickle
 
 Owner = tuple[str, str]
 
-_ID = r"[A-Za-z0-9_*?\-]+"
-_IDS = re.compile(rf"^\s*({_ID}(?:\s*,\s*{_ID})*)\s*(?::(.*))?$", re.DOTALL)
+# A rule id or glob ([A-Za-z0-9_*?\-]+), then more after commas, then an optional ": reason".
+# Written out, not built with an f-string: a literal is what ctguard.regex_cache keeps.
+_IDS = re.compile(r"^\s*([A-Za-z0-9_*?\-]+(?:\s*,\s*[A-Za-z0-9_*?\-]+)*)\s*(?::(.*))?$", re.DOTALL)
 _EXP = re.compile(r"(?:^|:)\s*exp:\s*([0-9]{4}-[0-9]{2}-[0-9]{2}|\S*)\s*(?=:|$)")
 
 

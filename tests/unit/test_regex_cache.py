@@ -124,6 +124,7 @@ def test_a_check_keeps_its_libraries_patterns_and_none_of_its_inputs(tmp_path: P
     patterns = {p for p, _ in _kept(tmp_path)}
     assert any(isinstance(p, str) and "\ud7ff" in p for p in patterns)  # PyYAML's reader, the costliest
     assert r"^arn:aws[\w-]*:kms:([a-z0-9-]+):(\d{12}):key/(.+)$" in patterns  # ctguard's own
+    assert {"(-*A[-AO]*)", "(-*A[A-]*)"} & patterns  # argparse's, made from the parser's nargs
     schemas = (REPO / "ctguard" / "data" / "cfn_schemas.json").read_text()
     assert any(
         isinstance(p, str) and json.dumps(p) in schemas for p in patterns
