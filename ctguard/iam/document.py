@@ -207,28 +207,10 @@ def _statement(raw: Any, index: int) -> Statement:
     )
 
 
-# Checks evaluate the same bucket or key policy many times (one template: 25 evaluations of a few
-# documents); each raw document is normalised once.  Keyed by identity, holding the document so
-# that its id cannot be reused while remembered; parsed documents are never changed in place.
-_NORMALIZED: dict[int, tuple[Any, Document]] = {}
-_REMEMBERED = 256
-
-
 def normalize(document: Any) -> Document:
     """Normalise a policy; a ``Document`` passes through unchanged."""
     if isinstance(document, Document):
         return document
-    seen = _NORMALIZED.get(id(document))
-    if seen is not None and seen[0] is document:
-        return seen[1]
-    result = _normalize(document)
-    if len(_NORMALIZED) >= _REMEMBERED:
-        _NORMALIZED.clear()
-    _NORMALIZED[id(document)] = (document, result)
-    return result
-
-
-def _normalize(document: Any) -> Document:
     if isinstance(document, Unknown):
         return Document(document, (_statement(document, 0),))
     if not isinstance(document, dict):
