@@ -46,7 +46,6 @@ from ctguard.iam import symbolic
 from ctguard.iam.tri import t_and
 from ctguard.model import EventRule, MetricFilter, Model
 from ctguard.monitoring.cis import CisItem, FilterVerdict, judge_filter, label_numbers, load_items
-from ctguard.monitoring.event_rule import judge_event_rule
 from ctguard.values import Known, Symbolic, Unknown, contains_unknown, resolve, show
 
 _ALL_MANAGEMENT = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
@@ -327,6 +326,8 @@ def _rule_step(model: Model, item: CisItem, rule: EventRule) -> Step | None:
     state = resolve(rule.state, "ENABLED")
     if isinstance(state, Unknown):
         return unknown(FILTER, f"the state of EventBridge rule {name} is not known: {state.reason}", owner, ("state",))
+    from ctguard.monitoring.event_rule import judge_event_rule  # only inputs with EventBridge rules: issue 21
+
     verdict = judge_event_rule(item, pattern.value, include_read_only=state.value == _ALL_MANAGEMENT)
     if _caught(item, verdict) == 0 and not verdict.passes:
         return None

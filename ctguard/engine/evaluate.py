@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ctguard.engine import condition_text, conditions
+from ctguard.engine import conditions
 from ctguard.engine.partial import judge, unread_part
 from ctguard.engine.policy import Policy
 from ctguard.engine.shape import Note, conform
@@ -241,6 +241,8 @@ def _merge(
     if variant_count > 1:
         hit = [m.conditions for m, r in results if r.status == worst.status]
         if len(hit) < variant_count:
+            from ctguard.engine import condition_text  # only inputs with condition variants: issue 21
+
             cond_text = condition_text.simplified(hit, [m.conditions for m, _ in results])
     message = worst.message + (f" (when {cond_text})" if cond_text else "")
     # Settled by --account/--region only when every variant's UNKNOWN is.

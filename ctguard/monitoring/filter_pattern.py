@@ -14,7 +14,6 @@ from re import error as re_error
 from typing import Any
 
 from ctguard.monitoring.filter_ast import FilterPatternError, Slot, Term, normalise
-from ctguard.monitoring.filter_eval import compile_node, compile_space, compile_terms
 from ctguard.monitoring.filter_parser import MAX_LENGTH, parse_json, parse_space, parse_terms
 
 __all__ = ["FilterPattern", "FilterPatternError", "parse_filter_pattern", "record_as_log_line"]
@@ -69,6 +68,9 @@ def parse_filter_pattern(text: str) -> FilterPattern:
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
+    # the matchers only where a pattern is met: a check without metric filters never needs them (issue 21)
+    from ctguard.monitoring.filter_eval import compile_node, compile_space, compile_terms
+
     try:
         if start < end and text[start] == "{":
             node = parse_json(text, start, end)

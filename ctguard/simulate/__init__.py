@@ -21,11 +21,11 @@ from ctguard.simulate.evaluate import (
     evaluate_trails,
 )
 from ctguard.simulate.events import Event, Resource
-from ctguard.simulate.explain import render_text, verdict_to_dict
 from ctguard.simulate.normalize import Normalized, normalize_basic, normalize_trail
 from ctguard.simulate.policy import DEFAULT_POLICY, SimPolicy
 
 if TYPE_CHECKING:
+    from ctguard.simulate.explain import render_text, verdict_to_dict
     from ctguard.simulate.replay import Replay, Shape
     from ctguard.simulate.report import summarize
 
@@ -41,6 +41,10 @@ def __getattr__(name: str) -> Any:
         from ctguard.simulate.report import summarize
 
         return summarize
+    if name in ("render_text", "verdict_to_dict"):  # the explanations, for simulate and reports
+        from ctguard.simulate import explain
+
+        return getattr(explain, name)
     raise AttributeError(f"module 'ctguard.simulate' has no attribute {name!r}")
 
 

@@ -31,6 +31,13 @@ NOT_FOR_ONE_TEMPLATE = (
     "ctguard.simulate.report",
     "ctguard.simulation",
     "ctguard.workers",
+    # needed only by inputs this template does not have (issue 21): condition variants, EventBridge
+    # rules, symbolic values in a declarative condition, metric filter patterns; and the explanations
+    "ctguard.engine.condition_text",
+    "ctguard.monitoring.event_rule",
+    "ctguard.engine.symbolic_match",
+    "ctguard.monitoring.filter_eval",
+    "ctguard.simulate.explain",
 )
 TEXT_REPORT = {
     "ctguard.formatters.text_format",
