@@ -26,17 +26,16 @@ from typing import Any
 
 _RETURN_NAME = {(3, 11): "_return_type", (3, 12): "__dataclass_return_type__"}.get(sys.version_info[:2])
 _MAX_ENTRIES = 4000
-_MISSING_LOCAL = object()
-_codes: dict[Any, CodeType] = {}
+_codes: dict[Any, Any] = {}  # method parts -> (code, recipe); annotation key -> code
 _new = 0
 
 
 def _cache_file() -> str:
     from ctguard.code_cache import code_cache_path
 
-    # v4: keyed by the parts of the text; v3 by the text itself; v2 kept the code of the text's
-    # module, which defines __create_fn__; v1 compiled under this module's postponed annotations
-    build = f"{sys.implementation.cache_tag}-{sys.hexversion:x}-v4"
+    # v5: each method's code with its parameters read (v4: the code alone, v3: keyed by the whole
+    # text, v2: the code of the text's module, v1: compiled under postponed annotations)
+    build = f"{sys.implementation.cache_tag}-{sys.hexversion:x}-v5"
     return os.path.join(code_cache_path(), f"dataclass-code-{build}.marshal")
 
 
@@ -72,17 +71,21 @@ def _create_fn(
     args_list, body_list = list(args), list(body)
     # The parts the text is made of identify it: joining them is only needed on a miss.
     key = (name, tuple(args_list), tuple(body_list), tuple(locals), return_annotation)
-    code = _codes.get(key)
-    if type(code) is not CodeType:
+    entry = _codes.get(key)
+    if type(entry) is tuple and len(entry) == 2 and type(entry[0]) is CodeType and type(entry[1]) is tuple:
+        code, recipe = entry
+    else:
         txt = _text(name, args_list, body_list, locals, return_annotation)
         # dont_inherit: dataclasses compiles without postponed annotations, so must this module
-        code = _method_code(compile(txt, "<string>", "exec", dont_inherit=True), name)
-        if code is None:
+        method_code = _method_code(compile(txt, "<string>", "exec", dont_inherit=True), name)
+        parsed = _recipe(args_list)
+        if method_code is None or parsed is None:
             return _by_exec(txt, globals, locals)
+        code, recipe = method_code, parsed
         if str((globals or {}).get("__name__", "")).startswith("ctguard.") and len(_codes) < _MAX_ENTRIES:
-            _codes[key] = code
+            _codes[key] = (code, recipe)
             _new += 1
-    function = _function(code, name, args_list, globals, locals, return_type is not dataclasses.MISSING)
+    function = _function(code, recipe, name, globals, locals, return_type is not dataclasses.MISSING)
     if function is None:
         return _by_exec(_text(name, args_list, body_list, locals, return_annotation), globals, locals)
     return function
@@ -114,18 +117,15 @@ def _method_code(module_code: CodeType, name: str) -> CodeType | None:
     return None
 
 
-def _function(
-    code: CodeType, name: str, args: list[str], globals: Any, locals: dict[str, Any], returns: bool
-) -> FunctionType | None:
-    """The function ``__create_fn__(**locals)`` would return, built from the method's code alone:
-    what the ``def`` evaluated in ``__create_fn__`` (defaults and annotations, names of its locals)
-    and the cells of the locals the body reads.  Half the code to unmarshal and no ``exec`` per
-    method (~2 ms of a one-template check); None for any argument this does not recognise."""
-    if not isinstance(globals, dict):
-        return None
-    defaults: list[Any] = []
-    keyword_defaults: dict[str, Any] = {}
-    annotations: dict[str, Any] = {}
+# Per parameter: its name, the local naming its annotation and its default ("" for none), and
+# whether it is keyword-only.
+_Recipe = tuple[tuple[str, str, str, bool], ...]
+
+
+def _recipe(args: list[str]) -> _Recipe | None:
+    """What the ``def``'s parameter list evaluates, read off dataclasses' argument texts
+    (``name:_type_name=_dflt_name``, ``*``); None for any text of another shape."""
+    out = []
     keyword_only = False
     for arg in args:
         if arg == "*":
@@ -133,25 +133,38 @@ def _function(
             continue
         parameter, _, default = arg.partition("=")
         parameter_name, _, annotation = parameter.partition(":")
-        if not parameter_name.isidentifier() or (annotation and annotation not in locals):
+        if not parameter_name.isidentifier() or not all(n.isidentifier() for n in (annotation, default) if n):
             return None
-        if annotation:
-            annotations[parameter_name] = locals[annotation]
-        if default:
-            if default not in locals:
-                return None
-            if keyword_only:
-                keyword_defaults[parameter_name] = locals[default]
-            else:
-                defaults.append(locals[default])
-    if returns:
-        returned = locals.get(_RETURN_NAME or "", _MISSING_LOCAL)
-        if returned is _MISSING_LOCAL:
-            return None
-        annotations["return"] = returned
-    if not all(free in locals for free in code.co_freevars):
+        out.append((parameter_name, annotation, default, keyword_only))
+    return tuple(out)
+
+
+def _function(
+    code: CodeType, recipe: _Recipe, name: str, globals: Any, locals: dict[str, Any], returns: bool
+) -> FunctionType | None:
+    """The function ``__create_fn__(**locals)`` would return, built from the method's code alone:
+    what the ``def`` evaluated in ``__create_fn__`` (defaults and annotations, names of its locals)
+    and the cells of the locals the body reads.  Half the code to unmarshal and no ``exec`` per
+    method (~2 ms of a one-template check); None where a name is not among the locals."""
+    if not isinstance(globals, dict):
         return None
-    closure = tuple(CellType(locals[free]) for free in code.co_freevars)
+    defaults: list[Any] = []
+    keyword_defaults: dict[str, Any] = {}
+    annotations: dict[str, Any] = {}
+    try:
+        for parameter_name, annotation, default, keyword_only in recipe:
+            if annotation:
+                annotations[parameter_name] = locals[annotation]
+            if default:
+                if keyword_only:
+                    keyword_defaults[parameter_name] = locals[default]
+                else:
+                    defaults.append(locals[default])
+        if returns:
+            annotations["return"] = locals[_RETURN_NAME or ""]
+        closure = tuple(CellType(locals[free]) for free in code.co_freevars)
+    except KeyError:
+        return None
     function = FunctionType(code, globals, name, tuple(defaults) or None, closure or None)
     if keyword_defaults:
         function.__kwdefaults__ = keyword_defaults
