@@ -253,6 +253,8 @@ class _Signatures:
 
 _splits: dict[str, tuple[str | None, str] | None] = {}
 _original_get_field: Any = None
+# dataclasses' own functions this module stands in for, as found at install (tests compare with them)
+originals: dict[str, Any] = {}
 
 
 def _split(annotation: str) -> tuple[str | None, str] | None:
@@ -337,6 +339,7 @@ def install() -> None:
     if original.__code__.co_varnames[:6] != ("name", "args", "body", "globals", "locals", "return_type"):
         return  # not the function this module mirrors
     _load()
+    originals["_create_fn"] = original
     dataclasses._create_fn = _create_fn  # type: ignore[attr-defined]
     get_field, is_type = getattr(dataclasses, "_get_field", None), getattr(dataclasses, "_is_type", None)
     if (
@@ -348,6 +351,7 @@ def install() -> None:
         and hasattr(dataclasses, "_FIELD")
     ):
         _original_get_field = get_field
+        originals.update(_get_field=get_field, _is_type=is_type)
         dataclasses._get_field = _get_field  # type: ignore[attr-defined]
         dataclasses._is_type = _is_type  # type: ignore[attr-defined]
     if sys.version_info[:2] == (3, 11):  # 3.12 also reads annotations through inspect

@@ -74,9 +74,7 @@ def test_cached_code_builds_the_same_methods_as_dataclasses(monkeypatch: pytest.
         )
         return ns["P"]
 
-    original = dataclasses._create_fn
-    if original is dataclass_code._create_fn:
-        pytest.skip("already installed in this process")
+    _use_stock(monkeypatch)
     plain = make()
     monkeypatch.setattr(dataclasses, "_create_fn", dataclass_code._create_fn)
     monkeypatch.setattr(dataclass_code, "_codes", {})
@@ -98,6 +96,8 @@ def _signature_cases(monkeypatch: pytest.MonkeyPatch, cached: bool) -> list[type
     monkeypatch.setitem(sys.modules, "ctguard.test_signature_probe", probe)
     if cached:  # method text compiled where annotations are postponed, as a check run does
         _use_cache(monkeypatch)
+    else:
+        _use_stock(monkeypatch)
     source = (
         "from __future__ import annotations\n"
         "from dataclasses import KW_ONLY, InitVar, dataclass, field\n"
@@ -250,8 +250,7 @@ def test_every_ctguard_dataclass_gets_the_methods_dataclasses_writes(tmp_path: P
 def test_uncommon_fields_get_the_methods_dataclasses_writes(monkeypatch: pytest.MonkeyPatch, warm: bool) -> None:
     # Keyword-only fields with defaults, InitVar, ClassVar, factories, a field named self, order,
     # unsafe_hash and inheritance: what ctguard's own classes do not all exercise.
-    if dataclasses._create_fn is dataclass_code._create_fn:  # type: ignore[attr-defined]
-        pytest.skip("already installed in this process")
+    _use_stock(monkeypatch)
     plain = _describe_cases(monkeypatch, cached=False)
     monkeypatch.setattr(dataclass_code, "_codes", {})
     if warm:
@@ -294,6 +293,8 @@ def _more_cases(monkeypatch: pytest.MonkeyPatch, cached: bool) -> list[type]:
     monkeypatch.setitem(sys.modules, "ctguard.test_more_probe", probe)
     if cached:
         _use_cache(monkeypatch)
+    else:
+        _use_stock(monkeypatch)
     exec(
         "from __future__ import annotations\n"
         "import dataclasses, typing\n"
@@ -313,10 +314,19 @@ def _more_cases(monkeypatch: pytest.MonkeyPatch, cached: bool) -> list[type]:
     return [probe.__dict__[n] for n in ("Special2", "Ordered", "Kw", "Mixed", "Sub")]
 
 
+_STANDS_IN = ("_create_fn", "_get_field", "_is_type")
+
+
+def _use_stock(monkeypatch: pytest.MonkeyPatch) -> None:
+    # dataclasses' own functions, whether or not an earlier test installed the cache in this process
+    for name in _STANDS_IN:
+        monkeypatch.setattr(dataclasses, name, dataclass_code.originals.get(name, getattr(dataclasses, name)))
+
+
 def _use_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     # what install() does, undone after the test
-    if dataclasses._create_fn is not dataclass_code._create_fn:  # type: ignore[attr-defined]
-        monkeypatch.setattr(dataclass_code, "_original_get_field", dataclasses._get_field)  # type: ignore[attr-defined]
+    _use_stock(monkeypatch)
+    monkeypatch.setattr(dataclass_code, "_original_get_field", dataclasses._get_field)  # type: ignore[attr-defined]
     monkeypatch.setattr(dataclasses, "_create_fn", dataclass_code._create_fn)
     monkeypatch.setattr(dataclasses, "_get_field", dataclass_code._get_field)
     monkeypatch.setattr(dataclasses, "_is_type", dataclass_code._is_type)
@@ -324,8 +334,7 @@ def _use_cache(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.skipif(sys.version_info[:2] not in ((3, 11), (3, 12)), reason="mirrors dataclasses of 3.11/3.12 only")
 def test_a_mutable_default_is_refused_as_dataclasses_refuses_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    if dataclasses._create_fn is dataclass_code._create_fn:  # type: ignore[attr-defined]
-        pytest.skip("already installed in this process")
+    _use_stock(monkeypatch)
     probe = types.ModuleType("ctguard.test_mutable_probe")
     monkeypatch.setitem(sys.modules, "ctguard.test_mutable_probe", probe)
     source = "from __future__ import annotations\nfrom dataclasses import dataclass\n@dataclass\nclass M:\n    a: list = []\n"
