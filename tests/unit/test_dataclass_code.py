@@ -315,12 +315,16 @@ def _more_cases(monkeypatch: pytest.MonkeyPatch, cached: bool) -> list[type]:
 
 
 _STANDS_IN = ("_create_fn", "_get_field", "_is_type")
+# dataclasses' own functions: recorded by install() if a test ran it before this module was
+# imported, else still in place now
+_STOCK = {name: dataclass_code.originals.get(name, getattr(dataclasses, name)) for name in _STANDS_IN}
 
 
 def _use_stock(monkeypatch: pytest.MonkeyPatch) -> None:
     # dataclasses' own functions, whether or not an earlier test installed the cache in this process
     for name in _STANDS_IN:
-        monkeypatch.setattr(dataclasses, name, dataclass_code.originals.get(name, getattr(dataclasses, name)))
+        assert _STOCK[name].__module__ == "dataclasses", name
+        monkeypatch.setattr(dataclasses, name, _STOCK[name])
 
 
 def _use_cache(monkeypatch: pytest.MonkeyPatch) -> None:
