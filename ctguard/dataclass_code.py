@@ -33,9 +33,9 @@ _new = 0
 def _cache_file() -> str:
     from ctguard.code_cache import code_cache_path
 
-    # v5: each method's code with its parameters read (v4: the code alone, v3: keyed by the whole
-    # text, v2: the code of the text's module, v1: compiled under postponed annotations)
-    build = f"{sys.implementation.cache_tag}-{sys.hexversion:x}-v5"
+    # v6: keyed by one string of the text's parts (v5: a tuple of them; v4: no parameter recipe;
+    # v3: keyed by the whole text; v2: the code of the text's module; v1: postponed annotations)
+    build = f"{sys.implementation.cache_tag}-{sys.hexversion:x}-v6"
     return os.path.join(code_cache_path(), f"dataclass-code-{build}.marshal")
 
 
@@ -69,8 +69,9 @@ def _create_fn(
         locals[_RETURN_NAME] = return_type
         return_annotation = f"->{_RETURN_NAME}"
     args_list, body_list = list(args), list(body)
-    # The parts the text is made of identify it: joining them is only needed on a miss.
-    key = (name, tuple(args_list), tuple(body_list), tuple(locals), return_annotation)
+    # The parts the text is made of identify it (no part holds a control character); the text
+    # itself is only built on a miss, and one string per entry is quick to unmarshal.
+    key = "\x01".join((name, "\x00".join(args_list), "\x00".join(body_list), "\x00".join(locals), return_annotation))
     entry = _codes.get(key)
     if type(entry) is tuple and len(entry) == 2 and type(entry[0]) is CodeType and type(entry[1]) is tuple:
         code, recipe = entry
