@@ -16,7 +16,6 @@ from functools import lru_cache
 from typing import Any
 
 from ctguard.data_files import load_json
-from ctguard.monitoring.filter_pattern import FilterPatternError, parse_filter_pattern
 
 
 @dataclass(frozen=True)
@@ -154,6 +153,10 @@ def judge(
 
 def judge_filter(item: CisItem | str, pattern_text: str) -> FilterVerdict:
     """Judge a CloudWatch Logs metric filter pattern against a CIS item."""
+    # the filter pattern language only where a metric filter is met: a template without one never
+    # loads its parser (issue 21)
+    from ctguard.monitoring.filter_pattern import FilterPatternError, parse_filter_pattern
+
     key = _item(item).key
     try:
         pattern = parse_filter_pattern(pattern_text)

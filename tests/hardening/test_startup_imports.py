@@ -37,6 +37,10 @@ NOT_FOR_ONE_TEMPLATE = (
     "ctguard.monitoring.event_rule",
     "ctguard.engine.symbolic_match",
     "ctguard.monitoring.filter_eval",
+    "ctguard.monitoring.filter_pattern",
+    "ctguard.monitoring.filter_parser",
+    "ctguard.monitoring.filter_lexer",
+    "ctguard.monitoring.filter_ast",
     "ctguard.simulate.explain",
 )
 TEXT_REPORT = {
