@@ -7,9 +7,13 @@ names are imported on first use, so ``import ctguard`` (and ``ctguard --version`
 
 from __future__ import annotations
 
-from typing import Any
-
 from ctguard.version import __version__
+
+# typing is imported by the command line with the collector paused (cli.py), not here, where
+# its objects would start young collections that free nothing (issue 21)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _API = ("check", "evaluate", "Report", "Finding", "Severity", "Status", "Suppression", "Gate", "Settings")
 __all__ = ["__version__", *_API]
