@@ -84,6 +84,7 @@ def load_policies(
     builtin = builtin_policy_dir()
     # names, not Path.glob: the glob's pattern machinery is ~1 ms of a one-template check (issue 21)
     files: list[tuple[Path, bool]] = [(builtin / name, True) for name in sorted(_yaml_names(builtin))]
+    builtin_count = len(files)
     for directory, trusted in [(d, True) for d in extra_dirs] + [(d, False) for d in untrusted_dirs]:
         path = Path(directory)
         if not path.is_dir():
@@ -95,8 +96,8 @@ def load_policies(
     policies: list[Policy] = []
     seen: dict[str, str] = {}
     cache = PolicyCatalogue(SCHEMA_PATH) if use_cache else None
-    for file, trusted in files:
-        policy = _load_file(file, cache)
+    for i, (file, trusted) in enumerate(files):
+        policy = _load_file(file, cache, builtin=i < builtin_count)
         if policy.id in seen:
             raise PolicyError(str(file), 1, f"duplicate policy id {policy.id} (also in {seen[policy.id]})")
         seen[policy.id] = str(file)
@@ -126,13 +127,28 @@ def _yaml_names(directory: Path) -> list[str]:
 _REPORTED = {"input": "the parsers", "drift": "ctguard drift"}
 
 
-def _load_file(file: Path, cache: PolicyCatalogue | None) -> Policy:
+def _load_file(file: Path, cache: PolicyCatalogue | None, builtin: bool = False) -> Policy:
+    name = str(file)
+    st = None
+    if cache is not None and builtin:
+        # ctguard's own files are as trusted as its bytecode: unchanged since last read, their
+        # digest is the one kept then (PolicyCatalogue.stamped)
+        try:
+            st = os.stat(file)
+        except OSError as exc:
+            raise PolicyError(name, 1, f"cannot read policy: {exc}") from None
+        key = cache.stamped(name, st)
+        checked = cache.get(key) if key is not None else None
+        if checked is not None and file.stem.split("-")[0] == checked["id"]:
+            return _policy(file, checked)
     try:
         raw = file.read_bytes()
         text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(str(file), 1, f"cannot read policy: {exc}") from None
+        raise PolicyError(name, 1, f"cannot read policy: {exc}") from None
     key = digest(raw)
+    if cache is not None and st is not None:
+        cache.stamp(name, st, key)
     checked = cache.get(key) if cache is not None else None
     if checked is not None and file.stem.split("-")[0] == checked["id"]:
         return _policy(file, checked)  # these bytes passed every check below before

@@ -67,3 +67,34 @@ def test_code_caches_live_beside_ctguards_bytecode(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("XDG_CACHE_HOME", "/tmp/somewhere-a-pull-request-wrote")
     package = Path(code_cache.__file__).resolve().parent
     assert code_cache.code_cache_dir() == package / "__pycache__"
+
+
+def test_built_in_files_unchanged_since_their_last_read_are_not_read_again(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ctguard.engine import policy as policy_module
+
+    builtin = tmp_path / "policies"
+    shutil.copytree(builtin_policy_dir(), builtin)
+    monkeypatch.setattr(policy_module, "builtin_policy_dir", lambda: builtin)
+    first = load_policies()  # reads, hashes and stamps every file
+    read: list[str] = []
+    real = Path.read_bytes
+
+    def counted(self: Path) -> bytes:
+        read.append(self.name)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counted)
+    assert load_policies() == first and not [n for n in read if n.endswith(".yaml")]
+    # an edit of the same size changes the time: the file is read and its new bytes judged
+    target = next(builtin.glob("CT101-*.yaml"))
+    text = target.read_text()
+    start = text.index("\ntitle: ") + len("\ntitle: ")
+    edited = text[:start] + ("Z" if text[start] != "Z" else "Y") + text[start + 1 :]
+    assert len(edited) == len(text)
+    target.write_text(edited)
+    read.clear()
+    titles = [p.title for p in load_policies() if p.id == "CT101"]
+    assert target.name in read and titles[0].startswith(("Z", "Y"))
+    assert titles == [p.title for p in load_policies(use_cache=False) if p.id == "CT101"]
