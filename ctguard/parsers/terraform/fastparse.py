@@ -43,6 +43,35 @@ _new_str = str.__new__
 _new_meta = Meta.__new__
 
 
+def _spanning(
+    line: int | None,
+    column: int | None,
+    start: int | None,
+    end_line: int | None,
+    end_column: int | None,
+    end: int | None,
+) -> Meta:
+    """The Meta Lark gives a tree from (line, column, start) to (end_line, end_column, end), set
+    in one assignment of its attribute dict: what propagate_positions writes one by one."""
+    meta = _new_meta(Meta)
+    meta.__dict__ = {
+        "empty": False,
+        "line": line,
+        "column": column,
+        "start_pos": start,
+        "container_line": line,
+        "container_column": column,
+        "container_start_pos": start,
+        "end_line": end_line,
+        "end_column": end_column,
+        "end_pos": end,
+        "container_end_line": end_line,
+        "container_end_column": end_column,
+        "container_end_pos": end,
+    }
+    return meta
+
+
 class Decline(Exception):
     """The fast path cannot promise python-hcl2's tree for this text."""
 
@@ -250,83 +279,36 @@ class _Builder:
         return token
 
     def tree(self, data: str, children: list[Any]) -> Tree[Token]:
-        meta = _new_meta(Meta)
         first, last = children[0] if children else None, children[-1] if children else None
         if type(first) is Token and type(last) is Token:
-            line, column, end_line, end_column = first.line, first.column, last.end_line, last.end_column
-            start, end = first.start_pos, last.end_pos
-            meta.__dict__ = {
-                "empty": False,
-                "line": line,
-                "column": column,
-                "start_pos": start,
-                "container_line": line,
-                "container_column": column,
-                "container_start_pos": start,
-                "end_line": end_line,
-                "end_column": end_column,
-                "end_pos": end,
-                "container_end_line": end_line,
-                "container_end_column": end_column,
-                "container_end_pos": end,
-            }
-            return Tree(data, children, meta)
-        for child in children:
-            if type(child) is Token:
-                line, column, start = child.line, child.column, child.start_pos
-                break
-            m = child._meta
-            if not m.empty:
-                line, column, start = m.line, m.column, m.start_pos
-                break
+            line, column, start = first.line, first.column, first.start_pos
+            end_line, end_column, end = last.end_line, last.end_column, last.end_pos
         else:
-            meta.empty = True
-            return Tree(data, children, meta)
-        for child in reversed(children):
-            if type(child) is Token:
-                end_line, end_column, end = child.end_line, child.end_column, child.end_pos
-                break
-            m = child._meta
-            if not m.empty:
-                end_line, end_column, end = m.end_line, m.end_column, m.end_pos
-                break
-        meta.__dict__ = {
-            "empty": False,
-            "line": line,
-            "column": column,
-            "start_pos": start,
-            "container_line": line,
-            "container_column": column,
-            "container_start_pos": start,
-            "end_line": end_line,
-            "end_column": end_column,
-            "end_pos": end,
-            "container_end_line": end_line,
-            "container_end_column": end_column,
-            "container_end_pos": end,
-        }
-        return Tree(data, children, meta)
+            for child in children:
+                if type(child) is Token:
+                    line, column, start = child.line, child.column, child.start_pos
+                    break
+                m = child._meta
+                if not m.empty:
+                    line, column, start = m.line, m.column, m.start_pos
+                    break
+            else:
+                meta = _new_meta(Meta)
+                meta.empty = True
+                return Tree(data, children, meta)
+            for child in reversed(children):
+                if type(child) is Token:
+                    end_line, end_column, end = child.end_line, child.end_column, child.end_pos
+                    break
+                m = child._meta
+                if not m.empty:
+                    end_line, end_column, end = m.end_line, m.end_column, m.end_pos
+                    break
+        return Tree(data, children, _spanning(line, column, start, end_line, end_column, end))
 
     def leaf_tree(self, data: str, token: Token) -> Tree[Token]:
         """``tree(data, [token])``, the commonest rule shape, without the search for first and last."""
-        meta = _new_meta(Meta)
-        line, column, start = token.line, token.column, token.start_pos
-        end_line, end_column, end = token.end_line, token.end_column, token.end_pos
-        meta.__dict__ = {
-            "empty": False,
-            "line": line,
-            "column": column,
-            "start_pos": start,
-            "container_line": line,
-            "container_column": column,
-            "container_start_pos": start,
-            "end_line": end_line,
-            "end_column": end_column,
-            "end_pos": end,
-            "container_end_line": end_line,
-            "container_end_column": end_column,
-            "container_end_pos": end,
-        }
+        meta = _spanning(token.line, token.column, token.start_pos, token.end_line, token.end_column, token.end_pos)
         return Tree(data, [token], meta)
 
     def wrap(self, data: str, child: Tree[Token]) -> Tree[Token]:
