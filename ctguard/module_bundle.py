@@ -40,7 +40,6 @@ _MAGIC = b"ctguard-modules-1\n"
 _Entry = tuple[str, bool, int, int, int, int]
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _entries: dict[str, _Entry] = {}
-_fresh: dict[str, tuple[str, bool, int, int, bytes]] = {}  # modules to add at exit, with their code
 _served: set[str] = set()
 _stale = False
 _file: int | None = None  # the bundle read at start, open for the codes
@@ -61,8 +60,8 @@ def _source_loader() -> type:
         def get_code(self, fullname: str) -> Any:
             entry = _entries.get(fullname)
             if entry is not None:
-                code = _code(entry)
-                if isinstance(code, CodeType):
+                code = _code(_stored(entry))
+                if code is not None:
                     _served.add(fullname)
                     return code
                 _forget(fullname)  # damaged: compiled the normal way, and bundled again at exit
@@ -71,15 +70,23 @@ def _source_loader() -> type:
     return BundledLoader
 
 
-def _code(entry: _Entry) -> Any:
+def _stored(entry: _Entry) -> bytes | None:
+    """A module's marshalled code as the bundle read at start holds it; None if it cannot be read whole."""
     if _file is None:
         return None
-    offset, length = entry[4], entry[5]
     try:
-        data = os.pread(_file, length, _base + offset)
-        return marshal.loads(data) if len(data) == length else None
-    except (OSError, ValueError, EOFError, TypeError):
+        data = os.pread(_file, entry[5], _base + entry[4])
+    except OSError:
         return None
+    return data if len(data) == entry[5] else None
+
+
+def _code(data: bytes | None) -> CodeType | None:
+    try:
+        code = None if data is None else marshal.loads(data)
+    except (ValueError, EOFError, TypeError):
+        return None
+    return code if isinstance(code, CodeType) else None
 
 
 def _forget(name: str) -> None:
@@ -179,38 +186,25 @@ def _entry_for(name: str, module: Any) -> tuple[str, bool, int, int, bytes] | No
 def _save() -> None:
     if not _stale:
         return
+    # (name, path relative to the package's parent, is a package, mtime_ns, size, marshalled code)
+    modules: list[tuple[str, str, bool, int, int, bytes]] = []
+    for name, entry in _entries.items():
+        data = _stored(entry)
+        if data is not None and _code(data) is not None:  # what the new file holds must load
+            modules.append((name, *entry[:4], data))
     for name, module in list(sys.modules.items()):
         if name.startswith(_PACKAGE + ".") and name not in _served and name not in _entries:
-            entry = _entry_for(name, module)
-            if entry is not None:
-                _fresh[name] = entry
+            fresh = _entry_for(name, module)
+            if fresh is not None:
+                modules.append((name, *fresh))
     index: dict[str, _Entry] = {}
-    codes: list[bytes] = []
     offset = 0
-    for name, (relative, is_package, mtime, size, *_) in _entries.items():
-        data = _stored_code(_entries[name])
-        if data is not None:
-            index[name] = (relative, is_package, mtime, size, offset, len(data))
-            codes.append(data)
-            offset += len(data)
-    for name, (relative, is_package, mtime, size, data) in _fresh.items():
+    for name, relative, is_package, mtime, size, data in modules:
         index[name] = (relative, is_package, mtime, size, offset, len(data))
-        codes.append(data)
         offset += len(data)
     head = marshal.dumps(index)
+    codes = [data for *_, data in modules]
     write_atomic(bundle_file(), b"".join([_MAGIC, len(head).to_bytes(8, "little"), head, *codes]))
-
-
-def _stored_code(entry: _Entry) -> bytes | None:
-    # a kept module's code, as the bundle read at start holds it (checked: the new file must load)
-    if _file is None:
-        return None
-    try:
-        data = os.pread(_file, entry[5], _base + entry[4])
-        marshal.loads(data)
-    except (OSError, ValueError, EOFError, TypeError):
-        return None
-    return data if len(data) == entry[5] else None
 
 
 def install() -> None:
