@@ -24,16 +24,14 @@ def code_cache_path() -> str:
     override = os.environ.get("CTGUARD_CODE_CACHE")
     if override:
         return override
-    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__")
+    return os.path.join(os.path.dirname(os.path.realpath(__file__)), "__pycache__")
 
 
 def code_cache_dir() -> Path:
+    """``code_cache_path()`` as a Path."""
     from pathlib import Path
 
-    override = os.environ.get("CTGUARD_CODE_CACHE")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parent / "__pycache__"
+    return Path(code_cache_path())
 
 
 def write_atomic(path: str, data: bytes) -> None:

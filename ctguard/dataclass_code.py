@@ -253,7 +253,6 @@ class _Signatures:
 
 
 _splits: dict[str, tuple[str | None, str] | None] = {}
-_original_get_field: Any = None
 # dataclasses' own functions this module stands in for, as found at install (tests compare with them)
 originals: dict[str, Any] = {}
 
@@ -300,7 +299,7 @@ def _get_field(cls: type, a_name: str, a_type: Any, default_kw_only: bool) -> An
             bound = module.__dict__.get(module_name or name)
             special = bound is not None and _names_special(bound)
     if special:
-        return _original_get_field(cls, a_name, a_type, default_kw_only)
+        return originals["_get_field"](cls, a_name, a_type, default_kw_only)
     default = getattr(cls, a_name, dataclasses.MISSING)
     if isinstance(default, dataclasses.Field):
         f = default
@@ -309,7 +308,7 @@ def _get_field(cls: type, a_name: str, a_type: Any, default_kw_only: bool) -> An
             default = dataclasses.MISSING  # a slot: no default
         f = dataclasses.field(default=default)  # type: ignore[arg-type]  # MISSING: no default, as in dataclasses
     if f.default.__class__.__hash__ is None:  # a mutable default: dataclasses' own error
-        return _original_get_field(cls, a_name, a_type, default_kw_only)
+        return originals["_get_field"](cls, a_name, a_type, default_kw_only)
     f.name = a_name
     f.type = a_type
     f._field_type = dataclasses._FIELD  # type: ignore[attr-defined]
@@ -333,7 +332,6 @@ def _names_special(bound: Any) -> bool:
 
 def install() -> None:
     """Route dataclasses' method compilation through the cache (once per process)."""
-    global _original_get_field
     original = getattr(dataclasses, "_create_fn", None)
     if _RETURN_NAME is None or original is None or original is _create_fn or sys.implementation.name != "cpython":
         return
@@ -351,7 +349,6 @@ def install() -> None:
         and hasattr(dataclasses, "_MODULE_IDENTIFIER_RE")
         and hasattr(dataclasses, "_FIELD")
     ):
-        _original_get_field = get_field
         originals.update(_get_field=get_field, _is_type=is_type)
         dataclasses._get_field = _get_field  # type: ignore[attr-defined]
         dataclasses._is_type = _is_type  # type: ignore[attr-defined]

@@ -330,7 +330,7 @@ def _use_stock(monkeypatch: pytest.MonkeyPatch) -> None:
 def _use_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     # what install() does, undone after the test
     _use_stock(monkeypatch)
-    monkeypatch.setattr(dataclass_code, "_original_get_field", dataclasses._get_field)  # type: ignore[attr-defined]
+    monkeypatch.setitem(dataclass_code.originals, "_get_field", dataclasses._get_field)  # type: ignore[attr-defined]
     monkeypatch.setattr(dataclasses, "_create_fn", dataclass_code._create_fn)
     monkeypatch.setattr(dataclasses, "_get_field", dataclass_code._get_field)
     monkeypatch.setattr(dataclasses, "_is_type", dataclass_code._is_type)
