@@ -127,6 +127,14 @@ def _yaml_names(directory: Path) -> list[str]:
 _REPORTED = {"input": "the parsers", "drift": "ctguard drift"}
 
 
+def _catalogued(file: Path, cache: PolicyCatalogue | None, key: str | None) -> Policy | None:
+    """The policy whose bytes (digest ``key``) passed every check of ``_load_file`` before, if any."""
+    checked = cache.get(key) if cache is not None and key is not None else None
+    if checked is not None and file.stem.split("-")[0] == checked["id"]:
+        return _policy(file, checked)
+    return None
+
+
 def _load_file(file: Path, cache: PolicyCatalogue | None, builtin: bool = False) -> Policy:
     name = str(file)
     st = None
@@ -137,10 +145,9 @@ def _load_file(file: Path, cache: PolicyCatalogue | None, builtin: bool = False)
             st = os.stat(file)
         except OSError as exc:
             raise PolicyError(name, 1, f"cannot read policy: {exc}") from None
-        key = cache.stamped(name, st)
-        checked = cache.get(key) if key is not None else None
-        if checked is not None and file.stem.split("-")[0] == checked["id"]:
-            return _policy(file, checked)
+        policy = _catalogued(file, cache, cache.stamped(name, st))
+        if policy is not None:
+            return policy
     try:
         raw = file.read_bytes()
         text = raw.decode("utf-8")
@@ -149,9 +156,9 @@ def _load_file(file: Path, cache: PolicyCatalogue | None, builtin: bool = False)
     key = digest(raw)
     if cache is not None and st is not None:
         cache.stamp(name, st, key)
-    checked = cache.get(key) if cache is not None else None
-    if checked is not None and file.stem.split("-")[0] == checked["id"]:
-        return _policy(file, checked)  # these bytes passed every check below before
+    policy = _catalogued(file, cache, key)
+    if policy is not None:
+        return policy
     try:
         loaded = yamlload.load(text, cfn_tags=False)
     except yamlload.LoadError as exc:
